@@ -1,0 +1,90 @@
+//! The app shell: header with brand and navigation, main area, footer.
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::site_info::use_site_info;
+
+const NAV: [(&str, &str); 5] = [
+    ("/get-number", "Get Number"),
+    ("/wallet", "Wallet"),
+    ("/policies", "Policies"),
+    ("/support", "Support"),
+    ("/account", "Account"),
+];
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let site = use_site_info();
+    let brand = move || {
+        site.get()
+            .and_then(|r| r.ok())
+            .map(|s| s.brand_name)
+            .unwrap_or_else(|| "US Num Hub".to_string())
+    };
+    let (menu_open, set_menu_open) = signal(false);
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="site-header">
+            <div class="container header-row">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"#"</span>
+                    <Transition fallback=|| "US Num Hub">{brand}</Transition>
+                </A>
+                <button
+                    class="nav-toggle"
+                    aria-controls="site-nav"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
+                >
+                    <span class="sr-only">"Menu"</span>
+                    <span aria-hidden="true">"☰"</span>
+                </button>
+                <nav
+                    id="site-nav"
+                    class="site-nav"
+                    class:open=menu_open
+                    aria-label="Main"
+                    on:click=move |_| set_menu_open.set(false)
+                >
+                    {NAV.map(|(href, label)| view! { <A href=href>{label}</A> })}
+                </nav>
+            </div>
+        </header>
+        <main id="main" class="container main">{children()}</main>
+        <Footer />
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    let site = use_site_info();
+    view! {
+        <footer class="site-footer">
+            <div class="container footer-row">
+                <nav aria-label="Policies" class="footer-links">
+                    <a href="/policies#privacy">"Privacy"</a>
+                    <a href="/policies#security">"Security"</a>
+                    <a href="/policies#terms">"Terms"</a>
+                    <a href="/policies#refunds">"Refunds"</a>
+                    <a href="/policies#wallet">"Wallet top-ups"</a>
+                    <a href="/policies#contact">"Contact"</a>
+                </nav>
+                <Transition fallback=|| ()>
+                    {move || {
+                        site.get()
+                            .and_then(|r| r.ok())
+                            .map(|s| {
+                                view! {
+                                    <p class="muted small">
+                                        "© " {s.brand_name.clone()} " · 18+ only · "
+                                        <a href=s.whatsapp_link("")>"WhatsApp support"</a>
+                                    </p>
+                                }
+                            })
+                    }}
+                </Transition>
+            </div>
+        </footer>
+    }
+}

@@ -1,0 +1,75 @@
+//! The US Num Hub application: pages, components, server functions and the
+//! domain types shared by the server and the WASM client.
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod error;
+pub mod pages;
+pub mod site_info;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use components::layout::Layout;
+use pages::{
+    home::HomePage, not_found::NotFound, placeholder::SignInRequired, policies::PoliciesPage,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    site_info::provide_site_info();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/usnumhub.css" />
+        <Router>
+            <Layout>
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("/policies") view=PoliciesPage />
+                    <Route
+                        path=path!("/get-number")
+                        view=|| view! { <SignInRequired title="Get Number" /> }
+                    />
+                    <Route
+                        path=path!("/wallet")
+                        view=|| view! { <SignInRequired title="Wallet" /> }
+                    />
+                    <Route
+                        path=path!("/support")
+                        view=|| view! { <SignInRequired title="Support" /> }
+                    />
+                    <Route
+                        path=path!("/account")
+                        view=|| view! { <SignInRequired title="Account" /> }
+                    />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

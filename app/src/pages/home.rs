@@ -1,0 +1,49 @@
+use leptos::prelude::*;
+use crate::components::page_title::PageTitle;
+
+use crate::site_info::use_site_info;
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let site = use_site_info();
+    let lease = move || {
+        site.get()
+            .and_then(|r| r.ok())
+            .map(|s| s.default_lease_minutes.to_string())
+            .unwrap_or_else(|| "a few".into())
+    };
+    view! {
+        <PageTitle text="" />
+        <section class="hero">
+            <h1>"A US number for your one-time code"</h1>
+            <p class="lead">
+                "Rent a temporary US phone number for one platform, receive the SMS code in your dashboard, and pay only from your prepaid wallet."
+            </p>
+            <p>
+                <a class="btn btn-primary" href="/get-number">"Get a number"</a>
+                " "
+                <a class="btn" href="/policies">"How refunds work"</a>
+            </p>
+        </section>
+        <section class="steps">
+            <ol class="grid-3">
+                <li class="card">
+                    <h3>"1. Choose the platform"</h3>
+                    <p>"WhatsApp, Telegram, Google and more. You see the price and the lease window before you confirm."</p>
+                </li>
+                <li class="card">
+                    <h3>"2. Use the number"</h3>
+                    <p>
+                        "Enter the number on the platform. The lease lasts "
+                        <Transition fallback=|| "a few">{lease}</Transition>
+                        " minutes by default, with a countdown."
+                    </p>
+                </li>
+                <li class="card">
+                    <h3>"3. Read the code"</h3>
+                    <p>"The code appears on your dashboard. No code before the lease ends? The fee goes back to your wallet automatically."</p>
+                </li>
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,92 @@
+//! Operator-dependent values (brand, contacts, periods) that pages show.
+//! They come from the server's configuration so that a page never promises
+//! what the running system does not do.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    pub brand_name: String,
+    /// Digits only, international format without '+', as wa.me expects.
+    pub whatsapp_number: String,
+    pub support_email: String,
+    pub default_lease_minutes: u32,
+    pub sms_retention_hours: u32,
+    pub security_log_retention_days: u32,
+    pub ledger_retention_years: u32,
+    pub demo_mode: bool,
+}
+
+impl SiteInfo {
+    pub fn whatsapp_link(&self, message: &str) -> String {
+        let mut link = format!("https://wa.me/{}", self.whatsapp_number);
+        if !message.is_empty() {
+            link.push_str("?text=");
+            link.push_str(&encode_query_value(message));
+        }
+        link
+    }
+
+    /// "+1 555 010 0100"-style display of the WhatsApp number.
+    pub fn whatsapp_display(&self) -> String {
+        format!("+{}", self.whatsapp_number)
+    }
+}
+
+fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// Public, operator-set values for pages. Safe to expose: nothing secret.
+#[server(endpoint = "site_info")]
+pub async fn get_site_info() -> Result<SiteInfo, AppError> {
+    use_context::<SiteInfo>().ok_or(AppError::Internal)
+}
+
+pub type SiteInfoResource = Resource<Result<SiteInfo, AppError>>;
+
+/// Loads the site info once per page load; SSR sends it along with the HTML,
+/// so hydration needs no second request.
+pub fn provide_site_info() {
+    let resource: SiteInfoResource = Resource::new_blocking(|| (), |_| get_site_info());
+    provide_context(resource);
+}
+
+pub fn use_site_info() -> SiteInfoResource {
+    expect_context::<SiteInfoResource>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whatsapp_link_encodes_message() {
+        let info = SiteInfo {
+            brand_name: "X".into(),
+            whatsapp_number: "15550100100".into(),
+            support_email: "s@example.com".into(),
+            default_lease_minutes: 20,
+            sms_retention_hours: 24,
+            security_log_retention_days: 90,
+            ledger_retention_years: 7,
+            demo_mode: true,
+        };
+        assert_eq!(
+            info.whatsapp_link("My ID: UN-7K3Q9M & $5"),
+            "https://wa.me/15550100100?text=My%20ID%3A%20UN-7K3Q9M%20%26%20%245"
+        );
+        assert_eq!(info.whatsapp_link(""), "https://wa.me/15550100100");
+    }
+}

@@ -1,0 +1,54 @@
+import { defineConfig } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+// The real server binary, built by `make test` (cargo leptos build), on its
+// own port with a fresh data directory (a fresh SQLite database) per run.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target");
+const serverBin = process.env.SERVER_BIN ?? join(targetDir, "debug", "server");
+const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), "usnh-e2e-"));
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  outputDir: "./test-results",
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      // Debian's Chromium; Playwright never downloads a browser here.
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    command: serverBin,
+    cwd: resolve(__dirname, ".."),
+    url: `http://127.0.0.1:${port}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      USNH_LISTEN: `127.0.0.1:${port}`,
+      USNH_DATA_DIR: dataDir,
+      RUST_LOG: process.env.RUST_LOG ?? "warn",
+    },
+  },
+});

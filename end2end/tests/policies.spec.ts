@@ -1,0 +1,69 @@
+import { expect, test } from "@playwright/test";
+
+// Resolves once the WASM bundle has hydrated the page: the nav toggle only
+// reacts to clicks after hydration.
+async function waitForHydration(page) {
+  await page.waitForFunction(() => {
+    const wasm = performance
+      .getEntriesByType("resource")
+      .some((e) => e.name.endsWith(".wasm"));
+    return wasm && document.readyState === "complete";
+  });
+}
+
+test("policies page is server-rendered, hydrates, and its table of contents follows the reader", async ({ page }) => {
+  const response = await page.goto("/policies");
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveTitle(/Policies/);
+  await expect(page.getByRole("heading", { level: 1, name: "Policies" })).toBeVisible();
+  await expect(page.getByTestId("last-updated")).toContainText("Last updated");
+  for (const heading of ["Privacy", "Security", "Terms of service", "Refunds", "Wallet top-ups", "Contact"]) {
+    await expect(page.getByRole("heading", { level: 2, name: heading })).toBeVisible();
+  }
+  // Operator values come from configuration.
+  await expect(page.locator("#terms")).toContainText("20 minutes");
+  await expect(page.locator("#privacy")).toContainText("24 hours");
+  await expect(page.locator("#contact a[href^='https://wa.me/15550100100']")).toBeVisible();
+
+  await waitForHydration(page);
+  // A marker on window survives only if no page load happens.
+  await page.evaluate(() => ((window as any).__noReload = true));
+
+  const toc = page.getByRole("navigation", { name: "On this page" }).or(page.locator("aside.toc"));
+  const refunds = toc.getByRole("link", { name: "Refunds" });
+  await expect(refunds).not.toHaveClass(/active/);
+  await refunds.click();
+  await expect(refunds).toHaveClass(/active/);
+  await expect(refunds).toHaveAttribute("aria-current", "true");
+
+  // Scrolling by hand moves the active entry too.
+  await page.locator("#privacy").scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(() => document.getElementById("security")!.scrollIntoView());
+  await expect(toc.getByRole("link", { name: "Security" })).toHaveClass(/active/);
+
+  expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+});
+
+test("the mobile menu opens without a page load", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto("/policies");
+  await waitForHydration(page);
+  await page.evaluate(() => ((window as any).__noReload = true));
+  const toggle = page.getByRole("button", { name: "Menu" });
+  await expect(toggle).toHaveAttribute("aria-expanded", "false");
+  await expect(page.locator("#site-nav")).toBeHidden();
+  await toggle.click();
+  await expect(toggle).toHaveAttribute("aria-expanded", "true");
+  await expect(page.locator("#site-nav").getByRole("link", { name: "Wallet" })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+});
+
+test("unknown addresses get the 404 page", async ({ page }) => {
+  const response = await page.goto("/no/such/page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByTestId("not-found")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await page.getByRole("link", { name: "Read our policies" }).click();
+  await expect(page).toHaveURL(/\/policies$/);
+});

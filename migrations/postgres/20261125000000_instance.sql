@@ -1,0 +1,9 @@
+-- Facts about this installation (schema owner, first start). Times are UTC
+-- milliseconds since the epoch throughout the schema.
+CREATE TABLE instance_facts (
+    name TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+INSERT INTO instance_facts (name, value, updated_at)
+VALUES ('installed_at', (floor(extract(epoch FROM now()) * 1000))::BIGINT::TEXT, (floor(extract(epoch FROM now()) * 1000))::BIGINT);

@@ -1,0 +1,187 @@
+//! Configuration: defaults, then an optional TOML file, then environment
+//! variables (`USNH_*`, plus `DATABASE_URL`). Validated once at start.
+use std::{net::SocketAddr, path::PathBuf};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{db::DatabaseUrl, StartupError};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite file and generated secrets live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: a SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    pub listen: String,
+    /// `pretty` or `json`.
+    pub log_format: String,
+    /// Hex secret for signing tokens; generated into `data_dir` when unset.
+    /// Several instances on one PostgreSQL must share it.
+    pub secret_key: Option<String>,
+    pub db_max_connections: u32,
+    pub db_connect_timeout_secs: u64,
+    // What the pages promise: keep in line with what the system does.
+    pub brand_name: String,
+    pub whatsapp_number: String,
+    pub support_email: String,
+    pub default_lease_minutes: u32,
+    pub sms_retention_hours: u32,
+    pub security_log_retention_days: u32,
+    pub ledger_retention_years: u32,
+    /// Demo number supply (fictional 555-01xx numbers); the embedded default.
+    pub demo_mode: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            listen: "127.0.0.1:3000".into(),
+            log_format: "pretty".into(),
+            secret_key: None,
+            db_max_connections: 10,
+            db_connect_timeout_secs: 5,
+            brand_name: "US Num Hub".into(),
+            whatsapp_number: "15550100100".into(),
+            support_email: "support@usnumhub.example".into(),
+            default_lease_minutes: 20,
+            sms_retention_hours: 24,
+            security_log_retention_days: 90,
+            ledger_retention_years: 7,
+            demo_mode: true,
+        }
+    }
+}
+
+impl Config {
+    /// Loads and validates the configuration.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Config, StartupError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(StartupError::Config(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let figment = figment
+            // cargo-leptos tells the server where to listen through this.
+            .merge(Env::raw().only(&["LEPTOS_SITE_ADDR"]).map(|_| "listen".into()))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("USNH_").ignore(&["CONFIG"]));
+        let config: Config = figment
+            .extract()
+            .map_err(|e| StartupError::Config(one_line(&e.to_string())))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), StartupError> {
+        let bad = |msg: String| Err(StartupError::Config(msg));
+        if self.data_dir.as_os_str().is_empty() {
+            return bad("USNH_DATA_DIR must not be empty".into());
+        }
+        self.listen_addr()?;
+        if !(8..=15).contains(&self.whatsapp_number.len())
+            || !self.whatsapp_number.bytes().all(|b| b.is_ascii_digit())
+        {
+            return bad(format!(
+                "USNH_WHATSAPP_NUMBER={:?} must be 8 to 15 digits in international format, without '+' (for example 15550100100)",
+                self.whatsapp_number
+            ));
+        }
+        if !self.support_email.contains('@') {
+            return bad(format!("USNH_SUPPORT_EMAIL={:?} is not an email address", self.support_email));
+        }
+        if !(1..=1440).contains(&self.default_lease_minutes) {
+            return bad("USNH_DEFAULT_LEASE_MINUTES must be between 1 and 1440".into());
+        }
+        if !matches!(self.log_format.as_str(), "pretty" | "json") {
+            return bad("USNH_LOG_FORMAT must be 'pretty' or 'json'".into());
+        }
+        if self.db_max_connections == 0 {
+            return bad("USNH_DB_MAX_CONNECTIONS must be at least 1".into());
+        }
+        if let Some(key) = &self.secret_key {
+            if key.len() < 64 || hex::decode(key).is_err() {
+                return bad("USNH_SECRET_KEY must be at least 64 hex characters (32 bytes)".into());
+            }
+        }
+        self.database()?;
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr, StartupError> {
+        self.listen.parse().map_err(|_| {
+            StartupError::Config(format!(
+                "USNH_LISTEN={:?} is not an address like 127.0.0.1:3000",
+                self.listen
+            ))
+        })
+    }
+
+    /// The database to use: `DATABASE_URL`, or the embedded SQLite file.
+    pub fn database(&self) -> Result<DatabaseUrl, StartupError> {
+        match &self.database_url {
+            Some(url) => DatabaseUrl::parse(url),
+            None => Ok(DatabaseUrl::sqlite_file(self.data_dir.join("usnumhub.db"))),
+        }
+    }
+
+    pub fn site_info(&self) -> app::site_info::SiteInfo {
+        app::site_info::SiteInfo {
+            brand_name: self.brand_name.clone(),
+            whatsapp_number: self.whatsapp_number.clone(),
+            support_email: self.support_email.clone(),
+            default_lease_minutes: self.default_lease_minutes,
+            sms_retention_hours: self.sms_retention_hours,
+            security_log_retention_days: self.security_log_retention_days,
+            ledger_retention_years: self.ledger_retention_years,
+            demo_mode: self.demo_mode,
+        }
+    }
+
+    /// The effective configuration as JSON, secrets hidden.
+    pub fn describe(&self) -> String {
+        let mut shown = self.clone();
+        if shown.secret_key.is_some() {
+            shown.secret_key = Some("<hidden>".into());
+        }
+        if let Ok(db) = self.database() {
+            shown.database_url = Some(db.redacted());
+        }
+        serde_json::to_string_pretty(&shown).unwrap_or_default()
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().expect("defaults validate");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let config = Config { whatsapp_number: "+1 555".into(), ..Config::default() };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("USNH_WHATSAPP_NUMBER"), "{err}");
+        let config = Config { listen: "nowhere".into(), ..Config::default() };
+        assert!(config.validate().unwrap_err().to_string().contains("USNH_LISTEN"));
+    }
+}

@@ -1,0 +1,11 @@
+//! The US Num Hub server: configuration, database, routes that are not
+//! pages, background tasks and the command line.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod routes;
+pub mod secrets;
+pub mod startup;
+pub mod telemetry;
+
+pub use startup::{Application, StartupError};

@@ -1,0 +1,2 @@
+//! Routes that are not pages.
+pub mod health;

@@ -1,0 +1,193 @@
+//! Builds the application from configuration and runs it.
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use app::{shell, site_info::SiteInfo, App};
+use axum::{extract::FromRef, routing::get, Router};
+use leptos::prelude::{provide_context, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::{config::Config, db::Db, routes, secrets};
+
+/// Why the server could not start. Each message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("DATABASE_URL {url} is not usable ({reason}); use sqlite://path/to/file.db or postgres://user:password@host:5432/dbname")]
+    BadDatabaseUrl { url: String, reason: String },
+    #[error("cannot reach PostgreSQL at {url} ({reason}); start it or fix DATABASE_URL")]
+    DatabaseUnreachable { url: String, reason: String },
+    #[error("cannot open the SQLite database {path} ({reason}); check the path and its permissions")]
+    SqliteOpen { path: String, reason: String },
+    #[error("the data directory {path} is not writable ({reason}); set USNH_DATA_DIR to a writable directory")]
+    DataDir { path: String, reason: String },
+    #[error("cannot listen on {addr}: the port is already in use; stop the other program or set USNH_LISTEN to another address")]
+    PortInUse { addr: String },
+    #[error("cannot listen on {addr} ({reason}); set USNH_LISTEN to an address of this machine")]
+    Listen { addr: String, reason: String },
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+    #[error("the server stopped with an error: {0}")]
+    Serve(String),
+}
+
+/// What handlers and server functions share.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub site_info: SiteInfo,
+    pub config: Arc<Config>,
+    pub secrets: Arc<secrets::Secrets>,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    addr: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartupError> {
+        secrets::ensure_data_dir(&config.data_dir)?;
+        let secrets = secrets::Secrets::load_or_generate(config.secret_key.as_deref(), &config.data_dir)?;
+        let database = config.database()?;
+        let db = Db::connect_with(
+            &database,
+            config.db_max_connections,
+            Duration::from_secs(config.db_connect_timeout_secs),
+        )
+        .await?;
+        db.migrate().await?;
+        tracing::info!(database = %database.redacted(), "database ready");
+
+        let addr = config.listen_addr()?;
+        let listener = TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => StartupError::PortInUse { addr: addr.to_string() },
+            _ => StartupError::Listen { addr: addr.to_string(), reason: e.to_string() },
+        })?;
+        let addr = listener.local_addr().map_err(|e| StartupError::Listen {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?;
+
+        let state = AppState {
+            leptos_options: leptos_options(addr),
+            db,
+            site_info: config.site_info(),
+            config: Arc::new(config),
+            secrets: Arc::new(secrets),
+        };
+        let router = router(state.clone());
+        Ok(Application { listener, router, addr, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets open requests finish.
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        use axum::serve::ListenerExt;
+        tracing::info!("listening on http://{}", self.addr);
+        // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop)
+            .await
+            .map_err(|e| StartupError::Serve(e.to_string()))?;
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}
+
+/// Leptos settings: cargo-leptos passes them through LEPTOS_* variables;
+/// without it (tests, a plain binary) the defaults match Cargo.toml.
+fn leptos_options(addr: SocketAddr) -> LeptosOptions {
+    let mut options = leptos::config::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("usnumhub").build());
+    if options.output_name.is_empty() {
+        options.output_name = "usnumhub".into();
+    }
+    options.site_addr = addr;
+    options
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let provide_app_context = move || {
+        provide_context(context_state.db.clone());
+        provide_context(context_state.site_info.clone());
+    };
+    let leptos_options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .leptos_routes_with_context(&state, routes, provide_app_context.clone(), {
+            let leptos_options = leptos_options.clone();
+            move || shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            provide_app_context,
+            shell,
+        ))
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                    let request_id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id)
+                }))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing open requests");
+}
