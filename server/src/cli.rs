@@ -22,6 +22,8 @@ pub enum Command {
     Migrate,
     /// Print the effective configuration (secrets hidden) and exit.
     Config,
+    /// Check the configuration and that the database answers, then exit.
+    Check,
 }
 
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
@@ -37,6 +39,21 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let db = db::Db::connect(&config.database()?).await?;
             db.migrate().await?;
             tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Check => {
+            let database = config.database()?;
+            let db = db::Db::connect_with(
+                &database,
+                1,
+                std::time::Duration::from_secs(config.db_connect_timeout_secs),
+            )
+            .await?;
+            db.ping().await.map_err(|e| StartupError::DatabaseUnreachable {
+                url: database.redacted(),
+                reason: e.to_string(),
+            })?;
+            println!("ok: configuration valid, database {} answers", database.redacted());
             Ok(())
         }
         Command::Config => {

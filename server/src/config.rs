@@ -80,7 +80,7 @@ impl Config {
             .merge(Env::prefixed("USNH_").ignore(&["CONFIG"]));
         let config: Config = figment
             .extract()
-            .map_err(|e| StartupError::Config(one_line(&e.to_string())))?;
+            .map_err(|e| StartupError::Config(describe_figment_error(e)))?;
         config.validate()?;
         Ok(config)
     }
@@ -161,6 +161,25 @@ impl Config {
         }
         serde_json::to_string_pretty(&shown).unwrap_or_default()
     }
+}
+
+/// Names the setting the way the operator wrote it (USNH_X or a file key).
+fn describe_figment_error(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let from_env = e.metadata.as_ref().is_some_and(|m| m.name.contains("environment"));
+            let setting = match (from_env, key.as_str()) {
+                (_, "") => "configuration".to_string(),
+                (true, "database_url") => "DATABASE_URL".to_string(),
+                (true, _) => format!("USNH_{}", key.to_uppercase()),
+                (false, _) => key,
+            };
+            one_line(&format!("{setting}: {}", e.kind))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn one_line(s: &str) -> String {

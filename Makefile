@@ -1,0 +1,35 @@
+# Two commands: `make run` and `make test`. Each installs what it needs first.
+SHELL := /bin/bash
+# Outside the clone, so that fresh clones build warm.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/usnumhub-target
+# cargo-leptos sets this when it compiles; setting it for plain cargo too
+# keeps one set of build artifacts instead of two.
+export LEPTOS_OUTPUT_NAME := usnumhub
+export PATH := $(PATH):$(HOME)/.cargo/bin
+
+.PHONY: run test build watch setup setup-test clean-data
+
+## Start the app on its embedded default (SQLite in ./data) at http://127.0.0.1:3000
+run: setup
+	cargo leptos serve
+
+## Every test: Rust on SQLite and PostgreSQL, Playwright in Chromium
+test: setup-test build
+	scripts/test.sh
+
+## Developer loop with live reload
+watch: setup
+	cargo leptos watch
+
+build: setup
+	cargo leptos build
+
+setup:
+	scripts/setup.sh build
+
+setup-test:
+	scripts/setup.sh test
+
+## Forget the local database and generated secrets
+clean-data:
+	rm -rf data

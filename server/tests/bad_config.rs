@@ -1,0 +1,94 @@
+//! Bad configuration ends the real binary with one clear line on stderr,
+//! never a panic or a backtrace.
+use std::process::Command;
+
+fn run_server(envs: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("USNH_DATA_DIR", dir.path().join("data"))
+        .env("USNH_LISTEN", "127.0.0.1:0")
+        .env("USNH_DB_CONNECT_TIMEOUT_SECS", "2")
+        .env("RUST_BACKTRACE", "1");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("server binary runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn assert_one_clear_line(stderr: &str, needle: &str) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(lines[0].contains(needle), "expected {needle:?} in {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+#[test]
+fn unparseable_database_url() {
+    let (code, err) = run_server(&[("DATABASE_URL", "mysql//nope")]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "DATABASE_URL");
+
+    let (code, err) = run_server(&[("DATABASE_URL", "postgres://u:hunter2@[::1:5432/x")]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "DATABASE_URL");
+    assert!(!err.contains("hunter2"), "the password leaked: {err}");
+}
+
+#[test]
+fn unreachable_postgres() {
+    // Port 1 on loopback: nothing listens there.
+    let (code, err) = run_server(&[("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/usnh")]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "cannot reach PostgreSQL");
+    assert!(!err.contains("hunter2"), "the password leaked: {err}");
+}
+
+#[test]
+fn unwritable_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let below_file = file.join("data");
+    let (code, err) = run_server(&[("USNH_DATA_DIR", below_file.to_str().unwrap())]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "USNH_DATA_DIR");
+}
+
+#[test]
+fn port_in_use() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (code, err) = run_server(&[("USNH_LISTEN", &addr)]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "already in use");
+}
+
+#[test]
+fn invalid_values_are_named() {
+    let (code, err) = run_server(&[("USNH_DEFAULT_LEASE_MINUTES", "lots")]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "USNH_DEFAULT_LEASE_MINUTES");
+
+    let (code, err) = run_server(&[("USNH_WHATSAPP_NUMBER", "call me")]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "USNH_WHATSAPP_NUMBER");
+}
+
+#[test]
+fn config_command_hides_secrets() {
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("config")
+        .env_clear()
+        .env("DATABASE_URL", "postgres://app:hunter2@db.example:5432/usnh")
+        .env("USNH_SECRET_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("db.example"), "{text}");
+    assert!(!text.contains("hunter2") && !text.contains(&"ab".repeat(32)), "{text}");
+}

@@ -1,0 +1,213 @@
+//! Test harness: starts the real server on a random port against a fresh
+//! database — a new SQLite file, or a new PostgreSQL database — per test.
+#![allow(dead_code)]
+
+use std::{future::Future, time::Duration};
+
+use server::{config::Config, db::Db, Application};
+use sqlx::{any::AnyPoolOptions, Executor};
+use tempfile::TempDir;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on: `TEST_DATABASE_URL`,
+/// or the local server over its Unix socket.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres:///postgres?host=/var/run/postgresql".to_string())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// A fresh, empty database of the given backend, dropped afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDatabase {
+    /// None when PostgreSQL is wanted but unreachable (and not required).
+    pub async fn create(backend: Backend) -> Option<TestDatabase> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Some(TestDatabase { url, dir, pg_name: None })
+            }
+            Backend::Postgres => {
+                sqlx::any::install_default_drivers();
+                let admin_url = postgres_admin_url();
+                let admin = match AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(3))
+                    .connect(&admin_url)
+                    .await
+                {
+                    Ok(pool) => pool,
+                    Err(e) if !postgres_required() => {
+                        eprintln!("\n!!! SKIPPED on PostgreSQL: cannot reach {admin_url}: {e}\n");
+                        return None;
+                    }
+                    Err(e) => panic!("PostgreSQL is required but unreachable at {admin_url}: {e}"),
+                };
+                let name = format!("usnh_test_{}", uuid::Uuid::new_v4().simple());
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test database");
+                admin.close().await;
+                let mut url = url::Url::parse(&admin_url).expect("admin url parses");
+                url.set_path(&format!("/{name}"));
+                Some(TestDatabase { url: url.to_string(), dir, pg_name: Some(name) })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        // Drop runs outside async; a small runtime of its own does the work.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            if let Ok(rt) = rt {
+                rt.block_on(async {
+                    if let Ok(admin) = AnyPoolOptions::new()
+                        .max_connections(1)
+                        .connect(&postgres_admin_url())
+                        .await
+                    {
+                        let _ = admin
+                            .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                            .await;
+                        admin.close().await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// A running server and an HTTP client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub database: TestDatabase,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server, letting open requests finish.
+    pub async fn stop(mut self) -> TestDatabase {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.db.pool.close().await;
+        // Moving the database out of a Drop type needs a swap.
+        std::mem::replace(&mut self.database, TestDatabase { url: String::new(), dir: tempfile::tempdir().expect("temp dir"), pg_name: None })
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// The configuration tests start from: random port, the test database.
+pub fn test_config(database: &TestDatabase) -> Config {
+    Config {
+        data_dir: database.dir.path().join("data"),
+        database_url: Some(database.url.clone()),
+        listen: "127.0.0.1:0".into(),
+        ..Config::default()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    let database = TestDatabase::create(backend).await?;
+    let mut config = test_config(&database);
+    adjust(&mut config);
+    Some(start(config, database).await)
+}
+
+/// Starts a server on an existing database (for restarts).
+pub async fn start(config: Config, database: TestDatabase) -> TestApp {
+    server::telemetry::init("pretty");
+    let app = Application::build(config).await.expect("server starts");
+    let base = format!("http://{}", app.local_addr());
+    let db = app.state().db.clone();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = app
+            .run_until(async move {
+                let _ = stop_rx.await;
+            })
+            .await;
+    });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    TestApp { base, client, db, database, stop: Some(stop_tx), task: Some(task) }
+}
+
+/// Runs one test body against each backend; PostgreSQL may be skipped
+/// (loudly) when it is unreachable and not required.
+pub async fn on_backend<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if let Some(app) = spawn_app(backend).await {
+        body(app).await;
+    }
+}
+
+/// Declares `mod sqlite` and `mod postgres`, each running the listed
+/// test bodies (async fns taking a `TestApp`).
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::common::on_backend($crate::common::Backend::Sqlite, super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::common::on_backend($crate::common::Backend::Postgres, super::$name).await;
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,138 @@
+//! The foundation: health, readiness, server functions, pages, and
+//! migrations, on SQLite and PostgreSQL alike.
+mod common;
+
+use common::TestApp;
+use reqwest::StatusCode;
+
+backend_tests!(
+    healthz_answers_with_a_request_id,
+    readyz_checks_the_database,
+    server_function_round_trip,
+    policies_show_configured_values,
+    unknown_page_is_404,
+    restart_keeps_data_and_reruns_no_migration,
+);
+
+async fn healthz_answers_with_a_request_id(app: TestApp) {
+    let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let id = resp.headers().get("x-request-id").expect("request id header");
+    assert_eq!(id.to_str().unwrap().len(), 36, "a UUID");
+    assert_eq!(resp.text().await.unwrap(), "ok");
+
+    // A caller's own request id is kept.
+    let resp = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-request-id"], "abc-123");
+}
+
+async fn readyz_checks_the_database(app: TestApp) {
+    let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "ready");
+
+    // Without a database the server is alive but not ready.
+    app.db.pool.close().await;
+    let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+async fn server_function_round_trip(app: TestApp) {
+    let resp = app
+        .client
+        .post(app.url("/api/site_info"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let info: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(info["brand_name"], "US Num Hub");
+    assert_eq!(info["default_lease_minutes"], 20);
+    assert_eq!(info["demo_mode"], true);
+}
+
+async fn policies_show_configured_values(app: TestApp) {
+    let db = app.stop().await;
+    let mut config = common::test_config(&db);
+    config.brand_name = "Acme Numbers".into();
+    config.whatsapp_number = "15550109999".into();
+    config.default_lease_minutes = 35;
+    config.sms_retention_hours = 48;
+    config.support_email = "help@acme.example".into();
+    let app = common::start(config, db).await;
+
+    let resp = app.client.get(app.url("/policies")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = without_comments(&resp.text().await.unwrap());
+    for expected in [
+        "<title>Policies · Acme Numbers</title>",
+        "35 minutes",
+        "48 hours",
+        "https://wa.me/15550109999",
+        "mailto:help@acme.example",
+        "Last updated",
+        "/pkg/usnumhub.js",
+    ] {
+        assert!(html.contains(expected), "policies page lacks {expected:?}");
+    }
+    assert!(!html.contains("20 minutes"));
+}
+
+async fn unknown_page_is_404(app: TestApp) {
+    let resp = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert!(resp.text().await.unwrap().contains("Page not found"));
+}
+
+async fn restart_keeps_data_and_reruns_no_migration(app: TestApp) {
+    let installed: String =
+        sqlx::query_scalar("SELECT value FROM instance_facts WHERE name = 'installed_at'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let db = app.stop().await;
+    let config = common::test_config(&db);
+    let app = common::start(config, db).await;
+    let again: String =
+        sqlx::query_scalar("SELECT value FROM instance_facts WHERE name = 'installed_at'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(installed, again);
+    let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+/// SSR puts hydration markers (HTML comments) between text pieces.
+fn without_comments(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<!") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        if after.starts_with("<!DOCTYPE") || after.starts_with("<!doctype") {
+            out.push_str("<!");
+            rest = &after[2..];
+            continue;
+        }
+        let end = if after.starts_with("<!--") { after.find("-->").map(|i| i + 3) } else { after.find('>').map(|i| i + 1) };
+        match end {
+            Some(end) => rest = &after[end..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
