@@ -19,6 +19,9 @@ pub enum AppError {
     NotFound,
     #[error("Too many attempts. Try again in {0} seconds.")]
     RateLimited(u64),
+    /// A dependency is down for a moment; the message says what to do.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request never got a proper answer (network, decoding).
@@ -35,6 +38,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::RateLimited(_) => 429,
+            AppError::Unavailable(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

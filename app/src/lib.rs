@@ -2,9 +2,14 @@
 //! domain types shared by the server and the WASM client.
 #![recursion_limit = "256"]
 
+pub mod account;
+pub mod auth;
 pub mod components;
+pub mod domain;
 pub mod error;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod services;
 pub mod site_info;
 
 use leptos::prelude::*;
@@ -16,7 +21,9 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
-    home::HomePage, not_found::NotFound, placeholder::SignInRequired, policies::PoliciesPage,
+    account::AccountPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
+    policies::PoliciesPage, sign_in::SignInPage, sign_up::SignUpPage,
+    verify_email::VerifyEmailPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -44,6 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     site_info::provide_site_info();
+    auth::provide_viewer();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/usnumhub.css" />
@@ -64,10 +72,10 @@ pub fn App() -> impl IntoView {
                         path=path!("/support")
                         view=|| view! { <SignInRequired title="Support" /> }
                     />
-                    <Route
-                        path=path!("/account")
-                        view=|| view! { <SignInRequired title="Account" /> }
-                    />
+                    <Route path=path!("/account") view=AccountPage />
+                    <Route path=path!("/sign-in") view=SignInPage />
+                    <Route path=path!("/sign-up") view=SignUpPage />
+                    <Route path=path!("/verify-email") view=VerifyEmailPage />
                 </Routes>
             </Layout>
         </Router>

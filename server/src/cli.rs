@@ -1,8 +1,12 @@
 //! The command line: `server` (or `server serve`) runs the web server;
 //! other subcommands are operator tasks against the same database.
+use std::io::BufRead;
+
+use app::domain::{Email, NewPassword, Username};
+use app::services::db::Db;
 use clap::{Parser, Subcommand};
 
-use crate::{config::Config, db, startup::Application, telemetry, StartupError};
+use crate::{config::Config, secrets, startup, startup::Application, telemetry, StartupError};
 
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about = "US Num Hub server")]
@@ -24,6 +28,23 @@ pub enum Command {
     Config,
     /// Check the configuration and that the database answers, then exit.
     Check,
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a verified admin account. The password is read from the
+    /// first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
@@ -36,28 +57,39 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         }
         Command::Migrate => {
             telemetry::init(&config.log_format);
-            let db = db::Db::connect(&config.database()?).await?;
+            let db = Db::connect(&config.database()?).await?;
             db.migrate().await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Check => {
             let database = config.database()?;
-            let db = db::Db::connect_with(
-                &database,
-                1,
-                std::time::Duration::from_secs(config.db_connect_timeout_secs),
-            )
-            .await?;
-            db.ping().await.map_err(|e| StartupError::DatabaseUnreachable {
-                url: database.redacted(),
-                reason: e.to_string(),
-            })?;
+            let db = Db::connect_with(&database, 1, std::time::Duration::from_secs(config.db_connect_timeout_secs)).await?;
+            db.ping().await.map_err(|e| StartupError::Config(format!("the database does not answer: {e}")))?;
             println!("ok: configuration valid, database {} answers", database.redacted());
             Ok(())
         }
         Command::Config => {
             println!("{}", config.describe());
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Create { email, username } } => {
+            let email = Email::parse(&email).map_err(StartupError::Config)?;
+            let username = Username::parse(&username).map_err(StartupError::Config)?;
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| StartupError::Config(format!("cannot read the password from standard input: {e}")))?;
+            let password = NewPassword::parse(line.trim_end_matches(['\r', '\n']), Some(username.as_str()), Some(email.as_str()))
+                .map_err(StartupError::Config)?;
+            secrets::ensure_data_dir(&config.data_dir)?;
+            let secrets = secrets::Secrets::load_or_generate(config.secret_key.as_deref(), &config.data_dir)?;
+            let services = startup::build_services(&config, &secrets).await?;
+            let public_id = app::services::accounts::create_admin(&services, email, username, password)
+                .await
+                .map_err(|e| StartupError::Config(e.to_string()))?;
+            println!("admin created: {public_id}");
             Ok(())
         }
     }

@@ -8,7 +8,9 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{db::DatabaseUrl, StartupError};
+use app::services::db::DatabaseUrl;
+
+use crate::StartupError;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -36,6 +38,15 @@ pub struct Config {
     pub ledger_retention_years: u32,
     /// Demo number supply (fictional 555-01xx numbers); the embedded default.
     pub demo_mode: bool,
+    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or
+    /// `smtps://user:pass@host:465`; unset: the development outbox.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// Mark cookies Secure (with the `__Host-` prefix): set when users reach
+    /// the site over HTTPS, directly or through a proxy.
+    pub secure_cookies: bool,
+    /// How many password hashes may run at once (each holds 19 MiB).
+    pub password_hash_concurrency: usize,
 }
 
 impl Default for Config {
@@ -56,6 +67,10 @@ impl Default for Config {
             security_log_retention_days: 90,
             ledger_retention_years: 7,
             demo_mode: true,
+            smtp_url: None,
+            mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
+            secure_cookies: false,
+            password_hash_concurrency: 2,
         }
     }
 }
@@ -111,6 +126,12 @@ impl Config {
         if self.db_max_connections == 0 {
             return bad("USNH_DB_MAX_CONNECTIONS must be at least 1".into());
         }
+        if let Some(url) = &self.smtp_url {
+            app::services::mailer::Mailer::smtp(url, &self.mail_from).map_err(StartupError::Config)?;
+        }
+        if self.password_hash_concurrency == 0 {
+            return bad("USNH_PASSWORD_HASH_CONCURRENCY must be at least 1".into());
+        }
         if let Some(key) = &self.secret_key {
             if key.len() < 64 || hex::decode(key).is_err() {
                 return bad("USNH_SECRET_KEY must be at least 64 hex characters (32 bytes)".into());
@@ -135,6 +156,7 @@ impl Config {
             Some(url) => DatabaseUrl::parse(url),
             None => Ok(DatabaseUrl::sqlite_file(self.data_dir.join("usnumhub.db"))),
         }
+        .map_err(StartupError::from)
     }
 
     pub fn site_info(&self) -> app::site_info::SiteInfo {
@@ -158,6 +180,9 @@ impl Config {
         }
         if let Ok(db) = self.database() {
             shown.database_url = Some(db.redacted());
+        }
+        if shown.smtp_url.is_some() {
+            shown.smtp_url = Some("<hidden>".into());
         }
         serde_json::to_string_pretty(&shown).unwrap_or_default()
     }

@@ -2,7 +2,6 @@
 //! pages, background tasks and the command line.
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod routes;
 pub mod secrets;
 pub mod startup;

@@ -12,27 +12,25 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{config::Config, db::Db, routes, secrets};
+use app::services::{
+    clock::SystemClock, db::Db, mailer::Mailer, passwords::PasswordHasher, AuthSettings, Services,
+};
+
+use crate::{config::Config, routes, secrets};
 
 /// Why the server could not start. Each message says what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("configuration: {0}")]
     Config(String),
-    #[error("DATABASE_URL {url} is not usable ({reason}); use sqlite://path/to/file.db or postgres://user:password@host:5432/dbname")]
-    BadDatabaseUrl { url: String, reason: String },
-    #[error("cannot reach PostgreSQL at {url} ({reason}); start it or fix DATABASE_URL")]
-    DatabaseUnreachable { url: String, reason: String },
-    #[error("cannot open the SQLite database {path} ({reason}); check the path and its permissions")]
-    SqliteOpen { path: String, reason: String },
+    #[error(transparent)]
+    Database(#[from] app::services::db::ConnectError),
     #[error("the data directory {path} is not writable ({reason}); set USNH_DATA_DIR to a writable directory")]
     DataDir { path: String, reason: String },
     #[error("cannot listen on {addr}: the port is already in use; stop the other program or set USNH_LISTEN to another address")]
     PortInUse { addr: String },
     #[error("cannot listen on {addr} ({reason}); set USNH_LISTEN to an address of this machine")]
     Listen { addr: String, reason: String },
-    #[error("database migration failed: {0}")]
-    Migrate(String),
     #[error("the server stopped with an error: {0}")]
     Serve(String),
 }
@@ -44,7 +42,7 @@ pub struct AppState {
     pub db: Db,
     pub site_info: SiteInfo,
     pub config: Arc<Config>,
-    pub secrets: Arc<secrets::Secrets>,
+    pub services: Services,
 }
 
 pub struct Application {
@@ -56,17 +54,19 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
+        Self::build_customised(config, |_| {}).await
+    }
+
+    /// Builds, letting the caller adjust the services first (tests inject
+    /// a clock, cheaper hashing or shorter lifetimes).
+    pub async fn build_customised(
+        config: Config,
+        customise: impl FnOnce(&mut Services),
+    ) -> Result<Application, StartupError> {
         secrets::ensure_data_dir(&config.data_dir)?;
         let secrets = secrets::Secrets::load_or_generate(config.secret_key.as_deref(), &config.data_dir)?;
-        let database = config.database()?;
-        let db = Db::connect_with(
-            &database,
-            config.db_max_connections,
-            Duration::from_secs(config.db_connect_timeout_secs),
-        )
-        .await?;
-        db.migrate().await?;
-        tracing::info!(database = %database.redacted(), "database ready");
+        let mut services = build_services(&config, &secrets).await?;
+        customise(&mut services);
 
         let addr = config.listen_addr()?;
         let listener = TcpListener::bind(addr).await.map_err(|e| match e.kind() {
@@ -80,10 +80,10 @@ impl Application {
 
         let state = AppState {
             leptos_options: leptos_options(addr),
-            db,
+            db: services.db.clone(),
             site_info: config.site_info(),
             config: Arc::new(config),
-            secrets: Arc::new(secrets),
+            services,
         };
         let router = router(state.clone());
         Ok(Application { listener, router, addr, state })
@@ -121,6 +121,34 @@ impl Application {
     }
 }
 
+/// Opens the database (migrated) and sets up mail, hashing and keys.
+pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Result<Services, StartupError> {
+    let database = config.database()?;
+    let db = Db::connect_with(
+        &database,
+        config.db_max_connections,
+        Duration::from_secs(config.db_connect_timeout_secs),
+    )
+    .await?;
+    db.migrate().await?;
+    tracing::info!(database = %database.redacted(), "database ready");
+    let mailer = match &config.smtp_url {
+        Some(url) => Mailer::smtp(url, &config.mail_from).map_err(StartupError::Config)?,
+        None => {
+            tracing::info!("no SMTP configured: mail goes to the development outbox at /dev/outbox");
+            Mailer::DevOutbox
+        }
+    };
+    Ok(Services {
+        db,
+        clock: Arc::new(SystemClock),
+        hasher: PasswordHasher::new(config.password_hash_concurrency),
+        mailer,
+        signing_key: Arc::new(secrets.signing_key),
+        auth: Arc::new(AuthSettings { secure_cookies: config.secure_cookies, ..AuthSettings::default() }),
+    })
+}
+
 /// Leptos settings: cargo-leptos passes them through LEPTOS_* variables;
 /// without it (tests, a plain binary) the defaults match Cargo.toml.
 fn leptos_options(addr: SocketAddr) -> LeptosOptions {
@@ -138,7 +166,7 @@ fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let provide_app_context = move || {
-        provide_context(context_state.db.clone());
+        provide_context(context_state.services.clone());
         provide_context(context_state.site_info.clone());
     };
     let leptos_options = state.leptos_options.clone();
@@ -146,6 +174,7 @@ fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .route("/dev/outbox", get(routes::dev_outbox::show))
         .leptos_routes_with_context(&state, routes, provide_app_context.clone(), {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())
@@ -154,6 +183,8 @@ fn router(state: AppState) -> Router {
             provide_app_context,
             shell,
         ))
+        .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::session::resolve_session))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -2,6 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::auth::{use_viewer, SignOut, ViewerRefresh};
 use crate::site_info::use_site_info;
 
 const NAV: [(&str, &str); 5] = [
@@ -48,11 +49,45 @@ pub fn Layout(children: Children) -> impl IntoView {
                     on:click=move |_| set_menu_open.set(false)
                 >
                     {NAV.map(|(href, label)| view! { <A href=href>{label}</A> })}
+                    <ViewerNav />
                 </nav>
             </div>
         </header>
         <main id="main" class="container main">{children()}</main>
         <Footer />
+    }
+}
+
+/// Admin link for admins, and sign-in or sign-out.
+#[component]
+fn ViewerNav() -> impl IntoView {
+    let viewer = use_viewer();
+    let sign_out = ServerAction::<SignOut>::new();
+    let refresh = expect_context::<ViewerRefresh>();
+    Effect::new(move |_| {
+        if sign_out.version().get() > 0 {
+            refresh.bump();
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                match viewer.get().and_then(|r| r.ok()).flatten() {
+                    Some(v) => {
+                        view! {
+                            {v.is_admin().then(|| view! { <A href="/admin">"Admin"</A> })}
+                            <ActionForm action=sign_out attr:class="inline-form">
+                                <button type="submit" class="btn btn-small" data-testid="sign-out">
+                                    "Sign out"
+                                </button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    }
+                    None => view! { <A href="/sign-in">"Sign in"</A> }.into_any(),
+                }
+            }}
+        </Transition>
     }
 }
 

@@ -1,2 +1,5 @@
+pub mod copy_button;
+pub mod form;
 pub mod layout;
+pub mod local_time;
 pub mod page_title;

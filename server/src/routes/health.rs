@@ -1,7 +1,7 @@
 //! Liveness and readiness for load balancers and orchestrators.
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 
-use crate::db::Db;
+use app::services::db::Db;
 
 /// The process is up and serving.
 pub async fn healthz() -> &'static str {

@@ -1,2 +1,5 @@
-//! Routes that are not pages.
+//! Routes and middleware that are not pages.
+pub mod dev_outbox;
 pub mod health;
+pub mod server_fn_errors;
+pub mod session;

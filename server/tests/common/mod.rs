@@ -4,7 +4,10 @@
 
 use std::{future::Future, time::Duration};
 
-use server::{config::Config, db::Db, Application};
+pub mod browser;
+
+use app::services::{clock::ManualClock, db::Db, Services};
+use server::{config::Config, Application};
 use sqlx::{any::AnyPoolOptions, Executor};
 use tempfile::TempDir;
 
@@ -154,10 +157,30 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     Some(start(config, database).await)
 }
 
+/// A server whose clock the test moves by hand.
+pub async fn spawn_app_with_clock(backend: Backend) -> Option<(TestApp, std::sync::Arc<ManualClock>)> {
+    let database = TestDatabase::create(backend).await?;
+    let clock = ManualClock::new();
+    let config = test_config(&database);
+    let app = start_customised(config, database, {
+        let clock = clock.clone();
+        move |services| services.clock = clock
+    })
+    .await;
+    Some((app, clock))
+}
+
 /// Starts a server on an existing database (for restarts).
 pub async fn start(config: Config, database: TestDatabase) -> TestApp {
-    server::telemetry::init("pretty");
-    let app = Application::build(config).await.expect("server starts");
+    start_customised(config, database, |_| {}).await
+}
+
+pub async fn start_customised(config: Config, database: TestDatabase, customise: impl FnOnce(&mut Services)) -> TestApp {
+    // Server logs only on request: TEST_LOG=1 cargo test …
+    if std::env::var_os("TEST_LOG").is_some() {
+        server::telemetry::init("pretty");
+    }
+    let app = Application::build_customised(config, customise).await.expect("server starts");
     let base = format!("http://{}", app.local_addr());
     let db = app.state().db.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -174,6 +197,50 @@ pub async fn start(config: Config, database: TestDatabase) -> TestApp {
         .build()
         .expect("http client");
     TestApp { base, client, db, database, stop: Some(stop_tx), task: Some(task) }
+}
+
+impl TestApp {
+    /// A second browser: its own cookie jar.
+    pub fn new_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client")
+    }
+
+    /// Calls a server function with form-encoded arguments, as a form
+    /// without JavaScript would; returns status and body.
+    pub async fn call(&self, client: &reqwest::Client, name: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let resp = client
+            .post(self.url(&format!("/api/{name}")))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("server function answers");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
+    }
+
+    /// The last code mailed to `email` through the development outbox.
+    pub async fn last_mailed_code(&self, email: &str) -> String {
+        let body: String = sqlx::query_scalar("SELECT body FROM dev_outbox WHERE to_addr = $1 ORDER BY id DESC LIMIT 1")
+            .bind(email)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("a mail was sent");
+        extract_code(&body)
+    }
+}
+
+/// The first run of 6 digits in a text.
+pub fn extract_code(text: &str) -> String {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(5))
+        .find(|&i| bytes[i..i + 6].iter().all(u8::is_ascii_digit) && (i + 6 == bytes.len() || !bytes[i + 6].is_ascii_digit()))
+        .map(|i| text[i..i + 6].to_string())
+        .expect("a 6-digit code in the mail")
 }
 
 /// Runs one test body against each backend; PostgreSQL may be skipped

@@ -10,7 +10,20 @@ use sqlx::{
     Any, AnyPool, Executor, Transaction,
 };
 
-use crate::StartupError;
+/// Why the database could not be opened. Each message says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL {url} is not usable ({reason}); use sqlite://path/to/file.db or postgres://user:password@host:5432/dbname")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot reach PostgreSQL at {url} ({reason}); start it or fix DATABASE_URL")]
+    Unreachable { url: String, reason: String },
+    #[error("cannot open the SQLite database {path} ({reason}); check the path and its permissions")]
+    SqliteOpen { path: String, reason: String },
+    #[error("the data directory {path} is not writable ({reason}); set USNH_DATA_DIR to a writable directory")]
+    DataDir { path: String, reason: String },
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+}
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -29,8 +42,8 @@ pub struct DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<DatabaseUrl, StartupError> {
-        let bad = |reason: &str| StartupError::BadDatabaseUrl {
+    pub fn parse(raw: &str) -> Result<DatabaseUrl, ConnectError> {
+        let bad = |reason: &str| ConnectError::BadUrl {
             url: redact(raw),
             reason: reason.to_string(),
         };
@@ -88,7 +101,7 @@ pub struct Db {
 }
 
 impl Db {
-    pub async fn connect(url: &DatabaseUrl) -> Result<Db, StartupError> {
+    pub async fn connect(url: &DatabaseUrl) -> Result<Db, ConnectError> {
         Self::connect_with(url, 10, Duration::from_secs(5)).await
     }
 
@@ -96,13 +109,13 @@ impl Db {
         url: &DatabaseUrl,
         max_connections: u32,
         connect_timeout: Duration,
-    ) -> Result<Db, StartupError> {
+    ) -> Result<Db, ConnectError> {
         sqlx::any::install_default_drivers();
         let mut raw = url.raw.clone();
         if url.backend == Backend::Sqlite {
             if let Some(path) = url.sqlite_path() {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(|e| StartupError::DataDir {
+                    std::fs::create_dir_all(parent).map_err(|e| ConnectError::DataDir {
                         path: parent.display().to_string(),
                         reason: e.to_string(),
                     })?;
@@ -112,7 +125,7 @@ impl Db {
                 raw.push_str(if raw.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
             }
         }
-        let options = AnyConnectOptions::from_str(&raw).map_err(|e| StartupError::BadDatabaseUrl {
+        let options = AnyConnectOptions::from_str(&raw).map_err(|e| ConnectError::BadUrl {
             url: url.redacted(),
             reason: e.to_string(),
         })?;
@@ -134,11 +147,11 @@ impl Db {
             });
         }
         let pool = pool.connect_with(options).await.map_err(|e| match url.backend {
-            Backend::Postgres => StartupError::DatabaseUnreachable {
+            Backend::Postgres => ConnectError::Unreachable {
                 url: url.redacted(),
                 reason: one_line(&e.to_string()),
             },
-            Backend::Sqlite => StartupError::SqliteOpen {
+            Backend::Sqlite => ConnectError::SqliteOpen {
                 path: url.sqlite_path().map(|p| p.display().to_string()).unwrap_or_default(),
                 reason: one_line(&e.to_string()),
             },
@@ -146,7 +159,7 @@ impl Db {
         Ok(Db { pool, backend: url.backend })
     }
 
-    pub async fn migrate(&self) -> Result<(), StartupError> {
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -154,7 +167,7 @@ impl Db {
         migrator
             .run(&self.pool)
             .await
-            .map_err(|e| StartupError::Migrate(one_line(&e.to_string())))
+            .map_err(|e| ConnectError::Migrate(one_line(&e.to_string())))
     }
 
     /// Cheap round trip for readiness checks.

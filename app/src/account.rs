@@ -1,0 +1,142 @@
+//! Server functions behind the Account page: devices and the security log.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A signed-in device as the Account page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub browser: String,
+    pub ip: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub this_device: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityEvent {
+    pub what: String,
+    pub ip: String,
+    pub browser: String,
+    pub at: i64,
+}
+
+/// "Firefox on Linux" from a user agent string.
+pub fn describe_browser(user_agent: &str) -> String {
+    let ua = user_agent;
+    let browser = if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("OPR/") {
+        "Opera"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else if ua.contains("curl/") {
+        "curl"
+    } else if ua.is_empty() {
+        "Unknown browser"
+    } else {
+        "Other browser"
+    };
+    let os = if ua.contains("Android") {
+        "Android"
+    } else if ua.contains("iPhone") || ua.contains("iPad") {
+        "iOS"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        "macOS"
+    } else if ua.contains("Linux") {
+        "Linux"
+    } else {
+        ""
+    };
+    if os.is_empty() { browser.to_string() } else { format!("{browser} on {os}") }
+}
+
+#[server(endpoint = "devices")]
+pub async fn list_devices() -> Result<Vec<Device>, AppError> {
+    use crate::services::{request::require_user, services, sessions};
+    let user = require_user()?;
+    let svc = services()?;
+    let rows = sessions::list_active(&svc, user.user_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Device {
+            this_device: r.session_id == user.session_id,
+            id: r.session_id,
+            browser: describe_browser(&r.user_agent),
+            ip: r.ip,
+            first_seen: r.created_at,
+            last_seen: r.last_seen_at,
+        })
+        .collect())
+}
+
+/// Signs out one of the user's own devices.
+#[server(endpoint = "sign_out_device")]
+pub async fn sign_out_device(id: String) -> Result<(), AppError> {
+    use crate::services::{request::{request_meta, require_user}, services, sessions};
+    let user = require_user()?;
+    let svc = services()?;
+    // Only the user's own sessions match; another id reveals nothing.
+    if !sessions::end_with_event(&svc, user.user_id, &id, "signed_out_from_devices_list", &request_meta()).await? {
+        return Err(AppError::NotFound);
+    }
+    if id == user.session_id {
+        sessions::clear_cookies(&svc);
+    }
+    Ok(())
+}
+
+/// Signs out every device but this one.
+#[server(endpoint = "sign_out_others")]
+pub async fn sign_out_other_devices() -> Result<u64, AppError> {
+    use crate::auth::SecurityEventKind;
+    use crate::services::{request::{request_meta, require_user}, security_log, services, sessions};
+    let user = require_user()?;
+    let svc = services()?;
+    let mut tx = svc.db.begin_write().await?;
+    let ended = sessions::end_all(&mut *tx, svc.now(), user.user_id, Some(&user.session_id), "signed_out_everywhere_else").await?;
+    security_log::record(&mut *tx, svc.now(), Some(user.user_id), SecurityEventKind::SignOut, &request_meta(), "everywhere else").await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+#[server(endpoint = "my_security_log")]
+pub async fn my_security_log() -> Result<Vec<SecurityEvent>, AppError> {
+    use crate::auth::SecurityEventKind;
+    use crate::services::{request::require_user, security_log, services};
+    let user = require_user()?;
+    let svc = services()?;
+    let rows = security_log::list_for_user(&svc.db, user.user_id, 100).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SecurityEvent {
+            what: SecurityEventKind::parse(&r.kind).map(|k| k.label().to_string()).unwrap_or(r.kind),
+            ip: r.ip,
+            browser: describe_browser(&r.user_agent),
+            at: r.created_at,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browsers_are_named() {
+        assert_eq!(
+            describe_browser("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0 Safari/537.36 Chrome/156.0"),
+            "Chrome on Linux"
+        );
+        assert_eq!(describe_browser("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"), "Safari on iOS");
+        assert_eq!(describe_browser(""), "Unknown browser");
+    }
+}

@@ -1,0 +1,230 @@
+//! Accounts and sessions as the pages see them: the viewer, the security
+//! log kinds, and the server functions for sign-up, sign-in and sign-out.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{domain::Role, error::AppError};
+
+/// The signed-in user as pages may see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub public_id: String,
+    pub username: String,
+    pub email: String,
+    pub role: Role,
+    pub email_verified: bool,
+}
+
+impl Viewer {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// What the security log records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityEventKind {
+    SignUp,
+    SignIn,
+    SignInFailed,
+    SignOut,
+    PasswordChanged,
+    PasswordReset,
+    EmailVerified,
+    RefreshTokenReuse,
+    RoleChanged,
+    AccountDisabled,
+}
+
+impl SecurityEventKind {
+    pub const ALL: [SecurityEventKind; 10] = [
+        Self::SignUp,
+        Self::SignIn,
+        Self::SignInFailed,
+        Self::SignOut,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::EmailVerified,
+        Self::RefreshTokenReuse,
+        Self::RoleChanged,
+        Self::AccountDisabled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignUp => "sign_up",
+            Self::SignIn => "sign_in",
+            Self::SignInFailed => "sign_in_failed",
+            Self::SignOut => "sign_out",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::EmailVerified => "email_verified",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::RoleChanged => "role_changed",
+            Self::AccountDisabled => "account_disabled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SignUp => "Account created",
+            Self::SignIn => "Signed in",
+            Self::SignInFailed => "Failed sign-in",
+            Self::SignOut => "Signed out",
+            Self::PasswordChanged => "Password changed",
+            Self::PasswordReset => "Password reset",
+            Self::EmailVerified => "Email verified",
+            Self::RefreshTokenReuse => "Old session token reused: session ended",
+            Self::RoleChanged => "Role changed",
+            Self::AccountDisabled => "Account disabled",
+        }
+    }
+}
+
+/// The signed-in user, if any.
+#[server(endpoint = "viewer")]
+pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
+    Ok(crate::services::request::authenticated().map(|a| a.viewer))
+}
+
+/// Creates an account, signs it in and mails a verification code.
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    email: String,
+    username: String,
+    password: String,
+    adult_and_terms: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::{Email, NewPassword, Username};
+    use crate::services::{accounts, services};
+
+    let email = Email::parse(&email).map_err(AppError::Invalid)?;
+    let username = Username::parse(&username).map_err(AppError::Invalid)?;
+    let password = NewPassword::parse(&password, Some(username.as_str()), Some(email.as_str()))
+        .map_err(AppError::Invalid)?;
+    if adult_and_terms.is_none() {
+        return Err(AppError::Invalid("Confirm that you are 18 or older and accept the Terms.".into()));
+    }
+    let svc = services()?;
+    let meta = crate::services::request::request_meta();
+    let tokens = accounts::sign_up(&svc, accounts::SignUp { email, username, password }, &meta).await?;
+    crate::services::sessions::set_cookies(&svc, &tokens);
+    leptos_axum::redirect("/verify-email");
+    Ok(())
+}
+
+/// Signs in with email or username and password.
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::services::{accounts, services};
+
+    if login.trim().is_empty() || password.is_empty() {
+        return Err(AppError::Invalid("Enter your email or username and your password.".into()));
+    }
+    if login.len() > 254 || password.len() > 1024 {
+        return Err(AppError::Invalid("Wrong email, username or password.".into()));
+    }
+    let svc = services()?;
+    let meta = crate::services::request::request_meta();
+    let tokens = accounts::sign_in(&svc, &login, &password, &meta).await?;
+    crate::services::sessions::set_cookies(&svc, &tokens);
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Ends this device's session.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::services::{services, sessions};
+    let svc = services()?;
+    if let Some(user) = crate::services::request::authenticated() {
+        let meta = crate::services::request::request_meta();
+        sessions::end_with_event(&svc, user.user_id, &user.session_id, "sign_out", &meta).await?;
+    }
+    sessions::clear_cookies(&svc);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Checks the emailed verification code.
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(code: String) -> Result<(), AppError> {
+    use crate::services::{accounts, services};
+    let user = crate::services::request::require_user()?;
+    let code = code.trim().replace([' ', '-'], "");
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::Invalid("The code has 6 digits.".into()));
+    }
+    let svc = services()?;
+    accounts::verify_email(&svc, user.user_id, &code, &crate::services::request::request_meta()).await?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+/// Mails a new verification code (throttled).
+#[server(endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::services::{accounts, services};
+    let user = crate::services::request::require_user()?;
+    if user.viewer.email_verified {
+        return Err(AppError::Invalid("Your email is already verified.".into()));
+    }
+    let svc = services()?;
+    accounts::send_verification_code(&svc, user.user_id, &user.viewer.email).await
+}
+
+/// Only local paths, so a link cannot send a signed-in user elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        _ => "/account".to_string(),
+    }
+}
+
+pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
+
+/// Loads the viewer once per page load and again after sign-in/out.
+pub fn provide_viewer() {
+    let refresh = RwSignal::new(0u32);
+    let resource: ViewerResource = Resource::new_blocking(move || refresh.get(), |_| current_viewer());
+    provide_context(resource);
+    provide_context(ViewerRefresh(refresh));
+}
+
+#[derive(Clone, Copy)]
+pub struct ViewerRefresh(pub RwSignal<u32>);
+
+impl ViewerRefresh {
+    pub fn bump(&self) {
+        self.0.update(|n| *n += 1);
+    }
+}
+
+pub fn use_viewer() -> ViewerResource {
+    expect_context::<ViewerResource>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next(Some("/wallet")), "/wallet");
+        assert_eq!(safe_next(Some("//evil.example")), "/account");
+        assert_eq!(safe_next(Some("https://evil.example")), "/account");
+        assert_eq!(safe_next(None), "/account");
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in SecurityEventKind::ALL {
+            assert_eq!(SecurityEventKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+}

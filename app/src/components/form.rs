@@ -1,0 +1,25 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The error of the last submission of a server action, if any.
+#[component]
+pub fn ActionError<T, V>(value: V) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    move || match value.get() {
+        Some(Err(e)) => Some(view! { <div class="alert alert-error" role="alert" data-testid="form-error">{e.to_string()}</div> }),
+        _ => None,
+    }
+}
+
+/// An inline message under a field: the rule's message while the input
+/// breaks it, nothing while it is empty or valid.
+pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        let v = value.get();
+        if v.is_empty() { None } else { check(&v).err() }
+    })
+}

@@ -1,0 +1,125 @@
+//! Password rules after NIST SP 800-63B-4 for a password that is the only
+//! factor: at least 15 characters, at least 64 accepted, no composition
+//! rules, and refused when it is the username or email, or common.
+use serde::{Deserialize, Serialize};
+
+pub const PASSWORD_MIN_CHARS: usize = 15;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+const COMMON_LIST: &str = include_str!("common_passwords.txt");
+
+/// A password that passed the rules for a new password. Never serialised
+/// back to a client or logged.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPassword(String);
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(<hidden>)")
+    }
+}
+
+impl NewPassword {
+    /// `username` and `email` are the account's, when known.
+    pub fn parse(password: &str, username: Option<&str>, email: Option<&str>) -> Result<NewPassword, String> {
+        let chars = password.chars().count();
+        if chars < PASSWORD_MIN_CHARS {
+            return Err(format!("Use at least {PASSWORD_MIN_CHARS} characters; a short sentence works well."));
+        }
+        if chars > PASSWORD_MAX_CHARS {
+            return Err(format!("Use at most {PASSWORD_MAX_CHARS} characters."));
+        }
+        let lower = password.trim().to_lowercase();
+        let same_as = |other: Option<&str>| other.is_some_and(|o| !o.trim().is_empty() && o.trim().to_lowercase() == lower);
+        if same_as(username) || same_as(email) {
+            return Err("Your password must differ from your username and email.".into());
+        }
+        if is_common(&lower) {
+            return Err("This password is too common or was found in a data breach; choose another.".into());
+        }
+        Ok(NewPassword(password.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_common(lower: &str) -> bool {
+    let mut in_words = false;
+    for line in COMMON_LIST.lines() {
+        if line == "# -- words --" {
+            in_words = true;
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        if !in_words && line == lower {
+            return true;
+        }
+        // A common word made long by padding, e.g. "password12345678".
+        if in_words && lower.starts_with(line) && is_padding(&lower[line.len()..]) {
+            return true;
+        }
+    }
+    is_repetition(lower) || is_sequence(lower)
+}
+
+/// Digits, symbols, or a repeat of what came before: no real entropy.
+fn is_padding(rest: &str) -> bool {
+    rest.chars().all(|c| !c.is_alphabetic()) || is_repetition(rest)
+}
+
+/// The same unit of up to 8 characters, repeated ("abcabcabc…").
+fn is_repetition(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    (1..=8.min(chars.len() / 2)).any(|unit| {
+        chars.len() % unit == 0 && chars.chunks(unit).all(|c| c == &chars[..unit])
+    })
+}
+
+/// A run up or down the alphabet or the digits ("123456789012345").
+fn is_sequence(s: &str) -> bool {
+    let chars: Vec<u32> = s.chars().map(|c| c as u32).collect();
+    let step_ok = |step: i64| {
+        chars.windows(2).all(|w| {
+            let (a, b) = (w[0] as i64, w[1] as i64);
+            b - a == step || (step == 1 && a == '9' as i64 && b == '0' as i64) || (step == -1 && a == '0' as i64 && b == '9' as i64)
+        })
+    };
+    chars.len() > 1 && (step_ok(1) || step_ok(-1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_limits() {
+        assert!(NewPassword::parse("short pass", None, None).is_err());
+        assert!(NewPassword::parse("purple tiger eats 9 plums", None, None).is_ok());
+        let long: String = (0..64u32).map(|i| char::from(b'a' + ((i * 7) % 26) as u8)).collect();
+        assert!(NewPassword::parse(&long, None, None).is_ok(), "64 accepted");
+        assert!(NewPassword::parse(&"ab1".repeat(50), None, None).is_err());
+    }
+
+    #[test]
+    fn not_username_or_email() {
+        assert!(NewPassword::parse("ann.lee@example.com", None, Some("Ann.Lee@example.com")).is_err());
+        assert!(NewPassword::parse("a_long_username_x", Some("A_long_username_x"), None).is_err());
+    }
+
+    #[test]
+    fn common_and_patterned_refused() {
+        for bad in ["passwordpassword", "1qaz2wsx3edc4rfv", "password12345678", "Password!!!!!!!!", "aaaaaaaaaaaaaaaa", "123456789012345", "abcabcabcabcabcabc", "Correct Horse Battery Staple".replace(' ', "").as_str(), "qwerty123456789"] {
+            assert!(NewPassword::parse(bad, None, None).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn no_composition_rules() {
+        assert!(NewPassword::parse("all lower case words here", None, None).is_ok());
+        assert!(NewPassword::parse("ünïcödé pässwörd ok", None, None).is_ok());
+    }
+}

@@ -1,0 +1,78 @@
+use serde::{Deserialize, Serialize};
+
+/// The customer's public ID, quoted over WhatsApp for a recharge: "UN-"
+/// and six characters without look-alikes (no 0/O, 1/I), e.g. UN-7K3Q9M.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PublicUserId(String);
+
+pub const PUBLIC_ID_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+pub const PUBLIC_ID_LEN: usize = 6;
+const PREFIX: &str = "UN-";
+
+impl PublicUserId {
+    /// Accepts what people type: any case, with or without "UN-", spaces.
+    pub fn parse(input: &str) -> Result<PublicUserId, String> {
+        let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let body = compact.strip_prefix(PREFIX).or_else(|| compact.strip_prefix("UN")).unwrap_or(&compact);
+        if body.len() != PUBLIC_ID_LEN || !body.bytes().all(|b| PUBLIC_ID_ALPHABET.contains(&b)) {
+            return Err("A user ID looks like UN-7K3Q9M.".into());
+        }
+        Ok(PublicUserId(format!("{PREFIX}{body}")))
+    }
+
+    /// Builds an ID from random bytes (one per character).
+    pub fn from_random(bytes: [u8; PUBLIC_ID_LEN]) -> PublicUserId {
+        // 32 symbols divide 256 evenly, so `% 32` is unbiased.
+        let body: String = bytes
+            .iter()
+            .map(|b| PUBLIC_ID_ALPHABET[(*b as usize) % PUBLIC_ID_ALPHABET.len()] as char)
+            .collect();
+        PublicUserId(format!("{PREFIX}{body}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PublicUserId {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        PublicUserId::parse(&value)
+    }
+}
+
+impl From<PublicUserId> for String {
+    fn from(value: PublicUserId) -> Self {
+        value.0
+    }
+}
+
+impl std::fmt::Display for PublicUserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_people_type() {
+        assert_eq!(PublicUserId::parse("un-7k3q9m").unwrap().as_str(), "UN-7K3Q9M");
+        assert_eq!(PublicUserId::parse("7K3 Q9M").unwrap().as_str(), "UN-7K3Q9M");
+        for bad in ["UN-7K3Q9", "UN-0K3Q9M", "UN-IK3Q9M", "UN-7K3Q9MM", ""] {
+            assert!(PublicUserId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn random_ids_round_trip() {
+        for seed in 0..=255u8 {
+            let id = PublicUserId::from_random([seed, seed.wrapping_mul(7), 3, 250, 128, 64]);
+            assert_eq!(PublicUserId::parse(id.as_str()).unwrap(), id);
+        }
+    }
+}

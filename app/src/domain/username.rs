@@ -1,0 +1,64 @@
+use serde::{Deserialize, Serialize};
+
+/// 3 to 32 characters: lower-case letters, digits, '_', '.' and '-',
+/// starting with a letter or digit. Stored lower-cased: unique regardless
+/// of case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Username(String);
+
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 32;
+
+impl Username {
+    pub fn parse(input: &str) -> Result<Username, String> {
+        let value = input.trim().to_lowercase();
+        let len = value.chars().count();
+        if len < USERNAME_MIN || len > USERNAME_MAX {
+            return Err(format!("A username has {USERNAME_MIN} to {USERNAME_MAX} characters."));
+        }
+        if !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')) {
+            return Err("Use only letters, digits, '_', '.' and '-' in a username.".into());
+        }
+        if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err("A username starts with a letter or a digit.".into());
+        }
+        Ok(Username(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Username {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Username::parse(&value)
+    }
+}
+
+impl From<Username> for String {
+    fn from(value: Username) -> Self {
+        value.0
+    }
+}
+
+impl std::fmt::Display for Username {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules() {
+        assert_eq!(Username::parse(" Ann_Lee.7 ").unwrap().as_str(), "ann_lee.7");
+        for bad in ["ab", "_ann", "ann lee", "ann<b>", "añn", "ann'--", &"a".repeat(33), &"a".repeat(10_000)] {
+            assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+use leptos::prelude::*;
+
+use crate::account::{list_devices, my_security_log, SignOutDevice, SignOutOtherDevices};
+use crate::auth::{use_viewer, Viewer};
+use crate::components::{copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let viewer = use_viewer();
+    view! {
+        <PageTitle text="Account" />
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || match viewer.get().and_then(|r| r.ok()).flatten() {
+                Some(v) => view! { <AccountDetails viewer=v /> }.into_any(),
+                None => view! {
+                    <section class="card narrow">
+                        <h1>"Account"</h1>
+                        <p>"Sign in to see your account."</p>
+                        <a class="btn btn-primary" href="/sign-in?next=/account">"Sign in"</a>
+                    </section>
+                }.into_any(),
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn AccountDetails(viewer: Viewer) -> impl IntoView {
+    let sign_out_device = ServerAction::<SignOutDevice>::new();
+    let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
+    let devices = Resource::new(
+        move || (sign_out_device.version().get(), sign_out_others.version().get()),
+        |_| list_devices(),
+    );
+    let log = Resource::new(move || sign_out_others.version().get(), |_| my_security_log());
+
+    view! {
+        <h1>"Account"</h1>
+        <section class="card">
+            <dl class="details">
+                <dt>"Your user ID"</dt>
+                <dd><PublicIdBadge public_id=viewer.public_id.clone() /> <span class="muted small">"Quote it when you ask for a recharge."</span></dd>
+                <dt>"Email"</dt>
+                <dd>
+                    <span data-testid="account-email">{viewer.email.clone()}</span> " "
+                    {if viewer.email_verified {
+                        view! { <span class="badge badge-success">"verified"</span> }.into_any()
+                    } else {
+                        view! { <span class="badge badge-warning">"not verified"</span> " " <a href="/verify-email">"Verify now"</a> }.into_any()
+                    }}
+                </dd>
+                <dt>"Username"</dt>
+                <dd data-testid="account-username">{viewer.username.clone()}</dd>
+                <dt>"Role"</dt>
+                <dd>{if viewer.is_admin() { "Administrator" } else { "Customer" }}</dd>
+            </dl>
+        </section>
+
+        <section class="card">
+            <h2>"Devices"</h2>
+            <ActionError value=sign_out_device.value() />
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <div class="table-wrap">
+                    <table class="table" data-testid="devices">
+                        <thead><tr><th>"Browser"</th><th>"IP"</th><th>"First seen"</th><th>"Last seen"</th><th></th></tr></thead>
+                        <tbody>
+                            {move || devices.get().map(|r| r.unwrap_or_default().into_iter().map(|d| {
+                                let id = d.id.clone();
+                                view! {
+                                    <tr data-testid="device-row">
+                                        <td>{d.browser.clone()} {d.this_device.then(|| view! { " " <span class="badge badge-info">"this device"</span> })}</td>
+                                        <td class="mono">{d.ip.clone()}</td>
+                                        <td><LocalTime millis=d.first_seen /></td>
+                                        <td><LocalTime millis=d.last_seen /></td>
+                                        <td>
+                                            <ActionForm action=sign_out_device>
+                                                <input type="hidden" name="id" value=id />
+                                                <button type="submit" class="btn btn-small">"Sign out"</button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view())}
+                        </tbody>
+                    </table>
+                </div>
+            </Transition>
+            <ActionForm action=sign_out_others>
+                <button type="submit" class="btn">"Sign out everywhere else"</button>
+            </ActionForm>
+        </section>
+
+        <section class="card">
+            <h2>"Security log"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <div class="table-wrap">
+                    <table class="table">
+                        <thead><tr><th>"What"</th><th>"When"</th><th>"IP"</th><th>"Browser"</th></tr></thead>
+                        <tbody>
+                            {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
+                                <tr>
+                                    <td>{e.what}</td>
+                                    <td><LocalTime millis=e.at /></td>
+                                    <td class="mono">{e.ip}</td>
+                                    <td>{e.browser}</td>
+                                </tr>
+                            }).collect_view())}
+                        </tbody>
+                    </table>
+                </div>
+            </Transition>
+        </section>
+    }
+}

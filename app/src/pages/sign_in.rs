@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::auth::{SignIn, ViewerRefresh};
+use crate::components::{form::ActionError, page_title::PageTitle};
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let refresh = expect_context::<ViewerRefresh>();
+    Effect::new(move |_| {
+        if action.version().get() > 0 {
+            refresh.bump();
+        }
+    });
+    let query = use_query_map();
+    let next = move || query.with(|q| q.get("next").unwrap_or_default());
+
+    view! {
+        <PageTitle text="Sign in" />
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <ActionError value=action.value() />
+            <ActionForm action attr:class="form">
+                <input type="hidden" name="next" value=next />
+                <div class="field">
+                    <label for="login">"Email or username"</label>
+                    <input id="login" name="login" autocomplete="username" required maxlength="254" />
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required />
+                </div>
+                <button type="submit" class="btn btn-primary">"Sign in"</button>
+            </ActionForm>
+            <p class="muted">"New here? " <a href="/sign-up">"Create an account"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,64 @@
+use leptos::prelude::*;
+
+use crate::auth::{SignUp, ViewerRefresh};
+use crate::components::{form::{inline_error, ActionError}, page_title::PageTitle};
+use crate::domain::{Email, NewPassword, Username};
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let refresh = expect_context::<ViewerRefresh>();
+    Effect::new(move |_| {
+        if action.version().get() > 0 {
+            refresh.bump();
+        }
+    });
+    let email = RwSignal::new(String::new());
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let email_error = inline_error(email, |v| Email::parse(v).map(|_| ()));
+    let username_error = inline_error(username, |v| Username::parse(v).map(|_| ()));
+    let password_error = Signal::derive(move || {
+        let pw = password.get();
+        if pw.is_empty() {
+            return None;
+        }
+        NewPassword::parse(&pw, Some(&username.get()), Some(&email.get())).err()
+    });
+
+    view! {
+        <PageTitle text="Create an account" />
+        <section class="card narrow">
+            <h1>"Create an account"</h1>
+            <ActionError value=action.value() />
+            <ActionForm action attr:class="form" attr:novalidate="true">
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="email" required maxlength="254"
+                        bind:value=email aria-invalid=move || email_error.get().is_some().to_string() />
+                    <p class="error">{email_error}</p>
+                </div>
+                <div class="field">
+                    <label for="username">"Username"</label>
+                    <input id="username" name="username" autocomplete="username" required maxlength="32"
+                        bind:value=username aria-invalid=move || username_error.get().is_some().to_string() />
+                    <p class="hint">"3 to 32 letters, digits, '_', '.' or '-'."</p>
+                    <p class="error">{username_error}</p>
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="new-password" required maxlength="128"
+                        bind:value=password aria-invalid=move || password_error.get().is_some().to_string() />
+                    <p class="hint">"At least 15 characters. A short sentence you can remember works well."</p>
+                    <p class="error">{password_error}</p>
+                </div>
+                <label class="checkbox">
+                    <input type="checkbox" name="adult_and_terms" value="yes" required />
+                    <span>"I am 18 or older and accept the " <a href="/policies#terms">"Terms"</a> "."</span>
+                </label>
+                <button type="submit" class="btn btn-primary">"Create account"</button>
+            </ActionForm>
+            <p class="muted">"Have an account? " <a href="/sign-in">"Sign in"</a></p>
+        </section>
+    }
+}

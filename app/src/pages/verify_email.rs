@@ -1,0 +1,41 @@
+use leptos::prelude::*;
+
+use crate::auth::{use_viewer, ResendVerification, VerifyEmail, ViewerRefresh};
+use crate::components::{form::ActionError, page_title::PageTitle};
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let verify = ServerAction::<VerifyEmail>::new();
+    let resend = ServerAction::<ResendVerification>::new();
+    let refresh = expect_context::<ViewerRefresh>();
+    Effect::new(move |_| {
+        if verify.version().get() > 0 {
+            refresh.bump();
+        }
+    });
+    let viewer = use_viewer();
+    let email = move || viewer.get().and_then(|r| r.ok()).flatten().map(|v| v.email).unwrap_or_default();
+
+    view! {
+        <PageTitle text="Verify your email" />
+        <section class="card narrow">
+            <h1>"Verify your email"</h1>
+            <Transition fallback=|| ()>
+                <p>"We sent a 6-digit code to " <strong data-testid="verify-email-address">{email}</strong> ". It is valid for 15 minutes."</p>
+            </Transition>
+            <ActionError value=verify.value() />
+            <ActionForm action=verify attr:class="form">
+                <div class="field">
+                    <label for="code">"Code"</label>
+                    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 -]{6,8}" maxlength="8" required />
+                </div>
+                <button type="submit" class="btn btn-primary">"Verify"</button>
+            </ActionForm>
+            <ActionError value=resend.value() />
+            {move || matches!(resend.value().get(), Some(Ok(()))).then(|| view! { <div class="alert alert-success">"A new code is on its way."</div> })}
+            <ActionForm action=resend>
+                <button type="submit" class="btn">"Send a new code"</button>
+            </ActionForm>
+        </section>
+    }
+}

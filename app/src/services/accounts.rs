@@ -1,0 +1,195 @@
+//! Accounts: sign-up, sign-in, email verification, admin creation.
+use rand::RngCore;
+
+use super::{
+    email_codes::{self, Purpose},
+    passwords::Verified,
+    request::RequestMeta,
+    security_log, sessions,
+    sessions::IssuedTokens,
+    Services,
+};
+use crate::{
+    auth::SecurityEventKind,
+    domain::{Email, NewPassword, PublicUserId, Role, Username},
+    error::AppError,
+};
+
+/// Consecutive failed sign-ins after which only a password reset or an
+/// admin unlocks the account.
+pub const LOCK_AFTER_FAILURES: i64 = 100;
+
+pub struct SignUp {
+    pub email: Email,
+    pub username: Username,
+    pub password: NewPassword,
+}
+
+async fn taken(svc: &Services, email: &Email, username: &Username) -> Result<(), AppError> {
+    let email_taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    if email_taken.is_some() {
+        return Err(AppError::Invalid("An account with this email exists already. Sign in, or reset your password.".into()));
+    }
+    let name_taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username.as_str())
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    if name_taken.is_some() {
+        return Err(AppError::Invalid("This username is taken; choose another.".into()));
+    }
+    Ok(())
+}
+
+/// Inserts a user with a fresh public ID (retrying the rare collision).
+async fn insert_user(svc: &Services, email: &Email, username: &Username, password_hash: &str, role: Role, verified: bool) -> Result<i64, AppError> {
+    let now = svc.now();
+    for _ in 0..8 {
+        let mut bytes = [0u8; 6];
+        rand::rng().fill_bytes(&mut bytes);
+        let public_id = PublicUserId::from_random(bytes);
+        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO users (public_id, email, username, password_hash, role, email_verified_at, \
+                                adult_confirmed_at, terms_version, terms_accepted_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $7) RETURNING id",
+        )
+        .bind(public_id.as_str())
+        .bind(email.as_str())
+        .bind(username.as_str())
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(verified.then_some(now))
+        .bind(now)
+        .bind(&svc.auth.terms_version)
+        .fetch_one(&svc.db.pool)
+        .await;
+        match inserted {
+            Ok(id) => return Ok(id),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                // A race on email or username, or a public ID collision.
+                taken(svc, email, username).await?;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tracing::error!("could not find a free public user id");
+    Err(AppError::Internal)
+}
+
+/// Creates a customer account, signs it in and mails a verification code.
+pub async fn sign_up(svc: &Services, input: SignUp, meta: &RequestMeta) -> Result<IssuedTokens, AppError> {
+    taken(svc, &input.email, &input.username).await?;
+    let hash = svc.hasher.hash(input.password.expose()).await?;
+    let user_id = insert_user(svc, &input.email, &input.username, &hash, Role::Customer, false).await?;
+    let mut tx = svc.db.begin_write().await?;
+    security_log::record(&mut *tx, svc.now(), Some(user_id), SecurityEventKind::SignUp, meta, "").await?;
+    let tokens = sessions::start(svc, &mut *tx, user_id, meta).await?;
+    tx.commit().await?;
+    // The account exists either way; a failed mail can be resent.
+    if let Err(e) = send_verification_code(svc, user_id, input.email.as_str()).await {
+        tracing::warn!(user_id, error = %e, "verification mail not sent at sign-up");
+    }
+    Ok(tokens)
+}
+
+pub async fn send_verification_code(svc: &Services, user_id: i64, email: &str) -> Result<(), AppError> {
+    let code = email_codes::issue(svc, user_id, Purpose::VerifyEmail).await?;
+    let minutes = svc.auth.code_ttl_ms / 60_000;
+    svc.mailer
+        .send(
+            &svc.db,
+            svc.now(),
+            email,
+            &format!("Your verification code: {code}"),
+            &format!(
+                "Your US Num Hub verification code is {code}\n\nIt is valid for {minutes} minutes. \
+                 If you did not sign up, ignore this email.\n"
+            ),
+        )
+        .await
+}
+
+pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    email_codes::check(svc, user_id, Purpose::VerifyEmail, code).await?;
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::EmailVerified, meta, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Signs in with email or username. The answer never tells which of the
+/// two was wrong.
+pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &RequestMeta) -> Result<IssuedTokens, AppError> {
+    let login = login.trim().to_lowercase();
+    type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, password_hash, failed_signins, locked_at, disabled_at, deleted_at FROM users \
+         WHERE email = $1 OR username = $1",
+    )
+    .bind(&login)
+    .fetch_optional(&svc.db.pool)
+    .await?;
+    let wrong = || AppError::Invalid("Wrong email, username or password.".into());
+    let verified = svc.hasher.verify(password, row.as_ref().map(|r| r.1.as_str())).await?;
+    let Some((user_id, _, failures, locked_at, disabled_at, deleted_at)) = row else {
+        return Err(wrong());
+    };
+    if deleted_at.is_some() {
+        return Err(wrong());
+    }
+    let now = svc.now();
+    if locked_at.is_some() {
+        return Err(AppError::Invalid("This account is locked after too many failed sign-ins. Reset your password to unlock it.".into()));
+    }
+    if verified == Verified::No {
+        let failures = failures + 1;
+        let mut tx = svc.db.begin_write().await?;
+        sqlx::query("UPDATE users SET failed_signins = $1, locked_at = $2 WHERE id = $3")
+            .bind(failures)
+            .bind((failures >= LOCK_AFTER_FAILURES).then_some(now))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::SignInFailed, meta, "").await?;
+        tx.commit().await?;
+        return Err(wrong());
+    }
+    if disabled_at.is_some() {
+        return Err(AppError::Forbidden);
+    }
+    let new_hash = match verified {
+        Verified::YesRehash => Some(svc.hasher.hash(password).await?),
+        _ => None,
+    };
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query("UPDATE users SET failed_signins = 0, password_hash = COALESCE($1, password_hash) WHERE id = $2")
+        .bind(new_hash)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::SignIn, meta, "").await?;
+    let tokens = sessions::start(svc, &mut *tx, user_id, meta).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Creates a verified admin account (the CLI's `admin create`).
+pub async fn create_admin(svc: &Services, email: Email, username: Username, password: NewPassword) -> Result<PublicUserId, AppError> {
+    taken(svc, &email, &username).await?;
+    let hash = svc.hasher.hash(password.expose()).await?;
+    let user_id = insert_user(svc, &email, &username, &hash, Role::Admin, true).await?;
+    let public_id: String = sqlx::query_scalar("SELECT public_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&svc.db.pool)
+        .await?;
+    PublicUserId::parse(&public_id).map_err(|_| AppError::Internal)
+}

@@ -1,0 +1,68 @@
+//! Everything services need, built once by the server and handed to
+//! server functions through Leptos context.
+use std::sync::Arc;
+
+use leptos::prelude::use_context;
+
+use super::{clock::Clock, db::Db, mailer::Mailer, passwords::PasswordHasher};
+use crate::error::AppError;
+
+/// Session and code lifetimes; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Set `Secure` and the `__Host-` prefix on cookies (served over HTTPS).
+    pub secure_cookies: bool,
+    pub access_ttl_ms: i64,
+    pub refresh_ttl_ms: i64,
+    /// Two tabs refreshing at once both stay signed in within this window.
+    pub refresh_grace_ms: i64,
+    pub admin_idle_ms: i64,
+    pub admin_max_ms: i64,
+    pub code_ttl_ms: i64,
+    pub code_max_attempts: i64,
+    pub code_resend_interval_ms: i64,
+    pub terms_version: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        const MINUTE: i64 = 60_000;
+        AuthSettings {
+            secure_cookies: false,
+            access_ttl_ms: 15 * MINUTE,
+            refresh_ttl_ms: 30 * 24 * 60 * MINUTE,
+            refresh_grace_ms: 10_000,
+            admin_idle_ms: 60 * MINUTE,
+            admin_max_ms: 24 * 60 * MINUTE,
+            code_ttl_ms: 15 * MINUTE,
+            code_max_attempts: 5,
+            code_resend_interval_ms: MINUTE,
+            terms_version: crate::pages::policies::POLICIES_LAST_UPDATED.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub hasher: PasswordHasher,
+    pub mailer: Mailer,
+    /// Key for signing access tokens and hashing one-time codes.
+    pub signing_key: Arc<[u8; 32]>,
+    pub auth: Arc<AuthSettings>,
+}
+
+impl Services {
+    pub fn now(&self) -> i64 {
+        self.clock.now_millis()
+    }
+}
+
+/// The services, inside a server function or SSR.
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or_else(|| {
+        tracing::error!("services missing from context");
+        AppError::Internal
+    })
+}

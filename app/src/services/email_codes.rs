@@ -1,0 +1,121 @@
+//! One-time 6-digit codes sent by email (verification, password reset):
+//! stored only as a keyed hash, valid for a limited time, dead after too
+//! many wrong attempts, and throttled when resent.
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+
+use super::Services;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::VerifyEmail => "verify_email",
+            Purpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+fn code_hash(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(svc.signing_key.as_slice()).expect("any key length");
+    mac.update(format!("code|{}|{user_id}|{code}", purpose.as_str()).as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Makes a new code (ending the previous ones) and returns it for mailing.
+pub async fn issue(svc: &Services, user_id: i64, purpose: Purpose) -> Result<String, AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(created_at) FROM email_codes WHERE user_id = $1 AND purpose = $2",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(last) = last {
+        let wait = last + svc.auth.code_resend_interval_ms - now;
+        if wait > 0 {
+            return Err(AppError::RateLimited(((wait + 999) / 1000) as u64));
+        }
+    }
+    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+    sqlx::query(
+        "UPDATE email_codes SET invalidated_at = $1 \
+         WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL AND invalidated_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO email_codes (user_id, purpose, code_hash, attempts, created_at, expires_at) \
+         VALUES ($1, $2, $3, 0, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(code_hash(svc, user_id, purpose, &code))
+    .bind(now)
+    .bind(now + svc.auth.code_ttl_ms)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// Consumes the code if it is right; counts a wrong attempt otherwise.
+pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> Result<(), AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, code_hash, attempts, expires_at FROM email_codes \
+         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((id, stored, attempts, expires_at)) = row else {
+        return Err(AppError::Invalid("There is no valid code; request a new one.".into()));
+    };
+    if expires_at <= now {
+        return Err(AppError::Invalid("This code has expired; request a new one.".into()));
+    }
+    let given = code_hash(svc, user_id, purpose, code);
+    if !constant_time_eq(given.as_bytes(), stored.as_bytes()) {
+        let attempts = attempts + 1;
+        let dead = attempts >= svc.auth.code_max_attempts;
+        sqlx::query("UPDATE email_codes SET attempts = $1, invalidated_at = $2 WHERE id = $3")
+            .bind(attempts)
+            .bind(dead.then_some(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Err(AppError::Invalid(if dead {
+            "Too many wrong attempts: this code no longer works. Request a new one.".into()
+        } else {
+            format!("Wrong code. {} attempts left.", svc.auth.code_max_attempts - attempts)
+        }));
+    }
+    sqlx::query("UPDATE email_codes SET used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,25 @@
+//! Server-only services, one module per area. Plain async functions over
+//! the database handle and domain types; server functions and routes are
+//! thin edges over them.
+pub mod accounts;
+pub mod clock;
+pub mod context;
+pub mod db;
+pub mod email_codes;
+pub mod mailer;
+pub mod passwords;
+pub mod request;
+pub mod security_log;
+pub mod sessions;
+
+pub use context::{services, AuthSettings, Services};
+
+use crate::error::AppError;
+
+/// Database faults are logged with their details and shown as `Internal`.
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        AppError::Internal
+    }
+}

@@ -1,0 +1,112 @@
+//! Resolves who is asking, once per request: client address, browser, and
+//! the session from the cookies. An expired access token is renewed from
+//! the refresh token here, so pages and server functions never see it.
+use std::net::SocketAddr;
+
+use app::services::{
+    request::RequestMeta,
+    sessions::{self, cookie_names},
+};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+
+use crate::startup::AppState;
+
+pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Static files need no session.
+    if req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.svg" {
+        return next.run(req).await;
+    }
+    let meta = request_meta(&req);
+    req.extensions_mut().insert(meta.clone());
+
+    let svc = &state.services;
+    let (access_name, refresh_name) = cookie_names(svc.auth.secure_cookies);
+    let access = cookie(&req, access_name);
+    let refresh = cookie(&req, refresh_name);
+    let mut set_cookies = Vec::new();
+
+    let mut authenticated = None;
+    if let Some(token) = access {
+        match sessions::authenticate_access(svc, &token).await {
+            Ok(found) => authenticated = found,
+            Err(e) => tracing::warn!(error = %e, "session lookup failed"),
+        }
+    }
+    if authenticated.is_none() {
+        if let Some(token) = refresh {
+            match sessions::refresh(svc, &token, &meta).await {
+                Ok(Some((tokens, auth))) => {
+                    set_cookies = sessions::cookie_headers(svc, &tokens);
+                    // Later code in this request sees the new access token.
+                    replace_cookie(&mut req, access_name, &tokens.access);
+                    authenticated = Some(auth);
+                }
+                Ok(None) => set_cookies = sessions::clear_cookie_headers(svc),
+                Err(e) => tracing::warn!(error = %e, "session refresh failed"),
+            }
+        }
+    }
+    if let Some(auth) = authenticated {
+        req.extensions_mut().insert(auth);
+    }
+
+    let mut response = next.run(req).await;
+    for value in set_cookies {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+fn request_meta(req: &Request) -> RequestMeta {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_default();
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(512)
+        .collect();
+    RequestMeta { ip, user_agent }
+}
+
+fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn replace_cookie(req: &mut Request, name: &str, value: &str) {
+    let others: Vec<String> = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.starts_with(&format!("{name}=")) && !p.is_empty())
+        .collect();
+    let mut all = others;
+    all.push(format!("{name}={value}"));
+    if let Ok(v) = HeaderValue::from_str(&all.join("; ")) {
+        req.headers_mut().remove(header::COOKIE);
+        req.headers_mut().insert(header::COOKIE, v);
+    }
+}

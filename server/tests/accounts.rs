@@ -1,0 +1,287 @@
+//! Accounts and sessions end to end over HTTP, on SQLite and PostgreSQL.
+mod common;
+
+use common::{browser::Browser, Backend, TestApp};
+
+const PASSWORD: &str = "purple tiger eats nine plums";
+
+async fn sign_up(app: &TestApp, browser: &mut Browser, email: &str, username: &str) {
+    let answer = browser
+        .call("sign_up", &[("email", email), ("username", username), ("password", PASSWORD), ("adult_and_terms", "yes")])
+        .await;
+    assert!(answer.status < 400, "sign up failed: {} {}", answer.status, answer.body);
+    let _ = app;
+}
+
+async fn user_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&app.db.pool).await.unwrap()
+}
+
+backend_tests!(
+    sign_up_verify_sign_out_and_in,
+    five_wrong_codes_invalidate_the_code,
+    bad_sign_up_input_is_refused_and_changes_nothing,
+    wrong_password_is_refused_and_logged,
+    sign_out_one_device_from_another,
+    admin_cli_creates_a_verified_admin,
+);
+
+async fn sign_up_verify_sign_out_and_in(app: TestApp) {
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "Ann@Example.com", "ann_lee").await;
+    let viewer = browser.viewer().await;
+    assert_eq!(viewer["email"], "ann@example.com");
+    assert_eq!(viewer["username"], "ann_lee");
+    assert_eq!(viewer["email_verified"], false);
+    assert_eq!(viewer["role"], "customer");
+    let public_id = viewer["public_id"].as_str().unwrap().to_string();
+    assert!(app::domain::PublicUserId::parse(&public_id).is_ok(), "{public_id}");
+    for cookie in browser.cookies.keys() {
+        assert!(cookie == "usnh_access" || cookie == "usnh_refresh", "{cookie}");
+    }
+
+    let code = app.last_mailed_code("ann@example.com").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let answer = browser.call("verify_email", &[("code", wrong)]).await;
+    assert_eq!(answer.status, 400);
+    assert!(answer.body.contains("4 attempts left"), "{}", answer.body);
+    let answer = browser.call("verify_email", &[("code", &code)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    assert_eq!(browser.viewer().await["email_verified"], true);
+
+    let answer = browser.call("sign_out", &[]).await;
+    assert!(answer.status < 400);
+    assert!(browser.cookies.is_empty(), "cookies cleared: {:?}", browser.cookies);
+    assert!(browser.viewer().await.is_null());
+
+    let mut other = Browser::new(&app.base);
+    let answer = other.call("sign_in", &[("login", "ANN_LEE"), ("password", PASSWORD)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    assert_eq!(other.viewer().await["public_id"], public_id.as_str());
+
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT e.kind FROM security_events e JOIN users u ON u.id = e.user_id WHERE u.email = $1 ORDER BY e.id",
+    )
+    .bind("ann@example.com")
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(kinds, ["sign_up", "email_verified", "sign_out", "sign_in"]);
+}
+
+async fn five_wrong_codes_invalidate_the_code(app: TestApp) {
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "bo@example.com", "bo_1").await;
+    let code = app.last_mailed_code("bo@example.com").await;
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    for attempt in 1..=5 {
+        let answer = browser.call("verify_email", &[("code", wrong)]).await;
+        assert_eq!(answer.status, 400, "attempt {attempt}");
+    }
+    let answer = browser.call("verify_email", &[("code", &code)]).await;
+    assert_eq!(answer.status, 400);
+    assert!(answer.body.contains("no valid code"), "{}", answer.body);
+    assert_eq!(browser.viewer().await["email_verified"], false);
+
+    // A resend right away is throttled with Retry-After.
+    let answer = browser.call("resend_verification", &[]).await;
+    assert_eq!(answer.status, 429, "{}", answer.body);
+}
+
+async fn bad_sign_up_input_is_refused_and_changes_nothing(app: TestApp) {
+    let long_name = "a".repeat(10_000);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("email", "not-an-email"), ("username", "carol"), ("password", PASSWORD), ("adult_and_terms", "yes")], "valid email"),
+        (vec![("email", "c@example.com"), ("username", &long_name), ("password", PASSWORD), ("adult_and_terms", "yes")], "3 to 32"),
+        (vec![("email", "c@example.com"), ("username", "<script>x</script>"), ("password", PASSWORD), ("adult_and_terms", "yes")], "Use only letters"),
+        (vec![("email", "c@example.com"), ("username", "bob');DROP TABLE users;--"), ("password", PASSWORD), ("adult_and_terms", "yes")], "Use only letters"),
+        (vec![("email", "c@example.com"), ("username", "carol"), ("password", "short"), ("adult_and_terms", "yes")], "at least 15"),
+        (vec![("email", "c@example.com"), ("username", "carol"), ("password", "passwordpassword"), ("adult_and_terms", "yes")], "too common"),
+        (vec![("email", "c@example.com"), ("username", "carol"), ("password", PASSWORD)], "18 or older"),
+        (vec![("email", "c@example.com")], "not understood"),
+    ];
+    let mut browser = Browser::new(&app.base);
+    for (form, needle) in cases {
+        let answer = browser.call("sign_up", &form).await;
+        assert_eq!(answer.status, 400, "{form:?}: {}", answer.body);
+        assert!(answer.body.contains(needle), "{needle:?} not in {}", answer.body);
+    }
+    // A body far too large is refused before it is read.
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let answer = browser.call("sign_up", &[("email", "c@example.com"), ("username", "carol"), ("password", &huge)]).await;
+    assert!(answer.status == 400 || answer.status == 413, "{}", answer.status);
+    assert_eq!(user_count(&app).await, 0);
+    assert!(browser.cookies.is_empty());
+
+    // The same email twice: a clear message, still one account.
+    sign_up(&app, &mut browser, "dee@example.com", "dee").await;
+    let mut again = Browser::new(&app.base);
+    let answer = again
+        .call("sign_up", &[("email", "DEE@example.com"), ("username", "dee2"), ("password", PASSWORD), ("adult_and_terms", "yes")])
+        .await;
+    assert_eq!(answer.status, 400);
+    assert!(answer.body.contains("exists already"), "{}", answer.body);
+    assert_eq!(user_count(&app).await, 1);
+}
+
+async fn wrong_password_is_refused_and_logged(app: TestApp) {
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "eve@example.com", "eve").await;
+    let mut attacker = Browser::new(&app.base);
+    for login in ["eve", "nobody@example.com"] {
+        let answer = attacker.call("sign_in", &[("login", login), ("password", "not the right password")]).await;
+        assert_eq!(answer.status, 400);
+        assert!(answer.body.contains("Wrong email, username or password"), "{}", answer.body);
+        assert!(attacker.cookies.is_empty());
+    }
+    let failures: i64 = sqlx::query_scalar("SELECT failed_signins FROM users WHERE username = 'eve'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(failures, 1);
+    let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM security_events WHERE kind = 'sign_in_failed'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(logged, 1);
+}
+
+async fn sign_out_one_device_from_another(app: TestApp) {
+    let mut phone = Browser::new(&app.base);
+    sign_up(&app, &mut phone, "fay@example.com", "fay").await;
+    let mut laptop = Browser::new(&app.base);
+    laptop.user_agent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Firefox/130.0".into();
+    let answer = laptop.call("sign_in", &[("login", "fay"), ("password", PASSWORD)]).await;
+    assert!(answer.status < 400);
+
+    let devices = laptop.call("devices", &[]).await.json();
+    let devices = devices.as_array().unwrap();
+    assert_eq!(devices.len(), 2);
+    let phone_device = devices.iter().find(|d| d["this_device"] == false).unwrap();
+    assert_eq!(phone_device["browser"], "Chrome on Linux");
+    assert_eq!(phone_device["ip"], "127.0.0.1");
+    let phone_id = phone_device["id"].as_str().unwrap().to_string();
+
+    // Another user cannot end it, and learns nothing.
+    let mut stranger = Browser::new(&app.base);
+    sign_up(&app, &mut stranger, "gus@example.com", "gus").await;
+    assert_eq!(stranger.call("sign_out_device", &[("id", &phone_id)]).await.status, 404);
+    assert!(!phone.viewer().await.is_null());
+
+    assert!(laptop.call("sign_out_device", &[("id", &phone_id)]).await.status < 400);
+    assert!(phone.viewer().await.is_null(), "phone signed out");
+    assert!(!laptop.viewer().await.is_null(), "laptop still in");
+    // Signed-out pages and functions need a session again.
+    assert_eq!(phone.call("devices", &[]).await.status, 401);
+}
+
+async fn admin_cli_creates_a_verified_admin(app: TestApp) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["admin", "create", "--email", "root@example.com", "--username", "boss"])
+        .env("DATABASE_URL", &app.database.url)
+        .env("USNH_DATA_DIR", app.database.dir.path().join("data"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("admin created: UN-"));
+
+    let mut browser = Browser::new(&app.base);
+    assert!(browser.call("sign_in", &[("login", "root@example.com"), ("password", PASSWORD)]).await.status < 400);
+    let viewer = browser.viewer().await;
+    assert_eq!(viewer["role"], "admin");
+    assert_eq!(viewer["email_verified"], true);
+}
+
+// ---- token lifetimes, with a hand-moved clock ----
+
+macro_rules! clock_tests {
+    ($($name:ident),*) => {
+        mod with_clock {
+            $(
+                mod $name {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn sqlite() { super::super::$name(super::super::Backend::Sqlite).await }
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn postgres() { super::super::$name(super::super::Backend::Postgres).await }
+                }
+            )*
+        }
+    };
+}
+
+clock_tests!(
+    expired_code_is_refused,
+    expired_access_token_is_refreshed_transparently,
+    refresh_token_reuse_ends_the_session,
+    two_tabs_refreshing_at_once_stay_signed_in
+);
+
+async fn expired_code_is_refused(backend: Backend) {
+    let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "hal@example.com", "hal").await;
+    let code = app.last_mailed_code("hal@example.com").await;
+    clock.advance_millis(15 * 60_000 + 1);
+    // The access token expired too; the refresh token carries the session.
+    let answer = browser.call("verify_email", &[("code", &code)]).await;
+    assert_eq!(answer.status, 400);
+    assert!(answer.body.contains("expired"), "{}", answer.body);
+}
+
+async fn expired_access_token_is_refreshed_transparently(backend: Backend) {
+    let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "ida@example.com", "ida").await;
+    let old_access = browser.cookies["usnh_access"].clone();
+    let old_refresh = browser.cookies["usnh_refresh"].clone();
+    clock.advance_millis(16 * 60_000);
+    assert_eq!(browser.viewer().await["username"], "ida");
+    assert_ne!(browser.cookies["usnh_access"], old_access, "new access token");
+    assert_ne!(browser.cookies["usnh_refresh"], old_refresh, "refresh token rotated");
+    // And a page render does the same.
+    clock.advance_millis(16 * 60_000);
+    let page = browser.get("/account").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("ida@example.com"), "the account page shows the user");
+}
+
+async fn refresh_token_reuse_ends_the_session(backend: Backend) {
+    let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "jo@example.com", "jon").await;
+    let stolen = browser.cookies["usnh_refresh"].clone();
+    clock.advance_millis(16 * 60_000);
+    assert!(!browser.viewer().await.is_null(), "rotated");
+    clock.advance_millis(30_000);
+
+    let mut thief = Browser::new(&app.base);
+    thief.cookies.insert("usnh_refresh".into(), stolen);
+    assert!(thief.viewer().await.is_null(), "old refresh token refused");
+    clock.advance_millis(16 * 60_000);
+    assert!(browser.viewer().await.is_null(), "the session ended for everyone");
+    let reuse: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM security_events WHERE kind = 'refresh_token_reuse'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(reuse, 1);
+}
+
+async fn two_tabs_refreshing_at_once_stay_signed_in(backend: Backend) {
+    let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "kim@example.com", "kim").await;
+    clock.advance_millis(16 * 60_000);
+    let mut tab_a = browser.clone();
+    let mut tab_b = browser.clone();
+    let (a, b) = tokio::join!(tab_a.viewer(), tab_b.viewer());
+    assert_eq!(a["username"], "kim");
+    assert_eq!(b["username"], "kim");
+    // The tab that lost the race got a fresh access token too.
+    assert!(tab_a.viewer().await["username"] == "kim" && tab_b.viewer().await["username"] == "kim");
+}
