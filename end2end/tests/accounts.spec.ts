@@ -1,0 +1,82 @@
+import { expect, test, type Page } from "@playwright/test";
+
+const PASSWORD = "purple tiger eats nine plums";
+
+async function hydrated(page: Page) {
+  await page.waitForFunction(() =>
+    performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm")) &&
+    document.readyState === "complete");
+  // Give the WASM a moment to attach its event handlers.
+  await page.waitForTimeout(200);
+}
+
+async function codeFromOutbox(page: Page, email: string): Promise<string> {
+  const outbox = await page.context().newPage();
+  await outbox.goto("/dev/outbox");
+  const mail = outbox.getByTestId("mail").filter({ hasText: email }).first();
+  const text = await mail.innerText();
+  await outbox.close();
+  const match = text.match(/\b(\d{6})\b/);
+  expect(match, `a code in: ${text}`).not.toBeNull();
+  return match![1];
+}
+
+test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const email = `e2e-${stamp}@example.com`;
+  const username = `e2e_${stamp}`;
+
+  await page.goto("/sign-up");
+  await hydrated(page);
+  // The shared rules show inline before submitting.
+  await page.getByLabel("Password").fill("too short");
+  await expect(page.getByText("Use at least 15 characters")).toBeVisible();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await expect(page.getByText("Use at least 15 characters")).toBeHidden();
+  await page.getByLabel(/18 or older/).check();
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  await expect(page).toHaveURL(/\/verify-email$/);
+  await expect(page.getByTestId("verify-email-address")).toHaveText(email);
+  const code = await codeFromOutbox(page, email);
+  await page.getByLabel("Code").fill(code);
+  await page.getByRole("button", { name: "Verify" }).click();
+
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByTestId("account-email")).toHaveText(email);
+  await expect(page.getByText("verified", { exact: true })).toBeVisible();
+  await expect(page.getByTestId("public-id")).toHaveText(/^UN-[2-9A-HJ-NP-Z]{6}$/);
+  await expect(page.getByTestId("device-row")).toHaveCount(1);
+  await expect(page.getByTestId("device-row")).toContainText("this device");
+
+  // Sign out, then back in.
+  await page.getByTestId("sign-out").click();
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email or username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByTestId("device-row")).toHaveCount(1);
+
+  // A second browser signs in and signs the first one out.
+  const other = await browser.newContext();
+  const second = await other.newPage();
+  await second.goto("/sign-in");
+  await hydrated(second);
+  await second.getByLabel("Email or username").fill(email);
+  await second.getByLabel("Password").fill(PASSWORD);
+  await second.getByRole("button", { name: "Sign in" }).click();
+  await expect(second).toHaveURL(/\/account$/);
+  const rows = second.getByTestId("device-row");
+  await expect(rows).toHaveCount(2);
+  await rows.filter({ hasNotText: "this device" }).getByRole("button", { name: "Sign out" }).click();
+  await expect(rows).toHaveCount(1);
+
+  await page.reload();
+  await expect(page.getByText("Sign in to see your account.")).toBeVisible();
+  await other.close();
+});
