@@ -5,6 +5,7 @@
 use std::{future::Future, time::Duration};
 
 pub mod browser;
+pub mod smtp_sink;
 
 use app::services::{clock::ManualClock, db::Db, Services};
 use server::{config::Config, Application};
