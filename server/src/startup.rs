@@ -7,7 +7,9 @@ use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use axum::http::{header, HeaderValue};
 use tower_http::{
+    set_header::SetResponseHeaderLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -162,6 +164,8 @@ fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     options
 }
 
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
@@ -170,8 +174,9 @@ fn router(state: AppState) -> Router {
         provide_context(context_state.site_info.clone());
     };
     let leptos_options = state.leptos_options.clone();
+    let https = state.config.secure_cookies;
 
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/dev/outbox", get(routes::dev_outbox::show))
@@ -184,6 +189,9 @@ fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
+        // No form or server function needs more; bigger bodies get 413.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(routes::csrf::same_origin_only))
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::session::resolve_session))
         .with_state(state)
         .layer(
@@ -198,7 +206,32 @@ fn router(state: AppState) -> Router {
                     tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id)
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id()),
-        )
+        );
+    with_security_headers(router, https)
+}
+
+/// Headers every response carries; pages set a stricter policy with
+/// their script nonce (`app::csp`).
+fn with_security_headers(router: Router, https: bool) -> Router {
+    let router = router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")));
+    if https {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ))
+    } else {
+        router
+    }
 }
 
 async fn shutdown_signal() {

@@ -106,10 +106,19 @@ async fn bad_sign_up_input_is_refused_and_changes_nothing(app: TestApp) {
         assert_eq!(answer.status, 400, "{form:?}: {}", answer.body);
         assert!(answer.body.contains(needle), "{needle:?} not in {}", answer.body);
     }
-    // A body far too large is refused before it is read.
+    // A body far too large is refused; the server may close the
+    // connection before the client has finished sending it.
     let huge = "x".repeat(3 * 1024 * 1024);
-    let answer = browser.call("sign_up", &[("email", "c@example.com"), ("username", "carol"), ("password", &huge)]).await;
-    assert!(answer.status == 400 || answer.status == 413, "{}", answer.status);
+    let sent = browser
+        .client
+        .post(app.url("/api/sign_up"))
+        .header("origin", app.base.clone())
+        .form(&[("email", "c@example.com"), ("username", "carol"), ("password", &huge)])
+        .send()
+        .await;
+    if let Ok(resp) = sent {
+        assert_eq!(resp.status().as_u16(), 413);
+    }
     assert_eq!(user_count(&app).await, 0);
     assert!(browser.cookies.is_empty());
 
@@ -205,10 +214,15 @@ macro_rules! clock_tests {
         mod with_clock {
             $(
                 mod $name {
+                    use super::super::{common::TEST_TIMEOUT, Backend};
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    async fn sqlite() { super::super::$name(super::super::Backend::Sqlite).await }
+                    async fn sqlite() {
+                        tokio::time::timeout(TEST_TIMEOUT, super::super::$name(Backend::Sqlite)).await.expect("test timed out")
+                    }
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    async fn postgres() { super::super::$name(super::super::Backend::Postgres).await }
+                    async fn postgres() {
+                        tokio::time::timeout(TEST_TIMEOUT, super::super::$name(Backend::Postgres)).await.expect("test timed out")
+                    }
                 }
             )*
         }

@@ -49,6 +49,7 @@ async fn server_function_round_trip(app: TestApp) {
     let resp = app
         .client
         .post(app.url("/api/site_info"))
+        .header("origin", app.base.clone())
         .header("content-type", "application/x-www-form-urlencoded")
         .body("")
         .send()

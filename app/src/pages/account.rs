@@ -7,11 +7,21 @@ use crate::components::{copy_button::PublicIdBadge, form::ActionError, local_tim
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let viewer = use_viewer();
+    // Resources live at the page's top level: created inside a Transition's
+    // children they would be made anew on each render of it.
+    let sign_out_device = ServerAction::<SignOutDevice>::new();
+    let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
+    let devices = Resource::new(
+        move || (sign_out_device.version().get(), sign_out_others.version().get()),
+        |_| list_devices(),
+    );
+    let log = Resource::new(move || sign_out_others.version().get(), |_| my_security_log());
+    let actions = AccountActions { sign_out_device, sign_out_others, devices, log };
     view! {
         <PageTitle text="Account" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || match viewer.get().and_then(|r| r.ok()).flatten() {
-                Some(v) => view! { <AccountDetails viewer=v /> }.into_any(),
+                Some(v) => view! { <AccountDetails viewer=v actions /> }.into_any(),
                 None => view! {
                     <section class="card narrow">
                         <h1>"Account"</h1>
@@ -24,15 +34,17 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
+#[derive(Clone, Copy)]
+struct AccountActions {
+    sign_out_device: ServerAction<SignOutDevice>,
+    sign_out_others: ServerAction<SignOutOtherDevices>,
+    devices: Resource<Result<Vec<crate::account::Device>, crate::error::AppError>>,
+    log: Resource<Result<Vec<crate::account::SecurityEvent>, crate::error::AppError>>,
+}
+
 #[component]
-fn AccountDetails(viewer: Viewer) -> impl IntoView {
-    let sign_out_device = ServerAction::<SignOutDevice>::new();
-    let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
-    let devices = Resource::new(
-        move || (sign_out_device.version().get(), sign_out_others.version().get()),
-        |_| list_devices(),
-    );
-    let log = Resource::new(move || sign_out_others.version().get(), |_| my_security_log());
+fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
+    let AccountActions { sign_out_device, sign_out_others, devices, log } = actions;
 
     view! {
         <h1>"Account"</h1>

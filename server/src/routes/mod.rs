@@ -1,4 +1,5 @@
 //! Routes and middleware that are not pages.
+pub mod csrf;
 pub mod dev_outbox;
 pub mod health;
 pub mod server_fn_errors;

@@ -12,6 +12,8 @@ use server::{config::Config, Application};
 use sqlx::{any::AnyPoolOptions, Executor};
 use tempfile::TempDir;
 
+pub const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -251,9 +253,13 @@ where
     F: FnOnce(TestApp) -> Fut,
     Fut: Future<Output = ()>,
 {
-    if let Some(app) = spawn_app(backend).await {
-        body(app).await;
-    }
+    // A hang fails the test instead of stalling the whole run.
+    let run = async {
+        if let Some(app) = spawn_app(backend).await {
+            body(app).await;
+        }
+    };
+    tokio::time::timeout(TEST_TIMEOUT, run).await.expect("test timed out");
 }
 
 /// Declares `mod sqlite` and `mod postgres`, each running the listed
