@@ -108,6 +108,17 @@ pub async fn sign_out_other_devices() -> Result<u64, AppError> {
     Ok(ended)
 }
 
+/// Changes the password; every other device is signed out.
+#[server(endpoint = "change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::services::{accounts, request::{request_meta, require_user}, services};
+    let user = require_user()?;
+    if current_password.len() > 1024 {
+        return Err(AppError::Invalid("Your current password is not right.".into()));
+    }
+    accounts::change_password(&services()?, user.user_id, &user.session_id, &current_password, &new_password, &request_meta()).await
+}
+
 #[server(endpoint = "my_security_log")]
 pub async fn my_security_log() -> Result<Vec<SecurityEvent>, AppError> {
     use crate::auth::SecurityEventKind;

@@ -175,7 +175,34 @@ pub async fn resend_verification() -> Result<(), AppError> {
         return Err(AppError::Invalid("Your email is already verified.".into()));
     }
     let svc = services()?;
-    accounts::send_verification_code(&svc, user.user_id, &user.viewer.email).await
+    accounts::resend_verification_code(&svc, user.user_id, &user.viewer.email, &crate::services::request::request_meta()).await
+}
+
+/// Mails a password reset code. Answers the same whether or not the
+/// email has an account.
+#[server(endpoint = "request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::domain::Email;
+    use crate::services::{accounts, request::request_meta, services};
+    let email = Email::parse(&email).map_err(AppError::Invalid)?;
+    accounts::request_password_reset(&services()?, &email, &request_meta()).await
+}
+
+/// Sets a new password with the emailed code; all sessions end.
+#[server(endpoint = "reset_password")]
+pub async fn reset_password(email: String, code: String, password: String) -> Result<(), AppError> {
+    use crate::domain::Email;
+    use crate::services::{accounts, request::request_meta, services, sessions};
+    let email = Email::parse(&email).map_err(AppError::Invalid)?;
+    let code = code.trim().replace([' ', '-'], "");
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::Invalid("The code has 6 digits.".into()));
+    }
+    let svc = services()?;
+    accounts::reset_password(&svc, &email, &code, &password, &request_meta()).await?;
+    sessions::clear_cookies(&svc);
+    leptos_axum::redirect("/sign-in?reset=1");
+    Ok(())
 }
 
 /// Only local paths, so a link cannot send a signed-in user elsewhere.

@@ -3,6 +3,7 @@
 #![recursion_limit = "256"]
 
 pub mod account;
+pub mod admin_api;
 pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]
@@ -23,8 +24,8 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
-    account::AccountPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
-    policies::PoliciesPage, sign_in::SignInPage, sign_up::SignUpPage,
+    account::AccountPage, admin::AdminPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
+    policies::PoliciesPage, reset_password::ResetPasswordPage, sign_in::SignInPage, sign_up::SignUpPage,
     verify_email::VerifyEmailPage,
 };
 
@@ -80,6 +81,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sign-in") view=SignInPage />
                     <Route path=path!("/sign-up") view=SignUpPage />
                     <Route path=path!("/verify-email") view=VerifyEmailPage />
+                    <Route path=path!("/reset-password") view=ResetPasswordPage />
+                    <Route path=path!("/admin") view=AdminPage />
                 </Routes>
             </Layout>
         </Router>

@@ -11,6 +11,7 @@ CREATE TABLE users (
     terms_version TEXT NOT NULL,
     terms_accepted_at BIGINT NOT NULL,
     failed_signins BIGINT NOT NULL DEFAULT 0,
+    last_failed_signin_at BIGINT,
     locked_at BIGINT,
     disabled_at BIGINT,
     deleted_at BIGINT,

@@ -15,7 +15,9 @@ use tower_http::{
 };
 
 use app::services::{
-    clock::SystemClock, db::Db, mailer::Mailer, passwords::PasswordHasher, AuthSettings, Services,
+    clock::SystemClock, db::Db, mailer::Mailer, passwords::PasswordHasher,
+    rate_limit::{RateLimitSettings, RateLimiter},
+    AuthSettings, Services,
 };
 
 use crate::{config::Config, routes, secrets};
@@ -148,6 +150,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         mailer,
         signing_key: Arc::new(secrets.signing_key),
         auth: Arc::new(AuthSettings { secure_cookies: config.secure_cookies, ..AuthSettings::default() }),
+        limits: RateLimiter::new(&RateLimitSettings::default()),
     })
 }
 

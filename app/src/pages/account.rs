@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::account::{list_devices, my_security_log, SignOutDevice, SignOutOtherDevices};
+use crate::account::{list_devices, my_security_log, ChangePassword, SignOutDevice, SignOutOtherDevices};
 use crate::auth::{use_viewer, Viewer};
 use crate::components::{copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 
@@ -102,6 +102,8 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
             </ActionForm>
         </section>
 
+        <ChangePasswordForm />
+
         <section class="card">
             <h2>"Security log"</h2>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -121,6 +123,32 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                     </table>
                 </div>
             </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    view! {
+        <section class="card">
+            <h2>"Change password"</h2>
+            <ActionError value=action.value() />
+            {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! {
+                <div class="alert alert-success">"Password changed. Your other devices were signed out."</div>
+            })}
+            <ActionForm action attr:class="form">
+                <div class="field">
+                    <label for="current-password">"Current password"</label>
+                    <input id="current-password" name="current_password" type="password" autocomplete="current-password" required />
+                </div>
+                <div class="field">
+                    <label for="new-password">"New password"</label>
+                    <input id="new-password" name="new_password" type="password" autocomplete="new-password" maxlength="128" required />
+                    <p class="hint">"At least 15 characters."</p>
+                </div>
+                <button type="submit" class="btn">"Change password"</button>
+            </ActionForm>
         </section>
     }
 }

@@ -1,8 +1,10 @@
 pub mod account;
+pub mod admin;
 pub mod home;
 pub mod not_found;
 pub mod placeholder;
 pub mod policies;
+pub mod reset_password;
 pub mod sign_in;
 pub mod sign_up;
 pub mod verify_email;

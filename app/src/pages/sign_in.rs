@@ -20,6 +20,9 @@ pub fn SignInPage() -> impl IntoView {
         <PageTitle text="Sign in" />
         <section class="card narrow">
             <h1>"Sign in"</h1>
+            {move || query.with(|q| q.get("reset").is_some()).then(|| view! {
+                <div class="alert alert-success">"Your password is set. Sign in with it; every device was signed out."</div>
+            })}
             <ActionError value=action.value() />
             <ActionForm action attr:class="form">
                 <input type="hidden" name="next" value=next />
@@ -33,7 +36,11 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
                 <button type="submit" class="btn btn-primary">"Sign in"</button>
             </ActionForm>
-            <p class="muted">"New here? " <a href="/sign-up">"Create an account"</a></p>
+            <p class="muted">
+                <a href="/reset-password">"Forgot your password?"</a>
+                " · New here? "
+                <a href="/sign-up">"Create an account"</a>
+            </p>
         </section>
     }
 }

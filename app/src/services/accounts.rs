@@ -3,6 +3,7 @@ use rand::RngCore;
 
 use super::{
     email_codes::{self, Purpose},
+    rate_limit::Action,
     passwords::Verified,
     request::RequestMeta,
     security_log, sessions,
@@ -79,8 +80,19 @@ async fn insert_user(svc: &Services, email: &Email, username: &Username, passwor
     Err(AppError::Internal)
 }
 
+/// How long an account waits after `failures` consecutive failed
+/// sign-ins: nothing for the first four, then 1 s doubling up to 15 min.
+pub fn failed_sign_in_delay_ms(failures: i64) -> i64 {
+    if failures < 5 {
+        0
+    } else {
+        (1000i64 << (failures - 5).min(10)).min(15 * 60_000)
+    }
+}
+
 /// Creates a customer account, signs it in and mails a verification code.
 pub async fn sign_up(svc: &Services, input: SignUp, meta: &RequestMeta) -> Result<IssuedTokens, AppError> {
+    svc.limits.check(Action::SignUp, &meta.ip, None)?;
     taken(svc, &input.email, &input.username).await?;
     let hash = svc.hasher.hash(input.password.expose()).await?;
     let user_id = insert_user(svc, &input.email, &input.username, &hash, Role::Customer, false).await?;
@@ -93,6 +105,11 @@ pub async fn sign_up(svc: &Services, input: SignUp, meta: &RequestMeta) -> Resul
         tracing::warn!(user_id, error = %e, "verification mail not sent at sign-up");
     }
     Ok(tokens)
+}
+
+pub async fn resend_verification_code(svc: &Services, user_id: i64, email: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    svc.limits.check(Action::SendCode, &meta.ip, Some(email))?;
+    send_verification_code(svc, user_id, email).await
 }
 
 pub async fn send_verification_code(svc: &Services, user_id: i64, email: &str) -> Result<(), AppError> {
@@ -113,6 +130,7 @@ pub async fn send_verification_code(svc: &Services, user_id: i64, email: &str) -
 }
 
 pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    svc.limits.check(Action::CheckCode, &meta.ip, Some(&user_id.to_string()))?;
     email_codes::check(svc, user_id, Purpose::VerifyEmail, code).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
@@ -130,31 +148,39 @@ pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &Reque
 /// two was wrong.
 pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &RequestMeta) -> Result<IssuedTokens, AppError> {
     let login = login.trim().to_lowercase();
-    type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<i64>);
+    svc.limits.check(Action::SignIn, &meta.ip, Some(&login))?;
+    type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, password_hash, failed_signins, locked_at, disabled_at, deleted_at FROM users \
-         WHERE email = $1 OR username = $1",
+        "SELECT id, password_hash, failed_signins, last_failed_signin_at, locked_at, disabled_at, deleted_at \
+         FROM users WHERE email = $1 OR username = $1",
     )
     .bind(&login)
     .fetch_optional(&svc.db.pool)
     .await?;
+    let now = svc.now();
+    if let Some((_, _, failures, Some(last_failed), ..)) = &row {
+        let wait = failed_sign_in_delay_ms(*failures) - (now - last_failed);
+        if wait > 0 {
+            return Err(AppError::RateLimited(((wait + 999) / 1000) as u64));
+        }
+    }
     let wrong = || AppError::Invalid("Wrong email, username or password.".into());
     let verified = svc.hasher.verify(password, row.as_ref().map(|r| r.1.as_str())).await?;
-    let Some((user_id, _, failures, locked_at, disabled_at, deleted_at)) = row else {
+    let Some((user_id, _, failures, _, locked_at, disabled_at, deleted_at)) = row else {
         return Err(wrong());
     };
     if deleted_at.is_some() {
         return Err(wrong());
     }
-    let now = svc.now();
     if locked_at.is_some() {
         return Err(AppError::Invalid("This account is locked after too many failed sign-ins. Reset your password to unlock it.".into()));
     }
     if verified == Verified::No {
         let failures = failures + 1;
         let mut tx = svc.db.begin_write().await?;
-        sqlx::query("UPDATE users SET failed_signins = $1, locked_at = $2 WHERE id = $3")
+        sqlx::query("UPDATE users SET failed_signins = $1, last_failed_signin_at = $2, locked_at = $3 WHERE id = $4")
             .bind(failures)
+            .bind(now)
             .bind((failures >= LOCK_AFTER_FAILURES).then_some(now))
             .bind(user_id)
             .execute(&mut *tx)
@@ -171,7 +197,7 @@ pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &Request
         _ => None,
     };
     let mut tx = svc.db.begin_write().await?;
-    sqlx::query("UPDATE users SET failed_signins = 0, password_hash = COALESCE($1, password_hash) WHERE id = $2")
+    sqlx::query("UPDATE users SET failed_signins = 0, last_failed_signin_at = NULL, password_hash = COALESCE($1, password_hash) WHERE id = $2")
         .bind(new_hash)
         .bind(user_id)
         .execute(&mut *tx)
@@ -192,4 +218,118 @@ pub async fn create_admin(svc: &Services, email: Email, username: Username, pass
         .fetch_one(&svc.db.pool)
         .await?;
     PublicUserId::parse(&public_id).map_err(|_| AppError::Internal)
+}
+
+/// Mails a reset code when the email belongs to an account. The answer is
+/// the same either way, so it does not tell who has an account.
+pub async fn request_password_reset(svc: &Services, email: &Email, meta: &RequestMeta) -> Result<(), AppError> {
+    svc.limits.check(Action::SendCode, &meta.ip, Some(email.as_str()))?;
+    let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND deleted_at IS NULL")
+        .bind(email.as_str())
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    let Some(user_id) = user else { return Ok(()) };
+    let code = match email_codes::issue(svc, user_id, Purpose::ResetPassword).await {
+        Ok(code) => code,
+        // Throttled: a code was sent a moment ago; say nothing more.
+        Err(AppError::RateLimited(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let minutes = svc.auth.code_ttl_ms / 60_000;
+    svc.mailer
+        .send(
+            &svc.db,
+            svc.now(),
+            email.as_str(),
+            &format!("Your password reset code: {code}"),
+            &format!(
+                "Your US Num Hub password reset code is {code}\n\nIt is valid for {minutes} minutes. \
+                 If you did not ask to reset your password, ignore this email; your password stays as it is.\n"
+            ),
+        )
+        .await
+}
+
+/// Sets a new password with an emailed code; every session ends and a
+/// lock from failed sign-ins is lifted.
+pub async fn reset_password(svc: &Services, email: &Email, code: &str, new_password: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    svc.limits.check(Action::CheckCode, &meta.ip, Some(email.as_str()))?;
+    let user: Option<(i64, String)> = sqlx::query_as("SELECT id, username FROM users WHERE email = $1 AND deleted_at IS NULL")
+        .bind(email.as_str())
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    let Some((user_id, username)) = user else {
+        return Err(AppError::Invalid("There is no valid code; request a new one.".into()));
+    };
+    let password = NewPassword::parse(new_password, Some(&username), Some(email.as_str())).map_err(AppError::Invalid)?;
+    email_codes::check(svc, user_id, Purpose::ResetPassword, code).await?;
+    let hash = svc.hasher.hash(password.expose()).await?;
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, failed_signins = 0, last_failed_signin_at = NULL, locked_at = NULL, \
+         email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $3",
+    )
+    .bind(&hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sessions::end_all(&mut *tx, now, user_id, None, "password_reset").await?;
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::PasswordReset, meta, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the password of a signed-in user; the other sessions end.
+pub async fn change_password(
+    svc: &Services,
+    user_id: i64,
+    keep_session: &str,
+    current: &str,
+    new_password: &str,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    let row: (String, String, String) = sqlx::query_as("SELECT password_hash, username, email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&svc.db.pool)
+        .await?;
+    let password = NewPassword::parse(new_password, Some(&row.1), Some(&row.2)).map_err(AppError::Invalid)?;
+    if svc.hasher.verify(current, Some(&row.0)).await? == Verified::No {
+        return Err(AppError::Invalid("Your current password is not right.".into()));
+    }
+    let hash = svc.hasher.hash(password.expose()).await?;
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(&hash).bind(user_id).execute(&mut *tx).await?;
+    sessions::end_all(&mut *tx, now, user_id, Some(keep_session), "password_changed").await?;
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::PasswordChanged, meta, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Grants or revokes a role. An admin cannot demote themself, so that an
+/// installation never loses its last admin by accident.
+pub async fn set_role(svc: &Services, admin_id: i64, public_id: &PublicUserId, role: Role, meta: &RequestMeta) -> Result<(), AppError> {
+    let target: Option<(i64, String)> = sqlx::query_as("SELECT id, role FROM users WHERE public_id = $1 AND deleted_at IS NULL")
+        .bind(public_id.as_str())
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    let Some((user_id, before)) = target else {
+        return Err(AppError::Invalid(format!("No account has the user ID {public_id}.")));
+    };
+    if user_id == admin_id && role != Role::Admin {
+        return Err(AppError::Invalid("You cannot remove your own admin role.".into()));
+    }
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(user_id).execute(&mut *tx).await?;
+    let detail = format!("{before} -> {} by admin #{admin_id}", role.as_str());
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::RoleChanged, meta, &detail).await?;
+    // Sessions started under the old role end, so the new one applies at once.
+    if before != role.as_str() {
+        sessions::end_all(&mut *tx, now, user_id, None, "role_changed").await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::use_context;
 
-use super::{clock::Clock, db::Db, mailer::Mailer, passwords::PasswordHasher};
+use super::{clock::Clock, db::Db, mailer::Mailer, passwords::PasswordHasher, rate_limit::RateLimiter};
 use crate::error::AppError;
 
 /// Session and code lifetimes; tests shorten them.
@@ -51,6 +51,7 @@ pub struct Services {
     /// Key for signing access tokens and hashing one-time codes.
     pub signing_key: Arc<[u8; 32]>,
     pub auth: Arc<AuthSettings>,
+    pub limits: RateLimiter,
 }
 
 impl Services {

@@ -8,6 +8,7 @@ pub mod db;
 pub mod email_codes;
 pub mod mailer;
 pub mod passwords;
+pub mod rate_limit;
 pub mod request;
 pub mod security_log;
 pub mod sessions;

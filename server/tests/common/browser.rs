@@ -13,6 +13,7 @@ pub struct Browser {
 
 pub struct Answer {
     pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
     pub set_cookies: Vec<String>,
 }
@@ -58,6 +59,7 @@ impl Browser {
         }
         let resp = req.send().await.expect("request answered");
         let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
         let set_cookies: Vec<String> = resp
             .headers()
             .get_all(SET_COOKIE)
@@ -66,7 +68,7 @@ impl Browser {
             .collect();
         self.absorb(&set_cookies);
         let body = resp.text().await.unwrap_or_default();
-        Answer { status, body, set_cookies }
+        Answer { status, headers, body, set_cookies }
     }
 
     /// A server function call, as the hydrated page makes it.

@@ -1,0 +1,52 @@
+use leptos::prelude::*;
+
+use crate::auth::{RequestPasswordReset, ResetPassword};
+use crate::components::{form::ActionError, page_title::PageTitle};
+use crate::domain::NewPassword;
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let request = ServerAction::<RequestPasswordReset>::new();
+    let reset = ServerAction::<ResetPassword>::new();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let password_error = Signal::derive(move || {
+        let pw = password.get();
+        if pw.is_empty() { None } else { NewPassword::parse(&pw, None, Some(&email.get())).err() }
+    });
+    let sent = move || matches!(request.value().get(), Some(Ok(())));
+
+    view! {
+        <PageTitle text="Reset your password" />
+        <section class="card narrow">
+            <h1>"Reset your password"</h1>
+            <ActionError value=request.value() />
+            <ActionForm action=request attr:class="form">
+                <div class="field">
+                    <label for="reset-email">"Email"</label>
+                    <input id="reset-email" name="email" type="email" autocomplete="email" required maxlength="254" bind:value=email />
+                </div>
+                <button type="submit" class="btn">"Email me a code"</button>
+            </ActionForm>
+            {move || sent().then(|| view! {
+                <div class="alert alert-info" data-testid="reset-sent">"If an account uses this email, a code is on its way. It is valid for 15 minutes."</div>
+            })}
+            <h2>"Enter the code"</h2>
+            <ActionError value=reset.value() />
+            <ActionForm action=reset attr:class="form">
+                <input type="hidden" name="email" value=email />
+                <div class="field">
+                    <label for="reset-code">"Code"</label>
+                    <input id="reset-code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" required />
+                </div>
+                <div class="field">
+                    <label for="reset-password">"New password"</label>
+                    <input id="reset-password" name="password" type="password" autocomplete="new-password" maxlength="128" required bind:value=password />
+                    <p class="hint">"At least 15 characters. Every device is signed out afterwards."</p>
+                    <p class="error">{password_error}</p>
+                </div>
+                <button type="submit" class="btn btn-primary">"Set the new password"</button>
+            </ActionForm>
+        </section>
+    }
+}

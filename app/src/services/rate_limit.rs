@@ -1,0 +1,133 @@
+//! Request rate limits per client IP and per account, in memory (per
+//! server instance), for the actions attackers repeat: sign-in, sign-up,
+//! code checks, code mails and password resets.
+use std::{num::NonZeroU32, sync::Arc, time::Duration};
+
+use governor::{clock::{Clock as _, DefaultClock}, DefaultKeyedRateLimiter, Quota};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    SignIn,
+    SignUp,
+    CheckCode,
+    SendCode,
+}
+
+/// Allowed events per window, for one IP and for one account.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub per_ip: u32,
+    pub per_account: u32,
+    pub window: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    pub sign_in: Limit,
+    pub sign_up: Limit,
+    pub check_code: Limit,
+    pub send_code: Limit,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        let minute = Duration::from_secs(60);
+        RateLimitSettings {
+            sign_in: Limit { per_ip: 20, per_account: 10, window: minute },
+            sign_up: Limit { per_ip: 10, per_account: 10, window: Duration::from_secs(600) },
+            check_code: Limit { per_ip: 30, per_account: 10, window: minute },
+            send_code: Limit { per_ip: 10, per_account: 5, window: minute },
+        }
+    }
+}
+
+struct Pair {
+    ip: DefaultKeyedRateLimiter<String>,
+    account: DefaultKeyedRateLimiter<String>,
+}
+
+impl Pair {
+    fn new(limit: Limit) -> Pair {
+        let quota = |n: u32| {
+            let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+            Quota::with_period(limit.window / n.get()).unwrap_or_else(|| Quota::per_second(n)).allow_burst(n)
+        };
+        Pair {
+            ip: DefaultKeyedRateLimiter::keyed(quota(limit.per_ip)),
+            account: DefaultKeyedRateLimiter::keyed(quota(limit.per_account)),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct RateLimiter {
+    inner: Arc<[Pair; 4]>,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RateLimiter")
+    }
+}
+
+impl RateLimiter {
+    pub fn new(settings: &RateLimitSettings) -> RateLimiter {
+        RateLimiter {
+            inner: Arc::new([
+                Pair::new(settings.sign_in),
+                Pair::new(settings.sign_up),
+                Pair::new(settings.check_code),
+                Pair::new(settings.send_code),
+            ]),
+        }
+    }
+
+    fn pair(&self, action: Action) -> &Pair {
+        &self.inner[action as usize]
+    }
+
+    /// Counts one attempt from `ip` (and for `account`, when known);
+    /// `RateLimited(seconds)` once either is over its limit.
+    pub fn check(&self, action: Action, ip: &str, account: Option<&str>) -> Result<(), AppError> {
+        let pair = self.pair(action);
+        let clock = DefaultClock::default();
+        pair.ip
+            .check_key(&ip.to_string())
+            .map_err(|not_until| AppError::RateLimited(not_until.wait_time_from(clock.now()).as_secs().max(1)))?;
+        if let Some(account) = account {
+            pair.account
+                .check_key(&account.to_lowercase())
+                .map_err(|not_until| AppError::RateLimited(not_until.wait_time_from(clock.now()).as_secs().max(1)))?;
+        }
+        Ok(())
+    }
+
+    /// Forgets keys that are back to full allowance (call periodically).
+    pub fn forget_idle(&self) {
+        for pair in self.inner.iter() {
+            pair.ip.retain_recent();
+            pair.account.retain_recent();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_per_ip_and_per_account() {
+        let limit = Limit { per_ip: 3, per_account: 2, window: Duration::from_secs(60) };
+        let settings = RateLimitSettings { sign_in: limit, sign_up: limit, check_code: limit, send_code: limit };
+        let limiter = RateLimiter::new(&settings);
+        assert!(limiter.check(Action::SignIn, "1.1.1.1", Some("ann")).is_ok());
+        assert!(limiter.check(Action::SignIn, "1.1.1.1", Some("ANN")).is_ok());
+        assert!(matches!(limiter.check(Action::SignIn, "2.2.2.2", Some("ann")), Err(AppError::RateLimited(_))));
+        assert!(limiter.check(Action::SignIn, "1.1.1.1", Some("bob")).is_ok());
+        assert!(matches!(limiter.check(Action::SignIn, "1.1.1.1", Some("cy")), Err(AppError::RateLimited(s)) if s >= 1));
+        // Other actions count separately.
+        assert!(limiter.check(Action::SignUp, "1.1.1.1", None).is_ok());
+    }
+}

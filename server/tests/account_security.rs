@@ -1,0 +1,184 @@
+//! Password reset and change, rate limits, and the admin role checks.
+mod common;
+
+use common::{browser::Browser, TestApp};
+
+const PASSWORD: &str = "purple tiger eats nine plums";
+const NEW_PASSWORD: &str = "seven green kites over the bay";
+
+async fn signed_up(app: &TestApp, username: &str) -> Browser {
+    let mut browser = Browser::new(&app.base);
+    let answer = browser
+        .call("sign_up", &[("email", &format!("{username}@example.com")), ("username", username), ("password", PASSWORD), ("adult_and_terms", "yes")])
+        .await;
+    assert!(answer.status < 400, "{}", answer.body);
+    browser
+}
+
+async fn admin(app: &TestApp) -> Browser {
+    let services = app::services::Services {
+        db: app.db.clone(),
+        clock: std::sync::Arc::new(app::services::clock::SystemClock),
+        hasher: app::services::passwords::PasswordHasher::new(1),
+        mailer: app::services::mailer::Mailer::DevOutbox,
+        signing_key: std::sync::Arc::new([0u8; 32]),
+        auth: std::sync::Arc::new(app::services::AuthSettings::default()),
+        limits: app::services::rate_limit::RateLimiter::new(&Default::default()),
+    };
+    app::services::accounts::create_admin(
+        &services,
+        app::domain::Email::parse("admin@example.com").unwrap(),
+        app::domain::Username::parse("the_admin").unwrap(),
+        app::domain::NewPassword::parse(PASSWORD, None, None).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut browser = Browser::new(&app.base);
+    assert!(browser.call("sign_in", &[("login", "the_admin"), ("password", PASSWORD)]).await.status < 400);
+    browser
+}
+
+backend_tests!(
+    password_reset_ends_every_session,
+    reset_answers_the_same_for_unknown_emails,
+    changing_the_password_ends_other_sessions,
+    rapid_failed_sign_ins_from_one_ip_get_429,
+    repeated_failures_of_one_account_slow_it_down,
+    customers_get_403_from_every_admin_function,
+    admins_grant_and_revoke_the_admin_role,
+);
+
+async fn password_reset_ends_every_session(app: TestApp) {
+    let mut first = signed_up(&app, "reset_me").await;
+    let mut second = Browser::new(&app.base);
+    assert!(second.call("sign_in", &[("login", "reset_me"), ("password", PASSWORD)]).await.status < 400);
+
+    let mut anonymous = Browser::new(&app.base);
+    assert!(anonymous.call("request_password_reset", &[("email", "reset_me@example.com")]).await.status < 400);
+    let code = app.last_mailed_code("reset_me@example.com").await;
+    let weak = anonymous
+        .call("reset_password", &[("email", "reset_me@example.com"), ("code", &code), ("password", "short")])
+        .await;
+    assert_eq!(weak.status, 400, "weak password refused before the code is used");
+    let answer = anonymous
+        .call("reset_password", &[("email", "reset_me@example.com"), ("code", &code), ("password", NEW_PASSWORD)])
+        .await;
+    assert!(answer.status < 400, "{}", answer.body);
+
+    assert!(first.viewer().await.is_null(), "first device signed out");
+    assert!(second.viewer().await.is_null(), "second device signed out");
+    let old = anonymous.call("sign_in", &[("login", "reset_me"), ("password", PASSWORD)]).await;
+    assert_eq!(old.status, 400);
+    assert!(anonymous.call("sign_in", &[("login", "reset_me"), ("password", NEW_PASSWORD)]).await.status < 400);
+    // The code works once.
+    let again = anonymous
+        .call("reset_password", &[("email", "reset_me@example.com"), ("code", &code), ("password", "another long passphrase here")])
+        .await;
+    assert_eq!(again.status, 400);
+}
+
+async fn reset_answers_the_same_for_unknown_emails(app: TestApp) {
+    let _ = signed_up(&app, "known").await;
+    let mut browser = Browser::new(&app.base);
+    let known = browser.call("request_password_reset", &[("email", "known@example.com")]).await;
+    let unknown = browser.call("request_password_reset", &[("email", "unknown@example.com")]).await;
+    assert_eq!((known.status, known.body.as_str()), (unknown.status, unknown.body.as_str()));
+    // Asking again at once is throttled silently, still the same answer.
+    let again = browser.call("request_password_reset", &[("email", "known@example.com")]).await;
+    assert_eq!((again.status, again.body.as_str()), (unknown.status, unknown.body.as_str()));
+    let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_outbox WHERE subject LIKE 'Your password reset code%'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(mails, 1);
+}
+
+async fn changing_the_password_ends_other_sessions(app: TestApp) {
+    let mut here = signed_up(&app, "changer").await;
+    let mut there = Browser::new(&app.base);
+    assert!(there.call("sign_in", &[("login", "changer"), ("password", PASSWORD)]).await.status < 400);
+    let wrong = here.call("change_password", &[("current_password", "not it at all, sorry"), ("new_password", NEW_PASSWORD)]).await;
+    assert_eq!(wrong.status, 400);
+    assert!(!there.viewer().await.is_null(), "nothing changed");
+    let answer = here.call("change_password", &[("current_password", PASSWORD), ("new_password", NEW_PASSWORD)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    assert!(!here.viewer().await.is_null(), "this device stays");
+    assert!(there.viewer().await.is_null(), "the other device is out");
+}
+
+async fn rapid_failed_sign_ins_from_one_ip_get_429(app: TestApp) {
+    let mut browser = Browser::new(&app.base);
+    let mut limited = None;
+    for i in 0..30 {
+        let answer = browser.call("sign_in", &[("login", &format!("nobody{i}@example.com")), ("password", "wrong password here")]).await;
+        if answer.status == 429 {
+            limited = Some(answer);
+            break;
+        }
+        assert_eq!(answer.status, 400);
+    }
+    let answer = limited.expect("rate limited within 30 attempts");
+    let retry: u64 = answer.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let error: app::error::AppError = serde_json::from_str(&answer.body).unwrap();
+    assert!(error.to_string().starts_with("Too many attempts. Try again in"), "{error}");
+}
+
+async fn repeated_failures_of_one_account_slow_it_down(app: TestApp) {
+    let _ = signed_up(&app, "target").await;
+    let mut attacker = Browser::new(&app.base);
+    for _ in 0..5 {
+        assert_eq!(attacker.call("sign_in", &[("login", "target"), ("password", "wrong password here")]).await.status, 400);
+    }
+    // After five failures the account waits, even with the right password.
+    let answer = attacker.call("sign_in", &[("login", "target"), ("password", PASSWORD)]).await;
+    assert_eq!(answer.status, 429, "{}", answer.body);
+    assert_eq!(app::services::accounts::failed_sign_in_delay_ms(5), 1000);
+    assert_eq!(app::services::accounts::failed_sign_in_delay_ms(40), 15 * 60_000);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(attacker.call("sign_in", &[("login", "target"), ("password", PASSWORD)]).await.status < 400);
+}
+
+async fn customers_get_403_from_every_admin_function(app: TestApp) {
+    let admin_paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .filter(|p| p.starts_with("/api/admin/"))
+        .collect();
+    assert!(admin_paths.len() >= 2, "admin functions found: {admin_paths:?}");
+    let mut customer = signed_up(&app, "just_a_customer").await;
+    let mut anonymous = Browser::new(&app.base);
+    for path in &admin_paths {
+        let name = path.trim_start_matches("/api/");
+        let as_customer = customer.call(name, &[("public_id", "UN-222222"), ("role", "admin")]).await;
+        assert_eq!(as_customer.status, 403, "{path}: {}", as_customer.body);
+        let as_anonymous = anonymous.call(name, &[("public_id", "UN-222222"), ("role", "admin")]).await;
+        assert_eq!(as_anonymous.status, 401, "{path}");
+    }
+    assert_eq!(customer.viewer().await["role"], "customer");
+}
+
+async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {
+    let mut boss = admin(&app).await;
+    let mut helper = signed_up(&app, "helper").await;
+    let public_id = helper.viewer().await["public_id"].as_str().unwrap().to_string();
+    let answer = boss.call("admin/set_role", &[("public_id", &public_id), ("role", "admin")]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    // The role change ends the helper's sessions; signing in again gives admin.
+    assert!(helper.viewer().await.is_null());
+    assert!(helper.call("sign_in", &[("login", "helper"), ("password", PASSWORD)]).await.status < 400);
+    assert_eq!(helper.viewer().await["role"], "admin");
+    assert_eq!(helper.call("admin/security_log", &[]).await.status, 200);
+
+    let unknown = boss.call("admin/set_role", &[("public_id", "UN-ZZZZZZ"), ("role", "admin")]).await;
+    assert_eq!(unknown.status, 400);
+    let own_id = boss.viewer().await["public_id"].as_str().unwrap().to_string();
+    let own = boss.call("admin/set_role", &[("public_id", &own_id), ("role", "customer")]).await;
+    assert_eq!(own.status, 400);
+    let bad = boss.call("admin/set_role", &[("public_id", &public_id), ("role", "superuser")]).await;
+    assert_eq!(bad.status, 400);
+
+    assert!(boss.call("admin/set_role", &[("public_id", &public_id), ("role", "customer")]).await.status < 400);
+    let log = boss.call("admin/security_log", &[]).await.json();
+    let role_changes = log.as_array().unwrap().iter().filter(|e| e["what"] == "Role changed").count();
+    assert_eq!(role_changes, 2);
+}
