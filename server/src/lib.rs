@@ -6,5 +6,6 @@ pub mod routes;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;
+pub mod workers;
 
 pub use startup::{Application, StartupError};

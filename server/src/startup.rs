@@ -112,6 +112,11 @@ impl Application {
     ) -> Result<(), StartupError> {
         use axum::serve::ListenerExt;
         tracing::info!("listening on http://{}", self.addr);
+        crate::workers::spawn_housekeeping(
+            self.state.services.clone(),
+            self.state.config.security_log_retention_days,
+            Duration::from_secs(600),
+        );
         // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);

@@ -16,15 +16,7 @@ async fn signed_up(app: &TestApp, username: &str) -> Browser {
 }
 
 async fn admin(app: &TestApp) -> Browser {
-    let services = app::services::Services {
-        db: app.db.clone(),
-        clock: std::sync::Arc::new(app::services::clock::SystemClock),
-        hasher: app::services::passwords::PasswordHasher::new(1),
-        mailer: app::services::mailer::Mailer::DevOutbox,
-        signing_key: std::sync::Arc::new([0u8; 32]),
-        auth: std::sync::Arc::new(app::services::AuthSettings::default()),
-        limits: app::services::rate_limit::RateLimiter::new(&Default::default()),
-    };
+    let services = app.services();
     app::services::accounts::create_admin(
         &services,
         app::domain::Email::parse("admin@example.com").unwrap(),
@@ -181,4 +173,23 @@ async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {
     let log = boss.call("admin/security_log", &[]).await.json();
     let role_changes = log.as_array().unwrap().iter().filter(|e| e["what"] == "Role changed").count();
     assert_eq!(role_changes, 2);
+}
+
+mod retention {
+    use super::*;
+
+    async fn old_security_records_are_purged(app: TestApp) {
+        let _ = signed_up(&app, "old_timer").await;
+        let day = 24 * 3_600_000i64;
+        sqlx::query("UPDATE security_events SET created_at = created_at - $1").bind(91 * day).execute(&app.db.pool).await.unwrap();
+        let svc = app.services();
+        let mut browser = Browser::new(&app.base);
+        assert!(browser.call("sign_in", &[("login", "old_timer"), ("password", PASSWORD)]).await.status < 400);
+        let purged = server::workers::purge_expired_records(&svc, 90).await.unwrap();
+        assert!(purged >= 1);
+        let left: Vec<String> = sqlx::query_scalar("SELECT kind FROM security_events").fetch_all(&app.db.pool).await.unwrap();
+        assert_eq!(left, ["sign_in"], "only the recent entry stays");
+    }
+
+    crate::backend_tests!(old_security_records_are_purged);
 }

@@ -107,6 +107,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: Db,
+    services: Services,
     pub database: TestDatabase,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -186,6 +187,7 @@ pub async fn start_customised(config: Config, database: TestDatabase, customise:
     let app = Application::build_customised(config, customise).await.expect("server starts");
     let base = format!("http://{}", app.local_addr());
     let db = app.state().db.clone();
+    let services = app.state().services.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = app
@@ -199,10 +201,15 @@ pub async fn start_customised(config: Config, database: TestDatabase, customise:
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("http client");
-    TestApp { base, client, db, database, stop: Some(stop_tx), task: Some(task) }
+    TestApp { base, client, db, services, database, stop: Some(stop_tx), task: Some(task) }
 }
 
 impl TestApp {
+    /// The running server's services, for setting up state directly.
+    pub fn services(&self) -> Services {
+        self.services.clone()
+    }
+
     /// A second browser: its own cookie jar.
     pub fn new_client(&self) -> reqwest::Client {
         reqwest::Client::builder()

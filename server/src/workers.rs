@@ -1,0 +1,43 @@
+//! Background tasks: keep what the policies promise about retention, and
+//! keep in-memory rate-limit state small.
+use std::time::Duration;
+
+use app::services::Services;
+
+/// Deletes security records and ended sessions older than the retention
+/// period the Policies page states; returns how many rows went.
+pub async fn purge_expired_records(svc: &Services, security_log_retention_days: u32) -> Result<u64, sqlx::Error> {
+    let cutoff = svc.now() - i64::from(security_log_retention_days) * 24 * 3_600_000;
+    let events = sqlx::query("DELETE FROM security_events WHERE created_at < $1")
+        .bind(cutoff)
+        .execute(&svc.db.pool)
+        .await?
+        .rows_affected();
+    let sessions = sqlx::query("DELETE FROM sessions WHERE (ended_at IS NOT NULL AND ended_at < $1) OR expires_at < $1")
+        .bind(cutoff)
+        .execute(&svc.db.pool)
+        .await?
+        .rows_affected();
+    let codes = sqlx::query("DELETE FROM email_codes WHERE expires_at < $1")
+        .bind(cutoff)
+        .execute(&svc.db.pool)
+        .await?
+        .rows_affected();
+    Ok(events + sessions + codes)
+}
+
+/// Runs the housekeeping every `every` until the process ends.
+pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            svc.limits.forget_idle();
+            match purge_expired_records(&svc, security_log_retention_days).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "purged records past their retention period"),
+                Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),
+            }
+        }
+    });
+}
