@@ -47,6 +47,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How many password hashes may run at once (each holds 19 MiB).
     pub password_hash_concurrency: usize,
+    /// Reverse proxies whose X-Forwarded-For is believed (IP addresses);
+    /// otherwise the client IP is the socket's peer.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -71,6 +74,7 @@ impl Default for Config {
             mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
             secure_cookies: false,
             password_hash_concurrency: 2,
+            trusted_proxies: Vec::new(),
         }
     }
 }

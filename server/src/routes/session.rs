@@ -1,7 +1,7 @@
 //! Resolves who is asking, once per request: client address, browser, and
 //! the session from the cookies. An expired access token is renewed from
 //! the refresh token here, so pages and server functions never see it.
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use app::services::{
     request::RequestMeta,
@@ -21,7 +21,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
     if req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.svg" {
         return next.run(req).await;
     }
-    let meta = request_meta(&req);
+    let meta = request_meta(&req, &state.config.trusted_proxies);
     req.extensions_mut().insert(meta.clone());
 
     let svc = &state.services;
@@ -64,12 +64,10 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
     response
 }
 
-fn request_meta(req: &Request) -> RequestMeta {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_default();
+fn request_meta(req: &Request, trusted_proxies: &[IpAddr]) -> RequestMeta {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let ip = client_ip(peer, forwarded, trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
@@ -79,6 +77,26 @@ fn request_meta(req: &Request) -> RequestMeta {
         .take(512)
         .collect();
     RequestMeta { ip, user_agent }
+}
+
+/// The socket peer, unless it is a trusted proxy: then the nearest
+/// address in X-Forwarded-For that is not itself a trusted proxy.
+fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let Some(forwarded) = forwarded else { return Some(peer) };
+    let mut hops = forwarded.split(',').rev().map(str::trim);
+    let mut last = peer;
+    for hop in hops.by_ref() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => last = ip,
+            Ok(ip) => return Some(ip),
+            Err(_) => break,
+        }
+    }
+    Some(last)
 }
 
 fn cookie(req: &Request, name: &str) -> Option<String> {
@@ -108,5 +126,21 @@ fn replace_cookie(req: &mut Request, name: &str, value: &str) {
     if let Ok(v) = HeaderValue::from_str(&all.join("; ")) {
         req.headers_mut().remove(header::COOKIE);
         req.headers_mut().insert(header::COOKIE, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let client: IpAddr = "203.0.113.7".parse().unwrap();
+        let spoofed = Some("1.2.3.4, 203.0.113.7");
+        assert_eq!(client_ip(Some(client), Some("1.2.3.4"), &[proxy]), Some(client), "untrusted peer: header ignored");
+        assert_eq!(client_ip(Some(proxy), spoofed, &[proxy]), Some(client), "nearest untrusted hop");
+        assert_eq!(client_ip(Some(proxy), None, &[proxy]), Some(proxy));
+        assert_eq!(client_ip(Some(proxy), Some("garbage"), &[proxy]), Some(proxy));
     }
 }
