@@ -28,7 +28,8 @@ else
     "!!! Set TEST_DATABASE_URL or start a local PostgreSQL to test it too." >&2
 fi
 
-cargo test -p app -p server --no-fail-fast 2>&1 | tee "$log"
+# Incremental state is for the edit loop; for a test run it is only disk.
+CARGO_INCREMENTAL=0 cargo test -p app -p server --no-fail-fast 2>&1 | tee "$log"
 rust_passed=$(grep -oE 'test result: .* ([0-9]+) passed' "$log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 
 (cd end2end && npx playwright test) 2>&1 | tee "$log"

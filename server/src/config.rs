@@ -50,6 +50,10 @@ pub struct Config {
     /// Reverse proxies whose X-Forwarded-For is believed (IP addresses);
     /// otherwise the client IP is the socket's peer.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve HTTPS directly from these PEM files (both or neither); cookies
+    /// then become Secure and HSTS is sent.
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -75,6 +79,8 @@ impl Default for Config {
             secure_cookies: false,
             password_hash_concurrency: 2,
             trusted_proxies: Vec::new(),
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -133,6 +139,9 @@ impl Config {
         if let Some(url) = &self.smtp_url {
             app::services::mailer::Mailer::smtp(url, &self.mail_from).map_err(StartupError::Config)?;
         }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return bad("set both USNH_TLS_CERT_FILE and USNH_TLS_KEY_FILE, or neither".into());
+        }
         if self.password_hash_concurrency == 0 {
             return bad("USNH_PASSWORD_HASH_CONCURRENCY must be at least 1".into());
         }
@@ -143,6 +152,11 @@ impl Config {
         }
         self.database()?;
         Ok(())
+    }
+
+    /// Users reach us over HTTPS: served here, or declared behind a proxy.
+    pub fn https(&self) -> bool {
+        self.secure_cookies || self.tls_cert_file.is_some()
     }
 
     pub fn listen_addr(&self) -> Result<SocketAddr, StartupError> {

@@ -51,6 +51,7 @@ pub struct AppState {
 
 pub struct Application {
     listener: TcpListener,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
     router: Router,
     addr: SocketAddr,
     state: AppState,
@@ -82,6 +83,18 @@ impl Application {
             reason: e.to_string(),
         })?;
 
+        let tls = match (&config.tls_cert_file, &config.tls_key_file) {
+            (Some(cert), Some(key)) => Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
+                    StartupError::Config(format!(
+                        "cannot load the TLS certificate {} and key {} ({e}); check USNH_TLS_CERT_FILE and USNH_TLS_KEY_FILE",
+                        cert.display(),
+                        key.display()
+                    ))
+                })?,
+            ),
+            _ => None,
+        };
         let state = AppState {
             leptos_options: leptos_options(addr),
             db: services.db.clone(),
@@ -90,7 +103,7 @@ impl Application {
             services,
         };
         let router = router(state.clone());
-        Ok(Application { listener, router, addr, state })
+        Ok(Application { listener, tls, router, addr, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -111,17 +124,41 @@ impl Application {
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
         use axum::serve::ListenerExt;
-        tracing::info!("listening on http://{}", self.addr);
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        tracing::info!("listening on {scheme}://{}", self.addr);
         crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             self.state.config.security_log_retention_days,
             Duration::from_secs(600),
         );
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        if let Some(tls) = self.tls {
+            let handle = axum_server::Handle::new();
+            tokio::spawn({
+                let handle = handle.clone();
+                async move {
+                    stop.await;
+                    handle.graceful_shutdown(Some(Duration::from_secs(30)));
+                }
+            });
+            let listener = self.listener.into_std().map_err(|e| StartupError::Serve(e.to_string()))?;
+            // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(axum_server::accept::NoDelayAcceptor::new());
+            axum_server::from_tcp(listener)
+                .map_err(|e| StartupError::Serve(e.to_string()))?
+                .acceptor(acceptor)
+                .handle(handle)
+                .serve(service)
+                .await
+                .map_err(|e| StartupError::Serve(e.to_string()))?;
+            tracing::info!("server stopped");
+            return Ok(());
+        }
         // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        axum::serve(listener, service)
             .with_graceful_shutdown(stop)
             .await
             .map_err(|e| StartupError::Serve(e.to_string()))?;
@@ -154,7 +191,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         hasher: PasswordHasher::new(config.password_hash_concurrency),
         mailer,
         signing_key: Arc::new(secrets.signing_key),
-        auth: Arc::new(AuthSettings { secure_cookies: config.secure_cookies, ..AuthSettings::default() }),
+        auth: Arc::new(AuthSettings { secure_cookies: config.https(), ..AuthSettings::default() }),
         limits: RateLimiter::new(&RateLimitSettings::default()),
     })
 }
@@ -182,7 +219,7 @@ fn router(state: AppState) -> Router {
         provide_context(context_state.site_info.clone());
     };
     let leptos_options = state.leptos_options.clone();
-    let https = state.config.secure_cookies;
+    let https = state.config.https();
 
     let router = Router::new()
         .route("/healthz", get(routes::health::healthz))

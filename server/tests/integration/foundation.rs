@@ -1,6 +1,6 @@
 //! The foundation: health, readiness, server functions, pages, and
 //! migrations, on SQLite and PostgreSQL alike.
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

@@ -1,5 +1,5 @@
 //! Accounts and sessions end to end over HTTP, on SQLite and PostgreSQL.
-mod common;
+use crate::common;
 
 use common::{browser::Browser, Backend, TestApp};
 

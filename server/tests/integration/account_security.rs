@@ -1,5 +1,5 @@
 //! Password reset and change, rate limits, and the admin role checks.
-mod common;
+use crate::common;
 
 use common::{browser::Browser, TestApp};
 
@@ -191,5 +191,5 @@ mod retention {
         assert_eq!(left, ["sign_in"], "only the recent entry stays");
     }
 
-    crate::backend_tests!(old_security_records_are_purged);
+    backend_tests!(old_security_records_are_purged);
 }

@@ -1,5 +1,5 @@
 //! Mail goes out over a real SMTP exchange when SMTP is configured.
-mod common;
+use crate::common;
 
 use common::{browser::Browser, smtp_sink::SmtpSink, Backend};
 

@@ -1,5 +1,5 @@
 //! Cross-site request forgery and security headers.
-mod common;
+use crate::common;
 
 use common::{browser::Browser, TestApp};
 

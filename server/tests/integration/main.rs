@@ -1,0 +1,13 @@
+//! Integration tests: the real server on a random port against a fresh
+//! SQLite file and a fresh PostgreSQL database. One test binary, so the
+//! server is linked once.
+#[macro_use]
+mod common;
+
+mod account_security;
+mod accounts;
+mod bad_config;
+mod foundation;
+mod mail;
+mod security;
+mod tls;

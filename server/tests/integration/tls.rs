@@ -1,0 +1,54 @@
+//! The server serves HTTPS itself from configured PEM files: Secure,
+//! `__Host-` cookies and HSTS.
+use crate::common;
+
+use common::Backend;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_secure_cookies_and_hsts() {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, certified.cert.pem()).unwrap();
+    std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
+
+    let app = common::spawn_app_with(Backend::Sqlite, |config| {
+        config.tls_cert_file = Some(cert_path.clone());
+        config.tls_key_file = Some(key_path.clone());
+    })
+    .await
+    .unwrap();
+    let addr: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
+        .resolve("localhost", addr)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("https://localhost:{}", addr.port());
+
+    let resp = client.get(format!("{base}/policies")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
+
+    let resp = client
+        .post(format!("{base}/api/sign_up"))
+        .header("origin", &base)
+        .header("accept", "application/json")
+        .form(&[("email", "tls@example.com"), ("username", "tls_user"), ("password", "purple tiger eats nine plums"), ("adult_and_terms", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().as_u16() < 400, "{}", resp.status());
+    let cookies: Vec<String> = resp.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    for cookie in &cookies {
+        assert!(cookie.starts_with("__Host-usnh_"), "{cookie}");
+        assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    }
+
+    // Plain HTTP on the TLS port gets no page.
+    let plain = reqwest::Client::new().get(format!("http://{addr}/policies")).send().await;
+    assert!(plain.map(|r| r.status().as_u16() >= 400).unwrap_or(true));
+}
