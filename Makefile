@@ -7,7 +7,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/usnumhub-target
 export LEPTOS_OUTPUT_NAME := usnumhub
 export PATH := $(PATH):$(HOME)/.cargo/bin
 
-.PHONY: run test build watch setup setup-test clean-data
+.PHONY: run test bench build watch setup setup-test clean-data
 
 ## Start the app on its embedded default (SQLite in ./data) at http://127.0.0.1:3000
 run: setup
@@ -16,6 +16,10 @@ run: setup
 ## Every test: Rust on SQLite and PostgreSQL, Playwright in Chromium
 test: setup-test build
 	scripts/test.sh
+
+## Benchmarks (release build); they print tables, they are not tests
+bench:
+	cargo bench -p server --bench sign_in
 
 ## Developer loop with live reload
 watch: setup

@@ -119,6 +119,21 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     accounts::change_password(&services()?, user.user_id, &user.session_id, &current_password, &new_password, &request_meta()).await
 }
 
+/// Deletes the account after the password is confirmed.
+#[server(endpoint = "delete_account")]
+pub async fn delete_account(password: String, confirm: Option<String>) -> Result<(), AppError> {
+    use crate::services::{accounts, request::require_user, services, sessions};
+    let user = require_user()?;
+    if confirm.as_deref() != Some("yes") {
+        return Err(AppError::Invalid("Tick the box to confirm that you want to delete your account.".into()));
+    }
+    let svc = services()?;
+    accounts::delete_account(&svc, user.user_id, &password).await?;
+    sessions::clear_cookies(&svc);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
 #[server(endpoint = "my_security_log")]
 pub async fn my_security_log() -> Result<Vec<SecurityEvent>, AppError> {
     use crate::auth::SecurityEventKind;

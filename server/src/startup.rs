@@ -225,6 +225,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/dev/outbox", get(routes::dev_outbox::show))
+        .route("/account/export", get(routes::export::export_my_data))
         .leptos_routes_with_context(&state, routes, provide_app_context.clone(), {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())

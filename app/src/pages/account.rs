@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::account::{list_devices, my_security_log, ChangePassword, SignOutDevice, SignOutOtherDevices};
+use crate::account::{list_devices, my_security_log, ChangePassword, DeleteAccount, SignOutDevice, SignOutOtherDevices};
 use crate::auth::{use_viewer, Viewer};
 use crate::components::{copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 
@@ -103,6 +103,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
         </section>
 
         <ChangePasswordForm />
+        <YourData />
 
         <section class="card">
             <h2>"Security log"</h2>
@@ -148,6 +149,33 @@ fn ChangePasswordForm() -> impl IntoView {
                     <p class="hint">"At least 15 characters."</p>
                 </div>
                 <button type="submit" class="btn">"Change password"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn YourData() -> impl IntoView {
+    let delete = ServerAction::<DeleteAccount>::new();
+    view! {
+        <section class="card">
+            <h2>"Your data"</h2>
+            <p>
+                <a class="btn" href="/account/export" download="usnumhub-data.json" rel="external">"Export my data (JSON)"</a>
+            </p>
+            <h3>"Delete account"</h3>
+            <p class="muted">"Your email, username, password, devices and security records are erased. Wallet ledger entries stay, without your name, as billing law requires. This cannot be undone."</p>
+            <ActionError value=delete.value() />
+            <ActionForm action=delete attr:class="form">
+                <div class="field">
+                    <label for="delete-password">"Password"</label>
+                    <input id="delete-password" name="password" type="password" autocomplete="current-password" required />
+                </div>
+                <label class="checkbox">
+                    <input type="checkbox" name="confirm" value="yes" required />
+                    <span>"I want to delete my account."</span>
+                </label>
+                <button type="submit" class="btn btn-danger">"Delete my account"</button>
             </ActionForm>
         </section>
     }

@@ -333,3 +333,78 @@ pub async fn set_role(svc: &Services, admin_id: i64, public_id: &PublicUserId, r
     tx.commit().await?;
     Ok(())
 }
+
+/// Everything we hold about a user, for the data export.
+#[derive(Debug, serde::Serialize)]
+pub struct ExportedData {
+    pub exported_at: i64,
+    pub public_id: String,
+    pub email: String,
+    pub username: String,
+    pub role: String,
+    pub created_at: i64,
+    pub email_verified_at: Option<i64>,
+    pub adult_confirmed_at: i64,
+    pub terms_version: String,
+    pub terms_accepted_at: i64,
+    pub devices: Vec<sessions::DeviceRow>,
+    pub security_log: Vec<security_log::SecurityEventRow>,
+}
+
+pub async fn export_data(svc: &Services, user_id: i64) -> Result<ExportedData, AppError> {
+    type Row = (String, String, String, String, i64, Option<i64>, i64, String, i64);
+    let (public_id, email, username, role, created_at, email_verified_at, adult_confirmed_at, terms_version, terms_accepted_at): Row =
+        sqlx::query_as(
+            "SELECT public_id, email, username, role, created_at, email_verified_at, adult_confirmed_at, terms_version, terms_accepted_at \
+             FROM users WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_optional(&svc.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(ExportedData {
+        exported_at: svc.now(),
+        public_id,
+        email,
+        username,
+        role,
+        created_at,
+        email_verified_at,
+        adult_confirmed_at,
+        terms_version,
+        terms_accepted_at,
+        devices: sessions::list_active(svc, user_id).await?,
+        security_log: security_log::list_for_user(&svc.db, user_id, i64::MAX).await?,
+    })
+}
+
+/// Deletes an account: personal data is removed or anonymised; the user
+/// row stays (without email, name or password) so that ledger entries,
+/// which billing law makes us keep, still point somewhere.
+pub async fn delete_account(svc: &Services, user_id: i64, password: &str) -> Result<(), AppError> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
+        .bind(user_id)
+        .fetch_optional(&svc.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if svc.hasher.verify(password, Some(&hash)).await? == Verified::No {
+        return Err(AppError::Invalid("Your password is not right.".into()));
+    }
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query(
+        "UPDATE users SET email = $1, username = $2, password_hash = '!', email_verified_at = NULL, \
+         role = 'customer', deleted_at = $3 WHERE id = $4",
+    )
+    .bind(format!("deleted-{user_id}@deleted.invalid"))
+    .bind(format!("deleted-{user_id}"))
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    for table in ["sessions", "security_events", "email_codes"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1")).bind(user_id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

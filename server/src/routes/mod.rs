@@ -1,6 +1,7 @@
 //! Routes and middleware that are not pages.
 pub mod csrf;
 pub mod dev_outbox;
+pub mod export;
 pub mod health;
 pub mod server_fn_errors;
 pub mod session;

@@ -38,7 +38,42 @@ backend_tests!(
     repeated_failures_of_one_account_slow_it_down,
     customers_get_403_from_every_admin_function,
     admins_grant_and_revoke_the_admin_role,
+    users_export_their_data_and_delete_their_account,
 );
+
+async fn users_export_their_data_and_delete_their_account(app: TestApp) {
+    let mut browser = signed_up(&app, "leaving").await;
+    let export = browser.get("/account/export").await;
+    assert_eq!(export.status, 200);
+    assert!(export.headers["content-disposition"].to_str().unwrap().contains("attachment"));
+    let data: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+    assert_eq!(data["email"], "leaving@example.com");
+    assert_eq!(data["devices"].as_array().unwrap().len(), 1);
+    assert_eq!(data["security_log"][0]["kind"], "sign_up");
+    assert!(data.get("password_hash").is_none(), "no hash in the export");
+    assert_eq!(Browser::new(&app.base).get("/account/export").await.status, 401);
+
+    let unconfirmed = browser.call("delete_account", &[("password", PASSWORD)]).await;
+    assert_eq!(unconfirmed.status, 400);
+    let wrong = browser.call("delete_account", &[("password", "definitely not it"), ("confirm", "yes")]).await;
+    assert_eq!(wrong.status, 400);
+    let answer = browser.call("delete_account", &[("password", PASSWORD), ("confirm", "yes")]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    assert!(browser.viewer().await.is_null());
+
+    let row: (String, String, String, Option<i64>) =
+        sqlx::query_as("SELECT email, username, password_hash, deleted_at FROM users").fetch_one(&app.db.pool).await.unwrap();
+    assert!(row.0.ends_with("@deleted.invalid") && row.1.starts_with("deleted-") && row.2 == "!" && row.3.is_some(), "{row:?}");
+    let personal: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM security_events)")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(personal, 0);
+    let again = Browser::new(&app.base).call("sign_in", &[("login", "leaving@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(again.status, 400);
+    // The email and username are free again.
+    let _ = signed_up(&app, "leaving").await;
+}
 
 async fn password_reset_ends_every_session(app: TestApp) {
     let mut first = signed_up(&app, "reset_me").await;

@@ -1,0 +1,31 @@
+//! `GET /account/export`: the signed-in user's data as a JSON download.
+use app::services::{accounts, request::Authenticated};
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    Extension,
+};
+
+use crate::startup::AppState;
+
+pub async fn export_my_data(State(state): State<AppState>, user: Option<Extension<Authenticated>>) -> Response {
+    let Some(Extension(user)) = user else {
+        return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
+    };
+    match accounts::export_data(&state.services, user.user_id).await {
+        Ok(data) => match serde_json::to_string_pretty(&data) {
+            Ok(json) => (
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::CONTENT_DISPOSITION, "attachment; filename=\"usnumhub-data.json\""),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                json,
+            )
+                .into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
+    }
+}
