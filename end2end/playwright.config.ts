@@ -6,6 +6,9 @@ import { join, resolve } from "node:path";
 // The real server binary, built by `make test` (cargo leptos build), on its
 // own port with a fresh data directory (a fresh SQLite database) per run.
 const port = Number(process.env.E2E_PORT ?? 3100);
+const smtpPort = port + 25;
+const smtpHttpPort = port + 26;
+export const smtpMailsUrl = `http://127.0.0.1:${smtpHttpPort}/mails`;
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target");
 const serverBin = process.env.SERVER_BIN ?? join(targetDir, "debug", "server");
 const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), "usnh-e2e-"));
@@ -37,7 +40,16 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [
+    {
+      // Mail goes over real SMTP to this sink; tests read it over HTTP.
+      command: `node smtp-sink.mjs`,
+      cwd: __dirname,
+      url: `http://127.0.0.1:${smtpHttpPort}/health`,
+      reuseExistingServer: false,
+      env: { SMTP_PORT: String(smtpPort), SMTP_HTTP_PORT: String(smtpHttpPort) },
+    },
+    {
     command: serverBin,
     cwd: resolve(__dirname, ".."),
     url: `http://127.0.0.1:${port}/readyz`,
@@ -48,7 +60,9 @@ export default defineConfig({
     env: {
       USNH_LISTEN: `127.0.0.1:${port}`,
       USNH_DATA_DIR: dataDir,
+      USNH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       RUST_LOG: process.env.RUST_LOG ?? "warn",
     },
-  },
+    },
+  ],
 });

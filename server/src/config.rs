@@ -77,7 +77,10 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
             secure_cookies: false,
-            password_hash_concurrency: 2,
+            // Leave a core for other requests while sign-ins hash.
+            password_hash_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get().saturating_sub(1).max(1))
+                .unwrap_or(1),
             trusted_proxies: Vec::new(),
             tls_cert_file: None,
             tls_key_file: None,

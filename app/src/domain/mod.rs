@@ -1,5 +1,38 @@
 //! Domain types shared by the server and the WASM client. Each constructor
 //! validates; code that holds one of these can trust it.
+
+/// `TryFrom<String>` through `parse`, `From<T> for String`, `Display`
+/// and `as_str` for a validated string newtype.
+macro_rules! string_newtype {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                $name::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+pub(crate) use string_newtype;
+
 pub mod email;
 pub mod password;
 pub mod public_id;

@@ -31,29 +31,9 @@ impl PublicUserId {
         PublicUserId(format!("{PREFIX}{body}"))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for PublicUserId {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        PublicUserId::parse(&value)
-    }
-}
-
-impl From<PublicUserId> for String {
-    fn from(value: PublicUserId) -> Self {
-        value.0
-    }
-}
-
-impl std::fmt::Display for PublicUserId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+super::string_newtype!(PublicUserId);
 
 #[cfg(test)]
 mod tests {

@@ -26,29 +26,9 @@ impl Username {
         Ok(Username(value))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Username {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Username::parse(&value)
-    }
-}
-
-impl From<Username> for String {
-    fn from(value: Username) -> Self {
-        value.0
-    }
-}
-
-impl std::fmt::Display for Username {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+super::string_newtype!(Username);
 
 #[cfg(test)]
 mod tests {

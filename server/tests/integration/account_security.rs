@@ -1,19 +1,9 @@
 //! Password reset and change, rate limits, and the admin role checks.
 use crate::common;
 
-use common::{browser::Browser, TestApp};
-
-const PASSWORD: &str = "purple tiger eats nine plums";
+use common::{browser::Browser, signed_up, TestApp, PASSWORD};
 const NEW_PASSWORD: &str = "seven green kites over the bay";
 
-async fn signed_up(app: &TestApp, username: &str) -> Browser {
-    let mut browser = Browser::new(&app.base);
-    let answer = browser
-        .call("sign_up", &[("email", &format!("{username}@example.com")), ("username", username), ("password", PASSWORD), ("adult_and_terms", "yes")])
-        .await;
-    assert!(answer.status < 400, "{}", answer.body);
-    browser
-}
 
 async fn admin(app: &TestApp) -> Browser {
     let services = app.services();

@@ -1,9 +1,9 @@
 //! Accounts and sessions end to end over HTTP, on SQLite and PostgreSQL.
 use crate::common;
 
-use common::{browser::Browser, Backend, TestApp};
+use common::{browser::Browser, Backend, TestApp, PASSWORD};
 
-const PASSWORD: &str = "purple tiger eats nine plums";
+
 
 async fn sign_up(app: &TestApp, browser: &mut Browser, email: &str, username: &str) {
     let answer = browser
@@ -106,6 +106,17 @@ async fn bad_sign_up_input_is_refused_and_changes_nothing(app: TestApp) {
         assert_eq!(answer.status, 400, "{form:?}: {}", answer.body);
         assert!(answer.body.contains(needle), "{needle:?} not in {}", answer.body);
     }
+    // Bytes that are not UTF-8 get a clear 400.
+    let garbage = browser
+        .client
+        .post(app.url("/api/sign_up"))
+        .header("origin", app.base.clone())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'e', b'm', b'a', b'i', b'l', b'=', 0xff, 0xfe, b'&', b'u', b'=', 0xc3])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status().as_u16(), 400);
     // A body far too large is refused; the server may close the
     // connection before the client has finished sending it.
     let huge = "x".repeat(3 * 1024 * 1024);
@@ -230,6 +241,7 @@ macro_rules! clock_tests {
 }
 
 clock_tests!(
+    admin_sessions_end_after_an_idle_hour,
     expired_code_is_refused,
     expired_access_token_is_refreshed_transparently,
     refresh_token_reuse_ends_the_session,
@@ -298,4 +310,37 @@ async fn two_tabs_refreshing_at_once_stay_signed_in(backend: Backend) {
     assert_eq!(b["username"], "kim");
     // The tab that lost the race got a fresh access token too.
     assert!(tab_a.viewer().await["username"] == "kim" && tab_b.viewer().await["username"] == "kim");
+}
+
+async fn admin_sessions_end_after_an_idle_hour(backend: Backend) {
+    let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+    let svc = app.services();
+    app::services::accounts::create_admin(
+        &svc,
+        app::domain::Email::parse("chief@example.com").unwrap(),
+        app::domain::Username::parse("chief").unwrap(),
+        app::domain::NewPassword::parse(PASSWORD, None, None).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut admin = Browser::new(&app.base);
+    assert!(admin.call("sign_in", &[("login", "chief"), ("password", PASSWORD)]).await.status < 400);
+    // Active use keeps the session going past an hour in total…
+    for _ in 0..4 {
+        clock.advance_millis(14 * 60_000);
+        assert_eq!(admin.viewer().await["role"], "admin");
+    }
+    // …but an idle hour ends it, refresh token or not.
+    clock.advance_millis(61 * 60_000);
+    assert!(admin.viewer().await.is_null());
+
+    // And 24 hours is the most, however active.
+    let mut busy = Browser::new(&app.base);
+    assert!(busy.call("sign_in", &[("login", "chief"), ("password", PASSWORD)]).await.status < 400);
+    for _ in 0..(24 * 60 / 14) {
+        clock.advance_millis(14 * 60_000);
+        assert!(!busy.viewer().await.is_null());
+    }
+    clock.advance_millis(30 * 60_000);
+    assert!(busy.viewer().await.is_null());
 }

@@ -1,18 +1,8 @@
 //! Cross-site request forgery and security headers.
 use crate::common;
 
-use common::{browser::Browser, TestApp};
+use common::{signed_up as signed_in, TestApp};
 
-const PASSWORD: &str = "purple tiger eats nine plums";
-
-async fn signed_in(app: &TestApp, username: &str) -> Browser {
-    let mut browser = Browser::new(&app.base);
-    let answer = browser
-        .call("sign_up", &[("email", &format!("{username}@example.com")), ("username", username), ("password", PASSWORD), ("adult_and_terms", "yes")])
-        .await;
-    assert!(answer.status < 400, "{}", answer.body);
-    browser
-}
 
 backend_tests!(cross_origin_post_is_refused, state_change_over_get_is_refused, pages_carry_security_headers);
 

@@ -244,6 +244,22 @@ impl TestApp {
     }
 }
 
+/// The password test accounts use.
+pub const PASSWORD: &str = "purple tiger eats nine plums";
+
+/// A new browser with a new account `username` (email username@example.com).
+pub async fn signed_up(app: &TestApp, username: &str) -> browser::Browser {
+    let mut browser = browser::Browser::new(&app.base);
+    let answer = browser
+        .call(
+            "sign_up",
+            &[("email", &format!("{username}@example.com")), ("username", username), ("password", PASSWORD), ("adult_and_terms", "yes")],
+        )
+        .await;
+    assert!(answer.status < 400, "sign up failed: {} {}", answer.status, answer.body);
+    browser
+}
+
 /// The first run of 6 digits in a text.
 pub fn extract_code(text: &str) -> String {
     let bytes = text.as_bytes();
