@@ -14,6 +14,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod site_info;
+pub mod wallet;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};

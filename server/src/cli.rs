@@ -33,6 +33,18 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Wallet ledger checks.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Check that every balance equals the sum of its entries and that the
+    /// balance-after chain is unbroken; exits non-zero on any mismatch.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +84,27 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Config => {
             println!("{}", config.describe());
             Ok(())
+        }
+        Command::Ledger { command: LedgerCommand::Verify } => {
+            let db = Db::connect(&config.database()?).await?;
+            db.migrate().await?;
+            let report = app::services::ledger::verify(&db)
+                .await
+                .map_err(|e| StartupError::Config(format!("the database does not answer: {e}")))?;
+            for problem in &report.problems {
+                println!("MISMATCH {problem}");
+            }
+            println!(
+                "ledger verify: {} wallets, {} entries, {} problems",
+                report.wallets,
+                report.entries,
+                report.problems.len()
+            );
+            if report.problems.is_empty() {
+                Ok(())
+            } else {
+                Err(StartupError::LedgerMismatch(report.problems.len()))
+            }
         }
         Command::Admin { command: AdminCommand::Create { email, username } } => {
             let email = Email::parse(&email).map_err(StartupError::Config)?;

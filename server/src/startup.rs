@@ -37,6 +37,8 @@ pub enum StartupError {
     Listen { addr: String, reason: String },
     #[error("the server stopped with an error: {0}")]
     Serve(String),
+    #[error("the ledger does not add up: {0} problems (listed above)")]
+    LedgerMismatch(usize),
 }
 
 /// What handlers and server functions share.

@@ -34,12 +34,16 @@ macro_rules! string_newtype {
 pub(crate) use string_newtype;
 
 pub mod email;
+pub mod ledger;
+pub mod money;
 pub mod password;
 pub mod public_id;
 pub mod role;
 pub mod username;
 
 pub use email::Email;
+pub use ledger::EntryKind;
+pub use money::Money;
 pub use password::NewPassword;
 pub use public_id::PublicUserId;
 pub use role::Role;

@@ -2,13 +2,16 @@
 //! the database handle and domain types; server functions and routes are
 //! thin edges over them.
 pub mod accounts;
+pub mod audit;
 pub mod clock;
 pub mod context;
 pub mod db;
 pub mod email_codes;
+pub mod ledger;
 pub mod mailer;
 pub mod passwords;
 pub mod rate_limit;
+pub mod recharge;
 pub mod request;
 pub mod security_log;
 pub mod sessions;

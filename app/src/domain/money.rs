@@ -1,0 +1,124 @@
+//! Money in integer cents (US dollars). Parsing accepts what people type
+//! ("12", "12.5", "$12.50"); arithmetic is checked; formatting is done here
+//! and nowhere else.
+use serde::{Deserialize, Serialize};
+
+/// A signed amount of cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Money(i64);
+
+/// The largest single top-up or adjustment: $10,000.00.
+pub const MAX_TRANSFER: Money = Money(1_000_000);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub const fn from_cents(cents: i64) -> Money {
+        Money(cents)
+    }
+
+    pub const fn cents(self) -> i64 {
+        self.0
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+
+    pub fn checked_neg(self) -> Option<Money> {
+        self.0.checked_neg().map(Money)
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    /// Parses a dollar amount with at most two decimals; the sign is
+    /// allowed only when `allow_negative`.
+    pub fn parse(input: &str, allow_negative: bool) -> Result<Money, String> {
+        let text = input.trim().replace(',', "");
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest.trim().to_string()),
+            None => (false, text.clone()),
+        };
+        let text = text.strip_prefix('$').unwrap_or(&text).trim();
+        if negative && !allow_negative {
+            return Err("Enter a positive amount.".into());
+        }
+        if text.is_empty() {
+            return Err("Enter an amount, like 5 or 12.50.".into());
+        }
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        if whole.is_empty() && fraction.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err("Enter an amount in dollars, like 5 or 12.50.".into());
+        }
+        if fraction.len() > 2 {
+            return Err("Amounts have at most two decimals (whole cents).".into());
+        }
+        if whole.len() > 9 {
+            return Err(format!("The most at once is {MAX_TRANSFER}."));
+        }
+        let dollars: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| "Enter a valid amount.".to_string())? };
+        let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| "Enter a valid amount.".to_string())?;
+        let total = dollars * 100 + cents;
+        if total == 0 {
+            return Err("Enter an amount above zero.".into());
+        }
+        if total > MAX_TRANSFER.0 {
+            return Err(format!("The most at once is {MAX_TRANSFER}."));
+        }
+        Ok(Money(if negative { -total } else { total }))
+    }
+}
+
+impl std::fmt::Display for Money {
+    /// "$12.50", "-$0.05", "$1,234.00".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let dollars = (abs / 100).to_string();
+        let mut grouped = String::new();
+        for (i, c) in dollars.chars().enumerate() {
+            if i > 0 && (dollars.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        write!(f, "{sign}${grouped}.{:02}", abs % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_people_type() {
+        assert_eq!(Money::parse("12", false), Ok(Money(1200)));
+        assert_eq!(Money::parse(" $12.5 ", false), Ok(Money(1250)));
+        assert_eq!(Money::parse("0.05", false), Ok(Money(5)));
+        assert_eq!(Money::parse(".75", false), Ok(Money(75)));
+        assert_eq!(Money::parse("1,000.00", false), Ok(Money(100_000)));
+        assert_eq!(Money::parse("-3.10", true), Ok(Money(-310)));
+    }
+
+    #[test]
+    fn refuses_bad_amounts() {
+        for bad in ["", "abc", "-5", "1.234", "0", "0.00", "10000.01", "99999999999999999999", "1e3", "12.5.1", "$", "--1", "NaN", "١٢"] {
+            assert!(Money::parse(bad, false).is_err(), "{bad:?} accepted");
+        }
+        assert!(Money::parse("-10000.01", true).is_err());
+    }
+
+    #[test]
+    fn formats_once() {
+        assert_eq!(Money(1250).to_string(), "$12.50");
+        assert_eq!(Money(-5).to_string(), "-$0.05");
+        assert_eq!(Money(123_456_789).to_string(), "$1,234,567.89");
+        assert_eq!(Money(0).to_string(), "$0.00");
+    }
+}

@@ -1,0 +1,127 @@
+//! Admin recharge and corrections: find the customer, then post a top-up
+//! or an adjustment through the ledger, with an audit entry in the same
+//! transaction.
+use super::{audit, ledger, ledger::Posting, Services};
+use crate::{
+    domain::{EntryKind, Money, PublicUserId},
+    error::AppError,
+    wallet::UserSummary,
+};
+
+/// Finds a customer by public user ID, email or username.
+pub async fn find_user(svc: &Services, query: &str) -> Result<UserSummary, AppError> {
+    let query = query.trim();
+    if query.is_empty() || query.len() > 254 {
+        return Err(AppError::Invalid("Enter a user ID (UN-…), an email or a username.".into()));
+    }
+    let by_public_id = PublicUserId::parse(query).ok().map(|id| id.to_string());
+    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, public_id, username, email FROM users \
+         WHERE deleted_at IS NULL AND (public_id = $1 OR email = $2 OR username = $2)",
+    )
+    .bind(by_public_id.unwrap_or_default())
+    .bind(query.to_lowercase())
+    .fetch_optional(&svc.db.pool)
+    .await?;
+    let Some((user_id, public_id, username, email)) = row else {
+        return Err(AppError::Invalid(format!("No account matches {query:?}.")));
+    };
+    let balance = ledger::balance(&svc.db, user_id).await?;
+    Ok(UserSummary { public_id, username, email, balance })
+}
+
+async fn user_id_of(svc: &Services, public_id: &PublicUserId) -> Result<i64, AppError> {
+    sqlx::query_scalar("SELECT id FROM users WHERE public_id = $1 AND deleted_at IS NULL")
+        .bind(public_id.as_str())
+        .fetch_optional(&svc.db.pool)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("No account has the user ID {public_id}.")))
+}
+
+/// Credits money the operator received. `idempotency_key` comes with the
+/// confirmation form, so a double click credits once.
+pub async fn top_up(
+    svc: &Services,
+    admin_id: i64,
+    public_id: &PublicUserId,
+    amount: Money,
+    note: &str,
+    idempotency_key: &str,
+) -> Result<ledger::Entry, AppError> {
+    post_with_audit(svc, admin_id, public_id, EntryKind::TopUp, amount, note, idempotency_key, "top_up").await
+}
+
+/// A correction, either way; never below zero; a reason is required.
+pub async fn adjust(
+    svc: &Services,
+    admin_id: i64,
+    public_id: &PublicUserId,
+    amount: Money,
+    reason: &str,
+    idempotency_key: &str,
+) -> Result<ledger::Entry, AppError> {
+    if reason.trim().len() < 3 {
+        return Err(AppError::Invalid("Give the reason for the adjustment.".into()));
+    }
+    post_with_audit(svc, admin_id, public_id, EntryKind::AdminAdjustment, amount, reason, idempotency_key, "adjustment").await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn post_with_audit(
+    svc: &Services,
+    admin_id: i64,
+    public_id: &PublicUserId,
+    kind: EntryKind,
+    amount: Money,
+    note: &str,
+    idempotency_key: &str,
+    action: &str,
+) -> Result<ledger::Entry, AppError> {
+    if note.chars().count() > 500 {
+        return Err(AppError::Invalid("Keep the note under 500 characters.".into()));
+    }
+    if idempotency_key.len() < 16 || idempotency_key.len() > 100 {
+        return Err(AppError::Invalid("The confirmation expired; look the user up again.".into()));
+    }
+    let user_id = user_id_of(svc, public_id).await?;
+    let posting = Posting {
+        user_id,
+        kind,
+        amount,
+        lease_id: None,
+        actor_user_id: Some(admin_id),
+        note: note.trim(),
+        idempotency_key: &format!("admin:{idempotency_key}"),
+    };
+    for _ in 0..2 {
+        let now = svc.now();
+        let mut tx = svc.db.begin_write().await?;
+        match ledger::post_in(&mut tx, now, &posting).await {
+            Ok(ledger::Posted::New(entry)) => {
+                let before = Money::from_cents(entry.balance_after.cents() - entry.amount.cents());
+                audit::record(
+                    &mut *tx,
+                    now,
+                    admin_id,
+                    action,
+                    Some(user_id),
+                    &format!("balance {before}"),
+                    &format!("balance {} ({} {}: {})", entry.balance_after, kind.label(), entry.amount, entry.note),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(entry);
+            }
+            // A retry of an earlier confirmation: nothing new to record.
+            Ok(ledger::Posted::Repeat(entry)) => return Ok(entry),
+            Err(ledger::LedgerError::Race) => continue,
+            Err(ledger::LedgerError::InsufficientFunds) => {
+                drop(tx);
+                let balance = ledger::balance(&svc.db, user_id).await?;
+                return Err(AppError::Invalid(format!("The balance is {balance}; an adjustment cannot take it below zero.")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Unavailable("Busy; please try again.".into()))
+}

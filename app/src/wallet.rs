@@ -1,0 +1,130 @@
+//! The wallet as pages see it, and its server functions: the customer's
+//! balance and history, and the admin recharge.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{EntryKind, Money},
+    error::AppError,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalletView {
+    pub public_id: String,
+    pub balance: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryView {
+    pub id: i64,
+    pub kind: EntryKind,
+    pub amount: Money,
+    pub balance_after: Money,
+    pub description: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub entries: Vec<EntryView>,
+    /// Pass as `before` for the next page; None on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// A customer as the admin recharge shows them before confirming.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub public_id: String,
+    pub username: String,
+    pub email: String,
+    pub balance: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RechargeConfirmation {
+    pub user: UserSummary,
+    pub amount: Money,
+    pub note: String,
+    /// Sent back with the confirmation so a double click credits once.
+    pub idempotency_key: String,
+}
+
+pub const HISTORY_PAGE_SIZE: i64 = 20;
+
+#[server(endpoint = "my_wallet")]
+pub async fn my_wallet() -> Result<WalletView, AppError> {
+    use crate::services::{ledger, request::require_user, services};
+    let user = require_user()?;
+    let svc = services()?;
+    Ok(WalletView { public_id: user.viewer.public_id, balance: ledger::balance(&svc.db, user.user_id).await? })
+}
+
+#[server(endpoint = "my_ledger")]
+pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<HistoryPage, AppError> {
+    use crate::services::{ledger, request::require_user, services};
+    let user = require_user()?;
+    let kind = match kind.as_deref() {
+        None | Some("") | Some("all") => None,
+        Some(k) => Some(EntryKind::parse(k).ok_or_else(|| AppError::Invalid("Unknown kind of entry.".into()))?),
+    };
+    let svc = services()?;
+    let entries = ledger::history(&svc.db, user.user_id, kind, before, HISTORY_PAGE_SIZE + 1).await?;
+    let more = entries.len() as i64 > HISTORY_PAGE_SIZE;
+    let entries: Vec<EntryView> = entries
+        .into_iter()
+        .take(HISTORY_PAGE_SIZE as usize)
+        .map(|e| EntryView {
+            id: e.id,
+            kind: e.kind,
+            amount: e.amount,
+            balance_after: e.balance_after,
+            description: if e.note.is_empty() { e.kind.label().to_string() } else { format!("{} — {}", e.kind.label(), e.note) },
+            at: e.created_at,
+        })
+        .collect();
+    let next_before = if more { entries.last().map(|e| e.id) } else { None };
+    Ok(HistoryPage { entries, next_before })
+}
+
+/// Step one of a recharge: find the user and show what will happen.
+#[server(endpoint = "admin/prepare_top_up")]
+pub async fn admin_prepare_top_up(query: String, amount: String, note: String) -> Result<RechargeConfirmation, AppError> {
+    use crate::services::{recharge, request::require_admin, services};
+    require_admin()?;
+    let amount = Money::parse(&amount, false).map_err(AppError::Invalid)?;
+    let svc = services()?;
+    let user = recharge::find_user(&svc, &query).await?;
+    Ok(RechargeConfirmation { user, amount, note: note.trim().to_string(), idempotency_key: new_key() })
+}
+
+/// Step two: credit the confirmed amount.
+#[server(endpoint = "admin/top_up")]
+pub async fn admin_top_up(public_id: String, amount: String, note: String, idempotency_key: String) -> Result<Money, AppError> {
+    use crate::domain::PublicUserId;
+    use crate::services::{recharge, request::require_admin, services};
+    let admin = require_admin()?;
+    let public_id = PublicUserId::parse(&public_id).map_err(AppError::Invalid)?;
+    let amount = Money::parse(&amount, false).map_err(AppError::Invalid)?;
+    let entry = recharge::top_up(&services()?, admin.user_id, &public_id, amount, &note, &idempotency_key).await?;
+    Ok(entry.balance_after)
+}
+
+/// A correction (either sign, with a reason; never below zero).
+#[server(endpoint = "admin/adjust")]
+pub async fn admin_adjust(public_id: String, amount: String, reason: String, idempotency_key: String) -> Result<Money, AppError> {
+    use crate::domain::PublicUserId;
+    use crate::services::{recharge, request::require_admin, services};
+    let admin = require_admin()?;
+    let public_id = PublicUserId::parse(&public_id).map_err(AppError::Invalid)?;
+    let amount = Money::parse(&amount, true).map_err(AppError::Invalid)?;
+    let entry = recharge::adjust(&services()?, admin.user_id, &public_id, amount, &reason, &idempotency_key).await?;
+    Ok(entry.balance_after)
+}
+
+#[cfg(feature = "ssr")]
+fn new_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}

@@ -1,0 +1,233 @@
+//! The ledger under concurrency, idempotency, and its verification, on
+//! SQLite and PostgreSQL; the admin recharge over HTTP.
+use std::sync::Arc;
+
+use app::domain::{EntryKind, Money};
+use app::services::ledger::{self, LedgerError, Posting};
+
+use crate::common::{self, browser::Browser, signed_up, TestApp, PASSWORD};
+
+async fn user_id(app: &TestApp, username: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(&app.db.pool).await.unwrap()
+}
+
+fn posting<'a>(user_id: i64, kind: EntryKind, cents: i64, key: &'a str) -> Posting<'a> {
+    Posting { user_id, kind, amount: Money::from_cents(cents), lease_id: None, actor_user_id: None, note: "", idempotency_key: key }
+}
+
+fn verify_cli(app: &TestApp) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["ledger", "verify"])
+        .env("DATABASE_URL", &app.database.url)
+        .env("USNH_DATA_DIR", app.database.dir.path().join("data"))
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+backend_tests!(
+    concurrent_random_movements_keep_every_invariant,
+    parallel_debits_against_one_price_succeed_once,
+    retried_keys_count_once_and_reused_keys_fail,
+    verify_finds_a_tampered_balance,
+    admin_recharges_by_public_id_and_corrects,
+    bad_recharge_input_changes_nothing,
+);
+
+async fn concurrent_random_movements_keep_every_invariant(app: TestApp) {
+    let svc = app.services();
+    let mut users = Vec::new();
+    for name in ["led_a", "led_b", "led_c"] {
+        let _ = signed_up(&app, name).await;
+        users.push(user_id(&app, name).await);
+    }
+    let users = Arc::new(users);
+    let mut tasks = Vec::new();
+    for task in 0..16u64 {
+        let (svc, users) = (svc.clone(), users.clone());
+        tasks.push(tokio::spawn(async move {
+            // A small deterministic generator per task.
+            let mut state = task.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let mut next = move || {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state >> 33
+            };
+            let mut accepted = Vec::new();
+            for op in 0..25 {
+                let user = users[(next() % 3) as usize];
+                let (kind, cents) = match next() % 3 {
+                    0 => (EntryKind::TopUp, (next() % 5000 + 1) as i64),
+                    1 => (EntryKind::LeaseDebit, -((next() % 3000 + 1) as i64)),
+                    _ => (EntryKind::Refund, (next() % 500 + 1) as i64),
+                };
+                let key = format!("t{task}-op{op}");
+                let mut result = ledger::post(&svc, &posting(user, kind, cents, &key)).await;
+                // Every third operation is retried, as a client would after a timeout.
+                if op % 3 == 0 {
+                    let again = ledger::post(&svc, &posting(user, kind, cents, &key)).await;
+                    match (&result, &again) {
+                        (Ok(first), Ok(ledger::Posted::Repeat(second))) => assert_eq!(&first.clone().entry(), second),
+                        // Nothing was committed the first time: the retry is a
+                        // fresh attempt and may succeed after a top-up.
+                        (Err(LedgerError::InsufficientFunds), _) => result = again,
+                        other => panic!("retry disagreed: {other:?}"),
+                    }
+                }
+                match result {
+                    Ok(posted) => accepted.push((user, cents, posted.entry().id)),
+                    Err(LedgerError::InsufficientFunds) => {}
+                    Err(e) => panic!("unexpected ledger error: {e}"),
+                }
+            }
+            accepted
+        }));
+    }
+    let mut accepted = Vec::new();
+    for t in tasks {
+        accepted.extend(t.await.unwrap());
+    }
+    for &user in users.iter() {
+        let expected: i64 = accepted.iter().filter(|(u, ..)| *u == user).map(|(_, c, _)| c).sum();
+        assert_eq!(ledger::balance(&app.db, user).await.unwrap().cents(), expected, "no lost update for user {user}");
+    }
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(entries as usize, accepted.len(), "one entry per accepted movement, none lost, none doubled");
+    let report = ledger::verify(&app.db).await.unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let (ok, out) = verify_cli(&app);
+    assert!(ok && out.contains("0 problems"), "{out}");
+}
+
+async fn parallel_debits_against_one_price_succeed_once(app: TestApp) {
+    let svc = app.services();
+    let _ = signed_up(&app, "one_shot").await;
+    let user = user_id(&app, "one_shot").await;
+    ledger::post(&svc, &posting(user, EntryKind::TopUp, 250, "fund")).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let svc = svc.clone();
+        tasks.push(tokio::spawn(async move { ledger::post(&svc, &posting(user, EntryKind::LeaseDebit, -250, &format!("debit-{i}"))).await }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(LedgerError::InsufficientFunds) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(ledger::balance(&app.db, user).await.unwrap(), Money::ZERO);
+}
+
+async fn retried_keys_count_once_and_reused_keys_fail(app: TestApp) {
+    let svc = app.services();
+    let _ = signed_up(&app, "retrier").await;
+    let user = user_id(&app, "retrier").await;
+    let first = ledger::post(&svc, &posting(user, EntryKind::TopUp, 1000, "k1")).await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let svc = svc.clone();
+        tasks.push(tokio::spawn(async move { ledger::post(&svc, &posting(user, EntryKind::TopUp, 1000, "k1")).await }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), ledger::Posted::Repeat(first.clone().entry()));
+    }
+    assert!(matches!(ledger::post(&svc, &posting(user, EntryKind::TopUp, 999, "k1")).await, Err(LedgerError::KeyReused)));
+    assert!(matches!(ledger::post(&svc, &posting(user, EntryKind::TopUp, -5, "k2")).await, Err(LedgerError::WrongSign)));
+    assert!(matches!(ledger::post(&svc, &posting(user, EntryKind::LeaseDebit, -1001, "k3")).await, Err(LedgerError::InsufficientFunds)));
+    assert_eq!(ledger::balance(&app.db, user).await.unwrap().cents(), 1000);
+}
+
+async fn verify_finds_a_tampered_balance(app: TestApp) {
+    let svc = app.services();
+    let _ = signed_up(&app, "tampered").await;
+    let user = user_id(&app, "tampered").await;
+    ledger::post(&svc, &posting(user, EntryKind::TopUp, 700, "t1")).await.unwrap();
+    assert!(verify_cli(&app).0);
+    sqlx::query("UPDATE wallets SET balance_cents = 9999 WHERE user_id = $1").bind(user).execute(&app.db.pool).await.unwrap();
+    let (ok, out) = verify_cli(&app);
+    assert!(!ok, "verify must fail: {out}");
+    assert!(out.contains("MISMATCH") && out.contains("9999"), "{out}");
+}
+
+async fn admin_boss(app: &TestApp) -> Browser {
+    app::services::accounts::create_admin(
+        &app.services(),
+        app::domain::Email::parse("cashier@example.com").unwrap(),
+        app::domain::Username::parse("cashier").unwrap(),
+        app::domain::NewPassword::parse(PASSWORD, None, None).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut admin = Browser::new(&app.base);
+    assert!(admin.call("sign_in", &[("login", "cashier"), ("password", PASSWORD)]).await.status < 400);
+    admin
+}
+
+async fn admin_recharges_by_public_id_and_corrects(app: TestApp) {
+    let mut customer = signed_up(&app, "payer").await;
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let mut admin = admin_boss(&app).await;
+
+    let prepared = admin.call("admin/prepare_top_up", &[("query", &public_id.to_lowercase()), ("amount", "12.50"), ("note", "WhatsApp transfer 123")]).await;
+    assert_eq!(prepared.status, 200, "{}", prepared.body);
+    let confirmation = prepared.json();
+    assert_eq!(confirmation["user"]["username"], "payer");
+    assert_eq!(confirmation["user"]["balance"], 0);
+    assert_eq!(confirmation["amount"], 1250);
+    let key = confirmation["idempotency_key"].as_str().unwrap().to_string();
+
+    // A double click: two identical confirmations credit once.
+    let form = [("public_id", public_id.as_str()), ("amount", "12.50"), ("note", "WhatsApp transfer 123"), ("idempotency_key", key.as_str())];
+    let (mut click_a, mut click_b) = (admin.clone(), admin.clone());
+    let (a, b) = tokio::join!(click_a.call("admin/top_up", &form), click_b.call("admin/top_up", &form));
+    assert_eq!((a.status, b.status), (200, 200), "{} {}", a.body, b.body);
+    assert_eq!(customer.call("my_wallet", &[]).await.json()["balance"], 1250);
+
+    let history = customer.call("my_ledger", &[]).await.json();
+    let entries = history["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["kind"], "top_up");
+    assert_eq!(entries[0]["description"], "Top-up — WhatsApp transfer 123");
+
+    // A correction needs a reason and never goes below zero.
+    let key2 = "0123456789abcdef0123";
+    let no_reason = admin.call("admin/adjust", &[("public_id", &public_id), ("amount", "-1"), ("reason", ""), ("idempotency_key", key2)]).await;
+    assert_eq!(no_reason.status, 400);
+    let too_much = admin.call("admin/adjust", &[("public_id", &public_id), ("amount", "-13"), ("reason", "duplicate transfer"), ("idempotency_key", key2)]).await;
+    assert_eq!(too_much.status, 400);
+    assert!(too_much.body.contains("$12.50"), "{}", too_much.body);
+    let ok = admin.call("admin/adjust", &[("public_id", &public_id), ("amount", "-2.50"), ("reason", "fee correction"), ("idempotency_key", "fedcba9876543210fedc")]).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(customer.call("my_wallet", &[]).await.json()["balance"], 1000);
+
+    let audit: Vec<(String, String)> = sqlx::query_as("SELECT action, after_state FROM admin_audit ORDER BY id").fetch_all(&app.db.pool).await.unwrap();
+    assert_eq!(audit.len(), 2, "one audit entry per movement: {audit:?}");
+    assert_eq!(audit[0].0, "top_up");
+    assert!(audit[1].1.contains("$10.00"), "{audit:?}");
+    let filtered = customer.call("my_ledger", &[("kind", "admin_adjustment")]).await.json();
+    assert_eq!(filtered["entries"].as_array().unwrap().len(), 1);
+    assert!(verify_cli(&app).0);
+}
+
+async fn bad_recharge_input_changes_nothing(app: TestApp) {
+    let mut customer = signed_up(&app, "careful").await;
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let mut admin = admin_boss(&app).await;
+    let key = "aaaaaaaaaaaaaaaaaaaa";
+    for amount in ["abc", "-5", "0.001", "99999999999", "1e5", "", "0"] {
+        let answer = admin.call("admin/top_up", &[("public_id", &public_id), ("amount", amount), ("note", ""), ("idempotency_key", key)]).await;
+        assert_eq!(answer.status, 400, "{amount:?}: {}", answer.body);
+    }
+    let unknown = admin.call("admin/top_up", &[("public_id", "UN-ZZZZZZ"), ("amount", "5"), ("note", ""), ("idempotency_key", key)]).await;
+    assert_eq!(unknown.status, 400);
+    let lookup = admin.call("admin/prepare_top_up", &[("query", "nobody@example.com"), ("amount", "5"), ("note", "")]).await;
+    assert_eq!(lookup.status, 400);
+    // A customer cannot recharge, not even themself.
+    let me = customer.call("admin/top_up", &[("public_id", &public_id), ("amount", "5"), ("note", ""), ("idempotency_key", key)]).await;
+    assert_eq!(me.status, 403);
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(entries, 0);
+    let _ = common::PASSWORD;
+}
