@@ -10,8 +10,10 @@ const smtpPort = port + 25;
 const smtpHttpPort = port + 26;
 export const smtpMailsUrl = `http://127.0.0.1:${smtpHttpPort}/mails`;
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target");
-const serverBin = process.env.SERVER_BIN ?? join(targetDir, "debug", "server");
-const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), "usnh-e2e-"));
+export const serverBin = process.env.SERVER_BIN ?? join(targetDir, "debug", "server");
+export const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), "usnh-e2e-"));
+// Test workers load this file again; they must see the server's data dir.
+process.env.E2E_DATA_DIR = dataDir;
 
 export default defineConfig({
   testDir: "./tests",

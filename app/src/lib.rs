@@ -27,7 +27,7 @@ use components::layout::Layout;
 use pages::{
     account::AccountPage, admin::AdminPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
     policies::PoliciesPage, reset_password::ResetPasswordPage, sign_in::SignInPage, sign_up::SignUpPage,
-    verify_email::VerifyEmailPage,
+    verify_email::VerifyEmailPage, wallet::WalletPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -70,10 +70,7 @@ pub fn App() -> impl IntoView {
                         path=path!("/get-number")
                         view=|| view! { <SignInRequired title="Get Number" /> }
                     />
-                    <Route
-                        path=path!("/wallet")
-                        view=|| view! { <SignInRequired title="Wallet" /> }
-                    />
+                    <Route path=path!("/wallet") view=WalletPage />
                     <Route
                         path=path!("/support")
                         view=|| view! { <SignInRequired title="Support" /> }

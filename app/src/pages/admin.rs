@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::admin_api::{admin_security_log, AdminSetRole};
+use crate::wallet::{AdminPrepareTopUp, AdminTopUp};
 use crate::auth::use_viewer;
 use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
 
@@ -18,6 +19,7 @@ pub fn AdminPage() -> impl IntoView {
             {move || if is_admin() {
                 view! {
                     <h1>"Admin"</h1>
+                    <Recharge />
                     <section class="card">
                         <h2>"Roles"</h2>
                         <ActionError value=set_role.value() />
@@ -66,5 +68,52 @@ pub fn AdminPage() -> impl IntoView {
                 }.into_any()
             }}
         </Transition>
+    }
+}
+
+/// Top-up in two steps: find the customer and state the amount, then
+/// confirm after seeing their name and current balance.
+#[component]
+fn Recharge() -> impl IntoView {
+    let prepare = ServerAction::<AdminPrepareTopUp>::new();
+    let confirm = ServerAction::<AdminTopUp>::new();
+    view! {
+        <section class="card">
+            <h2>"Recharge a wallet"</h2>
+            <ActionError value=prepare.value() />
+            <ActionForm action=prepare attr:class="form">
+                <div class="field">
+                    <label for="recharge-query">"User ID, email or username"</label>
+                    <input id="recharge-query" name="query" placeholder="UN-7K3Q9M" required />
+                </div>
+                <div class="field">
+                    <label for="recharge-amount-admin">"Amount (USD)"</label>
+                    <input id="recharge-amount-admin" name="amount" inputmode="decimal" required />
+                </div>
+                <div class="field">
+                    <label for="recharge-note">"Note"</label>
+                    <input id="recharge-note" name="note" maxlength="500" placeholder="payment reference" />
+                </div>
+                <button type="submit" class="btn">"Review"</button>
+            </ActionForm>
+            {move || prepare.value().get().and_then(|r| r.ok()).map(|c| view! {
+                <div class="alert alert-info" data-testid="recharge-confirmation">
+                    "Top up " <strong>{c.user.username.clone()}</strong> " (" {c.user.public_id.clone()} ", " {c.user.email.clone()} ")"
+                    " — balance now " <strong>{c.user.balance.to_string()}</strong>
+                    " — add " <strong>{c.amount.to_string()}</strong> "?"
+                </div>
+                <ActionForm action=confirm>
+                    <input type="hidden" name="public_id" value=c.user.public_id.clone() />
+                    <input type="hidden" name="amount" value=format!("{}.{:02}", c.amount.cents() / 100, c.amount.cents() % 100) />
+                    <input type="hidden" name="note" value=c.note.clone() />
+                    <input type="hidden" name="idempotency_key" value=c.idempotency_key.clone() />
+                    <button type="submit" class="btn btn-primary">"Confirm top-up"</button>
+                </ActionForm>
+            })}
+            <ActionError value=confirm.value() />
+            {move || confirm.value().get().and_then(|r| r.ok()).map(|balance| view! {
+                <div class="alert alert-success" data-testid="recharge-done">"Done. New balance: " {balance.to_string()}</div>
+            })}
+        </section>
     }
 }

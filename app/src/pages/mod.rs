@@ -8,3 +8,4 @@ pub mod reset_password;
 pub mod sign_in;
 pub mod sign_up;
 pub mod verify_email;
+pub mod wallet;

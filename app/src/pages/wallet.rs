@@ -1,0 +1,138 @@
+use leptos::prelude::*;
+
+use crate::auth::use_viewer;
+use crate::components::{copy_button::PublicIdBadge, local_time::LocalTime, page_title::PageTitle};
+use crate::domain::{EntryKind, Money};
+use crate::site_info::use_site_info;
+use crate::wallet::{my_ledger, my_wallet};
+
+#[component]
+pub fn WalletPage() -> impl IntoView {
+    let viewer = use_viewer();
+    let wallet = Resource::new(|| (), |_| my_wallet());
+    let kind = RwSignal::new(String::new());
+    // Cursors of the pages before the current one, for "Newer".
+    let cursors = RwSignal::new(Vec::<Option<i64>>::new());
+    let before = RwSignal::new(None::<i64>);
+    let history = Resource::new(move || (kind.get(), before.get()), |(kind, before)| my_ledger(Some(kind), before));
+    let signed_in = move || viewer.get().and_then(|r| r.ok()).flatten().is_some();
+
+    view! {
+        <PageTitle text="Wallet" />
+        <h1>"Wallet"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || if !signed_in() {
+                view! {
+                    <section class="card narrow">
+                        <p>"Sign in to see your wallet."</p>
+                        <a class="btn btn-primary" href="/sign-in?next=/wallet">"Sign in"</a>
+                    </section>
+                }.into_any()
+            } else {
+                view! {
+                    {move || wallet.get().map(|r| match r {
+                        Ok(w) => view! { <Balance balance=w.balance public_id=w.public_id /> }.into_any(),
+                        Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                    })}
+                    <section class="card">
+                        <div class="row-between">
+                            <h2>"History"</h2>
+                            <label class="inline-field">
+                                "Show "
+                                <select
+                                    data-testid="kind-filter"
+                                    on:change=move |ev| {
+                                        kind.set(event_target_value(&ev));
+                                        cursors.set(Vec::new());
+                                        before.set(None);
+                                    }
+                                >
+                                    <option value="">"All"</option>
+                                    {EntryKind::ALL.map(|k| view! { <option value=k.as_str()>{k.label()}</option> })}
+                                </select>
+                            </label>
+                        </div>
+                        <div class="table-wrap">
+                            <table class="table" data-testid="ledger">
+                                <thead>
+                                    <tr><th>"When"</th><th>"What"</th><th class="num">"Amount"</th><th class="num">"Balance after"</th></tr>
+                                </thead>
+                                <tbody>
+                                    {move || history.get().map(|r| match r {
+                                        Ok(page) if page.entries.is_empty() => view! {
+                                            <tr><td colspan="4" class="muted">"No entries yet."</td></tr>
+                                        }.into_any(),
+                                        Ok(page) => page.entries.into_iter().map(|e| view! {
+                                            <tr data-testid="ledger-row">
+                                                <td><LocalTime millis=e.at /></td>
+                                                <td>{e.description}</td>
+                                                <td class="num" class:credit=e.amount.is_positive()>{e.amount.to_string()}</td>
+                                                <td class="num">{e.balance_after.to_string()}</td>
+                                            </tr>
+                                        }).collect_view().into_any(),
+                                        Err(e) => view! { <tr><td colspan="4">{e.to_string()}</td></tr> }.into_any(),
+                                    })}
+                                </tbody>
+                            </table>
+                        </div>
+                        <div class="pager">
+                            <button class="btn btn-small" disabled=move || cursors.with(|c| c.is_empty())
+                                on:click=move |_| {
+                                    let previous = cursors.try_update(|c| c.pop()).flatten().flatten();
+                                    before.set(previous);
+                                }>"Newer"</button>
+                            <button class="btn btn-small"
+                                disabled=move || history.get().and_then(|r| r.ok()).and_then(|p| p.next_before).is_none()
+                                on:click=move |_| {
+                                    if let Some(next) = history.get_untracked().and_then(|r| r.ok()).and_then(|p| p.next_before) {
+                                        cursors.update(|c| c.push(before.get_untracked()));
+                                        before.set(Some(next));
+                                    }
+                                }>"Older"</button>
+                        </div>
+                    </section>
+                }.into_any()
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn Balance(balance: Money, public_id: String) -> impl IntoView {
+    let site = use_site_info();
+    let amount = RwSignal::new(String::new());
+    let amount_error = Signal::derive(move || {
+        let a = amount.get();
+        if a.trim().is_empty() { None } else { Money::parse(&a, false).err() }
+    });
+    let id_for_link = public_id.clone();
+    let link = move || {
+        let info = site.get().and_then(|r| r.ok())?;
+        let typed = Money::parse(&amount.get(), false).ok();
+        let message = match typed {
+            Some(m) => format!("Hello, please top up my {} wallet. User ID: {id_for_link}. Amount: {m}.", info.brand_name),
+            None => format!("Hello, please top up my {} wallet. User ID: {id_for_link}.", info.brand_name),
+        };
+        Some(info.whatsapp_link(&message))
+    };
+    view! {
+        <section class="card wallet-balance">
+            <p class="muted">"Balance"</p>
+            <p class="balance" data-testid="balance">{balance.to_string()}</p>
+            <p>"Your user ID: " <PublicIdBadge public_id=public_id.clone() /></p>
+        </section>
+        <section class="card">
+            <h2>"Recharge"</h2>
+            <p>"Top-ups are made by hand: send us your user ID and the amount on WhatsApp, pay as we tell you, and the money appears here with an entry below."</p>
+            <div class="field narrow-field">
+                <label for="recharge-amount">"Amount (USD)"</label>
+                <input id="recharge-amount" inputmode="decimal" placeholder="10.00" bind:value=amount />
+                <p class="error">{amount_error}</p>
+            </div>
+            <Transition fallback=|| ()>
+                <a class="btn btn-primary" data-testid="whatsapp-recharge" target="_blank" rel="noopener" href=link>"Recharge via WhatsApp"</a>
+            </Transition>
+            <p class="muted small">"Top-ups are not refundable through the app; for a billing question, contact " <a href="/support">"support"</a> ". See " <a href="/policies#wallet">"Wallet top-ups"</a> "."</p>
+        </section>
+    }
+}
