@@ -34,17 +34,21 @@ macro_rules! string_newtype {
 pub(crate) use string_newtype;
 
 pub mod email;
+pub mod lease;
 pub mod ledger;
 pub mod money;
 pub mod password;
+pub mod phone;
 pub mod public_id;
 pub mod role;
 pub mod username;
 
 pub use email::Email;
+pub use lease::{LeaseEvent, LeaseState, Transition, TransitionError};
 pub use ledger::EntryKind;
 pub use money::Money;
 pub use password::NewPassword;
+pub use phone::UsPhoneNumber;
 pub use public_id::PublicUserId;
 pub use role::Role;
 pub use username::Username;

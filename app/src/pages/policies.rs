@@ -196,7 +196,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 <li>"In the app: the Support page, where you can follow your requests."</li>
             </ul>
             {site.demo_mode.then(|| view! {
-                <p class="alert alert-info">"This installation runs in demo mode: numbers come from the fictional 555-01xx range and no real SMS is received."</p>
+                <p class="alert alert-info">"This installation runs in demo mode: numbers come from the fictional 555-01xx range (like (202) 555-0123) and no real SMS is received."</p>
             })}
         </section>
     }
