@@ -10,6 +10,7 @@ pub mod components;
 pub mod csp;
 pub mod domain;
 pub mod error;
+pub mod get_number;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;

@@ -38,6 +38,8 @@ pub struct Config {
     pub ledger_retention_years: u32,
     /// Demo number supply (fictional 555-01xx numbers); the embedded default.
     pub demo_mode: bool,
+    /// Seconds before a demo lease receives its sample code.
+    pub demo_code_delay_secs: u64,
     /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or
     /// `smtps://user:pass@host:465`; unset: the development outbox.
     pub smtp_url: Option<String>,
@@ -74,6 +76,7 @@ impl Default for Config {
             security_log_retention_days: 90,
             ledger_retention_years: 7,
             demo_mode: true,
+            demo_code_delay_secs: 8,
             smtp_url: None,
             mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
             secure_cookies: false,

@@ -74,6 +74,11 @@ impl Application {
         let secrets = secrets::Secrets::load_or_generate(config.secret_key.as_deref(), &config.data_dir)?;
         let mut services = build_services(&config, &secrets).await?;
         customise(&mut services);
+        if config.demo_mode {
+            app::services::numbers::seed_demo_numbers(&services.db, services.now())
+                .await
+                .map_err(|e| StartupError::Config(format!("cannot prepare the demo numbers: {e}")))?;
+        }
 
         let addr = config.listen_addr()?;
         let listener = TcpListener::bind(addr).await.map_err(|e| match e.kind() {
@@ -128,6 +133,10 @@ impl Application {
         use axum::serve::ListenerExt;
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{}", self.addr);
+        crate::workers::spawn_lease_clock(
+            self.state.services.clone(),
+            self.state.config.demo_mode.then(|| Duration::from_secs(self.state.config.demo_code_delay_secs)),
+        );
         crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             self.state.config.security_log_retention_days,

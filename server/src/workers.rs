@@ -41,3 +41,27 @@ pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, every
         }
     });
 }
+
+/// Ends overdue leases (refunding those without a code) and, in demo
+/// mode, delivers sample codes. Runs once at start, so leases that fell
+/// due while the server was down are handled first; every step is safe to
+/// run on several instances at once.
+pub fn spawn_lease_clock(svc: Services, demo_code_delay: Option<Duration>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match app::services::leases::expire_overdue(&svc).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(leases = n, "ended overdue leases"),
+                Err(e) => tracing::warn!(error = %e, "lease expiry failed; will retry"),
+            }
+            if let Some(delay) = demo_code_delay {
+                if let Err(e) = app::services::leases::deliver_demo_codes(&svc, delay.as_millis() as i64).await {
+                    tracing::warn!(error = %e, "demo code delivery failed; will retry");
+                }
+            }
+        }
+    });
+}

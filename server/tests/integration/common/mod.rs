@@ -146,6 +146,8 @@ pub fn test_config(database: &TestDatabase) -> Config {
         data_dir: database.dir.path().join("data"),
         database_url: Some(database.url.clone()),
         listen: "127.0.0.1:0".into(),
+        // Tests deliver codes themselves; a short window would race them.
+        demo_code_delay_secs: 3600,
         ..Config::default()
     }
 }

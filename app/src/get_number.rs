@@ -1,0 +1,97 @@
+//! Get Number as pages see it: platforms with prices, leases, and the
+//! server functions to confirm, cancel, switch and complete.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    domain::{LeaseState, Money},
+    error::AppError,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformView {
+    pub slug: String,
+    pub name: String,
+    pub price: Money,
+    pub lease_minutes: i64,
+    pub color: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmsView {
+    pub sender: String,
+    pub body: String,
+    pub code: Option<String>,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaseView {
+    pub id: i64,
+    pub platform: String,
+    pub number: String,
+    pub number_display: String,
+    pub price: Money,
+    pub state: LeaseState,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub code: Option<String>,
+    pub messages: Vec<SmsView>,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeasesOverview {
+    pub open: Option<LeaseView>,
+    pub recent: Vec<LeaseView>,
+    pub balance: Money,
+    pub public_id: String,
+    pub email_verified: bool,
+    /// Server time, so the countdown does not trust the device clock.
+    pub now: i64,
+}
+
+#[server(endpoint = "platforms")]
+pub async fn list_platforms() -> Result<Vec<PlatformView>, AppError> {
+    use crate::services::{platforms, services};
+    platforms::list_enabled(&services()?.db).await
+}
+
+#[server(endpoint = "my_leases")]
+pub async fn my_leases() -> Result<LeasesOverview, AppError> {
+    use crate::services::{leases, ledger, request::require_user, services};
+    let user = require_user()?;
+    let svc = services()?;
+    let (open, recent) = leases::for_user(&svc, user.user_id).await?;
+    Ok(LeasesOverview {
+        open,
+        recent,
+        balance: ledger::balance(&svc.db, user.user_id).await?,
+        public_id: user.viewer.public_id,
+        email_verified: user.viewer.email_verified,
+        now: svc.now(),
+    })
+}
+
+/// Rents a number for the platform at the price the customer saw.
+#[server(endpoint = "confirm_lease")]
+pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: String) -> Result<LeaseView, AppError> {
+    use crate::services::{leases, request::require_user, services};
+    let user = require_user()?;
+    leases::confirm(&services()?, &user, &platform, Money::from_cents(price_cents), &idempotency_key).await
+}
+
+/// Cancel, switch or complete ("done") one of the customer's leases.
+#[server(endpoint = "lease_action")]
+pub async fn lease_action(lease_id: i64, action: String) -> Result<LeaseView, AppError> {
+    use crate::domain::LeaseEvent;
+    use crate::services::{leases, request::require_user, services};
+    let user = require_user()?;
+    let event = match action.as_str() {
+        "cancel" => LeaseEvent::Cancel,
+        "switch" => LeaseEvent::Switch,
+        "complete" => LeaseEvent::Complete,
+        _ => return Err(AppError::Invalid("Unknown action.".into())),
+    };
+    leases::apply(&services()?, lease_id, Some(user.user_id), event).await
+}

@@ -1,0 +1,350 @@
+//! Number leases: confirm (number + debit), and every later transition
+//! (code, cancel, switch, complete, expiry) in one transaction with its
+//! ledger entry. Refunds happen here, at most once per lease: the state
+//! change is conditional on the state it came from, and the refund's
+//! idempotency key is the lease's.
+use super::{
+    ledger::{self, LedgerError, Posting},
+    numbers, platforms,
+    request::Authenticated,
+    Services,
+};
+use crate::{
+    domain::{EntryKind, LeaseEvent, LeaseState, Money, UsPhoneNumber},
+    error::AppError,
+    get_number::{LeaseView, SmsView},
+};
+
+/// Open leases one customer may hold at once.
+pub const MAX_OPEN_LEASES: i64 = 1;
+
+type LeaseRow = (i64, i64, String, String, i64, String, i64, i64, String);
+
+const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source";
+
+async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
+    let (id, _user, platform, e164, price, state, created_at, expires_at, source) = row;
+    let messages: Vec<(String, String, Option<String>, i64)> =
+        sqlx::query_as("SELECT sender, body, code, received_at FROM sms_messages WHERE lease_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&svc.db.pool)
+            .await?;
+    let messages: Vec<SmsView> = messages.into_iter().map(|(sender, body, code, at)| SmsView { sender, body, code, at }).collect();
+    Ok(LeaseView {
+        id,
+        platform,
+        number_display: UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or_else(|_| e164.clone()),
+        number: e164,
+        price: Money::from_cents(price),
+        state: LeaseState::parse(&state).unwrap_or(LeaseState::Completed),
+        created_at,
+        expires_at,
+        code: messages.iter().rev().find_map(|m| m.code.clone()),
+        messages,
+        demo: source == "demo",
+    })
+}
+
+async fn load(svc: &Services, lease_id: i64) -> Result<Option<LeaseRow>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id WHERE l.id = $1"
+    ))
+    .bind(lease_id)
+    .fetch_optional(&svc.db.pool)
+    .await?)
+}
+
+/// The customer's open lease and their recent ones.
+pub async fn for_user(svc: &Services, user_id: i64) -> Result<(Option<LeaseView>, Vec<LeaseView>), AppError> {
+    let rows: Vec<LeaseRow> = sqlx::query_as(&format!(
+        "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
+         WHERE l.user_id = $1 ORDER BY l.id DESC LIMIT 20"
+    ))
+    .bind(user_id)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let mut open = None;
+    let mut recent = Vec::new();
+    for row in rows {
+        let lease = view(svc, row).await?;
+        if open.is_none() && lease.state.is_open() {
+            open = Some(lease);
+        } else {
+            recent.push(lease);
+        }
+    }
+    Ok((open, recent))
+}
+
+/// Rents a number: checks, picks a free number and debits the confirmed
+/// price, all in one transaction. A repeated key returns the same lease.
+pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed_price: Money, idempotency_key: &str) -> Result<LeaseView, AppError> {
+    if idempotency_key.len() < 8 || idempotency_key.len() > 100 {
+        return Err(AppError::Invalid("Reload the page and confirm again.".into()));
+    }
+    let key = format!("lease:{}:{idempotency_key}", user.user_id);
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
+        .bind(&key)
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    if let Some(id) = existing {
+        return owned_view(svc, id, user.user_id).await;
+    }
+    if !user.viewer.email_verified {
+        return Err(AppError::Invalid("Verify your email before renting a number.".into()));
+    }
+    let platform = platforms::by_slug(&svc.db, slug)
+        .await?
+        .filter(|p| p.enabled)
+        .ok_or_else(|| AppError::Invalid("Choose a platform from the list.".into()))?;
+    if platform.price != confirmed_price {
+        return Err(AppError::Invalid(format!(
+            "The price for {} is now {}. Check it and confirm again.",
+            platform.name, platform.price
+        )));
+    }
+    for _ in 0..3 {
+        let now = svc.now();
+        let mut tx = svc.db.begin_write().await?;
+        // One confirmation per customer at a time: lock their wallet row
+        // (PostgreSQL; SQLite's write lock already serialises), then look
+        // for the double click's twin.
+        sqlx::query("INSERT INTO wallets (user_id, balance_cents, updated_at) VALUES ($1, 0, $2) ON CONFLICT (user_id) DO NOTHING")
+            .bind(user.user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE wallets SET updated_at = updated_at WHERE user_id = $1").bind(user.user_id).execute(&mut *tx).await?;
+        let twin: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(id) = twin {
+            drop(tx);
+            return owned_view(svc, id, user.user_id).await;
+        }
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leases WHERE user_id = $1 AND state IN ('active', 'code_received')")
+            .bind(user.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if open >= MAX_OPEN_LEASES {
+            return Err(AppError::Invalid("You already have an active number. Finish, cancel or switch it first.".into()));
+        }
+        let Some((number_id, e164, _source)) = numbers::pick_free(&mut tx, platform.id).await? else {
+            return Err(AppError::Invalid("No number is available for this platform right now. Nothing was charged; try again in a few minutes.".into()));
+        };
+        let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO leases (user_id, platform_id, number_id, e164, price_cents, state, created_at, expires_at, idempotency_key) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8) RETURNING id",
+        )
+        .bind(user.user_id)
+        .bind(platform.id)
+        .bind(number_id)
+        .bind(&e164)
+        .bind(platform.price.cents())
+        .bind(now)
+        .bind(now + platform.lease_minutes * 60_000)
+        .bind(&key)
+        .fetch_one(&mut *tx)
+        .await;
+        let lease_id = match inserted {
+            Ok(id) => id,
+            // Another request took this number (or this key) a moment ago.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                drop(tx);
+                if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM leases WHERE idempotency_key = $1")
+                    .bind(&key)
+                    .fetch_optional(&svc.db.pool)
+                    .await?
+                {
+                    return owned_view(svc, id, user.user_id).await;
+                }
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let debit = Posting {
+            user_id: user.user_id,
+            kind: EntryKind::LeaseDebit,
+            amount: Money::from_cents(-platform.price.cents()),
+            lease_id: Some(lease_id),
+            actor_user_id: None,
+            note: &format!("{} number {}", platform.name, UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or(e164.clone())),
+            idempotency_key: &format!("lease:{lease_id}:debit"),
+        };
+        match ledger::post_in(&mut tx, now, &debit).await {
+            Ok(_) => {}
+            Err(LedgerError::InsufficientFunds) => {
+                return Err(AppError::Invalid(format!(
+                    "Your balance is too low for {} ({}). Nothing was charged; recharge your wallet first.",
+                    platform.name, platform.price
+                )))
+            }
+            Err(LedgerError::Race) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        tx.commit().await?;
+        return owned_view(svc, lease_id, user.user_id).await;
+    }
+    Err(AppError::Unavailable("Busy; please try again.".into()))
+}
+
+async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<LeaseView, AppError> {
+    match load(svc, lease_id).await? {
+        Some(row) if row.1 == user_id => view(svc, row).await,
+        // Another user's lease looks exactly like no lease.
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Applies one event; `user_id` is the customer acting (None for the
+/// system: expiry, an arriving code). Retries when a concurrent change won.
+pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, AppError> {
+    for _ in 0..5 {
+        let now = svc.now();
+        let mut tx = svc.db.begin_write().await?;
+        let row: Option<(i64, String, i64, String)> =
+            sqlx::query_as("SELECT user_id, state, price_cents, e164 FROM leases WHERE id = $1")
+                .bind(lease_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((owner, state, price, e164)) = row else { return Err(AppError::NotFound) };
+        if user_id.is_some_and(|u| u != owner) {
+            return Err(AppError::NotFound);
+        }
+        let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
+        let step = from.transition(event).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let ended = (!step.to.is_open()).then_some(now);
+        let code_at = (event == LeaseEvent::CodeArrived).then_some(now);
+        let changed = sqlx::query(
+            "UPDATE leases SET state = $1, ended_at = COALESCE($2, ended_at), code_at = COALESCE(code_at, $3) \
+             WHERE id = $4 AND state = $5",
+        )
+        .bind(step.to.as_str())
+        .bind(ended)
+        .bind(code_at)
+        .bind(lease_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            continue; // someone else moved it first; decide again
+        }
+        if step.refund {
+            let reason = match event {
+                LeaseEvent::Cancel => "cancelled before a code arrived",
+                LeaseEvent::Switch => "switched before a code arrived",
+                _ => "expired without a code",
+            };
+            let refund = Posting {
+                user_id: owner,
+                kind: EntryKind::Refund,
+                amount: Money::from_cents(price),
+                lease_id: Some(lease_id),
+                actor_user_id: None,
+                note: &format!("{} — refund: {reason}", UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or(e164.clone())),
+                idempotency_key: &format!("lease:{lease_id}:refund"),
+            };
+            match ledger::post_in(&mut tx, now, &refund).await {
+                Ok(_) => {}
+                Err(LedgerError::Race) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tx.commit().await?;
+        return owned_view(svc, lease_id, owner).await;
+    }
+    Err(AppError::Unavailable("Busy; please try again.".into()))
+}
+
+/// Stores an SMS for the open lease on `number_id` and moves the lease to
+/// "code received"; without an open lease it is kept unmatched.
+pub async fn record_sms(
+    svc: &Services,
+    number_id: i64,
+    sender: &str,
+    body: &str,
+    code: Option<&str>,
+    source: &str,
+    source_message_id: &str,
+) -> Result<Option<i64>, AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let lease: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, state FROM leases WHERE number_id = $1 AND state IN ('active', 'code_received')",
+    )
+    .bind(number_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO sms_messages (lease_id, number_id, sender, body, code, source, source_message_id, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_message_id) DO NOTHING",
+    )
+    .bind(lease.as_ref().map(|l| l.0))
+    .bind(number_id)
+    .bind(sender)
+    .bind(body)
+    .bind(code)
+    .bind(source)
+    .bind(source_message_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(None); // a redelivery: nothing new
+    }
+    if let Some((lease_id, state)) = &lease {
+        if code.is_some() && state == "active" {
+            sqlx::query("UPDATE leases SET state = 'code_received', code_at = $1 WHERE id = $2 AND state = 'active'")
+                .bind(now)
+                .bind(lease_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(lease.map(|l| l.0))
+}
+
+/// Ends every open lease past its deadline (refunding those without a
+/// code); returns how many it ended.
+pub async fn expire_overdue(svc: &Services) -> Result<usize, AppError> {
+    let due: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM leases WHERE state IN ('active', 'code_received') AND expires_at <= $1 ORDER BY expires_at LIMIT 500",
+    )
+    .bind(svc.now())
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let mut ended = 0;
+    for id in due {
+        match apply(svc, id, None, LeaseEvent::Expire).await {
+            Ok(_) => ended += 1,
+            // Cancelled or completed meanwhile: nothing to do.
+            Err(AppError::Invalid(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ended)
+}
+
+/// The demo supply's sample code: sent to open demo leases older than
+/// `delay_ms` that have no SMS yet.
+pub async fn deliver_demo_codes(svc: &Services, delay_ms: i64) -> Result<usize, AppError> {
+    let due: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT l.id, l.number_id, p.name FROM leases l JOIN numbers n ON n.id = l.number_id JOIN platforms p ON p.id = l.platform_id \
+         WHERE n.source = 'demo' AND l.state = 'active' AND l.created_at <= $1 \
+           AND NOT EXISTS (SELECT 1 FROM sms_messages m WHERE m.lease_id = l.id)",
+    )
+    .bind(svc.now() - delay_ms)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let count = due.len();
+    for (lease_id, number_id, platform) in due {
+        let code = format!("{:06}", (lease_id * 7919 + 104_729) % 1_000_000);
+        let body = format!("Your {platform} code is {code}. Do not share it. (demo)");
+        record_sms(svc, number_id, "DEMO", &body, Some(&code), "demo", &format!("demo:{lease_id}")).await?;
+    }
+    Ok(count)
+}

@@ -1,0 +1,218 @@
+//! Leases: confirm, cancel, switch, complete, expiry and their races, on
+//! SQLite and PostgreSQL. Refunds happen at most once, never after a code.
+use app::domain::{EntryKind, LeaseEvent, Money};
+use app::services::{leases, ledger};
+
+use crate::common::{self, browser::Browser, Backend, TestApp};
+
+async fn verified_customer(app: &TestApp, username: &str, funds_cents: i64) -> (Browser, i64) {
+    let mut browser = common::signed_up(app, username).await;
+    let code = app.last_mailed_code(&format!("{username}@example.com")).await;
+    assert!(browser.call("verify_email", &[("code", &code)]).await.status < 400);
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(&app.db.pool).await.unwrap();
+    if funds_cents > 0 {
+        let svc = app.services();
+        let key = format!("fund-{username}");
+        let posting = ledger::Posting {
+            user_id,
+            kind: EntryKind::TopUp,
+            amount: Money::from_cents(funds_cents),
+            lease_id: None,
+            actor_user_id: None,
+            note: "test funds",
+            idempotency_key: &key,
+        };
+        ledger::post(&svc, &posting).await.unwrap();
+    }
+    (browser, user_id)
+}
+
+async fn confirm(browser: &mut Browser, platform: &str, price: i64, key: &str) -> common::browser::Answer {
+    browser.call("confirm_lease", &[("platform", platform), ("price_cents", &price.to_string()), ("idempotency_key", key)]).await
+}
+
+async fn balance(app: &TestApp, user_id: i64) -> i64 {
+    ledger::balance(&app.db, user_id).await.unwrap().cents()
+}
+
+async fn refunds_of(app: &TestApp, lease_id: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE lease_id = $1 AND kind = 'refund'")
+        .bind(lease_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+backend_tests!(
+    confirm_then_cancel_refunds_the_fee,
+    double_clicked_confirm_makes_one_lease_and_one_debit,
+    bad_confirmations_charge_nothing_and_reveal_nothing,
+    cancel_against_expiry_refunds_once,
+    code_against_cancel_never_refunds_after_a_code,
+    switch_and_done,
+);
+
+async fn confirm_then_cancel_refunds_the_fee(app: TestApp) {
+    let (mut browser, user) = verified_customer(&app, "renter", 500).await;
+    let platforms = browser.call("platforms", &[]).await.json();
+    let telegram = platforms.as_array().unwrap().iter().find(|p| p["slug"] == "telegram").unwrap().clone();
+    assert_eq!(telegram["price"], 120);
+    assert_eq!(telegram["lease_minutes"], 20);
+    let lease = confirm(&mut browser, "telegram", 120, "key-00001").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    let lease = lease.json();
+    assert_eq!(lease["state"], "active");
+    assert!(lease["number"].as_str().unwrap().starts_with("+1202555"));
+    assert_eq!(balance(&app, user).await, 380);
+
+    let id = lease["id"].as_i64().unwrap().to_string();
+    let cancelled = browser.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(cancelled.json()["state"], "cancelled");
+    assert_eq!(balance(&app, user).await, 500);
+    // Cancelling twice changes nothing.
+    assert_eq!(browser.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status, 400);
+    assert_eq!(balance(&app, user).await, 500);
+    let history = browser.call("my_ledger", &[]).await.json();
+    let descriptions: Vec<&str> = history["entries"].as_array().unwrap().iter().map(|e| e["description"].as_str().unwrap()).collect();
+    assert!(descriptions[0].contains("refund: cancelled before a code arrived"), "{descriptions:?}");
+    assert!(descriptions[1].starts_with("Number — Telegram number +1 (202) 555-01"), "{descriptions:?}");
+    assert!(ledger::verify(&app.db).await.unwrap().problems.is_empty());
+}
+
+async fn double_clicked_confirm_makes_one_lease_and_one_debit(app: TestApp) {
+    let (browser, user) = verified_customer(&app, "clicker", 1000).await;
+    let mut calls = Vec::new();
+    for _ in 0..5 {
+        let mut b = browser.clone();
+        calls.push(tokio::spawn(async move { confirm(&mut b, "google", 100, "same-click-key").await }));
+    }
+    let mut ids = Vec::new();
+    for c in calls {
+        let answer = c.await.unwrap();
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        ids.push(answer.json()["id"].as_i64().unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one lease");
+    assert_eq!(balance(&app, user).await, 900, "one debit");
+    // A second, different confirmation is refused while one is open.
+    let mut b = browser.clone();
+    let second = confirm(&mut b, "google", 100, "another-key").await;
+    assert_eq!(second.status, 400);
+    assert_eq!(balance(&app, user).await, 900);
+}
+
+async fn bad_confirmations_charge_nothing_and_reveal_nothing(app: TestApp) {
+    let (mut poor, poor_id) = verified_customer(&app, "poor", 50).await;
+    let low = confirm(&mut poor, "whatsapp", 150, "key-low-01").await;
+    assert_eq!(low.status, 400);
+    assert!(low.body.contains("balance is too low"), "{}", low.body);
+    for (platform, price) in [("nope", 100), ("whatsapp", 1), ("whatsapp", -150)] {
+        assert_eq!(confirm(&mut poor, platform, price, "key-bad-01").await.status, 400, "{platform} {price}");
+    }
+    sqlx::query("UPDATE platforms SET enabled = 0 WHERE slug = 'x'").execute(&app.db.pool).await.unwrap();
+    assert_eq!(confirm(&mut poor, "x", 90, "key-bad-02").await.status, 400);
+    assert_eq!(balance(&app, poor_id).await, 50);
+
+    let mut unverified = common::signed_up(&app, "unverified").await;
+    let answer = confirm(&mut unverified, "google", 100, "key-unv-01").await;
+    assert_eq!(answer.status, 400);
+    assert!(answer.body.contains("Verify your email"), "{}", answer.body);
+
+    let (mut owner, _) = verified_customer(&app, "owner", 500).await;
+    let lease = confirm(&mut owner, "google", 100, "key-own-01").await.json();
+    let id = lease["id"].as_i64().unwrap().to_string();
+    let stranger = poor.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await;
+    assert_eq!(stranger.status, 404, "another user's lease looks like none");
+    let missing = poor.call("lease_action", &[("lease_id", "999999"), ("action", "cancel")]).await;
+    assert_eq!((missing.status, missing.body.as_str()), (stranger.status, stranger.body.as_str()));
+    assert_eq!(owner.call("my_leases", &[]).await.json()["open"]["state"], "active");
+
+    // No number left: a clear message, nothing charged.
+    sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+    let (mut late, late_id) = verified_customer(&app, "late", 500).await;
+    let none = confirm(&mut late, "google", 100, "key-none-1").await;
+    assert_eq!(none.status, 400);
+    assert!(none.body.contains("No number is available"), "{}", none.body);
+    assert_eq!(balance(&app, late_id).await, 500);
+}
+
+async fn cancel_against_expiry_refunds_once(backend: TestApp) {
+    let app = backend;
+    let (mut browser, user) = verified_customer(&app, "racer", 1200).await;
+    for round in 0..6 {
+        let lease = confirm(&mut browser, "google", 100, &format!("race-key-{round}")).await.json();
+        let id = lease["id"].as_i64().unwrap();
+        // Make it overdue, then cancel and expire at the same moment.
+        sqlx::query("UPDATE leases SET expires_at = 0 WHERE id = $1").bind(id).execute(&app.db.pool).await.unwrap();
+        let svc = app.services();
+        let (a, b) = tokio::join!(
+            leases::apply(&svc, id, Some(user), LeaseEvent::Cancel),
+            leases::expire_overdue(&svc),
+        );
+        let _ = (a, b);
+        assert_eq!(refunds_of(&app, id).await, 1, "round {round}");
+    }
+    assert_eq!(balance(&app, user).await, 1200);
+    assert!(ledger::verify(&app.db).await.unwrap().problems.is_empty());
+}
+
+async fn code_against_cancel_never_refunds_after_a_code(app: TestApp) {
+    let (mut browser, user) = verified_customer(&app, "coder", 1000).await;
+    for round in 0..6 {
+        let lease = confirm(&mut browser, "google", 100, &format!("code-key-{round}")).await.json();
+        let id = lease["id"].as_i64().unwrap();
+        let number_id: i64 = sqlx::query_scalar("SELECT number_id FROM leases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+        let svc = app.services();
+        let msg_id = format!("race-{round}");
+        let (cancel, code) = tokio::join!(
+            leases::apply(&svc, id, Some(user), LeaseEvent::Cancel),
+            leases::record_sms(&svc, number_id, "Google", "G-123456 is your code", Some("123456"), "test", &msg_id),
+        );
+        code.unwrap();
+        let state: String = sqlx::query_scalar("SELECT state FROM leases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+        let code_at: Option<i64> = sqlx::query_scalar("SELECT code_at FROM leases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+        match cancel {
+            // The cancel came first: refunded, and the SMS is kept unmatched.
+            Ok(_) => {
+                assert_eq!(state, "cancelled");
+                assert!(code_at.is_none());
+                assert_eq!(refunds_of(&app, id).await, 1);
+            }
+            // The code came first: it wins, no refund.
+            Err(_) => {
+                assert_eq!(state, "code_received");
+                assert_eq!(refunds_of(&app, id).await, 0);
+                assert!(browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "complete")]).await.status < 400);
+            }
+        }
+    }
+    assert!(ledger::verify(&app.db).await.unwrap().problems.is_empty());
+}
+
+async fn switch_and_done(app: TestApp) {
+    let (mut browser, user) = verified_customer(&app, "switcher", 1000).await;
+    let first = confirm(&mut browser, "whatsapp", 150, "switch-key-1").await.json();
+    let id = first["id"].as_i64().unwrap().to_string();
+    let switched = browser.call("lease_action", &[("lease_id", &id), ("action", "switch")]).await;
+    assert_eq!(switched.json()["state"], "switched");
+    assert_eq!(balance(&app, user).await, 1000, "switch before a code refunds");
+    let second = confirm(&mut browser, "telegram", 120, "switch-key-2").await.json();
+    assert_eq!(second["state"], "active");
+    let id = second["id"].as_i64().unwrap();
+    // "Done" needs a code first.
+    assert_eq!(browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "complete")]).await.status, 400);
+    let number_id: i64 = sqlx::query_scalar("SELECT number_id FROM leases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+    leases::record_sms(&app.services(), number_id, "Telegram", "Telegram code: 55555", Some("55555"), "test", "m-1").await.unwrap();
+    // A redelivery stores nothing new.
+    leases::record_sms(&app.services(), number_id, "Telegram", "Telegram code: 55555", Some("55555"), "test", "m-1").await.unwrap();
+    let open = browser.call("my_leases", &[]).await.json();
+    assert_eq!(open["open"]["code"], "55555");
+    assert_eq!(open["open"]["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "cancel")]).await.status, 400, "no refund after a code");
+    let done = browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "complete")]).await;
+    assert_eq!(done.json()["state"], "completed");
+    assert_eq!(balance(&app, user).await, 880);
+    let _ = Backend::Sqlite;
+}
