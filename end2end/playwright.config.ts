@@ -63,6 +63,7 @@ export default defineConfig({
       USNH_LISTEN: `127.0.0.1:${port}`,
       USNH_DATA_DIR: dataDir,
       USNH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      USNH_DEMO_CODE_DELAY_SECS: "2",
       RUST_LOG: process.env.RUST_LOG ?? "warn",
     },
     },

@@ -26,7 +26,7 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
-    account::AccountPage, admin::AdminPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
+    account::AccountPage, admin::AdminPage, get_number::GetNumberPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
     policies::PoliciesPage, reset_password::ResetPasswordPage, sign_in::SignInPage, sign_up::SignUpPage,
     verify_email::VerifyEmailPage, wallet::WalletPage,
 };
@@ -67,10 +67,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("/policies") view=PoliciesPage />
-                    <Route
-                        path=path!("/get-number")
-                        view=|| view! { <SignInRequired title="Get Number" /> }
-                    />
+                    <Route path=path!("/get-number") view=GetNumberPage />
                     <Route path=path!("/wallet") view=WalletPage />
                     <Route
                         path=path!("/support")

@@ -1,30 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { smtpMailsUrl } from "../playwright.config";
-
-const PASSWORD = "purple tiger eats nine plums";
-
-async function hydrated(page: Page) {
-  await page.waitForFunction(() =>
-    performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm")) &&
-    document.readyState === "complete");
-  // Give the WASM a moment to attach its event handlers.
-  await page.waitForTimeout(200);
-}
-
-// The code as it arrived at the SMTP sink (a real SMTP exchange).
-async function mailedCode(email: string): Promise<string> {
-  let text = "";
-  await expect
-    .poll(async () => {
-      const mails: { to: string[]; data: string }[] = await (await fetch(smtpMailsUrl)).json();
-      text = mails.filter((m) => m.to.includes(email)).map((m) => m.data).pop() ?? "";
-      return text;
-    })
-    .toContain("verification code");
-  const match = text.match(/code is (\d{6})/);
-  expect(match, `a code in: ${text}`).not.toBeNull();
-  return match![1];
-}
+import { expect, test } from "@playwright/test";
+import { hydrated, mailedCode, PASSWORD } from "./helpers";
 
 test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);

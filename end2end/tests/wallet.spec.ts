@@ -1,46 +1,12 @@
-import { expect, test, type Page } from "@playwright/test";
-import { execFileSync } from "node:child_process";
-import { dataDir, serverBin } from "../playwright.config";
-
-const PASSWORD = "purple tiger eats nine plums";
-
-async function hydrated(page: Page) {
-  await page.waitForFunction(() =>
-    performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm")) &&
-    document.readyState === "complete");
-  await page.waitForTimeout(200);
-}
-
-async function signUp(page: Page, username: string) {
-  await page.goto("/sign-up");
-  await hydrated(page);
-  await page.getByLabel("Email").fill(`${username}@example.com`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByLabel(/18 or older/).check();
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/verify-email$/);
-}
-
-async function signIn(page: Page, login: string) {
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
+import { expect, test } from "@playwright/test";
+import { createAdmin, hydrated, signIn, signUp } from "./helpers";
 
 test("an admin tops up a customer found by public ID; the customer's wallet shows it", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const customer = `cust_${stamp}`;
   const admin = `admin_${stamp}`;
   // The first admin comes from the command line, as in production.
-  execFileSync(serverBin, ["admin", "create", "--email", `${admin}@example.com`, "--username", admin], {
-    input: PASSWORD + "\n",
-    env: { ...process.env, USNH_DATA_DIR: dataDir },
-    cwd: "..",
-  });
+  createAdmin(admin);
 
   await signUp(page, customer);
   await page.goto("/wallet");

@@ -1,5 +1,6 @@
 pub mod account;
 pub mod admin;
+pub mod get_number;
 pub mod home;
 pub mod not_found;
 pub mod placeholder;

@@ -1,0 +1,257 @@
+use leptos::prelude::*;
+
+use crate::components::{copy_button::{CopyButton, PublicIdBadge}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::domain::{LeaseEvent, LeaseState};
+use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
+
+#[component]
+pub fn GetNumberPage() -> impl IntoView {
+    let confirm = ServerAction::<ConfirmLease>::new();
+    let act = ServerAction::<LeaseAction>::new();
+    let poll = RwSignal::new(0u32);
+    let overview = Resource::new(
+        move || (confirm.version().get(), act.version().get(), poll.get()),
+        |_| my_leases(),
+    );
+    let platforms = Resource::new(|| (), |_| list_platforms());
+    let chosen = RwSignal::new(None::<PlatformView>);
+    // While a lease is open, ask for news every 3 seconds.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = set_interval_with_handle(
+            move || {
+                if overview.get_untracked().and_then(|r| r.ok()).is_some_and(|o| o.open.is_some()) {
+                    poll.update(|n| *n += 1);
+                }
+            },
+            std::time::Duration::from_secs(3),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    Effect::new(move |_| {
+        if confirm.version().get() > 0 {
+            chosen.set(None);
+        }
+    });
+
+    view! {
+        <PageTitle text="Get Number" />
+        <h1>"Get a number"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || overview.get().map(|r| match r {
+                Err(crate::error::AppError::Unauthenticated) => view! {
+                    <section class="card narrow">
+                        <p>"Sign in to rent a number."</p>
+                        <a class="btn btn-primary" href="/sign-in?next=/get-number">"Sign in"</a>
+                    </section>
+                }.into_any(),
+                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Ok(o) => view! {
+                    <section class="card summary-bar">
+                        <span>"Balance " <strong data-testid="gn-balance">{o.balance.to_string()}</strong></span>
+                        <span>"Your user ID " <PublicIdBadge public_id=o.public_id.clone() /></span>
+                        <a href="/wallet">"Recharge"</a>
+                    </section>
+                    {(!o.email_verified).then(|| view! {
+                        <div class="alert alert-warning">"Verify your email before renting a number. " <a href="/verify-email">"Verify now"</a></div>
+                    })}
+                    <ActionError value=act.value() />
+                    {match o.open.clone() {
+                        Some(lease) => view! { <ActiveLease lease server_now=o.now act /> }.into_any(),
+                        None => view! { <Chooser platforms chosen confirm balance=o.balance /> }.into_any(),
+                    }}
+                    <RecentLeases leases=o.recent.clone() />
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Chooser(
+    platforms: Resource<Result<Vec<PlatformView>, crate::error::AppError>>,
+    chosen: RwSignal<Option<PlatformView>>,
+    confirm: ServerAction<ConfirmLease>,
+    balance: crate::domain::Money,
+) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    view! {
+        <ActionError value=confirm.value() />
+        {move || match chosen.get() {
+            Some(p) => {
+                let key = new_key();
+                let enough = balance.cents() >= p.price.cents();
+                let confirm_p = p.clone();
+                view! {
+                    <section class="card" data-testid="confirm-step">
+                        <h2>"Confirm: " {p.name.clone()}</h2>
+                        <dl class="details">
+                            <dt>"Price"</dt><dd data-testid="confirm-price">{p.price.to_string()}</dd>
+                            <dt>"Lease window"</dt><dd data-testid="confirm-window">{p.lease_minutes} " minutes"</dd>
+                        </dl>
+                        <ul class="rules">
+                            <li>"Cancel before a code arrives and the fee goes back to your wallet; if no code arrives in time, it is refunded automatically."</li>
+                            <li>"No refund once a code has arrived."</li>
+                            <li>"Choosing the wrong platform is not refunded after a code arrives: check it is " <strong>{p.name.clone()}</strong> "."</li>
+                        </ul>
+                        {(!enough).then(|| view! { <div class="alert alert-warning">"Your balance is too low for this. " <a href="/wallet">"Recharge"</a></div> })}
+                        <div class="actions">
+                            <button class="btn btn-primary" data-testid="confirm-button"
+                                on:click=move |_| {
+                                    confirm.dispatch(ConfirmLease {
+                                        platform: confirm_p.slug.clone(),
+                                        price_cents: confirm_p.price.cents(),
+                                        idempotency_key: key.clone(),
+                                    });
+                                }>"Confirm and pay " {p.price.to_string()}</button>
+                            <button class="btn" on:click=move |_| chosen.set(None)>"Back"</button>
+                        </div>
+                    </section>
+                }.into_any()
+            }
+            None => view! {
+                <section class="card">
+                    <h2>"1. Choose the platform"</h2>
+                    <div class="field">
+                        <label for="platform-search">"Search"</label>
+                        <input id="platform-search" placeholder="Telegram, Google…" bind:value=search />
+                    </div>
+                    <ul class="platform-list" data-testid="platforms">
+                        {move || platforms.get().and_then(|r| r.ok()).map(|list| {
+                            let needle = search.get().to_lowercase();
+                            list.into_iter()
+                                .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
+                                .map(|p| {
+                                    let pick = p.clone();
+                                    view! {
+                                        <li>
+                                            <button class="platform" data-testid=format!("platform-{}", p.slug)
+                                                on:click=move |_| chosen.set(Some(pick.clone()))>
+                                                <span class="platform-name">{p.name.clone()}</span>
+                                                <span class="muted small">{p.price.to_string()} " · " {p.lease_minutes} " min"</span>
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        })}
+                    </ul>
+                </section>
+            }.into_any(),
+        }}
+    }
+}
+
+/// A random key per confirmation screen: a double click sends it twice,
+/// and the server rents once.
+fn new_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let a = (leptos::web_sys::js_sys::Math::random() * 1e15) as u64;
+        let b = (leptos::web_sys::js_sys::Math::random() * 1e15) as u64;
+        format!("{a:x}{b:x}")
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::from("server-rendered-key")
+    }
+}
+
+#[component]
+fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>) -> impl IntoView {
+    let remaining = RwSignal::new(((lease.expires_at - server_now) / 1000).max(0));
+    #[cfg(feature = "hydrate")]
+    {
+        let started = leptos::web_sys::js_sys::Date::now();
+        let expires_in = lease.expires_at - server_now;
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                let elapsed = (leptos::web_sys::js_sys::Date::now() - started) as i64;
+                remaining.set(((expires_in - elapsed) / 1000).max(0));
+            },
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let countdown = move || {
+        let s = remaining.get();
+        format!("{:02}:{:02}", s / 60, s % 60)
+    };
+    let state = lease.state;
+    let id = lease.id;
+    let button = move |event: LeaseEvent, action: &'static str, label: &'static str, class: &'static str| {
+        view! {
+            <button class=class disabled=!state.allows(event) data-testid=format!("lease-{action}")
+                on:click=move |_| { act.dispatch(LeaseAction { lease_id: id, action: action.to_string() }); }>
+                {label}
+            </button>
+        }
+    };
+    // The tab title tells a user on another tab that the code is here.
+    let code = lease.code.clone();
+    view! {
+        {code.clone().map(|c| view! { <leptos_meta::Title text=format!("Code {c} · Get Number") /> })}
+        <section class="card lease" data-testid="active-lease">
+            <div class="row-between">
+                <h2>{lease.platform.clone()} " number " {lease.demo.then(|| view! { <span class="badge badge-info">"demo"</span> })}</h2>
+                <span class="badge badge-warning" data-testid="lease-state">{state.label()}</span>
+            </div>
+            <p class="lease-number">
+                <span data-testid="lease-number">{lease.number_display.clone()}</span> " "
+                <CopyButton text=lease.number.clone() />
+            </p>
+            <p>"Time left: " <strong data-testid="countdown">{countdown}</strong></p>
+            {match code {
+                Some(c) => view! {
+                    <div class="code-box">
+                        <p class="muted">"Your code"</p>
+                        <p class="code" data-testid="lease-code">{c.clone()}</p>
+                        <CopyButton text=c />
+                    </div>
+                }.into_any(),
+                None => view! { <p class="muted" data-testid="waiting">"Waiting for the SMS… enter the number on " {lease.platform.clone()} " now."</p> }.into_any(),
+            }}
+            {(!lease.messages.is_empty()).then(|| view! {
+                <details open>
+                    <summary>"Messages (" {lease.messages.len()} ")"</summary>
+                    <ul class="messages">
+                        {lease.messages.iter().map(|m| view! { <li><span class="muted small">{m.sender.clone()}</span> " " {m.body.clone()}</li> }).collect_view()}
+                    </ul>
+                </details>
+            })}
+            <div class="actions">
+                {button(LeaseEvent::Cancel, "cancel", "Cancel (refund)", "btn")}
+                {button(LeaseEvent::Switch, "switch", "Switch platform", "btn")}
+                {button(LeaseEvent::Complete, "complete", "Done", "btn btn-primary")}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn RecentLeases(leases: Vec<LeaseView>) -> impl IntoView {
+    (!leases.is_empty()).then(|| view! {
+        <section class="card">
+            <h2>"Recent numbers"</h2>
+            <div class="table-wrap">
+                <table class="table" data-testid="recent-leases">
+                    <thead><tr><th>"When"</th><th>"Platform"</th><th>"Number"</th><th>"Outcome"</th><th class="num">"Price"</th></tr></thead>
+                    <tbody>
+                        {leases.into_iter().map(|l| view! {
+                            <tr>
+                                <td><LocalTime millis=l.created_at /></td>
+                                <td>{l.platform}</td>
+                                <td class="mono">{l.number_display}</td>
+                                <td>{if l.state == LeaseState::Completed || l.state == LeaseState::CodeReceived { l.code.map(|c| format!("{} ({c})", l.state.label())).unwrap_or_else(|| l.state.label().to_string()) } else { l.state.label().to_string() }}</td>
+                                <td class="num">{l.price.to_string()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    })
+}

@@ -1,0 +1,57 @@
+import { expect, test } from "@playwright/test";
+import { adminTopUp, createAdmin, hydrated, signUpVerified } from "./helpers";
+
+test("rent a Telegram number, receive the demo code, Done; then confirm and cancel for a refund", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const customer = `gn_${stamp}`;
+  const admin = `gnadmin_${stamp}`;
+  createAdmin(admin);
+  await signUpVerified(page, customer);
+  await page.goto("/get-number");
+  await hydrated(page);
+  await expect(page.getByTestId("gn-balance")).toHaveText("$0.00");
+  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
+  await adminTopUp(browser, admin, publicId, "5.00");
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+  await page.getByLabel("Search").fill("tele");
+  await expect(page.getByTestId("platforms").getByRole("button")).toHaveCount(1);
+  await page.getByTestId("platform-telegram").click();
+  await expect(page.getByTestId("confirm-price")).toHaveText("$1.20");
+  await expect(page.getByTestId("confirm-window")).toHaveText("20 minutes");
+  await expect(page.getByTestId("confirm-step")).toContainText("No refund once a code has arrived");
+  await page.getByTestId("confirm-button").click();
+
+  const lease = page.getByTestId("active-lease");
+  await expect(lease).toBeVisible();
+  await expect(lease.getByText("demo")).toBeVisible();
+  await expect(page.getByTestId("lease-number")).toHaveText(/^\+1 \(202\) 555-01\d\d$/);
+  await expect(page.getByTestId("countdown")).toHaveText(/^(19|20):\d\d$/);
+  await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
+  // The demo supply sends a sample code after a moment; the page polls.
+  await expect(page.getByTestId("lease-code")).toHaveText(/^\d{6}$/, { timeout: 15_000 });
+  await expect(page).toHaveTitle(/^Code \d{6}/);
+  await expect(page.getByTestId("lease-cancel")).toBeDisabled();
+  await page.getByTestId("lease-complete").click();
+  await expect(page.getByTestId("platforms")).toBeVisible();
+  await expect(page.getByTestId("recent-leases")).toContainText("Completed");
+
+  // Second lease: cancel before the code, fee back.
+  await page.getByTestId("platform-google").click();
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("active-lease")).toBeVisible();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$2.80");
+  await page.getByTestId("lease-cancel").click();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
+  await expect(page.getByTestId("recent-leases")).toContainText("Cancelled, refunded");
+
+  await page.goto("/wallet");
+  await hydrated(page);
+  const rows = page.getByTestId("ledger-row");
+  await expect(rows.nth(0)).toContainText("refund: cancelled before a code arrived");
+  await expect(rows.nth(0)).toContainText("$1.00");
+  await expect(rows.nth(1)).toContainText("Google number");
+  await expect(rows.nth(1)).toContainText("-$1.00");
+});

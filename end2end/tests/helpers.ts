@@ -1,0 +1,82 @@
+import { expect, type Browser, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { dataDir, serverBin, smtpMailsUrl } from "../playwright.config";
+
+export const PASSWORD = "purple tiger eats nine plums";
+
+/** Resolves once the WASM bundle has loaded and attached its handlers. */
+export async function hydrated(page: Page) {
+  await page.waitForFunction(() =>
+    performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm")) &&
+    document.readyState === "complete");
+  await page.waitForTimeout(200);
+}
+
+/** The last code mailed to `email`, as it arrived at the SMTP sink. */
+export async function mailedCode(email: string): Promise<string> {
+  let text = "";
+  await expect
+    .poll(async () => {
+      const mails: { to: string[]; data: string }[] = await (await fetch(smtpMailsUrl)).json();
+      text = mails.filter((m) => m.to.includes(email)).map((m) => m.data).pop() ?? "";
+      return text;
+    })
+    .toContain("code is");
+  const match = text.match(/code is (\d{6})/);
+  expect(match, `a code in: ${text}`).not.toBeNull();
+  return match![1];
+}
+
+export async function signUp(page: Page, username: string) {
+  await page.goto("/sign-up");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(`${username}@example.com`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel(/18 or older/).check();
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/verify-email$/);
+}
+
+export async function signUpVerified(page: Page, username: string) {
+  await signUp(page, username);
+  const code = await mailedCode(`${username}@example.com`);
+  await page.getByLabel("Code").fill(code);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+export async function signIn(page: Page, login: string) {
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email or username").fill(login);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+/** Creates an admin with the server's CLI, as an operator would. */
+export function createAdmin(username: string) {
+  execFileSync(serverBin, ["admin", "create", "--email", `${username}@example.com`, "--username", username], {
+    input: PASSWORD + "\n",
+    env: { ...process.env, USNH_DATA_DIR: dataDir },
+    cwd: "..",
+  });
+}
+
+/** An admin (in a browser context of their own) tops up `publicId`. */
+export async function adminTopUp(browser: Browser, admin: string, publicId: string, amount: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, admin);
+  await page.goto("/admin");
+  await hydrated(page);
+  await page.getByLabel("User ID, email or username").fill(publicId);
+  await page.getByLabel("Amount (USD)").fill(amount);
+  await page.getByLabel("Note").fill("WhatsApp transfer");
+  await page.getByRole("button", { name: "Review" }).click();
+  await expect(page.getByTestId("recharge-confirmation")).toContainText(publicId);
+  await page.getByRole("button", { name: "Confirm top-up" }).click();
+  await expect(page.getByTestId("recharge-done")).toBeVisible();
+  await context.close();
+}
