@@ -216,3 +216,42 @@ async fn switch_and_done(app: TestApp) {
     assert_eq!(balance(&app, user).await, 880);
     let _ = Backend::Sqlite;
 }
+
+mod restart {
+    use super::*;
+
+    /// Leases that fell due while the server was down are ended at start,
+    /// each refunded once, however often the server restarts.
+    async fn overdue_leases_are_refunded_once_after_a_restart(app: TestApp) {
+        let (mut browser, user) = verified_customer(&app, "sleeper", 300).await;
+        let lease = confirm(&mut browser, "google", 100, "restart-key-1").await.json();
+        let id = lease["id"].as_i64().unwrap();
+        assert_eq!(balance(&app, user).await, 200);
+        let db = app.stop().await;
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.url).await.unwrap();
+        sqlx::query("UPDATE leases SET expires_at = 1 WHERE id = $1").bind(id).execute(&pool).await.unwrap();
+        pool.close().await;
+        let config = common::test_config(&db);
+        let app = common::start(config, db).await;
+        let mut refunded = false;
+        for _ in 0..50 {
+            if refunds_of(&app, id).await == 1 {
+                refunded = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(refunded, "the lease clock refunded the overdue lease");
+        let state: String = sqlx::query_scalar("SELECT state FROM leases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+        assert_eq!(state, "expired");
+        // Another restart refunds nothing more.
+        let db = app.stop().await;
+        let app = common::start(common::test_config(&db), db).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        assert_eq!(refunds_of(&app, id).await, 1);
+        assert_eq!(balance(&app, user).await, 300);
+    }
+
+    backend_tests!(overdue_leases_are_refunded_once_after_a_restart);
+}
