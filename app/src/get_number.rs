@@ -95,3 +95,36 @@ pub async fn lease_action(lease_id: i64, action: String) -> Result<LeaseView, Ap
     };
     leases::apply(&services()?, lease_id, Some(user.user_id), event).await
 }
+
+/// Every platform, enabled or not, for the admin catalogue.
+#[server(endpoint = "admin/platforms")]
+pub async fn admin_platforms() -> Result<Vec<AdminPlatform>, AppError> {
+    use crate::services::{platforms, request::require_admin, services};
+    require_admin()?;
+    platforms::list_all(&services()?.db).await
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminPlatform {
+    pub slug: String,
+    pub name: String,
+    pub price: Money,
+    pub lease_minutes: i64,
+    pub enabled: bool,
+}
+
+/// Changes a platform's name, price, lease window or availability.
+#[server(endpoint = "admin/update_platform")]
+pub async fn admin_update_platform(slug: String, name: String, price: String, lease_minutes: i64, enabled: Option<String>) -> Result<(), AppError> {
+    use crate::services::{platforms, request::require_admin, services};
+    let admin = require_admin()?;
+    let price = Money::parse(&price, false).map_err(AppError::Invalid)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(AppError::Invalid("A platform name has 1 to 40 characters.".into()));
+    }
+    if !(1..=1440).contains(&lease_minutes) {
+        return Err(AppError::Invalid("The lease window is 1 to 1440 minutes.".into()));
+    }
+    platforms::update(&services()?, admin.user_id, &slug, name, price, lease_minutes, enabled.is_some()).await
+}

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::admin_api::{admin_security_log, AdminSetRole};
+use crate::get_number::{admin_platforms, AdminUpdatePlatform};
 use crate::wallet::{AdminPrepareTopUp, AdminTopUp};
 use crate::auth::use_viewer;
 use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
@@ -20,6 +21,7 @@ pub fn AdminPage() -> impl IntoView {
                 view! {
                     <h1>"Admin"</h1>
                     <Recharge />
+                    <Platforms />
                     <section class="card">
                         <h2>"Roles"</h2>
                         <ActionError value=set_role.value() />
@@ -114,6 +116,46 @@ fn Recharge() -> impl IntoView {
             {move || confirm.value().get().and_then(|r| r.ok()).map(|balance| view! {
                 <div class="alert alert-success" data-testid="recharge-done">"Done. New balance: " {balance.to_string()}</div>
             })}
+        </section>
+    }
+}
+
+/// Platforms and prices; changes apply to the next confirmation.
+#[component]
+fn Platforms() -> impl IntoView {
+    let update = ServerAction::<AdminUpdatePlatform>::new();
+    let list = Resource::new(move || update.version().get(), |_| admin_platforms());
+    view! {
+        <section class="card">
+            <h2>"Platforms and prices"</h2>
+            <ActionError value=update.value() />
+            <div class="table-wrap">
+                <table class="table" data-testid="admin-platforms">
+                    <thead><tr><th>"Platform"</th><th>"Price (USD)"</th><th>"Window (min)"</th><th>"Enabled"</th><th></th></tr></thead>
+                    <tbody>
+                        <Transition fallback=|| ()>
+                            {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
+                                let form_id = format!("platform-form-{}", p.slug);
+                                let row_id = format!("admin-platform-{}", p.slug);
+                                view! {
+                                    <tr data-testid=row_id>
+                                        <td>
+                                            <ActionForm action=update attr:id=form_id.clone()>
+                                                <input type="hidden" name="slug" value=p.slug.clone() />
+                                                <input name="name" value=p.name.clone() aria-label="Name" maxlength="40" required />
+                                            </ActionForm>
+                                        </td>
+                                        <td><input form=form_id.clone() name="price" aria-label="Price" inputmode="decimal" value=format!("{}.{:02}", p.price.cents() / 100, p.price.cents() % 100) /></td>
+                                        <td><input form=form_id.clone() name="lease_minutes" aria-label="Window" type="number" min="1" max="1440" value=p.lease_minutes /></td>
+                                        <td><input form=form_id.clone() name="enabled" aria-label="Enabled" type="checkbox" value="yes" checked=p.enabled /></td>
+                                        <td><button form=form_id.clone() type="submit" class="btn btn-small">"Save"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view())}
+                        </Transition>
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
 }

@@ -175,6 +175,10 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("note", "test"),
         ("reason", "test reason"),
         ("idempotency_key", "0123456789abcdef0123"),
+        ("slug", "google"),
+        ("name", "Google"),
+        ("price", "0.01"),
+        ("lease_minutes", "5"),
     ];
     for path in &admin_paths {
         let name = path.trim_start_matches("/api/");
@@ -186,6 +190,8 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
     assert_eq!(customer.viewer().await["role"], "customer");
     let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(entries, 0, "no admin function did anything");
+    let google: i64 = sqlx::query_scalar("SELECT price_cents FROM platforms WHERE slug = 'google'").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(google, 100, "prices unchanged");
 }
 
 async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {

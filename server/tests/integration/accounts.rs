@@ -264,6 +264,7 @@ async fn expired_access_token_is_refreshed_transparently(backend: Backend) {
     let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
     let mut browser = Browser::new(&app.base);
     sign_up(&app, &mut browser, "ida@example.com", "ida").await;
+    eprintln!("checkpoint: signed up");
     let old_access = browser.cookies["usnh_access"].clone();
     let old_refresh = browser.cookies["usnh_refresh"].clone();
     clock.advance_millis(16 * 60_000);
@@ -272,7 +273,9 @@ async fn expired_access_token_is_refreshed_transparently(backend: Backend) {
     assert_ne!(browser.cookies["usnh_refresh"], old_refresh, "refresh token rotated");
     // And a page render does the same.
     clock.advance_millis(16 * 60_000);
+    eprintln!("checkpoint: requesting /account");
     let page = browser.get("/account").await;
+    eprintln!("checkpoint: /account answered");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("ida@example.com"), "the account page shows the user");
 }

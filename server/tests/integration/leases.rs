@@ -255,3 +255,42 @@ mod restart {
 
     backend_tests!(overdue_leases_are_refunded_once_after_a_restart);
 }
+
+mod catalogue {
+    use super::*;
+
+    /// An admin's price change applies to the next confirmation; a
+    /// customer who confirmed the old price is asked again.
+    async fn price_changes_ask_the_customer_again(app: TestApp) {
+        let (mut customer, user) = verified_customer(&app, "shopper", 1000).await;
+        app::services::accounts::create_admin(
+            &app.services(),
+            app::domain::Email::parse("pricer@example.com").unwrap(),
+            app::domain::Username::parse("pricer").unwrap(),
+            app::domain::NewPassword::parse(common::PASSWORD, None, None).unwrap(),
+        )
+        .await
+        .unwrap();
+        let mut admin = Browser::new(&app.base);
+        assert!(admin.call("sign_in", &[("login", "pricer"), ("password", common::PASSWORD)]).await.status < 400);
+        let answer = admin
+            .call("admin/update_platform", &[("slug", "telegram"), ("name", "Telegram"), ("price", "2.00"), ("lease_minutes", "15"), ("enabled", "yes")])
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let stale = confirm(&mut customer, "telegram", 120, "price-key-1").await;
+        assert_eq!(stale.status, 400);
+        assert!(stale.body.contains("$2.00"), "{}", stale.body);
+        assert_eq!(balance(&app, user).await, 1000, "nothing charged");
+        let fresh = confirm(&mut customer, "telegram", 200, "price-key-2").await.json();
+        assert_eq!(fresh["price"], 200);
+        assert_eq!(fresh["expires_at"].as_i64().unwrap() - fresh["created_at"].as_i64().unwrap(), 15 * 60_000);
+        let bad = admin
+            .call("admin/update_platform", &[("slug", "telegram"), ("name", ""), ("price", "-1"), ("lease_minutes", "0")])
+            .await;
+        assert_eq!(bad.status, 400);
+        let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit WHERE action = 'platform_update'").fetch_one(&app.db.pool).await.unwrap();
+        assert_eq!(audit, 1);
+    }
+
+    backend_tests!(price_changes_ask_the_customer_again);
+}
