@@ -6,18 +6,7 @@ const NEW_PASSWORD: &str = "seven green kites over the bay";
 
 
 async fn admin(app: &TestApp) -> Browser {
-    let services = app.services();
-    app::services::accounts::create_admin(
-        &services,
-        app::domain::Email::parse("admin@example.com").unwrap(),
-        app::domain::Username::parse("the_admin").unwrap(),
-        app::domain::NewPassword::parse(PASSWORD, None, None).unwrap(),
-    )
-    .await
-    .unwrap();
-    let mut browser = Browser::new(&app.base);
-    assert!(browser.call("sign_in", &[("login", "the_admin"), ("password", PASSWORD)]).await.status < 400);
-    browser
+    common::signed_in_admin(app, "the_admin").await
 }
 
 backend_tests!(

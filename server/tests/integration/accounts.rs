@@ -317,17 +317,7 @@ async fn two_tabs_refreshing_at_once_stay_signed_in(backend: Backend) {
 
 async fn admin_sessions_end_after_an_idle_hour(backend: Backend) {
     let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
-    let svc = app.services();
-    app::services::accounts::create_admin(
-        &svc,
-        app::domain::Email::parse("chief@example.com").unwrap(),
-        app::domain::Username::parse("chief").unwrap(),
-        app::domain::NewPassword::parse(PASSWORD, None, None).unwrap(),
-    )
-    .await
-    .unwrap();
-    let mut admin = Browser::new(&app.base);
-    assert!(admin.call("sign_in", &[("login", "chief"), ("password", PASSWORD)]).await.status < 400);
+    let mut admin = common::signed_in_admin(&app, "chief").await;
     // Active use keeps the session going past an hour in total…
     for _ in 0..4 {
         clock.advance_millis(14 * 60_000);

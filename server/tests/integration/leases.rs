@@ -263,16 +263,7 @@ mod catalogue {
     /// customer who confirmed the old price is asked again.
     async fn price_changes_ask_the_customer_again(app: TestApp) {
         let (mut customer, user) = verified_customer(&app, "shopper", 1000).await;
-        app::services::accounts::create_admin(
-            &app.services(),
-            app::domain::Email::parse("pricer@example.com").unwrap(),
-            app::domain::Username::parse("pricer").unwrap(),
-            app::domain::NewPassword::parse(common::PASSWORD, None, None).unwrap(),
-        )
-        .await
-        .unwrap();
-        let mut admin = Browser::new(&app.base);
-        assert!(admin.call("sign_in", &[("login", "pricer"), ("password", common::PASSWORD)]).await.status < 400);
+        let mut admin = common::signed_in_admin(&app, "pricer").await;
         let answer = admin
             .call("admin/update_platform", &[("slug", "telegram"), ("name", "Telegram"), ("price", "2.00"), ("lease_minutes", "15"), ("enabled", "yes")])
             .await;

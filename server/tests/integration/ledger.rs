@@ -5,7 +5,7 @@ use std::sync::Arc;
 use app::domain::{EntryKind, Money};
 use app::services::ledger::{self, LedgerError, Posting};
 
-use crate::common::{self, browser::Browser, signed_up, TestApp, PASSWORD};
+use crate::common::{self, browser::Browser, signed_up, TestApp};
 
 async fn user_id(app: &TestApp, username: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(&app.db.pool).await.unwrap()
@@ -152,17 +152,7 @@ async fn verify_finds_a_tampered_balance(app: TestApp) {
 }
 
 async fn admin_boss(app: &TestApp) -> Browser {
-    app::services::accounts::create_admin(
-        &app.services(),
-        app::domain::Email::parse("cashier@example.com").unwrap(),
-        app::domain::Username::parse("cashier").unwrap(),
-        app::domain::NewPassword::parse(PASSWORD, None, None).unwrap(),
-    )
-    .await
-    .unwrap();
-    let mut admin = Browser::new(&app.base);
-    assert!(admin.call("sign_in", &[("login", "cashier"), ("password", PASSWORD)]).await.status < 400);
-    admin
+    common::signed_in_admin(app, "cashier").await
 }
 
 async fn admin_recharges_by_public_id_and_corrects(app: TestApp) {
@@ -229,5 +219,5 @@ async fn bad_recharge_input_changes_nothing(app: TestApp) {
     assert_eq!(me.status, 403);
     let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(entries, 0);
-    let _ = common::PASSWORD;
+
 }

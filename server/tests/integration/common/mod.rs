@@ -262,6 +262,23 @@ pub async fn signed_up(app: &TestApp, username: &str) -> browser::Browser {
     browser
 }
 
+/// Creates a verified admin `username` (as `server admin create` does)
+/// and returns a browser signed in as them.
+pub async fn signed_in_admin(app: &TestApp, username: &str) -> browser::Browser {
+    app::services::accounts::create_admin(
+        &app.services(),
+        app::domain::Email::parse(&format!("{username}@example.com")).expect("email"),
+        app::domain::Username::parse(username).expect("username"),
+        app::domain::NewPassword::parse(PASSWORD, None, None).expect("password"),
+    )
+    .await
+    .expect("admin created");
+    let mut browser = browser::Browser::new(&app.base);
+    let answer = browser.call("sign_in", &[("login", username), ("password", PASSWORD)]).await;
+    assert!(answer.status < 400, "admin sign-in failed: {}", answer.body);
+    browser
+}
+
 /// The first run of 6 digits in a text.
 pub fn extract_code(text: &str) -> String {
     let bytes = text.as_bytes();
