@@ -40,6 +40,11 @@ pub struct Config {
     pub demo_mode: bool,
     /// Seconds before a demo lease receives its sample code.
     pub demo_code_delay_secs: u64,
+    /// Open leases one customer may hold at once.
+    pub max_open_leases: u32,
+    /// Days after which a number that got a code for a platform may be
+    /// leased for it again; unset: never.
+    pub number_reuse_after_code_days: Option<u32>,
     /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or
     /// `smtps://user:pass@host:465`; unset: the development outbox.
     pub smtp_url: Option<String>,
@@ -77,6 +82,8 @@ impl Default for Config {
             ledger_retention_years: 7,
             demo_mode: true,
             demo_code_delay_secs: 8,
+            max_open_leases: 1,
+            number_reuse_after_code_days: None,
             smtp_url: None,
             mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
             secure_cookies: false,
@@ -147,6 +154,9 @@ impl Config {
         }
         if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
             return bad("set both USNH_TLS_CERT_FILE and USNH_TLS_KEY_FILE, or neither".into());
+        }
+        if !(1..=20).contains(&self.max_open_leases) {
+            return bad("USNH_MAX_OPEN_LEASES must be between 1 and 20".into());
         }
         if self.password_hash_concurrency == 0 {
             return bad("USNH_PASSWORD_HASH_CONCURRENCY must be at least 1".into());

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::use_context;
 
-use super::{clock::Clock, db::Db, mailer::Mailer, passwords::PasswordHasher, rate_limit::RateLimiter};
+use super::{clock::Clock, db::Db, mailer::Mailer, passwords::PasswordHasher, providers::NumberProvider, rate_limit::RateLimiter};
 use crate::error::AppError;
 
 /// Session and code lifetimes; tests shorten them.
@@ -42,6 +42,22 @@ impl Default for AuthSettings {
     }
 }
 
+/// Lease rules the operator sets.
+#[derive(Debug, Clone)]
+pub struct LeaseSettings {
+    /// Open leases one customer may hold at once.
+    pub max_open_per_user: i64,
+    /// A number that received a code for a platform is leased for that
+    /// platform again only after this long; None: never.
+    pub reuse_after_code_ms: Option<i64>,
+}
+
+impl Default for LeaseSettings {
+    fn default() -> Self {
+        LeaseSettings { max_open_per_user: 1, reuse_after_code_ms: None }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Services {
     pub db: Db,
@@ -52,6 +68,9 @@ pub struct Services {
     pub signing_key: Arc<[u8; 32]>,
     pub auth: Arc<AuthSettings>,
     pub limits: RateLimiter,
+    /// Asked in order for a number.
+    pub providers: Arc<Vec<Arc<dyn NumberProvider>>>,
+    pub leases: Arc<LeaseSettings>,
 }
 
 impl Services {

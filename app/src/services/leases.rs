@@ -5,7 +5,8 @@
 //! idempotency key is the lease's.
 use super::{
     ledger::{self, LedgerError, Posting},
-    numbers, platforms,
+    platforms,
+    providers::PickRules,
     request::Authenticated,
     Services,
 };
@@ -14,9 +15,6 @@ use crate::{
     error::AppError,
     get_number::{LeaseView, SmsView},
 };
-
-/// Open leases one customer may hold at once.
-pub const MAX_OPEN_LEASES: i64 = 1;
 
 type LeaseRow = (i64, i64, String, String, i64, String, i64, i64, String);
 
@@ -127,12 +125,21 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
             .bind(user.user_id)
             .fetch_one(&mut *tx)
             .await?;
-        if open >= MAX_OPEN_LEASES {
+        if open >= svc.leases.max_open_per_user {
             return Err(AppError::Invalid("You already have an active number. Finish, cancel or switch it first.".into()));
         }
-        let Some((number_id, e164, _source)) = numbers::pick_free(&mut tx, platform.id).await? else {
+        let rules = PickRules { platform_id: platform.id, reuse_after_code_ms: svc.leases.reuse_after_code_ms, now };
+        let mut picked = None;
+        for provider in svc.providers.iter() {
+            if let Some(number) = provider.pick(&mut tx, rules).await? {
+                picked = Some(number);
+                break;
+            }
+        }
+        let Some(number) = picked else {
             return Err(AppError::Invalid("No number is available for this platform right now. Nothing was charged; try again in a few minutes.".into()));
         };
+        let (number_id, e164) = (number.number_id, number.e164);
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO leases (user_id, platform_id, number_id, e164, price_cents, state, created_at, expires_at, idempotency_key) \
              VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8) RETURNING id",

@@ -13,13 +13,14 @@ pub mod numbers;
 pub mod mailer;
 pub mod passwords;
 pub mod platforms;
+pub mod providers;
 pub mod rate_limit;
 pub mod recharge;
 pub mod request;
 pub mod security_log;
 pub mod sessions;
 
-pub use context::{services, AuthSettings, Services};
+pub use context::{services, AuthSettings, LeaseSettings, Services};
 
 use crate::error::AppError;
 

@@ -285,3 +285,42 @@ mod catalogue {
 
     backend_tests!(price_changes_ask_the_customer_again);
 }
+
+mod number_safety {
+    use super::*;
+
+    /// One number: two customers at once get it once; after it received a
+    /// code for Google it is never leased for Google again, but may be for
+    /// Telegram; the operator's own numbers come before the demo range.
+    async fn a_number_is_never_shared_or_reused_for_the_same_platform(app: TestApp) {
+        sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+        sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550142', 'pool', 1, 0)")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let (a, _) = verified_customer(&app, "first_in", 1000).await;
+        let (b, _) = verified_customer(&app, "second_in", 1000).await;
+        let (mut a2, mut b2) = (a.clone(), b.clone());
+        let (ra, rb) = tokio::join!(confirm(&mut a2, "google", 100, "share-key-a"), confirm(&mut b2, "google", 100, "share-key-b"));
+        let winners: Vec<_> = [&ra, &rb].into_iter().filter(|r| r.status == 200).collect();
+        assert_eq!(winners.len(), 1, "{} / {}", ra.body, rb.body);
+        let lease = winners[0].json();
+        assert_eq!(lease["number"], "+13125550142");
+        assert_eq!(lease["demo"], false);
+        let id = lease["id"].as_i64().unwrap();
+        let number_id: i64 = sqlx::query_scalar("SELECT id FROM numbers WHERE e164 = '+13125550142'").fetch_one(&app.db.pool).await.unwrap();
+        leases::record_sms(&app.services(), number_id, "Google", "G-424242 is your code", Some("424242"), "test", "safety-1").await.unwrap();
+        let owner = if ra.status == 200 { a2 } else { b2 };
+        let mut owner = owner;
+        assert!(owner.call("lease_action", &[("lease_id", &id.to_string()), ("action", "complete")]).await.status < 400);
+
+        let (mut c, _) = verified_customer(&app, "third_in", 1000).await;
+        let again = confirm(&mut c, "google", 100, "share-key-c").await;
+        assert_eq!(again.status, 400, "not for Google again: {}", again.body);
+        let other = confirm(&mut c, "telegram", 120, "share-key-d").await;
+        assert_eq!(other.status, 200, "{}", other.body);
+        assert_eq!(other.json()["number"], "+13125550142");
+    }
+
+    backend_tests!(a_number_is_never_shared_or_reused_for_the_same_platform);
+}
