@@ -324,3 +324,37 @@ mod number_safety {
 
     backend_tests!(a_number_is_never_shared_or_reused_for_the_same_platform);
 }
+
+mod two_instances {
+    use super::*;
+
+    /// Two server instances on one database both run the lease clock;
+    /// every overdue lease is still refunded exactly once.
+    async fn expiry_on_two_instances_refunds_once(app: TestApp) {
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            let (mut b, _) = verified_customer(&app, &format!("twin{i}"), 500).await;
+            let lease = confirm(&mut b, "google", 100, &format!("twin-key-{i}")).await.json();
+            ids.push(lease["id"].as_i64().unwrap());
+        }
+        let second = common::start(common::test_config(&app.database), app.database.second_handle()).await;
+        sqlx::query("UPDATE leases SET expires_at = 1").execute(&app.db.pool).await.unwrap();
+        let mut done = false;
+        for _ in 0..60 {
+            let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leases WHERE state = 'active'").fetch_one(&app.db.pool).await.unwrap();
+            if open == 0 {
+                done = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(done, "the lease clocks ended every overdue lease");
+        for id in ids {
+            assert_eq!(refunds_of(&app, id).await, 1, "lease {id}");
+        }
+        assert!(ledger::verify(&app.db).await.unwrap().problems.is_empty());
+        drop(second);
+    }
+
+    backend_tests!(expiry_on_two_instances_refunds_once);
+}

@@ -77,6 +77,14 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// The same database for a second server instance; only the first
+    /// handle drops it.
+    pub fn second_handle(&self) -> TestDatabase {
+        TestDatabase { url: self.url.clone(), dir: tempfile::tempdir().expect("temp dir"), pg_name: None }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some(name) = self.pg_name.take() else { return };
