@@ -3,6 +3,7 @@
 //! thin edges over them.
 pub mod accounts;
 pub mod audit;
+pub mod code_extraction;
 pub mod clock;
 pub mod context;
 pub mod db;
