@@ -20,6 +20,7 @@ pub mod recharge;
 pub mod request;
 pub mod security_log;
 pub mod sessions;
+pub mod webhook_signatures;
 
 pub use context::{services, AuthSettings, LeaseSettings, Services};
 
