@@ -42,6 +42,13 @@ pub struct Config {
     pub demo_code_delay_secs: u64,
     /// Open leases one customer may hold at once.
     pub max_open_leases: u32,
+    /// The address customers and gateways reach us at, e.g.
+    /// https://usnumhub.example (Twilio signs the full URL).
+    pub public_url: Option<String>,
+    /// Secret of the generic signed SMS webhook; unset: that route is off.
+    pub sms_webhook_secret: Option<String>,
+    /// Twilio auth token; unset: the Twilio webhook is off.
+    pub twilio_auth_token: Option<String>,
     /// Days after which a number that got a code for a platform may be
     /// leased for it again; unset: never.
     pub number_reuse_after_code_days: Option<u32>,
@@ -83,6 +90,9 @@ impl Default for Config {
             demo_mode: true,
             demo_code_delay_secs: 8,
             max_open_leases: 1,
+            public_url: None,
+            sms_webhook_secret: None,
+            twilio_auth_token: None,
             number_reuse_after_code_days: None,
             smtp_url: None,
             mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
@@ -215,8 +225,10 @@ impl Config {
         if let Ok(db) = self.database() {
             shown.database_url = Some(db.redacted());
         }
-        if shown.smtp_url.is_some() {
-            shown.smtp_url = Some("<hidden>".into());
+        for secret in [&mut shown.smtp_url, &mut shown.sms_webhook_secret, &mut shown.twilio_auth_token] {
+            if secret.is_some() {
+                *secret = Some("<hidden>".into());
+            }
         }
         serde_json::to_string_pretty(&shown).unwrap_or_default()
     }

@@ -253,6 +253,8 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::health::readyz))
         .route("/dev/outbox", get(routes::dev_outbox::show))
         .route("/account/export", get(routes::export::export_my_data))
+        .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
+        .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))
         .leptos_routes_with_context(&state, routes, provide_app_context.clone(), {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())

@@ -266,10 +266,12 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
 }
 
 /// Stores an SMS for the open lease on `number_id` and moves the lease to
-/// "code received"; without an open lease it is kept unmatched.
+/// "code received"; without an open lease (or a number we know) it is
+/// kept unmatched for admins. A redelivery (same source message id)
+/// stores nothing new. Returns the lease it went to.
 pub async fn record_sms(
     svc: &Services,
-    number_id: i64,
+    number_id: Option<i64>,
     sender: &str,
     body: &str,
     code: Option<&str>,
@@ -351,7 +353,7 @@ pub async fn deliver_demo_codes(svc: &Services, delay_ms: i64) -> Result<usize, 
     for (lease_id, number_id, platform) in due {
         let code = format!("{:06}", (lease_id * 7919 + 104_729) % 1_000_000);
         let body = format!("Your {platform} code is {code}. Do not share it. (demo)");
-        record_sms(svc, number_id, "DEMO", &body, Some(&code), "demo", &format!("demo:{lease_id}")).await?;
+        record_sms(svc, Some(number_id), "DEMO", &body, Some(&code), "demo", &format!("demo:{lease_id}")).await?;
     }
     Ok(count)
 }

@@ -5,3 +5,4 @@ pub mod export;
 pub mod health;
 pub mod server_fn_errors;
 pub mod session;
+pub mod webhooks;

@@ -13,3 +13,4 @@ mod ledger;
 mod mail;
 mod security;
 mod tls;
+mod webhooks;

@@ -1,0 +1,83 @@
+//! Inbound SMS webhooks. Each checks its gateway's signature before
+//! trusting any field (403 and a log line otherwise) and is idempotent on
+//! the gateway's message id: a redelivery stores nothing new and succeeds.
+use app::services::{
+    inbound_sms::{self, InboundSms},
+    webhook_signatures,
+};
+use axum::{
+    body::Bytes,
+    extract::{OriginalUri, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use crate::startup::AppState;
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+fn refuse(gateway: &str, why: &str) -> Response {
+    tracing::warn!(gateway, why, "webhook refused");
+    (StatusCode::FORBIDDEN, "invalid signature").into_response()
+}
+
+async fn deliver(state: &AppState, sms: InboundSms) -> Result<(), Response> {
+    match inbound_sms::receive(&state.services, sms).await {
+        Ok(_) => Ok(()),
+        Err(app::error::AppError::Invalid(msg)) => Err((StatusCode::BAD_REQUEST, msg).into_response()),
+        Err(e) => Err((StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response()),
+    }
+}
+
+#[derive(Deserialize)]
+struct GenericSms {
+    message_id: String,
+    from: String,
+    to: String,
+    text: String,
+}
+
+/// POST /webhooks/sms/generic — see the README for the format.
+pub async fn generic(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = state.config.sms_webhook_secret.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let (timestamp, signature) = (header(&headers, "x-usnh-timestamp"), header(&headers, "x-usnh-signature"));
+    if !webhook_signatures::generic_valid(secret, &body, timestamp, signature, state.services.now()) {
+        return refuse("generic", "bad signature or stale timestamp");
+    }
+    let Ok(sms) = serde_json::from_slice::<GenericSms>(&body) else {
+        return (StatusCode::BAD_REQUEST, "expected JSON with message_id, from, to and text").into_response();
+    };
+    let inbound = InboundSms { source: "generic", message_id: sms.message_id, from: sms.from, to: sms.to, text: sms.text };
+    match deliver(&state, inbound).await {
+        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response(),
+        Err(response) => response,
+    }
+}
+
+/// POST /webhooks/sms/twilio — Twilio Messaging, form-encoded.
+pub async fn twilio(State(state): State<AppState>, OriginalUri(uri): OriginalUri, headers: HeaderMap, body: Bytes) -> Response {
+    let (Some(token), Some(public_url)) = (state.config.twilio_auth_token.as_deref(), state.config.public_url.as_deref()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let params: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let url = format!("{}{}", public_url.trim_end_matches('/'), uri.path_and_query().map(|p| p.as_str()).unwrap_or(""));
+    if !webhook_signatures::twilio_valid(token, &url, &params, header(&headers, "x-twilio-signature")) {
+        return refuse("twilio", "bad X-Twilio-Signature");
+    }
+    let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let inbound = InboundSms { source: "twilio", message_id: field("MessageSid"), from: field("From"), to: field("To"), text: field("Body") };
+    match deliver(&state, inbound).await {
+        Ok(()) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/xml")],
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
+        )
+            .into_response(),
+        Err(response) => response,
+    }
+}

@@ -1,0 +1,161 @@
+//! Inbound SMS webhooks end to end: signatures, routing to the open lease,
+//! unmatched messages, and redeliveries.
+use app::services::webhook_signatures;
+
+use crate::common::{self, Backend};
+
+const SECRET: &str = "test-webhook-secret";
+const PUBLIC_URL: &str = "https://usnumhub.example";
+
+async fn app_with_webhooks(backend: Backend) -> Option<common::TestApp> {
+    let app = common::spawn_app_with(backend, |c| {
+        c.sms_webhook_secret = Some(SECRET.into());
+        c.twilio_auth_token = Some("12345".into());
+        c.public_url = Some(PUBLIC_URL.into());
+    })
+    .await?;
+    Some(app)
+}
+
+async fn post_generic(app: &common::TestApp, body: &str, secret: &str) -> u16 {
+    let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
+    let sig = webhook_signatures::generic_signature(secret, &ts, body.as_bytes());
+    reqwest::Client::new()
+        .post(app.url("/webhooks/sms/generic"))
+        .header("x-usnh-timestamp", ts)
+        .header("x-usnh-signature", sig)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn open_lease_number(app: &common::TestApp, username: &str) -> (common::browser::Browser, String) {
+    let mut browser = common::signed_up(app, username).await;
+    let code = app.last_mailed_code(&format!("{username}@example.com")).await;
+    assert!(browser.call("verify_email", &[("code", &code)]).await.status < 400);
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(&app.db.pool).await.unwrap();
+    let posting = app::services::ledger::Posting {
+        user_id,
+        kind: app::domain::EntryKind::TopUp,
+        amount: app::domain::Money::from_cents(500),
+        lease_id: None,
+        actor_user_id: None,
+        note: "",
+        idempotency_key: "webhook-funds",
+    };
+    app::services::ledger::post(&app.services(), &posting).await.unwrap();
+    let lease = browser.call("confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "webhook-lease")]).await.json();
+    (browser, lease["number"].as_str().unwrap().to_string())
+}
+
+async fn signed_generic_webhook_delivers_once(backend: Backend) {
+    let Some(app) = app_with_webhooks(backend).await else { return };
+    let (mut browser, number) = open_lease_number(&app, "hooked").await;
+    let body = format!(r#"{{"message_id":"gw-1","from":"Telegram","to":"{number}","text":"Telegram code: 53171\nYou can also tap on this link to log in"}}"#);
+
+    assert_eq!(post_generic(&app, &body, "wrong-secret").await, 403);
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(stored, 0, "a bad signature stores nothing");
+
+    // The same webhook ten times at once: one message, one code.
+    let mut posts = Vec::new();
+    for _ in 0..10 {
+        let (app_url, body) = (app.url("/webhooks/sms/generic"), body.clone());
+        posts.push(tokio::spawn(async move {
+            let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
+            let sig = webhook_signatures::generic_signature(SECRET, &ts, body.as_bytes());
+            reqwest::Client::new()
+                .post(app_url)
+                .header("x-usnh-timestamp", ts)
+                .header("x-usnh-signature", sig)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for p in posts {
+        assert_eq!(p.await.unwrap(), 200);
+    }
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(stored, 1);
+    let open = browser.call("my_leases", &[]).await.json();
+    assert_eq!(open["open"]["state"], "code_received");
+    assert_eq!(open["open"]["code"], "53171");
+    assert!(open["open"]["messages"][0]["body"].as_str().unwrap().contains("tap on this link"), "the full text is kept");
+
+    // A message for a number without a lease is kept, unmatched.
+    let stray = r#"{"message_id":"gw-2","from":"Bank","to":"+1 (312) 555-0199","text":"Your code is 998877"}"#;
+    assert_eq!(post_generic(&app, stray, SECRET).await, 200);
+    let unmatched: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages WHERE lease_id IS NULL").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(unmatched, 1);
+    // Garbage with a good signature is a clear 400.
+    assert_eq!(post_generic(&app, "{not json", SECRET).await, 400);
+    assert_eq!(post_generic(&app, r#"{"message_id":"x","from":"a","to":"12","text":"t"}"#, SECRET).await, 400);
+}
+
+async fn twilio_webhook_checks_the_signature(backend: Backend) {
+    let Some(app) = app_with_webhooks(backend).await else { return };
+    let (mut browser, number) = open_lease_number(&app, "twilio_user").await;
+    let params: Vec<(String, String)> = [
+        ("MessageSid", "SM123"),
+        ("From", "+14155550100"),
+        ("To", number.as_str()),
+        ("Body", "G-418306 is your Google verification code."),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    // Twilio signs the public URL it was given, not our socket address.
+    let signed_url = format!("{PUBLIC_URL}/webhooks/sms/twilio");
+    let send = |params: Vec<(String, String)>, signature: String| {
+        let url = app.url("/webhooks/sms/twilio");
+        async move {
+            let resp = reqwest::Client::new().post(&url).header("x-twilio-signature", signature).form(&params).send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    let good = webhook_signatures::twilio_signature("12345", &signed_url, &params);
+    let mut tampered = params.clone();
+    tampered[3].1 = "G-999999 is your Google verification code.".into();
+    assert_eq!(send(tampered, good.clone()).await.0, 403, "a changed body fails");
+    assert_eq!(send(params.clone(), "0/KCTR6DLpKmkAf8muzZqo1nDgQ=".into()).await.0, 403);
+    let (status, body) = send(params.clone(), good.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>");
+    // Twilio retries: nothing new is stored.
+    assert_eq!(send(params.clone(), good).await.0, 200);
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(stored, 1);
+    assert_eq!(browser.call("my_leases", &[]).await.json()["open"]["code"], "418306");
+}
+
+mod sqlite {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn signed_generic_webhook_delivers_once() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::signed_generic_webhook_delivers_once(Backend::Sqlite)).await.expect("test timed out")
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn twilio_webhook_checks_the_signature() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::twilio_webhook_checks_the_signature(Backend::Sqlite)).await.expect("test timed out")
+    }
+}
+
+mod postgres {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn signed_generic_webhook_delivers_once() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::signed_generic_webhook_delivers_once(Backend::Postgres)).await.expect("test timed out")
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn twilio_webhook_checks_the_signature() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::twilio_webhook_checks_the_signature(Backend::Postgres)).await.expect("test timed out")
+    }
+}
