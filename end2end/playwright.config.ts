@@ -9,6 +9,7 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const smtpPort = port + 25;
 const smtpHttpPort = port + 26;
 export const smtpMailsUrl = `http://127.0.0.1:${smtpHttpPort}/mails`;
+export const smsWebhookSecret = "e2e-webhook-secret";
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target");
 export const serverBin = process.env.SERVER_BIN ?? join(targetDir, "debug", "server");
 export const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), "usnh-e2e-"));
@@ -63,7 +64,8 @@ export default defineConfig({
       USNH_LISTEN: `127.0.0.1:${port}`,
       USNH_DATA_DIR: dataDir,
       USNH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      USNH_DEMO_CODE_DELAY_SECS: "2",
+      USNH_DEMO_CODE_DELAY_SECS: "4",
+      USNH_SMS_WEBHOOK_SECRET: smsWebhookSecret,
       RUST_LOG: process.env.RUST_LOG ?? "warn",
     },
     },

@@ -33,7 +33,7 @@ test("sign up, verify the email, see this device, and sign it out from another b
 
   // Sign out, then back in.
   await page.getByTestId("sign-out").click();
-  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Sign in" })).toBeVisible();
   await page.goto("/sign-in");
   await hydrated(page);
   await page.getByLabel("Email or username").fill(username);

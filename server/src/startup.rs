@@ -138,6 +138,11 @@ impl Application {
             self.state.services.clone(),
             self.state.config.demo_mode.then(|| Duration::from_secs(self.state.config.demo_code_delay_secs)),
         );
+        if let Ok(database) = self.state.config.database() {
+            if database.backend() == app::services::db::Backend::Postgres {
+                crate::workers::spawn_lease_notifications(database, self.state.services.events.clone());
+            }
+        }
         crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             self.state.config.security_log_retention_days,
@@ -197,7 +202,9 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
             Mailer::DevOutbox
         }
     };
+    let events = app::services::events::LeaseEvents::new(db.backend == app::services::db::Backend::Postgres);
     Ok(Services {
+        events,
         db,
         clock: Arc::new(SystemClock),
         hasher: PasswordHasher::new(config.password_hash_concurrency),
@@ -253,6 +260,7 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::health::readyz))
         .route("/dev/outbox", get(routes::dev_outbox::show))
         .route("/account/export", get(routes::export::export_my_data))
+        .route("/events", get(routes::live::lease_events))
         .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))
         .leptos_routes_with_context(&state, routes, provide_app_context.clone(), {

@@ -65,3 +65,41 @@ pub fn spawn_lease_clock(svc: Services, demo_code_delay: Option<Duration>) {
         }
     });
 }
+
+/// Listens for lease changes announced by any instance on the shared
+/// PostgreSQL and hands them to this instance's live pages. PgListener
+/// reconnects by itself after a connection loss.
+pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, events: app::services::events::LeaseEvents) {
+    use app::services::events::{LeaseEvents, PG_CHANNEL};
+    tokio::spawn(async move {
+        loop {
+            let listener = sqlx::postgres::PgListener::connect(database.expose()).await;
+            let mut listener = match listener {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for lease changes; retrying");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(PG_CHANNEL).await {
+                tracing::warn!(error = %e, "LISTEN failed; retrying");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+            loop {
+                match listener.recv().await {
+                    Ok(note) => {
+                        if let Some(change) = LeaseEvents::parse_payload(note.payload()) {
+                            events.deliver_locally(change);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lease notifications interrupted; reconnecting");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}

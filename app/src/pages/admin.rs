@@ -12,7 +12,11 @@ use crate::components::{form::ActionError, local_time::LocalTime, page_title::Pa
 pub fn AdminPage() -> impl IntoView {
     let viewer = use_viewer();
     let set_role = ServerAction::<AdminSetRole>::new();
-    let log = Resource::new(move || set_role.version().get(), |_| admin_security_log());
+    // Loads in the browser (see the Wallet page on server-side waterfalls).
+    let log = LocalResource::new(move || {
+        let _ = set_role.version().get();
+        admin_security_log()
+    });
     let is_admin = move || viewer.get().and_then(|r| r.ok()).flatten().is_some_and(|v| v.is_admin());
     view! {
         <PageTitle text="Admin" />
@@ -124,7 +128,10 @@ fn Recharge() -> impl IntoView {
 #[component]
 fn Platforms() -> impl IntoView {
     let update = ServerAction::<AdminUpdatePlatform>::new();
-    let list = Resource::new(move || update.version().get(), |_| admin_platforms());
+    let list = LocalResource::new(move || {
+        let _ = update.version().get();
+        admin_platforms()
+    });
     view! {
         <section class="card">
             <h2>"Platforms and prices"</h2>

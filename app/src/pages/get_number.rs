@@ -13,22 +13,43 @@ pub fn GetNumberPage() -> impl IntoView {
         move || (confirm.version().get(), act.version().get(), poll.get()),
         |_| my_leases(),
     );
-    let platforms = Resource::new(|| (), |_| list_platforms());
+    // Read only after the overview resolved; a server-side waterfall of
+    // resources could stall the SSR stream, so this one loads in the browser.
+    let platforms = LocalResource::new(list_platforms);
     let chosen = RwSignal::new(None::<PlatformView>);
-    // While a lease is open, ask for news every 3 seconds.
+    // News arrive by Server-Sent Events (the browser reconnects by itself);
+    // while those are down and a lease is open, poll every 3 seconds.
     #[cfg(feature = "hydrate")]
     {
+        use leptos::wasm_bindgen::{closure::Closure, JsCast};
+        use leptos::web_sys::{EventSource, MessageEvent};
+        let source = EventSource::new("/events").ok();
+        if let Some(source) = &source {
+            let on_lease = Closure::<dyn FnMut(MessageEvent)>::new(move |_| poll.update(|n| *n += 1));
+            let _ = source.add_event_listener_with_callback("lease", on_lease.as_ref().unchecked_ref());
+            // Lives as long as the page's event source, which cleanup closes.
+            on_lease.forget();
+        }
+        let source = StoredValue::new_local(source);
         let handle = set_interval_with_handle(
             move || {
-                if overview.get_untracked().and_then(|r| r.ok()).is_some_and(|o| o.open.is_some()) {
+                let live = source.with_value(|s| s.as_ref().is_some_and(|s| s.ready_state() == EventSource::OPEN));
+                if !live && overview.get_untracked().and_then(|r| r.ok()).is_some_and(|o| o.open.is_some()) {
                     poll.update(|n| *n += 1);
                 }
             },
             std::time::Duration::from_secs(3),
         );
-        if let Ok(handle) = handle {
-            on_cleanup(move || handle.clear());
-        }
+        on_cleanup(move || {
+            source.with_value(|s| {
+                if let Some(s) = s {
+                    s.close();
+                }
+            });
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
     }
     Effect::new(move |_| {
         if confirm.version().get() > 0 {
@@ -71,7 +92,7 @@ pub fn GetNumberPage() -> impl IntoView {
 
 #[component]
 fn Chooser(
-    platforms: Resource<Result<Vec<PlatformView>, crate::error::AppError>>,
+    platforms: LocalResource<Result<Vec<PlatformView>, crate::error::AppError>>,
     chosen: RwSignal<Option<PlatformView>>,
     confirm: ServerAction<ConfirmLease>,
     balance: crate::domain::Money,

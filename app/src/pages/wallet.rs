@@ -9,12 +9,14 @@ use crate::wallet::{my_ledger, my_wallet};
 #[component]
 pub fn WalletPage() -> impl IntoView {
     let viewer = use_viewer();
-    let wallet = Resource::new(|| (), |_| my_wallet());
+    // Both load in the browser: read under the viewer's Transition they
+    // would form a server-side waterfall, which could stall the SSR stream.
+    let wallet = LocalResource::new(my_wallet);
     let kind = RwSignal::new(String::new());
     // Cursors of the pages before the current one, for "Newer".
     let cursors = RwSignal::new(Vec::<Option<i64>>::new());
     let before = RwSignal::new(None::<i64>);
-    let history = Resource::new(move || (kind.get(), before.get()), |(kind, before)| my_ledger(Some(kind), before));
+    let history = LocalResource::new(move || my_ledger(Some(kind.get()), before.get()));
     let signed_in = move || viewer.get().and_then(|r| r.ok()).flatten().is_some();
 
     view! {

@@ -71,6 +71,7 @@ pub struct Services {
     /// Asked in order for a number.
     pub providers: Arc<Vec<Arc<dyn NumberProvider>>>,
     pub leases: Arc<LeaseSettings>,
+    pub events: super::events::LeaseEvents,
 }
 
 impl Services {

@@ -69,6 +69,11 @@ impl DatabaseUrl {
         self.backend
     }
 
+    /// The URL itself, password included: only for opening connections.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+
     /// The URL with any password replaced, fit for logs and messages.
     pub fn redacted(&self) -> String {
         redact(&self.raw)

@@ -191,6 +191,7 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
             Err(e) => return Err(e.into()),
         }
         tx.commit().await?;
+        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id: user.user_id, lease_id }).await;
         return owned_view(svc, lease_id, user.user_id).await;
     }
     Err(AppError::Unavailable("Busy; please try again.".into()))
@@ -260,6 +261,7 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
             }
         }
         tx.commit().await?;
+        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id: owner, lease_id }).await;
         return owned_view(svc, lease_id, owner).await;
     }
     Err(AppError::Unavailable("Busy; please try again.".into()))
@@ -280,8 +282,8 @@ pub async fn record_sms(
 ) -> Result<Option<i64>, AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
-    let lease: Option<(i64, String)> = sqlx::query_as(
-        "SELECT id, state FROM leases WHERE number_id = $1 AND state IN ('active', 'code_received')",
+    let lease: Option<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, state, user_id FROM leases WHERE number_id = $1 AND state IN ('active', 'code_received')",
     )
     .bind(number_id)
     .fetch_optional(&mut *tx)
@@ -304,7 +306,7 @@ pub async fn record_sms(
     if inserted == 0 {
         return Ok(None); // a redelivery: nothing new
     }
-    if let Some((lease_id, state)) = &lease {
+    if let Some((lease_id, state, _)) = &lease {
         if code.is_some() && state == "active" {
             sqlx::query("UPDATE leases SET state = 'code_received', code_at = $1 WHERE id = $2 AND state = 'active'")
                 .bind(now)
@@ -314,6 +316,9 @@ pub async fn record_sms(
         }
     }
     tx.commit().await?;
+    if let Some((lease_id, _, user_id)) = lease {
+        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id, lease_id }).await;
+    }
     Ok(lease.map(|l| l.0))
 }
 

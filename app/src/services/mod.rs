@@ -8,6 +8,7 @@ pub mod clock;
 pub mod context;
 pub mod db;
 pub mod email_codes;
+pub mod events;
 pub mod inbound_sms;
 pub mod leases;
 pub mod ledger;

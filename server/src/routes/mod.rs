@@ -3,6 +3,7 @@ pub mod csrf;
 pub mod dev_outbox;
 pub mod export;
 pub mod health;
+pub mod live;
 pub mod server_fn_errors;
 pub mod session;
 pub mod webhooks;

@@ -159,3 +159,64 @@ mod postgres {
         tokio::time::timeout(common::TEST_TIMEOUT, super::twilio_webhook_checks_the_signature(Backend::Postgres)).await.expect("test timed out")
     }
 }
+
+/// A signed-in page's event stream hears of a code as soon as the webhook
+/// delivered it.
+async fn live_events_follow_the_webhook(backend: Backend) {
+    let Some(app) = app_with_webhooks(backend).await else { return };
+    let (browser, number) = open_lease_number(&app, "live_user").await;
+    let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    assert_eq!(reqwest::Client::new().get(app.url("/events")).send().await.unwrap().status(), 401);
+    let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let lease_id: i64 = sqlx::query_scalar("SELECT id FROM leases").fetch_one(&app.db.pool).await.unwrap();
+    let body = format!(r#"{{"message_id":"live-1","from":"Telegram","to":"{number}","text":"Telegram code: 77123"}}"#);
+    let started = std::time::Instant::now();
+    assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+    let mut seen = String::new();
+    while !seen.contains(&format!("data: {lease_id}")) {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk()).await.expect("an event in time").unwrap().expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("event: lease"), "{seen}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+}
+
+mod live {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::live_events_follow_the_webhook(Backend::Sqlite)).await.expect("test timed out")
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::live_events_follow_the_webhook(Backend::Postgres)).await.expect("test timed out")
+    }
+}
+
+/// With two instances on one PostgreSQL, the browser connected to the
+/// first hears of an SMS that the second received (LISTEN/NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_instance_delivers_through_postgres() {
+    let run = async {
+        let Some(app) = app_with_webhooks(Backend::Postgres).await else { return };
+        let (browser, number) = open_lease_number(&app, "multi_user").await;
+        let mut config = common::test_config(&app.database);
+        config.sms_webhook_secret = Some(SECRET.into());
+        let second = common::start(config, app.database.second_handle()).await;
+        let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", cookie).send().await.unwrap();
+        // Let the second instance's listener settle before it receives.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let body = format!(r#"{{"message_id":"multi-1","from":"Telegram","to":"{number}","text":"Telegram code: 44556"}}"#);
+        assert_eq!(post_generic(&second, &body, SECRET).await, 200);
+        let mut seen = String::new();
+        while !seen.contains("event: lease") {
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk()).await.expect("an event in time").unwrap().expect("stream open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        drop(second);
+    };
+    tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
