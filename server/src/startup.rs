@@ -146,6 +146,7 @@ impl Application {
         crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             self.state.config.security_log_retention_days,
+            self.state.config.sms_retention_hours,
             Duration::from_secs(600),
         );
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();

@@ -26,8 +26,29 @@ pub async fn purge_expired_records(svc: &Services, security_log_retention_days: 
     Ok(events + sessions + codes)
 }
 
+/// Replaces the text of SMS whose lease ended more than
+/// `retention_hours` ago (or that matched no lease and arrived that long
+/// ago) with a marker, as the Policies page promises. The extracted code
+/// stays while the lease is listed; returns how many were purged.
+pub async fn purge_sms_text(svc: &Services, retention_hours: u32) -> Result<u64, sqlx::Error> {
+    let cutoff = svc.now() - i64::from(retention_hours) * 3_600_000;
+    let marker = format!("[text removed {retention_hours} hours after the lease ended]");
+    let purged = sqlx::query(
+        "UPDATE sms_messages SET body = $1, sender = '' \
+         WHERE body <> $1 AND ( \
+           (lease_id IS NULL AND received_at < $2) OR \
+           lease_id IN (SELECT id FROM leases WHERE ended_at IS NOT NULL AND ended_at < $2))",
+    )
+    .bind(&marker)
+    .bind(cutoff)
+    .execute(&svc.db.pool)
+    .await?
+    .rows_affected();
+    Ok(purged)
+}
+
 /// Runs the housekeeping every `every` until the process ends.
-pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, every: Duration) {
+pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, sms_retention_hours: u32, every: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
@@ -37,6 +58,11 @@ pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, every
                 Ok(0) => {}
                 Ok(n) => tracing::info!(rows = n, "purged records past their retention period"),
                 Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),
+            }
+            match purge_sms_text(&svc, sms_retention_hours).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(messages = n, "purged SMS text past its retention period"),
+                Err(e) => tracing::warn!(error = %e, "SMS purge failed; will retry"),
             }
         }
     });

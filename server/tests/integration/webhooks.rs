@@ -220,3 +220,39 @@ async fn second_instance_delivers_through_postgres() {
     };
     tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
 }
+
+/// SMS text is erased the configured time after its lease ended (and
+/// unmatched text that long after it arrived); fresh text stays.
+async fn sms_text_is_purged_after_retention(backend: Backend) {
+    let Some(app) = app_with_webhooks(backend).await else { return };
+    let (mut browser, number) = open_lease_number(&app, "purge_user").await;
+    let body = format!(r#"{{"message_id":"purge-1","from":"Telegram","to":"{number}","text":"Telegram code: 24680"}}"#);
+    assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+    let stray = r#"{"message_id":"purge-2","from":"Bank","to":"+1 (312) 555-0188","text":"Your code is 112233"}"#;
+    assert_eq!(post_generic(&app, stray, SECRET).await, 200);
+    let lease_id: i64 = sqlx::query_scalar("SELECT id FROM leases").fetch_one(&app.db.pool).await.unwrap();
+    assert!(browser.call("lease_action", &[("lease_id", &lease_id.to_string()), ("action", "complete")]).await.status < 400);
+
+    let svc = app.services();
+    assert_eq!(server::workers::purge_sms_text(&svc, 24).await.unwrap(), 0, "nothing is old yet");
+    let day = 24 * 3_600_000i64;
+    sqlx::query("UPDATE leases SET ended_at = ended_at - $1").bind(day + 1).execute(&app.db.pool).await.unwrap();
+    sqlx::query("UPDATE sms_messages SET received_at = received_at - $1").bind(day + 1).execute(&app.db.pool).await.unwrap();
+    assert_eq!(server::workers::purge_sms_text(&svc, 24).await.unwrap(), 2);
+    let bodies: Vec<(String, Option<String>)> = sqlx::query_as("SELECT body, code FROM sms_messages ORDER BY id").fetch_all(&app.db.pool).await.unwrap();
+    assert!(bodies.iter().all(|(b, _)| b.starts_with("[text removed 24 hours")), "{bodies:?}");
+    assert_eq!(bodies[0].1.as_deref(), Some("24680"), "the code stays with the listed lease");
+    assert_eq!(server::workers::purge_sms_text(&svc, 24).await.unwrap(), 0, "once is enough");
+}
+
+mod retention {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::sms_text_is_purged_after_retention(Backend::Sqlite)).await.expect("test timed out")
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::sms_text_is_purged_after_retention(Backend::Postgres)).await.expect("test timed out")
+    }
+}
