@@ -7,25 +7,21 @@ use crate::components::{copy_button::PublicIdBadge, form::ActionError, local_tim
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let viewer = use_viewer();
-    // Devices and the log load in the browser only. Read during SSR after
-    // the viewer resolved (a waterfall), they made the server's stream
-    // wait forever now and then under load; the page needs neither for
-    // its first paint.
+    // Resources live at the page's top level and are all read in the
+    // Transition's first pass: read only after the viewer resolved (a
+    // waterfall), they stalled the server's stream now and then.
     let sign_out_device = ServerAction::<SignOutDevice>::new();
     let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
-    let devices = LocalResource::new(move || {
-        let _ = (sign_out_device.version().get(), sign_out_others.version().get());
-        list_devices()
-    });
-    let log = LocalResource::new(move || {
-        let _ = sign_out_others.version().get();
-        my_security_log()
-    });
+    let devices = Resource::new(
+        move || (sign_out_device.version().get(), sign_out_others.version().get()),
+        |_| list_devices(),
+    );
+    let log = Resource::new(move || sign_out_others.version().get(), |_| my_security_log());
     let actions = AccountActions { sign_out_device, sign_out_others, devices, log };
     view! {
         <PageTitle text="Account" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || match viewer.get().and_then(|r| r.ok()).flatten() {
+            {move || match (devices.track(), log.track(), viewer.get()).2.and_then(|r| r.ok()).flatten() {
                 Some(v) => view! { <AccountDetails viewer=v actions /> }.into_any(),
                 None => view! {
                     <section class="card narrow">
@@ -43,8 +39,8 @@ pub fn AccountPage() -> impl IntoView {
 struct AccountActions {
     sign_out_device: ServerAction<SignOutDevice>,
     sign_out_others: ServerAction<SignOutOtherDevices>,
-    devices: LocalResource<Result<Vec<crate::account::Device>, crate::error::AppError>>,
-    log: LocalResource<Result<Vec<crate::account::SecurityEvent>, crate::error::AppError>>,
+    devices: Resource<Result<Vec<crate::account::Device>, crate::error::AppError>>,
+    log: Resource<Result<Vec<crate::account::SecurityEvent>, crate::error::AppError>>,
 }
 
 #[component]

@@ -12,20 +12,19 @@ use crate::components::{form::ActionError, local_time::LocalTime, page_title::Pa
 pub fn AdminPage() -> impl IntoView {
     let viewer = use_viewer();
     let set_role = ServerAction::<AdminSetRole>::new();
-    // Loads in the browser (see the Wallet page on server-side waterfalls).
-    let log = LocalResource::new(move || {
-        let _ = set_role.version().get();
-        admin_security_log()
-    });
+    let log = Resource::new(move || set_role.version().get(), |_| admin_security_log());
+    let update = ServerAction::<AdminUpdatePlatform>::new();
+    let list = Resource::new(move || update.version().get(), |_| admin_platforms());
     let is_admin = move || viewer.get().and_then(|r| r.ok()).flatten().is_some_and(|v| v.is_admin());
     view! {
         <PageTitle text="Admin" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || if is_admin() {
+            // The log is read in the first pass too (no waterfall).
+            {move || if (log.track(), list.track(), is_admin()).2 {
                 view! {
                     <h1>"Admin"</h1>
                     <Recharge />
-                    <Platforms />
+                    <Platforms update list />
                     <section class="card">
                         <h2>"Roles"</h2>
                         <ActionError value=set_role.value() />
@@ -126,12 +125,10 @@ fn Recharge() -> impl IntoView {
 
 /// Platforms and prices; changes apply to the next confirmation.
 #[component]
-fn Platforms() -> impl IntoView {
-    let update = ServerAction::<AdminUpdatePlatform>::new();
-    let list = LocalResource::new(move || {
-        let _ = update.version().get();
-        admin_platforms()
-    });
+fn Platforms(
+    update: ServerAction<AdminUpdatePlatform>,
+    list: Resource<Result<Vec<crate::get_number::AdminPlatform>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Platforms and prices"</h2>

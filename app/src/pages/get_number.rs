@@ -13,9 +13,7 @@ pub fn GetNumberPage() -> impl IntoView {
         move || (confirm.version().get(), act.version().get(), poll.get()),
         |_| my_leases(),
     );
-    // Read only after the overview resolved; a server-side waterfall of
-    // resources could stall the SSR stream, so this one loads in the browser.
-    let platforms = LocalResource::new(list_platforms);
+    let platforms = Resource::new(|| (), |_| list_platforms());
     let chosen = RwSignal::new(None::<PlatformView>);
     // News arrive by Server-Sent Events (the browser reconnects by itself);
     // while those are down and a lease is open, poll every 3 seconds.
@@ -61,7 +59,10 @@ pub fn GetNumberPage() -> impl IntoView {
         <PageTitle text="Get Number" />
         <h1>"Get a number"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || overview.get().map(|r| match r {
+            // Every resource the page shows is read here, in the first pass:
+            // read only after another resolved (a waterfall), a resource
+            // stalled the server's stream now and then.
+            {move || (platforms.track(), overview.get()).1.map(|r| match r {
                 Err(crate::error::AppError::Unauthenticated) => view! {
                     <section class="card narrow">
                         <p>"Sign in to rent a number."</p>
@@ -92,7 +93,7 @@ pub fn GetNumberPage() -> impl IntoView {
 
 #[component]
 fn Chooser(
-    platforms: LocalResource<Result<Vec<PlatformView>, crate::error::AppError>>,
+    platforms: Resource<Result<Vec<PlatformView>, crate::error::AppError>>,
     chosen: RwSignal<Option<PlatformView>>,
     confirm: ServerAction<ConfirmLease>,
     balance: crate::domain::Money,

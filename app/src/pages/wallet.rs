@@ -9,21 +9,21 @@ use crate::wallet::{my_ledger, my_wallet};
 #[component]
 pub fn WalletPage() -> impl IntoView {
     let viewer = use_viewer();
-    // Both load in the browser: read under the viewer's Transition they
-    // would form a server-side waterfall, which could stall the SSR stream.
-    let wallet = LocalResource::new(my_wallet);
+    let wallet = Resource::new(|| (), |_| my_wallet());
     let kind = RwSignal::new(String::new());
     // Cursors of the pages before the current one, for "Newer".
     let cursors = RwSignal::new(Vec::<Option<i64>>::new());
     let before = RwSignal::new(None::<i64>);
-    let history = LocalResource::new(move || my_ledger(Some(kind.get()), before.get()));
+    let history = Resource::new(move || (kind.get(), before.get()), |(kind, before)| my_ledger(Some(kind), before));
     let signed_in = move || viewer.get().and_then(|r| r.ok()).flatten().is_some();
 
     view! {
         <PageTitle text="Wallet" />
         <h1>"Wallet"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || if !signed_in() {
+            // All resources are read in the first pass (no waterfall; see
+            // the Get Number page).
+            {move || if (wallet.track(), history.track(), !signed_in()).2 {
                 view! {
                     <section class="card narrow">
                         <p>"Sign in to see your wallet."</p>
