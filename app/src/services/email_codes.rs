@@ -91,7 +91,7 @@ pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -
         return Err(AppError::Invalid("This code has expired; request a new one.".into()));
     }
     let given = code_hash(svc, user_id, purpose, code);
-    if !constant_time_eq(given.as_bytes(), stored.as_bytes()) {
+    if !super::constant_time::eq(given.as_bytes(), stored.as_bytes()) {
         let attempts = attempts + 1;
         let dead = attempts >= svc.auth.code_max_attempts;
         sqlx::query("UPDATE email_codes SET attempts = $1, invalidated_at = $2 WHERE id = $3")
@@ -114,8 +114,4 @@ pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -
         .await?;
     tx.commit().await?;
     Ok(())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

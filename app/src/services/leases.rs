@@ -20,6 +20,11 @@ type LeaseRow = (i64, i64, String, String, i64, String, i64, i64, String);
 
 const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source";
 
+/// "+1 (202) 555-0123" for a stored E.164 number (as stored if odd).
+fn number_display(e164: &str) -> String {
+    UsPhoneNumber::parse(e164).map(|n| n.display()).unwrap_or_else(|_| e164.to_string())
+}
+
 async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
     let (id, _user, platform, e164, price, state, created_at, expires_at, source) = row;
     let messages: Vec<(String, String, Option<String>, i64)> =
@@ -31,7 +36,7 @@ async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
     Ok(LeaseView {
         id,
         platform,
-        number_display: UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or_else(|_| e164.clone()),
+        number_display: number_display(&e164),
         number: e164,
         price: Money::from_cents(price),
         state: LeaseState::parse(&state).unwrap_or(LeaseState::Completed),
@@ -176,7 +181,7 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
             amount: Money::from_cents(-platform.price.cents()),
             lease_id: Some(lease_id),
             actor_user_id: None,
-            note: &format!("{} number {}", platform.name, UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or(e164.clone())),
+            note: &format!("{} number {}", platform.name, number_display(&e164)),
             idempotency_key: &format!("lease:{lease_id}:debit"),
         };
         match ledger::post_in(&mut tx, now, &debit).await {
@@ -251,7 +256,7 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
                 amount: Money::from_cents(price),
                 lease_id: Some(lease_id),
                 actor_user_id: None,
-                note: &format!("{} — refund: {reason}", UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or(e164.clone())),
+                note: &format!("{} — refund: {reason}", number_display(&e164)),
                 idempotency_key: &format!("lease:{lease_id}:refund"),
             };
             match ledger::post_in(&mut tx, now, &refund).await {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod code_extraction;
+pub mod constant_time;
 pub mod clock;
 pub mod context;
 pub mod db;

@@ -53,9 +53,7 @@ fn access_token(svc: &Services, session_id: &str, user_id: i64, now: i64) -> Str
 fn verify_access(svc: &Services, token: &str, now: i64) -> Option<(String, i64)> {
     let (payload, signature) = token.rsplit_once('.')?;
     let expected = sign(svc, payload);
-    if expected.len() != signature.len()
-        || expected.bytes().zip(signature.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0
-    {
+    if !super::constant_time::eq(expected.as_bytes(), signature.as_bytes()) {
         return None;
     }
     let mut parts = payload.split('.');

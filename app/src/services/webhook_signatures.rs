@@ -8,9 +8,7 @@ use sha2::Sha256;
 /// Webhook timestamps further than this from now are refused (replays).
 pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
 
-fn equal(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+use super::constant_time::eq as equal;
 
 /// Twilio: base64 HMAC-SHA1, keyed with the auth token, of the public URL
 /// followed by each POST parameter, sorted by name, as name then value.
