@@ -11,6 +11,7 @@ pub mod csp;
 pub mod domain;
 pub mod error;
 pub mod get_number;
+pub mod number_pool;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;

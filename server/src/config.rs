@@ -47,6 +47,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Secret of the generic signed SMS webhook; unset: that route is off.
     pub sms_webhook_secret: Option<String>,
+    /// Signing key of the SMS Gateway for Android webhook; unset: off.
+    pub android_gateway_secret: Option<String>,
     /// Twilio auth token; unset: the Twilio webhook is off.
     pub twilio_auth_token: Option<String>,
     /// Days after which a number that got a code for a platform may be
@@ -92,6 +94,7 @@ impl Default for Config {
             max_open_leases: 1,
             public_url: None,
             sms_webhook_secret: None,
+            android_gateway_secret: None,
             twilio_auth_token: None,
             number_reuse_after_code_days: None,
             smtp_url: None,
@@ -225,7 +228,7 @@ impl Config {
         if let Ok(db) = self.database() {
             shown.database_url = Some(db.redacted());
         }
-        for secret in [&mut shown.smtp_url, &mut shown.sms_webhook_secret, &mut shown.twilio_auth_token] {
+        for secret in [&mut shown.smtp_url, &mut shown.sms_webhook_secret, &mut shown.android_gateway_secret, &mut shown.twilio_auth_token] {
             if secret.is_some() {
                 *secret = Some("<hidden>".into());
             }

@@ -264,6 +264,7 @@ fn router(state: AppState) -> Router {
         .route("/events", get(routes::live::lease_events))
         .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))
+        .route("/webhooks/sms/android", axum::routing::post(routes::webhooks::android))
         .leptos_routes_with_context(&state, routes, provide_app_context.clone(), {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())

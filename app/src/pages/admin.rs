@@ -2,6 +2,8 @@ use leptos::prelude::*;
 
 use crate::admin_api::{admin_security_log, AdminSetRole};
 use crate::get_number::{admin_platforms, AdminUpdatePlatform};
+use crate::number_pool::{admin_numbers, admin_unmatched_sms, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled};
+use crate::pages::admin_pool::{NumberPool, UnmatchedSmsList};
 use crate::wallet::{AdminPrepareTopUp, AdminTopUp};
 use crate::auth::use_viewer;
 use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
@@ -15,16 +17,22 @@ pub fn AdminPage() -> impl IntoView {
     let log = Resource::new(move || set_role.version().get(), |_| admin_security_log());
     let update = ServerAction::<AdminUpdatePlatform>::new();
     let list = Resource::new(move || update.version().get(), |_| admin_platforms());
+    let (add, toggle) = (ServerAction::<AdminAddNumber>::new(), ServerAction::<AdminSetNumberEnabled>::new());
+    let pool = Resource::new(move || (add.version().get(), toggle.version().get()), |_| admin_numbers());
+    let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
+    let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
     let is_admin = move || viewer.get().and_then(|r| r.ok()).flatten().is_some_and(|v| v.is_admin());
     view! {
         <PageTitle text="Admin" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             // The log is read in the first pass too (no waterfall).
-            {move || if (log.track(), list.track(), is_admin()).2 {
+            {move || if (log.track(), list.track(), pool.track(), unmatched.track(), is_admin()).4 {
                 view! {
                     <h1>"Admin"</h1>
                     <Recharge />
                     <Platforms update list />
+                    <UnmatchedSmsList assign dismiss list=unmatched />
+                    <NumberPool add toggle list=pool />
                     <section class="card">
                         <h2>"Roles"</h2>
                         <ActionError value=set_role.value() />

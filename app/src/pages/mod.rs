@@ -1,5 +1,6 @@
 pub mod account;
 pub mod admin;
+pub mod admin_pool;
 pub mod get_number;
 pub mod home;
 pub mod not_found;

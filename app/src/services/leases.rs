@@ -272,38 +272,59 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
     Err(AppError::Unavailable("Busy; please try again.".into()))
 }
 
-/// Stores an SMS for the open lease on `number_id` and moves the lease to
+/// An SMS to store, as its gateway reported it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSms<'a> {
+    /// Our number it was sent to, when we know it.
+    pub number_id: Option<i64>,
+    /// The recipient as the gateway named it (kept for unmatched messages).
+    pub recipient: &'a str,
+    pub sender: &'a str,
+    pub body: &'a str,
+    pub code: Option<&'a str>,
+    pub source: &'a str,
+    /// Unique per gateway message; redeliveries repeat it.
+    pub source_message_id: &'a str,
+}
+
+/// Moves an active lease to "code received" once a message with a code
+/// is attached to it (inside the caller's transaction).
+async fn note_code(tx: &mut sqlx::Transaction<'_, sqlx::Any>, lease_id: i64, state: &str, now: i64) -> Result<(), AppError> {
+    if state == "active" {
+        sqlx::query("UPDATE leases SET state = 'code_received', code_at = $1 WHERE id = $2 AND state = 'active'")
+            .bind(now)
+            .bind(lease_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stores an SMS for the open lease on its number and moves the lease to
 /// "code received"; without an open lease (or a number we know) it is
 /// kept unmatched for admins. A redelivery (same source message id)
 /// stores nothing new. Returns the lease it went to.
-pub async fn record_sms(
-    svc: &Services,
-    number_id: Option<i64>,
-    sender: &str,
-    body: &str,
-    code: Option<&str>,
-    source: &str,
-    source_message_id: &str,
-) -> Result<Option<i64>, AppError> {
+pub async fn record_sms(svc: &Services, sms: NewSms<'_>) -> Result<Option<i64>, AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
     let lease: Option<(i64, String, i64)> = sqlx::query_as(
         "SELECT id, state, user_id FROM leases WHERE number_id = $1 AND state IN ('active', 'code_received')",
     )
-    .bind(number_id)
+    .bind(sms.number_id)
     .fetch_optional(&mut *tx)
     .await?;
     let inserted = sqlx::query(
-        "INSERT INTO sms_messages (lease_id, number_id, sender, body, code, source, source_message_id, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_message_id) DO NOTHING",
+        "INSERT INTO sms_messages (lease_id, number_id, recipient, sender, body, code, source, source_message_id, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source_message_id) DO NOTHING",
     )
     .bind(lease.as_ref().map(|l| l.0))
-    .bind(number_id)
-    .bind(sender)
-    .bind(body)
-    .bind(code)
-    .bind(source)
-    .bind(source_message_id)
+    .bind(sms.number_id)
+    .bind(sms.recipient)
+    .bind(sms.sender)
+    .bind(sms.body)
+    .bind(sms.code)
+    .bind(sms.source)
+    .bind(sms.source_message_id)
     .bind(now)
     .execute(&mut *tx)
     .await?
@@ -311,20 +332,47 @@ pub async fn record_sms(
     if inserted == 0 {
         return Ok(None); // a redelivery: nothing new
     }
-    if let Some((lease_id, state, _)) = &lease {
-        if code.is_some() && state == "active" {
-            sqlx::query("UPDATE leases SET state = 'code_received', code_at = $1 WHERE id = $2 AND state = 'active'")
-                .bind(now)
-                .bind(lease_id)
-                .execute(&mut *tx)
-                .await?;
-        }
+    if let (Some((lease_id, state, _)), Some(_)) = (&lease, sms.code) {
+        note_code(&mut tx, *lease_id, state, now).await?;
     }
     tx.commit().await?;
     if let Some((lease_id, _, user_id)) = lease {
         svc.events.publish(&svc.db, super::events::LeaseChanged { user_id, lease_id }).await;
     }
     Ok(lease.map(|l| l.0))
+}
+
+/// An admin gives an unmatched SMS to an open lease (the gateway was
+/// mapped wrongly, or the message came late): the customer sees it, and
+/// its code counts as the lease's code.
+pub async fn assign_unmatched(svc: &Services, admin_user_id: i64, sms_id: i64, lease_id: i64) -> Result<(), AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let code: Option<Option<String>> =
+        sqlx::query_scalar("SELECT code FROM sms_messages WHERE id = $1 AND lease_id IS NULL AND dismissed_at IS NULL")
+            .bind(sms_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(code) = code else {
+        return Err(AppError::Invalid("That message is no longer unmatched.".into()));
+    };
+    let lease: Option<(String, i64)> =
+        sqlx::query_as("SELECT state, user_id FROM leases WHERE id = $1 AND state IN ('active', 'code_received')")
+            .bind(lease_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((state, user_id)) = lease else {
+        return Err(AppError::Invalid(format!("Lease {lease_id} is not open.")));
+    };
+    sqlx::query("UPDATE sms_messages SET lease_id = $1 WHERE id = $2").bind(lease_id).bind(sms_id).execute(&mut *tx).await?;
+    if code.is_some() {
+        note_code(&mut tx, lease_id, &state, now).await?;
+    }
+    super::audit::record(&mut *tx, now, admin_user_id, "sms.assign", Some(user_id), &format!("sms {sms_id} unmatched"), &format!("lease {lease_id}"))
+        .await?;
+    tx.commit().await?;
+    svc.events.publish(&svc.db, super::events::LeaseChanged { user_id, lease_id }).await;
+    Ok(())
 }
 
 /// Ends every open lease past its deadline (refunding those without a
@@ -363,7 +411,9 @@ pub async fn deliver_demo_codes(svc: &Services, delay_ms: i64) -> Result<usize, 
     for (lease_id, number_id, platform) in due {
         let code = format!("{:06}", (lease_id * 7919 + 104_729) % 1_000_000);
         let body = format!("Your {platform} code is {code}. Do not share it. (demo)");
-        record_sms(svc, Some(number_id), "DEMO", &body, Some(&code), "demo", &format!("demo:{lease_id}")).await?;
+        let message_id = format!("demo:{lease_id}");
+        let sms = NewSms { number_id: Some(number_id), recipient: "", sender: "DEMO", body: &body, code: Some(&code), source: "demo", source_message_id: &message_id };
+        record_sms(svc, sms).await?;
     }
     Ok(count)
 }

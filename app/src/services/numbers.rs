@@ -1,6 +1,6 @@
 //! The rows of `numbers`: the operator's pool and the demo range.
-use super::db::Db;
-use crate::error::AppError;
+use super::{audit, db::Db, Services};
+use crate::{domain::UsPhoneNumber, error::AppError, number_pool::PoolNumber};
 
 /// Puts the fictional demo numbers, (202) 555-0100 to 0199, in the pool.
 pub async fn seed_demo_numbers(db: &Db, now: i64) -> Result<(), AppError> {
@@ -12,4 +12,102 @@ pub async fn seed_demo_numbers(db: &Db, now: i64) -> Result<(), AppError> {
             .await?;
     }
     Ok(())
+}
+
+/// The phone and SIM slot of an SMS Gateway for Android install that
+/// receives a pool number's messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewaySim {
+    pub device_id: String,
+    pub sim: i64,
+}
+
+impl GatewaySim {
+    pub fn parse(device_id: &str, sim: i64) -> Result<GatewaySim, String> {
+        let device_id = device_id.trim();
+        if device_id.is_empty() || device_id.len() > 100 || !device_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err("The device ID is the one the Android app shows (letters, digits, - and _).".into());
+        }
+        if !(1..=8).contains(&sim) {
+            return Err("The SIM slot is 1, 2, … as the Android app numbers them.".into());
+        }
+        Ok(GatewaySim { device_id: device_id.to_string(), sim })
+    }
+}
+
+/// An admin adds one of the operator's numbers to the pool; returns its id.
+pub async fn add_pool_number(svc: &Services, admin_user_id: i64, number: &UsPhoneNumber, gateway: Option<&GatewaySim>) -> Result<i64, AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO numbers (e164, source, enabled, created_at, gateway_device, gateway_sim) VALUES ($1, 'pool', 1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(number.as_str())
+    .bind(now)
+    .bind(gateway.map(|g| g.device_id.clone()))
+    .bind(gateway.map(|g| g.sim))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = inserted else {
+        return Err(AppError::Invalid(format!("{} (or that device's SIM slot) is already in the pool.", number.display())));
+    };
+    let after = match gateway {
+        Some(g) => format!("{} in the pool, Android {} SIM {}", number.as_str(), g.device_id, g.sim),
+        None => format!("{} in the pool", number.as_str()),
+    };
+    audit::record(&mut *tx, now, admin_user_id, "number.add", None, "", &after).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An admin takes a number out of circulation or back in; an open lease
+/// on it runs to its end.
+pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNumber, enabled: bool) -> Result<(), AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let done = sqlx::query("UPDATE numbers SET enabled = $1 WHERE e164 = $2")
+        .bind(i64::from(enabled))
+        .bind(number.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if done == 0 {
+        return Err(AppError::NotFound);
+    }
+    let state = |on: bool| if on { "enabled" } else { "disabled" };
+    audit::record(&mut *tx, now, admin_user_id, "number.enable", None, state(!enabled), &format!("{} {}", number.as_str(), state(enabled))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The pool (without the demo range) with each number's open lease.
+pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
+    type Row = (String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state FROM numbers n \
+         LEFT JOIN leases l ON l.number_id = n.id AND l.state IN ('active', 'code_received') \
+         LEFT JOIN platforms p ON p.id = l.platform_id WHERE n.source = 'pool' ORDER BY n.e164 LIMIT 1000",
+    )
+    .fetch_all(&svc.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(e164, enabled, device, sim, lease_id, platform, state)| PoolNumber {
+            display: UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or_else(|_| e164.clone()),
+            number: e164,
+            enabled: enabled != 0,
+            gateway: device.zip(sim).map(|(d, s)| format!("Android {d} SIM {s}")),
+            open_lease: lease_id.zip(platform).map(|(id, p)| format!("#{id} {p} ({})", state.unwrap_or_default())),
+        })
+        .collect())
+}
+
+/// The number whose SMS arrive on this Android device's SIM slot.
+pub async fn by_gateway_sim(db: &Db, device_id: &str, sim: i64) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar("SELECT id FROM numbers WHERE gateway_device = $1 AND gateway_sim = $2")
+        .bind(device_id)
+        .bind(sim)
+        .fetch_optional(&db.pool)
+        .await?)
 }

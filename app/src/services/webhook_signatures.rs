@@ -45,12 +45,13 @@ fn fresh(timestamp: &str, now_ms: i64) -> bool {
 
 /// SMS Gateway for Android: X-Signature is hex HMAC-SHA256 of the raw
 /// body followed by the X-Timestamp value.
+pub fn android_gateway_signature(secret: &str, body: &[u8], timestamp: &str) -> String {
+    hex_hmac_sha256(secret, &[body, timestamp.trim().as_bytes()])
+}
+
 pub fn android_gateway_valid(secret: &str, body: &[u8], timestamp: &str, signature: &str, now_ms: i64) -> bool {
     fresh(timestamp, now_ms)
-        && equal(
-            hex_hmac_sha256(secret, &[body, timestamp.trim().as_bytes()]).as_bytes(),
-            signature.trim().to_ascii_lowercase().as_bytes(),
-        )
+        && equal(android_gateway_signature(secret, body, timestamp).as_bytes(), signature.trim().to_ascii_lowercase().as_bytes())
 }
 
 /// Our generic gateway webhook: X-USNH-Signature is hex HMAC-SHA256 of

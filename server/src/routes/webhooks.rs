@@ -2,7 +2,7 @@
 //! trusting any field (403 and a log line otherwise) and is idempotent on
 //! the gateway's message id: a redelivery stores nothing new and succeeds.
 use app::services::{
-    inbound_sms::{self, InboundSms},
+    inbound_sms::{self, InboundSms, Recipient},
     webhook_signatures,
 };
 use axum::{
@@ -52,7 +52,7 @@ pub async fn generic(State(state): State<AppState>, headers: HeaderMap, body: By
     let Ok(sms) = serde_json::from_slice::<GenericSms>(&body) else {
         return (StatusCode::BAD_REQUEST, "expected JSON with message_id, from, to and text").into_response();
     };
-    let inbound = InboundSms { source: "generic", message_id: sms.message_id, from: sms.from, to: sms.to, text: sms.text };
+    let inbound = InboundSms { source: "generic", message_id: sms.message_id, from: sms.from, to: Recipient::Number(sms.to), text: sms.text };
     match deliver(&state, inbound).await {
         Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response(),
         Err(response) => response,
@@ -70,7 +70,7 @@ pub async fn twilio(State(state): State<AppState>, OriginalUri(uri): OriginalUri
         return refuse("twilio", "bad X-Twilio-Signature");
     }
     let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let inbound = InboundSms { source: "twilio", message_id: field("MessageSid"), from: field("From"), to: field("To"), text: field("Body") };
+    let inbound = InboundSms { source: "twilio", message_id: field("MessageSid"), from: field("From"), to: Recipient::Number(field("To")), text: field("Body") };
     match deliver(&state, inbound).await {
         Ok(()) => (
             StatusCode::OK,
@@ -78,6 +78,53 @@ pub async fn twilio(State(state): State<AppState>, OriginalUri(uri): OriginalUri
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>",
         )
             .into_response(),
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AndroidEvent {
+    event: String,
+    device_id: String,
+    /// Its shape depends on the event; read only for `sms:received`.
+    #[serde(default)]
+    payload: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AndroidSms {
+    message_id: String,
+    message: String,
+    phone_number: String,
+    /// Absent on single-SIM phones.
+    sim_number: Option<i64>,
+}
+
+/// POST /webhooks/sms/android — SMS Gateway for Android (`sms:received`).
+/// The app reports the device and SIM slot, which the pool maps to a number.
+pub async fn android(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = state.config.android_gateway_secret.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !webhook_signatures::android_gateway_valid(secret, &body, header(&headers, "x-timestamp"), header(&headers, "x-signature"), state.services.now()) {
+        return refuse("android", "bad X-Signature or stale X-Timestamp");
+    }
+    let Ok(event) = serde_json::from_slice::<AndroidEvent>(&body) else {
+        return (StatusCode::BAD_REQUEST, "expected an SMS Gateway for Android event").into_response();
+    };
+    let ok = || (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response();
+    if event.event != "sms:received" {
+        return ok(); // other events (sent, delivered, ping) are not ours to act on
+    }
+    let Ok(sms) = serde_json::from_value::<AndroidSms>(event.payload) else {
+        return (StatusCode::BAD_REQUEST, "sms:received needs a payload with messageId, message and phoneNumber").into_response();
+    };
+    let to = Recipient::AndroidSim { device_id: event.device_id, sim: sms.sim_number.unwrap_or(1) };
+    let inbound = InboundSms { source: "android", message_id: sms.message_id, from: sms.phone_number, to, text: sms.message };
+    match deliver(&state, inbound).await {
+        Ok(()) => ok(),
         Err(response) => response,
     }
 }

@@ -168,6 +168,12 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("name", "Google"),
         ("price", "0.01"),
         ("lease_minutes", "5"),
+        ("number", "+13125550177"),
+        ("device_id", "pixel"),
+        ("sim", "1"),
+        ("enabled", "true"),
+        ("sms_id", "1"),
+        ("lease_id", "1"),
     ];
     for path in &admin_paths {
         let name = path.trim_start_matches("/api/");
@@ -181,6 +187,8 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
     assert_eq!(entries, 0, "no admin function did anything");
     let google: i64 = sqlx::query_scalar("SELECT price_cents FROM platforms WHERE slug = 'google'").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(google, 100, "prices unchanged");
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(audited, 0, "no admin action happened");
 }
 
 async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {

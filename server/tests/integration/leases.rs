@@ -168,7 +168,7 @@ async fn code_against_cancel_never_refunds_after_a_code(app: TestApp) {
         let msg_id = format!("race-{round}");
         let (cancel, code) = tokio::join!(
             leases::apply(&svc, id, Some(user), LeaseEvent::Cancel),
-            leases::record_sms(&svc, Some(number_id), "Google", "G-123456 is your code", Some("123456"), "test", &msg_id),
+            leases::record_sms(&svc, test_sms(number_id, "Google", "G-123456 is your code", "123456", &msg_id)),
         );
         code.unwrap();
         let state: String = sqlx::query_scalar("SELECT state FROM leases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
@@ -204,9 +204,9 @@ async fn switch_and_done(app: TestApp) {
     // "Done" needs a code first.
     assert_eq!(browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "complete")]).await.status, 400);
     let number_id: i64 = sqlx::query_scalar("SELECT number_id FROM leases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
-    leases::record_sms(&app.services(), Some(number_id), "Telegram", "Telegram code: 55555", Some("55555"), "test", "m-1").await.unwrap();
+    leases::record_sms(&app.services(), test_sms(number_id, "Telegram", "Telegram code: 55555", "55555", "m-1")).await.unwrap();
     // A redelivery stores nothing new.
-    leases::record_sms(&app.services(), Some(number_id), "Telegram", "Telegram code: 55555", Some("55555"), "test", "m-1").await.unwrap();
+    leases::record_sms(&app.services(), test_sms(number_id, "Telegram", "Telegram code: 55555", "55555", "m-1")).await.unwrap();
     let open = browser.call("my_leases", &[]).await.json();
     assert_eq!(open["open"]["code"], "55555");
     assert_eq!(open["open"]["messages"].as_array().unwrap().len(), 1);
@@ -309,7 +309,7 @@ mod number_safety {
         assert_eq!(lease["demo"], false);
         let id = lease["id"].as_i64().unwrap();
         let number_id: i64 = sqlx::query_scalar("SELECT id FROM numbers WHERE e164 = '+13125550142'").fetch_one(&app.db.pool).await.unwrap();
-        leases::record_sms(&app.services(), Some(number_id), "Google", "G-424242 is your code", Some("424242"), "test", "safety-1").await.unwrap();
+        leases::record_sms(&app.services(), test_sms(number_id, "Google", "G-424242 is your code", "424242", "safety-1")).await.unwrap();
         let owner = if ra.status == 200 { a2 } else { b2 };
         let mut owner = owner;
         assert!(owner.call("lease_action", &[("lease_id", &id.to_string()), ("action", "complete")]).await.status < 400);
@@ -357,4 +357,9 @@ mod two_instances {
     }
 
     backend_tests!(expiry_on_two_instances_refunds_once);
+}
+
+/// An SMS with a code, as a test gateway "test" delivers it.
+fn test_sms<'a>(number_id: i64, sender: &'a str, body: &'a str, code: &'a str, message_id: &'a str) -> leases::NewSms<'a> {
+    leases::NewSms { number_id: Some(number_id), recipient: "", sender, body, code: Some(code), source: "test", source_message_id: message_id }
 }

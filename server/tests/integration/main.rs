@@ -8,6 +8,7 @@ mod account_security;
 mod accounts;
 mod bad_config;
 mod foundation;
+mod gateways;
 mod leases;
 mod ledger;
 mod mail;

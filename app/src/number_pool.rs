@@ -1,0 +1,83 @@
+//! The operator's number pool and the SMS no lease took, for admins.
+//! Every server function here checks the admin role on the server.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolNumber {
+    pub number: String,
+    pub display: String,
+    pub enabled: bool,
+    /// "Android <device> SIM <n>" when an Android gateway receives its SMS.
+    pub gateway: Option<String>,
+    pub open_lease: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmatchedSms {
+    pub id: i64,
+    pub recipient: String,
+    pub sender: String,
+    pub body: String,
+    pub code: Option<String>,
+    pub source: String,
+    pub at: i64,
+}
+
+#[server(endpoint = "admin/numbers")]
+pub async fn admin_numbers() -> Result<Vec<PoolNumber>, AppError> {
+    use crate::services::{numbers, request::require_admin, services};
+    require_admin()?;
+    numbers::pool(&services()?).await
+}
+
+/// Adds a number; `device_id` and `sim` name the SMS Gateway for Android
+/// phone and slot that receive its messages (both or neither).
+#[server(endpoint = "admin/add_number")]
+pub async fn admin_add_number(number: String, device_id: Option<String>, sim: Option<String>) -> Result<(), AppError> {
+    use crate::domain::UsPhoneNumber;
+    use crate::services::{numbers::{self, GatewaySim}, request::require_admin, services};
+    let admin = require_admin()?;
+    let number = UsPhoneNumber::parse(&number).map_err(AppError::Invalid)?;
+    let device_id = device_id.unwrap_or_default();
+    let gateway = if device_id.trim().is_empty() {
+        None
+    } else {
+        let sim = sim.unwrap_or_default().trim().parse::<i64>().map_err(|_| AppError::Invalid("The SIM slot is a number: 1, 2…".into()))?;
+        Some(GatewaySim::parse(&device_id, sim).map_err(AppError::Invalid)?)
+    };
+    numbers::add_pool_number(&services()?, admin.user_id, &number, gateway.as_ref()).await.map(|_| ())
+}
+
+#[server(endpoint = "admin/set_number_enabled")]
+pub async fn admin_set_number_enabled(number: String, enabled: bool) -> Result<(), AppError> {
+    use crate::domain::UsPhoneNumber;
+    use crate::services::{numbers, request::require_admin, services};
+    let admin = require_admin()?;
+    let number = UsPhoneNumber::parse(&number).map_err(AppError::Invalid)?;
+    numbers::set_enabled(&services()?, admin.user_id, &number, enabled).await
+}
+
+#[server(endpoint = "admin/unmatched_sms")]
+pub async fn admin_unmatched_sms() -> Result<Vec<UnmatchedSms>, AppError> {
+    use crate::services::{inbound_sms, request::require_admin, services};
+    require_admin()?;
+    inbound_sms::unmatched(&services()?).await
+}
+
+/// Gives an unmatched SMS to an open lease.
+#[server(endpoint = "admin/assign_sms")]
+pub async fn admin_assign_sms(sms_id: i64, lease_id: i64) -> Result<(), AppError> {
+    use crate::services::{leases, request::require_admin, services};
+    let admin = require_admin()?;
+    leases::assign_unmatched(&services()?, admin.user_id, sms_id, lease_id).await
+}
+
+#[server(endpoint = "admin/dismiss_sms")]
+pub async fn admin_dismiss_sms(sms_id: i64) -> Result<(), AppError> {
+    use crate::services::{inbound_sms, request::require_admin, services};
+    let admin = require_admin()?;
+    inbound_sms::dismiss(&services()?, admin.user_id, sms_id).await
+}

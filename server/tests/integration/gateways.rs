@@ -1,0 +1,238 @@
+//! SMS Gateway for Android, the admin's unmatched SMS, and arbitrary
+//! input against every webhook (never a panic, never a 5xx).
+use app::services::webhook_signatures;
+use proptest::{prelude::*, strategy::ValueTree};
+
+use crate::common::{self, Backend};
+
+const ANDROID_SECRET: &str = "android-secret";
+const GENERIC_SECRET: &str = "generic-secret";
+const POOL_NUMBER: &str = "+13125550150";
+
+async fn app_with_gateways(backend: Backend) -> Option<common::TestApp> {
+    common::spawn_app_with(backend, |c| {
+        c.android_gateway_secret = Some(ANDROID_SECRET.into());
+        c.sms_webhook_secret = Some(GENERIC_SECRET.into());
+        c.twilio_auth_token = Some("12345".into());
+        c.public_url = Some("https://usnumhub.example".into());
+    })
+    .await
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn android_event(message_id: &str, sim: i64, text: &str) -> String {
+    serde_json::json!({
+        "event": "sms:received",
+        "id": format!("evt-{message_id}"),
+        "webhookId": "hook-1",
+        "deviceId": "pixel7a",
+        "payload": {
+            "messageId": message_id,
+            "message": text,
+            "phoneNumber": "+14155550100",
+            "simNumber": sim,
+            "receivedAt": "2026-11-25T15:46:11.000+00:00"
+        }
+    })
+    .to_string()
+}
+
+async fn post_android(app: &common::TestApp, body: &str, timestamp: i64, secret: &str) -> u16 {
+    let ts = timestamp.to_string();
+    let signature = webhook_signatures::android_gateway_signature(secret, body.as_bytes(), &ts);
+    reqwest::Client::new()
+        .post(app.url("/webhooks/sms/android"))
+        .header("x-timestamp", ts)
+        .header("x-signature", signature)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
+/// A customer with funds and a lease on the one pool number.
+async fn customer_with_lease(app: &common::TestApp) -> (common::browser::Browser, i64) {
+    let mut browser = common::signed_up(app, "droid_user").await;
+    let code = app.last_mailed_code("droid_user@example.com").await;
+    assert!(browser.call("verify_email", &[("code", &code)]).await.status < 400);
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'droid_user'").fetch_one(&app.db.pool).await.unwrap();
+    let posting = app::services::ledger::Posting {
+        user_id,
+        kind: app::domain::EntryKind::TopUp,
+        amount: app::domain::Money::from_cents(500),
+        lease_id: None,
+        actor_user_id: None,
+        note: "",
+        idempotency_key: "droid-funds",
+    };
+    app::services::ledger::post(&app.services(), &posting).await.unwrap();
+    let lease = browser.call("confirm_lease", &[("platform", "whatsapp"), ("price_cents", "150"), ("idempotency_key", "droid-lease")]).await.json();
+    assert_eq!(lease["number"], POOL_NUMBER, "the pool comes before the demo range");
+    (browser, lease["id"].as_i64().unwrap())
+}
+
+async fn android_gateway_and_unmatched_sms(backend: Backend) {
+    let Some(app) = app_with_gateways(backend).await else { return };
+    let mut admin = common::signed_in_admin(&app, "pool_admin").await;
+    let bad = admin.call("admin/add_number", &[("number", "+1 555"), ("device_id", ""), ("sim", "")]).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let bad = admin.call("admin/add_number", &[("number", POOL_NUMBER), ("device_id", "pixel 7a!"), ("sim", "1")]).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let added = admin.call("admin/add_number", &[("number", "(312) 555-0150"), ("device_id", "pixel7a"), ("sim", "2")]).await;
+    assert!(added.status < 400, "{}", added.body);
+    let again = admin.call("admin/add_number", &[("number", POOL_NUMBER), ("device_id", ""), ("sim", "")]).await;
+    assert_eq!(again.status, 400, "a number is added once");
+    let pool = admin.call("admin/numbers", &[]).await.json();
+    assert_eq!(pool[0]["gateway"], "Android pixel7a SIM 2");
+
+    let (mut customer, lease_id) = customer_with_lease(&app).await;
+    let body = android_event("a-1", 2, "Your WhatsApp code: 318-402\nDon't share this code with others");
+    assert_eq!(post_android(&app, &body, unix_now(), "wrong").await, 403);
+    assert_eq!(post_android(&app, &body, unix_now() - 301, ANDROID_SECRET).await, 403, "older than 5 minutes");
+    assert_eq!(post_android(&app, &body, unix_now() + 301, ANDROID_SECRET).await, 403, "too far ahead");
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(stored, 0, "refused webhooks store nothing");
+    assert_eq!(post_android(&app, &body, unix_now(), ANDROID_SECRET).await, 200);
+    assert_eq!(post_android(&app, &body, unix_now(), ANDROID_SECRET).await, 200, "a redelivery succeeds");
+    let open = customer.call("my_leases", &[]).await.json();
+    assert_eq!(open["open"]["code"], "318402");
+    assert_eq!(open["open"]["messages"].as_array().unwrap().len(), 1);
+
+    // Other events are acknowledged and ignored.
+    let sent = r#"{"event":"sms:sent","deviceId":"pixel7a","payload":{"messageId":"s-1","phoneNumbers":["+14155550100"]}}"#;
+    assert_eq!(post_android(&app, sent, unix_now(), ANDROID_SECRET).await, 200);
+
+    // SIM 1 of that phone is no pool number: kept for admins.
+    let stray = android_event("a-2", 1, "Your WhatsApp code: 771-009");
+    assert_eq!(post_android(&app, &stray, unix_now(), ANDROID_SECRET).await, 200);
+    let spam = android_event("a-3", 1, "WIN A PRIZE");
+    assert_eq!(post_android(&app, &spam, unix_now(), ANDROID_SECRET).await, 200);
+    let unmatched = admin.call("admin/unmatched_sms", &[]).await.json();
+    let list = unmatched.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["recipient"], "Android pixel7a SIM 1");
+    assert_eq!(list[0]["code"], "771009");
+    let (stray_id, spam_id) = (list[0]["id"].as_i64().unwrap().to_string(), list[1]["id"].as_i64().unwrap().to_string());
+
+    // A customer cannot touch them.
+    assert_eq!(customer.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", &lease_id.to_string())]).await.status, 403);
+    assert_eq!(admin.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", "999999")]).await.status, 400);
+    assert!(admin.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", &lease_id.to_string())]).await.status < 400);
+    assert_eq!(admin.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", &lease_id.to_string())]).await.status, 400, "once");
+    assert!(admin.call("admin/dismiss_sms", &[("sms_id", &spam_id)]).await.status < 400);
+    assert_eq!(admin.call("admin/dismiss_sms", &[("sms_id", &spam_id)]).await.status, 400, "once");
+    assert_eq!(admin.call("admin/unmatched_sms", &[]).await.json().as_array().unwrap().len(), 0);
+    let open = customer.call("my_leases", &[]).await.json();
+    assert_eq!(open["open"]["messages"].as_array().unwrap().len(), 2, "the assigned message joins the lease");
+    assert_eq!(open["open"]["code"], "771009", "the newest code shows");
+
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM admin_audit ORDER BY id").fetch_all(&app.db.pool).await.unwrap();
+    for action in ["number.add", "sms.assign", "sms.dismiss"] {
+        assert!(actions.iter().any(|a| a == action), "{action} audited: {actions:?}");
+    }
+}
+
+mod android {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::android_gateway_and_unmatched_sms(Backend::Sqlite)).await.expect("test timed out")
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::android_gateway_and_unmatched_sms(Backend::Postgres)).await.expect("test timed out")
+    }
+}
+
+/// One request of arbitrary content to one of the webhooks, signed
+/// correctly (so the parser behind the signature check is reached) or not.
+#[derive(Debug, Clone)]
+struct Probe {
+    route: usize,
+    signed: bool,
+    body: Vec<u8>,
+}
+
+/// Bodies that reach deep: JSON of the right shape with hostile strings
+/// (NULs, huge, unicode, numbers where strings go), plus raw bytes.
+fn probe() -> impl Strategy<Value = Probe> {
+    let text = prop_oneof![
+        any::<String>(),
+        "[\\x00-\\x7f]{0,40}",
+        Just("\0".to_string()),
+        Just("x".repeat(5000)),
+        Just("+1 (312) 555-0150".to_string()),
+    ];
+    let json_body = (text.clone(), text.clone(), text.clone(), text.clone(), any::<i64>()).prop_map(|(id, from, to, body, sim)| {
+        serde_json::json!({
+            "message_id": id, "from": from, "to": to, "text": body,
+            "event": "sms:received", "deviceId": to,
+            "payload": {"messageId": id, "message": body, "phoneNumber": from, "simNumber": sim}
+        })
+        .to_string()
+        .into_bytes()
+    });
+    let form_body = (text.clone(), text.clone(), text).prop_map(|(sid, to, body)| {
+        form_urlencoded::Serializer::new(String::new()).append_pair("MessageSid", &sid).append_pair("To", &to).append_pair("Body", &body).finish().into_bytes()
+    });
+    let body = prop_oneof![json_body, form_body, proptest::collection::vec(any::<u8>(), 0..512)];
+    (0..3usize, any::<bool>(), body).prop_map(|(route, signed, body)| Probe { route, signed, body })
+}
+
+async fn send_probe(app: &common::TestApp, probe: &Probe) -> u16 {
+    let ts = unix_now().to_string();
+    let client = reqwest::Client::new();
+    let request = match probe.route {
+        0 => {
+            let sig = if probe.signed { webhook_signatures::generic_signature(GENERIC_SECRET, &ts, &probe.body) } else { "00".into() };
+            client.post(app.url("/webhooks/sms/generic")).header("x-usnh-timestamp", &ts).header("x-usnh-signature", sig)
+        }
+        1 => {
+            let sig = if probe.signed { webhook_signatures::android_gateway_signature(ANDROID_SECRET, &probe.body, &ts) } else { "00".into() };
+            client.post(app.url("/webhooks/sms/android")).header("x-timestamp", &ts).header("x-signature", sig)
+        }
+        _ => {
+            let params: Vec<(String, String)> = form_urlencoded::parse(&probe.body).into_owned().collect();
+            let url = "https://usnumhub.example/webhooks/sms/twilio";
+            let sig = if probe.signed { webhook_signatures::twilio_signature("12345", url, &params) } else { "x".into() };
+            client.post(app.url("/webhooks/sms/twilio")).header("x-twilio-signature", sig).header("content-type", "application/x-www-form-urlencoded")
+        }
+    };
+    request.body(probe.body.clone()).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+}
+
+async fn arbitrary_webhooks_never_fail_the_server(backend: Backend) {
+    let Some(app) = app_with_gateways(backend).await else { return };
+    let cases: usize = std::env::var("USNH_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    // Sampled from the strategy up front (no shrinking: the failing input
+    // is printed whole instead), then sent over real HTTP.
+    let mut runner = proptest::test_runner::TestRunner::default();
+    let strategy = probe();
+    for _ in 0..cases {
+        let probe = strategy.new_tree(&mut runner).expect("a sample").current();
+        let status = send_probe(&app, &probe).await;
+        assert!((200..500).contains(&status), "status {status} for {probe:?}");
+        if !probe.signed {
+            assert_eq!(status, 403, "an unsigned request is refused: {probe:?}");
+        }
+    }
+    let health = reqwest::get(app.url("/healthz")).await.map(|r| r.status().as_u16()).unwrap_or(0);
+    assert_eq!(health, 200, "the server is still up");
+}
+
+mod fuzz {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::arbitrary_webhooks_never_fail_the_server(Backend::Sqlite)).await.expect("test timed out")
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::arbitrary_webhooks_never_fail_the_server(Backend::Postgres)).await.expect("test timed out")
+    }
+}
