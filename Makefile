@@ -20,6 +20,7 @@ test: setup-test build
 ## Benchmarks (release build); they print tables, they are not tests
 bench:
 	cargo bench -p server --bench sign_in
+	cargo bench -p server --bench live_delivery
 
 ## Developer loop with live reload
 watch: setup

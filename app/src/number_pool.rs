@@ -1,4 +1,5 @@
-//! The operator's number pool and the SMS no lease took, for admins.
+//! Number supply for admins: the operator's pool, the upstream suppliers,
+//! and the SMS no lease took.
 //! Every server function here checks the admin role on the server.
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,30 @@ pub struct UnmatchedSms {
     pub code: Option<String>,
     pub source: String,
     pub at: i64,
+}
+
+/// An upstream supplier as admins see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpstreamView {
+    pub name: String,
+    pub balance: Option<crate::domain::Money>,
+    pub low_balance: bool,
+    pub calls: u64,
+    pub error_rate_percent: u32,
+    /// "closed" (healthy), "open" (paused after failures) or "half-open".
+    pub breaker: String,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    pub open_purchases: i64,
+    /// Lease prices minus upstream costs, over leases that got a code.
+    pub margin: crate::domain::Money,
+}
+
+#[server(endpoint = "admin/upstreams")]
+pub async fn admin_upstreams() -> Result<Vec<UpstreamView>, AppError> {
+    use crate::services::{request::require_admin, services, upstream};
+    require_admin()?;
+    upstream::views(&services()?).await
 }
 
 #[server(endpoint = "admin/numbers")]

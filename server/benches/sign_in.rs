@@ -6,17 +6,11 @@ use std::time::{Duration, Instant};
 use app::services::rate_limit::{Limit, RateLimitSettings, RateLimiter};
 use server::{config::Config, Application};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{ms, percentile};
+
 const PASSWORD: &str = "purple tiger eats nine plums";
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 async fn sign_in(client: &reqwest::Client, base: &str) -> Duration {
     let start = Instant::now();

@@ -51,6 +51,11 @@ pub struct Config {
     pub android_gateway_secret: Option<String>,
     /// Twilio auth token; unset: the Twilio webhook is off.
     pub twilio_auth_token: Option<String>,
+    /// SMS-Activate-compatible suppliers (DaisySMS…), in order of
+    /// preference, asked when the operator's pool has no number.
+    pub upstreams: Vec<app::services::upstream::client::UpstreamSettings>,
+    /// Requests per second the upstream poller may make, all upstreams together.
+    pub upstream_poll_budget_per_sec: u32,
     /// Days after which a number that got a code for a platform may be
     /// leased for it again; unset: never.
     pub number_reuse_after_code_days: Option<u32>,
@@ -96,6 +101,8 @@ impl Default for Config {
             sms_webhook_secret: None,
             android_gateway_secret: None,
             twilio_auth_token: None,
+            upstreams: Vec::new(),
+            upstream_poll_budget_per_sec: 20,
             number_reuse_after_code_days: None,
             smtp_url: None,
             mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
@@ -165,6 +172,9 @@ impl Config {
         if let Some(url) = &self.smtp_url {
             app::services::mailer::Mailer::smtp(url, &self.mail_from).map_err(StartupError::Config)?;
         }
+        for upstream in &self.upstreams {
+            upstream.validate().map_err(|e| StartupError::Config(format!("USNH_UPSTREAMS: {e}")))?;
+        }
         if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
             return bad("set both USNH_TLS_CERT_FILE and USNH_TLS_KEY_FILE, or neither".into());
         }
@@ -232,6 +242,9 @@ impl Config {
             if secret.is_some() {
                 *secret = Some("<hidden>".into());
             }
+        }
+        for upstream in &mut shown.upstreams {
+            upstream.api_key.0 = "<hidden>".into();
         }
         serde_json::to_string_pretty(&shown).unwrap_or_default()
     }

@@ -134,21 +134,24 @@ impl Application {
         use axum::serve::ListenerExt;
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{}", self.addr);
-        crate::workers::spawn_lease_clock(
+        let mut workers = vec![crate::workers::spawn_lease_clock(
             self.state.services.clone(),
             self.state.config.demo_mode.then(|| Duration::from_secs(self.state.config.demo_code_delay_secs)),
-        );
+        )];
         if let Ok(database) = self.state.config.database() {
             if database.backend() == app::services::db::Backend::Postgres {
-                crate::workers::spawn_lease_notifications(database, self.state.services.events.clone());
+                workers.push(crate::workers::spawn_lease_notifications(database, self.state.services.events.clone()));
             }
         }
-        crate::workers::spawn_housekeeping(
+        workers.extend(crate::workers::spawn_upstream_tasks(self.state.services.clone(), Duration::from_secs(300)));
+        workers.push(crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             self.state.config.security_log_retention_days,
             self.state.config.sms_retention_hours,
             Duration::from_secs(600),
-        );
+        ));
+        // Background tasks end with the server (a restart starts afresh).
+        let _workers = StopOnDrop(workers);
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         if let Some(tls) = self.tls {
             let handle = axum_server::Handle::new();
@@ -185,6 +188,17 @@ impl Application {
     }
 }
 
+/// Aborts the background tasks when the server stops serving.
+struct StopOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
 /// Opens the database (migrated) and sets up mail, hashing and keys.
 pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Result<Services, StartupError> {
     let database = config.database()?;
@@ -204,7 +218,9 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         }
     };
     let events = app::services::events::LeaseEvents::new(db.backend == app::services::db::Backend::Postgres);
+    let upstreams = app::services::upstream::Upstreams::new(config.upstreams.clone(), config.upstream_poll_budget_per_sec).map_err(StartupError::Config)?;
     Ok(Services {
+        upstreams: Arc::new(upstreams),
         events,
         db,
         clock: Arc::new(SystemClock),

@@ -1,6 +1,9 @@
 //! Background tasks: keep what the policies promise about retention, and
-//! keep in-memory rate-limit state small.
+//! keep in-memory rate-limit state small. Each spawn returns its task's
+//! handle; the application stops them when it stops serving.
 use std::time::Duration;
+
+use tokio::task::JoinHandle;
 
 use app::services::Services;
 
@@ -48,7 +51,7 @@ pub async fn purge_sms_text(svc: &Services, retention_hours: u32) -> Result<u64,
 }
 
 /// Runs the housekeeping every `every` until the process ends.
-pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, sms_retention_hours: u32, every: Duration) {
+pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, sms_retention_hours: u32, every: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
@@ -65,14 +68,14 @@ pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, sms_r
                 Err(e) => tracing::warn!(error = %e, "SMS purge failed; will retry"),
             }
         }
-    });
+    })
 }
 
 /// Ends overdue leases (refunding those without a code) and, in demo
 /// mode, delivers sample codes. Runs once at start, so leases that fell
 /// due while the server was down are handled first; every step is safe to
 /// run on several instances at once.
-pub fn spawn_lease_clock(svc: Services, demo_code_delay: Option<Duration>) {
+pub fn spawn_lease_clock(svc: Services, demo_code_delay: Option<Duration>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -89,13 +92,13 @@ pub fn spawn_lease_clock(svc: Services, demo_code_delay: Option<Duration>) {
                 }
             }
         }
-    });
+    })
 }
 
 /// Listens for lease changes announced by any instance on the shared
 /// PostgreSQL and hands them to this instance's live pages. PgListener
 /// reconnects by itself after a connection loss.
-pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, events: app::services::events::LeaseEvents) {
+pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, events: app::services::events::LeaseEvents) -> JoinHandle<()> {
     use app::services::events::{LeaseEvents, PG_CHANNEL};
     tokio::spawn(async move {
         loop {
@@ -127,5 +130,33 @@ pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, event
                 }
             }
         }
+    })
+}
+
+/// With upstreams configured: polls their open purchases every second
+/// (codes, settling ended leases, cancelling orphans) and checks their
+/// balances and prices every `balance_every`.
+pub fn spawn_upstream_tasks(svc: Services, balance_every: Duration) -> Vec<JoinHandle<()>> {
+    if svc.upstreams.is_empty() {
+        return Vec::new();
+    }
+    let poller = svc.clone();
+    let polling = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::services::upstream::poll_due(&poller).await {
+                tracing::warn!(error = %e, "upstream polling failed; will retry");
+            }
+        }
     });
+    let balances = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(balance_every);
+        loop {
+            tick.tick().await;
+            app::services::upstream::refresh_balances(&svc).await;
+        }
+    });
+    vec![polling, balances]
 }

@@ -72,6 +72,8 @@ pub struct Services {
     pub providers: Arc<Vec<Arc<dyn NumberProvider>>>,
     pub leases: Arc<LeaseSettings>,
     pub events: super::events::LeaseEvents,
+    /// SMS-Activate-compatible suppliers, asked after the operator's pool.
+    pub upstreams: Arc<super::upstream::Upstreams>,
 }
 
 impl Services {

@@ -6,7 +6,8 @@
 use super::{
     ledger::{self, LedgerError, Posting},
     platforms,
-    providers::PickRules,
+    providers::{PickRules, PickedNumber},
+    upstream,
     request::Authenticated,
     Services,
 };
@@ -106,7 +107,18 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
             platform.name, platform.price
         )));
     }
-    for _ in 0..3 {
+    // Sources in order: the operator's pool, then upstream suppliers
+    // (bought outside the transaction: an HTTP call must not hold the
+    // write lock), then the demo range.
+    let mut bought: Option<upstream::Bought> = None;
+    let mut upstream_error: Option<upstream::protocol::UpstreamError> = None;
+    let mut upstream_tried = svc.upstreams.is_empty();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        if attempts > 4 {
+            return Err(AppError::Unavailable("Busy; please try again.".into()));
+        }
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;
         // One confirmation per customer at a time: lock their wallet row
@@ -134,15 +146,32 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
             return Err(AppError::Invalid("You already have an active number. Finish, cancel or switch it first.".into()));
         }
         let rules = PickRules { platform_id: platform.id, reuse_after_code_ms: svc.leases.reuse_after_code_ms, now };
-        let mut picked = None;
-        for provider in svc.providers.iter() {
-            if let Some(number) = provider.pick(&mut tx, rules).await? {
-                picked = Some(number);
-                break;
+        let picked = match &bought {
+            Some(b) => Some(PickedNumber { number_id: upstream::number_row(&mut tx, b, now).await?, e164: b.e164.clone() }),
+            None => pick(svc, &mut tx, rules, false).await?,
+        };
+        let picked = match picked {
+            Some(number) => Some(number),
+            None if !upstream_tried => {
+                drop(tx);
+                upstream_tried = true;
+                // Buy only for a customer who can pay.
+                if ledger::balance(&svc.db, user.user_id).await? < platform.price {
+                    return Err(too_low(&platform));
+                }
+                match upstream::buy(svc, &platform.slug).await {
+                    Ok(b) => bought = b,
+                    Err(e) => upstream_error = Some(e),
+                }
+                continue;
             }
-        }
+            None => pick(svc, &mut tx, rules, true).await?,
+        };
         let Some(number) = picked else {
-            return Err(AppError::Invalid("No number is available for this platform right now. Nothing was charged; try again in a few minutes.".into()));
+            return Err(AppError::Invalid(match upstream_error {
+                Some(e) => e.user_message(),
+                None => "No number is available for this platform right now. Nothing was charged; try again in a few minutes.".into(),
+            }));
         };
         let (number_id, e164) = (number.number_id, number.e164);
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
@@ -186,20 +215,35 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
         };
         match ledger::post_in(&mut tx, now, &debit).await {
             Ok(_) => {}
-            Err(LedgerError::InsufficientFunds) => {
-                return Err(AppError::Invalid(format!(
-                    "Your balance is too low for {} ({}). Nothing was charged; recharge your wallet first.",
-                    platform.name, platform.price
-                )))
-            }
+            Err(LedgerError::InsufficientFunds) => return Err(too_low(&platform)),
             Err(LedgerError::Race) => continue,
             Err(e) => return Err(e.into()),
+        }
+        if let Some(b) = &bought {
+            upstream::attach(&mut tx, b, lease_id).await?;
         }
         tx.commit().await?;
         svc.events.publish(&svc.db, super::events::LeaseChanged { user_id: user.user_id, lease_id }).await;
         return owned_view(svc, lease_id, user.user_id).await;
     }
-    Err(AppError::Unavailable("Busy; please try again.".into()))
+}
+
+fn too_low(platform: &platforms::Platform) -> AppError {
+    AppError::Invalid(format!(
+        "Your balance is too low for {} ({}). Nothing was charged; recharge your wallet first.",
+        platform.name, platform.price
+    ))
+}
+
+/// The first free number from the table providers: the operator's own
+/// (`demo` false) or the demo range (`demo` true).
+async fn pick(svc: &Services, conn: &mut sqlx::AnyConnection, rules: PickRules, demo: bool) -> Result<Option<PickedNumber>, sqlx::Error> {
+    for provider in svc.providers.iter().filter(|p| p.is_demo() == demo) {
+        if let Some(number) = provider.pick(conn, rules).await? {
+            return Ok(Some(number));
+        }
+    }
+    Ok(None)
 }
 
 async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<LeaseView, AppError> {
@@ -213,6 +257,22 @@ async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<Lease
 /// Applies one event; `user_id` is the customer acting (None for the
 /// system: expiry, an arriving code). Retries when a concurrent change won.
 pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, AppError> {
+    if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) {
+        // A number bought upstream is refunded only once the upstream took
+        // it back; check first that the lease can be cancelled at all.
+        let row: Option<(i64, String)> = sqlx::query_as("SELECT user_id, state FROM leases WHERE id = $1")
+            .bind(lease_id)
+            .fetch_optional(&svc.db.pool)
+            .await?;
+        let Some((owner, state)) = row else { return Err(AppError::NotFound) };
+        if user_id.is_some_and(|u| u != owner) {
+            return Err(AppError::NotFound);
+        }
+        let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
+        if from.transition(event).is_ok_and(|step| step.refund) {
+            upstream::release_for_cancel(svc, lease_id).await?;
+        }
+    }
     for _ in 0..5 {
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;

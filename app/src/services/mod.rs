@@ -23,6 +23,7 @@ pub mod recharge;
 pub mod request;
 pub mod security_log;
 pub mod sessions;
+pub mod upstream;
 pub mod webhook_signatures;
 
 pub use context::{services, AuthSettings, LeaseSettings, Services};

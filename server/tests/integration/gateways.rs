@@ -57,20 +57,7 @@ async fn post_android(app: &common::TestApp, body: &str, timestamp: i64, secret:
 
 /// A customer with funds and a lease on the one pool number.
 async fn customer_with_lease(app: &common::TestApp) -> (common::browser::Browser, i64) {
-    let mut browser = common::signed_up(app, "droid_user").await;
-    let code = app.last_mailed_code("droid_user@example.com").await;
-    assert!(browser.call("verify_email", &[("code", &code)]).await.status < 400);
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'droid_user'").fetch_one(&app.db.pool).await.unwrap();
-    let posting = app::services::ledger::Posting {
-        user_id,
-        kind: app::domain::EntryKind::TopUp,
-        amount: app::domain::Money::from_cents(500),
-        lease_id: None,
-        actor_user_id: None,
-        note: "",
-        idempotency_key: "droid-funds",
-    };
-    app::services::ledger::post(&app.services(), &posting).await.unwrap();
+    let (mut browser, _) = common::customers::verified_customer(app, "droid_user", 500).await;
     let lease = browser.call("confirm_lease", &[("platform", "whatsapp"), ("price_cents", "150"), ("idempotency_key", "droid-lease")]).await.json();
     assert_eq!(lease["number"], POOL_NUMBER, "the pool comes before the demo range");
     (browser, lease["id"].as_i64().unwrap())
@@ -137,17 +124,6 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     }
 }
 
-mod android {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::android_gateway_and_unmatched_sms(Backend::Sqlite)).await.expect("test timed out")
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::android_gateway_and_unmatched_sms(Backend::Postgres)).await.expect("test timed out")
-    }
-}
 
 /// One request of arbitrary content to one of the webhooks, signed
 /// correctly (so the parser behind the signature check is reached) or not.
@@ -225,14 +201,4 @@ async fn arbitrary_webhooks_never_fail_the_server(backend: Backend) {
     assert_eq!(health, 200, "the server is still up");
 }
 
-mod fuzz {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::arbitrary_webhooks_never_fail_the_server(Backend::Sqlite)).await.expect("test timed out")
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::arbitrary_webhooks_never_fail_the_server(Backend::Postgres)).await.expect("test timed out")
-    }
-}
+per_backend_tests!(android_gateway_and_unmatched_sms, arbitrary_webhooks_never_fail_the_server);

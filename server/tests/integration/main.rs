@@ -14,4 +14,5 @@ mod ledger;
 mod mail;
 mod security;
 mod tls;
+mod upstream;
 mod webhooks;

@@ -34,20 +34,7 @@ async fn post_generic(app: &common::TestApp, body: &str, secret: &str) -> u16 {
 }
 
 async fn open_lease_number(app: &common::TestApp, username: &str) -> (common::browser::Browser, String) {
-    let mut browser = common::signed_up(app, username).await;
-    let code = app.last_mailed_code(&format!("{username}@example.com")).await;
-    assert!(browser.call("verify_email", &[("code", &code)]).await.status < 400);
-    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(&app.db.pool).await.unwrap();
-    let posting = app::services::ledger::Posting {
-        user_id,
-        kind: app::domain::EntryKind::TopUp,
-        amount: app::domain::Money::from_cents(500),
-        lease_id: None,
-        actor_user_id: None,
-        note: "",
-        idempotency_key: "webhook-funds",
-    };
-    app::services::ledger::post(&app.services(), &posting).await.unwrap();
+    let (mut browser, _) = common::customers::verified_customer(app, username, 500).await;
     let lease = browser.call("confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "webhook-lease")]).await.json();
     (browser, lease["number"].as_str().unwrap().to_string())
 }

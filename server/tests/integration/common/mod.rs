@@ -5,6 +5,8 @@
 use std::{future::Future, time::Duration};
 
 pub mod browser;
+pub mod customers;
+pub mod fake_upstream;
 pub mod smtp_sink;
 
 use app::services::{clock::ManualClock, db::Db, Services};
@@ -330,6 +332,30 @@ macro_rules! backend_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     $crate::common::on_backend($crate::common::Backend::Postgres, super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Like `backend_tests!`, for test bodies that start their own app: async
+/// fns taking the `Backend`.
+#[macro_export]
+macro_rules! per_backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    tokio::time::timeout($crate::common::TEST_TIMEOUT, super::$name($crate::common::Backend::Sqlite)).await.expect("test timed out")
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    tokio::time::timeout($crate::common::TEST_TIMEOUT, super::$name($crate::common::Backend::Postgres)).await.expect("test timed out")
                 }
             )*
         }

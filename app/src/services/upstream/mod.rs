@@ -1,0 +1,366 @@
+//! Upstream supply: numbers bought from SMS-Activate-compatible services
+//! (DaisySMS and others) when the operator's pool is empty. Buying is an
+//! HTTP call, so it happens outside the lease's write transaction; the
+//! purchase is recorded first (`upstream_activations`), and the poller
+//! finishes anything a lease does not take: codes are fetched, ended leases
+//! completed or cancelled upstream, orphaned purchases cancelled.
+pub mod breaker;
+pub mod client;
+pub mod protocol;
+
+use std::{num::NonZeroU32, sync::Arc};
+
+use governor::{DefaultDirectRateLimiter, Quota};
+
+use self::{
+    client::{UpstreamClient, UpstreamSettings},
+    protocol::{ActivationStatus, SetStatus, UpstreamError},
+};
+use super::{
+    leases::{self, NewSms},
+    Services,
+};
+use crate::{
+    domain::{LeaseEvent, Money, UsPhoneNumber},
+    error::AppError,
+    number_pool::UpstreamView,
+};
+
+/// A purchase not yet tied to a lease settles this long before the poller
+/// treats it as abandoned and cancels it.
+const ORPHAN_AFTER_MS: i64 = 60_000;
+
+/// The configured upstreams, in order of preference, and the request budget
+/// the poller shares between them.
+#[derive(Debug)]
+pub struct Upstreams {
+    pub clients: Vec<Arc<UpstreamClient>>,
+    poll_budget: DefaultDirectRateLimiter,
+}
+
+impl Default for Upstreams {
+    fn default() -> Self {
+        Upstreams::new(Vec::new(), 20).unwrap_or_else(|_| unreachable!("no upstreams cannot fail"))
+    }
+}
+
+impl Upstreams {
+    pub fn new(settings: Vec<UpstreamSettings>, poll_budget_per_sec: u32) -> Result<Upstreams, String> {
+        let mut clients = Vec::new();
+        for s in settings {
+            if clients.iter().any(|c: &Arc<UpstreamClient>| c.name() == s.name) {
+                return Err(format!("two upstreams are named {}", s.name));
+            }
+            clients.push(Arc::new(UpstreamClient::new(s)?));
+        }
+        let budget = NonZeroU32::new(poll_budget_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
+        Ok(Upstreams { clients, poll_budget: DefaultDirectRateLimiter::direct(Quota::per_second(budget)) })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty()
+    }
+
+    fn client(&self, name: &str) -> Option<&Arc<UpstreamClient>> {
+        self.clients.iter().find(|c| c.name() == name)
+    }
+}
+
+/// A number bought for a lease that is about to be written.
+#[derive(Debug, Clone)]
+pub struct Bought {
+    /// The `upstream_activations` row.
+    pub row_id: i64,
+    pub e164: String,
+}
+
+/// Buys a number for the platform from the first upstream that has one,
+/// falling through on NO_NUMBERS and on faults. `Ok(None)`: no upstream
+/// offers this platform.
+pub async fn buy(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, UpstreamError> {
+    let mut last_error = None;
+    for client in &svc.upstreams.clients {
+        let Some(service) = client.settings.service_code(platform_slug) else { continue };
+        let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upstream_activations WHERE upstream = $1 AND status = 'open'")
+            .bind(client.name())
+            .fetch_one(&svc.db.pool)
+            .await
+            .map_err(|e| UpstreamError::Transport(e.to_string()))?;
+        if active >= client.settings.max_active {
+            last_error = Some(UpstreamError::TooManyActive);
+            continue;
+        }
+        match client.get_number(&service).await {
+            Ok((activation_id, phone)) => {
+                let now = svc.now();
+                let Ok(number) = UsPhoneNumber::parse(&phone) else {
+                    // Not a US number: give it back, try the next upstream.
+                    tracing::warn!(upstream = client.name(), "upstream sold a number that is not a US number; cancelling it");
+                    let _ = record(svc, client, &activation_id, &phone, &service, now, "closed").await;
+                    let _ = client.set_status(&activation_id, SetStatus::Cancel).await;
+                    last_error = Some(UpstreamError::Garbage("not a US number".into()));
+                    continue;
+                };
+                let row_id = record(svc, client, &activation_id, number.as_str(), &service, now, "open")
+                    .await
+                    .map_err(|e| UpstreamError::Transport(e.to_string()))?;
+                return Ok(Some(Bought { row_id, e164: number.as_str().to_string() }));
+            }
+            Err(e) if e.falls_through() => {
+                tracing::info!(upstream = client.name(), error = %e, "upstream could not supply a number; trying the next");
+                last_error = Some(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match last_error {
+        Some(e) => Err(e),
+        None => Ok(None),
+    }
+}
+
+async fn record(svc: &Services, client: &UpstreamClient, activation_id: &str, e164: &str, service: &str, now: i64, status: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO upstream_activations (upstream, activation_id, e164, cost_cents, status, created_at, next_poll_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(client.name())
+    .bind(activation_id)
+    .bind(e164)
+    .bind(client.expected_cost(service))
+    .bind(status)
+    .bind(now)
+    .bind(now + 2_000)
+    .fetch_one(&svc.db.pool)
+    .await
+}
+
+/// Inside the lease's transaction: the `numbers` row for a bought number
+/// (created on first sight), and the purchase tied to the lease.
+pub async fn number_row(conn: &mut sqlx::AnyConnection, bought: &Bought, now: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO numbers (e164, source, enabled, created_at) VALUES ($1, 'upstream', 1, $2) \
+         ON CONFLICT (e164) DO UPDATE SET e164 = excluded.e164 RETURNING id",
+    )
+    .bind(&bought.e164)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn attach(conn: &mut sqlx::AnyConnection, bought: &Bought, lease_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE upstream_activations SET lease_id = $1 WHERE id = $2").bind(lease_id).bind(bought.row_id).execute(conn).await?;
+    Ok(())
+}
+
+/// Before a customer's cancel or switch refunds an upstream lease, the
+/// upstream must accept the cancel; otherwise nothing changes and the
+/// customer is told why (and, for an early cancel, when to try again).
+pub async fn release_for_cancel(svc: &Services, lease_id: i64) -> Result<(), AppError> {
+    let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT id, upstream, activation_id, created_at FROM upstream_activations WHERE lease_id = $1 AND status = 'open'",
+    )
+    .bind(lease_id)
+    .fetch_optional(&svc.db.pool)
+    .await?;
+    let Some((row_id, upstream, activation_id, created_at)) = row else { return Ok(()) };
+    let Some(client) = svc.upstreams.client(&upstream) else {
+        return Err(AppError::Unavailable("This number's supplier is not reachable now; nothing changed. If no code arrives, the lease is refunded when it ends.".into()));
+    };
+    match client.set_status(&activation_id, SetStatus::Cancel).await {
+        Ok(()) | Err(UpstreamError::WrongActivationId | UpstreamError::NoActivation) => close(svc, row_id, "cancelled").await,
+        Err(UpstreamError::EarlyCancelDenied) => {
+            let allowed_at = created_at + client.settings.early_cancel_secs * 1000;
+            let wait_secs = ((allowed_at - svc.now()) / 1000).max(1);
+            Err(AppError::Invalid(format!(
+                "Our supplier lets this number be cancelled only {} minutes after renting: try again in {wait_secs} seconds. Nothing changed, and you are refunded once it is cancelled.",
+                client.settings.early_cancel_secs / 60
+            )))
+        }
+        Err(e) => {
+            tracing::warn!(upstream = client.name(), error = %e, lease_id, "upstream refused or failed a cancel");
+            Err(AppError::Unavailable("Our supplier did not confirm the cancellation; nothing changed. Try again in a minute — and if no code arrives, the lease is refunded when it ends.".into()))
+        }
+    }
+}
+
+async fn close(svc: &Services, row_id: i64, how: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE upstream_activations SET status = $1, closed_at = $2 WHERE id = $3 AND status = 'open'")
+        .bind(how)
+        .bind(svc.now())
+        .bind(row_id)
+        .execute(&svc.db.pool)
+        .await?;
+    Ok(())
+}
+
+async fn reschedule(svc: &Services, row_id: i64, at: i64, polled: bool) -> Result<(), AppError> {
+    sqlx::query("UPDATE upstream_activations SET next_poll_at = $1, polls = polls + $2 WHERE id = $3")
+        .bind(at)
+        .bind(i64::from(polled))
+        .bind(row_id)
+        .execute(&svc.db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Waiting for a code: every 2 s at first, slowing to every 10 s.
+fn wait_interval_ms(polls: i64) -> i64 {
+    (2_000 + polls.max(0) * 500).min(10_000)
+}
+
+type DueRow = (i64, String, String, Option<i64>, i64, i64, Option<String>, Option<String>, Option<i64>, Option<i64>);
+
+/// One pass of the poller: every open purchase whose time has come, as far
+/// as the shared request budget allows. Returns how many it handled.
+pub async fn poll_due(svc: &Services) -> Result<usize, AppError> {
+    if svc.upstreams.is_empty() {
+        return Ok(0);
+    }
+    let now = svc.now();
+    let due: Vec<DueRow> = sqlx::query_as(
+        "SELECT a.id, a.upstream, a.activation_id, a.lease_id, a.created_at, a.next_poll_at, a.last_code, l.state, l.number_id, l.code_at \
+         FROM upstream_activations a LEFT JOIN leases l ON l.id = a.lease_id \
+         WHERE a.status = 'open' AND a.next_poll_at <= $1 ORDER BY a.next_poll_at LIMIT 100",
+    )
+    .bind(now)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let mut handled = 0;
+    for (row_id, upstream, activation_id, lease_id, created_at, next_poll_at, last_code, state, number_id, code_at) in due {
+        if svc.upstreams.poll_budget.check().is_err() {
+            break; // the rest wait for the next pass
+        }
+        // Claim it: with several instances, one polls each purchase.
+        let claimed = sqlx::query("UPDATE upstream_activations SET next_poll_at = $1 WHERE id = $2 AND next_poll_at = $3 AND status = 'open'")
+            .bind(now + 30_000)
+            .bind(row_id)
+            .bind(next_poll_at)
+            .execute(&svc.db.pool)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            continue;
+        }
+        handled += 1;
+        let Some(client) = svc.upstreams.client(&upstream).cloned() else {
+            tracing::warn!(upstream, row_id, "a purchase from an upstream that is no longer configured");
+            reschedule(svc, row_id, now + 3_600_000, false).await?;
+            continue;
+        };
+        let open = matches!(state.as_deref(), Some("active" | "code_received"));
+        if open {
+            let (Some(lease_id), Some(number_id)) = (lease_id, number_id) else { continue };
+            poll_open(svc, &client, row_id, &activation_id, lease_id, number_id, last_code.as_deref()).await?;
+        } else if lease_id.is_none() && now - created_at < ORPHAN_AFTER_MS {
+            reschedule(svc, row_id, created_at + ORPHAN_AFTER_MS, false).await?;
+        } else {
+            // The lease ended (or never came to be): settle upstream.
+            let finish = if code_at.is_some() { SetStatus::Complete } else { SetStatus::Cancel };
+            match client.set_status(&activation_id, finish).await {
+                Ok(()) | Err(UpstreamError::WrongActivationId | UpstreamError::NoActivation) => {
+                    close(svc, row_id, if finish == SetStatus::Complete { "completed" } else { "cancelled" }).await?
+                }
+                Err(UpstreamError::EarlyCancelDenied) => {
+                    reschedule(svc, row_id, created_at + client.settings.early_cancel_secs * 1000 + 1_000, false).await?
+                }
+                Err(_) => reschedule(svc, row_id, now + 15_000, true).await?,
+            }
+        }
+    }
+    Ok(handled)
+}
+
+async fn poll_open(
+    svc: &Services,
+    client: &UpstreamClient,
+    row_id: i64,
+    activation_id: &str,
+    lease_id: i64,
+    number_id: i64,
+    last_code: Option<&str>,
+) -> Result<(), AppError> {
+    let now = svc.now();
+    let polls: i64 = sqlx::query_scalar("SELECT polls FROM upstream_activations WHERE id = $1").bind(row_id).fetch_one(&svc.db.pool).await?;
+    match client.get_status(activation_id).await {
+        Ok(ActivationStatus::Ok(code)) if last_code != Some(code.as_str()) => {
+            let message_id = format!("upstream:{}:{activation_id}:{code}", client.name());
+            let body = format!("Your code is {code}");
+            let sms = NewSms {
+                number_id: Some(number_id),
+                recipient: "",
+                sender: client.name(),
+                body: &body,
+                code: Some(&code),
+                source: "upstream",
+                source_message_id: &message_id,
+            };
+            leases::record_sms(svc, sms).await?;
+            sqlx::query("UPDATE upstream_activations SET last_code = $1 WHERE id = $2").bind(&code).bind(row_id).execute(&svc.db.pool).await?;
+            // Platforms resend: ask for the next SMS on the same number.
+            if let Err(e) = client.set_status(activation_id, SetStatus::AnotherSms).await {
+                tracing::info!(upstream = client.name(), error = %e, "upstream would not wait for another SMS");
+            }
+            reschedule(svc, row_id, now + 3_000, true).await
+        }
+        Ok(ActivationStatus::Ok(_) | ActivationStatus::WaitCode | ActivationStatus::WaitRetry(_) | ActivationStatus::WaitResend) => {
+            reschedule(svc, row_id, now + wait_interval_ms(polls), true).await
+        }
+        Ok(ActivationStatus::Cancelled) | Err(UpstreamError::WrongActivationId | UpstreamError::NoActivation) => {
+            // The upstream ended it: the lease ends too (refunded without a code).
+            close(svc, row_id, "cancelled_upstream").await?;
+            match leases::apply(svc, lease_id, None, LeaseEvent::Expire).await {
+                Ok(_) | Err(AppError::Invalid(_)) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        Err(UpstreamError::RateLimited | UpstreamError::CircuitOpen) => reschedule(svc, row_id, now + 5_000, false).await,
+        Err(_) => reschedule(svc, row_id, now + 10_000, true).await,
+    }
+}
+
+/// Balances and prices of every upstream; a low balance is logged as a
+/// warning and flagged on the admin page.
+pub async fn refresh_balances(svc: &Services) {
+    for client in &svc.upstreams.clients {
+        match client.get_balance().await {
+            Ok(balance) if balance < client.settings.low_balance_cents => {
+                tracing::warn!(upstream = client.name(), balance_cents = balance, "upstream balance is low: top it up")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(upstream = client.name(), error = %e, "upstream balance check failed"),
+        }
+        if let Err(e) = client.get_prices().await {
+            tracing::info!(upstream = client.name(), error = %e, "upstream prices not refreshed");
+        }
+    }
+}
+
+/// Each upstream as admins see it.
+pub async fn views(svc: &Services) -> Result<Vec<UpstreamView>, AppError> {
+    let mut out = Vec::new();
+    for client in &svc.upstreams.clients {
+        let figures = client.figures();
+        let (active, margin_cents): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(CASE WHEN a.status = 'open' THEN 1 END), \
+                    CAST(SUM(CASE WHEN l.code_at IS NOT NULL THEN l.price_cents - a.cost_cents END) AS BIGINT) \
+             FROM upstream_activations a LEFT JOIN leases l ON l.id = a.lease_id WHERE a.upstream = $1",
+        )
+        .bind(client.name())
+        .fetch_one(&svc.db.pool)
+        .await?;
+        out.push(UpstreamView {
+            name: client.name().to_string(),
+            balance: figures.balance_cents.map(Money::from_cents),
+            low_balance: figures.balance_cents.is_some_and(|b| b < client.settings.low_balance_cents),
+            calls: figures.calls,
+            error_rate_percent: (figures.error_rate() * 100.0).round() as u32,
+            breaker: client.breaker_state().to_string(),
+            last_error: figures.last_error.as_ref().map(|(e, _)| e.clone()),
+            last_error_at: figures.last_error.as_ref().map(|(_, at)| *at),
+            open_purchases: active,
+            margin: Money::from_cents(margin_cents.unwrap_or(0)),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,249 @@
+//! Upstream supply against a scripted SMS-Activate-compatible server on
+//! loopback: the whole lease journey, early-cancel denial, falling through
+//! on NO_NUMBERS, faults and the circuit breaker, and a restart.
+use std::time::Duration;
+
+use crate::common::{
+    self,
+    customers::{balance, confirm, refunds_of, verified_customer},
+    fake_upstream::FakeUpstream,
+    Backend, TestApp,
+};
+
+async fn app_with(backend: Backend, upstreams: &[(&FakeUpstream, &str)], tune: impl Fn(&mut app::services::upstream::client::UpstreamSettings)) -> Option<TestApp> {
+    let settings: Vec<_> = upstreams
+        .iter()
+        .map(|(fake, name)| {
+            let mut s = fake.settings(name);
+            tune(&mut s);
+            s
+        })
+        .collect();
+    common::spawn_app_with(backend, move |c| {
+        c.demo_mode = false;
+        c.upstreams = settings;
+    })
+    .await
+}
+
+async fn state_of(app: &TestApp, lease_id: i64) -> String {
+    sqlx::query_scalar("SELECT state FROM leases WHERE id = $1").bind(lease_id).fetch_one(&app.db.pool).await.unwrap()
+}
+
+async fn activation_status(app: &TestApp, lease_id: i64) -> String {
+    sqlx::query_scalar("SELECT status FROM upstream_activations WHERE lease_id = $1").bind(lease_id).fetch_one(&app.db.pool).await.unwrap()
+}
+
+/// Waits (up to 10 s) until `check` holds; the poller runs every second.
+macro_rules! eventually {
+    ($what:expr, $check:expr) => {{
+        let mut ok = false;
+        for _ in 0..100 {
+            if $check {
+                ok = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ok, "never happened: {}", $what);
+    }};
+}
+
+async fn whole_journey(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
+    app::services::upstream::refresh_balances(&app.services()).await; // learns prices
+    let (mut browser, user) = verified_customer(&app, "up_user", 500).await;
+    let lease = confirm(&mut browser, "telegram", 120, "upstream-journey").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    let lease = lease.json();
+    let id = lease["id"].as_i64().unwrap();
+    assert_eq!(lease["number"], "+13125550101");
+    assert_eq!(balance(&app, user).await, 380);
+    let buy = &fake.calls("getNumber")[0];
+    assert_eq!((buy["service"].as_str(), buy["country"].as_str(), buy["maxPrice"].as_str()), ("tg", "187", "1.00"));
+    let cost: i64 = sqlx::query_scalar("SELECT cost_cents FROM upstream_activations WHERE lease_id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(cost, 45, "the upstream's price is stored with the lease");
+
+    // The poller asks; the code arrives; the customer sees it.
+    eventually!("a status poll", !fake.calls("getStatus").is_empty());
+    assert_eq!(state_of(&app, id).await, "active");
+    fake.script(|s| s.status = "STATUS_OK:482910".into());
+    eventually!("the code", state_of(&app, id).await == "code_received");
+    let open = browser.call("my_leases", &[]).await.json();
+    assert_eq!(open["open"]["code"], "482910");
+    // …and asks the upstream to wait for a further SMS.
+    eventually!("setStatus 3", fake.calls("setStatus").iter().any(|c| c["status"] == "3"));
+    fake.script(|s| s.status = "STATUS_OK:771204".into());
+    eventually!("the second code", browser.call("my_leases", &[]).await.json()["open"]["messages"].as_array().map(|m| m.len()) == Some(2));
+
+    // Done: forwarded upstream as complete; no refund ever.
+    assert!(browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "complete")]).await.status < 400);
+    eventually!("setStatus 6", fake.calls("setStatus").iter().any(|c| c["status"] == "6"));
+    eventually!("closed", activation_status(&app, id).await == "completed");
+    assert_eq!(refunds_of(&app, id).await, 0);
+    assert_eq!(balance(&app, user).await, 380);
+
+    // Admins see the upstream.
+    let mut admin = common::signed_in_admin(&app, "up_admin").await;
+    let view = admin.call("admin/upstreams", &[]).await.json();
+    assert_eq!(view[0]["name"], "daisy");
+    assert_eq!(view[0]["balance"], 2500);
+    assert_eq!(view[0]["breaker"], "closed");
+    assert_eq!(view[0]["margin"], 120 - 45);
+    assert_eq!(browser.call("admin/upstreams", &[]).await.status, 403);
+}
+
+async fn early_cancel_is_denied_then_refunded_once(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
+    let (mut browser, user) = verified_customer(&app, "early_user", 500).await;
+    let id = confirm(&mut browser, "whatsapp", 150, "upstream-early").await.json()["id"].as_i64().unwrap();
+    fake.script(|s| {
+        s.set_status.insert("8".into(), "EARLY_CANCEL_DENIED".into());
+    });
+    let denied = browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "cancel")]).await;
+    assert_eq!(denied.status, 400);
+    assert!(denied.body.contains("try again in"), "{}", denied.body);
+    assert_eq!(state_of(&app, id).await, "active", "nothing changed");
+    assert_eq!(refunds_of(&app, id).await, 0);
+    assert_eq!(balance(&app, user).await, 350);
+
+    fake.script(|s| s.set_status.clear());
+    let cancelled = browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "cancel")]).await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(activation_status(&app, id).await, "cancelled");
+    assert_eq!(balance(&app, user).await, 500);
+    let again = browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "cancel")]).await;
+    assert_eq!(again.status, 400);
+    tokio::time::sleep(Duration::from_millis(1500)).await; // the poller finds nothing to redo
+    assert_eq!(refunds_of(&app, id).await, 1, "one refund, ever");
+    assert_eq!(fake.calls("setStatus").iter().filter(|c| c["status"] == "8").count(), 2, "denied once, then accepted once");
+}
+
+async fn no_numbers_falls_through_to_the_next_upstream(backend: Backend) {
+    let (first, second) = (FakeUpstream::start().await, FakeUpstream::start().await);
+    let Some(app) = app_with(backend, &[(&first, "first"), (&second, "second")], |_| {}).await else { return };
+    let (mut browser, user) = verified_customer(&app, "fall_user", 500).await;
+    first.script(|s| s.number = Some("NO_NUMBERS".into()));
+    let lease = confirm(&mut browser, "google", 100, "upstream-fall-1").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    let id = lease.json()["id"].as_i64().unwrap();
+    let from: String = sqlx::query_scalar("SELECT upstream FROM upstream_activations WHERE lease_id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(from, "second");
+    assert_eq!(first.calls("getNumber").len(), 1);
+    browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "cancel")]).await;
+
+    // Nobody has one: a clear message, nothing charged.
+    second.script(|s| s.number = Some("NO_NUMBERS".into()));
+    let before = balance(&app, user).await;
+    let none = confirm(&mut browser, "google", 100, "upstream-fall-2").await;
+    assert_eq!(none.status, 400);
+    assert!(none.body.contains("No number is available"), "{}", none.body);
+    assert_eq!(balance(&app, user).await, before);
+    // A refused key reads as a supplier problem; the key is never shown.
+    first.script(|s| s.number = Some("BAD_KEY".into()));
+    second.script(|s| s.number = Some("NO_BALANCE".into()));
+    let broken = confirm(&mut browser, "google", 100, "upstream-fall-3").await;
+    assert_eq!(broken.status, 400);
+    assert!(broken.body.contains("supplier") && !broken.body.contains(common::fake_upstream::KEY), "{}", broken.body);
+}
+
+async fn faults_time_out_and_open_the_breaker(backend: Backend) {
+    let (slow, good) = (FakeUpstream::start().await, FakeUpstream::start().await);
+    let Some(app) = app_with(backend, &[(&slow, "slow"), (&good, "good")], |s| {
+        s.timeout_ms = 300;
+        s.breaker_threshold = 2;
+        s.breaker_pause_secs = 60;
+    })
+    .await
+    else {
+        return;
+    };
+    let (mut browser, _) = verified_customer(&app, "fault_user", 2000).await;
+    slow.script(|s| s.delay = Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let lease = confirm(&mut browser, "google", 100, "upstream-fault-1").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    assert!(started.elapsed() < Duration::from_secs(2), "the timeout bounds the wait: {:?}", started.elapsed());
+    let id = lease.json()["id"].as_i64().unwrap();
+    browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "cancel")]).await;
+
+    slow.script(|s| {
+        s.delay = Duration::ZERO;
+        s.http_500 = true;
+    });
+    let lease = confirm(&mut browser, "google", 100, "upstream-fault-2").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    let id = lease.json()["id"].as_i64().unwrap();
+    browser.call("lease_action", &[("lease_id", &id.to_string()), ("action", "cancel")]).await;
+
+    // Two faults in a row: the slow upstream is left alone.
+    let calls_before = slow.calls("getNumber").len();
+    slow.script(|s| s.http_500 = false);
+    let lease = confirm(&mut browser, "google", 100, "upstream-fault-3").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    assert_eq!(slow.calls("getNumber").len(), calls_before, "the open breaker kept us away");
+    let mut admin = common::signed_in_admin(&app, "fault_admin").await;
+    let view = admin.call("admin/upstreams", &[]).await.json();
+    assert_eq!(view[0]["breaker"], "open");
+    assert!(view[0]["last_error"].as_str().unwrap_or("").contains("HTTP 500"), "{view}");
+    assert!(view[0]["error_rate_percent"].as_u64().unwrap() > 0);
+    assert_eq!(view[1]["breaker"], "closed");
+
+    // Garbage is a fault too, never a crash.
+    good.script(|s| s.number = Some("<html>oops</html>".into()));
+    let garbage = confirm(&mut browser, "discord", 80, "upstream-fault-4").await;
+    assert_eq!(garbage.status, 400, "{}", garbage.body);
+}
+
+async fn a_restart_during_an_upstream_lease_loses_nothing(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
+    let (mut browser, _) = verified_customer(&app, "restart_user", 500).await;
+    let id = confirm(&mut browser, "telegram", 120, "upstream-restart").await.json()["id"].as_i64().unwrap();
+    let db = app.stop().await;
+    // The code comes while we are down.
+    fake.script(|s| s.status = "STATUS_OK:305577".into());
+    let mut config = common::test_config(&db);
+    config.demo_mode = false;
+    config.upstreams = vec![fake.settings("daisy")];
+    let app = common::start(config, db).await;
+    eventually!("the code after the restart", state_of(&app, id).await == "code_received");
+    let code: String = sqlx::query_scalar("SELECT code FROM sms_messages WHERE lease_id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(code, "305577");
+}
+
+async fn expired_and_orphaned_purchases_are_cancelled_upstream(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
+    let (mut browser, user) = verified_customer(&app, "expiry_user", 500).await;
+    let id = confirm(&mut browser, "telegram", 120, "upstream-expiry").await.json()["id"].as_i64().unwrap();
+    sqlx::query("UPDATE leases SET expires_at = 1 WHERE id = $1").bind(id).execute(&app.db.pool).await.unwrap();
+    eventually!("expiry", state_of(&app, id).await == "expired");
+    eventually!("cancelled upstream", activation_status(&app, id).await == "cancelled");
+    assert_eq!(refunds_of(&app, id).await, 1);
+    assert_eq!(balance(&app, user).await, 500);
+
+    // A purchase no lease took (the server fell over between buying and
+    // writing the lease) is cancelled once it has settled.
+    let old = app.services().now() - 120_000;
+    sqlx::query(
+        "INSERT INTO upstream_activations (upstream, activation_id, e164, cost_cents, status, created_at, next_poll_at) \
+         VALUES ('daisy', 'orphan-1', '+13125550199', 45, 'open', $1, $1)",
+    )
+    .bind(old)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    eventually!("orphan cancelled", fake.calls("setStatus").iter().any(|c| c["id"] == "orphan-1" && c["status"] == "8"));
+}
+
+per_backend_tests!(
+    whole_journey,
+    early_cancel_is_denied_then_refunded_once,
+    no_numbers_falls_through_to_the_next_upstream,
+    faults_time_out_and_open_the_breaker,
+    a_restart_during_an_upstream_lease_loses_nothing,
+    expired_and_orphaned_purchases_are_cancelled_upstream,
+);
