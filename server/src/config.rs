@@ -290,4 +290,24 @@ mod tests {
         let config = Config { listen: "nowhere".into(), ..Config::default() };
         assert!(config.validate().unwrap_err().to_string().contains("USNH_LISTEN"));
     }
+
+    #[test]
+    fn upstreams_load_from_a_file_and_their_keys_stay_hidden() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("usnh.toml");
+        std::fs::write(
+            &file,
+            "[[upstreams]]\nname = \"daisy\"\nbase_url = \"https://daisysms.example/stubs/handler_api.php\"\napi_key = \"sekrit-key\"\nservices = { whatsapp = \"wa\" }\n",
+        )
+        .expect("config written");
+        let config = Config::load(Some(&file)).expect("loads");
+        assert_eq!(config.upstreams.len(), 1);
+        assert_eq!(config.upstreams[0].country, "187", "defaults fill the rest");
+        assert_eq!(config.upstreams[0].service_code("whatsapp").as_deref(), Some("wa"));
+        assert_eq!(config.upstreams[0].service_code("telegram").as_deref(), Some("tg"));
+        assert!(!config.describe().contains("sekrit-key"));
+        assert!(!format!("{config:?}").contains("sekrit-key"));
+        std::fs::write(&file, "[[upstreams]]\nname = \"x\"\nbase_url = \"ftp://nope\"\napi_key = \"k\"\n").expect("written");
+        assert!(Config::load(Some(&file)).unwrap_err().to_string().contains("USNH_UPSTREAMS"));
+    }
 }

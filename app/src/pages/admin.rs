@@ -2,8 +2,8 @@ use leptos::prelude::*;
 
 use crate::admin_api::{admin_security_log, AdminSetRole};
 use crate::get_number::{admin_platforms, AdminUpdatePlatform};
-use crate::number_pool::{admin_numbers, admin_unmatched_sms, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled};
-use crate::pages::admin_pool::{NumberPool, UnmatchedSmsList};
+use crate::number_pool::{admin_numbers, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled};
+use crate::pages::admin_pool::{NumberPool, UnmatchedSmsList, UpstreamList};
 use crate::wallet::{AdminPrepareTopUp, AdminTopUp};
 use crate::auth::use_viewer;
 use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
@@ -21,18 +21,20 @@ pub fn AdminPage() -> impl IntoView {
     let pool = Resource::new(move || (add.version().get(), toggle.version().get()), |_| admin_numbers());
     let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
     let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
+    let upstreams = Resource::new(|| (), |_| admin_upstreams());
     let is_admin = move || viewer.get().and_then(|r| r.ok()).flatten().is_some_and(|v| v.is_admin());
     view! {
         <PageTitle text="Admin" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             // The log is read in the first pass too (no waterfall).
-            {move || if (log.track(), list.track(), pool.track(), unmatched.track(), is_admin()).4 {
+            {move || if (log.track(), list.track(), pool.track(), unmatched.track(), upstreams.track(), is_admin()).5 {
                 view! {
                     <h1>"Admin"</h1>
                     <Recharge />
                     <Platforms update list />
                     <UnmatchedSmsList assign dismiss list=unmatched />
                     <NumberPool add toggle list=pool />
+                    <UpstreamList list=upstreams />
                     <section class="card">
                         <h2>"Roles"</h2>
                         <ActionError value=set_role.value() />

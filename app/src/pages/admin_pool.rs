@@ -1,9 +1,10 @@
-//! Admin: the operator's number pool and the SMS no lease took.
+//! Admin: number supply — the operator's pool, upstream suppliers, and
+//! the SMS no lease took.
 use leptos::prelude::*;
 
 use crate::components::{form::ActionError, local_time::LocalTime};
 use crate::error::AppError;
-use crate::number_pool::{AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled, PoolNumber, UnmatchedSms};
+use crate::number_pool::{AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled, PoolNumber, UnmatchedSms, UpstreamView};
 
 /// The pool with each number's gateway and open lease; add or disable.
 #[component]
@@ -103,5 +104,41 @@ pub fn UnmatchedSmsList(
                 </table>
             </div>
         </section>
+    }
+}
+
+/// Upstream suppliers: balance, error rate, breaker, last error, margin.
+#[component]
+pub fn UpstreamList(list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl IntoView {
+    view! {
+        {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
+            <section class="card">
+                <h2>"Upstream suppliers"</h2>
+                {rows.iter().any(|u| u.low_balance).then(|| view! {
+                    <div class="alert alert-warning" role="alert">"An upstream balance is low: top it up before numbers run out."</div>
+                })}
+                <div class="table-wrap">
+                    <table class="table" data-testid="admin-upstreams">
+                        <thead><tr><th>"Upstream"</th><th>"Balance"</th><th>"Errors"</th><th>"Breaker"</th><th>"Open purchases"</th><th>"Margin"</th><th>"Last error"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|u| view! {
+                                <tr>
+                                    <td>{u.name.clone()}</td>
+                                    <td class:text-danger=u.low_balance>{u.balance.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into())}</td>
+                                    <td>{format!("{}% of {} calls", u.error_rate_percent, u.calls)}</td>
+                                    <td>{u.breaker.clone()}</td>
+                                    <td>{u.open_purchases}</td>
+                                    <td>{u.margin.to_string()}</td>
+                                    <td class="small">
+                                        {u.last_error.clone().unwrap_or_else(|| "—".into())}
+                                        {u.last_error_at.map(|at| view! { " " <LocalTime millis=at /> })}
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            </section>
+        })}
     }
 }
