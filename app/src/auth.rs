@@ -35,10 +35,13 @@ pub enum SecurityEventKind {
     RefreshTokenReuse,
     RoleChanged,
     AccountDisabled,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    ApiKeyUsed,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 10] = [
+    pub const ALL: [SecurityEventKind; 13] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignInFailed,
@@ -49,6 +52,9 @@ impl SecurityEventKind {
         Self::RefreshTokenReuse,
         Self::RoleChanged,
         Self::AccountDisabled,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRevoked,
+        Self::ApiKeyUsed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +69,9 @@ impl SecurityEventKind {
             Self::RefreshTokenReuse => "refresh_token_reuse",
             Self::RoleChanged => "role_changed",
             Self::AccountDisabled => "account_disabled",
+            Self::ApiKeyCreated => "api_key_created",
+            Self::ApiKeyRevoked => "api_key_revoked",
+            Self::ApiKeyUsed => "api_key_used",
         }
     }
 
@@ -82,6 +91,9 @@ impl SecurityEventKind {
             Self::RefreshTokenReuse => "Old session token reused: session ended",
             Self::RoleChanged => "Role changed",
             Self::AccountDisabled => "Account disabled",
+            Self::ApiKeyCreated => "API key created",
+            Self::ApiKeyRevoked => "API key revoked",
+            Self::ApiKeyUsed => "API key used",
         }
     }
 }

@@ -78,7 +78,15 @@ pub async fn my_leases() -> Result<LeasesOverview, AppError> {
 pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: String) -> Result<LeaseView, AppError> {
     use crate::services::{leases, request::require_user, services};
     let user = require_user()?;
-    leases::confirm(&services()?, &user, &platform, Money::from_cents(price_cents), &idempotency_key).await
+    let request = leases::ConfirmRequest {
+        user_id: user.user_id,
+        email_verified: user.viewer.email_verified,
+        slug: &platform,
+        confirmed_price: Money::from_cents(price_cents),
+        idempotency_key: &idempotency_key,
+        api_key_id: None,
+    };
+    Ok(leases::confirm(&services()?, request).await?)
 }
 
 /// Cancel, switch or complete ("done") one of the customer's leases.
@@ -93,7 +101,7 @@ pub async fn lease_action(lease_id: i64, action: String) -> Result<LeaseView, Ap
         "complete" => LeaseEvent::Complete,
         _ => return Err(AppError::Invalid("Unknown action.".into())),
     };
-    leases::apply(&services()?, lease_id, Some(user.user_id), event).await
+    Ok(leases::apply(&services()?, lease_id, Some(user.user_id), event).await?)
 }
 
 /// Every platform, enabled or not, for the admin catalogue.

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin_api;
+pub mod api_keys;
 pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]

@@ -56,6 +56,10 @@ pub struct Config {
     pub upstreams: Vec<app::services::upstream::client::UpstreamSettings>,
     /// Requests per second the upstream poller may make, all upstreams together.
     pub upstream_poll_budget_per_sec: u32,
+    /// Reseller API requests per second per key (bursts of three times).
+    pub api_requests_per_second: u32,
+    /// Let API code callbacks go to loopback and private addresses.
+    pub api_allow_private_callbacks: bool,
     /// Days after which a number that got a code for a platform may be
     /// leased for it again; unset: never.
     pub number_reuse_after_code_days: Option<u32>,
@@ -103,6 +107,8 @@ impl Default for Config {
             twilio_auth_token: None,
             upstreams: Vec::new(),
             upstream_poll_budget_per_sec: 20,
+            api_requests_per_second: 10,
+            api_allow_private_callbacks: false,
             number_reuse_after_code_days: None,
             smtp_url: None,
             mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),

@@ -144,6 +144,7 @@ impl Application {
             }
         }
         workers.extend(crate::workers::spawn_upstream_tasks(self.state.services.clone(), Duration::from_secs(300)));
+        workers.push(crate::workers::spawn_api_callbacks(self.state.services.clone()));
         workers.push(crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             self.state.config.security_log_retention_days,
@@ -221,6 +222,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
     let upstreams = app::services::upstream::Upstreams::new(config.upstreams.clone(), config.upstream_poll_budget_per_sec).map_err(StartupError::Config)?;
     Ok(Services {
         upstreams: Arc::new(upstreams),
+        api: Arc::new(app::services::api_keys::ApiPolicy::new(config.api_requests_per_second, config.api_allow_private_callbacks)),
         events,
         db,
         clock: Arc::new(SystemClock),
@@ -281,6 +283,7 @@ fn router(state: AppState) -> Router {
         .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))
         .route("/webhooks/sms/android", axum::routing::post(routes::webhooks::android))
+        .route("/stubs/handler_api.php", get(routes::reseller::handler_api).post(routes::reseller::handler_api))
         .leptos_routes_with_context(&state, routes, provide_app_context.clone(), {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())

@@ -160,3 +160,21 @@ pub fn spawn_upstream_tasks(svc: Services, balance_every: Duration) -> Vec<JoinH
     });
     vec![polling, balances]
 }
+
+/// Sends queued API code callbacks every second, retrying with backoff.
+pub fn spawn_api_callbacks(svc: Services) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::services::callbacks::deliver_due(&svc, &http).await {
+                tracing::warn!(error = %e, "API callback delivery failed; will retry");
+            }
+        }
+    })
+}

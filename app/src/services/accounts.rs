@@ -405,6 +405,7 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str) -> Res
     for table in ["sessions", "security_events", "email_codes"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1")).bind(user_id).execute(&mut *tx).await?;
     }
+    sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now).bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -74,6 +74,8 @@ pub struct Services {
     pub events: super::events::LeaseEvents,
     /// SMS-Activate-compatible suppliers, asked after the operator's pool.
     pub upstreams: Arc<super::upstream::Upstreams>,
+    /// Reseller API: per-key limits, callback rules.
+    pub api: Arc<super::api_keys::ApiPolicy>,
 }
 
 impl Services {

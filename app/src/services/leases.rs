@@ -8,7 +8,6 @@ use super::{
     platforms,
     providers::{PickRules, PickedNumber},
     upstream,
-    request::Authenticated,
     Services,
 };
 use crate::{
@@ -16,6 +15,66 @@ use crate::{
     error::AppError,
     get_number::{LeaseView, SmsView},
 };
+
+/// Why a lease could not be confirmed or changed. Web pages show the
+/// message; the reseller API maps each to its protocol word.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LeaseError {
+    #[error("Verify your email before renting a number.")]
+    Unverified,
+    #[error("Choose a platform from the list.")]
+    UnknownPlatform,
+    #[error("The price for {name} is now {price}. Check it and confirm again.")]
+    PriceChanged { name: String, price: Money },
+    #[error("You already have an active number. Finish, cancel or switch it first.")]
+    TooManyOpen,
+    #[error("Your balance is too low for {name} ({price}). Nothing was charged; recharge your wallet first.")]
+    TooLow { name: String, price: Money },
+    /// No source had a number (the upstream's reason, when one was asked).
+    #[error("{}", .0.as_ref().map(|e| e.user_message()).unwrap_or_else(|| "No number is available for this platform right now. Nothing was charged; try again in a few minutes.".into()))]
+    NoNumbers(Option<upstream::protocol::UpstreamError>),
+    /// The state machine does not allow this event now.
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("Our supplier lets this number be cancelled only {minutes} minutes after renting: try again in {wait_secs} seconds. Nothing changed, and you are refunded once it is cancelled.")]
+    EarlyCancelDenied { minutes: i64, wait_secs: i64 },
+    #[error(transparent)]
+    Other(#[from] AppError),
+}
+
+impl From<sqlx::Error> for LeaseError {
+    fn from(e: sqlx::Error) -> Self {
+        LeaseError::Other(e.into())
+    }
+}
+
+impl From<LedgerError> for LeaseError {
+    fn from(e: LedgerError) -> Self {
+        LeaseError::Other(e.into())
+    }
+}
+
+impl From<LeaseError> for AppError {
+    fn from(e: LeaseError) -> Self {
+        match e {
+            LeaseError::Other(e) => e,
+            other => AppError::Invalid(other.to_string()),
+        }
+    }
+}
+
+/// A confirmation, from the web page or the reseller API.
+#[derive(Debug, Clone, Copy)]
+pub struct ConfirmRequest<'a> {
+    pub user_id: i64,
+    pub email_verified: bool,
+    pub slug: &'a str,
+    /// The price the customer saw; a changed price asks them again.
+    pub confirmed_price: Money,
+    pub idempotency_key: &'a str,
+    /// Set when the lease comes through an API key (for its callback).
+    pub api_key_id: Option<i64>,
+}
 
 type LeaseRow = (i64, i64, String, String, i64, String, i64, i64, String);
 
@@ -82,30 +141,28 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<(Option<LeaseView>
 
 /// Rents a number: checks, picks a free number and debits the confirmed
 /// price, all in one transaction. A repeated key returns the same lease.
-pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed_price: Money, idempotency_key: &str) -> Result<LeaseView, AppError> {
+pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<LeaseView, LeaseError> {
+    let ConfirmRequest { user_id, email_verified, slug, confirmed_price, idempotency_key, api_key_id } = request;
     if idempotency_key.len() < 8 || idempotency_key.len() > 100 {
-        return Err(AppError::Invalid("Reload the page and confirm again.".into()));
+        return Err(AppError::Invalid("Reload the page and confirm again.".into()).into());
     }
-    let key = format!("lease:{}:{idempotency_key}", user.user_id);
+    let key = format!("lease:{}:{idempotency_key}", user_id);
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
         .bind(&key)
         .fetch_optional(&svc.db.pool)
         .await?;
     if let Some(id) = existing {
-        return owned_view(svc, id, user.user_id).await;
+        return Ok(owned_view(svc, id, user_id).await?);
     }
-    if !user.viewer.email_verified {
-        return Err(AppError::Invalid("Verify your email before renting a number.".into()));
+    if !email_verified {
+        return Err(LeaseError::Unverified);
     }
     let platform = platforms::by_slug(&svc.db, slug)
         .await?
         .filter(|p| p.enabled)
-        .ok_or_else(|| AppError::Invalid("Choose a platform from the list.".into()))?;
+        .ok_or(LeaseError::UnknownPlatform)?;
     if platform.price != confirmed_price {
-        return Err(AppError::Invalid(format!(
-            "The price for {} is now {}. Check it and confirm again.",
-            platform.name, platform.price
-        )));
+        return Err(LeaseError::PriceChanged { name: platform.name, price: platform.price });
     }
     // Sources in order: the operator's pool, then upstream suppliers
     // (bought outside the transaction: an HTTP call must not hold the
@@ -117,7 +174,7 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
     loop {
         attempts += 1;
         if attempts > 4 {
-            return Err(AppError::Unavailable("Busy; please try again.".into()));
+            return Err(AppError::Unavailable("Busy; please try again.".into()).into());
         }
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;
@@ -125,25 +182,25 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
         // (PostgreSQL; SQLite's write lock already serialises), then look
         // for the double click's twin.
         sqlx::query("INSERT INTO wallets (user_id, balance_cents, updated_at) VALUES ($1, 0, $2) ON CONFLICT (user_id) DO NOTHING")
-            .bind(user.user_id)
+            .bind(user_id)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE wallets SET updated_at = updated_at WHERE user_id = $1").bind(user.user_id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE wallets SET updated_at = updated_at WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         let twin: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
             .bind(&key)
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(id) = twin {
             drop(tx);
-            return owned_view(svc, id, user.user_id).await;
+            return Ok(owned_view(svc, id, user_id).await?);
         }
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leases WHERE user_id = $1 AND state IN ('active', 'code_received')")
-            .bind(user.user_id)
+            .bind(user_id)
             .fetch_one(&mut *tx)
             .await?;
         if open >= svc.leases.max_open_per_user {
-            return Err(AppError::Invalid("You already have an active number. Finish, cancel or switch it first.".into()));
+            return Err(LeaseError::TooManyOpen);
         }
         let rules = PickRules { platform_id: platform.id, reuse_after_code_ms: svc.leases.reuse_after_code_ms, now };
         let picked = match &bought {
@@ -156,7 +213,7 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
                 drop(tx);
                 upstream_tried = true;
                 // Buy only for a customer who can pay.
-                if ledger::balance(&svc.db, user.user_id).await? < platform.price {
+                if ledger::balance(&svc.db, user_id).await? < platform.price {
                     return Err(too_low(&platform));
                 }
                 match upstream::buy(svc, &platform.slug).await {
@@ -168,17 +225,14 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
             None => pick(svc, &mut tx, rules, true).await?,
         };
         let Some(number) = picked else {
-            return Err(AppError::Invalid(match upstream_error {
-                Some(e) => e.user_message(),
-                None => "No number is available for this platform right now. Nothing was charged; try again in a few minutes.".into(),
-            }));
+            return Err(LeaseError::NoNumbers(upstream_error));
         };
         let (number_id, e164) = (number.number_id, number.e164);
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
-            "INSERT INTO leases (user_id, platform_id, number_id, e164, price_cents, state, created_at, expires_at, idempotency_key) \
-             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8) RETURNING id",
+            "INSERT INTO leases (user_id, platform_id, number_id, e164, price_cents, state, created_at, expires_at, idempotency_key, api_key_id) \
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9) RETURNING id",
         )
-        .bind(user.user_id)
+        .bind(user_id)
         .bind(platform.id)
         .bind(number_id)
         .bind(&e164)
@@ -186,6 +240,7 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
         .bind(now)
         .bind(now + platform.lease_minutes * 60_000)
         .bind(&key)
+        .bind(api_key_id)
         .fetch_one(&mut *tx)
         .await;
         let lease_id = match inserted {
@@ -198,14 +253,14 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
                     .fetch_optional(&svc.db.pool)
                     .await?
                 {
-                    return owned_view(svc, id, user.user_id).await;
+                    return Ok(owned_view(svc, id, user_id).await?);
                 }
                 continue;
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(LeaseError::from(e)),
         };
         let debit = Posting {
-            user_id: user.user_id,
+            user_id: user_id,
             kind: EntryKind::LeaseDebit,
             amount: Money::from_cents(-platform.price.cents()),
             lease_id: Some(lease_id),
@@ -223,16 +278,13 @@ pub async fn confirm(svc: &Services, user: &Authenticated, slug: &str, confirmed
             upstream::attach(&mut tx, b, lease_id).await?;
         }
         tx.commit().await?;
-        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id: user.user_id, lease_id }).await;
-        return owned_view(svc, lease_id, user.user_id).await;
+        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id: user_id, lease_id }).await;
+        return Ok(owned_view(svc, lease_id, user_id).await?);
     }
 }
 
-fn too_low(platform: &platforms::Platform) -> AppError {
-    AppError::Invalid(format!(
-        "Your balance is too low for {} ({}). Nothing was charged; recharge your wallet first.",
-        platform.name, platform.price
-    ))
+fn too_low(platform: &platforms::Platform) -> LeaseError {
+    LeaseError::TooLow { name: platform.name.clone(), price: platform.price }
 }
 
 /// The first free number from the table providers: the operator's own
@@ -256,7 +308,7 @@ async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<Lease
 
 /// Applies one event; `user_id` is the customer acting (None for the
 /// system: expiry, an arriving code). Retries when a concurrent change won.
-pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, AppError> {
+pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, LeaseError> {
     if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) {
         // A number bought upstream is refunded only once the upstream took
         // it back; check first that the lease can be cancelled at all.
@@ -264,9 +316,9 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
             .bind(lease_id)
             .fetch_optional(&svc.db.pool)
             .await?;
-        let Some((owner, state)) = row else { return Err(AppError::NotFound) };
+        let Some((owner, state)) = row else { return Err(AppError::NotFound.into()) };
         if user_id.is_some_and(|u| u != owner) {
-            return Err(AppError::NotFound);
+            return Err(AppError::NotFound.into());
         }
         let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
         if from.transition(event).is_ok_and(|step| step.refund) {
@@ -281,12 +333,12 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
                 .bind(lease_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let Some((owner, state, price, e164)) = row else { return Err(AppError::NotFound) };
+        let Some((owner, state, price, e164)) = row else { return Err(AppError::NotFound.into()) };
         if user_id.is_some_and(|u| u != owner) {
-            return Err(AppError::NotFound);
+            return Err(AppError::NotFound.into());
         }
         let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
-        let step = from.transition(event).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let step = from.transition(event).map_err(|e| LeaseError::NotAllowed(e.to_string()))?;
         let ended = (!step.to.is_open()).then_some(now);
         let code_at = (event == LeaseEvent::CodeArrived).then_some(now);
         let changed = sqlx::query(
@@ -327,9 +379,9 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
         }
         tx.commit().await?;
         svc.events.publish(&svc.db, super::events::LeaseChanged { user_id: owner, lease_id }).await;
-        return owned_view(svc, lease_id, owner).await;
+        return Ok(owned_view(svc, lease_id, owner).await?);
     }
-    Err(AppError::Unavailable("Busy; please try again.".into()))
+    Err(AppError::Unavailable("Busy; please try again.".into()).into())
 }
 
 /// An SMS to store, as its gateway reported it.
@@ -373,9 +425,9 @@ pub async fn record_sms(svc: &Services, sms: NewSms<'_>) -> Result<Option<i64>, 
     .bind(sms.number_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let inserted = sqlx::query(
+    let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO sms_messages (lease_id, number_id, recipient, sender, body, code, source, source_message_id, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source_message_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source_message_id) DO NOTHING RETURNING id",
     )
     .bind(lease.as_ref().map(|l| l.0))
     .bind(sms.number_id)
@@ -386,14 +438,16 @@ pub async fn record_sms(svc: &Services, sms: NewSms<'_>) -> Result<Option<i64>, 
     .bind(sms.source)
     .bind(sms.source_message_id)
     .bind(now)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(sms_id) = inserted else {
         return Ok(None); // a redelivery: nothing new
-    }
-    if let (Some((lease_id, state, _)), Some(_)) = (&lease, sms.code) {
-        note_code(&mut tx, *lease_id, state, now).await?;
+    };
+    if let Some((lease_id, state, _)) = &lease {
+        if sms.code.is_some() {
+            note_code(&mut tx, *lease_id, state, now).await?;
+        }
+        super::callbacks::enqueue(&mut tx, *lease_id, sms_id, sms.code, sms.body, now).await?;
     }
     tx.commit().await?;
     if let Some((lease_id, _, user_id)) = lease {
@@ -449,8 +503,8 @@ pub async fn expire_overdue(svc: &Services) -> Result<usize, AppError> {
         match apply(svc, id, None, LeaseEvent::Expire).await {
             Ok(_) => ended += 1,
             // Cancelled or completed meanwhile: nothing to do.
-            Err(AppError::Invalid(_)) => {}
-            Err(e) => return Err(e),
+            Err(LeaseError::NotAllowed(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(ended)

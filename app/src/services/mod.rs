@@ -2,7 +2,9 @@
 //! the database handle and domain types; server functions and routes are
 //! thin edges over them.
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
+pub mod callbacks;
 pub mod code_extraction;
 pub mod constant_time;
 pub mod clock;
@@ -20,9 +22,11 @@ pub mod platforms;
 pub mod providers;
 pub mod rate_limit;
 pub mod recharge;
+pub mod reseller;
 pub mod request;
 pub mod security_log;
 pub mod sessions;
+pub mod tokens;
 pub mod upstream;
 pub mod webhook_signatures;
 

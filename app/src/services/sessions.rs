@@ -4,9 +4,8 @@
 //! short grace so that two tabs refreshing at once both stay signed in.
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use super::{request::{Authenticated, RequestMeta}, security_log, Services};
 use crate::{
@@ -25,15 +24,7 @@ pub struct IssuedTokens {
     pub refresh: Option<String>,
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
+use super::tokens::{random_token, sha256_hex};
 
 fn sign(svc: &Services, payload: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(svc.signing_key.as_slice()).expect("any key length");

@@ -82,26 +82,6 @@ impl Default for UpstreamSettings {
     }
 }
 
-/// SMS-Activate's service codes for our default platforms.
-const USUAL_SERVICE_CODES: &[(&str, &str)] = &[
-    ("whatsapp", "wa"),
-    ("telegram", "tg"),
-    ("google", "go"),
-    ("facebook", "fb"),
-    ("instagram", "ig"),
-    ("tiktok", "lf"),
-    ("x", "tw"),
-    ("discord", "ds"),
-    ("microsoft", "mm"),
-    ("amazon", "am"),
-    ("uber", "ub"),
-    ("signal", "bw"),
-    ("snapchat", "fu"),
-    ("paypal", "ts"),
-    ("apple", "wx"),
-    ("other", "ot"),
-];
-
 impl UpstreamSettings {
     pub fn validate(&self) -> Result<(), String> {
         if self.name.trim().is_empty() || self.name.len() > 40 {
@@ -125,7 +105,7 @@ impl UpstreamSettings {
         self.services
             .get(slug)
             .cloned()
-            .or_else(|| USUAL_SERVICE_CODES.iter().find(|(s, _)| *s == slug).map(|(_, c)| c.to_string()))
+            .or_else(|| protocol::service_code(slug).map(str::to_string))
             .filter(|c| !c.is_empty())
     }
 }

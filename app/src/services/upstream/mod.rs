@@ -17,7 +17,7 @@ use self::{
     protocol::{ActivationStatus, SetStatus, UpstreamError},
 };
 use super::{
-    leases::{self, NewSms},
+    leases::{self, LeaseError, NewSms},
     Services,
 };
 use crate::{
@@ -156,7 +156,7 @@ pub async fn attach(conn: &mut sqlx::AnyConnection, bought: &Bought, lease_id: i
 /// Before a customer's cancel or switch refunds an upstream lease, the
 /// upstream must accept the cancel; otherwise nothing changes and the
 /// customer is told why (and, for an early cancel, when to try again).
-pub async fn release_for_cancel(svc: &Services, lease_id: i64) -> Result<(), AppError> {
+pub async fn release_for_cancel(svc: &Services, lease_id: i64) -> Result<(), LeaseError> {
     let row: Option<(i64, String, String, i64)> = sqlx::query_as(
         "SELECT id, upstream, activation_id, created_at FROM upstream_activations WHERE lease_id = $1 AND status = 'open'",
     )
@@ -165,21 +165,18 @@ pub async fn release_for_cancel(svc: &Services, lease_id: i64) -> Result<(), App
     .await?;
     let Some((row_id, upstream, activation_id, created_at)) = row else { return Ok(()) };
     let Some(client) = svc.upstreams.client(&upstream) else {
-        return Err(AppError::Unavailable("This number's supplier is not reachable now; nothing changed. If no code arrives, the lease is refunded when it ends.".into()));
+        return Err(AppError::Unavailable("This number's supplier is not reachable now; nothing changed. If no code arrives, the lease is refunded when it ends.".into()).into());
     };
     match client.set_status(&activation_id, SetStatus::Cancel).await {
-        Ok(()) | Err(UpstreamError::WrongActivationId | UpstreamError::NoActivation) => close(svc, row_id, "cancelled").await,
+        Ok(()) | Err(UpstreamError::WrongActivationId | UpstreamError::NoActivation) => Ok(close(svc, row_id, "cancelled").await?),
         Err(UpstreamError::EarlyCancelDenied) => {
             let allowed_at = created_at + client.settings.early_cancel_secs * 1000;
             let wait_secs = ((allowed_at - svc.now()) / 1000).max(1);
-            Err(AppError::Invalid(format!(
-                "Our supplier lets this number be cancelled only {} minutes after renting: try again in {wait_secs} seconds. Nothing changed, and you are refunded once it is cancelled.",
-                client.settings.early_cancel_secs / 60
-            )))
+            Err(LeaseError::EarlyCancelDenied { minutes: (client.settings.early_cancel_secs / 60).max(1), wait_secs })
         }
         Err(e) => {
             tracing::warn!(upstream = client.name(), error = %e, lease_id, "upstream refused or failed a cancel");
-            Err(AppError::Unavailable("Our supplier did not confirm the cancellation; nothing changed. Try again in a minute — and if no code arrives, the lease is refunded when it ends.".into()))
+            Err(AppError::Unavailable("Our supplier did not confirm the cancellation; nothing changed. Try again in a minute — and if no code arrives, the lease is refunded when it ends.".into()).into())
         }
     }
 }
@@ -310,8 +307,8 @@ async fn poll_open(
             // The upstream ended it: the lease ends too (refunded without a code).
             close(svc, row_id, "cancelled_upstream").await?;
             match leases::apply(svc, lease_id, None, LeaseEvent::Expire).await {
-                Ok(_) | Err(AppError::Invalid(_)) => Ok(()),
-                Err(e) => Err(e),
+                Ok(_) | Err(LeaseError::NotAllowed(_)) => Ok(()),
+                Err(e) => Err(e.into()),
             }
         }
         Err(UpstreamError::RateLimited | UpstreamError::CircuitOpen) => reschedule(svc, row_id, now + 5_000, false).await,

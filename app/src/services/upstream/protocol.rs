@@ -4,6 +4,36 @@
 //! same words, so both directions live here.
 use std::fmt;
 
+/// SMS-Activate's service codes for our default platforms.
+pub const SERVICE_CODES: &[(&str, &str)] = &[
+    ("whatsapp", "wa"),
+    ("telegram", "tg"),
+    ("google", "go"),
+    ("facebook", "fb"),
+    ("instagram", "ig"),
+    ("tiktok", "lf"),
+    ("x", "tw"),
+    ("discord", "ds"),
+    ("microsoft", "mm"),
+    ("amazon", "am"),
+    ("uber", "ub"),
+    ("signal", "bw"),
+    ("snapchat", "fu"),
+    ("paypal", "ts"),
+    ("apple", "wx"),
+    ("other", "ot"),
+];
+
+/// The usual service code of one of our platforms.
+pub fn service_code(slug: &str) -> Option<&'static str> {
+    SERVICE_CODES.iter().find(|(s, _)| *s == slug).map(|(_, c)| *c)
+}
+
+/// Our platform for a usual service code.
+pub fn platform_for_code(code: &str) -> Option<&'static str> {
+    SERVICE_CODES.iter().find(|(_, c)| *c == code).map(|(s, _)| *s)
+}
+
 /// `setStatus` codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SetStatus {

@@ -1,0 +1,224 @@
+//! Reseller API keys: created and revoked by their owner (verified email
+//! only), shown once, stored as a SHA-256 hash; each request through one is
+//! rate-limited per key, and its use lands in the security log.
+use std::{
+    net::IpAddr,
+    num::NonZeroU32,
+};
+
+use governor::{DefaultKeyedRateLimiter, Quota};
+
+use super::{
+    request::RequestMeta,
+    security_log,
+    tokens::{random_token, sha256_hex},
+    Services,
+};
+use crate::{
+    api_keys::{ApiKeyView, NewApiKey},
+    auth::SecurityEventKind,
+    error::AppError,
+};
+
+pub const MAX_KEYS_PER_USER: i64 = 10;
+const KEY_PREFIX: &str = "usnh_";
+
+/// Per-key request limits and where callbacks may go.
+pub struct ApiPolicy {
+    /// Callbacks to loopback and private addresses (tests, one-host setups).
+    pub allow_private_callbacks: bool,
+    per_key: DefaultKeyedRateLimiter<i64>,
+}
+
+impl std::fmt::Debug for ApiPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiPolicy").field("allow_private_callbacks", &self.allow_private_callbacks).finish_non_exhaustive()
+    }
+}
+
+impl Default for ApiPolicy {
+    fn default() -> Self {
+        ApiPolicy::new(10, false)
+    }
+}
+
+impl ApiPolicy {
+    /// `per_second` requests per key, with bursts of three times that.
+    pub fn new(per_second: u32, allow_private_callbacks: bool) -> ApiPolicy {
+        let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(per_second.max(1).saturating_mul(3)).unwrap_or(rate);
+        ApiPolicy { allow_private_callbacks, per_key: DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)) }
+    }
+
+    /// Counts one request; false once the key is over its limit.
+    pub fn admit(&self, key_id: i64) -> bool {
+        self.per_key.check_key(&key_id).is_ok()
+    }
+}
+
+/// The account behind an API request.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub key_id: i64,
+    pub user_id: i64,
+    pub email_verified: bool,
+}
+
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64,
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
+
+/// An http(s) URL for code callbacks; private addresses only when allowed
+/// (a customer must not make us call into the operator's network).
+pub fn parse_callback_url(raw: &str, allow_private: bool) -> Result<Option<String>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let url = url::Url::parse(raw).map_err(|_| "The callback URL is not a valid URL.".to_string())?;
+    if !matches!(url.scheme(), "http" | "https") || raw.len() > 500 || !url.username().is_empty() {
+        return Err("The callback URL must be an http or https address of up to 500 characters.".into());
+    }
+    let private = match url.host() {
+        Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") || d.ends_with(".internal"),
+        None => true,
+    };
+    if private && !allow_private {
+        return Err("The callback URL must be a public address.".into());
+    }
+    Ok(Some(url.to_string()))
+}
+
+pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str, meta: &RequestMeta) -> Result<NewApiKey, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(AppError::Invalid("Name the key (1 to 40 characters), e.g. the bot that uses it.".into()));
+    }
+    let callback_url = parse_callback_url(callback_url, svc.api.allow_private_callbacks).map_err(AppError::Invalid)?;
+    let verified: Option<Option<i64>> = sqlx::query_scalar("SELECT email_verified_at FROM users WHERE id = $1 AND deleted_at IS NULL")
+        .bind(user_id)
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    if !matches!(verified, Some(Some(_))) {
+        return Err(AppError::Invalid("Verify your email before creating an API key.".into()));
+    }
+    let now = svc.now();
+    let key = format!("{KEY_PREFIX}{}", random_token());
+    let callback_secret = callback_url.as_ref().map(|_| random_token());
+    let mut tx = svc.db.begin_write().await?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= MAX_KEYS_PER_USER {
+        return Err(AppError::Invalid(format!("You can hold {MAX_KEYS_PER_USER} keys at once; revoke one first.")));
+    }
+    sqlx::query(
+        "INSERT INTO api_keys (user_id, name, prefix, key_hash, callback_url, callback_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(&key[..12])
+    .bind(sha256_hex(&key))
+    .bind(&callback_url)
+    .bind(&callback_secret)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::ApiKeyCreated, meta, name).await?;
+    tx.commit().await?;
+    Ok(NewApiKey { name: name.to_string(), key, callback_secret })
+}
+
+pub async fn list(svc: &Services, user_id: i64) -> Result<Vec<ApiKeyView>, AppError> {
+    type Row = (i64, String, String, Option<String>, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, name, prefix, callback_url, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, prefix, callback_url, created_at, last_used_at, revoked_at)| ApiKeyView {
+            id,
+            name,
+            prefix,
+            callback_url,
+            created_at,
+            last_used_at,
+            revoked: revoked_at.is_some(),
+        })
+        .collect())
+}
+
+pub async fn revoke(svc: &Services, user_id: i64, key_id: i64, meta: &RequestMeta) -> Result<(), AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let name: Option<String> =
+        sqlx::query_scalar("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL RETURNING name")
+            .bind(now)
+            .bind(key_id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(name) = name else { return Err(AppError::NotFound) };
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::ApiKeyRevoked, meta, &name).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The caller behind a raw key, if it is a live key of an active account.
+/// Use is noted (last use at most every minute, the security log at most
+/// hourly per key, so a polling bot does not flood either).
+pub async fn authenticate(svc: &Services, raw_key: &str, meta: &RequestMeta) -> Result<Option<Caller>, AppError> {
+    if !raw_key.starts_with(KEY_PREFIX) || raw_key.len() > 100 {
+        return Ok(None);
+    }
+    type Row = (i64, i64, Option<i64>, Option<i64>, String);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT k.id, k.user_id, u.email_verified_at, k.last_used_at, k.name FROM api_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND u.disabled_at IS NULL AND u.deleted_at IS NULL",
+    )
+    .bind(sha256_hex(raw_key))
+    .fetch_optional(&svc.db.pool)
+    .await?;
+    let Some((key_id, user_id, verified_at, last_used_at, name)) = row else { return Ok(None) };
+    let now = svc.now();
+    let last = last_used_at.unwrap_or(0);
+    if now - last > 60_000 {
+        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(now).bind(key_id).execute(&svc.db.pool).await?;
+        if now - last > 3_600_000 {
+            security_log::record(&svc.db.pool, now, Some(user_id), SecurityEventKind::ApiKeyUsed, meta, &name).await?;
+        }
+    }
+    Ok(Some(Caller { key_id, user_id, email_verified: verified_at.is_some() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_urls_are_public_http() {
+        assert_eq!(parse_callback_url("", false), Ok(None));
+        assert_eq!(parse_callback_url("https://bot.example/hook", false), Ok(Some("https://bot.example/hook".into())));
+        for bad in ["ftp://bot.example/", "not a url", "http://127.0.0.1:9000/", "http://10.1.2.3/", "http://192.168.0.1/", "http://[::1]/", "http://localhost/", "http://169.254.169.254/latest", "http://user:pw@bot.example/"] {
+            assert!(parse_callback_url(bad, false).is_err(), "{bad}");
+        }
+        assert!(parse_callback_url("http://127.0.0.1:9000/hook", true).is_ok());
+    }
+
+    #[test]
+    fn keys_are_limited_one_by_one() {
+        let policy = ApiPolicy::new(1, false);
+        assert!((0..3).all(|_| policy.admit(7)), "a burst of three");
+        assert!(!policy.admit(7));
+        assert!(policy.admit(8), "another key has its own allowance");
+    }
+}

@@ -1,0 +1,224 @@
+//! The reseller API: the SMS-Activate `handler_api.php` protocol over our
+//! own leases, so existing bots only change the base URL and the key.
+//! Every action goes through the same lease state machine and ledger as
+//! the web page; this module only translates words.
+use std::collections::HashMap;
+
+use super::{
+    api_keys::{self, Caller},
+    leases::{self, ConfirmRequest, LeaseError},
+    ledger, platforms,
+    request::RequestMeta,
+    upstream::protocol::{self, ActivationStatus, SetStatus},
+    Services,
+};
+use crate::{
+    domain::{LeaseEvent, LeaseState, Money},
+    error::AppError,
+};
+
+/// Our one country, in SMS-Activate's numbering.
+pub const USA: &str = "187";
+
+/// What goes back: the protocol's plain words, or JSON for the JSON actions.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Text(String),
+    Json(serde_json::Value),
+    /// The key's request budget is spent (HTTP 429).
+    TooManyRequests,
+}
+
+fn text(word: impl Into<String>) -> Answer {
+    Answer::Text(word.into())
+}
+
+/// "12.34", as the protocol writes amounts.
+fn amount(money: Money) -> String {
+    let cents = money.cents();
+    format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
+}
+
+pub async fn handle(svc: &Services, params: &HashMap<String, String>, meta: &RequestMeta) -> Answer {
+    match answer(svc, params, meta).await {
+        Ok(answer) => answer,
+        Err(e) => {
+            tracing::warn!(error = %e, "reseller API request failed");
+            text("ERROR_SQL")
+        }
+    }
+}
+
+async fn answer(svc: &Services, params: &HashMap<String, String>, meta: &RequestMeta) -> Result<Answer, AppError> {
+    let param = |name: &str| params.get(name).map(|v| v.trim()).unwrap_or("");
+    let Some(caller) = api_keys::authenticate(svc, param("api_key"), meta).await? else {
+        return Ok(text("BAD_KEY"));
+    };
+    if !svc.api.admit(caller.key_id) {
+        return Ok(Answer::TooManyRequests);
+    }
+    if !caller.email_verified {
+        return Ok(text("BAD_KEY"));
+    }
+    match param("action") {
+        "getBalance" => Ok(text(format!("ACCESS_BALANCE:{}", amount(ledger::balance(&svc.db, caller.user_id).await?)))),
+        "getNumber" => get_number(svc, caller, param("service"), param("country"), param("maxPrice"), false).await,
+        "getNumberV2" => get_number(svc, caller, param("service"), param("country"), param("maxPrice"), true).await,
+        "getStatus" => get_status(svc, caller, param("id")).await,
+        "setStatus" => set_status(svc, caller, param("id"), param("status")).await,
+        "getPrices" => get_prices(svc, param("service"), param("country")).await,
+        "getCountries" => Ok(Answer::Json(serde_json::json!({
+            USA: {"id": 187, "eng": "USA", "rus": "США", "chn": "美国", "visible": 1, "retry": 1, "rent": 0, "multiService": 0}
+        }))),
+        "getServicesList" => {
+            let services: Vec<serde_json::Value> = platforms::list_enabled(&svc.db)
+                .await?
+                .into_iter()
+                .map(|p| serde_json::json!({"code": service_code(&p.slug), "name": p.name}))
+                .collect();
+            Ok(Answer::Json(serde_json::json!({"status": "success", "services": services})))
+        }
+        _ => Ok(text("BAD_ACTION")),
+    }
+}
+
+/// The usual SMS-Activate code of a platform, else its slug.
+fn service_code(slug: &str) -> String {
+    protocol::service_code(slug).map(str::to_string).unwrap_or_else(|| slug.to_string())
+}
+
+/// Our platform for a service given as a usual code or as our slug.
+async fn platform_for(svc: &Services, service: &str) -> Result<Option<platforms::Platform>, AppError> {
+    let slug = protocol::platform_for_code(service).unwrap_or(service);
+    Ok(platforms::by_slug(&svc.db, slug).await?.filter(|p| p.enabled))
+}
+
+async fn get_number(svc: &Services, caller: Caller, service: &str, country: &str, max_price: &str, v2: bool) -> Result<Answer, AppError> {
+    let Some(platform) = platform_for(svc, service).await? else { return Ok(text("BAD_SERVICE")) };
+    if !country.is_empty() && country != USA {
+        return Ok(text("NO_NUMBERS")); // US numbers only
+    }
+    if !max_price.is_empty() {
+        match protocol::parse_amount(max_price) {
+            Some(max) if max >= platform.price.cents() => {}
+            _ => return Ok(text(format!("WRONG_MAX_PRICE:{}", amount(platform.price)))),
+        }
+    }
+    // Each getNumber is a new purchase in this protocol: a fresh key.
+    let idempotency_key = format!("api-{}", super::tokens::random_token());
+    let request = ConfirmRequest {
+        user_id: caller.user_id,
+        email_verified: caller.email_verified,
+        slug: &platform.slug,
+        confirmed_price: platform.price,
+        idempotency_key: &idempotency_key,
+        api_key_id: Some(caller.key_id),
+    };
+    let lease = match leases::confirm(svc, request).await {
+        Ok(lease) => lease,
+        Err(e) => return Ok(text(confirm_error_word(&e))),
+    };
+    let phone = lease.number.trim_start_matches('+').to_string();
+    if !v2 {
+        return Ok(text(format!("ACCESS_NUMBER:{}:{phone}", lease.id)));
+    }
+    let activation_time = time::OffsetDateTime::from_unix_timestamp(lease.created_at / 1000)
+        .ok()
+        .and_then(|t| t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]")).ok())
+        .unwrap_or_default();
+    Ok(Answer::Json(serde_json::json!({
+        "activationId": lease.id,
+        "phoneNumber": phone,
+        "activationCost": amount(lease.price),
+        "countryCode": USA,
+        "canGetAnotherSms": true,
+        "activationTime": activation_time,
+        "activationEndTime": lease.expires_at / 1000,
+        "activationOperator": "any",
+    })))
+}
+
+fn confirm_error_word(error: &LeaseError) -> String {
+    match error {
+        LeaseError::Unverified => "BAD_KEY".into(),
+        LeaseError::UnknownPlatform => "BAD_SERVICE".into(),
+        LeaseError::TooLow { .. } => "NO_BALANCE".into(),
+        LeaseError::NoNumbers(_) => "NO_NUMBERS".into(),
+        LeaseError::TooManyOpen => "TOO_MANY_ACTIVE_RENTALS".into(),
+        LeaseError::PriceChanged { price, .. } => format!("WRONG_MAX_PRICE:{}", amount(*price)),
+        _ => "ERROR_SQL".into(),
+    }
+}
+
+/// The caller's lease with this activation id: (state, latest code).
+async fn caller_lease(svc: &Services, caller: Caller, id: &str) -> Result<Option<(LeaseState, Option<String>)>, AppError> {
+    let Ok(lease_id) = id.parse::<i64>() else { return Ok(None) };
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT l.state, (SELECT m.code FROM sms_messages m WHERE m.lease_id = l.id AND m.code IS NOT NULL ORDER BY m.id DESC LIMIT 1) \
+         FROM leases l WHERE l.id = $1 AND l.user_id = $2",
+    )
+    .bind(lease_id)
+    .bind(caller.user_id)
+    .fetch_optional(&svc.db.pool)
+    .await?;
+    Ok(row.map(|(state, code)| (LeaseState::parse(&state).unwrap_or(LeaseState::Completed), code)))
+}
+
+async fn get_status(svc: &Services, caller: Caller, id: &str) -> Result<Answer, AppError> {
+    let Some((state, code)) = caller_lease(svc, caller, id).await? else { return Ok(text("WRONG_ACTIVATION_ID")) };
+    let status = match (state, code) {
+        (_, Some(code)) => ActivationStatus::Ok(code),
+        (LeaseState::Active, None) => ActivationStatus::WaitCode,
+        (_, None) => ActivationStatus::Cancelled,
+    };
+    Ok(text(status.to_string()))
+}
+
+async fn set_status(svc: &Services, caller: Caller, id: &str, status: &str) -> Result<Answer, AppError> {
+    let Some((state, _)) = caller_lease(svc, caller, id).await? else { return Ok(text("WRONG_ACTIVATION_ID")) };
+    let Some(status) = status.parse::<i64>().ok().and_then(SetStatus::from_code) else { return Ok(text("BAD_STATUS")) };
+    let lease_id = id.parse::<i64>().unwrap_or_default();
+    let event = match status {
+        // Nothing to do: the number waits for SMS, and keeps receiving
+        // them after a code until the lease ends.
+        SetStatus::Ready | SetStatus::AnotherSms if state.is_open() => return Ok(text(status.accepted_answer())),
+        SetStatus::Ready | SetStatus::AnotherSms => return Ok(text("BAD_STATUS")),
+        SetStatus::Cancel if state == LeaseState::Cancelled => return Ok(text("ACCESS_CANCEL_ALREADY")),
+        SetStatus::Cancel => LeaseEvent::Cancel,
+        SetStatus::Complete => LeaseEvent::Complete,
+    };
+    Ok(match leases::apply(svc, lease_id, Some(caller.user_id), event).await {
+        Ok(_) => text(status.accepted_answer()),
+        Err(LeaseError::EarlyCancelDenied { .. }) => text("EARLY_CANCEL_DENIED"),
+        Err(LeaseError::NotAllowed(_)) => text("BAD_STATUS"),
+        Err(LeaseError::Other(AppError::NotFound)) => text("WRONG_ACTIVATION_ID"),
+        Err(e) => return Err(e.into()),
+    })
+}
+
+async fn get_prices(svc: &Services, service: &str, country: &str) -> Result<Answer, AppError> {
+    if !country.is_empty() && country != USA {
+        return Ok(Answer::Json(serde_json::json!({})));
+    }
+    let free: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM numbers n WHERE n.enabled = 1 AND n.source IN ('pool', 'demo') \
+         AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.state IN ('active', 'code_received'))",
+    )
+    .fetch_one(&svc.db.pool)
+    .await?;
+    let mut services = serde_json::Map::new();
+    for platform in platforms::list_enabled(&svc.db).await? {
+        let code = service_code(&platform.slug);
+        if !service.is_empty() && service != code && service != platform.slug {
+            continue;
+        }
+        let upstream: i64 = svc
+            .upstreams
+            .clients
+            .iter()
+            .filter_map(|c| c.settings.service_code(&platform.slug).and_then(|s| c.figures().prices.get(&s).map(|p| p.1)))
+            .sum();
+        services.insert(code, serde_json::json!({"cost": platform.price.cents() as f64 / 100.0, "count": free + upstream}));
+    }
+    Ok(Answer::Json(serde_json::json!({ USA: services })))
+}

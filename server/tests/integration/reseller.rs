@@ -1,0 +1,316 @@
+//! The reseller API over real HTTP: keys, every action and error word,
+//! callbacks, and a second instance of our server using the first as its
+//! upstream.
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use app::services::webhook_signatures;
+
+use crate::common::{
+    self,
+    browser::Browser,
+    customers::{balance, refunds_of, verified_customer},
+    Backend, TestApp,
+};
+
+const WEBHOOK_SECRET: &str = "reseller-webhook-secret";
+
+async fn app_for_api(backend: Backend, tune: impl FnOnce(&mut server::config::Config)) -> Option<TestApp> {
+    common::spawn_app_with(backend, |c| {
+        c.sms_webhook_secret = Some(WEBHOOK_SECRET.into());
+        c.api_allow_private_callbacks = true;
+        tune(c);
+    })
+    .await
+}
+
+/// One API call by GET; the status and the body.
+async fn api(app: &TestApp, params: &[(&str, &str)]) -> (u16, String) {
+    let resp = reqwest::Client::new().get(app.url("/stubs/handler_api.php")).query(params).send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn new_key(browser: &mut Browser, name: &str, callback: &str) -> serde_json::Value {
+    let created = browser.call("create_api_key", &[("name", name), ("callback_url", callback)]).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    created.json()
+}
+
+async fn post_sms(app: &TestApp, message_id: &str, number: &str, text: &str) {
+    let body = serde_json::json!({"message_id": message_id, "from": "Telegram", "to": number, "text": text}).to_string();
+    let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
+    let sig = webhook_signatures::generic_signature(WEBHOOK_SECRET, &ts, body.as_bytes());
+    let resp = reqwest::Client::new()
+        .post(app.url("/webhooks/sms/generic"))
+        .header("x-usnh-timestamp", ts)
+        .header("x-usnh-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+}
+
+async fn keys_are_shown_once_hashed_and_revocable(backend: Backend) {
+    let Some(app) = app_for_api(backend, |_| {}).await else { return };
+    let mut unverified = common::signed_up(&app, "no_mail_yet").await;
+    let refused = unverified.call("create_api_key", &[("name", "bot"), ("callback_url", "")]).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("Verify your email"), "{}", refused.body);
+
+    let (mut browser, _) = verified_customer(&app, "key_owner", 0).await;
+    assert_eq!(browser.call("create_api_key", &[("name", ""), ("callback_url", "")]).await.status, 400);
+    let created = new_key(&mut browser, "my bot", "").await;
+    let key = created["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("usnh_") && key.len() > 40);
+    let stored: String = sqlx::query_scalar("SELECT key_hash FROM api_keys").fetch_one(&app.db.pool).await.unwrap();
+    assert!(!stored.contains(&key[5..]), "only a hash is stored");
+    let listed = browser.call("api_keys", &[]).await;
+    assert!(!listed.body.contains(&key), "the key is shown once");
+    assert_eq!(listed.json()[0]["prefix"], &key[..12]);
+
+    assert_eq!(api(&app, &[("api_key", &key), ("action", "getBalance")]).await, (200, "ACCESS_BALANCE:0.00".into()));
+    let id = listed.json()[0]["id"].as_i64().unwrap().to_string();
+    let mut stranger = verified_customer(&app, "stranger", 0).await.0;
+    assert_eq!(stranger.call("revoke_api_key", &[("key_id", &id)]).await.status, 404, "only the owner revokes");
+    assert!(browser.call("revoke_api_key", &[("key_id", &id)]).await.status < 400);
+    assert_eq!(api(&app, &[("api_key", &key), ("action", "getBalance")]).await.1, "BAD_KEY");
+    let log = browser.call("my_security_log", &[]).await.body;
+    for what in ["API key created", "API key used", "API key revoked"] {
+        assert!(log.contains(what), "{what} in {log}");
+    }
+    assert_eq!(browser.call("create_api_key", &[("name", "x"), ("callback_url", "ftp://nope")]).await.status, 400);
+}
+
+async fn every_action_and_error(backend: Backend) {
+    let Some(app) = app_for_api(backend, |_| {}).await else { return };
+    let (mut browser, user) = verified_customer(&app, "api_user", 0).await;
+    let key = new_key(&mut browser, "bot", "").await["key"].as_str().unwrap().to_string();
+    let call = |params: Vec<(&'static str, String)>| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            let mut all: Vec<(&str, String)> = vec![("api_key", key)];
+            all.extend(params);
+            let borrowed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            api(app, &borrowed).await.1
+        }
+    };
+    assert_eq!(api(&app, &[("action", "getBalance")]).await.1, "BAD_KEY");
+    assert_eq!(api(&app, &[("api_key", "usnh_wrong"), ("action", "getBalance")]).await.1, "BAD_KEY");
+    assert_eq!(call(vec![("action", "doMagic".into())]).await, "BAD_ACTION");
+    assert_eq!(call(vec![("action", "getNumber".into()), ("service", "zz".into())]).await, "BAD_SERVICE");
+    assert_eq!(call(vec![("action", "getNumber".into()), ("service", "tg".into())]).await, "NO_BALANCE");
+    assert_eq!(balance(&app, user).await, 0, "nothing charged");
+
+    let key_id: i64 = sqlx::query_scalar("SELECT id FROM api_keys").fetch_one(&app.db.pool).await.unwrap();
+    let posting = app::services::ledger::Posting {
+        user_id: user,
+        kind: app::domain::EntryKind::TopUp,
+        amount: app::domain::Money::from_cents(1000),
+        lease_id: None,
+        actor_user_id: None,
+        note: "",
+        idempotency_key: "api-funds",
+    };
+    app::services::ledger::post(&app.services(), &posting).await.unwrap();
+    assert_eq!(call(vec![("action", "getBalance".into())]).await, "ACCESS_BALANCE:10.00");
+    assert_eq!(call(vec![("action", "getNumber".into()), ("service", "tg".into()), ("maxPrice", "0.50".into())]).await, "WRONG_MAX_PRICE:1.20");
+    assert_eq!(call(vec![("action", "getNumber".into()), ("service", "tg".into()), ("country", "0".into())]).await, "NO_NUMBERS");
+
+    // A number, its code, done.
+    let bought = call(vec![("action", "getNumber".into()), ("service", "tg".into()), ("country", "187".into())]).await;
+    let parts: Vec<&str> = bought.split(':').collect();
+    assert_eq!((parts.len(), parts[0]), (3, "ACCESS_NUMBER"), "{bought}");
+    let (id, phone) = (parts[1].to_string(), parts[2].to_string());
+    assert_eq!(balance(&app, user).await, 880);
+    let api_key_id: Option<i64> = sqlx::query_scalar("SELECT api_key_id FROM leases WHERE id = $1").bind(id.parse::<i64>().unwrap()).fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(api_key_id, Some(key_id));
+    assert_eq!(browser.call("my_leases", &[]).await.json()["open"]["id"].to_string(), id, "the dashboard shows API leases");
+    assert_eq!(call(vec![("action", "getNumber".into()), ("service", "telegram".into())]).await, "TOO_MANY_ACTIVE_RENTALS");
+    assert_eq!(call(vec![("action", "getStatus".into()), ("id", id.clone())]).await, "STATUS_WAIT_CODE");
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "1".into())]).await, "ACCESS_READY");
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "6".into())]).await, "BAD_STATUS", "no code yet");
+    post_sms(&app, "api-1", &format!("+{phone}"), "Telegram code: 61842").await;
+    assert_eq!(call(vec![("action", "getStatus".into()), ("id", id.clone())]).await, "STATUS_OK:61842");
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "3".into())]).await, "ACCESS_RETRY_GET");
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "8".into())]).await, "BAD_STATUS", "no refund after a code");
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "5".into())]).await, "BAD_STATUS");
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "6".into())]).await, "ACCESS_ACTIVATION");
+    assert_eq!(call(vec![("action", "getStatus".into()), ("id", id.clone())]).await, "STATUS_OK:61842");
+
+    // V2 by POST, cancelled on the web page, read through the API.
+    let v2 = reqwest::Client::new()
+        .post(app.url("/stubs/handler_api.php"))
+        .form(&[("api_key", key.as_str()), ("action", "getNumberV2"), ("service", "whatsapp")])
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(v2["activationCost"], "1.50");
+    assert_eq!(v2["countryCode"], "187");
+    let v2_id = v2["activationId"].as_i64().unwrap().to_string();
+    assert!(v2["phoneNumber"].as_str().unwrap().starts_with("1202555"), "{v2}");
+    assert!(browser.call("lease_action", &[("lease_id", &v2_id), ("action", "cancel")]).await.status < 400);
+    assert_eq!(call(vec![("action", "getStatus".into()), ("id", v2_id.clone())]).await, "STATUS_CANCEL");
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", v2_id.clone()), ("status", "8".into())]).await, "ACCESS_CANCEL_ALREADY");
+    assert_eq!(refunds_of(&app, v2_id.parse().unwrap()).await, 1);
+
+    // And cancelled through the API, refunded once.
+    let third = call(vec![("action", "getNumber".into()), ("service", "go".into())]).await;
+    let third_id = third.split(':').nth(1).unwrap().to_string();
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", third_id.clone()), ("status", "8".into())]).await, "ACCESS_CANCEL");
+    assert_eq!(refunds_of(&app, third_id.parse().unwrap()).await, 1);
+    assert_eq!(balance(&app, user).await, 880);
+
+    // Someone else's activation is not ours to see.
+    let (mut other, _) = verified_customer(&app, "other_api", 0).await;
+    let other_key = new_key(&mut other, "theirs", "").await["key"].as_str().unwrap().to_string();
+    assert_eq!(api(&app, &[("api_key", &other_key), ("action", "getStatus"), ("id", &id)]).await.1, "WRONG_ACTIVATION_ID");
+    assert_eq!(api(&app, &[("api_key", &other_key), ("action", "setStatus"), ("id", &id), ("status", "8")]).await.1, "WRONG_ACTIVATION_ID");
+    assert_eq!(call(vec![("action", "getStatus".into()), ("id", "abc".into())]).await, "WRONG_ACTIVATION_ID");
+
+    let prices: serde_json::Value = serde_json::from_str(&call(vec![("action", "getPrices".into())]).await).unwrap();
+    assert_eq!(prices["187"]["tg"]["cost"], 1.2);
+    assert!(prices["187"]["wa"]["count"].as_i64().unwrap() > 0);
+    let one: serde_json::Value = serde_json::from_str(&call(vec![("action", "getPrices".into()), ("service", "wa".into())]).await).unwrap();
+    assert_eq!(one["187"].as_object().unwrap().len(), 1);
+    let countries: serde_json::Value = serde_json::from_str(&call(vec![("action", "getCountries".into())]).await).unwrap();
+    assert_eq!(countries["187"]["eng"], "USA");
+    let services: serde_json::Value = serde_json::from_str(&call(vec![("action", "getServicesList".into())]).await).unwrap();
+    assert!(services["services"].as_array().unwrap().iter().any(|s| s["code"] == "tg" && s["name"] == "Telegram"));
+}
+
+async fn a_key_is_rate_limited(backend: Backend) {
+    let Some(app) = app_for_api(backend, |c| c.api_requests_per_second = 1).await else { return };
+    let (mut browser, _) = verified_customer(&app, "hasty", 0).await;
+    let key = new_key(&mut browser, "fast bot", "").await["key"].as_str().unwrap().to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(api(&app, &[("api_key", &key), ("action", "getBalance")]).await.0);
+    }
+    assert_eq!(&statuses[..3], &[200, 200, 200], "a burst of three");
+    assert!(statuses[3..].contains(&429), "{statuses:?}");
+}
+
+/// A customer's server receiving callbacks; fails the first one.
+#[derive(Clone, Default)]
+struct Receiver {
+    hits: Arc<Mutex<Vec<(String, String, String)>>>,
+}
+
+async fn start_receiver() -> (Receiver, String) {
+    let receiver = Receiver::default();
+    let state = receiver.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let state = state.clone();
+            async move {
+                let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                let mut hits = state.hits.lock().unwrap();
+                hits.push((header("x-usnh-timestamp"), header("x-usnh-signature"), body));
+                if hits.len() == 1 { axum::http::StatusCode::INTERNAL_SERVER_ERROR } else { axum::http::StatusCode::OK }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (receiver, url)
+}
+
+async fn callbacks_are_signed_and_retried(backend: Backend) {
+    let Some(app) = app_for_api(backend, |_| {}).await else { return };
+    let (receiver, url) = start_receiver().await;
+    let (mut browser, _) = verified_customer(&app, "hooked_bot", 500).await;
+    let created = new_key(&mut browser, "with callback", &url).await;
+    let (key, secret) = (created["key"].as_str().unwrap().to_string(), created["callback_secret"].as_str().unwrap().to_string());
+    let bought = api(&app, &[("api_key", &key), ("action", "getNumber"), ("service", "tg")]).await.1;
+    let parts: Vec<&str> = bought.split(':').collect();
+    let started = std::time::Instant::now();
+    post_sms(&app, "cb-1", &format!("+{}", parts[2]), "Telegram code: 40404").await;
+    assert!(started.elapsed() < Duration::from_secs(1), "the webhook does not wait for the callback");
+    let mut delivered = false;
+    for _ in 0..100 {
+        if receiver.hits.lock().unwrap().len() >= 2 {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "failed once, then retried");
+    let (ts, sig, body) = receiver.hits.lock().unwrap()[1].clone();
+    assert_eq!(sig, webhook_signatures::generic_signature(&secret, &ts, body.as_bytes()), "signed with the key's secret");
+    let payload: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(payload["code"], "40404");
+    assert_eq!(payload["activationId"].to_string(), parts[1]);
+    let delivered_at: Option<i64> = sqlx::query_scalar("SELECT delivered_at FROM api_callbacks").fetch_one(&app.db.pool).await.unwrap();
+    assert!(delivered_at.is_some());
+}
+
+/// Instance B sells numbers it buys from instance A, through A's reseller
+/// API and our own upstream client.
+async fn a_second_instance_uses_the_first_as_its_upstream(backend: Backend) {
+    let Some(first) = app_for_api(backend, |_| {}).await else { return };
+    let (mut reseller, reseller_id) = verified_customer(&first, "reseller", 1000).await;
+    let key = new_key(&mut reseller, "instance B", "").await["key"].as_str().unwrap().to_string();
+    let upstream = app::services::upstream::client::UpstreamSettings {
+        name: "instance-a".into(),
+        base_url: first.url("/stubs/handler_api.php"),
+        api_key: app::services::upstream::client::ApiKey(key),
+        max_price_cents: 500,
+        ..Default::default()
+    };
+    let Some(second) = common::spawn_app_with(backend, move |c| {
+        c.demo_mode = false;
+        c.upstreams = vec![upstream];
+    })
+    .await
+    else {
+        return;
+    };
+    let (mut customer, customer_id) = verified_customer(&second, "end_customer", 500).await;
+    let lease = customer.call("confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "through-a")]).await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    let lease = lease.json();
+    let number = lease["number"].as_str().unwrap().to_string();
+    assert_eq!(balance(&second, customer_id).await, 380);
+    assert_eq!(balance(&first, reseller_id).await, 880, "B paid A");
+
+    // The SMS reaches A; B's poller fetches it; B's customer sees it.
+    post_sms(&first, "chain-1", &number, "Telegram code: 90210").await;
+    let mut seen = false;
+    for _ in 0..100 {
+        if customer.call("my_leases", &[]).await.json()["open"]["code"] == "90210" {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the code travelled from A to B");
+    let id = lease["id"].as_i64().unwrap().to_string();
+    assert!(customer.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
+    let mut completed = false;
+    for _ in 0..100 {
+        if reseller.call("my_leases", &[]).await.json()["recent"][0]["state"] == "completed" {
+            completed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(completed, "B told A the activation is complete");
+}
+
+per_backend_tests!(
+    keys_are_shown_once_hashed_and_revocable,
+    every_action_and_error,
+    a_key_is_rate_limited,
+    callbacks_are_signed_and_retried,
+    a_second_instance_uses_the_first_as_its_upstream,
+);
