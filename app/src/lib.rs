@@ -28,7 +28,7 @@ use leptos_router::{
 
 use components::layout::Layout;
 use pages::{
-    account::AccountPage, admin::AdminPage, get_number::GetNumberPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
+    account::AccountPage, admin::AdminPage, api_docs::ApiDocsPage, get_number::GetNumberPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
     policies::PoliciesPage, reset_password::ResetPasswordPage, sign_in::SignInPage, sign_up::SignUpPage,
     verify_email::VerifyEmailPage, wallet::WalletPage,
 };
@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verify-email") view=VerifyEmailPage />
                     <Route path=path!("/reset-password") view=ResetPasswordPage />
                     <Route path=path!("/admin") view=AdminPage />
+                    <Route path=path!("/docs/api") view=ApiDocsPage />
                 </Routes>
             </Layout>
         </Router>

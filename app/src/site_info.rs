@@ -17,6 +17,8 @@ pub struct SiteInfo {
     pub security_log_retention_days: u32,
     pub ledger_retention_years: u32,
     pub demo_mode: bool,
+    /// Where customers and bots reach us, when configured.
+    pub public_url: Option<String>,
 }
 
 impl SiteInfo {
@@ -82,6 +84,7 @@ mod tests {
             security_log_retention_days: 90,
             ledger_retention_years: 7,
             demo_mode: true,
+            public_url: None,
         };
         assert_eq!(
             info.whatsapp_link("My ID: UN-7K3Q9M & $5"),

@@ -232,6 +232,7 @@ impl Config {
             security_log_retention_days: self.security_log_retention_days,
             ledger_retention_years: self.ledger_retention_years,
             demo_mode: self.demo_mode,
+            public_url: self.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
         }
     }
 

@@ -102,6 +102,7 @@ fn Footer() -> impl IntoView {
                     <a href="/policies#security">"Security"</a>
                     <a href="/policies#terms">"Terms"</a>
                     <a href="/policies#refunds">"Refunds"</a>
+                    <a href="/docs/api">"API"</a>
                     <a href="/policies#wallet">"Wallet top-ups"</a>
                     <a href="/policies#contact">"Contact"</a>
                 </nav>

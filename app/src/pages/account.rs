@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 
 use crate::account::{list_devices, my_security_log, ChangePassword, DeleteAccount, SignOutDevice, SignOutOtherDevices};
+use crate::api_keys::{my_api_keys, CreateApiKey, RevokeApiKey};
 use crate::auth::{use_viewer, Viewer};
+use crate::pages::account_api_keys::ApiKeys;
 use crate::components::{copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 
 #[component]
@@ -18,11 +20,19 @@ pub fn AccountPage() -> impl IntoView {
     );
     let log = Resource::new(move || sign_out_others.version().get(), |_| my_security_log());
     let actions = AccountActions { sign_out_device, sign_out_others, devices, log };
+    let (create_key, revoke_key) = (ServerAction::<CreateApiKey>::new(), ServerAction::<RevokeApiKey>::new());
+    let keys = Resource::new(move || (create_key.version().get(), revoke_key.version().get()), |_| my_api_keys());
     view! {
         <PageTitle text="Account" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || match (devices.track(), log.track(), viewer.get()).2.and_then(|r| r.ok()).flatten() {
-                Some(v) => view! { <AccountDetails viewer=v actions /> }.into_any(),
+            {move || match (devices.track(), log.track(), keys.track(), viewer.get()).3.and_then(|r| r.ok()).flatten() {
+                Some(v) => {
+                    let email_verified = v.email_verified;
+                    view! {
+                        <AccountDetails viewer=v actions />
+                        <ApiKeys create=create_key revoke=revoke_key keys email_verified />
+                    }.into_any()
+                }
                 None => view! {
                     <section class="card narrow">
                         <h1>"Account"</h1>

@@ -1,6 +1,8 @@
 pub mod account;
+pub mod account_api_keys;
 pub mod admin;
 pub mod admin_pool;
+pub mod api_docs;
 pub mod get_number;
 pub mod home;
 pub mod not_found;

@@ -82,6 +82,10 @@ async fn keys_are_shown_once_hashed_and_revocable(backend: Backend) {
         assert!(log.contains(what), "{what} in {log}");
     }
     assert_eq!(browser.call("create_api_key", &[("name", "x"), ("callback_url", "ftp://nope")]).await.status, 400);
+    let docs = reqwest::get(app.url("/docs/api")).await.unwrap();
+    assert_eq!(docs.status(), 200);
+    let docs = docs.text().await.unwrap();
+    assert!(docs.contains("Reseller API") && docs.contains("/stubs/handler_api.php") && docs.contains("import time, requests"));
 }
 
 async fn every_action_and_error(backend: Backend) {

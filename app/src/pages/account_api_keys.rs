@@ -1,0 +1,75 @@
+//! Account page: the customer's reseller API keys.
+use leptos::prelude::*;
+
+use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
+use crate::components::{copy_button::CopyButton, form::ActionError, local_time::LocalTime};
+use crate::error::AppError;
+
+#[component]
+pub fn ApiKeys(
+    create: ServerAction<CreateApiKey>,
+    revoke: ServerAction<RevokeApiKey>,
+    keys: Resource<Result<Vec<ApiKeyView>, AppError>>,
+    email_verified: bool,
+) -> impl IntoView {
+    view! {
+        <section class="card" id="api-keys">
+            <h2>"API keys"</h2>
+            <p class="muted">
+                "For bots and scripts that speak the SMS-Activate protocol: point them at our address with one of these keys. "
+                <a href="/docs/api">"API documentation"</a>
+            </p>
+            {(!email_verified).then(|| view! { <div class="alert alert-warning">"Verify your email to create API keys."</div> })}
+            <ActionError value=create.value() />
+            <ActionError value=revoke.value() />
+            {move || create.value().get().and_then(|r| r.ok()).map(|k| view! {
+                <div class="alert alert-success" data-testid="new-api-key">
+                    <p>"Your key " <strong>{k.name.clone()}</strong> ". Copy it now: it is not shown again."</p>
+                    <p><code class="mono">{k.key.clone()}</code> " " <CopyButton text=k.key.clone() /></p>
+                    {k.callback_secret.clone().map(|s| view! {
+                        <p>"Callback signing secret: " <code class="mono">{s.clone()}</code> " " <CopyButton text=s /></p>
+                    })}
+                </div>
+            })}
+            <ActionForm action=create attr:class="form form-inline">
+                <div class="field">
+                    <label for="api-key-name">"Name"</label>
+                    <input id="api-key-name" name="name" maxlength="40" placeholder="my bot" required />
+                </div>
+                <div class="field">
+                    <label for="api-key-callback">"Callback URL (optional)"</label>
+                    <input id="api-key-callback" name="callback_url" type="url" maxlength="500" placeholder="https://bot.example/sms" />
+                </div>
+                <button type="submit" class="btn" disabled=!email_verified>"Create key"</button>
+            </ActionForm>
+            <div class="table-wrap">
+                <table class="table" data-testid="api-keys">
+                    <thead><tr><th>"Name"</th><th>"Key"</th><th>"Callback"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                    <tbody>
+                        {move || keys.get().map(|r| r.unwrap_or_default().into_iter().map(|k| view! {
+                            <tr class:muted=k.revoked>
+                                <td>{k.name.clone()}</td>
+                                <td class="mono">{format!("{}…", k.prefix)}</td>
+                                <td class="small">{k.callback_url.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td><LocalTime millis=k.created_at /></td>
+                                <td>{k.last_used_at.map(|at| view! { <LocalTime millis=at /> }.into_any()).unwrap_or_else(|| "never".into_any())}</td>
+                                <td>
+                                    {if k.revoked {
+                                        view! { <span class="badge">"revoked"</span> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="key_id" value=k.id />
+                                                <button type="submit" class="btn btn-small">"Revoke"</button>
+                                            </ActionForm>
+                                        }.into_any()
+                                    }}
+                                </td>
+                            </tr>
+                        }).collect_view())}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
