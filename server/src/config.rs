@@ -56,6 +56,8 @@ pub struct Config {
     pub upstreams: Vec<app::services::upstream::client::UpstreamSettings>,
     /// Requests per second the upstream poller may make, all upstreams together.
     pub upstream_poll_budget_per_sec: u32,
+    /// Bearer token for `GET /metrics` (Prometheus); unset: no metrics.
+    pub metrics_token: Option<String>,
     /// Reseller API requests per second per key (bursts of three times).
     pub api_requests_per_second: u32,
     /// Let API code callbacks go to loopback and private addresses.
@@ -107,6 +109,7 @@ impl Default for Config {
             twilio_auth_token: None,
             upstreams: Vec::new(),
             upstream_poll_budget_per_sec: 20,
+            metrics_token: None,
             api_requests_per_second: 10,
             api_allow_private_callbacks: false,
             number_reuse_after_code_days: None,
@@ -245,7 +248,7 @@ impl Config {
         if let Ok(db) = self.database() {
             shown.database_url = Some(db.redacted());
         }
-        for secret in [&mut shown.smtp_url, &mut shown.sms_webhook_secret, &mut shown.android_gateway_secret, &mut shown.twilio_auth_token] {
+        for secret in [&mut shown.smtp_url, &mut shown.sms_webhook_secret, &mut shown.android_gateway_secret, &mut shown.twilio_auth_token, &mut shown.metrics_token] {
             if secret.is_some() {
                 *secret = Some("<hidden>".into());
             }

@@ -2,6 +2,7 @@
 //! pages, background tasks and the command line.
 pub mod cli;
 pub mod config;
+pub mod metrics;
 pub mod routes;
 pub mod secrets;
 pub mod startup;

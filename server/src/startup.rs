@@ -50,6 +50,7 @@ pub struct AppState {
     pub site_info: SiteInfo,
     pub config: Arc<Config>,
     pub services: Services,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub struct Application {
@@ -109,6 +110,7 @@ impl Application {
             site_info: config.site_info(),
             config: Arc::new(config),
             services,
+            metrics: Arc::new(crate::metrics::Metrics::default()),
         };
         let router = router(state.clone());
         Ok(Application { listener, tls, router, addr, state })
@@ -134,22 +136,27 @@ impl Application {
         use axum::serve::ListenerExt;
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{}", self.addr);
+        let metrics = self.state.metrics.clone();
         let mut workers = vec![crate::workers::spawn_lease_clock(
             self.state.services.clone(),
             self.state.config.demo_mode.then(|| Duration::from_secs(self.state.config.demo_code_delay_secs)),
+            metrics.clone(),
         )];
         if let Ok(database) = self.state.config.database() {
             if database.backend() == app::services::db::Backend::Postgres {
                 workers.push(crate::workers::spawn_lease_notifications(database, self.state.services.events.clone()));
             }
         }
-        workers.extend(crate::workers::spawn_upstream_tasks(self.state.services.clone(), Duration::from_secs(300)));
-        workers.push(crate::workers::spawn_api_callbacks(self.state.services.clone()));
+        workers.extend(crate::workers::spawn_upstream_tasks(self.state.services.clone(), Duration::from_secs(300), metrics.clone()));
+        workers.push(crate::workers::spawn_api_callbacks(self.state.services.clone(), metrics.clone()));
         workers.push(crate::workers::spawn_housekeeping(
             self.state.services.clone(),
-            self.state.config.security_log_retention_days,
-            self.state.config.sms_retention_hours,
+            crate::workers::Retention {
+                security_log_days: self.state.config.security_log_retention_days,
+                sms_hours: self.state.config.sms_retention_hours,
+            },
             Duration::from_secs(600),
+            metrics,
         ));
         // Background tasks end with the server (a restart starts afresh).
         let _workers = StopOnDrop(workers);
@@ -276,6 +283,7 @@ fn router(state: AppState) -> Router {
 
     let router = Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/readyz", get(routes::health::readyz))
         .route("/dev/outbox", get(routes::dev_outbox::show))
         .route("/account/export", get(routes::export::export_my_data))
@@ -297,6 +305,7 @@ fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(routes::csrf::same_origin_only))
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::session::resolve_session))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

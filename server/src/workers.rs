@@ -5,7 +5,18 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+use std::sync::Arc;
+
 use app::services::Services;
+
+use crate::metrics::Metrics;
+
+/// How long records are kept, as the Policies page states.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub security_log_days: u32,
+    pub sms_hours: u32,
+}
 
 /// Deletes security records and ended sessions older than the retention
 /// period the Policies page states; returns how many rows went.
@@ -51,22 +62,25 @@ pub async fn purge_sms_text(svc: &Services, retention_hours: u32) -> Result<u64,
 }
 
 /// Runs the housekeeping every `every` until the process ends.
-pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, sms_retention_hours: u32, every: Duration) -> JoinHandle<()> {
+pub fn spawn_housekeeping(svc: Services, retention: Retention, every: Duration, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
             svc.limits.forget_idle();
-            match purge_expired_records(&svc, security_log_retention_days).await {
+            let records = purge_expired_records(&svc, retention.security_log_days).await;
+            match &records {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(rows = n, "purged records past their retention period"),
                 Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),
             }
-            match purge_sms_text(&svc, sms_retention_hours).await {
+            let texts = purge_sms_text(&svc, retention.sms_hours).await;
+            match &texts {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(messages = n, "purged SMS text past its retention period"),
                 Err(e) => tracing::warn!(error = %e, "SMS purge failed; will retry"),
             }
+            metrics.task_ran("housekeeping", records.is_ok() && texts.is_ok());
         }
     })
 }
@@ -75,22 +89,26 @@ pub fn spawn_housekeeping(svc: Services, security_log_retention_days: u32, sms_r
 /// mode, delivers sample codes. Runs once at start, so leases that fell
 /// due while the server was down are handled first; every step is safe to
 /// run on several instances at once.
-pub fn spawn_lease_clock(svc: Services, demo_code_delay: Option<Duration>) -> JoinHandle<()> {
+pub fn spawn_lease_clock(svc: Services, demo_code_delay: Option<Duration>, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match app::services::leases::expire_overdue(&svc).await {
+            let expired = app::services::leases::expire_overdue(&svc).await;
+            match &expired {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(leases = n, "ended overdue leases"),
                 Err(e) => tracing::warn!(error = %e, "lease expiry failed; will retry"),
             }
+            let mut ok = expired.is_ok();
             if let Some(delay) = demo_code_delay {
                 if let Err(e) = app::services::leases::deliver_demo_codes(&svc, delay.as_millis() as i64).await {
                     tracing::warn!(error = %e, "demo code delivery failed; will retry");
+                    ok = false;
                 }
             }
+            metrics.task_ran("lease_clock", ok);
         }
     })
 }
@@ -136,19 +154,22 @@ pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, event
 /// With upstreams configured: polls their open purchases every second
 /// (codes, settling ended leases, cancelling orphans) and checks their
 /// balances and prices every `balance_every`.
-pub fn spawn_upstream_tasks(svc: Services, balance_every: Duration) -> Vec<JoinHandle<()>> {
+pub fn spawn_upstream_tasks(svc: Services, balance_every: Duration, metrics: Arc<Metrics>) -> Vec<JoinHandle<()>> {
     if svc.upstreams.is_empty() {
         return Vec::new();
     }
     let poller = svc.clone();
+    let poll_metrics = metrics.clone();
     let polling = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = app::services::upstream::poll_due(&poller).await {
+            let polled = app::services::upstream::poll_due(&poller).await;
+            if let Err(e) = &polled {
                 tracing::warn!(error = %e, "upstream polling failed; will retry");
             }
+            poll_metrics.task_ran("upstream_poller", polled.is_ok());
         }
     });
     let balances = tokio::spawn(async move {
@@ -156,13 +177,14 @@ pub fn spawn_upstream_tasks(svc: Services, balance_every: Duration) -> Vec<JoinH
         loop {
             tick.tick().await;
             app::services::upstream::refresh_balances(&svc).await;
+            metrics.task_ran("upstream_balances", true);
         }
     });
     vec![polling, balances]
 }
 
 /// Sends queued API code callbacks every second, retrying with backoff.
-pub fn spawn_api_callbacks(svc: Services) -> JoinHandle<()> {
+pub fn spawn_api_callbacks(svc: Services, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -172,9 +194,11 @@ pub fn spawn_api_callbacks(svc: Services) -> JoinHandle<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = app::services::callbacks::deliver_due(&svc, &http).await {
+            let sent = app::services::callbacks::deliver_due(&svc, &http).await;
+            if let Err(e) = &sent {
                 tracing::warn!(error = %e, "API callback delivery failed; will retry");
             }
+            metrics.task_ran("api_callbacks", sent.is_ok());
         }
     })
 }

@@ -20,16 +20,18 @@ pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<
     };
     let receiver = state.services.events.subscribe();
     let user_id = user.user_id;
-    let stream = futures_util::stream::unfold(receiver, move |mut receiver| async move {
+    // The gauge goes down when the stream is dropped (client gone).
+    let open = state.metrics.stream_opened();
+    let stream = futures_util::stream::unfold((receiver, open), move |(mut receiver, open)| async move {
         loop {
             match receiver.recv().await {
                 Ok(change) if change.user_id == user_id => {
                     let event = Event::default().event("lease").data(change.lease_id.to_string());
-                    return Some((Ok::<_, Infallible>(event), receiver));
+                    return Some((Ok::<_, Infallible>(event), (receiver, open)));
                 }
                 Ok(_) => continue,
                 // Missed some: tell the page to reload whatever it shows.
-                Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().event("lease").data("resync")), receiver)),
+                Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().event("lease").data("resync")), (receiver, open))),
                 Err(RecvError::Closed) => return None,
             }
         }

@@ -19,13 +19,19 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-fn refuse(gateway: &str, why: &str) -> Response {
+fn refuse(state: &AppState, gateway: &str, why: &str) -> Response {
     tracing::warn!(gateway, why, "webhook refused");
+    state.metrics.webhook_failed(gateway, "signature");
     (StatusCode::FORBIDDEN, "invalid signature").into_response()
 }
 
 async fn deliver(state: &AppState, sms: InboundSms) -> Result<(), Response> {
-    match inbound_sms::receive(&state.services, sms).await {
+    let gateway = sms.source;
+    let outcome = inbound_sms::receive(&state.services, sms).await;
+    if outcome.is_err() {
+        state.metrics.webhook_failed(gateway, "delivery");
+    }
+    match outcome {
         Ok(_) => Ok(()),
         Err(app::error::AppError::Invalid(msg)) => Err((StatusCode::BAD_REQUEST, msg).into_response()),
         Err(e) => Err((StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response()),
@@ -47,7 +53,7 @@ pub async fn generic(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     let (timestamp, signature) = (header(&headers, "x-usnh-timestamp"), header(&headers, "x-usnh-signature"));
     if !webhook_signatures::generic_valid(secret, &body, timestamp, signature, state.services.now()) {
-        return refuse("generic", "bad signature or stale timestamp");
+        return refuse(&state, "generic", "bad signature or stale timestamp");
     }
     let Ok(sms) = serde_json::from_slice::<GenericSms>(&body) else {
         return (StatusCode::BAD_REQUEST, "expected JSON with message_id, from, to and text").into_response();
@@ -67,7 +73,7 @@ pub async fn twilio(State(state): State<AppState>, OriginalUri(uri): OriginalUri
     let params: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let url = format!("{}{}", public_url.trim_end_matches('/'), uri.path_and_query().map(|p| p.as_str()).unwrap_or(""));
     if !webhook_signatures::twilio_valid(token, &url, &params, header(&headers, "x-twilio-signature")) {
-        return refuse("twilio", "bad X-Twilio-Signature");
+        return refuse(&state, "twilio", "bad X-Twilio-Signature");
     }
     let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let inbound = InboundSms { source: "twilio", message_id: field("MessageSid"), from: field("From"), to: Recipient::Number(field("To")), text: field("Body") };
@@ -109,7 +115,7 @@ pub async fn android(State(state): State<AppState>, headers: HeaderMap, body: By
         return StatusCode::NOT_FOUND.into_response();
     };
     if !webhook_signatures::android_gateway_valid(secret, &body, header(&headers, "x-timestamp"), header(&headers, "x-signature"), state.services.now()) {
-        return refuse("android", "bad X-Signature or stale X-Timestamp");
+        return refuse(&state, "android", "bad X-Signature or stale X-Timestamp");
     }
     let Ok(event) = serde_json::from_slice::<AndroidEvent>(&body) else {
         return (StatusCode::BAD_REQUEST, "expected an SMS Gateway for Android event").into_response();

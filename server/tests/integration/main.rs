@@ -12,6 +12,7 @@ mod gateways;
 mod leases;
 mod ledger;
 mod mail;
+mod metrics;
 mod reseller;
 mod security;
 mod tls;

@@ -1,0 +1,203 @@
+//! Prometheus metrics at `GET /metrics` (bearer token from
+//! `USNH_METRICS_TOKEN`; off without one): HTTP requests by route and
+//! status with latency histograms, webhook failures, open event streams and
+//! background task health, counted in this process; leases by state and
+//! refunds, read from the database at each scrape (the same on every
+//! instance).
+use std::{
+    sync::atomic::AtomicU64,
+    time::{Instant, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::{header, HeaderMap, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{
+        counter::Counter,
+        family::Family,
+        gauge::Gauge,
+        histogram::{exponential_buckets, Histogram},
+    },
+    registry::Registry,
+};
+
+use crate::startup::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpLabels {
+    route: String,
+    method: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookLabels {
+    gateway: String,
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TaskLabels {
+    task: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms … ~8 s
+    Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<HttpLabels, Counter>,
+    http_latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    webhook_failures: Family<WebhookLabels, Counter>,
+    sse_open: Gauge,
+    task_failures: Family<TaskLabels, Counter>,
+    task_last_success: Family<TaskLabels, Gauge<f64, AtomicU64>>,
+    leases: Family<StateLabels, Gauge>,
+    refunds: Gauge,
+    refunded_cents: Gauge,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("usnh");
+        let metrics = Metrics {
+            http_requests: Family::default(),
+            http_latency: Family::new_with_constructor(latency_histogram),
+            webhook_failures: Family::default(),
+            sse_open: Gauge::default(),
+            task_failures: Family::default(),
+            task_last_success: Family::default(),
+            leases: Family::default(),
+            refunds: Gauge::default(),
+            refunded_cents: Gauge::default(),
+            registry: Registry::default(),
+        };
+        registry.register("http_requests", "HTTP requests by route, method and status", metrics.http_requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency by route", metrics.http_latency.clone());
+        registry.register("webhook_failures", "Inbound SMS webhooks refused or failed", metrics.webhook_failures.clone());
+        registry.register("sse_connections_open", "Open live-update (Server-Sent Events) streams", metrics.sse_open.clone());
+        registry.register("task_failures", "Background task runs that failed", metrics.task_failures.clone());
+        registry.register(
+            "task_last_success_timestamp_seconds",
+            "When each background task last completed a run",
+            metrics.task_last_success.clone(),
+        );
+        registry.register("leases", "Leases by state (database)", metrics.leases.clone());
+        registry.register("refunds", "Refund ledger entries (database)", metrics.refunds.clone());
+        registry.register("refunded_cents", "Cents refunded in all (database)", metrics.refunded_cents.clone());
+        Metrics { registry, ..metrics }
+    }
+}
+
+/// Decrements the open-streams gauge when an event stream ends.
+pub struct OpenStream(Gauge);
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+impl Metrics {
+    pub fn webhook_failed(&self, gateway: &str, reason: &str) {
+        self.webhook_failures.get_or_create(&WebhookLabels { gateway: gateway.into(), reason: reason.into() }).inc();
+    }
+
+    pub fn stream_opened(&self) -> OpenStream {
+        self.sse_open.inc();
+        OpenStream(self.sse_open.clone())
+    }
+
+    /// Records one run of a background task.
+    pub fn task_ran(&self, task: &str, ok: bool) {
+        let labels = TaskLabels { task: task.into() };
+        if ok {
+            let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+            self.task_last_success.get_or_create(&labels).set(now);
+        } else {
+            self.task_failures.get_or_create(&labels).inc();
+        }
+    }
+
+    fn observe(&self, route: String, method: &str, status: u16, seconds: f64) {
+        self.http_latency.get_or_create(&RouteLabels { route: route.clone() }).observe(seconds);
+        self.http_requests.get_or_create(&HttpLabels { route, method: method.into(), status }).inc();
+    }
+}
+
+/// Counts and times every request under its route pattern (server
+/// functions under their own path; unknown paths as one label, so random
+/// URLs cannot grow the label set).
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let matched = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    let route = match matched {
+        Some(_) if path.starts_with("/api/") && status != 404 => path,
+        Some(route) => route,
+        None if path.starts_with("/pkg/") => "/pkg/*".into(),
+        None => "unmatched".into(),
+    };
+    state.metrics.observe(route, &method, status, started.elapsed().as_secs_f64());
+    response
+}
+
+fn bearer(headers: &HeaderMap) -> &str {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("")
+}
+
+/// `GET /metrics` in the Prometheus text format.
+pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = state.config.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if !app::services::constant_time::eq(bearer(&headers).as_bytes(), token.as_bytes()) {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "metrics need the bearer token").into_response();
+    }
+    let metrics = &state.metrics;
+    let pool = &state.services.db.pool;
+    let by_state: Result<Vec<(String, i64)>, _> = sqlx::query_as("SELECT state, COUNT(*) FROM leases GROUP BY state").fetch_all(pool).await;
+    let refunds: Result<(i64, i64), _> =
+        sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'refund'").fetch_one(pool).await;
+    match (by_state, refunds) {
+        (Ok(by_state), Ok((count, cents))) => {
+            for (lease_state, n) in by_state {
+                metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
+            }
+            metrics.refunds.set(count);
+            metrics.refunded_cents.set(cents);
+        }
+        (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "metrics: database figures unavailable"),
+    }
+    let mut body = String::new();
+    if encode(&mut body, &metrics.registry).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
+}

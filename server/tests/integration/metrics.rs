@@ -1,0 +1,63 @@
+//! `/metrics`: protected by its token, and the figures move.
+use std::time::Duration;
+
+use crate::common::{self, customers::verified_customer, Backend};
+
+async fn scrape(app: &common::TestApp, token: Option<&str>) -> (u16, String) {
+    let mut req = reqwest::Client::new().get(app.url("/metrics"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+async fn metrics_are_protected_and_count(backend: Backend) {
+    let Some(off) = common::spawn_app(backend).await else { return };
+    assert_eq!(scrape(&off, None).await.0, 404, "no token configured: no metrics");
+    drop(off);
+    let Some(app) = common::spawn_app_with(backend, |c| {
+        c.metrics_token = Some("scrape-me".into());
+        c.sms_webhook_secret = Some("s".into());
+    })
+    .await
+    else {
+        return;
+    };
+    assert_eq!(scrape(&app, None).await.0, 401);
+    assert_eq!(scrape(&app, Some("wrong")).await.0, 401);
+
+    let _ = reqwest::get(app.url("/healthz")).await.unwrap();
+    let _ = reqwest::get(app.url("/no/such/page/123")).await.unwrap();
+    let (mut browser, _) = verified_customer(&app, "metered", 500).await;
+    let lease = browser.call("confirm_lease", &[("platform", "google"), ("price_cents", "100"), ("idempotency_key", "metrics-1")]).await.json();
+    let id = lease["id"].as_i64().unwrap().to_string();
+    assert!(browser.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status < 400);
+    let refused = reqwest::Client::new().post(app.url("/webhooks/sms/generic")).body("{}").send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let stream = reqwest::Client::new().get(app.url("/events")).header("cookie", cookie).send().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await; // a lease-clock run
+
+    let (status, body) = scrape(&app, Some("scrape-me")).await;
+    assert_eq!(status, 200);
+    for expected in [
+        r#"usnh_http_requests_total{route="/healthz",method="GET",status="200"} 1"#,
+        r#"usnh_http_requests_total{route="unmatched",method="GET",status="404"}"#,
+        r#"usnh_http_requests_total{route="/api/confirm_lease",method="POST",status="200"} 1"#,
+        r#"usnh_http_request_duration_seconds_bucket{le="#,
+        r#"usnh_leases{state="cancelled"} 1"#,
+        "usnh_refunds 1",
+        "usnh_refunded_cents 100",
+        r#"usnh_webhook_failures_total{gateway="generic",reason="signature"} 1"#,
+        "usnh_sse_connections_open 1",
+        r#"usnh_task_last_success_timestamp_seconds{task="lease_clock"}"#,
+    ] {
+        assert!(body.contains(expected), "missing {expected} in\n{body}");
+    }
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(scrape(&app, Some("scrape-me")).await.1.contains("usnh_sse_connections_open 0"), "a closed stream is counted down");
+}
+
+per_backend_tests!(metrics_are_protected_and_count);
