@@ -61,21 +61,9 @@ pub fn describe_browser(user_agent: &str) -> String {
 
 #[server(endpoint = "devices")]
 pub async fn list_devices() -> Result<Vec<Device>, AppError> {
-    use crate::services::{request::require_user, services, sessions};
+    use crate::services::{request::require_user, services};
     let user = require_user()?;
-    let svc = services()?;
-    let rows = sessions::list_active(&svc, user.user_id).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Device {
-            this_device: r.session_id == user.session_id,
-            id: r.session_id,
-            browser: describe_browser(&r.user_agent),
-            ip: r.ip,
-            first_seen: r.created_at,
-            last_seen: r.last_seen_at,
-        })
-        .collect())
+    devices_of(&services()?, user.user_id, Some(&user.session_id)).await
 }
 
 /// Signs out one of the user's own devices.
@@ -136,11 +124,33 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
 
 #[server(endpoint = "my_security_log")]
 pub async fn my_security_log() -> Result<Vec<SecurityEvent>, AppError> {
-    use crate::auth::SecurityEventKind;
-    use crate::services::{request::require_user, security_log, services};
+    use crate::services::{request::require_user, services};
     let user = require_user()?;
-    let svc = services()?;
-    let rows = security_log::list_for_user(&svc.db, user.user_id, 100).await?;
+    security_events_of(&services()?, user.user_id).await
+}
+
+/// A user's signed-in devices (`current`: the asking session).
+#[cfg(feature = "ssr")]
+pub async fn devices_of(svc: &crate::services::Services, user_id: i64, current: Option<&str>) -> Result<Vec<Device>, AppError> {
+    let rows = crate::services::sessions::list_active(svc, user_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Device {
+            this_device: current == Some(r.session_id.as_str()),
+            id: r.session_id,
+            browser: describe_browser(&r.user_agent),
+            ip: r.ip,
+            first_seen: r.created_at,
+            last_seen: r.last_seen_at,
+        })
+        .collect())
+}
+
+/// A user's security log, newest first.
+#[cfg(feature = "ssr")]
+pub async fn security_events_of(svc: &crate::services::Services, user_id: i64) -> Result<Vec<SecurityEvent>, AppError> {
+    use crate::auth::SecurityEventKind;
+    let rows = crate::services::security_log::list_for_user(&svc.db, user_id, 100).await?;
     Ok(rows
         .into_iter()
         .map(|r| SecurityEvent {

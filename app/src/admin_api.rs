@@ -55,3 +55,35 @@ pub async fn admin_set_role(public_id: String, role: String) -> Result<(), AppEr
     let role = Role::parse(&role).ok_or_else(|| AppError::Invalid("The role is customer or admin.".into()))?;
     accounts::set_role(&services()?, admin.user_id, &public_id, role, &request_meta()).await
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub admin: String,
+    pub action: String,
+    /// The account acted on: public ID and username.
+    pub target: Option<String>,
+    pub before: String,
+    pub after: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_before: Option<i64>,
+}
+
+/// The audit log, newest first; filtered by action (prefix, e.g. "user.")
+/// and by the acting admin's username. Read-only: nothing changes it.
+#[server(endpoint = "admin/audit_log")]
+pub async fn admin_audit_log(action: Option<String>, admin: Option<String>, before: Option<i64>) -> Result<AuditPage, AppError> {
+    use crate::services::{audit, request::require_admin, services};
+    require_admin()?;
+    let filter = audit::Filter {
+        action: action.unwrap_or_default().trim().to_string(),
+        admin: admin.unwrap_or_default().trim().to_lowercase(),
+        before: before.unwrap_or(i64::MAX),
+    };
+    audit::list(&services()?, &filter).await
+}

@@ -4,6 +4,8 @@
 
 pub mod account;
 pub mod admin_api;
+pub mod admin_dashboard;
+pub mod admin_users;
 pub mod api_keys;
 pub mod auth;
 pub mod components;
@@ -17,6 +19,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod site_info;
+pub mod support;
 pub mod wallet;
 
 use leptos::prelude::*;

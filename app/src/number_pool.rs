@@ -106,3 +106,52 @@ pub async fn admin_dismiss_sms(sms_id: i64) -> Result<(), AppError> {
     let admin = require_admin()?;
     inbound_sms::dismiss(&services()?, admin.user_id, sms_id).await
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub added: i64,
+    /// (line number, what is wrong with it)
+    pub errors: Vec<(i64, String)>,
+}
+
+/// Most lines one import call takes; the page sends a file in batches of
+/// this size and shows its progress between them.
+pub const IMPORT_BATCH: usize = 100;
+
+/// Adds numbers from CSV lines `number[,device_id,sim]` (a header line and
+/// blank lines are skipped). `first_line` numbers the lines for the report.
+#[server(endpoint = "admin/import_numbers")]
+pub async fn admin_import_numbers(first_line: i64, lines: String) -> Result<ImportReport, AppError> {
+    use crate::domain::UsPhoneNumber;
+    use crate::services::{numbers::{self, GatewaySim}, request::require_admin, services};
+    let admin = require_admin()?;
+    let svc = services()?;
+    let lines: Vec<&str> = lines.lines().collect();
+    if lines.len() > IMPORT_BATCH {
+        return Err(AppError::Invalid(format!("Send at most {IMPORT_BATCH} lines at a time.")));
+    }
+    let mut report = ImportReport::default();
+    for (i, line) in lines.iter().enumerate() {
+        let line_no = first_line + i as i64;
+        let fields: Vec<&str> = line.split(',').map(|f| f.trim().trim_matches('"')).collect();
+        if fields.iter().all(|f| f.is_empty()) || fields[0].eq_ignore_ascii_case("number") {
+            continue;
+        }
+        let outcome = async {
+            let number = UsPhoneNumber::parse(fields[0]).map_err(AppError::Invalid)?;
+            let gateway = match (fields.get(1).copied().unwrap_or(""), fields.get(2).copied().unwrap_or("")) {
+                ("", _) => None,
+                (device, sim) => {
+                    let sim = sim.parse::<i64>().map_err(|_| AppError::Invalid("The SIM slot is a number: 1, 2…".into()))?;
+                    Some(GatewaySim::parse(device, sim).map_err(AppError::Invalid)?)
+                }
+            };
+            numbers::add_pool_number(&svc, admin.user_id, &number, gateway.as_ref()).await
+        };
+        match outcome.await {
+            Ok(_) => report.added += 1,
+            Err(e) => report.errors.push((line_no, e.to_string())),
+        }
+    }
+    Ok(report)
+}

@@ -24,6 +24,20 @@ pub struct EntryView {
     pub at: i64,
 }
 
+#[cfg(feature = "ssr")]
+impl From<crate::services::ledger::Entry> for EntryView {
+    fn from(e: crate::services::ledger::Entry) -> Self {
+        EntryView {
+            id: e.id,
+            kind: e.kind,
+            amount: e.amount,
+            balance_after: e.balance_after,
+            description: if e.note.is_empty() { e.kind.label().to_string() } else { format!("{} — {}", e.kind.label(), e.note) },
+            at: e.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryPage {
     pub entries: Vec<EntryView>,
@@ -73,14 +87,7 @@ pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<Hist
     let entries: Vec<EntryView> = entries
         .into_iter()
         .take(HISTORY_PAGE_SIZE as usize)
-        .map(|e| EntryView {
-            id: e.id,
-            kind: e.kind,
-            amount: e.amount,
-            balance_after: e.balance_after,
-            description: if e.note.is_empty() { e.kind.label().to_string() } else { format!("{} — {}", e.kind.label(), e.note) },
-            at: e.created_at,
-        })
+        .map(EntryView::from)
         .collect();
     let next_before = if more { entries.last().map(|e| e.id) } else { None };
     Ok(HistoryPage { entries, next_before })

@@ -326,6 +326,7 @@ pub async fn set_role(svc: &Services, admin_id: i64, public_id: &PublicUserId, r
     sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(user_id).execute(&mut *tx).await?;
     let detail = format!("{before} -> {} by admin #{admin_id}", role.as_str());
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::RoleChanged, meta, &detail).await?;
+    super::audit::record(&mut *tx, now, admin_id, "user.role", Some(user_id), &before, role.as_str()).await?;
     // Sessions started under the old role end, so the new one applies at once.
     if before != role.as_str() {
         sessions::end_all(&mut *tx, now, user_id, None, "role_changed").await?;

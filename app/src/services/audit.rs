@@ -29,3 +29,49 @@ where
     .await?;
     Ok(())
 }
+
+/// What the audit log view asks for.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// Action prefix ("" for all).
+    pub action: String,
+    /// Admin username, lower case ("" for all).
+    pub admin: String,
+    /// Entries with a smaller id (paging).
+    pub before: i64,
+}
+
+const PAGE: usize = 50;
+
+pub async fn list(svc: &super::Services, filter: &Filter) -> Result<crate::admin_api::AuditPage, AppError> {
+    use crate::admin_api::{AuditEntry, AuditPage};
+    type Row = (i64, String, String, Option<String>, Option<String>, String, String, i64);
+    let action = format!("{}%", filter.action.replace(['%', '_'], ""));
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.id, u.username, a.action, t.public_id, t.username, a.before_state, a.after_state, a.created_at \
+         FROM admin_audit a JOIN users u ON u.id = a.admin_user_id LEFT JOIN users t ON t.id = a.target_user_id \
+         WHERE a.id < $1 AND a.action LIKE $2 AND ($3 = '' OR LOWER(u.username) = $3) ORDER BY a.id DESC LIMIT $4",
+    )
+    .bind(filter.before)
+    .bind(&action)
+    .bind(&filter.admin)
+    .bind(PAGE as i64 + 1)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let more = rows.len() > PAGE;
+    let entries: Vec<AuditEntry> = rows
+        .into_iter()
+        .take(PAGE)
+        .map(|(id, admin, action, public_id, username, before, after, at)| AuditEntry {
+            id,
+            admin,
+            action,
+            target: public_id.map(|p| format!("{p} {}", username.unwrap_or_default())),
+            before,
+            after,
+            at,
+        })
+        .collect();
+    let next_before = if more { entries.last().map(|e| e.id) } else { None };
+    Ok(AuditPage { entries, next_before })
+}

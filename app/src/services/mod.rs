@@ -2,6 +2,7 @@
 //! the database handle and domain types; server functions and routes are
 //! thin edges over them.
 pub mod accounts;
+pub mod admin_users;
 pub mod api_keys;
 pub mod audit;
 pub mod callbacks;
@@ -9,6 +10,7 @@ pub mod code_extraction;
 pub mod constant_time;
 pub mod clock;
 pub mod context;
+pub mod dashboard;
 pub mod db;
 pub mod email_codes;
 pub mod events;
@@ -26,6 +28,7 @@ pub mod reseller;
 pub mod request;
 pub mod security_log;
 pub mod sessions;
+pub mod support;
 pub mod tokens;
 pub mod upstream;
 pub mod webhook_signatures;

@@ -1,0 +1,65 @@
+//! Admin: find users, see everything about one, disable or enable them.
+//! Every server function here checks the admin role on the server.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    account::{Device, SecurityEvent},
+    domain::{LeaseState, Money},
+    error::AppError,
+    wallet::EntryView,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub public_id: String,
+    pub username: String,
+    pub email: String,
+    pub role: String,
+    pub email_verified: bool,
+    pub disabled: bool,
+    pub balance: Money,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaseRowView {
+    pub id: i64,
+    pub platform: String,
+    pub number: String,
+    pub state: LeaseState,
+    pub price: Money,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub user: UserRow,
+    pub ledger: Vec<EntryView>,
+    pub leases: Vec<LeaseRowView>,
+    pub devices: Vec<Device>,
+    pub security_log: Vec<SecurityEvent>,
+}
+
+/// By public user ID, email or username (part of one); newest first.
+#[server(endpoint = "admin/users")]
+pub async fn admin_find_users(query: String) -> Result<Vec<UserRow>, AppError> {
+    use crate::services::{admin_users, request::require_admin, services};
+    require_admin()?;
+    admin_users::search(&services()?, &query).await
+}
+
+#[server(endpoint = "admin/user")]
+pub async fn admin_user_detail(public_id: String) -> Result<UserDetail, AppError> {
+    use crate::services::{admin_users, request::require_admin, services};
+    require_admin()?;
+    admin_users::detail(&services()?, &public_id).await
+}
+
+/// Disabling also ends every session of the account at once.
+#[server(endpoint = "admin/set_disabled")]
+pub async fn admin_set_disabled(public_id: String, disabled: bool) -> Result<(), AppError> {
+    use crate::services::{admin_users, request::{request_meta, require_admin}, services};
+    let admin = require_admin()?;
+    admin_users::set_disabled(&services()?, admin.user_id, &public_id, disabled, &request_meta()).await
+}

@@ -1,0 +1,111 @@
+//! Admin views of users: search, detail, disable and enable.
+use super::{audit, ledger, request::RequestMeta, security_log, sessions, Services};
+use crate::{
+    account::{devices_of, security_events_of},
+    admin_users::{LeaseRowView, UserDetail, UserRow},
+    auth::SecurityEventKind,
+    domain::{LeaseState, Money, PublicUserId, UsPhoneNumber},
+    error::AppError,
+    wallet::EntryView,
+};
+
+type Row = (i64, String, String, String, String, Option<i64>, Option<i64>, Option<i64>, i64);
+
+const USER_COLUMNS: &str = "u.id, u.public_id, u.username, u.email, u.role, u.email_verified_at, u.disabled_at, \
+    (SELECT w.balance_cents FROM wallets w WHERE w.user_id = u.id), u.created_at";
+
+fn user_row(row: Row) -> (i64, UserRow) {
+    let (id, public_id, username, email, role, verified, disabled, balance, created_at) = row;
+    (
+        id,
+        UserRow {
+            public_id,
+            username,
+            email,
+            role,
+            email_verified: verified.is_some(),
+            disabled: disabled.is_some(),
+            balance: Money::from_cents(balance.unwrap_or(0)),
+            created_at,
+        },
+    )
+}
+
+pub async fn search(svc: &Services, query: &str) -> Result<Vec<UserRow>, AppError> {
+    let query = query.trim().to_lowercase();
+    if query.chars().count() > 100 {
+        return Err(AppError::Invalid("Search for at most 100 characters.".into()));
+    }
+    let pattern = format!("%{}%", query.replace('\\', "").replace('%', "").replace('_', "\\_"));
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.deleted_at IS NULL AND \
+         ($1 = '' OR LOWER(u.public_id) = $1 OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.username) LIKE $2 ESCAPE '\\') \
+         ORDER BY u.id DESC LIMIT 50"
+    ))
+    .bind(&query)
+    .bind(&pattern)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| user_row(r).1).collect())
+}
+
+async fn find(svc: &Services, public_id: &str) -> Result<(i64, UserRow), AppError> {
+    let public_id = PublicUserId::parse(public_id).map_err(AppError::Invalid)?;
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.public_id = $1 AND u.deleted_at IS NULL"))
+        .bind(public_id.as_str())
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    row.map(user_row).ok_or_else(|| AppError::Invalid(format!("No account has the user ID {public_id}.")))
+}
+
+pub async fn detail(svc: &Services, public_id: &str) -> Result<UserDetail, AppError> {
+    let (user_id, user) = find(svc, public_id).await?;
+    let ledger: Vec<EntryView> = ledger::history(&svc.db, user_id, None, None, 50).await?.into_iter().map(EntryView::from).collect();
+    let leases: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT l.id, p.name, l.e164, l.state, l.price_cents, l.created_at FROM leases l JOIN platforms p ON p.id = l.platform_id \
+         WHERE l.user_id = $1 ORDER BY l.id DESC LIMIT 30",
+    )
+    .bind(user_id)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    Ok(UserDetail {
+        user,
+        ledger,
+        leases: leases
+            .into_iter()
+            .map(|(id, platform, e164, state, price, created_at)| LeaseRowView {
+                id,
+                platform,
+                number: UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or(e164),
+                state: LeaseState::parse(&state).unwrap_or(LeaseState::Completed),
+                price: Money::from_cents(price),
+                created_at,
+            })
+            .collect(),
+        devices: devices_of(svc, user_id, None).await?,
+        security_log: security_events_of(svc, user_id).await?,
+    })
+}
+
+/// Disables (every session ends at once: the next request is signed out)
+/// or enables an account. An admin cannot disable themself.
+pub async fn set_disabled(svc: &Services, admin_id: i64, public_id: &str, disabled: bool, meta: &RequestMeta) -> Result<(), AppError> {
+    let (user_id, user) = find(svc, public_id).await?;
+    if user_id == admin_id {
+        return Err(AppError::Invalid("You cannot disable your own account.".into()));
+    }
+    if user.disabled == disabled {
+        return Ok(());
+    }
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2").bind(disabled.then_some(now)).bind(user_id).execute(&mut *tx).await?;
+    if disabled {
+        sessions::end_all(&mut *tx, now, user_id, None, "account_disabled").await?;
+        security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::AccountDisabled, meta, &format!("by admin #{admin_id}")).await?;
+    }
+    let (before, after) = if disabled { ("enabled", "disabled") } else { ("disabled", "enabled") };
+    audit::record(&mut *tx, now, admin_id, if disabled { "user.disable" } else { "user.enable" }, Some(user_id), before, after).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! Support tickets: a customer opens one and follows its thread; admins
+//! answer and close. Staff replies and closing are audited.
+use super::{audit, Services};
+use crate::{
+    error::AppError,
+    support::{TicketMessage, TicketSummary, TicketView},
+};
+
+/// Who reads or writes a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// The ticket's owner, by user id.
+    Customer(i64),
+    /// An admin, by user id.
+    Staff(i64),
+}
+
+const MAX_OPEN_TICKETS: i64 = 20;
+
+fn check_message(message: &str) -> Result<&str, AppError> {
+    let message = message.trim();
+    if message.is_empty() || message.chars().count() > 5000 {
+        return Err(AppError::Invalid("Write a message of up to 5,000 characters.".into()));
+    }
+    Ok(message)
+}
+
+type SummaryRow = (i64, String, String, Option<i64>, i64, i64, Option<String>, Option<String>);
+
+const SUMMARY: &str = "SELECT t.id, t.subject, t.status, t.lease_id, t.updated_at, \
+    (SELECT COUNT(*) FROM support_messages m WHERE m.ticket_id = t.id AND m.from_staff = $1 AND m.created_at > \
+       CASE WHEN $1 = 1 THEN t.customer_read_at ELSE t.staff_read_at END), \
+    u.public_id, u.username \
+    FROM support_tickets t JOIN users u ON u.id = t.user_id";
+
+fn summary(row: SummaryRow, for_staff: bool) -> TicketSummary {
+    let (id, subject, status, lease_id, updated_at, unread, public_id, username) = row;
+    TicketSummary {
+        id,
+        subject,
+        status,
+        lease_id,
+        updated_at,
+        unread: unread > 0,
+        customer: for_staff.then(|| format!("{} {}", public_id.unwrap_or_default(), username.unwrap_or_default())),
+    }
+}
+
+pub async fn customer_tickets(svc: &Services, user_id: i64) -> Result<Vec<TicketSummary>, AppError> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SUMMARY} WHERE t.user_id = $2 ORDER BY t.updated_at DESC LIMIT 100"))
+        .bind(1i64)
+        .bind(user_id)
+        .fetch_all(&svc.db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| summary(r, false)).collect())
+}
+
+pub async fn customer_unread(svc: &Services, user_id: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM support_tickets t WHERE t.user_id = $1 AND EXISTS \
+         (SELECT 1 FROM support_messages m WHERE m.ticket_id = t.id AND m.from_staff = 1 AND m.created_at > t.customer_read_at)",
+    )
+    .bind(user_id)
+    .fetch_one(&svc.db.pool)
+    .await?)
+}
+
+/// Admin inbox: "open", "closed" or "all", unread first.
+pub async fn inbox(svc: &Services, status: &str) -> Result<Vec<TicketSummary>, AppError> {
+    let filter = match status {
+        "open" | "closed" => "WHERE t.status = $2",
+        "all" => "WHERE $2 = $2",
+        _ => return Err(AppError::Invalid("Show open, closed or all tickets.".into())),
+    };
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SUMMARY} {filter} ORDER BY t.updated_at DESC LIMIT 200"))
+        .bind(0i64)
+        .bind(status)
+        .fetch_all(&svc.db.pool)
+        .await?;
+    let mut tickets: Vec<TicketSummary> = rows.into_iter().map(|r| summary(r, true)).collect();
+    tickets.sort_by_key(|t| !t.unread); // stable: unread first, newest first within
+    Ok(tickets)
+}
+
+pub async fn open(svc: &Services, user_id: i64, subject: &str, message: &str, lease_id: Option<i64>) -> Result<i64, AppError> {
+    let subject = subject.trim();
+    if subject.chars().count() < 3 || subject.chars().count() > 120 {
+        return Err(AppError::Invalid("Give the ticket a subject of 3 to 120 characters.".into()));
+    }
+    let message = check_message(message)?;
+    if let Some(lease_id) = lease_id {
+        let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE id = $1 AND user_id = $2")
+            .bind(lease_id)
+            .bind(user_id)
+            .fetch_optional(&svc.db.pool)
+            .await?;
+        if owned.is_none() {
+            return Err(AppError::Invalid("Choose the lease from the list.".into()));
+        }
+    }
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM support_tickets WHERE user_id = $1 AND status = 'open'")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if open >= MAX_OPEN_TICKETS {
+        return Err(AppError::Invalid("You have many open tickets; please continue in one of them.".into()));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO support_tickets (user_id, subject, lease_id, status, created_at, updated_at, customer_read_at) \
+         VALUES ($1, $2, $3, 'open', $4, $4, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(subject)
+    .bind(lease_id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO support_messages (ticket_id, author_user_id, from_staff, body, created_at) VALUES ($1, $2, 0, $3, $4)")
+        .bind(id)
+        .bind(user_id)
+        .bind(message)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The ticket's owner (None: no such ticket, or not the customer's).
+async fn owner(svc: &Services, ticket_id: i64, reader: Reader) -> Result<i64, AppError> {
+    let owner: Option<i64> = sqlx::query_scalar("SELECT user_id FROM support_tickets WHERE id = $1")
+        .bind(ticket_id)
+        .fetch_optional(&svc.db.pool)
+        .await?;
+    match (owner, reader) {
+        (Some(owner), Reader::Customer(user)) if owner == user => Ok(owner),
+        (Some(owner), Reader::Staff(_)) => Ok(owner),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The thread, marked read for whoever reads it.
+pub async fn thread(svc: &Services, ticket_id: i64, reader: Reader) -> Result<TicketView, AppError> {
+    owner(svc, ticket_id, reader).await?;
+    let staff = matches!(reader, Reader::Staff(_));
+    let row: SummaryRow = sqlx::query_as(&format!("{SUMMARY} WHERE t.id = $2"))
+        .bind(if staff { 0i64 } else { 1i64 })
+        .bind(ticket_id)
+        .fetch_one(&svc.db.pool)
+        .await?;
+    let messages: Vec<(i64, Option<String>, String, i64)> = sqlx::query_as(
+        "SELECT m.from_staff, u.username, m.body, m.created_at FROM support_messages m JOIN users u ON u.id = m.author_user_id \
+         WHERE m.ticket_id = $1 ORDER BY m.id",
+    )
+    .bind(ticket_id)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let column = if staff { "staff_read_at" } else { "customer_read_at" };
+    sqlx::query(&format!("UPDATE support_tickets SET {column} = $1 WHERE id = $2"))
+        .bind(svc.now())
+        .bind(ticket_id)
+        .execute(&svc.db.pool)
+        .await?;
+    Ok(TicketView {
+        ticket: summary(row, staff),
+        messages: messages
+            .into_iter()
+            .map(|(from_staff, username, body, at)| TicketMessage {
+                from_staff: from_staff != 0,
+                // Customers see "Support", not which admin answered.
+                author: if from_staff != 0 && !staff { "Support".into() } else { username.unwrap_or_default() },
+                body,
+                at,
+            })
+            .collect(),
+    })
+}
+
+/// A reply; a customer's reply reopens a closed ticket.
+pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str) -> Result<(), AppError> {
+    let message = check_message(message)?;
+    let owner = owner(svc, ticket_id, reader).await?;
+    let now = svc.now();
+    let (author, staff) = match reader {
+        Reader::Customer(user) => (user, false),
+        Reader::Staff(admin) => (admin, true),
+    };
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query("INSERT INTO support_messages (ticket_id, author_user_id, from_staff, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(ticket_id)
+        .bind(author)
+        .bind(i64::from(staff))
+        .bind(message)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let read_column = if staff { "staff_read_at" } else { "customer_read_at" };
+    let reopen = if staff { "" } else { ", status = 'open', closed_at = NULL" };
+    sqlx::query(&format!("UPDATE support_tickets SET updated_at = $1, {read_column} = $1{reopen} WHERE id = $2"))
+        .bind(now)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?;
+    if staff {
+        audit::record(&mut *tx, now, author, "support.reply", Some(owner), &format!("ticket {ticket_id}"), &message.chars().take(200).collect::<String>())
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn close(svc: &Services, admin_user_id: i64, ticket_id: i64) -> Result<(), AppError> {
+    let owner = owner(svc, ticket_id, Reader::Staff(admin_user_id)).await?;
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let closed = sqlx::query("UPDATE support_tickets SET status = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2 AND status = 'open'")
+        .bind(now)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if closed == 0 {
+        return Err(AppError::Invalid("The ticket is already closed.".into()));
+    }
+    audit::record(&mut *tx, now, admin_user_id, "support.close", Some(owner), &format!("ticket {ticket_id} open"), "closed").await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! In-app support as pages see it: tickets, threads, unread counts, and
+//! the server functions for customers and for admins (`admin/…`).
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketSummary {
+    pub id: i64,
+    pub subject: String,
+    /// "open" or "closed".
+    pub status: String,
+    pub lease_id: Option<i64>,
+    pub updated_at: i64,
+    /// A reply the reader has not seen (customer: from staff; admin: from
+    /// the customer).
+    pub unread: bool,
+    /// Public ID and username of the customer (admins only).
+    pub customer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketMessage {
+    pub from_staff: bool,
+    pub author: String,
+    pub body: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub ticket: TicketSummary,
+    pub messages: Vec<TicketMessage>,
+}
+
+#[server(endpoint = "support/tickets")]
+pub async fn my_tickets() -> Result<Vec<TicketSummary>, AppError> {
+    use crate::services::{request::require_user, services, support};
+    let user = require_user()?;
+    support::customer_tickets(&services()?, user.user_id).await
+}
+
+/// Tickets with a reply the customer has not read (the navigation badge).
+#[server(endpoint = "support/unread")]
+pub async fn unread_support() -> Result<i64, AppError> {
+    use crate::services::{request::authenticated, services, support};
+    match authenticated() {
+        Some(user) => support::customer_unread(&services()?, user.user_id).await,
+        None => Ok(0),
+    }
+}
+
+#[server(endpoint = "support/open")]
+pub async fn open_ticket(subject: String, message: String, lease_id: Option<String>) -> Result<i64, AppError> {
+    use crate::services::{request::require_user, services, support};
+    let user = require_user()?;
+    let lease_id = match lease_id.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        Some(l) => Some(l.parse::<i64>().map_err(|_| AppError::Invalid("Choose the lease from the list.".into()))?),
+        None => None,
+    };
+    support::open(&services()?, user.user_id, &subject, &message, lease_id).await
+}
+
+#[server(endpoint = "support/thread")]
+pub async fn ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
+    use crate::services::{request::require_user, services, support};
+    let user = require_user()?;
+    support::thread(&services()?, ticket_id, support::Reader::Customer(user.user_id)).await
+}
+
+#[server(endpoint = "support/reply")]
+pub async fn reply_ticket(ticket_id: i64, message: String) -> Result<(), AppError> {
+    use crate::services::{request::require_user, services, support};
+    let user = require_user()?;
+    support::reply(&services()?, ticket_id, support::Reader::Customer(user.user_id), &message).await
+}
+
+#[server(endpoint = "admin/support_tickets")]
+pub async fn admin_tickets(status: Option<String>) -> Result<Vec<TicketSummary>, AppError> {
+    use crate::services::{request::require_admin, services, support};
+    require_admin()?;
+    support::inbox(&services()?, status.as_deref().unwrap_or("open")).await
+}
+
+#[server(endpoint = "admin/support_thread")]
+pub async fn admin_ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
+    use crate::services::{request::require_admin, services, support};
+    let admin = require_admin()?;
+    support::thread(&services()?, ticket_id, support::Reader::Staff(admin.user_id)).await
+}
+
+#[server(endpoint = "admin/support_reply")]
+pub async fn admin_reply_ticket(ticket_id: i64, message: String) -> Result<(), AppError> {
+    use crate::services::{request::require_admin, services, support};
+    let admin = require_admin()?;
+    support::reply(&services()?, ticket_id, support::Reader::Staff(admin.user_id), &message).await
+}
+
+#[server(endpoint = "admin/support_close")]
+pub async fn admin_close_ticket(ticket_id: i64) -> Result<(), AppError> {
+    use crate::services::{request::require_admin, services, support};
+    let admin = require_admin()?;
+    support::close(&services()?, admin.user_id, ticket_id).await
+}
