@@ -25,14 +25,26 @@ pub mod wallet;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
 use components::layout::Layout;
 use pages::{
-    account::AccountPage, admin::AdminPage, api_docs::ApiDocsPage, get_number::GetNumberPage, home::HomePage, not_found::NotFound, placeholder::SignInRequired,
+    account::AccountPage,
+    admin::{
+        catalogue::AdminCatalogue,
+        dashboard::AdminDashboard,
+        logs::{AdminAudit, AdminSecurity},
+        supply::AdminSupply,
+        support::{AdminSupport, AdminTicket},
+        users::{AdminUser, AdminUsers},
+        wallets::AdminWallets,
+        AdminShell,
+    },
+    api_docs::ApiDocsPage, get_number::GetNumberPage, home::HomePage, not_found::NotFound,
     policies::PoliciesPage, reset_password::ResetPasswordPage, sign_in::SignInPage, sign_up::SignUpPage,
+    support::{SupportPage, TicketPage},
     verify_email::VerifyEmailPage, wallet::WalletPage,
 };
 
@@ -74,16 +86,25 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/policies") view=PoliciesPage />
                     <Route path=path!("/get-number") view=GetNumberPage />
                     <Route path=path!("/wallet") view=WalletPage />
-                    <Route
-                        path=path!("/support")
-                        view=|| view! { <SignInRequired title="Support" /> }
-                    />
+                    <Route path=path!("/support") view=SupportPage />
+                    <Route path=path!("/support/:id") view=TicketPage />
                     <Route path=path!("/account") view=AccountPage />
                     <Route path=path!("/sign-in") view=SignInPage />
                     <Route path=path!("/sign-up") view=SignUpPage />
                     <Route path=path!("/verify-email") view=VerifyEmailPage />
                     <Route path=path!("/reset-password") view=ResetPasswordPage />
-                    <Route path=path!("/admin") view=AdminPage />
+                    <ParentRoute path=path!("/admin") view=AdminShell>
+                        <Route path=path!("") view=AdminDashboard />
+                        <Route path=path!("users") view=AdminUsers />
+                        <Route path=path!("users/:public_id") view=AdminUser />
+                        <Route path=path!("wallets") view=AdminWallets />
+                        <Route path=path!("catalogue") view=AdminCatalogue />
+                        <Route path=path!("supply") view=AdminSupply />
+                        <Route path=path!("support") view=AdminSupport />
+                        <Route path=path!("support/:id") view=AdminTicket />
+                        <Route path=path!("audit") view=AdminAudit />
+                        <Route path=path!("security") view=AdminSecurity />
+                    </ParentRoute>
                     <Route path=path!("/docs/api") view=ApiDocsPage />
                 </Routes>
             </Layout>

@@ -69,7 +69,7 @@ export async function adminTopUp(browser: Browser, admin: string, publicId: stri
   const context = await browser.newContext();
   const page = await context.newPage();
   await signIn(page, admin);
-  await page.goto("/admin");
+  await page.goto("/admin/wallets");
   await hydrated(page);
   await page.getByLabel("User ID, email or username").fill(publicId);
   await page.getByLabel("Amount (USD)").fill(amount);

@@ -21,7 +21,7 @@ test("an admin tops up a customer found by public ID; the customer's wallet show
   const adminContext = await browser.newContext();
   const adminPage = await adminContext.newPage();
   await signIn(adminPage, admin);
-  await adminPage.goto("/admin");
+  await adminPage.goto("/admin/wallets");
   await hydrated(adminPage);
   await adminPage.getByLabel("User ID, email or username").fill(publicId.toLowerCase());
   await adminPage.getByLabel("Amount (USD)").fill("12.50");

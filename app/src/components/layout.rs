@@ -5,13 +5,7 @@ use leptos_router::components::A;
 use crate::auth::{use_viewer, SignOut, ViewerRefresh};
 use crate::site_info::use_site_info;
 
-const NAV: [(&str, &str); 5] = [
-    ("/get-number", "Get Number"),
-    ("/wallet", "Wallet"),
-    ("/policies", "Policies"),
-    ("/support", "Support"),
-    ("/account", "Account"),
-];
+const NAV: [(&str, &str); 3] = [("/get-number", "Get Number"), ("/wallet", "Wallet"), ("/policies", "Policies")];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -49,12 +43,41 @@ pub fn Layout(children: Children) -> impl IntoView {
                     on:click=move |_| set_menu_open.set(false)
                 >
                     {NAV.map(|(href, label)| view! { <A href=href>{label}</A> })}
+                    <SupportLink />
+                    <A href="/account">"Account"</A>
                     <ViewerNav />
                 </nav>
             </div>
         </header>
         <main id="main" class="container main">{children()}</main>
         <Footer />
+    }
+}
+
+/// "Support", with the number of tickets that have an unread reply
+/// (checked again on every navigation).
+#[component]
+fn SupportLink() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let viewer = use_viewer();
+    let unread = Resource::new(
+        move || (location.pathname.get(), viewer.get().and_then(|r| r.ok()).flatten().map(|v| v.public_id)),
+        |(_, signed_in)| async move {
+            match signed_in {
+                Some(_) => crate::support::unread_support().await.unwrap_or(0),
+                None => 0,
+            }
+        },
+    );
+    view! {
+        <A href="/support">
+            "Support"
+            <Transition fallback=|| ()>
+                {move || unread.get().filter(|n| *n > 0).map(|n| view! {
+                    <span class="nav-badge" data-testid="support-unread" aria-label=format!("{n} unread")>{n}</span>
+                })}
+            </Transition>
+        </A>
     }
 }
 

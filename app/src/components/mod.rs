@@ -1,3 +1,4 @@
+pub mod charts;
 pub mod copy_button;
 pub mod form;
 pub mod layout;

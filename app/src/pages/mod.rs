@@ -1,15 +1,14 @@
 pub mod account;
 pub mod account_api_keys;
 pub mod admin;
-pub mod admin_pool;
 pub mod api_docs;
 pub mod get_number;
 pub mod home;
 pub mod not_found;
-pub mod placeholder;
 pub mod policies;
 pub mod reset_password;
 pub mod sign_in;
 pub mod sign_up;
+pub mod support;
 pub mod verify_email;
 pub mod wallet;

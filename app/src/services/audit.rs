@@ -46,7 +46,7 @@ const PAGE: usize = 50;
 pub async fn list(svc: &super::Services, filter: &Filter) -> Result<crate::admin_api::AuditPage, AppError> {
     use crate::admin_api::{AuditEntry, AuditPage};
     type Row = (i64, String, String, Option<String>, Option<String>, String, String, i64);
-    let action = format!("{}%", filter.action.replace(['%', '_'], ""));
+    let action = format!("{}%", filter.action.replace('%', ""));
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT a.id, u.username, a.action, t.public_id, t.username, a.before_state, a.after_state, a.created_at \
          FROM admin_audit a JOIN users u ON u.id = a.admin_user_id LEFT JOIN users t ON t.id = a.target_user_id \

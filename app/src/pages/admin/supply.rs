@@ -1,10 +1,111 @@
-//! Admin: number supply — the operator's pool, upstream suppliers, and
-//! the SMS no lease took.
+//! Admin: number supply — the operator's pool (one by one or from a CSV
+//! file), upstream suppliers, and the SMS no lease took.
 use leptos::prelude::*;
 
-use crate::components::{form::ActionError, local_time::LocalTime};
+use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::error::AppError;
-use crate::number_pool::{AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled, PoolNumber, UnmatchedSms, UpstreamView};
+use crate::number_pool::{
+    admin_numbers, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled, ImportReport,
+    PoolNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
+};
+
+#[component]
+pub fn AdminSupply() -> impl IntoView {
+    let (add, toggle) = (ServerAction::<AdminAddNumber>::new(), ServerAction::<AdminSetNumberEnabled>::new());
+    let imported = RwSignal::new(0u32);
+    let pool = Resource::new(move || (add.version().get(), toggle.version().get(), imported.get()), |_| admin_numbers());
+    let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
+    let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
+    let upstreams = Resource::new(|| (), |_| admin_upstreams());
+    view! {
+        <PageTitle text="Admin · Numbers & SMS" />
+        <h1>"Numbers and SMS"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            // Every resource is read in the first pass (no waterfall).
+            {move || { pool.track(); unmatched.track(); upstreams.track(); }}
+            <UnmatchedSmsList assign dismiss list=unmatched />
+            <NumberPool add toggle list=pool />
+            <ImportNumbers done=imported />
+            <UpstreamList list=upstreams />
+        </Transition>
+    }
+}
+
+/// A CSV file of numbers (`number[,device_id,sim]`), sent in batches with a
+/// progress bar; every line that failed is listed with its reason.
+#[component]
+fn ImportNumbers(done: RwSignal<u32>) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let progress = RwSignal::new((0usize, 0usize));
+    let report = RwSignal::new(None::<ImportReport>);
+    let running = RwSignal::new(false);
+    let start = move |_| {
+        let lines: Vec<String> = text.get_untracked().lines().map(str::to_string).collect();
+        if lines.is_empty() || running.get_untracked() {
+            return;
+        }
+        running.set(true);
+        progress.set((0, lines.len()));
+        report.set(None);
+        leptos::task::spawn_local(async move {
+            let mut total = ImportReport::default();
+            for (i, batch) in lines.chunks(IMPORT_BATCH).enumerate() {
+                let first = (i * IMPORT_BATCH + 1) as i64;
+                match crate::number_pool::admin_import_numbers(first, batch.join("\n")).await {
+                    Ok(r) => {
+                        total.added += r.added;
+                        total.errors.extend(r.errors);
+                    }
+                    Err(e) => total.errors.push((first, format!("lines {first}–{}: {e}", first + batch.len() as i64 - 1))),
+                }
+                progress.set(((i * IMPORT_BATCH + batch.len()).min(lines.len()), lines.len()));
+            }
+            report.set(Some(total));
+            running.set(false);
+            done.update(|n| *n += 1);
+        });
+    };
+    #[cfg(feature = "hydrate")]
+    let on_file = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        leptos::task::spawn_local(async move {
+            if let Ok(content) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                text.set(content.as_string().unwrap_or_default());
+            }
+        });
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let on_file = move |_: leptos::ev::Event| {};
+    view! {
+        <section class="card">
+            <h2>"Import numbers from CSV"</h2>
+            <p class="muted small">"One number per line, optionally followed by the Android device ID and SIM slot: " <code>"+13125550150,pixel7a,1"</code> ". A header line is skipped."</p>
+            <div class="form">
+                <div class="field">
+                    <label for="import-file">"CSV file"</label>
+                    <input id="import-file" type="file" accept=".csv,text/csv,text/plain" on:change=on_file />
+                </div>
+                <div class="field">
+                    <label for="import-text">"…or paste the lines"</label>
+                    <textarea id="import-text" rows="5" prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                </div>
+                <button class="btn" on:click=start disabled=running>"Import"</button>
+            </div>
+            {move || (progress.get().1 > 0).then(|| {
+                let (doneish, all) = progress.get();
+                view! { <p><progress max=all value=doneish></progress> {format!("{doneish} of {all} lines")}</p> }
+            })}
+            {move || report.get().map(|r| view! {
+                <div class="alert alert-info" data-testid="import-report">
+                    {format!("{} numbers added, {} lines refused.", r.added, r.errors.len())}
+                    <ul>{r.errors.into_iter().map(|(line, why)| view! { <li>{format!("Line {line}: {why}")}</li> }).collect_view()}</ul>
+                </div>
+            })}
+        </section>
+    }
+}
 
 /// The pool with each number's gateway and open lease; add or disable.
 #[component]

@@ -1,0 +1,81 @@
+//! Admin dashboard: today and the last 30 days, with SVG charts.
+use leptos::prelude::*;
+
+use crate::admin_dashboard::{admin_dashboard, PeriodFigures};
+use crate::components::{charts::{Bar, BarChart, BarList}, local_time::format_utc, page_title::PageTitle};
+
+fn dollars(v: f64) -> String {
+    format!("${v:.2}")
+}
+
+fn count(v: f64) -> String {
+    format!("{v:.0}")
+}
+
+fn duration(secs: Option<i64>) -> String {
+    match secs {
+        None => "—".into(),
+        Some(s) if s < 120 => format!("{s} s"),
+        Some(s) => format!("{} min", s / 60),
+    }
+}
+
+#[component]
+fn Figures(title: &'static str, figures: PeriodFigures) -> impl IntoView {
+    let items = [
+        ("Revenue", figures.revenue.to_string()),
+        ("Refunds", figures.refunds.to_string()),
+        ("Net", figures.net.to_string()),
+        ("Leases", figures.leases.to_string()),
+        ("Got a code", figures.code_share_percent().map(|p| format!("{p} %")).unwrap_or_else(|| "—".into())),
+        ("Median time to code", duration(figures.median_secs_to_code)),
+        ("New users", figures.new_users.to_string()),
+    ];
+    view! {
+        <h2>{title}</h2>
+        <div class="figures">
+            {items.map(|(name, value)| view! { <div class="figure"><span class="value">{value}</span><span class="name">{name}</span></div> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn AdminDashboard() -> impl IntoView {
+    let data = Resource::new(|| (), |_| admin_dashboard());
+    view! {
+        <PageTitle text="Admin · Dashboard" />
+        <h1>"Dashboard"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || data.get().map(|r| match r {
+                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Ok(d) => {
+                    let label = |day: i64| format_utc(day)[5..10].to_string();
+                    let money: Vec<Bar> = d.days.iter().map(|x| Bar {
+                        label: label(x.day),
+                        value: x.revenue.cents() as f64 / 100.0,
+                        overlay: x.refunds.cents() as f64 / 100.0,
+                    }).collect();
+                    let leases: Vec<Bar> = d.days.iter().map(|x| Bar { label: label(x.day), value: x.leases as f64, overlay: 0.0 }).collect();
+                    let outcomes: Vec<(String, f64, String)> = d.by_outcome.iter().map(|(l, n)| (l.clone(), *n as f64, n.to_string())).collect();
+                    let platforms: Vec<(String, f64, String)> = d.by_platform.iter().map(|(p, n, c)| {
+                        (p.clone(), *n as f64, format!("{n} ({} with a code)", c))
+                    }).collect();
+                    view! {
+                        <section class="card" data-testid="dashboard">
+                            <Figures title="Today (UTC)" figures=d.today.clone() />
+                            <Figures title="Last 30 days" figures=d.last_30_days.clone() />
+                        </section>
+                        <section class="card">
+                            <BarChart bars=money title="Revenue per day" legend="revenue" overlay_legend="refunds" format=dollars />
+                            <BarChart bars=leases title="Leases per day" legend="leases" format=count />
+                        </section>
+                        <section class="card">
+                            <BarList rows=outcomes title="Leases by outcome (30 days)" />
+                            <BarList rows=platforms title="Leases by platform (30 days)" />
+                        </section>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}

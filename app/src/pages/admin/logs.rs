@@ -1,0 +1,93 @@
+//! Admin: the audit log (filterable, read-only) and everyone's security log.
+use leptos::prelude::*;
+
+use crate::admin_api::{admin_audit_log, admin_security_log};
+use crate::components::{local_time::LocalTime, page_title::PageTitle};
+
+#[component]
+pub fn AdminAudit() -> impl IntoView {
+    let action = RwSignal::new(String::new());
+    let admin = RwSignal::new(String::new());
+    let before = RwSignal::new(None::<i64>);
+    let page = Resource::new(
+        move || (action.get(), admin.get(), before.get()),
+        |(action, admin, before)| admin_audit_log(Some(action), Some(admin), before),
+    );
+    view! {
+        <PageTitle text="Admin · Audit log" />
+        <h1>"Audit log"</h1>
+        <section class="card">
+            <p class="muted small">"Every admin action: who, what, before and after, when. Nothing here can be changed."</p>
+            <div class="form form-inline">
+                <div class="field">
+                    <label for="audit-action">"Action"</label>
+                    <select id="audit-action" on:change=move |ev| { before.set(None); action.set(event_target_value(&ev)); }>
+                        <option value="">"All"</option>
+                        <option value="top_up">"Top-ups"</option>
+                        <option value="adjustment">"Corrections"</option>
+                        <option value="platform_">"Platforms"</option>
+                        <option value="number.">"Numbers"</option>
+                        <option value="sms.">"Unmatched SMS"</option>
+                        <option value="user.">"Users"</option>
+                        <option value="support.">"Support"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="audit-admin">"Admin username"</label>
+                    <input id="audit-admin" on:change=move |ev| { before.set(None); admin.set(event_target_value(&ev)); } />
+                </div>
+            </div>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <div class="table-wrap">
+                    <table class="table" data-testid="audit-log">
+                        <thead><tr><th>"When"</th><th>"Admin"</th><th>"Action"</th><th>"Account"</th><th>"Before"</th><th>"After"</th></tr></thead>
+                        <tbody>
+                            {move || page.get().map(|r| r.map(|p| p.entries).unwrap_or_default().into_iter().map(|e| view! {
+                                <tr>
+                                    <td><LocalTime millis=e.at /></td>
+                                    <td>{e.admin}</td>
+                                    <td class="mono">{e.action}</td>
+                                    <td>{e.target.unwrap_or_default()}</td>
+                                    <td class="small">{e.before}</td>
+                                    <td class="small">{e.after}</td>
+                                </tr>
+                            }).collect_view())}
+                        </tbody>
+                    </table>
+                </div>
+                {move || page.get().and_then(|r| r.ok()).and_then(|p| p.next_before).map(|next| view! {
+                    <button class="btn" on:click=move |_| before.set(Some(next))>"Older entries"</button>
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminSecurity() -> impl IntoView {
+    let log = Resource::new(|| (), |_| admin_security_log());
+    view! {
+        <PageTitle text="Admin · Security log" />
+        <h1>"Security log (everyone)"</h1>
+        <section class="card">
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <div class="table-wrap">
+                    <table class="table">
+                        <thead><tr><th>"User"</th><th>"What"</th><th>"When"</th><th>"IP"</th><th>"Browser"</th></tr></thead>
+                        <tbody>
+                            {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
+                                <tr>
+                                    <td>{e.public_id.unwrap_or_default()} " " <span class="muted">{e.username.unwrap_or_default()}</span></td>
+                                    <td>{e.what} " " <span class="muted small">{e.detail}</span></td>
+                                    <td><LocalTime millis=e.at /></td>
+                                    <td class="mono">{e.ip}</td>
+                                    <td>{e.browser}</td>
+                                </tr>
+                            }).collect_view())}
+                        </tbody>
+                    </table>
+                </div>
+            </Transition>
+        </section>
+    }
+}

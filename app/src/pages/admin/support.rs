@@ -1,0 +1,88 @@
+//! Admin: the support inbox and a ticket's thread (reply, close).
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::pages::support::thread_view;
+use crate::support::{admin_ticket_thread, admin_tickets, AdminCloseTicket, AdminReplyTicket};
+
+#[component]
+pub fn AdminSupport() -> impl IntoView {
+    let status = RwSignal::new("open".to_string());
+    let tickets = Resource::new(move || status.get(), |s| admin_tickets(Some(s)));
+    view! {
+        <PageTitle text="Admin · Support" />
+        <h1>"Support inbox"</h1>
+        <section class="card">
+            <div class="field">
+                <label for="inbox-status">"Show"</label>
+                <select id="inbox-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <option value="open">"Open"</option>
+                    <option value="closed">"Closed"</option>
+                    <option value="all">"All"</option>
+                </select>
+            </div>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <div class="table-wrap">
+                    <table class="table" data-testid="inbox">
+                        <thead><tr><th>"Subject"</th><th>"Customer"</th><th>"Status"</th><th>"Updated"</th></tr></thead>
+                        <tbody>
+                            {move || tickets.get().map(|r| r.unwrap_or_default().into_iter().map(|t| view! {
+                                <tr>
+                                    <td>
+                                        <a href=format!("/admin/support/{}", t.id)>{t.subject.clone()}</a>
+                                        {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
+                                    </td>
+                                    <td>{t.customer.clone().unwrap_or_default()}</td>
+                                    <td>{t.status.clone()}</td>
+                                    <td><LocalTime millis=t.updated_at /></td>
+                                </tr>
+                            }).collect_view())}
+                        </tbody>
+                    </table>
+                </div>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminTicket() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let reply = ServerAction::<AdminReplyTicket>::new();
+    let close = ServerAction::<AdminCloseTicket>::new();
+    let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| admin_ticket_thread(id));
+    view! {
+        <PageTitle text="Admin · Ticket" />
+        <p><a href="/admin/support">"← Inbox"</a></p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <ActionError value=reply.value() />
+            <ActionError value=close.value() />
+            {move || thread.get().map(|r| match r {
+                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Ok(t) => view! {
+                    <h1>{t.ticket.subject.clone()} " " <span class="badge">{t.ticket.status.clone()}</span></h1>
+                    <p class="muted">{t.ticket.customer.clone().unwrap_or_default()} {t.ticket.lease_id.map(|l| format!(" · lease #{l}"))}</p>
+                    {thread_view(t.messages)}
+                    <section class="card">
+                        <ActionForm action=reply attr:class="form">
+                            <input type="hidden" name="ticket_id" value=t.ticket.id />
+                            <div class="field">
+                                <label for="admin-reply">"Reply"</label>
+                                <textarea id="admin-reply" name="message" rows="4" maxlength="5000" required></textarea>
+                            </div>
+                            <button type="submit" class="btn btn-primary">"Send reply"</button>
+                        </ActionForm>
+                        {(t.ticket.status == "open").then(|| view! {
+                            <ActionForm action=close>
+                                <input type="hidden" name="ticket_id" value=t.ticket.id />
+                                <button type="submit" class="btn">"Close ticket"</button>
+                            </ActionForm>
+                        })}
+                    </section>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,143 @@
+//! Admin: find users; one user's profile, wallet, leases, devices and
+//! security log; disable or enable; grant or revoke the admin role.
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::admin_api::AdminSetRole;
+use crate::admin_users::{admin_find_users, admin_user_detail, AdminSetDisabled, UserDetail};
+use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
+
+#[component]
+pub fn AdminUsers() -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let found = Resource::new(move || query.get(), admin_find_users);
+    view! {
+        <PageTitle text="Admin · Users" />
+        <h1>"Users"</h1>
+        <section class="card">
+            <form class="form form-inline" on:submit=move |ev| {
+                ev.prevent_default();
+            }>
+                <div class="field">
+                    <label for="user-search">"User ID, email or username"</label>
+                    <input id="user-search" type="search" placeholder="UN-7K3Q9M" on:change=move |ev| query.set(event_target_value(&ev)) />
+                </div>
+                <button type="submit" class="btn">"Search"</button>
+            </form>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                <div class="table-wrap">
+                    <table class="table" data-testid="users">
+                        <thead><tr><th>"User ID"</th><th>"Username"</th><th>"Email"</th><th>"Role"</th><th>"Balance"</th><th>"Joined"</th><th></th></tr></thead>
+                        <tbody>
+                            {move || found.get().map(|r| match r {
+                                Err(e) => view! { <tr><td colspan="7" class="alert alert-error">{e.to_string()}</td></tr> }.into_any(),
+                                Ok(users) => users.into_iter().map(|u| view! {
+                                    <tr>
+                                        <td class="mono"><a href=format!("/admin/users/{}", u.public_id)>{u.public_id.clone()}</a></td>
+                                        <td>{u.username.clone()}</td>
+                                        <td>{u.email.clone()}</td>
+                                        <td>{u.role.clone()}</td>
+                                        <td>{u.balance.to_string()}</td>
+                                        <td><LocalTime millis=u.created_at /></td>
+                                        <td>{u.disabled.then(|| view! { <span class="badge badge-warning">"disabled"</span> })}</td>
+                                    </tr>
+                                }).collect_view().into_any(),
+                            })}
+                        </tbody>
+                    </table>
+                </div>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn AdminUser() -> impl IntoView {
+    let params = use_params_map();
+    let public_id = move || params.read().get("public_id").unwrap_or_default();
+    let set_disabled = ServerAction::<AdminSetDisabled>::new();
+    let set_role = ServerAction::<AdminSetRole>::new();
+    let detail = Resource::new(
+        move || (public_id(), set_disabled.version().get(), set_role.version().get()),
+        |(id, _, _)| admin_user_detail(id),
+    );
+    view! {
+        <PageTitle text="Admin · User" />
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <ActionError value=set_disabled.value() />
+            <ActionError value=set_role.value() />
+            {move || detail.get().map(|r| match r {
+                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Ok(d) => view! { <UserView d set_disabled set_role /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserView(d: UserDetail, set_disabled: ServerAction<AdminSetDisabled>, set_role: ServerAction<AdminSetRole>) -> impl IntoView {
+    let u = d.user.clone();
+    let other_role = if u.role == "admin" { ("customer", "Revoke admin role") } else { ("admin", "Make admin") };
+    let (id_for_disable, id_for_role) = (u.public_id.clone(), u.public_id.clone());
+    view! {
+        <h1>{u.username.clone()} " " <span class="muted mono">{u.public_id.clone()}</span></h1>
+        <section class="card">
+            <dl class="details">
+                <dt>"Email"</dt><dd>{u.email.clone()} " " {if u.email_verified { "(verified)" } else { "(not verified)" }}</dd>
+                <dt>"Role"</dt><dd>{u.role.clone()}</dd>
+                <dt>"Balance"</dt><dd data-testid="user-balance">{u.balance.to_string()}</dd>
+                <dt>"Joined"</dt><dd><LocalTime millis=u.created_at /></dd>
+                <dt>"Status"</dt><dd data-testid="user-status">{if u.disabled { "disabled" } else { "active" }}</dd>
+            </dl>
+            <div class="form-inline">
+                <ActionForm action=set_disabled>
+                    <input type="hidden" name="public_id" value=id_for_disable />
+                    <input type="hidden" name="disabled" value=(!u.disabled).to_string() />
+                    <button type="submit" class="btn" class:btn-danger=!u.disabled>{if u.disabled { "Enable account" } else { "Disable account" }}</button>
+                </ActionForm>
+                <ActionForm action=set_role>
+                    <input type="hidden" name="public_id" value=id_for_role />
+                    <input type="hidden" name="role" value=other_role.0 />
+                    <button type="submit" class="btn">{other_role.1}</button>
+                </ActionForm>
+                <a class="btn" href="/admin/wallets">"Recharge…"</a>
+            </div>
+        </section>
+        <section class="card">
+            <h2>"Leases"</h2>
+            <div class="table-wrap"><table class="table">
+                <thead><tr><th>"#"</th><th>"Platform"</th><th>"Number"</th><th>"State"</th><th>"Price"</th><th>"When"</th></tr></thead>
+                <tbody>{d.leases.into_iter().map(|l| view! {
+                    <tr><td>{l.id}</td><td>{l.platform}</td><td class="mono">{l.number}</td><td>{l.state.label()}</td><td>{l.price.to_string()}</td><td><LocalTime millis=l.created_at /></td></tr>
+                }).collect_view()}</tbody>
+            </table></div>
+        </section>
+        <section class="card">
+            <h2>"Ledger"</h2>
+            <div class="table-wrap"><table class="table">
+                <thead><tr><th>"When"</th><th>"What"</th><th>"Amount"</th><th>"Balance after"</th></tr></thead>
+                <tbody>{d.ledger.into_iter().map(|e| view! {
+                    <tr><td><LocalTime millis=e.at /></td><td>{e.description}</td><td>{e.amount.to_string()}</td><td>{e.balance_after.to_string()}</td></tr>
+                }).collect_view()}</tbody>
+            </table></div>
+        </section>
+        <section class="card">
+            <h2>"Devices"</h2>
+            <div class="table-wrap"><table class="table">
+                <thead><tr><th>"Browser"</th><th>"IP"</th><th>"First seen"</th><th>"Last seen"</th></tr></thead>
+                <tbody>{d.devices.into_iter().map(|x| view! {
+                    <tr><td>{x.browser}</td><td class="mono">{x.ip}</td><td><LocalTime millis=x.first_seen /></td><td><LocalTime millis=x.last_seen /></td></tr>
+                }).collect_view()}</tbody>
+            </table></div>
+        </section>
+        <section class="card">
+            <h2>"Security log"</h2>
+            <div class="table-wrap"><table class="table">
+                <thead><tr><th>"What"</th><th>"When"</th><th>"IP"</th><th>"Browser"</th></tr></thead>
+                <tbody>{d.security_log.into_iter().map(|e| view! {
+                    <tr><td>{e.what}</td><td><LocalTime millis=e.at /></td><td class="mono">{e.ip}</td><td>{e.browser}</td></tr>
+                }).collect_view()}</tbody>
+            </table></div>
+        </section>
+    }
+}

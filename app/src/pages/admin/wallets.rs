@@ -1,0 +1,117 @@
+//! Admin: wallet recharges (two steps) and corrections.
+use leptos::prelude::*;
+
+use crate::components::{form::ActionError, page_title::PageTitle};
+use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
+
+#[component]
+pub fn AdminWallets() -> impl IntoView {
+    view! {
+        <PageTitle text="Admin · Wallets" />
+        <Recharge />
+        <Adjust />
+    }
+}
+
+/// Top-up in two steps: find the customer and state the amount, then
+/// confirm after seeing their name and current balance.
+#[component]
+fn Recharge() -> impl IntoView {
+    let prepare = ServerAction::<AdminPrepareTopUp>::new();
+    let confirm = ServerAction::<AdminTopUp>::new();
+    view! {
+        <section class="card">
+            <h2>"Recharge a wallet"</h2>
+            <ActionError value=prepare.value() />
+            <ActionForm action=prepare attr:class="form">
+                <div class="field">
+                    <label for="recharge-query">"User ID, email or username"</label>
+                    <input id="recharge-query" name="query" placeholder="UN-7K3Q9M" required />
+                </div>
+                <div class="field">
+                    <label for="recharge-amount-admin">"Amount (USD)"</label>
+                    <input id="recharge-amount-admin" name="amount" inputmode="decimal" required />
+                </div>
+                <div class="field">
+                    <label for="recharge-note">"Note"</label>
+                    <input id="recharge-note" name="note" maxlength="500" placeholder="payment reference" />
+                </div>
+                <button type="submit" class="btn">"Review"</button>
+            </ActionForm>
+            {move || prepare.value().get().and_then(|r| r.ok()).map(|c| view! {
+                <div class="alert alert-info" data-testid="recharge-confirmation">
+                    "Top up " <strong>{c.user.username.clone()}</strong> " (" {c.user.public_id.clone()} ", " {c.user.email.clone()} ")"
+                    " — balance now " <strong>{c.user.balance.to_string()}</strong>
+                    " — add " <strong>{c.amount.to_string()}</strong> "?"
+                </div>
+                <ActionForm action=confirm>
+                    <input type="hidden" name="public_id" value=c.user.public_id.clone() />
+                    <input type="hidden" name="amount" value=format!("{}.{:02}", c.amount.cents() / 100, c.amount.cents() % 100) />
+                    <input type="hidden" name="note" value=c.note.clone() />
+                    <input type="hidden" name="idempotency_key" value=c.idempotency_key.clone() />
+                    <button type="submit" class="btn btn-primary">"Confirm top-up"</button>
+                </ActionForm>
+            })}
+            <ActionError value=confirm.value() />
+            {move || confirm.value().get().and_then(|r| r.ok()).map(|balance| view! {
+                <div class="alert alert-success" data-testid="recharge-done">"Done. New balance: " {balance.to_string()}</div>
+            })}
+        </section>
+    }
+}
+
+
+/// A correction (positive or negative) with a reason; audited.
+#[component]
+fn Adjust() -> impl IntoView {
+    let adjust = ServerAction::<AdminAdjust>::new();
+    let key = RwSignal::new(new_key());
+    Effect::new(move |_| {
+        if adjust.version().get() > 0 {
+            key.set(new_key());
+        }
+    });
+    view! {
+        <section class="card">
+            <h2>"Correct a balance"</h2>
+            <p class="muted small">"For mistakes only: a negative amount takes money back. The reason is kept in the ledger and the audit log."</p>
+            <ActionError value=adjust.value() />
+            {move || adjust.value().get().and_then(|r| r.ok()).map(|balance| view! {
+                <div class="alert alert-success">"Done. New balance: " {balance.to_string()}</div>
+            })}
+            <ActionForm action=adjust attr:class="form">
+                <div class="field">
+                    <label for="adjust-public-id">"User ID"</label>
+                    <input id="adjust-public-id" name="public_id" placeholder="UN-7K3Q9M" required />
+                </div>
+                <div class="field">
+                    <label for="adjust-amount">"Amount (USD, may be negative)"</label>
+                    <input id="adjust-amount" name="amount" inputmode="decimal" required />
+                </div>
+                <div class="field">
+                    <label for="adjust-reason">"Reason"</label>
+                    <input id="adjust-reason" name="reason" maxlength="500" required />
+                </div>
+                <input type="hidden" name="idempotency_key" prop:value=key />
+                <button type="submit" class="btn">"Correct balance"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// A fresh key per correction, so a double click posts it once.
+fn new_key() -> String {
+    let n = (js_random() * 1e15) as u64;
+    format!("adjust-{n:015}")
+}
+
+#[cfg(feature = "hydrate")]
+fn js_random() -> f64 {
+    leptos::web_sys::js_sys::Math::random()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn js_random() -> f64 {
+    use rand::Rng;
+    rand::rng().random::<f64>()
+}

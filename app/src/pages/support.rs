@@ -1,0 +1,151 @@
+//! Support: the operator's contacts, the customer's tickets, and a
+//! ticket's thread at `/support/:id`.
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::auth::use_viewer;
+use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::get_number::my_leases;
+use crate::site_info::use_site_info;
+use crate::support::{my_tickets, ticket_thread, OpenTicket, ReplyTicket, TicketMessage};
+
+#[component]
+fn Contacts() -> impl IntoView {
+    let site = use_site_info();
+    view! {
+        <section class="card">
+            <h2>"Contact"</h2>
+            <Transition fallback=|| ()>
+                {move || site.get().and_then(|r| r.ok()).map(|s| view! {
+                    <p>
+                        "WhatsApp: " <a href=s.whatsapp_link("Hello, I need help with US Num Hub.") rel="noopener" target="_blank" data-testid="support-whatsapp">{s.whatsapp_display()}</a>
+                        " · Email: " <a href=format!("mailto:{}", s.support_email)>{s.support_email.clone()}</a>
+                    </p>
+                    <p class="muted small">"For a wallet recharge, send your user ID over WhatsApp. For anything about a number, a ticket below keeps the details together."</p>
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+pub fn thread_view(messages: Vec<TicketMessage>) -> impl IntoView {
+    view! {
+        <div class="thread" data-testid="thread">
+            {messages.into_iter().map(|m| view! {
+                <div class="message" class:message-staff=m.from_staff>
+                    <div class="meta">{m.author} " · " <LocalTime millis=m.at /></div>
+                    {m.body}
+                </div>
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+pub fn SupportPage() -> impl IntoView {
+    let viewer = use_viewer();
+    let open = ServerAction::<OpenTicket>::new();
+    let tickets = Resource::new(move || open.version().get(), |_| my_tickets());
+    let leases = Resource::new(|| (), |_| my_leases());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = open.value().get() {
+            navigate(&format!("/support/{id}"), Default::default());
+        }
+    });
+    view! {
+        <PageTitle text="Support" />
+        <h1>"Support"</h1>
+        <Contacts />
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                let (_, _, v) = (tickets.track(), leases.track(), viewer.get());
+                match v.and_then(|r| r.ok()).flatten() {
+                    None => view! {
+                        <section class="card">
+                            <p>"Sign in to open a ticket and follow the answers here."</p>
+                            <a class="btn btn-primary" href="/sign-in?next=/support">"Sign in"</a>
+                        </section>
+                    }.into_any(),
+                    Some(_) => view! {
+                        <section class="card">
+                            <h2>"Open a ticket"</h2>
+                            <ActionError value=open.value() />
+                            <ActionForm action=open attr:class="form">
+                                <div class="field">
+                                    <label for="ticket-subject">"Subject"</label>
+                                    <input id="ticket-subject" name="subject" maxlength="120" required />
+                                </div>
+                                <div class="field">
+                                    <label for="ticket-lease">"About a number (optional)"</label>
+                                    <select id="ticket-lease" name="lease_id">
+                                        <option value="">"—"</option>
+                                        {move || leases.get().and_then(|r| r.ok()).map(|o| o.open.into_iter().chain(o.recent).map(|l| view! {
+                                            <option value=l.id.to_string()>{format!("#{} {} {}", l.id, l.platform, l.number_display)}</option>
+                                        }).collect_view())}
+                                    </select>
+                                </div>
+                                <div class="field">
+                                    <label for="ticket-message">"Message"</label>
+                                    <textarea id="ticket-message" name="message" rows="5" maxlength="5000" required></textarea>
+                                </div>
+                                <button type="submit" class="btn btn-primary">"Send"</button>
+                            </ActionForm>
+                        </section>
+                        <section class="card">
+                            <h2>"Your tickets"</h2>
+                            <ul class="plain-list" data-testid="tickets">
+                                {move || tickets.get().and_then(|r| r.ok()).map(|list| {
+                                    if list.is_empty() {
+                                        return view! { <li class="muted">"No tickets yet."</li> }.into_any();
+                                    }
+                                    list.into_iter().map(|t| view! {
+                                        <li>
+                                            <a href=format!("/support/{}", t.id)>{t.subject.clone()}</a>
+                                            " " <span class="badge">{t.status.clone()}</span>
+                                            {t.unread.then(|| view! { " " <span class="badge badge-info">"new reply"</span> })}
+                                            " " <span class="muted small"><LocalTime millis=t.updated_at /></span>
+                                        </li>
+                                    }).collect_view().into_any()
+                                })}
+                            </ul>
+                        </section>
+                    }.into_any(),
+                }
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let reply = ServerAction::<ReplyTicket>::new();
+    let thread = Resource::new(move || (id(), reply.version().get()), |(id, _)| ticket_thread(id));
+    view! {
+        <PageTitle text="Support ticket" />
+        <p><a href="/support">"← All tickets"</a></p>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || thread.get().map(|r| match r {
+                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Ok(t) => view! {
+                    <h1>{t.ticket.subject.clone()} " " <span class="badge">{t.ticket.status.clone()}</span></h1>
+                    {t.ticket.lease_id.map(|l| view! { <p class="muted">"About lease #" {l}</p> })}
+                    {thread_view(t.messages)}
+                    <section class="card">
+                        <ActionError value=reply.value() />
+                        <ActionForm action=reply attr:class="form">
+                            <input type="hidden" name="ticket_id" value=t.ticket.id />
+                            <div class="field">
+                                <label for="reply-message">"Reply"</label>
+                                <textarea id="reply-message" name="message" rows="4" maxlength="5000" required></textarea>
+                            </div>
+                            <button type="submit" class="btn btn-primary">"Send"</button>
+                        </ActionForm>
+                    </section>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
