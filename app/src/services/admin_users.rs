@@ -36,7 +36,8 @@ pub async fn search(svc: &Services, query: &str) -> Result<Vec<UserRow>, AppErro
     if query.chars().count() > 100 {
         return Err(AppError::Invalid("Search for at most 100 characters.".into()));
     }
-    let pattern = format!("%{}%", query.replace('\\', "").replace('%', "").replace('_', "\\_"));
+    // LIKE's wildcards in the query are literal characters.
+    let pattern = format!("%{}%", query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.deleted_at IS NULL AND \
          ($1 = '' OR LOWER(u.public_id) = $1 OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.username) LIKE $2 ESCAPE '\\') \

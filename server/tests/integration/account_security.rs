@@ -174,6 +174,12 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("enabled", "true"),
         ("sms_id", "1"),
         ("lease_id", "1"),
+        ("first_line", "1"),
+        ("lines", "+13125550176"),
+        ("disabled", "true"),
+        ("ticket_id", "1"),
+        ("message", "hello"),
+        ("status", "open"),
     ];
     for path in &admin_paths {
         let name = path.trim_start_matches("/api/");

@@ -6,6 +6,7 @@ mod common;
 
 mod account_security;
 mod accounts;
+mod admin_console;
 mod bad_config;
 mod foundation;
 mod gateways;

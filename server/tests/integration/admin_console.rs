@@ -1,0 +1,178 @@
+//! The admin console's server side: users, disabling, dashboard figures,
+//! CSV import, support tickets, and an audit entry for every admin action.
+use crate::common::{self, customers::verified_customer, signed_in_admin, TestApp};
+
+async fn audit_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit").fetch_one(&app.db.pool).await.unwrap()
+}
+
+async fn find_disable_and_sign_out(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "console_admin").await;
+    let (mut customer, _) = verified_customer(&app, "findable", 250).await;
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    for query in [public_id.to_lowercase(), "findable@EXAMPLE".into(), "indab".into()] {
+        let found = admin.call("admin/users", &[("query", &query)]).await.json();
+        assert_eq!(found[0]["public_id"], public_id.as_str(), "{query}");
+        assert_eq!(found[0]["balance"], 250);
+    }
+    assert_eq!(admin.call("admin/users", &[("query", "%")]).await.json().as_array().unwrap().len(), 0, "a % is not a wildcard");
+    let detail = admin.call("admin/user", &[("public_id", &public_id)]).await.json();
+    assert_eq!(detail["user"]["username"], "findable");
+    assert_eq!(detail["ledger"][0]["amount"], 250);
+    assert!(!detail["devices"].as_array().unwrap().is_empty());
+    assert!(!detail["security_log"].as_array().unwrap().is_empty());
+
+    assert_eq!(customer.call("my_leases", &[]).await.status, 200);
+    assert!(admin.call("admin/set_disabled", &[("public_id", &public_id), ("disabled", "true")]).await.status < 400);
+    assert_eq!(customer.call("my_leases", &[]).await.status, 401, "signed out at the next request");
+    assert_eq!(customer.call("sign_in", &[("login", "findable"), ("password", common::PASSWORD)]).await.status, 403, "a disabled account cannot sign in");
+    let admin_public = admin.viewer().await["public_id"].as_str().unwrap().to_string();
+    assert_eq!(admin.call("admin/set_disabled", &[("public_id", &admin_public), ("disabled", "true")]).await.status, 400, "not oneself");
+    assert!(admin.call("admin/set_disabled", &[("public_id", &public_id), ("disabled", "false")]).await.status < 400);
+    assert!(customer.call("sign_in", &[("login", "findable"), ("password", common::PASSWORD)]).await.status < 400);
+}
+
+async fn dashboard_counts_money_and_leases(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "dash_admin").await;
+    let (mut customer, _) = verified_customer(&app, "dash_user", 500).await;
+    let lease = customer.call("confirm_lease", &[("platform", "google"), ("price_cents", "100"), ("idempotency_key", "dashboard-1")]).await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    let lease = lease.json();
+    let id = lease["id"].as_i64().unwrap().to_string();
+    customer.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await;
+    customer.call("confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "dashboard-2")]).await;
+    let d = admin.call("admin/dashboard", &[]).await.json();
+    assert_eq!(d["today"]["revenue"], 220);
+    assert_eq!(d["today"]["refunds"], 100);
+    assert_eq!(d["today"]["net"], 120);
+    assert_eq!(d["today"]["leases"], 2);
+    assert_eq!(d["today"]["new_users"], 2);
+    assert_eq!(d["days"].as_array().unwrap().len(), 30);
+    assert_eq!(d["days"][29]["leases"], 2, "today is the last day");
+    assert!(d["by_platform"].as_array().unwrap().iter().any(|p| p[0] == "Google" && p[1] == 1));
+    assert_eq!(customer.call("admin/dashboard", &[]).await.status, 403);
+    let page = admin.get("/admin").await.body;
+    assert!(page.contains("<svg") && page.contains("Revenue per day"), "charts drawn on the server");
+}
+
+async fn csv_import_reports_each_line(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "csv_admin").await;
+    let csv = "number,device_id,sim\n+13125550161\n(312) 555-0162,pixel,2\nnot a number\n+13125550161\n\n+13125550163,bad device!,1";
+    let report = admin.call("admin/import_numbers", &[("first_line", "1"), ("lines", csv)]).await.json();
+    assert_eq!(report["added"], 2);
+    let errors: Vec<i64> = report["errors"].as_array().unwrap().iter().map(|e| e[0].as_i64().unwrap()).collect();
+    assert_eq!(errors, vec![4, 5, 7], "{report}");
+    let pool = admin.call("admin/numbers", &[]).await.json();
+    assert_eq!(pool.as_array().unwrap().len(), 2);
+    let too_many = "+13125550170\n".repeat(101);
+    assert_eq!(admin.call("admin/import_numbers", &[("first_line", "1"), ("lines", &too_many)]).await.status, 400);
+}
+
+async fn support_ticket_round_trip(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "support_admin").await;
+    let (mut customer, _) = verified_customer(&app, "needs_help", 0).await;
+    let (mut other, _) = verified_customer(&app, "nosy", 0).await;
+    assert_eq!(customer.call("support/open", &[("subject", "x"), ("message", "hi")]).await.status, 400, "subject too short");
+    assert_eq!(customer.call("support/open", &[("subject", "Wrong code"), ("message", "hi"), ("lease_id", "999")]).await.status, 400);
+    let opened = customer.call("support/open", &[("subject", "No code arrived"), ("message", "My WhatsApp code never came.")]).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let id = opened.body.trim().to_string();
+    assert_eq!(other.call("support/thread", &[("ticket_id", &id)]).await.status, 404, "one's own tickets only");
+    assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "0");
+
+    let inbox = admin.call("admin/support_tickets", &[("status", "open")]).await.json();
+    assert_eq!(inbox[0]["subject"], "No code arrived");
+    assert_eq!(inbox[0]["unread"], true);
+    let audits = audit_count(&app).await;
+    assert!(admin.call("admin/support_reply", &[("ticket_id", &id), ("message", "Refunded, sorry!")]).await.status < 400);
+    assert_eq!(audit_count(&app).await, audits + 1);
+    assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "1", "the badge counts it");
+    let thread = customer.call("support/thread", &[("ticket_id", &id)]).await.json();
+    assert_eq!(thread["messages"][1]["body"], "Refunded, sorry!");
+    assert_eq!(thread["messages"][1]["author"], "Support", "staff names stay private");
+    assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "0", "read now");
+    assert!(admin.call("admin/support_close", &[("ticket_id", &id)]).await.status < 400);
+    assert_eq!(admin.call("admin/support_close", &[("ticket_id", &id)]).await.status, 400);
+    assert!(customer.call("support/reply", &[("ticket_id", &id), ("message", "It happened again")]).await.status < 400);
+    assert_eq!(customer.call("support/tickets", &[]).await.json()[0]["status"], "open", "a customer reply reopens");
+    assert_eq!(customer.call("admin/support_reply", &[("ticket_id", &id), ("message", "x")]).await.status, 403);
+    let page = customer.get("/support").await.body;
+    assert!(page.contains("wa.me/") && page.contains("support@usnumhub.example"), "contacts from configuration");
+}
+
+/// Each admin action, done once: the audit log grows by one each time.
+async fn every_admin_action_is_audited(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "audited_admin").await;
+    let (mut customer, _) = verified_customer(&app, "audited_user", 0).await;
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let lease_sms = {
+        let posting = app::services::ledger::Posting {
+            user_id: sqlx::query_scalar("SELECT id FROM users WHERE username = 'audited_user'").fetch_one(&app.db.pool).await.unwrap(),
+            kind: app::domain::EntryKind::TopUp,
+            amount: app::domain::Money::from_cents(300),
+            lease_id: None,
+            actor_user_id: None,
+            note: "",
+            idempotency_key: "audit-funds",
+        };
+        app::services::ledger::post(&app.services(), &posting).await.unwrap();
+        let lease = customer.call("confirm_lease", &[("platform", "google"), ("price_cents", "100"), ("idempotency_key", "audit-lease")]).await.json();
+        lease["id"].as_i64().unwrap().to_string()
+    };
+    let unmatched = |id: &str| {
+        let svc = app.services();
+        let id = id.to_string();
+        async move {
+            let sms = app::services::leases::NewSms {
+                number_id: None,
+                recipient: "+13125550999",
+                sender: "x",
+                body: "code 123456",
+                code: Some("123456"),
+                source: "test",
+                source_message_id: &id,
+            };
+            app::services::leases::record_sms(&svc, sms).await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT id FROM sms_messages WHERE source_message_id = $1").bind(&id).fetch_one(&svc.db.pool).await.unwrap().to_string()
+        }
+    };
+    let (sms_a, sms_b) = (unmatched("audit-a").await, unmatched("audit-b").await);
+    let ticket = customer.call("support/open", &[("subject", "Audit me"), ("message", "hello")]).await.body.trim().to_string();
+    let offer = admin.call("admin/prepare_top_up", &[("query", &public_id), ("amount", "5"), ("note", "n")]).await.json();
+    let key = offer["idempotency_key"].as_str().unwrap().to_string();
+    let actions: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("admin/top_up", vec![("public_id", public_id.clone()), ("amount", "5.00".into()), ("note", "n".into()), ("idempotency_key", key)]),
+        ("admin/adjust", vec![("public_id", public_id.clone()), ("amount", "-1".into()), ("reason", "typo".into()), ("idempotency_key", "audit-adjust-0001".into())]),
+        ("admin/update_platform", vec![("slug", "google".into()), ("name", "Google".into()), ("price", "1.10".into()), ("lease_minutes", "20".into()), ("enabled", "yes".into())]),
+        ("admin/add_number", vec![("number", "+13125550177".into()), ("device_id", "".into()), ("sim", "".into())]),
+        ("admin/set_number_enabled", vec![("number", "+13125550177".into()), ("enabled", "false".into())]),
+        ("admin/import_numbers", vec![("first_line", "1".into()), ("lines", "+13125550178".into())]),
+        ("admin/assign_sms", vec![("sms_id", sms_a), ("lease_id", lease_sms)]),
+        ("admin/dismiss_sms", vec![("sms_id", sms_b)]),
+        ("admin/set_role", vec![("public_id", public_id.clone()), ("role", "admin".into())]),
+        ("admin/set_disabled", vec![("public_id", public_id.clone()), ("disabled", "true".into())]),
+        ("admin/support_reply", vec![("ticket_id", ticket.clone()), ("message", "hi".into())]),
+        ("admin/support_close", vec![("ticket_id", ticket)]),
+    ];
+    for (name, args) in actions {
+        let before = audit_count(&app).await;
+        let borrowed: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = admin.call(name, &borrowed).await;
+        assert!(answer.status < 400, "{name}: {}", answer.body);
+        assert_eq!(audit_count(&app).await, before + 1, "{name} wrote one audit entry");
+    }
+    let log = admin.call("admin/audit_log", &[("action", "user."), ("admin", "AUDITED_ADMIN")]).await.json();
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{log}");
+    assert_eq!(entries[0]["action"], "user.disable");
+    assert_eq!(entries[1]["before"], "customer");
+    assert_eq!(entries[1]["after"], "admin");
+}
+
+backend_tests!(
+    find_disable_and_sign_out,
+    dashboard_counts_money_and_leases,
+    csv_import_reports_each_line,
+    support_ticket_round_trip,
+    every_admin_action_is_audited,
+);
