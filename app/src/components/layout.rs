@@ -59,15 +59,12 @@ pub fn Layout(children: Children) -> impl IntoView {
 #[component]
 fn SupportLink() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    let viewer = use_viewer();
+    let refresh = expect_context::<ViewerRefresh>();
+    // Keyed on navigation and sign-in changes, not on the viewer resource
+    // (a resource waiting on another stalls streaming); anonymous: 0.
     let unread = Resource::new(
-        move || (location.pathname.get(), viewer.get().and_then(|r| r.ok()).flatten().map(|v| v.public_id)),
-        |(_, signed_in)| async move {
-            match signed_in {
-                Some(_) => crate::support::unread_support().await.unwrap_or(0),
-                None => 0,
-            }
-        },
+        move || (location.pathname.get(), refresh.0.get()),
+        |_| async move { crate::support::unread_support().await.unwrap_or(0) },
     );
     view! {
         <A href="/support">

@@ -82,8 +82,9 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
         <section class="card">
             <h2>"Devices"</h2>
             <ActionError value=sign_out_device.value() />
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <div class="table-wrap">
+            // The page's Transition already waited for these resources: a
+            // second boundary reading them again risked a streaming hang.
+            <div class="table-wrap">
                     <table class="table" data-testid="devices">
                         <thead><tr><th>"Browser"</th><th>"IP"</th><th>"First seen"</th><th>"Last seen"</th><th></th></tr></thead>
                         <tbody>
@@ -107,7 +108,6 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                         </tbody>
                     </table>
                 </div>
-            </Transition>
             <ActionForm action=sign_out_others>
                 <button type="submit" class="btn">"Sign out everywhere else"</button>
             </ActionForm>
@@ -118,7 +118,6 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 
         <section class="card">
             <h2>"Security log"</h2>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 <div class="table-wrap">
                     <table class="table">
                         <thead><tr><th>"What"</th><th>"When"</th><th>"IP"</th><th>"Browser"</th></tr></thead>
@@ -134,7 +133,6 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                         </tbody>
                     </table>
                 </div>
-            </Transition>
         </section>
     }
 }

@@ -16,6 +16,7 @@ mod mail;
 mod metrics;
 mod reseller;
 mod security;
+mod ssr_stress;
 mod tls;
 mod upstream;
 mod webhooks;

@@ -31,7 +31,6 @@ fn Platforms(
                 <table class="table" data-testid="admin-platforms">
                     <thead><tr><th>"Platform"</th><th>"Price (USD)"</th><th>"Window (min)"</th><th>"Enabled"</th><th></th></tr></thead>
                     <tbody>
-                        <Transition fallback=|| ()>
                             {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
                                 let form_id = format!("platform-form-{}", p.slug);
                                 let row_id = format!("admin-platform-{}", p.slug);
@@ -50,7 +49,6 @@ fn Platforms(
                                     </tr>
                                 }
                             }).collect_view())}
-                        </Transition>
                     </tbody>
                 </table>
             </div>

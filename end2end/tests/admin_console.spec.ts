@@ -1,0 +1,116 @@
+import { expect, test, type Browser } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { adminTopUp, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
+
+// Screenshots the README shows, refreshed by every end-to-end run.
+const shots = resolve(__dirname, "../../docs/screenshots");
+mkdirSync(shots, { recursive: true });
+
+async function adminPage(browser: Browser, admin: string) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, admin);
+  return page;
+}
+
+test("an admin changes a price; the customer sees it on Get Number (screenshots)", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `priceadmin_${stamp}`;
+  createAdmin(admin);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signUpVerified(page, `price_${stamp}`);
+  await page.goto("/get-number");
+  await hydrated(page);
+  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
+  await adminTopUp(browser, admin, publicId, "10.00");
+
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin/catalogue");
+  await hydrated(adminTab);
+  const row = adminTab.getByTestId("admin-platform-discord");
+  await row.getByLabel("Price").fill("0.95");
+  await row.getByRole("button", { name: "Save" }).click();
+  await expect(row.getByLabel("Price")).toHaveValue("0.95");
+
+  await page.reload();
+  await hydrated(page);
+  await page.getByTestId("platform-discord").click();
+  await expect(page.getByTestId("confirm-price")).toHaveText("$0.95");
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("active-lease")).toBeVisible();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$9.05");
+  await page.screenshot({ path: `${shots}/get-number.png`, fullPage: true });
+  await page.goto("/wallet");
+  await hydrated(page);
+  await expect(page.getByTestId("ledger-row").first()).toContainText("-$0.95");
+  await page.screenshot({ path: `${shots}/wallet.png`, fullPage: true });
+
+  await adminTab.goto("/admin");
+  await hydrated(adminTab);
+  await expect(adminTab.getByTestId("dashboard")).toContainText("Revenue");
+  await expect(adminTab.locator("svg").first()).toBeVisible();
+  await adminTab.screenshot({ path: `${shots}/admin-dashboard.png`, fullPage: true });
+});
+
+test("a customer opens a ticket, the admin replies, the customer sees the reply", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `supportadmin_${stamp}`;
+  createAdmin(admin);
+  await signUpVerified(page, `helpme_${stamp}`);
+  await page.goto("/support");
+  await hydrated(page);
+  await expect(page.getByTestId("support-whatsapp")).toHaveAttribute("href", /wa\.me\//);
+  await page.getByLabel("Subject").fill(`No code ${stamp}`);
+  await page.getByLabel("Message").fill("My Telegram code never arrived.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page).toHaveURL(/\/support\/\d+$/);
+  await expect(page.getByTestId("thread")).toContainText("My Telegram code never arrived.");
+
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin/support");
+  await hydrated(adminTab);
+  await adminTab.getByRole("link", { name: `No code ${stamp}` }).click();
+  await expect(adminTab.getByTestId("thread")).toContainText("never arrived");
+  await hydrated(adminTab);
+  await adminTab.getByLabel("Reply").fill("We refunded you; please try again.");
+  await adminTab.getByRole("button", { name: "Send reply" }).click();
+  await expect(adminTab.getByTestId("thread")).toContainText("We refunded you");
+
+  await page.goto("/get-number");
+  await hydrated(page);
+  await expect(page.getByTestId("support-unread")).toHaveText("1");
+  await page.goto("/support");
+  await hydrated(page);
+  await expect(page.getByTestId("tickets")).toContainText("new reply");
+  await page.getByRole("link", { name: `No code ${stamp}` }).click();
+  await expect(page.getByTestId("thread")).toContainText("We refunded you; please try again.");
+  await page.goto("/wallet");
+  await hydrated(page);
+  await expect(page.getByTestId("support-unread")).toHaveCount(0);
+});
+
+test("an admin disables a customer; their browser is signed out at its next request", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `disableadmin_${stamp}`;
+  const customer = `doomed_${stamp}`;
+  createAdmin(admin);
+  await signUpVerified(page, customer);
+  await expect(page.getByTestId("account-username")).toHaveText(customer);
+
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin/users");
+  await hydrated(adminTab);
+  await adminTab.getByLabel("User ID, email or username").fill(customer);
+  await adminTab.getByRole("button", { name: "Search" }).click();
+  await adminTab.getByTestId("users").getByRole("link").first().click();
+  await expect(adminTab.getByTestId("user-status")).toHaveText("active");
+  await hydrated(adminTab);
+  await adminTab.getByRole("button", { name: "Disable account" }).click();
+  await expect(adminTab.getByTestId("user-status")).toHaveText("disabled");
+
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByText("Sign in to see your account.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Sign in" }).first()).toBeVisible();
+});
