@@ -210,14 +210,20 @@ pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &Request
 
 /// Creates a verified admin account (the CLI's `admin create`).
 pub async fn create_admin(svc: &Services, email: Email, username: Username, password: NewPassword) -> Result<PublicUserId, AppError> {
+    create_verified(svc, email, username, password, Role::Admin).await.map(|(_, public_id)| public_id)
+}
+
+/// Creates an account whose email needs no verification (operator tools,
+/// load tests); returns its id and public ID.
+pub async fn create_verified(svc: &Services, email: Email, username: Username, password: NewPassword, role: Role) -> Result<(i64, PublicUserId), AppError> {
     taken(svc, &email, &username).await?;
     let hash = svc.hasher.hash(password.expose()).await?;
-    let user_id = insert_user(svc, &email, &username, &hash, Role::Admin, true).await?;
+    let user_id = insert_user(svc, &email, &username, &hash, role, true).await?;
     let public_id: String = sqlx::query_scalar("SELECT public_id FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(&svc.db.pool)
         .await?;
-    PublicUserId::parse(&public_id).map_err(|_| AppError::Internal)
+    Ok((user_id, PublicUserId::parse(&public_id).map_err(|_| AppError::Internal)?))
 }
 
 /// Mails a reset code when the email belongs to an account. The answer is

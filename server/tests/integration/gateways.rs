@@ -1,5 +1,6 @@
 //! SMS Gateway for Android, the admin's unmatched SMS, and arbitrary
-//! input against every webhook (never a panic, never a 5xx).
+//! input against every parser of outside input — webhooks, the reseller
+//! API, server-function forms — over HTTP: never a panic, never a 5xx.
 use app::services::webhook_signatures;
 use proptest::{prelude::*, strategy::ValueTree};
 
@@ -201,4 +202,55 @@ async fn arbitrary_webhooks_never_fail_the_server(backend: Backend) {
     assert_eq!(health, 200, "the server is still up");
 }
 
-per_backend_tests!(android_gateway_and_unmatched_sms, arbitrary_webhooks_never_fail_the_server);
+
+/// Arbitrary parameters to the reseller API and arbitrary form bodies to
+/// server functions (signed in): always an answer, never a 5xx.
+async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
+    let Some(app) = app_with_gateways(backend).await else { return };
+    let (mut browser, _) = common::customers::verified_customer(&app, "fuzzed", 1000).await;
+    let key = browser.call("create_api_key", &[("name", "fuzz"), ("callback_url", "")]).await.json()["key"].as_str().unwrap().to_string();
+    let cases: usize = std::env::var("USNH_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let mut runner = proptest::test_runner::TestRunner::default();
+    let value = prop_oneof![any::<String>(), "[a-zA-Z0-9_:.+-]{0,12}", Just("187".to_string()), Just("tg".to_string()), Just("-1".to_string()), Just("99999999999999999999".to_string())];
+    let actions = prop_oneof![
+        Just("getBalance"), Just("getNumber"), Just("getNumberV2"), Just("getStatus"), Just("setStatus"),
+        Just("getPrices"), Just("getCountries"), Just("getServicesList"), Just("nonsense")
+    ];
+    let api_case = (actions, proptest::collection::vec((prop_oneof![Just("service"), Just("country"), Just("maxPrice"), Just("id"), Just("status"), Just("x")], value.clone()), 0..5));
+    let functions = prop_oneof![
+        Just("sign_in"), Just("sign_up"), Just("verify_email"), Just("confirm_lease"), Just("lease_action"), Just("my_ledger"),
+        Just("create_api_key"), Just("support/open"), Just("support/reply"), Just("change_password"), Just("request_password_reset")
+    ];
+    let form_case = (functions, proptest::collection::vec(("[a-z_]{1,16}", value), 0..6), proptest::collection::vec(any::<u8>(), 0..200));
+    let api_strategy = api_case;
+    let client = reqwest::Client::new();
+    for i in 0..cases {
+        let (action, params) = api_strategy.new_tree(&mut runner).expect("a sample").current();
+        let mut query: Vec<(String, String)> = vec![("api_key".into(), key.clone()), ("action".into(), action.into())];
+        query.extend(params.into_iter().map(|(k, v)| (k.to_string(), v)));
+        let status = client.get(app.url("/stubs/handler_api.php")).query(&query).send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+        assert!(status == 200 || status == 429, "API {query:?}: {status}");
+
+        let (function, fields, raw) = form_case.new_tree(&mut runner).expect("a sample").current();
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let answer = if i % 4 == 0 {
+            // Raw bytes as the body.
+            let resp = client
+                .post(app.url(&format!("/api/{function}")))
+                .header("origin", app.base.as_str())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", browser.cookie_header())
+                .body(raw)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0);
+            resp
+        } else {
+            browser.call(function, &fields).await.status
+        };
+        assert!((200..500).contains(&answer), "{function} {fields:?}: {answer}");
+    }
+}
+
+per_backend_tests!(android_gateway_and_unmatched_sms, arbitrary_webhooks_never_fail_the_server, arbitrary_api_and_form_input_never_fails);
