@@ -7,7 +7,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/usnumhub-target
 export LEPTOS_OUTPUT_NAME := usnumhub
 export PATH := $(PATH):$(HOME)/.cargo/bin
 
-.PHONY: run test bench build watch setup setup-test clean-data
+.PHONY: run test bench torture build watch setup setup-test clean-data
 
 ## Start the app on its embedded default (SQLite in ./data) at http://127.0.0.1:3000
 run: setup
@@ -21,6 +21,11 @@ test: setup-test build
 bench:
 	cargo bench -p server --bench sign_in
 	cargo bench -p server --bench live_delivery
+
+## Torture tests in full: 1,000 operations from 50 clients, SIGKILL and a
+## PostgreSQL restart under load (the short form runs inside `make test`)
+torture: setup-test
+	TORTURE_FULL=1 cargo test -p server --test torture -- --nocapture
 
 ## Developer loop with live reload
 watch: setup

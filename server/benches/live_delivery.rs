@@ -1,7 +1,7 @@
 //! Live delivery: how long from a gateway's webhook to the browser's event
 //! stream, and how much server memory idle event streams hold. The server
 //! is the real binary in its own process (so its RSS is its own), on
-//! SQLite, or on PostgreSQL when USNH_BENCH_DATABASE_URL is set. Run with
+//! SQLite, or on PostgreSQL when BENCH_DATABASE_URL is set. Run with
 //! `make bench`; prints a table.
 use std::{
     process::{Child, Command, Stdio},
@@ -49,7 +49,7 @@ fn server_command(data_dir: &std::path::Path, listen: &str) -> Command {
         .env("USNH_SMS_WEBHOOK_SECRET", SECRET)
         .env("USNH_DEMO_CODE_DELAY_SECS", "86400")
         .env("RUST_LOG", "warn");
-    if let Ok(url) = std::env::var("USNH_BENCH_DATABASE_URL") {
+    if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
         cmd.env("DATABASE_URL", url);
     }
     cmd
@@ -124,8 +124,8 @@ async fn next_lease_event(stream: &mut reqwest::Response, buffer: &mut String) {
 
 #[tokio::main]
 async fn main() {
-    let messages: usize = std::env::var("USNH_BENCH_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
-    let idle_streams: usize = std::env::var("USNH_BENCH_STREAMS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let messages: usize = std::env::var("BENCH_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let idle_streams: usize = std::env::var("BENCH_STREAMS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let (server, public_id) = start_server(dir.path()).await;
     let base = server.base.clone();
@@ -181,7 +181,7 @@ async fn main() {
 
     let (b50, b99) = (percentile(&mut baseline, 0.5), percentile(&mut baseline, 0.99));
     let (d50, d99) = (percentile(&mut delivered, 0.5), percentile(&mut delivered, 0.99));
-    let backend = if std::env::var("USNH_BENCH_DATABASE_URL").is_ok() { "PostgreSQL" } else { "SQLite" };
+    let backend = if std::env::var("BENCH_DATABASE_URL").is_ok() { "PostgreSQL" } else { "SQLite" };
     println!("\n| measure ({backend}) | p50 | p99 | note |");
     println!("|---|---|---|---|");
     println!("| GET /healthz round trip | {} | {} | baseline, {messages} requests |", ms(b50), ms(b99));

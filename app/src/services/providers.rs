@@ -64,15 +64,19 @@ impl NumberProvider for TableProvider {
     fn pick<'a>(&'a self, conn: &'a mut AnyConnection, rules: PickRules) -> PickFuture<'a> {
         Box::pin(async move {
             let cutoff = rules.reuse_after_code_ms.map(|ms| rules.now - ms).unwrap_or(i64::MAX);
-            let row: Option<(i64, String)> = sqlx::query_as(
+            // On PostgreSQL concurrent confirmations would all pick the same
+            // least-recently-used number and all but one retry; each locks
+            // its pick and skips the others'. (SQLite writes one at a time.)
+            let lock = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF n SKIP LOCKED" } else { "" };
+            let row: Option<(i64, String)> = sqlx::query_as(&format!(
                 "SELECT n.id, n.e164 FROM numbers n \
                  WHERE n.enabled = 1 AND n.source = $1 \
                    AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.state IN ('active', 'code_received')) \
                    AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.platform_id = $2 \
                                    AND l.code_at IS NOT NULL AND l.code_at < $3) \
                  ORDER BY COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
-                 LIMIT 1",
-            )
+                 LIMIT 1{lock}"
+            ))
             .bind(self.source)
             .bind(rules.platform_id)
             .bind(cutoff)

@@ -7,7 +7,7 @@ use crate::common::{customers::verified_customer, signed_in_admin, TestApp};
 async fn pages_complete_under_concurrent_load(app: TestApp) {
     let (browser, _) = verified_customer(&app, "stressed", 500).await;
     let admin = signed_in_admin(&app, "stress_admin").await;
-    let rounds: usize = std::env::var("USNH_SSR_STRESS").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
+    let rounds: usize = std::env::var("SSR_STRESS").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
     let pages = ["/account", "/wallet", "/get-number", "/support", "/policies", "/"];
     let mut tasks = Vec::new();
     for i in 0..rounds {

@@ -1,0 +1,458 @@
+//! Torture: the real server binary in its own process under mixed load
+//! from many clients (top-ups, confirms, cancels, switches, completions,
+//! code webhooks, expiries), killed with SIGKILL in the middle and
+//! restarted — and on PostgreSQL, the database restarted too. Afterwards
+//! the ledger verifies, no lease was refunded twice or after a code, none
+//! is open past its window, and everything acknowledged is there.
+//!
+//! `make test` runs a short form; `make torture` (TORTURE_FULL=1) runs
+//! 1,000 operations from 50 clients.
+#[path = "integration/common/mod.rs"]
+#[macro_use]
+#[allow(unused_macros)]
+mod common;
+
+use std::{
+    process::{Child, Command, Stdio},
+    sync::{
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use app::{
+    domain::{Email, NewPassword, Role, Username},
+    services::{accounts, request::RequestMeta, sessions, webhook_signatures},
+};
+use common::{Backend, TestDatabase};
+use rand::{Rng, SeedableRng};
+
+const SECRET_KEY: &str = "7f3c9a1e5b2d4f6a8c0e1d3b5a7f9c2e4d6b8a0c1e3f5d7b9a2c4e6f8a0b1c3d";
+const WEBHOOK_SECRET: &str = "torture-webhook-secret";
+const PASSWORD: &str = "purple tiger eats nine plums";
+
+struct Plan {
+    operations: usize,
+    clients: usize,
+}
+
+fn plan() -> Plan {
+    if std::env::var("TORTURE_FULL").is_ok_and(|v| v == "1") {
+        Plan { operations: 1000, clients: 50 }
+    } else {
+        Plan { operations: 240, clients: 12 }
+    }
+}
+
+/// The server process; restartable on the same port and data.
+struct Server {
+    child: Option<Child>,
+    port: u16,
+    database_url: String,
+    data_dir: std::path::PathBuf,
+}
+
+impl Server {
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+        cmd.env("USNH_DATA_DIR", &self.data_dir)
+            .env("DATABASE_URL", &self.database_url)
+            .env("USNH_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("USNH_SECRET_KEY", SECRET_KEY)
+            .env("USNH_SMS_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env("USNH_DEMO_CODE_DELAY_SECS", "86400")
+            .env("USNH_DB_CONNECT_TIMEOUT_SECS", "3")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd
+    }
+
+    async fn start(&mut self) {
+        self.child = Some(self.command().arg("serve").spawn().expect("server starts"));
+        for _ in 0..300 {
+            if reqwest::get(format!("{}/healthz", self.base())).await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the server did not come up");
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[derive(Clone)]
+struct Customer {
+    public_id: String,
+    cookie: String,
+}
+
+/// What the server acknowledged (2xx) and must therefore still hold.
+#[derive(Default)]
+struct Acknowledged {
+    leases: Vec<i64>,
+    top_up_keys: Vec<String>,
+}
+
+#[derive(Default)]
+struct Tally {
+    answered: AtomicUsize,
+    refused: AtomicUsize,
+    unreachable: AtomicUsize,
+    faults_outside_outages: AtomicUsize,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+async fn services_for(server: &Server) -> app::services::Services {
+    let config = server::config::Config {
+        data_dir: server.data_dir.clone(),
+        database_url: Some(server.database_url.clone()),
+        secret_key: Some(SECRET_KEY.into()),
+        ..Default::default()
+    };
+    let secrets = server::secrets::Secrets::load_or_generate(Some(SECRET_KEY), &server.data_dir).expect("key");
+    server::startup::build_services(&config, &secrets).await.expect("services")
+}
+
+async fn customers(svc: &app::services::Services, count: usize, role: Role, prefix: &str) -> Vec<Customer> {
+    let meta = RequestMeta { ip: "127.0.0.1".into(), user_agent: "torture".into() };
+    let mut out = Vec::new();
+    for i in 0..count {
+        let username = format!("{prefix}{i}");
+        let (user_id, public_id) = accounts::create_verified(
+            svc,
+            Email::parse(&format!("{username}@example.com")).expect("email"),
+            Username::parse(&username).expect("username"),
+            NewPassword::parse(PASSWORD, None, None).expect("password"),
+            role,
+        )
+        .await
+        .expect("account");
+        let tokens = sessions::start(svc, &svc.db.pool, user_id, &meta).await.expect("session");
+        let cookie = format!("usnh_access={}; usnh_refresh={}", tokens.access, tokens.refresh.unwrap_or_default());
+        out.push(Customer { public_id: public_id.to_string(), cookie });
+    }
+    out
+}
+
+async fn call(client: &reqwest::Client, base: &str, cookie: &str, name: &str, form: &[(&str, &str)]) -> Result<(u16, serde_json::Value), ()> {
+    let resp = client
+        .post(format!("{base}/api/{name}"))
+        .header("origin", base)
+        .header("accept", "application/json")
+        .header("cookie", cookie)
+        .form(form)
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .map_err(|_| ())?;
+    let status = resp.status().as_u16();
+    let body = resp.json().await.unwrap_or(serde_json::Value::Null);
+    Ok((status, body))
+}
+
+struct Load {
+    base: String,
+    operator: Customer,
+    outage: Arc<AtomicBool>,
+    done: Arc<AtomicUsize>,
+    /// Operations to run; on PostgreSQL raised once the database restart is over.
+    total: Arc<AtomicUsize>,
+    tally: Arc<Tally>,
+    acknowledged: Arc<Mutex<Acknowledged>>,
+    db: app::services::db::Db,
+}
+
+impl Load {
+    fn record(&self, outcome: Result<u16, ()>) -> Option<u16> {
+        match outcome {
+            Ok(status) if status < 400 => {
+                self.tally.answered.fetch_add(1, Ordering::Relaxed);
+                Some(status)
+            }
+            Ok(status) if status < 500 => {
+                self.tally.refused.fetch_add(1, Ordering::Relaxed);
+                Some(status)
+            }
+            Ok(status) => {
+                if self.outage.load(Ordering::Relaxed) {
+                    // The database is down: like an unreachable server, wait.
+                    self.tally.unreachable.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    self.tally.faults_outside_outages.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("torture: HTTP {status} outside an outage");
+                }
+                Some(status)
+            }
+            Err(()) => {
+                self.tally.unreachable.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    /// One client's share of the operations.
+    async fn client(&self, me: Customer, seed: u64) {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let http = reqwest::Client::new();
+        let mut open: Option<(i64, String)> = None;
+        let mut last_key = String::new();
+        let platforms = [("google", "100"), ("telegram", "120"), ("discord", "80"), ("tiktok", "90")];
+        while self.done.load(Ordering::Relaxed) < self.total.load(Ordering::Relaxed) {
+            let unreachable_before = self.tally.unreachable.load(Ordering::Relaxed);
+            let mut roll = rng.random_range(0..100);
+            if open.is_none() && roll >= 45 {
+                roll = 15; // nothing open to act on: rent instead
+            }
+            let base = &self.base;
+            match roll {
+                0..=14 => {
+                    // Top-up by the operator, retried now and then with the same key.
+                    let amount = rng.random_range(1..4).to_string();
+                    let prepared = call(&http, base, &self.operator.cookie, "admin/prepare_top_up", &[("query", &me.public_id), ("amount", &amount), ("note", "t")]).await;
+                    let Some(200) = self.record(prepared.as_ref().map(|p| p.0).map_err(|_| ())) else { continue };
+                    let Ok((_, offer)) = prepared else { continue };
+                    let key = offer["idempotency_key"].as_str().unwrap_or_default().to_string();
+                    let cents = format!("{amount}.00");
+                    for _ in 0..rng.random_range(1..3) {
+                        let answer = call(&http, base, &self.operator.cookie, "admin/top_up", &[("public_id", &me.public_id), ("amount", &cents), ("note", "t"), ("idempotency_key", &key)]).await;
+                        if self.record(answer.map(|a| a.0)) == Some(200) {
+                            self.acknowledged.lock().unwrap().top_up_keys.push(key.clone());
+                        }
+                    }
+                }
+                15..=44 => {
+                    let (slug, price) = platforms[rng.random_range(0..platforms.len())];
+                    let key = if rng.random_bool(0.1) && !last_key.is_empty() { last_key.clone() } else { format!("torture-{seed}-{}", rng.random::<u64>()) };
+                    last_key = key.clone();
+                    let answer = call(&http, base, &me.cookie, "confirm_lease", &[("platform", slug), ("price_cents", price), ("idempotency_key", &key)]).await;
+                    if let Ok((200, lease)) = &answer {
+                        if let (Some(id), Some(number)) = (lease["id"].as_i64(), lease["number"].as_str()) {
+                            self.acknowledged.lock().unwrap().leases.push(id);
+                            open = Some((id, number.to_string()));
+                        }
+                    }
+                    self.record(answer.map(|a| a.0));
+                }
+                45..=69 => {
+                    let Some((id, _)) = &open else { continue };
+                    let action = ["cancel", "switch", "complete"][rng.random_range(0..3)];
+                    let answer = call(&http, base, &me.cookie, "lease_action", &[("lease_id", &id.to_string()), ("action", action)]).await;
+                    if matches!(answer, Ok((200, _))) {
+                        open = None;
+                    }
+                    self.record(answer.map(|a| a.0));
+                }
+                70..=89 => {
+                    let Some((id, number)) = &open else { continue };
+                    let message_id = if rng.random_bool(0.2) { format!("m-{id}") } else { format!("m-{id}-{}", rng.random::<u32>()) };
+                    let body = serde_json::json!({"message_id": message_id, "from": "Google", "to": number, "text": format!("G-{:06} is your code", rng.random_range(0..1_000_000))}).to_string();
+                    let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)).to_string();
+                    let sig = webhook_signatures::generic_signature(WEBHOOK_SECRET, &ts, body.as_bytes());
+                    let answer = http
+                        .post(format!("{base}/webhooks/sms/generic"))
+                        .header("x-usnh-timestamp", ts)
+                        .header("x-usnh-signature", sig)
+                        .body(body)
+                        .timeout(Duration::from_secs(20))
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16())
+                        .map_err(|_| ());
+                    self.record(answer);
+                }
+                _ => {
+                    // Time passes for this lease: its window ends now.
+                    let Some((id, _)) = &open else { continue };
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+                    let _ = sqlx::query("UPDATE leases SET expires_at = $1 WHERE id = $2 AND state IN ('active', 'code_received')")
+                        .bind(now)
+                        .bind(id)
+                        .execute(&self.db.pool)
+                        .await;
+                    open = None;
+                }
+            }
+            if self.tally.unreachable.load(Ordering::Relaxed) > unreachable_before {
+                // The server is down: wait for it, this did not count.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            } else {
+                self.done.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+async fn check_invariants(server: &Server, db: &app::services::db::Db, acknowledged: &Acknowledged) {
+    // Let the lease clock end whatever fell due.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let verify = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["ledger", "verify"])
+        .env("USNH_DATA_DIR", &server.data_dir)
+        .env("DATABASE_URL", &server.database_url)
+        .env("USNH_SECRET_KEY", SECRET_KEY)
+        .output()
+        .expect("ledger verify runs");
+    assert!(verify.status.success(), "ledger verify: {}{}", String::from_utf8_lossy(&verify.stdout), String::from_utf8_lossy(&verify.stderr));
+    let pool = &db.pool;
+    let twice: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT lease_id FROM ledger_entries WHERE kind = 'refund' GROUP BY lease_id HAVING COUNT(*) > 1) t",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(twice, 0, "a lease refunded twice");
+    let after_code: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ledger_entries e JOIN leases l ON l.id = e.lease_id WHERE e.kind = 'refund' AND l.code_at IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(after_code, 0, "a refund after a code");
+    let debits: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM leases l WHERE (SELECT COUNT(*) FROM ledger_entries e WHERE e.lease_id = l.id AND e.kind = 'lease_debit') <> 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(debits, 0, "every lease has exactly one debit");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let overdue: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leases WHERE state IN ('active', 'code_received') AND expires_at < $1")
+        .bind(now - 2000)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(overdue, 0, "no lease is open past its window");
+    for id in &acknowledged.leases {
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leases WHERE id = $1").bind(id).fetch_one(pool).await.unwrap();
+        assert_eq!(found, 1, "acknowledged lease {id} is kept");
+    }
+    for key in &acknowledged.top_up_keys {
+        let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE idempotency_key LIKE $1")
+            .bind(format!("%{key}%"))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(found, 1, "acknowledged top-up {key} is kept, once");
+    }
+}
+
+/// Whether this process may restart the local PostgreSQL cluster.
+fn can_restart_postgres() -> bool {
+    Command::new("pg_ctlcluster").arg("--help").output().is_ok() && std::env::var("USER").map(|u| u == "root").unwrap_or(true)
+}
+
+async fn torture(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else { return };
+    let plan = plan();
+    let mut server = Server { child: None, port: free_port(), database_url: database.url.clone(), data_dir: database.dir.path().join("data") };
+    std::fs::create_dir_all(&server.data_dir).expect("data dir");
+    let svc = services_for(&server).await;
+    let operator = customers(&svc, 1, Role::Admin, "operator").await.remove(0);
+    let clients = customers(&svc, plan.clients, Role::Customer, "client").await;
+    server.start().await;
+
+    let outage = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicUsize::new(0));
+    let tally = Arc::new(Tally::default());
+    let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
+    // On PostgreSQL the load runs on until some time after its restart.
+    let total = Arc::new(AtomicUsize::new(if backend == Backend::Postgres { usize::MAX } else { plan.operations }));
+    let load = Arc::new(Load {
+        base: server.base(),
+        operator,
+        outage: outage.clone(),
+        done: done.clone(),
+        total: total.clone(),
+        tally: tally.clone(),
+        acknowledged: acknowledged.clone(),
+        db: svc.db.clone(),
+    });
+    let mut tasks = Vec::new();
+    for (i, me) in clients.into_iter().enumerate() {
+        let load = load.clone();
+        tasks.push(tokio::spawn(async move { load.client(me, 1000 + i as u64).await }));
+    }
+
+    // A third of the way: SIGKILL, then restart.
+    while done.load(Ordering::Relaxed) < plan.operations / 3 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    outage.store(true, Ordering::Relaxed);
+    server.kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.start().await;
+    eprintln!("torture ({backend:?}): killed with SIGKILL and restarted at {} operations", done.load(Ordering::Relaxed));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    outage.store(false, Ordering::Relaxed);
+
+    // Two thirds: on PostgreSQL, restart the database under the load.
+    if backend == Backend::Postgres {
+        while done.load(Ordering::Relaxed) < plan.operations * 2 / 3 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if can_restart_postgres() {
+            outage.store(true, Ordering::Relaxed);
+            let restarted = Command::new("pg_ctlcluster").args(["15", "main", "restart"]).output();
+            eprintln!("torture: PostgreSQL restarted, {} operations done ({:?})", done.load(Ordering::Relaxed), restarted.as_ref().map(|o| o.status));
+            // Give the server's pool a moment to reconnect by itself.
+            for _ in 0..100 {
+                if reqwest::get(format!("{}/readyz", server.base())).await.is_ok_and(|r| r.status().is_success()) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            outage.store(false, Ordering::Relaxed);
+        } else {
+            eprintln!("torture: NOT restarting PostgreSQL (pg_ctlcluster unavailable or not root)");
+        }
+        // A third more operations after the restart, on the reconnected pool.
+        total.store(done.load(Ordering::Relaxed) + plan.operations / 3, Ordering::Relaxed);
+    }
+    for t in tasks {
+        t.await.expect("client finished");
+    }
+    let ready = reqwest::get(format!("{}/readyz", server.base())).await.map(|r| r.status().as_u16()).unwrap_or(0);
+    assert_eq!(ready, 200, "the server reconnected by itself");
+    eprintln!(
+        "torture ({backend:?}): {} answered, {} refused (4xx), {} failed during outages (retried)",
+        tally.answered.load(Ordering::Relaxed),
+        tally.refused.load(Ordering::Relaxed),
+        tally.unreachable.load(Ordering::Relaxed)
+    );
+    assert_eq!(tally.faults_outside_outages.load(Ordering::Relaxed), 0, "no 5xx outside the outages");
+    assert!(tally.answered.load(Ordering::Relaxed) > plan.operations / 4, "most operations went through");
+    let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+    assert!(!acknowledged.leases.is_empty() && !acknowledged.top_up_keys.is_empty());
+    check_invariants(&server, &svc.db, &acknowledged).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn torture_sqlite() {
+    tokio::time::timeout(Duration::from_secs(300), torture(Backend::Sqlite)).await.expect("torture timed out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn torture_postgres() {
+    tokio::time::timeout(Duration::from_secs(300), torture(Backend::Postgres)).await.expect("torture timed out");
+}
