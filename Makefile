@@ -17,10 +17,11 @@ run: setup
 test: setup-test build
 	scripts/test.sh
 
-## Benchmarks (release build); they print tables, they are not tests
+## Benchmarks (release build); they print tables, not tests, and add them
+## to BENCHMARKS.md with the machine and the date
 bench:
-	cargo bench -p server --bench sign_in
-	cargo bench -p server --bench live_delivery
+	scripts/setup.sh bench
+	scripts/bench.sh
 
 ## Torture tests in full: 1,000 operations from 50 clients, SIGKILL and a
 ## PostgreSQL restart under load (the short form runs inside `make test`)

@@ -2,6 +2,7 @@
 # Installs what the build and the tests need, only when it is missing.
 #   scripts/setup.sh build   wasm32 target, cargo-leptos, wasm-bindgen CLI
 #   scripts/setup.sh test    the above, plus end2end npm packages and Chromium
+#   scripts/setup.sh bench   the build tools, plus wasm-opt for release WASM
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,8 +55,20 @@ ensure_chromium() {
   fi
 }
 
+# Release builds optimise the WASM with wasm-opt; Debian's binaryen is too
+# old for cargo-leptos, the npm package binaryen@132 is not.
+TOOLS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/usnumhub-tools"
+ensure_wasm_opt() {
+  if ! command -v wasm-opt >/dev/null && [ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ]; then
+    say "installing wasm-opt (npm binaryen@132) into $TOOLS_DIR"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund binaryen@132
+  fi
+}
+
 case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
+  bench) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt ;;
   test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_npm_packages; ensure_chromium ;;
-  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac

@@ -14,6 +14,9 @@ pub struct PoolNumber {
     /// "Android <device> SIM <n>" when an Android gateway receives its SMS.
     pub gateway: Option<String>,
     pub open_lease: Option<String>,
+    /// Platforms it got a code for, each with the time it may serve that
+    /// platform again (None: never).
+    pub cooldowns: Vec<(String, Option<i64>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

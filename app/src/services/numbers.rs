@@ -83,22 +83,34 @@ pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNum
 
 /// The pool (without the demo range) with each number's open lease.
 pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
-    type Row = (String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>);
+    type Row = (i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state FROM numbers n \
+        "SELECT n.id, n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state FROM numbers n \
          LEFT JOIN leases l ON l.number_id = n.id AND l.state IN ('active', 'code_received') \
          LEFT JOIN platforms p ON p.id = l.platform_id WHERE n.source = 'pool' ORDER BY n.e164 LIMIT 1000",
     )
     .fetch_all(&svc.db.pool)
     .await?;
+    // Cooldowns: platforms a number got a code for are not leased on it
+    // again until the reuse period ends (or ever, without one).
+    let since = svc.leases.reuse_after_code_ms.map(|ms| svc.now() - ms).unwrap_or(i64::MIN);
+    let codes: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT l.number_id, p.name, MAX(l.code_at) FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
+         WHERE n.source = 'pool' AND l.code_at IS NOT NULL AND l.code_at > $1 GROUP BY l.number_id, p.name ORDER BY p.name",
+    )
+    .bind(since)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let until = |code_at: i64| svc.leases.reuse_after_code_ms.map(|ms| code_at + ms);
     Ok(rows
         .into_iter()
-        .map(|(e164, enabled, device, sim, lease_id, platform, state)| PoolNumber {
+        .map(|(id, e164, enabled, device, sim, lease_id, platform, state)| PoolNumber {
             display: UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or_else(|_| e164.clone()),
             number: e164,
             enabled: enabled != 0,
             gateway: device.zip(sim).map(|(d, s)| format!("Android {d} SIM {s}")),
             open_lease: lease_id.zip(platform).map(|(id, p)| format!("#{id} {p} ({})", state.unwrap_or_default())),
+            cooldowns: codes.iter().filter(|c| c.0 == id).map(|(_, name, at)| (name.clone(), until(*at))).collect(),
         })
         .collect())
 }

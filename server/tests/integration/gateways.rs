@@ -90,6 +90,10 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     let open = customer.call("my_leases", &[]).await.json();
     assert_eq!(open["open"]["code"], "318402");
     assert_eq!(open["open"]["messages"].as_array().unwrap().len(), 1);
+    let pool = admin.call("admin/numbers", &[]).await.json();
+    assert_eq!(pool[0]["cooldowns"][0][0], "WhatsApp", "the number got a WhatsApp code: cooling down for WhatsApp");
+    assert!(pool[0]["cooldowns"][0][1].is_null(), "for good, with no reuse period configured");
+    assert!(pool[0]["open_lease"].as_str().unwrap().contains("WhatsApp"));
 
     // Other events are acknowledged and ignored.
     let sent = r#"{"event":"sms:sent","deviceId":"pixel7a","payload":{"messageId":"s-1","phoneNumbers":["+14155550100"]}}"#;

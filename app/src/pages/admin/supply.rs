@@ -137,13 +137,24 @@ pub fn NumberPool(
             </ActionForm>
             <div class="table-wrap">
                 <table class="table" data-testid="admin-pool">
-                    <thead><tr><th>"Number"</th><th>"Gateway"</th><th>"Open lease"</th><th>"Enabled"</th></tr></thead>
+                    <thead><tr><th>"Number"</th><th>"Gateway"</th><th>"Open lease"</th><th>"Cooldowns"</th><th>"Enabled"</th></tr></thead>
                     <tbody>
                         {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|n| view! {
                             <tr>
                                 <td class="mono">{n.display.clone()}</td>
                                 <td>{n.gateway.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td>{n.open_lease.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td class="small">
+                                    {if n.cooldowns.is_empty() { Some("—") } else { None }}
+                                    {n.cooldowns.iter().map(|(platform, until)| view! {
+                                        <span class="badge">{platform.clone()} " "
+                                            {match until {
+                                                Some(at) => view! { "until " <LocalTime millis=*at /> }.into_any(),
+                                                None => "for good".into_any(),
+                                            }}
+                                        </span> " "
+                                    }).collect_view()}
+                                </td>
                                 <td>
                                     <ActionForm action=toggle>
                                         <input type="hidden" name="number" value=n.number.clone() />

@@ -1,0 +1,313 @@
+//! Throughput against raw baselines measured in the same run:
+//! - server-rendered pages (Get Number signed in, Policies) against the
+//!   plainest handler of the same server (`/healthz`), with 8 concurrent
+//!   clients on keep-alive connections; target ≥ 40 % of the baseline;
+//! - a lease cycle (confirm, then cancel with its refund) through the
+//!   services against raw transactions doing the same writes, on SQLite
+//!   and (when reachable) PostgreSQL; target ≥ 50 %;
+//! - the release WASM's size raw, gzip and brotli; target < 250 KB gzip.
+//!
+//! `make bench` builds the release site first and keeps the tables.
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+use app::{
+    domain::{EntryKind, LeaseEvent, Money, Role},
+    services::{accounts, leases, ledger, numbers, Services},
+};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::{ms, percentile};
+
+const PASSWORD: &str = "purple tiger eats nine plums";
+const RUN: Duration = Duration::from_secs(3);
+const CLIENTS: usize = 8;
+
+// ---- pages ----
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn load(url: &str, cookie: &str) -> (f64, Vec<Duration>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let (url, cookie, stop) = (url.to_string(), cookie.to_string(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut samples = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let start = Instant::now();
+                let resp = client.get(&url).header("cookie", &cookie).send().await.expect("answered");
+                assert!(resp.status().is_success(), "{url}: {}", resp.status());
+                let _ = resp.bytes().await;
+                samples.push(start.elapsed());
+            }
+            samples
+        }));
+    }
+    tokio::time::sleep(RUN).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("client"));
+    }
+    (all.len() as f64 / RUN.as_secs_f64(), all)
+}
+
+async fn pages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let env = |cmd: &mut Command| {
+        cmd.env("USNH_DATA_DIR", dir.path()).env("USNH_LISTEN", format!("127.0.0.1:{port}")).env("RUST_LOG", "error");
+    };
+    let mut create = Command::new(env!("CARGO_BIN_EXE_server"));
+    env(&mut create);
+    let mut create = create
+        .args(["admin", "create", "--email", "bench@example.com", "--username", "bench"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("admin create");
+    create.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password");
+    assert!(create.wait().expect("created").success());
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_server"));
+    env(&mut serve);
+    let _server = Child(serve.arg("serve").spawn().expect("server"));
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
+    let signed_in = client
+        .post(format!("{base}/api/sign_in"))
+        .header("origin", &base)
+        .form(&[("login", "bench"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie: String = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let _ = load(&format!("{base}/policies"), "").await; // warm up
+
+    let (base_rps, mut base_lat) = load(&format!("{base}/healthz"), "").await;
+    let (policies_rps, mut policies_lat) = load(&format!("{base}/policies"), "").await;
+    let (gn_rps, mut gn_lat) = load(&format!("{base}/get-number"), &cookie).await;
+    println!("\n| page ({CLIENTS} clients, {} s each) | requests/s | share of baseline | p50 | p99 | target |", RUN.as_secs());
+    println!("|---|---|---|---|---|---|");
+    println!("| GET /healthz (baseline: a short string) | {base_rps:.0} | 100 % | {} | {} | |", ms(percentile(&mut base_lat, 0.5)), ms(percentile(&mut base_lat, 0.99)));
+    for (name, rps, lat) in [("GET /policies", policies_rps, &mut policies_lat), ("GET /get-number, signed in", gn_rps, &mut gn_lat)] {
+        println!(
+            "| {name} | {rps:.0} | {:.0} % | {} | {} | ≥ 40 % |",
+            rps / base_rps * 100.0,
+            ms(percentile(lat, 0.5)),
+            ms(percentile(lat, 0.99))
+        );
+    }
+}
+
+// ---- lease cycles ----
+
+async fn services_on(database_url: &str, dir: &std::path::Path) -> Services {
+    let config = server::config::Config { data_dir: dir.to_path_buf(), database_url: Some(database_url.into()), ..Default::default() };
+    let secrets = server::secrets::Secrets::load_or_generate(None, dir).expect("secrets");
+    let svc = server::startup::build_services(&config, &secrets).await.expect("services");
+    numbers::seed_demo_numbers(&svc.db, svc.now()).await.expect("numbers");
+    svc
+}
+
+async fn funded_user(svc: &Services) -> i64 {
+    let (user_id, _) = accounts::create_verified(
+        svc,
+        app::domain::Email::parse("cycle@example.com").expect("email"),
+        app::domain::Username::parse("cycler").expect("username"),
+        app::domain::NewPassword::parse(PASSWORD, None, None).expect("password"),
+        Role::Customer,
+    )
+    .await
+    .expect("user");
+    let posting = ledger::Posting {
+        user_id,
+        kind: EntryKind::TopUp,
+        amount: Money::from_cents(1_000_000_000),
+        lease_id: None,
+        actor_user_id: None,
+        note: "",
+        idempotency_key: "bench-funds",
+    };
+    ledger::post(svc, &posting).await.expect("funds");
+    user_id
+}
+
+/// Confirm + cancel through the services, as the page does.
+async fn service_cycles(svc: &Services, user_id: i64) -> f64 {
+    let google = app::services::platforms::by_slug(&svc.db, "google").await.expect("platform").expect("google");
+    let started = Instant::now();
+    let mut cycles = 0u64;
+    while started.elapsed() < RUN {
+        let key = format!("bench-cycle-{cycles:010}");
+        let request = leases::ConfirmRequest {
+            user_id,
+            email_verified: true,
+            slug: "google",
+            confirmed_price: google.price,
+            idempotency_key: &key,
+            api_key_id: None,
+        };
+        let lease = leases::confirm(svc, request).await.expect("confirm");
+        leases::apply(svc, lease.id, Some(user_id), LeaseEvent::Cancel).await.expect("cancel");
+        cycles += 1;
+    }
+    cycles as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The same writes as raw SQL: lease, wallet and ledger entry in one
+/// transaction, then state, wallet and refund entry in another.
+async fn raw_cycles(svc: &Services, user_id: i64) -> f64 {
+    let (number_id, platform_id): (i64, i64) = sqlx::query_as("SELECT (SELECT MIN(id) FROM numbers), (SELECT id FROM platforms WHERE slug = 'google')")
+        .fetch_one(&svc.db.pool)
+        .await
+        .expect("ids");
+    let started = Instant::now();
+    let mut cycles = 0i64;
+    while started.elapsed() < RUN {
+        let now = svc.now();
+        let mut tx = svc.db.begin_write().await.expect("tx");
+        let lease_id: i64 = sqlx::query_scalar(
+            "INSERT INTO leases (user_id, platform_id, number_id, e164, price_cents, state, created_at, expires_at, idempotency_key) \
+             VALUES ($1, $2, $3, '+12025550100', 100, 'active', $4, $5, $6) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(platform_id)
+        .bind(number_id)
+        .bind(now)
+        .bind(now + 1_200_000)
+        .bind(format!("raw-{cycles}"))
+        .fetch_one(&mut *tx)
+        .await
+        .expect("lease");
+        let balance: i64 = sqlx::query_scalar("UPDATE wallets SET balance_cents = balance_cents - 100, updated_at = $1 WHERE user_id = $2 RETURNING balance_cents")
+            .bind(now)
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("debit");
+        sqlx::query("INSERT INTO ledger_entries (user_id, kind, amount_cents, balance_after_cents, lease_id, idempotency_key, created_at) VALUES ($1, 'lease_debit', -100, $2, $3, $4, $5)")
+            .bind(user_id)
+            .bind(balance)
+            .bind(lease_id)
+            .bind(format!("raw-debit-{cycles}"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .expect("entry");
+        tx.commit().await.expect("commit");
+        let mut tx = svc.db.begin_write().await.expect("tx");
+        sqlx::query("UPDATE leases SET state = 'cancelled', ended_at = $1 WHERE id = $2 AND state = 'active'")
+            .bind(now)
+            .bind(lease_id)
+            .execute(&mut *tx)
+            .await
+            .expect("state");
+        let balance: i64 = sqlx::query_scalar("UPDATE wallets SET balance_cents = balance_cents + 100, updated_at = $1 WHERE user_id = $2 RETURNING balance_cents")
+            .bind(now)
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("refund");
+        sqlx::query("INSERT INTO ledger_entries (user_id, kind, amount_cents, balance_after_cents, lease_id, idempotency_key, created_at) VALUES ($1, 'refund', 100, $2, $3, $4, $5)")
+            .bind(user_id)
+            .bind(balance)
+            .bind(lease_id)
+            .bind(format!("raw-refund-{cycles}"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .expect("entry");
+        tx.commit().await.expect("commit");
+        cycles += 1;
+    }
+    cycles as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn cycles_on(name: &str, database_url: &str, dir: &std::path::Path) {
+    let svc = services_on(database_url, dir).await;
+    let user_id = funded_user(&svc).await;
+    let raw = raw_cycles(&svc, user_id).await;
+    let real = service_cycles(&svc, user_id).await;
+    println!("| {name} | {real:.0} | {raw:.0} | {:.0} % | ≥ 50 % |", real / raw * 100.0);
+}
+
+async fn lease_cycles() {
+    println!("\n| lease cycle: confirm + cancel with refund | cycles/s (services) | cycles/s (raw SQL, same writes) | share | target |");
+    println!("|---|---|---|---|---|");
+    let dir = tempfile::tempdir().expect("temp dir");
+    cycles_on("SQLite (WAL, synchronous=FULL)", &format!("sqlite://{}", dir.path().join("bench.db").display()), dir.path()).await;
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres:///postgres?host=/var/run/postgresql".into());
+    sqlx::any::install_default_drivers();
+    let Ok(admin) = sqlx::AnyPool::connect(&admin_url).await else {
+        println!("| PostgreSQL | not reachable | | | |");
+        return;
+    };
+    let name = format!("usnh_bench_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
+    let url = match admin_url.split_once('?') {
+        Some((left, query)) => format!("{}/{name}?{query}", left.rsplit_once('/').map(|(l, _)| l).unwrap_or(left)),
+        None => format!("{}/{name}", admin_url.rsplit_once('/').map(|(l, _)| l).unwrap_or(&admin_url)),
+    };
+    let pg_dir = tempfile::tempdir().expect("temp dir");
+    cycles_on("PostgreSQL 15", &url, pg_dir.path()).await;
+    let _ = sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&admin).await;
+}
+
+// ---- WASM size ----
+
+fn wasm_size() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site/pkg/usnumhub.wasm");
+    let Ok(bytes) = std::fs::read(&path) else {
+        println!("\n(no WASM at {}: run `make bench`, which builds the release site first)", path.display());
+        return;
+    };
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&bytes).expect("gzip");
+    let gzip = gz.finish().expect("gzip").len();
+    let mut br = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        writer.write_all(&bytes).expect("brotli");
+    }
+    let kb = |n: usize| format!("{:.0} KB", n as f64 / 1024.0);
+    println!("\n| release WASM | raw | gzip -9 | brotli 11 | target |");
+    println!("|---|---|---|---|---|");
+    println!("| usnumhub.wasm | {} | {} | {} | gzip < 250 KB |", kb(bytes.len()), kb(gzip), kb(br.len()));
+}
+
+#[tokio::main]
+async fn main() {
+    wasm_size();
+    pages().await;
+    lease_cycles().await;
+}
