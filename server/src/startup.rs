@@ -51,6 +51,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub services: Services,
     pub metrics: Arc<crate::metrics::Metrics>,
+    pub page_cache: Arc<routes::page_cache::PageCache>,
 }
 
 pub struct Application {
@@ -111,6 +112,7 @@ impl Application {
             config: Arc::new(config),
             services,
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            page_cache: Arc::new(routes::page_cache::PageCache::default()),
         };
         let router = router(state.clone());
         Ok(Application { listener, tls, router, addr, state })
@@ -300,6 +302,7 @@ fn router(state: AppState) -> Router {
             provide_app_context,
             shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::page_cache::serve_cached))
         .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
         // No form or server function needs more; bigger bodies get 413.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))

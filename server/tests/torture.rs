@@ -26,6 +26,7 @@ use app::{
     services::{accounts, request::RequestMeta, sessions, webhook_signatures},
 };
 use common::{Backend, TestDatabase};
+use futures_util::StreamExt;
 use rand::{Rng, SeedableRng};
 
 const SECRET_KEY: &str = "7f3c9a1e5b2d4f6a8c0e1d3b5a7f9c2e4d6b8a0c1e3f5d7b9a2c4e6f8a0b1c3d";
@@ -464,4 +465,49 @@ async fn torture_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn torture_postgres() {
     tokio::time::timeout(Duration::from_secs(300), torture(Backend::Postgres)).await.expect("torture timed out");
+}
+
+/// Every server-rendered page completes under concurrent load: customers,
+/// an admin and anonymous visitors, 32 requests at a time, on the server
+/// binary in its own process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_complete_under_concurrent_load() {
+    let run = async {
+        let database = TestDatabase::create(Backend::Sqlite).await.expect("sqlite");
+        let mut server = Server { child: None, port: free_port(), database_url: database.url.clone(), data_dir: database.dir.path().join("data") };
+        std::fs::create_dir_all(&server.data_dir).expect("data dir");
+        let svc = services_for(&server).await;
+        let admin = customers(&svc, 1, Role::Admin, "pageadmin").await.remove(0);
+        let customer = customers(&svc, 1, Role::Customer, "pagecustomer").await.remove(0);
+        server.start().await;
+        let pages = ["/account", "/wallet", "/get-number", "/support", "/policies", "/", "/docs/api", "/admin", "/admin/users", "/admin/supply", "/admin/audit"];
+        let requests = if std::env::var("TORTURE_FULL").is_ok_and(|v| v == "1") { 6000 } else { 1500 };
+        let http = reqwest::Client::new();
+        let base = server.base();
+        let outcomes: Vec<Option<String>> = futures_util::stream::iter(0..requests)
+            .map(|i| {
+                let page = pages[i % pages.len()];
+                let cookie = match i % 3 {
+                    0 => admin.cookie.clone(),
+                    1 if !page.starts_with("/admin") => customer.cookie.clone(),
+                    _ => String::new(),
+                };
+                let (http, url) = (http.clone(), format!("{base}{page}"));
+                async move {
+                    let fetch = async { http.get(&url).header("cookie", cookie).send().await?.text().await };
+                    match tokio::time::timeout(Duration::from_secs(10), fetch).await {
+                        Ok(Ok(body)) if body.len() > 500 => None,
+                        Ok(Ok(body)) => Some(format!("{url}: short page ({} bytes)", body.len())),
+                        Ok(Err(e)) => Some(format!("{url}: {e}")),
+                        Err(_) => Some(format!("{url}: no complete answer in 10 s")),
+                    }
+                }
+            })
+            .buffer_unordered(32)
+            .collect()
+            .await;
+        let failed: Vec<String> = outcomes.into_iter().flatten().collect();
+        assert!(failed.is_empty(), "{} of {requests} pages failed: {:?}", failed.len(), &failed[..failed.len().min(5)]);
+    };
+    tokio::time::timeout(Duration::from_secs(300), run).await.expect("page load timed out");
 }

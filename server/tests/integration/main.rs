@@ -14,9 +14,10 @@ mod leases;
 mod ledger;
 mod mail;
 mod metrics;
+mod page_cache;
 mod reseller;
 mod security;
-mod ssr_stress;
+
 mod tls;
 mod upstream;
 mod webhooks;
