@@ -1,5 +1,6 @@
 pub mod charts;
 pub mod copy_button;
+pub mod data_table;
 pub mod form;
 pub mod layout;
 pub mod local_time;

@@ -4,7 +4,7 @@ use crate::account::{list_devices, my_security_log, ChangePassword, DeleteAccoun
 use crate::api_keys::{my_api_keys, CreateApiKey, RevokeApiKey};
 use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
-use crate::components::{copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -84,10 +84,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
             <ActionError value=sign_out_device.value() />
             // The page's Transition already waited for these resources: a
             // second boundary reading them again risked a streaming hang.
-            <div class="table-wrap">
-                    <table class="table" data-testid="devices">
-                        <thead><tr><th>"Browser"</th><th>"IP"</th><th>"First seen"</th><th>"Last seen"</th><th></th></tr></thead>
-                        <tbody>
+            <DataTable headers=&["Browser", "IP", "First seen", "Last seen", ""] testid="devices">
                             {move || devices.get().map(|r| r.unwrap_or_default().into_iter().map(|d| {
                                 let id = d.id.clone();
                                 view! {
@@ -105,9 +102,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                                     </tr>
                                 }
                             }).collect_view())}
-                        </tbody>
-                    </table>
-                </div>
+            </DataTable>
             <ActionForm action=sign_out_others>
                 <button type="submit" class="btn">"Sign out everywhere else"</button>
             </ActionForm>
@@ -118,10 +113,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 
         <section class="card">
             <h2>"Security log"</h2>
-                <div class="table-wrap">
-                    <table class="table">
-                        <thead><tr><th>"What"</th><th>"When"</th><th>"IP"</th><th>"Browser"</th></tr></thead>
-                        <tbody>
+                <DataTable headers=&["What", "When", "IP", "Browser"]>
                             {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
                                     <td>{e.what}</td>
@@ -130,9 +122,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                                     <td>{e.browser}</td>
                                 </tr>
                             }).collect_view())}
-                        </tbody>
-                    </table>
-                </div>
+                </DataTable>
         </section>
     }
 }

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
-use crate::components::{copy_button::CopyButton, form::ActionError, local_time::LocalTime};
+use crate::components::{data_table::DataTable, copy_button::CopyButton, form::ActionError, local_time::LocalTime};
 use crate::error::AppError;
 
 #[component]
@@ -42,10 +42,7 @@ pub fn ApiKeys(
                 </div>
                 <button type="submit" class="btn" disabled=!email_verified>"Create key"</button>
             </ActionForm>
-            <div class="table-wrap">
-                <table class="table" data-testid="api-keys">
-                    <thead><tr><th>"Name"</th><th>"Key"</th><th>"Callback"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
-                    <tbody>
+            <DataTable headers=&["Name", "Key", "Callback", "Created", "Last used", ""] testid="api-keys">
                         {move || keys.get().map(|r| r.unwrap_or_default().into_iter().map(|k| view! {
                             <tr class:muted=k.revoked>
                                 <td>{k.name.clone()}</td>
@@ -67,9 +64,7 @@ pub fn ApiKeys(
                                 </td>
                             </tr>
                         }).collect_view())}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
     }
 }

@@ -2,7 +2,7 @@
 //! client or their own script at us.
 use leptos::prelude::*;
 
-use crate::components::page_title::PageTitle;
+use crate::components::{data_table::DataTable, page_title::PageTitle};
 use crate::site_info::use_site_info;
 
 const ACTIONS: [(&str, &str, &str); 9] = [
@@ -39,16 +39,11 @@ pub fn ApiDocsPage() -> impl IntoView {
             </p>
             <h2>"Endpoint"</h2>
             <p><code>{move || format!("{}/stubs/handler_api.php", base())}</code> " — GET or POST (form), with " <code>"api_key"</code> " and " <code>"action"</code> "."</p>
-            <div class="table-wrap">
-                <table class="table">
-                    <thead><tr><th>"action"</th><th>"parameters"</th><th>"answers"</th></tr></thead>
-                    <tbody>
+            <DataTable headers=&["action", "parameters", "answers"]>
                         {ACTIONS.map(|(action, params, answers)| view! {
                             <tr><td class="mono">{action}</td><td>{params}</td><td class="mono small">{answers}</td></tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
             <p>
                 "Services are our platform names (" <code>"telegram"</code> ") or the usual SMS-Activate codes (" <code>"tg"</code> ", "
                 <code>"wa"</code> ", " <code>"go"</code> "…). Each key may make 10 requests a second (bursts of 30); beyond that the answer is HTTP 429 "

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{copy_button::{CopyButton, PublicIdBadge}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::{LeaseEvent, LeaseState};
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
 
@@ -258,10 +258,7 @@ fn RecentLeases(leases: Vec<LeaseView>) -> impl IntoView {
     (!leases.is_empty()).then(|| view! {
         <section class="card">
             <h2>"Recent numbers"</h2>
-            <div class="table-wrap">
-                <table class="table" data-testid="recent-leases">
-                    <thead><tr><th>"When"</th><th>"Platform"</th><th>"Number"</th><th>"Outcome"</th><th class="num">"Price"</th></tr></thead>
-                    <tbody>
+            <DataTable headers=&["When", "Platform", "Number", "Outcome"] testid="recent-leases">
                         {leases.into_iter().map(|l| view! {
                             <tr>
                                 <td><LocalTime millis=l.created_at /></td>
@@ -271,9 +268,7 @@ fn RecentLeases(leases: Vec<LeaseView>) -> impl IntoView {
                                 <td class="num">{l.price.to_string()}</td>
                             </tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
     })
 }

@@ -1,7 +1,7 @@
 //! Admin: platforms and prices.
 use leptos::prelude::*;
 
-use crate::components::{form::ActionError, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, page_title::PageTitle};
 use crate::get_number::{admin_platforms, AdminUpdatePlatform};
 
 #[component]
@@ -27,10 +27,7 @@ fn Platforms(
         <section class="card">
             <h2>"Platforms and prices"</h2>
             <ActionError value=update.value() />
-            <div class="table-wrap">
-                <table class="table" data-testid="admin-platforms">
-                    <thead><tr><th>"Platform"</th><th>"Price (USD)"</th><th>"Window (min)"</th><th>"Enabled"</th><th></th></tr></thead>
-                    <tbody>
+            <DataTable headers=&["Platform", "Price (USD)", "Window (min)", "Enabled", ""] testid="admin-platforms">
                             {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
                                 let form_id = format!("platform-form-{}", p.slug);
                                 let row_id = format!("admin-platform-{}", p.slug);
@@ -49,9 +46,7 @@ fn Platforms(
                                     </tr>
                                 }
                             }).collect_view())}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
     }
 }

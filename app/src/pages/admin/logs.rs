@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::admin_api::{admin_audit_log, admin_security_log};
-use crate::components::{local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, local_time::LocalTime, page_title::PageTitle};
 
 #[component]
 pub fn AdminAudit() -> impl IntoView {
@@ -38,10 +38,7 @@ pub fn AdminAudit() -> impl IntoView {
                 </div>
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <div class="table-wrap">
-                    <table class="table" data-testid="audit-log">
-                        <thead><tr><th>"When"</th><th>"Admin"</th><th>"Action"</th><th>"Account"</th><th>"Before"</th><th>"After"</th></tr></thead>
-                        <tbody>
+                <DataTable headers=&["When", "Admin", "Action", "Account", "Before", "After"] testid="audit-log">
                             {move || page.get().map(|r| r.map(|p| p.entries).unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
                                     <td><LocalTime millis=e.at /></td>
@@ -52,9 +49,7 @@ pub fn AdminAudit() -> impl IntoView {
                                     <td class="small">{e.after}</td>
                                 </tr>
                             }).collect_view())}
-                        </tbody>
-                    </table>
-                </div>
+                </DataTable>
                 {move || page.get().and_then(|r| r.ok()).and_then(|p| p.next_before).map(|next| view! {
                     <button class="btn" on:click=move |_| before.set(Some(next))>"Older entries"</button>
                 })}
@@ -71,10 +66,7 @@ pub fn AdminSecurity() -> impl IntoView {
         <h1>"Security log (everyone)"</h1>
         <section class="card">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <div class="table-wrap">
-                    <table class="table">
-                        <thead><tr><th>"User"</th><th>"What"</th><th>"When"</th><th>"IP"</th><th>"Browser"</th></tr></thead>
-                        <tbody>
+                <DataTable headers=&["User", "What", "When", "IP", "Browser"]>
                             {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
                                     <td>{e.public_id.unwrap_or_default()} " " <span class="muted">{e.username.unwrap_or_default()}</span></td>
@@ -84,9 +76,7 @@ pub fn AdminSecurity() -> impl IntoView {
                                     <td>{e.browser}</td>
                                 </tr>
                             }).collect_view())}
-                        </tbody>
-                    </table>
-                </div>
+                </DataTable>
             </Transition>
         </section>
     }

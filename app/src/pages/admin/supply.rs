@@ -2,7 +2,7 @@
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::prelude::*;
 
-use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::error::AppError;
 use crate::number_pool::{
     admin_numbers, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled, ImportReport,
@@ -135,10 +135,7 @@ pub fn NumberPool(
                 </div>
                 <button type="submit" class="btn">"Add number"</button>
             </ActionForm>
-            <div class="table-wrap">
-                <table class="table" data-testid="admin-pool">
-                    <thead><tr><th>"Number"</th><th>"Gateway"</th><th>"Open lease"</th><th>"Cooldowns"</th><th>"Enabled"</th></tr></thead>
-                    <tbody>
+            <DataTable headers=&["Number", "Gateway", "Open lease", "Cooldowns", "Enabled"] testid="admin-pool">
                         {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|n| view! {
                             <tr>
                                 <td class="mono">{n.display.clone()}</td>
@@ -164,9 +161,7 @@ pub fn NumberPool(
                                 </td>
                             </tr>
                         }).collect_view())}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
     }
 }
@@ -183,10 +178,7 @@ pub fn UnmatchedSmsList(
             <h2>"Unmatched SMS"</h2>
             <ActionError value=assign.value() />
             <ActionError value=dismiss.value() />
-            <div class="table-wrap">
-                <table class="table" data-testid="admin-unmatched">
-                    <thead><tr><th>"Received"</th><th>"To"</th><th>"From"</th><th>"Text"</th><th>"Code"</th><th></th></tr></thead>
-                    <tbody>
+            <DataTable headers=&["Received", "To", "From", "Text", "Code", ""] testid="admin-unmatched">
                         {move || list.get().and_then(|r| r.ok()).map(|rows| {
                             if rows.is_empty() {
                                 return view! { <tr><td colspan="6" class="muted">"None: every message found its lease."</td></tr> }.into_any();
@@ -212,9 +204,7 @@ pub fn UnmatchedSmsList(
                                 </tr>
                             }).collect_view().into_any()
                         })}
-                    </tbody>
-                </table>
-            </div>
+            </DataTable>
         </section>
     }
 }
@@ -229,10 +219,7 @@ pub fn UpstreamList(list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl
                 {rows.iter().any(|u| u.low_balance).then(|| view! {
                     <div class="alert alert-warning" role="alert">"An upstream balance is low: top it up before numbers run out."</div>
                 })}
-                <div class="table-wrap">
-                    <table class="table" data-testid="admin-upstreams">
-                        <thead><tr><th>"Upstream"</th><th>"Balance"</th><th>"Errors"</th><th>"Breaker"</th><th>"Open purchases"</th><th>"Margin"</th><th>"Last error"</th></tr></thead>
-                        <tbody>
+                <DataTable headers=&["Upstream", "Balance", "Errors", "Breaker", "Open purchases", "Margin", "Last error"] testid="admin-upstreams">
                             {rows.into_iter().map(|u| view! {
                                 <tr>
                                     <td>{u.name.clone()}</td>
@@ -247,9 +234,7 @@ pub fn UpstreamList(list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl
                                     </td>
                                 </tr>
                             }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                </DataTable>
             </section>
         })}
     }

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::pages::support::thread_view;
 use crate::support::{admin_ticket_thread, admin_tickets, AdminCloseTicket, AdminReplyTicket};
 
@@ -23,10 +23,7 @@ pub fn AdminSupport() -> impl IntoView {
                 </select>
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <div class="table-wrap">
-                    <table class="table" data-testid="inbox">
-                        <thead><tr><th>"Subject"</th><th>"Customer"</th><th>"Status"</th><th>"Updated"</th></tr></thead>
-                        <tbody>
+                <DataTable headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox">
                             {move || tickets.get().map(|r| r.unwrap_or_default().into_iter().map(|t| view! {
                                 <tr>
                                     <td>
@@ -38,9 +35,7 @@ pub fn AdminSupport() -> impl IntoView {
                                     <td><LocalTime millis=t.updated_at /></td>
                                 </tr>
                             }).collect_view())}
-                        </tbody>
-                    </table>
-                </div>
+                </DataTable>
             </Transition>
         </section>
     }

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
 use crate::admin_users::{admin_find_users, admin_user_detail, AdminSetDisabled, UserDetail};
-use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -25,10 +25,7 @@ pub fn AdminUsers() -> impl IntoView {
                 <button type="submit" class="btn">"Search"</button>
             </form>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <div class="table-wrap">
-                    <table class="table" data-testid="users">
-                        <thead><tr><th>"User ID"</th><th>"Username"</th><th>"Email"</th><th>"Role"</th><th>"Balance"</th><th>"Joined"</th><th></th></tr></thead>
-                        <tbody>
+                <DataTable headers=&["User ID", "Username", "Email", "Role", "Balance", "Joined", ""] testid="users">
                             {move || found.get().map(|r| match r {
                                 Err(e) => view! { <tr><td colspan="7" class="alert alert-error">{e.to_string()}</td></tr> }.into_any(),
                                 Ok(users) => users.into_iter().map(|u| view! {
@@ -43,9 +40,7 @@ pub fn AdminUsers() -> impl IntoView {
                                     </tr>
                                 }).collect_view().into_any(),
                             })}
-                        </tbody>
-                    </table>
-                </div>
+                </DataTable>
             </Transition>
         </section>
     }
@@ -105,39 +100,31 @@ fn UserView(d: UserDetail, set_disabled: ServerAction<AdminSetDisabled>, set_rol
         </section>
         <section class="card">
             <h2>"Leases"</h2>
-            <div class="table-wrap"><table class="table">
-                <thead><tr><th>"#"</th><th>"Platform"</th><th>"Number"</th><th>"State"</th><th>"Price"</th><th>"When"</th></tr></thead>
-                <tbody>{d.leases.into_iter().map(|l| view! {
+            <DataTable headers=&["#", "Platform", "Number", "State", "Price", "When"]>{d.leases.into_iter().map(|l| view! {
                     <tr><td>{l.id}</td><td>{l.platform}</td><td class="mono">{l.number}</td><td>{l.state.label()}</td><td>{l.price.to_string()}</td><td><LocalTime millis=l.created_at /></td></tr>
-                }).collect_view()}</tbody>
-            </table></div>
+                }).collect_view()}
+            </DataTable>
         </section>
         <section class="card">
             <h2>"Ledger"</h2>
-            <div class="table-wrap"><table class="table">
-                <thead><tr><th>"When"</th><th>"What"</th><th>"Amount"</th><th>"Balance after"</th></tr></thead>
-                <tbody>{d.ledger.into_iter().map(|e| view! {
+            <DataTable headers=&["When", "What", "Amount", "Balance after"]>{d.ledger.into_iter().map(|e| view! {
                     <tr><td><LocalTime millis=e.at /></td><td>{e.description}</td><td>{e.amount.to_string()}</td><td>{e.balance_after.to_string()}</td></tr>
-                }).collect_view()}</tbody>
-            </table></div>
+                }).collect_view()}
+            </DataTable>
         </section>
         <section class="card">
             <h2>"Devices"</h2>
-            <div class="table-wrap"><table class="table">
-                <thead><tr><th>"Browser"</th><th>"IP"</th><th>"First seen"</th><th>"Last seen"</th></tr></thead>
-                <tbody>{d.devices.into_iter().map(|x| view! {
+            <DataTable headers=&["Browser", "IP", "First seen", "Last seen"]>{d.devices.into_iter().map(|x| view! {
                     <tr><td>{x.browser}</td><td class="mono">{x.ip}</td><td><LocalTime millis=x.first_seen /></td><td><LocalTime millis=x.last_seen /></td></tr>
-                }).collect_view()}</tbody>
-            </table></div>
+                }).collect_view()}
+            </DataTable>
         </section>
         <section class="card">
             <h2>"Security log"</h2>
-            <div class="table-wrap"><table class="table">
-                <thead><tr><th>"What"</th><th>"When"</th><th>"IP"</th><th>"Browser"</th></tr></thead>
-                <tbody>{d.security_log.into_iter().map(|e| view! {
+            <DataTable headers=&["What", "When", "IP", "Browser"]>{d.security_log.into_iter().map(|e| view! {
                     <tr><td>{e.what}</td><td><LocalTime millis=e.at /></td><td class="mono">{e.ip}</td><td>{e.browser}</td></tr>
-                }).collect_view()}</tbody>
-            </table></div>
+                }).collect_view()}
+            </DataTable>
         </section>
     }
 }
