@@ -178,15 +178,17 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         }
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;
-        // One confirmation per customer at a time: lock their wallet row
-        // (PostgreSQL; SQLite's write lock already serialises), then look
+        // One confirmation per customer at a time: on PostgreSQL lock their
+        // wallet row (SQLite's write lock already serialises), then look
         // for the double click's twin.
-        sqlx::query("INSERT INTO wallets (user_id, balance_cents, updated_at) VALUES ($1, 0, $2) ON CONFLICT (user_id) DO NOTHING")
-            .bind(user_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE wallets SET updated_at = updated_at WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        if svc.db.backend == super::db::Backend::Postgres {
+            sqlx::query("INSERT INTO wallets (user_id, balance_cents, updated_at) VALUES ($1, 0, $2) ON CONFLICT (user_id) DO NOTHING")
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE wallets SET updated_at = updated_at WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
         let twin: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
             .bind(&key)
             .fetch_optional(&mut *tx)
@@ -207,6 +209,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             Some(b) => Some(PickedNumber { number_id: upstream::number_row(&mut tx, b, now).await?, e164: b.e164.clone() }),
             None => pick(svc, &mut tx, rules, false).await?,
         };
+        let mut demo = false;
         let picked = match picked {
             Some(number) => Some(number),
             None if !upstream_tried => {
@@ -222,7 +225,10 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
                 }
                 continue;
             }
-            None => pick(svc, &mut tx, rules, true).await?,
+            None => {
+                demo = true;
+                pick(svc, &mut tx, rules, true).await?
+            }
         };
         let Some(number) = picked else {
             return Err(LeaseError::NoNumbers(upstream_error));
@@ -260,7 +266,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             Err(e) => return Err(LeaseError::from(e)),
         };
         let debit = Posting {
-            user_id: user_id,
+            user_id,
             kind: EntryKind::LeaseDebit,
             amount: Money::from_cents(-platform.price.cents()),
             lease_id: Some(lease_id),
@@ -278,8 +284,21 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             upstream::attach(&mut tx, b, lease_id).await?;
         }
         tx.commit().await?;
-        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id: user_id, lease_id }).await;
-        return Ok(owned_view(svc, lease_id, user_id).await?);
+        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id, lease_id }).await;
+        // The answer is what was just written: no need to read it back.
+        return Ok(LeaseView {
+            id: lease_id,
+            platform: platform.name,
+            number_display: number_display(&e164),
+            number: e164,
+            price: platform.price,
+            state: LeaseState::Active,
+            created_at: now,
+            expires_at: now + platform.lease_minutes * 60_000,
+            code: None,
+            messages: Vec::new(),
+            demo,
+        });
     }
 }
 
@@ -309,7 +328,7 @@ async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<Lease
 /// Applies one event; `user_id` is the customer acting (None for the
 /// system: expiry, an arriving code). Retries when a concurrent change won.
 pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, LeaseError> {
-    if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) {
+    if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) && !svc.upstreams.is_empty() {
         // A number bought upstream is refunded only once the upstream took
         // it back; check first that the lease can be cancelled at all.
         let row: Option<(i64, String)> = sqlx::query_as("SELECT user_id, state FROM leases WHERE id = $1")
