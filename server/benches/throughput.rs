@@ -307,6 +307,16 @@ fn wasm_size() {
 
 #[tokio::main]
 async fn main() {
+    // `BENCH_ONLY=cycles` (or `pages`, `wasm`) runs one part.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if !only.is_empty() {
+        match only.as_str() {
+            "cycles" => lease_cycles().await,
+            "pages" => pages().await,
+            _ => wasm_size(),
+        }
+        return;
+    }
     wasm_size();
     pages().await;
     lease_cycles().await;

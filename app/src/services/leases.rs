@@ -182,12 +182,15 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         // wallet row (SQLite's write lock already serialises), then look
         // for the double click's twin.
         if svc.db.backend == super::db::Backend::Postgres {
-            sqlx::query("INSERT INTO wallets (user_id, balance_cents, updated_at) VALUES ($1, 0, $2) ON CONFLICT (user_id) DO NOTHING")
-                .bind(user_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE wallets SET updated_at = updated_at WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            // Creates the row if needed and locks it, in one statement.
+            sqlx::query(
+                "INSERT INTO wallets (user_id, balance_cents, updated_at) VALUES ($1, 0, $2) \
+                 ON CONFLICT (user_id) DO UPDATE SET updated_at = wallets.updated_at",
+            )
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
         let twin: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
             .bind(&key)

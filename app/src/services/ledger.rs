@@ -102,6 +102,20 @@ fn entry_from(row: EntryRow) -> Entry {
     }
 }
 
+/// The new balance, or None when the wallet is missing or would go below
+/// zero.
+async fn apply_to_wallet(conn: &mut AnyConnection, now: i64, p: &Posting<'_>) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE wallets SET balance_cents = balance_cents + $1, updated_at = $2 \
+         WHERE user_id = $3 AND balance_cents + $1 >= 0 RETURNING balance_cents",
+    )
+    .bind(p.amount.cents())
+    .bind(now)
+    .bind(p.user_id)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
 /// Posts inside the caller's write transaction (leases post their debit
 /// or refund together with their own state change). On `Race` the caller
 /// must roll back and retry the whole transaction.
@@ -120,22 +134,19 @@ pub async fn post_in(conn: &mut AnyConnection, now: i64, p: &Posting<'_>) -> Res
         let same = entry.user_id == p.user_id && entry.kind == p.kind && entry.amount == p.amount && entry.lease_id == p.lease_id;
         return if same { Ok(Posted::Repeat(entry)) } else { Err(LedgerError::KeyReused) };
     }
-    sqlx::query("INSERT INTO wallets (user_id, balance_cents, updated_at) VALUES ($1, 0, $2) ON CONFLICT (user_id) DO NOTHING")
-        .bind(p.user_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
     // The condition and the update are one statement: no lost update, no
     // double spend, whatever runs beside it.
-    let balance: Option<i64> = sqlx::query_scalar(
-        "UPDATE wallets SET balance_cents = balance_cents + $1, updated_at = $2 \
-         WHERE user_id = $3 AND balance_cents + $1 >= 0 RETURNING balance_cents",
-    )
-    .bind(p.amount.cents())
-    .bind(now)
-    .bind(p.user_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let mut balance = apply_to_wallet(conn, now, p).await?;
+    if balance.is_none() {
+        // Perhaps no wallet yet (a first top-up): make sure it exists (a
+        // concurrent first posting may be creating it), then apply again.
+        sqlx::query("INSERT INTO wallets (user_id, balance_cents, updated_at) VALUES ($1, 0, $2) ON CONFLICT (user_id) DO NOTHING")
+            .bind(p.user_id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        balance = apply_to_wallet(conn, now, p).await?;
+    }
     let Some(balance) = balance else {
         return Err(LedgerError::InsufficientFunds);
     };
