@@ -147,6 +147,8 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         return Err(AppError::Invalid("Reload the page and confirm again.".into()).into());
     }
     let key = format!("lease:{}:{idempotency_key}", user_id);
+    // A retry of a confirmation that went through gets its lease back,
+    // whatever changed since (a new price, a spent balance).
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
         .bind(&key)
         .fetch_optional(&svc.db.pool)
@@ -277,7 +279,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             note: &format!("{} number {}", platform.name, number_display(&e164)),
             idempotency_key: &format!("lease:{lease_id}:debit"),
         };
-        match ledger::post_in(&mut tx, now, &debit).await {
+        match ledger::post_fresh_in(&mut tx, now, &debit).await {
             Ok(_) => {}
             Err(LedgerError::InsufficientFunds) => return Err(too_low(&platform)),
             Err(LedgerError::Race) => continue,
@@ -393,7 +395,7 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
                 note: &format!("{} — refund: {reason}", number_display(&e164)),
                 idempotency_key: &format!("lease:{lease_id}:refund"),
             };
-            match ledger::post_in(&mut tx, now, &refund).await {
+            match ledger::post_fresh_in(&mut tx, now, &refund).await {
                 Ok(_) => {}
                 Err(LedgerError::Race) => continue,
                 Err(e) => return Err(e.into()),

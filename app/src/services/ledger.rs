@@ -134,6 +134,16 @@ pub async fn post_in(conn: &mut AnyConnection, now: i64, p: &Posting<'_>) -> Res
         let same = entry.user_id == p.user_id && entry.kind == p.kind && entry.amount == p.amount && entry.lease_id == p.lease_id;
         return if same { Ok(Posted::Repeat(entry)) } else { Err(LedgerError::KeyReused) };
     }
+    post_fresh_in(conn, now, p).await
+}
+
+/// Posts an entry whose key cannot have been used yet (a lease's debit or
+/// refund, guarded by the lease's own state change), skipping the lookup
+/// `post_in` makes; a used key still fails, as `Race`.
+pub async fn post_fresh_in(conn: &mut AnyConnection, now: i64, p: &Posting<'_>) -> Result<Posted, LedgerError> {
+    if !p.kind.allows(p.amount.cents()) {
+        return Err(LedgerError::WrongSign);
+    }
     // The condition and the update are one statement: no lost update, no
     // double spend, whatever runs beside it.
     let mut balance = apply_to_wallet(conn, now, p).await?;
