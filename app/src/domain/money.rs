@@ -34,6 +34,13 @@ impl Money {
         self.0 > 0
     }
 
+    /// "12.50", "-0.05": the plain decimal that forms and the SMS-Activate
+    /// protocol use (no currency sign, no grouping).
+    pub fn decimal(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        format!("{sign}{}.{:02}", self.0.unsigned_abs() / 100, self.0.unsigned_abs() % 100)
+    }
+
     /// Parses a dollar amount with at most two decimals; the sign is
     /// allowed only when `allow_negative`.
     pub fn parse(input: &str, allow_negative: bool) -> Result<Money, String> {
@@ -120,5 +127,9 @@ mod tests {
         assert_eq!(Money(-5).to_string(), "-$0.05");
         assert_eq!(Money(123_456_789).to_string(), "$1,234,567.89");
         assert_eq!(Money(0).to_string(), "$0.00");
+        assert_eq!(Money(1250).decimal(), "12.50");
+        assert_eq!(Money(-5).decimal(), "-0.05");
+        assert_eq!(Money(123_456_789).decimal(), "1234567.89");
+        assert_eq!(Money::parse(&Money(-120).decimal(), true), Ok(Money(-120)), "forms read it back");
     }
 }

@@ -23,6 +23,12 @@ impl UsPhoneNumber {
         Ok(UsPhoneNumber(format!("+1{national}")))
     }
 
+    /// A stored E.164 number as people read it ("+1 (202) 555-0123"), or
+    /// as stored when it is not one of ours.
+    pub fn display_stored(e164: &str) -> String {
+        UsPhoneNumber::parse(e164).map(|n| n.display()).unwrap_or_else(|_| e164.to_string())
+    }
+
     /// "+1 (202) 555-0123"
     pub fn display(&self) -> String {
         let n = &self.0[2..];

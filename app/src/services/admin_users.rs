@@ -77,7 +77,7 @@ pub async fn detail(svc: &Services, public_id: &str) -> Result<UserDetail, AppEr
             .map(|(id, platform, e164, state, price, created_at)| LeaseRowView {
                 id,
                 platform,
-                number: UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or(e164),
+                number: UsPhoneNumber::display_stored(&e164),
                 state: LeaseState::parse(&state).unwrap_or(LeaseState::Completed),
                 price: Money::from_cents(price),
                 created_at,

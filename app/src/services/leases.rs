@@ -80,11 +80,6 @@ type LeaseRow = (i64, i64, String, String, i64, String, i64, i64, String);
 
 const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source";
 
-/// "+1 (202) 555-0123" for a stored E.164 number (as stored if odd).
-fn number_display(e164: &str) -> String {
-    UsPhoneNumber::parse(e164).map(|n| n.display()).unwrap_or_else(|_| e164.to_string())
-}
-
 async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
     let (id, _user, platform, e164, price, state, created_at, expires_at, source) = row;
     let messages: Vec<(String, String, Option<String>, i64)> =
@@ -96,7 +91,7 @@ async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
     Ok(LeaseView {
         id,
         platform,
-        number_display: number_display(&e164),
+        number_display: UsPhoneNumber::display_stored(&e164),
         number: e164,
         price: Money::from_cents(price),
         state: LeaseState::parse(&state).unwrap_or(LeaseState::Completed),
@@ -276,7 +271,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             amount: Money::from_cents(-platform.price.cents()),
             lease_id: Some(lease_id),
             actor_user_id: None,
-            note: &format!("{} number {}", platform.name, number_display(&e164)),
+            note: &format!("{} number {}", platform.name, UsPhoneNumber::display_stored(&e164)),
             idempotency_key: &format!("lease:{lease_id}:debit"),
         };
         match ledger::post_fresh_in(&mut tx, now, &debit).await {
@@ -294,7 +289,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         return Ok(LeaseView {
             id: lease_id,
             platform: platform.name,
-            number_display: number_display(&e164),
+            number_display: UsPhoneNumber::display_stored(&e164),
             number: e164,
             price: platform.price,
             state: LeaseState::Active,
@@ -392,7 +387,7 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
                 amount: Money::from_cents(price),
                 lease_id: Some(lease_id),
                 actor_user_id: None,
-                note: &format!("{} — refund: {reason}", number_display(&e164)),
+                note: &format!("{} — refund: {reason}", UsPhoneNumber::display_stored(&e164)),
                 idempotency_key: &format!("lease:{lease_id}:refund"),
             };
             match ledger::post_fresh_in(&mut tx, now, &refund).await {

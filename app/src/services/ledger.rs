@@ -134,7 +134,7 @@ pub async fn post_in(conn: &mut AnyConnection, now: i64, p: &Posting<'_>) -> Res
         let same = entry.user_id == p.user_id && entry.kind == p.kind && entry.amount == p.amount && entry.lease_id == p.lease_id;
         return if same { Ok(Posted::Repeat(entry)) } else { Err(LedgerError::KeyReused) };
     }
-    post_fresh_in(conn, now, p).await
+    insert(conn, now, p).await
 }
 
 /// Posts an entry whose key cannot have been used yet (a lease's debit or
@@ -144,6 +144,11 @@ pub async fn post_fresh_in(conn: &mut AnyConnection, now: i64, p: &Posting<'_>) 
     if !p.kind.allows(p.amount.cents()) {
         return Err(LedgerError::WrongSign);
     }
+    insert(conn, now, p).await
+}
+
+/// The balance change and the entry, for a posting already checked.
+async fn insert(conn: &mut AnyConnection, now: i64, p: &Posting<'_>) -> Result<Posted, LedgerError> {
     // The condition and the update are one statement: no lost update, no
     // double spend, whatever runs beside it.
     let mut balance = apply_to_wallet(conn, now, p).await?;

@@ -105,7 +105,7 @@ pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
     Ok(rows
         .into_iter()
         .map(|(id, e164, enabled, device, sim, lease_id, platform, state)| PoolNumber {
-            display: UsPhoneNumber::parse(&e164).map(|n| n.display()).unwrap_or_else(|_| e164.clone()),
+            display: UsPhoneNumber::display_stored(&e164),
             number: e164,
             enabled: enabled != 0,
             gateway: device.zip(sim).map(|(d, s)| format!("Android {d} SIM {s}")),

@@ -13,7 +13,7 @@ use super::{
     Services,
 };
 use crate::{
-    domain::{LeaseEvent, LeaseState, Money},
+    domain::{LeaseEvent, LeaseState},
     error::AppError,
 };
 
@@ -31,12 +31,6 @@ pub enum Answer {
 
 fn text(word: impl Into<String>) -> Answer {
     Answer::Text(word.into())
-}
-
-/// "12.34", as the protocol writes amounts.
-fn amount(money: Money) -> String {
-    let cents = money.cents();
-    format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
 }
 
 pub async fn handle(svc: &Services, params: &HashMap<String, String>, meta: &RequestMeta) -> Answer {
@@ -61,7 +55,7 @@ async fn answer(svc: &Services, params: &HashMap<String, String>, meta: &Request
         return Ok(text("BAD_KEY"));
     }
     match param("action") {
-        "getBalance" => Ok(text(format!("ACCESS_BALANCE:{}", amount(ledger::balance(&svc.db, caller.user_id).await?)))),
+        "getBalance" => Ok(text(format!("ACCESS_BALANCE:{}", ledger::balance(&svc.db, caller.user_id).await?.decimal()))),
         "getNumber" => get_number(svc, caller, param("service"), param("country"), param("maxPrice"), false).await,
         "getNumberV2" => get_number(svc, caller, param("service"), param("country"), param("maxPrice"), true).await,
         "getStatus" => get_status(svc, caller, param("id")).await,
@@ -101,7 +95,7 @@ async fn get_number(svc: &Services, caller: Caller, service: &str, country: &str
     if !max_price.is_empty() {
         match protocol::parse_amount(max_price) {
             Some(max) if max >= platform.price.cents() => {}
-            _ => return Ok(text(format!("WRONG_MAX_PRICE:{}", amount(platform.price)))),
+            _ => return Ok(text(format!("WRONG_MAX_PRICE:{}", platform.price.decimal()))),
         }
     }
     // Each getNumber is a new purchase in this protocol: a fresh key.
@@ -129,7 +123,7 @@ async fn get_number(svc: &Services, caller: Caller, service: &str, country: &str
     Ok(Answer::Json(serde_json::json!({
         "activationId": lease.id,
         "phoneNumber": phone,
-        "activationCost": amount(lease.price),
+        "activationCost": lease.price.decimal(),
         "countryCode": USA,
         "canGetAnotherSms": true,
         "activationTime": activation_time,
@@ -145,7 +139,7 @@ fn confirm_error_word(error: &LeaseError) -> String {
         LeaseError::TooLow { .. } => "NO_BALANCE".into(),
         LeaseError::NoNumbers(_) => "NO_NUMBERS".into(),
         LeaseError::TooManyOpen => "TOO_MANY_ACTIVE_RENTALS".into(),
-        LeaseError::PriceChanged { price, .. } => format!("WRONG_MAX_PRICE:{}", amount(*price)),
+        LeaseError::PriceChanged { price, .. } => format!("WRONG_MAX_PRICE:{}", price.decimal()),
         _ => "ERROR_SQL".into(),
     }
 }

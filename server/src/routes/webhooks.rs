@@ -25,6 +25,11 @@ fn refuse(state: &AppState, gateway: &str, why: &str) -> Response {
     (StatusCode::FORBIDDEN, "invalid signature").into_response()
 }
 
+/// The success answer of the JSON webhooks.
+fn json_ok() -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response()
+}
+
 async fn deliver(state: &AppState, sms: InboundSms) -> Result<(), Response> {
     let gateway = sms.source;
     let outcome = inbound_sms::receive(&state.services, sms).await;
@@ -60,7 +65,7 @@ pub async fn generic(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     let inbound = InboundSms { source: "generic", message_id: sms.message_id, from: sms.from, to: Recipient::Number(sms.to), text: sms.text };
     match deliver(&state, inbound).await {
-        Ok(()) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response(),
+        Ok(()) => json_ok(),
         Err(response) => response,
     }
 }
@@ -120,9 +125,8 @@ pub async fn android(State(state): State<AppState>, headers: HeaderMap, body: By
     let Ok(event) = serde_json::from_slice::<AndroidEvent>(&body) else {
         return (StatusCode::BAD_REQUEST, "expected an SMS Gateway for Android event").into_response();
     };
-    let ok = || (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], "{\"ok\":true}").into_response();
     if event.event != "sms:received" {
-        return ok(); // other events (sent, delivered, ping) are not ours to act on
+        return json_ok(); // other events (sent, delivered, ping) are not ours to act on
     }
     let Ok(sms) = serde_json::from_value::<AndroidSms>(event.payload) else {
         return (StatusCode::BAD_REQUEST, "sms:received needs a payload with messageId, message and phoneNumber").into_response();
@@ -130,7 +134,7 @@ pub async fn android(State(state): State<AppState>, headers: HeaderMap, body: By
     let to = Recipient::AndroidSim { device_id: event.device_id, sim: sms.sim_number.unwrap_or(1) };
     let inbound = InboundSms { source: "android", message_id: sms.message_id, from: sms.phone_number, to, text: sms.message };
     match deliver(&state, inbound).await {
-        Ok(()) => ok(),
+        Ok(()) => json_ok(),
         Err(response) => response,
     }
 }

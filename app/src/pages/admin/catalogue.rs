@@ -39,7 +39,7 @@ fn Platforms(
                                                 <input name="name" value=p.name.clone() aria-label="Name" maxlength="40" required />
                                             </ActionForm>
                                         </td>
-                                        <td><input form=form_id.clone() name="price" aria-label="Price" inputmode="decimal" value=format!("{}.{:02}", p.price.cents() / 100, p.price.cents() % 100) /></td>
+                                        <td><input form=form_id.clone() name="price" aria-label="Price" inputmode="decimal" value=p.price.decimal() /></td>
                                         <td><input form=form_id.clone() name="lease_minutes" aria-label="Window" type="number" min="1" max="1440" value=p.lease_minutes /></td>
                                         <td><input form=form_id.clone() name="enabled" aria-label="Enabled" type="checkbox" value="yes" checked=p.enabled /></td>
                                         <td><button form=form_id.clone() type="submit" class="btn btn-small">"Save"</button></td>

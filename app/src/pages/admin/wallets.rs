@@ -46,7 +46,7 @@ fn Recharge() -> impl IntoView {
                 </div>
                 <ActionForm action=confirm>
                     <input type="hidden" name="public_id" value=c.user.public_id.clone() />
-                    <input type="hidden" name="amount" value=format!("{}.{:02}", c.amount.cents() / 100, c.amount.cents() % 100) />
+                    <input type="hidden" name="amount" value=c.amount.decimal() />
                     <input type="hidden" name="note" value=c.note.clone() />
                     <input type="hidden" name="idempotency_key" value=c.idempotency_key.clone() />
                     <button type="submit" class="btn btn-primary">"Confirm top-up"</button>

@@ -273,7 +273,7 @@ impl UpstreamClient {
 
     /// Buys a number for `service`; returns (activation id, phone).
     pub async fn get_number(&self, service: &str) -> Result<(String, String), UpstreamError> {
-        let max_price = format!("{}.{:02}", self.settings.max_price_cents / 100, self.settings.max_price_cents % 100);
+        let max_price = crate::domain::Money::from_cents(self.settings.max_price_cents).decimal();
         let params = [("service", service.to_string()), ("country", self.settings.country.clone()), ("maxPrice", max_price.clone()), ("max_price", max_price)];
         protocol::parse_number(&self.call(Kind::Purchase, "getNumber", &params).await?)
     }
