@@ -3,81 +3,24 @@
 //! is the real binary in its own process (so its RSS is its own), on
 //! SQLite, or on PostgreSQL when BENCH_DATABASE_URL is set. Run with
 //! `make bench`; prints a table.
-use std::{
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use app::services::webhook_signatures::generic_signature;
 use futures_util::{stream, StreamExt};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{ms, percentile};
+use support::{ms, percentile, BenchServer, PASSWORD};
 
-const PASSWORD: &str = "purple tiger eats nine plums";
 const SECRET: &str = "bench-webhook-secret";
 
-/// The server process; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+async fn start_server(data_dir: &std::path::Path) -> BenchServer {
+    let database = std::env::var("BENCH_DATABASE_URL").ok();
+    let mut env = vec![("USNH_SMS_WEBHOOK_SECRET", SECRET), ("USNH_DEMO_CODE_DELAY_SECS", "86400")];
+    if let Some(url) = database.as_deref() {
+        env.push(("DATABASE_URL", url));
     }
-}
-
-impl Server {
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    }
-}
-
-fn server_command(data_dir: &std::path::Path, listen: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
-    cmd.env("USNH_DATA_DIR", data_dir)
-        .env("USNH_LISTEN", listen)
-        .env("USNH_SMS_WEBHOOK_SECRET", SECRET)
-        .env("USNH_DEMO_CODE_DELAY_SECS", "86400")
-        .env("RUST_LOG", "warn");
-    if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
-        cmd.env("DATABASE_URL", url);
-    }
-    cmd
-}
-
-async fn start_server(data_dir: &std::path::Path) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut create = server_command(data_dir, &listen)
-        .args(["admin", "create", "--email", "bench@example.com", "--username", "bench"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("server admin create");
-    use std::io::Write;
-    create.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password written");
-    let out = create.wait_with_output().expect("admin created");
-    let public_id = String::from_utf8_lossy(&out.stdout).trim().rsplit(' ').next().unwrap_or_default().to_string();
-    assert!(public_id.starts_with("UN-"), "admin create said: {}", String::from_utf8_lossy(&out.stdout));
-    let child = server_command(data_dir, &listen).arg("serve").spawn().expect("server starts");
-    let server = Server { child, base: format!("http://{listen}") };
-    for _ in 0..200 {
-        if reqwest::get(format!("{}/healthz", server.base)).await.is_ok() {
-            return (server, public_id);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not start");
+    BenchServer::start(data_dir, &env).await
 }
 
 async fn call(client: &reqwest::Client, base: &str, name: &str, form: &[(&str, &str)]) -> serde_json::Value {
@@ -127,7 +70,8 @@ async fn main() {
     let messages: usize = std::env::var("BENCH_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let idle_streams: usize = std::env::var("BENCH_STREAMS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let dir = tempfile::tempdir().expect("temp dir");
-    let (server, public_id) = start_server(dir.path()).await;
+    let server = start_server(dir.path()).await;
+    let public_id = server.admin_public_id.clone();
     let base = server.base.clone();
     let browser = reqwest::Client::builder().cookie_store(true).build().expect("client");
     call(&browser, &base, "sign_in", &[("login", "bench"), ("password", PASSWORD)]).await;

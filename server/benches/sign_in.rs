@@ -8,9 +8,8 @@ use server::{config::Config, Application};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{ms, percentile};
+use support::{ms, percentile, PASSWORD};
 
-const PASSWORD: &str = "purple tiger eats nine plums";
 
 async fn sign_in(client: &reqwest::Client, base: &str) -> Duration {
     let start = Instant::now();

@@ -10,7 +10,6 @@
 //! `make bench` builds the release site first and keeps the tables.
 use std::{
     io::Write,
-    process::{Command, Stdio},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc,
@@ -25,22 +24,12 @@ use app::{
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{ms, percentile};
+use support::{ms, percentile, BenchServer, PASSWORD};
 
-const PASSWORD: &str = "purple tiger eats nine plums";
 const RUN: Duration = Duration::from_secs(3);
 const CLIENTS: usize = 8;
 
 // ---- pages ----
-
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn load(url: &str, cookie: &str) -> (f64, Vec<Duration>) {
     let stop = Arc::new(AtomicBool::new(false));
@@ -71,30 +60,8 @@ async fn load(url: &str, cookie: &str) -> (f64, Vec<Duration>) {
 
 async fn pages() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
-    let env = |cmd: &mut Command| {
-        cmd.env("USNH_DATA_DIR", dir.path()).env("USNH_LISTEN", format!("127.0.0.1:{port}")).env("RUST_LOG", "error");
-    };
-    let mut create = Command::new(env!("CARGO_BIN_EXE_server"));
-    env(&mut create);
-    let mut create = create
-        .args(["admin", "create", "--email", "bench@example.com", "--username", "bench"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("admin create");
-    create.stdin.take().expect("stdin").write_all(format!("{PASSWORD}\n").as_bytes()).expect("password");
-    assert!(create.wait().expect("created").success());
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_server"));
-    env(&mut serve);
-    let _server = Child(serve.arg("serve").spawn().expect("server"));
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = BenchServer::start(dir.path(), &[]).await;
+    let base = server.base.clone();
     let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
     let signed_in = client
         .post(format!("{base}/api/sign_in"))
