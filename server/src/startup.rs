@@ -16,7 +16,6 @@ use tower_http::{
 
 use app::services::{
     clock::SystemClock, db::Db, mailer::Mailer, passwords::PasswordHasher,
-    providers::{NumberProvider, TableProvider},
     rate_limit::{RateLimitSettings, RateLimiter},
     AuthSettings, LeaseSettings, Services,
 };
@@ -240,22 +239,12 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         signing_key: Arc::new(secrets.signing_key),
         auth: Arc::new(AuthSettings { secure_cookies: config.https(), ..AuthSettings::default() }),
         limits: RateLimiter::new(&RateLimitSettings::default()),
-        providers: Arc::new(number_providers(config)),
+        numbers: app::services::providers::NumberSources::new(config.demo_mode),
         leases: Arc::new(LeaseSettings {
             max_open_per_user: i64::from(config.max_open_leases),
             reuse_after_code_ms: config.number_reuse_after_code_days.map(|d| i64::from(d) * 86_400_000),
         }),
     })
-}
-
-/// The operator's own numbers first; in demo mode the fictional range
-/// after them.
-fn number_providers(config: &Config) -> Vec<Arc<dyn NumberProvider>> {
-    let mut providers: Vec<Arc<dyn NumberProvider>> = vec![Arc::new(TableProvider::operator_pool())];
-    if config.demo_mode {
-        providers.push(Arc::new(TableProvider::demo()));
-    }
-    providers
 }
 
 /// Leptos settings: cargo-leptos passes them through LEPTOS_* variables;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::use_context;
 
-use super::{clock::Clock, db::Db, mailer::Mailer, passwords::PasswordHasher, providers::NumberProvider, rate_limit::RateLimiter};
+use super::{clock::Clock, db::Db, mailer::Mailer, passwords::PasswordHasher, rate_limit::RateLimiter};
 use crate::error::AppError;
 
 /// Session and code lifetimes; tests shorten them.
@@ -68,8 +68,8 @@ pub struct Services {
     pub signing_key: Arc<[u8; 32]>,
     pub auth: Arc<AuthSettings>,
     pub limits: RateLimiter,
-    /// Asked in order for a number.
-    pub providers: Arc<Vec<Arc<dyn NumberProvider>>>,
+    /// The numbers leases are picked from.
+    pub numbers: super::providers::NumberSources,
     pub leases: Arc<LeaseSettings>,
     pub events: super::events::LeaseEvents,
     /// SMS-Activate-compatible suppliers, asked after the operator's pool.

@@ -38,15 +38,22 @@ impl LeaseEvents {
         let _ = self.sender.send(change);
     }
 
-    /// Announces a committed change; never fails the caller.
-    pub async fn publish(&self, db: &super::db::Db, change: LeaseChanged) {
+    /// Announces a change from inside its transaction. On PostgreSQL the
+    /// NOTIFY goes out with the commit (and not at all after a rollback),
+    /// without a round trip of its own after it. Call `committed` once
+    /// the transaction committed.
+    pub async fn announce_in(&self, conn: &mut sqlx::AnyConnection, change: LeaseChanged) -> Result<(), sqlx::Error> {
         if self.via_database {
             let payload = format!("{}:{}", change.user_id, change.lease_id);
-            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(PG_CHANNEL).bind(&payload).execute(&db.pool).await {
-                tracing::warn!(error = %e, "NOTIFY failed; delivering locally only");
-                self.deliver_locally(change);
-            }
-        } else {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(PG_CHANNEL).bind(&payload).execute(conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Delivers a change announced with `announce_in` after its commit
+    /// (the listener delivers those that went through NOTIFY).
+    pub fn committed(&self, change: LeaseChanged) {
+        if !self.via_database {
             self.deliver_locally(change);
         }
     }

@@ -3,10 +3,12 @@
 //! ledger entry. Refunds happen here, at most once per lease: the state
 //! change is conditional on the state it came from, and the refund's
 //! idempotency key is the lease's.
+use std::collections::HashMap;
+
 use super::{
     ledger::{self, LedgerError, Posting},
     platforms,
-    providers::{PickRules, PickedNumber},
+    providers::{PickRules, PickedNumber, Scope},
     upstream,
     Services,
 };
@@ -81,14 +83,35 @@ type LeaseRow = (i64, i64, String, String, i64, String, i64, i64, String);
 const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source";
 
 async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
+    let id = row.0;
+    let mut messages = messages_of(svc, &[id]).await?;
+    Ok(to_view(row, messages.remove(&id).unwrap_or_default()))
+}
+
+/// The messages of several leases in one query, by lease.
+async fn messages_of(svc: &Services, lease_ids: &[i64]) -> Result<HashMap<i64, Vec<SmsView>>, AppError> {
+    let mut by_lease: HashMap<i64, Vec<SmsView>> = HashMap::new();
+    if lease_ids.is_empty() {
+        return Ok(by_lease);
+    }
+    let placeholders: Vec<String> = (1..=lease_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT lease_id, sender, body, code, received_at FROM sms_messages WHERE lease_id IN ({}) ORDER BY id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, String, Option<String>, i64)>(&sql);
+    for id in lease_ids {
+        query = query.bind(id);
+    }
+    for (lease_id, sender, body, code, at) in query.fetch_all(&svc.db.pool).await? {
+        by_lease.entry(lease_id).or_default().push(SmsView { sender, body, code, at });
+    }
+    Ok(by_lease)
+}
+
+fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
     let (id, _user, platform, e164, price, state, created_at, expires_at, source) = row;
-    let messages: Vec<(String, String, Option<String>, i64)> =
-        sqlx::query_as("SELECT sender, body, code, received_at FROM sms_messages WHERE lease_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&svc.db.pool)
-            .await?;
-    let messages: Vec<SmsView> = messages.into_iter().map(|(sender, body, code, at)| SmsView { sender, body, code, at }).collect();
-    Ok(LeaseView {
+    LeaseView {
         id,
         platform,
         number_display: UsPhoneNumber::display_stored(&e164),
@@ -100,16 +123,16 @@ async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
         code: messages.iter().rev().find_map(|m| m.code.clone()),
         messages,
         demo: source == "demo",
-    })
+    }
 }
 
-async fn load(svc: &Services, lease_id: i64) -> Result<Option<LeaseRow>, AppError> {
-    Ok(sqlx::query_as(&format!(
+async fn load<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, lease_id: i64) -> Result<Option<LeaseRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
         "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id WHERE l.id = $1"
     ))
     .bind(lease_id)
-    .fetch_optional(&svc.db.pool)
-    .await?)
+    .fetch_optional(db)
+    .await
 }
 
 /// The customer's open lease and their recent ones.
@@ -121,10 +144,13 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<(Option<LeaseView>
     .bind(user_id)
     .fetch_all(&svc.db.pool)
     .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut messages = messages_of(svc, &ids).await?;
     let mut open = None;
     let mut recent = Vec::new();
     for row in rows {
-        let lease = view(svc, row).await?;
+        let id = row.0;
+        let lease = to_view(row, messages.remove(&id).unwrap_or_default());
         if open.is_none() && lease.state.is_open() {
             open = Some(lease);
         } else {
@@ -142,25 +168,6 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         return Err(AppError::Invalid("Reload the page and confirm again.".into()).into());
     }
     let key = format!("lease:{}:{idempotency_key}", user_id);
-    // A retry of a confirmation that went through gets its lease back,
-    // whatever changed since (a new price, a spent balance).
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
-        .bind(&key)
-        .fetch_optional(&svc.db.pool)
-        .await?;
-    if let Some(id) = existing {
-        return Ok(owned_view(svc, id, user_id).await?);
-    }
-    if !email_verified {
-        return Err(LeaseError::Unverified);
-    }
-    let platform = platforms::by_slug(&svc.db, slug)
-        .await?
-        .filter(|p| p.enabled)
-        .ok_or(LeaseError::UnknownPlatform)?;
-    if platform.price != confirmed_price {
-        return Err(LeaseError::PriceChanged { name: platform.name, price: platform.price });
-    }
     // Sources in order: the operator's pool, then upstream suppliers
     // (bought outside the transaction: an HTTP call must not hold the
     // write lock), then the demo range.
@@ -176,8 +183,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;
         // One confirmation per customer at a time: on PostgreSQL lock their
-        // wallet row (SQLite's write lock already serialises), then look
-        // for the double click's twin.
+        // wallet row (SQLite's write lock already serialises).
         if svc.db.backend == super::db::Backend::Postgres {
             // Creates the row if needed and locks it, in one statement.
             sqlx::query(
@@ -189,29 +195,33 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             .execute(&mut *tx)
             .await?;
         }
-        let twin: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE idempotency_key = $1")
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(id) = twin {
+        let context = ConfirmContext::load(&mut tx, &key, user_id, slug).await?;
+        // A retry of a confirmation that went through (or a double click's
+        // twin) gets its lease back, whatever changed since (a new price,
+        // a spent balance).
+        if let Some(id) = context.twin {
             drop(tx);
             return Ok(owned_view(svc, id, user_id).await?);
         }
-        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leases WHERE user_id = $1 AND state IN ('active', 'code_received')")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if open >= svc.leases.max_open_per_user {
+        if !email_verified {
+            return Err(LeaseError::Unverified);
+        }
+        let platform = context.platform.filter(|p| p.enabled).ok_or(LeaseError::UnknownPlatform)?;
+        if platform.price != confirmed_price {
+            return Err(LeaseError::PriceChanged { name: platform.name, price: platform.price });
+        }
+        if context.open >= svc.leases.max_open_per_user {
             return Err(LeaseError::TooManyOpen);
         }
         let rules = PickRules { platform_id: platform.id, reuse_after_code_ms: svc.leases.reuse_after_code_ms, now };
         let picked = match &bought {
-            Some(b) => Some(PickedNumber { number_id: upstream::number_row(&mut tx, b, now).await?, e164: b.e164.clone() }),
-            None => pick(svc, &mut tx, rules, false).await?,
+            Some(b) => Some(PickedNumber { number_id: upstream::number_row(&mut tx, b, now).await?, e164: b.e164.clone(), demo: false }),
+            // Nothing (more) to buy: the pool and then the demo range, in one query.
+            None if upstream_tried => svc.numbers.pick(&mut tx, rules, Scope::All).await?,
+            None => svc.numbers.pick(&mut tx, rules, Scope::Own).await?,
         };
-        let mut demo = false;
-        let picked = match picked {
-            Some(number) => Some(number),
+        let number = match picked {
+            Some(number) => number,
             None if !upstream_tried => {
                 drop(tx);
                 upstream_tried = true;
@@ -225,15 +235,9 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
                 }
                 continue;
             }
-            None => {
-                demo = true;
-                pick(svc, &mut tx, rules, true).await?
-            }
+            None => return Err(LeaseError::NoNumbers(upstream_error)),
         };
-        let Some(number) = picked else {
-            return Err(LeaseError::NoNumbers(upstream_error));
-        };
-        let (number_id, e164) = (number.number_id, number.e164);
+        let PickedNumber { number_id, e164, demo } = number;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
             "INSERT INTO leases (user_id, platform_id, number_id, e164, price_cents, state, created_at, expires_at, idempotency_key, api_key_id) \
              VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9) RETURNING id",
@@ -251,18 +255,9 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         .await;
         let lease_id = match inserted {
             Ok(id) => id,
-            // Another request took this number (or this key) a moment ago.
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                drop(tx);
-                if let Some(id) = sqlx::query_scalar::<_, i64>("SELECT id FROM leases WHERE idempotency_key = $1")
-                    .bind(&key)
-                    .fetch_optional(&svc.db.pool)
-                    .await?
-                {
-                    return Ok(owned_view(svc, id, user_id).await?);
-                }
-                continue;
-            }
+            // Another request took this number (or this key) a moment ago:
+            // decide again (the twin check finds a same-key winner).
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => continue,
             Err(e) => return Err(LeaseError::from(e)),
         };
         let debit = Posting {
@@ -283,8 +278,10 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         if let Some(b) = &bought {
             upstream::attach(&mut tx, b, lease_id).await?;
         }
+        let change = super::events::LeaseChanged { user_id, lease_id };
+        svc.events.announce_in(&mut tx, change).await?;
         tx.commit().await?;
-        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id, lease_id }).await;
+        svc.events.committed(change);
         // The answer is what was just written: no need to read it back.
         return Ok(LeaseView {
             id: lease_id,
@@ -302,23 +299,46 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
     }
 }
 
+/// What a confirmation checks before picking, read in one round trip
+/// inside its transaction.
+struct ConfirmContext {
+    /// The lease an earlier request with the same key made.
+    twin: Option<i64>,
+    /// The customer's open leases.
+    open: i64,
+    platform: Option<platforms::Platform>,
+}
+
+impl ConfirmContext {
+    async fn load(conn: &mut sqlx::AnyConnection, key: &str, user_id: i64, slug: &str) -> Result<ConfirmContext, sqlx::Error> {
+        type Row = (Option<i64>, i64, Option<i64>, Option<String>, Option<String>, Option<i64>, Option<i64>, Option<i64>);
+        let (twin, open, id, slug, name, price, lease_minutes, enabled): Row = sqlx::query_as(
+            "SELECT (SELECT id FROM leases WHERE idempotency_key = $1), \
+                    (SELECT COUNT(*) FROM leases WHERE user_id = $2 AND state IN ('active', 'code_received')), \
+                    p.id, p.slug, p.name, p.price_cents, p.lease_minutes, p.enabled \
+             FROM (SELECT 1 AS one) AS o LEFT JOIN platforms p ON p.slug = $3",
+        )
+        .bind(key)
+        .bind(user_id)
+        .bind(slug)
+        .fetch_one(&mut *conn)
+        .await?;
+        let platform = match (id, slug, name, price, lease_minutes, enabled) {
+            (Some(id), Some(slug), Some(name), Some(price), Some(lease_minutes), Some(enabled)) => {
+                Some(platforms::Platform { id, slug, name, price: Money::from_cents(price), lease_minutes, enabled: enabled == 1 })
+            }
+            _ => None,
+        };
+        Ok(ConfirmContext { twin, open, platform })
+    }
+}
+
 fn too_low(platform: &platforms::Platform) -> LeaseError {
     LeaseError::TooLow { name: platform.name.clone(), price: platform.price }
 }
 
-/// The first free number from the table providers: the operator's own
-/// (`demo` false) or the demo range (`demo` true).
-async fn pick(svc: &Services, conn: &mut sqlx::AnyConnection, rules: PickRules, demo: bool) -> Result<Option<PickedNumber>, sqlx::Error> {
-    for provider in svc.providers.iter().filter(|p| p.is_demo() == demo) {
-        if let Some(number) = provider.pick(conn, rules).await? {
-            return Ok(Some(number));
-        }
-    }
-    Ok(None)
-}
-
 async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<LeaseView, AppError> {
-    match load(svc, lease_id).await? {
+    match load(&svc.db.pool, lease_id).await? {
         Some(row) if row.1 == user_id => view(svc, row).await,
         // Another user's lease looks exactly like no lease.
         _ => Err(AppError::NotFound),
@@ -347,15 +367,12 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
     for _ in 0..5 {
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;
-        let row: Option<(i64, String, i64, String)> =
-            sqlx::query_as("SELECT user_id, state, price_cents, e164 FROM leases WHERE id = $1")
-                .bind(lease_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((owner, state, price, e164)) = row else { return Err(AppError::NotFound.into()) };
+        let Some(mut row) = load(&mut *tx, lease_id).await? else { return Err(AppError::NotFound.into()) };
+        let (owner, price) = (row.1, row.4);
         if user_id.is_some_and(|u| u != owner) {
             return Err(AppError::NotFound.into());
         }
+        let state = std::mem::take(&mut row.5);
         let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
         let step = from.transition(event).map_err(|e| LeaseError::NotAllowed(e.to_string()))?;
         let ended = (!step.to.is_open()).then_some(now);
@@ -387,7 +404,7 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
                 amount: Money::from_cents(price),
                 lease_id: Some(lease_id),
                 actor_user_id: None,
-                note: &format!("{} — refund: {reason}", UsPhoneNumber::display_stored(&e164)),
+                note: &format!("{} — refund: {reason}", UsPhoneNumber::display_stored(&row.3)),
                 idempotency_key: &format!("lease:{lease_id}:refund"),
             };
             match ledger::post_fresh_in(&mut tx, now, &refund).await {
@@ -396,9 +413,12 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
                 Err(e) => return Err(e.into()),
             }
         }
+        let change = super::events::LeaseChanged { user_id: owner, lease_id };
+        svc.events.announce_in(&mut tx, change).await?;
         tx.commit().await?;
-        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id: owner, lease_id }).await;
-        return Ok(owned_view(svc, lease_id, owner).await?);
+        svc.events.committed(change);
+        row.5 = step.to.as_str().to_string();
+        return Ok(view(svc, row).await?);
     }
     Err(AppError::Unavailable("Busy; please try again.".into()).into())
 }
@@ -468,9 +488,13 @@ pub async fn record_sms(svc: &Services, sms: NewSms<'_>) -> Result<Option<i64>, 
         }
         super::callbacks::enqueue(&mut tx, *lease_id, sms_id, sms.code, sms.body, now).await?;
     }
+    let change = lease.as_ref().map(|&(lease_id, _, user_id)| super::events::LeaseChanged { user_id, lease_id });
+    if let Some(change) = change {
+        svc.events.announce_in(&mut tx, change).await?;
+    }
     tx.commit().await?;
-    if let Some((lease_id, _, user_id)) = lease {
-        svc.events.publish(&svc.db, super::events::LeaseChanged { user_id, lease_id }).await;
+    if let Some(change) = change {
+        svc.events.committed(change);
     }
     Ok(lease.map(|l| l.0))
 }
@@ -503,8 +527,10 @@ pub async fn assign_unmatched(svc: &Services, admin_user_id: i64, sms_id: i64, l
     }
     super::audit::record(&mut *tx, now, admin_user_id, "sms.assign", Some(user_id), &format!("sms {sms_id} unmatched"), &format!("lease {lease_id}"))
         .await?;
+    let change = super::events::LeaseChanged { user_id, lease_id };
+    svc.events.announce_in(&mut tx, change).await?;
     tx.commit().await?;
-    svc.events.publish(&svc.db, super::events::LeaseChanged { user_id, lease_id }).await;
+    svc.events.committed(change);
     Ok(())
 }
 

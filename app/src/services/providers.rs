@@ -1,16 +1,17 @@
-//! Where numbers come from. Every source sits behind `NumberProvider`;
-//! a lease asks the configured providers in order until one has a number.
-//! Today: the operator's own pool (SMS arrives by webhook) and the demo
-//! range; the upstream SMS-Activate client (issue 8) plugs in here too.
-use std::{fmt::Debug, future::Future, pin::Pin};
-
+//! Where the numbers in the `numbers` table come from, and picking a free
+//! one for a lease. The operator's own pool (SMS arrives by webhook) comes
+//! first; in demo mode the fictional range follows. Upstream suppliers
+//! (`upstream`) are asked between the two by the lease itself, because
+//! buying is an HTTP call that must not run inside the transaction.
 use sqlx::AnyConnection;
 
-/// A number a provider offers for one lease.
+/// A number offered for one lease.
 #[derive(Debug, Clone)]
 pub struct PickedNumber {
     pub number_id: i64,
     pub e164: String,
+    /// From the demo range (shown as "demo" on the page).
+    pub demo: bool,
 }
 
 /// What a lease needs to know about the number's platform history.
@@ -23,66 +24,51 @@ pub struct PickRules {
     pub now: i64,
 }
 
-pub type PickFuture<'a> = Pin<Box<dyn Future<Output = Result<Option<PickedNumber>, sqlx::Error>> + Send + 'a>>;
-
-pub trait NumberProvider: Send + Sync + Debug {
-    fn name(&self) -> &'static str;
-    /// Shown as "demo" on the page.
-    fn is_demo(&self) -> bool;
-    /// Offers a free number, inside the lease's write transaction; the
-    /// lease row (unique per open number) is what reserves it.
-    fn pick<'a>(&'a self, conn: &'a mut AnyConnection, rules: PickRules) -> PickFuture<'a>;
+/// Which of the table's sources a pick may take from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The operator's pool only.
+    Own,
+    /// Every configured source, the pool first.
+    All,
 }
 
-/// Numbers in the `numbers` table with one `source`.
-#[derive(Debug)]
-pub struct TableProvider {
-    source: &'static str,
+#[derive(Debug, Clone)]
+pub struct NumberSources {
+    demo: bool,
 }
 
-impl TableProvider {
-    /// The operator's own numbers; SMS reaches them through webhooks.
-    pub fn operator_pool() -> TableProvider {
-        TableProvider { source: "pool" }
+impl NumberSources {
+    /// `demo`: the fictional (202) 555-01xx range is leased once the pool
+    /// is empty.
+    pub fn new(demo: bool) -> NumberSources {
+        NumberSources { demo }
     }
 
-    /// The fictional (202) 555-01xx range, with sample codes.
-    pub fn demo() -> TableProvider {
-        TableProvider { source: "demo" }
-    }
-}
-
-impl NumberProvider for TableProvider {
-    fn name(&self) -> &'static str {
-        self.source
-    }
-
-    fn is_demo(&self) -> bool {
-        self.source == "demo"
-    }
-
-    fn pick<'a>(&'a self, conn: &'a mut AnyConnection, rules: PickRules) -> PickFuture<'a> {
-        Box::pin(async move {
-            let cutoff = rules.reuse_after_code_ms.map(|ms| rules.now - ms).unwrap_or(i64::MAX);
-            // On PostgreSQL concurrent confirmations would all pick the same
-            // least-recently-used number and all but one retry; each locks
-            // its pick and skips the others'. (SQLite writes one at a time.)
-            let lock = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF n SKIP LOCKED" } else { "" };
-            let row: Option<(i64, String)> = sqlx::query_as(&format!(
-                "SELECT n.id, n.e164 FROM numbers n \
-                 WHERE n.enabled = 1 AND n.source = $1 \
-                   AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.state IN ('active', 'code_received')) \
-                   AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.platform_id = $2 \
-                                   AND l.code_at IS NOT NULL AND l.code_at < $3) \
-                 ORDER BY COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
-                 LIMIT 1{lock}"
-            ))
-            .bind(self.source)
-            .bind(rules.platform_id)
-            .bind(cutoff)
-            .fetch_optional(&mut *conn)
-            .await?;
-            Ok(row.map(|(number_id, e164)| PickedNumber { number_id, e164 }))
-        })
+    /// The least recently used free number in `scope`, in one query inside
+    /// the lease's write transaction; the lease row (unique per open
+    /// number) is what reserves it.
+    pub async fn pick(&self, conn: &mut AnyConnection, rules: PickRules, scope: Scope) -> Result<Option<PickedNumber>, sqlx::Error> {
+        let sources = if scope == Scope::All && self.demo { "('pool', 'demo')" } else { "('pool')" };
+        let cutoff = rules.reuse_after_code_ms.map(|ms| rules.now - ms).unwrap_or(i64::MAX);
+        // On PostgreSQL concurrent confirmations would all pick the same
+        // least-recently-used number and all but one retry; each locks
+        // its pick and skips the others'. (SQLite writes one at a time.)
+        let lock = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF n SKIP LOCKED" } else { "" };
+        let row: Option<(i64, String, String)> = sqlx::query_as(&format!(
+            "SELECT n.id, n.e164, n.source FROM numbers n \
+             WHERE n.enabled = 1 AND n.source IN {sources} \
+               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.state IN ('active', 'code_received')) \
+               AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.platform_id = $1 \
+                               AND l.code_at IS NOT NULL AND l.code_at < $2) \
+             ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, \
+                      COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
+             LIMIT 1{lock}"
+        ))
+        .bind(rules.platform_id)
+        .bind(cutoff)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(row.map(|(number_id, e164, source)| PickedNumber { number_id, e164, demo: source == "demo" }))
     }
 }
