@@ -11,7 +11,7 @@ export PATH := $(PATH):$(HOME)/.cargo/bin
 
 ## Start the app on its embedded default (SQLite in ./data) at http://127.0.0.1:3000
 run: setup
-	cargo leptos serve
+	cargo leptos serve --split
 
 ## Every test: Rust on SQLite and PostgreSQL, Playwright in Chromium
 test: setup-test build
@@ -33,7 +33,7 @@ watch: setup
 	cargo leptos watch
 
 build: setup
-	cargo leptos build
+	cargo leptos build --split
 
 setup:
 	scripts/setup.sh build

@@ -26,27 +26,11 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, Lazy,
 };
 
 use components::layout::Layout;
-use pages::{
-    account::AccountPage,
-    admin::{
-        catalogue::AdminCatalogue,
-        dashboard::AdminDashboard,
-        logs::{AdminAudit, AdminSecurity},
-        supply::AdminSupply,
-        support::{AdminSupport, AdminTicket},
-        users::{AdminUser, AdminUsers},
-        wallets::AdminWallets,
-        AdminShell,
-    },
-    api_docs::ApiDocsPage, get_number::GetNumberPage, home::HomePage, not_found::NotFound,
-    policies::PoliciesPage, reset_password::ResetPasswordPage, sign_in::SignInPage, sign_up::SignUpPage,
-    support::{SupportPage, TicketPage},
-    verify_email::VerifyEmailPage, wallet::WalletPage,
-};
+use pages::{lazy::*, not_found::NotFound};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -82,30 +66,30 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=HomePage />
-                    <Route path=path!("/policies") view=PoliciesPage />
-                    <Route path=path!("/get-number") view=GetNumberPage />
-                    <Route path=path!("/wallet") view=WalletPage />
-                    <Route path=path!("/support") view=SupportPage />
-                    <Route path=path!("/support/:id") view=TicketPage />
-                    <Route path=path!("/account") view=AccountPage />
-                    <Route path=path!("/sign-in") view=SignInPage />
-                    <Route path=path!("/sign-up") view=SignUpPage />
-                    <Route path=path!("/verify-email") view=VerifyEmailPage />
-                    <Route path=path!("/reset-password") view=ResetPasswordPage />
-                    <ParentRoute path=path!("/admin") view=AdminShell>
-                        <Route path=path!("") view=AdminDashboard />
-                        <Route path=path!("users") view=AdminUsers />
-                        <Route path=path!("users/:public_id") view=AdminUser />
-                        <Route path=path!("wallets") view=AdminWallets />
-                        <Route path=path!("catalogue") view=AdminCatalogue />
-                        <Route path=path!("supply") view=AdminSupply />
-                        <Route path=path!("support") view=AdminSupport />
-                        <Route path=path!("support/:id") view=AdminTicket />
-                        <Route path=path!("audit") view=AdminAudit />
-                        <Route path=path!("security") view=AdminSecurity />
+                    <Route path=path!("") view={Lazy::<Home>::new()} />
+                    <Route path=path!("/policies") view={Lazy::<Policies>::new()} />
+                    <Route path=path!("/get-number") view={Lazy::<GetNumber>::new()} />
+                    <Route path=path!("/wallet") view={Lazy::<Wallet>::new()} />
+                    <Route path=path!("/support") view={Lazy::<Support>::new()} />
+                    <Route path=path!("/support/:id") view={Lazy::<Ticket>::new()} />
+                    <Route path=path!("/account") view={Lazy::<Account>::new()} />
+                    <Route path=path!("/sign-in") view={Lazy::<SignIn>::new()} />
+                    <Route path=path!("/sign-up") view={Lazy::<SignUp>::new()} />
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmail>::new()} />
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPassword>::new()} />
+                    <ParentRoute path=path!("/admin") view={Lazy::<Admin>::new()}>
+                        <Route path=path!("") view={Lazy::<AdminHome>::new()} />
+                        <Route path=path!("users") view={Lazy::<AdminUserList>::new()} />
+                        <Route path=path!("users/:public_id") view={Lazy::<AdminUserDetail>::new()} />
+                        <Route path=path!("wallets") view={Lazy::<AdminWalletList>::new()} />
+                        <Route path=path!("catalogue") view={Lazy::<AdminCatalogueEditor>::new()} />
+                        <Route path=path!("supply") view={Lazy::<AdminSupplyPage>::new()} />
+                        <Route path=path!("support") view={Lazy::<AdminSupportList>::new()} />
+                        <Route path=path!("support/:id") view={Lazy::<AdminTicketPage>::new()} />
+                        <Route path=path!("audit") view={Lazy::<AdminAuditLog>::new()} />
+                        <Route path=path!("security") view={Lazy::<AdminSecurityLog>::new()} />
                     </ParentRoute>
-                    <Route path=path!("/docs/api") view=ApiDocsPage />
+                    <Route path=path!("/docs/api") view={Lazy::<ApiDocs>::new()} />
                 </Routes>
             </Layout>
         </Router>

@@ -4,5 +4,6 @@ use app::App;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Lazy routes (split WASM chunks) are awaited before hydrating.
+    leptos::mount::hydrate_lazy(App);
 }

@@ -5,7 +5,8 @@
 //! - a lease cycle (confirm, then cancel with its refund) through the
 //!   services against raw transactions doing the same writes, on SQLite
 //!   and (when reachable) PostgreSQL; target ≥ 50 %;
-//! - the release WASM's size raw, gzip and brotli; target < 250 KB gzip.
+//! - the release WASM's size raw, gzip and brotli (the main module, the
+//!   first visit of some pages, the whole client); target < 250 KB gzip.
 //!
 //! `make bench` builds the release site first and keeps the tables.
 use std::{
@@ -252,24 +253,71 @@ async fn lease_cycles() {
 
 // ---- WASM size ----
 
+/// Raw, gzip -9 and brotli 11 sizes of some files.
+fn compressed(files: &[Vec<u8>]) -> (usize, usize, usize) {
+    let (mut raw, mut gzip, mut brotli) = (0, 0, 0);
+    for bytes in files {
+        raw += bytes.len();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(bytes).expect("gzip");
+        gzip += gz.finish().expect("gzip").len();
+        let mut br = Vec::new();
+        {
+            let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+            writer.write_all(bytes).expect("brotli");
+        }
+        brotli += br.len();
+    }
+    (raw, gzip, brotli)
+}
+
+/// The release client: the main module every page loads, what the first
+/// visit of a page downloads (the main module and the chunks the split
+/// manifest names for it, each file compressed on its own as a server
+/// would send it), and all files together.
 fn wasm_size() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site/pkg/usnumhub.wasm");
-    let Ok(bytes) = std::fs::read(&path) else {
-        println!("\n(no WASM at {}: run `make bench`, which builds the release site first)", path.display());
+    let pkg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site/pkg");
+    let Ok(main) = std::fs::read(pkg.join("usnumhub.wasm")) else {
+        println!("\n(no WASM in {}: run `make bench`, which builds the release site first)", pkg.display());
         return;
     };
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(&bytes).expect("gzip");
-    let gzip = gz.finish().expect("gzip").len();
-    let mut br = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
-        writer.write_all(&bytes).expect("brotli");
-    }
+    let chunk = |name: &str| std::fs::read(pkg.join(format!("{name}.wasm"))).expect("chunk named in the manifest");
+    let manifest: std::collections::BTreeMap<String, Vec<String>> = std::fs::read_to_string(pkg.join("__wasm_split_manifest.json"))
+        .ok()
+        .and_then(|m| serde_json::from_str(&m).ok())
+        .unwrap_or_default();
     let kb = |n: usize| format!("{:.0} KB", n as f64 / 1024.0);
-    println!("\n| release WASM | raw | gzip -9 | brotli 11 | target |");
-    println!("|---|---|---|---|---|");
-    println!("| usnumhub.wasm | {} | {} | {} | gzip < 250 KB |", kb(bytes.len()), kb(gzip), kb(br.len()));
+    println!("\n| release WASM | files | raw | gzip -9 | brotli 11 | target |");
+    println!("|---|---|---|---|---|---|");
+    let row = |label: &str, files: Vec<Vec<u8>>, target: &str| {
+        let count = files.len();
+        let (raw, gzip, brotli) = compressed(&files);
+        println!("| {label} | {count} | {} | {} | {} | {target} |", kb(raw), kb(gzip), kb(brotli));
+    };
+    row("main module (every page)", vec![main.clone()], "gzip < 250 KB");
+    for (page, split) in [("/get-number", "__get_number_view_"), ("/policies", "__policies_view_"), ("/admin", "__admin_home_view_")] {
+        let chunks: Vec<Vec<u8>> = manifest
+            .iter()
+            .filter(|(name, _)| name.starts_with(split) || (page == "/admin" && name.starts_with("__admin_view_")))
+            .flat_map(|(_, chunks)| chunks.iter().cloned())
+            .collect::<std::collections::BTreeSet<String>>()
+            .iter()
+            .map(|name| chunk(name))
+            .collect();
+        if chunks.is_empty() {
+            continue; // not a split build
+        }
+        let mut files = vec![main.clone()];
+        files.extend(chunks);
+        row(&format!("first visit of {page}"), files, "gzip < 250 KB");
+    }
+    let all: Vec<Vec<u8>> = std::fs::read_dir(&pkg)
+        .expect("pkg")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+        .map(|e| std::fs::read(e.path()).expect("wasm"))
+        .collect();
+    row("every file (the whole client)", all, "");
 }
 
 #[tokio::main]

@@ -12,3 +12,4 @@ pub mod sign_up;
 pub mod support;
 pub mod verify_email;
 pub mod wallet;
+pub mod lazy;
