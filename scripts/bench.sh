@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${XDG_CACHE_HOME:-$HOME/.cache}/usnumhub-tools/node_modules/.bin:$PATH"
 
-cargo leptos build --release --split
+cargo leptos build --release --split --precompress
 out=$(mktemp)
 for bench in sign_in live_delivery throughput; do
   echo "### $bench" | tee -a "$out"

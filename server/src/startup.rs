@@ -271,6 +271,7 @@ fn router(state: AppState) -> Router {
     };
     let leptos_options = state.leptos_options.clone();
     let https = state.config.https();
+    let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
 
     let router = Router::new()
         .route("/healthz", get(routes::health::healthz))
@@ -283,6 +284,7 @@ fn router(state: AppState) -> Router {
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))
         .route("/webhooks/sms/android", axum::routing::post(routes::webhooks::android))
         .route("/stubs/handler_api.php", get(routes::reseller::handler_api).post(routes::reseller::handler_api))
+        .nest_service("/pkg", routes::static_files::pkg(&pkg_dir))
         .leptos_routes_with_context(&state, routes, provide_app_context.clone(), {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())

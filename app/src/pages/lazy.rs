@@ -6,8 +6,6 @@
 //! its pages, not the whole admin console. Other builds (`cargo leptos
 //! watch`) keep one file.
 use leptos::prelude::*;
-#[cfg(any(not(target_family = "wasm"), wasm_split))]
-use leptos_router::lazy_route;
 use leptos_router::LazyRoute;
 
 use super::{
@@ -34,62 +32,65 @@ use super::{
     wallet::WalletPage,
 };
 
-/// `Route => PageComponent`: a route type whose view is the page, split
-/// out. Pages load their own data (their resources are created in the
-/// view), so `data` has nothing to start.
+/// `group: Route => PageComponent as view_fn, ...`: route types whose
+/// views are split out, one WASM chunk per group (one chunk per page made
+/// a first visit fetch some 150 small files). Pages load their own data
+/// (their resources are created in the view), so `data` has nothing to
+/// start.
 macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
+    ($group:ident: $($route:ident => $page:ident as $view:ident),* $(,)?) => {$(
         pub struct $route;
 
-        #[cfg(any(not(target_family = "wasm"), wasm_split))]
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                $page().into_any()
-            }
-        }
-
-        // A client built without `--split` (`cargo leptos watch`) keeps
-        // every page in its one file.
-        #[cfg(all(target_family = "wasm", not(wasm_split)))]
         impl LazyRoute for $route {
             fn data() -> Self {
                 $route
             }
 
             async fn view(_this: Self) -> AnyView {
-                $page().into_any()
+                $view().await
             }
+        }
+
+        // Split only when the client is built with `--split`: a client
+        // built without it (`cargo leptos watch`) has no chunks to load.
+        #[cfg_attr(any(not(target_family = "wasm"), wasm_split), lazy($group))]
+        async fn $view() -> AnyView {
+            $page().into_any()
         }
     )*};
 }
 
-lazy_pages! {
-    Home => HomePage,
-    Policies => PoliciesPage,
-    GetNumber => GetNumberPage,
-    Wallet => WalletPage,
-    Support => SupportPage,
-    Ticket => TicketPage,
-    Account => AccountPage,
-    SignIn => SignInPage,
-    SignUp => SignUpPage,
-    VerifyEmail => VerifyEmailPage,
-    ResetPassword => ResetPasswordPage,
-    Admin => AdminShell,
-    AdminHome => AdminDashboard,
-    AdminUserList => AdminUsers,
-    AdminUserDetail => AdminUser,
-    AdminWalletList => AdminWallets,
-    AdminCatalogueEditor => AdminCatalogue,
-    AdminSupplyPage => AdminSupply,
-    AdminSupportList => AdminSupport,
-    AdminTicketPage => AdminTicket,
-    AdminAuditLog => AdminAudit,
-    AdminSecurityLog => AdminSecurity,
-    ApiDocs => ApiDocsPage,
+// What visitors see before signing in.
+lazy_pages! { public:
+    Home => HomePage as home_view,
+    Policies => PoliciesPage as policies_view,
+    SignIn => SignInPage as sign_in_view,
+    SignUp => SignUpPage as sign_up_view,
+    VerifyEmail => VerifyEmailPage as verify_email_view,
+    ResetPassword => ResetPasswordPage as reset_password_view,
+    ApiDocs => ApiDocsPage as api_docs_view,
+}
+
+// A customer's pages.
+lazy_pages! { customer:
+    GetNumber => GetNumberPage as get_number_view,
+    Wallet => WalletPage as wallet_view,
+    Support => SupportPage as support_view,
+    Ticket => TicketPage as ticket_view,
+    Account => AccountPage as account_view,
+}
+
+// The admin console.
+lazy_pages! { admin:
+    Admin => AdminShell as admin_view,
+    AdminHome => AdminDashboard as admin_home_view,
+    AdminUserList => AdminUsers as admin_user_list_view,
+    AdminUserDetail => AdminUser as admin_user_detail_view,
+    AdminWalletList => AdminWallets as admin_wallet_list_view,
+    AdminCatalogueEditor => AdminCatalogue as admin_catalogue_view,
+    AdminSupplyPage => AdminSupply as admin_supply_view,
+    AdminSupportList => AdminSupport as admin_support_list_view,
+    AdminTicketPage => AdminTicket as admin_ticket_view,
+    AdminAuditLog => AdminAudit as admin_audit_view,
+    AdminSecurityLog => AdminSecurity as admin_security_view,
 }

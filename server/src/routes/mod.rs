@@ -8,4 +8,5 @@ pub mod page_cache;
 pub mod reseller;
 pub mod server_fn_errors;
 pub mod session;
+pub mod static_files;
 pub mod webhooks;
