@@ -54,7 +54,7 @@ pub struct LeasesOverview {
 #[server(endpoint = "platforms")]
 pub async fn list_platforms() -> Result<Vec<PlatformView>, AppError> {
     use crate::services::{platforms, services};
-    platforms::list_enabled(&services()?.db).await
+    Ok(platforms::list_enabled(&services()?).await?.to_vec())
 }
 
 #[server(endpoint = "my_leases")]

@@ -70,6 +70,7 @@ pub struct Services {
     pub limits: RateLimiter,
     /// The numbers leases are picked from.
     pub numbers: super::providers::NumberSources,
+    pub catalogue: super::platforms::CatalogueCache,
     pub leases: Arc<LeaseSettings>,
     pub events: super::events::LeaseEvents,
     /// SMS-Activate-compatible suppliers, asked after the operator's pool.

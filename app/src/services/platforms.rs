@@ -1,4 +1,9 @@
 //! The platform catalogue: names, prices, lease windows.
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
 use super::db::Db;
 use crate::{domain::Money, error::AppError, get_number::PlatformView};
 
@@ -12,16 +17,50 @@ pub struct Platform {
     pub enabled: bool,
 }
 
-pub async fn list_enabled(db: &Db) -> Result<Vec<PlatformView>, AppError> {
+/// The enabled catalogue, kept for a moment: every Get Number page and
+/// reseller price list reads it. A change made here clears it; one made
+/// by another instance shows within `CATALOGUE_TTL`, and a confirmation
+/// checks the price against the database anyway.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogueCache(Arc<Mutex<Option<(Instant, Arc<Vec<PlatformView>>)>>>);
+
+const CATALOGUE_TTL: Duration = Duration::from_secs(2);
+
+impl CatalogueCache {
+    fn get(&self) -> Option<Arc<Vec<PlatformView>>> {
+        let cached = self.0.lock().ok()?;
+        cached.as_ref().filter(|(at, _)| at.elapsed() < CATALOGUE_TTL).map(|(_, list)| list.clone())
+    }
+
+    fn put(&self, list: Arc<Vec<PlatformView>>) {
+        if let Ok(mut cached) = self.0.lock() {
+            *cached = Some((Instant::now(), list));
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut cached) = self.0.lock() {
+            *cached = None;
+        }
+    }
+}
+
+pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>>, AppError> {
+    if let Some(list) = svc.catalogue.get() {
+        return Ok(list);
+    }
     let rows: Vec<(String, String, i64, i64, String)> = sqlx::query_as(
         "SELECT slug, name, price_cents, lease_minutes, color FROM platforms WHERE enabled = 1 ORDER BY sort_order, name",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(&svc.db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(slug, name, price, lease_minutes, color)| PlatformView { slug, name, price: Money::from_cents(price), lease_minutes, color })
-        .collect())
+    let list: Arc<Vec<PlatformView>> = Arc::new(
+        rows.into_iter()
+            .map(|(slug, name, price, lease_minutes, color)| PlatformView { slug, name, price: Money::from_cents(price), lease_minutes, color })
+            .collect(),
+    );
+    svc.catalogue.put(list.clone());
+    Ok(list)
 }
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Platform>, AppError> {
@@ -93,5 +132,6 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
+    svc.catalogue.clear();
     Ok(())
 }

@@ -65,9 +65,9 @@ async fn answer(svc: &Services, params: &HashMap<String, String>, meta: &Request
             USA: {"id": 187, "eng": "USA", "rus": "США", "chn": "美国", "visible": 1, "retry": 1, "rent": 0, "multiService": 0}
         }))),
         "getServicesList" => {
-            let services: Vec<serde_json::Value> = platforms::list_enabled(&svc.db)
+            let services: Vec<serde_json::Value> = platforms::list_enabled(svc)
                 .await?
-                .into_iter()
+                .iter()
                 .map(|p| serde_json::json!({"code": service_code(&p.slug), "name": p.name}))
                 .collect();
             Ok(Answer::Json(serde_json::json!({"status": "success", "services": services})))
@@ -201,7 +201,7 @@ async fn get_prices(svc: &Services, service: &str, country: &str) -> Result<Answ
     .fetch_one(&svc.db.pool)
     .await?;
     let mut services = serde_json::Map::new();
-    for platform in platforms::list_enabled(&svc.db).await? {
+    for platform in platforms::list_enabled(svc).await?.iter() {
         let code = service_code(&platform.slug);
         if !service.is_empty() && service != code && service != platform.slug {
             continue;
