@@ -32,13 +32,14 @@ use super::{
     wallet::WalletPage,
 };
 
-/// `group: Route => PageComponent as view_fn, ...`: route types whose
-/// views are split out, one WASM chunk per group (one chunk per page made
-/// a first visit fetch some 150 small files). Pages load their own data
-/// (their resources are created in the view), so `data` has nothing to
-/// start.
+/// `group: Route => PageComponent as view_fn / preload_fn, ...`: route
+/// types whose views are split out, one WASM chunk per group (one chunk
+/// per page made a first visit fetch some 150 small files). `preload_fn`
+/// is the loader `lazy` writes for `view_fn` (`__preload_` + its name).
+/// Pages load their own data (their resources are created in the view),
+/// so `data` has nothing to start.
 macro_rules! lazy_pages {
-    ($group:ident: $($route:ident => $page:ident as $view:ident),* $(,)?) => {$(
+    ($group:ident: $($route:ident => $page:ident as $view:ident / $preload:ident),* $(,)?) => {$(
         pub struct $route;
 
         impl LazyRoute for $route {
@@ -49,10 +50,19 @@ macro_rules! lazy_pages {
             async fn view(_this: Self) -> AnyView {
                 $view().await
             }
+
+            // Hydration needs the page's code before it starts: the
+            // router awaits this first, and `view` is then ready at once.
+            async fn preload() {
+                #[cfg(wasm_split)]
+                $preload().await;
+            }
         }
 
         // Split only when the client is built with `--split`: a client
         // built without it (`cargo leptos watch`) has no chunks to load.
+        // One `lazy` attribute for all: a chunk's name includes a hash of
+        // where the attribute is written.
         #[cfg_attr(any(not(target_family = "wasm"), wasm_split), lazy($group))]
         async fn $view() -> AnyView {
             $page().into_any()
@@ -62,35 +72,35 @@ macro_rules! lazy_pages {
 
 // What visitors see before signing in.
 lazy_pages! { public:
-    Home => HomePage as home_view,
-    Policies => PoliciesPage as policies_view,
-    SignIn => SignInPage as sign_in_view,
-    SignUp => SignUpPage as sign_up_view,
-    VerifyEmail => VerifyEmailPage as verify_email_view,
-    ResetPassword => ResetPasswordPage as reset_password_view,
-    ApiDocs => ApiDocsPage as api_docs_view,
+    Home => HomePage as home_view / __preload_home_view,
+    Policies => PoliciesPage as policies_view / __preload_policies_view,
+    SignIn => SignInPage as sign_in_view / __preload_sign_in_view,
+    SignUp => SignUpPage as sign_up_view / __preload_sign_up_view,
+    VerifyEmail => VerifyEmailPage as verify_email_view / __preload_verify_email_view,
+    ResetPassword => ResetPasswordPage as reset_password_view / __preload_reset_password_view,
+    ApiDocs => ApiDocsPage as api_docs_view / __preload_api_docs_view,
 }
 
 // A customer's pages.
 lazy_pages! { customer:
-    GetNumber => GetNumberPage as get_number_view,
-    Wallet => WalletPage as wallet_view,
-    Support => SupportPage as support_view,
-    Ticket => TicketPage as ticket_view,
-    Account => AccountPage as account_view,
+    GetNumber => GetNumberPage as get_number_view / __preload_get_number_view,
+    Wallet => WalletPage as wallet_view / __preload_wallet_view,
+    Support => SupportPage as support_view / __preload_support_view,
+    Ticket => TicketPage as ticket_view / __preload_ticket_view,
+    Account => AccountPage as account_view / __preload_account_view,
 }
 
 // The admin console.
 lazy_pages! { admin:
-    Admin => AdminShell as admin_view,
-    AdminHome => AdminDashboard as admin_home_view,
-    AdminUserList => AdminUsers as admin_user_list_view,
-    AdminUserDetail => AdminUser as admin_user_detail_view,
-    AdminWalletList => AdminWallets as admin_wallet_list_view,
-    AdminCatalogueEditor => AdminCatalogue as admin_catalogue_view,
-    AdminSupplyPage => AdminSupply as admin_supply_view,
-    AdminSupportList => AdminSupport as admin_support_list_view,
-    AdminTicketPage => AdminTicket as admin_ticket_view,
-    AdminAuditLog => AdminAudit as admin_audit_view,
-    AdminSecurityLog => AdminSecurity as admin_security_view,
+    Admin => AdminShell as admin_view / __preload_admin_view,
+    AdminHome => AdminDashboard as admin_home_view / __preload_admin_home_view,
+    AdminUserList => AdminUsers as admin_user_list_view / __preload_admin_user_list_view,
+    AdminUserDetail => AdminUser as admin_user_detail_view / __preload_admin_user_detail_view,
+    AdminWalletList => AdminWallets as admin_wallet_list_view / __preload_admin_wallet_list_view,
+    AdminCatalogueEditor => AdminCatalogue as admin_catalogue_view / __preload_admin_catalogue_view,
+    AdminSupplyPage => AdminSupply as admin_supply_view / __preload_admin_supply_view,
+    AdminSupportList => AdminSupport as admin_support_list_view / __preload_admin_support_list_view,
+    AdminTicketPage => AdminTicket as admin_ticket_view / __preload_admin_ticket_view,
+    AdminAuditLog => AdminAudit as admin_audit_view / __preload_admin_audit_view,
+    AdminSecurityLog => AdminSecurity as admin_security_view / __preload_admin_security_view,
 }
