@@ -2,10 +2,50 @@
 //! that stores the SMS (so none is lost and the gateway's webhook never
 //! waits on a customer's server), then POSTed by a background task with
 //! an HMAC signature, retried with backoff.
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
-use super::{webhook_signatures::generic_signature, Services};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+use super::{api_keys::is_private, webhook_signatures::generic_signature, Services};
 use crate::error::AppError;
+
+/// Resolves callback hosts and keeps only public addresses, so a name
+/// that points (or is re-pointed, after its key was saved) at the
+/// operator's network is never called. The check happens where the
+/// connection is made: what was checked is what is used.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicOnlyResolver {
+    /// Tests and one-host setups call loopback.
+    pub allow_private: bool,
+}
+
+impl Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|addr| allow_private || !is_private(addr.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            let addrs: Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// The HTTP client callbacks are sent with: no redirects (a redirect
+/// could lead anywhere), public addresses only unless allowed.
+pub fn http_client(allow_private: bool) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(std::sync::Arc::new(PublicOnlyResolver { allow_private }))
+        .build()
+        .unwrap_or_default()
+}
 
 /// Attempts before a callback is given up (spanning about a day).
 pub const MAX_ATTEMPTS: i64 = 12;
@@ -75,6 +115,12 @@ pub async fn deliver_due(svc: &Services, http: &reqwest::Client) -> Result<usize
         if claimed == 0 {
             continue;
         }
+        // A literal address needs no resolving: check it here (the rules
+        // may have changed since the key was saved).
+        if let Err(e) = super::api_keys::parse_callback_url(&url, svc.api.allow_private_callbacks) {
+            record_attempt(svc, id, attempts + 1, Some(e)).await?;
+            continue;
+        }
         let (svc, http) = (svc.clone(), http.clone());
         sends.spawn(async move {
             let timestamp = (svc.now() / 1000).to_string();
@@ -129,4 +175,28 @@ async fn record_attempt(svc: &Services, id: i64, attempts: i64, error: Option<St
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::dns::{Name, Resolve};
+
+    use super::PublicOnlyResolver;
+
+    async fn resolve(host: &str, allow_private: bool) -> Result<Vec<std::net::IpAddr>, String> {
+        let name: Name = host.parse().expect("name");
+        match (PublicOnlyResolver { allow_private }).resolve(name).await {
+            Ok(addrs) => Ok(addrs.map(|a| a.ip()).collect()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[tokio::test]
+    async fn names_that_resolve_to_private_addresses_are_refused() {
+        // `localhost` stands for any name pointed at the operator's network.
+        let refused = resolve("localhost", false).await.expect_err("refused");
+        assert!(refused.contains("no public address"), "{refused}");
+        let allowed = resolve("localhost", true).await.expect("allowed in tests");
+        assert!(allowed.iter().all(|ip| ip.is_loopback()), "{allowed:?}");
+    }
 }
