@@ -206,7 +206,18 @@ fn wait_interval_ms(polls: i64) -> i64 {
     (2_000 + polls.max(0) * 500).min(10_000)
 }
 
-type DueRow = (i64, String, String, Option<i64>, i64, i64, Option<String>, Option<String>, Option<i64>, Option<i64>);
+type DueRow = (i64, String, String, Option<i64>, i64, i64, Option<String>, i64, Option<String>, Option<i64>, Option<i64>);
+
+/// A purchase whose lease is open, as the poller read it.
+struct OpenPurchase<'a> {
+    row_id: i64,
+    activation_id: &'a str,
+    lease_id: i64,
+    number_id: i64,
+    last_code: Option<&'a str>,
+    /// Status checks so far (they slow down as they go).
+    polls: i64,
+}
 
 /// One pass of the poller: every open purchase whose time has come, as far
 /// as the shared request budget allows. Returns how many it handled.
@@ -216,7 +227,7 @@ pub async fn poll_due(svc: &Services) -> Result<usize, AppError> {
     }
     let now = svc.now();
     let due: Vec<DueRow> = sqlx::query_as(
-        "SELECT a.id, a.upstream, a.activation_id, a.lease_id, a.created_at, a.next_poll_at, a.last_code, l.state, l.number_id, l.code_at \
+        "SELECT a.id, a.upstream, a.activation_id, a.lease_id, a.created_at, a.next_poll_at, a.last_code, a.polls, l.state, l.number_id, l.code_at \
          FROM upstream_activations a LEFT JOIN leases l ON l.id = a.lease_id \
          WHERE a.status = 'open' AND a.next_poll_at <= $1 ORDER BY a.next_poll_at LIMIT 100",
     )
@@ -224,7 +235,7 @@ pub async fn poll_due(svc: &Services) -> Result<usize, AppError> {
     .fetch_all(&svc.db.pool)
     .await?;
     let mut handled = 0;
-    for (row_id, upstream, activation_id, lease_id, created_at, next_poll_at, last_code, state, number_id, code_at) in due {
+    for (row_id, upstream, activation_id, lease_id, created_at, next_poll_at, last_code, polls, state, number_id, code_at) in due {
         if svc.upstreams.poll_budget.check().is_err() {
             break; // the rest wait for the next pass
         }
@@ -248,7 +259,8 @@ pub async fn poll_due(svc: &Services) -> Result<usize, AppError> {
         let open = matches!(state.as_deref(), Some("active" | "code_received"));
         if open {
             let (Some(lease_id), Some(number_id)) = (lease_id, number_id) else { continue };
-            poll_open(svc, &client, row_id, &activation_id, lease_id, number_id, last_code.as_deref()).await?;
+            let purchase = OpenPurchase { row_id, activation_id: &activation_id, lease_id, number_id, last_code: last_code.as_deref(), polls };
+            poll_open(svc, &client, purchase).await?;
         } else if lease_id.is_none() && now - created_at < ORPHAN_AFTER_MS {
             reschedule(svc, row_id, created_at + ORPHAN_AFTER_MS, false).await?;
         } else {
@@ -268,17 +280,9 @@ pub async fn poll_due(svc: &Services) -> Result<usize, AppError> {
     Ok(handled)
 }
 
-async fn poll_open(
-    svc: &Services,
-    client: &UpstreamClient,
-    row_id: i64,
-    activation_id: &str,
-    lease_id: i64,
-    number_id: i64,
-    last_code: Option<&str>,
-) -> Result<(), AppError> {
+async fn poll_open(svc: &Services, client: &UpstreamClient, purchase: OpenPurchase<'_>) -> Result<(), AppError> {
+    let OpenPurchase { row_id, activation_id, lease_id, number_id, last_code, polls } = purchase;
     let now = svc.now();
-    let polls: i64 = sqlx::query_scalar("SELECT polls FROM upstream_activations WHERE id = $1").bind(row_id).fetch_one(&svc.db.pool).await?;
     match client.get_status(activation_id).await {
         Ok(ActivationStatus::Ok(code)) if last_code != Some(code.as_str()) => {
             let message_id = format!("upstream:{}:{activation_id}:{code}", client.name());
