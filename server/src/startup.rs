@@ -149,7 +149,9 @@ impl Application {
             }
         }
         workers.extend(crate::workers::spawn_upstream_tasks(self.state.services.clone(), Duration::from_secs(300), metrics.clone()));
-        workers.push(crate::workers::spawn_api_callbacks(self.state.services.clone(), metrics.clone()));
+        let callback_http = app::services::callbacks::http_client(self.state.services.api.allow_private_callbacks)
+            .map_err(|e| StartupError::Config(format!("cannot build the HTTP client for API callbacks: {e}")))?;
+        workers.push(crate::workers::spawn_api_callbacks(self.state.services.clone(), callback_http, metrics.clone()));
         workers.push(crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             crate::workers::Retention {

@@ -184,9 +184,8 @@ pub fn spawn_upstream_tasks(svc: Services, balance_every: Duration, metrics: Arc
 }
 
 /// Sends queued API code callbacks every second, retrying with backoff.
-pub fn spawn_api_callbacks(svc: Services, metrics: Arc<Metrics>) -> JoinHandle<()> {
+pub fn spawn_api_callbacks(svc: Services, http: reqwest::Client, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let http = app::services::callbacks::http_client(svc.api.allow_private_callbacks);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {

@@ -38,13 +38,13 @@ impl Resolve for PublicOnlyResolver {
 }
 
 /// The HTTP client callbacks are sent with: no redirects (a redirect
-/// could lead anywhere), public addresses only unless allowed.
-pub fn http_client(allow_private: bool) -> reqwest::Client {
+/// could lead anywhere), public addresses only unless allowed. An error
+/// stops start-up: a default client would drop both rules.
+pub fn http_client(allow_private: bool) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(std::sync::Arc::new(PublicOnlyResolver { allow_private }))
         .build()
-        .unwrap_or_default()
 }
 
 /// Attempts before a callback is given up (spanning about a day).
