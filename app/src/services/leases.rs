@@ -323,12 +323,8 @@ impl ConfirmContext {
         .bind(slug)
         .fetch_one(&mut *conn)
         .await?;
-        let platform = match (id, slug, name, price, lease_minutes, enabled) {
-            (Some(id), Some(slug), Some(name), Some(price), Some(lease_minutes), Some(enabled)) => {
-                Some(platforms::Platform { id, slug, name, price: Money::from_cents(price), lease_minutes, enabled: enabled == 1 })
-            }
-            _ => None,
-        };
+        // The columns are NULL when no platform has that slug.
+        let platform = (|| Some(platforms::Platform::from((id?, slug?, name?, price?, lease_minutes?, enabled?))))();
         Ok(ConfirmContext { twin, open, platform })
     }
 }
@@ -338,11 +334,8 @@ fn too_low(platform: &platforms::Platform) -> LeaseError {
 }
 
 async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<LeaseView, AppError> {
-    match load(&svc.db.pool, lease_id).await? {
-        Some(row) if row.1 == user_id => view(svc, row).await,
-        // Another user's lease looks exactly like no lease.
-        _ => Err(AppError::NotFound),
-    }
+    let row = acted_on(load(&svc.db.pool, lease_id).await?, Some(user_id))?;
+    view(svc, row).await
 }
 
 /// Applies one event; `user_id` is the customer acting (None for the
@@ -351,15 +344,8 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
     if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) && !svc.upstreams.is_empty() {
         // A number bought upstream is refunded only once the upstream took
         // it back; check first that the lease can be cancelled at all.
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT user_id, state FROM leases WHERE id = $1")
-            .bind(lease_id)
-            .fetch_optional(&svc.db.pool)
-            .await?;
-        let Some((owner, state)) = row else { return Err(AppError::NotFound.into()) };
-        if user_id.is_some_and(|u| u != owner) {
-            return Err(AppError::NotFound.into());
-        }
-        let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
+        let row = acted_on(load(&svc.db.pool, lease_id).await?, user_id)?;
+        let from = LeaseState::parse(&row.5).unwrap_or(LeaseState::Completed);
         if from.transition(event).is_ok_and(|step| step.refund) {
             upstream::release_for_cancel(svc, lease_id).await?;
         }
@@ -367,11 +353,8 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
     for _ in 0..5 {
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;
-        let Some(mut row) = load(&mut *tx, lease_id).await? else { return Err(AppError::NotFound.into()) };
+        let mut row = acted_on(load(&mut *tx, lease_id).await?, user_id)?;
         let (owner, price) = (row.1, row.4);
-        if user_id.is_some_and(|u| u != owner) {
-            return Err(AppError::NotFound.into());
-        }
         let state = std::mem::take(&mut row.5);
         let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
         let step = from.transition(event).map_err(|e| LeaseError::NotAllowed(e.to_string()))?;
@@ -421,6 +404,15 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
         return Ok(view(svc, row).await?);
     }
     Err(AppError::Unavailable("Busy; please try again.".into()).into())
+}
+
+/// The lease an event is for: missing, or another customer's when a
+/// customer acts, it is not found (the two look the same).
+fn acted_on(row: Option<LeaseRow>, user_id: Option<i64>) -> Result<LeaseRow, LeaseError> {
+    match row {
+        Some(row) if user_id.is_none_or(|u| u == row.1) => Ok(row),
+        _ => Err(AppError::NotFound.into()),
+    }
 }
 
 /// An SMS to store, as its gateway reported it.

@@ -63,21 +63,23 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
     Ok(list)
 }
 
+/// A platform as read from its columns: id, slug, name, price_cents,
+/// lease_minutes, enabled.
+pub type PlatformRow = (i64, String, String, i64, i64, i64);
+
+impl From<PlatformRow> for Platform {
+    fn from((id, slug, name, price, lease_minutes, enabled): PlatformRow) -> Platform {
+        Platform { id, slug, name, price: Money::from_cents(price), lease_minutes, enabled: enabled == 1 }
+    }
+}
+
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Platform>, AppError> {
-    let row: Option<(i64, String, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT id, slug, name, price_cents, lease_minutes, enabled FROM platforms WHERE slug = $1",
-    )
-    .bind(slug)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|(id, slug, name, price, lease_minutes, enabled)| Platform {
-        id,
-        slug,
-        name,
-        price: Money::from_cents(price),
-        lease_minutes,
-        enabled: enabled == 1,
-    }))
+    let row: Option<PlatformRow> =
+        sqlx::query_as("SELECT id, slug, name, price_cents, lease_minutes, enabled FROM platforms WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(Platform::from))
 }
 
 pub async fn list_all(db: &Db) -> Result<Vec<crate::get_number::AdminPlatform>, AppError> {
