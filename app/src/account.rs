@@ -63,7 +63,7 @@ pub fn describe_browser(user_agent: &str) -> String {
 pub async fn list_devices() -> Result<Vec<Device>, AppError> {
     use crate::services::{request::require_user, services};
     let user = require_user()?;
-    devices_of(&services()?, user.user_id, Some(&user.session_id)).await
+    devices_of(&*services()?, user.user_id, Some(&user.session_id)).await
 }
 
 /// Signs out one of the user's own devices.
@@ -104,7 +104,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     if current_password.len() > 1024 {
         return Err(AppError::Invalid("Your current password is not right.".into()));
     }
-    accounts::change_password(&services()?, user.user_id, &user.session_id, &current_password, &new_password, &request_meta()).await
+    accounts::change_password(&*services()?, user.user_id, &user.session_id, &current_password, &new_password, &request_meta()).await
 }
 
 /// Deletes the account after the password is confirmed.
@@ -126,7 +126,7 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
 pub async fn my_security_log() -> Result<Vec<SecurityEvent>, AppError> {
     use crate::services::{request::require_user, services};
     let user = require_user()?;
-    security_events_of(&services()?, user.user_id).await
+    security_events_of(&*services()?, user.user_id).await
 }
 
 /// A user's signed-in devices (`current`: the asking session).

@@ -53,7 +53,7 @@ pub async fn admin_set_role(public_id: String, role: String) -> Result<(), AppEr
     let admin = require_admin()?;
     let public_id = PublicUserId::parse(&public_id).map_err(AppError::Invalid)?;
     let role = Role::parse(&role).ok_or_else(|| AppError::Invalid("The role is customer or admin.".into()))?;
-    accounts::set_role(&services()?, admin.user_id, &public_id, role, &request_meta()).await
+    accounts::set_role(&*services()?, admin.user_id, &public_id, role, &request_meta()).await
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,5 +85,5 @@ pub async fn admin_audit_log(action: Option<String>, admin: Option<String>, befo
         admin: admin.unwrap_or_default().trim().to_lowercase(),
         before: before.unwrap_or(i64::MAX),
     };
-    audit::list(&services()?, &filter).await
+    audit::list(&*services()?, &filter).await
 }

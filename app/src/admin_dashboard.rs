@@ -48,5 +48,5 @@ pub struct Dashboard {
 pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
     use crate::services::{dashboard, request::require_admin, services};
     require_admin()?;
-    dashboard::figures(&services()?).await
+    dashboard::figures(&*services()?).await
 }

@@ -46,14 +46,14 @@ pub struct UserDetail {
 pub async fn admin_find_users(query: String) -> Result<Vec<UserRow>, AppError> {
     use crate::services::{admin_users, request::require_admin, services};
     require_admin()?;
-    admin_users::search(&services()?, &query).await
+    admin_users::search(&*services()?, &query).await
 }
 
 #[server(endpoint = "admin/user")]
 pub async fn admin_user_detail(public_id: String) -> Result<UserDetail, AppError> {
     use crate::services::{admin_users, request::require_admin, services};
     require_admin()?;
-    admin_users::detail(&services()?, &public_id).await
+    admin_users::detail(&*services()?, &public_id).await
 }
 
 /// Disabling also ends every session of the account at once.
@@ -61,5 +61,5 @@ pub async fn admin_user_detail(public_id: String) -> Result<UserDetail, AppError
 pub async fn admin_set_disabled(public_id: String, disabled: bool) -> Result<(), AppError> {
     use crate::services::{admin_users, request::{request_meta, require_admin}, services};
     let admin = require_admin()?;
-    admin_users::set_disabled(&services()?, admin.user_id, &public_id, disabled, &request_meta()).await
+    admin_users::set_disabled(&*services()?, admin.user_id, &public_id, disabled, &request_meta()).await
 }

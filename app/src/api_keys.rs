@@ -29,19 +29,19 @@ pub struct NewApiKey {
 pub async fn my_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
     use crate::services::{api_keys, request::require_user, services};
     let user = require_user()?;
-    api_keys::list(&services()?, user.user_id).await
+    api_keys::list(&*services()?, user.user_id).await
 }
 
 #[server(endpoint = "create_api_key")]
 pub async fn create_api_key(name: String, callback_url: Option<String>) -> Result<NewApiKey, AppError> {
     use crate::services::{api_keys, request::{request_meta, require_user}, services};
     let user = require_user()?;
-    api_keys::create(&services()?, user.user_id, &name, callback_url.as_deref().unwrap_or(""), &request_meta()).await
+    api_keys::create(&*services()?, user.user_id, &name, callback_url.as_deref().unwrap_or(""), &request_meta()).await
 }
 
 #[server(endpoint = "revoke_api_key")]
 pub async fn revoke_api_key(key_id: i64) -> Result<(), AppError> {
     use crate::services::{api_keys, request::{request_meta, require_user}, services};
     let user = require_user()?;
-    api_keys::revoke(&services()?, user.user_id, key_id, &request_meta()).await
+    api_keys::revoke(&*services()?, user.user_id, key_id, &request_meta()).await
 }

@@ -197,7 +197,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     use crate::domain::Email;
     use crate::services::{accounts, request::request_meta, services};
     let email = Email::parse(&email).map_err(AppError::Invalid)?;
-    accounts::request_password_reset(&services()?, &email, &request_meta()).await
+    accounts::request_password_reset(&*services()?, &email, &request_meta()).await
 }
 
 /// Sets a new password with the emailed code; all sessions end.

@@ -54,7 +54,7 @@ pub struct LeasesOverview {
 #[server(endpoint = "platforms")]
 pub async fn list_platforms() -> Result<Vec<PlatformView>, AppError> {
     use crate::services::{platforms, services};
-    Ok(platforms::list_enabled(&services()?).await?.to_vec())
+    Ok(platforms::list_enabled(&*services()?).await?.to_vec())
 }
 
 #[server(endpoint = "my_leases")]
@@ -86,7 +86,7 @@ pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: 
         idempotency_key: &idempotency_key,
         api_key_id: None,
     };
-    Ok(leases::confirm(&services()?, request).await?)
+    Ok(leases::confirm(&*services()?, request).await?)
 }
 
 /// Cancel, switch or complete ("done") one of the customer's leases.
@@ -101,7 +101,7 @@ pub async fn lease_action(lease_id: i64, action: String) -> Result<LeaseView, Ap
         "complete" => LeaseEvent::Complete,
         _ => return Err(AppError::Invalid("Unknown action.".into())),
     };
-    Ok(leases::apply(&services()?, lease_id, Some(user.user_id), event).await?)
+    Ok(leases::apply(&*services()?, lease_id, Some(user.user_id), event).await?)
 }
 
 /// Every platform, enabled or not, for the admin catalogue.
@@ -134,5 +134,5 @@ pub async fn admin_update_platform(slug: String, name: String, price: String, le
     if !(1..=1440).contains(&lease_minutes) {
         return Err(AppError::Invalid("The lease window is 1 to 1440 minutes.".into()));
     }
-    platforms::update(&services()?, admin.user_id, &slug, name, price, lease_minutes, enabled.is_some()).await
+    platforms::update(&*services()?, admin.user_id, &slug, name, price, lease_minutes, enabled.is_some()).await
 }

@@ -51,14 +51,14 @@ pub struct UpstreamView {
 pub async fn admin_upstreams() -> Result<Vec<UpstreamView>, AppError> {
     use crate::services::{request::require_admin, services, upstream};
     require_admin()?;
-    upstream::views(&services()?).await
+    upstream::views(&*services()?).await
 }
 
 #[server(endpoint = "admin/numbers")]
 pub async fn admin_numbers() -> Result<Vec<PoolNumber>, AppError> {
     use crate::services::{numbers, request::require_admin, services};
     require_admin()?;
-    numbers::pool(&services()?).await
+    numbers::pool(&*services()?).await
 }
 
 /// Adds a number; `device_id` and `sim` name the SMS Gateway for Android
@@ -76,7 +76,7 @@ pub async fn admin_add_number(number: String, device_id: Option<String>, sim: Op
         let sim = sim.unwrap_or_default().trim().parse::<i64>().map_err(|_| AppError::Invalid("The SIM slot is a number: 1, 2…".into()))?;
         Some(GatewaySim::parse(&device_id, sim).map_err(AppError::Invalid)?)
     };
-    numbers::add_pool_number(&services()?, admin.user_id, &number, gateway.as_ref()).await.map(|_| ())
+    numbers::add_pool_number(&*services()?, admin.user_id, &number, gateway.as_ref()).await.map(|_| ())
 }
 
 #[server(endpoint = "admin/set_number_enabled")]
@@ -85,14 +85,14 @@ pub async fn admin_set_number_enabled(number: String, enabled: bool) -> Result<(
     use crate::services::{numbers, request::require_admin, services};
     let admin = require_admin()?;
     let number = UsPhoneNumber::parse(&number).map_err(AppError::Invalid)?;
-    numbers::set_enabled(&services()?, admin.user_id, &number, enabled).await
+    numbers::set_enabled(&*services()?, admin.user_id, &number, enabled).await
 }
 
 #[server(endpoint = "admin/unmatched_sms")]
 pub async fn admin_unmatched_sms() -> Result<Vec<UnmatchedSms>, AppError> {
     use crate::services::{inbound_sms, request::require_admin, services};
     require_admin()?;
-    inbound_sms::unmatched(&services()?).await
+    inbound_sms::unmatched(&*services()?).await
 }
 
 /// Gives an unmatched SMS to an open lease.
@@ -100,14 +100,14 @@ pub async fn admin_unmatched_sms() -> Result<Vec<UnmatchedSms>, AppError> {
 pub async fn admin_assign_sms(sms_id: i64, lease_id: i64) -> Result<(), AppError> {
     use crate::services::{leases, request::require_admin, services};
     let admin = require_admin()?;
-    leases::assign_unmatched(&services()?, admin.user_id, sms_id, lease_id).await
+    leases::assign_unmatched(&*services()?, admin.user_id, sms_id, lease_id).await
 }
 
 #[server(endpoint = "admin/dismiss_sms")]
 pub async fn admin_dismiss_sms(sms_id: i64) -> Result<(), AppError> {
     use crate::services::{inbound_sms, request::require_admin, services};
     let admin = require_admin()?;
-    inbound_sms::dismiss(&services()?, admin.user_id, sms_id).await
+    inbound_sms::dismiss(&*services()?, admin.user_id, sms_id).await
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

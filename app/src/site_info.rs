@@ -53,7 +53,7 @@ fn encode_query_value(value: &str) -> String {
 /// Public, operator-set values for pages. Safe to expose: nothing secret.
 #[server(endpoint = "site_info")]
 pub async fn get_site_info() -> Result<SiteInfo, AppError> {
-    use_context::<SiteInfo>().ok_or(AppError::Internal)
+    use_context::<std::sync::Arc<SiteInfo>>().map(|info| (*info).clone()).ok_or(AppError::Internal)
 }
 
 pub type SiteInfoResource = Resource<Result<SiteInfo, AppError>>;

@@ -38,7 +38,7 @@ pub struct TicketView {
 pub async fn my_tickets() -> Result<Vec<TicketSummary>, AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
-    support::customer_tickets(&services()?, user.user_id).await
+    support::customer_tickets(&*services()?, user.user_id).await
 }
 
 /// Tickets with a reply the customer has not read (the navigation badge).
@@ -46,7 +46,7 @@ pub async fn my_tickets() -> Result<Vec<TicketSummary>, AppError> {
 pub async fn unread_support() -> Result<i64, AppError> {
     use crate::services::{request::authenticated, services, support};
     match authenticated() {
-        Some(user) => support::customer_unread(&services()?, user.user_id).await,
+        Some(user) => support::customer_unread(&*services()?, user.user_id).await,
         None => Ok(0),
     }
 }
@@ -59,47 +59,47 @@ pub async fn open_ticket(subject: String, message: String, lease_id: Option<Stri
         Some(l) => Some(l.parse::<i64>().map_err(|_| AppError::Invalid("Choose the lease from the list.".into()))?),
         None => None,
     };
-    support::open(&services()?, user.user_id, &subject, &message, lease_id).await
+    support::open(&*services()?, user.user_id, &subject, &message, lease_id).await
 }
 
 #[server(endpoint = "support/thread")]
 pub async fn ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
-    support::thread(&services()?, ticket_id, support::Reader::Customer(user.user_id)).await
+    support::thread(&*services()?, ticket_id, support::Reader::Customer(user.user_id)).await
 }
 
 #[server(endpoint = "support/reply")]
 pub async fn reply_ticket(ticket_id: i64, message: String) -> Result<(), AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
-    support::reply(&services()?, ticket_id, support::Reader::Customer(user.user_id), &message).await
+    support::reply(&*services()?, ticket_id, support::Reader::Customer(user.user_id), &message).await
 }
 
 #[server(endpoint = "admin/support_tickets")]
 pub async fn admin_tickets(status: Option<String>) -> Result<Vec<TicketSummary>, AppError> {
     use crate::services::{request::require_admin, services, support};
     require_admin()?;
-    support::inbox(&services()?, status.as_deref().unwrap_or("open")).await
+    support::inbox(&*services()?, status.as_deref().unwrap_or("open")).await
 }
 
 #[server(endpoint = "admin/support_thread")]
 pub async fn admin_ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
     use crate::services::{request::require_admin, services, support};
     let admin = require_admin()?;
-    support::thread(&services()?, ticket_id, support::Reader::Staff(admin.user_id)).await
+    support::thread(&*services()?, ticket_id, support::Reader::Staff(admin.user_id)).await
 }
 
 #[server(endpoint = "admin/support_reply")]
 pub async fn admin_reply_ticket(ticket_id: i64, message: String) -> Result<(), AppError> {
     use crate::services::{request::require_admin, services, support};
     let admin = require_admin()?;
-    support::reply(&services()?, ticket_id, support::Reader::Staff(admin.user_id), &message).await
+    support::reply(&*services()?, ticket_id, support::Reader::Staff(admin.user_id), &message).await
 }
 
 #[server(endpoint = "admin/support_close")]
 pub async fn admin_close_ticket(ticket_id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_admin, services, support};
     let admin = require_admin()?;
-    support::close(&services()?, admin.user_id, ticket_id).await
+    support::close(&*services()?, admin.user_id, ticket_id).await
 }

@@ -112,7 +112,7 @@ pub async fn admin_top_up(public_id: String, amount: String, note: String, idemp
     let admin = require_admin()?;
     let public_id = PublicUserId::parse(&public_id).map_err(AppError::Invalid)?;
     let amount = Money::parse(&amount, false).map_err(AppError::Invalid)?;
-    let entry = recharge::top_up(&services()?, admin.user_id, &public_id, amount, &note, &idempotency_key).await?;
+    let entry = recharge::top_up(&*services()?, admin.user_id, &public_id, amount, &note, &idempotency_key).await?;
     Ok(entry.balance_after)
 }
 
@@ -124,7 +124,7 @@ pub async fn admin_adjust(public_id: String, amount: String, reason: String, ide
     let admin = require_admin()?;
     let public_id = PublicUserId::parse(&public_id).map_err(AppError::Invalid)?;
     let amount = Money::parse(&amount, true).map_err(AppError::Invalid)?;
-    let entry = recharge::adjust(&services()?, admin.user_id, &public_id, amount, &reason, &idempotency_key).await?;
+    let entry = recharge::adjust(&*services()?, admin.user_id, &public_id, amount, &reason, &idempotency_key).await?;
     Ok(entry.balance_after)
 }
 

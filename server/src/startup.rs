@@ -41,16 +41,40 @@ pub enum StartupError {
     LedgerMismatch(usize),
 }
 
-/// What handlers and server functions share.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// What handlers and server functions share. Cloned for every request
+/// by each middleware that holds it, so one reference count, not a copy
+/// of every setting.
+#[derive(Clone)]
+pub struct AppState(Arc<SharedState>);
+
+pub struct SharedState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
-    pub site_info: SiteInfo,
+    pub site_info: Arc<SiteInfo>,
     pub config: Arc<Config>,
-    pub services: Services,
+    pub services: Arc<Services>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub page_cache: Arc<routes::page_cache::PageCache>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Db {
+        state.db.clone()
+    }
 }
 
 pub struct Application {
@@ -104,15 +128,15 @@ impl Application {
             ),
             _ => None,
         };
-        let state = AppState {
+        let state = AppState(Arc::new(SharedState {
             leptos_options: leptos_options(addr),
             db: services.db.clone(),
-            site_info: config.site_info(),
+            site_info: Arc::new(config.site_info()),
             config: Arc::new(config),
-            services,
+            services: Arc::new(services),
             metrics: Arc::new(crate::metrics::Metrics::default()),
             page_cache: Arc::new(routes::page_cache::PageCache::default()),
-        };
+        }));
         let router = router(state.clone());
         Ok(Application { listener, tls, router, addr, state })
     }

@@ -62,7 +62,7 @@ pub async fn purge_sms_text(svc: &Services, retention_hours: u32) -> Result<u64,
 }
 
 /// Runs the housekeeping every `every` until the process ends.
-pub fn spawn_housekeeping(svc: Services, retention: Retention, every: Duration, metrics: Arc<Metrics>) -> JoinHandle<()> {
+pub fn spawn_housekeeping(svc: Arc<Services>, retention: Retention, every: Duration, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
@@ -89,7 +89,7 @@ pub fn spawn_housekeeping(svc: Services, retention: Retention, every: Duration, 
 /// mode, delivers sample codes. Runs once at start, so leases that fell
 /// due while the server was down are handled first; every step is safe to
 /// run on several instances at once.
-pub fn spawn_lease_clock(svc: Services, demo_code_delay: Option<Duration>, metrics: Arc<Metrics>) -> JoinHandle<()> {
+pub fn spawn_lease_clock(svc: Arc<Services>, demo_code_delay: Option<Duration>, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -154,7 +154,7 @@ pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, event
 /// With upstreams configured: polls their open purchases every second
 /// (codes, settling ended leases, cancelling orphans) and checks their
 /// balances and prices every `balance_every`.
-pub fn spawn_upstream_tasks(svc: Services, balance_every: Duration, metrics: Arc<Metrics>) -> Vec<JoinHandle<()>> {
+pub fn spawn_upstream_tasks(svc: Arc<Services>, balance_every: Duration, metrics: Arc<Metrics>) -> Vec<JoinHandle<()>> {
     if svc.upstreams.is_empty() {
         return Vec::new();
     }
@@ -184,7 +184,7 @@ pub fn spawn_upstream_tasks(svc: Services, balance_every: Duration, metrics: Arc
 }
 
 /// Sends queued API code callbacks every second, retrying with backoff.
-pub fn spawn_api_callbacks(svc: Services, http: reqwest::Client, metrics: Arc<Metrics>) -> JoinHandle<()> {
+pub fn spawn_api_callbacks(svc: Arc<Services>, http: reqwest::Client, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

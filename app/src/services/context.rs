@@ -85,9 +85,10 @@ impl Services {
     }
 }
 
-/// The services, inside a server function or SSR.
-pub fn services() -> Result<Services, AppError> {
-    use_context::<Services>().ok_or_else(|| {
+/// The services, inside a server function or SSR (shared, not copied:
+/// a page asks for them several times).
+pub fn services() -> Result<Arc<Services>, AppError> {
+    use_context::<Arc<Services>>().ok_or_else(|| {
         tracing::error!("services missing from context");
         AppError::Internal
     })

@@ -2,7 +2,7 @@
 //! database — a new SQLite file, or a new PostgreSQL database — per test.
 #![allow(dead_code)]
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 pub mod browser;
 pub mod customers;
@@ -117,7 +117,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: Db,
-    services: Services,
+    services: Arc<Services>,
     pub database: TestDatabase,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -218,7 +218,7 @@ pub async fn start_customised(config: Config, database: TestDatabase, customise:
 
 impl TestApp {
     /// The running server's services, for setting up state directly.
-    pub fn services(&self) -> Services {
+    pub fn services(&self) -> Arc<Services> {
         self.services.clone()
     }
 
