@@ -7,7 +7,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/usnumhub-target
 export LEPTOS_OUTPUT_NAME := usnumhub
 export PATH := $(PATH):$(HOME)/.cargo/bin
 
-.PHONY: run test bench torture build watch setup setup-test clean-data
+.PHONY: run test bench torture build release watch setup setup-test clean-data
 
 ## Start the app on its embedded default (SQLite in ./data) at http://127.0.0.1:3000
 run: setup
@@ -34,6 +34,11 @@ watch: setup
 
 build: setup
 	cargo leptos build --split
+
+## The production build (optimised, split, precompressed) in target/site
+release:
+	scripts/setup.sh release
+	scripts/release.sh
 
 setup:
 	scripts/setup.sh build

@@ -4,9 +4,8 @@
 # and the date (earlier results stay below for comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="${XDG_CACHE_HOME:-$HOME/.cache}/usnumhub-tools/node_modules/.bin:$PATH"
 
-cargo leptos build --release --split --precompress
+scripts/release.sh
 out=$(mktemp)
 for bench in sign_in live_delivery throughput; do
   echo "### $bench" | tee -a "$out"

@@ -2,7 +2,8 @@
 # Installs what the build and the tests need, only when it is missing.
 #   scripts/setup.sh build   wasm32 target, cargo-leptos, wasm-bindgen CLI
 #   scripts/setup.sh test    the above, plus end2end npm packages and Chromium
-#   scripts/setup.sh bench   the build tools, plus wasm-opt for release WASM
+#   scripts/setup.sh bench   the build tools, plus wasm-opt and zopfli for
+#                            release builds (also: scripts/setup.sh release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,9 +67,18 @@ ensure_wasm_opt() {
   fi
 }
 
+# The release build recompresses its gzip copies with zopfli when present.
+ensure_zopfli() {
+  if ! command -v zopfli >/dev/null; then
+    say "installing zopfli (best gzip copies of the release files)"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zopfli
+  fi
+}
+
 case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
-  bench) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt ;;
+  bench|release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt; ensure_zopfli ;;
   test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_npm_packages; ensure_chromium ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 build|test|bench|release" >&2; exit 2 ;;
 esac

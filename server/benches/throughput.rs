@@ -270,17 +270,21 @@ async fn lease_cycles() {
 
 // ---- WASM size ----
 
-/// Raw, gzip -9 and brotli 11 sizes of one file.
-fn compressed(bytes: &[u8]) -> [usize; 3] {
+/// Sizes of one file: raw, gzip -9 and brotli 11 computed here, and the
+/// gzip and brotli copies the release build wrote for /pkg to serve (what
+/// a browser downloads; 0 when the build wrote none).
+fn sizes_of(path: &std::path::Path) -> [usize; 5] {
+    let bytes = std::fs::read(path).expect("wasm");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(bytes).expect("gzip");
+    gz.write_all(&bytes).expect("gzip");
     let gzip = gz.finish().expect("gzip").len();
     let mut br = Vec::new();
     {
         let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
-        writer.write_all(bytes).expect("brotli");
+        writer.write_all(&bytes).expect("brotli");
     }
-    [bytes.len(), gzip, br.len()]
+    let served = |ext: &str| std::fs::metadata(format!("{}.{ext}", path.display())).map(|m| m.len() as usize).unwrap_or(0);
+    [bytes.len(), gzip, br.len(), served("gz"), served("br")]
 }
 
 /// The release client: the main module every page loads, what the first
@@ -289,15 +293,15 @@ fn compressed(bytes: &[u8]) -> [usize; 3] {
 /// would send it), and all files together.
 fn wasm_size() {
     let pkg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site/pkg");
-    // Every WASM file by name (without ".wasm"), compressed once.
-    let sizes: std::collections::BTreeMap<String, [usize; 3]> = std::fs::read_dir(&pkg)
+    // Every WASM file by name (without ".wasm"), measured once.
+    let sizes: std::collections::BTreeMap<String, [usize; 5]> = std::fs::read_dir(&pkg)
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let path = e.path();
             let name = path.file_name()?.to_str()?.strip_suffix(".wasm")?.to_string();
-            Some((name, compressed(&std::fs::read(&path).expect("wasm"))))
+            Some((name, sizes_of(&path)))
         })
         .collect();
     if !sizes.contains_key("usnumhub") {
@@ -308,16 +312,17 @@ fn wasm_size() {
         .ok()
         .and_then(|m| serde_json::from_str(&m).ok())
         .unwrap_or_default();
-    let kb = |n: usize| format!("{:.0} KB", n as f64 / 1024.0);
-    println!("\n| release WASM | files | raw | gzip -9 | brotli 11 | target |");
-    println!("|---|---|---|---|---|---|");
+    let kb = |n: usize| if n == 0 { "–".to_string() } else { format!("{:.0} KB", n as f64 / 1024.0) };
+    println!("\n| release WASM | files | raw | gzip -9 | brotli 11 | served gzip | served brotli | target |");
+    println!("|---|---|---|---|---|---|---|---|");
     let row = |label: &str, files: &[&str], target: &str| {
-        let mut total = [0; 3];
+        let mut total = [0; 5];
         for file in files {
             let size = sizes.get(*file).expect("a file named in the manifest");
-            (0..3).for_each(|i| total[i] += size[i]);
+            (0..5).for_each(|i| total[i] += size[i]);
         }
-        println!("| {label} | {} | {} | {} | {} | {target} |", files.len(), kb(total[0]), kb(total[1]), kb(total[2]));
+        let [raw, gzip, br, served_gz, served_br] = total.map(kb);
+        println!("| {label} | {} | {raw} | {gzip} | {br} | {served_gz} | {served_br} | {target} |", files.len());
     };
     row("main module (every page)", &["usnumhub"], "gzip < 250 KB");
     // The split manifest names each group of pages (app/src/pages/lazy.rs)
