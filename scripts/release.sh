@@ -8,7 +8,7 @@ export PATH="${XDG_CACHE_HOME:-$HOME/.cache}/usnumhub-tools/node_modules/.bin:$P
 cargo leptos build --release --split --precompress
 
 # cargo-leptos writes its gzip copies at a middling level (the main WASM
-# module 329 KB against 280 KB with gzip -9); browsers that do not take
+# module 321 KB against 275 KB with gzip -9); browsers that do not take
 # brotli get these. Redo them at the best level: zopfli when installed
 # (about 5 % smaller again), else gzip -9.
 pkg=target/site/pkg
