@@ -32,14 +32,15 @@ use super::{
     wallet::WalletPage,
 };
 
-/// `group: Route => PageComponent as view_fn / preload_fn, ...`: route
-/// types whose views are split out, one WASM chunk per group (one chunk
-/// per page made a first visit fetch some 150 small files). `preload_fn`
-/// is the loader `lazy` writes for `view_fn` (`__preload_` + its name).
+/// `group in frame: Route => PageComponent as view_fn / preload_fn, ...`:
+/// route types whose views are split out, one WASM chunk per group (one
+/// chunk per page made a first visit fetch some 150 small files), each
+/// page drawn inside `frame`. `preload_fn` is the loader `lazy` writes
+/// for `view_fn` (`__preload_` + its name).
 /// Pages load their own data (their resources are created in the view),
 /// so `data` has nothing to start.
 macro_rules! lazy_pages {
-    ($group:ident: $($route:ident => $page:ident as $view:ident / $preload:ident),* $(,)?) => {$(
+    ($group:ident in $frame:ident: $($route:ident => $page:ident as $view:ident / $preload:ident),* $(,)?) => {$(
         pub struct $route;
 
         impl LazyRoute for $route {
@@ -65,13 +66,23 @@ macro_rules! lazy_pages {
         // where the attribute is written.
         #[cfg_attr(any(not(target_family = "wasm"), wasm_split), lazy($group))]
         async fn $view() -> AnyView {
-            $page().into_any()
+            $frame(|| $page().into_any())
         }
     )*};
 }
 
+/// A page as it is.
+fn alone(page: fn() -> AnyView) -> AnyView {
+    page()
+}
+
+/// An admin console page, inside the console's navigation.
+fn in_admin_console(page: fn() -> AnyView) -> AnyView {
+    view! { <AdminShell>{page()}</AdminShell> }.into_any()
+}
+
 // What visitors see before signing in.
-lazy_pages! { public:
+lazy_pages! { public in alone:
     Home => HomePage as home_view / __preload_home_view,
     Policies => PoliciesPage as policies_view / __preload_policies_view,
     SignIn => SignInPage as sign_in_view / __preload_sign_in_view,
@@ -82,7 +93,7 @@ lazy_pages! { public:
 }
 
 // A customer's pages.
-lazy_pages! { customer:
+lazy_pages! { customer in alone:
     GetNumber => GetNumberPage as get_number_view / __preload_get_number_view,
     Wallet => WalletPage as wallet_view / __preload_wallet_view,
     Support => SupportPage as support_view / __preload_support_view,
@@ -90,9 +101,8 @@ lazy_pages! { customer:
     Account => AccountPage as account_view / __preload_account_view,
 }
 
-// The admin console.
-lazy_pages! { admin:
-    Admin => AdminShell as admin_view / __preload_admin_view,
+// The admin console, each page inside its navigation.
+lazy_pages! { admin in in_admin_console:
     AdminHome => AdminDashboard as admin_home_view / __preload_admin_home_view,
     AdminUserList => AdminUsers as admin_user_list_view / __preload_admin_user_list_view,
     AdminUserDetail => AdminUser as admin_user_detail_view / __preload_admin_user_detail_view,

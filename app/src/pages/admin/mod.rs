@@ -10,7 +10,7 @@ pub mod users;
 pub mod wallets;
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, A};
+use leptos_router::components::A;
 
 use crate::auth::use_viewer;
 
@@ -26,7 +26,7 @@ const SECTIONS: [(&str, &str); 8] = [
 ];
 
 #[component]
-pub fn AdminShell() -> impl IntoView {
+pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let viewer = use_viewer();
     let is_admin = move || viewer.get().and_then(|r| r.ok()).flatten().is_some_and(|v| v.is_admin());
     view! {
@@ -36,7 +36,7 @@ pub fn AdminShell() -> impl IntoView {
                     <nav class="admin-nav" aria-label="Admin">
                         {SECTIONS.map(|(href, label)| view! { <A href=href exact=true>{label}</A> })}
                     </nav>
-                    <Outlet />
+                    {children()}
                 }.into_any()
             } else {
                 view! {
