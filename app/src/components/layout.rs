@@ -1,5 +1,6 @@
 //! The app shell: header with brand and navigation, main area, footer.
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 use crate::auth::{use_viewer, SignOut, ViewerRefresh};
@@ -81,14 +82,10 @@ fn SupportLink() -> impl IntoView {
 /// Admin link for admins, and sign-in or sign-out.
 #[component]
 fn ViewerNav() -> impl IntoView {
+    // A plain form, not an ActionForm: signing out reloads the whole page,
+    // which drops every cached resource, and the main WASM module stays
+    // without the action machinery (224 against 257 KB gzip -9).
     let viewer = use_viewer();
-    let sign_out = ServerAction::<SignOut>::new();
-    let refresh = expect_context::<ViewerRefresh>();
-    Effect::new(move |_| {
-        if sign_out.version().get() > 0 {
-            refresh.bump();
-        }
-    });
     view! {
         <Transition fallback=|| ()>
             {move || {
@@ -96,11 +93,11 @@ fn ViewerNav() -> impl IntoView {
                     Some(v) => {
                         view! {
                             {v.is_admin().then(|| view! { <A href="/admin">"Admin"</A> })}
-                            <ActionForm action=sign_out attr:class="inline-form">
+                            <form method="post" action=SignOut::url() class="inline-form">
                                 <button type="submit" class="btn btn-small" data-testid="sign-out">
                                     "Sign out"
                                 </button>
-                            </ActionForm>
+                            </form>
                         }
                             .into_any()
                     }
