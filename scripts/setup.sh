@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, only when it is missing.
 #   scripts/setup.sh build   wasm32 target, cargo-leptos, wasm-bindgen CLI
-#   scripts/setup.sh test    the above, plus end2end npm packages and Chromium
+#   scripts/setup.sh test    the above, plus end2end npm packages, Chromium
+#                            and a running local PostgreSQL
 #   scripts/setup.sh bench   the build tools, plus wasm-opt and zopfli for
-#                            release builds (also: scripts/setup.sh release)
+#                            release builds, and PostgreSQL
+#   scripts/setup.sh release the build tools, wasm-opt and zopfli
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,9 +78,19 @@ ensure_zopfli() {
   fi
 }
 
+# The tests and benches run on PostgreSQL too: the local server (installed
+# and started when missing) unless TEST_DATABASE_URL names another one, or
+# TEST_REQUIRE_POSTGRES=0 says to skip it.
+ensure_postgres() {
+  if [ -z "${TEST_DATABASE_URL:-}" ] && [ "${TEST_REQUIRE_POSTGRES:-1}" != 0 ]; then
+    scripts/local-postgres.sh
+  fi
+}
+
 case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
-  bench|release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt; ensure_zopfli ;;
-  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_npm_packages; ensure_chromium ;;
+  release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt; ensure_zopfli ;;
+  bench) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt; ensure_zopfli; ensure_postgres ;;
+  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_npm_packages; ensure_chromium; ensure_postgres ;;
   *) echo "usage: $0 build|test|bench|release" >&2; exit 2 ;;
 esac

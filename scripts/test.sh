@@ -18,14 +18,14 @@ trap 'rm -f "$log"' EXIT
 if DATABASE_URL="$pg_url" USNH_DATA_DIR="$(mktemp -d)" "$server_bin" check >/dev/null 2>&1; then
   echo "PostgreSQL reachable at $pg_url: the suite runs on SQLite and PostgreSQL."
   export TEST_REQUIRE_POSTGRES=1
-elif [ "${TEST_REQUIRE_POSTGRES:-0}" = 1 ]; then
-  echo "PostgreSQL is required (TEST_REQUIRE_POSTGRES=1) but unreachable at $pg_url" >&2
+elif [ "${TEST_REQUIRE_POSTGRES:-1}" != 0 ]; then
+  echo "PostgreSQL is required but unreachable at $pg_url (TEST_REQUIRE_POSTGRES=0 skips it)" >&2
   exit 1
 else
   printf '\n\033[1;33m%s\n%s\n%s\033[0m\n\n' \
     "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" \
-    "!!! PostgreSQL SKIPPED: nothing answers at $pg_url" \
-    "!!! Set TEST_DATABASE_URL or start a local PostgreSQL to test it too." >&2
+    "!!! PostgreSQL SKIPPED (TEST_REQUIRE_POSTGRES=0): the tests run on SQLite only" \
+    "!!! Unset it, or set TEST_DATABASE_URL, to test PostgreSQL too." >&2
 fi
 
 # Incremental state is for the edit loop; for a test run it is only disk.
