@@ -34,6 +34,14 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The backend of a connection (inside a transaction, where the
+    /// `Db` that made it is not at hand).
+    pub fn of(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name() == "PostgreSQL" { Backend::Postgres } else { Backend::Sqlite }
+    }
+}
+
 /// A database URL whose backend we know.
 #[derive(Debug, Clone)]
 pub struct DatabaseUrl {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{db::Db, Services};
+use super::{db::{Backend, Db}, Services};
 use crate::{
     domain::{EntryKind, Money},
     error::AppError,
@@ -110,7 +110,7 @@ const ENTRY_COLUMNS_WRITTEN: &str =
 /// (then nothing was written). The condition and the update are one
 /// statement: no lost update, no double spend, whatever runs beside it.
 async fn write(conn: &mut AnyConnection, now: i64, p: &Posting<'_>) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    if conn.backend_name() == "PostgreSQL" {
+    if Backend::of(conn) == Backend::Postgres {
         // One round trip instead of two: a lease cycle is mostly round
         // trips on PostgreSQL. (SQLite cannot put an UPDATE in a WITH.)
         return sqlx::query_as(&format!(

@@ -5,6 +5,8 @@
 //! buying is an HTTP call that must not run inside the transaction.
 use sqlx::AnyConnection;
 
+use super::db::Backend;
+
 /// A number offered for one lease.
 #[derive(Debug, Clone)]
 pub struct PickedNumber {
@@ -54,7 +56,7 @@ impl NumberSources {
         // On PostgreSQL concurrent confirmations would all pick the same
         // least-recently-used number and all but one retry; each locks
         // its pick and skips the others'. (SQLite writes one at a time.)
-        let lock = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF n SKIP LOCKED" } else { "" };
+        let lock = if Backend::of(conn) == Backend::Postgres { " FOR UPDATE OF n SKIP LOCKED" } else { "" };
         // Each check is a scalar subquery with LIMIT 1, which PostgreSQL runs
         // per number through the (number_id, …) indexes whatever its
         // statistics say. Written as NOT EXISTS, a young table without
