@@ -2,7 +2,7 @@
 //! `USNH_METRICS_TOKEN`; off without one): HTTP requests by route and
 //! status with latency histograms, webhook failures, open event streams and
 //! background task health, counted in this process; leases by state and
-//! refunds, read from the database at each scrape (the same on every
+//! refunds and queued mail, read from the database at each scrape (the same on every
 //! instance).
 use std::{
     sync::atomic::AtomicU64,
@@ -72,6 +72,7 @@ pub struct Metrics {
     leases: Family<StateLabels, Gauge>,
     refunds: Gauge,
     refunded_cents: Gauge,
+    mail_queued: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -93,6 +94,7 @@ impl Default for Metrics {
             leases: Family::default(),
             refunds: Gauge::default(),
             refunded_cents: Gauge::default(),
+            mail_queued: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register("http_requests", "HTTP requests by route, method and status", metrics.http_requests.clone());
@@ -108,6 +110,7 @@ impl Default for Metrics {
         registry.register("leases", "Leases by state (database)", metrics.leases.clone());
         registry.register("refunds", "Refund ledger entries (database)", metrics.refunds.clone());
         registry.register("refunded_cents", "Cents refunded in all (database)", metrics.refunded_cents.clone());
+        registry.register("mail_queued", "Mail waiting to be sent over SMTP (database)", metrics.mail_queued.clone());
         Metrics { registry, ..metrics }
     }
 }
@@ -185,15 +188,17 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let by_state: Result<Vec<(String, i64)>, _> = sqlx::query_as("SELECT state, COUNT(*) FROM leases GROUP BY state").fetch_all(pool).await;
     let refunds: Result<(i64, i64), _> =
         sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'refund'").fetch_one(pool).await;
-    match (by_state, refunds) {
-        (Ok(by_state), Ok((count, cents))) => {
+    let mail_queued: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(pool).await;
+    match (by_state, refunds, mail_queued) {
+        (Ok(by_state), Ok((count, cents)), Ok(mail_queued)) => {
             for (lease_state, n) in by_state {
                 metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
             }
             metrics.refunds.set(count);
             metrics.refunded_cents.set(cents);
+            metrics.mail_queued.set(mail_queued);
         }
-        (Err(e), _) | (_, Err(e)) => tracing::warn!(error = %e, "metrics: database figures unavailable"),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => tracing::warn!(error = %e, "metrics: database figures unavailable"),
     }
     let mut body = String::new();
     if encode(&mut body, &metrics.registry).is_err() {

@@ -176,6 +176,9 @@ impl Application {
         let callback_http = app::services::callbacks::http_client(self.state.services.api.allow_private_callbacks)
             .map_err(|e| StartupError::Config(format!("cannot build the HTTP client for API callbacks: {e}")))?;
         workers.push(crate::workers::spawn_api_callbacks(self.state.services.clone(), callback_http, metrics.clone()));
+        if !self.state.services.mailer.is_dev_outbox() {
+            workers.push(crate::workers::spawn_mail_delivery(self.state.services.clone(), metrics.clone()));
+        }
         workers.push(crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             crate::workers::Retention {

@@ -183,6 +183,24 @@ pub fn spawn_upstream_tasks(svc: Arc<Services>, balance_every: Duration, metrics
     vec![polling, balances]
 }
 
+/// Sends queued mail as soon as it is queued on this instance, and every
+/// few seconds otherwise (retries, and mail queued by other instances).
+pub fn spawn_mail_delivery(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let round = app::services::mailer::deliver_due(&svc).await;
+            if let Err(e) = &round {
+                tracing::warn!(error = %e, "mail delivery round failed; will retry");
+            }
+            metrics.task_ran("mail", round.is_ok());
+            tokio::select! {
+                _ = svc.mailer.queued() => {}
+                _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            }
+        }
+    })
+}
+
 /// Sends queued API code callbacks every second, retrying with backoff.
 pub fn spawn_api_callbacks(svc: Arc<Services>, http: reqwest::Client, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {

@@ -100,33 +100,32 @@ pub async fn sign_up(svc: &Services, input: SignUp, meta: &RequestMeta) -> Resul
     security_log::record(&mut *tx, svc.now(), Some(user_id), SecurityEventKind::SignUp, meta, "").await?;
     let tokens = sessions::start(svc, &mut *tx, user_id, meta).await?;
     tx.commit().await?;
-    // The account exists either way; a failed mail can be resent.
-    if let Err(e) = send_verification_code(svc, user_id, input.email.as_str()).await {
-        tracing::warn!(user_id, error = %e, "verification mail not sent at sign-up");
+    // The account exists either way; a code that could not be queued can
+    // be asked for again.
+    if let Err(e) = send_verification_code(svc, user_id, &input.email).await {
+        tracing::warn!(user_id, error = %e, "verification mail not queued at sign-up");
     }
     Ok(tokens)
 }
 
 pub async fn resend_verification_code(svc: &Services, user_id: i64, email: &str, meta: &RequestMeta) -> Result<(), AppError> {
     svc.limits.check(Action::SendCode, &meta.ip, Some(email))?;
-    send_verification_code(svc, user_id, email).await
+    let email = Email::parse(email).map_err(AppError::Invalid)?;
+    send_verification_code(svc, user_id, &email).await
 }
 
-pub async fn send_verification_code(svc: &Services, user_id: i64, email: &str) -> Result<(), AppError> {
-    let code = email_codes::issue(svc, user_id, Purpose::VerifyEmail).await?;
+pub async fn send_verification_code(svc: &Services, user_id: i64, email: &Email) -> Result<(), AppError> {
     let minutes = svc.auth.code_ttl_ms / 60_000;
-    svc.mailer
-        .send(
-            &svc.db,
-            svc.now(),
-            email,
-            &format!("Your verification code: {code}"),
-            &format!(
+    email_codes::issue_and_mail(svc, user_id, Purpose::VerifyEmail, email, |code| {
+        (
+            format!("Your verification code: {code}"),
+            format!(
                 "Your US Num Hub verification code is {code}\n\nIt is valid for {minutes} minutes. \
                  If you did not sign up, ignore this email.\n"
             ),
         )
-        .await
+    })
+    .await
 }
 
 pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &RequestMeta) -> Result<(), AppError> {
@@ -235,25 +234,22 @@ pub async fn request_password_reset(svc: &Services, email: &Email, meta: &Reques
         .fetch_optional(&svc.db.pool)
         .await?;
     let Some(user_id) = user else { return Ok(()) };
-    let code = match email_codes::issue(svc, user_id, Purpose::ResetPassword).await {
-        Ok(code) => code,
-        // Throttled: a code was sent a moment ago; say nothing more.
-        Err(AppError::RateLimited(_)) => return Ok(()),
-        Err(e) => return Err(e),
-    };
     let minutes = svc.auth.code_ttl_ms / 60_000;
-    svc.mailer
-        .send(
-            &svc.db,
-            svc.now(),
-            email.as_str(),
-            &format!("Your password reset code: {code}"),
-            &format!(
+    let queued = email_codes::issue_and_mail(svc, user_id, Purpose::ResetPassword, email, |code| {
+        (
+            format!("Your password reset code: {code}"),
+            format!(
                 "Your US Num Hub password reset code is {code}\n\nIt is valid for {minutes} minutes. \
                  If you did not ask to reset your password, ignore this email; your password stays as it is.\n"
             ),
         )
-        .await
+    })
+    .await;
+    match queued {
+        // Throttled: a code was sent a moment ago; say nothing more.
+        Err(AppError::RateLimited(_)) => Ok(()),
+        other => other,
+    }
 }
 
 /// Sets a new password with an emailed code; every session ends and a

@@ -5,8 +5,8 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
 
-use super::Services;
-use crate::error::AppError;
+use super::{mailer::Mail, Services};
+use crate::{domain::Email, error::AppError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -29,8 +29,16 @@ fn code_hash(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> Stri
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Makes a new code (ending the previous ones) and returns it for mailing.
-pub async fn issue(svc: &Services, user_id: i64, purpose: Purpose) -> Result<String, AppError> {
+/// Makes a new code (ending the previous ones) and queues the mail that
+/// carries it, in one transaction: a code exists only with its mail.
+/// `compose` writes the subject and body around the code.
+pub async fn issue_and_mail(
+    svc: &Services,
+    user_id: i64,
+    purpose: Purpose,
+    to: &Email,
+    compose: impl FnOnce(&str) -> (String, String),
+) -> Result<(), AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
     let last: Option<i64> = sqlx::query_scalar(
@@ -56,6 +64,7 @@ pub async fn issue(svc: &Services, user_id: i64, purpose: Purpose) -> Result<Str
     .bind(purpose.as_str())
     .execute(&mut *tx)
     .await?;
+    let expires_at = now + svc.auth.code_ttl_ms;
     sqlx::query(
         "INSERT INTO email_codes (user_id, purpose, code_hash, attempts, created_at, expires_at) \
          VALUES ($1, $2, $3, 0, $4, $5)",
@@ -64,11 +73,23 @@ pub async fn issue(svc: &Services, user_id: i64, purpose: Purpose) -> Result<Str
     .bind(purpose.as_str())
     .bind(code_hash(svc, user_id, purpose, &code))
     .bind(now)
-    .bind(now + svc.auth.code_ttl_ms)
+    .bind(expires_at)
     .execute(&mut *tx)
     .await?;
+    let (subject, body) = compose(&code);
+    let mail = Mail {
+        to,
+        subject,
+        body,
+        send_before: expires_at,
+        // The code just made ends the earlier one: its mail, if still
+        // unsent, would only carry a dead code.
+        replaces: Some(format!("code:{}:{user_id}", purpose.as_str())),
+    };
+    svc.mailer.enqueue(&mut tx, now, &mail).await?;
     tx.commit().await?;
-    Ok(code)
+    svc.mailer.wake();
+    Ok(())
 }
 
 /// Consumes the code if it is right; counts a wrong attempt otherwise.

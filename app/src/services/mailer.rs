@@ -1,16 +1,25 @@
-//! Outgoing mail over SMTP (lettre). With no SMTP server configured (the
-//! embedded default) mail goes to the development outbox: logged and
-//! readable on /dev/outbox.
-use lettre::{
-    message::Mailbox, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-};
+//! Outgoing mail. With SMTP configured, a mail is queued in the
+//! transaction that made it (`mail_outbox`) and a background task sends
+//! it, retrying while the SMTP server is down: a code the user was told
+//! about is not lost to an outage, and no request waits on SMTP. With no
+//! SMTP server (the embedded default) mail goes to the development
+//! outbox at once: logged and readable on /dev/outbox.
+use std::sync::Arc;
 
-use super::db::Db;
+use lettre::{message::Mailbox, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Notify;
+
+use super::Services;
 use crate::{domain::Email, error::AppError};
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+        /// Wakes the sending task when a mail was queued.
+        queued: Arc<Notify>,
+    },
     DevOutbox,
 }
 
@@ -23,6 +32,26 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
+/// One mail to queue.
+#[derive(Debug, Clone)]
+pub struct Mail<'a> {
+    pub to: &'a Email,
+    pub subject: String,
+    pub body: String,
+    /// Not sent after this time (a code that has expired is no use).
+    pub send_before: i64,
+    /// An unsent mail queued earlier with the same key is dropped.
+    pub replaces: Option<String>,
+}
+
+/// Attempts are retried this long apart at first, doubling up to a minute:
+/// codes live minutes, so waiting longer would outlive them.
+const FIRST_RETRY_MS: i64 = 2_000;
+const MAX_RETRY_MS: i64 = 60_000;
+/// How long a sender holds a mail it took before another instance may
+/// try it (a sender that died mid-send).
+const CLAIM_MS: i64 = 60_000;
+
 impl Mailer {
     /// `smtp://host:port` (plain, or `?tls=required` for STARTTLS) or
     /// `smtps://user:password@host:465`.
@@ -32,47 +61,164 @@ impl Mailer {
             .map_err(|e| format!("USNH_SMTP_URL is not usable: {e}"))?
             .timeout(Some(std::time::Duration::from_secs(10)))
             .build();
-        Ok(Mailer::Smtp { transport, from })
+        Ok(Mailer::Smtp { transport, from, queued: Arc::new(Notify::new()) })
     }
 
     pub fn is_dev_outbox(&self) -> bool {
         matches!(self, Mailer::DevOutbox)
     }
 
-    pub async fn send(&self, db: &Db, now: i64, to: &str, subject: &str, body: &str) -> Result<(), AppError> {
+    /// Queues a mail inside the caller's transaction; call `wake` once it
+    /// committed, so it goes out without waiting for the next round.
+    pub async fn enqueue(&self, conn: &mut sqlx::AnyConnection, now: i64, mail: &Mail<'_>) -> Result<(), AppError> {
+        let Mail { to, subject, body, send_before, replaces } = mail;
         match self {
-            Mailer::Smtp { transport, from } => {
-                let to: Mailbox = Email::parse(to)
-                    .map_err(AppError::Invalid)?
-                    .as_str()
-                    .parse()
-                    .map_err(|_| AppError::Invalid("This email address cannot receive mail.".into()))?;
-                let message = Message::builder()
-                    .from(from.clone())
-                    .to(to)
-                    .subject(subject)
-                    .body(body.to_string())
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "building mail failed");
-                        AppError::Internal
-                    })?;
-                transport.send(message).await.map_err(|e| {
-                    tracing::error!(error = %e, "sending mail failed");
-                    AppError::Unavailable("We could not send the email just now. Try again in a minute.".into())
-                })?;
-                Ok(())
+            Mailer::Smtp { .. } => {
+                // Checked now, so that an address SMTP cannot take is the
+                // caller's error instead of a mail retried for nothing.
+                mailbox(to)?;
+                if let Some(key) = replaces {
+                    sqlx::query("DELETE FROM mail_outbox WHERE replace_key = $1").bind(key).execute(&mut *conn).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO mail_outbox (to_addr, subject, body, replace_key, next_attempt_at, send_before, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $5)",
+                )
+                .bind(to.as_str())
+                .bind(subject)
+                .bind(body)
+                .bind(replaces.as_deref())
+                .bind(now)
+                .bind(send_before)
+                .execute(conn)
+                .await?;
             }
             Mailer::DevOutbox => {
-                tracing::info!(%to, %subject, %body, "development outbox (no SMTP configured)");
+                tracing::info!(to = %to.as_str(), %subject, %body, "development outbox (no SMTP configured)");
                 sqlx::query("INSERT INTO dev_outbox (to_addr, subject, body, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(to)
+                    .bind(to.as_str())
                     .bind(subject)
                     .bind(body)
                     .bind(now)
-                    .execute(&db.pool)
+                    .execute(conn)
                     .await?;
-                Ok(())
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the sending task that mail was queued.
+    pub fn wake(&self) {
+        if let Mailer::Smtp { queued, .. } = self {
+            queued.notify_one();
+        }
+    }
+
+    /// Resolves when `wake` was called (never for the development outbox,
+    /// which has nothing to send).
+    pub async fn queued(&self) {
+        match self {
+            Mailer::Smtp { queued, .. } => queued.notified().await,
+            Mailer::DevOutbox => std::future::pending().await,
+        }
+    }
+}
+
+fn mailbox(to: &Email) -> Result<Mailbox, AppError> {
+    to.as_str().parse().map_err(|_| AppError::Invalid("This email address cannot receive mail.".into()))
+}
+
+/// What one round of sending did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    pub failed: usize,
+    /// Dropped unsent: past their time.
+    pub expired: usize,
+}
+
+/// Sends every queued mail that is due, one after another over the SMTP
+/// transport's pooled connection. A failed mail is tried again later
+/// with backoff, until its `send_before`.
+pub async fn deliver_due(svc: &Services) -> Result<Delivery, AppError> {
+    let Mailer::Smtp { transport, from, .. } = &svc.mailer else {
+        return Ok(Delivery::default());
+    };
+    let now = svc.now();
+    let mut done = Delivery::default();
+    let expired = sqlx::query("DELETE FROM mail_outbox WHERE send_before <= $1").bind(now).execute(&svc.db.pool).await?;
+    done.expired = expired.rows_affected() as usize;
+    if done.expired > 0 {
+        tracing::warn!(count = done.expired, "queued mail dropped unsent: past its time");
+    }
+    type Row = (i64, String, String, String, i64, i64);
+    let due: Vec<Row> = sqlx::query_as(
+        "SELECT id, to_addr, subject, body, attempts, next_attempt_at FROM mail_outbox \
+         WHERE next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT 50",
+    )
+    .bind(now)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    for (id, to, subject, body, attempts, next_attempt_at) in due {
+        // Claim it, so that one instance sends each mail.
+        let claimed = sqlx::query("UPDATE mail_outbox SET next_attempt_at = $1, attempts = $2 WHERE id = $3 AND next_attempt_at = $4")
+            .bind(now + CLAIM_MS)
+            .bind(attempts + 1)
+            .bind(id)
+            .bind(next_attempt_at)
+            .execute(&svc.db.pool)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            continue;
+        }
+        match send(transport, from, &to, &subject, body).await {
+            Ok(()) => {
+                sqlx::query("DELETE FROM mail_outbox WHERE id = $1").bind(id).execute(&svc.db.pool).await?;
+                done.sent += 1;
+            }
+            Err(Failure::Permanent(error)) => {
+                // The server refused this mail for good: retrying changes nothing.
+                tracing::error!(mail = id, %error, "mail refused by the SMTP server; dropped");
+                sqlx::query("DELETE FROM mail_outbox WHERE id = $1").bind(id).execute(&svc.db.pool).await?;
+                done.failed += 1;
+            }
+            Err(Failure::Transient(error)) => {
+                tracing::warn!(mail = id, attempt = attempts + 1, %error, "sending mail failed; will retry");
+                let wait = (FIRST_RETRY_MS << attempts.clamp(0, 10)).min(MAX_RETRY_MS);
+                sqlx::query("UPDATE mail_outbox SET next_attempt_at = $1, last_error = $2 WHERE id = $3")
+                    .bind(svc.now() + wait)
+                    .bind(&error)
+                    .bind(id)
+                    .execute(&svc.db.pool)
+                    .await?;
+                done.failed += 1;
+                // Most likely the server is down or slow: the rest waits
+                // for the next round instead of each timing out in turn.
+                break;
             }
         }
     }
+    Ok(done)
+}
+
+enum Failure {
+    Transient(String),
+    Permanent(String),
+}
+
+async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, to: &str, subject: &str, body: String) -> Result<(), Failure> {
+    let to: Mailbox = to.parse().map_err(|e| Failure::Permanent(format!("bad recipient: {e}")))?;
+    let message =
+        Message::builder().from(from.clone()).to(to).subject(subject).body(body).map_err(|e| Failure::Permanent(e.to_string()))?;
+    match transport.send(message).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
+        Err(e) => Err(Failure::Transient(e.to_string())),
+    }
+}
+
+/// Mail waiting to be sent (for monitoring).
+pub async fn pending(svc: &Services) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(&svc.db.pool).await?)
 }

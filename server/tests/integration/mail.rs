@@ -40,3 +40,98 @@ async fn sqlite() {
 async fn postgres() {
     verification_code_arrives_over_smtp(Backend::Postgres).await
 }
+
+/// The SMTP server is down when codes are asked for: the requests still
+/// succeed, the codes wait in the outbox (a newer code replacing the
+/// older one's mail), and go out once the server is back. A code whose
+/// time ran out while waiting is dropped, not sent late.
+async fn codes_wait_out_an_smtp_outage(backend: Backend) {
+    use app::services::{clock::ManualClock, Services};
+    use common::TestDatabase;
+    let sink = SmtpSink::start().await;
+    sink.set_down(true);
+    let Some(database) = TestDatabase::create(backend).await else { return };
+    let mut config = common::test_config(&database);
+    config.smtp_url = Some(sink.url());
+    let clock = ManualClock::new();
+    let services: std::sync::Arc<std::sync::Mutex<Option<Services>>> = Default::default();
+    let app = common::start_customised(config, database, {
+        let (clock, services) = (clock.clone(), services.clone());
+        move |svc| {
+            svc.clock = clock;
+            let mut auth = (*svc.auth).clone();
+            auth.code_resend_interval_ms = 0;
+            svc.auth = std::sync::Arc::new(auth);
+            *services.lock().unwrap() = Some(svc.clone());
+        }
+    })
+    .await;
+    let svc = services.lock().unwrap().take().expect("services captured");
+    let queued = || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_outbox").fetch_one(&app.db.pool).await.unwrap() };
+    let tried = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(attempts), 0) FROM mail_outbox").fetch_one(&app.db.pool).await.unwrap()
+    };
+
+    let mut browser = Browser::new(&app.base);
+    let to = "outage@example.com";
+    let answer = browser
+        .call("sign_up", &[("email", to), ("username", "outage_user"), ("password", "purple tiger eats nine plums"), ("adult_and_terms", "yes")])
+        .await;
+    assert!(answer.status < 400, "{}", answer.body);
+    // The sending task tried at once and was refused.
+    let refused_once = || async {
+        for _ in 0..100 {
+            if tried().await >= 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(tried().await, 1, "one attempt while the server is down");
+    };
+    refused_once().await;
+    assert_eq!(sink.received(to), 0);
+    // Asking again answers at once too; the first code's mail is replaced.
+    let again = browser.call("resend_verification", &[]).await;
+    assert!(again.status < 400, "{}", again.body);
+    assert_eq!(queued().await, 1, "the newer code replaced the older one's mail");
+
+    // The server is back: the next round (due after the backoff) sends it.
+    sink.set_down(false);
+    clock.advance_millis(5_000);
+    svc.mailer.wake();
+    let mail = sink.wait_for(to).await;
+    assert_eq!(sink.received(to), 1, "only the newest code went out");
+    let code = common::extract_code(mail.data.split("\n\n").nth(1).unwrap_or(&mail.data));
+    let verified = browser.call("verify_email", &[("code", &code)]).await;
+    assert!(verified.status < 400, "the code that arrived late works: {}", verified.body);
+    assert_eq!(queued().await, 0, "a sent mail leaves the outbox");
+
+    // Down again, and the code expires before the server is back.
+    sink.set_down(true);
+    let reset = browser.call("request_password_reset", &[("email", to)]).await;
+    assert!(reset.status < 400, "{}", reset.body);
+    assert_eq!(queued().await, 1);
+    refused_once().await;
+    sink.set_down(false);
+    clock.advance_millis(svc.auth.code_ttl_ms + 1);
+    svc.mailer.wake();
+    for _ in 0..100 {
+        if queued().await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(queued().await, 0, "the expired mail left the outbox");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.received(to), 1, "no expired code was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outage_sqlite() {
+    codes_wait_out_an_smtp_outage(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outage_postgres() {
+    codes_wait_out_an_smtp_outage(Backend::Postgres).await
+}

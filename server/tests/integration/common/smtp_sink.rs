@@ -1,6 +1,9 @@
 //! A real SMTP server on loopback that keeps what it receives: enough of
 //! RFC 5321 (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) for lettre.
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc, Mutex,
+};
 
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -18,6 +21,9 @@ pub struct ReceivedMail {
 pub struct SmtpSink {
     pub port: u16,
     pub mails: Arc<Mutex<Vec<ReceivedMail>>>,
+    /// While set, every connection is refused with a 421 (the server is
+    /// "down" the way SMTP says it: try again later).
+    down: Arc<AtomicBool>,
 }
 
 impl SmtpSink {
@@ -26,11 +32,18 @@ impl SmtpSink {
         let port = listener.local_addr().expect("addr").port();
         let mails = Arc::new(Mutex::new(Vec::new()));
         let store = mails.clone();
+        let down = Arc::new(AtomicBool::new(false));
+        let refusing = down.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let store = store.clone();
+                let refuse = refusing.load(Ordering::SeqCst);
                 tokio::spawn(async move {
                     let (read, mut write) = stream.into_split();
+                    if refuse {
+                        let _ = write.write_all(b"421 sink is down, try again later\r\n").await;
+                        return;
+                    }
                     let mut lines = BufReader::new(read).lines();
                     let _ = write.write_all(b"220 sink ESMTP ready\r\n").await;
                     let (mut from, mut to, mut in_data, mut data) = (String::new(), Vec::new(), false, String::new());
@@ -73,7 +86,15 @@ impl SmtpSink {
                 });
             }
         });
-        SmtpSink { port, mails }
+        SmtpSink { port, mails, down }
+    }
+
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    pub fn received(&self, to: &str) -> usize {
+        self.mails.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == to)).count()
     }
 
     pub fn url(&self) -> String {
