@@ -64,11 +64,42 @@ pub struct Caller {
     pub email_verified: bool,
 }
 
-/// Loopback, private, link-local, carrier-grade NAT and unspecified.
+/// Addresses a callback must not reach: loopback, private, link-local,
+/// carrier-grade NAT, "this network" (0/8), broadcast, multicast and
+/// reserved; in IPv6 also unique-local, and an IPv4 address carried
+/// inside IPv6 (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4
+/// `2002::/16`), which reaches the same IPv4 host.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64,
-        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00 || (v6.segments()[0] & 0xffc0) == 0xfe80,
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || a == 100 && (b & 0xc0) == 64
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = if let Some(v4) = v6.to_ipv4_mapped() {
+                Some(v4)
+            } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                Some(std::net::Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8))
+            } else if s[0] == 0x2002 {
+                Some(std::net::Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8))
+            } else {
+                None
+            };
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || embedded.is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
     }
 }
 
@@ -213,6 +244,51 @@ mod tests {
             assert!(parse_callback_url(bad, false).is_err(), "{bad}");
         }
         assert!(parse_callback_url("http://127.0.0.1:9000/hook", true).is_ok());
+        // A public IPv4 address stays usable in its IPv6 forms.
+        assert!(parse_callback_url("http://[::ffff:93.184.216.34]/hook", false).is_ok());
+        assert!(parse_callback_url("http://[2606:2800:220:1::]/hook", false).is_ok());
+    }
+
+    /// Addresses that reach the operator's own network, however written.
+    fn private_v4() -> impl proptest::strategy::Strategy<Value = std::net::Ipv4Addr> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<[u8; 3]>().prop_map(|[b, c, d]| [127, b, c, d]),
+            any::<[u8; 3]>().prop_map(|[b, c, d]| [10, b, c, d]),
+            (16u8..32, any::<[u8; 2]>()).prop_map(|(b, [c, d])| [172, b, c, d]),
+            any::<[u8; 2]>().prop_map(|[c, d]| [192, 168, c, d]),
+            any::<[u8; 2]>().prop_map(|[c, d]| [169, 254, c, d]),
+            (64u8..128, any::<[u8; 2]>()).prop_map(|(b, [c, d])| [100, b, c, d]),
+            any::<[u8; 3]>().prop_map(|[b, c, d]| [0, b, c, d]),
+        ]
+        .prop_map(std::net::Ipv4Addr::from)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn private_addresses_are_refused_in_every_notation(ip in private_v4(), port in 1u16.., path in "[a-z/]{0,12}") {
+            let [a, b, c, d] = ip.octets();
+            let forms = [
+                format!("http://{ip}:{port}/{path}"),
+                format!("http://[::ffff:{ip}]:{port}/{path}"),
+                format!("https://[64:ff9b::{ip}]/{path}"),
+                format!("http://[2002:{a:02x}{b:02x}:{c:02x}{d:02x}::1]/{path}"),
+                format!("http://{}/{path}", u32::from(ip)),
+                format!("http://0x{a:x}.{b}.{c}.{d}/{path}"),
+            ];
+            for form in forms {
+                proptest::prop_assert!(parse_callback_url(&form, false).is_err(), "{} accepted", form);
+                proptest::prop_assert!(parse_callback_url(&form, true).is_ok(), "{} refused even when private is allowed", form);
+            }
+        }
+
+        #[test]
+        fn any_text_gives_a_clear_answer(raw in "\\PC{0,120}") {
+            if let Ok(Some(url)) = parse_callback_url(&raw, false) {
+                proptest::prop_assert!(url.starts_with("http://") || url.starts_with("https://"), "{}", url);
+                proptest::prop_assert_eq!(parse_callback_url(&url, false), Ok(Some(url.clone())), "a stored URL reads back as itself");
+            }
+        }
     }
 
     #[test]
