@@ -50,4 +50,33 @@ mod tests {
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(300))).is_err());
     }
+
+    proptest::proptest! {
+        /// An accepted address is stored in a form that parses to itself
+        /// (serde re-parses it on every crossing between server and
+        /// browser), trimmed, lower-cased and within the length limit.
+        #[test]
+        fn accepted_addresses_are_fixed_points(text in proptest::prop_oneof![
+            "\\PC{0,80}",
+            // Near-addresses with characters whose case mapping is odd
+            // (İ, the Kelvin sign, ẞ) or that change length when lowered.
+            "[ a-zA-Z0-9À-ÿİKẞ._%+-]{1,12}@[a-zA-Z0-9À-ÿİKẞ.-]{1,12}\\.[a-zA-ZİK]{2,5} ?",
+        ]) {
+            if let Ok(email) = Email::parse(&text) {
+                proptest::prop_assert_eq!(Email::parse(email.as_str()), Ok(email.clone()));
+                proptest::prop_assert_eq!(email.as_str(), email.as_str().trim().to_lowercase());
+                proptest::prop_assert!(email.as_str().len() <= EMAIL_MAX_LEN);
+                let json = serde_json::to_string(&email).expect("serialises");
+                proptest::prop_assert_eq!(serde_json::from_str::<Email>(&json).ok(), Some(email));
+            }
+        }
+
+        /// Ordinary addresses are accepted whatever their case and spacing.
+        #[test]
+        fn ordinary_addresses(local in "[a-z0-9]{1,10}([._+-][a-z0-9]{1,10}){0,2}", domain in "[a-z0-9]{1,12}(-[a-z0-9]{1,5})?\\.[a-z]{2,6}", upper: bool) {
+            let typed = format!("  {local}@{domain} ");
+            let typed = if upper { typed.to_uppercase() } else { typed };
+            proptest::prop_assert_eq!(Email::parse(&typed).map(|e| e.as_str().to_string()), Ok(format!("{local}@{domain}")));
+        }
+    }
 }

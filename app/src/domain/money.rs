@@ -132,4 +132,44 @@ mod tests {
         assert_eq!(Money(123_456_789).decimal(), "1234567.89");
         assert_eq!(Money::parse(&Money(-120).decimal(), true), Ok(Money(-120)), "forms read it back");
     }
+
+    proptest::proptest! {
+        /// What we print, forms and people read back as the same amount.
+        #[test]
+        fn printed_amounts_read_back(cents in 1..=MAX_TRANSFER.0) {
+            let m = Money(cents);
+            proptest::prop_assert_eq!(Money::parse(&m.decimal(), false), Ok(m));
+            proptest::prop_assert_eq!(Money::parse(&m.to_string(), false), Ok(m));
+            proptest::prop_assert_eq!(Money::parse(&Money(-cents).decimal(), true), Ok(Money(-cents)));
+            proptest::prop_assert_eq!(Money::parse(&Money(-cents).to_string(), true), Ok(Money(-cents)));
+        }
+
+        /// Any text gets an answer, never a panic; an accepted amount is
+        /// in range and signed only when a sign is allowed.
+        #[test]
+        fn any_text_gets_an_answer(text in "\\PC{0,40}", allow_negative: bool) {
+            if let Ok(m) = Money::parse(&text, allow_negative) {
+                proptest::prop_assert!(m.0 != 0 && m.0.abs() <= MAX_TRANSFER.0, "{:?} gave {:?}", text, m);
+                proptest::prop_assert!(allow_negative || m.0 > 0);
+            }
+        }
+
+        /// Amounts as people type them: with or without "$", cents, spaces.
+        #[test]
+        fn typed_amounts(dollars in 0i64..=10_000, cents in 0i64..100, style in 0..4usize) {
+            let text = match style {
+                0 => format!("{dollars}.{cents:02}"),
+                1 => format!(" ${dollars}.{cents:02} "),
+                2 => format!("{}", Money(dollars * 100 + cents)),
+                _ => format!("{dollars}"),
+            };
+            let expected = if style == 3 { dollars * 100 } else { dollars * 100 + cents };
+            let parsed = Money::parse(&text, false);
+            if expected == 0 || expected > MAX_TRANSFER.0 {
+                proptest::prop_assert!(parsed.is_err(), "{:?} accepted", text);
+            } else {
+                proptest::prop_assert_eq!(parsed, Ok(Money(expected)), "{:?}", text);
+            }
+        }
+    }
 }

@@ -52,4 +52,34 @@ mod tests {
             assert!(UsPhoneNumber::parse(bad).is_err(), "{bad:?}");
         }
     }
+
+    proptest::proptest! {
+        /// Every valid US number, in the notations people use, is one
+        /// stored number, and its display form reads back as the same.
+        #[test]
+        fn every_notation_is_one_number(area in 200u32..1000, exchange in 200u32..1000, line in 0u32..10_000, style in 0..5usize) {
+            let typed = match style {
+                0 => format!("+1 ({area}) {exchange}-{line:04}"),
+                1 => format!("1{area}{exchange}{line:04}"),
+                2 => format!("{area}.{exchange}.{line:04}"),
+                3 => format!(" {area}-{exchange}-{line:04} "),
+                _ => format!("+1{area}{exchange}{line:04}"),
+            };
+            let number = UsPhoneNumber::parse(&typed).expect("a valid number");
+            proptest::prop_assert_eq!(number.as_str(), format!("+1{area}{exchange}{line:04}"));
+            proptest::prop_assert_eq!(UsPhoneNumber::parse(&number.display()), Ok(number.clone()));
+            proptest::prop_assert_eq!(UsPhoneNumber::parse(number.as_str()), Ok(number));
+        }
+
+        /// Any text gets an answer; what is accepted is +1 and ten digits
+        /// with a valid area code and exchange.
+        #[test]
+        fn any_text_gets_an_answer(text in "\\PC{0,30}") {
+            if let Ok(number) = UsPhoneNumber::parse(&text) {
+                let n = number.as_str().as_bytes();
+                proptest::prop_assert!(n.len() == 12 && number.as_str().starts_with("+1"));
+                proptest::prop_assert!(n[2..].iter().all(u8::is_ascii_digit) && n[2] >= b'2' && n[5] >= b'2', "{}", number.as_str());
+            }
+        }
+    }
 }

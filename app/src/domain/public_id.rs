@@ -55,4 +55,24 @@ mod tests {
             assert_eq!(PublicUserId::parse(id.as_str()).unwrap(), id);
         }
     }
+
+    proptest::proptest! {
+        /// However a customer types their ID (case, prefix, spaces), it is
+        /// the same ID; and any text gets an answer.
+        #[test]
+        fn typed_ids_are_the_same_id(bytes: [u8; PUBLIC_ID_LEN], style in 0..4usize, noise in "\\PC{0,20}") {
+            let id = PublicUserId::from_random(bytes);
+            let body = &id.as_str()[PREFIX.len()..];
+            let typed = match style {
+                0 => id.as_str().to_lowercase(),
+                1 => body.to_string(),
+                2 => format!(" un {} {} ", &body[..3], &body[3..]),
+                _ => format!("UN{body}"),
+            };
+            proptest::prop_assert_eq!(PublicUserId::parse(&typed), Ok(id));
+            if let Ok(other) = PublicUserId::parse(&noise) {
+                proptest::prop_assert_eq!(PublicUserId::parse(other.as_str()), Ok(other));
+            }
+        }
+    }
 }

@@ -41,4 +41,18 @@ mod tests {
             assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
+
+    proptest::proptest! {
+        /// An accepted name is stored in a form that parses to itself, in
+        /// the allowed alphabet and length.
+        #[test]
+        fn accepted_names_are_fixed_points(text in "\\PC{0,40}") {
+            if let Ok(name) = Username::parse(&text) {
+                proptest::prop_assert_eq!(Username::parse(name.as_str()), Ok(name.clone()));
+                let len = name.as_str().chars().count();
+                proptest::prop_assert!((USERNAME_MIN..=USERNAME_MAX).contains(&len));
+                proptest::prop_assert!(name.as_str().bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b)));
+            }
+        }
+    }
 }
