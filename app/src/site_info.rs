@@ -4,9 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SiteInfo {
     pub brand_name: String,
     /// Digits only, international format without '+', as wa.me expects.
@@ -50,23 +49,29 @@ fn encode_query_value(value: &str) -> String {
     out
 }
 
-/// Public, operator-set values for pages. Safe to expose: nothing secret.
-#[server(endpoint = "site_info")]
-pub async fn get_site_info() -> Result<SiteInfo, AppError> {
-    use_context::<std::sync::Arc<SiteInfo>>().map(|info| (*info).clone()).ok_or(AppError::Internal)
-}
-
-pub type SiteInfoResource = Resource<Result<SiteInfo, AppError>>;
-
-/// Loads the site info once per page load; SSR sends it along with the HTML,
-/// so hydration needs no second request.
+/// Provides the site info to the whole page: read from the server's
+/// configuration while the page renders there, and sent along with it
+/// for hydration. A plain value, not a resource: it does not change while
+/// the server runs, and a resource put a Suspense boundary on every place
+/// that shows the brand (together with the shell's other resources, they
+/// cost a third of the render of a simple page).
 pub fn provide_site_info() {
-    let resource: SiteInfoResource = Resource::new_blocking(|| (), |_| get_site_info());
-    provide_context(resource);
+    let info = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        if let Some(info) = use_context::<std::sync::Arc<SiteInfo>>() {
+            return (*info).clone();
+        }
+        // Only when the server did not provide it (a wiring mistake) or the
+        // page's copy did not deserialise.
+        leptos::logging::error!("site info missing: showing defaults");
+        SiteInfo::default()
+    })
+    .into_inner();
+    provide_context(info);
 }
 
-pub fn use_site_info() -> SiteInfoResource {
-    expect_context::<SiteInfoResource>()
+pub fn use_site_info() -> SiteInfo {
+    expect_context::<SiteInfo>()
 }
 
 #[cfg(test)]

@@ -10,13 +10,7 @@ const NAV: [(&str, &str); 3] = [("/get-number", "Get Number"), ("/wallet", "Wall
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let site = use_site_info();
-    let brand = move || {
-        site.get()
-            .and_then(|r| r.ok())
-            .map(|s| s.brand_name)
-            .unwrap_or_else(|| "US Num Hub".to_string())
-    };
+    let brand = use_site_info().brand_name;
     let (menu_open, set_menu_open) = signal(false);
 
     view! {
@@ -25,7 +19,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <div class="container header-row">
                 <A href="/" attr:class="brand">
                     <span class="brand-mark" aria-hidden="true">"#"</span>
-                    <Transition fallback=|| "US Num Hub">{brand}</Transition>
+                    {brand}
                 </A>
                 <button
                     class="nav-toggle"
@@ -123,20 +117,10 @@ fn Footer() -> impl IntoView {
                     <a href="/policies#wallet">"Wallet top-ups"</a>
                     <a href="/policies#contact">"Contact"</a>
                 </nav>
-                <Transition fallback=|| ()>
-                    {move || {
-                        site.get()
-                            .and_then(|r| r.ok())
-                            .map(|s| {
-                                view! {
-                                    <p class="muted small">
-                                        "© " {s.brand_name.clone()} " · 18+ only · "
-                                        <a href=s.whatsapp_link("")>"WhatsApp support"</a>
-                                    </p>
-                                }
-                            })
-                    }}
-                </Transition>
+                <p class="muted small">
+                    "© " {site.brand_name.clone()} " · 18+ only · "
+                    <a href=site.whatsapp_link("")>"WhatsApp support"</a>
+                </p>
             </div>
         </footer>
     }

@@ -19,13 +19,7 @@ const ACTIONS: [(&str, &str, &str); 9] = [
 
 #[component]
 pub fn ApiDocsPage() -> impl IntoView {
-    let site = use_site_info();
-    let base = move || {
-        site.get()
-            .and_then(|r| r.ok())
-            .and_then(|s| s.public_url)
-            .unwrap_or_else(|| "https://<this site>".into())
-    };
+    let base = use_site_info().public_url.unwrap_or_else(|| "https://<this site>".into());
     view! {
         <PageTitle text="API" />
         <article class="card prose">
@@ -38,7 +32,7 @@ pub fn ApiDocsPage() -> impl IntoView {
                 automatically, and nothing is refunded after a code."
             </p>
             <h2>"Endpoint"</h2>
-            <p><code>{move || format!("{}/stubs/handler_api.php", base())}</code> " — GET or POST (form), with " <code>"api_key"</code> " and " <code>"action"</code> "."</p>
+            <p><code>{format!("{base}/stubs/handler_api.php")}</code> " — GET or POST (form), with " <code>"api_key"</code> " and " <code>"action"</code> "."</p>
             <DataTable headers=&["action", "parameters", "answers"]>
                         {ACTIONS.map(|(action, params, answers)| view! {
                             <tr><td class="mono">{action}</td><td>{params}</td><td class="mono small">{answers}</td></tr>
@@ -50,15 +44,15 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <code>"TOO_MANY_REQUESTS"</code> "."
             </p>
             <h2>"curl"</h2>
-            <pre><code>{move || format!(
+            <pre><code>{format!(
 "KEY=usnh_…
 curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=getBalance'
 curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=getNumber&service=tg&country=187'
 # ACCESS_NUMBER:1234:12025550123
 curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=getStatus&id=1234'
-curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=setStatus&id=1234&status=6'", base())}</code></pre>
+curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=setStatus&id=1234&status=6'", base)}</code></pre>
             <h2>"Python"</h2>
-            <pre><code>{move || format!(
+            <pre><code>{format!(
 "import time, requests
 
 API = \"{0}/stubs/handler_api.php\"
@@ -80,7 +74,7 @@ while True:
         break
     if status == \"STATUS_CANCEL\":
         break                        # expired: refunded
-    time.sleep(3)", base())}</code></pre>
+    time.sleep(3)", base)}</code></pre>
             <h2>"Callbacks"</h2>
             <p>
                 "A key may name a callback URL. When an SMS arrives on one of its numbers we POST JSON to it —"

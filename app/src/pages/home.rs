@@ -5,13 +5,7 @@ use crate::site_info::use_site_info;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let site = use_site_info();
-    let lease = move || {
-        site.get()
-            .and_then(|r| r.ok())
-            .map(|s| s.default_lease_minutes.to_string())
-            .unwrap_or_else(|| "a few".into())
-    };
+    let lease = use_site_info().default_lease_minutes.to_string();
     view! {
         <PageTitle text="" />
         <section class="hero">
@@ -35,7 +29,7 @@ pub fn HomePage() -> impl IntoView {
                     <h3>"2. Use the number"</h3>
                     <p>
                         "Enter the number on the platform. The lease lasts "
-                        <Transition fallback=|| "a few">{lease}</Transition>
+                        {lease}
                         " minutes by default, with a countdown."
                     </p>
                 </li>

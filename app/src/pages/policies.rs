@@ -51,18 +51,7 @@ pub fn PoliciesPage() -> impl IntoView {
                 <p class="muted" data-testid="last-updated">
                     "Last updated: " <time datetime=POLICIES_LAST_UPDATED>{POLICIES_LAST_UPDATED}</time>
                 </p>
-                <Suspense fallback=|| view! { <p>"Loading…"</p> }>
-                    {move || {
-                        site.get()
-                            .map(|r| match r {
-                                Ok(s) => view! { <PolicyText site=s /> }.into_any(),
-                                Err(e) => {
-                                    view! { <div class="alert alert-error">{e.to_string()}</div> }
-                                        .into_any()
-                                }
-                            })
-                    }}
-                </Suspense>
+                <PolicyText site=site />
             </article>
         </div>
     }

@@ -15,15 +15,16 @@ fn Contacts() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Contact"</h2>
-            <Transition fallback=|| ()>
-                {move || site.get().and_then(|r| r.ok()).map(|s| view! {
+            {
+                let s = site;
+                view! {
                     <p>
                         "WhatsApp: " <a href=s.whatsapp_link("Hello, I need help with US Num Hub.") rel="noopener" target="_blank" data-testid="support-whatsapp">{s.whatsapp_display()}</a>
                         " · Email: " <a href=format!("mailto:{}", s.support_email)>{s.support_email.clone()}</a>
                     </p>
                     <p class="muted small">"For a wallet recharge, send your user ID over WhatsApp. For anything about a number, a ticket below keeps the details together."</p>
-                })}
-            </Transition>
+                }
+            }
         </section>
     }
 }

@@ -109,7 +109,7 @@ fn Balance(balance: Money, public_id: String) -> impl IntoView {
     });
     let id_for_link = public_id.clone();
     let link = move || {
-        let info = site.get().and_then(|r| r.ok())?;
+        let info = &site;
         let typed = Money::parse(&amount.get(), false).ok();
         let message = match typed {
             Some(m) => format!("Hello, please top up my {} wallet. User ID: {id_for_link}. Amount: {m}.", info.brand_name),

@@ -48,7 +48,7 @@ async fn readyz_checks_the_database(app: TestApp) {
 async fn server_function_round_trip(app: TestApp) {
     let resp = app
         .client
-        .post(app.url("/api/site_info"))
+        .post(app.url("/api/platforms"))
         .header("origin", app.base.clone())
         .header("content-type", "application/x-www-form-urlencoded")
         .body("")
@@ -56,10 +56,10 @@ async fn server_function_round_trip(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    let info: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(info["brand_name"], "US Num Hub");
-    assert_eq!(info["default_lease_minutes"], 20);
-    assert_eq!(info["demo_mode"], true);
+    let platforms: serde_json::Value = resp.json().await.unwrap();
+    let whatsapp = platforms.as_array().and_then(|all| all.iter().find(|p| p["slug"] == "whatsapp")).cloned().unwrap_or_default();
+    assert_eq!(whatsapp["name"], "WhatsApp", "{platforms}");
+    assert_eq!(whatsapp["lease_minutes"], 20);
 }
 
 async fn policies_show_configured_values(app: TestApp) {
