@@ -225,27 +225,44 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub type ViewerResource = Resource<Result<Option<Viewer>, AppError>>;
-
-/// Loads the viewer once per page load and again after sign-in/out.
-pub fn provide_viewer() {
-    let refresh = RwSignal::new(0u32);
-    let resource: ViewerResource = Resource::new_blocking(move || refresh.get(), |_| current_viewer());
-    provide_context(resource);
-    provide_context(ViewerRefresh(refresh));
-}
-
+/// The signed-in user as pages see it. Known while the page renders on
+/// the server (from the request's session, no query) and sent along for
+/// hydration as a value: a resource cost every page a Suspense boundary.
+/// Asked for again after sign-in, sign-up or verification changed it.
 #[derive(Clone, Copy)]
-pub struct ViewerRefresh(pub RwSignal<u32>);
+pub struct ViewerState(RwSignal<Option<Viewer>>);
 
-impl ViewerRefresh {
-    pub fn bump(&self) {
-        self.0.update(|n| *n += 1);
+impl ViewerState {
+    /// The viewer (tracked), None when signed out.
+    pub fn get(&self) -> Option<Viewer> {
+        self.0.get()
+    }
+
+    /// Asks the server again; the value changes once it answers.
+    pub fn reload(&self) {
+        let state = self.0;
+        leptos::task::spawn_local(async move {
+            match current_viewer().await {
+                Ok(viewer) => state.set(viewer),
+                Err(e) => leptos::logging::warn!("could not reload the viewer: {e}"),
+            }
+        });
     }
 }
 
-pub fn use_viewer() -> ViewerResource {
-    expect_context::<ViewerResource>()
+pub fn provide_viewer() {
+    let viewer = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        return crate::services::request::authenticated().map(|a| a.viewer);
+        #[cfg(not(feature = "ssr"))]
+        None
+    })
+    .into_inner();
+    provide_context(ViewerState(RwSignal::new(viewer)));
+}
+
+pub fn use_viewer() -> ViewerState {
+    expect_context::<ViewerState>()
 }
 
 #[cfg(test)]

@@ -61,9 +61,9 @@ pub fn provide_site_info() {
         if let Some(info) = use_context::<std::sync::Arc<SiteInfo>>() {
             return (*info).clone();
         }
-        // Only when the server did not provide it (a wiring mistake) or the
-        // page's copy did not deserialise.
-        leptos::logging::error!("site info missing: showing defaults");
+        // Only where no request is rendered (listing the routes at start-up)
+        // or the page's copy did not deserialise; the foundation tests check
+        // that pages show the configured values.
         SiteInfo::default()
     })
     .into_inner();

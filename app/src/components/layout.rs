@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
-use crate::auth::{use_viewer, SignOut, ViewerRefresh};
+use crate::auth::{use_viewer, SignOut};
 use crate::site_info::use_site_info;
 
 const NAV: [(&str, &str); 3] = [("/get-number", "Get Number"), ("/wallet", "Wallet"), ("/policies", "Policies")];
@@ -49,27 +49,32 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
-/// "Support", with the number of tickets that have an unread reply
-/// (checked again on every navigation).
+/// "Support", with the number of tickets that have an unread reply for
+/// a signed-in customer (checked again on every navigation).
 #[component]
 fn SupportLink() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let refresh = expect_context::<ViewerRefresh>();
-    // Keyed on navigation and sign-in changes, not on the viewer resource
-    // (a resource waiting on another stalls streaming); anonymous: 0.
-    let unread = Resource::new(
-        move || (location.pathname.get(), refresh.0.get()),
-        |_| async move { crate::support::unread_support().await.unwrap_or(0) },
-    );
+    let viewer = use_viewer();
     view! {
         <A href="/support">
             "Support"
-            <Transition fallback=|| ()>
-                {move || unread.get().filter(|n| *n > 0).map(|n| view! {
-                    <span class="nav-badge" data-testid="support-unread" aria-label=format!("{n} unread")>{n}</span>
-                })}
-            </Transition>
+            {move || viewer.get().map(|v| view! { <UnreadBadge user=v.public_id /> })}
         </A>
+    }
+}
+
+#[component]
+fn UnreadBadge(user: String) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let unread = Resource::new(
+        move || (location.pathname.get(), user.clone()),
+        |_| async move { crate::support::unread_support().await.unwrap_or(0) },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || unread.get().filter(|n| *n > 0).map(|n| view! {
+                <span class="nav-badge" data-testid="support-unread" aria-label=format!("{n} unread")>{n}</span>
+            })}
+        </Transition>
     }
 }
 
@@ -80,25 +85,15 @@ fn ViewerNav() -> impl IntoView {
     // which drops every cached resource, and the main WASM module stays
     // without the action machinery (224 against 257 KB gzip -9).
     let viewer = use_viewer();
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                match viewer.get().and_then(|r| r.ok()).flatten() {
-                    Some(v) => {
-                        view! {
-                            {v.is_admin().then(|| view! { <A href="/admin">"Admin"</A> })}
-                            <form method="post" action=SignOut::url() class="inline-form">
-                                <button type="submit" class="btn btn-small" data-testid="sign-out">
-                                    "Sign out"
-                                </button>
-                            </form>
-                        }
-                            .into_any()
-                    }
-                    None => view! { <A href="/sign-in">"Sign in"</A> }.into_any(),
-                }
-            }}
-        </Transition>
+    move || match viewer.get() {
+        Some(v) => view! {
+            {v.is_admin().then(|| view! { <A href="/admin">"Admin"</A> })}
+            <form method="post" action=SignOut::url() class="inline-form">
+                <button type="submit" class="btn btn-small" data-testid="sign-out">"Sign out"</button>
+            </form>
+        }
+        .into_any(),
+        None => view! { <A href="/sign-in">"Sign in"</A> }.into_any(),
     }
 }
 

@@ -25,7 +25,7 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <PageTitle text="Account" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || match (devices.track(), log.track(), keys.track(), viewer.get()).3.and_then(|r| r.ok()).flatten() {
+            {move || match (devices.track(), log.track(), keys.track(), viewer.get()).3 {
                 Some(v) => {
                     let email_verified = v.email_verified;
                     view! {

@@ -1,16 +1,16 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::auth::{SignIn, ViewerRefresh};
+use crate::auth::{use_viewer, SignIn};
 use crate::components::{form::ActionError, page_title::PageTitle};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let refresh = expect_context::<ViewerRefresh>();
+    let refresh = use_viewer();
     Effect::new(move |_| {
         if action.version().get() > 0 {
-            refresh.bump();
+            refresh.reload();
         }
     });
     let query = use_query_map();

@@ -1,16 +1,16 @@
 use leptos::prelude::*;
 
-use crate::auth::{SignUp, ViewerRefresh};
+use crate::auth::{use_viewer, SignUp};
 use crate::components::{form::{inline_error, ActionError}, page_title::PageTitle};
 use crate::domain::{Email, NewPassword, Username};
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let refresh = expect_context::<ViewerRefresh>();
+    let refresh = use_viewer();
     Effect::new(move |_| {
         if action.version().get() > 0 {
-            refresh.bump();
+            refresh.reload();
         }
     });
     let email = RwSignal::new(String::new());

@@ -61,7 +61,7 @@ pub fn SupportPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
                 let (_, _, v) = (tickets.track(), leases.track(), viewer.get());
-                match v.and_then(|r| r.ok()).flatten() {
+                match v {
                     None => view! {
                         <section class="card">
                             <p>"Sign in to open a ticket and follow the answers here."</p>

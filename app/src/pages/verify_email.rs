@@ -1,20 +1,20 @@
 use leptos::prelude::*;
 
-use crate::auth::{use_viewer, ResendVerification, VerifyEmail, ViewerRefresh};
+use crate::auth::{use_viewer, ResendVerification, VerifyEmail};
 use crate::components::{form::ActionError, page_title::PageTitle};
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let verify = ServerAction::<VerifyEmail>::new();
     let resend = ServerAction::<ResendVerification>::new();
-    let refresh = expect_context::<ViewerRefresh>();
+    let refresh = use_viewer();
     Effect::new(move |_| {
         if verify.version().get() > 0 {
-            refresh.bump();
+            refresh.reload();
         }
     });
     let viewer = use_viewer();
-    let email = move || viewer.get().and_then(|r| r.ok()).flatten().map(|v| v.email).unwrap_or_default();
+    let email = move || viewer.get().map(|v| v.email).unwrap_or_default();
 
     view! {
         <PageTitle text="Verify your email" />
@@ -27,7 +27,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
             <ActionForm action=verify attr:class="form">
                 <div class="field">
                     <label for="code">"Code"</label>
-                    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 -]{6,8}" maxlength="8" required />
+                    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 \\-]{6,8}" maxlength="8" required />
                 </div>
                 <button type="submit" class="btn btn-primary">"Verify"</button>
             </ActionForm>

@@ -15,7 +15,7 @@ pub fn WalletPage() -> impl IntoView {
     let cursors = RwSignal::new(Vec::<Option<i64>>::new());
     let before = RwSignal::new(None::<i64>);
     let history = Resource::new(move || (kind.get(), before.get()), |(kind, before)| my_ledger(Some(kind), before));
-    let signed_in = move || viewer.get().and_then(|r| r.ok()).flatten().is_some();
+    let signed_in = move || viewer.get().is_some();
 
     view! {
         <PageTitle text="Wallet" />

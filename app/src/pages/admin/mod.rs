@@ -28,7 +28,7 @@ const SECTIONS: [(&str, &str); 8] = [
 #[component]
 pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let viewer = use_viewer();
-    let is_admin = move || viewer.get().and_then(|r| r.ok()).flatten().is_some_and(|v| v.is_admin());
+    let is_admin = move || viewer.get().is_some_and(|v| v.is_admin());
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || if is_admin() {
