@@ -217,8 +217,3 @@ async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, to
         Err(e) => Err(Failure::Transient(e.to_string())),
     }
 }
-
-/// Mail waiting to be sent (for monitoring).
-pub async fn pending(svc: &Services) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(&svc.db.pool).await?)
-}

@@ -49,6 +49,7 @@ async fn metrics_are_protected_and_count(backend: Backend) {
         r#"usnh_leases{state="cancelled"} 1"#,
         "usnh_refunds 1",
         "usnh_refunded_cents 100",
+        "usnh_mail_queued 0",
         r#"usnh_webhook_failures_total{gateway="generic",reason="signature"} 1"#,
         "usnh_sse_connections_open 1",
         r#"usnh_task_last_success_timestamp_seconds{task="lease_clock"}"#,
