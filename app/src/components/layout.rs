@@ -50,31 +50,39 @@ pub fn Layout(children: Children) -> impl IntoView {
 }
 
 /// "Support", with the number of tickets that have an unread reply for
-/// a signed-in customer (checked again on every navigation).
+/// a signed-in customer.
 #[component]
 fn SupportLink() -> impl IntoView {
     let viewer = use_viewer();
     view! {
         <A href="/support">
             "Support"
-            {move || viewer.get().map(|v| view! { <UnreadBadge user=v.public_id /> })}
+            {move || viewer.get().map(|_| view! { <UnreadBadge /> })}
         </A>
     }
 }
 
+/// The browser asks for the count once the page is up, and again on every
+/// navigation. Rendered by the server, the badge cost every signed-in page
+/// a resource, a query and a Suspense boundary: a third of a simple
+/// page's render, for a number that can come a moment later.
 #[component]
-fn UnreadBadge(user: String) -> impl IntoView {
+fn UnreadBadge() -> impl IntoView {
+    let count = RwSignal::new(None::<i64>);
     let location = leptos_router::hooks::use_location();
-    let unread = Resource::new(
-        move || (location.pathname.get(), user.clone()),
-        |_| async move { crate::support::unread_support().await.unwrap_or(0) },
-    );
-    view! {
-        <Transition fallback=|| ()>
-            {move || unread.get().filter(|n| *n > 0).map(|n| view! {
-                <span class="nav-badge" data-testid="support-unread" aria-label=format!("{n} unread")>{n}</span>
-            })}
-        </Transition>
+    // Effects run in the browser only.
+    Effect::new(move |_| {
+        location.pathname.track();
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = crate::support::unread_support().await {
+                count.set(Some(n));
+            }
+        });
+    });
+    move || {
+        count.get().filter(|n| *n > 0).map(|n| view! {
+            <span class="nav-badge" data-testid="support-unread" aria-label=format!("{n} unread")>{n}</span>
+        })
     }
 }
 
