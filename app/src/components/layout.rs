@@ -68,19 +68,14 @@ fn SupportLink() -> impl IntoView {
 /// page's render, for a number that can come a moment later.
 #[component]
 fn UnreadBadge() -> impl IntoView {
-    let count = RwSignal::new(None::<i64>);
     let location = leptos_router::hooks::use_location();
-    // Effects run in the browser only.
-    Effect::new(move |_| {
+    // Local: runs in the browser only, never while the server renders.
+    let count = LocalResource::new(move || {
         location.pathname.track();
-        leptos::task::spawn_local(async move {
-            if let Ok(n) = crate::support::unread_support().await {
-                count.set(Some(n));
-            }
-        });
+        crate::support::unread_support()
     });
     move || {
-        count.get().filter(|n| *n > 0).map(|n| view! {
+        count.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
             <span class="nav-badge" data-testid="support-unread" aria-label=format!("{n} unread")>{n}</span>
         })
     }
