@@ -111,7 +111,7 @@ pub async fn sign_up(
     username: String,
     password: String,
     adult_and_terms: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<Option<Viewer>, AppError> {
     use crate::domain::{Email, NewPassword, Username};
     use crate::services::{accounts, services};
 
@@ -127,12 +127,12 @@ pub async fn sign_up(
     let tokens = accounts::sign_up(&svc, accounts::SignUp { email, username, password }, &meta).await?;
     crate::services::sessions::set_cookies(&svc, &tokens);
     leptos_axum::redirect("/verify-email");
-    Ok(())
+    signed_in_viewer(&svc, &tokens).await
 }
 
 /// Signs in with email or username and password.
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<Option<Viewer>, AppError> {
     use crate::services::{accounts, services};
 
     if login.trim().is_empty() || password.is_empty() {
@@ -146,7 +146,18 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
     let tokens = accounts::sign_in(&svc, &login, &password, &meta).await?;
     crate::services::sessions::set_cookies(&svc, &tokens);
     leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(())
+    signed_in_viewer(&svc, &tokens).await
+}
+
+/// The viewer of a session just started: the answer the page sets as
+/// its viewer, so the next page does not show the signed-out one while
+/// it would ask again.
+#[cfg(feature = "ssr")]
+async fn signed_in_viewer(
+    svc: &crate::services::Services,
+    tokens: &crate::services::sessions::IssuedTokens,
+) -> Result<Option<Viewer>, AppError> {
+    Ok(crate::services::sessions::load(svc, &tokens.session_id, tokens.user_id).await?.map(|a| a.viewer))
 }
 
 /// Ends this device's session.
@@ -165,7 +176,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 /// Checks the emailed verification code.
 #[server(endpoint = "verify_email")]
-pub async fn verify_email(code: String) -> Result<(), AppError> {
+pub async fn verify_email(code: String) -> Result<Option<Viewer>, AppError> {
     use crate::services::{accounts, services};
     let user = crate::services::request::require_user()?;
     let code = code.trim().replace([' ', '-'], "");
@@ -175,7 +186,7 @@ pub async fn verify_email(code: String) -> Result<(), AppError> {
     let svc = services()?;
     accounts::verify_email(&svc, user.user_id, &code, &crate::services::request::request_meta()).await?;
     leptos_axum::redirect("/account");
-    Ok(())
+    Ok(Some(Viewer { email_verified: true, ..user.viewer }))
 }
 
 /// Mails a new verification code (throttled).
@@ -228,7 +239,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// The signed-in user as pages see it. Known while the page renders on
 /// the server (from the request's session, no query) and sent along for
 /// hydration as a value: a resource cost every page a Suspense boundary.
-/// Asked for again after sign-in, sign-up or verification changed it.
+/// Set from the answer of a sign-in, sign-up or verification.
 #[derive(Clone, Copy)]
 pub struct ViewerState(RwSignal<Option<Viewer>>);
 
@@ -238,15 +249,9 @@ impl ViewerState {
         self.0.get()
     }
 
-    /// Asks the server again; the value changes once it answers.
-    pub fn reload(&self) {
-        let state = self.0;
-        leptos::task::spawn_local(async move {
-            match current_viewer().await {
-                Ok(viewer) => state.set(viewer),
-                Err(e) => leptos::logging::warn!("could not reload the viewer: {e}"),
-            }
-        });
+    /// Sets the viewer a sign-in, sign-up or verification answered with.
+    pub fn set(&self, viewer: Option<Viewer>) {
+        self.0.set(viewer);
     }
 }
 

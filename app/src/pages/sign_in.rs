@@ -7,10 +7,10 @@ use crate::components::{form::ActionError, page_title::PageTitle};
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let refresh = use_viewer();
+    let state = use_viewer();
     Effect::new(move |_| {
-        if action.version().get() > 0 {
-            refresh.reload();
+        if let Some(Ok(viewer)) = action.value().get() {
+            state.set(viewer);
         }
     });
     let query = use_query_map();

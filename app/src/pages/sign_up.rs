@@ -7,10 +7,10 @@ use crate::domain::{Email, NewPassword, Username};
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let refresh = use_viewer();
+    let state = use_viewer();
     Effect::new(move |_| {
-        if action.version().get() > 0 {
-            refresh.reload();
+        if let Some(Ok(viewer)) = action.value().get() {
+            state.set(viewer);
         }
     });
     let email = RwSignal::new(String::new());

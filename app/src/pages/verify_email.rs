@@ -7,10 +7,10 @@ use crate::components::{form::ActionError, page_title::PageTitle};
 pub fn VerifyEmailPage() -> impl IntoView {
     let verify = ServerAction::<VerifyEmail>::new();
     let resend = ServerAction::<ResendVerification>::new();
-    let refresh = use_viewer();
+    let state = use_viewer();
     Effect::new(move |_| {
-        if verify.version().get() > 0 {
-            refresh.reload();
+        if let Some(Ok(viewer)) = verify.value().get() {
+            state.set(viewer);
         }
     });
     let viewer = use_viewer();

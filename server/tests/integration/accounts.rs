@@ -57,6 +57,9 @@ async fn sign_up_verify_sign_out_and_in(app: TestApp) {
     let mut other = Browser::new(&app.base);
     let answer = other.call("sign_in", &[("login", "ANN_LEE"), ("password", PASSWORD)]).await;
     assert!(answer.status < 400, "{}", answer.body);
+    // The answer is the new viewer: the page sets it without asking again.
+    let answered: serde_json::Value = serde_json::from_str(&answer.body).unwrap_or_default();
+    assert_eq!(answered["username"], "ann_lee", "{}", answer.body);
     assert_eq!(other.viewer().await["public_id"], public_id.as_str());
 
     let kinds: Vec<String> = sqlx::query_scalar(
