@@ -249,9 +249,14 @@ impl ViewerState {
         self.0.get()
     }
 
-    /// Sets the viewer a sign-in, sign-up or verification answered with.
-    pub fn set(&self, viewer: Option<Viewer>) {
-        self.0.set(viewer);
+    /// Takes the viewer a sign-in, sign-up or verification answers with,
+    /// once it answers.
+    pub fn follow(self, answer: impl Get<Value = Option<Result<Option<Viewer>, AppError>>> + 'static) {
+        Effect::new(move |_| {
+            if let Some(Ok(viewer)) = answer.get() {
+                self.0.set(viewer);
+            }
+        });
     }
 }
 

@@ -7,12 +7,7 @@ use crate::components::{form::ActionError, page_title::PageTitle};
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let state = use_viewer();
-    Effect::new(move |_| {
-        if let Some(Ok(viewer)) = action.value().get() {
-            state.set(viewer);
-        }
-    });
+    use_viewer().follow(action.value());
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());
 

@@ -7,12 +7,7 @@ use crate::domain::{Email, NewPassword, Username};
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let state = use_viewer();
-    Effect::new(move |_| {
-        if let Some(Ok(viewer)) = action.value().get() {
-            state.set(viewer);
-        }
-    });
+    use_viewer().follow(action.value());
     let email = RwSignal::new(String::new());
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

@@ -7,12 +7,7 @@ use crate::components::{form::ActionError, page_title::PageTitle};
 pub fn VerifyEmailPage() -> impl IntoView {
     let verify = ServerAction::<VerifyEmail>::new();
     let resend = ServerAction::<ResendVerification>::new();
-    let state = use_viewer();
-    Effect::new(move |_| {
-        if let Some(Ok(viewer)) = verify.value().get() {
-            state.set(viewer);
-        }
-    });
+    use_viewer().follow(verify.value());
     let viewer = use_viewer();
     let email = move || viewer.get().map(|v| v.email).unwrap_or_default();
 
