@@ -84,12 +84,14 @@ pub fn is_private(ip: IpAddr) -> bool {
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
+            // The IPv4 address held in segments i and i + 1.
+            let v4_at = |i: usize| std::net::Ipv4Addr::from((u32::from(s[i]) << 16) | u32::from(s[i + 1]));
             let embedded = if let Some(v4) = v6.to_ipv4_mapped() {
                 Some(v4)
             } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                Some(std::net::Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8))
+                Some(v4_at(6))
             } else if s[0] == 0x2002 {
-                Some(std::net::Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8))
+                Some(v4_at(1))
             } else {
                 None
             };
