@@ -1,9 +1,9 @@
 //! Prometheus metrics at `GET /metrics` (bearer token from
 //! `USNH_METRICS_TOKEN`; off without one): HTTP requests by route and
 //! status with latency histograms, webhook failures, open event streams and
-//! background task health, counted in this process; leases by state and
-//! refunds and queued mail, read from the database at each scrape (the same on every
-//! instance).
+//! background task health, counted in this process; leases by state,
+//! refunds and queued mail, read from the database at each scrape (the
+//! same on every instance).
 use std::{
     sync::atomic::AtomicU64,
     time::{Instant, SystemTime, UNIX_EPOCH},

@@ -11,20 +11,15 @@ use crate::support::{my_tickets, ticket_thread, OpenTicket, ReplyTicket, TicketM
 
 #[component]
 fn Contacts() -> impl IntoView {
-    let site = use_site_info();
+    let s = use_site_info();
     view! {
         <section class="card">
             <h2>"Contact"</h2>
-            {
-                let s = site;
-                view! {
-                    <p>
-                        "WhatsApp: " <a href=s.whatsapp_link("Hello, I need help with US Num Hub.") rel="noopener" target="_blank" data-testid="support-whatsapp">{s.whatsapp_display()}</a>
-                        " · Email: " <a href=format!("mailto:{}", s.support_email)>{s.support_email.clone()}</a>
-                    </p>
-                    <p class="muted small">"For a wallet recharge, send your user ID over WhatsApp. For anything about a number, a ticket below keeps the details together."</p>
-                }
-            }
+            <p>
+                "WhatsApp: " <a href=s.whatsapp_link("Hello, I need help with US Num Hub.") rel="noopener" target="_blank" data-testid="support-whatsapp">{s.whatsapp_display()}</a>
+                " · Email: " <a href=format!("mailto:{}", s.support_email)>{s.support_email.clone()}</a>
+            </p>
+            <p class="muted small">"For a wallet recharge, send your user ID over WhatsApp. For anything about a number, a ticket below keeps the details together."</p>
         </section>
     }
 }
