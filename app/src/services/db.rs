@@ -146,7 +146,10 @@ impl Db {
             .max_connections(max_connections)
             .acquire_timeout(connect_timeout);
         if url.backend == Backend::Sqlite {
-            pool = pool.after_connect(|conn, _meta| {
+            // A SQLite connection is a file handle that cannot go stale:
+            // the ping before each checkout was a round trip to its worker
+            // thread, a third of the thread wake-ups of a page.
+            pool = pool.test_before_acquire(false).after_connect(|conn, _meta| {
                 Box::pin(async move {
                     // WAL lets readers run beside the writer; FULL makes an
                     // acknowledged commit survive a power cut.
