@@ -270,6 +270,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         limits: RateLimiter::new(&RateLimitSettings::default()),
         numbers: app::services::providers::NumberSources::new(config.demo_mode),
         catalogue: Default::default(),
+        session_cache: Default::default(),
         leases: Arc::new(LeaseSettings {
             max_open_per_user: i64::from(config.max_open_leases),
             reuse_after_code_ms: config.number_reuse_after_code_days.map(|d| i64::from(d) * 86_400_000),

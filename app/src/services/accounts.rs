@@ -140,6 +140,7 @@ pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &Reque
         .await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::EmailVerified, meta, "").await?;
     tx.commit().await?;
+    svc.session_cache.forget_user(user_id);
     Ok(())
 }
 
@@ -280,6 +281,7 @@ pub async fn reset_password(svc: &Services, email: &Email, code: &str, new_passw
     sessions::end_all(&mut *tx, now, user_id, None, "password_reset").await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::PasswordReset, meta, "").await?;
     tx.commit().await?;
+    svc.session_cache.forget_user(user_id);
     Ok(())
 }
 
@@ -307,6 +309,7 @@ pub async fn change_password(
     sessions::end_all(&mut *tx, now, user_id, Some(keep_session), "password_changed").await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::PasswordChanged, meta, "").await?;
     tx.commit().await?;
+    svc.session_cache.forget_user(user_id);
     Ok(())
 }
 
@@ -334,6 +337,7 @@ pub async fn set_role(svc: &Services, admin_id: i64, public_id: &PublicUserId, r
         sessions::end_all(&mut *tx, now, user_id, None, "role_changed").await?;
     }
     tx.commit().await?;
+    svc.session_cache.forget_user(user_id);
     Ok(())
 }
 
@@ -410,5 +414,6 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str) -> Res
     }
     sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now).bind(user_id).execute(&mut *tx).await?;
     tx.commit().await?;
+    svc.session_cache.forget_user(user_id);
     Ok(())
 }

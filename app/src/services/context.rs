@@ -77,6 +77,8 @@ pub struct Services {
     pub upstreams: Arc<super::upstream::Upstreams>,
     /// Reseller API: per-key limits, callback rules.
     pub api: Arc<super::api_keys::ApiPolicy>,
+    /// Sessions read in the last second.
+    pub session_cache: super::session_cache::SessionCache,
 }
 
 impl Services {

@@ -27,6 +27,7 @@ pub mod recharge;
 pub mod reseller;
 pub mod request;
 pub mod security_log;
+pub mod session_cache;
 pub mod sessions;
 pub mod support;
 pub mod tokens;

@@ -124,7 +124,18 @@ pub async fn load(svc: &Services, session_id: &str, user_id: i64) -> Result<Opti
 /// Resolves the access token; None when missing, forged or expired.
 pub async fn authenticate_access(svc: &Services, token: &str) -> Result<Option<Authenticated>, AppError> {
     match verify_access(svc, token, svc.now()) {
-        Some((session_id, user_id)) => load(svc, &session_id, user_id).await,
+        Some((session_id, user_id)) => {
+            let now = svc.now();
+            if let Some(cached) = svc.session_cache.get(&session_id, user_id, now) {
+                return Ok(Some(cached));
+            }
+            let epoch = svc.session_cache.epoch();
+            let found = load(svc, &session_id, user_id).await?;
+            if let Some(auth) = &found {
+                svc.session_cache.put(epoch, auth, now);
+            }
+            Ok(found)
+        }
         None => Ok(None),
     }
 }
@@ -184,6 +195,7 @@ pub async fn end(svc: &Services, session_id: &str, reason: &str) -> Result<(), A
         .bind(session_id)
         .execute(&svc.db.pool)
         .await?;
+    svc.session_cache.forget_session(session_id);
     Ok(())
 }
 
@@ -203,10 +215,12 @@ pub async fn end_with_event(svc: &Services, user_id: i64, session_id: &str, reas
         security_log::record(&mut *tx, svc.now(), Some(user_id), SecurityEventKind::SignOut, meta, reason).await?;
     }
     tx.commit().await?;
+    svc.session_cache.forget_session(session_id);
     Ok(ended)
 }
 
-/// Ends all of a user's sessions, except `keep` when given.
+/// Ends all of a user's sessions, except `keep` when given. The caller
+/// clears them from `svc.session_cache` after its commit.
 pub async fn end_all<'e, E>(exec: E, now: i64, user_id: i64, keep: Option<&str>, reason: &str) -> Result<u64, AppError>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
