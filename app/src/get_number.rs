@@ -59,14 +59,14 @@ pub async fn list_platforms() -> Result<Vec<PlatformView>, AppError> {
 
 #[server(endpoint = "my_leases")]
 pub async fn my_leases() -> Result<LeasesOverview, AppError> {
-    use crate::services::{leases, ledger, request::require_user, services};
+    use crate::services::{leases, request::require_user, services};
     let user = require_user()?;
     let svc = services()?;
-    let (open, recent) = leases::for_user(&svc, user.user_id).await?;
+    let leases::UserLeases { open, recent, balance } = leases::for_user(&svc, user.user_id).await?;
     Ok(LeasesOverview {
         open,
         recent,
-        balance: ledger::balance(&svc.db, user.user_id).await?,
+        balance,
         public_id: user.viewer.public_id,
         email_verified: user.viewer.email_verified,
         now: svc.now(),

@@ -84,12 +84,15 @@ const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name, l.e164, l.price_cents, l.s
 
 async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
     let id = row.0;
-    let mut messages = messages_of(svc, &[id]).await?;
+    let mut messages = messages_of(&svc.db.pool, &[id]).await?;
     Ok(to_view(row, messages.remove(&id).unwrap_or_default()))
 }
 
 /// The messages of several leases in one query, by lease.
-async fn messages_of(svc: &Services, lease_ids: &[i64]) -> Result<HashMap<i64, Vec<SmsView>>, AppError> {
+async fn messages_of<'e, E>(exec: E, lease_ids: &[i64]) -> Result<HashMap<i64, Vec<SmsView>>, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let mut by_lease: HashMap<i64, Vec<SmsView>> = HashMap::new();
     if lease_ids.is_empty() {
         return Ok(by_lease);
@@ -103,7 +106,7 @@ async fn messages_of(svc: &Services, lease_ids: &[i64]) -> Result<HashMap<i64, V
     for id in lease_ids {
         query = query.bind(id);
     }
-    for (lease_id, sender, body, code, at) in query.fetch_all(&svc.db.pool).await? {
+    for (lease_id, sender, body, code, at) in query.fetch_all(exec).await? {
         by_lease.entry(lease_id).or_default().push(SmsView { sender, body, code, at });
     }
     Ok(by_lease)
@@ -135,17 +138,28 @@ async fn load<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, lease_id: i
     .await
 }
 
-/// The customer's open lease and their recent ones.
-pub async fn for_user(svc: &Services, user_id: i64) -> Result<(Option<LeaseView>, Vec<LeaseView>), AppError> {
+/// What the Get Number page shows of a customer.
+pub struct UserLeases {
+    pub open: Option<LeaseView>,
+    pub recent: Vec<LeaseView>,
+    pub balance: Money,
+}
+
+/// The customer's open lease, their recent ones and their balance.
+pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppError> {
+    // One connection for the three reads: with SQLite each checkout and
+    // return is a round trip to the connection's worker thread.
+    let mut conn = svc.db.pool.acquire().await?;
     let rows: Vec<LeaseRow> = sqlx::query_as(&format!(
         "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
          WHERE l.user_id = $1 ORDER BY l.id DESC LIMIT 20"
     ))
     .bind(user_id)
-    .fetch_all(&svc.db.pool)
+    .fetch_all(&mut *conn)
     .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let mut messages = messages_of(svc, &ids).await?;
+    let mut messages = messages_of(&mut *conn, &ids).await?;
+    let balance = ledger::balance_on(&mut *conn, user_id).await?;
     let mut open = None;
     let mut recent = Vec::new();
     for row in rows {
@@ -157,7 +171,7 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<(Option<LeaseView>
             recent.push(lease);
         }
     }
-    Ok((open, recent))
+    Ok(UserLeases { open, recent, balance })
 }
 
 /// Rents a number: checks, picks a free number and debits the confirmed

@@ -237,9 +237,17 @@ pub async fn post(svc: &Services, p: &Posting<'_>) -> Result<Posted, LedgerError
 }
 
 pub async fn balance(db: &Db, user_id: i64) -> Result<Money, sqlx::Error> {
+    balance_on(&db.pool, user_id).await
+}
+
+/// The balance, read on a connection the caller holds.
+pub async fn balance_on<'e, E>(exec: E, user_id: i64) -> Result<Money, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let cents: Option<i64> = sqlx::query_scalar("SELECT balance_cents FROM wallets WHERE user_id = $1")
         .bind(user_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(exec)
         .await?;
     Ok(Money::from_cents(cents.unwrap_or(0)))
 }
