@@ -47,6 +47,8 @@ pub struct LeasesOverview {
     pub balance: Money,
     pub public_id: String,
     pub email_verified: bool,
+    /// The platforms on offer, at today's prices.
+    pub platforms: Vec<PlatformView>,
     /// Server time, so the countdown does not trust the device clock.
     pub now: i64,
 }
@@ -59,7 +61,7 @@ pub async fn list_platforms() -> Result<Vec<PlatformView>, AppError> {
 
 #[server(endpoint = "my_leases")]
 pub async fn my_leases() -> Result<LeasesOverview, AppError> {
-    use crate::services::{leases, request::require_user, services};
+    use crate::services::{leases, platforms, request::require_user, services};
     let user = require_user()?;
     let svc = services()?;
     let leases::UserLeases { open, recent, balance } = leases::for_user(&svc, user.user_id).await?;
@@ -69,6 +71,7 @@ pub async fn my_leases() -> Result<LeasesOverview, AppError> {
         balance,
         public_id: user.viewer.public_id,
         email_verified: user.viewer.email_verified,
+        platforms: platforms::list_enabled(&svc).await?.to_vec(),
         now: svc.now(),
     })
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::components::{data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::{LeaseEvent, LeaseState};
-use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
+use crate::get_number::{my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
 
 #[component]
 pub fn GetNumberPage() -> impl IntoView {
@@ -13,7 +13,6 @@ pub fn GetNumberPage() -> impl IntoView {
         move || (confirm.version().get(), act.version().get(), poll.get()),
         |_| my_leases(),
     );
-    let platforms = Resource::new(|| (), |_| list_platforms());
     let chosen = RwSignal::new(None::<PlatformView>);
     // News arrive by Server-Sent Events (the browser reconnects by itself);
     // while those are down and a lease is open, poll every 3 seconds.
@@ -59,10 +58,9 @@ pub fn GetNumberPage() -> impl IntoView {
         <PageTitle text="Get Number" />
         <h1>"Get a number"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            // Every resource the page shows is read here, in the first pass:
-            // read only after another resolved (a waterfall), a resource
-            // stalled the server's stream now and then.
-            {move || (platforms.track(), overview.get()).1.map(|r| match r {
+            // One resource for the whole page (the platforms come with it):
+            // each resource costs the server a task and a serialized copy.
+            {move || overview.get().map(|r| match r {
                 Err(crate::error::AppError::Unauthenticated) => view! {
                     <section class="card narrow">
                         <p>"Sign in to rent a number."</p>
@@ -82,7 +80,7 @@ pub fn GetNumberPage() -> impl IntoView {
                     <ActionError value=act.value() />
                     {match o.open.clone() {
                         Some(lease) => view! { <ActiveLease lease server_now=o.now act /> }.into_any(),
-                        None => view! { <Chooser platforms chosen confirm balance=o.balance /> }.into_any(),
+                        None => view! { <Chooser platforms=o.platforms.clone() chosen confirm balance=o.balance /> }.into_any(),
                     }}
                     <RecentLeases leases=o.recent.clone() />
                 }.into_any(),
@@ -93,12 +91,13 @@ pub fn GetNumberPage() -> impl IntoView {
 
 #[component]
 fn Chooser(
-    platforms: Resource<Result<Vec<PlatformView>, crate::error::AppError>>,
+    platforms: Vec<PlatformView>,
     chosen: RwSignal<Option<PlatformView>>,
     confirm: ServerAction<ConfirmLease>,
     balance: crate::domain::Money,
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
+    let platforms = StoredValue::new(platforms);
     view! {
         <ActionError value=confirm.value() />
         {move || match chosen.get() {
@@ -141,9 +140,9 @@ fn Chooser(
                         <input id="platform-search" placeholder="Telegram, Google…" bind:value=search />
                     </div>
                     <ul class="platform-list" data-testid="platforms">
-                        {move || platforms.get().and_then(|r| r.ok()).map(|list| {
+                        {move || {
                             let needle = search.get().to_lowercase();
-                            list.into_iter()
+                            platforms.get_value().into_iter()
                                 .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
                                 .map(|p| {
                                     let pick = p.clone();
@@ -158,7 +157,7 @@ fn Chooser(
                                     }
                                 })
                                 .collect_view()
-                        })}
+                        }}
                     </ul>
                 </section>
             }.into_any(),
