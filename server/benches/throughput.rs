@@ -82,6 +82,8 @@ async fn pages() {
     let _ = load(&format!("{base}/policies"), "").await; // warm up
 
     let (base_rps, mut base_lat) = load(&format!("{base}/healthz"), "").await;
+    // The same string behind the session check a signed-in request pays.
+    let (session_rps, mut session_lat) = load(&format!("{base}/healthz"), &cookie).await;
     let (policies_rps, mut policies_lat) = load(&format!("{base}/policies"), "").await;
     let (gn_rps, mut gn_lat) = load(&format!("{base}/get-number"), &cookie).await;
     // The framework's floor: a small page with no session and no database
@@ -91,6 +93,7 @@ async fn pages() {
     println!("|---|---|---|---|---|---|");
     println!("| GET /healthz (baseline: a short string) | {base_rps:.0} | 100 % | {} | {} | |", ms(percentile(&mut base_lat, 0.5)), ms(percentile(&mut base_lat, 0.99)));
     for (name, rps, lat, target) in [
+        ("GET /healthz, signed in (the session check)", session_rps, &mut session_lat, "reference"),
         ("GET /policies", policies_rps, &mut policies_lat, "≥ 40 %"),
         ("GET /get-number, signed in", gn_rps, &mut gn_lat, "≥ 40 %"),
         ("GET /sign-in, no session (rendered each time: the floor)", floor_rps, &mut floor_lat, "reference"),
