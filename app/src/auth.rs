@@ -151,13 +151,14 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
 
 /// The viewer of a session just started: the answer the page sets as
 /// its viewer, so the next page does not show the signed-out one while
-/// it would ask again.
+/// it would ask again. Kept in the session cache, where the next page's
+/// request finds it.
 #[cfg(feature = "ssr")]
 async fn signed_in_viewer(
     svc: &crate::services::Services,
     tokens: &crate::services::sessions::IssuedTokens,
 ) -> Result<Option<Viewer>, AppError> {
-    Ok(crate::services::sessions::load(svc, &tokens.session_id, tokens.user_id).await?.map(|a| a.viewer))
+    Ok(crate::services::sessions::resolve(svc, &tokens.session_id, tokens.user_id).await?.map(|a| a.viewer))
 }
 
 /// Ends this device's session.

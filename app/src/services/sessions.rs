@@ -124,20 +124,23 @@ pub async fn load(svc: &Services, session_id: &str, user_id: i64) -> Result<Opti
 /// Resolves the access token; None when missing, forged or expired.
 pub async fn authenticate_access(svc: &Services, token: &str) -> Result<Option<Authenticated>, AppError> {
     match verify_access(svc, token, svc.now()) {
-        Some((session_id, user_id)) => {
-            let now = svc.now();
-            if let Some(cached) = svc.session_cache.get(&session_id, user_id, now) {
-                return Ok(Some(cached));
-            }
-            let epoch = svc.session_cache.epoch();
-            let found = load(svc, &session_id, user_id).await?;
-            if let Some(auth) = &found {
-                svc.session_cache.put(epoch, auth, now);
-            }
-            Ok(found)
-        }
+        Some((session_id, user_id)) => resolve(svc, &session_id, user_id).await,
         None => Ok(None),
     }
+}
+
+/// The active session from `svc.session_cache`, or loaded (and kept).
+pub async fn resolve(svc: &Services, session_id: &str, user_id: i64) -> Result<Option<Authenticated>, AppError> {
+    let now = svc.now();
+    if let Some(cached) = svc.session_cache.get(session_id, user_id, now) {
+        return Ok(Some(cached));
+    }
+    let epoch = svc.session_cache.epoch();
+    let found = load(svc, session_id, user_id).await?;
+    if let Some(auth) = &found {
+        svc.session_cache.put(epoch, auth, now);
+    }
+    Ok(found)
 }
 
 /// Trades a refresh token for new tokens.
