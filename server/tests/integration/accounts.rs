@@ -23,6 +23,7 @@ backend_tests!(
     bad_sign_up_input_is_refused_and_changes_nothing,
     wrong_password_is_refused_and_logged,
     sign_out_one_device_from_another,
+    a_sign_out_reaches_another_instance_within_a_second,
     admin_cli_creates_a_verified_admin,
 );
 
@@ -196,6 +197,30 @@ async fn sign_out_one_device_from_another(app: TestApp) {
     assert!(!laptop.viewer().await.is_null(), "laptop still in");
     // Signed-out pages and functions need a session again.
     assert_eq!(phone.call("devices", &[]).await.status, 401);
+}
+
+/// Each instance keeps sessions it read for a second: a sign-out on one
+/// instance holds there at once, and on the other once that second ends.
+async fn a_sign_out_reaches_another_instance_within_a_second(app: TestApp) {
+    // Same database and data directory (so the same signing key).
+    let other = common::start(common::test_config(&app.database), app.database.second_handle()).await;
+    let mut here = Browser::new(&app.base);
+    sign_up(&app, &mut here, "ivy@example.com", "ivy").await;
+    let stolen = here.cookies.clone();
+    let mut there = Browser::new(&other.base);
+    there.cookies = stolen.clone();
+    assert_eq!(there.viewer().await["username"], "ivy", "the other instance has read the session");
+
+    assert!(here.call("sign_out", &[]).await.status < 400);
+    let mut replay_here = Browser::new(&app.base);
+    replay_here.cookies = stolen;
+    assert!(replay_here.viewer().await.is_null(), "out at once where it was signed out");
+    let signed_out = std::time::Instant::now();
+    while !there.viewer().await.is_null() {
+        assert!(signed_out.elapsed() < std::time::Duration::from_secs(3), "the other instance still lets the session in");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    drop(other);
 }
 
 async fn admin_cli_creates_a_verified_admin(app: TestApp) {
