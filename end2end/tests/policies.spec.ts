@@ -67,3 +67,18 @@ test("unknown addresses get the 404 page", async ({ page }) => {
   await page.getByRole("link", { name: "Read our policies" }).click();
   await expect(page).toHaveURL(/\/policies$/);
 });
+
+// The head names the page's WASM chunks, so the browser fetches them
+// beside the main module instead of after it. leptos 0.8 left these links
+// out of about a third of the pages (see vendor/README.md).
+test("every server-rendered page preloads its WASM chunks", async ({ request }) => {
+  for (let round = 0; round < 5; round++) {
+    const pages = await Promise.all(
+      Array.from({ length: 8 }, () => request.get("/sign-in").then((r) => r.text())),
+    );
+    for (const html of pages) {
+      expect(html).toMatch(/<link[^>]*href="\/pkg\/split_public_[^"]*\.wasm"[^>]*rel="preload"/);
+      expect(html).not.toContain("split_customer_");
+    }
+  }
+});
