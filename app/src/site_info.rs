@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SiteInfo {
     pub brand_name: String,
