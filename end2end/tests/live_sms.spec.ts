@@ -1,29 +1,30 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { smsWebhookSecret } from "../playwright.config";
 import { adminTopUp, createAdmin, hydrated, signUpVerified } from "./helpers";
 
-test("a signed webhook's code appears on the open Get Number page without a reload", async ({ page, browser, request }) => {
-  const stamp = Date.now().toString(36);
-  const customer = `live_${stamp}`;
+/** A new customer with a Telegram lease waiting for its code, on an open
+ * Get Number page; returns the leased number in E.164. */
+async function waitingLease(page: Page, browser: Browser, stamp: string): Promise<string> {
   const admin = `liveadmin_${stamp}`;
   createAdmin(admin);
-  await signUpVerified(page, customer);
+  await signUpVerified(page, `live_${stamp}`);
   await page.goto("/get-number");
   await hydrated(page);
   const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
   await adminTopUp(browser, admin, publicId, "2.00");
   await page.reload();
   await hydrated(page);
-  await page.evaluate(() => ((window as any).__noReload = true));
-
   await page.getByTestId("platform-telegram").click();
   await page.getByTestId("confirm-button").click();
   await expect(page.getByTestId("waiting")).toBeVisible();
   const display = (await page.getByTestId("lease-number").textContent())!;
-  const to = "+1" + display.replace(/\D/g, "").slice(1);
+  return "+1" + display.replace(/\D/g, "").slice(1);
+}
 
-  const body = JSON.stringify({ message_id: `e2e-${stamp}`, from: "Telegram", to, text: "Telegram code: 31337\nYou can also tap on this link to log in" });
+/** Posts a signed SMS webhook and checks it was taken. */
+async function smsArrives(request: APIRequestContext, to: string, messageId: string, text: string) {
+  const body = JSON.stringify({ message_id: messageId, from: "Telegram", to, text });
   const ts = Math.floor(Date.now() / 1000).toString();
   const signature = createHmac("sha256", smsWebhookSecret).update(`${ts}.${body}`).digest("hex");
   const response = await request.post("/webhooks/sms/generic", {
@@ -31,9 +32,37 @@ test("a signed webhook's code appears on the open Get Number page without a relo
     data: body,
   });
   expect(response.status()).toBe(200);
+}
+
+test("a signed webhook's code appears on the open Get Number page without a reload", async ({ page, browser, request }) => {
+  const stamp = Date.now().toString(36);
+  const to = await waitingLease(page, browser, stamp);
+  await page.evaluate(() => ((window as any).__noReload = true));
+
+  await smsArrives(request, to, `e2e-${stamp}`, "Telegram code: 31337\nYou can also tap on this link to log in");
 
   // Pushed over Server-Sent Events: well before the 3-second polling.
   await expect(page.getByTestId("lease-code")).toHaveText("31337", { timeout: 2500 });
   await expect(page).toHaveTitle(/^Code 31337/);
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+});
+
+test("a code that arrives before the page's event stream opens still shows", async ({ page, browser, request }) => {
+  const stamp = "gap" + Date.now().toString(36);
+  const to = await waitingLease(page, browser, stamp);
+  // The page is rendered without the code; the code arrives after that
+  // and before the browser's event stream is listening, so no event
+  // about it will ever come down the stream.
+  let held = false;
+  await page.route("**/events", async (route) => {
+    if (!held) {
+      held = true;
+      await smsArrives(request, to, `e2e-${stamp}`, "Telegram code: 42424");
+    }
+    await route.continue();
+  });
+  await page.reload();
+  // Well before the 3-second polling, which runs only while the stream is down.
+  await expect(page.getByTestId("lease-code")).toHaveText("42424", { timeout: 2000 });
+  expect(held).toBe(true);
 });

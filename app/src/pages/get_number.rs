@@ -16,16 +16,21 @@ pub fn GetNumberPage() -> impl IntoView {
     let chosen = RwSignal::new(None::<PlatformView>);
     // News arrive by Server-Sent Events (the browser reconnects by itself);
     // while those are down and a lease is open, poll every 3 seconds.
+    // Each time the stream (re)opens the page reloads once: what changed
+    // before it was listening (since the server rendered the page, or
+    // while the connection was down) sent no event it could hear.
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::{closure::Closure, JsCast};
-        use leptos::web_sys::{EventSource, MessageEvent};
+        use leptos::web_sys::{Event, EventSource};
         let source = EventSource::new("/events").ok();
         if let Some(source) = &source {
-            let on_lease = Closure::<dyn FnMut(MessageEvent)>::new(move |_| poll.update(|n| *n += 1));
-            let _ = source.add_event_listener_with_callback("lease", on_lease.as_ref().unchecked_ref());
+            let reload = Closure::<dyn FnMut(Event)>::new(move |_| poll.update(|n| *n += 1));
+            for event in ["lease", "open"] {
+                let _ = source.add_event_listener_with_callback(event, reload.as_ref().unchecked_ref());
+            }
             // Lives as long as the page's event source, which cleanup closes.
-            on_lease.forget();
+            reload.forget();
         }
         let source = StoredValue::new_local(source);
         let handle = set_interval_with_handle(
