@@ -119,3 +119,24 @@ test("an admin disables a customer; their browser is signed out at its next requ
   await expect(page.getByText("Sign in to see your account.")).toBeVisible();
   await expect(page.getByRole("link", { name: "Sign in" }).first()).toBeVisible();
 });
+
+test("an admin imports numbers from a CSV file; the pool lists them and the bad line is named", async ({ browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `importadmin_${stamp}`;
+  createAdmin(admin);
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin/supply");
+  await hydrated(adminTab);
+  // Line numbers unlikely to be in the pool already (the data dir lives for one run).
+  const base = 1000 + Math.floor(Math.random() * 8000);
+  const csv = `number,device_id,sim\n+1 312 555 ${base},pixel7a,1\n(312) 555-${base + 1}\nnot a number\n`;
+  await adminTab.getByLabel("CSV file").setInputFiles({ name: "numbers.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await expect(adminTab.getByLabel("…or paste the lines")).toHaveValue(csv);
+  await adminTab.getByRole("button", { name: "Import" }).click();
+  const report = adminTab.getByTestId("import-report");
+  await expect(report).toContainText("2 numbers added, 1 line refused.");
+  await expect(report).toContainText("Line 4:");
+  const pool = adminTab.getByTestId("admin-pool");
+  await expect(pool).toContainText(`+1 (312) 555-${base}`);
+  await expect(pool).toContainText(`+1 (312) 555-${base + 1}`);
+});

@@ -4,12 +4,10 @@ import { dataDir, serverBin, smtpMailsUrl } from "../playwright.config";
 
 export const PASSWORD = "purple tiger eats nine plums";
 
-/** Resolves once the WASM bundle has loaded and attached its handlers. */
+/** Resolves once the page is hydrated: the WASM entry marks `<html data-hydrated>`
+ * after it attached its handlers (lazy pages' chunks included). */
 export async function hydrated(page: Page) {
-  await page.waitForFunction(() =>
-    performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm")) &&
-    document.readyState === "complete");
-  await page.waitForTimeout(200);
+  await expect(page.locator("html"), `${page.url()} hydrates`).toHaveAttribute("data-hydrated", "");
 }
 
 /** The last code mailed to `email`, as it arrived at the SMTP sink. */

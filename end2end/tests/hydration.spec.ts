@@ -1,15 +1,20 @@
-import { expect, test } from "@playwright/test";
-import { hydrated, signUpVerified } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
 
 // The page's data (site info, the viewer, resources) is sent along with
 // the HTML and must match what the browser builds: a mismatch shows as a
 // console error or a page error, and a dead page.
-test("pages hydrate without errors, signed out and signed in", async ({ page }) => {
+function collectProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on("pageerror", (e) => problems.push(`${page.url()} pageerror: ${e.message}`));
   page.on("console", (m) => {
     if (m.type() === "error" || /hydrat/i.test(m.text())) problems.push(`${page.url()} ${m.type()}: ${m.text()}`);
   });
+  return problems;
+}
+
+test("pages hydrate without errors, signed out and signed in", async ({ page }) => {
+  const problems = collectProblems(page);
   for (const path of ["/", "/policies", "/sign-in", "/sign-up", "/docs/api", "/support", "/wallet"]) {
     await page.goto(path);
     await hydrated(page);
@@ -26,4 +31,46 @@ test("pages hydrate without errors, signed out and signed in", async ({ page }) 
   await expect(page).toHaveURL(/\/wallet$/);
   await expect(page.getByTestId("balance")).toBeVisible();
   expect(problems).toEqual([]);
+});
+
+// `hydrated` waits for the mark the WASM entry sets once hydration is done,
+// which a page whose hydration failed never gets.
+test("every admin page and a ticket's pages hydrate without errors", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const problems = collectProblems(page);
+  await signUpVerified(page, `hydt_${stamp}`);
+  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
+  await page.goto("/support");
+  await hydrated(page);
+  await page.getByLabel("Subject").fill(`Hydration ${stamp}`);
+  await page.getByLabel("Message").fill("Checking the ticket page.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page).toHaveURL(/\/support\/\d+$/);
+  const ticket = new URL(page.url()).pathname.split("/").pop();
+  await page.reload();
+  await hydrated(page);
+
+  const admin = `hyda_${stamp}`;
+  createAdmin(admin);
+  const context = await browser.newContext();
+  const adminTab = await context.newPage();
+  const adminProblems = collectProblems(adminTab);
+  await signIn(adminTab, admin);
+  for (const path of [
+    "/admin",
+    "/admin/users",
+    `/admin/users/${publicId}`,
+    "/admin/wallets",
+    "/admin/catalogue",
+    "/admin/supply",
+    "/admin/support",
+    `/admin/support/${ticket}`,
+    "/admin/audit",
+    "/admin/security",
+  ]) {
+    await adminTab.goto(path);
+    await hydrated(adminTab);
+  }
+  await context.close();
+  expect([...problems, ...adminProblems]).toEqual([]);
 });

@@ -1,15 +1,5 @@
 import { expect, test } from "@playwright/test";
-
-// Resolves once the WASM bundle has hydrated the page: the nav toggle only
-// reacts to clicks after hydration.
-async function waitForHydration(page) {
-  await page.waitForFunction(() => {
-    const wasm = performance
-      .getEntriesByType("resource")
-      .some((e) => e.name.endsWith(".wasm"));
-    return wasm && document.readyState === "complete";
-  });
-}
+import { hydrated } from "./helpers";
 
 test("policies page is server-rendered, hydrates, and its table of contents follows the reader", async ({ page }) => {
   const response = await page.goto("/policies");
@@ -25,7 +15,7 @@ test("policies page is server-rendered, hydrates, and its table of contents foll
   await expect(page.locator("#privacy")).toContainText("24 hours");
   await expect(page.locator("#contact a[href^='https://wa.me/15550100100']")).toBeVisible();
 
-  await waitForHydration(page);
+  await hydrated(page);
   // A marker on window survives only if no page load happens.
   await page.evaluate(() => ((window as any).__noReload = true));
 
@@ -48,7 +38,7 @@ test("policies page is server-rendered, hydrates, and its table of contents foll
 test("the mobile menu opens without a page load", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 800 });
   await page.goto("/policies");
-  await waitForHydration(page);
+  await hydrated(page);
   await page.evaluate(() => ((window as any).__noReload = true));
   const toggle = page.getByRole("button", { name: "Menu" });
   await expect(toggle).toHaveAttribute("aria-expanded", "false");

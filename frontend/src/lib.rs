@@ -1,9 +1,19 @@
 //! The WASM entry point: hydrates the server-rendered pages.
 use app::App;
+use leptos::{mount::hydrate_from_async, prelude::document, tachys::dom::body};
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Lazy routes (split WASM chunks) are awaited before hydrating.
-    leptos::mount::hydrate_lazy(App);
+    // As `leptos::mount::hydrate_lazy`, which awaits the lazy routes (split
+    // WASM chunks) before hydrating; then marks the page live
+    // (`<html data-hydrated>`), so a test waits for it instead of guessing.
+    // (hydrate_from_async starts leptos's executor itself.)
+    wasm_bindgen_futures::spawn_local(async {
+        let owner = hydrate_from_async(body(), App).await;
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "");
+        }
+        owner.forget();
+    });
 }

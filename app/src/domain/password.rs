@@ -75,7 +75,7 @@ fn is_padding(rest: &str) -> bool {
 fn is_repetition(s: &str) -> bool {
     let chars: Vec<char> = s.chars().collect();
     (1..=8.min(chars.len() / 2)).any(|unit| {
-        chars.len() % unit == 0 && chars.chunks(unit).all(|c| c == &chars[..unit])
+        chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit])
     })
 }
 

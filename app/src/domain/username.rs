@@ -14,7 +14,7 @@ impl Username {
     pub fn parse(input: &str) -> Result<Username, String> {
         let value = input.trim().to_lowercase();
         let len = value.chars().count();
-        if len < USERNAME_MIN || len > USERNAME_MAX {
+        if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
             return Err(format!("A username has {USERNAME_MIN} to {USERNAME_MAX} characters."));
         }
         if !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-')) {

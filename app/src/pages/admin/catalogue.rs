@@ -10,10 +10,7 @@ pub fn AdminCatalogue() -> impl IntoView {
     let list = Resource::new(move || update.version().get(), |_| admin_platforms());
     view! {
         <PageTitle text="Admin · Platforms" />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || list.track()}
-            <Platforms update list />
-        </Transition>
+        <Platforms update list />
     }
 }
 
@@ -27,6 +24,7 @@ fn Platforms(
         <section class="card">
             <h2>"Platforms and prices"</h2>
             <ActionError value=update.value() />
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
             <DataTable headers=&["Platform", "Price (USD)", "Window (min)", "Enabled", ""] testid="admin-platforms">
                             {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
                                 let form_id = format!("platform-form-{}", p.slug);
@@ -47,6 +45,7 @@ fn Platforms(
                                 }
                             }).collect_view())}
             </DataTable>
+            </Transition>
         </section>
     }
 }

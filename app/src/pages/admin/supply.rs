@@ -21,8 +21,6 @@ pub fn AdminSupply() -> impl IntoView {
         <PageTitle text="Admin · Numbers & SMS" />
         <h1>"Numbers and SMS"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            // Every resource is read in the first pass (no waterfall).
-            {move || { pool.track(); unmatched.track(); upstreams.track(); }}
             <UnmatchedSmsList assign dismiss list=unmatched />
             <NumberPool add toggle list=pool />
             <ImportNumbers done=imported />
@@ -99,7 +97,11 @@ fn ImportNumbers(done: RwSignal<u32>) -> impl IntoView {
             })}
             {move || report.get().map(|r| view! {
                 <div class="alert alert-info" data-testid="import-report">
-                    {format!("{} numbers added, {} lines refused.", r.added, r.errors.len())}
+                    {format!(
+                        "{} added, {} refused.",
+                        plural(r.added as usize, "number", "numbers"),
+                        plural(r.errors.len(), "line", "lines"),
+                    )}
                     <ul>{r.errors.into_iter().map(|(line, why)| view! { <li>{format!("Line {line}: {why}")}</li> }).collect_view()}</ul>
                 </div>
             })}
@@ -238,4 +240,8 @@ pub fn UpstreamList(list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl
             </section>
         })}
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
