@@ -40,6 +40,18 @@ pub struct LeaseView {
     pub demo: bool,
 }
 
+impl LeaseView {
+    /// How the lease ended, as the customer's history shows it: the code
+    /// when one came, and whether the fee came back.
+    pub fn outcome(&self) -> String {
+        match (self.state, &self.code) {
+            (LeaseState::Switched, None) => "Switched, refunded".into(),
+            (LeaseState::Completed | LeaseState::CodeReceived | LeaseState::Switched, Some(code)) => format!("{} ({code})", self.state.label()),
+            (state, _) => state.label().into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeasesOverview {
     pub open: Option<LeaseView>,
@@ -138,4 +150,34 @@ pub async fn admin_update_platform(slug: String, name: String, price: String, le
         return Err(AppError::Invalid("The lease window is 1 to 1440 minutes.".into()));
     }
     platforms::update(&*services()?, admin.user_id, &slug, name, price, lease_minutes, enabled.is_some()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lease(state: LeaseState, code: Option<&str>) -> LeaseView {
+        LeaseView {
+            id: 1,
+            platform: "Telegram".into(),
+            number: "+12025550123".into(),
+            number_display: "+1 (202) 555-0123".into(),
+            price: Money::from_cents(120),
+            state,
+            created_at: 0,
+            expires_at: 0,
+            code: code.map(str::to_string),
+            messages: vec![],
+            demo: false,
+        }
+    }
+
+    #[test]
+    fn outcome_says_the_code_and_whether_the_fee_came_back() {
+        assert_eq!(lease(LeaseState::Completed, Some("123456")).outcome(), "Completed (123456)");
+        assert_eq!(lease(LeaseState::Switched, None).outcome(), "Switched, refunded");
+        assert_eq!(lease(LeaseState::Switched, Some("654321")).outcome(), "Switched (654321)");
+        assert_eq!(lease(LeaseState::Cancelled, None).outcome(), "Cancelled, refunded");
+        assert_eq!(lease(LeaseState::Expired, None).outcome(), "Expired, refunded");
+    }
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, mailedCode, PASSWORD } from "./helpers";
+import { hydrated, mailedCode, PASSWORD, signUpVerified } from "./helpers";
 
 test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -58,5 +58,49 @@ test("sign up, verify the email, see this device, and sign it out from another b
 
   await page.reload();
   await expect(page.getByText("Sign in to see your account.")).toBeVisible();
+  await other.close();
+});
+
+test("forgot password: the emailed code sets a new one, the old one stops working, every device is out", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const username = `reset_${stamp}`;
+  const email = `${username}@example.com`;
+  const newPassword = "seven green herons fold maps";
+  await signUpVerified(page, username);
+
+  const other = await browser.newContext();
+  const tab = await other.newPage();
+  await tab.goto("/sign-in");
+  await hydrated(tab);
+  await tab.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(tab).toHaveURL(/\/reset-password$/);
+  await hydrated(tab);
+  await tab.getByLabel("Email").fill(email);
+  await tab.getByRole("button", { name: "Email me a code" }).click();
+  await expect(tab.getByTestId("reset-sent")).toBeVisible();
+  // The verification mail came first; this one says what it is for.
+  const code = await mailedCode(email, "password reset code is");
+  // The shared password rules answer before submitting.
+  await tab.getByLabel("New password").fill("short");
+  await expect(tab.getByText("Use at least 15 characters")).toBeVisible();
+  await tab.getByLabel("Code").fill(code);
+  await tab.getByLabel("New password").fill(newPassword);
+  await tab.getByRole("button", { name: "Set the new password" }).click();
+  await expect(tab).toHaveURL(/\/sign-in\?reset=1$/);
+  await expect(tab.getByText("Your password is set.")).toBeVisible();
+
+  // The first browser was signed out.
+  await page.goto("/account");
+  await expect(page.getByText("Sign in to see your account.")).toBeVisible();
+  // The old password fails, the new one works.
+  await hydrated(tab);
+  await tab.getByLabel("Email or username").fill(username);
+  await tab.getByLabel("Password").fill(PASSWORD);
+  await tab.getByRole("button", { name: "Sign in" }).click();
+  await expect(tab.getByRole("alert")).toBeVisible();
+  await expect(tab).toHaveURL(/\/sign-in/);
+  await tab.getByLabel("Password").fill(newPassword);
+  await tab.getByRole("button", { name: "Sign in" }).click();
+  await expect(tab).toHaveURL(/\/account$/);
   await other.close();
 });

@@ -30,7 +30,7 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(page.getByTestId("lease-number")).toHaveText(/^\+1 \(202\) 555-01\d\d$/);
   await expect(page.getByTestId("countdown")).toHaveText(/^(19|20):\d\d$/);
   await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
-  // The demo supply sends a sample code after a moment; the page polls.
+  // The demo supply sends a sample code after a moment; it comes over the event stream.
   await expect(page.getByTestId("lease-code")).toHaveText(/^\d{6}$/, { timeout: 15_000 });
   await expect(page).toHaveTitle(/^Code \d{6}/);
   await expect(page.getByTestId("lease-cancel")).toBeDisabled();
@@ -54,4 +54,28 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(rows.nth(0)).toContainText("$1.00");
   await expect(rows.nth(1)).toContainText("Google number");
   await expect(rows.nth(1)).toContainText("-$1.00");
+});
+
+test("Switch before a code: the number is released, the fee comes back, another platform can be taken", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `swadmin_${stamp}`;
+  createAdmin(admin);
+  await signUpVerified(page, `sw_${stamp}`);
+  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
+  await adminTopUp(browser, admin, publicId, "5.00");
+  await page.goto("/get-number");
+  await hydrated(page);
+  await page.getByTestId("platform-telegram").click();
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("active-lease")).toContainText("Telegram");
+  await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
+
+  await page.getByTestId("lease-switch").click();
+  await expect(page.getByTestId("platforms")).toBeVisible();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+  await expect(page.getByTestId("recent-leases")).toContainText("Switched, refunded");
+  await page.getByTestId("platform-google").click();
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("active-lease")).toContainText("Google");
+  await expect(page.getByTestId("gn-balance")).toHaveText("$4.00");
 });

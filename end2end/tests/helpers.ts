@@ -10,19 +10,19 @@ export async function hydrated(page: Page) {
   await expect(page.locator("html"), `${page.url()} hydrates`).toHaveAttribute("data-hydrated", "");
 }
 
-/** The last code mailed to `email`, as it arrived at the SMTP sink. */
-export async function mailedCode(email: string): Promise<string> {
-  let text = "";
+/** The last code mailed to `email` in a mail saying `phrase` ("verification
+ * code is", "password reset code is"), as it arrived at the SMTP sink. */
+export async function mailedCode(email: string, phrase = "code is"): Promise<string> {
+  let code = "";
   await expect
     .poll(async () => {
       const mails: { to: string[]; data: string }[] = await (await fetch(smtpMailsUrl)).json();
-      text = mails.filter((m) => m.to.includes(email)).map((m) => m.data).pop() ?? "";
-      return text;
-    })
-    .toContain("code is");
-  const match = text.match(/code is (\d{6})/);
-  expect(match, `a code in: ${text}`).not.toBeNull();
-  return match![1];
+      const text = mails.filter((m) => m.to.includes(email) && m.data.includes(phrase)).map((m) => m.data).pop() ?? "";
+      code = text.match(/code is (\d{6})/)?.[1] ?? "";
+      return code;
+    }, { message: `a mail to ${email} saying "${phrase}" with a code` })
+    .toMatch(/^\d{6}$/);
+  return code;
 }
 
 export async function signUp(page: Page, username: string) {

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::components::{data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
-use crate::domain::{LeaseEvent, LeaseState};
+use crate::domain::LeaseEvent;
 use crate::get_number::{my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
 
 #[component]
@@ -262,16 +262,16 @@ fn RecentLeases(leases: Vec<LeaseView>) -> impl IntoView {
     (!leases.is_empty()).then(|| view! {
         <section class="card">
             <h2>"Recent numbers"</h2>
-            <DataTable headers=&["When", "Platform", "Number", "Outcome"] testid="recent-leases">
-                        {leases.into_iter().map(|l| view! {
+            <DataTable headers=&["When", "Platform", "Number", "Outcome", "Price"] testid="recent-leases">
+                        {leases.into_iter().map(|l| { let outcome = l.outcome(); view! {
                             <tr>
                                 <td><LocalTime millis=l.created_at /></td>
                                 <td>{l.platform}</td>
                                 <td class="mono">{l.number_display}</td>
-                                <td>{if l.state == LeaseState::Completed || l.state == LeaseState::CodeReceived { l.code.map(|c| format!("{} ({c})", l.state.label())).unwrap_or_else(|| l.state.label().to_string()) } else { l.state.label().to_string() }}</td>
+                                <td>{outcome}</td>
                                 <td class="num">{l.price.to_string()}</td>
                             </tr>
-                        }).collect_view()}
+                        }}).collect_view()}
             </DataTable>
         </section>
     })
