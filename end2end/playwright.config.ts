@@ -66,6 +66,8 @@ export default defineConfig({
       USNH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       USNH_DEMO_CODE_DELAY_SECS: "4",
       USNH_SMS_WEBHOOK_SECRET: smsWebhookSecret,
+      // Tests act as many customers from one machine: helpers.asNewVisitor.
+      USNH_TRUSTED_PROXIES: '["127.0.0.1"]',
       RUST_LOG: process.env.RUST_LOG ?? "warn",
     },
     },

@@ -250,6 +250,11 @@ impl ViewerState {
         self.0.get()
     }
 
+    /// Whether someone is signed in, as the page was rendered (untracked).
+    pub fn signed_in_untracked(&self) -> bool {
+        self.0.with_untracked(Option::is_some)
+    }
+
     /// Takes the viewer a sign-in, sign-up or verification answers with,
     /// once it answers.
     pub fn follow(self, answer: impl Get<Value = Option<Result<Option<Viewer>, AppError>>> + 'static) {

@@ -65,6 +65,8 @@ pub struct LeasesOverview {
     pub now: i64,
 }
 
+/// The platforms on offer at today's prices; public, so that a visitor
+/// sees the prices before signing up.
 #[server(endpoint = "platforms")]
 pub async fn list_platforms() -> Result<Vec<PlatformView>, AppError> {
     use crate::services::{platforms, services};

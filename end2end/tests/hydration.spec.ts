@@ -19,6 +19,16 @@ test("pages hydrate without errors, signed out and signed in", async ({ page }) 
     await page.goto(path);
     await hydrated(page);
   }
+  // A visitor finds the prices from the home page before signing up.
+  await page.goto("/");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Prices" }).click();
+  await expect(page).toHaveURL(/\/get-number$/);
+  await expect(page.getByTestId("price-list")).toContainText("Telegram");
+  await expect(page.getByTestId("price-list")).toContainText("$1.20");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("price-list")).toContainText("20 minutes");
   await signUpVerified(page, `hyd_${Date.now().toString(36)}`);
   await expect(page.getByTestId("sign-out")).toBeVisible();
   for (const path of ["/get-number", "/wallet", "/support", "/account", "/policies", "/"]) {

@@ -2,17 +2,21 @@ use leptos::prelude::*;
 
 use crate::components::{data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::LeaseEvent;
-use crate::get_number::{my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
+use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
 
 #[component]
 pub fn GetNumberPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmLease>::new();
     let act = ServerAction::<LeaseAction>::new();
     let poll = RwSignal::new(0u32);
+    // A visitor not signed in sees the prices instead of leases, and the
+    // browser does not ask for leases it would be refused.
+    let signed_in = crate::auth::use_viewer().signed_in_untracked();
     let overview = Resource::new(
         move || (confirm.version().get(), act.version().get(), poll.get()),
-        |_| my_leases(),
+        move |_| async move { if signed_in { my_leases().await } else { Err(crate::error::AppError::Unauthenticated) } },
     );
+    let prices = (!signed_in).then(|| Resource::new(|| (), |_| list_platforms()));
     let chosen = RwSignal::new(None::<PlatformView>);
     // News arrive by Server-Sent Events (the browser reconnects by itself);
     // while those are down and a lease is open, poll every 3 seconds.
@@ -23,7 +27,7 @@ pub fn GetNumberPage() -> impl IntoView {
     {
         use leptos::wasm_bindgen::{closure::Closure, JsCast};
         use leptos::web_sys::{Event, EventSource};
-        let source = EventSource::new("/events").ok();
+        let source = signed_in.then(|| EventSource::new("/events").ok()).flatten();
         if let Some(source) = &source {
             let reload = Closure::<dyn FnMut(Event)>::new(move |_| poll.update(|n| *n += 1));
             for event in ["lease", "open"] {
@@ -71,6 +75,7 @@ pub fn GetNumberPage() -> impl IntoView {
                         <p>"Sign in to rent a number."</p>
                         <a class="btn btn-primary" href="/sign-in?next=/get-number">"Sign in"</a>
                     </section>
+                    {prices.and_then(|p| p.get()).and_then(|r| r.ok()).map(|platforms| view! { <PriceList platforms /> })}
                 }.into_any(),
                 Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                 Ok(o) => view! {
@@ -91,6 +96,26 @@ pub fn GetNumberPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// Today's prices, for visitors who have not signed in yet.
+#[component]
+fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Prices"</h2>
+            <DataTable headers=&["Platform", "Price", "Lease window"] testid="price-list">
+                {platforms.into_iter().map(|p| view! {
+                    <tr>
+                        <td>{p.name}</td>
+                        <td class="num">{p.price.to_string()}</td>
+                        <td>{p.lease_minutes} " minutes"</td>
+                    </tr>
+                }).collect_view()}
+            </DataTable>
+            <p class="muted small">"Paid from your wallet. Cancel before a code arrives, or let the window pass without one, and the fee comes back."</p>
+        </section>
     }
 }
 

@@ -16,6 +16,8 @@ pub fn HomePage() -> impl IntoView {
             <p>
                 <a class="btn btn-primary" href="/get-number">"Get a number"</a>
                 " "
+                <a class="btn" href="/get-number">"Prices"</a>
+                " "
                 <a class="btn" href="/policies">"How refunds work"</a>
             </p>
         </section>
