@@ -43,7 +43,11 @@ pub fn ApiKeys(
                 <button type="submit" class="btn" disabled=!email_verified>"Create key"</button>
             </ActionForm>
             <DataTable headers=&["Name", "Key", "Callback", "Created", "Last used", ""] testid="api-keys">
-                        {move || keys.get().map(|r| r.unwrap_or_default().into_iter().map(|k| view! {
+                        {move || keys.get().map(|r| r.unwrap_or_default()).map(|keys| {
+                            if keys.is_empty() {
+                                return view! { <tr><td colspan="6" class="muted">"No keys yet."</td></tr> }.into_any();
+                            }
+                            keys.into_iter().map(|k| view! {
                             <tr class:muted=k.revoked>
                                 <td>{k.name.clone()}</td>
                                 <td class="mono">{format!("{}…", k.prefix)}</td>
@@ -63,7 +67,8 @@ pub fn ApiKeys(
                                     }}
                                 </td>
                             </tr>
-                        }).collect_view())}
+                        }).collect_view().into_any()
+                        })}
             </DataTable>
         </section>
     }

@@ -103,7 +103,7 @@ pub fn GetNumberPage() -> impl IntoView {
 #[component]
 fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
     view! {
-        <section class="card">
+        <section class="card narrow">
             <h2>"Prices"</h2>
             <DataTable headers=&["Platform", "Price", "Lease window"] testid="price-list">
                 {platforms.into_iter().map(|p| view! {

@@ -138,7 +138,11 @@ pub fn NumberPool(
                 <button type="submit" class="btn">"Add number"</button>
             </ActionForm>
             <DataTable headers=&["Number", "Gateway", "Open lease", "Cooldowns", "Enabled"] testid="admin-pool">
-                        {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|n| view! {
+                        {move || list.get().and_then(|r| r.ok()).map(|rows| {
+                            if rows.is_empty() {
+                                return view! { <tr><td colspan="5" class="muted">"None yet."</td></tr> }.into_any();
+                            }
+                            rows.into_iter().map(|n| view! {
                             <tr>
                                 <td class="mono">{n.display.clone()}</td>
                                 <td>{n.gateway.clone().unwrap_or_else(|| "—".into())}</td>
@@ -162,7 +166,8 @@ pub fn NumberPool(
                                     </ActionForm>
                                 </td>
                             </tr>
-                        }).collect_view())}
+                        }).collect_view().into_any()
+                        })}
             </DataTable>
         </section>
     }
