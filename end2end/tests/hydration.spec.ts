@@ -84,3 +84,41 @@ test("every admin page and a ticket's pages hydrate without errors", async ({ pa
   await context.close();
   expect([...problems, ...adminProblems]).toEqual([]);
 });
+
+// Pages drawn in the browser after a link click (not hydrated from the
+// server's HTML) load their WASM chunk and data on their own.
+test("client-side navigation reaches every page of the main and admin menus without errors", async ({ page }) => {
+  const problems = collectProblems(page);
+  const admin = `nav_${Date.now().toString(36)}`;
+  createAdmin(admin);
+  await signIn(page, admin);
+  const main = page.getByRole("navigation", { name: "Main" });
+  for (const [link, url, heading] of [
+    ["Get Number", /\/get-number$/, "Get a number"],
+    ["Wallet", /\/wallet$/, "Wallet"],
+    ["Policies", /\/policies$/, "Policies"],
+    ["Support", /\/support$/, "Support"],
+    ["Account", /\/account$/, "Account"],
+    ["Admin", /\/admin$/, "Dashboard"],
+  ] as const) {
+    await main.getByRole("link", { name: link, exact: true }).click();
+    await expect(page).toHaveURL(url);
+    await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
+  }
+  const menu = page.getByRole("navigation", { name: "Admin" });
+  for (const [link, url] of [
+    ["Users", /\/admin\/users$/],
+    ["Wallets", /\/admin\/wallets$/],
+    ["Platforms", /\/admin\/catalogue$/],
+    ["Numbers & SMS", /\/admin\/supply$/],
+    ["Support", /\/admin\/support$/],
+    ["Audit log", /\/admin\/audit$/],
+    ["Security log", /\/admin\/security$/],
+    ["Dashboard", /\/admin$/],
+  ] as const) {
+    await menu.getByRole("link", { name: link, exact: true }).click();
+    await expect(page).toHaveURL(url);
+    await expect(page.locator("main h1, main h2").first()).toBeVisible();
+  }
+  expect(problems).toEqual([]);
+});
