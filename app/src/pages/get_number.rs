@@ -74,6 +74,8 @@ pub fn GetNumberPage() -> impl IntoView {
                     <section class="card narrow">
                         <p>"Sign in to rent a number."</p>
                         <a class="btn btn-primary" href="/sign-in?next=/get-number">"Sign in"</a>
+                        " "
+                        <a class="btn" href="/sign-up">"Create an account"</a>
                     </section>
                     {prices.and_then(|p| p.get()).and_then(|r| r.ok()).map(|platforms| view! { <PriceList platforms /> })}
                 }.into_any(),
