@@ -92,8 +92,7 @@ pub async fn sign_out_other_devices() -> Result<u64, AppError> {
     let mut tx = svc.db.begin_write().await?;
     let ended = sessions::end_all(&mut *tx, svc.now(), user.user_id, Some(&user.session_id), "signed_out_everywhere_else").await?;
     security_log::record(&mut *tx, svc.now(), Some(user.user_id), SecurityEventKind::SignOut, &request_meta(), "everywhere else").await?;
-    tx.commit().await?;
-    svc.session_cache.forget_user(user.user_id);
+    svc.session_cache.commit_for_user(tx, user.user_id).await?;
     Ok(ended)
 }
 

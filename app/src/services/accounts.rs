@@ -139,8 +139,7 @@ pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &Reque
         .execute(&mut *tx)
         .await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::EmailVerified, meta, "").await?;
-    tx.commit().await?;
-    svc.session_cache.forget_user(user_id);
+    svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(())
 }
 
@@ -280,8 +279,7 @@ pub async fn reset_password(svc: &Services, email: &Email, code: &str, new_passw
     .await?;
     sessions::end_all(&mut *tx, now, user_id, None, "password_reset").await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::PasswordReset, meta, "").await?;
-    tx.commit().await?;
-    svc.session_cache.forget_user(user_id);
+    svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(())
 }
 
@@ -308,8 +306,7 @@ pub async fn change_password(
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(&hash).bind(user_id).execute(&mut *tx).await?;
     sessions::end_all(&mut *tx, now, user_id, Some(keep_session), "password_changed").await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::PasswordChanged, meta, "").await?;
-    tx.commit().await?;
-    svc.session_cache.forget_user(user_id);
+    svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(())
 }
 
@@ -336,8 +333,7 @@ pub async fn set_role(svc: &Services, admin_id: i64, public_id: &PublicUserId, r
     if before != role.as_str() {
         sessions::end_all(&mut *tx, now, user_id, None, "role_changed").await?;
     }
-    tx.commit().await?;
-    svc.session_cache.forget_user(user_id);
+    svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(())
 }
 
@@ -413,7 +409,6 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str) -> Res
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1")).bind(user_id).execute(&mut *tx).await?;
     }
     sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now).bind(user_id).execute(&mut *tx).await?;
-    tx.commit().await?;
-    svc.session_cache.forget_user(user_id);
+    svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(())
 }

@@ -107,7 +107,6 @@ pub async fn set_disabled(svc: &Services, admin_id: i64, public_id: &str, disabl
     }
     let (before, after) = if disabled { ("enabled", "disabled") } else { ("disabled", "enabled") };
     audit::record(&mut *tx, now, admin_id, if disabled { "user.disable" } else { "user.enable" }, Some(user_id), before, after).await?;
-    tx.commit().await?;
-    svc.session_cache.forget_user(user_id);
+    svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(())
 }

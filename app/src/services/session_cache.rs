@@ -4,9 +4,10 @@
 //! read was a third of a signed-in page's database round trips).
 //!
 //! Whatever ends a session or changes what its viewer shows (sign-out,
-//! password, role, verification, disabling, deletion) calls `forget_user`
-//! after its commit, so this process sees the change at once. Another
-//! server instance, or the CLI, sees it within `TTL`.
+//! password, role, verification, disabling, deletion) commits through
+//! `commit_for_user` (or calls `forget_session` after its commit), so this
+//! process sees the change at once. Another server instance, or the CLI,
+//! sees it within `TTL`.
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -72,6 +73,16 @@ impl SessionCache {
             }
         }
         inner.entries.insert(auth.session_id.clone(), Entry { at: Instant::now(), clock_at: now, auth: auth.clone() });
+    }
+
+    /// Commits a change to what the user's sessions may do or show (ended
+    /// sessions, password, role, verification, disabled or deleted), then
+    /// drops them from the cache. Dropping before the commit would let a
+    /// read in between cache the old rows again.
+    pub async fn commit_for_user(&self, tx: sqlx::Transaction<'static, sqlx::Any>, user_id: i64) -> Result<(), sqlx::Error> {
+        tx.commit().await?;
+        self.forget_user(user_id);
+        Ok(())
     }
 
     /// Drops every session of the user.
