@@ -102,7 +102,7 @@ fn redact(raw: &str) -> String {
             url.to_string()
         }
         Ok(url) => url.to_string(),
-        Err(_) => raw.split('@').last().unwrap_or("").to_string(),
+        Err(_) => raw.rsplit('@').next().unwrap_or("").to_string(),
     }
 }
 

@@ -85,7 +85,8 @@ pub async fn receive(svc: &Services, sms: InboundSms) -> Result<Received, AppErr
 
 /// Messages no lease took and no admin has handled yet, oldest first.
 pub async fn unmatched(svc: &Services) -> Result<Vec<UnmatchedSms>, AppError> {
-    let rows: Vec<(i64, String, String, String, Option<String>, String, i64)> = sqlx::query_as(
+    type Row = (i64, String, String, String, Option<String>, String, i64);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, recipient, sender, body, code, source, received_at FROM sms_messages \
          WHERE lease_id IS NULL AND dismissed_at IS NULL ORDER BY received_at, id LIMIT 200",
     )

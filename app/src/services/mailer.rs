@@ -15,7 +15,8 @@ use crate::{domain::Email, error::AppError};
 #[derive(Clone)]
 pub enum Mailer {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// Boxed: it is large, and the development outbox has none.
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
         /// Wakes the sending task when a mail was queued.
         queued: Arc<Notify>,
@@ -61,7 +62,7 @@ impl Mailer {
             .map_err(|e| format!("USNH_SMTP_URL is not usable: {e}"))?
             .timeout(Some(std::time::Duration::from_secs(10)))
             .build();
-        Ok(Mailer::Smtp { transport, from, queued: Arc::new(Notify::new()) })
+        Ok(Mailer::Smtp { transport: Box::new(transport), from, queued: Arc::new(Notify::new()) })
     }
 
     pub fn is_dev_outbox(&self) -> bool {

@@ -22,7 +22,10 @@ pub struct Platform {
 /// by another instance shows within `CATALOGUE_TTL`, and a confirmation
 /// checks the price against the database anyway.
 #[derive(Debug, Clone, Default)]
-pub struct CatalogueCache(Arc<Mutex<Option<(Instant, Arc<Vec<PlatformView>>)>>>);
+pub struct CatalogueCache(Arc<Mutex<Option<Snapshot>>>);
+
+/// The catalogue and when it was read.
+type Snapshot = (Instant, Arc<Vec<PlatformView>>);
 
 const CATALOGUE_TTL: Duration = Duration::from_secs(2);
 

@@ -208,7 +208,8 @@ fn error_or_garbage(answer: &str) -> UpstreamError {
 /// An amount like "12.34" (or "12.3456", rounded) as cents.
 pub fn parse_amount(text: &str) -> Option<i64> {
     let value: f64 = text.trim().parse().ok()?;
-    (value.is_finite() && value >= 0.0 && value < 1e12).then(|| (value * 100.0).round() as i64)
+    // NaN and infinities fall outside the range too.
+    (0.0..1e12).contains(&value).then(|| (value * 100.0).round() as i64)
 }
 
 /// `ACCESS_BALANCE:12.34` → cents.
