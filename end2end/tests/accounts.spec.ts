@@ -104,3 +104,30 @@ test("forgot password: the emailed code sets a new one, the old one stops workin
   await expect(tab).toHaveURL(/\/account$/);
   await other.close();
 });
+
+test("an API key is shown once, answers the reseller API, and stops working when revoked", async ({ page, request }) => {
+  const stamp = Date.now().toString(36);
+  await signUpVerified(page, `keys_${stamp}`);
+  await hydrated(page);
+  await expect(page.getByTestId("api-keys")).toContainText("No keys yet.");
+  await page.getByLabel("Name", { exact: true }).fill("my bot");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const shown = page.getByTestId("new-api-key");
+  await expect(shown).toContainText("it is not shown again");
+  const key = (await shown.locator("code").first().textContent())!.trim();
+  expect(key.length).toBeGreaterThan(20);
+  const row = page.getByTestId("api-keys").getByRole("row").filter({ hasText: "my bot" });
+  await expect(row).toBeVisible();
+  await expect(row).not.toContainText(key);
+
+  const balance = async () => (await request.get(`/stubs/handler_api.php?api_key=${key}&action=getBalance`)).text();
+  expect(await balance()).toBe("ACCESS_BALANCE:0.00");
+  await row.getByRole("button", { name: "Revoke" }).click();
+  await expect(row).toContainText("revoked");
+  expect(await balance()).toBe("BAD_KEY");
+  // Reloaded, the key is gone from the page.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("new-api-key")).toHaveCount(0);
+  await expect(page.locator("body")).not.toContainText(key);
+});
