@@ -49,6 +49,18 @@ async fn pages_carry_security_headers(app: TestApp) {
     let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce");
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
 
+    assert_eq!(headers["cache-control"], "no-store", "no cache keeps a page");
+
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert!(resp.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    // A signed-in page and the data the browser asks for are not kept either.
+    let browser = signed_in(&app, "headers_user").await;
+    let page = app.client.get(app.url("/wallet")).header("cookie", browser.cookie_header()).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let data = app.client.post(app.url("/api/my_leases")).header("cookie", browser.cookie_header()).header("origin", app.base.clone()).send().await.unwrap();
+    assert_eq!(data.status(), 200);
+    assert_eq!(data.headers()["cache-control"], "no-store");
+    // The client's files are revalidated instead.
+    let file = app.client.get(app.url("/pkg/usnumhub.wasm")).send().await.unwrap();
+    assert_eq!(file.headers()["cache-control"], "no-cache");
 }
