@@ -200,15 +200,7 @@ mod restart {
         pool.close().await;
         let config = common::test_config(&db);
         let app = common::start(config, db).await;
-        let mut refunded = false;
-        for _ in 0..50 {
-            if refunds_of(&app, id).await == 1 {
-                refunded = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(refunded, "the lease clock refunded the overdue lease");
+        eventually!("the lease clock refunded the overdue lease", refunds_of(&app, id).await == 1, within = std::time::Duration::from_secs(5));
         let state: String = sqlx::query_scalar("SELECT state FROM leases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
         assert_eq!(state, "expired");
         // Another restart refunds nothing more.

@@ -59,15 +59,7 @@ async fn metrics_are_protected_and_count(backend: Backend) {
     drop(stream);
     // The server sees the close when its next write fails or the socket
     // reports it: poll instead of guessing how long a busy machine takes.
-    let mut closed = false;
-    for _ in 0..100 {
-        if scrape(&app, Some("scrape-me")).await.1.contains("usnh_sse_connections_open 0") {
-            closed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(closed, "a closed stream is counted down");
+    eventually!("a closed stream is counted down", scrape(&app, Some("scrape-me")).await.1.contains("usnh_sse_connections_open 0"));
 }
 
 per_backend_tests!(metrics_are_protected_and_count);

@@ -240,15 +240,7 @@ async fn callbacks_are_signed_and_retried(backend: Backend) {
     let started = std::time::Instant::now();
     post_sms(&app, "cb-1", &format!("+{}", parts[2]), "Telegram code: 40404").await;
     assert!(started.elapsed() < Duration::from_secs(1), "the webhook does not wait for the callback");
-    let mut delivered = false;
-    for _ in 0..100 {
-        if receiver.hits.lock().unwrap().len() >= 2 {
-            delivered = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(delivered, "failed once, then retried");
+    eventually!("failed once, then retried", receiver.hits.lock().unwrap().len() >= 2);
     let (ts, sig, body) = receiver.hits.lock().unwrap()[1].clone();
     assert_eq!(sig, webhook_signatures::generic_signature(&secret, &ts, body.as_bytes()), "signed with the key's secret");
     let payload: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -289,26 +281,10 @@ async fn a_second_instance_uses_the_first_as_its_upstream(backend: Backend) {
 
     // The SMS reaches A; B's poller fetches it; B's customer sees it.
     post_sms(&first, "chain-1", &number, "Telegram code: 90210").await;
-    let mut seen = false;
-    for _ in 0..100 {
-        if customer.call("my_leases", &[]).await.json()["open"]["code"] == "90210" {
-            seen = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(seen, "the code travelled from A to B");
+    eventually!("the code travelled from A to B", customer.call("my_leases", &[]).await.json()["open"]["code"] == "90210");
     let id = lease["id"].as_i64().unwrap().to_string();
     assert!(customer.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
-    let mut completed = false;
-    for _ in 0..100 {
-        if reseller.call("my_leases", &[]).await.json()["recent"][0]["state"] == "completed" {
-            completed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(completed, "B told A the activation is complete");
+    eventually!("B told A the activation is complete", reseller.call("my_leases", &[]).await.json()["recent"][0]["state"] == "completed");
 }
 
 per_backend_tests!(

@@ -34,21 +34,6 @@ async fn activation_status(app: &TestApp, lease_id: i64) -> String {
     sqlx::query_scalar("SELECT status FROM upstream_activations WHERE lease_id = $1").bind(lease_id).fetch_one(&app.db.pool).await.unwrap()
 }
 
-/// Waits (up to 10 s) until `check` holds; the poller runs every second.
-macro_rules! eventually {
-    ($what:expr, $check:expr) => {{
-        let mut ok = false;
-        for _ in 0..100 {
-            if $check {
-                ok = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert!(ok, "never happened: {}", $what);
-    }};
-}
-
 async fn whole_journey(backend: Backend) {
     let fake = FakeUpstream::start().await;
     let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };

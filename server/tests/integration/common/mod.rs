@@ -314,6 +314,26 @@ where
     tokio::time::timeout(TEST_TIMEOUT, run).await.expect("test timed out");
 }
 
+/// Waits until `check` (an expression, which may `.await`) holds, asking
+/// every 100 ms, for 10 s or the bound given; fails naming `what`. For
+/// work a background task or another process finishes on its own time.
+#[macro_export]
+macro_rules! eventually {
+    ($what:expr, $check:expr) => {
+        $crate::eventually!($what, $check, within = std::time::Duration::from_secs(10))
+    };
+    ($what:expr, $check:expr, within = $bound:expr) => {{
+        let deadline = std::time::Instant::now() + $bound;
+        loop {
+            if $check {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "never happened: {}", $what);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }};
+}
+
 /// Declares `mod sqlite` and `mod postgres`, each running the listed
 /// test bodies (async fns taking a `TestApp`).
 #[macro_export]
