@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{LeaseState, Money},
+    domain::{BrandColor, LeaseState, Money},
     error::AppError,
 };
 
@@ -14,7 +14,8 @@ pub struct PlatformView {
     pub name: String,
     pub price: Money,
     pub lease_minutes: i64,
-    pub color: String,
+    /// None for a colour the database holds but cannot be shown.
+    pub color: Option<BrandColor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,23 +136,36 @@ pub struct AdminPlatform {
     pub name: String,
     pub price: Money,
     pub lease_minutes: i64,
+    pub color: Option<BrandColor>,
     pub enabled: bool,
 }
 
-/// Changes a platform's name, price, lease window or availability.
+/// Changes a platform's name, price, lease window, colour or availability.
 #[server(endpoint = "admin/update_platform")]
-pub async fn admin_update_platform(slug: String, name: String, price: String, lease_minutes: i64, enabled: Option<String>) -> Result<(), AppError> {
+pub async fn admin_update_platform(
+    slug: String,
+    name: String,
+    price: String,
+    lease_minutes: String,
+    color: String,
+    enabled: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::PlatformTerms;
     use crate::services::{platforms, request::require_admin, services};
     let admin = require_admin()?;
-    let price = Money::parse(&price, false).map_err(AppError::Invalid)?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 40 {
-        return Err(AppError::Invalid("A platform name has 1 to 40 characters.".into()));
-    }
-    if !(1..=1440).contains(&lease_minutes) {
-        return Err(AppError::Invalid("The lease window is 1 to 1440 minutes.".into()));
-    }
-    platforms::update(&*services()?, admin.user_id, &slug, name, price, lease_minutes, enabled.is_some()).await
+    let terms = PlatformTerms::parse(&name, &price, &lease_minutes, &color).map_err(AppError::Invalid)?;
+    platforms::update(&*services()?, admin.user_id, &slug, &terms, enabled.is_some()).await
+}
+
+/// Adds a platform to the catalogue, enabled, named in the API by a slug
+/// made from its name.
+#[server(endpoint = "admin/add_platform")]
+pub async fn admin_add_platform(name: String, price: String, lease_minutes: String, color: String) -> Result<String, AppError> {
+    use crate::domain::PlatformTerms;
+    use crate::services::{platforms, request::require_admin, services};
+    let admin = require_admin()?;
+    let terms = PlatformTerms::parse(&name, &price, &lease_minutes, &color).map_err(AppError::Invalid)?;
+    Ok(platforms::add(&*services()?, admin.user_id, &terms).await?.into())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { adminTopUp, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
 
 // Screenshots the README shows, refreshed by every end-to-end run.
 const shots = resolve(__dirname, "../../docs/screenshots");
@@ -51,6 +51,39 @@ test("an admin changes a price; the customer sees it on Get Number (screenshots)
   await expect(adminTab.getByTestId("dashboard")).toContainText("Revenue");
   await expect(adminTab.locator("svg").first()).toBeVisible();
   await adminTab.screenshot({ path: `${shots}/admin-dashboard.png`, fullPage: true });
+});
+
+test("an admin adds a platform with its colour; customers see it, in that colour, before Other", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `catalogue_${stamp}`;
+  createAdmin(admin);
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin/catalogue");
+  await hydrated(adminTab);
+  const form = adminTab.getByTestId("add-platform");
+  // A name whose slug is another platform's API code is refused, with the reason.
+  await form.getByLabel("Name").fill("TG");
+  await form.getByLabel("Price (USD)").fill("1.10");
+  await form.getByLabel("Colour").fill("#13a10e");
+  await form.getByRole("button", { name: "Add platform" }).click();
+  await expect(form.getByTestId("form-error")).toContainText("reseller API names telegram");
+  await form.getByLabel("Name").fill(`Zed ${stamp}`);
+  await form.getByRole("button", { name: "Add platform" }).click();
+  const slug = `zed-${stamp}`;
+  await expect(form.getByTestId("platform-added")).toContainText(slug);
+  await expect(adminTab.getByTestId(`admin-platform-${slug}`).getByLabel("Colour")).toHaveValue("#13a10e");
+
+  const problems = collectProblems(page);
+  await signUpVerified(page, `colour_${stamp}`);
+  await page.goto("/get-number");
+  await hydrated(page);
+  const order = await page.locator("button.platform").evaluateAll((buttons) => buttons.map((b) => b.getAttribute("data-testid")));
+  expect(order.slice(-2)).toEqual([`platform-${slug}`, "platform-other"]);
+  await expect(page.getByTestId(`platform-${slug}`).locator("rect")).toHaveAttribute("fill", "#13a10e");
+  await expect(page.getByTestId("platform-whatsapp").locator("rect")).toHaveAttribute("fill", "#25d366");
+  await page.getByTestId(`platform-${slug}`).click();
+  await expect(page.getByTestId("confirm-price")).toHaveText("$1.10");
+  expect(problems, "no console error, and no style the CSP refused").toEqual([]);
 });
 
 test("a customer opens a ticket, the admin replies, the customer sees the reply", async ({ page, browser }) => {

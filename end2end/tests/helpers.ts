@@ -10,6 +10,19 @@ export async function hydrated(page: Page) {
   await expect(page.locator("html"), `${page.url()} hydrates`).toHaveAttribute("data-hydrated", "");
 }
 
+/** Console errors (a CSP refusal among them) and uncaught errors on the page
+ * from here on. The page's data (site info, the viewer, resources) is sent
+ * along with the HTML and must match what the browser builds: a mismatch
+ * shows as a console error or a page error, and a dead page. */
+export function collectProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(`${page.url()} pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" || /hydrat/i.test(m.text())) problems.push(`${page.url()} ${m.type()}: ${m.text()}`);
+  });
+  return problems;
+}
+
 /** The last code mailed to `email` in a mail saying `phrase` ("verification
  * code is", "password reset code is"), as it arrived at the SMTP sink. */
 export async function mailedCode(email: string, phrase = "code is"): Promise<string> {

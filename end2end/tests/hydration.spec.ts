@@ -1,17 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
-
-// The page's data (site info, the viewer, resources) is sent along with
-// the HTML and must match what the browser builds: a mismatch shows as a
-// console error or a page error, and a dead page.
-function collectProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("pageerror", (e) => problems.push(`${page.url()} pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" || /hydrat/i.test(m.text())) problems.push(`${page.url()} ${m.type()}: ${m.text()}`);
-  });
-  return problems;
-}
+import { expect, test } from "@playwright/test";
+import { collectProblems, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
 
 test("pages hydrate without errors, signed out and signed in", async ({ page }) => {
   const problems = collectProblems(page);

@@ -121,6 +121,17 @@ fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
     }
 }
 
+/// The platform's colour as a bar. An SVG fill, because the CSP allows no
+/// inline style; without a colour the stylesheet's blue shows.
+#[component]
+fn BrandBar(color: Option<crate::domain::BrandColor>) -> impl IntoView {
+    view! {
+        <svg class="platform-brand" aria-hidden="true" viewBox="0 0 1 1" preserveAspectRatio="none">
+            <rect width="1" height="1" fill=color.map(String::from) />
+        </svg>
+    }
+}
+
 #[component]
 fn Chooser(
     platforms: Vec<PlatformView>,
@@ -182,6 +193,7 @@ fn Chooser(
                                         <li>
                                             <button class="platform" data-testid=format!("platform-{}", p.slug)
                                                 on:click=move |_| chosen.set(Some(pick.clone()))>
+                                                <BrandBar color=p.color.clone() />
                                                 <span class="platform-name">{p.name.clone()}</span>
                                                 <span class="muted small">{p.price.to_string()} " · " {p.lease_minutes} " min"</span>
                                             </button>

@@ -1,11 +1,19 @@
-//! The platform catalogue: names, prices, lease windows.
+//! The platform catalogue: names, prices, lease windows, brand colours.
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use super::db::Db;
-use crate::{domain::Money, error::AppError, get_number::PlatformView};
+use crate::{
+    domain::{BrandColor, Money, PlatformSlug, PlatformTerms},
+    error::AppError,
+    get_number::{AdminPlatform, PlatformView},
+};
+
+/// Catalogue order: as set, with the catch-all "Other" always last, after
+/// platforms added later.
+const CATALOGUE_ORDER: &str = "ORDER BY slug = 'other', sort_order, name";
 
 #[derive(Debug, Clone)]
 pub struct Platform {
@@ -52,14 +60,19 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
     if let Some(list) = svc.catalogue.get() {
         return Ok(list);
     }
-    let rows: Vec<(String, String, i64, i64, String)> = sqlx::query_as(
-        "SELECT slug, name, price_cents, lease_minutes, color FROM platforms WHERE enabled = 1 ORDER BY sort_order, name",
-    )
-    .fetch_all(&svc.db.pool)
-    .await?;
+    let rows: Vec<(String, String, i64, i64, String)> =
+        sqlx::query_as(&format!("SELECT slug, name, price_cents, lease_minutes, color FROM platforms WHERE enabled = 1 {CATALOGUE_ORDER}"))
+            .fetch_all(&svc.db.pool)
+            .await?;
     let list: Arc<Vec<PlatformView>> = Arc::new(
         rows.into_iter()
-            .map(|(slug, name, price, lease_minutes, color)| PlatformView { slug, name, price: Money::from_cents(price), lease_minutes, color })
+            .map(|(slug, name, price, lease_minutes, color)| PlatformView {
+                slug,
+                name,
+                price: Money::from_cents(price),
+                lease_minutes,
+                color: BrandColor::parse(&color).ok(),
+            })
             .collect(),
     );
     svc.catalogue.put(list.clone());
@@ -85,58 +98,101 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Platform>, AppError> 
     Ok(row.map(Platform::from))
 }
 
-pub async fn list_all(db: &Db) -> Result<Vec<crate::get_number::AdminPlatform>, AppError> {
-    let rows: Vec<(String, String, i64, i64, i64)> =
-        sqlx::query_as("SELECT slug, name, price_cents, lease_minutes, enabled FROM platforms ORDER BY sort_order, name")
+pub async fn list_all(db: &Db) -> Result<Vec<AdminPlatform>, AppError> {
+    let rows: Vec<(String, String, i64, i64, String, i64)> =
+        sqlx::query_as(&format!("SELECT slug, name, price_cents, lease_minutes, color, enabled FROM platforms {CATALOGUE_ORDER}"))
             .fetch_all(&db.pool)
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(slug, name, price, lease_minutes, enabled)| crate::get_number::AdminPlatform {
+        .map(|(slug, name, price, lease_minutes, color, enabled)| AdminPlatform {
             slug,
             name,
             price: Money::from_cents(price),
             lease_minutes,
+            color: BrandColor::parse(&color).ok(),
             enabled: enabled == 1,
         })
         .collect())
 }
 
+fn describe(name: &str, price: Money, minutes: i64, color: &str, enabled: bool) -> String {
+    format!("{name}: {price}, {minutes} min, {color}, {}", if enabled { "enabled" } else { "disabled" })
+}
+
 /// Updates a platform and writes the change to the audit log. Leases
 /// already confirmed keep the price they were confirmed at.
-pub async fn update(
-    svc: &super::Services,
-    admin_id: i64,
-    slug: &str,
-    name: &str,
-    price: Money,
-    lease_minutes: i64,
-    enabled: bool,
-) -> Result<(), AppError> {
-    let before = by_slug(&svc.db, slug).await?.ok_or_else(|| AppError::Invalid("Unknown platform.".into()))?;
+pub async fn update(svc: &super::Services, admin_id: i64, slug: &str, terms: &PlatformTerms, enabled: bool) -> Result<(), AppError> {
     let mut tx = svc.db.begin_write().await?;
-    sqlx::query("UPDATE platforms SET name = $1, price_cents = $2, lease_minutes = $3, enabled = $4 WHERE slug = $5")
-        .bind(name)
-        .bind(price.cents())
-        .bind(lease_minutes)
+    let before: Option<(i64, String, i64, i64, String, i64)> =
+        sqlx::query_as("SELECT id, name, price_cents, lease_minutes, color, enabled FROM platforms WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (id, name, price, minutes, color, was_enabled) = before.ok_or_else(|| AppError::Invalid("Unknown platform.".into()))?;
+    sqlx::query("UPDATE platforms SET name = $1, price_cents = $2, lease_minutes = $3, color = $4, enabled = $5 WHERE id = $6")
+        .bind(terms.name.as_str())
+        .bind(terms.price.cents())
+        .bind(terms.lease_minutes)
+        .bind(terms.color.as_str())
         .bind(i64::from(enabled))
-        .bind(slug)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
-    let describe = |name: &str, price: Money, minutes: i64, enabled: bool| {
-        format!("{name}: {price}, {minutes} min, {}", if enabled { "enabled" } else { "disabled" })
-    };
     super::audit::record(
         &mut *tx,
         svc.now(),
         admin_id,
         "platform_update",
         None,
-        &describe(&before.name, before.price, before.lease_minutes, before.enabled),
-        &describe(name, price, lease_minutes, enabled),
+        &describe(&name, Money::from_cents(price), minutes, &color, was_enabled == 1),
+        &describe(terms.name.as_str(), terms.price, terms.lease_minutes, terms.color.as_str(), enabled),
     )
     .await?;
     tx.commit().await?;
     svc.catalogue.clear();
     Ok(())
+}
+
+/// Adds an enabled platform after the others (before "Other") and writes
+/// it to the audit log. Its slug comes from its name and must be new.
+pub async fn add(svc: &super::Services, admin_id: i64, terms: &PlatformTerms) -> Result<PlatformSlug, AppError> {
+    let slug = PlatformSlug::from_name(&terms.name).map_err(AppError::Invalid)?;
+    // Reseller clients may name a platform by its usual SMS-Activate code
+    // ("tg"), so a slug must not be another platform's code.
+    if let Some(owner) = super::upstream::protocol::platform_for_code(slug.as_str()) {
+        return Err(AppError::Invalid(format!("\"{slug}\" is how the reseller API names {owner}; choose a longer name.")));
+    }
+    let mut tx = svc.db.begin_write().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO platforms (slug, name, price_cents, lease_minutes, color, sort_order, enabled) \
+         SELECT $1, $2, $3, $4, $5, COALESCE(MAX(sort_order), 0) + 1, 1 FROM platforms",
+    )
+    .bind(slug.as_str())
+    .bind(terms.name.as_str())
+    .bind(terms.price.cents())
+    .bind(terms.lease_minutes)
+    .bind(terms.color.as_str())
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(AppError::Invalid(format!("The catalogue already has the platform \"{slug}\"; change that one instead.")))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    super::audit::record(
+        &mut *tx,
+        svc.now(),
+        admin_id,
+        "platform_add",
+        None,
+        "",
+        &describe(terms.name.as_str(), terms.price, terms.lease_minutes, terms.color.as_str(), true),
+    )
+    .await?;
+    tx.commit().await?;
+    svc.catalogue.clear();
+    Ok(slug)
 }

@@ -223,7 +223,7 @@ mod catalogue {
         let (mut customer, user) = verified_customer(&app, "shopper", 1000).await;
         let mut admin = common::signed_in_admin(&app, "pricer").await;
         let answer = admin
-            .call("admin/update_platform", &[("slug", "telegram"), ("name", "Telegram"), ("price", "2.00"), ("lease_minutes", "15"), ("enabled", "yes")])
+            .call("admin/update_platform", &[("slug", "telegram"), ("name", "Telegram"), ("price", "2.00"), ("lease_minutes", "15"), ("color", "#229ed9"), ("enabled", "yes")])
             .await;
         assert_eq!(answer.status, 200, "{}", answer.body);
         let stale = confirm(&mut customer, "telegram", 120, "price-key-1").await;
@@ -234,14 +234,51 @@ mod catalogue {
         assert_eq!(fresh["price"], 200);
         assert_eq!(fresh["expires_at"].as_i64().unwrap() - fresh["created_at"].as_i64().unwrap(), 15 * 60_000);
         let bad = admin
-            .call("admin/update_platform", &[("slug", "telegram"), ("name", ""), ("price", "-1"), ("lease_minutes", "0")])
+            .call("admin/update_platform", &[("slug", "telegram"), ("name", ""), ("price", "-1"), ("lease_minutes", "0"), ("color", "#229ed9")])
             .await;
         assert_eq!(bad.status, 400);
         let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit WHERE action = 'platform_update'").fetch_one(&app.db.pool).await.unwrap();
         assert_eq!(audit, 1);
     }
 
-    backend_tests!(price_changes_ask_the_customer_again);
+    /// An admin adds a platform: customers see it, with its colour,
+    /// before "Other", and can rent a number for it. A second platform
+    /// with the same slug, or a bad field, changes nothing.
+    async fn an_added_platform_can_be_rented(app: TestApp) {
+        let (mut customer, user) = verified_customer(&app, "early_bird", 1000).await;
+        let mut admin = common::signed_in_admin(&app, "curator").await;
+        let added = admin.call("admin/add_platform", &[("name", " Yahoo Mail "), ("price", "0.95"), ("lease_minutes", "15"), ("color", "#6001D2")]).await;
+        assert_eq!(added.status, 200, "{}", added.body);
+        assert_eq!(added.json(), "yahoo-mail");
+        let list = customer.call("platforms", &[]).await.json();
+        let slugs: Vec<&str> = list.as_array().unwrap().iter().map(|p| p["slug"].as_str().unwrap()).collect();
+        assert_eq!(&slugs[slugs.len() - 2..], ["yahoo-mail", "other"], "{slugs:?}");
+        let yahoo = &list[slugs.len() - 2];
+        assert_eq!((yahoo["name"].as_str(), yahoo["color"].as_str(), yahoo["lease_minutes"].as_i64()), (Some("Yahoo Mail"), Some("#6001d2"), Some(15)));
+        let lease = confirm(&mut customer, "yahoo-mail", 95, "yahoo-key-1").await.json();
+        assert_eq!(lease["platform"], "Yahoo Mail");
+        assert_eq!(balance(&app, user).await, 905);
+
+        let count = || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM platforms").fetch_one(&app.db.pool).await.unwrap() };
+        let before = count().await;
+        for (form, message) in [
+            ([("name", "yahoo-mail"), ("price", "1"), ("lease_minutes", "15"), ("color", "#000000")], "already has the platform"),
+            ([("name", "TG"), ("price", "1"), ("lease_minutes", "15"), ("color", "#000000")], "reseller API names telegram"),
+            ([("name", "Вконтакте"), ("price", "1"), ("lease_minutes", "15"), ("color", "#000000")], "Latin letter"),
+            ([("name", "Zoom"), ("price", "1"), ("lease_minutes", "15"), ("color", "blue")], "#rrggbb"),
+            ([("name", "Zoom"), ("price", "0"), ("lease_minutes", "15"), ("color", "#000000")], "above zero"),
+            ([("name", "Zoom"), ("price", "1"), ("lease_minutes", "soon"), ("color", "#000000")], "1 to 1440 minutes"),
+        ] {
+            let refused = admin.call("admin/add_platform", &form).await;
+            assert_eq!(refused.status, 400, "{form:?}: {}", refused.body);
+            assert!(refused.body.contains(message), "{form:?}: {}", refused.body);
+        }
+        assert_eq!(count().await, before, "nothing was added");
+        let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit WHERE action = 'platform_add'").fetch_one(&app.db.pool).await.unwrap();
+        assert_eq!(audit, 1);
+    }
+
+    backend_tests!(price_changes_ask_the_customer_again, an_added_platform_can_be_rented);
 }
 
 mod number_safety {

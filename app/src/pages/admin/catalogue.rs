@@ -2,33 +2,37 @@
 use leptos::prelude::*;
 
 use crate::components::{data_table::DataTable, form::ActionError, page_title::PageTitle};
-use crate::get_number::{admin_platforms, AdminUpdatePlatform};
+use crate::get_number::{admin_platforms, AdminAddPlatform, AdminPlatform, AdminUpdatePlatform};
+
+/// What a new platform's colour field starts at: the site's own blue.
+const DEFAULT_COLOR: &str = "#1f5eff";
 
 #[component]
 pub fn AdminCatalogue() -> impl IntoView {
     let update = ServerAction::<AdminUpdatePlatform>::new();
-    let list = Resource::new(move || update.version().get(), |_| admin_platforms());
+    let add = ServerAction::<AdminAddPlatform>::new();
+    let list = Resource::new(move || (update.version().get(), add.version().get()), |_| admin_platforms());
     view! {
         <PageTitle text="Admin · Platforms" />
         <Platforms update list />
+        <AddPlatform add />
     }
 }
 
 /// Platforms and prices; changes apply to the next confirmation.
 #[component]
-fn Platforms(
-    update: ServerAction<AdminUpdatePlatform>,
-    list: Resource<Result<Vec<crate::get_number::AdminPlatform>, crate::error::AppError>>,
-) -> impl IntoView {
+fn Platforms(update: ServerAction<AdminUpdatePlatform>, list: Resource<Result<Vec<AdminPlatform>, crate::error::AppError>>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Platforms and prices"</h2>
             <ActionError value=update.value() />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            <DataTable headers=&["Platform", "Price (USD)", "Window (min)", "Enabled", ""] testid="admin-platforms">
+            <DataTable headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", ""] testid="admin-platforms">
                             {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
                                 let form_id = format!("platform-form-{}", p.slug);
                                 let row_id = format!("admin-platform-{}", p.slug);
+                                let slug = p.slug.clone();
+                                let color = p.color.as_ref().map_or(DEFAULT_COLOR.to_string(), |c| c.to_string());
                                 view! {
                                     <tr data-testid=row_id>
                                         <td>
@@ -36,7 +40,9 @@ fn Platforms(
                                                 <input type="hidden" name="slug" value=p.slug.clone() />
                                                 <input name="name" value=p.name.clone() aria-label="Name" maxlength="40" required />
                                             </ActionForm>
+                                            <div class="muted small mono" title="Its name in the API and in upstream mappings">{slug}</div>
                                         </td>
+                                        <td><input form=form_id.clone() name="color" aria-label="Colour" type="color" value=color /></td>
                                         <td><input form=form_id.clone() name="price" aria-label="Price" inputmode="decimal" value=p.price.decimal() /></td>
                                         <td><input form=form_id.clone() name="lease_minutes" aria-label="Window" type="number" min="1" max="1440" value=p.lease_minutes /></td>
                                         <td><input form=form_id.clone() name="enabled" aria-label="Enabled" type="checkbox" value="yes" checked=p.enabled /></td>
@@ -46,6 +52,42 @@ fn Platforms(
                             }).collect_view())}
             </DataTable>
             </Transition>
+        </section>
+    }
+}
+
+/// A new platform, enabled at once. Its numbers come from the pool until
+/// an upstream mapping in the config names its slug.
+#[component]
+fn AddPlatform(add: ServerAction<AdminAddPlatform>) -> impl IntoView {
+    view! {
+        <section class="card" data-testid="add-platform">
+            <h2>"Add a platform"</h2>
+            <ActionError value=add.value() />
+            {move || add.value().get().and_then(|r| r.ok()).map(|slug| view! {
+                <div class="alert alert-success" data-testid="platform-added">
+                    "Added, enabled, as " <code>{slug}</code> ". Customers see it now; numbers come from the pool unless an upstream in the config maps this slug."
+                </div>
+            })}
+            <ActionForm action=add attr:class="form-inline">
+                <div class="field">
+                    <label for="new-platform-name">"Name"</label>
+                    <input id="new-platform-name" name="name" maxlength="40" placeholder="Yahoo" required />
+                </div>
+                <div class="field">
+                    <label for="new-platform-price">"Price (USD)"</label>
+                    <input id="new-platform-price" name="price" inputmode="decimal" placeholder="1.00" required />
+                </div>
+                <div class="field">
+                    <label for="new-platform-window">"Window (min)"</label>
+                    <input id="new-platform-window" name="lease_minutes" type="number" min="1" max="1440" value="20" required />
+                </div>
+                <div class="field">
+                    <label for="new-platform-color">"Colour"</label>
+                    <input id="new-platform-color" name="color" type="color" value=DEFAULT_COLOR />
+                </div>
+                <button type="submit" class="btn btn-primary">"Add platform"</button>
+            </ActionForm>
         </section>
     }
 }
