@@ -33,6 +33,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Copy the embedded SQLite database to FILE while the server runs,
+    /// then check the copy (SQLite's integrity check and the ledger's).
+    Backup {
+        /// Where to write the copy; it must not exist yet.
+        file: std::path::PathBuf,
+    },
     /// Wallet ledger checks.
     Ledger {
         #[command(subcommand)]
@@ -105,6 +111,24 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             } else {
                 Err(StartupError::LedgerMismatch(report.problems.len()))
             }
+        }
+        Command::Backup { file } => {
+            let database = config.database()?;
+            let backup = crate::backup::sqlite_backup(&database, &file).await?;
+            let source = database.sqlite_path().map(|p| p.display().to_string()).unwrap_or_default();
+            println!(
+                "backup written: {} ({} KB); integrity ok; ledger: {} wallets, {} entries, 0 problems",
+                file.display(),
+                backup.bytes.div_ceil(1024),
+                backup.ledger.wallets,
+                backup.ledger.entries
+            );
+            println!("to restore: stop the server, put this file in place of {source} (delete {source}-wal and {source}-shm), start the server");
+            println!(
+                "the secret key is not in the backup: keep {} (or USNH_SECRET_KEY) as well, or a restore signs everyone out",
+                config.data_dir.join(secrets::KEY_FILE).display()
+            );
+            Ok(())
         }
         Command::Admin { command: AdminCommand::Create { email, username } } => {
             let email = Email::parse(&email).map_err(StartupError::Config)?;

@@ -1,5 +1,6 @@
 //! The US Num Hub server: configuration, database, routes that are not
 //! pages, background tasks and the command line.
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod metrics;

@@ -5,7 +5,7 @@ use rand::RngCore;
 
 use crate::StartupError;
 
-const KEY_FILE: &str = "secret.key";
+pub const KEY_FILE: &str = "secret.key";
 
 /// Key material for signing tokens and codes.
 #[derive(Clone)]

@@ -87,7 +87,8 @@ impl DatabaseUrl {
         redact(&self.raw)
     }
 
-    fn sqlite_path(&self) -> Option<PathBuf> {
+    /// The file of a SQLite URL; None for PostgreSQL or an in-memory database.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
         let rest = self.raw.strip_prefix("sqlite:")?;
         let rest = rest.strip_prefix("//").unwrap_or(rest);
         let path = rest.split('?').next().unwrap_or(rest);

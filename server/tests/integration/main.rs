@@ -7,6 +7,7 @@ mod common;
 mod account_security;
 mod accounts;
 mod admin_console;
+mod backup;
 mod bad_config;
 mod foundation;
 mod gateways;
