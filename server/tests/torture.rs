@@ -76,13 +76,12 @@ impl Server {
 
     async fn start(&mut self) {
         self.child = Some(self.command().arg("serve").spawn().expect("server starts"));
-        for _ in 0..300 {
-            if reqwest::get(format!("{}/healthz", self.base())).await.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the server did not come up");
+        let base = self.base();
+        eventually!(
+            "the server came up",
+            reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()),
+            within = Duration::from_secs(15)
+        );
     }
 
     fn kill(&mut self) {
@@ -317,13 +316,7 @@ async fn check_invariants(server: &Server, db: &app::services::db::Db, acknowled
             .unwrap()
     };
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    for _ in 0..50 {
-        if overdue().await == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_eq!(overdue().await, 0, "no lease is open past its window");
+    eventually!("no lease is open past its window", overdue().await == 0);
     let verify = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(["ledger", "verify"])
         .env("USNH_DATA_DIR", &server.data_dir)
@@ -435,13 +428,12 @@ async fn torture(backend: Backend) {
             let restarted = Command::new("pg_ctlcluster").args([version.as_str(), cluster.as_str(), "restart"]).output();
             assert!(restarted.as_ref().is_ok_and(|o| o.status.success()), "pg_ctlcluster restart: {restarted:?}");
             eprintln!("torture: PostgreSQL restarted, {} operations done ({:?})", done.load(Ordering::Relaxed), restarted.as_ref().map(|o| o.status));
-            // Give the server's pool a moment to reconnect by itself.
-            for _ in 0..100 {
-                if reqwest::get(format!("{}/readyz", server.base())).await.is_ok_and(|r| r.status().is_success()) {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            let base = server.base();
+            eventually!(
+                "the server reconnected to PostgreSQL by itself",
+                reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()),
+                within = Duration::from_secs(20)
+            );
             outage.store(false, Ordering::Relaxed);
         } else {
             eprintln!("torture: NOT restarting PostgreSQL: no local cluster to restart (TEST_DATABASE_URL set, or no pg_lsclusters)");

@@ -168,6 +168,7 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("name", "Google"),
         ("price", "0.01"),
         ("lease_minutes", "5"),
+        ("color", "#4285f4"),
         ("number", "+13125550177"),
         ("device_id", "pixel"),
         ("sim", "1"),
@@ -193,6 +194,8 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
     assert_eq!(entries, 0, "no admin function did anything");
     let google: i64 = sqlx::query_scalar("SELECT price_cents FROM platforms WHERE slug = 'google'").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(google, 100, "prices unchanged");
+    let platforms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM platforms").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(platforms, 16, "no platform added");
     let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(audited, 0, "no admin action happened");
 }
