@@ -110,7 +110,7 @@ fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
             <DataTable headers=&["Platform", "Price", "Lease window"] testid="price-list">
                 {platforms.into_iter().map(|p| view! {
                     <tr>
-                        <td>{p.name}</td>
+                        <td><BrandMark color=p.color class="brand-swatch" /> {p.name}</td>
                         <td class="num">{p.price.to_string()}</td>
                         <td>{p.lease_minutes} " minutes"</td>
                     </tr>
@@ -121,12 +121,13 @@ fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
     }
 }
 
-/// The platform's colour as a bar. An SVG fill, because the CSP allows no
-/// inline style; without a colour the stylesheet's blue shows.
+/// A platform's colour (the stylesheet's `class` gives the shape). An SVG
+/// fill, because the CSP allows no inline style; without a colour the
+/// stylesheet's blue shows.
 #[component]
-fn BrandBar(color: Option<crate::domain::BrandColor>) -> impl IntoView {
+fn BrandMark(color: Option<crate::domain::BrandColor>, class: &'static str) -> impl IntoView {
     view! {
-        <svg class="platform-brand" aria-hidden="true" viewBox="0 0 1 1" preserveAspectRatio="none">
+        <svg class=class aria-hidden="true" viewBox="0 0 1 1" preserveAspectRatio="none">
             <rect width="1" height="1" fill=color.map(String::from) />
         </svg>
     }
@@ -193,7 +194,7 @@ fn Chooser(
                                         <li>
                                             <button class="platform" data-testid=format!("platform-{}", p.slug)
                                                 on:click=move |_| chosen.set(Some(pick.clone()))>
-                                                <BrandBar color=p.color.clone() />
+                                                <BrandMark color=p.color.clone() class="platform-brand" />
                                                 <span class="platform-name">{p.name.clone()}</span>
                                                 <span class="muted small">{p.price.to_string()} " · " {p.lease_minutes} " min"</span>
                                             </button>
