@@ -1,11 +1,17 @@
 use leptos::prelude::*;
 
 /// A table that scrolls sideways on small screens, with a header row;
-/// the children are its rows.
+/// the children are its rows. `label` names it: the wrapper is a region
+/// that takes focus, so that a keyboard can scroll it too.
 #[component]
-pub fn DataTable(headers: &'static [&'static str], #[prop(optional)] testid: Option<&'static str>, children: Children) -> impl IntoView {
+pub fn DataTable(
+    label: &'static str,
+    headers: &'static [&'static str],
+    #[prop(optional)] testid: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" role="region" aria-label=label tabindex="0">
             <table class="table" data-testid=testid>
                 <thead><tr>{headers.iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr></thead>
                 <tbody>{children()}</tbody>

@@ -84,7 +84,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
             <ActionError value=sign_out_device.value() />
             // The page's Transition already waited for these resources: a
             // second boundary reading them again risked a streaming hang.
-            <DataTable headers=&["Browser", "IP", "First seen", "Last seen", ""] testid="devices">
+            <DataTable label="Devices" headers=&["Browser", "IP", "First seen", "Last seen", ""] testid="devices">
                             {move || devices.get().map(|r| r.unwrap_or_default().into_iter().map(|d| {
                                 let id = d.id.clone();
                                 view! {
@@ -113,7 +113,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 
         <section class="card">
             <h2>"Security log"</h2>
-                <DataTable headers=&["What", "When", "IP", "Browser"]>
+                <DataTable label="Security log" headers=&["What", "When", "IP", "Browser"]>
                             {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
                                     <td>{e.what}</td>

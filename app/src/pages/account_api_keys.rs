@@ -42,7 +42,7 @@ pub fn ApiKeys(
                 </div>
                 <button type="submit" class="btn" disabled=!email_verified>"Create key"</button>
             </ActionForm>
-            <DataTable headers=&["Name", "Key", "Callback", "Created", "Last used", ""] testid="api-keys">
+            <DataTable label="API keys" headers=&["Name", "Key", "Callback", "Created", "Last used", ""] testid="api-keys">
                         {move || keys.get().map(|r| r.unwrap_or_default()).map(|keys| {
                             if keys.is_empty() {
                                 return view! { <tr><td colspan="6" class="muted">"No keys yet."</td></tr> }.into_any();

@@ -33,7 +33,7 @@ pub fn ApiDocsPage() -> impl IntoView {
             </p>
             <h2>"Endpoint"</h2>
             <p><code>{format!("{base}/stubs/handler_api.php")}</code> " — GET or POST (form), with " <code>"api_key"</code> " and " <code>"action"</code> "."</p>
-            <DataTable headers=&["action", "parameters", "answers"]>
+            <DataTable label="Reseller API actions" headers=&["action", "parameters", "answers"]>
                         {ACTIONS.map(|(action, params, answers)| view! {
                             <tr><td class="mono">{action}</td><td>{params}</td><td class="mono small">{answers}</td></tr>
                         }).collect_view()}

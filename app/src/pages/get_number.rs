@@ -107,7 +107,7 @@ fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
     view! {
         <section class="card narrow">
             <h2>"Prices"</h2>
-            <DataTable headers=&["Platform", "Price", "Lease window"] testid="price-list">
+            <DataTable label="Prices" headers=&["Platform", "Price", "Lease window"] testid="price-list">
                 {platforms.into_iter().map(|p| view! {
                     <tr>
                         <td><BrandMark color=p.color class="brand-swatch" /> {p.name}</td>
@@ -302,7 +302,7 @@ fn RecentLeases(leases: Vec<LeaseView>) -> impl IntoView {
     (!leases.is_empty()).then(|| view! {
         <section class="card">
             <h2>"Recent numbers"</h2>
-            <DataTable headers=&["When", "Platform", "Number", "Outcome", "Price"] testid="recent-leases">
+            <DataTable label="Recent leases" headers=&["When", "Platform", "Number", "Outcome", "Price"] testid="recent-leases">
                         {leases.into_iter().map(|l| { let outcome = l.outcome(); view! {
                             <tr>
                                 <td><LocalTime millis=l.created_at /></td>

@@ -54,7 +54,7 @@ pub fn WalletPage() -> impl IntoView {
                                 </select>
                             </label>
                         </div>
-                        <div class="table-wrap">
+                        <div class="table-wrap" role="region" aria-label="Wallet history" tabindex="0">
                             <table class="table" data-testid="ledger">
                                 <thead>
                                     <tr><th>"When"</th><th>"What"</th><th class="num">"Amount"</th><th class="num">"Balance after"</th></tr>

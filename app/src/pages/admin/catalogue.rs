@@ -27,7 +27,7 @@ fn Platforms(update: ServerAction<AdminUpdatePlatform>, list: Resource<Result<Ve
             <h2>"Platforms and prices"</h2>
             <ActionError value=update.value() />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            <DataTable headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", ""] testid="admin-platforms">
+            <DataTable label="Platforms and prices" headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", ""] testid="admin-platforms">
                             {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
                                 let form_id = format!("platform-form-{}", p.slug);
                                 let row_id = format!("admin-platform-{}", p.slug);

@@ -38,7 +38,7 @@ pub fn AdminAudit() -> impl IntoView {
                 </div>
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable headers=&["When", "Admin", "Action", "Account", "Before", "After"] testid="audit-log">
+                <DataTable label="Audit log" headers=&["When", "Admin", "Action", "Account", "Before", "After"] testid="audit-log">
                             {move || page.get().map(|r| r.map(|p| p.entries).unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
                                     <td><LocalTime millis=e.at /></td>
@@ -66,7 +66,7 @@ pub fn AdminSecurity() -> impl IntoView {
         <h1>"Security log (everyone)"</h1>
         <section class="card">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable headers=&["User", "What", "When", "IP", "Browser"]>
+                <DataTable label="Security log" headers=&["User", "What", "When", "IP", "Browser"]>
                             {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
                                     <td>{e.public_id.unwrap_or_default()} " " <span class="muted">{e.username.unwrap_or_default()}</span></td>

@@ -137,7 +137,7 @@ pub fn NumberPool(
                 </div>
                 <button type="submit" class="btn">"Add number"</button>
             </ActionForm>
-            <DataTable headers=&["Number", "Gateway", "Open lease", "Cooldowns", "Enabled"] testid="admin-pool">
+            <DataTable label="Number pool" headers=&["Number", "Gateway", "Open lease", "Cooldowns", "Enabled"] testid="admin-pool">
                         {move || list.get().and_then(|r| r.ok()).map(|rows| {
                             if rows.is_empty() {
                                 return view! { <tr><td colspan="5" class="muted">"None yet."</td></tr> }.into_any();
@@ -185,7 +185,7 @@ pub fn UnmatchedSmsList(
             <h2>"Unmatched SMS"</h2>
             <ActionError value=assign.value() />
             <ActionError value=dismiss.value() />
-            <DataTable headers=&["Received", "To", "From", "Text", "Code", ""] testid="admin-unmatched">
+            <DataTable label="Unmatched SMS" headers=&["Received", "To", "From", "Text", "Code", ""] testid="admin-unmatched">
                         {move || list.get().and_then(|r| r.ok()).map(|rows| {
                             if rows.is_empty() {
                                 return view! { <tr><td colspan="6" class="muted">"None: every message found its lease."</td></tr> }.into_any();
@@ -226,7 +226,7 @@ pub fn UpstreamList(list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl
                 {rows.iter().any(|u| u.low_balance).then(|| view! {
                     <div class="alert alert-warning" role="alert">"An upstream balance is low: top it up before numbers run out."</div>
                 })}
-                <DataTable headers=&["Upstream", "Balance", "Errors", "Breaker", "Open purchases", "Margin", "Last error"] testid="admin-upstreams">
+                <DataTable label="Upstream suppliers" headers=&["Upstream", "Balance", "Errors", "Breaker", "Open purchases", "Margin", "Last error"] testid="admin-upstreams">
                             {rows.into_iter().map(|u| view! {
                                 <tr>
                                     <td>{u.name.clone()}</td>

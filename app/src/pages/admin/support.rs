@@ -23,7 +23,7 @@ pub fn AdminSupport() -> impl IntoView {
                 </select>
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox">
+                <DataTable label="Support inbox" headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox">
                             {move || tickets.get().map(|r| r.unwrap_or_default().into_iter().map(|t| view! {
                                 <tr>
                                     <td>

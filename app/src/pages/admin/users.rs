@@ -25,7 +25,7 @@ pub fn AdminUsers() -> impl IntoView {
                 <button type="submit" class="btn">"Search"</button>
             </form>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable headers=&["User ID", "Username", "Email", "Role", "Balance", "Joined", ""] testid="users">
+                <DataTable label="Users" headers=&["User ID", "Username", "Email", "Role", "Balance", "Joined", ""] testid="users">
                             {move || found.get().map(|r| match r {
                                 Err(e) => view! { <tr><td colspan="7" class="alert alert-error">{e.to_string()}</td></tr> }.into_any(),
                                 Ok(users) => users.into_iter().map(|u| view! {
@@ -100,28 +100,28 @@ fn UserView(d: UserDetail, set_disabled: ServerAction<AdminSetDisabled>, set_rol
         </section>
         <section class="card">
             <h2>"Leases"</h2>
-            <DataTable headers=&["#", "Platform", "Number", "State", "Price", "When"]>{d.leases.into_iter().map(|l| view! {
+            <DataTable label="Leases" headers=&["#", "Platform", "Number", "State", "Price", "When"]>{d.leases.into_iter().map(|l| view! {
                     <tr><td>{l.id}</td><td>{l.platform}</td><td class="mono">{l.number}</td><td>{l.state.label()}</td><td>{l.price.to_string()}</td><td><LocalTime millis=l.created_at /></td></tr>
                 }).collect_view()}
             </DataTable>
         </section>
         <section class="card">
             <h2>"Ledger"</h2>
-            <DataTable headers=&["When", "What", "Amount", "Balance after"]>{d.ledger.into_iter().map(|e| view! {
+            <DataTable label="Ledger" headers=&["When", "What", "Amount", "Balance after"]>{d.ledger.into_iter().map(|e| view! {
                     <tr><td><LocalTime millis=e.at /></td><td>{e.description}</td><td>{e.amount.to_string()}</td><td>{e.balance_after.to_string()}</td></tr>
                 }).collect_view()}
             </DataTable>
         </section>
         <section class="card">
             <h2>"Devices"</h2>
-            <DataTable headers=&["Browser", "IP", "First seen", "Last seen"]>{d.devices.into_iter().map(|x| view! {
+            <DataTable label="Devices" headers=&["Browser", "IP", "First seen", "Last seen"]>{d.devices.into_iter().map(|x| view! {
                     <tr><td>{x.browser}</td><td class="mono">{x.ip}</td><td><LocalTime millis=x.first_seen /></td><td><LocalTime millis=x.last_seen /></td></tr>
                 }).collect_view()}
             </DataTable>
         </section>
         <section class="card">
             <h2>"Security log"</h2>
-            <DataTable headers=&["What", "When", "IP", "Browser"]>{d.security_log.into_iter().map(|e| view! {
+            <DataTable label="Security log" headers=&["What", "When", "IP", "Browser"]>{d.security_log.into_iter().map(|e| view! {
                     <tr><td>{e.what}</td><td><LocalTime millis=e.at /></td><td class="mono">{e.ip}</td><td>{e.browser}</td></tr>
                 }).collect_view()}
             </DataTable>

@@ -1,0 +1,55 @@
+import { expect, test, type Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
+
+// axe-core, evaluated in the page (evaluation is not subject to the page's
+// CSP, which would refuse an injected script tag).
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/** What axe-core finds against WCAG 2.1 A and AA on the page as it is now. */
+async function violations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<any> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return result.violations.map(
+      (v: any) => `${location.pathname} ${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")).join(", ")}`,
+    );
+  });
+}
+
+async function check(page: Page, paths: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const path of paths) {
+    await page.goto(path);
+    await hydrated(page);
+    found.push(...(await violations(page)));
+  }
+  return found;
+}
+
+// Phones too: there the tables scroll sideways and the menu folds.
+for (const [device, viewport] of [["a desktop", { width: 1280, height: 900 }], ["a phone", { width: 390, height: 844 }]] as const) {
+  test(`every page meets WCAG 2.1 AA as axe-core checks it on ${device}, signed out, signed in and as an admin`, async ({ browser }) => {
+    const stamp = Date.now().toString(36);
+    const page = await (await browser.newContext({ viewport })).newPage();
+    const found = await check(page, ["/", "/get-number", "/policies", "/sign-in", "/sign-up", "/docs/api", "/reset-password", "/no-such-page"]);
+    await signUpVerified(page, `a11y_${stamp}`);
+    found.push(...(await check(page, ["/get-number", "/wallet", "/account", "/support", "/verify-email"])));
+    // The confirmation step is where customers decide to pay.
+    await page.goto("/get-number");
+    await hydrated(page);
+    await page.getByTestId("platform-telegram").click();
+    await expect(page.getByTestId("confirm-step")).toBeVisible();
+    found.push(...(await violations(page)));
+
+    const admin = `a11yadmin_${stamp}`;
+    createAdmin(admin);
+    const adminTab = await (await browser.newContext({ viewport })).newPage();
+    await signIn(adminTab, admin);
+    found.push(
+      ...(await check(adminTab, ["/admin", "/admin/users", "/admin/wallets", "/admin/catalogue", "/admin/supply", "/admin/support", "/admin/audit", "/admin/security"])),
+    );
+    expect(found).toEqual([]);
+  });
+}
