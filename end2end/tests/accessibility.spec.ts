@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
+import { adminTopUp, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
 
 // axe-core, evaluated in the page (evaluation is not subject to the page's
 // CSP, which would refuse an injected script tag).
@@ -36,15 +36,21 @@ for (const [device, viewport] of [["a desktop", { width: 1280, height: 900 }], [
     const found = await check(page, ["/", "/get-number", "/policies", "/sign-in", "/sign-up", "/docs/api", "/reset-password", "/no-such-page"]);
     await signUpVerified(page, `a11y_${stamp}`);
     found.push(...(await check(page, ["/get-number", "/wallet", "/account", "/support", "/verify-email"])));
-    // The confirmation step is where customers decide to pay.
+    const admin = `a11yadmin_${stamp}`;
+    createAdmin(admin);
+    // The confirmation step, where customers decide to pay, and the open
+    // lease with its countdown, where they wait for the code.
     await page.goto("/get-number");
+    await hydrated(page);
+    await adminTopUp(browser, admin, (await page.getByTestId("public-id").first().textContent())!.trim(), "5.00");
+    await page.reload();
     await hydrated(page);
     await page.getByTestId("platform-telegram").click();
     await expect(page.getByTestId("confirm-step")).toBeVisible();
     found.push(...(await violations(page)));
-
-    const admin = `a11yadmin_${stamp}`;
-    createAdmin(admin);
+    await page.getByTestId("confirm-button").click();
+    await expect(page.getByTestId("active-lease")).toBeVisible();
+    found.push(...(await violations(page)));
     const adminTab = await (await browser.newContext({ viewport })).newPage();
     await signIn(adminTab, admin);
     found.push(
