@@ -115,6 +115,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Backup { file } => {
             let database = config.database()?;
             let backup = crate::backup::sqlite_backup(&database, &file).await?;
+            if !backup.ledger.problems.is_empty() {
+                for problem in &backup.ledger.problems {
+                    println!("MISMATCH {problem}");
+                }
+                return Err(StartupError::LedgerMismatch(backup.ledger.problems.len()));
+            }
             let source = database.sqlite_path().map(|p| p.display().to_string()).unwrap_or_default();
             println!(
                 "backup written: {} ({} KB); integrity ok; ledger: {} wallets, {} entries, 0 problems",

@@ -81,6 +81,13 @@ pub struct Config {
     /// then become Secure and HSTS is sent.
     pub tls_cert_file: Option<PathBuf>,
     pub tls_key_file: Option<PathBuf>,
+    /// Automatic backups of the embedded SQLite database, checked like
+    /// `server backup`: every this many minutes (0: off).
+    pub backup_every_minutes: u32,
+    /// Where they go; default: `backups` in `data_dir`.
+    pub backup_dir: Option<PathBuf>,
+    /// How many to keep, the newest.
+    pub backup_keep: u32,
 }
 
 impl Default for Config {
@@ -123,6 +130,9 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             tls_cert_file: None,
             tls_key_file: None,
+            backup_every_minutes: 24 * 60,
+            backup_dir: None,
+            backup_keep: 7,
         }
     }
 }
@@ -198,8 +208,21 @@ impl Config {
                 return bad("USNH_SECRET_KEY must be at least 64 hex characters (32 bytes)".into());
             }
         }
+        if self.backup_keep == 0 {
+            return bad("USNH_BACKUP_KEEP must be at least 1 (set USNH_BACKUP_EVERY_MINUTES=0 to turn backups off)".into());
+        }
         self.database()?;
         Ok(())
+    }
+
+    /// Automatic backups, when they are on and the database is SQLite.
+    pub fn backup_schedule(&self) -> Option<crate::backup::Schedule> {
+        let sqlite = self.database().is_ok_and(|db| db.backend() == app::services::db::Backend::Sqlite);
+        (sqlite && self.backup_every_minutes > 0).then(|| crate::backup::Schedule {
+            dir: self.backup_dir.clone().unwrap_or_else(|| self.data_dir.join("backups")),
+            every: std::time::Duration::from_secs(u64::from(self.backup_every_minutes) * 60),
+            keep: self.backup_keep as usize,
+        })
     }
 
     /// Users reach us over HTTPS: served here, or declared behind a proxy.

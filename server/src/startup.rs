@@ -179,6 +179,9 @@ impl Application {
         if !self.state.services.mailer.is_dev_outbox() {
             workers.push(crate::workers::spawn_mail_delivery(self.state.services.clone(), metrics.clone()));
         }
+        if let (Some(schedule), Ok(database)) = (self.state.config.backup_schedule(), self.state.config.database()) {
+            workers.push(crate::workers::spawn_backups(database, schedule, metrics.clone()));
+        }
         workers.push(crate::workers::spawn_housekeeping(
             self.state.services.clone(),
             crate::workers::Retention {

@@ -1,5 +1,6 @@
-//! `server backup`: a checked copy of the SQLite database taken while the
-//! server moves money, a server restored from it, and the refusals.
+//! Backups: `server backup` takes a checked copy of the SQLite database
+//! while the server moves money, a server restores from it, and what it
+//! cannot copy is refused; scheduled backups keep the newest few.
 use std::{path::Path, process::Output};
 
 use app::domain::{EntryKind, Money};
@@ -97,4 +98,50 @@ async fn backups_refuse_what_they_cannot_copy() {
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"), "{}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+fn backup_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// The server backs up at start when the newest backup is older than the
+/// schedule, under a name that sorts by time, and removes the oldest past
+/// `keep`; files that are not backups stay. A fresh backup is not redone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_keep_the_newest() {
+    let database = TestDatabase::create(Backend::Sqlite).await.expect("a temp dir");
+    let mut config = common::test_config(&database);
+    config.backup_every_minutes = 24 * 60;
+    config.backup_keep = 2;
+    let schedule = config.backup_schedule().expect("on for SQLite");
+    let url = config.database().unwrap();
+    let dir = schedule.dir.clone();
+    assert_eq!(dir, config.data_dir.join("backups"), "the default folder");
+    std::fs::create_dir_all(&dir).unwrap();
+    let three_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+    for day in ["2026-01-01", "2026-01-02", "2026-01-03"] {
+        let file = std::fs::File::create(dir.join(format!("usnumhub-{day}T000000Z.db"))).unwrap();
+        file.set_modified(three_days_ago).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not a backup").unwrap();
+    let app = common::start(config, database).await;
+
+    eventually!(format!("a backup at start, and only two kept: {:?}", backup_names(&dir)), {
+        let names = backup_names(&dir);
+        names.len() == 3 && !names[2].starts_with("usnumhub-2026-01-0")
+    });
+    let names = backup_names(&dir);
+    assert_eq!(names[0], "notes.txt");
+    assert_eq!(names[1], "usnumhub-2026-01-03T000000Z.db", "the newest old one stays, the older go");
+    assert!(names[2].starts_with("usnumhub-") && names[2].ends_with("Z.db") && !names[2].contains(':'), "{names:?}");
+    let copy = Db::connect(&DatabaseUrl::sqlite_file(dir.join(&names[2]))).await.unwrap();
+    let platforms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM platforms").fetch_one(&copy.pool).await.unwrap();
+    assert_eq!(platforms, 16, "a whole database");
+    copy.pool.close().await;
+
+    assert!(server::backup::backup_if_due(&url, &schedule).await.unwrap().is_none(), "the fresh backup is not redone");
+    assert_eq!(backup_names(&dir), names);
+    drop(app);
 }

@@ -76,6 +76,10 @@ fn invalid_values_are_named() {
     let (code, err) = run_server(&[("USNH_WHATSAPP_NUMBER", "call me")]);
     assert_ne!(code, 0);
     assert_one_clear_line(&err, "USNH_WHATSAPP_NUMBER");
+
+    let (code, err) = run_server(&[("USNH_BACKUP_KEEP", "0")]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "USNH_BACKUP_KEEP");
 }
 
 #[test]

@@ -158,6 +158,8 @@ pub fn test_config(database: &TestDatabase) -> Config {
         listen: "127.0.0.1:0".into(),
         // Tests deliver codes themselves; a short window would race them.
         demo_code_delay_secs: 3600,
+        // A test that wants scheduled backups turns them on.
+        backup_every_minutes: 0,
         ..Config::default()
     }
 }
