@@ -152,15 +152,15 @@ pub async fn deliver_due(svc: &Services) -> Result<Delivery, AppError> {
     if done.expired > 0 {
         tracing::warn!(count = done.expired, "queued mail dropped unsent: past its time");
     }
-    type Row = (i64, String, String, String, i64, i64);
+    type Row = (i64, String, String, String, i64, i64, i64);
     let due: Vec<Row> = sqlx::query_as(
-        "SELECT id, to_addr, subject, body, attempts, next_attempt_at FROM mail_outbox \
+        "SELECT id, to_addr, subject, body, attempts, next_attempt_at, created_at FROM mail_outbox \
          WHERE next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT 50",
     )
     .bind(now)
     .fetch_all(&svc.db.pool)
     .await?;
-    for (id, to, subject, body, attempts, next_attempt_at) in due {
+    for (id, to, subject, body, attempts, next_attempt_at, created_at) in due {
         // Claim it, so that one instance sends each mail.
         let claimed = sqlx::query("UPDATE mail_outbox SET next_attempt_at = $1, attempts = $2 WHERE id = $3 AND next_attempt_at = $4")
             .bind(now + CLAIM_MS)
@@ -173,7 +173,10 @@ pub async fn deliver_due(svc: &Services) -> Result<Delivery, AppError> {
         if claimed == 0 {
             continue;
         }
-        match send(transport, from, &to, &subject, body).await {
+        // The same for every attempt at this mail: a receiver that got an
+        // attempt whose answer was lost can drop the repeat.
+        let message_id = format!("<mail-{id}.{created_at}@{}>", from.email.domain());
+        match send(transport, from, &message_id, &to, &subject, body).await {
             Ok(()) => {
                 sqlx::query("DELETE FROM mail_outbox WHERE id = $1").bind(id).execute(&svc.db.pool).await?;
                 done.sent += 1;
@@ -208,10 +211,22 @@ enum Failure {
     Permanent(String),
 }
 
-async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, to: &str, subject: &str, body: String) -> Result<(), Failure> {
+async fn send(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    message_id: &str,
+    to: &str,
+    subject: &str,
+    body: String,
+) -> Result<(), Failure> {
     let to: Mailbox = to.parse().map_err(|e| Failure::Permanent(format!("bad recipient: {e}")))?;
-    let message =
-        Message::builder().from(from.clone()).to(to).subject(subject).body(body).map_err(|e| Failure::Permanent(e.to_string()))?;
+    let message = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .message_id(Some(message_id.to_string()))
+        .body(body)
+        .map_err(|e| Failure::Permanent(e.to_string()))?;
     match transport.send(message).await {
         Ok(_) => Ok(()),
         Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),

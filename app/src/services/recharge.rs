@@ -1,12 +1,15 @@
 //! Admin recharge and corrections: find the customer, then post a top-up
-//! or an adjustment through the ledger, with an audit entry in the same
-//! transaction.
-use super::{audit, ledger, ledger::Posting, Services};
+//! or an adjustment through the ledger, with an audit entry and a mail to
+//! the customer in the same transaction.
+use super::{audit, ledger, ledger::Posting, mailer::Mail, Services};
 use crate::{
-    domain::{EntryKind, Money, PublicUserId},
+    domain::{Email, EntryKind, Money, PublicUserId},
     error::AppError,
     wallet::UserSummary,
 };
+
+/// A balance notice is still worth sending this long after the change.
+const NOTICE_SEND_WITHIN_MS: i64 = 7 * 24 * 3_600_000;
 
 /// Finds a customer by public user ID, email or username.
 pub async fn find_user(svc: &Services, query: &str) -> Result<UserSummary, AppError> {
@@ -30,12 +33,31 @@ pub async fn find_user(svc: &Services, query: &str) -> Result<UserSummary, AppEr
     Ok(UserSummary { public_id, username, email, balance })
 }
 
-async fn user_id_of(svc: &Services, public_id: &PublicUserId) -> Result<i64, AppError> {
-    sqlx::query_scalar("SELECT id FROM users WHERE public_id = $1 AND deleted_at IS NULL")
+/// The account's id and email address.
+async fn account_of(svc: &Services, public_id: &PublicUserId) -> Result<(i64, String), AppError> {
+    sqlx::query_as("SELECT id, email FROM users WHERE public_id = $1 AND deleted_at IS NULL")
         .bind(public_id.as_str())
         .fetch_optional(&svc.db.pool)
         .await?
         .ok_or_else(|| AppError::Invalid(format!("No account has the user ID {public_id}.")))
+}
+
+/// The customer's mail about money an admin moved: what, why, and the
+/// balance now.
+fn balance_notice(kind: EntryKind, entry: &ledger::Entry) -> (String, String) {
+    let why = if entry.note.is_empty() { String::new() } else { format!("\nNote: {}\n", entry.note) };
+    let footer = "\nEvery entry is on the Wallet page of your US Num Hub account. \
+                  If you did not expect this, write to us from the Support page.\n";
+    match kind {
+        EntryKind::TopUp => (
+            format!("{} added to your US Num Hub wallet", entry.amount),
+            format!("We added {} to your wallet. Your balance is now {}.\n{why}{footer}", entry.amount, entry.balance_after),
+        ),
+        _ => (
+            "Your US Num Hub balance was corrected".into(),
+            format!("An administrator corrected your balance by {}. Your balance is now {}.\n{why}{footer}", entry.amount, entry.balance_after),
+        ),
+    }
 }
 
 /// Credits money the operator received. `idempotency_key` comes with the
@@ -83,7 +105,7 @@ async fn post_with_audit(
     if idempotency_key.len() < 16 || idempotency_key.len() > 100 {
         return Err(AppError::Invalid("The confirmation expired; look the user up again.".into()));
     }
-    let user_id = user_id_of(svc, public_id).await?;
+    let (user_id, email) = account_of(svc, public_id).await?;
     let posting = Posting {
         user_id,
         kind,
@@ -109,7 +131,23 @@ async fn post_with_audit(
                     &format!("balance {} ({} {}: {})", entry.balance_after, kind.label(), entry.amount, entry.note),
                 )
                 .await?;
+                // Queued with the entry, so the customer hears of each
+                // change once, however often the admin's click is retried.
+                let (subject, body) = balance_notice(kind, &entry);
+                match Email::parse(&email) {
+                    Ok(to) => {
+                        let mail = Mail { to: &to, subject, body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None };
+                        match svc.mailer.enqueue(&mut tx, now, &mail).await {
+                            Ok(()) => {}
+                            // An address SMTP cannot take must not stop the money.
+                            Err(AppError::Invalid(why)) => tracing::warn!(user_id, %why, "no balance notice"),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Err(e) => tracing::warn!(user_id, error = %e, "no balance notice: the stored address does not parse"),
+                }
                 tx.commit().await?;
+                svc.mailer.wake();
                 return Ok(entry);
             }
             // A retry of an earlier confirmation: nothing new to record.

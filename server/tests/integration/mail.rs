@@ -22,6 +22,7 @@ async fn verification_code_arrives_over_smtp(backend: Backend) {
     let mail = sink.wait_for("smtp@example.com").await;
     assert!(mail.from.contains("no-reply@usnumhub.example"), "{}", mail.from);
     assert!(mail.data.contains("Subject: Your verification code"), "{}", mail.data);
+    assert!(mail.data.contains("Message-ID: <mail-") && mail.data.contains("@usnumhub.example>"), "{}", mail.data);
     let code = common::extract_code(mail.data.split("\n\n").nth(1).unwrap_or(&mail.data));
     assert!(browser.call("verify_email", &[("code", &code)]).await.status < 400);
     assert_eq!(browser.viewer().await["email_verified"], true);
@@ -132,4 +133,50 @@ async fn outage_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outage_postgres() {
     codes_wait_out_an_smtp_outage(Backend::Postgres).await
+}
+
+/// An admin's top-up and correction each reach the customer by mail, with
+/// the amount and the new balance; a retried top-up mails nothing more.
+async fn balance_changes_are_mailed_once(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let Some(app) = common::spawn_app_with(backend, |config| config.smtp_url = Some(url)).await else { return };
+    let to = "payer@example.com";
+    let mut customer = common::signed_up(&app, "payer").await;
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let mut admin = common::signed_in_admin(&app, "cashier").await;
+    let offer = admin.call("admin/prepare_top_up", &[("query", &public_id), ("amount", "12.50"), ("note", "WhatsApp transfer 4411")]).await.json();
+    let key = offer["idempotency_key"].as_str().unwrap().to_string();
+    let form = [("public_id", public_id.as_str()), ("amount", "12.50"), ("note", "WhatsApp transfer 4411"), ("idempotency_key", key.as_str())];
+    for _ in 0..2 {
+        let answer = admin.call("admin/top_up", &form).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let adjusted = admin
+        .call("admin/adjust", &[("public_id", &public_id), ("amount", "-0.50"), ("reason", "fee charged twice"), ("idempotency_key", "mail-adjust-000001")])
+        .await;
+    assert_eq!(adjusted.status, 200, "{}", adjusted.body);
+
+    // The sign-up code, the top-up and the correction; once the outbox is
+    // empty nothing more can come.
+    let outbox = || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_outbox").fetch_one(&app.db.pool).await.unwrap() };
+    eventually!("three mails sent", sink.received(to) >= 3 && outbox().await == 0);
+    let mails = sink.mails_to(to);
+    assert_eq!(mails.len(), 3, "the retried top-up mailed nothing more");
+    let top_up = mails[1].text();
+    assert!(top_up.contains("Subject: $12.50 added to your US Num Hub wallet"), "{top_up}");
+    assert!(top_up.contains("Your balance is now $12.50.") && top_up.contains("WhatsApp transfer 4411"), "{top_up}");
+    let correction = mails[2].text();
+    assert!(correction.contains("Subject: Your US Num Hub balance was corrected"), "{correction}");
+    assert!(correction.contains("by -$0.50") && correction.contains("now $12.00") && correction.contains("fee charged twice"), "{correction}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balance_notices_sqlite() {
+    balance_changes_are_mailed_once(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balance_notices_postgres() {
+    balance_changes_are_mailed_once(Backend::Postgres).await
 }

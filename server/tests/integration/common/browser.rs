@@ -28,7 +28,13 @@ impl Browser {
     pub fn new(base: &str) -> Browser {
         Browser {
             base: base.to_string(),
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            // Well under the test's own timeout: a request that hangs
+            // fails here, and the backtrace names the call.
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(std::time::Duration::from_secs(20))
+                .build()
+                .expect("client"),
             cookies: BTreeMap::new(),
             user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36".into(),
         }

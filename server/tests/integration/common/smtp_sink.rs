@@ -17,6 +17,31 @@ pub struct ReceivedMail {
     pub data: String,
 }
 
+impl ReceivedMail {
+    /// The message as a reader sees it: quoted-printable undone (lines
+    /// joined where they were wrapped, `=XX` bytes decoded).
+    pub fn text(&self) -> String {
+        let joined = self.data.replace("=\r\n", "").replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (bytes[i], hex) {
+                (b'=', Some(byte)) => {
+                    out.push(byte);
+                    i += 3;
+                }
+                (b, _) => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,
@@ -95,6 +120,11 @@ impl SmtpSink {
 
     pub fn received(&self, to: &str) -> usize {
         self.mails.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == to)).count()
+    }
+
+    /// Every mail to `to` received so far, oldest first.
+    pub fn mails_to(&self, to: &str) -> Vec<ReceivedMail> {
+        self.mails.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == to)).cloned().collect()
     }
 
     pub fn url(&self) -> String {
