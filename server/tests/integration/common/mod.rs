@@ -66,9 +66,11 @@ impl TestDatabase {
                     Err(e) => panic!("PostgreSQL is required but unreachable at {admin_url}: {e}"),
                 };
                 let name = format!("usnh_test_{}", uuid::Uuid::new_v4().simple());
-                admin
-                    .execute(format!("CREATE DATABASE {name}").as_str())
+                // Bounded well under the test's timeout, so a stuck
+                // CREATE DATABASE says so instead of timing the test out.
+                tokio::time::timeout(Duration::from_secs(20), admin.execute(format!("CREATE DATABASE {name}").as_str()))
                     .await
+                    .expect("CREATE DATABASE answers within 20 s")
                     .expect("create test database");
                 admin.close().await;
                 let mut url = url::Url::parse(&admin_url).expect("admin url parses");
