@@ -23,3 +23,9 @@ for gz in "$pkg"/*.gz; do
   mv "$gz.tmp" "$gz"
 done
 echo "release site in $pkg (gzip copies recompressed with $(command -v zopfli >/dev/null && echo zopfli || echo 'gzip -9'))"
+
+# wasm-split can leave every page group's strings in the main module, which
+# every page loads (see SPLIT_SLACK in frontend/src/lib.rs): fail loudly.
+if command -v python3 >/dev/null; then
+  python3 scripts/wasm_data_check.py "$pkg"
+fi

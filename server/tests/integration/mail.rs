@@ -3,6 +3,8 @@ use crate::common;
 
 use common::{browser::Browser, smtp_sink::SmtpSink, Backend};
 
+per_backend_tests!(verification_code_arrives_over_smtp, codes_wait_out_an_smtp_outage, balance_changes_are_mailed_once);
+
 async fn verification_code_arrives_over_smtp(backend: Backend) {
     let sink = SmtpSink::start().await;
     let url = sink.url();
@@ -30,16 +32,6 @@ async fn verification_code_arrives_over_smtp(backend: Backend) {
     let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_outbox").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(outbox, 0);
     assert_eq!(browser.get("/dev/outbox").await.status, 404);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite() {
-    verification_code_arrives_over_smtp(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres() {
-    verification_code_arrives_over_smtp(Backend::Postgres).await
 }
 
 /// The SMTP server is down when codes are asked for: the requests still
@@ -125,16 +117,6 @@ async fn codes_wait_out_an_smtp_outage(backend: Backend) {
     assert_eq!(sink.received(to), 1, "no expired code was sent");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn outage_sqlite() {
-    codes_wait_out_an_smtp_outage(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn outage_postgres() {
-    codes_wait_out_an_smtp_outage(Backend::Postgres).await
-}
-
 /// An admin's top-up and correction each reach the customer by mail, with
 /// the amount and the new balance; a retried top-up mails nothing more.
 async fn balance_changes_are_mailed_once(backend: Backend) {
@@ -171,12 +153,3 @@ async fn balance_changes_are_mailed_once(backend: Backend) {
     assert!(correction.contains("by -$0.50") && correction.contains("now $12.00") && correction.contains("fee charged twice"), "{correction}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn balance_notices_sqlite() {
-    balance_changes_are_mailed_once(Backend::Sqlite).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn balance_notices_postgres() {
-    balance_changes_are_mailed_once(Backend::Postgres).await
-}
