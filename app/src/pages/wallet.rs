@@ -125,7 +125,7 @@ fn Balance(balance: Money, public_id: String) -> impl IntoView {
         </section>
         <section class="card">
             <h2>"Recharge"</h2>
-            <p>"Top-ups are made by hand: send us your user ID and the amount on WhatsApp, pay as we tell you, and the money appears here with an entry below."</p>
+            <p>"Top-ups are made by hand: send us your user ID and the amount on WhatsApp, pay as we tell you, and the money appears here with an entry below; we email you when it does."</p>
             <div class="field narrow-field">
                 <label for="recharge-amount">"Amount (USD)"</label>
                 <input id="recharge-amount" inputmode="decimal" placeholder="10.00" bind:value=amount />
