@@ -157,6 +157,19 @@ pub async fn admin_update_platform(
     platforms::update(&*services()?, admin.user_id, &slug, &terms, enabled.is_some()).await
 }
 
+/// Moves a platform one place "up" or "down" in the catalogue.
+#[server(endpoint = "admin/move_platform")]
+pub async fn admin_move_platform(slug: String, direction: String) -> Result<(), AppError> {
+    use crate::services::{platforms, request::require_admin, services};
+    let admin = require_admin()?;
+    let up = match direction.as_str() {
+        "up" => true,
+        "down" => false,
+        _ => return Err(AppError::Invalid("Move a platform up or down.".into())),
+    };
+    platforms::move_platform(&*services()?, admin.user_id, &slug, up).await
+}
+
 /// Adds a platform to the catalogue, enabled, named in the API by a slug
 /// made from its name.
 #[server(endpoint = "admin/add_platform")]

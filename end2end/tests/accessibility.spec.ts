@@ -32,9 +32,15 @@ async function check(page: Page, paths: string[]): Promise<string[]> {
 for (const [device, viewport] of [["a desktop", { width: 1280, height: 900 }], ["a phone", { width: 390, height: 844 }]] as const) {
   test(`every page meets WCAG 2.1 AA as axe-core checks it on ${device}, signed out, signed in and as an admin`, async ({ browser }) => {
     const stamp = Date.now().toString(36);
-    const page = await (await browser.newContext({ viewport })).newPage();
+    const customer = await browser.newContext({ viewport });
+    const page = await customer.newPage();
     const found = await check(page, ["/", "/get-number", "/policies", "/sign-in", "/sign-up", "/docs/api", "/reset-password", "/no-such-page"]);
     await signUpVerified(page, `a11y_${stamp}`);
+    // Let /account finish loading first. Leaving it while its chunks load
+    // (aborted requests) was followed, about one phone run in four, by a
+    // Get Number page that loaded every file and never hydrated; see the
+    // issue notes.
+    await hydrated(page);
     found.push(...(await check(page, ["/get-number", "/wallet", "/account", "/support", "/verify-email"])));
     const admin = `a11yadmin_${stamp}`;
     createAdmin(admin);
@@ -51,11 +57,16 @@ for (const [device, viewport] of [["a desktop", { width: 1280, height: 900 }], [
     await page.getByTestId("confirm-button").click();
     await expect(page.getByTestId("active-lease")).toBeVisible();
     found.push(...(await violations(page)));
-    const adminTab = await (await browser.newContext({ viewport })).newPage();
+    const adminContext = await browser.newContext({ viewport });
+    const adminTab = await adminContext.newPage();
     await signIn(adminTab, admin);
     found.push(
       ...(await check(adminTab, ["/admin", "/admin/users", "/admin/wallets", "/admin/catalogue", "/admin/supply", "/admin/support", "/admin/audit", "/admin/security"])),
     );
+    // The browser outlives the test: close what it opened (an open lease's
+    // page keeps its event stream and countdown running).
+    await customer.close();
+    await adminContext.close();
     expect(found).toEqual([]);
   });
 }

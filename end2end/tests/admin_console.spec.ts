@@ -53,7 +53,7 @@ test("an admin changes a price; the customer sees it on Get Number (screenshots)
   await adminTab.screenshot({ path: `${shots}/admin-dashboard.png`, fullPage: true });
 });
 
-test("an admin adds a platform with its colour; customers see it, in that colour, before Other", async ({ page, browser }) => {
+test("an admin adds a platform with its colour and moves it up; customers see it there, in that colour", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const admin = `catalogue_${stamp}`;
   createAdmin(admin);
@@ -72,13 +72,16 @@ test("an admin adds a platform with its colour; customers see it, in that colour
   const slug = `zed-${stamp}`;
   await expect(form.getByTestId("platform-added")).toContainText(slug);
   await expect(adminTab.getByTestId(`admin-platform-${slug}`).getByLabel("Colour")).toHaveValue("#13a10e");
+  // One step up: before Apple, still before Other.
+  await adminTab.getByRole("button", { name: `Move Zed ${stamp} up` }).click();
+  await expect(adminTab.getByTestId("admin-platforms").locator("tbody tr").nth(-3)).toHaveAttribute("data-testid", `admin-platform-${slug}`);
 
   const problems = collectProblems(page);
   await signUpVerified(page, `colour_${stamp}`);
   await page.goto("/get-number");
   await hydrated(page);
   const order = await page.locator("button.platform").evaluateAll((buttons) => buttons.map((b) => b.getAttribute("data-testid")));
-  expect(order.slice(-2)).toEqual([`platform-${slug}`, "platform-other"]);
+  expect(order.slice(-3)).toEqual([`platform-${slug}`, "platform-apple", "platform-other"]);
   await expect(page.getByTestId(`platform-${slug}`).locator("rect")).toHaveAttribute("fill", "#13a10e");
   await expect(page.getByTestId("platform-whatsapp").locator("rect")).toHaveAttribute("fill", "#25d366");
   await page.getByTestId(`platform-${slug}`).click();

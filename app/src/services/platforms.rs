@@ -196,3 +196,38 @@ pub async fn add(svc: &super::Services, admin_id: i64, terms: &PlatformTerms) ->
     svc.catalogue.clear();
     Ok(slug)
 }
+
+/// Moves a platform one place up or down the catalogue and writes it to
+/// the audit log. The catch-all "Other" stays last.
+pub async fn move_platform(svc: &super::Services, admin_id: i64, slug: &str, up: bool) -> Result<(), AppError> {
+    if slug == "other" {
+        return Err(AppError::Invalid("\"Other\" stays last, after every platform.".into()));
+    }
+    let mut tx = svc.db.begin_write().await?;
+    let mut order: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT id, slug FROM platforms WHERE slug <> 'other' {CATALOGUE_ORDER}"))
+        .fetch_all(&mut *tx)
+        .await?;
+    let at = order.iter().position(|(_, s)| s == slug).ok_or_else(|| AppError::Invalid("Unknown platform.".into()))?;
+    let to = if up { at.checked_sub(1) } else { Some(at + 1).filter(|&i| i < order.len()) };
+    let Some(to) = to else {
+        return Ok(()); // already first or last
+    };
+    order.swap(at, to);
+    // Numbered afresh: equal positions (ties broken by name) cannot swap.
+    for (position, (id, _)) in order.iter().enumerate() {
+        sqlx::query("UPDATE platforms SET sort_order = $1 WHERE id = $2").bind(position as i64).bind(id).execute(&mut *tx).await?;
+    }
+    super::audit::record(
+        &mut *tx,
+        svc.now(),
+        admin_id,
+        "platform_move",
+        None,
+        &format!("{slug} at {}", at + 1),
+        &format!("{slug} at {}", to + 1),
+    )
+    .await?;
+    tx.commit().await?;
+    svc.catalogue.clear();
+    Ok(())
+}

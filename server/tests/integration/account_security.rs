@@ -169,6 +169,7 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("price", "0.01"),
         ("lease_minutes", "5"),
         ("color", "#4285f4"),
+        ("direction", "up"),
         ("number", "+13125550177"),
         ("device_id", "pixel"),
         ("sim", "1"),
@@ -196,6 +197,8 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
     assert_eq!(google, 100, "prices unchanged");
     let platforms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM platforms").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(platforms, 16, "no platform added");
+    let first: String = sqlx::query_scalar("SELECT slug FROM platforms ORDER BY sort_order LIMIT 1").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(first, "whatsapp", "no platform moved");
     let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(audited, 0, "no admin action happened");
 }

@@ -144,6 +144,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
         ("admin/top_up", vec![("public_id", public_id.clone()), ("amount", "5.00".into()), ("note", "n".into()), ("idempotency_key", key)]),
         ("admin/adjust", vec![("public_id", public_id.clone()), ("amount", "-1".into()), ("reason", "typo".into()), ("idempotency_key", "audit-adjust-0001".into())]),
         ("admin/update_platform", vec![("slug", "google".into()), ("name", "Google".into()), ("price", "1.10".into()), ("lease_minutes", "20".into()), ("color", "#4285f4".into()), ("enabled", "yes".into())]),
+        ("admin/move_platform", vec![("slug", "google".into()), ("direction", "up".into())]),
         ("admin/add_platform", vec![("name", "Yahoo".into()), ("price", "0.95".into()), ("lease_minutes", "15".into()), ("color", "#6001d2".into())]),
         ("admin/add_number", vec![("number", "+13125550177".into()), ("device_id", "".into()), ("sim", "".into())]),
         ("admin/set_number_enabled", vec![("number", "+13125550177".into()), ("enabled", "false".into())]),

@@ -278,7 +278,31 @@ mod catalogue {
         assert_eq!(audit, 1);
     }
 
-    backend_tests!(price_changes_ask_the_customer_again, an_added_platform_can_be_rented);
+    /// Admins order the catalogue one step at a time; customers see that
+    /// order; "Other" stays last and the ends stay put.
+    async fn admins_order_the_catalogue(app: TestApp) {
+        let mut admin = common::signed_in_admin(&app, "orderer").await;
+        let slugs = |list: serde_json::Value| -> Vec<String> { list.as_array().unwrap().iter().map(|p| p["slug"].as_str().unwrap().to_string()).collect() };
+        let mut visitor = common::browser::Browser::new(&app.base);
+        assert_eq!(&slugs(visitor.call("platforms", &[]).await.json())[..3], ["whatsapp", "telegram", "google"]);
+        for (slug, direction) in [("google", "up"), ("google", "up"), ("google", "up"), ("whatsapp", "down")] {
+            let answer = admin.call("admin/move_platform", &[("slug", slug), ("direction", direction)]).await;
+            assert_eq!(answer.status, 200, "{slug} {direction}: {}", answer.body);
+        }
+        let order = slugs(visitor.call("platforms", &[]).await.json());
+        assert_eq!(&order[..3], ["google", "telegram", "whatsapp"], "{order:?}");
+        assert_eq!(order.last().map(String::as_str), Some("other"));
+        let refused = admin.call("admin/move_platform", &[("slug", "other"), ("direction", "up")]).await;
+        assert_eq!(refused.status, 400);
+        assert!(refused.body.contains("stays last"), "{}", refused.body);
+        assert_eq!(admin.call("admin/move_platform", &[("slug", "google"), ("direction", "sideways")]).await.status, 400);
+        assert_eq!(admin.call("admin/move_platform", &[("slug", "nope"), ("direction", "up")]).await.status, 400);
+        assert_eq!(slugs(visitor.call("platforms", &[]).await.json()), order, "refusals changed nothing");
+        let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit WHERE action = 'platform_move'").fetch_one(&app.db.pool).await.unwrap();
+        assert_eq!(audit, 3, "the no-op move at the top is not audited");
+    }
+
+    backend_tests!(price_changes_ask_the_customer_again, an_added_platform_can_be_rented, admins_order_the_catalogue);
 }
 
 mod number_safety {

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::components::{data_table::DataTable, form::ActionError, page_title::PageTitle};
-use crate::get_number::{admin_platforms, AdminAddPlatform, AdminPlatform, AdminUpdatePlatform};
+use crate::get_number::{admin_platforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
 
 /// What a new platform's colour field starts at: the site's own blue.
 const DEFAULT_COLOR: &str = "#1f5eff";
@@ -11,27 +11,41 @@ const DEFAULT_COLOR: &str = "#1f5eff";
 pub fn AdminCatalogue() -> impl IntoView {
     let update = ServerAction::<AdminUpdatePlatform>::new();
     let add = ServerAction::<AdminAddPlatform>::new();
-    let list = Resource::new(move || (update.version().get(), add.version().get()), |_| admin_platforms());
+    let moved = ServerAction::<AdminMovePlatform>::new();
+    let list = Resource::new(move || (update.version().get(), add.version().get(), moved.version().get()), |_| admin_platforms());
     view! {
         <PageTitle text="Admin · Platforms" />
-        <Platforms update list />
+        <Platforms update moved list />
         <AddPlatform add />
     }
 }
 
 /// Platforms and prices; changes apply to the next confirmation.
 #[component]
-fn Platforms(update: ServerAction<AdminUpdatePlatform>, list: Resource<Result<Vec<AdminPlatform>, crate::error::AppError>>) -> impl IntoView {
+fn Platforms(
+    update: ServerAction<AdminUpdatePlatform>,
+    moved: ServerAction<AdminMovePlatform>,
+    list: Resource<Result<Vec<AdminPlatform>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Platforms and prices"</h2>
+            <p class="muted small">"Customers see them in this order; “Other” stays last."</p>
             <ActionError value=update.value() />
+            <ActionError value=moved.value() />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            <DataTable label="Platforms and prices" headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", ""] testid="admin-platforms">
+            <DataTable label="Platforms and prices" headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", "", "Order"] testid="admin-platforms">
                             {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
                                 let form_id = format!("platform-form-{}", p.slug);
                                 let row_id = format!("admin-platform-{}", p.slug);
                                 let slug = p.slug.clone();
+                                let order = (p.slug != "other").then(|| {
+                                    let (slug, name) = (p.slug.clone(), p.name.clone());
+                                    view! {
+                                        <MoveButton moved slug=slug.clone() name=name.clone() up=true />
+                                        <MoveButton moved slug name up=false />
+                                    }
+                                });
                                 let color = p.color.as_ref().map_or(DEFAULT_COLOR.to_string(), |c| c.to_string());
                                 view! {
                                     <tr data-testid=row_id>
@@ -47,12 +61,26 @@ fn Platforms(update: ServerAction<AdminUpdatePlatform>, list: Resource<Result<Ve
                                         <td><input form=form_id.clone() name="lease_minutes" aria-label="Window" type="number" min="1" max="1440" value=p.lease_minutes /></td>
                                         <td><input form=form_id.clone() name="enabled" aria-label="Enabled" type="checkbox" value="yes" checked=p.enabled /></td>
                                         <td><button form=form_id.clone() type="submit" class="btn btn-small">"Save"</button></td>
+                                        <td class="nowrap">{order}</td>
                                     </tr>
                                 }
                             }).collect_view())}
             </DataTable>
             </Transition>
         </section>
+    }
+}
+
+/// One step up or down the catalogue, as a form of its own.
+#[component]
+fn MoveButton(moved: ServerAction<AdminMovePlatform>, slug: String, name: String, up: bool) -> impl IntoView {
+    let (direction, arrow) = if up { ("up", "↑") } else { ("down", "↓") };
+    view! {
+        <ActionForm action=moved attr:class="inline-form">
+            <input type="hidden" name="slug" value=slug />
+            <input type="hidden" name="direction" value=direction />
+            <button type="submit" class="btn btn-small" aria-label=format!("Move {name} {direction}")>{arrow}</button>
+        </ActionForm>
     }
 }
 
