@@ -60,6 +60,34 @@ fn balance_notice(kind: EntryKind, entry: &ledger::Entry) -> (String, String) {
     }
 }
 
+/// Queues the balance notice in the entry's transaction. An address that
+/// cannot take mail is logged: it must not stop the money.
+async fn queue_balance_notice(
+    svc: &Services,
+    conn: &mut sqlx::AnyConnection,
+    now: i64,
+    email: &str,
+    kind: EntryKind,
+    entry: &ledger::Entry,
+) -> Result<(), AppError> {
+    let to = match Email::parse(email) {
+        Ok(to) => to,
+        Err(why) => {
+            tracing::warn!(user_id = entry.user_id, %why, "no balance notice: the stored address does not parse");
+            return Ok(());
+        }
+    };
+    let (subject, body) = balance_notice(kind, entry);
+    let mail = Mail { to: &to, subject, body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None };
+    match svc.mailer.enqueue(conn, now, &mail).await {
+        Err(AppError::Invalid(why)) => {
+            tracing::warn!(user_id = entry.user_id, %why, "no balance notice");
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 /// Credits money the operator received. `idempotency_key` comes with the
 /// confirmation form, so a double click credits once.
 pub async fn top_up(
@@ -133,19 +161,7 @@ async fn post_with_audit(
                 .await?;
                 // Queued with the entry, so the customer hears of each
                 // change once, however often the admin's click is retried.
-                let (subject, body) = balance_notice(kind, &entry);
-                match Email::parse(&email) {
-                    Ok(to) => {
-                        let mail = Mail { to: &to, subject, body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None };
-                        match svc.mailer.enqueue(&mut tx, now, &mail).await {
-                            Ok(()) => {}
-                            // An address SMTP cannot take must not stop the money.
-                            Err(AppError::Invalid(why)) => tracing::warn!(user_id, %why, "no balance notice"),
-                            Err(e) => return Err(e),
-                        }
-                    }
-                    Err(e) => tracing::warn!(user_id, error = %e, "no balance notice: the stored address does not parse"),
-                }
+                queue_balance_notice(svc, &mut tx, now, &email, kind, &entry).await?;
                 tx.commit().await?;
                 svc.mailer.wake();
                 return Ok(entry);
