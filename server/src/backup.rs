@@ -60,10 +60,11 @@ async fn check(copy: &Db) -> Result<VerifyReport, StartupError> {
     ledger::verify(copy).await.map_err(unreadable)
 }
 
-/// Automatic backups: into `dir`, when the newest there is older than
-/// `every`, keeping the newest `keep`.
+/// Automatic backups of `database`: into `dir`, when the newest there is
+/// older than `every`, keeping the newest `keep`.
 #[derive(Debug, Clone)]
 pub struct Schedule {
+    pub database: DatabaseUrl,
     pub dir: PathBuf,
     pub every: Duration,
     pub keep: usize,
@@ -75,7 +76,7 @@ const SUFFIX: &str = ".db";
 /// Takes a backup if one is due, then removes all but the newest `keep`.
 /// The copy is written under a `.partial` name and renamed once checked,
 /// so a file with a backup's name is always a whole one. Ok(None): none due.
-pub async fn backup_if_due(database: &DatabaseUrl, schedule: &Schedule) -> Result<Option<Backup>, StartupError> {
+pub async fn backup_if_due(schedule: &Schedule) -> Result<Option<Backup>, StartupError> {
     let dir_error = |e: std::io::Error| StartupError::DataDir { path: schedule.dir.display().to_string(), reason: e.to_string() };
     std::fs::create_dir_all(&schedule.dir).map_err(dir_error)?;
     let existing = backups_in(&schedule.dir).map_err(dir_error)?;
@@ -88,7 +89,7 @@ pub async fn backup_if_due(database: &DatabaseUrl, schedule: &Schedule) -> Resul
     let path = schedule.dir.join(&name);
     let partial = schedule.dir.join(format!("{name}.partial"));
     let _ = std::fs::remove_file(&partial);
-    let mut backup = match sqlite_backup(database, &partial).await {
+    let mut backup = match sqlite_backup(&schedule.database, &partial).await {
         Ok(backup) => backup,
         Err(e) => {
             let _ = std::fs::remove_file(&partial);

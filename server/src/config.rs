@@ -217,8 +217,9 @@ impl Config {
 
     /// Automatic backups, when they are on and the database is SQLite.
     pub fn backup_schedule(&self) -> Option<crate::backup::Schedule> {
-        let sqlite = self.database().is_ok_and(|db| db.backend() == app::services::db::Backend::Sqlite);
-        (sqlite && self.backup_every_minutes > 0).then(|| crate::backup::Schedule {
+        let database = self.database().ok().filter(|db| db.backend() == app::services::db::Backend::Sqlite)?;
+        (self.backup_every_minutes > 0).then(|| crate::backup::Schedule {
+            database,
             dir: self.backup_dir.clone().unwrap_or_else(|| self.data_dir.join("backups")),
             every: std::time::Duration::from_secs(u64::from(self.backup_every_minutes) * 60),
             keep: self.backup_keep as usize,

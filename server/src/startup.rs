@@ -179,8 +179,8 @@ impl Application {
         if !self.state.services.mailer.is_dev_outbox() {
             workers.push(crate::workers::spawn_mail_delivery(self.state.services.clone(), metrics.clone()));
         }
-        if let (Some(schedule), Ok(database)) = (self.state.config.backup_schedule(), self.state.config.database()) {
-            workers.push(crate::workers::spawn_backups(database, schedule, metrics.clone()));
+        if let Some(schedule) = self.state.config.backup_schedule() {
+            workers.push(crate::workers::spawn_backups(schedule, metrics.clone()));
         }
         workers.push(crate::workers::spawn_housekeeping(
             self.state.services.clone(),

@@ -220,13 +220,13 @@ pub fn spawn_api_callbacks(svc: Arc<Services>, http: reqwest::Client, metrics: A
 /// Backs the embedded database up when one is due (at start, then as the
 /// schedule says; a restart does not reset the count: the newest file's
 /// age decides). A copy whose ledger does not add up is kept, and said loudly.
-pub fn spawn_backups(database: app::services::db::DatabaseUrl, schedule: crate::backup::Schedule, metrics: Arc<Metrics>) -> JoinHandle<()> {
+pub fn spawn_backups(schedule: crate::backup::Schedule, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(schedule.every.min(Duration::from_secs(60)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let ok = match crate::backup::backup_if_due(&database, &schedule).await {
+            let ok = match crate::backup::backup_if_due(&schedule).await {
                 Ok(None) => true,
                 Ok(Some(b)) if b.ledger.problems.is_empty() => {
                     tracing::info!(file = %b.path.display(), kb = b.bytes.div_ceil(1024), "backup written and checked");
