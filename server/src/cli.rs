@@ -97,30 +97,19 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let report = app::services::ledger::verify(&db)
                 .await
                 .map_err(|e| StartupError::Config(format!("the database does not answer: {e}")))?;
-            for problem in &report.problems {
-                println!("MISMATCH {problem}");
-            }
+            let outcome = print_mismatches(&report);
             println!(
                 "ledger verify: {} wallets, {} entries, {} problems",
                 report.wallets,
                 report.entries,
                 report.problems.len()
             );
-            if report.problems.is_empty() {
-                Ok(())
-            } else {
-                Err(StartupError::LedgerMismatch(report.problems.len()))
-            }
+            outcome
         }
         Command::Backup { file } => {
             let database = config.database()?;
             let backup = crate::backup::sqlite_backup(&database, &file).await?;
-            if !backup.ledger.problems.is_empty() {
-                for problem in &backup.ledger.problems {
-                    println!("MISMATCH {problem}");
-                }
-                return Err(StartupError::LedgerMismatch(backup.ledger.problems.len()));
-            }
+            print_mismatches(&backup.ledger)?;
             let source = database.sqlite_path().map(|p| p.display().to_string()).unwrap_or_default();
             println!(
                 "backup written: {} ({} KB); integrity ok; ledger: {} wallets, {} entries, 0 problems",
@@ -155,5 +144,18 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             println!("admin created: {public_id}");
             Ok(())
         }
+    }
+}
+
+/// Prints each problem the ledger check found, one line each; an error
+/// (a non-zero exit) when there is any.
+fn print_mismatches(report: &app::services::ledger::VerifyReport) -> Result<(), StartupError> {
+    for problem in &report.problems {
+        println!("MISMATCH {problem}");
+    }
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StartupError::LedgerMismatch(report.problems.len()))
     }
 }
