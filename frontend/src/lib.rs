@@ -24,6 +24,6 @@ pub fn hydrate() {
 /// the whole segment (about 100 KB of strings) in the main module instead,
 /// which every page loads. A one-attribute change to a component flipped
 /// it. No function reads this, so the split drops it, and the repacked
-/// segment always fits. `scripts/release.sh` warns if a chunk has no data.
+/// segment always fits. `scripts/release.sh` fails when no chunk has data.
 #[used]
 static SPLIT_SLACK: [u8; 4096] = [0x5A; 4096];

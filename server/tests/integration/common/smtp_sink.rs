@@ -119,7 +119,7 @@ impl SmtpSink {
     }
 
     pub fn received(&self, to: &str) -> usize {
-        self.mails.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == to)).count()
+        self.mails_to(to).len()
     }
 
     /// Every mail to `to` received so far, oldest first.
