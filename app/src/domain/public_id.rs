@@ -14,7 +14,12 @@ impl PublicUserId {
     /// Accepts what people type: any case, with or without "UN-", spaces.
     pub fn parse(input: &str) -> Result<PublicUserId, String> {
         let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-        let body = compact.strip_prefix(PREFIX).or_else(|| compact.strip_prefix("UN")).unwrap_or(&compact);
+        // Six characters are the body even when they start with "UN" (UN-UN2222 typed bare).
+        let body = if compact.len() == PUBLIC_ID_LEN {
+            compact.as_str()
+        } else {
+            compact.strip_prefix(PREFIX).or_else(|| compact.strip_prefix("UN")).unwrap_or(&compact)
+        };
         if body.len() != PUBLIC_ID_LEN || !body.bytes().all(|b| PUBLIC_ID_ALPHABET.contains(&b)) {
             return Err("A user ID looks like UN-7K3Q9M.".into());
         }
@@ -43,6 +48,8 @@ mod tests {
     fn parses_what_people_type() {
         assert_eq!(PublicUserId::parse("un-7k3q9m").unwrap().as_str(), "UN-7K3Q9M");
         assert_eq!(PublicUserId::parse("7K3 Q9M").unwrap().as_str(), "UN-7K3Q9M");
+        assert_eq!(PublicUserId::parse("un2222").unwrap().as_str(), "UN-UN2222");
+        assert_eq!(PublicUserId::parse("UNUN2222").unwrap().as_str(), "UN-UN2222");
         for bad in ["UN-7K3Q9", "UN-0K3Q9M", "UN-IK3Q9M", "UN-7K3Q9MM", ""] {
             assert!(PublicUserId::parse(bad).is_err(), "{bad:?}");
         }

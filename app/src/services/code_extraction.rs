@@ -19,18 +19,20 @@ struct Patterns {
     keyword: Regex,
 }
 
+// ASCII digits only: `\d` also matches other scripts' digits, which are
+// not codes anyone types.
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     // 123-456, 123 456, 12-34-56, 1234 5678
-    grouped: Regex::new(r"(?:^|[^\w.,/$:-])(\d{2,4})[- ](\d{2,4})(?:[- ](\d{2,4}))?(?:$|[^\w$%/-])").expect("pattern"),
+    grouped: Regex::new(r"(?:^|[^\w.,/$:-])([0-9]{2,4})[- ]([0-9]{2,4})(?:[- ]([0-9]{2,4}))?(?:$|[^\w$%/-])").expect("pattern"),
     // G-123456, TK-482913
-    prefixed: Regex::new(r"\b[A-Z]{1,4}-(\d{4,8})\b").expect("pattern"),
-    digits: Regex::new(r"\d+").expect("pattern"),
+    prefixed: Regex::new(r"\b[A-Z]{1,4}-([0-9]{4,8})\b").expect("pattern"),
+    digits: Regex::new(r"[0-9]+").expect("pattern"),
     // "code: X7K2P9", "code is AB12CD", "passcode K4M9Q2"
     alnum_after_keyword: Regex::new(r"(?i)\b(?:code|passcode|otp|pin)\b(?:\s+is)?\s*[:\-]?\s*([A-Za-z0-9]{4,10})\b").expect("pattern"),
-    phone: Regex::new(r"(?:\+?1[\s.-]?)?\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|\+\d{10,15}\b|\b\d{10,}\b").expect("pattern"),
-    price: Regex::new(r"(?i)[$€£]\s?\d[\d,]*(?:\.\d{1,2})?|\b\d[\d,]*(?:\.\d{1,2})?\s?(?:usd|dollars?|eur|gbp)\b|\b\d+\.\d{2}\b").expect("pattern"),
-    date: Regex::new(r"(?i)\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?\b|\b\d{1,2}:\d{2}\b").expect("pattern"),
-    order: Regex::new(r"(?i)\b(?:order|ref|reference|invoice|ticket|tracking|account|acct|id|no\.?|number)\s*(?:#|no\.?|number)?\s*[:#]?\s*\d{3,}").expect("pattern"),
+    phone: Regex::new(r"(?:\+?1[\s.-]?)?\(?\b[0-9]{3}\)?[\s.-][0-9]{3}[\s.-][0-9]{4}\b|\+[0-9]{10,15}\b|\b[0-9]{10,}\b").expect("pattern"),
+    price: Regex::new(r"(?i)[$€£]\s?[0-9][0-9,]*(?:\.[0-9]{1,2})?|\b[0-9][0-9,]*(?:\.[0-9]{1,2})?\s?(?:usd|dollars?|eur|gbp)\b|\b[0-9]+\.[0-9]{2}\b").expect("pattern"),
+    date: Regex::new(r"(?i)\b[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\b|\b[0-9]{1,2}/[0-9]{1,2}/[0-9]{2,4}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+[0-9]{1,2}(?:,?\s+[0-9]{4})?\b|\b[0-9]{1,2}:[0-9]{2}\b").expect("pattern"),
+    order: Regex::new(r"(?i)\b(?:order|ref|reference|invoice|ticket|tracking|account|acct|id|no\.?|number)\s*(?:#|no\.?|number)?\s*[:#]?\s*[0-9]{3,}").expect("pattern"),
     keyword: Regex::new(r"(?i)code|otp|pin\b|passcode|verif|password|one[- ]time|confirm|login|log in|sign[- ]in|authenticat|security").expect("pattern"),
 });
 
@@ -222,6 +224,8 @@ mod tests {
         "Meet me at 7:45, room 12",
         "Tracking number 9400111899223344556677 for your package.",
         "Thanks for signing up! Reply STOP to unsubscribe.",
+        // Digits of other scripts are not typed into a code field.
+        "\u{116D0}{OTp",
     ];
 
     proptest::proptest! {
