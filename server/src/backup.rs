@@ -43,7 +43,7 @@ pub async fn sqlite_backup(database: &DatabaseUrl, to: &Path) -> Result<Backup, 
     db.pool.close().await;
     written.map_err(|e| StartupError::Config(format!("could not write {} from {} ({e})", to.display(), source.display())))?;
 
-    let copy = Db::connect_with(&DatabaseUrl::sqlite_file(to.clone()), 1, Duration::from_secs(10)).await?;
+    let copy = Db::connect_with(&DatabaseUrl::sqlite_file_read_only(to.clone()), 1, Duration::from_secs(10)).await?;
     let checked = check(&copy).await;
     copy.pool.close().await;
     let ledger = checked?;

@@ -50,7 +50,7 @@ pub use ledger::EntryKind;
 pub use money::Money;
 pub use password::NewPassword;
 pub use phone::UsPhoneNumber;
-pub use platform::{BrandColor, PlatformName, PlatformSlug, PlatformTerms};
+pub use platform::{is_catch_all, BrandColor, PlatformName, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG};
 pub use public_id::PublicUserId;
 pub use role::Role;
 pub use username::Username;

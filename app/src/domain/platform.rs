@@ -13,6 +13,16 @@ pub struct PlatformSlug(String);
 
 pub const SLUG_MAX: usize = 32;
 
+/// The catch-all platform, for sites without their own entry. It always
+/// lists last and cannot be moved (the SQL in `services::platforms` spells
+/// it too).
+pub const CATCH_ALL_SLUG: &str = "other";
+
+/// Whether `slug` names the catch-all platform.
+pub fn is_catch_all(slug: &str) -> bool {
+    slug == CATCH_ALL_SLUG
+}
+
 impl PlatformSlug {
     pub fn parse(input: &str) -> Result<PlatformSlug, String> {
         let value = input.trim();

@@ -73,6 +73,16 @@ impl DatabaseUrl {
         DatabaseUrl { raw: format!("sqlite://{}", path.display()), backend: Backend::Sqlite }
     }
 
+    /// A SQLite file opened as it is, to read only: nothing is written to
+    /// it, not even the journal mode (for checking a backup just written).
+    pub fn sqlite_file_read_only(path: PathBuf) -> DatabaseUrl {
+        DatabaseUrl { raw: format!("sqlite://{}?mode=ro&immutable=true", path.display()), backend: Backend::Sqlite }
+    }
+
+    fn read_only(&self) -> bool {
+        self.raw.split('?').nth(1).is_some_and(|query| query.split('&').any(|pair| pair == "mode=ro"))
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -146,7 +156,7 @@ impl Db {
         let mut pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(connect_timeout);
-        if url.backend == Backend::Sqlite {
+        if url.backend == Backend::Sqlite && !url.read_only() {
             // A SQLite connection is a file handle that cannot go stale:
             // the ping before each checkout was a round trip to its worker
             // thread, a third of the thread wake-ups of a page.

@@ -6,13 +6,13 @@ use std::{
 
 use super::db::Db;
 use crate::{
-    domain::{BrandColor, Money, PlatformSlug, PlatformTerms},
+    domain::{is_catch_all, BrandColor, Money, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG},
     error::AppError,
     get_number::{AdminPlatform, PlatformView},
 };
 
-/// Catalogue order: as set, with the catch-all "Other" always last, after
-/// platforms added later.
+/// Catalogue order: as set, with the catch-all "Other" (`CATCH_ALL_SLUG`)
+/// always last, after platforms added later.
 const CATALOGUE_ORDER: &str = "ORDER BY slug = 'other', sort_order, name";
 
 #[derive(Debug, Clone)]
@@ -200,11 +200,12 @@ pub async fn add(svc: &super::Services, admin_id: i64, terms: &PlatformTerms) ->
 /// Moves a platform one place up or down the catalogue and writes it to
 /// the audit log. The catch-all "Other" stays last.
 pub async fn move_platform(svc: &super::Services, admin_id: i64, slug: &str, up: bool) -> Result<(), AppError> {
-    if slug == "other" {
+    if is_catch_all(slug) {
         return Err(AppError::Invalid("\"Other\" stays last, after every platform.".into()));
     }
     let mut tx = svc.db.begin_write().await?;
-    let mut order: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT id, slug FROM platforms WHERE slug <> 'other' {CATALOGUE_ORDER}"))
+    let mut order: Vec<(i64, String)> = sqlx::query_as(&format!("SELECT id, slug FROM platforms WHERE slug <> $1 {CATALOGUE_ORDER}"))
+        .bind(CATCH_ALL_SLUG)
         .fetch_all(&mut *tx)
         .await?;
     let at = order.iter().position(|(_, s)| s == slug).ok_or_else(|| AppError::Invalid("Unknown platform.".into()))?;
@@ -230,4 +231,14 @@ pub async fn move_platform(svc: &super::Services, admin_id: i64, slug: &str, up:
     tx.commit().await?;
     svc.catalogue.clear();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_puts_the_catch_all_last() {
+        assert!(CATALOGUE_ORDER.contains(&format!("slug = '{CATCH_ALL_SLUG}'")));
+    }
 }

@@ -53,9 +53,12 @@ async fn a_backup_taken_while_money_moves_restores() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("integrity ok") && stdout.contains("0 problems"), "{stdout}");
     assert!(stdout.contains("secret.key"), "the operator is told to keep the key: {stdout}");
+    for suffix in ["-wal", "-shm", "-journal"] {
+        assert!(!std::path::Path::new(&format!("{}{suffix}", file.display())).exists(), "the check left {suffix} beside the backup");
+    }
     top_ups.await.unwrap();
 
-    let copy = Db::connect(&DatabaseUrl::sqlite_file(file.clone())).await.unwrap();
+    let copy = Db::connect(&DatabaseUrl::sqlite_file_read_only(file.clone())).await.unwrap();
     let copied = entries(&copy).await;
     assert!(copied >= committed_before, "the copy holds what was committed before it began ({copied} < {committed_before})");
     let copied_balance = ledger::balance(&copy, user).await.unwrap();
@@ -137,9 +140,7 @@ async fn scheduled_backups_keep_the_newest() {
     assert!(names[2].starts_with("usnumhub-") && names[2].ends_with("Z.db") && !names[2].contains(':'), "{names:?}");
     assert!(server::backup::backup_if_due(&schedule).await.unwrap().is_none(), "the fresh backup is not redone");
     assert_eq!(backup_names(&dir), names);
-    // Opened last: a connection leaves -wal and -shm files beside it for a
-    // moment after it closes.
-    let copy = Db::connect(&DatabaseUrl::sqlite_file(dir.join(&names[2]))).await.unwrap();
+    let copy = Db::connect(&DatabaseUrl::sqlite_file_read_only(dir.join(&names[2]))).await.unwrap();
     let platforms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM platforms").fetch_one(&copy.pool).await.unwrap();
     assert_eq!(platforms, 16, "a whole database");
     copy.pool.close().await;

@@ -1,6 +1,7 @@
 //! Admin: platforms and prices.
 use leptos::prelude::*;
 
+use crate::domain::is_catch_all;
 use crate::components::{data_table::DataTable, form::ActionError, page_title::PageTitle};
 use crate::get_number::{admin_platforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
 
@@ -39,7 +40,7 @@ fn Platforms(
                                 let form_id = format!("platform-form-{}", p.slug);
                                 let row_id = format!("admin-platform-{}", p.slug);
                                 let slug = p.slug.clone();
-                                let order = (p.slug != "other").then(|| {
+                                let order = (!is_catch_all(&p.slug)).then(|| {
                                     let (slug, name) = (p.slug.clone(), p.name.clone());
                                     view! {
                                         <MoveButton moved slug=slug.clone() name=name.clone() up=true />
