@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 pub const PASSWORD_MIN_CHARS: usize = 15;
 pub const PASSWORD_MAX_CHARS: usize = 128;
+const MIN_DISTINCT: usize = 5;
 
 const COMMON_LIST: &str = include_str!("common_passwords.txt");
 
@@ -33,6 +34,11 @@ impl NewPassword {
         let same_as = |other: Option<&str>| other.is_some_and(|o| !o.trim().is_empty() && o.trim().to_lowercase() == lower);
         if same_as(username) || same_as(email) {
             return Err("Your password must differ from your username and email.".into());
+        }
+        // Spaces count toward the length but not as variety: "a" and 14
+        // spaces, or 15 spaces, is no password.
+        if distinct_visible(password) < MIN_DISTINCT {
+            return Err(format!("Use at least {MIN_DISTINCT} different characters besides spaces; a short sentence works well."));
         }
         if is_common(&lower) {
             return Err("This password is too common or was found in a data breach; choose another.".into());
@@ -64,6 +70,13 @@ fn is_common(lower: &str) -> bool {
         }
     }
     is_repetition(lower) || is_sequence(lower)
+}
+
+fn distinct_visible(password: &str) -> usize {
+    let mut seen: Vec<char> = password.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len()
 }
 
 /// Digits, symbols, or a repeat of what came before: no real entropy.
@@ -112,7 +125,7 @@ mod tests {
 
     #[test]
     fn common_and_patterned_refused() {
-        for bad in ["passwordpassword", "1qaz2wsx3edc4rfv", "password12345678", "Password!!!!!!!!", "aaaaaaaaaaaaaaaa", "123456789012345", "abcabcabcabcabcabc", "Correct Horse Battery Staple".replace(' ', "").as_str(), "qwerty123456789"] {
+        for bad in ["passwordpassword", "1qaz2wsx3edc4rfv", "password12345678", "Password!!!!!!!!", "aaaaaaaaaaaaaaaa", "123456789012345", "abcabcabcabcabcabc", "Correct Horse Battery Staple".replace(' ', "").as_str(), "qwerty123456789", "               ", "a              ", "1111222233334444", "ab ab ab ab ab ab"] {
             assert!(NewPassword::parse(bad, None, None).is_err(), "{bad:?} accepted");
         }
     }
@@ -121,5 +134,20 @@ mod tests {
     fn no_composition_rules() {
         assert!(NewPassword::parse("all lower case words here", None, None).is_ok());
         assert!(NewPassword::parse("ünïcödé pässwörd ok", None, None).is_ok());
+    }
+
+    proptest::proptest! {
+        /// Any text gets an answer; an accepted password is kept exactly as
+        /// typed, within the length limits, and differs from the username.
+        #[test]
+        fn any_text_gets_an_answer(password in "\\PC{0,140}", username in "[a-z_]{0,12}") {
+            if let Ok(accepted) = NewPassword::parse(&password, Some(&username), None) {
+                let chars = password.chars().count();
+                proptest::prop_assert!((PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&chars));
+                proptest::prop_assert_eq!(accepted.expose(), password.as_str());
+                proptest::prop_assert_ne!(password.trim().to_lowercase(), username);
+                proptest::prop_assert!(distinct_visible(&password) >= MIN_DISTINCT);
+            }
+        }
     }
 }
