@@ -44,12 +44,12 @@ impl Money {
     /// Parses a dollar amount with at most two decimals; the sign is
     /// allowed only when `allow_negative`.
     pub fn parse(input: &str, allow_negative: bool) -> Result<Money, String> {
-        let text = input.trim().replace(',', "");
+        let text = input.trim();
         let (negative, text) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest.trim().to_string()),
-            None => (false, text.clone()),
+            Some(rest) => (true, rest.trim()),
+            None => (false, text),
         };
-        let text = text.strip_prefix('$').unwrap_or(&text).trim();
+        let text = text.strip_prefix('$').unwrap_or(text).trim();
         if negative && !allow_negative {
             return Err("Enter a positive amount.".into());
         }
@@ -57,6 +57,8 @@ impl Money {
             return Err("Enter an amount, like 5 or 12.50.".into());
         }
         let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let whole = ungroup(whole)?;
+        let whole = whole.as_str();
         if whole.is_empty() && fraction.is_empty()
             || !whole.bytes().all(|b| b.is_ascii_digit())
             || !fraction.bytes().all(|b| b.is_ascii_digit())
@@ -80,6 +82,20 @@ impl Money {
         }
         Ok(Money(if negative { -total } else { total }))
     }
+}
+
+/// "1,250" is 1250; "12,50" is refused, not read as 1250: in much of the
+/// world the comma marks the cents, and an admin's top-up would be 100×.
+fn ungroup(whole: &str) -> Result<String, String> {
+    if !whole.contains(',') {
+        return Ok(whole.to_string());
+    }
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    if first.is_empty() || first.len() > 3 || !groups.all(|g| g.len() == 3) {
+        return Err("Use a dot for cents, like 12.50; commas only group thousands, like 1,250.".into());
+    }
+    Ok(whole.replace(',', ""))
 }
 
 impl std::fmt::Display for Money {
@@ -110,12 +126,14 @@ mod tests {
         assert_eq!(Money::parse("0.05", false), Ok(Money(5)));
         assert_eq!(Money::parse(".75", false), Ok(Money(75)));
         assert_eq!(Money::parse("1,000.00", false), Ok(Money(100_000)));
+        assert_eq!(Money::parse("$9,999", false), Ok(Money(999_900)));
+        assert_eq!(Money::parse("-1,250.5", true), Ok(Money(-125_050)));
         assert_eq!(Money::parse("-3.10", true), Ok(Money(-310)));
     }
 
     #[test]
     fn refuses_bad_amounts() {
-        for bad in ["", "abc", "-5", "1.234", "0", "0.00", "10000.01", "99999999999999999999", "1e3", "12.5.1", "$", "--1", "NaN", "١٢"] {
+        for bad in ["", "abc", "-5", "1.234", "0", "0.00", "10000.01", "99999999999999999999", "1e3", "12.5.1", "$", "--1", "NaN", "١٢", "12,50", "1,5", ",500", "1,0000", "10,00.50", "1.000,50", "12.5,0"] {
             assert!(Money::parse(bad, false).is_err(), "{bad:?} accepted");
         }
         assert!(Money::parse("-10000.01", true).is_err());

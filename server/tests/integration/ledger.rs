@@ -206,10 +206,13 @@ async fn bad_recharge_input_changes_nothing(app: TestApp) {
     let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
     let mut admin = admin_boss(&app).await;
     let key = "aaaaaaaaaaaaaaaaaaaa";
-    for amount in ["abc", "-5", "0.001", "99999999999", "1e5", "", "0"] {
+    for amount in ["abc", "-5", "0.001", "99999999999", "1e5", "", "0", "12,50"] {
         let answer = admin.call("admin/top_up", &[("public_id", &public_id), ("amount", amount), ("note", ""), ("idempotency_key", key)]).await;
         assert_eq!(answer.status, 400, "{amount:?}: {}", answer.body);
     }
+    // A decimal comma is not read as thousands ($1,250 for "12,50").
+    let comma = admin.call("admin/prepare_top_up", &[("query", &public_id), ("amount", "12,50"), ("note", "")]).await;
+    assert!(comma.status == 400 && comma.body.contains("Use a dot for cents"), "{}", comma.body);
     let unknown = admin.call("admin/top_up", &[("public_id", "UN-ZZZZZZ"), ("amount", "5"), ("note", ""), ("idempotency_key", key)]).await;
     assert_eq!(unknown.status, 400);
     let lookup = admin.call("admin/prepare_top_up", &[("query", "nobody@example.com"), ("amount", "5"), ("note", "")]).await;
