@@ -23,6 +23,10 @@ impl Username {
         if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err("A username starts with a letter or a digit.".into());
         }
+        // "un-7k3q9m" would pass for someone's user ID in the admins' lists.
+        if value.starts_with("un-") && super::PublicUserId::parse(&value).is_ok() {
+            return Err("A username cannot look like a user ID (UN-…).".into());
+        }
         Ok(Username(value))
     }
 
@@ -37,7 +41,7 @@ mod tests {
     #[test]
     fn rules() {
         assert_eq!(Username::parse(" Ann_Lee.7 ").unwrap().as_str(), "ann_lee.7");
-        for bad in ["ab", "_ann", "ann lee", "ann<b>", "añn", "ann'--", &"a".repeat(33), &"a".repeat(10_000)] {
+        for bad in ["ab", "_ann", "ann lee", "ann<b>", "añn", "ann'--", "un-7k3q9m", "UN-7K3Q9M", &"a".repeat(33), &"a".repeat(10_000)] {
             assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

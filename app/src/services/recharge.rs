@@ -11,21 +11,27 @@ use crate::{
 /// A balance notice is still worth sending this long after the change.
 const NOTICE_SEND_WITHIN_MS: i64 = 7 * 24 * 3_600_000;
 
-/// Finds a customer by public user ID, email or username.
+/// Finds a customer by public user ID, email or username. A user ID wins:
+/// the ID a customer sent over WhatsApp must credit them, even when
+/// someone chose that ID's six characters ("7k3q9m") as a username.
 pub async fn find_user(svc: &Services, query: &str) -> Result<UserSummary, AppError> {
     let query = query.trim();
     if query.is_empty() || query.len() > 254 {
         return Err(AppError::Invalid("Enter a user ID (UN-…), an email or a username.".into()));
     }
-    let by_public_id = PublicUserId::parse(query).ok().map(|id| id.to_string());
-    let row: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, public_id, username, email FROM users \
-         WHERE deleted_at IS NULL AND (public_id = $1 OR email = $2 OR username = $2)",
-    )
-    .bind(by_public_id.unwrap_or_default())
-    .bind(query.to_lowercase())
-    .fetch_optional(&svc.db.pool)
-    .await?;
+    const COLUMNS: &str = "SELECT id, public_id, username, email FROM users WHERE deleted_at IS NULL";
+    let mut row: Option<(i64, String, String, String)> = None;
+    if let Ok(id) = PublicUserId::parse(query) {
+        row = sqlx::query_as(&format!("{COLUMNS} AND public_id = $1")).bind(id.as_str()).fetch_optional(&svc.db.pool).await?;
+    }
+    if row.is_none() {
+        // Email and username are each unique; no address is a username
+        // (usernames have no '@'), so at most one row matches.
+        row = sqlx::query_as(&format!("{COLUMNS} AND (email = $1 OR username = $1)"))
+            .bind(query.to_lowercase())
+            .fetch_optional(&svc.db.pool)
+            .await?;
+    }
     let Some((user_id, public_id, username, email)) = row else {
         return Err(AppError::Invalid(format!("No account matches {query:?}.")));
     };

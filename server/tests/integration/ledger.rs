@@ -32,6 +32,7 @@ backend_tests!(
     verify_finds_a_tampered_balance,
     admin_recharges_by_public_id_and_corrects,
     bad_recharge_input_changes_nothing,
+    a_user_id_finds_its_owner_before_a_lookalike_username,
 );
 
 async fn concurrent_random_movements_keep_every_invariant(app: TestApp) {
@@ -199,6 +200,42 @@ async fn admin_recharges_by_public_id_and_corrects(app: TestApp) {
     let filtered = customer.call("my_ledger", &[("kind", "admin_adjustment")]).await.json();
     assert_eq!(filtered["entries"].as_array().unwrap().len(), 1);
     assert!(verify_cli(&app).0);
+}
+
+/// A customer sends their user ID over WhatsApp; someone else signed up
+/// with that ID's six characters as a username. The admin's lookup by the
+/// ID, typed any way, finds the ID's owner, so the top-up cannot go astray.
+async fn a_user_id_finds_its_owner_before_a_lookalike_username(app: TestApp) {
+    // The look-alike signs up first, so that it is the first row a
+    // careless query would find; the owner is given the matching ID.
+    let body = "7k3q9m".to_string();
+    signed_up(&app, &body).await;
+    signed_up(&app, "id_owner").await;
+    let public_id = "UN-7K3Q9M".to_string();
+    sqlx::query("UPDATE users SET public_id = $1 WHERE username = 'id_owner'").bind(&public_id).execute(&app.db.pool).await.unwrap();
+    signed_up(&app, "jasper").await;
+    let admin = admin_boss(&app).await;
+    let found = |query: String| {
+        let mut admin = admin.clone();
+        async move {
+            let answer = admin.call("admin/prepare_top_up", &[("query", &query), ("amount", "5"), ("note", "")]).await;
+            assert_eq!(answer.status, 200, "{query:?}: {}", answer.body);
+            answer.json()["user"]["username"].as_str().unwrap().to_string()
+        }
+    };
+    for query in [public_id.clone(), public_id.to_lowercase(), body.clone(), body.to_uppercase(), format!("UN{body}")] {
+        assert_eq!(found(query).await, "id_owner");
+    }
+    // The look-alike is found by its email, and a username shaped like an
+    // ID that nobody has ("UN-JASPER") is still found as a username.
+    assert_eq!(found(format!("{body}@example.com")).await, body);
+    assert_eq!(found("jasper".into()).await, "jasper");
+    // Signing up as "un-" and an ID is refused outright.
+    let mut copycat = Browser::new(&app.base);
+    let answer = copycat
+        .call("sign_up", &[("email", "copycat@example.com"), ("username", &format!("un-{body}")), ("password", common::PASSWORD), ("adult_and_terms", "yes")])
+        .await;
+    assert!(answer.status == 400 && answer.body.contains("look like a user ID"), "{}", answer.body);
 }
 
 async fn bad_recharge_input_changes_nothing(app: TestApp) {
