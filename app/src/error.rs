@@ -17,7 +17,8 @@ pub enum AppError {
     Forbidden,
     #[error("Not found.")]
     NotFound,
-    #[error("Too many attempts. Try again in {0} seconds.")]
+    /// Seconds to wait.
+    #[error("Too many attempts. Try again in {}.", wait_text(*.0))]
     RateLimited(u64),
     /// A dependency is down for a moment; the message says what to do.
     #[error("{0}")]
@@ -27,6 +28,17 @@ pub enum AppError {
     /// The request never got a proper answer (network, decoding).
     #[error("Could not reach the server: {0}")]
     Transport(String),
+}
+
+/// "40 seconds", "5 minutes", "3 hours": rounded up, so the wait is over
+/// when the text says.
+fn wait_text(seconds: u64) -> String {
+    let (count, unit) = match seconds {
+        0..90 => (seconds.max(1), "second"),
+        90..5_400 => (seconds.div_ceil(60), "minute"),
+        _ => (seconds.div_ceil(3_600), "hour"),
+    };
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
 impl AppError {
@@ -54,5 +66,20 @@ impl FromServerFnError for AppError {
             }
             other => AppError::Transport(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+
+    #[test]
+    fn waits_read_in_the_unit_that_fits() {
+        let text = |s| AppError::RateLimited(s).to_string();
+        assert_eq!(text(1), "Too many attempts. Try again in 1 second.");
+        assert_eq!(text(59), "Too many attempts. Try again in 59 seconds.");
+        assert_eq!(text(300), "Too many attempts. Try again in 5 minutes.");
+        assert_eq!(text(301), "Too many attempts. Try again in 6 minutes.");
+        assert_eq!(text(86_000), "Too many attempts. Try again in 24 hours.");
     }
 }

@@ -20,6 +20,10 @@ pub struct AuthSettings {
     pub admin_max_ms: i64,
     pub code_ttl_ms: i64,
     pub code_max_attempts: i64,
+    /// Wrong codes one account may send per purpose in 24 hours, across
+    /// codes: a fresh code each minute would otherwise allow 7,200
+    /// guesses a day at a reset code.
+    pub code_max_wrong_per_day: i64,
     pub code_resend_interval_ms: i64,
     pub terms_version: String,
 }
@@ -36,6 +40,7 @@ impl Default for AuthSettings {
             admin_max_ms: 24 * 60 * MINUTE,
             code_ttl_ms: 15 * MINUTE,
             code_max_attempts: 5,
+            code_max_wrong_per_day: 20,
             code_resend_interval_ms: MINUTE,
             terms_version: crate::pages::policies::POLICIES_LAST_UPDATED.to_string(),
         }

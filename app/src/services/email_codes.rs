@@ -41,6 +41,8 @@ pub async fn issue_and_mail(
 ) -> Result<(), AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
+    // A code that could not be checked would only be a useless mail.
+    refuse_after_too_many_wrong(svc, &mut tx, user_id, purpose, now).await?;
     let last: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(created_at) FROM email_codes WHERE user_id = $1 AND purpose = $2",
     )
@@ -92,10 +94,44 @@ pub async fn issue_and_mail(
     Ok(())
 }
 
+const DAY_MS: i64 = 24 * 3_600_000;
+
+/// Refuses when the account sent too many wrong codes for `purpose` in
+/// the last 24 hours; the wait ends when the oldest of them leaves that
+/// window.
+async fn refuse_after_too_many_wrong(
+    svc: &Services,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: i64,
+    purpose: Purpose,
+    now: i64,
+) -> Result<(), AppError> {
+    let wrong: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT created_at, attempts FROM email_codes \
+         WHERE user_id = $1 AND purpose = $2 AND created_at > $3 AND attempts > 0 ORDER BY created_at DESC",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(now - DAY_MS)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut total = 0;
+    for (created_at, attempts) in wrong {
+        total += attempts;
+        if total >= svc.auth.code_max_wrong_per_day {
+            // Newest first: this code's attempts are the ones to wait out.
+            let wait_ms = created_at + DAY_MS - now;
+            return Err(AppError::RateLimited(((wait_ms + 999) / 1000).max(1) as u64));
+        }
+    }
+    Ok(())
+}
+
 /// Consumes the code if it is right; counts a wrong attempt otherwise.
 pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> Result<(), AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
+    refuse_after_too_many_wrong(svc, &mut tx, user_id, purpose, now).await?;
     let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
         "SELECT id, code_hash, attempts, expires_at FROM email_codes \
          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL \

@@ -268,6 +268,7 @@ macro_rules! clock_tests {
 clock_tests!(
     admin_sessions_end_after_an_idle_hour,
     expired_code_is_refused,
+    wrong_codes_are_capped_per_day,
     expired_access_token_is_refreshed_transparently,
     refresh_token_reuse_ends_the_session,
     two_tabs_refreshing_at_once_stay_signed_in
@@ -283,6 +284,43 @@ async fn expired_code_is_refused(backend: Backend) {
     let answer = browser.call("verify_email", &[("code", &code)]).await;
     assert_eq!(answer.status, 400);
     assert!(answer.body.contains("expired"), "{}", answer.body);
+}
+
+/// Each code dies after 5 wrong tries, and a new one can be had every
+/// minute; across codes, 20 wrong tries in 24 hours end the guessing
+/// (for a reset code, 7,200 guesses a day otherwise) until the oldest of
+/// them is a day old. (Through the service: the per-minute limits in
+/// front of it run on real time.)
+async fn wrong_codes_are_capped_per_day(backend: Backend) {
+    use app::{domain::Email, services::email_codes::{self, Purpose}};
+    let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "gus@example.com", "gus").await;
+    let svc = app.services();
+    let user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'gus'").fetch_one(&app.db.pool).await.unwrap();
+    let email = Email::parse("gus@example.com").unwrap();
+    let compose = |code: &str| ("Your code".to_string(), format!("Your password reset code is {code}."));
+    for round in 0..4 {
+        email_codes::issue_and_mail(&svc, user, Purpose::ResetPassword, &email, compose).await.unwrap();
+        let right = app.last_mailed_code("gus@example.com").await;
+        let wrong = if right == "000000" { "000001" } else { "000000" };
+        for _ in 0..5 {
+            assert!(matches!(email_codes::check(&svc, user, Purpose::ResetPassword, wrong).await, Err(app::error::AppError::Invalid(_))), "round {round}");
+        }
+        clock.advance_millis(61_000);
+    }
+    let refused = email_codes::issue_and_mail(&svc, user, Purpose::ResetPassword, &email, compose).await;
+    assert!(matches!(refused, Err(app::error::AppError::RateLimited(s)) if s > 23 * 3600), "{refused:?}");
+    let answer = browser.call("verify_email", &[("code", "123456")]).await;
+    assert_ne!(answer.status, 429, "another purpose keeps its own count: {}", answer.body);
+    // Unchanged in a day's last minute, open again once the first round's
+    // code is a day old.
+    clock.advance_millis(24 * 3_600_000 - 4 * 61_000 - 60_000);
+    assert!(email_codes::issue_and_mail(&svc, user, Purpose::ResetPassword, &email, compose).await.is_err());
+    clock.advance_millis(61_000);
+    email_codes::issue_and_mail(&svc, user, Purpose::ResetPassword, &email, compose).await.unwrap();
+    let right = app.last_mailed_code("gus@example.com").await;
+    email_codes::check(&svc, user, Purpose::ResetPassword, &right).await.unwrap();
 }
 
 async fn expired_access_token_is_refreshed_transparently(backend: Backend) {
