@@ -22,8 +22,12 @@ impl Email {
             email_address::Options::default().without_display_text().without_domain_literal(),
         )
         .is_ok();
-        // We mail codes to it, so the domain needs a dot (no "user@localhost").
-        let domain_ok = value.rsplit_once('@').is_some_and(|(_, d)| d.contains('.') && !d.ends_with('.'));
+        // We mail codes to it, so the domain needs a dot (no "user@localhost")
+        // and must not be reserved as undeliverable (RFC 2606; deleted
+        // accounts get "@deleted.invalid" addresses, which must stay free).
+        let domain_ok = value.rsplit_once('@').is_some_and(|(_, d)| {
+            d.contains('.') && !d.ends_with('.') && !d.ends_with(".invalid") && !d.ends_with(".localhost")
+        });
         if !valid || !domain_ok {
             return Err("Enter a valid email address, like name@example.com.".into());
         }
@@ -45,7 +49,7 @@ mod tests {
 
     #[test]
     fn refuses_bad_syntax() {
-        for bad in ["", "ann", "ann@", "@example.com", "ann@localhost", "ann lee@example.com", "a@b@example.com", "<script>@x.com", "ann@example.com'; DROP TABLE users;--"] {
+        for bad in ["", "ann", "ann@", "@example.com", "ann@localhost", "deleted-7@deleted.invalid", "ann@mail.localhost", "ann lee@example.com", "a@b@example.com", "<script>@x.com", "ann@example.com'; DROP TABLE users;--"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(300))).is_err());

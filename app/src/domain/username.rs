@@ -23,6 +23,11 @@ impl Username {
         if !value.starts_with(|c: char| c.is_ascii_alphanumeric()) {
             return Err("A username starts with a letter or a digit.".into());
         }
+        // A deleted account keeps "deleted-<id>" (unique): taken in
+        // advance, it would make that account's deletion fail.
+        if value.starts_with("deleted-") {
+            return Err("Usernames starting with \"deleted-\" are reserved.".into());
+        }
         // "un-7k3q9m" would pass for someone's user ID in the admins' lists.
         if value.starts_with("un-") && super::PublicUserId::parse(&value).is_ok() {
             return Err("A username cannot look like a user ID (UN-…).".into());
@@ -41,7 +46,7 @@ mod tests {
     #[test]
     fn rules() {
         assert_eq!(Username::parse(" Ann_Lee.7 ").unwrap().as_str(), "ann_lee.7");
-        for bad in ["ab", "_ann", "ann lee", "ann<b>", "añn", "ann'--", "un-7k3q9m", "UN-7K3Q9M", &"a".repeat(33), &"a".repeat(10_000)] {
+        for bad in ["ab", "_ann", "ann lee", "ann<b>", "añn", "ann'--", "un-7k3q9m", "UN-7K3Q9M", "deleted-12", "Deleted-x", &"a".repeat(33), &"a".repeat(10_000)] {
             assert!(Username::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -100,6 +100,9 @@ async fn bad_sign_up_input_is_refused_and_changes_nothing(app: TestApp) {
         (vec![("email", "c@example.com"), ("username", "<script>x</script>"), ("password", PASSWORD), ("adult_and_terms", "yes")], "Use only letters"),
         (vec![("email", "c@example.com"), ("username", "bob');DROP TABLE users;--"), ("password", PASSWORD), ("adult_and_terms", "yes")], "Use only letters"),
         (vec![("email", "c@example.com"), ("username", "carol"), ("password", "short"), ("adult_and_terms", "yes")], "at least 15"),
+        // What a deleted account is renamed to stays free.
+        (vec![("email", "c@example.com"), ("username", "deleted-2"), ("password", PASSWORD), ("adult_and_terms", "yes")], "reserved"),
+        (vec![("email", "deleted-2@deleted.invalid"), ("username", "carol"), ("password", PASSWORD), ("adult_and_terms", "yes")], "valid email"),
         (vec![("email", "c@example.com"), ("username", "carol"), ("password", "passwordpassword"), ("adult_and_terms", "yes")], "too common"),
         (vec![("email", "c@example.com"), ("username", "carol"), ("password", "a              "), ("adult_and_terms", "yes")], "5 different characters"),
         (vec![("email", "c@example.com"), ("username", "carol"), ("password", PASSWORD)], "18 or older"),
