@@ -55,11 +55,21 @@ pub async fn unread_support() -> Result<i64, AppError> {
 pub async fn open_ticket(subject: String, message: String, lease_id: Option<String>) -> Result<i64, AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
+    let svc = services()?;
+    limit_customer_messages(&svc, user.user_id)?;
     let lease_id = match lease_id.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         Some(l) => Some(l.parse::<i64>().map_err(|_| AppError::Invalid("Choose the lease from the list.".into()))?),
         None => None,
     };
-    support::open(&*services()?, user.user_id, &subject, &message, lease_id).await
+    support::open(&svc, user.user_id, &subject, &message, lease_id).await
+}
+
+/// Customers' messages are kept and read by a person: a loop posting them
+/// is stopped (staff replies are not limited).
+#[cfg(feature = "ssr")]
+fn limit_customer_messages(svc: &crate::services::Services, user_id: i64) -> Result<(), AppError> {
+    use crate::services::{rate_limit::Action, request::request_meta};
+    svc.limits.check(Action::SupportMessage, &request_meta().ip, Some(&user_id.to_string()))
 }
 
 #[server(endpoint = "support/thread")]
@@ -73,7 +83,9 @@ pub async fn ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
 pub async fn reply_ticket(ticket_id: i64, message: String) -> Result<(), AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
-    support::reply(&*services()?, ticket_id, support::Reader::Customer(user.user_id), &message).await
+    let svc = services()?;
+    limit_customer_messages(&svc, user.user_id)?;
+    support::reply(&svc, ticket_id, support::Reader::Customer(user.user_id), &message).await
 }
 
 #[server(endpoint = "admin/support_tickets")]

@@ -1,6 +1,7 @@
 //! Request rate limits per client IP and per account, in memory (per
 //! server instance), for the actions attackers repeat: sign-in, sign-up,
-//! code checks, code mails and password resets.
+//! code checks, code mails and password resets, and customers' support
+//! messages (each is kept and read by a person).
 use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
 use governor::{clock::{Clock as _, DefaultClock}, DefaultKeyedRateLimiter, Quota};
@@ -13,6 +14,7 @@ pub enum Action {
     SignUp,
     CheckCode,
     SendCode,
+    SupportMessage,
 }
 
 /// Allowed events per window, for one IP and for one account.
@@ -29,6 +31,7 @@ pub struct RateLimitSettings {
     pub sign_up: Limit,
     pub check_code: Limit,
     pub send_code: Limit,
+    pub support_message: Limit,
 }
 
 impl Default for RateLimitSettings {
@@ -39,6 +42,7 @@ impl Default for RateLimitSettings {
             sign_up: Limit { per_ip: 10, per_account: 10, window: Duration::from_secs(600) },
             check_code: Limit { per_ip: 30, per_account: 10, window: minute },
             send_code: Limit { per_ip: 10, per_account: 5, window: minute },
+            support_message: Limit { per_ip: 30, per_account: 20, window: 10 * minute },
         }
     }
 }
@@ -63,7 +67,7 @@ impl Pair {
 
 #[derive(Clone)]
 pub struct RateLimiter {
-    inner: Arc<[Pair; 4]>,
+    inner: Arc<[Pair; 5]>,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -80,6 +84,7 @@ impl RateLimiter {
                 Pair::new(settings.sign_up),
                 Pair::new(settings.check_code),
                 Pair::new(settings.send_code),
+                Pair::new(settings.support_message),
             ]),
         }
     }
@@ -120,7 +125,7 @@ mod tests {
     #[test]
     fn limits_per_ip_and_per_account() {
         let limit = Limit { per_ip: 3, per_account: 2, window: Duration::from_secs(60) };
-        let settings = RateLimitSettings { sign_in: limit, sign_up: limit, check_code: limit, send_code: limit };
+        let settings = RateLimitSettings { sign_in: limit, sign_up: limit, check_code: limit, send_code: limit, support_message: limit };
         let limiter = RateLimiter::new(&settings);
         assert!(limiter.check(Action::SignIn, "1.1.1.1", Some("ann")).is_ok());
         assert!(limiter.check(Action::SignIn, "1.1.1.1", Some("ANN")).is_ok());

@@ -100,6 +100,27 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert!(page.contains("wa.me/") && page.contains("support@usnumhub.example"), "contacts from configuration");
 }
 
+/// A customer's script posting messages is stopped after 20 in ten
+/// minutes; staff replies are not limited.
+async fn a_loop_of_support_messages_is_stopped(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "patient_admin").await;
+    let (mut customer, _) = verified_customer(&app, "chatty", 0).await;
+    let id = customer.call("support/open", &[("subject", "Help please"), ("message", "first")]).await.body.trim().to_string();
+    for i in 1..20 {
+        let answer = customer.call("support/reply", &[("ticket_id", &id), ("message", &format!("again {i}"))]).await;
+        assert!(answer.status < 400, "message {i}: {}", answer.body);
+    }
+    let stopped = customer.call("support/reply", &[("ticket_id", &id), ("message", "one more")]).await;
+    assert_eq!(stopped.status, 429, "{}", stopped.body);
+    assert!(stopped.body.contains("RateLimited"), "{}", stopped.body);
+    assert_eq!(customer.call("support/open", &[("subject", "Another one"), ("message", "x")]).await.status, 429);
+    for i in 0..25 {
+        assert!(admin.call("admin/support_reply", &[("ticket_id", &id), ("message", &format!("answer {i}"))]).await.status < 400);
+    }
+    let messages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM support_messages").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(messages, 20 + 25, "what was refused was not kept");
+}
+
 /// Each admin action, done once: the audit log grows by one each time.
 async fn every_admin_action_is_audited(app: TestApp) {
     let mut admin = signed_in_admin(&app, "audited_admin").await;
@@ -176,5 +197,6 @@ backend_tests!(
     dashboard_counts_money_and_leases,
     csv_import_reports_each_line,
     support_ticket_round_trip,
+    a_loop_of_support_messages_is_stopped,
     every_admin_action_is_audited,
 );
