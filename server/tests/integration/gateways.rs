@@ -215,7 +215,7 @@ async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
     let key = browser.call("create_api_key", &[("name", "fuzz"), ("callback_url", "")]).await.json()["key"].as_str().unwrap().to_string();
     let cases: usize = std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
     let mut runner = proptest::test_runner::TestRunner::default();
-    let value = prop_oneof![any::<String>(), "[a-zA-Z0-9_:.+-]{0,12}", Just("187".to_string()), Just("tg".to_string()), Just("-1".to_string()), Just("99999999999999999999".to_string())];
+    let value = prop_oneof![any::<String>(), "[a-zA-Z0-9_:.+-]{0,12}", Just("187".to_string()), Just("tg".to_string()), Just("-1".to_string()), Just("99999999999999999999".to_string()), Just("a\0b".to_string())];
     let actions = prop_oneof![
         Just("getBalance"), Just("getNumber"), Just("getNumberV2"), Just("getStatus"), Just("setStatus"),
         Just("getPrices"), Just("getCountries"), Just("getServicesList"), Just("nonsense")
@@ -225,7 +225,13 @@ async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
         Just("sign_in"), Just("sign_up"), Just("verify_email"), Just("confirm_lease"), Just("lease_action"), Just("my_ledger"),
         Just("create_api_key"), Just("support/open"), Just("support/reply"), Just("change_password"), Just("request_password_reset")
     ];
-    let form_case = (functions, proptest::collection::vec(("[a-z_]{1,16}", value), 0..6), proptest::collection::vec(any::<u8>(), 0..200));
+    // Real field names too, so that whole, decodable forms reach the
+    // functions with arbitrary text in them.
+    let field = prop_oneof![
+        Just("login".to_string()), Just("password".to_string()), Just("subject".to_string()), Just("message".to_string()),
+        Just("name".to_string()), Just("callback_url".to_string()), Just("code".to_string()), "[a-z_]{1,16}"
+    ];
+    let form_case = (functions, proptest::collection::vec((field, value), 0..6), proptest::collection::vec(any::<u8>(), 0..200));
     let api_strategy = api_case;
     let client = reqwest::Client::new();
     for i in 0..cases {

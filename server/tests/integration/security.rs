@@ -1,10 +1,45 @@
-//! Cross-site request forgery and security headers.
+//! Cross-site request forgery, security headers, and input no field takes.
 use crate::common;
 
 use common::{signed_up as signed_in, TestApp};
 
 
-backend_tests!(cross_origin_post_is_refused, state_change_over_get_is_refused, pages_carry_security_headers);
+backend_tests!(cross_origin_post_is_refused, state_change_over_get_is_refused, pages_carry_security_headers, nul_characters_are_refused_with_a_message);
+
+/// A NUL in any field gets the same clear 400 on both databases, and
+/// nothing is stored (PostgreSQL answered 500 for support messages, key
+/// names, sign-in names and top-up notes).
+async fn nul_characters_are_refused_with_a_message(app: TestApp) {
+    let (mut customer, _) = common::customers::verified_customer(&app, "nul_sender", 500).await;
+    let mut admin = common::signed_in_admin(&app, "nul_admin").await;
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let (by_customer, by_admin) = (true, false);
+    let calls = [
+        (by_customer, "support/open", vec![("subject", "Help\0me"), ("message", "a")]),
+        (by_customer, "support/open", vec![("subject", "Help me"), ("message", "a\0b")]),
+        (by_customer, "create_api_key", vec![("name", "key\0"), ("callback_url", "")]),
+        (by_admin, "admin/prepare_top_up", vec![("query", public_id.as_str()), ("amount", "5"), ("note", "n\0")]),
+        (by_admin, "admin/users", vec![("query", "a\0")]),
+        (by_admin, "admin/prepare_top_up", vec![("query", "x\0"), ("amount", "5"), ("note", "")]),
+    ];
+    for (as_customer, function, fields) in calls {
+        let browser = if as_customer { &mut customer } else { &mut admin };
+        let answer = browser.call(function, &fields).await;
+        assert_eq!(answer.status, 400, "{function} {fields:?}: {}", answer.body);
+        assert!(answer.body.contains("NUL character"), "{function}: {}", answer.body);
+    }
+    let mut visitor = common::browser::Browser::new(&app.base);
+    let answer = visitor.call("sign_in", &[("login", "nul_sender\0"), ("password", common::PASSWORD)]).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    let stored: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM support_tickets) + (SELECT COUNT(*) FROM api_keys)")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+    // A "%00" typed as text is three characters, not a NUL.
+    let typed = customer.call("support/open", &[("subject", "Error %00 on sign-up"), ("message", "It says %00.")]).await;
+    assert_eq!(typed.status, 200, "{}", typed.body);
+}
 
 async fn cross_origin_post_is_refused(app: TestApp) {
     let mut browser = signed_in(&app, "csrf_target").await;
