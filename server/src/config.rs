@@ -190,6 +190,10 @@ impl Config {
         }
         if let Some(url) = &self.smtp_url {
             app::services::mailer::Mailer::smtp(url, &self.mail_from).map_err(StartupError::Config)?;
+        } else if self.https() {
+            // Served to users, codes must leave by mail, not wait in the
+            // development outbox.
+            return bad("USNH_SMTP_URL is required when serving users over HTTPS (USNH_TLS_CERT_FILE or USNH_SECURE_COOKIES): without it, verification and reset codes never leave the server".into());
         }
         for upstream in &self.upstreams {
             upstream.validate().map_err(|e| StartupError::Config(format!("USNH_UPSTREAMS: {e}")))?;
@@ -323,6 +327,11 @@ mod tests {
         assert!(err.contains("USNH_WHATSAPP_NUMBER"), "{err}");
         let config = Config { listen: "nowhere".into(), ..Config::default() };
         assert!(config.validate().unwrap_err().to_string().contains("USNH_LISTEN"));
+        // Served over HTTPS, codes must be mailed.
+        let config = Config { secure_cookies: true, ..Config::default() };
+        assert!(config.validate().unwrap_err().to_string().contains("USNH_SMTP_URL is required"));
+        let config = Config { secure_cookies: true, smtp_url: Some("smtp://127.0.0.1:25".into()), ..Config::default() };
+        assert!(config.validate().is_ok());
     }
 
     #[test]

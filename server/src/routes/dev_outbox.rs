@@ -1,15 +1,23 @@
 //! The development outbox: mail that would have been sent, when no SMTP
-//! server is configured. Absent (404) once SMTP is configured.
+//! server is configured. Absent (404) once SMTP is configured, and to any
+//! client not on this machine: it holds everyone's codes.
+use std::net::IpAddr;
+
+use app::services::request::RequestMeta;
 use axum::{
     extract::State,
+    Extension,
     http::StatusCode,
     response::{Html, IntoResponse, Response},
 };
 
 use crate::startup::AppState;
 
-pub async fn show(State(state): State<AppState>) -> Response {
-    if !state.services.mailer.is_dev_outbox() {
+pub async fn show(State(state): State<AppState>, meta: Option<Extension<RequestMeta>>) -> Response {
+    // The client as resolved through trusted proxies: behind one, the
+    // proxy's own loopback address does not count.
+    let on_this_machine = meta.is_some_and(|Extension(meta)| meta.ip.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()));
+    if !state.services.mailer.is_dev_outbox() || !on_this_machine {
         return StatusCode::NOT_FOUND.into_response();
     }
     let rows: Result<Vec<(String, String, String, i64)>, _> = sqlx::query_as(

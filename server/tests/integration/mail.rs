@@ -3,7 +3,20 @@ use crate::common;
 
 use common::{browser::Browser, smtp_sink::SmtpSink, Backend};
 
-per_backend_tests!(verification_code_arrives_over_smtp, codes_wait_out_an_smtp_outage, balance_changes_are_mailed_once);
+per_backend_tests!(verification_code_arrives_over_smtp, codes_wait_out_an_smtp_outage, balance_changes_are_mailed_once, the_development_outbox_is_for_this_machine_only);
+
+/// Without SMTP, mail lands in the development outbox, which holds
+/// everyone's codes: a browser on this machine reads it, a client that a
+/// trusted proxy forwards from elsewhere gets a 404.
+async fn the_development_outbox_is_for_this_machine_only(backend: Backend) {
+    let Some(app) = common::spawn_app_with(backend, |config| config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await else { return };
+    common::signed_up(&app, "outboxed").await;
+    let local = reqwest::get(app.url("/dev/outbox")).await.unwrap();
+    assert_eq!(local.status(), 200);
+    assert!(local.text().await.unwrap().contains("outboxed@example.com"));
+    let remote = reqwest::Client::new().get(app.url("/dev/outbox")).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    assert_eq!(remote.status(), 404);
+}
 
 async fn verification_code_arrives_over_smtp(backend: Backend) {
     let sink = SmtpSink::start().await;

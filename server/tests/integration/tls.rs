@@ -16,6 +16,8 @@ async fn https_with_secure_cookies_and_hsts() {
     let app = common::spawn_app_with(Backend::Sqlite, |config| {
         config.tls_cert_file = Some(cert_path.clone());
         config.tls_key_file = Some(key_path.clone());
+        // Required over HTTPS; nothing listens there, the mail just waits.
+        config.smtp_url = Some("smtp://127.0.0.1:9".into());
     })
     .await
     .unwrap();
