@@ -28,6 +28,10 @@ else
     "!!! Unset it, or set TEST_DATABASE_URL, to test PostgreSQL too." >&2
 fi
 
+# `make bench` builds the benchmarks in release; one that no longer
+# compiles must fail here, not at the next benchmark run.
+CARGO_INCREMENTAL=0 cargo check -p server --benches --quiet
+
 # Incremental state is for the edit loop; for a test run it is only disk.
 # One test at a time: servers of parallel tests, each on its own tokio
 # runtime in this one process, now and then left a rendered page stalled

@@ -36,8 +36,10 @@ pub struct Config {
     pub sms_retention_hours: u32,
     pub security_log_retention_days: u32,
     pub ledger_retention_years: u32,
-    /// Demo number supply (fictional 555-01xx numbers); the embedded default.
-    pub demo_mode: bool,
+    /// Demo number supply (fictional 555-01xx numbers, charged like real
+    /// ones). Unset: on for a local server, off once serving HTTPS, so a
+    /// deployment never sells fictional numbers by omission; see `demo()`.
+    pub demo_mode: Option<bool>,
     /// Seconds before a demo lease receives its sample code.
     pub demo_code_delay_secs: u64,
     /// Open leases one customer may hold at once.
@@ -107,7 +109,7 @@ impl Default for Config {
             sms_retention_hours: 24,
             security_log_retention_days: 90,
             ledger_retention_years: 7,
-            demo_mode: true,
+            demo_mode: None,
             demo_code_delay_secs: 8,
             max_open_leases: 1,
             public_url: None,
@@ -230,6 +232,11 @@ impl Config {
         })
     }
 
+    /// Whether the demo number supply is on.
+    pub fn demo(&self) -> bool {
+        self.demo_mode.unwrap_or(!self.https())
+    }
+
     /// Users reach us over HTTPS: served here, or declared behind a proxy.
     pub fn https(&self) -> bool {
         self.secure_cookies || self.tls_cert_file.is_some()
@@ -262,7 +269,7 @@ impl Config {
             sms_retention_hours: self.sms_retention_hours,
             security_log_retention_days: self.security_log_retention_days,
             ledger_retention_years: self.ledger_retention_years,
-            demo_mode: self.demo_mode,
+            demo_mode: self.demo(),
             public_url: self.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
         }
     }
@@ -270,6 +277,7 @@ impl Config {
     /// The effective configuration as JSON, secrets hidden.
     pub fn describe(&self) -> String {
         let mut shown = self.clone();
+        shown.demo_mode = Some(self.demo());
         if shown.secret_key.is_some() {
             shown.secret_key = Some("<hidden>".into());
         }
@@ -332,6 +340,20 @@ mod tests {
         assert!(config.validate().unwrap_err().to_string().contains("USNH_SMTP_URL is required"));
         let config = Config { secure_cookies: true, smtp_url: Some("smtp://127.0.0.1:25".into()), ..Config::default() };
         assert!(config.validate().is_ok());
+        // Demo numbers are the local default only, unless asked for.
+        assert!(Config::default().demo());
+        assert!(!config.demo(), "served over HTTPS, no fictional numbers by default");
+        assert!(Config { demo_mode: Some(true), ..config }.demo());
+    }
+
+    #[test]
+    fn demo_mode_reads_from_a_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("usnh.toml");
+        std::fs::write(&file, "demo_mode = false\n").expect("config written");
+        assert!(!Config::load(Some(&file)).expect("loads").demo());
+        std::fs::write(&file, "secure_cookies = true\nsmtp_url = \"smtp://127.0.0.1:25\"\ndemo_mode = true\n").expect("config written");
+        assert!(Config::load(Some(&file)).expect("loads").demo(), "asked for explicitly");
     }
 
     #[test]

@@ -100,7 +100,7 @@ impl Application {
         let secrets = secrets::Secrets::load_or_generate(config.secret_key.as_deref(), &config.data_dir)?;
         let mut services = build_services(&config, &secrets).await?;
         customise(&mut services);
-        if config.demo_mode {
+        if config.demo() {
             app::services::numbers::seed_demo_numbers(&services.db, services.now())
                 .await
                 .map_err(|e| StartupError::Config(format!("cannot prepare the demo numbers: {e}")))?;
@@ -164,7 +164,7 @@ impl Application {
         let metrics = self.state.metrics.clone();
         let mut workers = vec![crate::workers::spawn_lease_clock(
             self.state.services.clone(),
-            self.state.config.demo_mode.then(|| Duration::from_secs(self.state.config.demo_code_delay_secs)),
+            self.state.config.demo().then(|| Duration::from_secs(self.state.config.demo_code_delay_secs)),
             metrics.clone(),
         )];
         if let Ok(database) = self.state.config.database() {
@@ -271,7 +271,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         signing_key: Arc::new(secrets.signing_key),
         auth: Arc::new(AuthSettings { secure_cookies: config.https(), ..AuthSettings::default() }),
         limits: RateLimiter::new(&RateLimitSettings::default()),
-        numbers: app::services::providers::NumberSources::new(config.demo_mode),
+        numbers: app::services::providers::NumberSources::new(config.demo()),
         catalogue: Default::default(),
         session_cache: Default::default(),
         leases: Arc::new(LeaseSettings {

@@ -264,7 +264,7 @@ async fn a_second_instance_uses_the_first_as_its_upstream(backend: Backend) {
         ..Default::default()
     };
     let Some(second) = common::spawn_app_with(backend, move |c| {
-        c.demo_mode = false;
+        c.demo_mode = Some(false);
         c.upstreams = vec![upstream];
     })
     .await

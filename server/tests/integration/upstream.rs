@@ -20,7 +20,7 @@ async fn app_with(backend: Backend, upstreams: &[(&FakeUpstream, &str)], tune: i
         })
         .collect();
     common::spawn_app_with(backend, move |c| {
-        c.demo_mode = false;
+        c.demo_mode = Some(false);
         c.upstreams = settings;
     })
     .await
@@ -191,7 +191,7 @@ async fn a_restart_during_an_upstream_lease_loses_nothing(backend: Backend) {
     // The code comes while we are down.
     fake.script(|s| s.status = "STATUS_OK:305577".into());
     let mut config = common::test_config(&db);
-    config.demo_mode = false;
+    config.demo_mode = Some(false);
     config.upstreams = vec![fake.settings("daisy")];
     let app = common::start(config, db).await;
     eventually!("the code after the restart", state_of(&app, id).await == "code_received");
