@@ -161,6 +161,14 @@ impl Application {
         use axum::serve::ListenerExt;
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{}", self.addr);
+        if !self.addr.ip().is_loopback() && !self.state.config.https() {
+            // Reachable from elsewhere with cookies that travel in clear
+            // text, demo numbers and a development setup: a deployment
+            // sits behind HTTPS.
+            tracing::warn!(
+                "listening on a public address over plain HTTP: serve HTTPS (USNH_TLS_CERT_FILE), or put a TLS proxy in front and set USNH_SECURE_COOKIES=true"
+            );
+        }
         let metrics = self.state.metrics.clone();
         let mut workers = vec![crate::workers::spawn_lease_clock(
             self.state.services.clone(),
