@@ -353,7 +353,9 @@ fn router(state: AppState) -> Router {
                         .get("x-request-id")
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id)
+                    // The path only: the reseller API's query carries the
+                    // caller's key, and every log line in the span repeats it.
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id()),
         );

@@ -13,6 +13,7 @@ mod foundation;
 mod gateways;
 mod leases;
 mod ledger;
+mod logs;
 mod mail;
 mod metrics;
 mod page_cache;
