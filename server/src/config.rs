@@ -62,6 +62,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Reseller API requests per second per key (bursts of three times).
     pub api_requests_per_second: u32,
+    /// Event streams (`/events`) one account may hold open at once: tabs
+    /// and devices; beyond it, 429. Each stream is woken by every lease
+    /// change, so an unbounded number would be a way to load the server.
+    pub event_streams_per_user: u32,
     /// Let API code callbacks go to loopback and private addresses.
     pub api_allow_private_callbacks: bool,
     /// Days after which a number that got a code for a platform may be
@@ -120,6 +124,7 @@ impl Default for Config {
             upstream_poll_budget_per_sec: 20,
             metrics_token: None,
             api_requests_per_second: 10,
+            event_streams_per_user: 20,
             api_allow_private_callbacks: false,
             number_reuse_after_code_days: None,
             smtp_url: None,
@@ -205,6 +210,9 @@ impl Config {
         }
         if !(1..=20).contains(&self.max_open_leases) {
             return bad("USNH_MAX_OPEN_LEASES must be between 1 and 20".into());
+        }
+        if self.event_streams_per_user == 0 {
+            return bad("USNH_EVENT_STREAMS_PER_USER must be at least 1".into());
         }
         if self.password_hash_concurrency == 0 {
             return bad("USNH_PASSWORD_HASH_CONCURRENCY must be at least 1".into());

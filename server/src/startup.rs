@@ -55,6 +55,7 @@ pub struct SharedState {
     pub services: Arc<Services>,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub page_cache: Arc<routes::page_cache::PageCache>,
+    pub event_streams: routes::live::StreamsPerUser,
 }
 
 impl std::ops::Deref for AppState {
@@ -128,6 +129,7 @@ impl Application {
             ),
             _ => None,
         };
+        let event_streams = routes::live::StreamsPerUser::new(config.event_streams_per_user);
         let state = AppState(Arc::new(SharedState {
             leptos_options: leptos_options(addr),
             db: services.db.clone(),
@@ -136,6 +138,7 @@ impl Application {
             services: Arc::new(services),
             metrics: Arc::new(crate::metrics::Metrics::default()),
             page_cache: Arc::new(routes::page_cache::PageCache::default()),
+            event_streams,
         }));
         let router = router(state.clone());
         Ok(Application { listener, tls, router, addr, state })

@@ -1,7 +1,11 @@
 //! `GET /events`: Server-Sent Events telling the signed-in user's pages
 //! that one of their leases changed (a code arrived, it expired…); the
 //! page then reloads the lease. Browsers reconnect by themselves.
-use std::convert::Infallible;
+use std::{
+    collections::HashMap,
+    convert::Infallible,
+    sync::{Arc, Mutex},
+};
 
 use app::services::request::Authenticated;
 use axum::{
@@ -14,14 +18,59 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::startup::AppState;
 
+/// How many event streams each account holds open, up to a limit.
+#[derive(Clone)]
+pub struct StreamsPerUser {
+    open: Arc<Mutex<HashMap<i64, u32>>>,
+    limit: u32,
+}
+
+impl StreamsPerUser {
+    pub fn new(limit: u32) -> StreamsPerUser {
+        StreamsPerUser { open: Arc::default(), limit }
+    }
+
+    /// A slot for one more stream of `user_id`, given back when dropped;
+    /// None at the limit.
+    fn take(&self, user_id: i64) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(user_id).or_insert(0);
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot { streams: self.clone(), user_id })
+    }
+}
+
+struct StreamSlot {
+    streams: StreamsPerUser,
+    user_id: i64,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.streams.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&self.user_id) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.user_id);
+            }
+        }
+    }
+}
+
 pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<Authenticated>>) -> Response {
     let Some(Extension(user)) = user else {
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
-    let receiver = state.services.events.subscribe();
     let user_id = user.user_id;
-    // The gauge goes down when the stream is dropped (client gone).
-    let open = state.metrics.stream_opened();
+    let Some(slot) = state.event_streams.take(user_id) else {
+        return (StatusCode::TOO_MANY_REQUESTS, "Too many open pages; close some and reload.").into_response();
+    };
+    let receiver = state.services.events.subscribe();
+    // The gauge and the slot go when the stream is dropped (client gone).
+    let open = (state.metrics.stream_opened(), slot);
     let stream = futures_util::stream::unfold((receiver, open), move |(mut receiver, open)| async move {
         loop {
             match receiver.recv().await {

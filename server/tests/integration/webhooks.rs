@@ -183,6 +183,43 @@ mod live {
     }
 }
 
+/// One account holds a bounded number of event streams (tabs, devices);
+/// beyond it a 429, and a closed page gives its stream back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_holds_a_bounded_number_of_event_streams() {
+    let run = async {
+        let app = common::spawn_app_with(Backend::Sqlite, |config| config.event_streams_per_user = 3).await.expect("SQLite");
+        let browser = common::signed_up(&app, "many_tabs").await;
+        let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let open = || reqwest::Client::new().get(app.url("/events")).header("cookie", cookie.clone()).send();
+        let mut streams = Vec::new();
+        for _ in 0..3 {
+            let stream = open().await.unwrap();
+            assert_eq!(stream.status(), 200);
+            streams.push(stream);
+        }
+        assert_eq!(open().await.unwrap().status(), 429);
+        let other = common::signed_up(&app, "one_tab").await;
+        let other_cookie = other.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let elsewhere = reqwest::Client::new().get(app.url("/events")).header("cookie", other_cookie).send().await.unwrap();
+        assert_eq!(elsewhere.status(), 200, "the limit is per account");
+        streams.pop();
+        let started = std::time::Instant::now();
+        let mut reopened = None;
+        eventually!("a closed stream's slot is given back", {
+            let stream = open().await.unwrap();
+            let ok = stream.status() == 200;
+            if ok {
+                reopened = Some(stream);
+            }
+            ok
+        }, within = std::time::Duration::from_secs(20));
+        eprintln!("slot given back after {:?}", started.elapsed());
+        drop((streams, reopened, elsewhere));
+    };
+    tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
+
 /// With two instances on one PostgreSQL, the browser connected to the
 /// first hears of an SMS that the second received (LISTEN/NOTIFY).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
