@@ -230,9 +230,18 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
 }
 
 /// Only local paths, so a link cannot send a signed-in user elsewhere.
+/// No whitespace or control characters either: browsers drop tabs and
+/// line breaks from a URL, so "/\t/evil.example" would become
+/// "//evil.example", another site.
 pub fn safe_next(next: Option<&str>) -> String {
+    let local = |path: &str| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.contains('\\')
+            && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+    };
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        Some(path) if local(path) => path.to_string(),
         _ => "/account".to_string(),
     }
 }
@@ -290,6 +299,10 @@ mod tests {
         assert_eq!(safe_next(Some("/wallet")), "/wallet");
         assert_eq!(safe_next(Some("//evil.example")), "/account");
         assert_eq!(safe_next(Some("https://evil.example")), "/account");
+        for sneaky in ["/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "/ /evil.example", "/\\evil.example"] {
+            assert_eq!(safe_next(Some(sneaky)), "/account", "{sneaky:?}");
+        }
+        assert_eq!(safe_next(Some("/support/tickets/4?from=mail")), "/support/tickets/4?from=mail");
         assert_eq!(safe_next(None), "/account");
     }
 
