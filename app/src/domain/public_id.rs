@@ -13,7 +13,9 @@ const PREFIX: &str = "UN-";
 impl PublicUserId {
     /// Accepts what people type: any case, with or without "UN-", spaces.
     pub fn parse(input: &str) -> Result<PublicUserId, String> {
-        let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        // ASCII case only: an ID is ASCII, and full Unicode case mapping
+        // would read "ß" as "SS" (and bring its tables into the WASM).
+        let compact: String = input.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
         // Six characters are the body even when they start with "UN" (UN-UN2222 typed bare).
         let body = if compact.len() == PUBLIC_ID_LEN {
             compact.as_str()
@@ -50,7 +52,7 @@ mod tests {
         assert_eq!(PublicUserId::parse("7K3 Q9M").unwrap().as_str(), "UN-7K3Q9M");
         assert_eq!(PublicUserId::parse("un2222").unwrap().as_str(), "UN-UN2222");
         assert_eq!(PublicUserId::parse("UNUN2222").unwrap().as_str(), "UN-UN2222");
-        for bad in ["UN-7K3Q9", "UN-0K3Q9M", "UN-IK3Q9M", "UN-7K3Q9MM", ""] {
+        for bad in ["UN-7K3Q9", "UN-0K3Q9M", "UN-IK3Q9M", "UN-7K3Q9MM", "", "UN-7Kß9M"] {
             assert!(PublicUserId::parse(bad).is_err(), "{bad:?}");
         }
     }
