@@ -339,8 +339,8 @@ fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::page_cache::serve_cached))
-        .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
         .layer(axum::middleware::from_fn(routes::nul_input::refuse_nul))
+        .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
         // No form or server function needs more; bigger bodies get 413.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(routes::csrf::same_origin_only))

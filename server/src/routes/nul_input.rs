@@ -1,8 +1,10 @@
 //! Server functions refuse input holding a NUL character. No field takes
 //! one, and PostgreSQL refuses it in text (a 500 where SQLite would store
-//! it), so it is answered here, once, before any function runs: a 400
-//! that says why, the same on both databases. Webhooks are not behind
-//! this: an SMS is never refused, its text is cleaned instead.
+//! it), so it is answered here, once, before any function runs, as a
+//! server function answers an error: `server_fn_errors` (the layer
+//! outside this one) gives it its status, a 400 that says why, the same
+//! on both databases. Webhooks are not behind this: an SMS is never
+//! refused, its text is cleaned instead.
 use app::error::AppError;
 use axum::{
     body::{to_bytes, Body},
@@ -25,7 +27,7 @@ pub async fn refuse_nul(req: Request, next: Next) -> Response {
     if in_query || holds_nul(&bytes) {
         let error = AppError::Invalid("Text with a NUL character cannot be saved; remove it and try again.".into());
         let json = serde_json::to_string(&error).unwrap_or_default();
-        return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/json")], json).into_response();
+        return (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json")], json).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
