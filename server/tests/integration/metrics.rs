@@ -35,7 +35,7 @@ async fn metrics_are_protected_and_count(backend: Backend) {
     assert!(browser.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status < 400);
     let refused = reqwest::Client::new().post(app.url("/webhooks/sms/generic")).body("{}").send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 403);
-    let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let cookie = browser.cookie_header();
     let stream = reqwest::Client::new().get(app.url("/events")).header("cookie", cookie).send().await.unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await; // a lease-clock run
 

@@ -43,7 +43,7 @@ async fn nul_characters_are_refused_with_a_message(app: TestApp) {
 
 async fn cross_origin_post_is_refused(app: TestApp) {
     let mut browser = signed_in(&app, "csrf_target").await;
-    let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let cookie = browser.cookie_header();
     for headers in [
         vec![("origin", "http://evil.example")],
         vec![("sec-fetch-site", "cross-site"), ("origin", "http://evil.example")],

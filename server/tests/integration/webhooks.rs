@@ -153,7 +153,7 @@ mod postgres {
 async fn live_events_follow_the_webhook(backend: Backend) {
     let Some(app) = app_with_webhooks(backend).await else { return };
     let (browser, number) = open_lease_number(&app, "live_user").await;
-    let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+    let cookie = browser.cookie_header();
     assert_eq!(reqwest::Client::new().get(app.url("/events")).send().await.unwrap().status(), 401);
     let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", cookie).send().await.unwrap();
     assert_eq!(stream.status(), 200);
@@ -190,7 +190,7 @@ async fn an_account_holds_a_bounded_number_of_event_streams() {
     let run = async {
         let app = common::spawn_app_with(Backend::Sqlite, |config| config.event_streams_per_user = 3).await.expect("SQLite");
         let browser = common::signed_up(&app, "many_tabs").await;
-        let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let cookie = browser.cookie_header();
         let open = || reqwest::Client::new().get(app.url("/events")).header("cookie", cookie.clone()).send();
         let mut streams = Vec::new();
         for _ in 0..3 {
@@ -200,7 +200,7 @@ async fn an_account_holds_a_bounded_number_of_event_streams() {
         }
         assert_eq!(open().await.unwrap().status(), 429);
         let other = common::signed_up(&app, "one_tab").await;
-        let other_cookie = other.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let other_cookie = other.cookie_header();
         let elsewhere = reqwest::Client::new().get(app.url("/events")).header("cookie", other_cookie).send().await.unwrap();
         assert_eq!(elsewhere.status(), 200, "the limit is per account");
         streams.pop();
@@ -230,7 +230,7 @@ async fn second_instance_delivers_through_postgres() {
         let mut config = common::test_config(&app.database);
         config.sms_webhook_secret = Some(SECRET.into());
         let second = common::start(config, app.database.second_handle()).await;
-        let cookie = browser.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let cookie = browser.cookie_header();
         let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", cookie).send().await.unwrap();
         // Let the second instance's listener settle before it receives.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
