@@ -21,24 +21,8 @@ impl ReceivedMail {
     /// The message as a reader sees it: quoted-printable undone (lines
     /// joined where they were wrapped, `=XX` bytes decoded).
     pub fn text(&self) -> String {
-        let joined = self.data.replace("=\r\n", "").replace("=\n", "");
-        let bytes = joined.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
-            match (bytes[i], hex) {
-                (b'=', Some(byte)) => {
-                    out.push(byte);
-                    i += 3;
-                }
-                (b, _) => {
-                    out.push(b);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
+        let decoded = quoted_printable::decode(&self.data, quoted_printable::ParseMode::Robust).unwrap_or_else(|_| self.data.clone().into_bytes());
+        String::from_utf8_lossy(&decoded).into_owned()
     }
 }
 
