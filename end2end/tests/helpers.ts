@@ -64,6 +64,14 @@ export async function signUpVerified(page: Page, username: string) {
   await page.getByLabel("Code").fill(code);
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/account$/);
+  // Let /account finish loading before a test moves on. A full page load
+  // started while its chunk still loads (aborted requests) now and then
+  // got a Get Number page whose response lacked its own
+  // Content-Security-Policy (the nonce policy set while the shell renders),
+  // so the fallback policy blocked its inline scripts and it never
+  // hydrated. Seen in the accessibility test and once in live_sms; the
+  // cause is open (see the issue notes).
+  await hydrated(page);
 }
 
 export async function signIn(page: Page, login: string) {
