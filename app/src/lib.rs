@@ -9,8 +9,6 @@ pub mod admin_users;
 pub mod api_keys;
 pub mod auth;
 pub mod components;
-#[cfg(feature = "ssr")]
-pub mod csp;
 pub mod domain;
 pub mod error;
 pub mod get_number;
@@ -34,8 +32,6 @@ use pages::{lazy::*, not_found::NotFound};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    csp::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -313,6 +313,7 @@ fn router(state: AppState) -> Router {
     let provide_app_context = move || {
         provide_context(context_state.services.clone());
         provide_context(context_state.site_info.clone());
+        routes::page_policy::provide_nonce();
     };
     let leptos_options = state.leptos_options.clone();
     let https = state.config.https();
@@ -339,6 +340,7 @@ fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::page_cache::serve_cached))
+        .layer(axum::middleware::from_fn(routes::page_policy::set_page_policy))
         .layer(axum::middleware::from_fn(routes::nul_input::refuse_nul))
         .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
         // No form or server function needs more; bigger bodies get 413.
@@ -365,8 +367,8 @@ fn router(state: AppState) -> Router {
     with_security_headers(router, https)
 }
 
-/// Headers every response carries; pages set a stricter policy with
-/// their script nonce (`app::csp`).
+/// Headers every response carries; pages get a stricter policy with
+/// their script nonce (`routes::page_policy`).
 fn with_security_headers(router: Router, https: bool) -> Router {
     let router = router
         .layer(SetResponseHeaderLayer::if_not_present(

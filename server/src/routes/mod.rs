@@ -6,6 +6,7 @@ pub mod health;
 pub mod live;
 pub mod nul_input;
 pub mod page_cache;
+pub mod page_policy;
 pub mod reseller;
 pub mod server_fn_errors;
 pub mod session;

@@ -1,10 +1,18 @@
 //! Cross-site request forgery, security headers, and input no field takes.
+use std::time::Duration;
+
 use crate::common;
 
 use common::{signed_up as signed_in, TestApp};
 
 
-backend_tests!(cross_origin_post_is_refused, state_change_over_get_is_refused, pages_carry_security_headers, nul_characters_are_refused_with_a_message);
+backend_tests!(
+    cross_origin_post_is_refused,
+    state_change_over_get_is_refused,
+    pages_carry_security_headers,
+    nul_characters_are_refused_with_a_message,
+    every_page_names_its_nonce_under_load
+);
 
 /// A NUL in any field gets the same clear 400 on both databases, and
 /// nothing is stored (PostgreSQL answered 500 for support messages, key
@@ -98,4 +106,45 @@ async fn pages_carry_security_headers(app: TestApp) {
     // The client's files are revalidated instead.
     let file = app.client.get(app.url("/pkg/usnumhub.wasm")).send().await.unwrap();
     assert_eq!(file.headers()["cache-control"], "no-cache");
+}
+
+/// Every page names its own script nonce in its policy, also while other
+/// page loads run and are abandoned halfway (a browser following a link
+/// mid-load). Once, a Get Number page went out with the fallback policy
+/// only, and the browser refused its hydration scripts.
+async fn every_page_names_its_nonce_under_load(app: TestApp) {
+    let browser = signed_in(&app, "nonce_load").await;
+    let cookie = browser.cookie_header();
+    let mut loads = tokio::task::JoinSet::new();
+    for i in 0..400u64 {
+        let (client, base, cookie) = (app.client.clone(), app.base.clone(), cookie.clone());
+        let url = app.url(["/get-number", "/account", "/wallet", "/policies", "/no-such-page"][i as usize % 5]);
+        loads.spawn(async move {
+            // Alongside, a server-function call the browser gives up on.
+            let call = client.post(format!("{base}/api/support/unread")).header("cookie", &cookie).header("origin", &base).send();
+            drop(tokio::time::timeout(Duration::from_millis(i % 5), call).await);
+            let load = async {
+                let resp = client.get(&url).header("cookie", &cookie).send().await.unwrap();
+                let csp = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+                (csp, resp.text().await.unwrap())
+            };
+            // Every third load is abandoned after a few milliseconds.
+            if i % 3 == 0 {
+                drop(tokio::time::timeout(Duration::from_millis(i % 7), load).await);
+                None
+            } else {
+                let page = load.await;
+                Some((url, page))
+            }
+        });
+    }
+    let mut checked = 0;
+    while let Some(done) = loads.join_next().await {
+        let Some((url, (csp, html))) = done.unwrap() else { continue };
+        let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next());
+        let nonce = nonce.unwrap_or_else(|| panic!("{url}: no nonce in {csp}"));
+        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{url}: the scripts carry another nonce");
+        checked += 1;
+    }
+    assert!(checked > 200, "{checked} pages loaded");
 }
