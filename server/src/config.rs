@@ -76,7 +76,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     /// Mark cookies Secure (with the `__Host-` prefix): set when users reach
-    /// the site over HTTPS, directly or through a proxy.
+    /// the site over HTTPS through a proxy (an https `public_url` implies it).
     pub secure_cookies: bool,
     /// How many password hashes may run at once (each holds 19 MiB).
     pub password_hash_concurrency: usize,
@@ -200,7 +200,14 @@ impl Config {
         } else if self.https() {
             // Served to users, codes must leave by mail, not wait in the
             // development outbox.
-            return bad("USNH_SMTP_URL is required when serving users over HTTPS (USNH_TLS_CERT_FILE or USNH_SECURE_COOKIES): without it, verification and reset codes never leave the server".into());
+            return bad("USNH_SMTP_URL is required when serving users over HTTPS (USNH_TLS_CERT_FILE, USNH_SECURE_COOKIES or an https USNH_PUBLIC_URL): without it, verification and reset codes never leave the server".into());
+        }
+        if let Some(url) = &self.public_url {
+            let lower = url.to_ascii_lowercase();
+            let host = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+            if host.is_none_or(|h| h.trim_end_matches('/').is_empty() || h.contains(['?', '#', ' '])) {
+                return bad(format!("USNH_PUBLIC_URL={url:?} must be the site's address, like https://usnumhub.example"));
+            }
         }
         for upstream in &self.upstreams {
             upstream.validate().map_err(|e| StartupError::Config(format!("USNH_UPSTREAMS: {e}")))?;
@@ -245,9 +252,12 @@ impl Config {
         self.demo_mode.unwrap_or(!self.https())
     }
 
-    /// Users reach us over HTTPS: served here, or declared behind a proxy.
+    /// Users reach us over HTTPS: served here, or behind a proxy (declared
+    /// with USNH_SECURE_COOKIES, or implied by an https public address).
     pub fn https(&self) -> bool {
-        self.secure_cookies || self.tls_cert_file.is_some()
+        self.secure_cookies
+            || self.tls_cert_file.is_some()
+            || self.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
     }
 
     pub fn listen_addr(&self) -> Result<SocketAddr, StartupError> {
@@ -352,6 +362,14 @@ mod tests {
         assert!(Config::default().demo());
         assert!(!config.demo(), "served over HTTPS, no fictional numbers by default");
         assert!(Config { demo_mode: Some(true), ..config }.demo());
+        // An https public address means a TLS proxy in front, even when
+        // USNH_SECURE_COOKIES was forgotten: Secure cookies, no demo numbers.
+        let proxied = Config { public_url: Some("HTTPS://usnumhub.example".into()), ..Config::default() };
+        assert!(proxied.https() && !proxied.demo());
+        assert!(proxied.validate().unwrap_err().to_string().contains("USNH_SMTP_URL is required"));
+        assert!(!Config { public_url: Some("http://10.0.0.5:3000".into()), ..Config::default() }.https());
+        let unreachable = Config { public_url: Some("usnumhub.example".into()), ..Config::default() };
+        assert!(unreachable.validate().unwrap_err().to_string().contains("USNH_PUBLIC_URL"));
     }
 
     #[test]

@@ -12,6 +12,8 @@ async fn app_with_webhooks(backend: Backend) -> Option<common::TestApp> {
         c.sms_webhook_secret = Some(SECRET.into());
         c.twilio_auth_token = Some("12345".into());
         c.public_url = Some(PUBLIC_URL.into());
+        // An https address turns demo numbers off by default; these tests lease them.
+        c.demo_mode = Some(true);
     })
     .await?;
     Some(app)
