@@ -56,7 +56,7 @@ pub async fn open_ticket(subject: String, message: String, lease_id: Option<Stri
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
     let svc = services()?;
-    limit_customer_messages(&svc, user.user_id)?;
+    limit_customer_messages(&svc, user.user_id).await?;
     let lease_id = match lease_id.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         Some(l) => Some(l.parse::<i64>().map_err(|_| AppError::Invalid("Choose the lease from the list.".into()))?),
         None => None,
@@ -67,9 +67,9 @@ pub async fn open_ticket(subject: String, message: String, lease_id: Option<Stri
 /// Customers' messages are kept and read by a person: a loop posting them
 /// is stopped (staff replies are not limited).
 #[cfg(feature = "ssr")]
-fn limit_customer_messages(svc: &crate::services::Services, user_id: i64) -> Result<(), AppError> {
-    use crate::services::{rate_limit::Action, request::request_meta};
-    svc.limits.check(Action::SupportMessage, &request_meta().ip, Some(&user_id.to_string()))
+async fn limit_customer_messages(svc: &crate::services::Services, user_id: i64) -> Result<(), AppError> {
+    use crate::services::{rate_limit::{self, Action}, request::request_meta};
+    rate_limit::check(svc, Action::SupportMessage, &request_meta().ip, Some(&user_id.to_string())).await
 }
 
 #[server(endpoint = "support/thread")]
@@ -84,7 +84,7 @@ pub async fn reply_ticket(ticket_id: i64, message: String) -> Result<(), AppErro
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
     let svc = services()?;
-    limit_customer_messages(&svc, user.user_id)?;
+    limit_customer_messages(&svc, user.user_id).await?;
     support::reply(&svc, ticket_id, support::Reader::Customer(user.user_id), &message).await
 }
 

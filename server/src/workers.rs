@@ -19,7 +19,8 @@ pub struct Retention {
 }
 
 /// Deletes security records and ended sessions older than the retention
-/// period the Policies page states; returns how many rows went.
+/// period the Policies page states, and old rate-limit counts; returns how
+/// many rows went.
 pub async fn purge_expired_records(svc: &Services, security_log_retention_days: u32) -> Result<u64, sqlx::Error> {
     let cutoff = svc.now() - i64::from(security_log_retention_days) * 24 * 3_600_000;
     let events = sqlx::query("DELETE FROM security_events WHERE created_at < $1")
@@ -37,7 +38,9 @@ pub async fn purge_expired_records(svc: &Services, security_log_retention_days: 
         .execute(&svc.db.pool)
         .await?
         .rows_affected();
-    Ok(events + sessions + codes)
+    // Rate-limit windows last minutes; a day later their counts are dead.
+    let hits = app::services::rate_limit::purge_shared(svc, svc.now() - 24 * 3_600_000).await?;
+    Ok(events + sessions + codes + hits)
 }
 
 /// Replaces the text of SMS whose lease ended more than

@@ -3,7 +3,7 @@ use rand::RngCore;
 
 use super::{
     email_codes::{self, Purpose},
-    rate_limit::Action,
+    rate_limit::{self, Action},
     passwords::Verified,
     request::RequestMeta,
     security_log, sessions,
@@ -92,7 +92,7 @@ pub fn failed_sign_in_delay_ms(failures: i64) -> i64 {
 
 /// Creates a customer account, signs it in and mails a verification code.
 pub async fn sign_up(svc: &Services, input: SignUp, meta: &RequestMeta) -> Result<IssuedTokens, AppError> {
-    svc.limits.check(Action::SignUp, &meta.ip, None)?;
+    rate_limit::check(svc, Action::SignUp, &meta.ip, None).await?;
     taken(svc, &input.email, &input.username).await?;
     let hash = svc.hasher.hash(input.password.expose()).await?;
     let user_id = insert_user(svc, &input.email, &input.username, &hash, Role::Customer, false).await?;
@@ -109,7 +109,7 @@ pub async fn sign_up(svc: &Services, input: SignUp, meta: &RequestMeta) -> Resul
 }
 
 pub async fn resend_verification_code(svc: &Services, user_id: i64, email: &str, meta: &RequestMeta) -> Result<(), AppError> {
-    svc.limits.check(Action::SendCode, &meta.ip, Some(email))?;
+    rate_limit::check(svc, Action::SendCode, &meta.ip, Some(email)).await?;
     let email = Email::parse(email).map_err(AppError::Invalid)?;
     send_verification_code(svc, user_id, &email).await
 }
@@ -129,7 +129,7 @@ pub async fn send_verification_code(svc: &Services, user_id: i64, email: &Email)
 }
 
 pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &RequestMeta) -> Result<(), AppError> {
-    svc.limits.check(Action::CheckCode, &meta.ip, Some(&user_id.to_string()))?;
+    rate_limit::check(svc, Action::CheckCode, &meta.ip, Some(&user_id.to_string())).await?;
     email_codes::check(svc, user_id, Purpose::VerifyEmail, code).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
@@ -147,7 +147,7 @@ pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &Reque
 /// two was wrong.
 pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &RequestMeta) -> Result<IssuedTokens, AppError> {
     let login = login.trim().to_lowercase();
-    svc.limits.check(Action::SignIn, &meta.ip, Some(&login))?;
+    rate_limit::check(svc, Action::SignIn, &meta.ip, Some(&login)).await?;
     type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, password_hash, failed_signins, last_failed_signin_at, locked_at, disabled_at, deleted_at \
@@ -228,7 +228,7 @@ pub async fn create_verified(svc: &Services, email: Email, username: Username, p
 /// Mails a reset code when the email belongs to an account. The answer is
 /// the same either way, so it does not tell who has an account.
 pub async fn request_password_reset(svc: &Services, email: &Email, meta: &RequestMeta) -> Result<(), AppError> {
-    svc.limits.check(Action::SendCode, &meta.ip, Some(email.as_str()))?;
+    rate_limit::check(svc, Action::SendCode, &meta.ip, Some(email.as_str())).await?;
     let user: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND deleted_at IS NULL")
         .bind(email.as_str())
         .fetch_optional(&svc.db.pool)
@@ -255,7 +255,7 @@ pub async fn request_password_reset(svc: &Services, email: &Email, meta: &Reques
 /// Sets a new password with an emailed code; every session ends and a
 /// lock from failed sign-ins is lifted.
 pub async fn reset_password(svc: &Services, email: &Email, code: &str, new_password: &str, meta: &RequestMeta) -> Result<(), AppError> {
-    svc.limits.check(Action::CheckCode, &meta.ip, Some(email.as_str()))?;
+    rate_limit::check(svc, Action::CheckCode, &meta.ip, Some(email.as_str())).await?;
     let user: Option<(i64, String)> = sqlx::query_as("SELECT id, username FROM users WHERE email = $1 AND deleted_at IS NULL")
         .bind(email.as_str())
         .fetch_optional(&svc.db.pool)

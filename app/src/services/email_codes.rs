@@ -1,9 +1,7 @@
 //! One-time 6-digit codes sent by email (verification, password reset):
 //! stored only as a keyed hash, valid for a limited time, dead after too
 //! many wrong attempts, and throttled when resent.
-use hmac::{Hmac, Mac};
 use rand::Rng;
-use sha2::Sha256;
 
 use super::{mailer::Mail, Services};
 use crate::{domain::Email, error::AppError};
@@ -24,9 +22,7 @@ impl Purpose {
 }
 
 fn code_hash(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(svc.signing_key.as_slice()).expect("any key length");
-    mac.update(format!("code|{}|{user_id}|{code}", purpose.as_str()).as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    super::tokens::keyed_hex(svc.signing_key.as_slice(), &format!("code|{}|{user_id}|{code}", purpose.as_str()))
 }
 
 /// Makes a new code (ending the previous ones) and queues the mail that

@@ -1,11 +1,16 @@
-//! Request rate limits per client IP and per account, in memory (per
-//! server instance), for the actions attackers repeat: sign-in, sign-up,
-//! code checks, code mails and password resets, and customers' support
-//! messages (each is kept and read by a person).
+//! Request rate limits per client IP and per account, for the actions
+//! attackers repeat: sign-in, sign-up, code checks, code mails and
+//! password resets, and customers' support messages (each is kept and read
+//! by a person).
+//!
+//! Counted twice: in memory first (per server instance; a flood stops
+//! here without touching the database), then in the database, so that
+//! several instances behind one address share one allowance.
 use std::{num::NonZeroU32, sync::Arc, time::Duration};
 
 use governor::{clock::{Clock as _, DefaultClock}, DefaultKeyedRateLimiter, Quota};
 
+use super::Services;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +73,7 @@ impl Pair {
 #[derive(Clone)]
 pub struct RateLimiter {
     inner: Arc<[Pair; 5]>,
+    settings: Arc<RateLimitSettings>,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -86,6 +92,18 @@ impl RateLimiter {
                 Pair::new(settings.send_code),
                 Pair::new(settings.support_message),
             ]),
+            settings: Arc::new(settings.clone()),
+        }
+    }
+
+    fn limit(&self, action: Action) -> Limit {
+        let s = &self.settings;
+        match action {
+            Action::SignIn => s.sign_in,
+            Action::SignUp => s.sign_up,
+            Action::CheckCode => s.check_code,
+            Action::SendCode => s.send_code,
+            Action::SupportMessage => s.support_message,
         }
     }
 
@@ -93,9 +111,8 @@ impl RateLimiter {
         &self.inner[action as usize]
     }
 
-    /// Counts one attempt from `ip` (and for `account`, when known);
-    /// `RateLimited(seconds)` once either is over its limit.
-    pub fn check(&self, action: Action, ip: &str, account: Option<&str>) -> Result<(), AppError> {
+    /// This instance's count (see `check` for both).
+    fn check_here(&self, action: Action, ip: &str, account: Option<&str>) -> Result<(), AppError> {
         let pair = self.pair(action);
         let clock = DefaultClock::default();
         pair.ip
@@ -118,6 +135,46 @@ impl RateLimiter {
     }
 }
 
+/// Counts one attempt from `ip` (and for `account`, when known);
+/// `RateLimited(seconds)` once either is over its limit, on this instance
+/// or on all of them together.
+pub async fn check(svc: &Services, action: Action, ip: &str, account: Option<&str>) -> Result<(), AppError> {
+    svc.limits.check_here(action, ip, account)?;
+    let limit = svc.limits.limit(action);
+    count_shared(svc, action, &format!("ip|{ip}"), limit.per_ip, limit.window).await?;
+    if let Some(account) = account {
+        count_shared(svc, action, &format!("account|{}", account.to_lowercase()), limit.per_account, limit.window).await?;
+    }
+    Ok(())
+}
+
+/// One more hit in the subject's current fixed window, across instances.
+async fn count_shared(svc: &Services, action: Action, subject: &str, limit: u32, window: Duration) -> Result<(), AppError> {
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX).max(1);
+    let now = svc.now();
+    let window_start = now - now.rem_euclid(window_ms);
+    let hits: i64 = sqlx::query_scalar(
+        "INSERT INTO rate_limit_hits (action, subject, window_start, hits) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (action, subject, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1 \
+         RETURNING hits",
+    )
+    .bind(action as i64)
+    .bind(super::tokens::keyed_hex(svc.signing_key.as_slice(), subject))
+    .bind(window_start)
+    .fetch_one(&svc.db.pool)
+    .await?;
+    if hits > i64::from(limit) {
+        let wait_ms = window_start + window_ms - now;
+        return Err(AppError::RateLimited(u64::try_from((wait_ms + 999) / 1000).unwrap_or(1).max(1)));
+    }
+    Ok(())
+}
+
+/// Forgets the shared counts of windows that ended before `before`.
+pub async fn purge_shared(svc: &Services, before: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM rate_limit_hits WHERE window_start < $1").bind(before).execute(&svc.db.pool).await?.rows_affected())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,12 +184,12 @@ mod tests {
         let limit = Limit { per_ip: 3, per_account: 2, window: Duration::from_secs(60) };
         let settings = RateLimitSettings { sign_in: limit, sign_up: limit, check_code: limit, send_code: limit, support_message: limit };
         let limiter = RateLimiter::new(&settings);
-        assert!(limiter.check(Action::SignIn, "1.1.1.1", Some("ann")).is_ok());
-        assert!(limiter.check(Action::SignIn, "1.1.1.1", Some("ANN")).is_ok());
-        assert!(matches!(limiter.check(Action::SignIn, "2.2.2.2", Some("ann")), Err(AppError::RateLimited(_))));
-        assert!(limiter.check(Action::SignIn, "1.1.1.1", Some("bob")).is_ok());
-        assert!(matches!(limiter.check(Action::SignIn, "1.1.1.1", Some("cy")), Err(AppError::RateLimited(s)) if s >= 1));
+        assert!(limiter.check_here(Action::SignIn, "1.1.1.1", Some("ann")).is_ok());
+        assert!(limiter.check_here(Action::SignIn, "1.1.1.1", Some("ANN")).is_ok());
+        assert!(matches!(limiter.check_here(Action::SignIn, "2.2.2.2", Some("ann")), Err(AppError::RateLimited(_))));
+        assert!(limiter.check_here(Action::SignIn, "1.1.1.1", Some("bob")).is_ok());
+        assert!(matches!(limiter.check_here(Action::SignIn, "1.1.1.1", Some("cy")), Err(AppError::RateLimited(s)) if s >= 1));
         // Other actions count separately.
-        assert!(limiter.check(Action::SignUp, "1.1.1.1", None).is_ok());
+        assert!(limiter.check_here(Action::SignUp, "1.1.1.1", None).is_ok());
     }
 }

@@ -1,7 +1,9 @@
 //! Random tokens and their stored form. Tokens are high-entropy, so a
-//! plain SHA-256 is what is kept (no salt or slow hash needed).
+//! plain SHA-256 is what is kept (no salt or slow hash needed); guessable
+//! values (codes, IP addresses) are kept as an HMAC under the server's key.
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 /// 256 random bits, URL-safe.
@@ -13,4 +15,11 @@ pub fn random_token() -> String {
 
 pub fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+/// HMAC-SHA-256 of `message` under `key`, in hex.
+pub fn keyed_hex(key: &[u8], message: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }

@@ -247,3 +247,47 @@ mod retention {
 
     backend_tests!(old_security_records_are_purged);
 }
+
+/// Several server instances on one database share one allowance.
+mod shared_limits {
+    use super::*;
+    use app::services::{clock::ManualClock, rate_limit::RateLimitSettings};
+    use common::Backend;
+
+    async fn attempt(browser: &mut Browser, i: usize) -> common::browser::Answer {
+        let login = format!("nobody{i}@example.com");
+        browser.call("sign_in", &[("login", login.as_str()), ("password", "wrong password here")]).await
+    }
+
+    async fn instances_on_one_database_share_their_rate_limits(backend: Backend) {
+        // Instances of one deployment share the key (sessions need it too)
+        // and, here, a clock, so the minute does not turn mid-test.
+        let key = "ab".repeat(32);
+        let clock = ManualClock::new();
+        let Some(database) = common::TestDatabase::create(backend).await else { return };
+        let second_database = database.second_handle();
+        let start = |database: common::TestDatabase| {
+            let mut config = common::test_config(&database);
+            config.secret_key = Some(key.clone());
+            let clock = clock.clone();
+            common::start_customised(config, database, move |svc| svc.clock = clock)
+        };
+        let (first, second) = (start(database).await, start(second_database).await);
+        let mut browsers = [Browser::new(&first.base), Browser::new(&second.base)];
+        let per_ip = RateLimitSettings::default().sign_in.per_ip as usize;
+        for i in 0..per_ip {
+            // Each instance sees half of them, under its own limit.
+            assert_eq!(attempt(&mut browsers[i % 2], i).await.status, 400, "attempt {i}");
+        }
+        let answer = attempt(&mut browsers[0], per_ip).await;
+        assert_eq!(answer.status, 429, "together over the limit: {}", answer.body);
+        // The next window starts afresh; old counts are purged later.
+        clock.advance_millis(60_000);
+        assert_eq!(attempt(&mut browsers[1], per_ip).await.status, 400);
+        let svc = first.services();
+        let purged = app::services::rate_limit::purge_shared(&svc, svc.now()).await.unwrap();
+        assert!(purged >= 1, "{purged}");
+    }
+
+    per_backend_tests!(instances_on_one_database_share_their_rate_limits);
+}
