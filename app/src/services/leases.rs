@@ -245,7 +245,8 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
                 }
                 match upstream::buy(svc, &platform.slug).await {
                     Ok(b) => bought = b,
-                    Err(e) => upstream_error = Some(e),
+                    Err(upstream::BuyError::Upstream(e)) => upstream_error = Some(e),
+                    Err(upstream::BuyError::Database(e)) => return Err(e.into()),
                 }
                 continue;
             }

@@ -224,8 +224,36 @@ async fn expired_and_orphaned_purchases_are_cancelled_upstream(backend: Backend)
     eventually!("orphan cancelled", fake.calls("setStatus").iter().any(|c| c["id"] == "orphan-1" && c["status"] == "8"));
 }
 
+/// A purchase the database refuses to record is given back at once:
+/// nothing else would ever end it, and the upstream would charge for it.
+async fn a_purchase_that_cannot_be_recorded_is_cancelled_upstream(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
+    let (mut browser, user) = verified_customer(&app, "unrecorded", 500).await;
+    let refuse_writes = match backend {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER refuse BEFORE INSERT ON upstream_activations BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE INSERT ON upstream_activations FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ],
+    };
+    for statement in refuse_writes {
+        sqlx::query(statement).execute(&app.db.pool).await.unwrap();
+    }
+    let answer = confirm(&mut browser, "telegram", 120, "upstream-unrecorded").await;
+    assert_eq!(answer.status, 500, "our fault, not the supplier's: {}", answer.body);
+    let bought = fake.calls("getNumber").len();
+    assert_eq!(bought, 1);
+    let cancelled = fake.calls("setStatus");
+    assert!(cancelled.iter().any(|c| c["id"] == "9001" && c["status"] == "8"), "{cancelled:?}");
+    assert_eq!(balance(&app, user).await, 500, "nothing charged");
+}
+
 per_backend_tests!(
     whole_journey,
+    a_purchase_that_cannot_be_recorded_is_cancelled_upstream,
     early_cancel_is_denied_then_refunded_once,
     no_numbers_falls_through_to_the_next_upstream,
     faults_time_out_and_open_the_breaker,

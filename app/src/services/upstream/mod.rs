@@ -74,18 +74,27 @@ pub struct Bought {
     pub e164: String,
 }
 
+/// Why no number was bought: the upstreams' answer, or our own database
+/// (an internal error, not the supplier's).
+#[derive(Debug, thiserror::Error)]
+pub enum BuyError {
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
 /// Buys a number for the platform from the first upstream that has one,
 /// falling through on NO_NUMBERS and on faults. `Ok(None)`: no upstream
 /// offers this platform.
-pub async fn buy(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, UpstreamError> {
+pub async fn buy(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, BuyError> {
     let mut last_error = None;
     for client in &svc.upstreams.clients {
         let Some(service) = client.settings.service_code(platform_slug) else { continue };
         let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upstream_activations WHERE upstream = $1 AND status = 'open'")
             .bind(client.name())
             .fetch_one(&svc.db.pool)
-            .await
-            .map_err(|e| UpstreamError::Transport(e.to_string()))?;
+            .await?;
         if active >= client.settings.max_active {
             last_error = Some(UpstreamError::TooManyActive);
             continue;
@@ -101,20 +110,29 @@ pub async fn buy(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, 
                     last_error = Some(UpstreamError::Garbage("not a US number".into()));
                     continue;
                 };
-                let row_id = record(svc, client, &activation_id, number.as_str(), &service, now, "open")
-                    .await
-                    .map_err(|e| UpstreamError::Transport(e.to_string()))?;
+                let row_id = match record(svc, client, &activation_id, number.as_str(), &service, now, "open").await {
+                    Ok(row_id) => row_id,
+                    Err(e) => {
+                        // Unrecorded, nothing would ever end it: it would stay
+                        // open upstream and be paid for. Give it back now.
+                        tracing::error!(upstream = client.name(), error = %e, "could not record a purchase; cancelling it upstream");
+                        if let Err(cancel) = client.set_status(&activation_id, SetStatus::Cancel).await {
+                            tracing::error!(upstream = client.name(), activation_id, error = %cancel, "the unrecorded purchase could not be cancelled either");
+                        }
+                        return Err(e.into());
+                    }
+                };
                 return Ok(Some(Bought { row_id, e164: number.as_str().to_string() }));
             }
             Err(e) if e.falls_through() => {
                 tracing::info!(upstream = client.name(), error = %e, "upstream could not supply a number; trying the next");
                 last_error = Some(e);
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     match last_error {
-        Some(e) => Err(e),
+        Some(e) => Err(e.into()),
         None => Ok(None),
     }
 }
