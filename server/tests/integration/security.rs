@@ -11,7 +11,8 @@ backend_tests!(
     state_change_over_get_is_refused,
     pages_carry_security_headers,
     nul_characters_are_refused_with_a_message,
-    every_page_names_its_nonce_under_load
+    every_page_names_its_nonce_under_load,
+    pages_under_load_show_only_their_own_customer
 );
 
 /// A NUL in any field gets the same clear 400 on both databases, and
@@ -147,4 +148,42 @@ async fn every_page_names_its_nonce_under_load(app: TestApp) {
         checked += 1;
     }
     assert!(checked > 200, "{checked} pages loaded");
+}
+
+/// Pages rendered at once for different customers, some abandoned
+/// halfway, each show their own customer only (the render's context is
+/// per request; a mix-up would show someone else's account).
+async fn pages_under_load_show_only_their_own_customer(app: TestApp) {
+    let mut customers = Vec::new();
+    for n in 0..8 {
+        let mut browser = signed_in(&app, &format!("crowd_{n}")).await;
+        let public_id = browser.viewer().await["public_id"].as_str().unwrap().to_string();
+        customers.push((browser.cookie_header(), public_id));
+    }
+    let ids: Vec<String> = customers.iter().map(|(_, id)| id.clone()).collect();
+    let mut loads = tokio::task::JoinSet::new();
+    for i in 0..400usize {
+        let (cookie, public_id) = customers[i % customers.len()].clone();
+        let (client, url) = (app.client.clone(), app.url(["/get-number", "/account", "/wallet", "/support"][i / 8 % 4]));
+        loads.spawn(async move {
+            let load = async { client.get(&url).header("cookie", &cookie).send().await.unwrap().text().await.unwrap() };
+            if i % 5 == 0 {
+                drop(tokio::time::timeout(Duration::from_millis((i % 4) as u64), load).await);
+                None
+            } else {
+                let html = load.await;
+                Some((url, public_id, html))
+            }
+        });
+    }
+    let mut checked = 0;
+    while let Some(done) = loads.join_next().await {
+        let Some((url, public_id, html)) = done.unwrap() else { continue };
+        assert!(html.contains(&public_id), "{url}: the page of {public_id} does not show them");
+        for other in ids.iter().filter(|id| **id != public_id) {
+            assert!(!html.contains(other.as_str()), "{url}: the page of {public_id} shows {other}");
+        }
+        checked += 1;
+    }
+    assert!(checked > 250, "{checked} pages loaded");
 }
