@@ -69,9 +69,11 @@ pub fn BarList(rows: Vec<(String, f64, String)>, #[prop(into)] title: String) ->
     let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
     let row_height = 22.0;
     let height = (rows.len().max(1) as f64) * row_height;
+    let empty = rows.is_empty();
     view! {
         <figure class="chart">
             <figcaption>{title.clone()}</figcaption>
+            {empty.then(|| view! { <p class="muted small">"Nothing yet."</p> })}
             <svg viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=title>
                 {rows.into_iter().enumerate().map(|(i, (label, value, shown))| {
                     let y = i as f64 * row_height;
