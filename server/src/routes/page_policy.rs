@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::Request,
-    http::{header, HeaderValue},
+    http::{header, HeaderValue, Method},
     middleware::Next,
     response::Response,
 };
@@ -42,6 +42,11 @@ fn policy(nonce: &str) -> String {
 }
 
 pub async fn set_page_policy(mut req: Request, next: Next) -> Response {
+    // Client files and server functions are never pages.
+    let path = req.uri().path();
+    if !matches!(*req.method(), Method::GET | Method::HEAD) || path.starts_with("/pkg/") || path.starts_with("/api/") {
+        return next.run(req).await;
+    }
     let nonce = PageNonce::new();
     req.extensions_mut().insert(nonce.clone());
     let mut response = next.run(req).await;
