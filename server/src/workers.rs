@@ -38,8 +38,7 @@ pub async fn purge_expired_records(svc: &Services, security_log_retention_days: 
         .execute(&svc.db.pool)
         .await?
         .rows_affected();
-    // Rate-limit windows last minutes; a day later their counts are dead.
-    let hits = app::services::rate_limit::purge_shared(svc, svc.now() - 24 * 3_600_000).await?;
+    let hits = app::services::rate_limit::purge_ended_windows(svc).await?;
     Ok(events + sessions + codes + hits)
 }
 

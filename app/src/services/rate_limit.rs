@@ -39,6 +39,13 @@ pub struct RateLimitSettings {
     pub support_message: Limit,
 }
 
+impl RateLimitSettings {
+    /// In `Action` order.
+    fn all(&self) -> [Limit; 5] {
+        [self.sign_in, self.sign_up, self.check_code, self.send_code, self.support_message]
+    }
+}
+
 impl Default for RateLimitSettings {
     fn default() -> Self {
         let minute = Duration::from_secs(60);
@@ -85,26 +92,13 @@ impl std::fmt::Debug for RateLimiter {
 impl RateLimiter {
     pub fn new(settings: &RateLimitSettings) -> RateLimiter {
         RateLimiter {
-            inner: Arc::new([
-                Pair::new(settings.sign_in),
-                Pair::new(settings.sign_up),
-                Pair::new(settings.check_code),
-                Pair::new(settings.send_code),
-                Pair::new(settings.support_message),
-            ]),
+            inner: Arc::new(settings.all().map(Pair::new)),
             settings: Arc::new(settings.clone()),
         }
     }
 
     fn limit(&self, action: Action) -> Limit {
-        let s = &self.settings;
-        match action {
-            Action::SignIn => s.sign_in,
-            Action::SignUp => s.sign_up,
-            Action::CheckCode => s.check_code,
-            Action::SendCode => s.send_code,
-            Action::SupportMessage => s.support_message,
-        }
+        self.settings.all()[action as usize]
     }
 
     fn pair(&self, action: Action) -> &Pair {
@@ -170,8 +164,11 @@ async fn count_shared(svc: &Services, action: Action, subject: &str, limit: u32,
     Ok(())
 }
 
-/// Forgets the shared counts of windows that ended before `before`.
-pub async fn purge_shared(svc: &Services, before: i64) -> Result<u64, sqlx::Error> {
+/// Forgets the shared counts of windows that have ended (soon after: a
+/// crowd of addresses adds a row each).
+pub async fn purge_ended_windows(svc: &Services) -> Result<u64, sqlx::Error> {
+    let longest = svc.limits.settings.all().iter().map(|l| l.window).max().unwrap_or_default();
+    let before = svc.now() - i64::try_from(longest.as_millis()).unwrap_or(i64::MAX / 2);
     Ok(sqlx::query("DELETE FROM rate_limit_hits WHERE window_start < $1").bind(before).execute(&svc.db.pool).await?.rows_affected())
 }
 

@@ -281,12 +281,13 @@ mod shared_limits {
         }
         let answer = attempt(&mut browsers[0], per_ip).await;
         assert_eq!(answer.status, 429, "together over the limit: {}", answer.body);
-        // The next window starts afresh; old counts are purged later.
+        // The next window starts afresh; ended ones are purged.
         clock.advance_millis(60_000);
         assert_eq!(attempt(&mut browsers[1], per_ip).await.status, 400);
         let svc = first.services();
-        let purged = app::services::rate_limit::purge_shared(&svc, svc.now()).await.unwrap();
-        assert!(purged >= 1, "{purged}");
+        assert_eq!(app::services::rate_limit::purge_ended_windows(&svc).await.unwrap(), 0, "recent windows are kept");
+        clock.advance_millis(11 * 60_000);
+        assert!(app::services::rate_limit::purge_ended_windows(&svc).await.unwrap() >= 1);
     }
 
     per_backend_tests!(instances_on_one_database_share_their_rate_limits);
