@@ -44,7 +44,8 @@ pub fn ApiDocsPage() -> impl IntoView {
                 <code>"TOO_MANY_REQUESTS"</code> "."
             </p>
             <h2>"curl"</h2>
-            <pre><code>{format!(
+            // Focusable: on a phone the examples scroll sideways.
+            <pre tabindex="0" aria-label="curl example"><code>{format!(
 "KEY=usnh_…
 curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=getBalance'
 curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=getNumber&service=tg&country=187'
@@ -52,7 +53,7 @@ curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=getNumber&service=tg&count
 curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=getStatus&id=1234'
 curl '{0}/stubs/handler_api.php?api_key='$KEY'&action=setStatus&id=1234&status=6'", base)}</code></pre>
             <h2>"Python"</h2>
-            <pre><code>{format!(
+            <pre tabindex="0" aria-label="Python example"><code>{format!(
 "import time, requests
 
 API = \"{0}/stubs/handler_api.php\"
@@ -83,7 +84,7 @@ while True:
                 " = hex HMAC-SHA256 of the timestamp, a dot and the body, keyed with the callback secret shown when the key was created.
                 Answer 2xx; otherwise we retry with growing pauses (2 s, 4 s, 8 s… up to an hour) about a day long."
             </p>
-            <pre><code>
+            <pre tabindex="0" aria-label="Checking a callback's signature in Python"><code>
 "import hmac, hashlib
 
 def valid(secret, timestamp, body, signature):
