@@ -6,16 +6,20 @@ import { adminTopUp, createAdmin, hydrated, signIn, signUpVerified } from "./hel
 // CSP, which would refuse an injected script tag).
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
-/** What axe-core finds against WCAG 2.1 A and AA on the page as it is now. */
+/** What axe-core finds against WCAG 2.1 A and AA on the page as it is now,
+ * and a page wider than the screen (WCAG 1.4.10 Reflow: nothing but data
+ * tables may scroll sideways at 320 CSS pixels; ours scroll in their box). */
 async function violations(page: Page): Promise<string[]> {
+  const [scrollWidth, screenWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  const reflow = scrollWidth > screenWidth ? [`${new URL(page.url()).pathname} is ${scrollWidth} px wide on a ${screenWidth} px screen`] : [];
   await page.evaluate(axeSource);
-  return page.evaluate(async () => {
+  return reflow.concat(await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<any> } }).axe;
     const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
     return result.violations.map(
       (v: any) => `${location.pathname} ${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n: any) => n.target.join(" ")).join(", ")}`,
     );
-  });
+  }));
 }
 
 async function check(page: Page, paths: string[]): Promise<string[]> {
@@ -28,8 +32,9 @@ async function check(page: Page, paths: string[]): Promise<string[]> {
   return found;
 }
 
-// Phones too: there the tables scroll sideways and the menu folds.
-for (const [device, viewport] of [["a desktop", { width: 1280, height: 900 }], ["a phone", { width: 390, height: 844 }]] as const) {
+// Phones too, at the narrowest width WCAG asks for: there the tables
+// scroll sideways in their box and the menu folds.
+for (const [device, viewport] of [["a desktop", { width: 1280, height: 900 }], ["a phone", { width: 320, height: 640 }]] as const) {
   test(`every page meets WCAG 2.1 AA as axe-core checks it on ${device}, signed out, signed in and as an admin`, async ({ browser }) => {
     const stamp = Date.now().toString(36);
     const customer = await browser.newContext({ viewport });
