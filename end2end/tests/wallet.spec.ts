@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { createAdmin, hydrated, signIn, signUp } from "./helpers";
 
-test("an admin tops up a customer found by public ID; the customer's wallet shows it", async ({ page, browser }) => {
+test("an admin tops up a customer found by public ID; the customer's open wallet page shows it", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const customer = `cust_${stamp}`;
   const admin = `admin_${stamp}`;
@@ -35,7 +35,7 @@ test("an admin tops up a customer found by public ID; the customer's wallet show
   await expect(adminPage.getByTestId("recharge-done")).toContainText("$12.50");
   await adminContext.close();
 
-  await page.reload();
+  // The open wallet page shows it without a reload (its event stream).
   await expect(page.getByTestId("balance")).toHaveText("$12.50");
   const row = page.getByTestId("ledger-row").first();
   await expect(row).toContainText("Top-up — WhatsApp transfer");

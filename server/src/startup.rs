@@ -269,7 +269,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
             Mailer::DevOutbox
         }
     };
-    let events = app::services::events::LeaseEvents::new(db.backend == app::services::db::Backend::Postgres);
+    let events = app::services::events::AccountEvents::new(db.backend == app::services::db::Backend::Postgres);
     let upstreams = app::services::upstream::Upstreams::new(config.upstreams.clone(), config.upstream_poll_budget_per_sec).map_err(StartupError::Config)?;
     Ok(Services {
         upstreams: Arc::new(upstreams),

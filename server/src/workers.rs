@@ -118,8 +118,8 @@ pub fn spawn_lease_clock(svc: Arc<Services>, demo_code_delay: Option<Duration>, 
 /// Listens for lease changes announced by any instance on the shared
 /// PostgreSQL and hands them to this instance's live pages. PgListener
 /// reconnects by itself after a connection loss.
-pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, events: app::services::events::LeaseEvents) -> JoinHandle<()> {
-    use app::services::events::{LeaseEvents, PG_CHANNEL};
+pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, events: app::services::events::AccountEvents) -> JoinHandle<()> {
+    use app::services::events::{AccountEvents, PG_CHANNEL};
     tokio::spawn(async move {
         loop {
             let listener = sqlx::postgres::PgListener::connect(database.expose()).await;
@@ -139,7 +139,7 @@ pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, event
             loop {
                 match listener.recv().await {
                     Ok(note) => {
-                        if let Some(change) = LeaseEvents::parse_payload(note.payload()) {
+                        if let Some(change) = AccountEvents::parse_payload(note.payload()) {
                             events.deliver_locally(change);
                         }
                     }

@@ -3,5 +3,7 @@ pub mod copy_button;
 pub mod data_table;
 pub mod form;
 pub mod layout;
+#[cfg(feature = "hydrate")]
+pub mod live_updates;
 pub mod local_time;
 pub mod page_title;

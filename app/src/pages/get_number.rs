@@ -18,28 +18,15 @@ pub fn GetNumberPage() -> impl IntoView {
     );
     let prices = (!signed_in).then(|| Resource::new(|| (), |_| list_platforms()));
     let chosen = RwSignal::new(None::<PlatformView>);
-    // News arrive by Server-Sent Events (the browser reconnects by itself);
-    // while those are down and a lease is open, poll every 3 seconds.
-    // Each time the stream (re)opens the page reloads once: what changed
-    // before it was listening (since the server rendered the page, or
-    // while the connection was down) sent no event it could hear.
+    // News arrive by Server-Sent Events; while those are down and a lease
+    // is open, poll every 3 seconds.
     #[cfg(feature = "hydrate")]
     {
-        use leptos::wasm_bindgen::{closure::Closure, JsCast};
-        use leptos::web_sys::{Event, EventSource};
-        let source = signed_in.then(|| EventSource::new("/events").ok()).flatten();
-        if let Some(source) = &source {
-            let reload = Closure::<dyn FnMut(Event)>::new(move |_| poll.update(|n| *n += 1));
-            for event in ["lease", "open"] {
-                let _ = source.add_event_listener_with_callback(event, reload.as_ref().unchecked_ref());
-            }
-            // Lives as long as the page's event source, which cleanup closes.
-            reload.forget();
-        }
-        let source = StoredValue::new_local(source);
+        use crate::components::live_updates::AccountStream;
+        let stream = signed_in.then(|| AccountStream::open(true, move || poll.update(|n| *n += 1)));
         let handle = set_interval_with_handle(
             move || {
-                let live = source.with_value(|s| s.as_ref().is_some_and(|s| s.ready_state() == EventSource::OPEN));
+                let live = stream.is_some_and(|s| s.is_live());
                 if !live && overview.get_untracked().and_then(|r| r.ok()).is_some_and(|o| o.open.is_some()) {
                     poll.update(|n| *n += 1);
                 }
@@ -47,11 +34,6 @@ pub fn GetNumberPage() -> impl IntoView {
             std::time::Duration::from_secs(3),
         );
         on_cleanup(move || {
-            source.with_value(|s| {
-                if let Some(s) = s {
-                    s.close();
-                }
-            });
             if let Ok(handle) = handle {
                 handle.clear();
             }

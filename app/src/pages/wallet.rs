@@ -16,6 +16,16 @@ pub fn WalletPage() -> impl IntoView {
     let before = RwSignal::new(None::<i64>);
     let history = Resource::new(move || (kind.get(), before.get()), |(kind, before)| my_ledger(Some(kind), before));
     let signed_in = move || viewer.get().is_some();
+    // A top-up (or a lease's charge or refund) shows without a reload.
+    // One landing in the moment between render and stream shows on the
+    // next load (and comes by email): not worth two more calls per visit.
+    #[cfg(feature = "hydrate")]
+    if viewer.signed_in_untracked() {
+        crate::components::live_updates::AccountStream::open(false, move || {
+            wallet.refetch();
+            history.refetch();
+        });
+    }
 
     view! {
         <PageTitle text="Wallet" />

@@ -77,7 +77,7 @@ pub struct Services {
     pub numbers: super::providers::NumberSources,
     pub catalogue: super::platforms::CatalogueCache,
     pub leases: Arc<LeaseSettings>,
-    pub events: super::events::LeaseEvents,
+    pub events: super::events::AccountEvents,
     /// SMS-Activate-compatible suppliers, asked after the operator's pool.
     pub upstreams: Arc<super::upstream::Upstreams>,
     /// Reseller API: per-key limits, callback rules.

@@ -293,7 +293,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         if let Some(b) = &bought {
             upstream::attach(&mut tx, b, lease_id).await?;
         }
-        let change = super::events::LeaseChanged { user_id, lease_id };
+        let change = super::events::AccountChanged::lease(user_id, lease_id);
         svc.events.announce_in(&mut tx, change).await?;
         tx.commit().await?;
         svc.events.committed(change);
@@ -411,7 +411,7 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
                 Err(e) => return Err(e.into()),
             }
         }
-        let change = super::events::LeaseChanged { user_id: owner, lease_id };
+        let change = super::events::AccountChanged::lease(owner, lease_id);
         svc.events.announce_in(&mut tx, change).await?;
         tx.commit().await?;
         svc.events.committed(change);
@@ -495,7 +495,7 @@ pub async fn record_sms(svc: &Services, sms: NewSms<'_>) -> Result<Option<i64>, 
         }
         super::callbacks::enqueue(&mut tx, *lease_id, sms_id, sms.code, sms.body, now).await?;
     }
-    let change = lease.as_ref().map(|&(lease_id, _, user_id)| super::events::LeaseChanged { user_id, lease_id });
+    let change = lease.as_ref().map(|&(lease_id, _, user_id)| super::events::AccountChanged::lease(user_id, lease_id));
     if let Some(change) = change {
         svc.events.announce_in(&mut tx, change).await?;
     }
@@ -534,7 +534,7 @@ pub async fn assign_unmatched(svc: &Services, admin_user_id: i64, sms_id: i64, l
     }
     super::audit::record(&mut *tx, now, admin_user_id, "sms.assign", Some(user_id), &format!("sms {sms_id} unmatched"), &format!("lease {lease_id}"))
         .await?;
-    let change = super::events::LeaseChanged { user_id, lease_id };
+    let change = super::events::AccountChanged::lease(user_id, lease_id);
     svc.events.announce_in(&mut tx, change).await?;
     tx.commit().await?;
     svc.events.committed(change);

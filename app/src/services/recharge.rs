@@ -168,7 +168,11 @@ async fn post_with_audit(
                 // Queued with the entry, so the customer hears of each
                 // change once, however often the admin's click is retried.
                 queue_balance_notice(svc, &mut tx, now, &email, kind, &entry).await?;
+                // Open pages of the customer's show the new balance at once.
+                let change = super::events::AccountChanged::wallet(user_id);
+                svc.events.announce_in(&mut tx, change).await?;
                 tx.commit().await?;
+                svc.events.committed(change);
                 svc.mailer.wake();
                 return Ok(entry);
             }

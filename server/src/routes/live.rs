@@ -1,13 +1,14 @@
 //! `GET /events`: Server-Sent Events telling the signed-in user's pages
-//! that one of their leases changed (a code arrived, it expired…); the
-//! page then reloads the lease. Browsers reconnect by themselves.
+//! that one of their leases changed (a code arrived, it expired…) or their
+//! wallet did (a top-up); the page then reloads what it shows. Browsers
+//! reconnect by themselves.
 use std::{
     collections::HashMap,
     convert::Infallible,
     sync::{Arc, Mutex},
 };
 
-use app::services::request::Authenticated;
+use app::services::{events::Topic, request::Authenticated};
 use axum::{
     extract::State,
     http::StatusCode,
@@ -75,7 +76,10 @@ pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<
         loop {
             match receiver.recv().await {
                 Ok(change) if change.user_id == user_id => {
-                    let event = Event::default().event("lease").data(change.lease_id.to_string());
+                    let event = match change.topic {
+                        Topic::Lease(lease_id) => Event::default().event("lease").data(lease_id.to_string()),
+                        Topic::Wallet => Event::default().event("wallet").data("changed"),
+                    };
                     return Some((Ok::<_, Infallible>(event), (receiver, open)));
                 }
                 Ok(_) => continue,
