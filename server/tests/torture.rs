@@ -469,9 +469,30 @@ async fn torture_postgres() {
     tokio::time::timeout(Duration::from_secs(300), torture(Backend::Postgres)).await.expect("torture timed out");
 }
 
+/// What is wrong with a page: cut short; a policy that does not name the
+/// nonce its scripts carry (the browser would refuse them, and the page
+/// never comes alive); or another account's user ID on it.
+fn page_problem(url: &str, policy: &str, body: &str, own_id: Option<&str>, ids: &[String]) -> Option<String> {
+    if body.len() <= 500 {
+        return Some(format!("{url}: short page ({} bytes)", body.len()));
+    }
+    let nonce = policy.split("'nonce-").nth(1).and_then(|s| s.split('\'').next());
+    match nonce {
+        Some(nonce) if body.contains(&format!("nonce=\"{nonce}\"")) => {}
+        _ => return Some(format!("{url}: the policy ({policy}) does not name the scripts' nonce")),
+    }
+    if let Some(other) = ids.iter().find(|id| Some(id.as_str()) != own_id && body.contains(id.as_str())) {
+        return Some(format!("{url}: shows {other} to {own_id:?}"));
+    }
+    None
+}
+
 /// Every server-rendered page completes under concurrent load: customers,
-/// an admin and anonymous visitors, 32 requests at a time, on the server
-/// binary in its own process.
+/// an admin and anonymous visitors, 32 requests at a time, some abandoned
+/// halfway, on the server binary in its own process. Each page names its
+/// own script nonce in its policy and shows no other account. (In the
+/// integration tests' process, servers of parallel tests stalled each
+/// other's page loads now and then: a render never started its resources.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_complete_under_concurrent_load() {
     let run = async {
@@ -480,7 +501,8 @@ async fn pages_complete_under_concurrent_load() {
         std::fs::create_dir_all(&server.data_dir).expect("data dir");
         let svc = services_for(&server).await;
         let admin = customers(&svc, 1, Role::Admin, "pageadmin").await.remove(0);
-        let customer = customers(&svc, 1, Role::Customer, "pagecustomer").await.remove(0);
+        let crowd = customers(&svc, 4, Role::Customer, "pagecustomer").await;
+        let ids: Vec<String> = crowd.iter().chain([&admin]).map(|c| c.public_id.clone()).collect();
         server.start().await;
         let pages = ["/account", "/wallet", "/get-number", "/support", "/policies", "/", "/docs/api", "/admin", "/admin/users", "/admin/supply", "/admin/audit"];
         let requests = if std::env::var("TORTURE_FULL").is_ok_and(|v| v == "1") { 6000 } else { 1500 };
@@ -489,17 +511,30 @@ async fn pages_complete_under_concurrent_load() {
         let outcomes: Vec<Option<String>> = futures_util::stream::iter(0..requests)
             .map(|i| {
                 let page = pages[i % pages.len()];
-                let cookie = match i % 3 {
-                    0 => admin.cookie.clone(),
-                    1 if !page.starts_with("/admin") => customer.cookie.clone(),
-                    _ => String::new(),
+                let viewer = match i % 3 {
+                    0 => Some(&admin),
+                    1 if !page.starts_with("/admin") => Some(&crowd[i / 3 % crowd.len()]),
+                    _ => None,
                 };
+                let cookie = viewer.map(|v| v.cookie.clone()).unwrap_or_default();
+                let own_id = viewer.map(|v| v.public_id.clone());
+                // Admin pages list customers by design.
+                let ids = if page.starts_with("/admin") { Vec::new() } else { ids.clone() };
                 let (http, url) = (http.clone(), format!("{base}{page}"));
                 async move {
-                    let fetch = async { http.get(&url).header("cookie", cookie).send().await?.text().await };
+                    let fetch = async {
+                        let resp = http.get(&url).header("cookie", cookie).send().await?;
+                        let policy = resp.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                        Ok::<_, reqwest::Error>((policy, resp.text().await?))
+                    };
+                    // Every seventh load is abandoned halfway, as a browser
+                    // following a link mid-load does.
+                    if i % 7 == 0 {
+                        let _ = tokio::time::timeout(Duration::from_millis((i % 5) as u64), fetch).await;
+                        return None;
+                    }
                     match tokio::time::timeout(Duration::from_secs(10), fetch).await {
-                        Ok(Ok(body)) if body.len() > 500 => None,
-                        Ok(Ok(body)) => Some(format!("{url}: short page ({} bytes)", body.len())),
+                        Ok(Ok((policy, body))) => page_problem(&url, &policy, &body, own_id.as_deref(), &ids),
                         Ok(Err(e)) => Some(format!("{url}: {e}")),
                         Err(_) => Some(format!("{url}: no complete answer in 10 s")),
                     }
