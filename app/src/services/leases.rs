@@ -243,10 +243,14 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
                 if ledger::balance(&svc.db, user_id).await? < platform.price {
                     return Err(too_low(&platform));
                 }
-                match upstream::buy(svc, &platform.slug).await {
+                match upstream::buy_to_the_end(svc, &platform.slug).await {
                     Ok(b) => bought = b,
                     Err(upstream::BuyError::Upstream(e)) => upstream_error = Some(e),
                     Err(upstream::BuyError::Database(e)) => return Err(e.into()),
+                    Err(upstream::BuyError::Stopped(e)) => {
+                        tracing::error!(error = %e, "an upstream purchase stopped without an answer");
+                        return Err(AppError::Internal.into());
+                    }
                 }
                 continue;
             }

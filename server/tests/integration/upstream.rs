@@ -251,9 +251,28 @@ async fn a_purchase_that_cannot_be_recorded_is_cancelled_upstream(backend: Backe
     assert_eq!(balance(&app, user).await, 500, "nothing charged");
 }
 
+/// A customer who gives up while the supplier is still answering (a
+/// closed tab drops the request) leaves no purchase we do not know of:
+/// the purchase is recorded all the same, and then settled as an orphan.
+async fn a_purchase_outlives_the_request_that_asked_for_it(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
+    let (mut browser, user) = verified_customer(&app, "gave_up", 500).await;
+    fake.script(|s| s.delay = Duration::from_millis(800));
+    let gave_up = tokio::time::timeout(Duration::from_millis(200), confirm(&mut browser, "telegram", 120, "upstream-gave-up")).await;
+    assert!(gave_up.is_err(), "the request was still waiting for the supplier");
+    eventually!("the purchase recorded", {
+        let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upstream_activations WHERE lease_id IS NULL").fetch_one(&app.db.pool).await.unwrap();
+        recorded == 1
+    });
+    assert_eq!(fake.calls("getNumber").len(), 1);
+    assert_eq!(balance(&app, user).await, 500, "no lease, nothing charged");
+}
+
 per_backend_tests!(
     whole_journey,
     a_purchase_that_cannot_be_recorded_is_cancelled_upstream,
+    a_purchase_outlives_the_request_that_asked_for_it,
     early_cancel_is_denied_then_refunded_once,
     no_numbers_falls_through_to_the_next_upstream,
     faults_time_out_and_open_the_breaker,

@@ -82,6 +82,18 @@ pub enum BuyError {
     Upstream(#[from] UpstreamError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// The purchase's task ended without an answer (it panicked).
+    #[error("the purchase stopped: {0}")]
+    Stopped(String),
+}
+
+/// `buy`, run to its end even when the request that asked for it is
+/// dropped meanwhile (a customer closing the tab while the supplier
+/// answers): a number the supplier sold must be recorded, or nothing would
+/// ever end it. Recorded and then not leased, it is settled as an orphan.
+pub async fn buy_to_the_end(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, BuyError> {
+    let (svc, slug) = (svc.clone(), platform_slug.to_string());
+    tokio::spawn(async move { buy(&svc, &slug).await }).await.map_err(|e| BuyError::Stopped(e.to_string()))?
 }
 
 /// Buys a number for the platform from the first upstream that has one,
