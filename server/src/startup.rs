@@ -180,7 +180,7 @@ impl Application {
         )];
         if let Ok(database) = self.state.config.database() {
             if database.backend() == app::services::db::Backend::Postgres {
-                workers.push(crate::workers::spawn_lease_notifications(database, self.state.services.events.clone()));
+                workers.push(crate::workers::spawn_account_notifications(database, self.state.services.events.clone()));
             }
         }
         workers.extend(crate::workers::spawn_upstream_tasks(self.state.services.clone(), Duration::from_secs(300), metrics.clone()));

@@ -115,10 +115,10 @@ pub fn spawn_lease_clock(svc: Arc<Services>, demo_code_delay: Option<Duration>, 
     })
 }
 
-/// Listens for lease changes announced by any instance on the shared
-/// PostgreSQL and hands them to this instance's live pages. PgListener
-/// reconnects by itself after a connection loss.
-pub fn spawn_lease_notifications(database: app::services::db::DatabaseUrl, events: app::services::events::AccountEvents) -> JoinHandle<()> {
+/// Listens for account changes (leases, wallets) announced by any
+/// instance on the shared PostgreSQL and hands them to this instance's
+/// live pages. PgListener reconnects by itself after a connection loss.
+pub fn spawn_account_notifications(database: app::services::db::DatabaseUrl, events: app::services::events::AccountEvents) -> JoinHandle<()> {
     use app::services::events::{AccountEvents, PG_CHANNEL};
     tokio::spawn(async move {
         loop {

@@ -22,7 +22,7 @@ impl Purpose {
 }
 
 fn code_hash(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> String {
-    super::tokens::keyed_hex(svc.signing_key.as_slice(), &format!("code|{}|{user_id}|{code}", purpose.as_str()))
+    super::tokens::keyed_hex(svc.signing_key.as_slice(), &[format!("code|{}|{user_id}|{code}", purpose.as_str()).as_bytes()])
 }
 
 /// Makes a new code (ending the previous ones) and queues the mail that

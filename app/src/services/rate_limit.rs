@@ -153,7 +153,7 @@ async fn count_shared(svc: &Services, action: Action, subject: &str, limit: u32,
          RETURNING hits",
     )
     .bind(action as i64)
-    .bind(super::tokens::keyed_hex(svc.signing_key.as_slice(), subject))
+    .bind(super::tokens::keyed_hex(svc.signing_key.as_slice(), &[subject.as_bytes()]))
     .bind(window_start)
     .fetch_one(&svc.db.pool)
     .await?;

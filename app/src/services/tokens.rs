@@ -17,9 +17,11 @@ pub fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
 
-/// HMAC-SHA-256 of `message` under `key`, in hex.
-pub fn keyed_hex(key: &[u8], message: &str) -> String {
+/// HMAC-SHA-256 under `key` of the `parts` one after another, in hex.
+pub fn keyed_hex(key: &[u8], parts: &[&[u8]]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(message.as_bytes());
+    for part in parts {
+        mac.update(part);
+    }
     hex::encode(mac.finalize().into_bytes())
 }

@@ -3,12 +3,11 @@
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
-use sha2::Sha256;
 
 /// Webhook timestamps further than this from now are refused (replays).
 pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
 
-use super::constant_time::eq as equal;
+use super::{constant_time::eq as equal, tokens::keyed_hex};
 
 /// Twilio: base64 HMAC-SHA1, keyed with the auth token, of the public URL
 /// followed by each POST parameter, sorted by name, as name then value.
@@ -28,14 +27,6 @@ pub fn twilio_valid(auth_token: &str, url: &str, params: &[(String, String)], he
     equal(twilio_signature(auth_token, url, params).as_bytes(), header.trim().as_bytes())
 }
 
-fn hex_hmac_sha256(secret: &str, parts: &[&[u8]]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    for part in parts {
-        mac.update(part);
-    }
-    hex::encode(mac.finalize().into_bytes())
-}
-
 /// A timestamp in seconds (or milliseconds) close enough to `now_ms`.
 fn fresh(timestamp: &str, now_ms: i64) -> bool {
     let Ok(value) = timestamp.trim().parse::<i64>() else { return false };
@@ -46,7 +37,7 @@ fn fresh(timestamp: &str, now_ms: i64) -> bool {
 /// SMS Gateway for Android: X-Signature is hex HMAC-SHA256 of the raw
 /// body followed by the X-Timestamp value.
 pub fn android_gateway_signature(secret: &str, body: &[u8], timestamp: &str) -> String {
-    hex_hmac_sha256(secret, &[body, timestamp.trim().as_bytes()])
+    keyed_hex(secret.as_bytes(), &[body, timestamp.trim().as_bytes()])
 }
 
 pub fn android_gateway_valid(secret: &str, body: &[u8], timestamp: &str, signature: &str, now_ms: i64) -> bool {
@@ -57,7 +48,7 @@ pub fn android_gateway_valid(secret: &str, body: &[u8], timestamp: &str, signatu
 /// Our generic gateway webhook: X-USNH-Signature is hex HMAC-SHA256 of
 /// the X-USNH-Timestamp value (unix seconds), a dot, and the raw body.
 pub fn generic_signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    hex_hmac_sha256(secret, &[timestamp.trim().as_bytes(), b".", body])
+    keyed_hex(secret.as_bytes(), &[timestamp.trim().as_bytes(), b".", body])
 }
 
 pub fn generic_valid(secret: &str, body: &[u8], timestamp: &str, signature: &str, now_ms: i64) -> bool {
@@ -112,13 +103,13 @@ mod tests {
         let body = br#"{"event":"sms:received","payload":{"messageId":"m1","message":"code 123456","phoneNumber":"+12025550123"}}"#;
         let now_ms = 1_795_000_000_000;
         let ts = (now_ms / 1000).to_string();
-        let sig = hex_hmac_sha256("s3cret", &[body, ts.as_bytes()]);
+        let sig = keyed_hex(b"s3cret", &[body, ts.as_bytes()]);
         assert!(android_gateway_valid("s3cret", body, &ts, &sig, now_ms));
         assert!(android_gateway_valid("s3cret", body, &ts, &sig.to_uppercase(), now_ms));
         assert!(!android_gateway_valid("other", body, &ts, &sig, now_ms));
         assert!(!android_gateway_valid("s3cret", b"{}", &ts, &sig, now_ms));
         let old = (now_ms / 1000 - 301).to_string();
-        let old_sig = hex_hmac_sha256("s3cret", &[body, old.as_bytes()]);
+        let old_sig = keyed_hex(b"s3cret", &[body, old.as_bytes()]);
         assert!(!android_gateway_valid("s3cret", body, &old, &old_sig, now_ms), "older than 5 minutes");
         assert!(!android_gateway_valid("s3cret", body, "not-a-time", &sig, now_ms));
     }
