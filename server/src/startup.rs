@@ -1,10 +1,10 @@
 //! Builds the application from configuration and runs it.
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::{Arc, LazyLock}, time::Duration};
 
 use app::{shell, site_info::SiteInfo, App};
 use axum::{extract::FromRef, routing::get, Router};
 use leptos::prelude::{provide_context, LeptosOptions};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use axum::http::{header, HeaderValue};
@@ -307,8 +307,17 @@ fn leptos_options(addr: SocketAddr) -> LeptosOptions {
 
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// Leptos's route list, generated once per process. Generating it pauses
+/// every resource in the process (leptos_server's `SuppressResourceLoad` is
+/// a global flag), so a second server built beside a running one, as tests
+/// do, left that one's pages waiting forever for their data.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
+}
+
 fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_state = state.clone();
     let provide_app_context = move || {
         provide_context(context_state.services.clone());

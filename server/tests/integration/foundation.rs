@@ -12,6 +12,7 @@ backend_tests!(
     policies_show_configured_values,
     unknown_page_is_404,
     restart_keeps_data_and_reruns_no_migration,
+    pages_render_while_another_server_starts,
 );
 
 async fn healthz_answers_with_a_request_id(app: TestApp) {
@@ -112,6 +113,30 @@ async fn restart_keeps_data_and_reruns_no_migration(app: TestApp) {
     assert_eq!(installed, again);
     let resp = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
+}
+
+/// Building a server generates Leptos's route list, and while it does,
+/// leptos_server pauses every resource in the process (a global flag). A
+/// page rendered meanwhile by another server in the same process waited
+/// forever for its data. Tests run many servers in one process.
+async fn pages_render_while_another_server_starts(app: TestApp) {
+    let (mut browser, _) = common::customers::verified_customer(&app, "parallel", 0).await;
+    let starts = tokio::spawn(async {
+        for _ in 0..6 {
+            if let Some(other) = common::spawn_app(common::Backend::Sqlite).await {
+                other.stop().await;
+            }
+        }
+    });
+    let mut pages = 0;
+    while !starts.is_finished() {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(5), browser.get("/get-number"))
+            .await
+            .unwrap_or_else(|_| panic!("page {pages} never finished while another server started"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        pages += 1;
+    }
+    starts.await.expect("the other servers start and stop");
 }
 
 /// SSR puts hydration markers (HTML comments) between text pieces.
