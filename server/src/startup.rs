@@ -310,7 +310,8 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 /// Leptos's route list, generated once per process. Generating it pauses
 /// every resource in the process (leptos_server's `SuppressResourceLoad` is
 /// a global flag), so a second server built beside a running one, as tests
-/// do, left that one's pages waiting forever for their data.
+/// do, left that one's pages waiting forever for their data
+/// (leptos-rs/leptos#4773, open).
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
     ROUTES.clone()
