@@ -490,9 +490,7 @@ fn page_problem(url: &str, policy: &str, body: &str, own_id: Option<&str>, ids: 
 /// Every server-rendered page completes under concurrent load: customers,
 /// an admin and anonymous visitors, 32 requests at a time, some abandoned
 /// halfway, on the server binary in its own process. Each page names its
-/// own script nonce in its policy and shows no other account. (In the
-/// integration tests' process, servers of parallel tests stalled each
-/// other's page loads now and then: a render never started its resources.)
+/// own script nonce in its policy and shows no other account.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_complete_under_concurrent_load() {
     let run = async {
@@ -547,4 +545,74 @@ async fn pages_complete_under_concurrent_load() {
         assert!(failed.is_empty(), "{} of {requests} pages failed: {:?}", failed.len(), &failed[..failed.len().min(5)]);
     };
     tokio::time::timeout(Duration::from_secs(300), run).await.expect("page load timed out");
+}
+
+/// The server killed while a supplier answers a purchase: the supplier
+/// may have sold a number that nothing here will ever end (and it charges
+/// for it). After the restart, the operator is told, on the supply page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purchase_cut_short_by_a_crash_is_reported() {
+    let run = async {
+        let database = TestDatabase::create(Backend::Sqlite).await.expect("sqlite");
+        let supplier = common::fake_upstream::FakeUpstream::start().await;
+        let mut server = Server { child: None, port: free_port(), database_url: database.url.clone(), data_dir: database.dir.path().join("data") };
+        std::fs::create_dir_all(&server.data_dir).expect("data dir");
+        let config = server.data_dir.join("usnh.toml");
+        let settings = format!(
+            "[[upstreams]]\nname = \"daisy\"\nbase_url = \"{}\"\napi_key = \"{}\"\ntimeout_ms = 4000\n",
+            supplier.url,
+            common::fake_upstream::KEY
+        );
+        std::fs::write(&config, settings).expect("config written");
+        let svc = services_for(&server).await;
+        let admin = customers(&svc, 1, Role::Admin, "supplyadmin").await.remove(0);
+        let buyer = customers(&svc, 1, Role::Customer, "buyer").await.remove(0);
+        let buyer_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'buyer0'").fetch_one(&svc.db.pool).await.expect("buyer");
+        let funds = app::services::ledger::Posting {
+            user_id: buyer_id,
+            kind: app::domain::EntryKind::TopUp,
+            amount: app::domain::Money::from_cents(500),
+            lease_id: None,
+            actor_user_id: None,
+            note: "test funds",
+            idempotency_key: "crash-funds",
+        };
+        app::services::ledger::post(&svc, &funds).await.expect("funded");
+        let start = |server: &Server| server.command().env("USNH_CONFIG", &config).arg("serve").spawn().expect("server starts");
+        server.child = Some(start(&server));
+        let base = server.base();
+        eventually!("the server came up", reqwest::get(format!("{base}/healthz")).await.is_ok(), within = Duration::from_secs(15));
+
+        // The supplier takes 3 s to answer; the server dies meanwhile.
+        supplier.script(|s| s.delay = Duration::from_secs(3));
+        let http = reqwest::Client::new();
+        let asking = tokio::spawn({
+            let (http, base, cookie) = (http.clone(), base.clone(), buyer.cookie.clone());
+            async move { call(&http, &base, &cookie, "confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "crash-purchase")]).await }
+        });
+        eventually!("the supplier was asked for a number", !supplier.calls("getNumber").is_empty());
+        server.kill();
+        let _ = asking.await;
+        let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upstream_activations").fetch_one(&svc.db.pool).await.expect("count");
+        assert_eq!(recorded, 0, "the sale never reached our records");
+
+        supplier.script(|s| s.delay = Duration::ZERO);
+        server.child = Some(start(&server));
+        eventually!("the server came back", reqwest::get(format!("{base}/healthz")).await.is_ok(), within = Duration::from_secs(15));
+        // Flagged once it is older than any purchase can take (2 × 4 s + 5 s).
+        eventually!(
+            "the operator is told of the purchase cut short",
+            {
+                let view = call(&http, &base, &admin.cookie, "admin/upstreams", &[]).await.map(|(_, v)| v).unwrap_or_default();
+                view[0]["interrupted_purchases"].as_array().is_some_and(|a| a.len() == 1)
+            },
+            within = Duration::from_secs(40)
+        );
+        let page = http.get(format!("{base}/admin/supply")).header("cookie", &admin.cookie).send().await.expect("page").text().await.expect("body");
+        assert!(page.contains("data-testid=\"interrupted-purchases\""), "the supply page warns");
+        assert!(page.contains("cancel any activation from those minutes"), "and says what to do");
+        let balance = app::services::ledger::balance(&svc.db, buyer_id).await.expect("balance").cents();
+        assert_eq!(balance, 500, "the customer paid nothing");
+    };
+    tokio::time::timeout(Duration::from_secs(120), run).await.expect("crash test timed out");
 }

@@ -34,6 +34,11 @@ async fn activation_status(app: &TestApp, lease_id: i64) -> String {
     sqlx::query_scalar("SELECT status FROM upstream_activations WHERE lease_id = $1").bind(lease_id).fetch_one(&app.db.pool).await.unwrap()
 }
 
+/// Purchases still marked in flight: none once each has its answer.
+async fn attempts_in_flight(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM upstream_purchase_attempts").fetch_one(&app.db.pool).await.unwrap()
+}
+
 async fn whole_journey(backend: Backend) {
     let fake = FakeUpstream::start().await;
     let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
@@ -132,6 +137,7 @@ async fn no_numbers_falls_through_to_the_next_upstream(backend: Backend) {
     let broken = confirm(&mut browser, "google", 100, "upstream-fall-3").await;
     assert_eq!(broken.status, 400);
     assert!(broken.body.contains("supplier") && !broken.body.contains(common::fake_upstream::KEY), "{}", broken.body);
+    assert_eq!(attempts_in_flight(&app).await, 0, "sales and refusals alike end their attempt");
 }
 
 async fn faults_time_out_and_open_the_breaker(backend: Backend) {
@@ -180,6 +186,9 @@ async fn faults_time_out_and_open_the_breaker(backend: Backend) {
     good.script(|s| s.number = Some("<html>oops</html>".into()));
     let garbage = confirm(&mut browser, "discord", 80, "upstream-fault-4").await;
     assert_eq!(garbage.status, 400, "{}", garbage.body);
+    assert_eq!(attempts_in_flight(&app).await, 0, "timeouts, HTTP 500 and garbage end their attempt");
+    let view = admin.call("admin/upstreams", &[]).await.json();
+    assert_eq!(view[0]["interrupted_purchases"], serde_json::json!([]), "{view}");
 }
 
 async fn a_restart_during_an_upstream_lease_loses_nothing(backend: Backend) {
@@ -249,6 +258,7 @@ async fn a_purchase_that_cannot_be_recorded_is_cancelled_upstream(backend: Backe
     let cancelled = fake.calls("setStatus");
     assert!(cancelled.iter().any(|c| c["id"] == "9001" && c["status"] == "8"), "{cancelled:?}");
     assert_eq!(balance(&app, user).await, 500, "nothing charged");
+    assert_eq!(attempts_in_flight(&app).await, 0, "given back: nothing for the operator to chase");
 }
 
 /// A customer who gives up while the supplier is still answering (a

@@ -6,6 +6,7 @@
 //! completed or cancelled upstream, orphaned purchases cancelled.
 pub mod breaker;
 pub mod client;
+pub mod in_flight;
 pub mod protocol;
 
 use std::{num::NonZeroU32, sync::Arc};
@@ -111,36 +112,46 @@ pub async fn buy(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, 
             last_error = Some(UpstreamError::TooManyActive);
             continue;
         }
+        // Written first: should this server stop while the supplier
+        // answers, the operator learns that a number may have been sold.
+        let attempt = in_flight::begin(svc, client.name(), &service).await?;
+        let sale = Sale { client, attempt, service: &service };
         match client.get_number(&service).await {
             Ok((activation_id, phone)) => {
-                let now = svc.now();
                 let Ok(number) = UsPhoneNumber::parse(&phone) else {
                     // Not a US number: give it back, try the next upstream.
                     tracing::warn!(upstream = client.name(), "upstream sold a number that is not a US number; cancelling it");
-                    let _ = record(svc, client, &activation_id, &phone, &service, now, "closed").await;
-                    let _ = client.set_status(&activation_id, SetStatus::Cancel).await;
+                    let recorded = record(svc, &sale, &activation_id, &phone, "closed").await.is_ok();
+                    if client.set_status(&activation_id, SetStatus::Cancel).await.is_ok() && !recorded {
+                        in_flight::end(svc, attempt).await;
+                    }
                     last_error = Some(UpstreamError::Garbage("not a US number".into()));
                     continue;
                 };
-                let row_id = match record(svc, client, &activation_id, number.as_str(), &service, now, "open").await {
+                let row_id = match record(svc, &sale, &activation_id, number.as_str(), "open").await {
                     Ok(row_id) => row_id,
                     Err(e) => {
                         // Unrecorded, nothing would ever end it: it would stay
-                        // open upstream and be paid for. Give it back now.
+                        // open upstream and be paid for. Give it back now; if
+                        // that fails too, the attempt stays for the operator.
                         tracing::error!(upstream = client.name(), error = %e, "could not record a purchase; cancelling it upstream");
-                        if let Err(cancel) = client.set_status(&activation_id, SetStatus::Cancel).await {
-                            tracing::error!(upstream = client.name(), activation_id, error = %cancel, "the unrecorded purchase could not be cancelled either");
+                        match client.set_status(&activation_id, SetStatus::Cancel).await {
+                            Ok(()) => in_flight::end(svc, attempt).await,
+                            Err(cancel) => tracing::error!(upstream = client.name(), activation_id, error = %cancel, "the unrecorded purchase could not be cancelled either"),
                         }
                         return Err(e.into());
                     }
                 };
                 return Ok(Some(Bought { row_id, e164: number.as_str().to_string() }));
             }
-            Err(e) if e.falls_through() => {
+            Err(e) => {
+                in_flight::end(svc, attempt).await;
+                if !e.falls_through() {
+                    return Err(e.into());
+                }
                 tracing::info!(upstream = client.name(), error = %e, "upstream could not supply a number; trying the next");
                 last_error = Some(e);
             }
-            Err(e) => return Err(e.into()),
         }
     }
     match last_error {
@@ -149,20 +160,33 @@ pub async fn buy(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, 
     }
 }
 
-async fn record(svc: &Services, client: &UpstreamClient, activation_id: &str, e164: &str, service: &str, now: i64, status: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+/// A purchase being made: from whom, for which service, under which attempt.
+struct Sale<'a> {
+    client: &'a UpstreamClient,
+    attempt: i64,
+    service: &'a str,
+}
+
+/// Records what the supplier sold and ends the attempt, in one transaction.
+async fn record(svc: &Services, sale: &Sale<'_>, activation_id: &str, e164: &str, status: &str) -> Result<i64, sqlx::Error> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let row_id = sqlx::query_scalar(
         "INSERT INTO upstream_activations (upstream, activation_id, e164, cost_cents, status, created_at, next_poll_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(client.name())
+    .bind(sale.client.name())
     .bind(activation_id)
     .bind(e164)
-    .bind(client.expected_cost(service))
+    .bind(sale.client.expected_cost(sale.service))
     .bind(status)
     .bind(now)
     .bind(now + 2_000)
-    .fetch_one(&svc.db.pool)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    in_flight::end_in(&mut tx, sale.attempt).await?;
+    tx.commit().await?;
+    Ok(row_id)
 }
 
 /// Inside the lease's transaction: the `numbers` row for a bought number
@@ -255,6 +279,7 @@ pub async fn poll_due(svc: &Services) -> Result<usize, AppError> {
     if svc.upstreams.is_empty() {
         return Ok(0);
     }
+    in_flight::flag_interrupted(svc).await?;
     let now = svc.now();
     let due: Vec<DueRow> = sqlx::query_as(
         "SELECT a.id, a.upstream, a.activation_id, a.lease_id, a.created_at, a.next_poll_at, a.last_code, a.polls, l.state, l.number_id, l.code_at \
@@ -390,6 +415,7 @@ pub async fn views(svc: &Services) -> Result<Vec<UpstreamView>, AppError> {
             last_error: figures.last_error.as_ref().map(|(e, _)| e.clone()),
             last_error_at: figures.last_error.as_ref().map(|(_, at)| *at),
             open_purchases: active,
+            interrupted_purchases: in_flight::recently_interrupted(svc, client.name()).await?,
             margin: Money::from_cents(margin_cents.unwrap_or(0)),
         });
     }
