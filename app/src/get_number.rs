@@ -64,6 +64,9 @@ pub struct LeasesOverview {
     pub platforms: Vec<PlatformView>,
     /// Server time, so the countdown does not trust the device clock.
     pub now: i64,
+    /// Where this data stands among the account's changes: the page's
+    /// event stream starts with a catch-up if anything changed since.
+    pub events_cursor: i64,
 }
 
 /// The platforms on offer at today's prices; public, so that a visitor
@@ -79,6 +82,8 @@ pub async fn my_leases() -> Result<LeasesOverview, AppError> {
     use crate::services::{leases, platforms, request::require_user, services};
     let user = require_user()?;
     let svc = services()?;
+    // Before the reads: a change after it may be missing from them.
+    let events_cursor = svc.events.cursor();
     let leases::UserLeases { open, recent, balance } = leases::for_user(&svc, user.user_id).await?;
     Ok(LeasesOverview {
         open,
@@ -88,6 +93,7 @@ pub async fn my_leases() -> Result<LeasesOverview, AppError> {
         email_verified: user.viewer.email_verified,
         platforms: platforms::list_enabled(&svc).await?.to_vec(),
         now: svc.now(),
+        events_cursor,
     })
 }
 

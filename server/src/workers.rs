@@ -117,7 +117,8 @@ pub fn spawn_lease_clock(svc: Arc<Services>, demo_code_delay: Option<Duration>, 
 
 /// Listens for account changes (leases, wallets) announced by any
 /// instance on the shared PostgreSQL and hands them to this instance's
-/// live pages. PgListener reconnects by itself after a connection loss.
+/// live pages. After a connection loss it listens anew and tells the open
+/// pages to reload (what was announced meanwhile went unheard).
 pub fn spawn_account_notifications(database: app::services::db::DatabaseUrl, events: app::services::events::AccountEvents) -> JoinHandle<()> {
     use app::services::events::{AccountEvents, PG_CHANNEL};
     tokio::spawn(async move {
@@ -136,15 +137,24 @@ pub fn spawn_account_notifications(database: app::services::db::DatabaseUrl, eve
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 continue;
             }
+            // Listening again: what was announced while we were not went
+            // unheard, so open pages reload.
+            events.cut_off();
+            // Not `recv`: it reconnects without telling, and what was
+            // announced meanwhile would be lost without anyone knowing.
             loop {
-                match listener.recv().await {
-                    Ok(note) => {
+                match listener.try_recv().await {
+                    Ok(Some(note)) => {
                         if let Some(change) = AccountEvents::parse_payload(note.payload()) {
                             events.deliver_locally(change);
                         }
                     }
+                    Ok(None) => {
+                        tracing::warn!("account notifications cut off; reconnecting");
+                        break;
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "lease notifications interrupted; reconnecting");
+                        tracing::warn!(error = %e, "account notifications interrupted; reconnecting");
                         break;
                     }
                 }

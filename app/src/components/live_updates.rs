@@ -4,18 +4,34 @@ use leptos::prelude::*;
 use leptos::wasm_bindgen::{closure::Closure, JsCast};
 use leptos::web_sys::{Event, EventSource};
 
+/// What a page missed between its render and its stream opening.
+#[derive(Clone, Copy)]
+pub enum CatchUp {
+    /// Nothing that matters (the page accepts a change shown next load).
+    Never,
+    /// Reload once the stream is open, to be sure.
+    Always,
+    /// The page's data stands at this cursor (`events_cursor`): the
+    /// server starts the stream with a catch-up event only if something
+    /// changed since, on every (re)connection.
+    After(i64),
+}
+
 /// The signed-in customer's change stream, open while the page is.
 #[derive(Clone, Copy)]
 pub struct AccountStream(StoredValue<Option<EventSource>, LocalStorage>);
 
 impl AccountStream {
     /// `on_change` runs on every change, and each time the stream reopens
-    /// after a drop (what changed meanwhile sent no event it could hear).
-    /// With `catch_up_after_render`, also when it first opens: for a page
-    /// that must not miss what changed between its render and its stream
-    /// (a code). The browser reconnects by itself.
-    pub fn open(catch_up_after_render: bool, on_change: impl Fn() + 'static) -> AccountStream {
-        let source = EventSource::new("/events").ok();
+    /// after a drop (what changed meanwhile sent no event it could hear),
+    /// and on first opening as `catch_up` says. The browser reconnects by
+    /// itself.
+    pub fn open(catch_up: CatchUp, on_change: impl Fn() + 'static) -> AccountStream {
+        let url = match catch_up {
+            CatchUp::After(cursor) => format!("/events?after={cursor}"),
+            CatchUp::Never | CatchUp::Always => "/events".to_string(),
+        };
+        let source = EventSource::new(&url).ok();
         if let Some(source) = &source {
             let on_change = std::rc::Rc::new(on_change);
             let changed = {
@@ -24,7 +40,13 @@ impl AccountStream {
             };
             let mut opened_before = false;
             let opened = Closure::<dyn FnMut(Event)>::new(move |_| {
-                if opened_before || catch_up_after_render {
+                let reload = match catch_up {
+                    CatchUp::Never => opened_before,
+                    CatchUp::Always => true,
+                    // The server says, on reconnections too.
+                    CatchUp::After(_) => false,
+                };
+                if reload {
                     on_change();
                 }
                 opened_before = true;

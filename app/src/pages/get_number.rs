@@ -22,8 +22,11 @@ pub fn GetNumberPage() -> impl IntoView {
     // is open, poll every 3 seconds.
     #[cfg(feature = "hydrate")]
     {
-        use crate::components::live_updates::AccountStream;
-        let stream = signed_in.then(|| AccountStream::open(true, move || poll.update(|n| *n += 1)));
+        use crate::components::live_updates::{AccountStream, CatchUp};
+        // The rendered data's cursor, when the page was rendered by the
+        // server (not when reached by a link inside the app).
+        let catch_up = overview.get_untracked().and_then(|r| r.ok()).map_or(CatchUp::Always, |o| CatchUp::After(o.events_cursor));
+        let stream = signed_in.then(|| AccountStream::open(catch_up, move || poll.update(|n| *n += 1)));
         let handle = set_interval_with_handle(
             move || {
                 let live = stream.is_some_and(|s| s.is_live());

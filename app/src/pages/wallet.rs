@@ -21,7 +21,7 @@ pub fn WalletPage() -> impl IntoView {
     // next load (and comes by email): not worth two more calls per visit.
     #[cfg(feature = "hydrate")]
     if viewer.signed_in_untracked() {
-        crate::components::live_updates::AccountStream::open(false, move || {
+        crate::components::live_updates::AccountStream::open(crate::components::live_updates::CatchUp::Never, move || {
             wallet.refetch();
             history.refetch();
         });

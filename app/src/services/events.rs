@@ -3,6 +3,15 @@
 //! top-up). Within one instance a broadcast channel; with several
 //! instances on PostgreSQL every change goes through NOTIFY, and each
 //! instance's listener re-broadcasts it to the browsers connected there.
+//!
+//! Each instance also remembers what it heard lately, so that a page
+//! rendered before its stream opened can ask whether it missed anything
+//! in between (`changed_after`) instead of reloading to be sure.
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex},
+};
+
 use tokio::sync::broadcast;
 
 /// The channel PostgreSQL carries changes on (named when it carried
@@ -39,28 +48,61 @@ impl AccountChanged {
     }
 }
 
+/// What the local subscribers hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    Change(AccountChanged),
+    /// The database listener was cut off: changes may have gone unheard.
+    MayHaveMissed,
+}
+
 #[derive(Debug, Clone)]
 pub struct AccountEvents {
-    sender: broadcast::Sender<AccountChanged>,
+    sender: broadcast::Sender<Heard>,
     /// When true, changes are announced with NOTIFY and arrive back
     /// through the listener (PostgreSQL); else broadcast directly.
     via_database: bool,
+    log: Arc<Mutex<HeardLog>>,
 }
 
 impl AccountEvents {
     pub fn new(via_database: bool) -> AccountEvents {
         let (sender, _) = broadcast::channel(1024);
-        AccountEvents { sender, via_database }
+        AccountEvents { sender, via_database, log: Arc::new(Mutex::new(HeardLog::new(wall_clock_ms()))) }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<AccountChanged> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Heard> {
         self.sender.subscribe()
+    }
+
+    /// Where a page's data stands in this stream of changes: take it
+    /// before reading, hand it to the page's event stream.
+    pub fn cursor(&self) -> i64 {
+        wall_clock_ms()
+    }
+
+    /// Whether `user_id` may have changed since `cursor` (possibly taken on
+    /// another instance). When this instance cannot tell, yes.
+    pub fn changed_after(&self, user_id: i64, cursor: i64) -> bool {
+        self.log().changed_after(user_id, cursor)
     }
 
     /// Hands a change to the local subscribers (the listener calls this).
     pub fn deliver_locally(&self, change: AccountChanged) {
+        self.log().heard(change.user_id, wall_clock_ms());
         // No subscriber is fine: nobody is watching.
-        let _ = self.sender.send(change);
+        let _ = self.sender.send(Heard::Change(change));
+    }
+
+    /// The listener was cut off and is back: what changed meanwhile went
+    /// unheard, so every open stream is told to reload.
+    pub fn cut_off(&self) {
+        self.log().cut_off(wall_clock_ms());
+        let _ = self.sender.send(Heard::MayHaveMissed);
+    }
+
+    fn log(&self) -> std::sync::MutexGuard<'_, HeardLog> {
+        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Announces a change from inside its transaction. On PostgreSQL the
@@ -93,6 +135,60 @@ impl AccountEvents {
     }
 }
 
+/// Milliseconds since the epoch by the system clock: cursors travel
+/// between instances, whose clocks NTP keeps together.
+fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Remembered this long (a page's stream opens within seconds of its render).
+const KEEP_MS: i64 = 10 * 60_000;
+const KEEP_AT_MOST: usize = 100_000;
+/// Instances' clocks may differ by this much: changes heard this long
+/// before a cursor count as after it.
+const CLOCK_SLACK_MS: i64 = 2_000;
+
+/// Who changed when, as heard here.
+#[derive(Debug)]
+struct HeardLog {
+    /// Everything heard from this time on is in `entries`.
+    complete_from: i64,
+    /// (heard at, user id), oldest first.
+    entries: VecDeque<(i64, i64)>,
+}
+
+impl HeardLog {
+    fn new(now: i64) -> HeardLog {
+        HeardLog { complete_from: now, entries: VecDeque::new() }
+    }
+
+    fn heard(&mut self, user_id: i64, now: i64) {
+        // Kept in order even if the clock steps back.
+        let now = self.entries.back().map_or(now, |&(last, _)| now.max(last));
+        self.entries.push_back((now, user_id));
+        while let Some(&(at, _)) = self.entries.front() {
+            if at >= now - KEEP_MS && self.entries.len() <= KEEP_AT_MOST {
+                break;
+            }
+            self.entries.pop_front();
+            self.complete_from = self.complete_from.max(at + 1);
+        }
+    }
+
+    fn cut_off(&mut self, now: i64) {
+        self.complete_from = now;
+        self.entries.clear();
+    }
+
+    fn changed_after(&self, user_id: i64, cursor: i64) -> bool {
+        let from = cursor.saturating_sub(CLOCK_SLACK_MS);
+        from < self.complete_from || self.entries.iter().rev().take_while(|(at, _)| *at >= from).any(|(_, user)| *user == user_id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +200,37 @@ mod tests {
         }
         assert_eq!(AccountEvents::parse_payload("7:"), None);
         assert_eq!(AccountEvents::parse_payload("x:wallet"), None);
+    }
+
+    #[test]
+    fn a_cursor_hears_only_what_came_after_it() {
+        let start = 1_000_000;
+        let mut log = HeardLog::new(start);
+        assert!(log.changed_after(7, start + 1_000), "too close to the start to tell");
+        let cursor = start + 10_000;
+        assert!(!log.changed_after(7, cursor), "nothing heard");
+        log.heard(7, cursor - CLOCK_SLACK_MS - 1);
+        assert!(!log.changed_after(7, cursor), "before the cursor, beyond the clocks' slack");
+        log.heard(8, cursor + 5);
+        assert!(!log.changed_after(7, cursor), "someone else's change");
+        log.heard(7, cursor + 10);
+        assert!(log.changed_after(7, cursor));
+        assert!(!log.changed_after(7, cursor + CLOCK_SLACK_MS + 100));
+        let mut close = HeardLog::new(start);
+        close.heard(7, cursor - 10);
+        assert!(close.changed_after(7, cursor), "within the slack counts as after");
+        log.cut_off(cursor + 20_000);
+        assert!(log.changed_after(8, cursor + 20_000 + CLOCK_SLACK_MS - 1), "after a cut-off nobody can tell");
+        assert!(!log.changed_after(8, cursor + 20_000 + CLOCK_SLACK_MS + 1));
+    }
+
+    #[test]
+    fn the_log_forgets_old_changes_and_says_so() {
+        let mut log = HeardLog::new(0);
+        log.heard(7, 10_000);
+        log.heard(8, 10_000 + KEEP_MS + 1);
+        assert_eq!(log.entries.len(), 1);
+        assert!(log.changed_after(7, 10_000 + CLOCK_SLACK_MS), "forgotten, so maybe");
+        assert!(!log.changed_after(7, 10_000 + KEEP_MS + CLOCK_SLACK_MS + 2));
     }
 }

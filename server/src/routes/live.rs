@@ -1,20 +1,23 @@
 //! `GET /events`: Server-Sent Events telling the signed-in user's pages
 //! that one of their leases changed (a code arrived, it expired…) or their
 //! wallet did (a top-up); the page then reloads what it shows. Browsers
-//! reconnect by themselves.
+//! reconnect by themselves. A page rendered with data as of a cursor opens
+//! `/events?after=<cursor>`: if anything changed in between, the stream
+//! starts with a catch-up event.
 use std::{
     collections::HashMap,
     convert::Infallible,
     sync::{Arc, Mutex},
 };
 
-use app::services::{events::Topic, request::Authenticated};
+use app::services::{events::{Heard, Topic}, request::Authenticated};
 use axum::{
-    extract::State,
+    extract::{Query, State},
     http::StatusCode,
     response::{sse::{Event, KeepAlive, Sse}, IntoResponse, Response},
     Extension,
 };
+use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::startup::AppState;
@@ -61,7 +64,18 @@ impl Drop for StreamSlot {
     }
 }
 
-pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<Authenticated>>) -> Response {
+#[derive(serde::Deserialize)]
+pub struct Since {
+    /// The page's data cursor (`AccountEvents::cursor`).
+    after: Option<i64>,
+}
+
+/// Tells the page to reload everything it shows.
+fn resync() -> Event {
+    Event::default().event("lease").data("resync")
+}
+
+pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<Authenticated>>, Query(since): Query<Since>) -> Response {
     let Some(Extension(user)) = user else {
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
@@ -69,25 +83,28 @@ pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<
     let Some(slot) = state.event_streams.take(user_id) else {
         return (StatusCode::TOO_MANY_REQUESTS, "Too many open pages; close some and reload.").into_response();
     };
+    // Listening first, then asking: a change lands in one or the other.
     let receiver = state.services.events.subscribe();
+    let catch_up = since.after.is_some_and(|cursor| state.services.events.changed_after(user_id, cursor)).then(resync);
     // The gauge and the slot go when the stream is dropped (client gone).
     let open = (state.metrics.stream_opened(), slot);
-    let stream = futures_util::stream::unfold((receiver, open), move |(mut receiver, open)| async move {
+    let live = futures_util::stream::unfold((receiver, open), move |(mut receiver, open)| async move {
         loop {
             match receiver.recv().await {
-                Ok(change) if change.user_id == user_id => {
+                Ok(Heard::Change(change)) if change.user_id == user_id => {
                     let event = match change.topic {
                         Topic::Lease(lease_id) => Event::default().event("lease").data(lease_id.to_string()),
                         Topic::Wallet => Event::default().event("wallet").data("changed"),
                     };
                     return Some((Ok::<_, Infallible>(event), (receiver, open)));
                 }
-                Ok(_) => continue,
+                Ok(Heard::Change(_)) => continue,
                 // Missed some: tell the page to reload whatever it shows.
-                Err(RecvError::Lagged(_)) => return Some((Ok(Event::default().event("lease").data("resync")), (receiver, open))),
+                Ok(Heard::MayHaveMissed) | Err(RecvError::Lagged(_)) => return Some((Ok(resync()), (receiver, open))),
                 Err(RecvError::Closed) => return None,
             }
         }
     });
+    let stream = futures_util::stream::iter(catch_up.map(Ok)).chain(live);
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }

@@ -185,6 +185,84 @@ mod live {
     }
 }
 
+/// Reads a stream until `want` shows, for up to 10 s; what it read.
+async fn read_until(stream: &mut reqwest::Response, want: &str) -> String {
+    let mut seen = String::new();
+    while !seen.contains(want) {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk()).await.expect("an event in time").unwrap().expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+/// The events cursor Get Number's data comes with.
+async fn events_cursor(browser: &mut common::browser::Browser) -> i64 {
+    browser.call("my_leases", &[]).await.json()["events_cursor"].as_i64().expect("a cursor")
+}
+
+/// Get Number's page is rendered with its data's events cursor; its
+/// stream starts with a catch-up only if something changed since (a code
+/// that came in between), so a visit needs no reload to be sure.
+async fn a_stream_catches_up_on_what_came_after_the_render(backend: Backend) {
+    let Some(app) = app_with_webhooks(backend).await else { return };
+    let (mut browser, number) = open_lease_number(&app, "catch_up_user").await;
+    let cookie = browser.cookie_header();
+    // Clear of the server's start: a cursor near it cannot be judged.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let open = |cursor: i64| reqwest::Client::new().get(app.url(&format!("/events?after={cursor}"))).header("cookie", cookie.clone()).send();
+
+    let seen_everything = events_cursor(&mut browser).await;
+    let mut quiet = open(seen_everything).await.unwrap();
+    assert_eq!(quiet.status(), 200);
+    let first = tokio::time::timeout(std::time::Duration::from_millis(1_500), quiet.chunk()).await;
+    assert!(first.is_err(), "nothing changed, so no event: {first:?}");
+
+    let rendered = events_cursor(&mut browser).await;
+    let body = format!(r#"{{"message_id":"catch-up-1","from":"Telegram","to":"{number}","text":"Telegram code: 55123"}}"#);
+    assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+    let mut late = open(rendered).await.unwrap();
+    let seen = read_until(&mut late, "data: resync").await;
+    assert!(seen.contains("event: lease"), "{seen}");
+    assert_eq!(reqwest::Client::new().get(app.url("/events?after=soon")).header("cookie", cookie.clone()).send().await.unwrap().status(), 400);
+}
+
+mod catch_up {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::a_stream_catches_up_on_what_came_after_the_render(Backend::Sqlite)).await.expect("test timed out")
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        tokio::time::timeout(common::TEST_TIMEOUT, super::a_stream_catches_up_on_what_came_after_the_render(Backend::Postgres)).await.expect("test timed out")
+    }
+}
+
+/// When the PostgreSQL listener loses its connection, what was announced
+/// meanwhile went unheard: open pages are told to reload, and changes
+/// flow again once it listens anew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_off_listener_tells_open_pages_to_reload() {
+    let run = async {
+        let Some(app) = app_with_webhooks(Backend::Postgres).await else { return };
+        let (browser, number) = open_lease_number(&app, "cut_off_user").await;
+        let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", browser.cookie_header()).send().await.unwrap();
+        let cut: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(cut, vec![true], "one listener to cut off");
+        read_until(&mut stream, "data: resync").await;
+        let body = format!(r#"{{"message_id":"cut-off-1","from":"Telegram","to":"{number}","text":"Telegram code: 66123"}}"#);
+        assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+        let lease_id: i64 = sqlx::query_scalar("SELECT id FROM leases").fetch_one(&app.db.pool).await.unwrap();
+        read_until(&mut stream, &format!("data: {lease_id}")).await;
+    };
+    tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
+
 /// One account holds a bounded number of event streams (tabs, devices);
 /// beyond it a 429, and a closed page gives its stream back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
