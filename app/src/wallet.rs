@@ -12,6 +12,8 @@ use crate::{
 pub struct WalletView {
     pub public_id: String,
     pub balance: Money,
+    /// Where this stands among the account's changes (see Get Number).
+    pub events_cursor: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +45,8 @@ pub struct HistoryPage {
     pub entries: Vec<EntryView>,
     /// Pass as `before` for the next page; None on the last page.
     pub next_before: Option<i64>,
+    /// Where this stands among the account's changes (see Get Number).
+    pub events_cursor: i64,
 }
 
 /// A customer as the admin recharge shows them before confirming.
@@ -70,7 +74,8 @@ pub async fn my_wallet() -> Result<WalletView, AppError> {
     use crate::services::{ledger, request::require_user, services};
     let user = require_user()?;
     let svc = services()?;
-    Ok(WalletView { public_id: user.viewer.public_id, balance: ledger::balance(&svc.db, user.user_id).await? })
+    let events_cursor = svc.events.cursor();
+    Ok(WalletView { public_id: user.viewer.public_id, balance: ledger::balance(&svc.db, user.user_id).await?, events_cursor })
 }
 
 #[server(endpoint = "my_ledger")]
@@ -82,6 +87,7 @@ pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<Hist
         Some(k) => Some(EntryKind::parse(k).ok_or_else(|| AppError::Invalid("Unknown kind of entry.".into()))?),
     };
     let svc = services()?;
+    let events_cursor = svc.events.cursor();
     let entries = ledger::history(&svc.db, user.user_id, kind, before, HISTORY_PAGE_SIZE + 1).await?;
     let more = entries.len() as i64 > HISTORY_PAGE_SIZE;
     let entries: Vec<EntryView> = entries
@@ -90,7 +96,7 @@ pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<Hist
         .map(EntryView::from)
         .collect();
     let next_before = if more { entries.last().map(|e| e.id) } else { None };
-    Ok(HistoryPage { entries, next_before })
+    Ok(HistoryPage { entries, next_before, events_cursor })
 }
 
 /// Step one of a recharge: find the user and show what will happen.

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { createAdmin, hydrated, signIn, signUp } from "./helpers";
+import { adminTopUp, createAdmin, hydrated, signIn, signUp } from "./helpers";
 
 test("an admin tops up a customer found by public ID; the customer's open wallet page shows it", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -40,4 +40,27 @@ test("an admin tops up a customer found by public ID; the customer's open wallet
   const row = page.getByTestId("ledger-row").first();
   await expect(row).toContainText("Top-up — WhatsApp transfer");
   await expect(row).toContainText("$12.50");
+});
+
+test("a top-up that lands between the wallet page's render and its stream still shows", async ({ page, browser }) => {
+  const stamp = "gap" + Date.now().toString(36);
+  const admin = `admin_${stamp}`;
+  createAdmin(admin);
+  await signUp(page, `cust_${stamp}`);
+  await page.goto("/wallet");
+  await hydrated(page);
+  const publicId = (await page.getByTestId("public-id").textContent())!.trim();
+  // The page is rendered at $0.00; the top-up commits before its event
+  // stream listens, so no event about it will come down the stream.
+  let held = false;
+  await page.route((url) => url.pathname === "/events", async (route) => {
+    if (!held) {
+      held = true;
+      await adminTopUp(browser, admin, publicId, "3.00");
+    }
+    await route.continue();
+  });
+  await page.reload();
+  await expect(page.getByTestId("balance")).toHaveText("$3.00");
+  expect(held).toBe(true);
 });

@@ -16,12 +16,18 @@ pub fn WalletPage() -> impl IntoView {
     let before = RwSignal::new(None::<i64>);
     let history = Resource::new(move || (kind.get(), before.get()), |(kind, before)| my_ledger(Some(kind), before));
     let signed_in = move || viewer.get().is_some();
-    // A top-up (or a lease's charge or refund) shows without a reload.
-    // One landing in the moment between render and stream shows on the
-    // next load (and comes by email): not worth two more calls per visit.
+    // A top-up (or a lease's charge or refund) shows without a reload,
+    // also one that landed between the render and the stream: the older
+    // of the two reads' cursors covers both.
     #[cfg(feature = "hydrate")]
     if viewer.signed_in_untracked() {
-        crate::components::live_updates::AccountStream::open(crate::components::live_updates::CatchUp::Never, move || {
+        use crate::components::live_updates::{AccountStream, CatchUp};
+        let rendered = (wallet.get_untracked().and_then(|r| r.ok()), history.get_untracked().and_then(|r| r.ok()));
+        let catch_up = match rendered {
+            (Some(w), Some(h)) => CatchUp::After(w.events_cursor.min(h.events_cursor)),
+            _ => CatchUp::Never,
+        };
+        AccountStream::open(catch_up, move || {
             wallet.refetch();
             history.refetch();
         });
