@@ -19,18 +19,21 @@ pub fn GetNumberPage() -> impl IntoView {
     let prices = (!signed_in).then(|| Resource::new(|| (), |_| list_platforms()));
     let chosen = RwSignal::new(None::<PlatformView>);
     // News arrive by Server-Sent Events; while those are down and a lease
-    // is open, poll every 3 seconds.
+    // is open, poll every 3 seconds. Set up once hydrated (an effect with
+    // no dependencies): the rendered data is read outside the render.
     #[cfg(feature = "hydrate")]
-    {
+    Effect::new(move |_| {
         use crate::components::live_updates::{AccountStream, CatchUp};
-        // The rendered data's cursor, when the page was rendered by the
-        // server (not when reached by a link inside the app).
+        if !signed_in {
+            return;
+        }
+        // The rendered data's cursor, when the server rendered the page
+        // (not when it was reached by a link inside the app).
         let catch_up = overview.get_untracked().and_then(|r| r.ok()).map_or(CatchUp::Always, |o| CatchUp::After(o.events_cursor));
-        let stream = signed_in.then(|| AccountStream::open(catch_up, move || poll.update(|n| *n += 1)));
+        let stream = AccountStream::open(catch_up, move || poll.update(|n| *n += 1));
         let handle = set_interval_with_handle(
             move || {
-                let live = stream.is_some_and(|s| s.is_live());
-                if !live && overview.get_untracked().and_then(|r| r.ok()).is_some_and(|o| o.open.is_some()) {
+                if !stream.is_live() && overview.get_untracked().and_then(|r| r.ok()).is_some_and(|o| o.open.is_some()) {
                     poll.update(|n| *n += 1);
                 }
             },
@@ -41,7 +44,7 @@ pub fn GetNumberPage() -> impl IntoView {
                 handle.clear();
             }
         });
-    }
+    });
     Effect::new(move |_| {
         if confirm.version().get() > 0 {
             chosen.set(None);

@@ -18,10 +18,14 @@ pub fn WalletPage() -> impl IntoView {
     let signed_in = move || viewer.get().is_some();
     // A top-up (or a lease's charge or refund) shows without a reload,
     // also one that landed between the render and the stream: the older
-    // of the two reads' cursors covers both.
+    // of the two reads' cursors covers both. Once hydrated (an effect with
+    // no dependencies): the rendered data is read outside the render.
     #[cfg(feature = "hydrate")]
-    if viewer.signed_in_untracked() {
+    Effect::new(move |_| {
         use crate::components::live_updates::{AccountStream, CatchUp};
+        if !viewer.signed_in_untracked() {
+            return;
+        }
         let rendered = (wallet.get_untracked().and_then(|r| r.ok()), history.get_untracked().and_then(|r| r.ok()));
         let catch_up = match rendered {
             (Some(w), Some(h)) => CatchUp::After(w.events_cursor.min(h.events_cursor)),
@@ -31,7 +35,7 @@ pub fn WalletPage() -> impl IntoView {
             wallet.refetch();
             history.refetch();
         });
-    }
+    });
 
     view! {
         <PageTitle text="Wallet" />
