@@ -361,6 +361,20 @@ async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<Lease
 /// system: expiry, an arriving code). Retries when a concurrent change won.
 pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, LeaseError> {
     if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) && !svc.upstreams.is_empty() {
+        // The upstream takes the number back before the refund. Run to the
+        // end even when the caller goes (a closed tab): else the number is
+        // released and the fee comes back only when the lease expires.
+        let svc = svc.clone();
+        return tokio::spawn(async move { apply_here(&svc, lease_id, user_id, event).await }).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, lease_id, "a lease's cancel stopped without an answer");
+            Err(AppError::Internal.into())
+        });
+    }
+    apply_here(svc, lease_id, user_id, event).await
+}
+
+async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, LeaseError> {
+    if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) && !svc.upstreams.is_empty() {
         // A number bought upstream is refunded only once the upstream took
         // it back; check first that the lease can be cancelled at all.
         let row = acted_on(load(&svc.db.pool, lease_id).await?, user_id)?;

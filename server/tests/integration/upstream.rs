@@ -279,8 +279,29 @@ async fn a_purchase_outlives_the_request_that_asked_for_it(backend: Backend) {
     assert_eq!(balance(&app, user).await, 500, "no lease, nothing charged");
 }
 
+/// A customer who gives up while the supplier takes the number back (a
+/// closed tab drops the request) is refunded all the same: the cancel runs
+/// to its end. Dropped halfway, the number was released upstream and the
+/// fee came back only when the lease expired.
+async fn a_cancel_outlives_the_request_that_asked_for_it(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
+    let (mut browser, user) = verified_customer(&app, "cancel_gave_up", 500).await;
+    let id = confirm(&mut browser, "telegram", 120, "upstream-cancel-gave-up").await.json()["id"].as_i64().unwrap();
+    assert_eq!(balance(&app, user).await, 380);
+    fake.script(|s| s.delay = Duration::from_millis(800));
+    let lease = id.to_string();
+    let gave_up = tokio::time::timeout(Duration::from_millis(200), browser.call("lease_action", &[("lease_id", &lease), ("action", "cancel")])).await;
+    assert!(gave_up.is_err(), "the request was still waiting for the supplier");
+    eventually!("the lease cancelled", state_of(&app, id).await == "cancelled");
+    assert_eq!(activation_status(&app, id).await, "cancelled");
+    assert_eq!(balance(&app, user).await, 500, "refunded");
+    assert_eq!(refunds_of(&app, id).await, 1);
+}
+
 per_backend_tests!(
     whole_journey,
+    a_cancel_outlives_the_request_that_asked_for_it,
     a_purchase_that_cannot_be_recorded_is_cancelled_upstream,
     a_purchase_outlives_the_request_that_asked_for_it,
     early_cancel_is_denied_then_refunded_once,
