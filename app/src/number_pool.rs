@@ -43,9 +43,10 @@ pub struct UpstreamView {
     pub last_error: Option<String>,
     pub last_error_at: Option<i64>,
     pub open_purchases: i64,
-    /// When each purchase of the last week that a server stopped in the
-    /// middle of started: the supplier may have sold a number we never
-    /// recorded, which the operator must cancel on the supplier's side.
+    /// When each purchase of the last week that ended without a readable
+    /// answer started (a timeout, a broken connection, our server stopping
+    /// meanwhile): the supplier may have sold a number we never recorded,
+    /// which the operator must cancel on the supplier's side.
     pub interrupted_purchases: Vec<i64>,
     /// Lease prices minus upstream costs, over leases that got a code.
     pub margin: crate::domain::Money,

@@ -229,9 +229,9 @@ pub fn UpstreamList(list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl
                 {rows.iter().filter(|u| !u.interrupted_purchases.is_empty()).map(|u| view! {
                     <div class="alert alert-warning" role="alert" data-testid="interrupted-purchases">
                         <strong>{u.name.clone()}</strong>
-                        {format!(": {} while the supplier answered (started ", plural(u.interrupted_purchases.len(), "purchase was cut short", "purchases were cut short"))}
+                        {format!(": {} without a readable answer (started ", plural(u.interrupted_purchases.len(), "purchase ended", "purchases ended"))}
                         {u.interrupted_purchases.iter().enumerate().map(|(i, at)| view! { {(i > 0).then_some("; ")} <LocalTime millis=*at /> }).collect_view()}
-                        "). The supplier may have sold a number we never recorded, and will charge for it until it ends: in the supplier's account, cancel any activation from those minutes that is not among the open purchases here."
+                        "): the supplier did not answer in time or answered something we could not read, or our server stopped meanwhile. It may have sold a number we never recorded, and will charge for it until it ends: in the supplier's account, cancel any activation from those minutes that is not among the open purchases here."
                     </div>
                 }).collect_view()}
                 <DataTable label="Upstream suppliers" headers=&["Upstream", "Balance", "Errors", "Breaker", "Open purchases", "Margin", "Last error"] testid="admin-upstreams">

@@ -195,25 +195,29 @@ impl UpstreamClient {
         self.figures.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn note(&self, outcome: &Result<String, UpstreamError>) {
-        let fault = match outcome {
-            Ok(_) => false,
-            Err(e) => e.is_fault(),
-        };
+    fn note(&self, error: Option<&UpstreamError>) {
+        let fault = error.is_some_and(UpstreamError::is_fault);
         let mut figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
         figures.calls += 1;
         figures.recent.push_back(fault);
         if figures.recent.len() > 100 {
             figures.recent.pop_front();
         }
-        if let Err(e) = outcome {
+        if let Some(e) = error {
             figures.last_error = Some((e.to_string(), now_ms()));
         }
     }
 
-    /// One request, through the breaker and the caps; reads are retried
-    /// (twice, with a short pause) when the upstream faults.
-    async fn call(&self, kind: Kind, action: &str, params: &[(&str, String)]) -> Result<String, UpstreamError> {
+    /// One request, through the breaker and the caps, read by `parse`;
+    /// reads are retried (twice, with a short pause) when the upstream
+    /// faults. An answer `parse` cannot read is a fault like a timeout.
+    async fn call<T>(
+        &self,
+        kind: Kind,
+        action: &str,
+        params: &[(&str, String)],
+        parse: impl Fn(&str) -> Result<T, UpstreamError>,
+    ) -> Result<T, UpstreamError> {
         let cap = match kind {
             Kind::Read => None,
             Kind::Purchase => Some(&self.purchases),
@@ -232,17 +236,12 @@ impl UpstreamClient {
             if !self.breaker.allow() {
                 return Err(UpstreamError::CircuitOpen);
             }
-            outcome = self.request(action, params).await;
+            outcome = self.request(action, params).await.and_then(|body| parse(&body));
             // A known error word is a normal answer; only faults count.
-            let fault = match &outcome {
-                Ok(body) => UpstreamError::from_answer(body).is_some_and(|e| e.is_fault()),
-                Err(e) => e.is_fault(),
-            };
+            let error = outcome.as_ref().err();
+            let fault = error.is_some_and(UpstreamError::is_fault);
             self.breaker.record(fault);
-            self.note(&outcome.clone().and_then(|b| match UpstreamError::from_answer(&b) {
-                Some(e) => Err(e),
-                None => Ok(b),
-            }));
+            self.note(error);
             if !fault {
                 break;
             }
@@ -266,7 +265,7 @@ impl UpstreamClient {
     }
 
     pub async fn get_balance(&self) -> Result<i64, UpstreamError> {
-        let balance = protocol::parse_balance(&self.call(Kind::Read, "getBalance", &[]).await?)?;
+        let balance = self.call(Kind::Read, "getBalance", &[], protocol::parse_balance).await?;
         self.figures.lock().unwrap_or_else(|e| e.into_inner()).balance_cents = Some(balance);
         Ok(balance)
     }
@@ -275,23 +274,23 @@ impl UpstreamClient {
     pub async fn get_number(&self, service: &str) -> Result<(String, String), UpstreamError> {
         let max_price = crate::domain::Money::from_cents(self.settings.max_price_cents).decimal();
         let params = [("service", service.to_string()), ("country", self.settings.country.clone()), ("maxPrice", max_price.clone()), ("max_price", max_price)];
-        protocol::parse_number(&self.call(Kind::Purchase, "getNumber", &params).await?)
+        self.call(Kind::Purchase, "getNumber", &params, protocol::parse_number).await
     }
 
     pub async fn get_status(&self, activation_id: &str) -> Result<ActivationStatus, UpstreamError> {
-        protocol::parse_status(&self.call(Kind::Status, "getStatus", &[("id", activation_id.to_string())]).await?)
+        self.call(Kind::Status, "getStatus", &[("id", activation_id.to_string())], protocol::parse_status).await
     }
 
     pub async fn set_status(&self, activation_id: &str, status: SetStatus) -> Result<(), UpstreamError> {
         let kind = if status == SetStatus::Cancel { Kind::Cancel } else { Kind::Status };
         let params = [("id", activation_id.to_string()), ("status", (status as i64).to_string())];
-        protocol::parse_set_status(&self.call(kind, "setStatus", &params).await?, status)
+        self.call(kind, "setStatus", &params, |answer| protocol::parse_set_status(answer, status)).await
     }
 
     /// Refreshes the cached prices for our country.
     pub async fn get_prices(&self) -> Result<(), UpstreamError> {
-        let answer = self.call(Kind::Read, "getPrices", &[("country", self.settings.country.clone())]).await?;
-        let prices = protocol::parse_prices(&answer, &self.settings.country)?;
+        let country = self.settings.country.clone();
+        let prices = self.call(Kind::Read, "getPrices", &[("country", country.clone())], |answer| protocol::parse_prices(answer, &country)).await?;
         self.figures.lock().unwrap_or_else(|e| e.into_inner()).prices = prices.into_iter().map(|(s, cost, count)| (s, (cost, count))).collect();
         Ok(())
     }
@@ -306,6 +305,8 @@ impl UpstreamClient {
 fn transport(e: reqwest::Error) -> UpstreamError {
     if e.is_timeout() {
         UpstreamError::Timeout
+    } else if e.is_connect() {
+        UpstreamError::Unreachable(e.without_url().to_string())
     } else {
         UpstreamError::Transport(e.without_url().to_string())
     }

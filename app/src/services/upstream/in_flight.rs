@@ -1,8 +1,10 @@
 //! Purchases in flight. A row is written before a supplier is asked for a
 //! number and removed with the purchase's record, or with the supplier's
-//! refusal. A row older than any purchase can take means a server stopped
-//! while the supplier answered: the supplier may have sold a number that
-//! nothing here knows of, so nothing will ever end it and it is paid for.
+//! clear refusal. A row older than any purchase can take means a server
+//! stopped while the supplier answered, or the answer never came whole (a
+//! timeout, a broken connection, a server error, an answer we cannot
+//! read): the supplier may have sold a number that nothing here knows of,
+//! so nothing will ever end it and it is paid for.
 //! The SMS-Activate protocol family cannot list open activations
 //! everywhere, so the operator is told instead (log and supply page).
 use sqlx::AnyConnection;

@@ -145,7 +145,12 @@ pub async fn buy(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, 
                 return Ok(Some(Bought { row_id, e164: number.as_str().to_string() }));
             }
             Err(e) => {
-                in_flight::end(svc, attempt).await;
+                if e.may_have_sold() {
+                    // The mark stays: the operator is told to look.
+                    tracing::warn!(upstream = client.name(), error = %e, "a purchase ended without a readable answer; the supplier may have sold a number");
+                } else {
+                    in_flight::end(svc, attempt).await;
+                }
                 if !e.falls_through() {
                     return Err(e.into());
                 }

@@ -129,6 +129,9 @@ pub enum UpstreamError {
     Http(u16),
     #[error("transport: {0}")]
     Transport(String),
+    /// No connection: the request never left.
+    #[error("unreachable: {0}")]
+    Unreachable(String),
     #[error("unexpected answer: {0}")]
     Garbage(String),
     #[error("circuit open: upstream paused after repeated failures")]
@@ -168,12 +171,25 @@ impl UpstreamError {
             UpstreamError::Timeout
                 | UpstreamError::Http(_)
                 | UpstreamError::Transport(_)
+                | UpstreamError::Unreachable(_)
                 | UpstreamError::Garbage(_)
                 | UpstreamError::ErrorSql
                 | UpstreamError::BadKey
                 | UpstreamError::Banned(_)
                 | UpstreamError::NoBalance
         )
+    }
+
+    /// Whether a purchase that ended so may still have been a sale: the
+    /// request may have reached the supplier, but its answer never came
+    /// whole (a timeout, a broken connection, a server error, an answer we
+    /// cannot read). Clear refusals and unreachable servers sold nothing.
+    pub fn may_have_sold(&self) -> bool {
+        match self {
+            UpstreamError::Timeout | UpstreamError::Transport(_) | UpstreamError::Garbage(_) => true,
+            UpstreamError::Http(status) => *status >= 500,
+            _ => false,
+        }
     }
 
     /// Whether another upstream may have what this one did not.
