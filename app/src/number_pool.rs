@@ -43,13 +43,29 @@ pub struct UpstreamView {
     pub last_error: Option<String>,
     pub last_error_at: Option<i64>,
     pub open_purchases: i64,
-    /// When each purchase of the last week that ended without a readable
-    /// answer started (a timeout, a broken connection, our server stopping
-    /// meanwhile): the supplier may have sold a number we never recorded,
-    /// which the operator must cancel on the supplier's side.
-    pub interrupted_purchases: Vec<i64>,
+    /// Purchases of the last week that ended without a readable answer (a
+    /// timeout, a broken connection, our server stopping meanwhile): the
+    /// supplier may have sold a number we never recorded, which the
+    /// operator must cancel on the supplier's side, then mark as checked.
+    pub interrupted_purchases: Vec<InterruptedPurchase>,
     /// Lease prices minus upstream costs, over leases that got a code.
     pub margin: crate::domain::Money,
+}
+
+/// A purchase from an upstream whose outcome nobody knows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InterruptedPurchase {
+    pub id: i64,
+    pub started_at: i64,
+}
+
+/// The operator looked at the supplier's account for this purchase (and
+/// cancelled what was there): the warning goes.
+#[server(endpoint = "admin/purchase_checked")]
+pub async fn admin_purchase_checked(attempt_id: i64) -> Result<(), AppError> {
+    use crate::services::{request::require_admin, services, upstream::in_flight};
+    let admin = require_admin()?;
+    in_flight::checked(&*services()?, admin.user_id, attempt_id).await
 }
 
 #[server(endpoint = "admin/upstreams")]

@@ -610,7 +610,7 @@ async fn a_purchase_cut_short_by_a_crash_is_reported() {
         );
         let page = http.get(format!("{base}/admin/supply")).header("cookie", &admin.cookie).send().await.expect("page").text().await.expect("body");
         assert!(page.contains("data-testid=\"interrupted-purchases\""), "the supply page warns");
-        assert!(page.contains("cancel any activation from those minutes"), "and says what to do");
+        assert!(page.contains("cancel any activation from these minutes"), "and says what to do");
         let balance = app::services::ledger::balance(&svc.db, buyer_id).await.expect("balance").cents();
         assert_eq!(balance, 500, "the customer paid nothing");
     };

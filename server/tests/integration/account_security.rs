@@ -175,6 +175,7 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("sim", "1"),
         ("enabled", "true"),
         ("sms_id", "1"),
+        ("attempt_id", "1"),
         ("lease_id", "1"),
         ("first_line", "1"),
         ("lines", "+13125550176"),

@@ -204,6 +204,18 @@ async fn faults_time_out_and_open_the_breaker(backend: Backend) {
         },
         within = Duration::from_secs(25)
     );
+    // The operator checked the supplier's account for one: it goes, once,
+    // and the audit log says who did it.
+    let view = admin.call("admin/upstreams", &[]).await.json();
+    let first = view[0]["interrupted_purchases"][0]["id"].as_i64().unwrap().to_string();
+    assert_eq!(browser.call("admin/purchase_checked", &[("attempt_id", &first)]).await.status, 403);
+    assert!(admin.call("admin/purchase_checked", &[("attempt_id", &first)]).await.status < 400);
+    let again = admin.call("admin/purchase_checked", &[("attempt_id", &first)]).await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert!(again.body.contains("already checked"), "{}", again.body);
+    assert_eq!(told(&admin.call("admin/upstreams", &[]).await.json(), 0), Some(1));
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit WHERE action = 'upstream.purchase_checked'").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(audited, 1);
 }
 
 async fn a_restart_during_an_upstream_lease_loses_nothing(backend: Backend) {

@@ -28,6 +28,7 @@ pub fn AdminAudit() -> impl IntoView {
                         <option value="platform_">"Platforms"</option>
                         <option value="number.">"Numbers"</option>
                         <option value="sms.">"Unmatched SMS"</option>
+                        <option value="upstream.">"Upstream purchases"</option>
                         <option value="user.">"Users"</option>
                         <option value="support.">"Support"</option>
                     </select>

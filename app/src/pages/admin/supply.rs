@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::error::AppError;
 use crate::number_pool::{
-    admin_numbers, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminSetNumberEnabled, ImportReport,
+    admin_numbers, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
     PoolNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 
@@ -16,7 +16,8 @@ pub fn AdminSupply() -> impl IntoView {
     let pool = Resource::new(move || (add.version().get(), toggle.version().get(), imported.get()), |_| admin_numbers());
     let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
     let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
-    let upstreams = Resource::new(|| (), |_| admin_upstreams());
+    let checked = ServerAction::<AdminPurchaseChecked>::new();
+    let upstreams = Resource::new(move || checked.version().get(), |_| admin_upstreams());
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
         <h1>"Numbers and SMS"</h1>
@@ -24,7 +25,7 @@ pub fn AdminSupply() -> impl IntoView {
             <UnmatchedSmsList assign dismiss list=unmatched />
             <NumberPool add toggle list=pool />
             <ImportNumbers done=imported />
-            <UpstreamList list=upstreams />
+            <UpstreamList checked list=upstreams />
         </Transition>
     }
 }
@@ -218,20 +219,31 @@ pub fn UnmatchedSmsList(
 
 /// Upstream suppliers: balance, error rate, breaker, last error, margin.
 #[component]
-pub fn UpstreamList(list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl IntoView {
+pub fn UpstreamList(checked: ServerAction<AdminPurchaseChecked>, list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl IntoView {
     view! {
         {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
             <section class="card">
                 <h2>"Upstream suppliers"</h2>
+                <ActionError value=checked.value() />
                 {rows.iter().any(|u| u.low_balance).then(|| view! {
                     <div class="alert alert-warning" role="alert">"An upstream balance is low: top it up before numbers run out."</div>
                 })}
-                {rows.iter().filter(|u| !u.interrupted_purchases.is_empty()).map(|u| view! {
+                {rows.iter().filter(|u| !u.interrupted_purchases.is_empty()).map(|u| (u.name.clone(), u.interrupted_purchases.clone())).collect::<Vec<_>>().into_iter().map(|(name, purchases)| view! {
                     <div class="alert alert-warning" role="alert" data-testid="interrupted-purchases">
-                        <strong>{u.name.clone()}</strong>
-                        {format!(": {} without a readable answer (started ", plural(u.interrupted_purchases.len(), "purchase ended", "purchases ended"))}
-                        {u.interrupted_purchases.iter().enumerate().map(|(i, at)| view! { {(i > 0).then_some("; ")} <LocalTime millis=*at /> }).collect_view()}
-                        "): the supplier did not answer in time or answered something we could not read, or our server stopped meanwhile. It may have sold a number we never recorded, and will charge for it until it ends: in the supplier's account, cancel any activation from those minutes that is not among the open purchases here."
+                        <strong>{name}</strong>
+                        {format!(": {} without a readable answer: the supplier did not answer in time or answered something we could not read, or our server stopped meanwhile. It may have sold a number we never recorded, and will charge for it until it ends: in the supplier's account, cancel any activation from these minutes that is not among the open purchases here, then mark each as checked.", plural(purchases.len(), "purchase ended", "purchases ended"))}
+                        <ul class="plain-list">
+                            {purchases.into_iter().map(|p| view! {
+                                <li>
+                                    <ActionForm action=checked attr:class="form-inline">
+                                        <input type="hidden" name="attempt_id" value=p.id />
+                                        "Started " <LocalTime millis=p.started_at />
+                                        " "
+                                        <button type="submit" class="btn btn-small">"Checked"</button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
                     </div>
                 }).collect_view()}
                 <DataTable label="Upstream suppliers" headers=&["Upstream", "Balance", "Errors", "Breaker", "Open purchases", "Margin", "Last error"] testid="admin-upstreams">

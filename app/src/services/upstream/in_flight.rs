@@ -10,6 +10,7 @@
 use sqlx::AnyConnection;
 
 use super::super::Services;
+use crate::{error::AppError, number_pool::InterruptedPurchase};
 
 /// Interrupted purchases stay on the supply page this long.
 pub const SHOWN_FOR_MS: i64 = 7 * 86_400_000;
@@ -82,15 +83,36 @@ pub async fn flag_interrupted(svc: &Services) -> Result<usize, sqlx::Error> {
     Ok(flagged)
 }
 
-/// When each interrupted purchase from `upstream` of the last week
-/// started, newest first.
-pub async fn recently_interrupted(svc: &Services, upstream: &str) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT started_at FROM upstream_purchase_attempts \
+/// Interrupted purchases from `upstream` of the last week not yet
+/// checked, newest first.
+pub async fn recently_interrupted(svc: &Services, upstream: &str) -> Result<Vec<InterruptedPurchase>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, started_at FROM upstream_purchase_attempts \
          WHERE upstream = $1 AND interrupted_at IS NOT NULL AND started_at >= $2 ORDER BY started_at DESC LIMIT 20",
     )
     .bind(upstream)
     .bind(svc.now() - SHOWN_FOR_MS)
     .fetch_all(&svc.db.pool)
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|(id, started_at)| InterruptedPurchase { id, started_at }).collect())
+}
+
+/// An admin checked the supplier's account for this purchase: forgotten,
+/// with an entry in the audit log.
+pub async fn checked(svc: &Services, admin_user_id: i64, attempt: i64) -> Result<(), AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let found: Option<(String, i64)> = sqlx::query_as(
+        "DELETE FROM upstream_purchase_attempts WHERE id = $1 AND interrupted_at IS NOT NULL RETURNING upstream, started_at",
+    )
+    .bind(attempt)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((upstream, started_at)) = found else {
+        return Err(AppError::Invalid("That purchase was already checked.".into()));
+    };
+    let what = format!("purchase from {upstream} started at {started_at}");
+    super::super::audit::record(&mut *tx, now, admin_user_id, "upstream.purchase_checked", None, &what, "checked").await?;
+    tx.commit().await?;
+    Ok(())
 }
