@@ -204,6 +204,7 @@ impl Application {
         ));
         // Background tasks end with the server (a restart starts afresh).
         let _workers = StopOnDrop(workers);
+        let services = self.state.services.clone();
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         if let Some(tls) = self.tls {
             let handle = axum_server::Handle::new();
@@ -224,6 +225,7 @@ impl Application {
                 .serve(service)
                 .await
                 .map_err(|e| StartupError::Serve(e.to_string()))?;
+            finish_outside_effects(&services).await;
             tracing::info!("server stopped");
             return Ok(());
         }
@@ -235,8 +237,23 @@ impl Application {
             .with_graceful_shutdown(stop)
             .await
             .map_err(|e| StartupError::Serve(e.to_string()))?;
+        finish_outside_effects(&services).await;
         tracing::info!("server stopped");
         Ok(())
+    }
+}
+
+/// Lets a supplier's sale or cancel that outlived its request finish
+/// (recorded, refunded) before the process ends; a supplier's timeout
+/// bounds each.
+async fn finish_outside_effects(services: &Services) {
+    let tasks = &services.outside_effects;
+    tasks.close();
+    if !tasks.is_empty() {
+        tracing::info!(count = tasks.len(), "waiting for purchases and cancels with a supplier to finish");
+    }
+    if tokio::time::timeout(Duration::from_secs(60), tasks.wait()).await.is_err() {
+        tracing::warn!(count = tasks.len(), "stopped with purchases or cancels still waiting on a supplier");
     }
 }
 
@@ -285,6 +302,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         numbers: app::services::providers::NumberSources::new(config.demo()),
         catalogue: Default::default(),
         session_cache: Default::default(),
+        outside_effects: Default::default(),
         leases: Arc::new(LeaseSettings {
             max_open_per_user: i64::from(config.max_open_leases),
             reuse_after_code_ms: config.number_reuse_after_code_days.map(|d| i64::from(d) * 86_400_000),

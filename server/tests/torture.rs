@@ -547,15 +547,24 @@ async fn pages_complete_under_concurrent_load() {
     tokio::time::timeout(Duration::from_secs(300), run).await.expect("page load timed out");
 }
 
-/// The server killed while a supplier answers a purchase: the supplier
-/// may have sold a number that nothing here will ever end (and it charges
-/// for it). After the restart, the operator is told, on the supply page.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_purchase_cut_short_by_a_crash_is_reported() {
-    let run = async {
+/// A server binary with one (fake) upstream supplier, an admin and a
+/// funded customer; the pool is empty, so rentals buy from the supplier.
+struct Supplied {
+    server: Server,
+    supplier: common::fake_upstream::FakeUpstream,
+    svc: app::services::Services,
+    config: std::path::PathBuf,
+    admin: Customer,
+    buyer: Customer,
+    buyer_id: i64,
+    _database: TestDatabase,
+}
+
+impl Supplied {
+    async fn start() -> Supplied {
         let database = TestDatabase::create(Backend::Sqlite).await.expect("sqlite");
         let supplier = common::fake_upstream::FakeUpstream::start().await;
-        let mut server = Server { child: None, port: free_port(), database_url: database.url.clone(), data_dir: database.dir.path().join("data") };
+        let server = Server { child: None, port: free_port(), database_url: database.url.clone(), data_dir: database.dir.path().join("data") };
         std::fs::create_dir_all(&server.data_dir).expect("data dir");
         let config = server.data_dir.join("usnh.toml");
         let settings = format!(
@@ -575,44 +584,86 @@ async fn a_purchase_cut_short_by_a_crash_is_reported() {
             lease_id: None,
             actor_user_id: None,
             note: "test funds",
-            idempotency_key: "crash-funds",
+            idempotency_key: "supplied-funds",
         };
         app::services::ledger::post(&svc, &funds).await.expect("funded");
-        let start = |server: &Server| server.command().env("USNH_CONFIG", &config).arg("serve").spawn().expect("server starts");
-        server.child = Some(start(&server));
-        let base = server.base();
+        let mut supplied = Supplied { server, supplier, svc, config, admin, buyer, buyer_id, _database: database };
+        supplied.run().await;
+        supplied
+    }
+
+    async fn run(&mut self) {
+        self.server.child = Some(self.server.command().env("USNH_CONFIG", &self.config).arg("serve").spawn().expect("server starts"));
+        let base = self.server.base();
         eventually!("the server came up", reqwest::get(format!("{base}/healthz")).await.is_ok(), within = Duration::from_secs(15));
+    }
 
-        // The supplier takes 3 s to answer; the server dies meanwhile.
-        supplier.script(|s| s.delay = Duration::from_secs(3));
-        let http = reqwest::Client::new();
-        let asking = tokio::spawn({
-            let (http, base, cookie) = (http.clone(), base.clone(), buyer.cookie.clone());
-            async move { call(&http, &base, &cookie, "confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "crash-purchase")]).await }
+    /// The buyer asks for a Telegram number while the supplier takes 3 s
+    /// to answer; returns once the supplier has the request.
+    async fn buying(&self) -> tokio::task::JoinHandle<Result<(u16, serde_json::Value), ()>> {
+        self.supplier.script(|s| s.delay = Duration::from_secs(3));
+        let (base, cookie) = (self.server.base(), self.buyer.cookie.clone());
+        let asking = tokio::spawn(async move {
+            call(&reqwest::Client::new(), &base, &cookie, "confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "supplied-purchase")]).await
         });
-        eventually!("the supplier was asked for a number", !supplier.calls("getNumber").is_empty());
-        server.kill();
-        let _ = asking.await;
-        let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM upstream_activations").fetch_one(&svc.db.pool).await.expect("count");
-        assert_eq!(recorded, 0, "the sale never reached our records");
+        eventually!("the supplier was asked for a number", !self.supplier.calls("getNumber").is_empty());
+        asking
+    }
 
-        supplier.script(|s| s.delay = Duration::ZERO);
-        server.child = Some(start(&server));
-        eventually!("the server came back", reqwest::get(format!("{base}/healthz")).await.is_ok(), within = Duration::from_secs(15));
+    async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.svc.db.pool).await.expect("count")
+    }
+}
+
+/// The server killed while a supplier answers a purchase: the supplier
+/// may have sold a number that nothing here will ever end (and it charges
+/// for it). After the restart, the operator is told, on the supply page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purchase_cut_short_by_a_crash_is_reported() {
+    let run = async {
+        let mut up = Supplied::start().await;
+        let asking = up.buying().await;
+        up.server.kill();
+        let _ = asking.await;
+        assert_eq!(up.count("upstream_activations").await, 0, "the sale never reached our records");
+
+        up.supplier.script(|s| s.delay = Duration::ZERO);
+        up.run().await;
+        let (http, base) = (reqwest::Client::new(), up.server.base());
         // Flagged once it is older than any purchase can take (2 × 4 s + 5 s).
         eventually!(
             "the operator is told of the purchase cut short",
             {
-                let view = call(&http, &base, &admin.cookie, "admin/upstreams", &[]).await.map(|(_, v)| v).unwrap_or_default();
+                let view = call(&http, &base, &up.admin.cookie, "admin/upstreams", &[]).await.map(|(_, v)| v).unwrap_or_default();
                 view[0]["interrupted_purchases"].as_array().is_some_and(|a| a.len() == 1)
             },
             within = Duration::from_secs(40)
         );
-        let page = http.get(format!("{base}/admin/supply")).header("cookie", &admin.cookie).send().await.expect("page").text().await.expect("body");
+        let page = http.get(format!("{base}/admin/supply")).header("cookie", &up.admin.cookie).send().await.expect("page").text().await.expect("body");
         assert!(page.contains("data-testid=\"interrupted-purchases\""), "the supply page warns");
         assert!(page.contains("cancel any activation from these minutes"), "and says what to do");
-        let balance = app::services::ledger::balance(&svc.db, buyer_id).await.expect("balance").cents();
+        let balance = app::services::ledger::balance(&up.svc.db, up.buyer_id).await.expect("balance").cents();
         assert_eq!(balance, 500, "the customer paid nothing");
     };
     tokio::time::timeout(Duration::from_secs(120), run).await.expect("crash test timed out");
+}
+
+/// Stopped (SIGTERM, as a deploy does) while a supplier answers a purchase
+/// whose customer already left: the server waits for the answer and
+/// records the sale before it exits, so nothing is left unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_lets_a_purchase_finish() {
+    let run = async {
+        let mut up = Supplied::start().await;
+        let asking = up.buying().await;
+        asking.abort(); // the customer closed the tab
+        let mut child = up.server.child.take().expect("running");
+        let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+        assert!(term.success());
+        let exited = tokio::task::spawn_blocking(move || child.wait()).await.expect("waited").expect("exit status");
+        assert!(exited.success(), "a clean stop: {exited:?}");
+        assert_eq!(up.count("upstream_activations").await, 1, "the sale was recorded before the exit");
+        assert_eq!(up.count("upstream_purchase_attempts").await, 0, "nothing left for the operator to chase");
+    };
+    tokio::time::timeout(Duration::from_secs(60), run).await.expect("stop test timed out");
 }

@@ -84,6 +84,10 @@ pub struct Services {
     pub api: Arc<super::api_keys::ApiPolicy>,
     /// Sessions read in the last second.
     pub session_cache: super::session_cache::SessionCache,
+    /// Work with an effect outside (a supplier's sale or cancel) that must
+    /// finish even when the request that started it is gone; the server
+    /// waits for it before it stops.
+    pub outside_effects: tokio_util::task::TaskTracker,
 }
 
 impl Services {

@@ -364,8 +364,8 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
         // The upstream takes the number back before the refund. Run to the
         // end even when the caller goes (a closed tab): else the number is
         // released and the fee comes back only when the lease expires.
-        let svc = svc.clone();
-        return tokio::spawn(async move { apply_here(&svc, lease_id, user_id, event).await }).await.unwrap_or_else(|e| {
+        let (tracker, svc) = (svc.outside_effects.clone(), svc.clone());
+        return tracker.spawn(async move { apply_here(&svc, lease_id, user_id, event).await }).await.unwrap_or_else(|e| {
             tracing::error!(error = %e, lease_id, "a lease's cancel stopped without an answer");
             Err(AppError::Internal.into())
         });

@@ -94,7 +94,8 @@ pub enum BuyError {
 /// ever end it. Recorded and then not leased, it is settled as an orphan.
 pub async fn buy_to_the_end(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, BuyError> {
     let (svc, slug) = (svc.clone(), platform_slug.to_string());
-    tokio::spawn(async move { buy(&svc, &slug).await }).await.map_err(|e| BuyError::Stopped(e.to_string()))?
+    let tracker = svc.outside_effects.clone();
+    tracker.spawn(async move { buy(&svc, &slug).await }).await.map_err(|e| BuyError::Stopped(e.to_string()))?
 }
 
 /// Buys a number for the platform from the first upstream that has one,
