@@ -126,30 +126,6 @@ async fn twilio_webhook_checks_the_signature(backend: Backend) {
     assert_eq!(browser.call("my_leases", &[]).await.json()["open"]["code"], "418306");
 }
 
-mod sqlite {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn signed_generic_webhook_delivers_once() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::signed_generic_webhook_delivers_once(Backend::Sqlite)).await.expect("test timed out")
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn twilio_webhook_checks_the_signature() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::twilio_webhook_checks_the_signature(Backend::Sqlite)).await.expect("test timed out")
-    }
-}
-
-mod postgres {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn signed_generic_webhook_delivers_once() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::signed_generic_webhook_delivers_once(Backend::Postgres)).await.expect("test timed out")
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn twilio_webhook_checks_the_signature() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::twilio_webhook_checks_the_signature(Backend::Postgres)).await.expect("test timed out")
-    }
-}
-
 /// A signed-in page's event stream hears of a code as soon as the webhook
 /// delivered it.
 async fn live_events_follow_the_webhook(backend: Backend) {
@@ -171,18 +147,6 @@ async fn live_events_follow_the_webhook(backend: Backend) {
     }
     assert!(seen.contains("event: lease"), "{seen}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
-}
-
-mod live {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::live_events_follow_the_webhook(Backend::Sqlite)).await.expect("test timed out")
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::live_events_follow_the_webhook(Backend::Postgres)).await.expect("test timed out")
-    }
 }
 
 /// Reads a stream until `want` shows, for up to 10 s; what it read.
@@ -224,18 +188,6 @@ async fn a_stream_catches_up_on_what_came_after_the_render(backend: Backend) {
     let seen = read_until(&mut late, "data: resync").await;
     assert!(seen.contains("event: lease"), "{seen}");
     assert_eq!(reqwest::Client::new().get(app.url("/events?after=soon")).header("cookie", cookie.clone()).send().await.unwrap().status(), 400);
-}
-
-mod catch_up {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::a_stream_catches_up_on_what_came_after_the_render(Backend::Sqlite)).await.expect("test timed out")
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::a_stream_catches_up_on_what_came_after_the_render(Backend::Postgres)).await.expect("test timed out")
-    }
 }
 
 /// When the PostgreSQL listener loses its connection, what was announced
@@ -348,14 +300,10 @@ async fn sms_text_is_purged_after_retention(backend: Backend) {
     assert_eq!(server::workers::purge_sms_text(&svc, 24).await.unwrap(), 0, "once is enough");
 }
 
-mod retention {
-    use super::*;
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::sms_text_is_purged_after_retention(Backend::Sqlite)).await.expect("test timed out")
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        tokio::time::timeout(common::TEST_TIMEOUT, super::sms_text_is_purged_after_retention(Backend::Postgres)).await.expect("test timed out")
-    }
-}
+per_backend_tests!(
+    signed_generic_webhook_delivers_once,
+    twilio_webhook_checks_the_signature,
+    live_events_follow_the_webhook,
+    a_stream_catches_up_on_what_came_after_the_render,
+    sms_text_is_purged_after_retention,
+);
