@@ -94,6 +94,17 @@ impl Services {
     pub fn now(&self) -> i64 {
         self.clock.now_millis()
     }
+
+    /// Runs `work` (given its own handle on the services) to its end even
+    /// when the caller is dropped, a closed tab; a stopping server waits
+    /// for it (`outside_effects`).
+    pub fn run_to_the_end<F>(&self, work: impl FnOnce(Services) -> F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.outside_effects.spawn(work(self.clone()))
+    }
 }
 
 /// The services, inside a server function or SSR (shared, not copied:

@@ -14,6 +14,8 @@ use std::{
 
 use tokio::sync::broadcast;
 
+use super::clock::{Clock, SystemClock};
+
 /// The channel PostgreSQL carries changes on (named when it carried
 /// leases only; kept so instances of both versions hear each other).
 pub const PG_CHANNEL: &str = "usnh_lease_changed";
@@ -135,13 +137,10 @@ impl AccountEvents {
     }
 }
 
-/// Milliseconds since the epoch by the system clock: cursors travel
-/// between instances, whose clocks NTP keeps together.
+/// The system clock, not the services' (tests move theirs by hand):
+/// cursors travel between instances, whose clocks NTP keeps together.
 fn wall_clock_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    SystemClock.now_millis()
 }
 
 /// Remembered this long (a page's stream opens within seconds of its render).

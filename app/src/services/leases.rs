@@ -360,12 +360,11 @@ async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<Lease
 /// Applies one event; `user_id` is the customer acting (None for the
 /// system: expiry, an arriving code). Retries when a concurrent change won.
 pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, LeaseError> {
-    if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) && !svc.upstreams.is_empty() {
+    if may_ask_upstream(svc, event) {
         // The upstream takes the number back before the refund. Run to the
         // end even when the caller goes (a closed tab): else the number is
         // released and the fee comes back only when the lease expires.
-        let (tracker, svc) = (svc.outside_effects.clone(), svc.clone());
-        return tracker.spawn(async move { apply_here(&svc, lease_id, user_id, event).await }).await.unwrap_or_else(|e| {
+        return svc.run_to_the_end(|svc| async move { apply_here(&svc, lease_id, user_id, event).await }).await.unwrap_or_else(|e| {
             tracing::error!(error = %e, lease_id, "a lease's cancel stopped without an answer");
             Err(AppError::Internal.into())
         });
@@ -373,8 +372,14 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
     apply_here(svc, lease_id, user_id, event).await
 }
 
+/// A cancel or switch, with upstreams configured: the lease's number may
+/// have to be given back to its supplier first.
+fn may_ask_upstream(svc: &Services, event: LeaseEvent) -> bool {
+    matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) && !svc.upstreams.is_empty()
+}
+
 async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, LeaseError> {
-    if matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) && !svc.upstreams.is_empty() {
+    if may_ask_upstream(svc, event) {
         // A number bought upstream is refunded only once the upstream took
         // it back; check first that the lease can be cancelled at all.
         let row = acted_on(load(&svc.db.pool, lease_id).await?, user_id)?;

@@ -17,6 +17,7 @@ use super::{
     breaker::Breaker,
     protocol::{self, ActivationStatus, SetStatus, UpstreamError},
 };
+use crate::services::clock::{Clock, SystemClock};
 
 /// A secret that prints as `[redacted]`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,9 +161,6 @@ impl fmt::Debug for UpstreamClient {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
 
 impl UpstreamClient {
     pub fn new(settings: UpstreamSettings) -> Result<UpstreamClient, String> {
@@ -204,7 +202,7 @@ impl UpstreamClient {
             figures.recent.pop_front();
         }
         if let Some(e) = error {
-            figures.last_error = Some((e.to_string(), now_ms()));
+            figures.last_error = Some((e.to_string(), SystemClock.now_millis()));
         }
     }
 

@@ -93,9 +93,8 @@ pub enum BuyError {
 /// answers): a number the supplier sold must be recorded, or nothing would
 /// ever end it. Recorded and then not leased, it is settled as an orphan.
 pub async fn buy_to_the_end(svc: &Services, platform_slug: &str) -> Result<Option<Bought>, BuyError> {
-    let (svc, slug) = (svc.clone(), platform_slug.to_string());
-    let tracker = svc.outside_effects.clone();
-    tracker.spawn(async move { buy(&svc, &slug).await }).await.map_err(|e| BuyError::Stopped(e.to_string()))?
+    let slug = platform_slug.to_string();
+    svc.run_to_the_end(|svc| async move { buy(&svc, &slug).await }).await.map_err(|e| BuyError::Stopped(e.to_string()))?
 }
 
 /// Buys a number for the platform from the first upstream that has one,
