@@ -4,11 +4,14 @@
 use std::{
     net::IpAddr,
     num::NonZeroU32,
+    time::Duration,
 };
 
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use super::{
+    db::Backend,
+    rate_limit,
     request::RequestMeta,
     security_log,
     tokens::{random_token, sha256_hex},
@@ -28,6 +31,7 @@ pub struct ApiPolicy {
     /// Callbacks to loopback and private addresses (tests, one-host setups).
     pub allow_private_callbacks: bool,
     per_key: DefaultKeyedRateLimiter<i64>,
+    per_second: u32,
 }
 
 impl std::fmt::Debug for ApiPolicy {
@@ -47,12 +51,38 @@ impl ApiPolicy {
     pub fn new(per_second: u32, allow_private_callbacks: bool) -> ApiPolicy {
         let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(per_second.max(1).saturating_mul(3)).unwrap_or(rate);
-        ApiPolicy { allow_private_callbacks, per_key: DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)) }
+        ApiPolicy {
+            allow_private_callbacks,
+            per_key: DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+            per_second: rate.get(),
+        }
     }
 
-    /// Counts one request; false once the key is over its limit.
-    pub fn admit(&self, key_id: i64) -> bool {
+    /// This instance's count of one request; false once the key is over.
+    fn admit_here(&self, key_id: i64) -> bool {
         self.per_key.check_key(&key_id).is_ok()
+    }
+}
+
+/// Counts one request through the key; false once it is over its limit.
+/// Counted on this instance, then on PostgreSQL across all of them:
+/// instances behind one balancer would each allow the full rate. SQLite
+/// serves a single instance, whose count is the whole count, and a write
+/// per bot poll would only queue behind its one writer.
+pub async fn admit(svc: &Services, key_id: i64) -> Result<bool, AppError> {
+    if !svc.api.admit_here(key_id) {
+        return Ok(false);
+    }
+    if svc.db.backend != Backend::Postgres {
+        return Ok(true);
+    }
+    // The same allowance as in memory: the rate, in bursts of three seconds' worth.
+    let window = Duration::from_secs(3);
+    let allowance = svc.api.per_second.saturating_mul(3);
+    match rate_limit::count_shared(svc, rate_limit::API_KEY_ACTION, &format!("key|{key_id}"), allowance, window).await {
+        Ok(()) => Ok(true),
+        Err(AppError::RateLimited(_)) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -296,8 +326,8 @@ mod tests {
     #[test]
     fn keys_are_limited_one_by_one() {
         let policy = ApiPolicy::new(1, false);
-        assert!((0..3).all(|_| policy.admit(7)), "a burst of three");
-        assert!(!policy.admit(7));
-        assert!(policy.admit(8), "another key has its own allowance");
+        assert!((0..3).all(|_| policy.admit_here(7)), "a burst of three");
+        assert!(!policy.admit_here(7));
+        assert!(policy.admit_here(8), "another key has its own allowance");
     }
 }

@@ -135,15 +135,19 @@ impl RateLimiter {
 pub async fn check(svc: &Services, action: Action, ip: &str, account: Option<&str>) -> Result<(), AppError> {
     svc.limits.check_here(action, ip, account)?;
     let limit = svc.limits.limit(action);
-    count_shared(svc, action, &format!("ip|{ip}"), limit.per_ip, limit.window).await?;
+    count_shared(svc, action as i64, &format!("ip|{ip}"), limit.per_ip, limit.window).await?;
     if let Some(account) = account {
-        count_shared(svc, action, &format!("account|{}", account.to_lowercase()), limit.per_account, limit.window).await?;
+        count_shared(svc, action as i64, &format!("account|{}", account.to_lowercase()), limit.per_account, limit.window).await?;
     }
     Ok(())
 }
 
+/// The shared count's action code for reseller API keys (`api_keys::admit`);
+/// `Action`'s codes are its small numbers.
+pub(crate) const API_KEY_ACTION: i64 = 100;
+
 /// One more hit in the subject's current fixed window, across instances.
-async fn count_shared(svc: &Services, action: Action, subject: &str, limit: u32, window: Duration) -> Result<(), AppError> {
+pub(crate) async fn count_shared(svc: &Services, action: i64, subject: &str, limit: u32, window: Duration) -> Result<(), AppError> {
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX).max(1);
     let now = svc.now();
     let window_start = now - now.rem_euclid(window_ms);
@@ -152,7 +156,7 @@ async fn count_shared(svc: &Services, action: Action, subject: &str, limit: u32,
          ON CONFLICT (action, subject, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1 \
          RETURNING hits",
     )
-    .bind(action as i64)
+    .bind(action)
     .bind(super::tokens::keyed_hex(svc.signing_key.as_slice(), &[subject.as_bytes()]))
     .bind(window_start)
     .fetch_one(&svc.db.pool)

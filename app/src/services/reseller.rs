@@ -48,7 +48,7 @@ async fn answer(svc: &Services, params: &HashMap<String, String>, meta: &Request
     let Some(caller) = api_keys::authenticate(svc, param("api_key"), meta).await? else {
         return Ok(text("BAD_KEY"));
     };
-    if !svc.api.admit(caller.key_id) {
+    if !api_keys::admit(svc, caller.key_id).await? {
         return Ok(Answer::TooManyRequests);
     }
     if !caller.email_verified {

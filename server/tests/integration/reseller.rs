@@ -200,6 +200,51 @@ async fn a_key_is_rate_limited(backend: Backend) {
     assert!(statuses[3..].contains(&429), "{statuses:?}");
 }
 
+/// Two instances on one PostgreSQL share a key's allowance: a bot spread
+/// over both gets no more than from one. (SQLite serves one instance.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_share_a_keys_allowance() {
+    let run = async {
+        let Some(database) = common::TestDatabase::create(Backend::Postgres).await else { return };
+        // One frozen clock, so that every request falls in one window.
+        let clock = app::services::clock::ManualClock::new();
+        let config = |database: &common::TestDatabase| {
+            let mut config = common::test_config(database);
+            config.api_requests_per_second = 1;
+            // Instances of one deployment share their secret key.
+            config.secret_key = Some("5e".repeat(32));
+            config
+        };
+        let second_database = database.second_handle();
+        let first = common::start_customised(config(&database), database, {
+            let clock = clock.clone();
+            move |svc| svc.clock = clock
+        })
+        .await;
+        let second = common::start_customised(config(&second_database), second_database, {
+            let clock = clock.clone();
+            move |svc| svc.clock = clock
+        })
+        .await;
+        let (mut browser, _) = verified_customer(&first, "spread", 0).await;
+        let key = new_key(&mut browser, "spread bot", "").await["key"].as_str().unwrap().to_string();
+        let balance = [("api_key", key.as_str()), ("action", "getBalance")];
+        for _ in 0..3 {
+            assert_eq!(api(&first, &balance).await.0, 200, "the first instance allows its burst of three");
+        }
+        for _ in 0..3 {
+            let (status, body) = api(&second, &balance).await;
+            assert_eq!(status, 429, "the key's burst is spent on the other instance: {body}");
+        }
+        // The next window, once the second instance's own count has refilled.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        clock.advance_millis(3_000);
+        assert_eq!(api(&second, &balance).await.0, 200, "a new window allows the key again");
+        drop(second);
+    };
+    tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
+
 /// A customer's server receiving callbacks; fails the first one.
 #[derive(Clone, Default)]
 struct Receiver {
