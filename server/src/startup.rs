@@ -56,6 +56,9 @@ pub struct SharedState {
     pub metrics: Arc<crate::metrics::Metrics>,
     pub page_cache: Arc<routes::page_cache::PageCache>,
     pub event_streams: routes::live::StreamsPerUser,
+    /// Cancelled when the server starts to stop: open event streams end
+    /// then, instead of holding the stop until their tabs close.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 impl std::ops::Deref for AppState {
@@ -139,6 +142,7 @@ impl Application {
             metrics: Arc::new(crate::metrics::Metrics::default()),
             page_cache: Arc::new(routes::page_cache::PageCache::default()),
             event_streams,
+            stopping: tokio_util::sync::CancellationToken::new(),
         }));
         let router = router(state.clone());
         Ok(Application { listener, tls, router, addr, state })
@@ -161,7 +165,6 @@ impl Application {
         self,
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        use axum::serve::ListenerExt;
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         tracing::info!("listening on {scheme}://{}", self.addr);
         if !self.addr.ip().is_loopback() && !self.state.config.https() {
@@ -205,38 +208,40 @@ impl Application {
         // Background tasks end with the server (a restart starts afresh).
         let _workers = StopOnDrop(workers);
         let services = self.state.services.clone();
+        let header_timeout = Duration::from_secs(self.state.config.header_timeout_secs);
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        if let Some(tls) = self.tls {
-            let handle = axum_server::Handle::new();
-            tokio::spawn({
-                let handle = handle.clone();
-                async move {
-                    stop.await;
-                    handle.graceful_shutdown(Some(Duration::from_secs(30)));
-                }
-            });
-            let listener = self.listener.into_std().map_err(|e| StartupError::Serve(e.to_string()))?;
-            // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
-            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(axum_server::accept::NoDelayAcceptor::new());
-            axum_server::from_tcp(listener)
-                .map_err(|e| StartupError::Serve(e.to_string()))?
-                .acceptor(acceptor)
-                .handle(handle)
-                .serve(service)
-                .await
-                .map_err(|e| StartupError::Serve(e.to_string()))?;
-            finish_outside_effects(&services).await;
-            tracing::info!("server stopped");
-            return Ok(());
-        }
-        // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
-        let listener = self.listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
+        let handle = axum_server::Handle::new();
+        tokio::spawn({
+            let handle = handle.clone();
+            let stopping = self.state.stopping.clone();
+            async move {
+                stop.await;
+                stopping.cancel();
+                // Open requests finish; event streams and stalled clients
+                // are cut after this.
+                handle.graceful_shutdown(Some(Duration::from_secs(30)));
+            }
         });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(stop)
-            .await
-            .map_err(|e| StartupError::Serve(e.to_string()))?;
+        let listener = self.listener.into_std().map_err(|e| StartupError::Serve(e.to_string()))?;
+        // A client must send each request's headers in time, and a kept-alive
+        // connection waiting for its next request closes after as long:
+        // otherwise a few thousand connections trickling bytes (slowloris)
+        // hold every file descriptor the process may open.
+        let mut server = axum_server::from_tcp(listener)
+            .map_err(|e| StartupError::Serve(e.to_string()))?
+            .handle(handle)
+            .first_request_timeout(header_timeout);
+        server.http_builder().http1().header_read_timeout(header_timeout);
+        // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
+        let no_delay = axum_server::accept::NoDelayAcceptor::new();
+        let served = match self.tls {
+            Some(tls) => {
+                let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(no_delay);
+                server.acceptor(acceptor).serve(service).await
+            }
+            None => server.acceptor(no_delay).serve(service).await,
+        };
+        served.map_err(|e| StartupError::Serve(e.to_string()))?;
         finish_outside_effects(&services).await;
         tracing::info!("server stopped");
         Ok(())

@@ -105,6 +105,8 @@ pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<
             }
         }
     });
-    let stream = futures_util::stream::iter(catch_up.map(Ok)).chain(live);
+    // A stopping server ends the stream; the page's EventSource reconnects
+    // to the next one and catches up from its cursor.
+    let stream = futures_util::stream::iter(catch_up.map(Ok)).chain(live).take_until(state.stopping.clone().cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }

@@ -13,7 +13,22 @@ backend_tests!(
     unknown_page_is_404,
     restart_keeps_data_and_reruns_no_migration,
     pages_render_while_another_server_starts,
+    a_stop_ends_open_event_streams,
 );
+
+/// A stopping server ends its pages' event streams at once, so a deploy
+/// does not wait for open tabs (their pages reconnect to the next server).
+async fn a_stop_ends_open_event_streams(app: TestApp) {
+    use std::time::{Duration, Instant};
+    let browser = common::signed_up(&app, "leaving").await;
+    let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", browser.cookie_header()).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let started = Instant::now();
+    let stopped = tokio::spawn(app.stop());
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_secs(20), stream.chunk()).await.expect("the stream ends") {}
+    stopped.await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "stopped in {:?}", started.elapsed());
+}
 
 async fn healthz_answers_with_a_request_id(app: TestApp) {
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();

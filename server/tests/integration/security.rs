@@ -106,3 +106,46 @@ async fn pages_carry_security_headers(app: TestApp) {
     let file = app.client.get(app.url("/pkg/usnumhub.wasm")).send().await.unwrap();
     assert_eq!(file.headers()["cache-control"], "no-cache");
 }
+
+/// Slow clients do not hold connections: one that never finishes its
+/// headers, one that sends nothing, and a kept-alive connection left idle
+/// are closed once the header timeout passes. (The database plays no part:
+/// SQLite only.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_off() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let run = async {
+        let Some(app) = common::spawn_app_with(common::Backend::Sqlite, |c| c.header_timeout_secs = 1).await else { return };
+        let addr = app.base.trim_start_matches("http://").to_string();
+        /// Reads until the server closes the connection; what it sent.
+        async fn until_closed(stream: &mut tokio::net::TcpStream) -> String {
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await.expect("closed in time") {
+                    Ok(0) | Err(_) => return String::from_utf8_lossy(&seen).into_owned(),
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+        }
+
+        let started = Instant::now();
+        let mut trickling = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        trickling.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
+        let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+
+        assert!(!until_closed(&mut trickling).await.contains("200 OK"), "unfinished headers get no answer");
+        assert_eq!(until_closed(&mut silent).await, "", "a connection that sends nothing");
+        let answered = until_closed(&mut idle).await;
+        assert!(answered.starts_with("HTTP/1.1 200 OK"), "the request in time was served: {answered}");
+        assert!(started.elapsed() < Duration::from_secs(8), "closed after about a second: {:?}", started.elapsed());
+
+        // The server still answers new requests.
+        assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    };
+    tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
