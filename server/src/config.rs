@@ -66,9 +66,9 @@ pub struct Config {
     /// and devices; beyond it, 429. Each stream is woken by every lease
     /// change, so an unbounded number would be a way to load the server.
     pub event_streams_per_user: u32,
-    /// Seconds a client has to send a request's headers; a kept-alive
-    /// connection idle this long closes.
-    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's headers, and again its
+    /// body; a kept-alive connection idle this long closes.
+    pub client_timeout_secs: u64,
     /// Let API code callbacks go to loopback and private addresses.
     pub api_allow_private_callbacks: bool,
     /// Days after which a number that got a code for a platform may be
@@ -128,7 +128,7 @@ impl Default for Config {
             metrics_token: None,
             api_requests_per_second: 10,
             event_streams_per_user: 20,
-            header_timeout_secs: 20,
+            client_timeout_secs: 20,
             api_allow_private_callbacks: false,
             number_reuse_after_code_days: None,
             smtp_url: None,
@@ -222,8 +222,8 @@ impl Config {
         if !(1..=20).contains(&self.max_open_leases) {
             return bad("USNH_MAX_OPEN_LEASES must be between 1 and 20".into());
         }
-        if !(1..=600).contains(&self.header_timeout_secs) {
-            return bad("USNH_HEADER_TIMEOUT_SECS must be between 1 and 600".into());
+        if !(1..=600).contains(&self.client_timeout_secs) {
+            return bad("USNH_CLIENT_TIMEOUT_SECS must be between 1 and 600".into());
         }
         if self.event_streams_per_user == 0 {
             return bad("USNH_EVENT_STREAMS_PER_USER must be at least 1".into());

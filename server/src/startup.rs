@@ -208,7 +208,7 @@ impl Application {
         // Background tasks end with the server (a restart starts afresh).
         let _workers = StopOnDrop(workers);
         let services = self.state.services.clone();
-        let header_timeout = Duration::from_secs(self.state.config.header_timeout_secs);
+        let client_timeout = Duration::from_secs(self.state.config.client_timeout_secs);
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let handle = axum_server::Handle::new();
         tokio::spawn({
@@ -230,8 +230,8 @@ impl Application {
         let mut server = axum_server::from_tcp(listener)
             .map_err(|e| StartupError::Serve(e.to_string()))?
             .handle(handle)
-            .first_request_timeout(header_timeout);
-        server.http_builder().http1().header_read_timeout(header_timeout);
+            .first_request_timeout(client_timeout);
+        server.http_builder().http1().header_read_timeout(client_timeout);
         // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
         let no_delay = axum_server::accept::NoDelayAcceptor::new();
         let served = match self.tls {
@@ -376,6 +376,7 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(routes::page_policy::set_page_policy))
         .layer(axum::middleware::from_fn(routes::nul_input::refuse_nul))
         .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::body_deadline::read_in_time))
         // No form or server function needs more; bigger bodies get 413.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(routes::csrf::same_origin_only))

@@ -1,4 +1,5 @@
 //! Routes and middleware that are not pages.
+pub mod body_deadline;
 pub mod csrf;
 pub mod dev_outbox;
 pub mod export;

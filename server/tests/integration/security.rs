@@ -108,8 +108,9 @@ async fn pages_carry_security_headers(app: TestApp) {
 }
 
 /// Slow clients do not hold connections: one that never finishes its
-/// headers, one that sends nothing, and a kept-alive connection left idle
-/// are closed once the header timeout passes. (The database plays no part:
+/// headers, one that sends nothing, one that never finishes its body, and
+/// a kept-alive connection left idle are closed (the body with a 408) once
+/// the client timeout passes. (The database plays no part:
 /// SQLite only.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_clients_are_cut_off() {
@@ -117,7 +118,7 @@ async fn slow_clients_are_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let run = async {
-        let Some(app) = common::spawn_app_with(common::Backend::Sqlite, |c| c.header_timeout_secs = 1).await else { return };
+        let Some(app) = common::spawn_app_with(common::Backend::Sqlite, |c| c.client_timeout_secs = 1).await else { return };
         let addr = app.base.trim_start_matches("http://").to_string();
         /// Reads until the server closes the connection; what it sent.
         async fn until_closed(stream: &mut tokio::net::TcpStream) -> String {
@@ -135,14 +136,34 @@ async fn slow_clients_are_cut_off() {
         let mut trickling = tokio::net::TcpStream::connect(&addr).await.unwrap();
         trickling.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
         let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut slow_body = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /api/sign_in HTTP/1.1\r\nHost: {addr}\r\nOrigin: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nlogin=",
+            app.base
+        );
+        slow_body.write_all(head.as_bytes()).await.unwrap();
         let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
         idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
 
         assert!(!until_closed(&mut trickling).await.contains("200 OK"), "unfinished headers get no answer");
         assert_eq!(until_closed(&mut silent).await, "", "a connection that sends nothing");
+        let refused = until_closed(&mut slow_body).await;
+        assert!(refused.starts_with("HTTP/1.1 408"), "an unfinished body: {refused}");
         let answered = until_closed(&mut idle).await;
         assert!(answered.starts_with("HTTP/1.1 200 OK"), "the request in time was served: {answered}");
         assert!(started.elapsed() < Duration::from_secs(8), "closed after about a second: {:?}", started.elapsed());
+
+        // A body over the cap, sent without a length, is refused as too large.
+        let mut chunked = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /api/sign_in HTTP/1.1\r\nHost: {addr}\r\nOrigin: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n",
+            app.base
+        );
+        let chunk = format!("{:x}\r\nlogin={}\r\n", 300 * 1024 + 6, "x".repeat(300 * 1024));
+        chunked.write_all(head.as_bytes()).await.unwrap();
+        let _ = chunked.write_all(chunk.as_bytes()).await;
+        let refused = until_closed(&mut chunked).await;
+        assert!(refused.starts_with("HTTP/1.1 413"), "a body over the cap: {refused}");
 
         // The server still answers new requests.
         assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
