@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::{
     body::{to_bytes, Body, HttpBody},
     extract::{Request, State},
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -30,6 +30,17 @@ pub async fn read_in_time(State(state): State<AppState>, req: Request, next: Nex
         Ok(Err(_)) => (StatusCode::BAD_REQUEST, "The request arrived broken.").into_response(),
         Err(_) => (StatusCode::REQUEST_TIMEOUT, "The request took too long to arrive; try again.").into_response(),
     }
+}
+
+/// A refusal sent before the body was read (413 from the size cap, 408
+/// from the deadline) closes the connection and says so: the unread rest
+/// would otherwise be taken for the next request, so the server closes it,
+/// and a client that reused it for its next request saw that one fail.
+pub async fn close_when_body_unread(mut response: Response) -> Response {
+    if matches!(response.status(), StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT) {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 fn too_large(error: &axum::Error) -> bool {

@@ -137,6 +137,8 @@ async fn bad_sign_up_input_is_refused_and_changes_nothing(app: TestApp) {
         .await;
     if let Ok(resp) = sent {
         assert_eq!(resp.status().as_u16(), 413);
+        // The unread rest closes the connection: the client must not reuse it.
+        assert_eq!(resp.headers().get("connection").map(|v| v.as_bytes()), Some(&b"close"[..]));
     }
     assert_eq!(user_count(&app).await, 0);
     assert!(browser.cookies.is_empty());

@@ -149,6 +149,7 @@ async fn slow_clients_are_cut_off() {
         assert_eq!(until_closed(&mut silent).await, "", "a connection that sends nothing");
         let refused = until_closed(&mut slow_body).await;
         assert!(refused.starts_with("HTTP/1.1 408"), "an unfinished body: {refused}");
+        assert!(refused.to_lowercase().contains("connection: close"), "{refused}");
         let answered = until_closed(&mut idle).await;
         assert!(answered.starts_with("HTTP/1.1 200 OK"), "the request in time was served: {answered}");
         assert!(started.elapsed() < Duration::from_secs(8), "closed after about a second: {:?}", started.elapsed());
