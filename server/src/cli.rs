@@ -70,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             telemetry::init(&config.log_format);
+            crate::startup::raise_open_file_limit();
             let app = Application::build(config).await?;
             app.run_until_stopped().await
         }

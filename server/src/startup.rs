@@ -248,6 +248,23 @@ impl Application {
     }
 }
 
+/// Each connection and event stream holds a file, and the usual soft limit
+/// (1,024 on Debian) is a tenth of the idle streams one server should hold:
+/// past it, new connections wait unanswered. A process may raise its soft
+/// limit to its hard limit, as servers do; a lower hard limit is logged.
+pub fn raise_open_file_limit() {
+    const WANTED: u64 = 65_536;
+    let before = rlimit::Resource::NOFILE.get().map(|(soft, _)| soft);
+    match rlimit::increase_nofile_limit(WANTED) {
+        Ok(now) if now < 10_000 => {
+            tracing::warn!(open_files = now, "the open-file limit is low: raise the hard limit (LimitNOFILE in systemd) to hold 10,000 connections")
+        }
+        Ok(now) if before.as_ref().is_ok_and(|b| *b < now) => tracing::info!(open_files = now, "raised the open-file limit"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read or raise the open-file limit"),
+    }
+}
+
 /// Lets a supplier's sale or cancel that outlived its request finish
 /// (recorded, refunded) before the process ends; a supplier's timeout
 /// bounds each.

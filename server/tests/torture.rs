@@ -75,7 +75,13 @@ impl Server {
     }
 
     async fn start(&mut self) {
-        self.child = Some(self.command().arg("serve").spawn().expect("server starts"));
+        let mut command = self.command();
+        command.arg("serve");
+        self.start_with(command).await;
+    }
+
+    async fn start_with(&mut self, mut command: Command) {
+        self.child = Some(command.spawn().expect("server starts"));
         let base = self.base();
         eventually!(
             "the server came up",
@@ -666,4 +672,44 @@ async fn a_stop_lets_a_purchase_finish() {
         assert_eq!(up.count("upstream_purchase_attempts").await, 0, "nothing left for the operator to chase");
     };
     tokio::time::timeout(Duration::from_secs(60), run).await.expect("stop test timed out");
+}
+
+/// Started under a low open-file limit (Debian's default soft limit is
+/// 1,024; here 256), the server raises it to the hard limit and serves
+/// more connections at once than the low limit has files.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_open_file_limit_is_raised() {
+    use std::os::unix::process::CommandExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const LOW: u64 = 256;
+    const CONNECTIONS: usize = 600;
+    let run = async {
+        let (_, hard) = rlimit::Resource::NOFILE.get().expect("limits");
+        if hard < 2 * CONNECTIONS as u64 {
+            eprintln!("skipped: this machine's hard open-file limit is {hard}");
+            return;
+        }
+        let Some(database) = TestDatabase::create(Backend::Sqlite).await else { return };
+        let mut server = Server { child: None, port: free_port(), database_url: database.url.clone(), data_dir: database.dir.path().join("data") };
+        let mut command = server.command();
+        command.arg("serve");
+        // SAFETY: setrlimit is a plain system call, safe between fork and exec.
+        unsafe {
+            command.pre_exec(move || rlimit::setrlimit(rlimit::Resource::NOFILE, LOW, hard));
+        }
+        server.start_with(command).await;
+
+        let mut open = Vec::new();
+        for i in 0..CONNECTIONS {
+            let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.expect("connects");
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await.expect("sends");
+            let mut answer = [0u8; 512];
+            let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await;
+            let read = read.unwrap_or_else(|_| panic!("connection {i} of {CONNECTIONS} was never answered"));
+            assert!(answer[..read.expect("reads")].starts_with(b"HTTP/1.1 200"), "connection {i}");
+            open.push(stream); // held open, as a page's event stream is
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), run).await.expect("open-file test timed out");
 }
