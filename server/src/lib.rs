@@ -8,6 +8,7 @@ pub mod routes;
 pub mod secrets;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 pub mod workers;
 
 pub use startup::{Application, StartupError};

@@ -83,7 +83,7 @@ impl FromRef<AppState> for Db {
 
 pub struct Application {
     listener: TcpListener,
-    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    tls: Option<crate::tls::Certificate>,
     router: Router,
     addr: SocketAddr,
     state: AppState,
@@ -121,15 +121,7 @@ impl Application {
         })?;
 
         let tls = match (&config.tls_cert_file, &config.tls_key_file) {
-            (Some(cert), Some(key)) => Some(
-                axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
-                    StartupError::Config(format!(
-                        "cannot load the TLS certificate {} and key {} ({e}); check USNH_TLS_CERT_FILE and USNH_TLS_KEY_FILE",
-                        cert.display(),
-                        key.display()
-                    ))
-                })?,
-            ),
+            (Some(cert), Some(key)) => Some(crate::tls::Certificate::load(cert, key).await?),
             _ => None,
         };
         let event_streams = routes::live::StreamsPerUser::new(config.event_streams_per_user);
@@ -205,6 +197,9 @@ impl Application {
             Duration::from_secs(600),
             metrics,
         ));
+        if let Some(certificate) = &self.tls {
+            workers.push(crate::tls::spawn_reload(certificate.clone()));
+        }
         // Background tasks end with the server (a restart starts afresh).
         let _workers = StopOnDrop(workers);
         let services = self.state.services.clone();
@@ -235,8 +230,8 @@ impl Application {
         // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
         let no_delay = axum_server::accept::NoDelayAcceptor::new();
         let served = match self.tls {
-            Some(tls) => {
-                let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls).acceptor(no_delay);
+            Some(certificate) => {
+                let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(certificate.rustls()).acceptor(no_delay);
                 server.acceptor(acceptor).serve(service).await
             }
             None => server.acceptor(no_delay).serve(service).await,

@@ -54,3 +54,51 @@ async fn https_with_secure_cookies_and_hsts() {
     let plain = reqwest::Client::new().get(format!("http://{addr}/policies")).send().await;
     assert!(plain.map(|r| r.status().as_u16() >= 400).unwrap_or(true));
 }
+
+/// A client that trusts only this certificate, reaching the server at `addr`.
+fn client_trusting(certified: &rcgen::CertifiedKey<rcgen::KeyPair>, addr: std::net::SocketAddr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
+        .tls_built_in_root_certs(false)
+        .resolve("localhost", addr)
+        .build()
+        .unwrap()
+}
+
+/// A renewed certificate (new files in place) is served without a
+/// restart; until then, and if the new pair does not load, the old one is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewed_certificate_is_served_without_a_restart() {
+    let first = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let renewed = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, first.cert.pem()).unwrap();
+    std::fs::write(&key_path, first.signing_key.serialize_pem()).unwrap();
+    let app = common::spawn_app_with(Backend::Sqlite, |config| {
+        config.tls_cert_file = Some(cert_path.clone());
+        config.tls_key_file = Some(key_path.clone());
+        config.smtp_url = Some("smtp://127.0.0.1:9".into());
+    })
+    .await
+    .unwrap();
+    let addr: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    let url = format!("https://localhost:{}/healthz", addr.port());
+    let served_by = |certified: &rcgen::CertifiedKey<rcgen::KeyPair>| {
+        let client = client_trusting(certified, addr);
+        let url = url.clone();
+        async move { client.get(&url).send().await.is_ok_and(|r| r.status() == 200) }
+    };
+    assert!(served_by(&first).await);
+    assert!(!served_by(&renewed).await, "a client trusting only the new certificate is refused");
+
+    // Half a renewal: a new certificate beside the old key does not load.
+    std::fs::write(&cert_path, renewed.cert.pem()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert!(served_by(&first).await, "the old pair keeps serving");
+
+    std::fs::write(&key_path, renewed.signing_key.serialize_pem()).unwrap();
+    eventually!("the renewed certificate is served", served_by(&renewed).await, within = std::time::Duration::from_secs(15));
+    assert!(!served_by(&first).await, "the old certificate is gone");
+}
