@@ -388,10 +388,11 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(routes::page_policy::set_page_policy))
         .layer(axum::middleware::from_fn(routes::nul_input::refuse_nul))
         .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::body_deadline::read_in_time))
         // No form or server function needs more; bigger bodies get 413.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::map_response(routes::body_deadline::close_when_body_unread))
+        .layer(routes::request_body::ReadWholeLayer {
+            limit: MAX_BODY_BYTES,
+            deadline: Duration::from_secs(state.config.client_timeout_secs),
+        })
         .layer(axum::middleware::from_fn(routes::csrf::same_origin_only))
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::session::resolve_session))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))

@@ -1,5 +1,4 @@
 //! Routes and middleware that are not pages.
-pub mod body_deadline;
 pub mod csrf;
 pub mod dev_outbox;
 pub mod export;
@@ -8,6 +7,7 @@ pub mod live;
 pub mod nul_input;
 pub mod page_cache;
 pub mod page_policy;
+pub mod request_body;
 pub mod reseller;
 pub mod server_fn_errors;
 pub mod session;

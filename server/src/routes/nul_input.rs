@@ -20,7 +20,7 @@ pub async fn refuse_nul(req: Request, next: Next) -> Response {
     }
     let in_query = req.uri().query().is_some_and(|q| holds_nul(q.as_bytes()));
     let (parts, body) = req.into_parts();
-    // The body limit is enforced outside this layer.
+    // Read whole, within its size and time, outside this layer.
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
