@@ -4,30 +4,47 @@ use crate::common;
 
 use common::Backend;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn https_with_secure_cookies_and_hsts() {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
+type Certified = rcgen::CertifiedKey<rcgen::KeyPair>;
+
+fn self_signed() -> Certified {
+    rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap()
+}
+
+/// A server on HTTPS from this certificate's files (in `dir`, as cert.pem
+/// and key.pem), and its address.
+async fn https_app(certified: &Certified, dir: &std::path::Path) -> (common::TestApp, std::net::SocketAddr) {
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_path, certified.cert.pem()).unwrap();
     std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
-
     let app = common::spawn_app_with(Backend::Sqlite, |config| {
-        config.tls_cert_file = Some(cert_path.clone());
-        config.tls_key_file = Some(key_path.clone());
+        config.tls_cert_file = Some(cert_path);
+        config.tls_key_file = Some(key_path);
         // Required over HTTPS; nothing listens there, the mail just waits.
         config.smtp_url = Some("smtp://127.0.0.1:9".into());
     })
     .await
     .unwrap();
-    let addr: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
-    let client = reqwest::Client::builder()
+    let addr = app.base.trim_start_matches("http://").parse().unwrap();
+    (app, addr)
+}
+
+/// A client that trusts only this certificate, reaching the server at `addr`.
+fn client_trusting(certified: &Certified, addr: std::net::SocketAddr) -> reqwest::Client {
+    reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
+        .tls_built_in_root_certs(false)
         .resolve("localhost", addr)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_secure_cookies_and_hsts() {
+    let certified = self_signed();
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, addr) = https_app(&certified, dir.path()).await;
+    let client = client_trusting(&certified, addr);
     let base = format!("https://localhost:{}", addr.port());
 
     let resp = client.get(format!("{base}/policies")).send().await.unwrap();
@@ -55,37 +72,16 @@ async fn https_with_secure_cookies_and_hsts() {
     assert!(plain.map(|r| r.status().as_u16() >= 400).unwrap_or(true));
 }
 
-/// A client that trusts only this certificate, reaching the server at `addr`.
-fn client_trusting(certified: &rcgen::CertifiedKey<rcgen::KeyPair>, addr: std::net::SocketAddr) -> reqwest::Client {
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
-        .tls_built_in_root_certs(false)
-        .resolve("localhost", addr)
-        .build()
-        .unwrap()
-}
-
 /// A renewed certificate (new files in place) is served without a
 /// restart; until then, and if the new pair does not load, the old one is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewed_certificate_is_served_without_a_restart() {
-    let first = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let renewed = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (first, renewed) = (self_signed(), self_signed());
     let dir = tempfile::tempdir().unwrap();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, first.cert.pem()).unwrap();
-    std::fs::write(&key_path, first.signing_key.serialize_pem()).unwrap();
-    let app = common::spawn_app_with(Backend::Sqlite, |config| {
-        config.tls_cert_file = Some(cert_path.clone());
-        config.tls_key_file = Some(key_path.clone());
-        config.smtp_url = Some("smtp://127.0.0.1:9".into());
-    })
-    .await
-    .unwrap();
-    let addr: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let (_app, addr) = https_app(&first, dir.path()).await;
     let url = format!("https://localhost:{}/healthz", addr.port());
-    let served_by = |certified: &rcgen::CertifiedKey<rcgen::KeyPair>| {
+    let served_by = |certified: &Certified| {
         let client = client_trusting(certified, addr);
         let url = url.clone();
         async move { client.get(&url).send().await.is_ok_and(|r| r.status() == 200) }
