@@ -395,6 +395,7 @@ fn router(state: AppState) -> Router {
         })
         .layer(axum::middleware::from_fn(routes::csrf::same_origin_only))
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::session::resolve_session))
+        .layer(routes::panics::layer())
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .with_state(state)
         .layer(

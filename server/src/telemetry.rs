@@ -12,4 +12,27 @@ pub fn init(format: &str) {
     } else {
         registry.with(fmt::layer().with_target(false)).try_init()
     };
+    log_panics();
+}
+
+/// A panic is logged as an error event like any other (in JSON with the
+/// rest, inside the request's span with its request id), not as a bare
+/// line on stderr beside the log. The request itself is answered by
+/// `routes::panics`.
+fn log_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let location = info.location().map(|l| l.to_string()).unwrap_or_default();
+            // Captured only when RUST_BACKTRACE asks for it.
+            let backtrace = std::backtrace::Backtrace::capture();
+            tracing::error!(panic = %message, %location, %backtrace, "panicked");
+        }));
+    });
 }

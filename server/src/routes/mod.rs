@@ -7,6 +7,7 @@ pub mod live;
 pub mod nul_input;
 pub mod page_cache;
 pub mod page_policy;
+pub mod panics;
 pub mod request_body;
 pub mod reseller;
 pub mod server_fn_errors;
