@@ -73,6 +73,7 @@ pub struct Metrics {
     refunds: Gauge,
     refunded_cents: Gauge,
     mail_queued: Gauge,
+    tls_certificate_expiry: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -95,6 +96,7 @@ impl Default for Metrics {
             refunds: Gauge::default(),
             refunded_cents: Gauge::default(),
             mail_queued: Gauge::default(),
+            tls_certificate_expiry: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register("http_requests", "HTTP requests by route, method and status", metrics.http_requests.clone());
@@ -111,6 +113,11 @@ impl Default for Metrics {
         registry.register("refunds", "Refund ledger entries (database)", metrics.refunds.clone());
         registry.register("refunded_cents", "Cents refunded in all (database)", metrics.refunded_cents.clone());
         registry.register("mail_queued", "Mail waiting to be sent over SMTP (database)", metrics.mail_queued.clone());
+        registry.register(
+            "tls_certificate_expiry_timestamp_seconds",
+            "When the TLS certificate this server serves expires (HTTPS served directly; else 0)",
+            metrics.tls_certificate_expiry.clone(),
+        );
         Metrics { registry, ..metrics }
     }
 }
@@ -143,6 +150,11 @@ impl Metrics {
         } else {
             self.task_failures.get_or_create(&labels).inc();
         }
+    }
+
+    /// The served certificate's end of validity (Unix seconds).
+    pub fn certificate_served(&self, expires_at: i64) {
+        self.tls_certificate_expiry.set(expires_at);
     }
 
     fn observe(&self, route: String, method: &str, status: u16, seconds: f64) {

@@ -198,7 +198,7 @@ impl Application {
             metrics,
         ));
         if let Some(certificate) = &self.tls {
-            workers.push(crate::tls::spawn_reload(certificate.clone()));
+            workers.push(crate::tls::spawn_reload(certificate.clone(), self.state.metrics.clone()));
         }
         // Background tasks end with the server (a restart starts afresh).
         let _workers = StopOnDrop(workers);

@@ -2,19 +2,25 @@
 //! are read again when either file changes, so a renewal (certbot,
 //! acme.sh) takes effect without a restart. Certificates from an ACME CA
 //! last 90 days or less: a server that read them only at start went on
-//! serving the old one until it expired.
+//! serving the old one until it expired. When the served one ends is in
+//! `/metrics` and, within two weeks of it, in a daily warning.
 use std::{
     path::{Path, PathBuf},
-    time::{Duration, SystemTime},
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use axum_server::tls_rustls::RustlsConfig;
 use tokio::task::JoinHandle;
 
-use crate::StartupError;
+use crate::{metrics::Metrics, StartupError};
 
 /// How often the files are looked at (two `stat` calls).
 const CHECK_EVERY: Duration = Duration::from_secs(5);
+/// Warn this long before the served certificate expires…
+const WARN_WITHIN_SECS: i64 = 14 * 24 * 3600;
+/// …this often.
+const WARN_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// The served certificate and the files it comes from.
 #[derive(Clone)]
@@ -41,6 +47,33 @@ impl Certificate {
         self.config.clone()
     }
 
+    /// The end of validity of the first certificate in the file (the
+    /// server's own; the chain follows it), in Unix seconds.
+    fn expires_at(&self) -> Option<i64> {
+        let pem = std::fs::read(&self.cert).ok()?;
+        let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).ok()?;
+        let certificate = pem.parse_x509().ok()?;
+        Some(certificate.validity().not_after.timestamp())
+    }
+
+    /// Publishes when the served certificate ends; warns when that is near.
+    fn report(&self, metrics: &Metrics) {
+        let Some(expires_at) = self.expires_at() else {
+            tracing::warn!(cert = %self.cert.display(), "cannot read the TLS certificate's expiry date");
+            return;
+        };
+        metrics.certificate_served(expires_at);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let left = expires_at - now;
+        if left < WARN_WITHIN_SECS {
+            tracing::warn!(
+                cert = %self.cert.display(),
+                days_left = left / 86_400,
+                "the TLS certificate expires soon: renew it (the new files are picked up without a restart)"
+            );
+        }
+    }
+
     fn modified(&self) -> (Option<SystemTime>, Option<SystemTime>) {
         let at = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
         (at(&self.cert), at(&self.key))
@@ -50,20 +83,29 @@ impl Certificate {
 /// Reloads the certificate whenever its files change. A pair that does not
 /// load (half written, or a key that does not fit) is logged and the
 /// previous certificate keeps serving; the next change tries again.
-pub fn spawn_reload(certificate: Certificate) -> JoinHandle<()> {
+pub fn spawn_reload(certificate: Certificate, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut seen = certificate.modified();
+        certificate.report(&metrics);
+        let mut reported = tokio::time::Instant::now();
         let mut tick = tokio::time::interval(CHECK_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tick.tick().await;
+            if reported.elapsed() >= WARN_EVERY {
+                certificate.report(&metrics);
+                reported = tokio::time::Instant::now();
+            }
             let now = certificate.modified();
             if now == seen {
                 continue;
             }
             seen = now;
             match certificate.config.reload_from_pem_file(&certificate.cert, &certificate.key).await {
-                Ok(()) => tracing::info!(cert = %certificate.cert.display(), "reloaded the TLS certificate"),
+                Ok(()) => {
+                    tracing::info!(cert = %certificate.cert.display(), "reloaded the TLS certificate");
+                    certificate.report(&metrics);
+                }
                 Err(e) => tracing::warn!(
                     error = %e,
                     cert = %certificate.cert.display(),

@@ -6,9 +6,31 @@ use common::Backend;
 
 type Certified = rcgen::CertifiedKey<rcgen::KeyPair>;
 
-fn self_signed() -> Certified {
-    rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap()
+/// A certificate for localhost valid until the first of January of `year`.
+fn self_signed(year: i32) -> Certified {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.not_after = rcgen::date_time_ymd(year, 1, 1);
+    let signing_key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&signing_key).unwrap();
+    Certified { cert, signing_key }
 }
+
+/// When the served certificate expires, as `/metrics` says.
+async fn expiry_in_metrics(client: &reqwest::Client, port: u16) -> String {
+    let body = client
+        .get(format!("https://localhost:{port}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = body.lines().find(|l| l.starts_with("usnh_tls_certificate_expiry_timestamp_seconds ")).unwrap_or("");
+    line.rsplit(' ').next().unwrap_or("").to_string()
+}
+
+const METRICS_TOKEN: &str = "tls-metrics-token";
 
 /// A server on HTTPS from this certificate's files (in `dir`, as cert.pem
 /// and key.pem), and its address.
@@ -21,6 +43,7 @@ async fn https_app(certified: &Certified, dir: &std::path::Path) -> (common::Tes
         config.tls_key_file = Some(key_path);
         // Required over HTTPS; nothing listens there, the mail just waits.
         config.smtp_url = Some("smtp://127.0.0.1:9".into());
+        config.metrics_token = Some(METRICS_TOKEN.into());
     })
     .await
     .unwrap();
@@ -41,7 +64,7 @@ fn client_trusting(certified: &Certified, addr: std::net::SocketAddr) -> reqwest
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_with_secure_cookies_and_hsts() {
-    let certified = self_signed();
+    let certified = self_signed(2030);
     let dir = tempfile::tempdir().unwrap();
     let (_app, addr) = https_app(&certified, dir.path()).await;
     let client = client_trusting(&certified, addr);
@@ -76,7 +99,7 @@ async fn https_with_secure_cookies_and_hsts() {
 /// restart; until then, and if the new pair does not load, the old one is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewed_certificate_is_served_without_a_restart() {
-    let (first, renewed) = (self_signed(), self_signed());
+    let (first, renewed) = (self_signed(2030), self_signed(2031));
     let dir = tempfile::tempdir().unwrap();
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let (_app, addr) = https_app(&first, dir.path()).await;
@@ -88,6 +111,7 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     };
     assert!(served_by(&first).await);
     assert!(!served_by(&renewed).await, "a client trusting only the new certificate is refused");
+    eventually!("the expiry in /metrics", expiry_in_metrics(&client_trusting(&first, addr), addr.port()).await == "1893456000");
 
     // Half a renewal: a new certificate beside the old key does not load.
     std::fs::write(&cert_path, renewed.cert.pem()).unwrap();
@@ -97,4 +121,5 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     std::fs::write(&key_path, renewed.signing_key.serialize_pem()).unwrap();
     eventually!("the renewed certificate is served", served_by(&renewed).await, within = std::time::Duration::from_secs(15));
     assert!(!served_by(&first).await, "the old certificate is gone");
+    eventually!("the new expiry (2031-01-01) in /metrics", expiry_in_metrics(&client_trusting(&renewed, addr), addr.port()).await == "1924992000");
 }
