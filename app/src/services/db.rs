@@ -173,6 +173,20 @@ impl Db {
                 })
             });
         }
+        if url.backend == Backend::Postgres {
+            pool = pool.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // No transaction here waits on anything but the
+                    // database. One left open (an instance frozen or cut off
+                    // from the network mid-transaction) would hold its row
+                    // locks, a customer's wallet among them, for every other
+                    // instance until TCP gave up, hours later; PostgreSQL
+                    // ends it after a minute instead.
+                    conn.execute("SET idle_in_transaction_session_timeout = '60s'").await?;
+                    Ok(())
+                })
+            });
+        }
         let pool = pool.connect_with(options).await.map_err(|e| match url.backend {
             Backend::Postgres => ConnectError::Unreachable {
                 url: url.redacted(),

@@ -177,3 +177,22 @@ fn without_comments(html: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// On PostgreSQL, every pooled session ends a transaction left idle for a
+/// minute, so that an instance frozen mid-transaction cannot hold a
+/// customer's wallet lock against the others for hours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_transactions_are_ended_on_postgres() {
+    let run = async {
+        let Some(app) = common::spawn_app(common::Backend::Postgres).await else { return };
+        // Every connection of the pool, not only the first.
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = app.db.pool.acquire().await.unwrap();
+            let setting: String = sqlx::query_scalar("SHOW idle_in_transaction_session_timeout").fetch_one(&mut *conn).await.unwrap();
+            assert_eq!(setting, "1min");
+            held.push(conn);
+        }
+    };
+    tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
