@@ -86,6 +86,17 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let db = Db::connect_with(&database, 1, std::time::Duration::from_secs(config.db_connect_timeout_secs)).await?;
             db.ping().await.map_err(|e| StartupError::Config(format!("the database does not answer: {e}")))?;
             println!("ok: configuration valid, database {} answers", database.redacted());
+            if let (Some(cert), Some(key)) = (&config.tls_cert_file, &config.tls_key_file) {
+                let certificate = crate::tls::Certificate::load(cert, key).await?;
+                let Some((at, text)) = certificate.expiry() else {
+                    return Err(StartupError::Config(format!("cannot read the expiry date of the TLS certificate {}", cert.display())));
+                };
+                let left = crate::tls::seconds_left(at);
+                if left < 0 {
+                    return Err(StartupError::Config(format!("the TLS certificate {} expired on {text}", cert.display())));
+                }
+                println!("ok: TLS certificate and key load; the certificate is valid until {text} ({} days)", left / 86_400);
+            }
             Ok(())
         }
         Command::Config => {

@@ -48,23 +48,23 @@ impl Certificate {
     }
 
     /// The end of validity of the first certificate in the file (the
-    /// server's own; the chain follows it), in Unix seconds.
-    fn expires_at(&self) -> Option<i64> {
+    /// server's own; the chain follows it): Unix seconds, and as text.
+    pub fn expiry(&self) -> Option<(i64, String)> {
         let pem = std::fs::read(&self.cert).ok()?;
         let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).ok()?;
         let certificate = pem.parse_x509().ok()?;
-        Some(certificate.validity().not_after.timestamp())
+        let not_after = certificate.validity().not_after;
+        Some((not_after.timestamp(), not_after.to_string()))
     }
 
     /// Publishes when the served certificate ends; warns when that is near.
     fn report(&self, metrics: &Metrics) {
-        let Some(expires_at) = self.expires_at() else {
+        let Some((expires_at, _)) = self.expiry() else {
             tracing::warn!(cert = %self.cert.display(), "cannot read the TLS certificate's expiry date");
             return;
         };
         metrics.certificate_served(expires_at);
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        let left = expires_at - now;
+        let left = seconds_left(expires_at);
         if left < WARN_WITHIN_SECS {
             tracing::warn!(
                 cert = %self.cert.display(),
@@ -78,6 +78,11 @@ impl Certificate {
         let at = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
         (at(&self.cert), at(&self.key))
     }
+}
+
+/// Seconds from now until `at` (Unix seconds).
+pub fn seconds_left(at: i64) -> i64 {
+    at - SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// Reloads the certificate whenever its files change. A pair that does not

@@ -3,9 +3,16 @@
 use std::process::Command;
 
 fn run_server(envs: &[(&str, &str)]) -> (i32, String) {
+    let (code, _, stderr) = run_server_with(&[], envs);
+    (code, stderr)
+}
+
+/// The binary with these arguments: exit code, stdout, stderr.
+fn run_server_with(args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
-    cmd.env_clear()
+    cmd.args(args)
+        .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("USNH_DATA_DIR", dir.path().join("data"))
         .env("USNH_LISTEN", "127.0.0.1:0")
@@ -15,7 +22,7 @@ fn run_server(envs: &[(&str, &str)]) -> (i32, String) {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("server binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn assert_one_clear_line(stderr: &str, needle: &str) {
@@ -95,4 +102,40 @@ fn config_command_hides_secrets() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("db.example"), "{text}");
     assert!(!text.contains("hunter2") && !text.contains(&"ab".repeat(32)), "{text}");
+}
+
+/// `server check` also loads the TLS certificate and key when configured,
+/// and says how long the certificate is valid; an unreadable pair or an
+/// expired certificate fails it with one clear line.
+#[test]
+fn check_loads_the_tls_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, year: i32| {
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
+        params.not_after = rcgen::date_time_ymd(year, 1, 1);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let (cert_path, key_path) = (dir.path().join(format!("{name}.pem")), dir.path().join(format!("{name}.key")));
+        std::fs::write(&cert_path, cert.pem()).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        (cert_path.display().to_string(), key_path.display().to_string())
+    };
+    let check = |cert: &str, key: &str| {
+        run_server_with(&["check"], &[("USNH_TLS_CERT_FILE", cert), ("USNH_TLS_KEY_FILE", key), ("USNH_SMTP_URL", "smtp://127.0.0.1:9")])
+    };
+
+    let (cert, key) = write("current", 2099);
+    let (code, out, err) = check(&cert, &key);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("valid until Jan  1 00:00:00 2099"), "{out}");
+
+    let (old_cert, old_key) = write("expired", 2020);
+    let (code, _, err) = check(&old_cert, &old_key);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "expired on Jan  1 00:00:00 2020");
+
+    let (code, _, err) = check(&cert, &old_key);
+    assert_ne!(code, 0, "a key that does not fit the certificate");
+    assert_one_clear_line(&err, "cannot load the TLS certificate");
 }
