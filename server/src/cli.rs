@@ -86,6 +86,11 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let db = Db::connect_with(&database, 1, std::time::Duration::from_secs(config.db_connect_timeout_secs)).await?;
             db.ping().await.map_err(|e| StartupError::Config(format!("the database does not answer: {e}")))?;
             println!("ok: configuration valid, database {} answers", database.redacted());
+            if let Some(url) = &config.smtp_url {
+                let mailer = app::services::mailer::Mailer::smtp(url, &config.mail_from).map_err(StartupError::Config)?;
+                mailer.check_connection().await.map_err(|e| StartupError::Config(format!("USNH_SMTP_URL: {e}")))?;
+                println!("ok: the SMTP server answers");
+            }
             if let (Some(cert), Some(key)) = (&config.tls_cert_file, &config.tls_key_file) {
                 let certificate = crate::tls::Certificate::load(cert, key).await?;
                 let Some((at, text)) = certificate.expiry() else {

@@ -65,6 +65,19 @@ impl Mailer {
         Ok(Mailer::Smtp { transport: Box::new(transport), from, queued: Arc::new(Notify::new()) })
     }
 
+    /// Whether the SMTP server answers and accepts us (connection, TLS,
+    /// login, as configured), for `server check`; nothing is sent.
+    pub async fn check_connection(&self) -> Result<(), String> {
+        match self {
+            Mailer::Smtp { transport, .. } => match transport.test_connection().await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("the SMTP server did not accept the connection".into()),
+                Err(e) => Err(format!("the SMTP server cannot be used: {e}")),
+            },
+            Mailer::DevOutbox => Ok(()),
+        }
+    }
+
     pub fn is_dev_outbox(&self) -> bool {
         matches!(self, Mailer::DevOutbox)
     }

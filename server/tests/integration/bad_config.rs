@@ -104,11 +104,13 @@ fn config_command_hides_secrets() {
     assert!(!text.contains("hunter2") && !text.contains(&"ab".repeat(32)), "{text}");
 }
 
-/// `server check` also loads the TLS certificate and key when configured,
-/// and says how long the certificate is valid; an unreadable pair or an
-/// expired certificate fails it with one clear line.
-#[test]
-fn check_loads_the_tls_certificate() {
+/// `server check` also talks to the SMTP server and loads the TLS
+/// certificate and key when they are configured, and says how long the
+/// certificate is valid. An SMTP server that does not answer, an
+/// unreadable pair or an expired certificate fails it with one clear line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_tries_smtp_and_the_tls_certificate() {
+    let sink = crate::common::smtp_sink::SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, year: i32| {
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
@@ -121,21 +123,32 @@ fn check_loads_the_tls_certificate() {
         std::fs::write(&key_path, key.serialize_pem()).unwrap();
         (cert_path.display().to_string(), key_path.display().to_string())
     };
-    let check = |cert: &str, key: &str| {
-        run_server_with(&["check"], &[("USNH_TLS_CERT_FILE", cert), ("USNH_TLS_KEY_FILE", key), ("USNH_SMTP_URL", "smtp://127.0.0.1:9")])
+    let check = |cert: &str, key: &str, smtp: &str| {
+        let envs = [("USNH_TLS_CERT_FILE", cert), ("USNH_TLS_KEY_FILE", key), ("USNH_SMTP_URL", smtp)];
+        let envs: Vec<(String, String)> = envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        tokio::task::spawn_blocking(move || {
+            let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            run_server_with(&["check"], &envs)
+        })
     };
+    let smtp = sink.url();
 
     let (cert, key) = write("current", 2099);
-    let (code, out, err) = check(&cert, &key);
+    let (code, out, err) = check(&cert, &key, &smtp).await.unwrap();
     assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok: the SMTP server answers"), "{out}");
     assert!(out.contains("valid until Jan  1 00:00:00 2099"), "{out}");
 
+    let (code, _, err) = check(&cert, &key, "smtp://127.0.0.1:9").await.unwrap();
+    assert_ne!(code, 0, "nothing listens there");
+    assert_one_clear_line(&err, "USNH_SMTP_URL: the SMTP server cannot be used");
+
     let (old_cert, old_key) = write("expired", 2020);
-    let (code, _, err) = check(&old_cert, &old_key);
+    let (code, _, err) = check(&old_cert, &old_key, &smtp).await.unwrap();
     assert_ne!(code, 0);
     assert_one_clear_line(&err, "expired on Jan  1 00:00:00 2020");
 
-    let (code, _, err) = check(&cert, &old_key);
+    let (code, _, err) = check(&cert, &old_key, &smtp).await.unwrap();
     assert_ne!(code, 0, "a key that does not fit the certificate");
     assert_one_clear_line(&err, "cannot load the TLS certificate");
 }
