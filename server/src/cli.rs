@@ -91,6 +91,15 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                 mailer.check_connection().await.map_err(|e| StartupError::Config(format!("USNH_SMTP_URL: {e}")))?;
                 println!("ok: the SMTP server answers");
             }
+            for settings in &config.upstreams {
+                let name = settings.name.clone();
+                let client = app::services::upstream::client::UpstreamClient::new(settings.clone()).map_err(StartupError::Config)?;
+                let cents = client
+                    .get_balance()
+                    .await
+                    .map_err(|e| StartupError::Config(format!("upstream {name}: getBalance failed: {e}")))?;
+                println!("ok: upstream {name} answers; balance {}", app::domain::Money::from_cents(cents));
+            }
             if let (Some(cert), Some(key)) = (&config.tls_cert_file, &config.tls_key_file) {
                 let certificate = crate::tls::Certificate::load(cert, key).await?;
                 let Some((at, text)) = certificate.expiry() else {

@@ -152,3 +152,26 @@ async fn check_tries_smtp_and_the_tls_certificate() {
     assert_ne!(code, 0, "a key that does not fit the certificate");
     assert_one_clear_line(&err, "cannot load the TLS certificate");
 }
+
+/// `server check` asks every configured upstream supplier for its
+/// balance: a wrong key fails it with one clear line naming the supplier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_asks_each_upstream_for_its_balance() {
+    let supplier = crate::common::fake_upstream::FakeUpstream::start().await;
+    supplier.script(|s| s.balance = "ACCESS_BALANCE:12.50".into());
+    let dir = tempfile::tempdir().unwrap();
+    let check = |key: &str| {
+        let config = dir.path().join(format!("{key}.toml"));
+        std::fs::write(&config, format!("[[upstreams]]\nname = \"daisy\"\nbase_url = \"{}\"\napi_key = \"{key}\"\n", supplier.url)).unwrap();
+        let config = config.display().to_string();
+        tokio::task::spawn_blocking(move || run_server_with(&["check"], &[("USNH_CONFIG", &config)]))
+    };
+
+    let (code, out, err) = check(crate::common::fake_upstream::KEY).await.unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok: upstream daisy answers; balance $12.50"), "{out}");
+
+    let (code, _, err) = check("not-the-key").await.unwrap();
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "upstream daisy: getBalance failed: BAD_KEY");
+}
