@@ -81,38 +81,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Check => {
-            let database = config.database()?;
-            let db = Db::connect_with(&database, 1, std::time::Duration::from_secs(config.db_connect_timeout_secs)).await?;
-            db.ping().await.map_err(|e| StartupError::Config(format!("the database does not answer: {e}")))?;
-            println!("ok: configuration valid, database {} answers", database.redacted());
-            if let Some(url) = &config.smtp_url {
-                let mailer = app::services::mailer::Mailer::smtp(url, &config.mail_from).map_err(StartupError::Config)?;
-                mailer.check_connection().await.map_err(|e| StartupError::Config(format!("USNH_SMTP_URL: {e}")))?;
-                println!("ok: the SMTP server answers");
-            }
-            for settings in &config.upstreams {
-                let name = settings.name.clone();
-                let client = app::services::upstream::client::UpstreamClient::new(settings.clone()).map_err(StartupError::Config)?;
-                let cents = client
-                    .get_balance()
-                    .await
-                    .map_err(|e| StartupError::Config(format!("upstream {name}: getBalance failed: {e}")))?;
-                println!("ok: upstream {name} answers; balance {}", app::domain::Money::from_cents(cents));
-            }
-            if let (Some(cert), Some(key)) = (&config.tls_cert_file, &config.tls_key_file) {
-                let certificate = crate::tls::Certificate::load(cert, key).await?;
-                let Some((at, text)) = certificate.expiry() else {
-                    return Err(StartupError::Config(format!("cannot read the expiry date of the TLS certificate {}", cert.display())));
-                };
-                let left = crate::tls::seconds_left(at);
-                if left < 0 {
-                    return Err(StartupError::Config(format!("the TLS certificate {} expired on {text}", cert.display())));
-                }
-                println!("ok: TLS certificate and key load; the certificate is valid until {text} ({} days)", left / 86_400);
-            }
-            Ok(())
-        }
+        Command::Check => check(&config).await,
         Command::Config => {
             println!("{}", config.describe());
             Ok(())
@@ -171,6 +140,41 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             Ok(())
         }
     }
+}
+
+/// `server check`: everything the server depends on, outside ones too,
+/// one line each; the first failure ends it with what to fix.
+async fn check(config: &Config) -> Result<(), StartupError> {
+    let database = config.database()?;
+    let db = Db::connect_with(&database, 1, std::time::Duration::from_secs(config.db_connect_timeout_secs)).await?;
+    db.ping().await.map_err(|e| StartupError::Config(format!("the database does not answer: {e}")))?;
+    println!("ok: configuration valid, database {} answers", database.redacted());
+    if let Some(url) = &config.smtp_url {
+        let mailer = app::services::mailer::Mailer::smtp(url, &config.mail_from).map_err(StartupError::Config)?;
+        mailer.check_connection().await.map_err(|e| StartupError::Config(format!("USNH_SMTP_URL: {e}")))?;
+        println!("ok: the SMTP server answers");
+    }
+    for settings in &config.upstreams {
+        let name = settings.name.clone();
+        let client = app::services::upstream::client::UpstreamClient::new(settings.clone()).map_err(StartupError::Config)?;
+        let cents = client
+            .get_balance()
+            .await
+            .map_err(|e| StartupError::Config(format!("upstream {name}: getBalance failed: {e}")))?;
+        println!("ok: upstream {name} answers; balance {}", app::domain::Money::from_cents(cents));
+    }
+    if let (Some(cert), Some(key)) = (&config.tls_cert_file, &config.tls_key_file) {
+        let certificate = crate::tls::Certificate::load(cert, key).await?;
+        let Some((at, text)) = certificate.expiry() else {
+            return Err(StartupError::Config(format!("cannot read the expiry date of the TLS certificate {}", cert.display())));
+        };
+        let left = crate::tls::seconds_left(at);
+        if left < 0 {
+            return Err(StartupError::Config(format!("the TLS certificate {} expired on {text}", cert.display())));
+        }
+        println!("ok: TLS certificate and key load; the certificate is valid until {text} ({} days)", left / 86_400);
+    }
+    Ok(())
 }
 
 /// Prints each problem the ledger check found, one line each; an error
