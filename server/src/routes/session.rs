@@ -66,8 +66,8 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
 
 fn request_meta(req: &Request, trusted_proxies: &[IpAddr]) -> RequestMeta {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
-    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let ip = client_ip(peer, forwarded, trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
+    let forwarded = forwarded_for(req.headers());
+    let ip = client_ip(peer, forwarded.as_deref(), trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
@@ -77,6 +77,15 @@ fn request_meta(req: &Request, trusted_proxies: &[IpAddr]) -> RequestMeta {
         .take(512)
         .collect();
     RequestMeta { ip, user_agent }
+}
+
+/// Every X-Forwarded-For line, in order, as one list. Some proxies
+/// (HAProxy's `option forwardfor`) add a line of their own instead of
+/// extending the client's: reading only the first line took the client's
+/// word for its address.
+fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<String> {
+    let lines: Vec<&str> = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    (!lines.is_empty()).then(|| lines.join(","))
 }
 
 /// The socket peer, unless it is a trusted proxy: then the nearest
@@ -142,5 +151,17 @@ mod tests {
         assert_eq!(client_ip(Some(proxy), spoofed, &[proxy]), Some(client), "nearest untrusted hop");
         assert_eq!(client_ip(Some(proxy), None, &[proxy]), Some(proxy));
         assert_eq!(client_ip(Some(proxy), Some("garbage"), &[proxy]), Some(proxy));
+    }
+
+    #[test]
+    fn a_proxy_line_after_the_clients_own_is_the_one_believed() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append("x-forwarded-for", "1.2.3.4".parse().unwrap()); // the client's claim
+        headers.append("x-forwarded-for", "203.0.113.7".parse().unwrap()); // the proxy's line
+        let forwarded = forwarded_for(&headers);
+        assert_eq!(forwarded.as_deref(), Some("1.2.3.4,203.0.113.7"));
+        assert_eq!(client_ip(Some(proxy), forwarded.as_deref(), &[proxy]), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(forwarded_for(&axum::http::HeaderMap::new()), None);
     }
 }
