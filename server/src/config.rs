@@ -12,6 +12,46 @@ use app::services::db::DatabaseUrl;
 
 use crate::StartupError;
 
+/// A proxy whose X-Forwarded-For is believed: one address (`10.0.0.1`) or
+/// a network (`10.0.0.0/8`), for load balancers whose addresses change
+/// within one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TrustedProxy(ipnet::IpNet);
+
+impl TrustedProxy {
+    pub fn contains(&self, ip: &std::net::IpAddr) -> bool {
+        // An IPv4 client of a dual-stack socket shows as ::ffff:a.b.c.d.
+        self.0.contains(&ip.to_canonical())
+    }
+}
+
+impl std::str::FromStr for TrustedProxy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<TrustedProxy, String> {
+        let s = s.trim();
+        s.parse::<ipnet::IpNet>()
+            .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(|net| TrustedProxy(net.trunc()))
+            .map_err(|_| format!("USNH_TRUSTED_PROXIES: {s:?} is not an IP address (10.0.0.1) or network (10.0.0.0/8)"))
+    }
+}
+
+impl TryFrom<String> for TrustedProxy {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<TrustedProxy, String> {
+        s.parse()
+    }
+}
+
+impl From<TrustedProxy> for String {
+    fn from(proxy: TrustedProxy) -> String {
+        proxy.0.to_string()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -83,9 +123,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How many password hashes may run at once (each holds 19 MiB).
     pub password_hash_concurrency: usize,
-    /// Reverse proxies whose X-Forwarded-For is believed (IP addresses);
-    /// otherwise the client IP is the socket's peer.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Reverse proxies whose X-Forwarded-For is believed (addresses or
+    /// networks); otherwise the client IP is the socket's peer.
+    pub trusted_proxies: Vec<TrustedProxy>,
     /// Serve HTTPS directly from these PEM files (both or neither); cookies
     /// then become Secure and HSTS is sent.
     pub tls_cert_file: Option<PathBuf>,
@@ -377,6 +417,21 @@ mod tests {
         assert!(!Config { public_url: Some("http://10.0.0.5:3000".into()), ..Config::default() }.https());
         let unreachable = Config { public_url: Some("usnumhub.example".into()), ..Config::default() };
         assert!(unreachable.validate().unwrap_err().to_string().contains("USNH_PUBLIC_URL"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("usnh.toml");
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\", \"2001:db8::/32\"]\n").expect("written");
+        let proxies = Config::load(Some(&file)).expect("loads").trusted_proxies;
+        let trusted = |ip: &str| proxies.iter().any(|p| p.contains(&ip.parse().unwrap()));
+        assert!(trusted("10.20.30.40") && trusted("192.0.2.7") && trusted("2001:db8::1"));
+        assert!(trusted("::ffff:10.1.2.3"), "an IPv4 peer of a dual-stack socket");
+        assert!(!trusted("192.0.2.8") && !trusted("11.0.0.1"));
+        std::fs::write(&file, "trusted_proxies = [\"10.0.0.0/33\"]\n").expect("written");
+        let err = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.contains("USNH_TRUSTED_PROXIES") && err.contains("10.0.0.0/33"), "{err}");
     }
 
     #[test]

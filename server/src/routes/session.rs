@@ -14,7 +14,7 @@ use axum::{
     response::Response,
 };
 
-use crate::startup::AppState;
+use crate::{config::TrustedProxy, startup::AppState};
 
 pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // Static files need no session.
@@ -64,7 +64,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
     response
 }
 
-fn request_meta(req: &Request, trusted_proxies: &[IpAddr]) -> RequestMeta {
+fn request_meta(req: &Request, trusted_proxies: &[TrustedProxy]) -> RequestMeta {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
     let forwarded = forwarded_for(req.headers());
     let ip = client_ip(peer, forwarded.as_deref(), trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
@@ -90,9 +90,10 @@ fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<String> {
 
 /// The socket peer, unless it is a trusted proxy: then the nearest
 /// address in X-Forwarded-For that is not itself a trusted proxy.
-fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[TrustedProxy]) -> Option<IpAddr> {
     let peer = peer?;
-    if !trusted.contains(&peer) {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|proxy| proxy.contains(ip));
+    if !is_trusted(&peer) {
         return Some(peer);
     }
     let Some(forwarded) = forwarded else { return Some(peer) };
@@ -100,7 +101,7 @@ fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpAddr]) 
     let mut last = peer;
     for hop in hops.by_ref() {
         match hop.parse::<IpAddr>() {
-            Ok(ip) if trusted.contains(&ip) => last = ip,
+            Ok(ip) if is_trusted(&ip) => last = ip,
             Ok(ip) => return Some(ip),
             Err(_) => break,
         }
@@ -145,23 +146,28 @@ mod tests {
     #[test]
     fn forwarded_for_only_from_trusted_proxies() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let trusted: TrustedProxy = "10.0.0.1".parse().unwrap();
         let client: IpAddr = "203.0.113.7".parse().unwrap();
         let spoofed = Some("1.2.3.4, 203.0.113.7");
-        assert_eq!(client_ip(Some(client), Some("1.2.3.4"), &[proxy]), Some(client), "untrusted peer: header ignored");
-        assert_eq!(client_ip(Some(proxy), spoofed, &[proxy]), Some(client), "nearest untrusted hop");
-        assert_eq!(client_ip(Some(proxy), None, &[proxy]), Some(proxy));
-        assert_eq!(client_ip(Some(proxy), Some("garbage"), &[proxy]), Some(proxy));
+        assert_eq!(client_ip(Some(client), Some("1.2.3.4"), &[trusted]), Some(client), "untrusted peer: header ignored");
+        assert_eq!(client_ip(Some(proxy), spoofed, &[trusted]), Some(client), "nearest untrusted hop");
+        assert_eq!(client_ip(Some(proxy), None, &[trusted]), Some(proxy));
+        assert_eq!(client_ip(Some(proxy), Some("garbage"), &[trusted]), Some(proxy));
+        // A network of proxies: every hop inside it is skipped.
+        let network: TrustedProxy = "10.0.0.0/8".parse().unwrap();
+        assert_eq!(client_ip(Some(proxy), Some("203.0.113.7, 10.9.9.9"), &[network]), Some(client));
     }
 
     #[test]
     fn a_proxy_line_after_the_clients_own_is_the_one_believed() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let trusted: TrustedProxy = "10.0.0.1".parse().unwrap();
         let mut headers = axum::http::HeaderMap::new();
         headers.append("x-forwarded-for", "1.2.3.4".parse().unwrap()); // the client's claim
         headers.append("x-forwarded-for", "203.0.113.7".parse().unwrap()); // the proxy's line
         let forwarded = forwarded_for(&headers);
         assert_eq!(forwarded.as_deref(), Some("1.2.3.4,203.0.113.7"));
-        assert_eq!(client_ip(Some(proxy), forwarded.as_deref(), &[proxy]), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(client_ip(Some(proxy), forwarded.as_deref(), &[trusted]), Some("203.0.113.7".parse().unwrap()));
         assert_eq!(forwarded_for(&axum::http::HeaderMap::new()), None);
     }
 }
