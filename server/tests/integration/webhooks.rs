@@ -184,6 +184,13 @@ async fn a_stream_catches_up_on_what_came_after_the_render(backend: Backend) {
     let rendered = events_cursor(&mut browser).await;
     let body = format!(r#"{{"message_id":"catch-up-1","from":"Telegram","to":"{number}","text":"Telegram code: 55123"}}"#);
     assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+    // On PostgreSQL this instance hears its own change through NOTIFY, a
+    // moment after the commit; a stream opened before that gets the change
+    // as a live event instead (the page reloads either way). Wait, to see
+    // the catch-up itself.
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'catch_up_user'").fetch_one(&app.db.pool).await.unwrap();
+    let events = app.services().events.clone();
+    eventually!("the change was heard", events.changed_after(user_id, rendered));
     let mut late = open(rendered).await.unwrap();
     let seen = read_until(&mut late, "data: resync").await;
     assert!(seen.contains("event: lease"), "{seen}");
