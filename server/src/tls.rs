@@ -57,21 +57,15 @@ impl Certificate {
         Some((not_after.timestamp(), not_after.to_string()))
     }
 
-    /// Publishes when the served certificate ends; warns when that is near.
-    fn report(&self, metrics: &Metrics) {
+    /// The expiry of the certificate just loaded, published; None when
+    /// the file cannot be read as a certificate.
+    fn loaded_expiry(&self, metrics: &Metrics) -> Option<i64> {
         let Some((expires_at, _)) = self.expiry() else {
             tracing::warn!(cert = %self.cert.display(), "cannot read the TLS certificate's expiry date");
-            return;
+            return None;
         };
         metrics.certificate_served(expires_at);
-        let left = seconds_left(expires_at);
-        if left < WARN_WITHIN_SECS {
-            tracing::warn!(
-                cert = %self.cert.display(),
-                days_left = left / 86_400,
-                "the TLS certificate expires soon: renew it (the new files are picked up without a restart)"
-            );
-        }
+        Some(expires_at)
     }
 
     fn modified(&self) -> (Option<SystemTime>, Option<SystemTime>) {
@@ -91,15 +85,23 @@ pub fn seconds_left(at: i64) -> i64 {
 pub fn spawn_reload(certificate: Certificate, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut seen = certificate.modified();
-        certificate.report(&metrics);
-        let mut reported = tokio::time::Instant::now();
+        // The served certificate's: the file may hold one that did not load.
+        let mut served = certificate.loaded_expiry(&metrics);
+        let mut warned: Option<tokio::time::Instant> = None;
         let mut tick = tokio::time::interval(CHECK_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tick.tick().await;
-            if reported.elapsed() >= WARN_EVERY {
-                certificate.report(&metrics);
-                reported = tokio::time::Instant::now();
+            if let Some(expires_at) = served {
+                let left = seconds_left(expires_at);
+                if left < WARN_WITHIN_SECS && warned.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+                    tracing::warn!(
+                        cert = %certificate.cert.display(),
+                        days_left = left / 86_400,
+                        "the TLS certificate expires soon: renew it (the new files are picked up without a restart)"
+                    );
+                    warned = Some(tokio::time::Instant::now());
+                }
             }
             let now = certificate.modified();
             if now == seen {
@@ -109,7 +111,8 @@ pub fn spawn_reload(certificate: Certificate, metrics: Arc<Metrics>) -> JoinHand
             match certificate.config.reload_from_pem_file(&certificate.cert, &certificate.key).await {
                 Ok(()) => {
                     tracing::info!(cert = %certificate.cert.display(), "reloaded the TLS certificate");
-                    certificate.report(&metrics);
+                    served = certificate.loaded_expiry(&metrics);
+                    warned = None;
                 }
                 Err(e) => tracing::warn!(
                     error = %e,
