@@ -23,12 +23,7 @@ fn log_panics() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
-            let message = info
-                .payload()
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let message = info.payload_as_str().unwrap_or_default();
             let location = info.location().map(|l| l.to_string()).unwrap_or_default();
             // Captured only when RUST_BACKTRACE asks for it.
             let backtrace = std::backtrace::Backtrace::capture();

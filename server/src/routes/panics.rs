@@ -11,8 +11,10 @@ use axum::{
 };
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub fn layer() -> CatchPanicLayer<fn(Box<dyn Any + Send + 'static>) -> Response> {
-    CatchPanicLayer::custom(answer as fn(Box<dyn Any + Send + 'static>) -> Response)
+type Answer = fn(Box<dyn Any + Send + 'static>) -> Response;
+
+pub fn layer() -> CatchPanicLayer<Answer> {
+    CatchPanicLayer::custom(answer as Answer)
 }
 
 fn answer(_panic: Box<dyn Any + Send + 'static>) -> Response {

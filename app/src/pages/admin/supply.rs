@@ -228,7 +228,7 @@ pub fn UpstreamList(checked: ServerAction<AdminPurchaseChecked>, list: Resource<
                 {rows.iter().any(|u| u.low_balance).then(|| view! {
                     <div class="alert alert-warning" role="alert">"An upstream balance is low: top it up before numbers run out."</div>
                 })}
-                {rows.iter().filter(|u| !u.interrupted_purchases.is_empty()).map(|u| (u.name.clone(), u.interrupted_purchases.clone())).collect::<Vec<_>>().into_iter().map(|(name, purchases)| view! {
+                {rows.iter().filter(|u| !u.interrupted_purchases.is_empty()).map(|u| (u.name.clone(), u.interrupted_purchases.clone())).map(|(name, purchases)| view! {
                     <div class="alert alert-warning" role="alert" data-testid="interrupted-purchases">
                         <strong>{name}</strong>
                         {format!(": {} without a readable answer: the supplier did not answer in time or answered something we could not read, or our server stopped meanwhile. It may have sold a number we never recorded, and will charge for it until it ends: in the supplier's account, cancel any activation from these minutes that is not among the open purchases here, then mark each as checked.", plural(purchases.len(), "purchase ended", "purchases ended"))}

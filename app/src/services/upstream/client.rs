@@ -161,7 +161,6 @@ impl fmt::Debug for UpstreamClient {
     }
 }
 
-
 impl UpstreamClient {
     pub fn new(settings: UpstreamSettings) -> Result<UpstreamClient, String> {
         settings.validate()?;
