@@ -599,9 +599,9 @@ impl Supplied {
     }
 
     async fn run(&mut self) {
-        self.server.child = Some(self.server.command().env("USNH_CONFIG", &self.config).arg("serve").spawn().expect("server starts"));
-        let base = self.server.base();
-        eventually!("the server came up", reqwest::get(format!("{base}/healthz")).await.is_ok(), within = Duration::from_secs(15));
+        let mut command = self.server.command();
+        command.env("USNH_CONFIG", &self.config).arg("serve");
+        self.server.start_with(command).await;
     }
 
     /// The buyer asks for a Telegram number while the supplier takes 3 s

@@ -104,6 +104,17 @@ fn config_command_hides_secrets() {
     assert!(!text.contains("hunter2") && !text.contains(&"ab".repeat(32)), "{text}");
 }
 
+/// `server check` with these settings, off the async test's threads: the
+/// SMTP sink or supplier it talks to runs on them.
+fn server_check(envs: &[(&str, &str)]) -> impl std::future::Future<Output = (i32, String, String)> {
+    let envs: Vec<(String, String)> = envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let ran = tokio::task::spawn_blocking(move || {
+        let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run_server_with(&["check"], &envs)
+    });
+    async move { ran.await.expect("server check ran") }
+}
+
 /// `server check` also talks to the SMTP server and loads the TLS
 /// certificate and key when they are configured, and says how long the
 /// certificate is valid. An SMTP server that does not answer, an
@@ -113,42 +124,33 @@ async fn check_tries_smtp_and_the_tls_certificate() {
     let sink = crate::common::smtp_sink::SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, year: i32| {
-        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-        params.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
-        params.not_after = rcgen::date_time_ymd(year, 1, 1);
-        let key = rcgen::KeyPair::generate().unwrap();
-        let cert = params.self_signed(&key).unwrap();
+        let certified = crate::common::certificate_until(year);
         let (cert_path, key_path) = (dir.path().join(format!("{name}.pem")), dir.path().join(format!("{name}.key")));
-        std::fs::write(&cert_path, cert.pem()).unwrap();
-        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        std::fs::write(&cert_path, certified.cert.pem()).unwrap();
+        std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
         (cert_path.display().to_string(), key_path.display().to_string())
     };
     let check = |cert: &str, key: &str, smtp: &str| {
-        let envs = [("USNH_TLS_CERT_FILE", cert), ("USNH_TLS_KEY_FILE", key), ("USNH_SMTP_URL", smtp)];
-        let envs: Vec<(String, String)> = envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        tokio::task::spawn_blocking(move || {
-            let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            run_server_with(&["check"], &envs)
-        })
+        server_check(&[("USNH_TLS_CERT_FILE", cert), ("USNH_TLS_KEY_FILE", key), ("USNH_SMTP_URL", smtp)])
     };
     let smtp = sink.url();
 
     let (cert, key) = write("current", 2099);
-    let (code, out, err) = check(&cert, &key, &smtp).await.unwrap();
+    let (code, out, err) = check(&cert, &key, &smtp).await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("ok: the SMTP server answers"), "{out}");
     assert!(out.contains("valid until Jan  1 00:00:00 2099"), "{out}");
 
-    let (code, _, err) = check(&cert, &key, "smtp://127.0.0.1:9").await.unwrap();
+    let (code, _, err) = check(&cert, &key, "smtp://127.0.0.1:9").await;
     assert_ne!(code, 0, "nothing listens there");
     assert_one_clear_line(&err, "USNH_SMTP_URL: the SMTP server cannot be used");
 
     let (old_cert, old_key) = write("expired", 2020);
-    let (code, _, err) = check(&old_cert, &old_key, &smtp).await.unwrap();
+    let (code, _, err) = check(&old_cert, &old_key, &smtp).await;
     assert_ne!(code, 0);
     assert_one_clear_line(&err, "expired on Jan  1 00:00:00 2020");
 
-    let (code, _, err) = check(&cert, &old_key, &smtp).await.unwrap();
+    let (code, _, err) = check(&cert, &old_key, &smtp).await;
     assert_ne!(code, 0, "a key that does not fit the certificate");
     assert_one_clear_line(&err, "cannot load the TLS certificate");
 }
@@ -163,15 +165,14 @@ async fn check_asks_each_upstream_for_its_balance() {
     let check = |key: &str| {
         let config = dir.path().join(format!("{key}.toml"));
         std::fs::write(&config, format!("[[upstreams]]\nname = \"daisy\"\nbase_url = \"{}\"\napi_key = \"{key}\"\n", supplier.url)).unwrap();
-        let config = config.display().to_string();
-        tokio::task::spawn_blocking(move || run_server_with(&["check"], &[("USNH_CONFIG", &config)]))
+        server_check(&[("USNH_CONFIG", &config.display().to_string())])
     };
 
-    let (code, out, err) = check(crate::common::fake_upstream::KEY).await.unwrap();
+    let (code, out, err) = check(crate::common::fake_upstream::KEY).await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("ok: upstream daisy answers; balance $12.50"), "{out}");
 
-    let (code, _, err) = check("not-the-key").await.unwrap();
+    let (code, _, err) = check("not-the-key").await;
     assert_ne!(code, 0);
     assert_one_clear_line(&err, "upstream daisy: getBalance failed: BAD_KEY");
 }

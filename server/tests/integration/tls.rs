@@ -6,15 +6,6 @@ use common::Backend;
 
 type Certified = rcgen::CertifiedKey<rcgen::KeyPair>;
 
-/// A certificate for localhost valid until the first of January of `year`.
-fn self_signed(year: i32) -> Certified {
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    params.not_after = rcgen::date_time_ymd(year, 1, 1);
-    let signing_key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&signing_key).unwrap();
-    Certified { cert, signing_key }
-}
-
 /// When the served certificate expires, as `/metrics` says.
 async fn expiry_in_metrics(client: &reqwest::Client, port: u16) -> String {
     let body = client
@@ -64,7 +55,7 @@ fn client_trusting(certified: &Certified, addr: std::net::SocketAddr) -> reqwest
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_with_secure_cookies_and_hsts() {
-    let certified = self_signed(2030);
+    let certified = common::certificate_until(2030);
     let dir = tempfile::tempdir().unwrap();
     let (_app, addr) = https_app(&certified, dir.path()).await;
     let client = client_trusting(&certified, addr);
@@ -99,7 +90,7 @@ async fn https_with_secure_cookies_and_hsts() {
 /// restart; until then, and if the new pair does not load, the old one is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewed_certificate_is_served_without_a_restart() {
-    let (first, renewed) = (self_signed(2030), self_signed(2031));
+    let (first, renewed) = (common::certificate_until(2030), common::certificate_until(2031));
     let dir = tempfile::tempdir().unwrap();
     let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let (_app, addr) = https_app(&first, dir.path()).await;

@@ -140,20 +140,21 @@ async fn live_events_follow_the_webhook(backend: Backend) {
     let body = format!(r#"{{"message_id":"live-1","from":"Telegram","to":"{number}","text":"Telegram code: 77123"}}"#);
     let started = std::time::Instant::now();
     assert_eq!(post_generic(&app, &body, SECRET).await, 200);
-    let mut seen = String::new();
-    while !seen.contains(&format!("data: {lease_id}")) {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk()).await.expect("an event in time").unwrap().expect("stream open");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    let seen = read_until_within(&mut stream, &format!("data: {lease_id}"), std::time::Duration::from_secs(5)).await;
     assert!(seen.contains("event: lease"), "{seen}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
 }
 
-/// Reads a stream until `want` shows, for up to 10 s; what it read.
+/// Reads a stream until `want` shows, each chunk within 10 s; what it read.
 async fn read_until(stream: &mut reqwest::Response, want: &str) -> String {
+    read_until_within(stream, want, std::time::Duration::from_secs(10)).await
+}
+
+/// Reads a stream until `want` shows, each chunk within `within`.
+async fn read_until_within(stream: &mut reqwest::Response, want: &str, within: std::time::Duration) -> String {
     let mut seen = String::new();
     while !seen.contains(want) {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.chunk()).await.expect("an event in time").unwrap().expect("stream open");
+        let chunk = tokio::time::timeout(within, stream.chunk()).await.expect("an event in time").unwrap().expect("stream open");
         seen.push_str(&String::from_utf8_lossy(&chunk));
     }
     seen
@@ -273,11 +274,7 @@ async fn second_instance_delivers_through_postgres() {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let body = format!(r#"{{"message_id":"multi-1","from":"Telegram","to":"{number}","text":"Telegram code: 44556"}}"#);
         assert_eq!(post_generic(&second, &body, SECRET).await, 200);
-        let mut seen = String::new();
-        while !seen.contains("event: lease") {
-            let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk()).await.expect("an event in time").unwrap().expect("stream open");
-            seen.push_str(&String::from_utf8_lossy(&chunk));
-        }
+        read_until_within(&mut stream, "event: lease", std::time::Duration::from_secs(5)).await;
         drop(second);
     };
     tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");

@@ -152,6 +152,15 @@ impl Drop for TestApp {
     }
 }
 
+/// A self-signed certificate for localhost, valid until 1 January of `year`.
+pub fn certificate_until(year: i32) -> rcgen::CertifiedKey<rcgen::KeyPair> {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("certificate parameters");
+    params.not_after = rcgen::date_time_ymd(year, 1, 1);
+    let signing_key = rcgen::KeyPair::generate().expect("a key pair");
+    let cert = params.self_signed(&signing_key).expect("self-signed");
+    rcgen::CertifiedKey { cert, signing_key }
+}
+
 /// The configuration tests start from: random port, the test database.
 pub fn test_config(database: &TestDatabase) -> Config {
     Config {
