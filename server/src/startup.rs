@@ -227,6 +227,10 @@ impl Application {
             .handle(handle)
             .first_request_timeout(client_timeout);
         server.http_builder().http1().header_read_timeout(client_timeout);
+        // HTTP/2 has no header timer: the server pings instead, and a peer
+        // that stops answering (gone without a FIN, as phones and NATs go)
+        // is dropped rather than holding its connection for good.
+        server.http_builder().http2().keep_alive_interval(client_timeout).keep_alive_timeout(client_timeout);
         // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
         let no_delay = axum_server::accept::NoDelayAcceptor::new();
         let served = match self.tls {

@@ -110,26 +110,19 @@ async fn pages_carry_security_headers(app: TestApp) {
 /// Slow clients do not hold connections: one that never finishes its
 /// headers, one that sends nothing, one that never finishes its body, and
 /// a kept-alive connection left idle are closed (the body with a 408) once
-/// the client timeout passes. (The database plays no part:
-/// SQLite only.)
+/// the client timeout passes, and an HTTP/2 peer that stops answering
+/// pings is dropped. (The database plays no part: SQLite only.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_clients_are_cut_off() {
     use std::time::{Duration, Instant};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
 
     let run = async {
         let Some(app) = common::spawn_app_with(common::Backend::Sqlite, |c| c.client_timeout_secs = 1).await else { return };
         let addr = app.base.trim_start_matches("http://").to_string();
         /// Reads until the server closes the connection; what it sent.
         async fn until_closed(stream: &mut tokio::net::TcpStream) -> String {
-            let mut seen = Vec::new();
-            let mut buf = [0u8; 4096];
-            loop {
-                match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await.expect("closed in time") {
-                    Ok(0) | Err(_) => return String::from_utf8_lossy(&seen).into_owned(),
-                    Ok(n) => seen.extend_from_slice(&buf[..n]),
-                }
-            }
+            String::from_utf8_lossy(&until_closed_bytes(stream).await).into_owned()
         }
 
         let started = Instant::now();
@@ -166,8 +159,54 @@ async fn slow_clients_are_cut_off() {
         let refused = until_closed(&mut chunked).await;
         assert!(refused.starts_with("HTTP/1.1 413"), "a body over the cap: {refused}");
 
+        // HTTP/2 (prior knowledge): one request answered, then a peer that
+        // never acknowledges the server's pings, as one gone off the network.
+        let started = Instant::now();
+        let mut gone = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        hello.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]); // SETTINGS, none
+        // HPACK: GET, http, :path "/healthz", :authority "localhost".
+        let mut block = vec![0x82, 0x86, 0x44, 8];
+        block.extend_from_slice(b"/healthz");
+        block.extend_from_slice(&[0x41, 9]);
+        block.extend_from_slice(b"localhost");
+        let len = u8::try_from(block.len()).unwrap();
+        hello.extend_from_slice(&[0, 0, len, 1, 0x05, 0, 0, 0, 1]); // HEADERS, end of stream and headers, stream 1
+        hello.extend_from_slice(&block);
+        gone.write_all(&hello).await.unwrap();
+        let frames = until_closed_bytes(&mut gone).await;
+        let kinds = frame_kinds(&frames);
+        assert!(kinds.contains(&(1, 1)), "the request was answered: {kinds:?}");
+        assert!(kinds.contains(&(6, 0)), "the server pinged: {kinds:?}");
+        assert!(started.elapsed() < Duration::from_secs(8), "dropped after about two seconds: {:?}", started.elapsed());
+
         // The server still answers new requests.
         assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
     };
     tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
+
+/// Reads until the peer closes (10 s at most per read); the bytes.
+async fn until_closed_bytes(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), stream.read(&mut buf)).await.expect("closed in time") {
+            Ok(0) | Err(_) => return seen,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// The (type, stream) of each HTTP/2 frame in `bytes`.
+fn frame_kinds(mut bytes: &[u8]) -> Vec<(u8, u32)> {
+    let mut kinds = Vec::new();
+    while bytes.len() >= 9 {
+        let len = usize::from(bytes[0]) << 16 | usize::from(bytes[1]) << 8 | usize::from(bytes[2]);
+        let stream = u32::from_be_bytes([bytes[5] & 0x7f, bytes[6], bytes[7], bytes[8]]);
+        kinds.push((bytes[3], stream));
+        bytes = &bytes[(9 + len).min(bytes.len())..];
+    }
+    kinds
 }
