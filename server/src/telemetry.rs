@@ -10,7 +10,10 @@ pub fn init(format: &str) {
     let _ = if format == "json" {
         registry.with(fmt::layer().json().with_current_span(true)).try_init()
     } else {
-        registry.with(fmt::layer().with_target(false)).try_init()
+        // Colours for a terminal only: journald and log files would keep
+        // the escape codes.
+        let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        registry.with(fmt::layer().with_target(false).with_ansi(colours)).try_init()
     };
     log_panics();
 }

@@ -154,8 +154,17 @@ impl Drop for TestApp {
 
 /// A self-signed certificate for localhost, valid until 1 January of `year`.
 pub fn certificate_until(year: i32) -> rcgen::CertifiedKey<rcgen::KeyPair> {
+    self_signed(rcgen::date_time_ymd(year, 1, 1))
+}
+
+/// A self-signed certificate for localhost that ends `valid` from now.
+pub fn certificate_valid_for(valid: std::time::Duration) -> rcgen::CertifiedKey<rcgen::KeyPair> {
+    self_signed(time::OffsetDateTime::now_utc() + valid)
+}
+
+fn self_signed(not_after: time::OffsetDateTime) -> rcgen::CertifiedKey<rcgen::KeyPair> {
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("certificate parameters");
-    params.not_after = rcgen::date_time_ymd(year, 1, 1);
+    params.not_after = not_after;
     let signing_key = rcgen::KeyPair::generate().expect("a key pair");
     let cert = params.self_signed(&signing_key).expect("self-signed");
     rcgen::CertifiedKey { cert, signing_key }
