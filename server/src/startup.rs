@@ -397,7 +397,10 @@ fn router(state: AppState) -> Router {
             limit: MAX_BODY_BYTES,
             deadline: Duration::from_secs(state.config.client_timeout_secs),
         })
-        .layer(axum::middleware::from_fn(routes::csrf::same_origin_only))
+        .layer(axum::middleware::from_fn_with_state(
+            routes::csrf::OwnOrigin::new(state.config.public_url.as_deref()),
+            routes::csrf::same_origin_only,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::session::resolve_session))
         .layer(routes::panics::layer())
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))

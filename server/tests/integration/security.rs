@@ -65,6 +65,49 @@ async fn cross_origin_post_is_refused(app: TestApp) {
     assert_eq!(browser.viewer().await["username"], "csrf_target", "still signed in");
 }
 
+/// Browsers without Fetch Metadata (Safari before 16.4) are judged by
+/// Origin against the address asked for. Over HTTP/2 that address is in
+/// the request line, with no Host header; behind a proxy that passes its
+/// upstream address as Host, it is the configured public address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_origin_is_recognised_over_http2_and_behind_a_proxy() {
+    let run = async {
+        let Some(app) = common::spawn_app_with(common::Backend::Sqlite, |c| {
+            c.public_url = Some("https://usnumhub.example".into());
+            // Required over HTTPS; nothing listens there.
+            c.smtp_url = Some("smtp://127.0.0.1:9".into());
+        })
+        .await
+        else {
+            return;
+        };
+        let h2 = reqwest::Client::builder().http2_prior_knowledge().build().unwrap();
+        let h1 = reqwest::Client::new();
+        let sign_in = |client: &reqwest::Client, origin: &str| {
+            client.post(app.url("/api/sign_in")).header("origin", origin).form(&[("login", "nobody"), ("password", "not the password")]).send()
+        };
+        for (client, origin, ours) in [
+            (&h2, app.base.as_str(), true),
+            (&h2, "http://evil.example", false),
+            (&h1, "https://usnumhub.example", true),
+            (&h1, "https://usnumhub.example.evil.example", false),
+        ] {
+            let answer = sign_in(client, origin).await.unwrap();
+            let over_h2 = answer.version() == reqwest::Version::HTTP_2;
+            assert_eq!(over_h2, std::ptr::eq(client, &h2), "{origin}");
+            let status = answer.status().as_u16();
+            let body = answer.text().await.unwrap_or_default();
+            if ours {
+                assert!(!body.contains("Cross-site"), "{origin} was refused: {status} {body}");
+                assert!(body.contains("Wrong email, username or password"), "{origin} reached sign-in: {status} {body}");
+            } else {
+                assert_eq!(status, 403, "{origin}: {body}");
+            }
+        }
+    };
+    tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
+
 async fn state_change_over_get_is_refused(app: TestApp) {
     let mut browser = signed_in(&app, "get_target").await;
     for path in ["/api/sign_out", "/api/sign_out_others", "/api/sign_up?email=a@b.co&username=abc&password=purple+tiger+eats+nine+plums&adult_and_terms=yes"] {
