@@ -8,6 +8,9 @@ import { join, resolve } from "node:path";
 const port = Number(process.env.E2E_PORT ?? 3100);
 const smtpPort = port + 25;
 const smtpHttpPort = port + 26;
+// A second server, serving HTTPS itself (https.spec.ts).
+const httpsPort = port + 1;
+export const httpsBaseUrl = `https://127.0.0.1:${httpsPort}`;
 export const smtpMailsUrl = `http://127.0.0.1:${smtpHttpPort}/mails`;
 export const smsWebhookSecret = "e2e-webhook-secret";
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target");
@@ -70,6 +73,24 @@ export default defineConfig({
       USNH_TRUSTED_PROXIES: '["127.0.0.1"]',
       RUST_LOG: process.env.RUST_LOG ?? "warn",
     },
+    },
+    {
+      command: "end2end/https-server.sh",
+      cwd: resolve(__dirname, ".."),
+      url: `${httpsBaseUrl}/readyz`,
+      ignoreHTTPSErrors: true,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        SERVER_BIN: serverBin,
+        USNH_LISTEN: `127.0.0.1:${httpsPort}`,
+        USNH_DATA_DIR: `${dataDir}-https`,
+        USNH_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        USNH_TRUSTED_PROXIES: '["127.0.0.1"]',
+        RUST_LOG: process.env.RUST_LOG ?? "warn",
+      },
     },
   ],
 });

@@ -58,6 +58,15 @@ ensure_chromium() {
   fi
 }
 
+# The HTTPS browser test makes its own self-signed certificate.
+ensure_openssl() {
+  if ! command -v openssl >/dev/null; then
+    say "installing openssl (the HTTPS browser test's certificate)"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl
+  fi
+}
+
 # Release builds optimise the WASM with wasm-opt; Debian's binaryen is too
 # old for cargo-leptos, the npm package binaryen@132 is not.
 TOOLS_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/usnumhub-tools"
@@ -91,6 +100,6 @@ case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
   release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt; ensure_zopfli ;;
   bench) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt; ensure_zopfli; ensure_postgres ;;
-  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_npm_packages; ensure_chromium; ensure_postgres ;;
+  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_npm_packages; ensure_chromium; ensure_openssl; ensure_postgres ;;
   *) echo "usage: $0 build|test|bench|release" >&2; exit 2 ;;
 esac
