@@ -109,6 +109,9 @@ pub struct Config {
     /// Seconds a client has to send a request's headers, and again its
     /// body; a kept-alive connection idle this long closes.
     pub client_timeout_secs: u64,
+    /// Connections one client address (an IPv6 /64) may hold open at once;
+    /// trusted proxies are not limited.
+    pub max_connections_per_address: usize,
     /// Let API code callbacks go to loopback and private addresses.
     pub api_allow_private_callbacks: bool,
     /// Days after which a number that got a code for a platform may be
@@ -169,6 +172,7 @@ impl Default for Config {
             api_requests_per_second: 10,
             event_streams_per_user: 20,
             client_timeout_secs: 20,
+            max_connections_per_address: 256,
             api_allow_private_callbacks: false,
             number_reuse_after_code_days: None,
             smtp_url: None,
@@ -264,6 +268,9 @@ impl Config {
         }
         if !(1..=600).contains(&self.client_timeout_secs) {
             return bad("USNH_CLIENT_TIMEOUT_SECS must be between 1 and 600".into());
+        }
+        if self.max_connections_per_address == 0 {
+            return bad("USNH_MAX_CONNECTIONS_PER_ADDRESS must be at least 1".into());
         }
         if self.event_streams_per_user == 0 {
             return bad("USNH_EVENT_STREAMS_PER_USER must be at least 1".into());

@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod connection_limit;
 pub mod metrics;
 pub mod routes;
 pub mod secrets;

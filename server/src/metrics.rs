@@ -67,6 +67,7 @@ pub struct Metrics {
     http_latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     webhook_failures: Family<WebhookLabels, Counter>,
     sse_open: Gauge,
+    connections_refused: Counter,
     task_failures: Family<TaskLabels, Counter>,
     task_last_success: Family<TaskLabels, Gauge<f64, AtomicU64>>,
     leases: Family<StateLabels, Gauge>,
@@ -90,6 +91,7 @@ impl Default for Metrics {
             http_latency: Family::new_with_constructor(latency_histogram),
             webhook_failures: Family::default(),
             sse_open: Gauge::default(),
+            connections_refused: Counter::default(),
             task_failures: Family::default(),
             task_last_success: Family::default(),
             leases: Family::default(),
@@ -103,6 +105,11 @@ impl Default for Metrics {
         registry.register("http_request_duration_seconds", "HTTP request latency by route", metrics.http_latency.clone());
         registry.register("webhook_failures", "Inbound SMS webhooks refused or failed", metrics.webhook_failures.clone());
         registry.register("sse_connections_open", "Open live-update (Server-Sent Events) streams", metrics.sse_open.clone());
+        registry.register(
+            "connections_refused",
+            "Connections closed on arrival: their address held its USNH_MAX_CONNECTIONS_PER_ADDRESS",
+            metrics.connections_refused.clone(),
+        );
         registry.register("task_failures", "Background task runs that failed", metrics.task_failures.clone());
         registry.register(
             "task_last_success_timestamp_seconds",
@@ -134,6 +141,10 @@ impl Drop for OpenStream {
 impl Metrics {
     pub fn webhook_failed(&self, gateway: &str, reason: &str) {
         self.webhook_failures.get_or_create(&WebhookLabels { gateway: gateway.into(), reason: reason.into() }).inc();
+    }
+
+    pub fn connection_refused(&self) {
+        self.connections_refused.inc();
     }
 
     pub fn stream_opened(&self) -> OpenStream {

@@ -231,14 +231,17 @@ impl Application {
         // that stops answering (gone without a FIN, as phones and NATs go)
         // is dropped rather than holding its connection for good.
         server.http_builder().http2().keep_alive_interval(client_timeout).keep_alive_timeout(client_timeout);
-        // Without TCP_NODELAY, responses written in pieces stall ~40 ms.
-        let no_delay = axum_server::accept::NoDelayAcceptor::new();
+        let accept = crate::connection_limit::LimitAcceptor::new(crate::connection_limit::PerAddress::new(
+            self.state.config.max_connections_per_address,
+            self.state.config.trusted_proxies.clone(),
+            self.state.metrics.clone(),
+        ));
         let served = match self.tls {
             Some(certificate) => {
-                let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(certificate.rustls()).acceptor(no_delay);
+                let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(certificate.rustls()).acceptor(accept);
                 server.acceptor(acceptor).serve(service).await
             }
-            None => server.acceptor(no_delay).serve(service).await,
+            None => server.acceptor(accept).serve(service).await,
         };
         served.map_err(|e| StartupError::Serve(e.to_string()))?;
         finish_outside_effects(&services).await;

@@ -87,6 +87,10 @@ fn invalid_values_are_named() {
     let (code, err) = run_server(&[("USNH_BACKUP_KEEP", "0")]);
     assert_ne!(code, 0);
     assert_one_clear_line(&err, "USNH_BACKUP_KEEP");
+
+    let (code, err) = run_server(&[("USNH_MAX_CONNECTIONS_PER_ADDRESS", "0")]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "USNH_MAX_CONNECTIONS_PER_ADDRESS must be at least 1");
 }
 
 #[test]

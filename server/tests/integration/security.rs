@@ -229,6 +229,54 @@ async fn slow_clients_are_cut_off() {
     tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
 }
 
+/// One host holds at most its share of connections: one over the limit
+/// is closed on arrival, and a closed connection frees its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_a_limited_number_of_connections() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let run = async {
+        let Some(app) = common::spawn_app_with(common::Backend::Sqlite, |c| {
+            c.max_connections_per_address = 3;
+            c.metrics_token = Some("limit-metrics".into());
+        })
+        .await
+        else {
+            return;
+        };
+        let addr = app.base.trim_start_matches("http://").to_string();
+        // Three kept-alive connections, each answered.
+        let mut held = Vec::new();
+        for i in 0..3 {
+            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+            let mut answer = [0u8; 512];
+            let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await.expect("answered").unwrap();
+            assert!(answer[..read].starts_with(b"HTTP/1.1 200"), "connection {i}");
+            held.push(stream);
+        }
+        let started = std::time::Instant::now();
+        let mut over = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let _ = over.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
+        assert_eq!(until_closed_bytes(&mut over).await, b"", "the fourth connection is closed unanswered");
+        assert!(started.elapsed() < Duration::from_secs(2), "closed on arrival, not by a timeout: {:?}", started.elapsed());
+        // A closed connection frees its place: the scrape gets through.
+        drop(held.pop());
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let metrics = loop {
+            if let Ok(answer) = app.client.get(app.url("/metrics")).bearer_auth("limit-metrics").send().await {
+                break answer.text().await.unwrap_or_default();
+            }
+            assert!(std::time::Instant::now() < deadline, "a closed connection never freed its place");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let refused = metrics.lines().find_map(|l| l.strip_prefix("usnh_connections_refused_total ")).and_then(|n| n.parse::<u64>().ok());
+        assert!(refused.is_some_and(|n| n >= 1), "the refusal is counted: {metrics}");
+    };
+    tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
+
 /// Reads until the peer closes (10 s at most per read); the bytes.
 async fn until_closed_bytes(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
     use tokio::io::AsyncReadExt;
