@@ -348,6 +348,9 @@ fn leptos_options(addr: SocketAddr) -> LeptosOptions {
 }
 
 const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Request bodies all requests may hold at once: 256 bodies at the cap,
+/// or 65,536 of the usual small forms (each counts at least a KB).
+const MAX_BUFFERED_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Leptos's route list, generated once per process. Generating it pauses
 /// every resource in the process (leptos_server's `SuppressResourceLoad` is
@@ -396,10 +399,11 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(routes::nul_input::refuse_nul))
         .layer(axum::middleware::from_fn(routes::server_fn_errors::set_error_status))
         // No form or server function needs more; bigger bodies get 413.
-        .layer(routes::request_body::ReadWholeLayer {
-            limit: MAX_BODY_BYTES,
-            deadline: Duration::from_secs(state.config.client_timeout_secs),
-        })
+        .layer(routes::request_body::ReadWholeLayer::new(
+            MAX_BODY_BYTES,
+            Duration::from_secs(state.config.client_timeout_secs),
+            MAX_BUFFERED_BODY_BYTES,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             routes::csrf::OwnOrigin::new(state.config.public_url.as_deref()),
             routes::csrf::same_origin_only,
