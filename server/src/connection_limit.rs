@@ -162,6 +162,8 @@ mod tests {
 
         let proxy: Vec<_> = (0..5).map(|_| counts.admit("10.1.2.3".parse().unwrap()).unwrap()).collect();
         assert_eq!(proxy.len(), 5, "a trusted proxy is not limited");
-        assert!(counts.admit("::ffff:192.0.2.9".parse().unwrap()).is_some());
+
+        let _both = (counts.admit(a).unwrap(), counts.admit(a).unwrap());
+        assert!(counts.admit("::ffff:192.0.2.1".parse().unwrap()).is_none(), "the same host through a dual-stack socket");
     }
 }

@@ -5,7 +5,7 @@
 //! connection and handler for as long as it liked. Every body here is
 //! small and was read whole by its handler anyway.
 //!
-//! Bodies held at once share a budget (`budget` KB), from before the
+//! Bodies held at once share a budget (counted in KB), from before the
 //! read until the handler is done: over HTTP/2 one connection carries a
 //! hundred requests at a time, so per-request and per-connection caps
 //! alone let a few hosts make the server buffer gigabytes. A request that
