@@ -133,6 +133,12 @@ pub struct Config {
     /// then become Secure and HSTS is sent.
     pub tls_cert_file: Option<PathBuf>,
     pub tls_key_file: Option<PathBuf>,
+    /// With HTTPS served here: also listen on this address (`0.0.0.0:80`)
+    /// in plain HTTP, sending every request to its HTTPS address.
+    pub http_redirect_listen: Option<String>,
+    /// Serve `/.well-known/acme-challenge/` from this directory on that
+    /// listener, for `certbot certonly --webroot -w <dir>` renewals.
+    pub acme_webroot: Option<PathBuf>,
     /// Automatic backups of the embedded SQLite database, checked like
     /// `server backup`: every this many minutes (0: off).
     pub backup_every_minutes: u32,
@@ -184,6 +190,8 @@ impl Default for Config {
                 .unwrap_or(1),
             trusted_proxies: Vec::new(),
             tls_cert_file: None,
+            http_redirect_listen: None,
+            acme_webroot: None,
             tls_key_file: None,
             backup_every_minutes: 24 * 60,
             backup_dir: None,
@@ -263,6 +271,13 @@ impl Config {
         if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
             return bad("set both USNH_TLS_CERT_FILE and USNH_TLS_KEY_FILE, or neither".into());
         }
+        if self.http_redirect_listen.is_some() && self.tls_cert_file.is_none() {
+            return bad("USNH_HTTP_REDIRECT_LISTEN sends visitors to HTTPS served here: set USNH_TLS_CERT_FILE and USNH_TLS_KEY_FILE too".into());
+        }
+        self.http_redirect_addr()?;
+        if self.acme_webroot.is_some() && self.http_redirect_listen.is_none() {
+            return bad("USNH_ACME_WEBROOT is served on the plain-HTTP listener: set USNH_HTTP_REDIRECT_LISTEN too".into());
+        }
         if !(1..=20).contains(&self.max_open_leases) {
             return bad("USNH_MAX_OPEN_LEASES must be between 1 and 20".into());
         }
@@ -320,6 +335,14 @@ impl Config {
                 "USNH_LISTEN={:?} is not an address like 127.0.0.1:3000",
                 self.listen
             ))
+        })
+    }
+
+    /// Where to listen for plain HTTP to redirect, when asked to.
+    pub fn http_redirect_addr(&self) -> Result<Option<SocketAddr>, StartupError> {
+        let Some(listen) = &self.http_redirect_listen else { return Ok(None) };
+        listen.parse().map(Some).map_err(|_| {
+            StartupError::Config(format!("USNH_HTTP_REDIRECT_LISTEN={listen:?} is not an address like 0.0.0.0:80"))
         })
     }
 

@@ -83,6 +83,8 @@ impl FromRef<AppState> for Db {
 
 pub struct Application {
     listener: TcpListener,
+    /// Plain HTTP that redirects to HTTPS (`USNH_HTTP_REDIRECT_LISTEN`).
+    redirect_listener: Option<TcpListener>,
     tls: Option<crate::tls::Certificate>,
     router: Router,
     addr: SocketAddr,
@@ -120,6 +122,12 @@ impl Application {
             reason: e.to_string(),
         })?;
 
+        let redirect_listener = match config.http_redirect_addr()? {
+            Some(redirect) => Some(TcpListener::bind(redirect).await.map_err(|e| {
+                StartupError::Config(format!("USNH_HTTP_REDIRECT_LISTEN: cannot listen on {redirect} ({e})"))
+            })?),
+            None => None,
+        };
         let tls = match (&config.tls_cert_file, &config.tls_key_file) {
             (Some(cert), Some(key)) => Some(crate::tls::Certificate::load(cert, key).await?),
             _ => None,
@@ -137,7 +145,7 @@ impl Application {
             stopping: tokio_util::sync::CancellationToken::new(),
         }));
         let router = router(state.clone());
-        Ok(Application { listener, tls, router, addr, state })
+        Ok(Application { listener, redirect_listener, tls, router, addr, state })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -200,42 +208,44 @@ impl Application {
         if let Some(certificate) = &self.tls {
             workers.push(crate::tls::spawn_reload(certificate.clone(), self.state.metrics.clone()));
         }
+        let services = self.state.services.clone();
+        let config = self.state.config.clone();
+        let client_timeout = Duration::from_secs(config.client_timeout_secs);
+        let accept = crate::connection_limit::LimitAcceptor::new(crate::connection_limit::PerAddress::new(
+            config.max_connections_per_address,
+            config.trusted_proxies.clone(),
+            self.state.metrics.clone(),
+        ));
+        let handle = axum_server::Handle::new();
+        let redirect_handle = axum_server::Handle::new();
+        if let Some(listener) = self.redirect_listener {
+            let redirect = routes::http_redirect::router(config.public_url.as_deref(), self.addr.port(), config.acme_webroot.clone());
+            if let Ok(address) = listener.local_addr() {
+                tracing::info!("redirecting http://{address} to HTTPS");
+            }
+            let server = timed_server(listener, redirect_handle.clone(), client_timeout)?.acceptor(accept.clone());
+            workers.push(tokio::spawn(async move {
+                if let Err(e) = server.serve(redirect.into_make_service()).await {
+                    tracing::error!(error = %e, "the plain-HTTP redirect stopped");
+                }
+            }));
+        }
         // Background tasks end with the server (a restart starts afresh).
         let _workers = StopOnDrop(workers);
-        let services = self.state.services.clone();
-        let client_timeout = Duration::from_secs(self.state.config.client_timeout_secs);
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let handle = axum_server::Handle::new();
         tokio::spawn({
             let handle = handle.clone();
             let stopping = self.state.stopping.clone();
             async move {
                 stop.await;
                 stopping.cancel();
+                redirect_handle.graceful_shutdown(Some(Duration::from_secs(1)));
                 // Open requests finish; event streams and stalled clients
                 // are cut after this.
                 handle.graceful_shutdown(Some(Duration::from_secs(30)));
             }
         });
-        let listener = self.listener.into_std().map_err(|e| StartupError::Serve(e.to_string()))?;
-        // A client must send each request's headers in time, and a kept-alive
-        // connection waiting for its next request closes after as long:
-        // otherwise a few thousand connections trickling bytes (slowloris)
-        // hold every file descriptor the process may open.
-        let mut server = axum_server::from_tcp(listener)
-            .map_err(|e| StartupError::Serve(e.to_string()))?
-            .handle(handle)
-            .first_request_timeout(client_timeout);
-        server.http_builder().http1().header_read_timeout(client_timeout);
-        // HTTP/2 has no header timer: the server pings instead, and a peer
-        // that stops answering (gone without a FIN, as phones and NATs go)
-        // is dropped rather than holding its connection for good.
-        server.http_builder().http2().keep_alive_interval(client_timeout).keep_alive_timeout(client_timeout);
-        let accept = crate::connection_limit::LimitAcceptor::new(crate::connection_limit::PerAddress::new(
-            self.state.config.max_connections_per_address,
-            self.state.config.trusted_proxies.clone(),
-            self.state.metrics.clone(),
-        ));
+        let server = timed_server(self.listener, handle, client_timeout)?;
         let served = match self.tls {
             Some(certificate) => {
                 let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(certificate.rustls()).acceptor(accept);
@@ -248,6 +258,28 @@ impl Application {
         tracing::info!("server stopped");
         Ok(())
     }
+}
+
+/// A server on `listener`, stopped through `handle`. A client must send
+/// each request's headers in time, and a kept-alive connection waiting
+/// for its next request closes after as long: otherwise a few thousand
+/// connections trickling bytes (slowloris) hold every file descriptor the
+/// process may open. HTTP/2 has no header timer: the server pings
+/// instead, and a peer that stops answering (gone without a FIN, as
+/// phones and NATs go) is dropped rather than holding its connection.
+fn timed_server(
+    listener: TcpListener,
+    handle: axum_server::Handle<SocketAddr>,
+    client_timeout: Duration,
+) -> Result<axum_server::Server<SocketAddr>, StartupError> {
+    let listener = listener.into_std().map_err(|e| StartupError::Serve(e.to_string()))?;
+    let mut server = axum_server::from_tcp(listener)
+        .map_err(|e| StartupError::Serve(e.to_string()))?
+        .handle(handle)
+        .first_request_timeout(client_timeout);
+    server.http_builder().http1().header_read_timeout(client_timeout);
+    server.http_builder().http2().keep_alive_interval(client_timeout).keep_alive_timeout(client_timeout);
+    Ok(server)
 }
 
 /// Each connection and event stream holds a file, and the usual soft limit

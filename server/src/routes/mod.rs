@@ -3,6 +3,7 @@ pub mod csrf;
 pub mod dev_outbox;
 pub mod export;
 pub mod health;
+pub mod http_redirect;
 pub mod live;
 pub mod nul_input;
 pub mod page_cache;

@@ -88,6 +88,10 @@ fn invalid_values_are_named() {
     assert_ne!(code, 0);
     assert_one_clear_line(&err, "USNH_BACKUP_KEEP");
 
+    let (code, err) = run_server(&[("USNH_HTTP_REDIRECT_LISTEN", "127.0.0.1:0")]);
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "USNH_HTTP_REDIRECT_LISTEN sends visitors to HTTPS served here");
+
     let (code, err) = run_server(&[("USNH_MAX_CONNECTIONS_PER_ADDRESS", "0")]);
     assert_ne!(code, 0);
     assert_one_clear_line(&err, "USNH_MAX_CONNECTIONS_PER_ADDRESS must be at least 1");

@@ -26,6 +26,14 @@ const METRICS_TOKEN: &str = "tls-metrics-token";
 /// A server on HTTPS from this certificate's files (in `dir`, as cert.pem
 /// and key.pem), and its address.
 async fn https_app(certified: &Certified, dir: &std::path::Path) -> (common::TestApp, std::net::SocketAddr) {
+    https_app_with(certified, dir, |_| {}).await
+}
+
+async fn https_app_with(
+    certified: &Certified,
+    dir: &std::path::Path,
+    adjust: impl FnOnce(&mut server::config::Config),
+) -> (common::TestApp, std::net::SocketAddr) {
     let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_path, certified.cert.pem()).unwrap();
     std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
@@ -35,6 +43,7 @@ async fn https_app(certified: &Certified, dir: &std::path::Path) -> (common::Tes
         // Required over HTTPS; nothing listens there, the mail just waits.
         config.smtp_url = Some("smtp://127.0.0.1:9".into());
         config.metrics_token = Some(METRICS_TOKEN.into());
+        adjust(config);
     })
     .await
     .unwrap();
@@ -84,6 +93,43 @@ async fn https_with_secure_cookies_and_hsts() {
     // Plain HTTP on the TLS port gets no page.
     let plain = reqwest::Client::new().get(format!("http://{addr}/policies")).send().await;
     assert!(plain.map(|r| r.status().as_u16() >= 400).unwrap_or(true));
+}
+
+/// Plain HTTP beside HTTPS served here: every request is sent to its
+/// HTTPS address, and certbot's webroot challenge files are served (and
+/// nothing else from the disk).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_is_sent_to_https_and_serves_acme_challenges() {
+    let certified = common::certificate_until(2030);
+    let dir = tempfile::tempdir().unwrap();
+    let webroot = dir.path().join("acme");
+    std::fs::create_dir_all(webroot.join(".well-known/acme-challenge")).unwrap();
+    std::fs::write(webroot.join(".well-known/acme-challenge/tok-EN_123"), "tok-EN_123.thumbprint").unwrap();
+    // Where a "../" in the token would reach.
+    std::fs::write(webroot.join(".well-known/private.txt"), "not for the web").unwrap();
+    let plain_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (_app, addr) = https_app_with(&certified, dir.path(), |c| {
+        c.http_redirect_listen = Some(format!("127.0.0.1:{plain_port}"));
+        c.acme_webroot = Some(webroot.clone());
+    })
+    .await;
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let at = |path: &str| format!("http://127.0.0.1:{plain_port}{path}");
+
+    let sent = plain.get(at("/wallet?show=top-ups")).header("host", format!("localhost:{plain_port}")).send().await.unwrap();
+    assert_eq!(sent.status(), 308);
+    let location = sent.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(location, format!("https://localhost:{}/wallet?show=top-ups", addr.port()));
+    let landed = client_trusting(&certified, addr).get(&location).send().await.unwrap();
+    assert_eq!(landed.status(), 200, "the HTTPS address serves the page");
+
+    let challenge = plain.get(at("/.well-known/acme-challenge/tok-EN_123")).send().await.unwrap();
+    assert_eq!(challenge.status(), 200);
+    assert_eq!(challenge.text().await.unwrap(), "tok-EN_123.thumbprint");
+    for path in ["/.well-known/acme-challenge/unknown", "/.well-known/acme-challenge/..%2Fprivate.txt", "/.well-known/acme-challenge/tok.EN_123"] {
+        let refused = plain.get(at(path)).send().await.unwrap();
+        assert_eq!(refused.status(), 404, "{path}");
+    }
 }
 
 /// A renewed certificate (new files in place) is served without a
