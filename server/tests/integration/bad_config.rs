@@ -76,25 +76,17 @@ fn port_in_use() {
 
 #[test]
 fn invalid_values_are_named() {
-    let (code, err) = run_server(&[("USNH_DEFAULT_LEASE_MINUTES", "lots")]);
-    assert_ne!(code, 0);
-    assert_one_clear_line(&err, "USNH_DEFAULT_LEASE_MINUTES");
-
-    let (code, err) = run_server(&[("USNH_WHATSAPP_NUMBER", "call me")]);
-    assert_ne!(code, 0);
-    assert_one_clear_line(&err, "USNH_WHATSAPP_NUMBER");
-
-    let (code, err) = run_server(&[("USNH_BACKUP_KEEP", "0")]);
-    assert_ne!(code, 0);
-    assert_one_clear_line(&err, "USNH_BACKUP_KEEP");
-
-    let (code, err) = run_server(&[("USNH_HTTP_REDIRECT_LISTEN", "127.0.0.1:0")]);
-    assert_ne!(code, 0);
-    assert_one_clear_line(&err, "USNH_HTTP_REDIRECT_LISTEN sends visitors to HTTPS served here");
-
-    let (code, err) = run_server(&[("USNH_MAX_CONNECTIONS_PER_ADDRESS", "0")]);
-    assert_ne!(code, 0);
-    assert_one_clear_line(&err, "USNH_MAX_CONNECTIONS_PER_ADDRESS must be at least 1");
+    for (name, value, message) in [
+        ("USNH_DEFAULT_LEASE_MINUTES", "lots", "USNH_DEFAULT_LEASE_MINUTES"),
+        ("USNH_WHATSAPP_NUMBER", "call me", "USNH_WHATSAPP_NUMBER"),
+        ("USNH_BACKUP_KEEP", "0", "USNH_BACKUP_KEEP"),
+        ("USNH_HTTP_REDIRECT_LISTEN", "127.0.0.1:0", "USNH_HTTP_REDIRECT_LISTEN sends visitors to HTTPS served here"),
+        ("USNH_MAX_CONNECTIONS_PER_ADDRESS", "0", "USNH_MAX_CONNECTIONS_PER_ADDRESS must be at least 1"),
+    ] {
+        let (code, err) = run_server(&[(name, value)]);
+        assert_ne!(code, 0, "{name}={value}");
+        assert_one_clear_line(&err, message);
+    }
 }
 
 #[test]
