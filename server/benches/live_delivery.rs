@@ -16,7 +16,7 @@ const SECRET: &str = "bench-webhook-secret";
 
 async fn start_server(data_dir: &std::path::Path) -> BenchServer {
     let database = std::env::var("BENCH_DATABASE_URL").ok();
-    let mut env = vec![("USNH_SMS_WEBHOOK_SECRET", SECRET), ("USNH_DEMO_CODE_DELAY_SECS", "86400"), ("USNH_EVENT_STREAMS_PER_USER", "1000000"), ("USNH_MAX_CONNECTIONS_PER_ADDRESS", "1000000")];
+    let mut env = vec![("USNH_SMS_WEBHOOK_SECRET", SECRET), ("USNH_DEMO_CODE_DELAY_SECS", "86400"), ("USNH_EVENT_STREAMS_PER_USER", "1000000")];
     if let Some(url) = database.as_deref() {
         env.push(("DATABASE_URL", url));
     }

@@ -3,14 +3,18 @@
 //! single machine cannot take every file descriptor by opening connections
 //! and keeping each barely alive. IPv6 clients count per /64, which one
 //! subscriber usually holds whole. Trusted proxies are not limited: every
-//! client behind them shares their address.
+//! client behind them shares their address (and a server listening on
+//! loopback only is not limited at all: see `startup`).
 use std::{
     collections::HashMap,
     future::{ready, Ready},
     io,
     net::IpAddr,
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
     task::{Context, Poll},
 };
 
@@ -29,11 +33,13 @@ pub struct PerAddress {
     exempt: Vec<TrustedProxy>,
     open: Mutex<HashMap<IpAddr, usize>>,
     metrics: Arc<Metrics>,
+    /// When a refusal was last logged (Unix seconds): once a minute.
+    last_logged: AtomicU64,
 }
 
 impl PerAddress {
     pub fn new(max: usize, exempt: Vec<TrustedProxy>, metrics: Arc<Metrics>) -> Arc<PerAddress> {
-        Arc::new(PerAddress { max, exempt, open: Mutex::default(), metrics })
+        Arc::new(PerAddress { max, exempt, open: Mutex::default(), metrics, last_logged: AtomicU64::new(0) })
     }
 
     /// A slot for a connection from `peer`, or None when it holds `max`.
@@ -50,10 +56,27 @@ impl PerAddress {
         let count = open.entry(key).or_insert(0);
         if *count >= self.max {
             self.metrics.connection_refused();
+            self.log_refusal(peer);
             return None;
         }
         *count += 1;
         Some(Slot { counts: Some(self.clone()), key })
+    }
+}
+
+impl PerAddress {
+    /// A proxy left out of USNH_TRUSTED_PROXIES looks like one busy host:
+    /// say so, once a minute at most (every refusal is in the metrics).
+    fn log_refusal(&self, peer: IpAddr) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let last = self.last_logged.load(Ordering::Relaxed);
+        if now >= last + 60 && self.last_logged.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            tracing::warn!(
+                %peer,
+                max = self.max,
+                "refused connections from an address that holds USNH_MAX_CONNECTIONS_PER_ADDRESS; if it is a proxy, add it to USNH_TRUSTED_PROXIES"
+            );
+        }
     }
 }
 

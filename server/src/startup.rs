@@ -211,8 +211,11 @@ impl Application {
         let services = self.state.services.clone();
         let config = self.state.config.clone();
         let client_timeout = Duration::from_secs(config.client_timeout_secs);
+        // Listening on loopback only, every client comes through something
+        // local (a proxy) that carries many users: no per-address cap.
+        let per_address = if self.addr.ip().is_loopback() { usize::MAX } else { config.max_connections_per_address };
         let accept = crate::connection_limit::LimitAcceptor::new(crate::connection_limit::PerAddress::new(
-            config.max_connections_per_address,
+            per_address,
             config.trusted_proxies.clone(),
             self.state.metrics.clone(),
         ));

@@ -68,8 +68,6 @@ impl Server {
             .env("USNH_SMS_WEBHOOK_SECRET", WEBHOOK_SECRET)
             .env("USNH_DEMO_CODE_DELAY_SECS", "86400")
             .env("USNH_DB_CONNECT_TIMEOUT_SECS", "3")
-            // Every client here is one host: loopback.
-            .env("USNH_MAX_CONNECTIONS_PER_ADDRESS", "100000")
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::null());

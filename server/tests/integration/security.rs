@@ -230,7 +230,8 @@ async fn slow_clients_are_cut_off() {
 }
 
 /// One host holds at most its share of connections: one over the limit
-/// is closed on arrival, and a closed connection frees its place.
+/// is closed on arrival, and a closed connection frees its place. A
+/// server listening on loopback only (behind a local proxy) has no cap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_address_holds_a_limited_number_of_connections() {
     use std::time::Duration;
@@ -240,6 +241,9 @@ async fn one_address_holds_a_limited_number_of_connections() {
         let Some(app) = common::spawn_app_with(common::Backend::Sqlite, |c| {
             c.max_connections_per_address = 3;
             c.metrics_token = Some("limit-metrics".into());
+            // A server on loopback only is not limited (a local proxy
+            // carries every user); this one is reachable from elsewhere.
+            c.listen = "0.0.0.0:0".into();
         })
         .await
         else {
@@ -273,6 +277,18 @@ async fn one_address_holds_a_limited_number_of_connections() {
         };
         let refused = metrics.lines().find_map(|l| l.strip_prefix("usnh_connections_refused_total ")).and_then(|n| n.parse::<u64>().ok());
         assert!(refused.is_some_and(|n| n >= 1), "the refusal is counted: {metrics}");
+
+        // Listening on loopback only, the cap does not apply.
+        let Some(local) = common::spawn_app_with(common::Backend::Sqlite, |c| c.max_connections_per_address = 1).await else { return };
+        let local_addr = local.base.trim_start_matches("http://").to_string();
+        for i in 0..3 {
+            let mut stream = tokio::net::TcpStream::connect(&local_addr).await.unwrap();
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+            let mut answer = [0u8; 512];
+            let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await.expect("answered").unwrap();
+            assert!(answer[..read].starts_with(b"HTTP/1.1 200"), "loopback connection {i}");
+            held.push(stream);
+        }
     };
     tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
 }
