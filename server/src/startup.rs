@@ -226,6 +226,11 @@ impl Application {
             if let Ok(address) = listener.local_addr() {
                 tracing::info!("redirecting http://{address} to HTTPS");
             }
+            if let Some(webroot) = config.acme_webroot.as_ref().filter(|dir| !dir.is_dir()) {
+                // certbot creates it on its first run; a wrong path would
+                // only show when a renewal fails, weeks later.
+                tracing::warn!(webroot = %webroot.display(), "USNH_ACME_WEBROOT is not a directory (yet): certbot --webroot must write there");
+            }
             let server = timed_server(listener, redirect_handle.clone(), client_timeout)?.acceptor(accept.clone());
             workers.push(tokio::spawn(async move {
                 if let Err(e) = server.serve(redirect.into_make_service()).await {
