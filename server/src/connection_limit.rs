@@ -120,11 +120,11 @@ impl<S> Accept<TcpStream, S> for LimitAcceptor {
     type Future = Ready<io::Result<(Counted, S)>>;
 
     fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
-        let Some(slot) = stream.peer_addr().ok().and_then(|peer| self.counts.admit(peer.ip())) else {
-            // Dropping the stream closes it at once.
-            return ready(Err(io::Error::other("too many connections from one address")));
-        };
-        ready(stream.set_nodelay(true).map(|()| (Counted { stream, _slot: slot }, service)))
+        // An error drops the stream, which closes it at once.
+        let admitted = stream.peer_addr().and_then(|peer| {
+            self.counts.admit(peer.ip()).ok_or_else(|| io::Error::other("too many connections from one address"))
+        });
+        ready(admitted.and_then(|slot| stream.set_nodelay(true).map(|()| (Counted { stream, _slot: slot }, service))))
     }
 }
 
