@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { adminTopUp, createAdmin, hydrated, signIn, signUp } from "./helpers";
 
 test("an admin tops up a customer found by public ID; the customer's open wallet page shows it", async ({ page, browser }) => {
@@ -33,6 +34,15 @@ test("an admin tops up a customer found by public ID; the customer's open wallet
   await expect(confirmation).toContainText("$12.50");
   await adminPage.getByRole("button", { name: "Confirm top-up" }).click();
   await expect(adminPage.getByTestId("recharge-done")).toContainText("$12.50");
+  // For the books: the last 30 days of the ledger as CSV, the top-up in it.
+  const [download] = await Promise.all([
+    adminPage.waitForEvent("download"),
+    adminPage.getByRole("button", { name: "Download CSV" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^usnumhub-ledger-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync((await download.path())!, "utf8");
+  expect(csv.split("\n")[0]).toBe("entry,time_utc,user_id,username,kind,amount_usd,balance_after_usd,lease,by,note");
+  expect(csv).toContain(`,${publicId},${customer},top_up,12.50,12.50,,${admin},WhatsApp transfer`);
   await adminContext.close();
 
   // The open wallet page shows it without a reload (its event stream).

@@ -420,6 +420,7 @@ fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::health::readyz))
         .route("/dev/outbox", get(routes::dev_outbox::show))
         .route("/account/export", get(routes::export::export_my_data))
+        .route("/admin/ledger.csv", get(routes::ledger_export::admin_ledger_csv))
         .route("/events", get(routes::live::lease_events))
         .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))

@@ -17,6 +17,7 @@ pub mod events;
 pub mod inbound_sms;
 pub mod leases;
 pub mod ledger;
+pub mod ledger_export;
 pub mod numbers;
 pub mod mailer;
 pub mod passwords;

@@ -4,6 +4,7 @@ pub mod dev_outbox;
 pub mod export;
 pub mod health;
 pub mod http_redirect;
+pub mod ledger_export;
 pub mod live;
 pub mod nul_input;
 pub mod page_cache;

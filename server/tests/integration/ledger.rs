@@ -33,7 +33,51 @@ backend_tests!(
     admin_recharges_by_public_id_and_corrects,
     bad_recharge_input_changes_nothing,
     a_user_id_finds_its_owner_before_a_lookalike_username,
+    admins_export_the_ledger_as_csv,
 );
+
+/// Admins download a range of days of the ledger as CSV, for the books,
+/// and the download is audited; customers and visitors cannot; bad dates
+/// get a message. A note that a spreadsheet would run as a formula stays
+/// text.
+async fn admins_export_the_ledger_as_csv(app: TestApp) {
+    let (mut customer, customer_id) = common::customers::verified_customer(&app, "csv_customer", 500).await;
+    let mut admin = common::signed_in_admin(&app, "csv_admin").await;
+    let admin_id = user_id(&app, "csv_admin").await;
+    let correction = Posting { actor_user_id: Some(admin_id), note: "=1+1", ..posting(customer_id, EntryKind::AdminAdjustment, -125, "csv-correction") };
+    ledger::post(&app.services(), &correction).await.unwrap();
+    let public_id: String = sqlx::query_scalar("SELECT public_id FROM users WHERE id = $1").bind(customer_id).fetch_one(&app.db.pool).await.unwrap();
+
+    let file = admin.get("/admin/ledger.csv").await;
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert!(file.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(file.headers["content-disposition"].to_str().unwrap().contains("attachment; filename=\"usnumhub-ledger-"));
+    let lines: Vec<&str> = file.body.lines().collect();
+    assert_eq!(lines[0], "entry,time_utc,user_id,username,kind,amount_usd,balance_after_usd,lease,by,note");
+    assert_eq!(lines.len(), 3, "{}", file.body);
+    assert!(lines[1].contains(&format!(",{public_id},csv_customer,top_up,5.00,5.00,,,test funds")), "{}", lines[1]);
+    assert!(lines[2].contains(&format!(",{public_id},csv_customer,admin_adjustment,-1.25,3.75,,csv_admin,'=1+1")), "{}", lines[2]);
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit WHERE action = 'ledger.exported' AND admin_user_id = $1")
+        .bind(admin_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    let before_any = admin.get("/admin/ledger.csv?from=2020-01-01&to=2020-01-31").await;
+    assert_eq!(before_any.body.lines().count(), 1, "only the header: {}", before_any.body);
+    for (query, message) in [
+        ("from=2026-13-01", "is not a date like"),
+        ("from=2020-01-01&to=2026-01-01", "at most 366 days"),
+        ("from=2026-02-01&to=2026-01-01", "before the start date"),
+    ] {
+        let refused = admin.get(&format!("/admin/ledger.csv?{query}")).await;
+        assert_eq!(refused.status, 400, "{query}");
+        assert!(refused.body.contains(message), "{query}: {}", refused.body);
+    }
+    assert_eq!(customer.get("/admin/ledger.csv").await.status, 403);
+    assert_eq!(Browser::new(&app.base).get("/admin/ledger.csv").await.status, 401);
+}
 
 async fn concurrent_random_movements_keep_every_invariant(app: TestApp) {
     let svc = app.services();

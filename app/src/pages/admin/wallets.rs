@@ -10,6 +10,30 @@ pub fn AdminWallets() -> impl IntoView {
         <PageTitle text="Admin · Wallets" />
         <Recharge />
         <Adjust />
+        <LedgerExport />
+    }
+}
+
+/// The ledger of a range of days as a CSV download (`/admin/ledger.csv`,
+/// checked there): a plain form, so the browser saves the file.
+#[component]
+fn LedgerExport() -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Ledger export"</h2>
+            <p class="muted">"Every wallet entry of the chosen UTC days (at most 366), as CSV for the books. Leave the dates empty for the last 30 days."</p>
+            <form method="get" action="/admin/ledger.csv" class="form">
+                <div class="field">
+                    <label for="ledger-from">"From"</label>
+                    <input id="ledger-from" name="from" type="date" />
+                </div>
+                <div class="field">
+                    <label for="ledger-to">"To"</label>
+                    <input id="ledger-to" name="to" type="date" />
+                </div>
+                <button type="submit" class="btn">"Download CSV"</button>
+            </form>
+        </section>
     }
 }
 

@@ -1,0 +1,130 @@
+//! `GET /admin/ledger.csv?from=YYYY-MM-DD&to=YYYY-MM-DD`: the ledger
+//! entries of those UTC days (both included; by default the last 30) as
+//! a CSV file for the books. Admins only, checked here.
+use app::{
+    domain::Role,
+    error::AppError,
+    services::{
+        ledger_export::{self, DayRange, ExportedEntry},
+        request::Authenticated,
+    },
+};
+use axum::{
+    extract::{Query, State},
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+    Extension,
+};
+use serde::Deserialize;
+
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize)]
+pub struct Days {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn admin_ledger_csv(
+    State(state): State<AppState>,
+    user: Option<Extension<Authenticated>>,
+    Query(days): Query<Days>,
+) -> Response {
+    match export(&state, user.map(|Extension(u)| u), days).await {
+        Ok((name, body)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
+    }
+}
+
+/// The file's name and contents.
+async fn export(state: &AppState, user: Option<Authenticated>, days: Days) -> Result<(String, Vec<u8>), AppError> {
+    let user = user.ok_or(AppError::Unauthenticated)?;
+    if user.viewer.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let today = state.services.now().div_euclid(86_400_000);
+    // An empty date field of the form means its default.
+    let given = |d: &Option<String>| d.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(day_number).transpose();
+    let last = given(&days.to)?.unwrap_or(today);
+    let first = given(&days.from)?.unwrap_or(last - 29);
+    let range = DayRange::new(first, last)?;
+    let entries = ledger_export::export(&state.services, user.user_id, range).await?;
+    let name = format!("usnumhub-ledger-{}-to-{}.csv", day_text(first), day_text(last));
+    Ok((name, to_csv(&entries).map_err(|_| AppError::Internal)?))
+}
+
+/// Days since the Unix epoch of a `YYYY-MM-DD` date.
+fn day_number(text: &str) -> Result<i64, AppError> {
+    let bad = || AppError::Invalid(format!("{text:?} is not a date like 2026-11-30."));
+    let mut parts = text.trim().splitn(3, '-');
+    let mut next = || parts.next().and_then(|p| p.parse::<i32>().ok()).ok_or_else(bad);
+    let (year, month, day) = (next()?, next()?, next()?);
+    let month = u8::try_from(month).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(bad)?;
+    let date = time::Date::from_calendar_date(year, month, u8::try_from(day).map_err(|_| bad())?).map_err(|_| bad())?;
+    Ok(i64::from(date.to_julian_day()) - i64::from(UNIX_EPOCH_JULIAN_DAY))
+}
+
+const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
+
+fn day_text(day: i64) -> String {
+    app::components::local_time::iso_utc(day * 86_400_000)[..10].to_string()
+}
+
+fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", cents.unsigned_abs() / 100, cents.unsigned_abs() % 100)
+}
+
+/// Text a spreadsheet would run as a formula is kept as text.
+fn as_text(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    }
+}
+
+fn to_csv(entries: &[ExportedEntry]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["entry", "time_utc", "user_id", "username", "kind", "amount_usd", "balance_after_usd", "lease", "by", "note"])?;
+    for e in entries {
+        out.write_record([
+            e.id.to_string(),
+            app::components::local_time::iso_utc(e.at_ms),
+            e.public_id.clone(),
+            as_text(&e.username),
+            e.kind.clone(),
+            dollars(e.amount_cents),
+            dollars(e.balance_after_cents),
+            e.lease_id.map(|l| l.to_string()).unwrap_or_default(),
+            e.by.as_deref().map(as_text).unwrap_or_default(),
+            as_text(&e.note),
+        ])?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_amounts_and_text_cells() {
+        assert_eq!(day_number("1970-01-02").unwrap(), 1);
+        assert_eq!(day_text(day_number("2026-11-30").unwrap()), "2026-11-30");
+        for bad in ["2026-13-01", "2026-02-30", "yesterday", "2026-11", ""] {
+            assert!(day_number(bad).is_err(), "{bad}");
+        }
+        assert_eq!(dollars(-95), "-0.95");
+        assert_eq!(dollars(1000), "10.00");
+        assert_eq!(as_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(as_text("WhatsApp transfer"), "WhatsApp transfer");
+    }
+}
