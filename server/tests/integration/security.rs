@@ -235,7 +235,7 @@ async fn slow_clients_are_cut_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_address_holds_a_limited_number_of_connections() {
     use std::time::Duration;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
 
     let run = async {
         let Some(app) = common::spawn_app_with(common::Backend::Sqlite, |c| {
@@ -252,13 +252,8 @@ async fn one_address_holds_a_limited_number_of_connections() {
         let addr = app.base.trim_start_matches("http://").to_string();
         // Three kept-alive connections, each answered.
         let mut held = Vec::new();
-        for i in 0..3 {
-            let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
-            let mut answer = [0u8; 512];
-            let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await.expect("answered").unwrap();
-            assert!(answer[..read].starts_with(b"HTTP/1.1 200"), "connection {i}");
-            held.push(stream);
+        for _ in 0..3 {
+            held.push(answered_connection(&addr).await);
         }
         let started = std::time::Instant::now();
         let mut over = tokio::net::TcpStream::connect(&addr).await.unwrap();
@@ -281,16 +276,22 @@ async fn one_address_holds_a_limited_number_of_connections() {
         // Listening on loopback only, the cap does not apply.
         let Some(local) = common::spawn_app_with(common::Backend::Sqlite, |c| c.max_connections_per_address = 1).await else { return };
         let local_addr = local.base.trim_start_matches("http://").to_string();
-        for i in 0..3 {
-            let mut stream = tokio::net::TcpStream::connect(&local_addr).await.unwrap();
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
-            let mut answer = [0u8; 512];
-            let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await.expect("answered").unwrap();
-            assert!(answer[..read].starts_with(b"HTTP/1.1 200"), "loopback connection {i}");
-            held.push(stream);
+        for _ in 0..3 {
+            held.push(answered_connection(&local_addr).await);
         }
     };
     tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
+}
+
+/// A kept-alive connection to `addr` on which GET /healthz was answered.
+async fn answered_connection(addr: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
+    let mut answer = [0u8; 512];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer)).await.expect("answered").unwrap();
+    assert!(answer[..read].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer[..read]));
+    stream
 }
 
 /// Reads until the peer closes (10 s at most per read); the bytes.
