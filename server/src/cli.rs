@@ -174,6 +174,15 @@ async fn check(config: &Config) -> Result<(), StartupError> {
         }
         println!("ok: TLS certificate and key load; the certificate is valid until {text} ({} days)", left / 86_400);
     }
+    if let Some(webroot) = &config.acme_webroot {
+        if !webroot.is_dir() {
+            return Err(StartupError::Config(format!(
+                "USNH_ACME_WEBROOT {} is not a directory: create it, and point certbot --webroot -w at it",
+                webroot.display()
+            )));
+        }
+        println!("ok: ACME challenge files are served from {}", webroot.display());
+    }
     Ok(())
 }
 

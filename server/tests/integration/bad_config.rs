@@ -153,6 +153,27 @@ async fn check_tries_smtp_and_the_tls_certificate() {
     let (code, _, err) = check(&cert, &old_key, &smtp).await;
     assert_ne!(code, 0, "a key that does not fit the certificate");
     assert_one_clear_line(&err, "cannot load the TLS certificate");
+
+    // The plain-HTTP side's ACME webroot must exist.
+    let webroot = dir.path().join("acme");
+    let with_webroot = |webroot: &std::path::Path| {
+        let webroot = webroot.display().to_string();
+        let envs = [
+            ("USNH_TLS_CERT_FILE", cert.as_str()),
+            ("USNH_TLS_KEY_FILE", key.as_str()),
+            ("USNH_SMTP_URL", smtp.as_str()),
+            ("USNH_HTTP_REDIRECT_LISTEN", "127.0.0.1:0"),
+            ("USNH_ACME_WEBROOT", webroot.as_str()),
+        ];
+        server_check(&envs)
+    };
+    let (code, _, err) = with_webroot(&webroot).await;
+    assert_ne!(code, 0);
+    assert_one_clear_line(&err, "USNH_ACME_WEBROOT");
+    std::fs::create_dir(&webroot).unwrap();
+    let (code, out, err) = with_webroot(&webroot).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok: ACME challenge files are served from"), "{out}");
 }
 
 /// `server check` asks every configured upstream supplier for its
