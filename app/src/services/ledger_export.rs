@@ -1,8 +1,9 @@
 //! The ledger for bookkeeping: every entry of a range of UTC days, oldest
-//! first, with the account it belongs to (`/admin/ledger.csv`). Reading
+//! first, with the account it belongs to, or one account's statement
+//! (`/admin/ledger.csv`). Reading
 //! only; the export is recorded in the admin audit log.
 use super::{audit, Services};
-use crate::error::AppError;
+use crate::{domain::PublicUserId, error::AppError};
 
 /// At most this many days per export: a year, for the yearly books.
 pub const MAX_DAYS: i64 = 366;
@@ -50,19 +51,29 @@ impl DayRange {
 
 type Row = (i64, i64, String, String, String, i64, i64, Option<i64>, Option<String>, String);
 
-/// The entries of `days`, oldest first; the export is audited as
-/// `admin_user_id`'s.
-pub async fn export(svc: &Services, admin_user_id: i64, days: DayRange) -> Result<Vec<ExportedEntry>, AppError> {
+/// The entries of `days` (of one account's wallet, when `of` names it),
+/// oldest first; the export is audited as `admin_user_id`'s.
+pub async fn export(svc: &Services, admin_user_id: i64, days: DayRange, of: Option<&PublicUserId>) -> Result<Vec<ExportedEntry>, AppError> {
     let (from, until) = days.millis();
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT e.id, e.created_at, u.public_id, u.username, e.kind, e.amount_cents, e.balance_after_cents, e.lease_id, a.username, e.note \
+    const SELECT: &str = "SELECT e.id, e.created_at, u.public_id, u.username, e.kind, e.amount_cents, e.balance_after_cents, e.lease_id, a.username, e.note \
          FROM ledger_entries e JOIN users u ON u.id = e.user_id LEFT JOIN users a ON a.id = e.actor_user_id \
-         WHERE e.created_at >= $1 AND e.created_at < $2 ORDER BY e.created_at, e.id",
-    )
-    .bind(from)
-    .bind(until)
-    .fetch_all(&svc.db.pool)
-    .await?;
+         WHERE e.created_at >= $1 AND e.created_at < $2";
+    let rows: Vec<Row> = match of {
+        Some(id) => {
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM users WHERE public_id = $1").bind(id.as_str()).fetch_optional(&svc.db.pool).await?;
+            if known.is_none() {
+                return Err(AppError::NotFound);
+            }
+            sqlx::query_as(&format!("{SELECT} AND u.public_id = $3 ORDER BY e.created_at, e.id"))
+                .bind(from)
+                .bind(until)
+                .bind(id.as_str())
+                .fetch_all(&svc.db.pool)
+                .await?
+        }
+        None => sqlx::query_as(&format!("{SELECT} ORDER BY e.created_at, e.id")).bind(from).bind(until).fetch_all(&svc.db.pool).await?,
+    };
     let entries: Vec<ExportedEntry> = rows
         .into_iter()
         .map(|(id, at_ms, public_id, username, kind, amount_cents, balance_after_cents, lease_id, by, note)| ExportedEntry {
@@ -78,7 +89,8 @@ pub async fn export(svc: &Services, admin_user_id: i64, days: DayRange) -> Resul
             note,
         })
         .collect();
-    let what = format!("ledger days {}..={} (Unix days), {} entries", days.first, days.last, entries.len());
+    let whose = of.map_or("every wallet".to_string(), |id| id.as_str().to_string());
+    let what = format!("ledger of {whose}, days {}..={} (Unix days), {} entries", days.first, days.last, entries.len());
     audit::record(&svc.db.pool, svc.now(), admin_user_id, "ledger.exported", None, "", &what).await?;
     Ok(entries)
 }

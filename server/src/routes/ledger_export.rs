@@ -1,8 +1,9 @@
-//! `GET /admin/ledger.csv?from=YYYY-MM-DD&to=YYYY-MM-DD`: the ledger
-//! entries of those UTC days (both included; by default the last 30) as
-//! a CSV file for the books. Admins only, checked here.
+//! `GET /admin/ledger.csv?from=YYYY-MM-DD&to=YYYY-MM-DD[&user=UN-…]`: the
+//! ledger entries of those UTC days (both included; by default the last
+//! 30, or the last 366 for one account's statement) as a CSV file for the
+//! books. Admins only, checked here.
 use app::{
-    domain::Role,
+    domain::{PublicUserId, Role},
     error::AppError,
     services::{
         ledger_export::{self, DayRange, ExportedEntry},
@@ -23,6 +24,8 @@ use crate::startup::AppState;
 pub struct Days {
     from: Option<String>,
     to: Option<String>,
+    /// One account's public user ID.
+    user: Option<String>,
 }
 
 pub async fn admin_ledger_csv(
@@ -53,11 +56,13 @@ async fn export(state: &AppState, user: Option<Authenticated>, days: Days) -> Re
     let today = state.services.now().div_euclid(86_400_000);
     // An empty date field of the form means its default.
     let given = |d: &Option<String>| d.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(day_number).transpose();
+    let of = days.user.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(PublicUserId::parse).transpose().map_err(AppError::Invalid)?;
     let last = given(&days.to)?.unwrap_or(today);
-    let first = given(&days.from)?.unwrap_or(last - 29);
+    let first = given(&days.from)?.unwrap_or(last - if of.is_some() { ledger_export::MAX_DAYS - 1 } else { 29 });
     let range = DayRange::new(first, last)?;
-    let entries = ledger_export::export(&state.services, user.user_id, range).await?;
-    let name = format!("usnumhub-ledger-{}-to-{}.csv", day_text(first), day_text(last));
+    let entries = ledger_export::export(&state.services, user.user_id, range, of.as_ref()).await?;
+    let whose = of.as_ref().map_or(String::new(), |id| format!("{}-", id.as_str()));
+    let name = format!("usnumhub-ledger-{whose}{}-to-{}.csv", day_text(first), day_text(last));
     Ok((name, to_csv(&entries).map_err(|_| AppError::Internal)?))
 }
 

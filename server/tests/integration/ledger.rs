@@ -37,7 +37,7 @@ backend_tests!(
 );
 
 /// Admins download a range of days of the ledger as CSV, for the books,
-/// and the download is audited; customers and visitors cannot; bad dates
+/// or one account's statement, and the download is audited; customers and visitors cannot; bad dates
 /// get a message. A note that a spreadsheet would run as a formula stays
 /// text.
 async fn admins_export_the_ledger_as_csv(app: TestApp) {
@@ -75,6 +75,18 @@ async fn admins_export_the_ledger_as_csv(app: TestApp) {
         assert_eq!(refused.status, 400, "{query}");
         assert!(refused.body.contains(message), "{query}: {}", refused.body);
     }
+    // One account's statement: only its entries.
+    common::customers::verified_customer(&app, "csv_other", 700).await;
+    let all = admin.get("/admin/ledger.csv").await;
+    assert_eq!(all.body.lines().count(), 4, "{}", all.body);
+    let statement = admin.get(&format!("/admin/ledger.csv?user={}", public_id.to_lowercase())).await;
+    assert_eq!(statement.status, 200, "{}", statement.body);
+    assert_eq!(statement.body.lines().count(), 3, "{}", statement.body);
+    assert!(!statement.body.contains("csv_other"), "{}", statement.body);
+    assert!(statement.headers["content-disposition"].to_str().unwrap().contains(&format!("usnumhub-ledger-{public_id}-")));
+    assert_eq!(admin.get("/admin/ledger.csv?user=UN-ZZZZZZ").await.status, 404);
+    assert_eq!(admin.get("/admin/ledger.csv?user=not%20an%20id!").await.status, 400);
+
     assert_eq!(customer.get("/admin/ledger.csv").await.status, 403);
     assert_eq!(Browser::new(&app.base).get("/admin/ledger.csv").await.status, 401);
 }

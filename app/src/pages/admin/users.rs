@@ -107,6 +107,7 @@ fn UserView(d: UserDetail, set_disabled: ServerAction<AdminSetDisabled>, set_rol
         </section>
         <section class="card">
             <h2>"Ledger"</h2>
+            <p><a href=format!("/admin/ledger.csv?user={}", u.public_id) rel="external">"Download the last year as CSV"</a></p>
             <DataTable label="Ledger" headers=&["When", "What", "Amount", "Balance after"]>{d.ledger.into_iter().map(|e| view! {
                     <tr><td><LocalTime millis=e.at /></td><td>{e.description}</td><td>{e.amount.to_string()}</td><td>{e.balance_after.to_string()}</td></tr>
                 }).collect_view()}
