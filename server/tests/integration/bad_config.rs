@@ -124,10 +124,7 @@ async fn check_tries_smtp_and_the_tls_certificate() {
     let sink = crate::common::smtp_sink::SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, year: i32| {
-        let certified = crate::common::certificate_until(year);
-        let (cert_path, key_path) = (dir.path().join(format!("{name}.pem")), dir.path().join(format!("{name}.key")));
-        std::fs::write(&cert_path, certified.cert.pem()).unwrap();
-        std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
+        let (cert_path, key_path) = crate::common::write_certificate(&crate::common::certificate_until(year), &dir.path().join(name));
         (cert_path.display().to_string(), key_path.display().to_string())
     };
     let check = |cert: &str, key: &str, smtp: &str| {

@@ -75,9 +75,7 @@ async fn a_certificate_near_its_end_is_warned_about() {
     for (hours, warned) in [(5 * 24 + 12, true), (400 * 24, false)] {
         let dir = tempfile::tempdir().unwrap();
         let certified = crate::common::certificate_valid_for(Duration::from_secs(hours * 3600));
-        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-        std::fs::write(&cert, certified.cert.pem()).unwrap();
-        std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+        let (cert, key) = crate::common::write_certificate(&certified, dir.path());
         let (cert, key) = (cert.display().to_string(), key.display().to_string());
         let envs = [
             ("USNH_TLS_CERT_FILE", cert.as_str()),
@@ -86,12 +84,7 @@ async fn a_certificate_near_its_end_is_warned_about() {
             ("USNH_SMTP_URL", "smtp://127.0.0.1:9"),
         ];
         let (server, port, log_path) = start_logged(dir.path(), &envs);
-        let client = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
-            .resolve("localhost", ([127, 0, 0, 1], port).into())
-            .timeout(Duration::from_secs(5))
-            .build()
-            .unwrap();
+        let client = crate::common::client_trusting(&certified, ([127, 0, 0, 1], port).into());
         let ready = ready(&client, &format!("https://localhost:{port}")).await;
         // The check runs as the server starts; a moment for its line.
         for _ in 0..20 {

@@ -34,9 +34,7 @@ async fn https_app_with(
     dir: &std::path::Path,
     adjust: impl FnOnce(&mut server::config::Config),
 ) -> (common::TestApp, std::net::SocketAddr) {
-    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_path, certified.cert.pem()).unwrap();
-    std::fs::write(&key_path, certified.signing_key.serialize_pem()).unwrap();
+    let (cert_path, key_path) = common::write_certificate(certified, dir);
     let app = common::spawn_app_with(Backend::Sqlite, |config| {
         config.tls_cert_file = Some(cert_path);
         config.tls_key_file = Some(key_path);
@@ -51,23 +49,12 @@ async fn https_app_with(
     (app, addr)
 }
 
-/// A client that trusts only this certificate, reaching the server at `addr`.
-fn client_trusting(certified: &Certified, addr: std::net::SocketAddr) -> reqwest::Client {
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).unwrap())
-        .tls_built_in_root_certs(false)
-        .resolve("localhost", addr)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_with_secure_cookies_and_hsts() {
     let certified = common::certificate_until(2030);
     let dir = tempfile::tempdir().unwrap();
     let (_app, addr) = https_app(&certified, dir.path()).await;
-    let client = client_trusting(&certified, addr);
+    let client = common::client_trusting(&certified, addr);
     let base = format!("https://localhost:{}", addr.port());
 
     let resp = client.get(format!("{base}/policies")).send().await.unwrap();
@@ -120,7 +107,7 @@ async fn plain_http_is_sent_to_https_and_serves_acme_challenges() {
     assert_eq!(sent.status(), 308);
     let location = sent.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(location, format!("https://localhost:{}/wallet?show=top-ups", addr.port()));
-    let landed = client_trusting(&certified, addr).get(&location).send().await.unwrap();
+    let landed = common::client_trusting(&certified, addr).get(&location).send().await.unwrap();
     assert_eq!(landed.status(), 200, "the HTTPS address serves the page");
 
     let challenge = plain.get(at("/.well-known/acme-challenge/tok-EN_123")).send().await.unwrap();
@@ -142,13 +129,13 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     let (_app, addr) = https_app(&first, dir.path()).await;
     let url = format!("https://localhost:{}/healthz", addr.port());
     let served_by = |certified: &Certified| {
-        let client = client_trusting(certified, addr);
+        let client = common::client_trusting(certified, addr);
         let url = url.clone();
         async move { client.get(&url).send().await.is_ok_and(|r| r.status() == 200) }
     };
     assert!(served_by(&first).await);
     assert!(!served_by(&renewed).await, "a client trusting only the new certificate is refused");
-    eventually!("the expiry in /metrics", expiry_in_metrics(&client_trusting(&first, addr), addr.port()).await == "1893456000");
+    eventually!("the expiry in /metrics", expiry_in_metrics(&common::client_trusting(&first, addr), addr.port()).await == "1893456000");
 
     // Half a renewal: a new certificate beside the old key does not load.
     std::fs::write(&cert_path, renewed.cert.pem()).unwrap();
@@ -158,5 +145,5 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     std::fs::write(&key_path, renewed.signing_key.serialize_pem()).unwrap();
     eventually!("the renewed certificate is served", served_by(&renewed).await, within = std::time::Duration::from_secs(15));
     assert!(!served_by(&first).await, "the old certificate is gone");
-    eventually!("the new expiry (2031-01-01) in /metrics", expiry_in_metrics(&client_trusting(&renewed, addr), addr.port()).await == "1924992000");
+    eventually!("the new expiry (2031-01-01) in /metrics", expiry_in_metrics(&common::client_trusting(&renewed, addr), addr.port()).await == "1924992000");
 }

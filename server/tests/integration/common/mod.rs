@@ -170,6 +170,29 @@ fn self_signed(not_after: time::OffsetDateTime) -> rcgen::CertifiedKey<rcgen::Ke
     rcgen::CertifiedKey { cert, signing_key }
 }
 
+/// Writes `certified` into `dir` (made when missing) as `cert.pem` and
+/// `key.pem`, the files `USNH_TLS_CERT_FILE` and `USNH_TLS_KEY_FILE` name.
+pub fn write_certificate(certified: &rcgen::CertifiedKey<rcgen::KeyPair>, dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    std::fs::create_dir_all(dir).expect("certificate directory");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).expect("certificate written");
+    std::fs::write(&key, certified.signing_key.serialize_pem()).expect("key written");
+    (cert, key)
+}
+
+/// A client that trusts only this certificate, reaching `localhost` at
+/// `addr`; it follows no redirects and gives up on a request after 5 s.
+pub fn client_trusting(certified: &rcgen::CertifiedKey<rcgen::KeyPair>, addr: std::net::SocketAddr) -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(certified.cert.pem().as_bytes()).expect("a PEM certificate"))
+        .tls_built_in_root_certs(false)
+        .resolve("localhost", addr)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .expect("a client")
+}
+
 /// The configuration tests start from: random port, the test database.
 pub fn test_config(database: &TestDatabase) -> Config {
     Config {
