@@ -7,7 +7,8 @@ use crate::{domain::PublicUserId, error::AppError};
 
 /// At most this many days per export: a year, for the yearly books.
 pub const MAX_DAYS: i64 = 366;
-const DAY_MS: i64 = 86_400_000;
+/// A day in milliseconds: ranges count whole UTC days.
+pub const DAY_MS: i64 = 86_400_000;
 
 /// One ledger entry as the file shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -53,7 +53,7 @@ async fn export(state: &AppState, user: Option<Authenticated>, days: Days) -> Re
     if user.viewer.role != Role::Admin {
         return Err(AppError::Forbidden);
     }
-    let today = state.services.now().div_euclid(86_400_000);
+    let today = state.services.now().div_euclid(ledger_export::DAY_MS);
     // An empty date field of the form means its default.
     let given = |d: &Option<String>| d.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(day_number).transpose();
     let of = days.user.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(PublicUserId::parse).transpose().map_err(AppError::Invalid)?;
@@ -80,7 +80,7 @@ fn day_number(text: &str) -> Result<i64, AppError> {
 const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
 fn day_text(day: i64) -> String {
-    app::components::local_time::iso_utc(day * 86_400_000)[..10].to_string()
+    app::components::local_time::iso_utc(day * ledger_export::DAY_MS)[..10].to_string()
 }
 
 fn dollars(cents: i64) -> String {
