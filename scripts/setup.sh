@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, only when it is missing.
 #   scripts/setup.sh build   wasm32 target, cargo-leptos, wasm-bindgen CLI
-#   scripts/setup.sh test    the above, plus end2end npm packages, Chromium
-#                            and a running local PostgreSQL
+#   scripts/setup.sh test    the above, plus end2end npm packages, Chromium,
+#                            openssl and a running local PostgreSQL
 #   scripts/setup.sh bench   the build tools, plus wasm-opt and zopfli for
 #                            release builds, and PostgreSQL
 #   scripts/setup.sh release the build tools, wasm-opt and zopfli
@@ -15,6 +15,10 @@ WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' Cargo.toml)
 
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
 
 ensure_wasm_target() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -53,8 +57,7 @@ ensure_chromium() {
   local path="${CHROMIUM_PATH:-/usr/bin/chromium}"
   if [ ! -x "$path" ]; then
     say "installing Debian's Chromium for the browser tests"
-    as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    apt_install chromium
   fi
 }
 
@@ -62,8 +65,7 @@ ensure_chromium() {
 ensure_openssl() {
   if ! command -v openssl >/dev/null; then
     say "installing openssl (the HTTPS browser test's certificate)"
-    as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q openssl
+    apt_install openssl
   fi
 }
 
@@ -82,8 +84,7 @@ ensure_wasm_opt() {
 ensure_zopfli() {
   if ! command -v zopfli >/dev/null; then
     say "installing zopfli (best gzip copies of the release files)"
-    as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zopfli
+    apt_install zopfli
   fi
 }
 
