@@ -31,6 +31,8 @@ test("an admin changes a price; the customer sees it on Get Number (screenshots)
   const row = adminTab.getByTestId("admin-platform-discord");
   await row.getByLabel("Price").fill("0.95");
   await row.getByRole("button", { name: "Save" }).click();
+  // The field shows what was typed at once; the confirmation says the server has it.
+  await expect(adminTab.getByTestId("platform-saved")).toBeVisible();
   await expect(row.getByLabel("Price")).toHaveValue("0.95");
 
   await page.reload();

@@ -259,9 +259,8 @@ impl Config {
             return bad("USNH_SMTP_URL is required when serving users over HTTPS (USNH_TLS_CERT_FILE, USNH_SECURE_COOKIES or an https USNH_PUBLIC_URL): without it, verification and reset codes never leave the server".into());
         }
         if let Some(url) = &self.public_url {
-            let lower = url.to_ascii_lowercase();
-            let host = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
-            if host.is_none_or(|h| h.trim_end_matches('/').is_empty() || h.contains(['?', '#', ' '])) {
+            let host = crate::http_url::scheme_and_host(url).map(|(_, host)| host);
+            if host.is_none_or(str::is_empty) || url.contains(['?', '#', ' ']) {
                 return bad(format!("USNH_PUBLIC_URL={url:?} must be the site's address, like https://usnumhub.example"));
             }
         }
@@ -326,7 +325,7 @@ impl Config {
     pub fn https(&self) -> bool {
         self.secure_cookies
             || self.tls_cert_file.is_some()
-            || self.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+            || self.public_url.as_deref().is_some_and(crate::http_url::is_https)
     }
 
     pub fn listen_addr(&self) -> Result<SocketAddr, StartupError> {

@@ -4,6 +4,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod connection_limit;
+pub mod http_url;
 pub mod metrics;
 pub mod routes;
 pub mod secrets;

@@ -61,10 +61,7 @@ fn is_same_origin(req: &Request, own: &OwnOrigin) -> bool {
 
 /// "host[:port]" of an absolute http(s) URL.
 fn url_host(url: &str) -> Option<&str> {
-    let rest = ["https://", "http://"].into_iter().find_map(|scheme| {
-        url.get(..scheme.len()).filter(|start| start.eq_ignore_ascii_case(scheme)).map(|_| &url[scheme.len()..])
-    })?;
-    Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
+    crate::http_url::scheme_and_host(url).map(|(_, host)| host)
 }
 
 #[cfg(test)]

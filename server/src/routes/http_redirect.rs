@@ -28,7 +28,7 @@ struct Target {
 
 pub fn router(public_url: Option<&str>, https_port: u16, acme_webroot: Option<PathBuf>) -> Router {
     let public_url = public_url
-        .filter(|u| u.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")))
+        .filter(|u| crate::http_url::is_https(u))
         .map(|u| u.trim_end_matches('/').to_string());
     Router::new()
         .route("/.well-known/acme-challenge/{token}", get(acme_challenge))

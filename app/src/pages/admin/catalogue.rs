@@ -33,6 +33,10 @@ fn Platforms(
             <h2>"Platforms and prices"</h2>
             <p class="muted small">"Customers see them in this order; “Other” stays last."</p>
             <ActionError value=update.value() />
+            // Without it a save looks like nothing happened: the row keeps what was typed either way.
+            {move || matches!(update.value().get(), Some(Ok(()))).then(|| view! {
+                <div class="alert alert-success" data-testid="platform-saved">"Saved. The next number taken on it follows these terms."</div>
+            })}
             <ActionError value=moved.value() />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
             <DataTable label="Platforms and prices" headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", "", "Order"] testid="admin-platforms">
