@@ -64,13 +64,11 @@ export async function signUpVerified(page: Page, username: string) {
   await page.getByLabel("Code").fill(code);
   await page.getByRole("button", { name: "Verify" }).click();
   await expect(page).toHaveURL(/\/account$/);
-  // Let /account finish loading before a test moves on. A full page load
-  // started while its chunk still loads (aborted requests) now and then
-  // got a Get Number page whose response lacked its own
-  // Content-Security-Policy (the nonce policy set while the shell renders),
-  // so the fallback policy blocked its inline scripts and it never
-  // hydrated. Seen in the accessibility test and once in live_sms; the
-  // cause is open (see the issue notes).
+  // Let /account finish loading before a test moves on, so the next
+  // navigation does not abort its chunk and data requests half-way.
+  // (Such aborted loads once exposed a page sent without its nonce
+  // policy; the policy now comes from `routes::page_policy`, and
+  // torture.rs checks it under abandoned loads.)
   await hydrated(page);
 }
 

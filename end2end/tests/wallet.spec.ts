@@ -50,6 +50,11 @@ test("an admin tops up a customer found by public ID; the customer's open wallet
   const row = page.getByTestId("ledger-row").first();
   await expect(row).toContainText("Top-up — WhatsApp transfer");
   await expect(row).toContainText("$12.50");
+
+  // On a phone each entry folds into two lines instead of scrolling sideways.
+  await page.setViewportSize({ width: 320, height: 640 });
+  const history = page.getByRole("region", { name: "Wallet history" });
+  expect(await history.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
 });
 
 test("a top-up that lands between the wallet page's render and its stream still shows", async ({ page, browser }) => {

@@ -75,7 +75,7 @@ pub fn WalletPage() -> impl IntoView {
                             </label>
                         </div>
                         <div class="table-wrap" role="region" aria-label="Wallet history" tabindex="0">
-                            <table class="table" data-testid="ledger">
+                            <table class="table ledger-table" data-testid="ledger">
                                 <thead>
                                     <tr><th>"When"</th><th>"What"</th><th class="num">"Amount"</th><th class="num">"Balance after"</th></tr>
                                 </thead>
@@ -89,7 +89,7 @@ pub fn WalletPage() -> impl IntoView {
                                                 <td><LocalTime millis=e.at /></td>
                                                 <td>{e.description}</td>
                                                 <td class="num" class:credit=e.amount.is_positive()>{e.amount.to_string()}</td>
-                                                <td class="num">{e.balance_after.to_string()}</td>
+                                                <td class="num" data-label="Balance">{e.balance_after.to_string()}</td>
                                             </tr>
                                         }).collect_view().into_any(),
                                         Err(e) => view! { <tr><td colspan="4">{e.to_string()}</td></tr> }.into_any(),
