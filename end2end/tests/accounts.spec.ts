@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, mailedCode, PASSWORD, signUpVerified } from "./helpers";
+import { hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified } from "./helpers";
 
 test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -42,8 +42,8 @@ test("sign up, verify the email, see this device, and sign it out from another b
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByTestId("device-row")).toHaveCount(1);
 
-  // A second browser signs in and signs the first one out.
-  const other = await browser.newContext();
+  // A second browser, on a phone, signs in and signs the first one out.
+  const other = await browser.newContext({ viewport: { width: 320, height: 640 } });
   const second = await other.newPage();
   await second.goto("/sign-in");
   await hydrated(second);
@@ -53,6 +53,8 @@ test("sign up, verify the email, see this device, and sign it out from another b
   await expect(second).toHaveURL(/\/account$/);
   const rows = second.getByTestId("device-row");
   await expect(rows).toHaveCount(2);
+  // There each device is a block of labelled lines, not columns scrolling sideways.
+  expect(await sidewaysScroll(second.getByRole("region", { name: "Devices" }))).toBe(0);
   await rows.filter({ hasNotText: "this device" }).getByRole("button", { name: "Sign out" }).click();
   await expect(rows).toHaveCount(1);
 

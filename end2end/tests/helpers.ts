@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type Locator, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { dataDir, serverBin, smtpMailsUrl } from "../playwright.config";
 
@@ -8,6 +8,11 @@ export const PASSWORD = "purple tiger eats nine plums";
  * after it attached its handlers (lazy pages' chunks included). */
 export async function hydrated(page: Page) {
   await expect(page.locator("html"), `${page.url()} hydrates`).toHaveAttribute("data-hydrated", "");
+}
+
+/** How far `box` scrolls sideways (0: everything fits its width). */
+export async function sidewaysScroll(box: Locator): Promise<number> {
+  return box.evaluate((el) => el.scrollWidth - el.clientWidth);
 }
 
 /** Console errors (a CSP refusal among them) and uncaught errors on the page

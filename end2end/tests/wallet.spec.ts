@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { adminTopUp, createAdmin, hydrated, signIn, signUp } from "./helpers";
+import { adminTopUp, createAdmin, hydrated, sidewaysScroll, signIn, signUp } from "./helpers";
 
 test("an admin tops up a customer found by public ID; the customer's open wallet page shows it", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -53,8 +53,7 @@ test("an admin tops up a customer found by public ID; the customer's open wallet
 
   // On a phone each entry folds into two lines instead of scrolling sideways.
   await page.setViewportSize({ width: 320, height: 640 });
-  const history = page.getByRole("region", { name: "Wallet history" });
-  expect(await history.evaluate((el) => el.scrollWidth - el.clientWidth)).toBe(0);
+  expect(await sidewaysScroll(page.getByRole("region", { name: "Wallet history" }))).toBe(0);
 });
 
 test("a top-up that lands between the wallet page's render and its stream still shows", async ({ page, browser }) => {

@@ -84,15 +84,15 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
             <ActionError value=sign_out_device.value() />
             // The page's Transition already waited for these resources: a
             // second boundary reading them again risked a streaming hang.
-            <DataTable label="Devices" headers=&["Browser", "IP", "First seen", "Last seen", ""] testid="devices">
+            <DataTable label="Devices" headers=&["Browser", "IP", "First seen", "Last seen", ""] testid="devices" stacked=true>
                             {move || devices.get().map(|r| r.unwrap_or_default().into_iter().map(|d| {
                                 let id = d.id.clone();
                                 view! {
                                     <tr data-testid="device-row">
-                                        <td>{d.browser.clone()} {d.this_device.then(|| view! { " " <span class="badge badge-info">"this device"</span> })}</td>
-                                        <td class="mono">{d.ip.clone()}</td>
-                                        <td><LocalTime millis=d.first_seen /></td>
-                                        <td><LocalTime millis=d.last_seen /></td>
+                                        <td data-label="Browser">{d.browser.clone()} {d.this_device.then(|| view! { " " <span class="badge badge-info">"this device"</span> })}</td>
+                                        <td class="mono" data-label="IP">{d.ip.clone()}</td>
+                                        <td data-label="First seen"><LocalTime millis=d.first_seen /></td>
+                                        <td data-label="Last seen"><LocalTime millis=d.last_seen /></td>
                                         <td>
                                             <ActionForm action=sign_out_device>
                                                 <input type="hidden" name="id" value=id />
@@ -113,13 +113,13 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 
         <section class="card">
             <h2>"Security log"</h2>
-                <DataTable label="Security log" headers=&["What", "When", "IP", "Browser"]>
+                <DataTable label="Security log" headers=&["What", "When", "IP", "Browser"] stacked=true>
                             {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
-                                    <td>{e.what}</td>
-                                    <td><LocalTime millis=e.at /></td>
-                                    <td class="mono">{e.ip}</td>
-                                    <td>{e.browser}</td>
+                                    <td data-label="What">{e.what}</td>
+                                    <td data-label="When"><LocalTime millis=e.at /></td>
+                                    <td class="mono" data-label="IP">{e.ip}</td>
+                                    <td data-label="Browser">{e.browser}</td>
                                 </tr>
                             }).collect_view())}
                 </DataTable>

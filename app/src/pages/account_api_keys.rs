@@ -42,18 +42,18 @@ pub fn ApiKeys(
                 </div>
                 <button type="submit" class="btn" disabled=!email_verified>"Create key"</button>
             </ActionForm>
-            <DataTable label="API keys" headers=&["Name", "Key", "Callback", "Created", "Last used", ""] testid="api-keys">
+            <DataTable label="API keys" headers=&["Name", "Key", "Callback", "Created", "Last used", ""] testid="api-keys" stacked=true>
                         {move || keys.get().map(|r| r.unwrap_or_default()).map(|keys| {
                             if keys.is_empty() {
                                 return view! { <tr><td colspan="6" class="muted">"No keys yet."</td></tr> }.into_any();
                             }
                             keys.into_iter().map(|k| view! {
                             <tr class:muted=k.revoked>
-                                <td>{k.name.clone()}</td>
-                                <td class="mono">{format!("{}…", k.prefix)}</td>
-                                <td class="small">{k.callback_url.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td><LocalTime millis=k.created_at /></td>
-                                <td>{k.last_used_at.map(|at| view! { <LocalTime millis=at /> }.into_any()).unwrap_or_else(|| "never".into_any())}</td>
+                                <td data-label="Name">{k.name.clone()}</td>
+                                <td class="mono" data-label="Key">{format!("{}…", k.prefix)}</td>
+                                <td class="small" data-label="Callback">{k.callback_url.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td data-label="Created"><LocalTime millis=k.created_at /></td>
+                                <td data-label="Last used">{k.last_used_at.map(|at| view! { <LocalTime millis=at /> }.into_any()).unwrap_or_else(|| "never".into_any())}</td>
                                 <td>
                                     {if k.revoked {
                                         view! { <span class="badge">"revoked"</span> }.into_any()

@@ -290,14 +290,14 @@ fn RecentLeases(leases: Vec<LeaseView>) -> impl IntoView {
     (!leases.is_empty()).then(|| view! {
         <section class="card">
             <h2>"Recent numbers"</h2>
-            <DataTable label="Recent leases" headers=&["When", "Platform", "Number", "Outcome", "Price"] testid="recent-leases">
+            <DataTable label="Recent leases" headers=&["When", "Platform", "Number", "Outcome", "Price"] testid="recent-leases" stacked=true>
                         {leases.into_iter().map(|l| { let outcome = l.outcome(); view! {
                             <tr>
-                                <td><LocalTime millis=l.created_at /></td>
-                                <td>{l.platform}</td>
-                                <td class="mono">{l.number_display}</td>
-                                <td>{outcome}</td>
-                                <td class="num">{l.price.to_string()}</td>
+                                <td data-label="When"><LocalTime millis=l.created_at /></td>
+                                <td data-label="Platform">{l.platform}</td>
+                                <td class="mono" data-label="Number">{l.number_display}</td>
+                                <td data-label="Outcome">{outcome}</td>
+                                <td class="num" data-label="Price">{l.price.to_string()}</td>
                             </tr>
                         }}).collect_view()}
             </DataTable>

@@ -75,7 +75,7 @@ pub fn WalletPage() -> impl IntoView {
                             </label>
                         </div>
                         <div class="table-wrap" role="region" aria-label="Wallet history" tabindex="0">
-                            <table class="table ledger-table" data-testid="ledger">
+                            <table class="table stacked ledger-table" data-testid="ledger">
                                 <thead>
                                     <tr><th>"When"</th><th>"What"</th><th class="num">"Amount"</th><th class="num">"Balance after"</th></tr>
                                 </thead>
