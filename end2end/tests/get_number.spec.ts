@@ -50,9 +50,10 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await page.goto("/wallet");
   await hydrated(page);
   const rows = page.getByTestId("ledger-row");
-  await expect(rows.nth(0)).toContainText("refund: cancelled before a code arrived");
+  await expect(rows.nth(0)).toContainText("Refund — Google +1 (202) 555-01");
+  await expect(rows.nth(0)).toContainText("cancelled before a code arrived");
   await expect(rows.nth(0)).toContainText("$1.00");
-  await expect(rows.nth(1)).toContainText("Google number");
+  await expect(rows.nth(1)).toContainText("Number — Google +1 (202) 555-01");
   await expect(rows.nth(1)).toContainText("-$1.00");
 });
 

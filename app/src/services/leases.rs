@@ -285,7 +285,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             amount: Money::from_cents(-platform.price.cents()),
             lease_id: Some(lease_id),
             actor_user_id: None,
-            note: &format!("{} number {}", platform.name, UsPhoneNumber::display_stored(&e164)),
+            note: &format!("{} {}", platform.name, UsPhoneNumber::display_stored(&e164)),
             idempotency_key: &format!("lease:{lease_id}:debit"),
         };
         match ledger::post_fresh_in(&mut tx, now, &debit).await {
@@ -425,7 +425,7 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
                 amount: Money::from_cents(price),
                 lease_id: Some(lease_id),
                 actor_user_id: None,
-                note: &format!("{} — refund: {reason}", UsPhoneNumber::display_stored(&row.3)),
+                note: &format!("{} {}, {reason}", row.2, UsPhoneNumber::display_stored(&row.3)),
                 idempotency_key: &format!("lease:{lease_id}:refund"),
             };
             match ledger::post_fresh_in(&mut tx, now, &refund).await {
