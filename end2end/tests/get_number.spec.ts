@@ -30,8 +30,14 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(page.getByTestId("lease-number")).toHaveText(/^\+1 \(202\) 555-01\d\d$/);
   await expect(page.getByTestId("countdown")).toHaveText(/^(19|20):\d\d$/);
   await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
+  // Screen readers are told of the code by a live region that was already
+  // in the page while they waited (one added with the code is not read out).
+  const announcement = await page.getByRole("status").elementHandle();
+  await expect(page.getByRole("status")).toBeEmpty();
   // The demo supply sends a sample code after a moment; it comes over the event stream.
   await expect(page.getByTestId("lease-code")).toHaveText(/^\d{6}$/, { timeout: 15_000 });
+  const code = await page.getByTestId("lease-code").textContent();
+  expect(await announcement!.evaluate((el) => el.isConnected && el.textContent)).toBe(`Your Telegram code is ${code}.`);
   await expect(page).toHaveTitle(/^Code \d{6}/);
   await expect(page.getByTestId("lease-cancel")).toBeDisabled();
   await page.getByTestId("lease-complete").click();

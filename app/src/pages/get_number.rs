@@ -55,6 +55,11 @@ pub fn GetNumberPage() -> impl IntoView {
         <PageTitle text="Get Number" />
         <h1>"Get a number"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            // Screen readers hear the code arrive: a live region that stays
+            // in the page while the lease card below is drawn again.
+            <p class="sr-only" role="status" data-testid="code-announcement">
+                {move || overview.get().and_then(|r| r.ok()).and_then(|o| o.open).and_then(|l| l.code.map(|c| format!("Your {} code is {c}.", l.platform)))}
+            </p>
             // One resource for the whole page (the platforms come with it):
             // each resource costs the server a task and a serialized copy.
             {move || overview.get().map(|r| match r {
