@@ -7,3 +7,4 @@ pub mod layout;
 pub mod live_updates;
 pub mod local_time;
 pub mod page_title;
+pub mod security_log_table;

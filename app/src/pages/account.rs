@@ -4,7 +4,7 @@ use crate::account::{list_devices, my_security_log, ChangePassword, DeleteAccoun
 use crate::api_keys::{my_api_keys, CreateApiKey, RevokeApiKey};
 use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
-use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -113,16 +113,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 
         <section class="card">
             <h2>"Security log"</h2>
-                <DataTable label="Security log" headers=&["What", "When", "IP", "Browser"] stacked=true>
-                            {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
-                                <tr>
-                                    <td data-label="What">{e.what}</td>
-                                    <td data-label="When"><LocalTime millis=e.at /></td>
-                                    <td class="mono" data-label="IP">{e.ip}</td>
-                                    <td data-label="Browser">{e.browser}</td>
-                                </tr>
-                            }).collect_view())}
-                </DataTable>
+                {move || log.get().map(|r| view! { <SecurityLogTable events=r.unwrap_or_default() /> })}
         </section>
     }
 }

@@ -23,16 +23,16 @@ pub fn AdminSupport() -> impl IntoView {
                 </select>
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable label="Support inbox" headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox">
+                <DataTable label="Support inbox" headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox" stacked=true>
                             {move || tickets.get().map(|r| r.unwrap_or_default().into_iter().map(|t| view! {
                                 <tr>
                                     <td>
                                         <a href=format!("/admin/support/{}", t.id)>{t.subject.clone()}</a>
                                         {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
                                     </td>
-                                    <td>{t.customer.clone().unwrap_or_default()}</td>
-                                    <td>{t.status.clone()}</td>
-                                    <td><LocalTime millis=t.updated_at /></td>
+                                    <td data-label="Customer">{t.customer.clone().unwrap_or_default()}</td>
+                                    <td data-label="Status">{t.status.clone()}</td>
+                                    <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
                                 </tr>
                             }).collect_view())}
                 </DataTable>

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
 use crate::admin_users::{admin_find_users, admin_user_detail, AdminSetDisabled, UserDetail};
-use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -25,17 +25,17 @@ pub fn AdminUsers() -> impl IntoView {
                 <button type="submit" class="btn">"Search"</button>
             </form>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable label="Users" headers=&["User ID", "Username", "Email", "Role", "Balance", "Joined", ""] testid="users">
+                <DataTable label="Users" headers=&["User ID", "Username", "Email", "Role", "Balance", "Joined", ""] testid="users" stacked=true>
                             {move || found.get().map(|r| match r {
                                 Err(e) => view! { <tr><td colspan="7" class="alert alert-error">{e.to_string()}</td></tr> }.into_any(),
                                 Ok(users) => users.into_iter().map(|u| view! {
                                     <tr>
-                                        <td class="mono"><a href=format!("/admin/users/{}", u.public_id)>{u.public_id.clone()}</a></td>
-                                        <td>{u.username.clone()}</td>
-                                        <td>{u.email.clone()}</td>
-                                        <td>{u.role.clone()}</td>
-                                        <td>{u.balance.to_string()}</td>
-                                        <td><LocalTime millis=u.created_at /></td>
+                                        <td class="mono" data-label="User ID"><a href=format!("/admin/users/{}", u.public_id)>{u.public_id.clone()}</a></td>
+                                        <td data-label="Username">{u.username.clone()}</td>
+                                        <td data-label="Email">{u.email.clone()}</td>
+                                        <td data-label="Role">{u.role.clone()}</td>
+                                        <td data-label="Balance">{u.balance.to_string()}</td>
+                                        <td data-label="Joined"><LocalTime millis=u.created_at /></td>
                                         <td>{u.disabled.then(|| view! { <span class="badge badge-warning">"disabled"</span> })}</td>
                                     </tr>
                                 }).collect_view().into_any(),
@@ -100,32 +100,29 @@ fn UserView(d: UserDetail, set_disabled: ServerAction<AdminSetDisabled>, set_rol
         </section>
         <section class="card">
             <h2>"Leases"</h2>
-            <DataTable label="Leases" headers=&["#", "Platform", "Number", "State", "Price", "When"]>{d.leases.into_iter().map(|l| view! {
-                    <tr><td>{l.id}</td><td>{l.platform}</td><td class="mono">{l.number}</td><td>{l.state.label()}</td><td>{l.price.to_string()}</td><td><LocalTime millis=l.created_at /></td></tr>
+            <DataTable label="Leases" headers=&["#", "Platform", "Number", "State", "Price", "When"] stacked=true>{d.leases.into_iter().map(|l| view! {
+                    <tr><td data-label="Lease">{l.id}</td><td data-label="Platform">{l.platform}</td><td class="mono" data-label="Number">{l.number}</td><td data-label="State">{l.state.label()}</td><td data-label="Price">{l.price.to_string()}</td><td data-label="When"><LocalTime millis=l.created_at /></td></tr>
                 }).collect_view()}
             </DataTable>
         </section>
         <section class="card">
             <h2>"Ledger"</h2>
             <p><a href=format!("/admin/ledger.csv?user={}", u.public_id) rel="external">"Download the last year as CSV"</a></p>
-            <DataTable label="Ledger" headers=&["When", "What", "Amount", "Balance after"]>{d.ledger.into_iter().map(|e| view! {
-                    <tr><td><LocalTime millis=e.at /></td><td>{e.description}</td><td>{e.amount.to_string()}</td><td>{e.balance_after.to_string()}</td></tr>
+            <DataTable label="Ledger" headers=&["When", "What", "Amount", "Balance after"] stacked=true>{d.ledger.into_iter().map(|e| view! {
+                    <tr><td data-label="When"><LocalTime millis=e.at /></td><td data-label="What">{e.description}</td><td data-label="Amount">{e.amount.to_string()}</td><td data-label="Balance after">{e.balance_after.to_string()}</td></tr>
                 }).collect_view()}
             </DataTable>
         </section>
         <section class="card">
             <h2>"Devices"</h2>
-            <DataTable label="Devices" headers=&["Browser", "IP", "First seen", "Last seen"]>{d.devices.into_iter().map(|x| view! {
-                    <tr><td>{x.browser}</td><td class="mono">{x.ip}</td><td><LocalTime millis=x.first_seen /></td><td><LocalTime millis=x.last_seen /></td></tr>
+            <DataTable label="Devices" headers=&["Browser", "IP", "First seen", "Last seen"] stacked=true>{d.devices.into_iter().map(|x| view! {
+                    <tr><td data-label="Browser">{x.browser}</td><td class="mono" data-label="IP">{x.ip}</td><td data-label="First seen"><LocalTime millis=x.first_seen /></td><td data-label="Last seen"><LocalTime millis=x.last_seen /></td></tr>
                 }).collect_view()}
             </DataTable>
         </section>
         <section class="card">
             <h2>"Security log"</h2>
-            <DataTable label="Security log" headers=&["What", "When", "IP", "Browser"]>{d.security_log.into_iter().map(|e| view! {
-                    <tr><td>{e.what}</td><td><LocalTime millis=e.at /></td><td class="mono">{e.ip}</td><td>{e.browser}</td></tr>
-                }).collect_view()}
-            </DataTable>
+            <SecurityLogTable events=d.security_log />
         </section>
     }
 }
