@@ -39,15 +39,15 @@ pub fn AdminAudit() -> impl IntoView {
                 </div>
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable label="Audit log" headers=&["When", "Admin", "Action", "Account", "Before", "After"] testid="audit-log">
+                <DataTable label="Audit log" headers=&["When", "Admin", "Action", "Account", "Before", "After"] testid="audit-log" stacked=true>
                             {move || page.get().map(|r| r.map(|p| p.entries).unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
-                                    <td><LocalTime millis=e.at /></td>
-                                    <td>{e.admin}</td>
-                                    <td class="mono">{e.action}</td>
-                                    <td>{e.target.unwrap_or_default()}</td>
-                                    <td class="small">{e.before}</td>
-                                    <td class="small">{e.after}</td>
+                                    <td data-label="When"><LocalTime millis=e.at /></td>
+                                    <td data-label="Admin">{e.admin}</td>
+                                    <td class="mono" data-label="Action">{e.action}</td>
+                                    <td data-label="Account">{e.target.unwrap_or_default()}</td>
+                                    <td class="small" data-label="Before">{e.before}</td>
+                                    <td class="small" data-label="After">{e.after}</td>
                                 </tr>
                             }).collect_view())}
                 </DataTable>
@@ -67,14 +67,14 @@ pub fn AdminSecurity() -> impl IntoView {
         <h1>"Security log (everyone)"</h1>
         <section class="card">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable label="Security log" headers=&["User", "What", "When", "IP", "Browser"]>
+                <DataTable label="Security log" headers=&["User", "What", "When", "IP", "Browser"] stacked=true>
                             {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
-                                    <td>{e.public_id.unwrap_or_default()} " " <span class="muted">{e.username.unwrap_or_default()}</span></td>
-                                    <td>{e.what} " " <span class="muted small">{e.detail}</span></td>
-                                    <td><LocalTime millis=e.at /></td>
-                                    <td class="mono">{e.ip}</td>
-                                    <td>{e.browser}</td>
+                                    <td data-label="User">{e.public_id.unwrap_or_default()} " " <span class="muted">{e.username.unwrap_or_default()}</span></td>
+                                    <td data-label="What">{e.what} " " <span class="muted small">{e.detail}</span></td>
+                                    <td data-label="When"><LocalTime millis=e.at /></td>
+                                    <td class="mono" data-label="IP">{e.ip}</td>
+                                    <td data-label="Browser">{e.browser}</td>
                                 </tr>
                             }).collect_view())}
                 </DataTable>

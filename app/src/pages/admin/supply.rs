@@ -186,18 +186,18 @@ pub fn UnmatchedSmsList(
             <h2>"Unmatched SMS"</h2>
             <ActionError value=assign.value() />
             <ActionError value=dismiss.value() />
-            <DataTable label="Unmatched SMS" headers=&["Received", "To", "From", "Text", "Code", ""] testid="admin-unmatched">
+            <DataTable label="Unmatched SMS" headers=&["Received", "To", "From", "Text", "Code", ""] testid="admin-unmatched" stacked=true>
                         {move || list.get().and_then(|r| r.ok()).map(|rows| {
                             if rows.is_empty() {
                                 return view! { <tr><td colspan="6" class="muted">"None: every message found its lease."</td></tr> }.into_any();
                             }
                             rows.into_iter().map(|m| view! {
                                 <tr>
-                                    <td><LocalTime millis=m.at /></td>
-                                    <td class="mono">{m.recipient.clone()}</td>
-                                    <td>{m.sender.clone()}</td>
-                                    <td class="small">{m.body.clone()} " " <span class="muted">"(" {m.source.clone()} ")"</span></td>
-                                    <td class="mono">{m.code.clone().unwrap_or_default()}</td>
+                                    <td data-label="Received"><LocalTime millis=m.at /></td>
+                                    <td class="mono" data-label="To">{m.recipient.clone()}</td>
+                                    <td data-label="From">{m.sender.clone()}</td>
+                                    <td class="small" data-label="Text">{m.body.clone()} " " <span class="muted">"(" {m.source.clone()} ")"</span></td>
+                                    <td class="mono" data-label="Code">{m.code.clone().unwrap_or_default()}</td>
                                     <td>
                                         <ActionForm action=assign attr:class="form-inline">
                                             <input type="hidden" name="sms_id" value=m.id />
@@ -246,16 +246,16 @@ pub fn UpstreamList(checked: ServerAction<AdminPurchaseChecked>, list: Resource<
                         </ul>
                     </div>
                 }).collect_view()}
-                <DataTable label="Upstream suppliers" headers=&["Upstream", "Balance", "Errors", "Breaker", "Open purchases", "Margin", "Last error"] testid="admin-upstreams">
+                <DataTable label="Upstream suppliers" headers=&["Upstream", "Balance", "Errors", "Breaker", "Open purchases", "Margin", "Last error"] testid="admin-upstreams" stacked=true>
                             {rows.into_iter().map(|u| view! {
                                 <tr>
-                                    <td>{u.name.clone()}</td>
-                                    <td class:text-danger=u.low_balance>{u.balance.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into())}</td>
-                                    <td>{format!("{}% of {} calls", u.error_rate_percent, u.calls)}</td>
-                                    <td>{u.breaker.clone()}</td>
-                                    <td>{u.open_purchases}</td>
-                                    <td>{u.margin.to_string()}</td>
-                                    <td class="small">
+                                    <td data-label="Upstream">{u.name.clone()}</td>
+                                    <td class:text-danger=u.low_balance data-label="Balance">{u.balance.map(|b| b.to_string()).unwrap_or_else(|| "unknown".into())}</td>
+                                    <td data-label="Errors">{format!("{}% of {} calls", u.error_rate_percent, u.calls)}</td>
+                                    <td data-label="Breaker">{u.breaker.clone()}</td>
+                                    <td data-label="Open purchases">{u.open_purchases}</td>
+                                    <td data-label="Margin">{u.margin.to_string()}</td>
+                                    <td class="small" data-label="Last error">
                                         {u.last_error.clone().unwrap_or_else(|| "—".into())}
                                         {u.last_error_at.map(|at| view! { " " <LocalTime millis=at /> })}
                                     </td>
