@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { adminTopUp, createAdmin, hydrated, sidewaysScroll, signIn, signUp } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, hydrated, sidewaysScroll, signIn, signUp } from "./helpers";
 
 test("an admin tops up a customer found by public ID; the customer's open wallet page shows it", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -77,4 +77,43 @@ test("a top-up that lands between the wallet page's render and its stream still 
   await page.reload();
   await expect(page.getByTestId("balance")).toHaveText("$3.00");
   expect(held).toBe(true);
+});
+
+test("Copy puts the user ID on the clipboard, also in a browser without the Clipboard API (plain HTTP on a LAN)", async ({ browser }) => {
+  const stamp = Date.now().toString(36);
+  // With the API (HTTPS, localhost): the clipboard holds the ID afterwards.
+  const secure = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+  const page = await secure.newPage();
+  const problems = collectProblems(page);
+  await signUp(page, `copy_${stamp}`);
+  await page.goto("/wallet");
+  await hydrated(page);
+  const copy = page.getByTestId("copy-button").first();
+  await copy.click();
+  await expect(copy).toHaveText("Copied");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe((await page.getByTestId("public-id").textContent())!.trim());
+  await secure.close();
+
+  // Browsers offer no navigator.clipboard outside secure contexts, as on
+  // http://192.168.…:3000; the button then copies the selection the old way.
+  const plain = await browser.newContext();
+  const lan = await plain.newPage();
+  await lan.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined });
+    document.addEventListener("copy", () => {
+      const field = document.activeElement as HTMLTextAreaElement;
+      (window as unknown as { copied: string }).copied = field.value.substring(field.selectionStart, field.selectionEnd);
+    });
+  });
+  problems.push(...collectProblems(lan));
+  await signUp(lan, `lancopy_${stamp}`);
+  await lan.goto("/wallet");
+  await hydrated(lan);
+  const lanCopy = lan.getByTestId("copy-button").first();
+  await lanCopy.click();
+  await expect(lanCopy).toHaveText("Copied");
+  expect(await lan.evaluate(() => (window as unknown as { copied: string }).copied)).toBe((await lan.getByTestId("public-id").textContent())!.trim());
+  await expect(lanCopy).toBeFocused();
+  await plain.close();
+  expect(problems).toEqual([]);
 });
