@@ -52,6 +52,7 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await page.getByTestId("lease-cancel").click();
   await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
   await expect(page.getByTestId("recent-leases")).toContainText("Cancelled, refunded");
+  await expect(page.getByRole("status")).toHaveText("Your Google number ended: Cancelled, refunded.");
 
   await page.goto("/wallet");
   await hydrated(page);

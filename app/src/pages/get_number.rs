@@ -50,16 +50,15 @@ pub fn GetNumberPage() -> impl IntoView {
             chosen.set(None);
         }
     });
+    let announcement = announce_lease_news(overview);
 
     view! {
         <PageTitle text="Get Number" />
         <h1>"Get a number"</h1>
+        // Screen readers hear the code arrive and the lease end: a live
+        // region that stays in the page while the lease card is redrawn.
+        <p class="sr-only" role="status" data-testid="lease-announcement">{announcement}</p>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            // Screen readers hear the code arrive: a live region that stays
-            // in the page while the lease card below is drawn again.
-            <p class="sr-only" role="status" data-testid="code-announcement">
-                {move || overview.get().and_then(|r| r.ok()).and_then(|o| o.open).and_then(|l| l.code.map(|c| format!("Your {} code is {c}.", l.platform)))}
-            </p>
             // One resource for the whole page (the platforms come with it):
             // each resource costs the server a task and a serialized copy.
             {move || overview.get().map(|r| match r {
@@ -92,6 +91,34 @@ pub fn GetNumberPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// What the page's live region says: a code that arrived, or how the open
+/// lease ended, as this page saw it happen (not what it loaded with).
+fn announce_lease_news(overview: Resource<Result<crate::get_number::LeasesOverview, crate::error::AppError>>) -> RwSignal<String> {
+    let announcement = RwSignal::new(String::new());
+    // The open lease and its code, once the data is there (None before).
+    type Seen = Option<Option<(i64, Option<String>)>>;
+    Effect::new(move |before: Option<Seen>| -> Seen {
+        let before = before.flatten();
+        let Some(Ok(o)) = overview.get() else { return before };
+        let now = o.open.as_ref().map(|l| (l.id, l.code.clone()));
+        if let Some(before) = &before {
+            match (&o.open, before) {
+                (Some(l), _) if l.code.is_some() && before.as_ref() != now.as_ref() => {
+                    announcement.set(format!("Your {} code is {}.", l.platform, l.code.clone().unwrap_or_default()));
+                }
+                (None, Some((id, _))) => {
+                    if let Some(l) = o.recent.iter().find(|l| l.id == *id) {
+                        announcement.set(format!("Your {} number ended: {}.", l.platform, l.outcome()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(now)
+    });
+    announcement
 }
 
 /// Today's prices, for visitors who have not signed in yet.
