@@ -87,3 +87,30 @@ test("Switch before a code: the number is released, the fee comes back, another 
   await expect(page.getByTestId("active-lease")).toContainText("Google");
   await expect(page.getByTestId("gn-balance")).toHaveText("$4.00");
 });
+
+test("with the keyboard alone, the focus goes where the page changed: the confirm step, the new lease, the list again", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `kbadmin_${stamp}`;
+  createAdmin(admin);
+  await signUpVerified(page, `kb_${stamp}`);
+  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
+  await adminTopUp(browser, admin, publicId, "5.00");
+  await page.goto("/get-number");
+  await hydrated(page);
+  // A page that loads leaves the focus alone.
+  expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("BODY");
+
+  // Each pressed button is replaced by a new part of the page; the focus
+  // moves to its heading instead of falling back to the top of the page.
+  await page.getByTestId("platform-telegram").focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Confirm: Telegram" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(page.getByTestId("confirm-button")).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: /^Telegram number/ })).toBeFocused();
+  await page.getByTestId("lease-cancel").focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "1. Choose the platform" })).toBeFocused();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+});

@@ -1,6 +1,7 @@
 pub mod charts;
 pub mod copy_button;
 pub mod data_table;
+pub mod focus;
 pub mod form;
 pub mod layout;
 #[cfg(feature = "hydrate")]

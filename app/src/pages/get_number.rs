@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::LeaseEvent;
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
 
@@ -51,9 +51,12 @@ pub fn GetNumberPage() -> impl IntoView {
         }
     });
     let announcement = announce_lease_news(overview);
+    let focus = FocusFollows::provide();
 
     view! {
         <PageTitle text="Get Number" />
+        // Clicks (and keys that press buttons) bubble here.
+        <div on:click=move |_| focus.acted()>
         <h1>"Get a number"</h1>
         // Screen readers hear the code arrive and the lease end: a live
         // region that stays in the page while the lease card is redrawn.
@@ -90,6 +93,7 @@ pub fn GetNumberPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        </div>
     }
 }
 
@@ -169,9 +173,11 @@ fn Chooser(
                 let key = new_key();
                 let enough = balance.cents() >= p.price.cents();
                 let confirm_p = p.clone();
+                let heading = NodeRef::new();
+                focus_if_lost(heading);
                 view! {
                     <section class="card" data-testid="confirm-step">
-                        <h2>"Confirm: " {p.name.clone()}</h2>
+                        <h2 node_ref=heading tabindex="-1">"Confirm: " {p.name.clone()}</h2>
                         <dl class="details">
                             <dt>"Price"</dt><dd data-testid="confirm-price">{p.price.to_string()}</dd>
                             <dt>"Lease window"</dt><dd data-testid="confirm-window">{p.lease_minutes} " minutes"</dd>
@@ -196,9 +202,12 @@ fn Chooser(
                     </section>
                 }.into_any()
             }
-            None => view! {
+            None => {
+                let heading = NodeRef::new();
+                focus_if_lost(heading);
+                view! {
                 <section class="card">
-                    <h2>"1. Choose the platform"</h2>
+                    <h2 node_ref=heading tabindex="-1">"1. Choose the platform"</h2>
                     <div class="field">
                         <label for="platform-search">"Search"</label>
                         <input id="platform-search" placeholder="Telegram, Google…" bind:value=search />
@@ -225,7 +234,8 @@ fn Chooser(
                         }}
                     </ul>
                 </section>
-            }.into_any(),
+                }.into_any()
+            }
         }}
     }
 }
@@ -276,13 +286,15 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
             </button>
         }
     };
+    let heading = NodeRef::new();
+    focus_if_lost(heading);
     // The tab title tells a user on another tab that the code is here.
     let code = lease.code.clone();
     view! {
         {code.clone().map(|c| view! { <leptos_meta::Title text=format!("Code {c} · Get Number") /> })}
         <section class="card lease" data-testid="active-lease">
             <div class="row-between">
-                <h2>{lease.platform.clone()} " number " {lease.demo.then(|| view! { <span class="badge badge-info">"demo"</span> })}</h2>
+                <h2 node_ref=heading tabindex="-1">{lease.platform.clone()} " number " {lease.demo.then(|| view! { <span class="badge badge-info">"demo"</span> })}</h2>
                 <span class="badge badge-warning" data-testid="lease-state">{state.label()}</span>
             </div>
             <p class="lease-number">
