@@ -45,8 +45,10 @@ test("an admin tops up a customer found by public ID; the customer's open wallet
   expect(csv).toContain(`,${publicId},${customer},top_up,12.50,12.50,,${admin},WhatsApp transfer`);
   await adminContext.close();
 
-  // The open wallet page shows it without a reload (its event stream).
+  // The open wallet page shows it without a reload (its event stream),
+  // and says so to screen readers.
   await expect(page.getByTestId("balance")).toHaveText("$12.50");
+  await expect(page.getByRole("status")).toHaveText("Your balance is now $12.50.");
   const row = page.getByTestId("ledger-row").first();
   await expect(row).toContainText("Top-up — WhatsApp transfer");
   await expect(row).toContainText("$12.50");

@@ -1,3 +1,4 @@
+pub mod announcement;
 pub mod charts;
 pub mod copy_button;
 pub mod data_table;

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{announcement::Announcement, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::LeaseEvent;
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
 
@@ -58,9 +58,8 @@ pub fn GetNumberPage() -> impl IntoView {
         // Clicks (and keys that press buttons) bubble here.
         <div on:click=move |_| focus.acted()>
         <h1>"Get a number"</h1>
-        // Screen readers hear the code arrive and the lease end: a live
-        // region that stays in the page while the lease card is redrawn.
-        <p class="sr-only" role="status" data-testid="lease-announcement">{announcement}</p>
+        // Screen readers hear the code arrive and the lease end.
+        <Announcement text=announcement />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             // One resource for the whole page (the platforms come with it):
             // each resource costs the server a task and a serialized copy.

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
-use crate::components::{copy_button::PublicIdBadge, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
 use crate::wallet::{my_ledger, my_wallet};
@@ -37,9 +37,24 @@ pub fn WalletPage() -> impl IntoView {
         });
     });
 
+    // Screen readers hear a balance change this page saw happen (a top-up
+    // awaited here), not the balance it loaded with.
+    let announcement = RwSignal::new(String::new());
+    Effect::new(move |before: Option<Option<Money>>| {
+        let before = before.flatten();
+        let now = wallet.get().and_then(|r| r.ok()).map(|w| w.balance);
+        if let (Some(before), Some(now)) = (before, now) {
+            if before != now {
+                announcement.set(format!("Your balance is now {now}."));
+            }
+        }
+        now.or(before)
+    });
+
     view! {
         <PageTitle text="Wallet" />
         <h1>"Wallet"</h1>
+        <Announcement text=announcement />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             // All resources are read in the first pass (no waterfall; see
             // the Get Number page).
