@@ -57,41 +57,41 @@ pub fn GetNumberPage() -> impl IntoView {
         <PageTitle text="Get Number" />
         // Clicks (and keys that press buttons) bubble here.
         <div on:click=move |_| focus.acted()>
-        <h1>"Get a number"</h1>
-        // Screen readers hear the code arrive and the lease end.
-        <Announcement text=announcement />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            // One resource for the whole page (the platforms come with it):
-            // each resource costs the server a task and a serialized copy.
-            {move || overview.get().map(|r| match r {
-                Err(crate::error::AppError::Unauthenticated) => view! {
-                    <section class="card narrow">
-                        <p>"Sign in to rent a number."</p>
-                        <a class="btn btn-primary" href="/sign-in?next=/get-number">"Sign in"</a>
-                        " "
-                        <a class="btn" href="/sign-up">"Create an account"</a>
-                    </section>
-                    {prices.and_then(|p| p.get()).and_then(|r| r.ok()).map(|platforms| view! { <PriceList platforms /> })}
-                }.into_any(),
-                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
-                Ok(o) => view! {
-                    <section class="card summary-bar">
-                        <span>"Balance " <strong data-testid="gn-balance">{o.balance.to_string()}</strong></span>
-                        <span>"Your user ID " <PublicIdBadge public_id=o.public_id.clone() /></span>
-                        <a href="/wallet">"Recharge"</a>
-                    </section>
-                    {(!o.email_verified).then(|| view! {
-                        <div class="alert alert-warning">"Verify your email before renting a number. " <a href="/verify-email">"Verify now"</a></div>
-                    })}
-                    <ActionError value=act.value() />
-                    {match o.open.clone() {
-                        Some(lease) => view! { <ActiveLease lease server_now=o.now act /> }.into_any(),
-                        None => view! { <Chooser platforms=o.platforms.clone() chosen confirm balance=o.balance /> }.into_any(),
-                    }}
-                    <RecentLeases leases=o.recent.clone() />
-                }.into_any(),
-            })}
-        </Transition>
+            <h1>"Get a number"</h1>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                // One resource for the whole page (the platforms come with it):
+                // each resource costs the server a task and a serialized copy.
+                {move || overview.get().map(|r| match r {
+                    Err(crate::error::AppError::Unauthenticated) => view! {
+                        <section class="card narrow">
+                            <p>"Sign in to rent a number."</p>
+                            <a class="btn btn-primary" href="/sign-in?next=/get-number">"Sign in"</a>
+                            " "
+                            <a class="btn" href="/sign-up">"Create an account"</a>
+                        </section>
+                        {prices.and_then(|p| p.get()).and_then(|r| r.ok()).map(|platforms| view! { <PriceList platforms /> })}
+                    }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                    Ok(o) => view! {
+                        <section class="card summary-bar">
+                            <span>"Balance " <strong data-testid="gn-balance">{o.balance.to_string()}</strong></span>
+                            <span>"Your user ID " <PublicIdBadge public_id=o.public_id.clone() /></span>
+                            <a href="/wallet">"Recharge"</a>
+                        </section>
+                        {(!o.email_verified).then(|| view! {
+                            <div class="alert alert-warning">"Verify your email before renting a number. " <a href="/verify-email">"Verify now"</a></div>
+                        })}
+                        <ActionError value=act.value() />
+                        {match o.open.clone() {
+                            Some(lease) => view! { <ActiveLease lease server_now=o.now act /> }.into_any(),
+                            None => view! { <Chooser platforms=o.platforms.clone() chosen confirm balance=o.balance /> }.into_any(),
+                        }}
+                        <RecentLeases leases=o.recent.clone() />
+                    }.into_any(),
+                })}
+            </Transition>
+            // Screen readers hear the code arrive and the lease end.
+            <Announcement text=announcement />
         </div>
     }
 }
@@ -108,8 +108,10 @@ fn announce_lease_news(overview: Resource<Result<crate::get_number::LeasesOvervi
         let now = o.open.as_ref().map(|l| (l.id, l.code.clone()));
         if let Some(before) = &before {
             match (&o.open, before) {
-                (Some(l), _) if l.code.is_some() && before.as_ref() != now.as_ref() => {
-                    announcement.set(format!("Your {} code is {}.", l.platform, l.code.clone().unwrap_or_default()));
+                (Some(l), _) if before.as_ref() != now.as_ref() => {
+                    if let Some(code) = &l.code {
+                        announcement.set(format!("Your {} code is {code}.", l.platform));
+                    }
                 }
                 (None, Some((id, _))) => {
                     if let Some(l) = o.recent.iter().find(|l| l.id == *id) {
@@ -205,34 +207,34 @@ fn Chooser(
                 let heading = NodeRef::new();
                 focus_if_lost(heading);
                 view! {
-                <section class="card">
-                    <h2 node_ref=heading tabindex="-1">"1. Choose the platform"</h2>
-                    <div class="field">
-                        <label for="platform-search">"Search"</label>
-                        <input id="platform-search" placeholder="Telegram, Google…" bind:value=search />
-                    </div>
-                    <ul class="platform-list" data-testid="platforms">
-                        {move || {
-                            let needle = search.get().to_lowercase();
-                            platforms.get_value().into_iter()
-                                .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
-                                .map(|p| {
-                                    let pick = p.clone();
-                                    view! {
-                                        <li>
-                                            <button class="platform" data-testid=format!("platform-{}", p.slug)
-                                                on:click=move |_| chosen.set(Some(pick.clone()))>
-                                                <BrandMark color=p.color.clone() class="platform-brand" />
-                                                <span class="platform-name">{p.name.clone()}</span>
-                                                <span class="muted small">{p.price.to_string()} " · " {p.lease_minutes} " min"</span>
-                                            </button>
-                                        </li>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </ul>
-                </section>
+                    <section class="card">
+                        <h2 node_ref=heading tabindex="-1">"1. Choose the platform"</h2>
+                        <div class="field">
+                            <label for="platform-search">"Search"</label>
+                            <input id="platform-search" type="search" autocomplete="off" placeholder="Telegram, Google…" bind:value=search />
+                        </div>
+                        <ul class="platform-list" data-testid="platforms">
+                            {move || {
+                                let needle = search.get().to_lowercase();
+                                platforms.get_value().into_iter()
+                                    .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
+                                    .map(|p| {
+                                        let pick = p.clone();
+                                        view! {
+                                            <li>
+                                                <button class="platform" data-testid=format!("platform-{}", p.slug)
+                                                    on:click=move |_| chosen.set(Some(pick.clone()))>
+                                                    <BrandMark color=p.color.clone() class="platform-brand" />
+                                                    <span class="platform-name">{p.name.clone()}</span>
+                                                    <span class="muted small">{p.price.to_string()} " · " {p.lease_minutes} " min"</span>
+                                                </button>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </ul>
+                    </section>
                 }.into_any()
             }
         }}

@@ -54,7 +54,6 @@ pub fn WalletPage() -> impl IntoView {
     view! {
         <PageTitle text="Wallet" />
         <h1>"Wallet"</h1>
-        <Announcement text=announcement />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             // All resources are read in the first pass (no waterfall; see
             // the Get Number page).
@@ -131,6 +130,7 @@ pub fn WalletPage() -> impl IntoView {
                 }.into_any()
             }}
         </Transition>
+        <Announcement text=announcement />
     }
 }
 
