@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { adminTopUp, createAdmin, hydrated, signUpVerified } from "./helpers";
+import { adminTopUp, createAdmin, fundedCustomer, hydrated, signUpVerified } from "./helpers";
 
 test("rent a Telegram number, receive the demo code, Done; then confirm and cancel for a refund", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -65,12 +65,7 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
 });
 
 test("Switch before a code: the number is released, the fee comes back, another platform can be taken", async ({ page, browser }) => {
-  const stamp = Date.now().toString(36);
-  const admin = `swadmin_${stamp}`;
-  createAdmin(admin);
-  await signUpVerified(page, `sw_${stamp}`);
-  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
-  await adminTopUp(browser, admin, publicId, "5.00");
+  await fundedCustomer(page, browser, "sw", "5.00");
   await page.goto("/get-number");
   await hydrated(page);
   await page.getByTestId("platform-telegram").click();
@@ -89,12 +84,7 @@ test("Switch before a code: the number is released, the fee comes back, another 
 });
 
 test("with the keyboard alone, the focus goes where the page changed: the confirm step, the new lease, the list again", async ({ page, browser }) => {
-  const stamp = Date.now().toString(36);
-  const admin = `kbadmin_${stamp}`;
-  createAdmin(admin);
-  await signUpVerified(page, `kb_${stamp}`);
-  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
-  await adminTopUp(browser, admin, publicId, "5.00");
+  await fundedCustomer(page, browser, "kb", "5.00");
   await page.goto("/get-number");
   await hydrated(page);
   // A page that loads leaves the focus alone.

@@ -112,3 +112,15 @@ export async function adminTopUp(browser: Browser, admin: string, publicId: stri
   await expect(page.getByTestId("recharge-done")).toBeVisible();
   await context.close();
 }
+
+/** A verified customer signed in on `page`, with `amount` in the wallet
+ * from a new admin; their public ID. */
+export async function fundedCustomer(page: Page, browser: Browser, prefix: string, amount: string): Promise<string> {
+  const stamp = Date.now().toString(36);
+  const admin = `${prefix}admin_${stamp}`;
+  createAdmin(admin);
+  await signUpVerified(page, `${prefix}_${stamp}`);
+  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
+  await adminTopUp(browser, admin, publicId, amount);
+  return publicId;
+}

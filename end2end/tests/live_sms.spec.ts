@@ -1,19 +1,13 @@
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { smsWebhookSecret } from "../playwright.config";
-import { adminTopUp, createAdmin, hydrated, signUpVerified } from "./helpers";
+import { fundedCustomer, hydrated, signUpVerified } from "./helpers";
 
 /** A new customer with a Telegram lease waiting for its code, on an open
  * Get Number page; returns the leased number in E.164. */
-async function waitingLease(page: Page, browser: Browser, stamp: string): Promise<string> {
-  const admin = `liveadmin_${stamp}`;
-  createAdmin(admin);
-  await signUpVerified(page, `live_${stamp}`);
+async function waitingLease(page: Page, browser: Browser): Promise<string> {
+  await fundedCustomer(page, browser, "live", "2.00");
   await page.goto("/get-number");
-  await hydrated(page);
-  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
-  await adminTopUp(browser, admin, publicId, "2.00");
-  await page.reload();
   await hydrated(page);
   await page.getByTestId("platform-telegram").click();
   await page.getByTestId("confirm-button").click();
@@ -36,7 +30,7 @@ async function smsArrives(request: APIRequestContext, to: string, messageId: str
 
 test("a signed webhook's code appears on the open Get Number page without a reload", async ({ page, browser, request }) => {
   const stamp = Date.now().toString(36);
-  const to = await waitingLease(page, browser, stamp);
+  const to = await waitingLease(page, browser);
   await page.evaluate(() => ((window as any).__noReload = true));
 
   await smsArrives(request, to, `e2e-${stamp}`, "Telegram code: 31337\nYou can also tap on this link to log in");
@@ -51,7 +45,7 @@ test("a signed webhook's code appears on the open Get Number page without a relo
 
 test("a code that arrives before the page's event stream opens still shows", async ({ page, browser, request }) => {
   const stamp = "gap" + Date.now().toString(36);
-  const to = await waitingLease(page, browser, stamp);
+  const to = await waitingLease(page, browser);
   // The page is rendered without the code; the code arrives after that
   // and before the browser's event stream is listening, so no event
   // about it will ever come down the stream.

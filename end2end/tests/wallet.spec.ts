@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { adminTopUp, collectProblems, createAdmin, hydrated, sidewaysScroll, signIn, signUp } from "./helpers";
 
@@ -81,19 +81,26 @@ test("a top-up that lands between the wallet page's render and its stream still 
   expect(held).toBe(true);
 });
 
+/** Signs up on `page` and presses Copy beside the user ID on /wallet:
+ * the ID, and the button once it says so. */
+async function pressCopy(page: Page, username: string) {
+  await signUp(page, username);
+  await page.goto("/wallet");
+  await hydrated(page);
+  const copy = page.getByTestId("copy-button").first();
+  await copy.click();
+  await expect(copy).toHaveText("Copied");
+  return { id: (await page.getByTestId("public-id").textContent())!.trim(), copy };
+}
+
 test("Copy puts the user ID on the clipboard, also in a browser without the Clipboard API (plain HTTP on a LAN)", async ({ browser }) => {
   const stamp = Date.now().toString(36);
   // With the API (HTTPS, localhost): the clipboard holds the ID afterwards.
   const secure = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
   const page = await secure.newPage();
   const problems = collectProblems(page);
-  await signUp(page, `copy_${stamp}`);
-  await page.goto("/wallet");
-  await hydrated(page);
-  const copy = page.getByTestId("copy-button").first();
-  await copy.click();
-  await expect(copy).toHaveText("Copied");
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe((await page.getByTestId("public-id").textContent())!.trim());
+  const withApi = await pressCopy(page, `copy_${stamp}`);
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(withApi.id);
   await secure.close();
 
   // Browsers offer no navigator.clipboard outside secure contexts, as on
@@ -108,14 +115,9 @@ test("Copy puts the user ID on the clipboard, also in a browser without the Clip
     });
   });
   problems.push(...collectProblems(lan));
-  await signUp(lan, `lancopy_${stamp}`);
-  await lan.goto("/wallet");
-  await hydrated(lan);
-  const lanCopy = lan.getByTestId("copy-button").first();
-  await lanCopy.click();
-  await expect(lanCopy).toHaveText("Copied");
-  expect(await lan.evaluate(() => (window as unknown as { copied: string }).copied)).toBe((await lan.getByTestId("public-id").textContent())!.trim());
-  await expect(lanCopy).toBeFocused();
+  const withoutApi = await pressCopy(lan, `lancopy_${stamp}`);
+  expect(await lan.evaluate(() => (window as unknown as { copied: string }).copied)).toBe(withoutApi.id);
+  await expect(withoutApi.copy).toBeFocused();
   await plain.close();
   expect(problems).toEqual([]);
 });
