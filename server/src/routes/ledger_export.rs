@@ -3,7 +3,7 @@
 //! 30, or the last 366 for one account's statement) as a CSV file for the
 //! books. Admins only, checked here.
 use app::{
-    domain::{PublicUserId, Role},
+    domain::{Money, PublicUserId, Role},
     error::AppError,
     services::{
         ledger_export::{self, DayRange, ExportedEntry},
@@ -74,18 +74,15 @@ fn day_number(text: &str) -> Result<i64, AppError> {
     let (year, month, day) = (next()?, next()?, next()?);
     let month = u8::try_from(month).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(bad)?;
     let date = time::Date::from_calendar_date(year, month, u8::try_from(day).map_err(|_| bad())?).map_err(|_| bad())?;
-    Ok(i64::from(date.to_julian_day()) - i64::from(UNIX_EPOCH_JULIAN_DAY))
+    Ok((date - time::OffsetDateTime::UNIX_EPOCH.date()).whole_days())
 }
-
-const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
 fn day_text(day: i64) -> String {
     app::components::local_time::iso_utc(day * ledger_export::DAY_MS)[..10].to_string()
 }
 
 fn dollars(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", cents.unsigned_abs() / 100, cents.unsigned_abs() % 100)
+    Money::from_cents(cents).decimal()
 }
 
 /// Text a spreadsheet would run as a formula is kept as text.
