@@ -26,6 +26,6 @@ pub async fn export_my_data(State(state): State<AppState>, user: Option<Extensio
                 .into_response(),
             Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         },
-        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
+        Err(e) => super::error_response(e),
     }
 }

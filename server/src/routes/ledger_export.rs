@@ -12,7 +12,7 @@ use app::{
 };
 use axum::{
     extract::{Query, State},
-    http::{header, StatusCode},
+    http::header,
     response::{IntoResponse, Response},
     Extension,
 };
@@ -43,7 +43,7 @@ pub async fn admin_ledger_csv(
             body,
         )
             .into_response(),
-        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response(),
+        Err(e) => super::error_response(e),
     }
 }
 

@@ -1,4 +1,10 @@
 //! Routes and middleware that are not pages.
+use app::error::AppError;
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+
 pub mod csrf;
 pub mod dev_outbox;
 pub mod export;
@@ -16,3 +22,14 @@ pub mod server_fn_errors;
 pub mod session;
 pub mod static_files;
 pub mod webhooks;
+
+/// The HTTP status an `AppError` is sent with.
+pub fn status_of(error: &AppError) -> StatusCode {
+    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// An `AppError` as a plain route's answer: its status, and the text a
+/// user may see. (Server functions get theirs from `server_fn_errors`.)
+pub fn error_response(error: AppError) -> Response {
+    (status_of(&error), error.to_string()).into_response()
+}

@@ -23,7 +23,7 @@ pub async fn set_error_status(req: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::empty());
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status = super::status_of(&error);
         if let AppError::RateLimited(seconds) = error {
             if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
                 parts.headers.insert(header::RETRY_AFTER, v);

@@ -38,8 +38,7 @@ async fn deliver(state: &AppState, sms: InboundSms) -> Result<(), Response> {
     }
     match outcome {
         Ok(_) => Ok(()),
-        Err(app::error::AppError::Invalid(msg)) => Err((StatusCode::BAD_REQUEST, msg).into_response()),
-        Err(e) => Err((StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string()).into_response()),
+        Err(e) => Err(super::error_response(e)),
     }
 }
 
