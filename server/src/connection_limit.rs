@@ -62,9 +62,7 @@ impl PerAddress {
         *count += 1;
         Some(Slot { counts: Some(self.clone()), key })
     }
-}
 
-impl PerAddress {
     /// A proxy left out of USNH_TRUSTED_PROXIES looks like one busy host:
     /// say so, once a minute at most (every refusal is in the metrics).
     fn log_refusal(&self, peer: IpAddr) {
