@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { adminTopUp, collectProblems, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, hydrated, sidewaysScroll, signIn, signUpVerified } from "./helpers";
 
 // Screenshots the README shows, refreshed by every end-to-end run.
 const shots = resolve(__dirname, "../../docs/screenshots");
@@ -77,6 +77,14 @@ test("an admin adds a platform with its colour and moves it up; customers see it
   // One step up: before Apple, still before Other.
   await adminTab.getByRole("button", { name: `Move Zed ${stamp} up` }).click();
   await expect(adminTab.getByTestId("admin-platforms").locator("tbody tr").nth(-3)).toHaveAttribute("data-testid", `admin-platform-${slug}`);
+  // On a phone the rows become labelled fields instead of a table wider than
+  // the screen (it scrolled sideways before), and a price is still saved.
+  await adminTab.setViewportSize({ width: 320, height: 700 });
+  expect(await sidewaysScroll(adminTab.getByRole("region", { name: "Platforms and prices" }))).toBe(0);
+  const newRow = adminTab.getByTestId(`admin-platform-${slug}`);
+  await newRow.getByLabel("Price").fill("1.20");
+  await newRow.getByRole("button", { name: "Save" }).click();
+  await expect(adminTab.getByTestId("platform-saved")).toBeVisible();
 
   const problems = collectProblems(page);
   await signUpVerified(page, `colour_${stamp}`);
@@ -87,7 +95,7 @@ test("an admin adds a platform with its colour and moves it up; customers see it
   await expect(page.getByTestId(`platform-${slug}`).locator("rect")).toHaveAttribute("fill", "#13a10e");
   await expect(page.getByTestId("platform-whatsapp").locator("rect")).toHaveAttribute("fill", "#25d366");
   await page.getByTestId(`platform-${slug}`).click();
-  await expect(page.getByTestId("confirm-price")).toHaveText("$1.10");
+  await expect(page.getByTestId("confirm-price")).toHaveText("$1.20");
   expect(problems, "no console error, and no style the CSP refused").toEqual([]);
 });
 
@@ -180,5 +188,9 @@ test("an admin imports numbers from a CSV file; the pool lists them and the bad 
     const row = pool.getByRole("row").filter({ hasText: `+1 (312) 555-${n}` });
     await row.getByRole("button", { name: "Disable" }).click();
     await expect(row.getByRole("button", { name: "Enable" })).toBeVisible();
+    await expect(row.getByRole("cell").last()).toHaveText("No Enable");
   }
+  // Read on a phone: each number as labelled lines, nothing to scroll sideways.
+  await adminTab.setViewportSize({ width: 320, height: 700 });
+  expect(await sidewaysScroll(adminTab.getByRole("region", { name: "Number pool" }))).toBe(0);
 });

@@ -39,7 +39,7 @@ fn Platforms(
             })}
             <ActionError value=moved.value() />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            <DataTable label="Platforms and prices" headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", "", "Order"] testid="admin-platforms">
+            <DataTable label="Platforms and prices" headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", "", "Order"] testid="admin-platforms" stacked=true>
                             {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
                                 let form_id = format!("platform-form-{}", p.slug);
                                 let row_id = format!("admin-platform-{}", p.slug);
@@ -54,19 +54,19 @@ fn Platforms(
                                 let color = p.color.as_ref().map_or(DEFAULT_COLOR.to_string(), |c| c.to_string());
                                 view! {
                                     <tr data-testid=row_id>
-                                        <td>
+                                        <td data-label="Platform">
                                             <ActionForm action=update attr:id=form_id.clone()>
                                                 <input type="hidden" name="slug" value=p.slug.clone() />
                                                 <input name="name" value=p.name.clone() aria-label="Name" maxlength="40" required />
                                             </ActionForm>
                                             <div class="muted small mono" title="Its name in the API and in upstream mappings">{slug}</div>
                                         </td>
-                                        <td><input form=form_id.clone() name="color" aria-label="Colour" type="color" value=color /></td>
-                                        <td><input form=form_id.clone() name="price" aria-label="Price" inputmode="decimal" value=p.price.decimal() /></td>
-                                        <td><input form=form_id.clone() name="lease_minutes" aria-label="Window" type="number" min="1" max="1440" value=p.lease_minutes /></td>
-                                        <td><input form=form_id.clone() name="enabled" aria-label="Enabled" type="checkbox" value="yes" checked=p.enabled /></td>
+                                        <td data-label="Colour"><input form=form_id.clone() name="color" aria-label="Colour" type="color" value=color /></td>
+                                        <td data-label="Price (USD)"><input form=form_id.clone() name="price" aria-label="Price" inputmode="decimal" value=p.price.decimal() /></td>
+                                        <td data-label="Window (min)"><input form=form_id.clone() name="lease_minutes" aria-label="Window" type="number" min="1" max="1440" value=p.lease_minutes /></td>
+                                        <td data-label="Enabled"><input form=form_id.clone() name="enabled" aria-label="Enabled" type="checkbox" value="yes" checked=p.enabled /></td>
                                         <td><button form=form_id.clone() type="submit" class="btn btn-small">"Save"</button></td>
-                                        <td class="nowrap">{order}</td>
+                                        <td class="nowrap" data-label="Order">{order}</td>
                                     </tr>
                                 }
                             }).collect_view())}

@@ -138,17 +138,17 @@ pub fn NumberPool(
                 </div>
                 <button type="submit" class="btn">"Add number"</button>
             </ActionForm>
-            <DataTable label="Number pool" headers=&["Number", "Gateway", "Open lease", "Cooldowns", "Enabled"] testid="admin-pool">
+            <DataTable label="Number pool" headers=&["Number", "Gateway", "Open lease", "Cooldowns", "Enabled"] testid="admin-pool" stacked=true>
                         {move || list.get().and_then(|r| r.ok()).map(|rows| {
                             if rows.is_empty() {
                                 return view! { <tr><td colspan="5" class="muted">"None yet."</td></tr> }.into_any();
                             }
                             rows.into_iter().map(|n| view! {
                             <tr>
-                                <td class="mono">{n.display.clone()}</td>
-                                <td>{n.gateway.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td>{n.open_lease.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td class="small">
+                                <td class="mono" data-label="Number">{n.display.clone()}</td>
+                                <td data-label="Gateway">{n.gateway.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td data-label="Open lease">{n.open_lease.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td class="small" data-label="Cooldowns">
                                     {if n.cooldowns.is_empty() { Some("—") } else { None }}
                                     {n.cooldowns.iter().map(|(platform, until)| view! {
                                         <span class="badge">{platform.clone()} " "
@@ -159,8 +159,10 @@ pub fn NumberPool(
                                         </span> " "
                                     }).collect_view()}
                                 </td>
-                                <td>
-                                    <ActionForm action=toggle>
+                                <td data-label="Enabled">
+                                    <ActionForm action=toggle attr:class="inline-form">
+                                        // The state beside the button, which names the opposite.
+                                        {if n.enabled { "Yes " } else { "No " }}
                                         <input type="hidden" name="number" value=n.number.clone() />
                                         <input type="hidden" name="enabled" value=(!n.enabled).to_string() />
                                         <button type="submit" class="btn btn-small">{if n.enabled { "Disable" } else { "Enable" }}</button>
