@@ -330,7 +330,12 @@ fn wasm_size() {
     row("main module (every page)", &["usnumhub"], "gzip < 250 KB");
     // The split manifest names each group of pages (app/src/pages/lazy.rs)
     // with the chunks it needs.
-    for (pages, group) in [("/policies, /sign-in …", "public_"), ("/get-number, /wallet …", "customer_"), ("/admin …", "admin_")] {
+    for (pages, group) in [
+        ("/policies, /sign-in …", "public_"),
+        ("/get-number", "rent_"),
+        ("/wallet, /account, /support", "customer_"),
+        ("/admin …", "admin_"),
+    ] {
         let mut files = vec!["usnumhub"];
         files.extend(manifest.iter().filter(|(name, _)| name.starts_with(group)).flat_map(|(_, chunks)| chunks.iter().map(String::as_str)));
         if files.len() > 1 {
