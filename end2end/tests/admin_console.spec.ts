@@ -53,6 +53,12 @@ test("an admin changes a price; the customer sees it on Get Number (screenshots)
   await expect(adminTab.getByTestId("dashboard")).toContainText("Revenue");
   await expect(adminTab.locator("svg").first()).toBeVisible();
   await adminTab.screenshot({ path: `${shots}/admin-dashboard.png`, fullPage: true });
+  // On a phone the charts' dates and figures keep a readable size (as SVG
+  // text they shrank with the drawing, to about 4 px at 320 px).
+  await adminTab.setViewportSize({ width: 320, height: 700 });
+  for (const label of await adminTab.locator(".chart .chart-label").all()) {
+    expect((await label.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(10);
+  }
 });
 
 test("an admin adds a platform with its colour and moves it up; customers see it there, in that colour", async ({ page, browser }) => {

@@ -13,10 +13,12 @@ pub struct Bar {
 }
 
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 180.0;
-const AXIS: f64 = 22.0;
+const HEIGHT: f64 = 160.0;
 
-/// Vertical bars with every `label_every`-th label under them.
+/// Vertical bars with every `label_every`-th label under them. The bars
+/// are an SVG stretched to the width; the figures around them are HTML,
+/// so they keep the page's text size on a phone (SVG text shrank with the
+/// drawing, to a third of it at 320 px).
 #[component]
 pub fn BarChart(
     bars: Vec<Bar>,
@@ -28,11 +30,13 @@ pub fn BarChart(
     format: fn(f64) -> String,
 ) -> impl IntoView {
     let max = bars.iter().map(|b| b.value.max(b.overlay)).fold(0.0, f64::max);
-    let scale = if max > 0.0 { (HEIGHT - AXIS - 8.0) / max } else { 0.0 };
+    let scale = if max > 0.0 { (HEIGHT - 4.0) / max } else { 0.0 };
     let slot = WIDTH / bars.len().max(1) as f64;
     let width = (slot * 0.7).max(1.0);
-    let base = HEIGHT - AXIS;
     let summary = format!("{title}: highest {}", format(max));
+    let every = label_every.max(1);
+    // One cell per `every` bars, so each label starts under its bar.
+    let labels: Vec<String> = bars.iter().step_by(every).map(|b| b.label.clone()).collect();
     view! {
         <figure class="chart">
             <figcaption>
@@ -40,9 +44,8 @@ pub fn BarChart(
                 <span class="legend"><span class="swatch swatch-primary"></span>{legend}</span>
                 {overlay_legend.map(|l| view! { " " <span class="legend"><span class="swatch swatch-overlay"></span>{l}</span> })}
             </figcaption>
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary preserveAspectRatio="none">
-                <line class="chart-axis" x1="0" y1=base x2=WIDTH y2=base />
-                <text class="chart-label" x="2" y="10">{format(max)}</text>
+            <div class="chart-label chart-max">{format(max)}</div>
+            <svg class="chart-bars" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary preserveAspectRatio="none">
                 {bars.into_iter().enumerate().map(|(i, bar)| {
                     let x = i as f64 * slot + (slot - width) / 2.0;
                     let h = bar.value * scale;
@@ -50,15 +53,15 @@ pub fn BarChart(
                     view! {
                         <g>
                             <title>{format!("{}: {}", bar.label, format(bar.value))}</title>
-                            <rect class="bar-primary" x=x y=base - h width=width height=h />
-                            {(o > 0.0).then(|| view! { <rect class="bar-overlay" x=x y=base - o width=width height=o /> })}
-                            {(i % label_every.max(1) == 0).then(|| view! {
-                                <text class="chart-label" x=x y=HEIGHT - 6.0>{bar.label.clone()}</text>
-                            })}
+                            <rect class="bar-primary" x=x y=HEIGHT - h width=width height=h />
+                            {(o > 0.0).then(|| view! { <rect class="bar-overlay" x=x y=HEIGHT - o width=width height=o /> })}
                         </g>
                     }
                 }).collect_view()}
             </svg>
+            <div class="chart-axis-labels" aria-hidden="true">
+                {labels.into_iter().map(|l| view! { <span class="chart-label">{l}</span> }).collect_view()}
+            </div>
         </figure>
     }
 }
@@ -67,26 +70,23 @@ pub fn BarChart(
 #[component]
 pub fn BarList(rows: Vec<(String, f64, String)>, #[prop(into)] title: String) -> impl IntoView {
     let max = rows.iter().map(|r| r.1).fold(0.0, f64::max);
-    let row_height = 22.0;
-    let height = (rows.len().max(1) as f64) * row_height;
     let empty = rows.is_empty();
     view! {
         <figure class="chart">
-            <figcaption>{title.clone()}</figcaption>
+            <figcaption>{title}</figcaption>
             {empty.then(|| view! { <p class="muted small">"Nothing yet."</p> })}
-            <svg viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=title>
-                {rows.into_iter().enumerate().map(|(i, (label, value, shown))| {
-                    let y = i as f64 * row_height;
-                    let w = if max > 0.0 { value / max * (WIDTH - 260.0) } else { 0.0 };
+            <div class="bar-list">
+                {rows.into_iter().map(|(label, value, shown)| {
+                    let w = if max > 0.0 { value / max * 100.0 } else { 0.0 };
                     view! {
-                        <g>
-                            <text class="chart-label" x="0" y=y + 15.0>{label}</text>
-                            <rect class="bar-primary" x="140" y=y + 4.0 width=w.max(1.0) height=row_height - 8.0 />
-                            <text class="chart-label" x=150.0 + w y=y + 15.0>{shown}</text>
-                        </g>
+                        <span class="chart-label">{label}</span>
+                        <svg class="bar-list-bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+                            <rect class="bar-primary" x="0" y="0" width=w.max(0.5) height="10" />
+                        </svg>
+                        <span class="chart-label">{shown}</span>
                     }
                 }).collect_view()}
-            </svg>
+            </div>
         </figure>
     }
 }
