@@ -44,7 +44,7 @@ pub fn BarChart(
                 <span class="legend"><span class="swatch swatch-primary"></span>{legend}</span>
                 {overlay_legend.map(|l| view! { " " <span class="legend"><span class="swatch swatch-overlay"></span>{l}</span> })}
             </figcaption>
-            <div class="chart-label chart-max">{format(max)}</div>
+            <div class="chart-label">{format(max)}</div>
             <svg class="chart-bars" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary preserveAspectRatio="none">
                 {bars.into_iter().enumerate().map(|(i, bar)| {
                     let x = i as f64 * slot + (slot - width) / 2.0;
