@@ -1,4 +1,5 @@
-//! Server functions behind the Account page: devices and the security log.
+//! Server functions behind the Account page: devices, the security log,
+//! password and email changes, deletion.
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +106,36 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         return Err(AppError::Invalid("Your current password is not right.".into()));
     }
     accounts::change_password(&*services()?, user.user_id, &user.session_id, &current_password, &new_password, &request_meta()).await
+}
+
+/// Mails a code to the address the account should move to; answers that
+/// address as it will be kept (lower case).
+#[server(endpoint = "request_email_change")]
+pub async fn request_email_change(new_email: String, password: String) -> Result<String, AppError> {
+    use crate::domain::Email;
+    use crate::services::{email_change, request::{request_meta, require_user}, services};
+    let user = require_user()?;
+    let new_email = Email::parse(&new_email).map_err(AppError::Invalid)?;
+    if password.len() > 1024 {
+        return Err(AppError::Invalid("Your password is not right.".into()));
+    }
+    email_change::request(&*services()?, user.user_id, &new_email, &password, &request_meta()).await?;
+    Ok(new_email.as_str().to_string())
+}
+
+/// Moves the account to the new address with the code mailed there;
+/// answers the viewer as it now is.
+#[server(endpoint = "confirm_email_change")]
+pub async fn confirm_email_change(code: String) -> Result<Option<crate::auth::Viewer>, AppError> {
+    use crate::services::{email_change, request::{request_meta, require_user}, services};
+    use crate::site_info::SiteInfo;
+    let user = require_user()?;
+    let code = crate::auth::emailed_code(&code)?;
+    let contact = use_context::<std::sync::Arc<SiteInfo>>()
+        .map(|site| format!("tell us right away: write to {} or message {} on WhatsApp.", site.support_email, site.whatsapp_display()))
+        .unwrap_or_else(|| "tell us right away from the Support page of the site.".into());
+    let email = email_change::confirm(&*services()?, user.user_id, &code, &contact, &request_meta()).await?;
+    Ok(Some(crate::auth::Viewer { email: email.as_str().to_string(), email_verified: true, ..user.viewer }))
 }
 
 /// Deletes the account after the password is confirmed.

@@ -32,6 +32,7 @@ pub enum SecurityEventKind {
     PasswordChanged,
     PasswordReset,
     EmailVerified,
+    EmailChanged,
     RefreshTokenReuse,
     RoleChanged,
     AccountDisabled,
@@ -41,7 +42,7 @@ pub enum SecurityEventKind {
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 13] = [
+    pub const ALL: [SecurityEventKind; 14] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignInFailed,
@@ -49,6 +50,7 @@ impl SecurityEventKind {
         Self::PasswordChanged,
         Self::PasswordReset,
         Self::EmailVerified,
+        Self::EmailChanged,
         Self::RefreshTokenReuse,
         Self::RoleChanged,
         Self::AccountDisabled,
@@ -66,6 +68,7 @@ impl SecurityEventKind {
             Self::PasswordChanged => "password_changed",
             Self::PasswordReset => "password_reset",
             Self::EmailVerified => "email_verified",
+            Self::EmailChanged => "email_changed",
             Self::RefreshTokenReuse => "refresh_token_reuse",
             Self::RoleChanged => "role_changed",
             Self::AccountDisabled => "account_disabled",
@@ -88,6 +91,7 @@ impl SecurityEventKind {
             Self::PasswordChanged => "Password changed",
             Self::PasswordReset => "Password reset",
             Self::EmailVerified => "Email verified",
+            Self::EmailChanged => "Email changed",
             Self::RefreshTokenReuse => "Old session token reused: session ended",
             Self::RoleChanged => "Role changed",
             Self::AccountDisabled => "Account disabled",
@@ -180,10 +184,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn verify_email(code: String) -> Result<Option<Viewer>, AppError> {
     use crate::services::{accounts, services};
     let user = crate::services::request::require_user()?;
-    let code = code.trim().replace([' ', '-'], "");
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::Invalid("The code has 6 digits.".into()));
-    }
+    let code = emailed_code(&code)?;
     let svc = services()?;
     accounts::verify_email(&svc, user.user_id, &code, &crate::services::request::request_meta()).await?;
     leptos_axum::redirect("/account");
@@ -218,15 +219,23 @@ pub async fn reset_password(email: String, code: String, password: String) -> Re
     use crate::domain::Email;
     use crate::services::{accounts, request::request_meta, services, sessions};
     let email = Email::parse(&email).map_err(AppError::Invalid)?;
-    let code = code.trim().replace([' ', '-'], "");
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::Invalid("The code has 6 digits.".into()));
-    }
+    let code = emailed_code(&code)?;
     let svc = services()?;
     accounts::reset_password(&svc, &email, &code, &password, &request_meta()).await?;
     sessions::clear_cookies(&svc);
     leptos_axum::redirect("/sign-in?reset=1");
     Ok(())
+}
+
+/// A code typed from an email: 6 digits, spaces and dashes allowed
+/// between them ("123 456", "123-456").
+#[cfg(feature = "ssr")]
+pub(crate) fn emailed_code(typed: &str) -> Result<String, AppError> {
+    let code = typed.trim().replace([' ', '-'], "");
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::Invalid("The code has 6 digits.".into()));
+    }
+    Ok(code)
 }
 
 /// Only local paths, so a link cannot send a signed-in user elsewhere.

@@ -63,6 +63,33 @@ test("sign up, verify the email, see this device, and sign it out from another b
   await other.close();
 });
 
+test("a customer moves the account to another email with the code mailed there", async ({ page }) => {
+  const stamp = Date.now().toString(36);
+  const username = `move_${stamp}`;
+  const newEmail = `moved_${stamp}@example.com`;
+  await signUpVerified(page, username);
+  const change = page.locator("#change-email");
+  await change.getByLabel("New email").fill(newEmail.toUpperCase());
+  await change.getByLabel("Your password").fill("not the password at all");
+  await change.getByRole("button", { name: "Send code" }).click();
+  await expect(change.getByRole("alert")).toHaveText("Your password is not right.");
+  await change.getByLabel("Your password").fill(PASSWORD);
+  await change.getByRole("button", { name: "Send code" }).click();
+  await expect(change.getByTestId("email-change-address")).toHaveText(newEmail);
+  // The email stays until the code comes back; the focus waits in its field.
+  await expect(page.getByTestId("account-email")).toHaveText(`${username}@example.com`);
+  await expect(change.getByLabel("Code")).toBeFocused();
+  const code = await mailedCode(newEmail, "email change code is");
+  await page.keyboard.type(code);
+  await page.keyboard.press("Enter");
+  await expect(change.getByRole("status")).toHaveText(`Your email is now ${newEmail}.`);
+  await expect(page.getByTestId("account-email")).toHaveText(newEmail);
+  await page.reload();
+  await expect(page.getByTestId("account-email")).toHaveText(newEmail);
+  await expect(page.getByText("verified", { exact: true })).toBeVisible();
+  await expect(page.getByRole("row", { name: /Email changed/ })).toBeVisible();
+});
+
 test("forgot password: the emailed code sets a new one, the old one stops working, every device is out", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const username = `reset_${stamp}`;

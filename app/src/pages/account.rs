@@ -4,6 +4,7 @@ use crate::account::{list_devices, my_security_log, ChangePassword, DeleteAccoun
 use crate::api_keys::{my_api_keys, CreateApiKey, RevokeApiKey};
 use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
+use crate::pages::account_email::{ChangeEmailForm, EmailChange};
 use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
@@ -19,7 +20,7 @@ pub fn AccountPage() -> impl IntoView {
         |_| list_devices(),
     );
     let log = Resource::new(move || sign_out_others.version().get(), |_| my_security_log());
-    let actions = AccountActions { sign_out_device, sign_out_others, devices, log };
+    let actions = AccountActions { sign_out_device, sign_out_others, devices, log, email_change: EmailChange::create() };
     let (create_key, revoke_key) = (ServerAction::<CreateApiKey>::new(), ServerAction::<RevokeApiKey>::new());
     let keys = Resource::new(move || (create_key.version().get(), revoke_key.version().get()), |_| my_api_keys());
     view! {
@@ -51,11 +52,12 @@ struct AccountActions {
     sign_out_others: ServerAction<SignOutOtherDevices>,
     devices: Resource<Result<Vec<crate::account::Device>, crate::error::AppError>>,
     log: Resource<Result<Vec<crate::account::SecurityEvent>, crate::error::AppError>>,
+    email_change: EmailChange,
 }
 
 #[component]
 fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
-    let AccountActions { sign_out_device, sign_out_others, devices, log } = actions;
+    let AccountActions { sign_out_device, sign_out_others, devices, log, email_change } = actions;
 
     view! {
         <h1>"Account"</h1>
@@ -71,6 +73,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                     } else {
                         view! { <span class="badge badge-warning">"not verified"</span> " " <a href="/verify-email">"Verify now"</a> }.into_any()
                     }}
+                    " " <a href="#change-email">"Change"</a>
                 </dd>
                 <dt>"Username"</dt>
                 <dd data-testid="account-username">{viewer.username.clone()}</dd>
@@ -108,6 +111,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
             </ActionForm>
         </section>
 
+        <ChangeEmailForm change=email_change />
         <ChangePasswordForm />
         <YourData />
 

@@ -1,5 +1,6 @@
 pub mod account;
 pub mod account_api_keys;
+pub mod account_email;
 pub mod admin;
 pub mod api_docs;
 pub mod get_number;

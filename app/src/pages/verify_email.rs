@@ -26,6 +26,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 </div>
                 <button type="submit" class="btn btn-primary">"Verify"</button>
             </ActionForm>
+            <p class="muted small">"Wrong address? " <a href="/account#change-email">"Change it on your account page"</a> "."</p>
             <ActionError value=resend.value() />
             {move || matches!(resend.value().get(), Some(Ok(()))).then(|| view! { <div class="alert alert-success">"A new code is on its way."</div> })}
             <ActionForm action=resend>

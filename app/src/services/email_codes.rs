@@ -1,6 +1,7 @@
 //! One-time 6-digit codes sent by email (verification, password reset):
 //! stored only as a keyed hash, valid for a limited time, dead after too
-//! many wrong attempts, and throttled when resent.
+//! many wrong attempts, and throttled when resent. Each code remembers
+//! the address it was mailed to: that address is what it proves.
 use rand::Rng;
 
 use super::{mailer::Mail, Services};
@@ -10,6 +11,8 @@ use crate::{domain::Email, error::AppError};
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// Mailed to the address an account is moving to.
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -17,6 +20,7 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => "verify_email",
             Purpose::ResetPassword => "reset_password",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 }
@@ -64,14 +68,15 @@ pub async fn issue_and_mail(
     .await?;
     let expires_at = now + svc.auth.code_ttl_ms;
     sqlx::query(
-        "INSERT INTO email_codes (user_id, purpose, code_hash, attempts, created_at, expires_at) \
-         VALUES ($1, $2, $3, 0, $4, $5)",
+        "INSERT INTO email_codes (user_id, purpose, code_hash, attempts, created_at, expires_at, sent_to) \
+         VALUES ($1, $2, $3, 0, $4, $5, $6)",
     )
     .bind(user_id)
     .bind(purpose.as_str())
     .bind(code_hash(svc, user_id, purpose, &code))
     .bind(now)
     .bind(expires_at)
+    .bind(to.as_str())
     .execute(&mut *tx)
     .await?;
     let (subject, body) = compose(&code);
@@ -123,13 +128,15 @@ async fn refuse_after_too_many_wrong(
     Ok(())
 }
 
-/// Consumes the code if it is right; counts a wrong attempt otherwise.
-pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> Result<(), AppError> {
+/// Consumes the code if it is right and answers the address it was
+/// mailed to (None for codes made before addresses were kept); counts a
+/// wrong attempt otherwise.
+pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> Result<Option<String>, AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
     refuse_after_too_many_wrong(svc, &mut tx, user_id, purpose, now).await?;
-    let row: Option<(i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, code_hash, attempts, expires_at FROM email_codes \
+    let row: Option<(i64, String, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, code_hash, attempts, expires_at, sent_to FROM email_codes \
          WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL \
          ORDER BY created_at DESC, id DESC LIMIT 1",
     )
@@ -137,7 +144,7 @@ pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -
     .bind(purpose.as_str())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((id, stored, attempts, expires_at)) = row else {
+    let Some((id, stored, attempts, expires_at, sent_to)) = row else {
         return Err(AppError::Invalid("There is no valid code; request a new one.".into()));
     };
     if expires_at <= now {
@@ -166,5 +173,5 @@ pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(sent_to)
 }

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod context;
 pub mod dashboard;
 pub mod db;
+pub mod email_change;
 pub mod email_codes;
 pub mod events;
 pub mod inbound_sms;

@@ -25,6 +25,8 @@ backend_tests!(
     sign_out_one_device_from_another,
     a_sign_out_reaches_another_instance_within_a_second,
     admin_cli_creates_a_verified_admin,
+    email_moves_to_a_new_address_with_the_code_mailed_there,
+    a_mistyped_sign_up_address_is_replaced_and_verified,
 );
 
 async fn sign_up_verify_sign_out_and_in(app: TestApp) {
@@ -246,6 +248,104 @@ async fn admin_cli_creates_a_verified_admin(app: TestApp) {
     let viewer = browser.viewer().await;
     assert_eq!(viewer["role"], "admin");
     assert_eq!(viewer["email_verified"], true);
+}
+
+async fn mails_to(app: &TestApp, email: &str) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT subject, body FROM dev_outbox WHERE to_addr = $1 ORDER BY id")
+        .bind(email)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn stored_email(app: &TestApp, username: &str) -> String {
+    sqlx::query_scalar("SELECT email FROM users WHERE username = $1").bind(username).fetch_one(&app.db.pool).await.unwrap()
+}
+
+async fn email_moves_to_a_new_address_with_the_code_mailed_there(app: TestApp) {
+    let (mut browser, _) = common::customers::verified_customer(&app, "joan", 0).await;
+    let mut other = Browser::new(&app.base);
+    sign_up(&app, &mut other, "kim@example.com", "kim").await;
+
+    // Refused, and nothing mailed or changed.
+    let refusals = [
+        ("not-an-email", PASSWORD, "valid email"),
+        ("joan@example.com", PASSWORD, "your email already"),
+        ("joan.new@example.com", "not my password at all", "password is not right"),
+        ("KIM@example.com", PASSWORD, "Another account uses this email"),
+    ];
+    for (new_email, password, says) in refusals {
+        let answer = browser.call("request_email_change", &[("new_email", new_email), ("password", password)]).await;
+        assert_eq!(answer.status, 400, "{new_email}: {}", answer.body);
+        assert!(answer.body.contains(says), "{new_email}: {}", answer.body);
+    }
+    assert!(mails_to(&app, "joan.new@example.com").await.is_empty());
+    assert!(mails_to(&app, "kim@example.com").await.len() == 1, "kim has her sign-up code only");
+    // Without a session: 401.
+    let answer = Browser::new(&app.base).call("request_email_change", &[("new_email", "x@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(answer.status, 401);
+
+    let answer = browser.call("request_email_change", &[("new_email", "Joan.New@Example.com"), ("password", PASSWORD)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    assert_eq!(answer.json(), "joan.new@example.com");
+    // Nothing moves until the code comes back.
+    assert_eq!(stored_email(&app, "joan").await, "joan@example.com");
+    let code = app.last_mailed_code("joan.new@example.com").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let answer = browser.call("confirm_email_change", &[("code", wrong)]).await;
+    assert_eq!(answer.status, 400);
+    assert!(answer.body.contains("4 attempts left"), "{}", answer.body);
+    assert_eq!(stored_email(&app, "joan").await, "joan@example.com");
+
+    let answer = browser.call("confirm_email_change", &[("code", &code)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    assert_eq!(answer.json()["email"], "joan.new@example.com");
+    let viewer = browser.viewer().await;
+    assert_eq!(viewer["email"], "joan.new@example.com");
+    assert_eq!(viewer["email_verified"], true);
+    assert_eq!(stored_email(&app, "joan").await, "joan.new@example.com");
+    // The code is spent.
+    assert_eq!(browser.call("confirm_email_change", &[("code", &code)]).await.status, 400);
+
+    // The old, verified address is told, without the new one.
+    let old_mails = mails_to(&app, "joan@example.com").await;
+    let (subject, body) = old_mails.last().unwrap();
+    assert_eq!(subject, "Your US Num Hub email was changed");
+    assert!(body.contains("joan") && body.contains("WhatsApp") && !body.contains("joan.new"), "{body}");
+    let kinds: Vec<(String, String)> = sqlx::query_as(
+        "SELECT e.kind, e.detail FROM security_events e JOIN users u ON u.id = e.user_id WHERE u.username = 'joan' AND e.kind = 'email_changed'",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(kinds, [("email_changed".to_string(), "joan@example.com -> joan.new@example.com".to_string())]);
+
+    // Sign-in and password reset follow the new address only.
+    let mut fresh = Browser::new(&app.base);
+    assert_eq!(fresh.call("sign_in", &[("login", "joan@example.com"), ("password", PASSWORD)]).await.status, 400);
+    assert!(fresh.call("sign_in", &[("login", "joan.new@example.com"), ("password", PASSWORD)]).await.status < 400);
+    assert!(Browser::new(&app.base).call("request_password_reset", &[("email", "joan@example.com")]).await.status < 400);
+    assert_eq!(mails_to(&app, "joan@example.com").await.len(), old_mails.len(), "no reset code to the old address");
+}
+
+/// Mistyped at sign-up: the code went nowhere useful. The address is
+/// replaced and verified by the code mailed to the right one; the old
+/// address (never proven) is told nothing, and its code stops working.
+async fn a_mistyped_sign_up_address_is_replaced_and_verified(app: TestApp) {
+    let mut browser = Browser::new(&app.base);
+    sign_up(&app, &mut browser, "lee@exmaple.com", "lee").await;
+    let typo_code = app.last_mailed_code("lee@exmaple.com").await;
+    let answer = browser.call("request_email_change", &[("new_email", "lee@example.com"), ("password", PASSWORD)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    let code = app.last_mailed_code("lee@example.com").await;
+    let answer = browser.call("confirm_email_change", &[("code", &code)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    let viewer = browser.viewer().await;
+    assert_eq!(viewer["email"], "lee@example.com");
+    assert_eq!(viewer["email_verified"], true);
+    assert_eq!(mails_to(&app, "lee@exmaple.com").await.len(), 1, "only the sign-up code went to the typo");
+    let answer = browser.call("verify_email", &[("code", &typo_code)]).await;
+    assert_eq!(answer.status, 400, "the code sent to the old address ended: {}", answer.body);
 }
 
 // ---- token lifetimes, with a hand-moved clock ----
