@@ -123,6 +123,14 @@ pub async fn request_email_change(new_email: String, password: String) -> Result
     Ok(new_email.as_str().to_string())
 }
 
+/// The address an email change waits to be confirmed for, if any.
+#[server(endpoint = "pending_email_change")]
+pub async fn pending_email_change() -> Result<Option<String>, AppError> {
+    use crate::services::{email_change, request::require_user, services};
+    let user = require_user()?;
+    email_change::pending(&*services()?, user.user_id).await
+}
+
 /// Moves the account to the new address with the code mailed there;
 /// answers the viewer as it now is.
 #[server(endpoint = "confirm_email_change")]

@@ -79,6 +79,11 @@ test("a customer moves the account to another email with the code mailed there",
   // The email stays until the code comes back; the focus waits in its field.
   await expect(page.getByTestId("account-email")).toHaveText(`${username}@example.com`);
   await expect(change.getByLabel("Code")).toBeFocused();
+  // A reload (a phone dropping the tab while its owner reads the mail) keeps the step.
+  await page.reload();
+  await hydrated(page);
+  await expect(change.getByTestId("email-change-address")).toHaveText(newEmail);
+  await change.getByLabel("Code").focus();
   const code = await mailedCode(newEmail, "email change code is");
   await page.keyboard.type(code);
   await page.keyboard.press("Enter");

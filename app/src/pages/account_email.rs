@@ -2,9 +2,10 @@
 //! steps: the new address and the password, then the code mailed there.
 use leptos::{html, prelude::*};
 
-use crate::account::{ConfirmEmailChange, RequestEmailChange};
+use crate::account::{pending_email_change, ConfirmEmailChange, RequestEmailChange};
 use crate::auth::use_viewer;
 use crate::components::form::ActionError;
+use crate::error::AppError;
 
 /// The change's state. Made at the page's top: the account details are
 /// drawn again when the viewer changes, and this must outlive that.
@@ -12,32 +13,50 @@ use crate::components::form::ActionError;
 pub struct EmailChange {
     request: ServerAction<RequestEmailChange>,
     confirm: ServerAction<ConfirmEmailChange>,
-    /// The address a code went to, until it is confirmed or abandoned.
-    pending: RwSignal<Option<String>>,
+    /// The address a live code went to when the page loaded: a reload (or
+    /// a phone dropping the tab while its owner reads the mail) keeps the
+    /// code step.
+    waiting: Resource<Result<Option<String>, AppError>>,
+    /// What this visit decided since: `Some(address)` after a code was
+    /// sent, `Some(None)` after the change was made or abandoned.
+    decided: RwSignal<Option<Option<String>>>,
 }
 
 impl EmailChange {
     pub fn create() -> Self {
-        let change = EmailChange { request: ServerAction::new(), confirm: ServerAction::new(), pending: RwSignal::new(None) };
+        let change = EmailChange {
+            request: ServerAction::new(),
+            confirm: ServerAction::new(),
+            waiting: Resource::new(|| (), |_| pending_email_change()),
+            decided: RwSignal::new(None),
+        };
         use_viewer().follow(change.confirm.value());
         Effect::new(move |_| {
             if let Some(Ok(address)) = change.request.value().get() {
                 change.confirm.value().set(None);
-                change.pending.set(Some(address));
+                change.decided.set(Some(Some(address)));
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(_)) = change.confirm.value().get() {
-                change.pending.set(None);
+                change.decided.set(Some(None));
             }
         });
         change
+    }
+
+    /// The address waiting for its code, if any. Read where the form is
+    /// drawn, inside the page's Transition; also tracking it in that
+    /// Transition's first pass broke the page's hydration (the devices
+    /// table hydrated empty), so it is not.
+    fn pending(&self) -> Option<String> {
+        self.decided.get().unwrap_or_else(|| self.waiting.get().and_then(Result::ok).flatten())
     }
 }
 
 #[component]
 pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
-    let EmailChange { request, confirm, pending } = change;
+    let EmailChange { request, confirm, decided, .. } = change;
     let changed = move || confirm.value().get().and_then(Result::ok).flatten().map(|v| v.email);
     view! {
         <section class="card" id="change-email">
@@ -45,7 +64,7 @@ pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
             {move || changed().map(|email| view! {
                 <div class="alert alert-success" role="status">"Your email is now " <strong>{email}</strong> "."</div>
             })}
-            {move || match pending.get() {
+            {move || match change.pending() {
                 None => view! {
                     <ActionError value=request.value() />
                     <ActionForm action=request attr:class="form">
@@ -61,19 +80,28 @@ pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
                         <button type="submit" class="btn">"Send code"</button>
                     </ActionForm>
                 }.into_any(),
-                Some(address) => view! { <CodeStep address pending confirm /> }.into_any(),
+                Some(address) => {
+                    // Focus follows the user's own step, not a page load.
+                    let focus = decided.get_untracked().is_some();
+                    view! { <CodeStep address decided confirm focus /> }.into_any()
+                }
             }}
         </section>
     }
 }
 
 #[component]
-fn CodeStep(address: String, pending: RwSignal<Option<String>>, confirm: ServerAction<ConfirmEmailChange>) -> impl IntoView {
+fn CodeStep(
+    address: String,
+    decided: RwSignal<Option<Option<String>>>,
+    confirm: ServerAction<ConfirmEmailChange>,
+    focus: bool,
+) -> impl IntoView {
     let code_input = NodeRef::<html::Input>::new();
-    // This step appears only after the user sent the first: the focus
-    // goes where they type next, not back to the top of the page.
+    // After the user sent the first step, the focus goes where they type
+    // next, not back to the top of the page.
     Effect::new(move |_| {
-        if let Some(input) = code_input.get() {
+        if let Some(input) = code_input.get().filter(|_| focus) {
             let _ = input.focus();
         }
     });
@@ -87,6 +115,6 @@ fn CodeStep(address: String, pending: RwSignal<Option<String>>, confirm: ServerA
             </div>
             <button type="submit" class="btn btn-primary">"Change email"</button>
         </ActionForm>
-        <button type="button" class="btn" on:click=move |_| pending.set(None)>"Use another address"</button>
+        <button type="button" class="btn" on:click=move |_| decided.set(Some(None))>"Use another address"</button>
     }
 }

@@ -44,6 +44,12 @@ pub async fn request(svc: &Services, user_id: i64, new_email: &Email, password: 
     .await
 }
 
+/// The address a change waits to be confirmed for, if a code is live:
+/// the page shows the code step again after a reload.
+pub async fn pending(svc: &Services, user_id: i64) -> Result<Option<String>, AppError> {
+    email_codes::live_address(svc, user_id, Purpose::ChangeEmail).await
+}
+
 async fn taken_by_another(svc: &Services, user_id: i64, email: &Email) -> Result<(), AppError> {
     let other: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND id <> $2")
         .bind(email.as_str())

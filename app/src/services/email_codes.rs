@@ -95,6 +95,22 @@ pub async fn issue_and_mail(
     Ok(())
 }
 
+/// The address the live code for `purpose` was mailed to, if one is
+/// live (unused, not ended, not expired).
+pub async fn live_address(svc: &Services, user_id: i64, purpose: Purpose) -> Result<Option<String>, AppError> {
+    let address: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT sent_to FROM email_codes \
+         WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND invalidated_at IS NULL AND expires_at > $3 \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(svc.now())
+    .fetch_optional(&svc.db.pool)
+    .await?;
+    Ok(address.flatten())
+}
+
 const DAY_MS: i64 = 24 * 3_600_000;
 
 /// Refuses when the account sent too many wrong codes for `purpose` in

@@ -284,12 +284,15 @@ async fn email_moves_to_a_new_address_with_the_code_mailed_there(app: TestApp) {
     // Without a session: 401.
     let answer = Browser::new(&app.base).call("request_email_change", &[("new_email", "x@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(answer.status, 401);
+    assert_eq!(Browser::new(&app.base).call("pending_email_change", &[]).await.status, 401);
+    assert_eq!(browser.call("pending_email_change", &[]).await.json(), serde_json::Value::Null);
 
     let answer = browser.call("request_email_change", &[("new_email", "Joan.New@Example.com"), ("password", PASSWORD)]).await;
     assert!(answer.status < 400, "{}", answer.body);
     assert_eq!(answer.json(), "joan.new@example.com");
-    // Nothing moves until the code comes back.
+    // Nothing moves until the code comes back; a reload finds the step.
     assert_eq!(stored_email(&app, "joan").await, "joan@example.com");
+    assert_eq!(browser.call("pending_email_change", &[]).await.json(), "joan.new@example.com");
     let code = app.last_mailed_code("joan.new@example.com").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let answer = browser.call("confirm_email_change", &[("code", wrong)]).await;
@@ -306,6 +309,7 @@ async fn email_moves_to_a_new_address_with_the_code_mailed_there(app: TestApp) {
     assert_eq!(stored_email(&app, "joan").await, "joan.new@example.com");
     // The code is spent.
     assert_eq!(browser.call("confirm_email_change", &[("code", &code)]).await.status, 400);
+    assert_eq!(browser.call("pending_email_change", &[]).await.json(), serde_json::Value::Null);
 
     // The old, verified address is told, without the new one.
     let old_mails = mails_to(&app, "joan@example.com").await;
