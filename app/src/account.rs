@@ -131,6 +131,14 @@ pub async fn pending_email_change() -> Result<Option<String>, AppError> {
     email_change::pending(&*services()?, user.user_id).await
 }
 
+/// Gives up the email change waiting for its code; that code stops working.
+#[server(endpoint = "abandon_email_change")]
+pub async fn abandon_email_change() -> Result<(), AppError> {
+    use crate::services::{email_change, request::require_user, services};
+    let user = require_user()?;
+    email_change::abandon(&*services()?, user.user_id).await
+}
+
 /// Moves the account to the new address with the code mailed there;
 /// answers the viewer as it now is.
 #[server(endpoint = "confirm_email_change")]

@@ -95,6 +95,23 @@ test("a customer moves the account to another email with the code mailed there",
   await expect(page.getByRole("row", { name: /Email changed/ })).toBeVisible();
 });
 
+test("an email change given up stays given up after a reload", async ({ page }) => {
+  await signUpVerified(page, `giveup_${Date.now().toString(36)}`);
+  const change = page.locator("#change-email");
+  await change.getByLabel("New email").fill(`typo_${Date.now().toString(36)}@exmaple.com`);
+  await change.getByLabel("Your password").fill(PASSWORD);
+  await change.getByRole("button", { name: "Send code" }).click();
+  await expect(change.getByTestId("email-change-address")).toBeVisible();
+  const ended = page.waitForResponse((r) => r.url().endsWith("/api/abandon_email_change") && r.ok());
+  await change.getByRole("button", { name: "Use another address" }).click();
+  await expect(change.getByLabel("New email")).toBeVisible();
+  await ended;
+  await page.reload();
+  await hydrated(page);
+  await expect(change.getByLabel("New email")).toBeVisible();
+  await expect(change.getByTestId("email-change-address")).toHaveCount(0);
+});
+
 test("forgot password: the emailed code sets a new one, the old one stops working, every device is out", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const username = `reset_${stamp}`;

@@ -2,7 +2,7 @@
 //! steps: the new address and the password, then the code mailed there.
 use leptos::{html, prelude::*};
 
-use crate::account::{pending_email_change, ConfirmEmailChange, RequestEmailChange};
+use crate::account::{pending_email_change, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
 use crate::auth::use_viewer;
 use crate::components::form::ActionError;
 use crate::error::AppError;
@@ -13,6 +13,7 @@ use crate::error::AppError;
 pub struct EmailChange {
     request: ServerAction<RequestEmailChange>,
     confirm: ServerAction<ConfirmEmailChange>,
+    abandon: ServerAction<AbandonEmailChange>,
     /// The address a live code went to when the page loaded: a reload (or
     /// a phone dropping the tab while its owner reads the mail) keeps the
     /// code step.
@@ -27,6 +28,7 @@ impl EmailChange {
         let change = EmailChange {
             request: ServerAction::new(),
             confirm: ServerAction::new(),
+            abandon: ServerAction::new(),
             waiting: Resource::new(|| (), |_| pending_email_change()),
             decided: RwSignal::new(None),
         };
@@ -56,7 +58,7 @@ impl EmailChange {
 
 #[component]
 pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
-    let EmailChange { request, confirm, decided, .. } = change;
+    let EmailChange { request, confirm, abandon, decided, .. } = change;
     let changed = move || confirm.value().get().and_then(Result::ok).flatten().map(|v| v.email);
     view! {
         <section class="card" id="change-email">
@@ -67,6 +69,7 @@ pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
             {move || match change.pending() {
                 None => view! {
                     <ActionError value=request.value() />
+                    <ActionError value=abandon.value() />
                     <ActionForm action=request attr:class="form">
                         <div class="field">
                             <label for="new-email">"New email"</label>
@@ -83,7 +86,7 @@ pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
                 Some(address) => {
                     // Focus follows the user's own step, not a page load.
                     let focus = decided.get_untracked().is_some();
-                    view! { <CodeStep address decided confirm focus /> }.into_any()
+                    view! { <CodeStep address decided confirm abandon focus /> }.into_any()
                 }
             }}
         </section>
@@ -95,6 +98,7 @@ fn CodeStep(
     address: String,
     decided: RwSignal<Option<Option<String>>>,
     confirm: ServerAction<ConfirmEmailChange>,
+    abandon: ServerAction<AbandonEmailChange>,
     focus: bool,
 ) -> impl IntoView {
     let code_input = NodeRef::<html::Input>::new();
@@ -115,6 +119,11 @@ fn CodeStep(
             </div>
             <button type="submit" class="btn btn-primary">"Change email"</button>
         </ActionForm>
-        <button type="button" class="btn" on:click=move |_| decided.set(Some(None))>"Use another address"</button>
+        // The code mailed there stops working too, so a reload does not
+        // bring this step back.
+        <button type="button" class="btn" on:click=move |_| {
+            abandon.dispatch(AbandonEmailChange {});
+            decided.set(Some(None));
+        }>"Use another address"</button>
     }
 }

@@ -130,9 +130,8 @@ pub async fn send_verification_code(svc: &Services, user_id: i64, email: &Email)
 
 pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &RequestMeta) -> Result<(), AppError> {
     rate_limit::check(svc, Action::CheckCode, &meta.ip, Some(&user_id.to_string())).await?;
-    email_codes::check(svc, user_id, Purpose::VerifyEmail, code).await?;
+    let mut tx = email_codes::consume(svc, user_id, Purpose::VerifyEmail, code).await?.tx;
     let now = svc.now();
-    let mut tx = svc.db.begin_write().await?;
     sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
         .bind(now)
         .bind(user_id)
@@ -264,10 +263,11 @@ pub async fn reset_password(svc: &Services, email: &Email, code: &str, new_passw
         return Err(AppError::Invalid("There is no valid code; request a new one.".into()));
     };
     let password = NewPassword::parse(new_password, Some(&username), Some(email.as_str())).map_err(AppError::Invalid)?;
-    email_codes::check(svc, user_id, Purpose::ResetPassword, code).await?;
+    // Hashed first: the write transaction that spends the code is not
+    // held open through the hashing.
     let hash = svc.hasher.hash(password.expose()).await?;
+    let mut tx = email_codes::consume(svc, user_id, Purpose::ResetPassword, code).await?.tx;
     let now = svc.now();
-    let mut tx = svc.db.begin_write().await?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, failed_signins = 0, last_failed_signin_at = NULL, locked_at = NULL, \
          email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $3",

@@ -50,6 +50,12 @@ pub async fn pending(svc: &Services, user_id: i64) -> Result<Option<String>, App
     email_codes::live_address(svc, user_id, Purpose::ChangeEmail).await
 }
 
+/// Gives up the change waiting for its code: the code mailed to the new
+/// address stops working, and the page no longer opens at that step.
+pub async fn abandon(svc: &Services, user_id: i64) -> Result<(), AppError> {
+    email_codes::end_live(svc, user_id, Purpose::ChangeEmail).await
+}
+
 async fn taken_by_another(svc: &Services, user_id: i64, email: &Email) -> Result<(), AppError> {
     let other: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND id <> $2")
         .bind(email.as_str())
@@ -67,11 +73,12 @@ async fn taken_by_another(svc: &Services, user_id: i64, email: &Email) -> Result
 /// `contact` tells the old address's owner how to reach the operator.
 pub async fn confirm(svc: &Services, user_id: i64, code: &str, contact: &str, meta: &RequestMeta) -> Result<Email, AppError> {
     rate_limit::check(svc, Action::CheckCode, &meta.ip, Some(&user_id.to_string())).await?;
-    let sent_to = email_codes::check(svc, user_id, Purpose::ChangeEmail, code).await?;
+    // The code is spent only with the move: a fault between the two
+    // leaves it working.
+    let email_codes::Consumed { mut tx, sent_to } = email_codes::consume(svc, user_id, Purpose::ChangeEmail, code).await?;
     // Email change codes always record their address.
     let new_email = sent_to.as_deref().map(Email::parse).and_then(Result::ok).ok_or(AppError::Internal)?;
     let now = svc.now();
-    let mut tx = svc.db.begin_write().await?;
     let (old, username, old_verified): (String, String, Option<i64>) =
         sqlx::query_as("SELECT email, username, email_verified_at FROM users WHERE id = $1 AND deleted_at IS NULL")
             .bind(user_id)

@@ -57,15 +57,7 @@ pub async fn issue_and_mail(
         }
     }
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-    sqlx::query(
-        "UPDATE email_codes SET invalidated_at = $1 \
-         WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL AND invalidated_at IS NULL",
-    )
-    .bind(now)
-    .bind(user_id)
-    .bind(purpose.as_str())
-    .execute(&mut *tx)
-    .await?;
+    invalidate_live(&mut *tx, now, user_id, purpose).await?;
     let expires_at = now + svc.auth.code_ttl_ms;
     sqlx::query(
         "INSERT INTO email_codes (user_id, purpose, code_hash, attempts, created_at, expires_at, sent_to) \
@@ -111,6 +103,28 @@ pub async fn live_address(svc: &Services, user_id: i64, purpose: Purpose) -> Res
     Ok(address.flatten())
 }
 
+/// Ends the live codes for `purpose`, as a user who gives up on them
+/// asks. The resend interval still counts from the last one sent.
+pub async fn end_live(svc: &Services, user_id: i64, purpose: Purpose) -> Result<(), AppError> {
+    invalidate_live(&svc.db.pool, svc.now(), user_id, purpose).await
+}
+
+async fn invalidate_live<'e, E>(exec: E, now: i64, user_id: i64, purpose: Purpose) -> Result<(), AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "UPDATE email_codes SET invalidated_at = $1 \
+         WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL AND invalidated_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .execute(exec)
+    .await?;
+    Ok(())
+}
+
 const DAY_MS: i64 = 24 * 3_600_000;
 
 /// Refuses when the account sent too many wrong codes for `purpose` in
@@ -144,10 +158,19 @@ async fn refuse_after_too_many_wrong(
     Ok(())
 }
 
-/// Consumes the code if it is right and answers the address it was
-/// mailed to (None for codes made before addresses were kept); counts a
-/// wrong attempt otherwise.
-pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> Result<Option<String>, AppError> {
+/// A right code, marked used in a transaction the caller finishes: what
+/// the code allows commits with it, or neither does (a crash or a
+/// refusal in between leaves the code working).
+pub struct Consumed {
+    pub tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// The address the code was mailed to (None for codes made before
+    /// addresses were kept).
+    pub sent_to: Option<String>,
+}
+
+/// Marks the code used if it is right; counts a wrong attempt (and
+/// commits that) otherwise.
+pub async fn consume(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -> Result<Consumed, AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
     refuse_after_too_many_wrong(svc, &mut tx, user_id, purpose, now).await?;
@@ -188,6 +211,5 @@ pub async fn check(svc: &Services, user_id: i64, purpose: Purpose, code: &str) -
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    Ok(sent_to)
+    Ok(Consumed { tx, sent_to })
 }

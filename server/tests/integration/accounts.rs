@@ -27,6 +27,8 @@ backend_tests!(
     admin_cli_creates_a_verified_admin,
     email_moves_to_a_new_address_with_the_code_mailed_there,
     a_mistyped_sign_up_address_is_replaced_and_verified,
+    an_abandoned_email_change_ends_its_code,
+    a_refused_move_leaves_its_code_working,
 );
 
 async fn sign_up_verify_sign_out_and_in(app: TestApp) {
@@ -352,6 +354,43 @@ async fn a_mistyped_sign_up_address_is_replaced_and_verified(app: TestApp) {
     assert_eq!(answer.status, 400, "the code sent to the old address ended: {}", answer.body);
 }
 
+/// "Use another address": the code already mailed stops working, and the
+/// page no longer opens at the code step.
+async fn an_abandoned_email_change_ends_its_code(app: TestApp) {
+    let (mut browser, _) = common::customers::verified_customer(&app, "ada", 0).await;
+    let answer = browser.call("request_email_change", &[("new_email", "ada.new@example.com"), ("password", PASSWORD)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    let code = app.last_mailed_code("ada.new@example.com").await;
+    assert_eq!(Browser::new(&app.base).call("abandon_email_change", &[]).await.status, 401);
+    assert_eq!(browser.call("pending_email_change", &[]).await.json(), "ada.new@example.com", "not ended by a stranger");
+    assert!(browser.call("abandon_email_change", &[]).await.status < 400);
+    assert_eq!(browser.call("pending_email_change", &[]).await.json(), serde_json::Value::Null);
+    let answer = browser.call("confirm_email_change", &[("code", &code)]).await;
+    assert_eq!(answer.status, 400);
+    assert!(answer.body.contains("no valid code"), "{}", answer.body);
+    assert_eq!(stored_email(&app, "ada").await, "ada@example.com");
+}
+
+/// Another account took the address between the code and the move: the
+/// move is refused and the code is not spent with nothing to show for it.
+async fn a_refused_move_leaves_its_code_working(app: TestApp) {
+    let (mut browser, _) = common::customers::verified_customer(&app, "bob", 0).await;
+    let (_other, _) = common::customers::verified_customer(&app, "cyd", 0).await;
+    let answer = browser.call("request_email_change", &[("new_email", "shared@example.com"), ("password", PASSWORD)]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    let code = app.last_mailed_code("shared@example.com").await;
+    sqlx::query("UPDATE users SET email = 'shared@example.com' WHERE username = 'cyd'").execute(&app.db.pool).await.unwrap();
+    let answer = browser.call("confirm_email_change", &[("code", &code)]).await;
+    assert_eq!(answer.status, 400);
+    assert!(answer.body.contains("Another account took this email"), "{}", answer.body);
+    assert_eq!(stored_email(&app, "bob").await, "bob@example.com");
+    assert_eq!(browser.call("pending_email_change", &[]).await.json(), "shared@example.com", "the code still works");
+    // Once the address is free again, the same code moves the account.
+    sqlx::query("UPDATE users SET email = 'cyd@example.com' WHERE username = 'cyd'").execute(&app.db.pool).await.unwrap();
+    assert!(browser.call("confirm_email_change", &[("code", &code)]).await.status < 400);
+    assert_eq!(stored_email(&app, "bob").await, "shared@example.com");
+}
+
 // ---- token lifetimes, with a hand-moved clock ----
 
 macro_rules! clock_tests {
@@ -414,7 +453,7 @@ async fn wrong_codes_are_capped_per_day(backend: Backend) {
         let right = app.last_mailed_code("gus@example.com").await;
         let wrong = if right == "000000" { "000001" } else { "000000" };
         for _ in 0..5 {
-            assert!(matches!(email_codes::check(&svc, user, Purpose::ResetPassword, wrong).await, Err(app::error::AppError::Invalid(_))), "round {round}");
+            assert!(matches!(email_codes::consume(&svc, user, Purpose::ResetPassword, wrong).await, Err(app::error::AppError::Invalid(_))), "round {round}");
         }
         clock.advance_millis(61_000);
     }
@@ -429,7 +468,7 @@ async fn wrong_codes_are_capped_per_day(backend: Backend) {
     clock.advance_millis(61_000);
     email_codes::issue_and_mail(&svc, user, Purpose::ResetPassword, &email, compose).await.unwrap();
     let right = app.last_mailed_code("gus@example.com").await;
-    email_codes::check(&svc, user, Purpose::ResetPassword, &right).await.unwrap();
+    email_codes::consume(&svc, user, Purpose::ResetPassword, &right).await.unwrap().tx.commit().await.unwrap();
 }
 
 async fn expired_access_token_is_refreshed_transparently(backend: Backend) {
