@@ -3,6 +3,7 @@ use rand::RngCore;
 
 use super::{
     email_codes::{self, Purpose},
+    mailer::{Mail, NOTICE_SEND_WITHIN_MS},
     rate_limit::{self, Action},
     passwords::Verified,
     request::RequestMeta,
@@ -147,10 +148,10 @@ pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &Reque
 pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &RequestMeta) -> Result<IssuedTokens, AppError> {
     let login = login.trim().to_lowercase();
     rate_limit::check(svc, Action::SignIn, &meta.ip, Some(&login)).await?;
-    type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, String, String, Option<i64>);
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, password_hash, failed_signins, last_failed_signin_at, locked_at, disabled_at, deleted_at \
-         FROM users WHERE email = $1 OR username = $1",
+        "SELECT id, password_hash, failed_signins, last_failed_signin_at, locked_at, disabled_at, deleted_at, \
+         email, username, email_verified_at FROM users WHERE email = $1 OR username = $1",
     )
     .bind(&login)
     .fetch_optional(&svc.db.pool)
@@ -164,7 +165,7 @@ pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &Request
     }
     let wrong = || AppError::Invalid("Wrong email, username or password.".into());
     let verified = svc.hasher.verify(password, row.as_ref().map(|r| r.1.as_str())).await?;
-    let Some((user_id, _, failures, _, locked_at, disabled_at, deleted_at)) = row else {
+    let Some((user_id, _, failures, _, locked_at, disabled_at, deleted_at, email, username, email_verified_at)) = row else {
         return Err(wrong());
     };
     if deleted_at.is_some() {
@@ -200,10 +201,40 @@ pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &Request
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    let new_browser = !security_log::knows_browser(&mut *tx, user_id, &meta.user_agent).await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::SignIn, meta, "").await?;
     let tokens = sessions::start(svc, &mut *tx, user_id, meta).await?;
+    // An unverified address may be a typo, someone else's: it is told nothing.
+    let notice_to = (new_browser && email_verified_at.is_some()).then(|| Email::parse(&email).ok()).flatten();
+    if let Some(to) = &notice_to {
+        svc.mailer.enqueue(&mut tx, now, &new_browser_notice(to, &username, meta, now)).await?;
+    }
     tx.commit().await?;
+    if notice_to.is_some() {
+        svc.mailer.wake();
+    }
     Ok(tokens)
+}
+
+/// A sign-in from a kind of browser the account never used: the owner
+/// hears of it, and what to do if it was not them.
+fn new_browser_notice<'a>(to: &'a Email, username: &str, meta: &RequestMeta, now: i64) -> Mail<'a> {
+    let browser = crate::account::describe_browser(&meta.user_agent);
+    Mail {
+        to,
+        subject: format!("New sign-in to US Num Hub from {browser}"),
+        body: format!(
+            "Your US Num Hub account {username} was signed in from a browser it had not used before:\n\n\
+             {browser}, IP address {ip}, {time}.\n\n\
+             If this was you, there is nothing to do. If it was not, reset your password now \
+             (\"Forgot password?\" on the sign-in page): that signs every device out. Your Account page \
+             lists the devices signed in and the security log.\n",
+            ip = meta.ip,
+            time = crate::components::local_time::format_utc(now),
+        ),
+        send_before: now + NOTICE_SEND_WITHIN_MS,
+        replaces: None,
+    }
 }
 
 /// Creates a verified admin account (the CLI's `admin create`).

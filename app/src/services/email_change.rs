@@ -4,16 +4,13 @@
 //! address, if it was verified, is told.
 use super::{
     email_codes::{self, Purpose},
-    mailer::Mail,
+    mailer::{Mail, NOTICE_SEND_WITHIN_MS},
     passwords::Verified,
     rate_limit::{self, Action},
     request::RequestMeta,
     security_log, Services,
 };
 use crate::{auth::SecurityEventKind, domain::Email, error::AppError};
-
-/// The notice to the old address may wait for a mail server this long.
-const NOTICE_SEND_WITHIN_MS: i64 = 7 * 24 * 3_600_000;
 
 /// Checks the password and mails a code to `new_email`.
 pub async fn request(svc: &Services, user_id: i64, new_email: &Email, password: &str, meta: &RequestMeta) -> Result<(), AppError> {

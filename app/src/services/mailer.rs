@@ -45,6 +45,10 @@ pub struct Mail<'a> {
     pub replaces: Option<String>,
 }
 
+/// A notice (a sign-in, an email change, a balance change) may wait this long for a mail
+/// server: it still matters days later, unlike a code.
+pub const NOTICE_SEND_WITHIN_MS: i64 = 7 * 24 * 3_600_000;
+
 /// Attempts are retried this long apart at first, doubling up to a minute:
 /// codes live minutes, so waiting longer would outlive them.
 const FIRST_RETRY_MS: i64 = 2_000;

@@ -1,15 +1,12 @@
 //! Admin recharge and corrections: find the customer, then post a top-up
 //! or an adjustment through the ledger, with an audit entry and a mail to
 //! the customer in the same transaction.
-use super::{audit, ledger, ledger::Posting, mailer::Mail, Services};
+use super::{audit, ledger, ledger::Posting, mailer::{Mail, NOTICE_SEND_WITHIN_MS}, Services};
 use crate::{
     domain::{Email, EntryKind, Money, PublicUserId},
     error::AppError,
     wallet::UserSummary,
 };
-
-/// A balance notice is still worth sending this long after the change.
-const NOTICE_SEND_WITHIN_MS: i64 = 7 * 24 * 3_600_000;
 
 /// Finds a customer by public user ID, email or username. A user ID wins:
 /// the ID a customer sent over WhatsApp must credit them, even when

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Any, Executor};
 
 use super::request::RequestMeta;
-use crate::{auth::SecurityEventKind, error::AppError};
+use crate::{account::describe_browser, auth::SecurityEventKind, error::AppError};
 
 /// Writes one entry, inside the caller's transaction when given one.
 pub async fn record<'e, E>(
@@ -31,6 +31,25 @@ where
     .execute(exec)
     .await?;
     Ok(())
+}
+
+/// Whether the account's owner used this kind of browser before ("Chrome
+/// on Linux", as the log shows it), counting only what proves the owner:
+/// signing up or in, a verified email, a password reset. Versions and
+/// addresses change too often to tell a new device.
+pub async fn knows_browser<'e, E>(exec: E, user_id: i64, user_agent: &str) -> Result<bool, AppError>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let agents: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT user_agent FROM security_events \
+         WHERE user_id = $1 AND kind IN ('sign_up', 'sign_in', 'email_verified', 'password_reset')",
+    )
+    .bind(user_id)
+    .fetch_all(exec)
+    .await?;
+    let this = describe_browser(user_agent);
+    Ok(agents.iter().any(|agent| describe_browser(agent) == this))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

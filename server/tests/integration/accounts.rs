@@ -29,6 +29,7 @@ backend_tests!(
     a_mistyped_sign_up_address_is_replaced_and_verified,
     an_abandoned_email_change_ends_its_code,
     a_refused_move_leaves_its_code_working,
+    a_sign_in_from_a_new_kind_of_browser_is_mailed,
 );
 
 async fn sign_up_verify_sign_out_and_in(app: TestApp) {
@@ -389,6 +390,44 @@ async fn a_refused_move_leaves_its_code_working(app: TestApp) {
     sqlx::query("UPDATE users SET email = 'cyd@example.com' WHERE username = 'cyd'").execute(&app.db.pool).await.unwrap();
     assert!(browser.call("confirm_email_change", &[("code", &code)]).await.status < 400);
     assert_eq!(stored_email(&app, "bob").await, "shared@example.com");
+}
+
+/// The owner hears of a sign-in from a kind of browser the account never
+/// used (not of a new version or address); failed attempts from it do not
+/// make it known, and an unverified address is told nothing.
+async fn a_sign_in_from_a_new_kind_of_browser_is_mailed(app: TestApp) {
+    common::customers::verified_customer(&app, "hal", 0).await;
+    let before = mails_to(&app, "hal@example.com").await.len();
+    let sign_in = |user_agent: &str, password: &'static str| {
+        let mut browser = Browser::new(&app.base);
+        browser.user_agent = user_agent.into();
+        async move { browser.call("sign_in", &[("login", "hal"), ("password", password)]).await.status }
+    };
+    assert!(sign_in("Mozilla/5.0 (X11; Linux x86_64) Chrome/157.0 Safari/537.36", PASSWORD).await < 400);
+    assert_eq!(mails_to(&app, "hal@example.com").await.len(), before, "a newer Chrome on the same system is known");
+
+    let firefox_mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) Firefox/130.0";
+    assert!(sign_in(firefox_mac, PASSWORD).await < 400);
+    let mails = mails_to(&app, "hal@example.com").await;
+    assert_eq!(mails.len(), before + 1);
+    let (subject, body) = mails.last().unwrap();
+    assert_eq!(subject, "New sign-in to US Num Hub from Firefox on macOS");
+    assert!(body.contains("hal") && body.contains("IP address 127.0.0.1") && body.contains("Forgot password?"), "{body}");
+    assert!(sign_in(firefox_mac, PASSWORD).await < 400);
+    assert_eq!(mails_to(&app, "hal@example.com").await.len(), before + 1, "told once");
+
+    let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/140.0 Edg/140.0";
+    assert_eq!(sign_in(edge, "not the password at all").await, 400);
+    assert_eq!(mails_to(&app, "hal@example.com").await.len(), before + 1, "a failed attempt is not a sign-in");
+    assert!(sign_in(edge, PASSWORD).await < 400);
+    assert_eq!(mails_to(&app, "hal@example.com").await.len(), before + 2, "failed attempts did not make Edge known");
+
+    let mut unverified = Browser::new(&app.base);
+    sign_up(&app, &mut unverified, "ivy@example.com", "ivy").await;
+    let mut other = Browser::new(&app.base);
+    other.user_agent = firefox_mac.into();
+    assert!(other.call("sign_in", &[("login", "ivy"), ("password", PASSWORD)]).await.status < 400);
+    assert_eq!(mails_to(&app, "ivy@example.com").await.len(), 1, "the sign-up code only");
 }
 
 // ---- token lifetimes, with a hand-moved clock ----
