@@ -201,13 +201,14 @@ pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &Request
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    let new_browser = !security_log::knows_browser(&mut *tx, user_id, &meta.user_agent).await?;
+    let browser = crate::account::describe_browser(&meta.user_agent);
+    let new_browser = !security_log::knows_browser(&mut *tx, user_id, &browser).await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::SignIn, meta, "").await?;
     let tokens = sessions::start(svc, &mut *tx, user_id, meta).await?;
     // An unverified address may be a typo, someone else's: it is told nothing.
     let notice_to = (new_browser && email_verified_at.is_some()).then(|| Email::parse(&email).ok()).flatten();
     if let Some(to) = &notice_to {
-        svc.mailer.enqueue(&mut tx, now, &new_browser_notice(to, &username, meta, now)).await?;
+        svc.mailer.enqueue(&mut tx, now, &new_browser_notice(to, &username, &browser, &meta.ip, now)).await?;
     }
     tx.commit().await?;
     if notice_to.is_some() {
@@ -218,8 +219,7 @@ pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &Request
 
 /// A sign-in from a kind of browser the account never used: the owner
 /// hears of it, and what to do if it was not them.
-fn new_browser_notice<'a>(to: &'a Email, username: &str, meta: &RequestMeta, now: i64) -> Mail<'a> {
-    let browser = crate::account::describe_browser(&meta.user_agent);
+fn new_browser_notice<'a>(to: &'a Email, username: &str, browser: &str, ip: &str, now: i64) -> Mail<'a> {
     Mail {
         to,
         subject: format!("New sign-in to US Num Hub from {browser}"),
@@ -229,7 +229,6 @@ fn new_browser_notice<'a>(to: &'a Email, username: &str, meta: &RequestMeta, now
              If this was you, there is nothing to do. If it was not, reset your password now \
              (\"Forgot password?\" on the sign-in page): that signs every device out. Your Account page \
              lists the devices signed in and the security log.\n",
-            ip = meta.ip,
             time = crate::components::local_time::format_utc(now),
         ),
         send_before: now + NOTICE_SEND_WITHIN_MS,

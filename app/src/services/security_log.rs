@@ -33,23 +33,27 @@ where
     Ok(())
 }
 
-/// Whether the account's owner used this kind of browser before ("Chrome
-/// on Linux", as the log shows it), counting only what proves the owner:
-/// signing up or in, a verified email, a password reset. Versions and
-/// addresses change too often to tell a new device.
-pub async fn knows_browser<'e, E>(exec: E, user_id: i64, user_agent: &str) -> Result<bool, AppError>
+/// Whether the account's owner used this kind of browser before
+/// (`browser` as `describe_browser` names it: "Chrome on Linux"),
+/// counting only what proves the owner: signing up or in, a verified
+/// email, a password reset. Versions and addresses change too often to
+/// tell a new device.
+pub async fn knows_browser<'e, E>(exec: E, user_id: i64, browser: &str) -> Result<bool, AppError>
 where
     E: Executor<'e, Database = Any>,
 {
+    use SecurityEventKind::{EmailVerified, PasswordReset, SignIn, SignUp};
     let agents: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT user_agent FROM security_events \
-         WHERE user_id = $1 AND kind IN ('sign_up', 'sign_in', 'email_verified', 'password_reset')",
+        "SELECT DISTINCT user_agent FROM security_events WHERE user_id = $1 AND kind IN ($2, $3, $4, $5)",
     )
     .bind(user_id)
+    .bind(SignUp.as_str())
+    .bind(SignIn.as_str())
+    .bind(EmailVerified.as_str())
+    .bind(PasswordReset.as_str())
     .fetch_all(exec)
     .await?;
-    let this = describe_browser(user_agent);
-    Ok(agents.iter().any(|agent| describe_browser(agent) == this))
+    Ok(agents.iter().any(|agent| describe_browser(agent) == browser))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
