@@ -13,6 +13,8 @@ pub struct Viewer {
     pub email: String,
     pub role: Role,
     pub email_verified: bool,
+    /// Two-step sign-in is on.
+    pub two_step: bool,
 }
 
 impl Viewer {
@@ -39,10 +41,13 @@ pub enum SecurityEventKind {
     ApiKeyCreated,
     ApiKeyRevoked,
     ApiKeyUsed,
+    TwoStepEnabled,
+    TwoStepDisabled,
+    RecoveryCodesRenewed,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 14] = [
+    pub const ALL: [SecurityEventKind; 17] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignInFailed,
@@ -57,6 +62,9 @@ impl SecurityEventKind {
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
         Self::ApiKeyUsed,
+        Self::TwoStepEnabled,
+        Self::TwoStepDisabled,
+        Self::RecoveryCodesRenewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,6 +83,9 @@ impl SecurityEventKind {
             Self::ApiKeyCreated => "api_key_created",
             Self::ApiKeyRevoked => "api_key_revoked",
             Self::ApiKeyUsed => "api_key_used",
+            Self::TwoStepEnabled => "two_step_enabled",
+            Self::TwoStepDisabled => "two_step_disabled",
+            Self::RecoveryCodesRenewed => "recovery_codes_renewed",
         }
     }
 
@@ -98,6 +109,9 @@ impl SecurityEventKind {
             Self::ApiKeyCreated => "API key created",
             Self::ApiKeyRevoked => "API key revoked",
             Self::ApiKeyUsed => "API key used",
+            Self::TwoStepEnabled => "Two-step sign-in turned on",
+            Self::TwoStepDisabled => "Two-step sign-in turned off",
+            Self::RecoveryCodesRenewed => "New recovery codes made",
         }
     }
 }
@@ -136,7 +150,12 @@ pub async fn sign_up(
 
 /// Signs in with email or username and password.
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<Option<Viewer>, AppError> {
+pub async fn sign_in(
+    login: String,
+    password: String,
+    next: Option<String>,
+    code: Option<String>,
+) -> Result<Option<Viewer>, AppError> {
     use crate::services::{accounts, services};
 
     if login.trim().is_empty() || password.is_empty() {
@@ -147,7 +166,9 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
     }
     let svc = services()?;
     let meta = crate::services::request::request_meta();
-    let tokens = accounts::sign_in(&svc, &login, &password, &meta).await?;
+    // An empty field is no code: the form shows it only once asked.
+    let code = code.filter(|c| !c.trim().is_empty()).map(|c| crate::domain::SecondStep::parse(&c)).transpose().map_err(AppError::Invalid)?;
+    let tokens = accounts::sign_in(&svc, &login, &password, code.as_ref(), &meta).await?;
     crate::services::sessions::set_cookies(&svc, &tokens);
     leptos_axum::redirect(&safe_next(next.as_deref()));
     signed_in_viewer(&svc, &tokens).await

@@ -13,6 +13,9 @@ pub enum AppError {
     Invalid(String),
     #[error("Please sign in first.")]
     Unauthenticated,
+    /// The password was right; the account asks for its second step.
+    #[error("Enter the code from your authenticator app, or one of your recovery codes.")]
+    SecondStepNeeded,
     #[error("You are not allowed to do that.")]
     Forbidden,
     #[error("Not found.")]
@@ -46,7 +49,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Invalid(_) => 400,
-            AppError::Unauthenticated => 401,
+            AppError::Unauthenticated | AppError::SecondStepNeeded => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::RateLimited(_) => 429,

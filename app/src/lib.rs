@@ -18,6 +18,7 @@ pub mod pages;
 pub mod services;
 pub mod site_info;
 pub mod support;
+pub mod two_step;
 pub mod wallet;
 
 use leptos::prelude::*;

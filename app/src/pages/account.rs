@@ -5,6 +5,7 @@ use crate::api_keys::{my_api_keys, CreateApiKey, RevokeApiKey};
 use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
 use crate::pages::account_email::{ChangeEmailForm, EmailChange};
+use crate::pages::account_two_step::{TwoStep, TwoStepSection};
 use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
@@ -20,7 +21,7 @@ pub fn AccountPage() -> impl IntoView {
         |_| list_devices(),
     );
     let log = Resource::new(move || sign_out_others.version().get(), |_| my_security_log());
-    let actions = AccountActions { sign_out_device, sign_out_others, devices, log, email_change: EmailChange::create() };
+    let actions = AccountActions { sign_out_device, sign_out_others, devices, log, email_change: EmailChange::create(), two_step: TwoStep::create() };
     let (create_key, revoke_key) = (ServerAction::<CreateApiKey>::new(), ServerAction::<RevokeApiKey>::new());
     let keys = Resource::new(move || (create_key.version().get(), revoke_key.version().get()), |_| my_api_keys());
     view! {
@@ -53,11 +54,12 @@ struct AccountActions {
     devices: Resource<Result<Vec<crate::account::Device>, crate::error::AppError>>,
     log: Resource<Result<Vec<crate::account::SecurityEvent>, crate::error::AppError>>,
     email_change: EmailChange,
+    two_step: TwoStep,
 }
 
 #[component]
 fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
-    let AccountActions { sign_out_device, sign_out_others, devices, log, email_change } = actions;
+    let AccountActions { sign_out_device, sign_out_others, devices, log, email_change, two_step } = actions;
 
     view! {
         <h1>"Account"</h1>
@@ -113,6 +115,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 
         <ChangeEmailForm change=email_change />
         <ChangePasswordForm />
+        <TwoStepSection two_step initially_on=viewer.two_step />
         <YourData />
 
         <section class="card">

@@ -1,6 +1,7 @@
 pub mod account;
 pub mod account_api_keys;
 pub mod account_email;
+pub mod account_two_step;
 pub mod admin;
 pub mod api_docs;
 pub mod get_number;

@@ -1,8 +1,9 @@
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, SignIn};
 use crate::components::{form::ActionError, page_title::PageTitle};
+use crate::error::AppError;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -10,6 +11,20 @@ pub fn SignInPage() -> impl IntoView {
     use_viewer().follow(action.value());
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());
+    // Once the server asks for the second step, its field stays: the
+    // password fields keep what was typed, and the form is sent again.
+    let needs_code = RwSignal::new(false);
+    let code_input = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Err(AppError::SecondStepNeeded))) {
+            needs_code.set(true);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(input) = code_input.get() {
+            let _ = input.focus();
+        }
+    });
 
     view! {
         <PageTitle text="Sign in" />
@@ -29,6 +44,13 @@ pub fn SignInPage() -> impl IntoView {
                     <label for="password">"Password"</label>
                     <input id="password" name="password" type="password" autocomplete="current-password" required />
                 </div>
+                {move || needs_code.get().then(|| view! {
+                    <div class="field">
+                        <label for="code">"Two-step code"</label>
+                        <input id="code" name="code" node_ref=code_input autocomplete="one-time-code" maxlength="20" required />
+                        <p class="hint">"The 6-digit code your authenticator app shows, or one of your recovery codes."</p>
+                    </div>
+                })}
                 <button type="submit" class="btn btn-primary">"Sign in"</button>
             </ActionForm>
             <p class="muted">

@@ -9,11 +9,11 @@ use super::{
     request::RequestMeta,
     security_log, sessions,
     sessions::IssuedTokens,
-    Services,
+    two_step, Services,
 };
 use crate::{
     auth::SecurityEventKind,
-    domain::{Email, NewPassword, PublicUserId, Role, Username},
+    domain::{Email, NewPassword, PublicUserId, Role, SecondStep, Username},
     error::AppError,
 };
 
@@ -145,76 +145,129 @@ pub async fn verify_email(svc: &Services, user_id: i64, code: &str, meta: &Reque
 
 /// Signs in with email or username. The answer never tells which of the
 /// two was wrong.
-pub async fn sign_in(svc: &Services, login: &str, password: &str, meta: &RequestMeta) -> Result<IssuedTokens, AppError> {
+pub async fn sign_in(
+    svc: &Services,
+    login: &str,
+    password: &str,
+    second_step: Option<&SecondStep>,
+    meta: &RequestMeta,
+) -> Result<IssuedTokens, AppError> {
     let login = login.trim().to_lowercase();
     rate_limit::check(svc, Action::SignIn, &meta.ip, Some(&login)).await?;
-    type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, String, String, Option<i64>);
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<SignInRow> = sqlx::query_as(
         "SELECT id, password_hash, failed_signins, last_failed_signin_at, locked_at, disabled_at, deleted_at, \
-         email, username, email_verified_at FROM users WHERE email = $1 OR username = $1",
+         email, username, email_verified_at, totp_enabled_at FROM users WHERE email = $1 OR username = $1",
     )
     .bind(&login)
     .fetch_optional(&svc.db.pool)
     .await?;
     let now = svc.now();
-    if let Some((_, _, failures, Some(last_failed), ..)) = &row {
-        let wait = failed_sign_in_delay_ms(*failures) - (now - last_failed);
+    if let Some(SignInRow { failed_signins, last_failed_signin_at: Some(last_failed), .. }) = &row {
+        let wait = failed_sign_in_delay_ms(*failed_signins) - (now - last_failed);
         if wait > 0 {
             return Err(AppError::RateLimited(((wait + 999) / 1000) as u64));
         }
     }
     let wrong = || AppError::Invalid("Wrong email, username or password.".into());
-    let verified = svc.hasher.verify(password, row.as_ref().map(|r| r.1.as_str())).await?;
-    let Some((user_id, _, failures, _, locked_at, disabled_at, deleted_at, email, username, email_verified_at)) = row else {
+    let verified = svc.hasher.verify(password, row.as_ref().map(|r| r.password_hash.as_str())).await?;
+    let Some(user) = row else {
         return Err(wrong());
     };
-    if deleted_at.is_some() {
+    if user.deleted_at.is_some() {
         return Err(wrong());
     }
-    if locked_at.is_some() {
+    if user.locked_at.is_some() {
         return Err(AppError::Invalid("This account is locked after too many failed sign-ins. Reset your password to unlock it.".into()));
     }
     if verified == Verified::No {
-        let failures = failures + 1;
-        let mut tx = svc.db.begin_write().await?;
-        sqlx::query("UPDATE users SET failed_signins = $1, last_failed_signin_at = $2, locked_at = $3 WHERE id = $4")
-            .bind(failures)
-            .bind(now)
-            .bind((failures >= LOCK_AFTER_FAILURES).then_some(now))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::SignInFailed, meta, "").await?;
-        tx.commit().await?;
+        record_failed_sign_in(svc, &user, meta, "").await?;
         return Err(wrong());
     }
-    if disabled_at.is_some() {
+    if user.disabled_at.is_some() {
         return Err(AppError::Forbidden);
+    }
+    let needs_second_step = user.totp_enabled_at.is_some();
+    if needs_second_step && second_step.is_none() {
+        // The password was right: not a failure, but no session yet.
+        return Err(AppError::SecondStepNeeded);
     }
     let new_hash = match verified {
         Verified::YesRehash => Some(svc.hasher.hash(password).await?),
         _ => None,
     };
     let mut tx = svc.db.begin_write().await?;
+    let mut detail = "";
+    if let (true, Some(code)) = (needs_second_step, second_step) {
+        match two_step::passes(svc, &mut tx, user.id, code, now).await? {
+            Some(two_step::Passed::AppCode) => {}
+            Some(two_step::Passed::RecoveryCode) => detail = "with a recovery code",
+            None => {
+                tx.rollback().await?;
+                record_failed_sign_in(svc, &user, meta, "wrong two-step code").await?;
+                return Err(two_step::wrong_code(code));
+            }
+        }
+    }
     sqlx::query("UPDATE users SET failed_signins = 0, last_failed_signin_at = NULL, password_hash = COALESCE($1, password_hash) WHERE id = $2")
         .bind(new_hash)
-        .bind(user_id)
+        .bind(user.id)
         .execute(&mut *tx)
         .await?;
     let browser = crate::account::describe_browser(&meta.user_agent);
-    let new_browser = !security_log::knows_browser(&mut *tx, user_id, &browser).await?;
-    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::SignIn, meta, "").await?;
-    let tokens = sessions::start(svc, &mut *tx, user_id, meta).await?;
+    let new_browser = !security_log::knows_browser(&mut *tx, user.id, &browser).await?;
+    security_log::record(&mut *tx, now, Some(user.id), SecurityEventKind::SignIn, meta, detail).await?;
+    let tokens = sessions::start(svc, &mut *tx, user.id, meta).await?;
     // An unverified address may be a typo, someone else's: it is told nothing.
-    let notice_to = (new_browser && email_verified_at.is_some()).then(|| Email::parse(&email).ok()).flatten();
-    if let Some(to) = &notice_to {
-        svc.mailer.enqueue(&mut tx, now, &new_browser_notice(to, &username, &browser, &meta.ip, now)).await?;
+    let owner = user.email_verified_at.and_then(|_| Email::parse(&user.email).ok());
+    let notice_to = owner.as_ref().filter(|_| new_browser);
+    if let Some(to) = notice_to {
+        svc.mailer.enqueue(&mut tx, now, &new_browser_notice(to, &user.username, &browser, &meta.ip, now)).await?;
+    }
+    // A recovery code stands in for a lost phone: the owner hears of each.
+    let recovery_notice_to = owner.as_ref().filter(|_| !detail.is_empty());
+    if let Some(to) = recovery_notice_to {
+        let left = two_step::recovery_codes_left_in(&mut tx, user.id).await?;
+        svc.mailer.enqueue(&mut tx, now, &two_step::recovery_code_notice(to, &user.username, &browser, &meta.ip, left, now)).await?;
     }
     tx.commit().await?;
-    if notice_to.is_some() {
+    if notice_to.is_some() || recovery_notice_to.is_some() {
         svc.mailer.wake();
     }
     Ok(tokens)
+}
+
+/// The account as a sign-in reads it.
+#[derive(sqlx::FromRow)]
+struct SignInRow {
+    id: i64,
+    password_hash: String,
+    failed_signins: i64,
+    last_failed_signin_at: Option<i64>,
+    locked_at: Option<i64>,
+    disabled_at: Option<i64>,
+    deleted_at: Option<i64>,
+    email: String,
+    username: String,
+    email_verified_at: Option<i64>,
+    totp_enabled_at: Option<i64>,
+}
+
+/// A wrong password or second step: counted towards the growing wait and
+/// the lock, and logged.
+async fn record_failed_sign_in(svc: &Services, user: &SignInRow, meta: &RequestMeta, detail: &str) -> Result<(), AppError> {
+    let now = svc.now();
+    let failures = user.failed_signins + 1;
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query("UPDATE users SET failed_signins = $1, last_failed_signin_at = $2, locked_at = $3 WHERE id = $4")
+        .bind(failures)
+        .bind(now)
+        .bind((failures >= LOCK_AFTER_FAILURES).then_some(now))
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
+    security_log::record(&mut *tx, now, Some(user.id), SecurityEventKind::SignInFailed, meta, detail).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A sign-in from a kind of browser the account never used: the owner
@@ -367,45 +420,43 @@ pub async fn set_role(svc: &Services, admin_id: i64, public_id: &PublicUserId, r
     Ok(())
 }
 
-/// Everything we hold about a user, for the data export.
+/// Everything we hold about a user, for the data export. The two-step
+/// secret and recovery codes stay out: they are keys, not data.
 #[derive(Debug, serde::Serialize)]
 pub struct ExportedData {
     pub exported_at: i64,
+    #[serde(flatten)]
+    pub account: ExportedAccount,
+    pub devices: Vec<sessions::DeviceRow>,
+    pub security_log: Vec<security_log::SecurityEventRow>,
+}
+
+#[derive(Debug, serde::Serialize, sqlx::FromRow)]
+pub struct ExportedAccount {
     pub public_id: String,
     pub email: String,
     pub username: String,
     pub role: String,
     pub created_at: i64,
     pub email_verified_at: Option<i64>,
+    pub two_step_enabled_at: Option<i64>,
     pub adult_confirmed_at: i64,
     pub terms_version: String,
     pub terms_accepted_at: i64,
-    pub devices: Vec<sessions::DeviceRow>,
-    pub security_log: Vec<security_log::SecurityEventRow>,
 }
 
 pub async fn export_data(svc: &Services, user_id: i64) -> Result<ExportedData, AppError> {
-    type Row = (String, String, String, String, i64, Option<i64>, i64, String, i64);
-    let (public_id, email, username, role, created_at, email_verified_at, adult_confirmed_at, terms_version, terms_accepted_at): Row =
-        sqlx::query_as(
-            "SELECT public_id, email, username, role, created_at, email_verified_at, adult_confirmed_at, terms_version, terms_accepted_at \
-             FROM users WHERE id = $1 AND deleted_at IS NULL",
-        )
-        .bind(user_id)
-        .fetch_optional(&svc.db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let account: ExportedAccount = sqlx::query_as(
+        "SELECT public_id, email, username, role, created_at, email_verified_at, totp_enabled_at AS two_step_enabled_at, \
+         adult_confirmed_at, terms_version, terms_accepted_at FROM users WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_optional(&svc.db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
     Ok(ExportedData {
         exported_at: svc.now(),
-        public_id,
-        email,
-        username,
-        role,
-        created_at,
-        email_verified_at,
-        adult_confirmed_at,
-        terms_version,
-        terms_accepted_at,
+        account,
         devices: sessions::list_active(svc, user_id).await?,
         security_log: security_log::list_for_user(&svc.db, user_id, i64::MAX).await?,
     })
@@ -427,7 +478,7 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str) -> Res
     let mut tx = svc.db.begin_write().await?;
     sqlx::query(
         "UPDATE users SET email = $1, username = $2, password_hash = '!', email_verified_at = NULL, \
-         role = 'customer', deleted_at = $3 WHERE id = $4",
+         role = 'customer', totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, deleted_at = $3 WHERE id = $4",
     )
     .bind(format!("deleted-{user_id}@deleted.invalid"))
     .bind(format!("deleted-{user_id}"))
@@ -435,7 +486,7 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str) -> Res
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    for table in ["sessions", "security_events", "email_codes"] {
+    for table in ["sessions", "security_events", "email_codes", "recovery_codes"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1")).bind(user_id).execute(&mut *tx).await?;
     }
     sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now).bind(user_id).execute(&mut *tx).await?;

@@ -33,6 +33,7 @@ pub mod session_cache;
 pub mod sessions;
 pub mod support;
 pub mod tokens;
+pub mod two_step;
 pub mod upstream;
 pub mod webhook_signatures;
 

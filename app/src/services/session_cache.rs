@@ -117,6 +117,7 @@ mod tests {
                 email: "ann@example.com".into(),
                 role: Role::Customer,
                 email_verified: true,
+                two_step: false,
             },
         }
     }

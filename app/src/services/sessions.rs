@@ -78,14 +78,28 @@ where
     Ok(IssuedTokens { access: access_token(svc, &session_id, user_id, now), refresh: Some(refresh), session_id, user_id })
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    public_id: String,
+    username: String,
+    email: String,
+    role: String,
+    email_verified_at: Option<i64>,
+    disabled_at: Option<i64>,
+    deleted_at: Option<i64>,
+    totp_enabled_at: Option<i64>,
+}
+
 /// Loads an active session with its user; ends it when an admin session
 /// is idle too long or too old.
 pub async fn load(svc: &Services, session_id: &str, user_id: i64) -> Result<Option<Authenticated>, AppError> {
     let now = svc.now();
-    type Row = (i64, i64, i64, String, String, String, String, Option<i64>, Option<i64>, Option<i64>);
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<SessionRow> = sqlx::query_as(
         "SELECT s.created_at, s.last_seen_at, s.expires_at, u.public_id, u.username, u.email, u.role, \
-                u.email_verified_at, u.disabled_at, u.deleted_at \
+                u.email_verified_at, u.disabled_at, u.deleted_at, u.totp_enabled_at \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.user_id = $2 AND s.ended_at IS NULL",
     )
@@ -93,10 +107,10 @@ pub async fn load(svc: &Services, session_id: &str, user_id: i64) -> Result<Opti
     .bind(user_id)
     .fetch_optional(&svc.db.pool)
     .await?;
-    let Some((created_at, last_seen_at, expires_at, public_id, username, email, role, verified, disabled, deleted)) = row else {
+    let Some(SessionRow { created_at, last_seen_at, expires_at, public_id, username, email, role, email_verified_at, disabled_at, deleted_at, totp_enabled_at }) = row else {
         return Ok(None);
     };
-    if expires_at <= now || disabled.is_some() || deleted.is_some() {
+    if expires_at <= now || disabled_at.is_some() || deleted_at.is_some() {
         return Ok(None);
     }
     let role = Role::parse(&role).unwrap_or(Role::Customer);
@@ -117,7 +131,14 @@ pub async fn load(svc: &Services, session_id: &str, user_id: i64) -> Result<Opti
     Ok(Some(Authenticated {
         user_id,
         session_id: session_id.to_string(),
-        viewer: Viewer { public_id, username, email, role, email_verified: verified.is_some() },
+        viewer: Viewer {
+            public_id,
+            username,
+            email,
+            role,
+            email_verified: email_verified_at.is_some(),
+            two_step: totp_enabled_at.is_some(),
+        },
     }))
 }
 

@@ -21,5 +21,6 @@ mod reseller;
 mod security;
 
 mod tls;
+mod two_step;
 mod upstream;
 mod webhooks;
