@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified } from "./helpers";
+import { asNewVisitor, authenticatorCode, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified } from "./helpers";
 
 test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -110,6 +110,50 @@ test("an email change given up stays given up after a reload", async ({ page }) 
   await hydrated(page);
   await expect(change.getByLabel("New email")).toBeVisible();
   await expect(change.getByTestId("email-change-address")).toHaveCount(0);
+});
+
+test("two-step sign-in: set up with the key, asked after the password, turned off with a recovery code", async ({ page, browser }) => {
+  const username = `twostep_${Date.now().toString(36)}`;
+  await signUpVerified(page, username);
+  const section = page.locator("#two-step");
+  await section.getByLabel("Password").fill(PASSWORD);
+  await section.getByRole("button", { name: "Set up two-step sign-in" }).click();
+  await expect(section.locator(".qr-code svg")).toBeVisible();
+  const key = (await section.getByTestId("two-step-secret").textContent()) ?? "";
+  await section.getByLabel("Code from the app").fill(authenticatorCode(key, Date.now()));
+  await section.getByRole("button", { name: "Turn on two-step sign-in" }).click();
+  const codes = section.getByTestId("recovery-codes").locator("li");
+  await expect(codes).toHaveCount(10);
+  const recovery = (await codes.first().textContent()) ?? "";
+  expect(recovery).toMatch(/^[2-9A-Z]{5}-[2-9A-Z]{5}$/);
+  await page.reload();
+  await hydrated(page);
+  await expect(section.getByText("on", { exact: true })).toBeVisible();
+  await expect(section.getByTestId("recovery-codes")).toHaveCount(0);
+
+  // Another browser: the password, then the code the server asks for.
+  const other = await (await browser.newContext()).newPage();
+  await asNewVisitor(other);
+  await other.goto("/sign-in");
+  await hydrated(other);
+  await other.getByLabel("Email or username").fill(username);
+  await other.getByLabel("Password").fill(PASSWORD);
+  await other.getByRole("button", { name: "Sign in" }).click();
+  await expect(other.getByRole("alert")).toHaveText(/code from your authenticator app/);
+  await expect(other.getByLabel("Two-step code")).toBeFocused();
+  // The code that turned it on was spent; the app's next one is good.
+  await other.keyboard.type(authenticatorCode(key, Date.now() + 30_000));
+  await other.keyboard.press("Enter");
+  await expect(other).toHaveURL(/\/account$/);
+  await other.context().close();
+
+  await section.locator("#two-step-off-password").fill(PASSWORD);
+  await section.getByLabel("Code from the app, or a recovery code").fill(recovery.toLowerCase());
+  await section.getByRole("button", { name: "Turn off two-step sign-in" }).click();
+  await expect(section.getByRole("status")).toHaveText(/Two-step sign-in is off/);
+  await expect(section.getByRole("button", { name: "Set up two-step sign-in" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("row", { name: /Two-step sign-in turned off/ })).toBeVisible();
 });
 
 test("forgot password: the emailed code sets a new one, the old one stops working, every device is out", async ({ page, browser }) => {

@@ -1,5 +1,6 @@
 import { expect, type Browser, type Locator, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { dataDir, serverBin, smtpMailsUrl } from "../playwright.config";
 
 export const PASSWORD = "purple tiger eats nine plums";
@@ -123,4 +124,18 @@ export async function fundedCustomer(page: Page, browser: Browser, prefix: strin
   const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
   await adminTopUp(browser, admin, publicId, amount);
   return publicId;
+}
+
+/** The code an authenticator app shows at `atMs` for `key` (base32, as the
+ * Account page shows it): RFC 6238, SHA-1, 6 digits, 30-second steps. */
+export function authenticatorCode(key: string, atMs: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of key.replace(/[\s=]/g, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const secret = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atMs / 30_000)));
+  const mac = createHmac("sha1", secret).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, "0");
 }
