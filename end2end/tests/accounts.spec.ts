@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { asNewVisitor, authenticatorCode, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified } from "./helpers";
+import { authenticatorCode, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified, submitSignIn } from "./helpers";
 
 test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -133,12 +133,7 @@ test("two-step sign-in: set up with the key, asked after the password, turned of
 
   // Another browser: the password, then the code the server asks for.
   const other = await (await browser.newContext()).newPage();
-  await asNewVisitor(other);
-  await other.goto("/sign-in");
-  await hydrated(other);
-  await other.getByLabel("Email or username").fill(username);
-  await other.getByLabel("Password").fill(PASSWORD);
-  await other.getByRole("button", { name: "Sign in" }).click();
+  await submitSignIn(other, username);
   await expect(other.getByRole("alert")).toHaveText(/code from your authenticator app/);
   await expect(other.getByLabel("Two-step code")).toBeFocused();
   // The code that turned it on was spent; the app's next one is good.

@@ -78,13 +78,18 @@ export async function signUpVerified(page: Page, username: string) {
   await hydrated(page);
 }
 
-export async function signIn(page: Page, login: string) {
+/** Sends the sign-in form with the test password, as a new visitor. */
+export async function submitSignIn(page: Page, login: string) {
   await asNewVisitor(page);
   await page.goto("/sign-in");
   await hydrated(page);
   await page.getByLabel("Email or username").fill(login);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function signIn(page: Page, login: string) {
+  await submitSignIn(page, login);
   await expect(page).toHaveURL(/\/account$/);
 }
 

@@ -63,6 +63,13 @@ pub enum AdminCommand {
         #[arg(long)]
         username: String,
     },
+    /// Turn two-step sign-in off for an account whose owner lost both the
+    /// phone and the recovery codes (check who they are first). The owner
+    /// is told by mail.
+    TwoStepOff {
+        /// The account's public user ID (UN-…).
+        user: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
@@ -137,6 +144,18 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                 .await
                 .map_err(|e| StartupError::Config(e.to_string()))?;
             println!("admin created: {public_id}");
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::TwoStepOff { user } } => {
+            let public_id = app::domain::PublicUserId::parse(&user).map_err(StartupError::Config)?;
+            secrets::ensure_data_dir(&config.data_dir)?;
+            let secrets = secrets::Secrets::load_or_generate(config.secret_key.as_deref(), &config.data_dir)?;
+            let services = startup::build_services(&config, &secrets).await?;
+            let meta = app::services::request::RequestMeta { ip: "command line".into(), user_agent: "server admin two-step-off".into() };
+            app::services::two_step::turn_off_for_owner(&services, &public_id, &meta)
+                .await
+                .map_err(|e| StartupError::Config(e.to_string()))?;
+            println!("two-step sign-in is off for {public_id}");
             Ok(())
         }
     }

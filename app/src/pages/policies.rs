@@ -106,7 +106,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
             <h2>"Privacy"</h2>
             <h3>"What we collect"</h3>
             <ul>
-                <li>"Your account: email address, username, a password hash (never the password itself), your public user ID, and when you confirmed that you are 18 or older and accepted these terms."</li>
+                <li>"Your account: email address, username, a password hash (never the password itself), your two-step sign-in key if you turned it on (encrypted) and your recovery codes (as hashes only), your public user ID, and when you confirmed that you are 18 or older and accepted these terms."</li>
                 <li>"Your wallet: every top-up, charge and refund as a ledger entry."</li>
                 <li>"Your leases: the platform you chose, the number, the times, and the SMS received on it."</li>
                 <li>"Security records: for each sign-in and each device, the IP address, the browser and the time."</li>
@@ -132,7 +132,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
         <section id="security">
             <h2>"Security"</h2>
             <ul>
-                <li><strong>"Protected sign-in. "</strong> "Passwords are stored only as slow, salted hashes (argon2id). New accounts verify their email with a code; a forgotten password is reset with a code sent by email, which also signs out every device."</li>
+                <li><strong>"Protected sign-in. "</strong> "Passwords are stored only as slow, salted hashes (argon2id). New accounts verify their email with a code; a forgotten password is reset with a code sent by email, which also signs out every device. You can turn on two-step sign-in on your Account page: signing in then also asks for a code from an authenticator app on your phone, or one of ten single-use recovery codes; a password reset does not turn it off."</li>
                 <li><strong>"Encrypted connections. "</strong> "The service is served over HTTPS; session cookies are marked Secure and never sent over plain connections."</li>
                 <li><strong>"Account safeguards. "</strong> "Repeated failed sign-ins are slowed down and then locked; sign-ins, devices and password changes are recorded with IP, browser and time, and you can read your own record and sign out any device. Staff tools are open to administrators only and every staff action is recorded."</li>
                 <li><strong>"Wallet integrity. "</strong> "Every change to a balance is an entry in an append-only ledger tied to your account, written together with the balance in one step. Nothing is overwritten or lost, and a repeated request never charges twice."</li>

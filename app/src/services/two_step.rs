@@ -24,7 +24,7 @@ use crate::{
     auth::SecurityEventKind,
     domain::{
         second_step::{recovery_code_from_random, RECOVERY_CODE_LEN},
-        Email, SecondStep,
+        Email, PublicUserId, SecondStep,
     },
     error::AppError,
     two_step::TwoStepSetup,
@@ -111,21 +111,40 @@ pub async fn enable(svc: &Services, user_id: i64, code: &SecondStep, meta: &Requ
 /// or a recovery code). A verified owner is told by mail.
 pub async fn disable(svc: &Services, user_id: i64, password: &str, code: &SecondStep, meta: &RequestMeta) -> Result<(), AppError> {
     rate_limit::check(svc, Action::CheckCode, &meta.ip, Some(&user_id.to_string())).await?;
-    let (hash, email, username, verified) = owner(svc, user_id).await?;
+    let (hash, ..) = owner(svc, user_id).await?;
     if svc.hasher.verify(password, Some(&hash)).await? == Verified::No {
         return Err(AppError::Invalid("Your password is not right.".into()));
     }
-    let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
-    if passes(svc, &mut tx, user_id, code, now).await?.is_none() {
+    if passes(svc, &mut tx, user_id, code, svc.now()).await?.is_none() {
         return Err(wrong_code(code));
     }
+    switch_off(svc, tx, user_id, meta, "").await
+}
+
+/// The operator turns two-step sign-in off for an owner who lost both the
+/// phone and the recovery codes (`server admin two-step-off`), once they
+/// proved who they are outside the site. The owner is told by mail.
+pub async fn turn_off_for_owner(svc: &Services, public_id: &PublicUserId, meta: &RequestMeta) -> Result<(), AppError> {
+    let mut tx = svc.db.begin_write().await?;
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE public_id = $1 AND deleted_at IS NULL AND totp_enabled_at IS NOT NULL")
+        .bind(public_id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::Invalid(format!("No account with two-step sign-in on has the user ID {public_id}.")))?;
+    switch_off(svc, tx, user_id, meta, "by the operator").await
+}
+
+async fn switch_off(svc: &Services, mut tx: Transaction<'static, Any>, user_id: i64, meta: &RequestMeta, detail: &str) -> Result<(), AppError> {
+    let now = svc.now();
     sqlx::query("UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL WHERE id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::TwoStepDisabled, meta, "").await?;
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::TwoStepDisabled, meta, detail).await?;
+    let (email, username, verified): (String, String, Option<i64>) =
+        sqlx::query_as("SELECT email, username, email_verified_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
     let notice_to = verified.is_some().then(|| Email::parse(&email).ok()).flatten();
     if let Some(to) = &notice_to {
         svc.mailer.enqueue(&mut tx, now, &turned_off_notice(to, &username, meta, now)).await?;

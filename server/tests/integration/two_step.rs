@@ -9,7 +9,7 @@ mod clocked {
     use super::*;
     per_backend_tests!(two_step_sign_in_asks_for_a_fresh_code_after_the_password, recovery_codes_work_once_and_renew);
 }
-backend_tests!(two_step_functions_need_a_session_and_the_password);
+backend_tests!(two_step_functions_need_a_session_and_the_password, the_operator_turns_it_off_from_the_command_line);
 
 /// The code an authenticator app shows at `millis` for `key` (as shown:
 /// base32 in groups).
@@ -171,4 +171,33 @@ async fn two_step_functions_need_a_session_and_the_password(app: TestApp) {
     let bad_code = browser.call("sign_in", &[("login", "tia"), ("password", PASSWORD), ("code", "not a code")]).await;
     assert_eq!(bad_code.status, 400);
     assert!(bad_code.body.contains("6-digit code"), "{}", bad_code.body);
+}
+
+/// An owner who lost the phone and the recovery codes: the operator turns
+/// it off with the server's command line; the owner is told.
+async fn the_operator_turns_it_off_from_the_command_line(app: TestApp) {
+    let (mut browser, _) = verified_customer(&app, "tia", 0).await;
+    turned_on(&mut browser, app.services().now()).await;
+    let public_id = browser.viewer().await["public_id"].as_str().unwrap().to_string();
+    let operator = |user: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["admin", "two-step-off", user])
+            .env("DATABASE_URL", &app.database.url)
+            .env("USNH_DATA_DIR", app.database.dir.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    let unknown = operator("UN-2222ZZ");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("No account with two-step sign-in on"), "{}", String::from_utf8_lossy(&unknown.stderr));
+    let (_, asked) = sign_in(&app, None).await;
+    assert_eq!(asked.status, 401);
+
+    let out = operator(&public_id);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, plain) = sign_in(&app, None).await;
+    assert_eq!(plain.status, 200, "{}", plain.body);
+    assert!(subjects(&app).await.iter().any(|s| s == "Two-step sign-in was turned off"));
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(left, 0);
 }
