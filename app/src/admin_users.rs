@@ -17,6 +17,8 @@ pub struct UserRow {
     pub email: String,
     pub role: String,
     pub email_verified: bool,
+    /// Two-step sign-in is on.
+    pub two_step: bool,
     pub disabled: bool,
     pub balance: Money,
     pub created_at: i64,

@@ -9,24 +9,36 @@ use crate::{
     wallet::EntryView,
 };
 
-type Row = (i64, String, String, String, String, Option<i64>, Option<i64>, Option<i64>, i64);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    public_id: String,
+    username: String,
+    email: String,
+    role: String,
+    email_verified_at: Option<i64>,
+    disabled_at: Option<i64>,
+    totp_enabled_at: Option<i64>,
+    balance_cents: Option<i64>,
+    created_at: i64,
+}
 
-const USER_COLUMNS: &str = "u.id, u.public_id, u.username, u.email, u.role, u.email_verified_at, u.disabled_at, \
-    (SELECT w.balance_cents FROM wallets w WHERE w.user_id = u.id), u.created_at";
+const USER_COLUMNS: &str = "u.id, u.public_id, u.username, u.email, u.role, u.email_verified_at, u.disabled_at, u.totp_enabled_at, \
+    (SELECT w.balance_cents FROM wallets w WHERE w.user_id = u.id) AS balance_cents, u.created_at";
 
 fn user_row(row: Row) -> (i64, UserRow) {
-    let (id, public_id, username, email, role, verified, disabled, balance, created_at) = row;
     (
-        id,
+        row.id,
         UserRow {
-            public_id,
-            username,
-            email,
-            role,
-            email_verified: verified.is_some(),
-            disabled: disabled.is_some(),
-            balance: Money::from_cents(balance.unwrap_or(0)),
-            created_at,
+            public_id: row.public_id,
+            username: row.username,
+            email: row.email,
+            role: row.role,
+            email_verified: row.email_verified_at.is_some(),
+            two_step: row.totp_enabled_at.is_some(),
+            disabled: row.disabled_at.is_some(),
+            balance: Money::from_cents(row.balance_cents.unwrap_or(0)),
+            created_at: row.created_at,
         },
     )
 }

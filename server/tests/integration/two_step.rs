@@ -193,8 +193,16 @@ async fn the_operator_turns_it_off_from_the_command_line(app: TestApp) {
     let (_, asked) = sign_in(&app, None).await;
     assert_eq!(asked.status, 401);
 
+    // The admin console shows who has it on.
+    let mut admin = common::signed_in_admin(&app, "the_admin").await;
+    let two_step_shown = |answer: common::browser::Answer| {
+        serde_json::from_str::<serde_json::Value>(&answer.body).unwrap()["user"]["two_step"].as_bool()
+    };
+    assert_eq!(two_step_shown(admin.call("admin/user", &[("public_id", &public_id)]).await), Some(true));
+
     let out = operator(&public_id);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(two_step_shown(admin.call("admin/user", &[("public_id", &public_id)]).await), Some(false));
     let (_, plain) = sign_in(&app, None).await;
     assert_eq!(plain.status, 200, "{}", plain.body);
     assert!(subjects(&app).await.iter().any(|s| s == "Two-step sign-in was turned off"));

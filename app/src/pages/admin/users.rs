@@ -80,6 +80,7 @@ fn UserView(d: UserDetail, set_disabled: ServerAction<AdminSetDisabled>, set_rol
             <dl class="details">
                 <dt>"Email"</dt><dd>{u.email.clone()} " " {if u.email_verified { "(verified)" } else { "(not verified)" }}</dd>
                 <dt>"Role"</dt><dd>{u.role.clone()}</dd>
+                <dt>"Two-step sign-in"</dt><dd data-testid="user-two-step">{if u.two_step { "on" } else { "off" }}</dd>
                 <dt>"Balance"</dt><dd data-testid="user-balance">{u.balance.to_string()}</dd>
                 <dt>"Joined"</dt><dd><LocalTime millis=u.created_at /></dd>
                 <dt>"Status"</dt><dd data-testid="user-status">{if u.disabled { "disabled" } else { "active" }}</dd>
