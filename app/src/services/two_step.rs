@@ -111,10 +111,7 @@ pub async fn enable(svc: &Services, user_id: i64, code: &SecondStep, meta: &Requ
 /// or a recovery code). A verified owner is told by mail.
 pub async fn disable(svc: &Services, user_id: i64, password: &str, code: &SecondStep, meta: &RequestMeta) -> Result<(), AppError> {
     rate_limit::check(svc, Action::CheckCode, &meta.ip, Some(&user_id.to_string())).await?;
-    let (hash, ..) = owner(svc, user_id).await?;
-    if svc.hasher.verify(password, Some(&hash)).await? == Verified::No {
-        return Err(AppError::Invalid("Your password is not right.".into()));
-    }
+    require_password(svc, user_id, password).await?;
     let mut tx = svc.db.begin_write().await?;
     if passes(svc, &mut tx, user_id, code, svc.now()).await?.is_none() {
         return Err(wrong_code(code));
@@ -158,10 +155,7 @@ async fn switch_off(svc: &Services, mut tx: Transaction<'static, Any>, user_id: 
 
 /// New recovery codes, with the password; the old ones stop working.
 pub async fn renew_recovery_codes(svc: &Services, user_id: i64, password: &str, meta: &RequestMeta) -> Result<Vec<String>, AppError> {
-    let (hash, ..) = owner(svc, user_id).await?;
-    if svc.hasher.verify(password, Some(&hash)).await? == Verified::No {
-        return Err(AppError::Invalid("Your password is not right.".into()));
-    }
+    require_password(svc, user_id, password).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
     let on: Option<i64> = sqlx::query_scalar("SELECT totp_enabled_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
@@ -241,12 +235,17 @@ fn wrong_app_code() -> AppError {
     )
 }
 
-async fn owner(svc: &Services, user_id: i64) -> Result<(String, String, String, Option<i64>), AppError> {
-    sqlx::query_as("SELECT password_hash, email, username, email_verified_at FROM users WHERE id = $1 AND deleted_at IS NULL")
+/// Refuses unless `password` is the account's.
+async fn require_password(svc: &Services, user_id: i64, password: &str) -> Result<(), AppError> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
         .bind(user_id)
         .fetch_optional(&svc.db.pool)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    match svc.hasher.verify(password, Some(&hash)).await? {
+        Verified::No => Err(AppError::Invalid("Your password is not right.".into())),
+        _ => Ok(()),
+    }
 }
 
 async fn replace_recovery_codes(
