@@ -294,6 +294,16 @@ impl ViewerState {
         self.0.with_untracked(Option::is_some)
     }
 
+    /// Two-step sign-in was turned on or off on this page (the admin
+    /// console and the Account page follow it).
+    pub fn set_two_step(self, on: bool) {
+        self.0.update(|viewer| {
+            if let Some(viewer) = viewer {
+                viewer.two_step = on;
+            }
+        });
+    }
+
     /// Takes the viewer a sign-in, sign-up or verification answers with,
     /// once it answers.
     pub fn follow(self, answer: impl Get<Value = Option<Result<Option<Viewer>, AppError>>> + 'static) {

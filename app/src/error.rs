@@ -18,6 +18,9 @@ pub enum AppError {
     SecondStepNeeded,
     #[error("You are not allowed to do that.")]
     Forbidden,
+    /// An admin without two-step sign-in, where the operator requires it.
+    #[error("Administrators must turn on two-step sign-in before using the admin console: set it up on your Account page.")]
+    TwoStepRequired,
     #[error("Not found.")]
     NotFound,
     /// Seconds to wait.
@@ -50,7 +53,7 @@ impl AppError {
         match self {
             AppError::Invalid(_) => 400,
             AppError::Unauthenticated | AppError::SecondStepNeeded => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::TwoStepRequired => 403,
             AppError::NotFound => 404,
             AppError::RateLimited(_) => 429,
             AppError::Unavailable(_) => 503,

@@ -15,6 +15,8 @@ pub struct SiteInfo {
     pub security_log_retention_days: u32,
     pub ledger_retention_years: u32,
     pub demo_mode: bool,
+    /// Admins need two-step sign-in for the admin console.
+    pub admin_two_step: bool,
     /// Where customers and bots reach us, when configured.
     pub public_url: Option<String>,
 }
@@ -88,6 +90,7 @@ mod tests {
             security_log_retention_days: 90,
             ledger_retention_years: 7,
             demo_mode: true,
+            admin_two_step: false,
             public_url: None,
         };
         assert_eq!(

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { authenticatorCode, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified, submitSignIn } from "./helpers";
+import { authenticatorCode, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified, submitSignIn, turnOnTwoStep } from "./helpers";
 
 test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -116,16 +116,7 @@ test("two-step sign-in: set up with the key, asked after the password, turned of
   const username = `twostep_${Date.now().toString(36)}`;
   await signUpVerified(page, username);
   const section = page.locator("#two-step");
-  await section.getByLabel("Password").fill(PASSWORD);
-  await section.getByRole("button", { name: "Set up two-step sign-in" }).click();
-  await expect(section.locator(".qr-code svg")).toBeVisible();
-  const key = (await section.getByTestId("two-step-secret").textContent()) ?? "";
-  await section.getByLabel("Code from the app").fill(authenticatorCode(key, Date.now()));
-  await section.getByRole("button", { name: "Turn on two-step sign-in" }).click();
-  const codes = section.getByTestId("recovery-codes").locator("li");
-  await expect(codes).toHaveCount(10);
-  const recovery = (await codes.first().textContent()) ?? "";
-  expect(recovery).toMatch(/^[2-9A-Z]{5}-[2-9A-Z]{5}$/);
+  const { key, recovery } = await turnOnTwoStep(page);
   await page.reload();
   await hydrated(page);
   await expect(section.getByText("on", { exact: true })).toBeVisible();

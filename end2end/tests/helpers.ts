@@ -93,11 +93,12 @@ export async function signIn(page: Page, login: string) {
   await expect(page).toHaveURL(/\/account$/);
 }
 
-/** Creates an admin with the server's CLI, as an operator would. */
-export function createAdmin(username: string) {
+/** Creates an admin with the server's CLI, as an operator would (in the
+ * data directory of the HTTPS server with `${dataDir}-https`). */
+export function createAdmin(username: string, inDataDir = dataDir) {
   execFileSync(serverBin, ["admin", "create", "--email", `${username}@example.com`, "--username", username], {
     input: PASSWORD + "\n",
-    env: { ...process.env, USNH_DATA_DIR: dataDir },
+    env: { ...process.env, USNH_DATA_DIR: inDataDir },
     cwd: "..",
   });
 }
@@ -143,4 +144,21 @@ export function authenticatorCode(key: string, atMs: number): string {
   const mac = createHmac("sha1", secret).update(counter).digest();
   const offset = mac[mac.length - 1] & 0xf;
   return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, "0");
+}
+
+/** Turns on two-step sign-in on the Account page shown in `page`, with the
+ * key typed in as from a phone; the key and the first recovery code. */
+export async function turnOnTwoStep(page: Page): Promise<{ key: string; recovery: string }> {
+  const section = page.locator("#two-step");
+  await section.getByLabel("Password").fill(PASSWORD);
+  await section.getByRole("button", { name: "Set up two-step sign-in" }).click();
+  await expect(section.locator(".qr-code svg")).toBeVisible();
+  const key = (await section.getByTestId("two-step-secret").textContent()) ?? "";
+  await section.getByLabel("Code from the app").fill(authenticatorCode(key, Date.now()));
+  await section.getByRole("button", { name: "Turn on two-step sign-in" }).click();
+  const codes = section.getByTestId("recovery-codes").locator("li");
+  await expect(codes).toHaveCount(10);
+  const recovery = (await codes.first().textContent()) ?? "";
+  expect(recovery).toMatch(/^[2-9A-Z]{5}-[2-9A-Z]{5}$/);
+  return { key, recovery };
 }

@@ -144,6 +144,9 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                 .await
                 .map_err(|e| StartupError::Config(e.to_string()))?;
             println!("admin created: {public_id}");
+            if config.admin_two_step() {
+                println!("before the admin console opens, sign in and turn on two-step sign-in on the Account page (required: USNH_ADMIN_TWO_STEP)");
+            }
             Ok(())
         }
         Command::Admin { command: AdminCommand::TwoStepOff { user } } => {

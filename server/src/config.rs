@@ -124,6 +124,10 @@ pub struct Config {
     /// Mark cookies Secure (with the `__Host-` prefix): set when users reach
     /// the site over HTTPS through a proxy (an https `public_url` implies it).
     pub secure_cookies: bool,
+    /// Admins reach the admin console only with two-step sign-in on (their
+    /// accounts top up wallets). Unset: required once serving HTTPS, as
+    /// `demo_mode` follows it; see `admin_two_step()`.
+    pub admin_two_step: Option<bool>,
     /// How many password hashes may run at once (each holds 19 MiB).
     pub password_hash_concurrency: usize,
     /// Reverse proxies whose X-Forwarded-For is believed (addresses or
@@ -184,6 +188,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
             secure_cookies: false,
+            admin_two_step: None,
             // Leave a core for other requests while sign-ins hash.
             password_hash_concurrency: std::thread::available_parallelism()
                 .map(|n| n.get().saturating_sub(1).max(1))
@@ -320,6 +325,11 @@ impl Config {
         self.demo_mode.unwrap_or(!self.https())
     }
 
+    /// Admins need two-step sign-in for the admin console.
+    pub fn admin_two_step(&self) -> bool {
+        self.admin_two_step.unwrap_or(self.https())
+    }
+
     /// Users reach us over HTTPS: served here, or behind a proxy (declared
     /// with USNH_SECURE_COOKIES, or implied by an https public address).
     pub fn https(&self) -> bool {
@@ -364,6 +374,7 @@ impl Config {
             security_log_retention_days: self.security_log_retention_days,
             ledger_retention_years: self.ledger_retention_years,
             demo_mode: self.demo(),
+            admin_two_step: self.admin_two_step(),
             public_url: self.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
         }
     }
@@ -372,6 +383,7 @@ impl Config {
     pub fn describe(&self) -> String {
         let mut shown = self.clone();
         shown.demo_mode = Some(self.demo());
+        shown.admin_two_step = Some(self.admin_two_step());
         if shown.secret_key.is_some() {
             shown.secret_key = Some("<hidden>".into());
         }
@@ -437,7 +449,12 @@ mod tests {
         // Demo numbers are the local default only, unless asked for.
         assert!(Config::default().demo());
         assert!(!config.demo(), "served over HTTPS, no fictional numbers by default");
-        assert!(Config { demo_mode: Some(true), ..config }.demo());
+        assert!(Config { demo_mode: Some(true), ..config.clone() }.demo());
+        // Admins need two-step sign-in where users arrive over HTTPS,
+        // unless the operator says otherwise.
+        assert!(!Config::default().admin_two_step() && config.admin_two_step());
+        assert!(!Config { admin_two_step: Some(false), ..config }.admin_two_step());
+        assert!(Config { admin_two_step: Some(true), ..Config::default() }.admin_two_step());
         // An https public address means a TLS proxy in front, even when
         // USNH_SECURE_COOKIES was forgotten: Secure cookies, no demo numbers.
         let proxied = Config { public_url: Some("HTTPS://usnumhub.example".into()), ..Config::default() };

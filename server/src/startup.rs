@@ -361,7 +361,11 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         hasher: PasswordHasher::new(config.password_hash_concurrency),
         mailer,
         signing_key: Arc::new(secrets.signing_key),
-        auth: Arc::new(AuthSettings { secure_cookies: config.https(), ..AuthSettings::default() }),
+        auth: Arc::new(AuthSettings {
+            secure_cookies: config.https(),
+            admin_two_step: config.admin_two_step(),
+            ..AuthSettings::default()
+        }),
         limits: RateLimiter::new(&RateLimitSettings::default()),
         numbers: app::services::providers::NumberSources::new(config.demo()),
         catalogue: Default::default(),

@@ -115,7 +115,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 
         <ChangeEmailForm change=email_change />
         <ChangePasswordForm />
-        <TwoStepSection two_step initially_on=viewer.two_step />
+        <TwoStepSection two_step viewer=viewer.clone() />
         <YourData />
 
         <section class="card">

@@ -3,7 +3,9 @@
 //! shows the recovery codes once; turned off with the password and a code.
 use leptos::prelude::*;
 
+use crate::auth::{use_viewer, Viewer};
 use crate::components::{copy_button::CopyButton, form::ActionError};
+use crate::site_info::use_site_info;
 use crate::two_step::{BeginTwoStep, DisableTwoStep, EnableTwoStep, RenewRecoveryCodes};
 
 /// The section's state. Made at the page's top: the account details are
@@ -15,8 +17,6 @@ pub struct TwoStep {
     enable: ServerAction<EnableTwoStep>,
     disable: ServerAction<DisableTwoStep>,
     renew: ServerAction<RenewRecoveryCodes>,
-    /// Whether it is on since this visit changed it; before, the viewer says.
-    on: RwSignal<Option<bool>>,
 }
 
 impl TwoStep {
@@ -26,17 +26,17 @@ impl TwoStep {
             enable: ServerAction::new(),
             disable: ServerAction::new(),
             renew: ServerAction::new(),
-            on: RwSignal::new(None),
         };
+        let viewer = use_viewer();
         Effect::new(move |_| {
             if let Some(Ok(_)) = two_step.enable.value().get() {
-                two_step.on.set(Some(true));
+                viewer.set_two_step(true);
                 two_step.disable.value().set(None);
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(())) = two_step.disable.value().get() {
-                two_step.on.set(Some(false));
+                viewer.set_two_step(false);
                 // The setup and the codes shown belong to what just ended.
                 two_step.begin.value().set(None);
                 two_step.enable.value().set(None);
@@ -56,12 +56,16 @@ impl TwoStep {
 }
 
 #[component]
-pub fn TwoStepSection(two_step: TwoStep, initially_on: bool) -> impl IntoView {
-    let on = move || two_step.on.get().unwrap_or(initially_on);
+pub fn TwoStepSection(two_step: TwoStep, viewer: Viewer) -> impl IntoView {
+    // Admins lose the admin console while it is off, where it is required.
+    let admins_need_it = viewer.is_admin() && use_site_info().admin_two_step;
     view! {
         <section class="card" id="two-step" data-testid="two-step">
             <h2>"Two-step sign-in"</h2>
-            {move || if on() { view! { <TwoStepOn two_step /> }.into_any() } else { view! { <TwoStepOff two_step /> }.into_any() }}
+            {admins_need_it.then(|| view! {
+                <p class="alert alert-info">"Administrators need two-step sign-in on to use the admin console."</p>
+            })}
+            {if viewer.two_step { view! { <TwoStepOn two_step /> }.into_any() } else { view! { <TwoStepOff two_step /> }.into_any() }}
         </section>
     }
 }

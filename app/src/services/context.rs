@@ -18,6 +18,9 @@ pub struct AuthSettings {
     pub refresh_grace_ms: i64,
     pub admin_idle_ms: i64,
     pub admin_max_ms: i64,
+    /// Admin server functions and routes refuse admins without two-step
+    /// sign-in (`Authenticated::admin`).
+    pub admin_two_step: bool,
     pub code_ttl_ms: i64,
     pub code_max_attempts: i64,
     /// Wrong codes one account may send per purpose in 24 hours, across
@@ -38,6 +41,7 @@ impl Default for AuthSettings {
             refresh_grace_ms: 10_000,
             admin_idle_ms: 60 * MINUTE,
             admin_max_ms: 24 * 60 * MINUTE,
+            admin_two_step: false,
             code_ttl_ms: 15 * MINUTE,
             code_max_attempts: 5,
             code_max_wrong_per_day: 20,

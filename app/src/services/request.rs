@@ -2,6 +2,7 @@
 //! the session middleware put them on the request.
 use leptos::prelude::use_context;
 
+use super::AuthSettings;
 use crate::auth::Viewer;
 use crate::error::AppError;
 
@@ -37,11 +38,23 @@ pub fn require_user() -> Result<Authenticated, AppError> {
     authenticated().ok_or(AppError::Unauthenticated)
 }
 
-/// The signed-in admin, or `Unauthenticated` / `Forbidden`.
-pub fn require_admin() -> Result<Authenticated, AppError> {
-    let user = require_user()?;
-    if user.viewer.role != crate::domain::Role::Admin {
-        return Err(AppError::Forbidden);
+impl Authenticated {
+    /// This user, allowed into the admin console: an admin, with two-step
+    /// sign-in on where the operator requires it. The one place that rule
+    /// lives, for server functions and plain routes alike.
+    pub fn admin(self, auth: &AuthSettings) -> Result<Authenticated, AppError> {
+        if self.viewer.role != crate::domain::Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        if auth.admin_two_step && !self.viewer.two_step {
+            return Err(AppError::TwoStepRequired);
+        }
+        Ok(self)
     }
-    Ok(user)
+}
+
+/// The signed-in admin, or `Unauthenticated` / `Forbidden` /
+/// `TwoStepRequired`.
+pub fn require_admin() -> Result<Authenticated, AppError> {
+    require_user()?.admin(&super::services()?.auth)
 }

@@ -3,7 +3,7 @@
 //! 30, or the last 366 for one account's statement) as a CSV file for the
 //! books. Admins only, checked here.
 use app::{
-    domain::{Money, PublicUserId, Role},
+    domain::{Money, PublicUserId},
     error::AppError,
     services::{
         ledger_export::{self, DayRange, ExportedEntry},
@@ -49,10 +49,7 @@ pub async fn admin_ledger_csv(
 
 /// The file's name and contents.
 async fn export(state: &AppState, user: Option<Authenticated>, days: Days) -> Result<(String, Vec<u8>), AppError> {
-    let user = user.ok_or(AppError::Unauthenticated)?;
-    if user.viewer.role != Role::Admin {
-        return Err(AppError::Forbidden);
-    }
+    let user = user.ok_or(AppError::Unauthenticated)?.admin(&state.services.auth)?;
     let today = state.services.now().div_euclid(ledger_export::DAY_MS);
     // An empty date field of the form means its default.
     let given = |d: &Option<String>| d.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(day_number).transpose();

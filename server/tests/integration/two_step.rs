@@ -5,9 +5,14 @@ use crate::common;
 
 use common::{browser::Browser, customers::verified_customer, Backend, TestApp, PASSWORD};
 
-mod clocked {
+/// Tests that start their own server (a manual clock, a setting).
+mod own_server {
     use super::*;
-    per_backend_tests!(two_step_sign_in_asks_for_a_fresh_code_after_the_password, recovery_codes_work_once_and_renew);
+    per_backend_tests!(
+        two_step_sign_in_asks_for_a_fresh_code_after_the_password,
+        recovery_codes_work_once_and_renew,
+        admins_need_two_step_sign_in_where_the_operator_requires_it
+    );
 }
 backend_tests!(two_step_functions_need_a_session_and_the_password, the_operator_turns_it_off_from_the_command_line);
 
@@ -35,6 +40,35 @@ async fn turned_on(browser: &mut Browser, now: i64) -> (String, Vec<String>) {
     let on = browser.call("enable_two_step", &[("code", &app_code(&key, now))]).await;
     assert_eq!(on.status, 200, "{}", on.body);
     (key, serde_json::from_str(&on.body).unwrap())
+}
+
+async fn admins_need_two_step_sign_in_where_the_operator_requires_it(backend: Backend) {
+    let Some(app) = common::spawn_app_with(backend, |c| c.admin_two_step = Some(true)).await else { return };
+    let mut admin = common::signed_in_admin(&app, "ada").await;
+    let (mut customer, _) = verified_customer(&app, "tia", 0).await;
+    let refused = admin.call("admin/dashboard", &[]).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("TwoStepRequired"), "{}", refused.body);
+    assert_eq!(admin.get("/admin/ledger.csv").await.status, 403, "the plain admin routes too");
+    let page = admin.get("/admin/wallets").await;
+    assert!(page.body.contains("admin-two-step-required") && page.body.contains("href=\"/account#two-step\""), "the console points to the setup");
+    assert!(!page.body.contains("Confirm top-up") && !page.body.contains("class=\"admin-nav\""));
+    let account = admin.get("/account").await;
+    assert!(account.body.contains("Administrators need two-step sign-in on"), "the Account page says why");
+    // A customer is still simply not an admin.
+    let customer_refused = customer.call("admin/dashboard", &[]).await;
+    assert_eq!(customer_refused.status, 403);
+    assert!(customer_refused.body.contains("Forbidden"), "{}", customer_refused.body);
+
+    // Turned on, the same session opens the console at once.
+    turned_on(&mut admin, app.services().now()).await;
+    let dashboard = admin.call("admin/dashboard", &[]).await;
+    assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+    assert_eq!(admin.get("/admin/ledger.csv").await.status, 200);
+    let page = admin.get("/admin/wallets").await;
+    assert!(page.body.contains("class=\"admin-nav\"") && !page.body.contains("admin-two-step-required"));
+    let customer_refused = customer.call("admin/dashboard", &[]).await;
+    assert_eq!(customer_refused.status, 403);
 }
 
 async fn subjects(app: &TestApp) -> Vec<String> {

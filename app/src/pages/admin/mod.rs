@@ -1,6 +1,6 @@
 //! The admin console at `/admin/…`. Its data comes only from admin server
-//! functions, which check the role on the server; the shell merely hides
-//! itself from others.
+//! functions, which check the role (and two-step sign-in, where required)
+//! on the server; the shell merely hides itself from others.
 pub mod catalogue;
 pub mod dashboard;
 pub mod logs;
@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::use_viewer;
+use crate::site_info::use_site_info;
 
 const SECTIONS: [(&str, &str); 8] = [
     ("/admin", "Dashboard"),
@@ -28,23 +29,32 @@ const SECTIONS: [(&str, &str); 8] = [
 #[component]
 pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let viewer = use_viewer();
-    let is_admin = move || viewer.get().is_some_and(|v| v.is_admin());
+    let two_step_required = use_site_info().admin_two_step;
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || if is_admin() {
-                view! {
+            {move || match viewer.get() {
+                Some(v) if v.is_admin() && (v.two_step || !two_step_required) => view! {
                     <nav class="admin-nav" aria-label="Admin">
                         {SECTIONS.map(|(href, label)| view! { <A href=href exact=true>{label}</A> })}
                     </nav>
                     {children()}
-                }.into_any()
-            } else {
-                view! {
+                }.into_any(),
+                Some(v) if v.is_admin() => view! {
+                    <section class="card narrow" data-testid="admin-two-step-required">
+                        <h1>"Admin"</h1>
+                        <div class="alert alert-warning">
+                            "Administrators need two-step sign-in: an admin account tops up wallets, so a password alone must not open it. "
+                            <A href="/account#two-step">"Turn it on on your Account page"</A>
+                            ", then come back."
+                        </div>
+                    </section>
+                }.into_any(),
+                _ => view! {
                     <section class="card narrow">
                         <h1>"Admin"</h1>
                         <div class="alert alert-warning">"This area is for administrators."</div>
                     </section>
-                }.into_any()
+                }.into_any(),
             }}
         </Transition>
     }
