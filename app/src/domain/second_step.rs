@@ -57,4 +57,27 @@ mod tests {
         assert_eq!(shown.len(), RECOVERY_CODE_LEN + 1);
         assert!(matches!(SecondStep::parse(&shown), Ok(SecondStep::RecoveryCode(c)) if c == shown.replace('-', "")));
     }
+
+    proptest::proptest! {
+        /// A code shown to a person reads back however they type it (case,
+        /// spaces, the dash or none); any text gets an answer, and what is
+        /// accepted is already in its one stored form.
+        #[test]
+        fn codes_read_back_as_typed(bytes: [u8; RECOVERY_CODE_LEN], digits in "[0-9]{6}", style in 0..3usize, noise in "\\PC{0,24}") {
+            let shown = recovery_code_from_random(bytes);
+            let typed = match style {
+                0 => shown.to_lowercase(),
+                1 => format!(" {} {} ", &shown[..5], &shown[6..]),
+                _ => shown.replace('-', ""),
+            };
+            proptest::prop_assert_eq!(SecondStep::parse(&typed), Ok(SecondStep::RecoveryCode(shown.replace('-', ""))));
+            let spaced = format!("{} {}", &digits[..3], &digits[3..]);
+            proptest::prop_assert_eq!(SecondStep::parse(&spaced), Ok(SecondStep::AppCode(digits.clone())));
+            match SecondStep::parse(&noise) {
+                Ok(SecondStep::AppCode(code)) => proptest::prop_assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())),
+                Ok(SecondStep::RecoveryCode(code)) => proptest::prop_assert_eq!(SecondStep::parse(&code), Ok(SecondStep::RecoveryCode(code.clone()))),
+                Err(_) => {}
+            }
+        }
+    }
 }

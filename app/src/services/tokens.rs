@@ -17,11 +17,16 @@ pub fn sha256_hex(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
 
-/// HMAC-SHA-256 under `key` of the `parts` one after another, in hex.
-pub fn keyed_hex(key: &[u8], parts: &[&[u8]]) -> String {
+/// HMAC-SHA-256 under `key` of the `parts` one after another.
+pub fn keyed_bytes(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
     for part in parts {
         mac.update(part);
     }
-    hex::encode(mac.finalize().into_bytes())
+    mac.finalize().into_bytes().into()
+}
+
+/// `keyed_bytes` in hex.
+pub fn keyed_hex(key: &[u8], parts: &[&[u8]]) -> String {
+    hex::encode(keyed_bytes(key, parts))
 }

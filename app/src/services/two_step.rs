@@ -7,9 +7,7 @@ use chacha20poly1305::{
     aead::{Aead, KeyInit, Payload},
     XChaCha20Poly1305, XNonce,
 };
-use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::Sha256;
 use sqlx::{Any, Transaction};
 use totp_rs::{Builder, Totp};
 
@@ -18,7 +16,7 @@ use super::{
     passwords::Verified,
     rate_limit::{self, Action},
     request::RequestMeta,
-    security_log, Services,
+    security_log, tokens, Services,
 };
 use crate::{
     auth::SecurityEventKind,
@@ -272,7 +270,7 @@ async fn replace_recovery_codes(
 }
 
 fn recovery_hash(svc: &Services, user_id: i64, code: &str) -> String {
-    super::tokens::keyed_hex(svc.signing_key.as_slice(), &[format!("recovery|{user_id}|{code}").as_bytes()])
+    tokens::keyed_hex(svc.signing_key.as_slice(), &[format!("recovery|{user_id}|{code}").as_bytes()])
 }
 
 fn totp(secret: Vec<u8>, username: &str) -> Result<Totp, AppError> {
@@ -302,9 +300,8 @@ fn qr_svg(uri: &str) -> Result<String, AppError> {
 /// The key secrets are sealed with: derived from the signing key, so the
 /// two never act as each other.
 fn sealing_cipher(svc: &Services) -> XChaCha20Poly1305 {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(svc.signing_key.as_slice()).expect("HMAC takes any key length");
-    mac.update(b"usnumhub two-step secret sealing");
-    XChaCha20Poly1305::new(&mac.finalize().into_bytes())
+    let key = tokens::keyed_bytes(svc.signing_key.as_slice(), &[b"usnumhub two-step secret sealing"]);
+    XChaCha20Poly1305::new(&key.into())
 }
 
 fn seal(svc: &Services, user_id: i64, secret: &[u8]) -> Result<String, AppError> {

@@ -103,6 +103,7 @@ async fn policies_show_configured_values(app: TestApp) {
         assert!(html.contains(expected), "policies page lacks {expected:?}");
     }
     assert!(!html.contains("20 minutes"));
+    assert!(!html.contains("Administrators must use two-step"), "not required over plain HTTP by default");
 }
 
 async fn unknown_page_is_404(app: TestApp) {
