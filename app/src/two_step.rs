@@ -46,7 +46,7 @@ pub async fn enable_two_step(code: String) -> Result<Vec<String>, AppError> {
     use crate::services::{request::{request_meta, require_user}, services, two_step};
     let user = require_user()?;
     let code = second_step(&code)?;
-    two_step::enable(&*services()?, user.user_id, &code, &request_meta()).await
+    two_step::enable(&*services()?, user.user_id, &user.session_id, &code, &request_meta()).await
 }
 
 #[server(endpoint = "disable_two_step")]

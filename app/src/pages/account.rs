@@ -16,12 +16,13 @@ pub fn AccountPage() -> impl IntoView {
     // waterfall), they stalled the server's stream now and then.
     let sign_out_device = ServerAction::<SignOutDevice>::new();
     let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
+    let two_step = TwoStep::create();
     let devices = Resource::new(
-        move || (sign_out_device.version().get(), sign_out_others.version().get()),
+        move || (sign_out_device.version().get(), sign_out_others.version().get(), two_step.turned_on()),
         |_| list_devices(),
     );
-    let log = Resource::new(move || sign_out_others.version().get(), |_| my_security_log());
-    let actions = AccountActions { sign_out_device, sign_out_others, devices, log, email_change: EmailChange::create(), two_step: TwoStep::create() };
+    let log = Resource::new(move || (sign_out_others.version().get(), two_step.turned_on()), |_| my_security_log());
+    let actions = AccountActions { sign_out_device, sign_out_others, devices, log, email_change: EmailChange::create(), two_step };
     let (create_key, revoke_key) = (ServerAction::<CreateApiKey>::new(), ServerAction::<RevokeApiKey>::new());
     let keys = Resource::new(move || (create_key.version().get(), revoke_key.version().get()), |_| my_api_keys());
     view! {

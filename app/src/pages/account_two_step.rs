@@ -46,6 +46,12 @@ impl TwoStep {
         two_step
     }
 
+    /// Counts the times this visit turned it on (tracked), which signs
+    /// the other devices out: for the lists that show them.
+    pub fn turned_on(self) -> usize {
+        self.enable.version().get()
+    }
+
     /// The recovery codes made by this visit's last setup or renewal.
     fn fresh_codes(self) -> Option<Vec<String>> {
         match (self.renew.value().get(), self.enable.value().get()) {
@@ -82,7 +88,7 @@ fn TwoStepOff(two_step: TwoStep) -> impl IntoView {
                 <p>"1. In your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, Aegis…), add an account: scan this code, or type the key below."</p>
                 <div class="qr-code" role="img" aria-label="QR code for your authenticator app" inner_html=setup.qr_svg></div>
                 <p>"Key: " <code class="mono" data-testid="two-step-secret">{setup.secret.clone()}</code> " " <CopyButton text=setup.secret.replace(' ', "") label="Copy key" /></p>
-                <p>"2. Enter the 6-digit code the app now shows for US Num Hub."</p>
+                <p>"2. Enter the 6-digit code the app now shows for US Num Hub. Your other devices are then signed out: they signed in with the password alone."</p>
                 <ActionError value=enable.value() />
                 <ActionForm action=enable attr:class="form">
                     <div class="field">

@@ -132,7 +132,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
         <section id="security">
             <h2>"Security"</h2>
             <ul>
-                <li><strong>"Protected sign-in. "</strong> "Passwords are stored only as slow, salted hashes (argon2id). New accounts verify their email with a code; a forgotten password is reset with a code sent by email, which also signs out every device. You can turn on two-step sign-in on your Account page: signing in then also asks for a code from an authenticator app on your phone, or one of ten single-use recovery codes; a password reset does not turn it off."</li>
+                <li><strong>"Protected sign-in. "</strong> "Passwords are stored only as slow, salted hashes (argon2id). New accounts verify their email with a code; a forgotten password is reset with a code sent by email, which also signs out every device. You can turn on two-step sign-in on your Account page: signing in then also asks for a code from an authenticator app on your phone, or one of ten single-use recovery codes. Turning it on signs out your other devices; a password reset does not turn it off."</li>
                 <li><strong>"Encrypted connections. "</strong> "The service is served over HTTPS; session cookies are marked Secure and never sent over plain connections."</li>
                 <li><strong>"Account safeguards. "</strong> "Repeated failed sign-ins are slowed down and then locked; sign-ins, devices and password changes are recorded with IP, browser and time, and you can read your own record and sign out any device. Staff tools are open to administrators only and every staff action is recorded."
                     {site.admin_two_step.then_some(" Administrators must use two-step sign-in to reach them.")}

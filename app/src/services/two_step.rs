@@ -16,7 +16,7 @@ use super::{
     passwords::Verified,
     rate_limit::{self, Action},
     request::RequestMeta,
-    security_log, tokens, Services,
+    security_log, sessions, tokens, Services,
 };
 use crate::{
     auth::SecurityEventKind,
@@ -71,8 +71,8 @@ pub async fn begin(svc: &Services, user_id: i64, password: &str) -> Result<TwoSt
 }
 
 /// Puts the setup in force with a code from the app, and answers the
-/// account's recovery codes (shown once).
-pub async fn enable(svc: &Services, user_id: i64, code: &SecondStep, meta: &RequestMeta) -> Result<Vec<String>, AppError> {
+/// account's recovery codes (shown once). Every other session ends.
+pub async fn enable(svc: &Services, user_id: i64, this_session: &str, code: &SecondStep, meta: &RequestMeta) -> Result<Vec<String>, AppError> {
     rate_limit::check(svc, Action::CheckCode, &meta.ip, Some(&user_id.to_string())).await?;
     let SecondStep::AppCode(code) = code else {
         return Err(AppError::Invalid("Enter the 6-digit code your authenticator app shows.".into()));
@@ -100,7 +100,12 @@ pub async fn enable(svc: &Services, user_id: i64, code: &SecondStep, meta: &Requ
         .execute(&mut *tx)
         .await?;
     let codes = replace_recovery_codes(svc, &mut tx, user_id, now).await?;
-    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::TwoStepEnabled, meta, "").await?;
+    // The other devices signed in with the password alone, which may be
+    // what the owner suspects was stolen; and an admin's console opens
+    // only to sessions that passed the second step.
+    let ended = sessions::end_all(&mut *tx, now, user_id, Some(this_session), "two_step_enabled").await?;
+    let detail = if ended == 0 { String::new() } else { format!("{ended} other device(s) signed out") };
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::TwoStepEnabled, meta, &detail).await?;
     svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(codes)
 }

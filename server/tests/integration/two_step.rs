@@ -80,6 +80,9 @@ async fn two_step_sign_in_asks_for_a_fresh_code_after_the_password(backend: Back
     let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
     let (mut browser, _) = verified_customer(&app, "tia", 0).await;
     let now = || app.services().now();
+    // Signed in elsewhere with the password alone, before it is turned on.
+    let (mut elsewhere, _) = sign_in(&app, None).await;
+    assert_eq!(elsewhere.viewer().await["username"], "tia");
 
     let wrong = browser.call("begin_two_step", &[("password", "not my password at all")]).await;
     assert_eq!(wrong.status, 400);
@@ -109,6 +112,12 @@ async fn two_step_sign_in_asks_for_a_fresh_code_after_the_password(backend: Back
     let codes: Vec<String> = serde_json::from_str(&on.body).unwrap();
     assert_eq!(codes.len(), 10);
     assert_eq!(browser.viewer().await["two_step"], true, "the session shows it at once");
+    assert!(elsewhere.viewer().await.is_null(), "the other devices are signed out");
+    let detail: String = sqlx::query_scalar("SELECT e.detail FROM security_events e JOIN users u ON u.id = e.user_id WHERE u.username = 'tia' AND e.kind = 'two_step_enabled'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(detail, "2 other device(s) signed out", "`elsewhere` and the sign-in before the first code");
 
     // The password alone starts no session; the answer asks for the code.
     let (mut asked, answer) = sign_in(&app, None).await;
