@@ -361,6 +361,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         hasher: PasswordHasher::new(config.password_hash_concurrency),
         mailer,
         signing_key: Arc::new(secrets.signing_key),
+        brand: config.brand_name.as_str().into(),
         auth: Arc::new(AuthSettings {
             secure_cookies: config.https(),
             admin_two_step: config.admin_two_step(),

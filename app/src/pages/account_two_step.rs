@@ -79,6 +79,7 @@ pub fn TwoStepSection(two_step: TwoStep, viewer: Viewer) -> impl IntoView {
 #[component]
 fn TwoStepOff(two_step: TwoStep) -> impl IntoView {
     let TwoStep { begin, enable, disable, .. } = two_step;
+    let brand = use_site_info().brand_name;
     view! {
         {move || matches!(disable.value().get(), Some(Ok(()))).then(|| view! {
             <div class="alert alert-success" role="status">"Two-step sign-in is off. Signing in asks only for your password."</div>
@@ -88,7 +89,7 @@ fn TwoStepOff(two_step: TwoStep) -> impl IntoView {
                 <p>"1. In your authenticator app (Google Authenticator, Microsoft Authenticator, 1Password, Aegis…), add an account: scan this code, or type the key below."</p>
                 <div class="qr-code" role="img" aria-label="QR code for your authenticator app" inner_html=setup.qr_svg></div>
                 <p>"Key: " <code class="mono" data-testid="two-step-secret">{setup.secret.clone()}</code> " " <CopyButton text=setup.secret.replace(' ', "") label="Copy key" /></p>
-                <p>"2. Enter the 6-digit code the app now shows for US Num Hub. Your other devices are then signed out: they signed in with the password alone."</p>
+                <p>"2. Enter the 6-digit code the app now shows for " {brand.clone()} ". Your other devices are then signed out: they signed in with the password alone."</p>
                 <ActionError value=enable.value() />
                 <ActionForm action=enable attr:class="form">
                     <div class="field">

@@ -116,12 +116,12 @@ pub async fn resend_verification_code(svc: &Services, user_id: i64, email: &str,
 }
 
 pub async fn send_verification_code(svc: &Services, user_id: i64, email: &Email) -> Result<(), AppError> {
-    let minutes = svc.auth.code_ttl_ms / 60_000;
+    let (minutes, brand) = (svc.auth.code_ttl_ms / 60_000, &svc.brand);
     email_codes::issue_and_mail(svc, user_id, Purpose::VerifyEmail, email, |code| {
         (
             format!("Your verification code: {code}"),
             format!(
-                "Your US Num Hub verification code is {code}\n\nIt is valid for {minutes} minutes. \
+                "Your {brand} verification code is {code}\n\nIt is valid for {minutes} minutes. \
                  If you did not sign up, ignore this email.\n"
             ),
         )
@@ -221,13 +221,13 @@ pub async fn sign_in(
     let owner = user.email_verified_at.and_then(|_| Email::parse(&user.email).ok());
     let notice_to = owner.as_ref().filter(|_| new_browser);
     if let Some(to) = notice_to {
-        svc.mailer.enqueue(&mut tx, now, &new_browser_notice(to, &user.username, &browser, &meta.ip, now)).await?;
+        svc.mailer.enqueue(&mut tx, now, &new_browser_notice(&svc.brand, to, &user.username, &browser, &meta.ip, now)).await?;
     }
     // A recovery code stands in for a lost phone: the owner hears of each.
     let recovery_notice_to = owner.as_ref().filter(|_| !detail.is_empty());
     if let Some(to) = recovery_notice_to {
         let left = two_step::recovery_codes_left_in(&mut tx, user.id).await?;
-        svc.mailer.enqueue(&mut tx, now, &two_step::recovery_code_notice(to, &user.username, &browser, &meta.ip, left, now)).await?;
+        svc.mailer.enqueue(&mut tx, now, &two_step::recovery_code_notice(&svc.brand, to, &user.username, &browser, &meta.ip, left, now)).await?;
     }
     tx.commit().await?;
     if notice_to.is_some() || recovery_notice_to.is_some() {
@@ -272,12 +272,12 @@ async fn record_failed_sign_in(svc: &Services, user: &SignInRow, meta: &RequestM
 
 /// A sign-in from a kind of browser the account never used: the owner
 /// hears of it, and what to do if it was not them.
-fn new_browser_notice<'a>(to: &'a Email, username: &str, browser: &str, ip: &str, now: i64) -> Mail<'a> {
+fn new_browser_notice<'a>(brand: &str, to: &'a Email, username: &str, browser: &str, ip: &str, now: i64) -> Mail<'a> {
     Mail {
         to,
-        subject: format!("New sign-in to US Num Hub from {browser}"),
+        subject: format!("New sign-in to {brand} from {browser}"),
         body: format!(
-            "Your US Num Hub account {username} was signed in from a browser it had not used before:\n\n\
+            "Your {brand} account {username} was signed in from a browser it had not used before:\n\n\
              {browser}, IP address {ip}, {time}.\n\n\
              If this was you, there is nothing to do. If it was not, reset your password now \
              (\"Forgot password?\" on the sign-in page): that signs every device out. Your Account page \
@@ -316,12 +316,12 @@ pub async fn request_password_reset(svc: &Services, email: &Email, meta: &Reques
         .fetch_optional(&svc.db.pool)
         .await?;
     let Some(user_id) = user else { return Ok(()) };
-    let minutes = svc.auth.code_ttl_ms / 60_000;
+    let (minutes, brand) = (svc.auth.code_ttl_ms / 60_000, &svc.brand);
     let queued = email_codes::issue_and_mail(svc, user_id, Purpose::ResetPassword, email, |code| {
         (
             format!("Your password reset code: {code}"),
             format!(
-                "Your US Num Hub password reset code is {code}\n\nIt is valid for {minutes} minutes. \
+                "Your {brand} password reset code is {code}\n\nIt is valid for {minutes} minutes. \
                  If you did not ask to reset your password, ignore this email; your password stays as it is.\n"
             ),
         )

@@ -75,6 +75,9 @@ pub struct Services {
     pub mailer: Mailer,
     /// Key for signing access tokens and hashing one-time codes.
     pub signing_key: Arc<[u8; 32]>,
+    /// The operator's name for the service (`USNH_BRAND_NAME`), as mails
+    /// and authenticator apps show it.
+    pub brand: Arc<str>,
     pub auth: Arc<AuthSettings>,
     pub limits: RateLimiter,
     /// The numbers leases are picked from.

@@ -27,12 +27,12 @@ pub async fn request(svc: &Services, user_id: i64, new_email: &Email, password: 
         return Err(AppError::Invalid("Your password is not right.".into()));
     }
     taken_by_another(svc, user_id, new_email).await?;
-    let minutes = svc.auth.code_ttl_ms / 60_000;
+    let (minutes, brand) = (svc.auth.code_ttl_ms / 60_000, &svc.brand);
     email_codes::issue_and_mail(svc, user_id, Purpose::ChangeEmail, new_email, |code| {
         (
             format!("Your code to change your email: {code}"),
             format!(
-                "Your US Num Hub email change code is {code}\n\nEnter it on your Account page to make this \
+                "Your {brand} email change code is {code}\n\nEnter it on your Account page to make this \
                  address your account's email. It is valid for {minutes} minutes. If you did not ask for \
                  this, ignore this email; nothing changes.\n"
             ),
@@ -104,11 +104,12 @@ pub async fn confirm(svc: &Services, user_id: i64, code: &str, contact: &str, me
     // An unverified old address may be a typo, someone else's: it is told nothing.
     let notice_to = old_verified.and(Email::parse(&old).ok());
     if let Some(to) = &notice_to {
+        let brand = &svc.brand;
         let mail = Mail {
             to,
-            subject: "Your US Num Hub email was changed".into(),
+            subject: format!("Your {brand} email was changed"),
             body: format!(
-                "The email of your US Num Hub account {username} was changed from this address to another one. \
+                "The email of your {brand} account {username} was changed from this address to another one. \
                  Mail about your account, codes included, now goes there.\n\nIf you did not make this change, \
                  {contact}\n"
             ),

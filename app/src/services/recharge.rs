@@ -47,17 +47,19 @@ async fn account_of(svc: &Services, public_id: &PublicUserId) -> Result<(i64, St
 
 /// The customer's mail about money an admin moved: what, why, and the
 /// balance now.
-fn balance_notice(kind: EntryKind, entry: &ledger::Entry) -> (String, String) {
+fn balance_notice(brand: &str, kind: EntryKind, entry: &ledger::Entry) -> (String, String) {
     let why = if entry.note.is_empty() { String::new() } else { format!("\nNote: {}\n", entry.note) };
-    let footer = "\nEvery entry is on the Wallet page of your US Num Hub account. \
-                  If you did not expect this, write to us from the Support page.\n";
+    let footer = format!(
+        "\nEvery entry is on the Wallet page of your {brand} account. \
+         If you did not expect this, write to us from the Support page.\n"
+    );
     match kind {
         EntryKind::TopUp => (
-            format!("{} added to your US Num Hub wallet", entry.amount),
+            format!("{} added to your {brand} wallet", entry.amount),
             format!("We added {} to your wallet. Your balance is now {}.\n{why}{footer}", entry.amount, entry.balance_after),
         ),
         _ => (
-            "Your US Num Hub balance was corrected".into(),
+            format!("Your {brand} balance was corrected"),
             format!("An administrator corrected your balance by {}. Your balance is now {}.\n{why}{footer}", entry.amount, entry.balance_after),
         ),
     }
@@ -80,7 +82,7 @@ async fn queue_balance_notice(
             return Ok(());
         }
     };
-    let (subject, body) = balance_notice(kind, entry);
+    let (subject, body) = balance_notice(&svc.brand, kind, entry);
     let mail = Mail { to: &to, subject, body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None };
     match svc.mailer.enqueue(conn, now, &mail).await {
         Err(AppError::Invalid(why)) => {

@@ -28,7 +28,6 @@ use crate::{
     two_step::TwoStepSetup,
 };
 
-const ISSUER: &str = "US Num Hub";
 const RECOVERY_CODES: usize = 10;
 const SECRET_BYTES: usize = 20;
 const NONCE_BYTES: usize = 24;
@@ -65,7 +64,7 @@ pub async fn begin(svc: &Services, user_id: i64, password: &str) -> Result<TwoSt
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    let totp = totp(secret, &username)?;
+    let totp = totp(svc, secret, &username)?;
     let uri = totp.to_url().map_err(|e| internal("otpauth URI", e))?;
     Ok(TwoStepSetup { secret: grouped(&totp.secret().to_base32()), qr_svg: qr_svg(&uri)?, uri })
 }
@@ -89,7 +88,7 @@ pub async fn enable(svc: &Services, user_id: i64, this_session: &str, code: &Sec
         return Err(AppError::Invalid("Two-step sign-in is on already.".into()));
     }
     let sealed = sealed.ok_or_else(|| AppError::Invalid("Start the setup again: enter your password first.".into()))?;
-    let totp = totp(open(svc, user_id, &sealed)?, &username)?;
+    let totp = totp(svc, open(svc, user_id, &sealed)?, &username)?;
     let Some(step) = totp.check(code, unix_seconds(now)) else {
         return Err(wrong_app_code());
     };
@@ -147,7 +146,7 @@ async fn switch_off(svc: &Services, mut tx: Transaction<'static, Any>, user_id: 
         sqlx::query_as("SELECT email, username, email_verified_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
     let notice_to = verified.is_some().then(|| Email::parse(&email).ok()).flatten();
     if let Some(to) = &notice_to {
-        svc.mailer.enqueue(&mut tx, now, &turned_off_notice(to, &username, meta, now)).await?;
+        svc.mailer.enqueue(&mut tx, now, &turned_off_notice(&svc.brand, to, &username, meta, now)).await?;
     }
     svc.session_cache.commit_for_user(tx, user_id).await?;
     if notice_to.is_some() {
@@ -198,7 +197,7 @@ pub async fn passes(
                     .await?
                     .ok_or(AppError::Invalid("Two-step sign-in is off.".into()))?;
             let sealed = sealed.ok_or(AppError::Internal)?;
-            let Some(step) = totp(open(svc, user_id, &sealed)?, &username)?.check(code, unix_seconds(now)) else {
+            let Some(step) = totp(svc, open(svc, user_id, &sealed)?, &username)?.check(code, unix_seconds(now)) else {
                 return Ok(None);
             };
             // Conditional, so two requests racing with one code cannot both pass.
@@ -278,11 +277,11 @@ fn recovery_hash(svc: &Services, user_id: i64, code: &str) -> String {
     tokens::keyed_hex(svc.signing_key.as_slice(), &[format!("recovery|{user_id}|{code}").as_bytes()])
 }
 
-fn totp(secret: Vec<u8>, username: &str) -> Result<Totp, AppError> {
+fn totp(svc: &Services, secret: Vec<u8>, username: &str) -> Result<Totp, AppError> {
     Builder::new()
         .with_secret(secret)
         .with_account_name(username)
-        .with_issuer(Some(ISSUER))
+        .with_issuer(Some(svc.brand.to_string()))
         .build()
         .map_err(|e| internal("TOTP", e))
 }
@@ -341,12 +340,12 @@ fn internal(what: &str, error: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
-fn turned_off_notice<'a>(to: &'a Email, username: &str, meta: &RequestMeta, now: i64) -> Mail<'a> {
+fn turned_off_notice<'a>(brand: &str, to: &'a Email, username: &str, meta: &RequestMeta, now: i64) -> Mail<'a> {
     Mail {
         to,
         subject: "Two-step sign-in was turned off".into(),
         body: format!(
-            "Two-step sign-in was turned off for your US Num Hub account {username}, from {browser} (IP address {ip}).\n\n\
+            "Two-step sign-in was turned off for your {brand} account {username}, from {browser} (IP address {ip}).\n\n\
              If this was not you, reset your password now from the sign-in page, then turn two-step sign-in on again \
              on your Account page.\n",
             browser = crate::account::describe_browser(&meta.user_agent),
@@ -359,12 +358,12 @@ fn turned_off_notice<'a>(to: &'a Email, username: &str, meta: &RequestMeta, now:
 
 /// A sign-in used a recovery code: the owner hears of it, and how many
 /// are left.
-pub fn recovery_code_notice<'a>(to: &'a Email, username: &str, browser: &str, ip: &str, left: i64, now: i64) -> Mail<'a> {
+pub fn recovery_code_notice<'a>(brand: &str, to: &'a Email, username: &str, browser: &str, ip: &str, left: i64, now: i64) -> Mail<'a> {
     Mail {
         to,
         subject: "A recovery code was used to sign in".into(),
         body: format!(
-            "Your US Num Hub account {username} was signed in with one of its recovery codes, from {browser} \
+            "Your {brand} account {username} was signed in with one of its recovery codes, from {browser} \
              (IP address {ip}), {time}. {left} unused recovery codes are left; you can make new ones on your \
              Account page.\n\n\
              If this was not you, reset your password now (\"Forgot password?\" on the sign-in page), then make \

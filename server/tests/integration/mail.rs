@@ -3,7 +3,33 @@ use crate::common;
 
 use common::{browser::Browser, smtp_sink::SmtpSink, Backend};
 
-per_backend_tests!(verification_code_arrives_over_smtp, codes_wait_out_an_smtp_outage, balance_changes_are_mailed_once, the_development_outbox_is_for_this_machine_only);
+per_backend_tests!(
+    verification_code_arrives_over_smtp,
+    codes_wait_out_an_smtp_outage,
+    balance_changes_are_mailed_once,
+    the_development_outbox_is_for_this_machine_only,
+    mails_and_authenticator_apps_name_the_operators_brand
+);
+
+/// An operator's own brand (`USNH_BRAND_NAME`) is what mails and
+/// authenticator apps call the service, as the pages do.
+async fn mails_and_authenticator_apps_name_the_operators_brand(backend: Backend) {
+    let Some(app) = common::spawn_app_with(backend, |config| config.brand_name = "Acme Numbers".into()).await else { return };
+    let (mut browser, _) = common::customers::verified_customer(&app, "branded", 0).await;
+    let setup = browser.call("begin_two_step", &[("password", common::PASSWORD)]).await;
+    assert_eq!(setup.status, 200, "{}", setup.body);
+    assert!(setup.json()["uri"].as_str().unwrap().contains("issuer=Acme%20Numbers"), "{}", setup.body);
+    let reset = Browser::new(&app.base).call("request_password_reset", &[("email", "branded@example.com")]).await;
+    assert!(reset.status < 400, "{}", reset.body);
+    let mails: Vec<(String, String)> = sqlx::query_as("SELECT subject, body FROM dev_outbox WHERE to_addr = 'branded@example.com' ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert!(mails[0].1.contains("Your Acme Numbers verification code is"), "{mails:?}");
+    assert!(mails[1].1.contains("Your Acme Numbers password reset code is"), "{mails:?}");
+    assert!(!mails.iter().any(|(s, b)| s.contains("US Num Hub") || b.contains("US Num Hub")), "{mails:?}");
+}
 
 /// Without SMTP, mail lands in the development outbox, which holds
 /// everyone's codes: a browser on this machine reads it, a client that a
