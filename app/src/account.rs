@@ -102,9 +102,6 @@ pub async fn sign_out_other_devices() -> Result<u64, AppError> {
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use crate::services::{accounts, request::{request_meta, require_user}, services};
     let user = require_user()?;
-    if current_password.len() > 1024 {
-        return Err(AppError::Invalid("Your current password is not right.".into()));
-    }
     accounts::change_password(&*services()?, user.user_id, &user.session_id, &current_password, &new_password, &request_meta()).await
 }
 
@@ -116,9 +113,6 @@ pub async fn request_email_change(new_email: String, password: String) -> Result
     use crate::services::{email_change, request::{request_meta, require_user}, services};
     let user = require_user()?;
     let new_email = Email::parse(&new_email).map_err(AppError::Invalid)?;
-    if password.len() > 1024 {
-        return Err(AppError::Invalid("Your password is not right.".into()));
-    }
     email_change::request(&*services()?, user.user_id, &new_email, &password, &request_meta()).await?;
     Ok(new_email.as_str().to_string())
 }
@@ -157,13 +151,13 @@ pub async fn confirm_email_change(code: String) -> Result<Option<crate::auth::Vi
 /// Deletes the account after the password is confirmed.
 #[server(endpoint = "delete_account")]
 pub async fn delete_account(password: String, confirm: Option<String>) -> Result<(), AppError> {
-    use crate::services::{accounts, request::require_user, services, sessions};
+    use crate::services::{accounts, request::{request_meta, require_user}, services, sessions};
     let user = require_user()?;
     if confirm.as_deref() != Some("yes") {
         return Err(AppError::Invalid("Tick the box to confirm that you want to delete your account.".into()));
     }
     let svc = services()?;
-    accounts::delete_account(&svc, user.user_id, &password).await?;
+    accounts::delete_account(&svc, user.user_id, &password, &request_meta()).await?;
     sessions::clear_cookies(&svc);
     leptos_axum::redirect("/");
     Ok(())

@@ -22,21 +22,12 @@ fn second_step(code: &str) -> Result<crate::domain::SecondStep, AppError> {
     crate::domain::SecondStep::parse(code).map_err(AppError::Invalid)
 }
 
-#[cfg(feature = "ssr")]
-fn checked_length(password: &str) -> Result<(), AppError> {
-    match password.len() > 1024 {
-        true => Err(AppError::Invalid("Your password is not right.".into())),
-        false => Ok(()),
-    }
-}
-
 /// Checks the password and answers a new secret for the app.
 #[server(endpoint = "begin_two_step")]
 pub async fn begin_two_step(password: String) -> Result<TwoStepSetup, AppError> {
-    use crate::services::{request::require_user, services, two_step};
+    use crate::services::{request::{request_meta, require_user}, services, two_step};
     let user = require_user()?;
-    checked_length(&password)?;
-    two_step::begin(&*services()?, user.user_id, &password).await
+    two_step::begin(&*services()?, user.user_id, &password, &request_meta()).await
 }
 
 /// Turns two-step sign-in on with a code from the app; answers the
@@ -53,7 +44,6 @@ pub async fn enable_two_step(code: String) -> Result<Vec<String>, AppError> {
 pub async fn disable_two_step(password: String, code: String) -> Result<(), AppError> {
     use crate::services::{request::{request_meta, require_user}, services, two_step};
     let user = require_user()?;
-    checked_length(&password)?;
     let code = second_step(&code)?;
     two_step::disable(&*services()?, user.user_id, &password, &code, &request_meta()).await
 }
@@ -63,6 +53,5 @@ pub async fn disable_two_step(password: String, code: String) -> Result<(), AppE
 pub async fn renew_recovery_codes(password: String) -> Result<Vec<String>, AppError> {
     use crate::services::{request::{request_meta, require_user}, services, two_step};
     let user = require_user()?;
-    checked_length(&password)?;
     two_step::renew_recovery_codes(&*services()?, user.user_id, &password, &request_meta()).await
 }

@@ -5,7 +5,7 @@ use super::{
     email_codes::{self, Purpose},
     mailer::{Mail, NOTICE_SEND_WITHIN_MS},
     rate_limit::{self, Action},
-    passwords::Verified,
+    passwords::{self, Verified},
     request::RequestMeta,
     security_log, sessions,
     sessions::IssuedTokens,
@@ -375,14 +375,12 @@ pub async fn change_password(
     new_password: &str,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    let row: (String, String, String) = sqlx::query_as("SELECT password_hash, username, email FROM users WHERE id = $1")
+    let (username, email): (String, String) = sqlx::query_as("SELECT username, email FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_one(&svc.db.pool)
         .await?;
-    let password = NewPassword::parse(new_password, Some(&row.1), Some(&row.2)).map_err(AppError::Invalid)?;
-    if svc.hasher.verify(current, Some(&row.0)).await? == Verified::No {
-        return Err(AppError::Invalid("Your current password is not right.".into()));
-    }
+    let password = NewPassword::parse(new_password, Some(&username), Some(&email)).map_err(AppError::Invalid)?;
+    passwords::confirm(svc, user_id, current, meta).await?;
     let hash = svc.hasher.hash(password.expose()).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
@@ -465,15 +463,8 @@ pub async fn export_data(svc: &Services, user_id: i64) -> Result<ExportedData, A
 /// Deletes an account: personal data is removed or anonymised; the user
 /// row stays (without email, name or password) so that ledger entries,
 /// which billing law makes us keep, still point somewhere.
-pub async fn delete_account(svc: &Services, user_id: i64, password: &str) -> Result<(), AppError> {
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
-        .bind(user_id)
-        .fetch_optional(&svc.db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if svc.hasher.verify(password, Some(&hash)).await? == Verified::No {
-        return Err(AppError::Invalid("Your password is not right.".into()));
-    }
+pub async fn delete_account(svc: &Services, user_id: i64, password: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    passwords::confirm(svc, user_id, password, meta).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
     sqlx::query(

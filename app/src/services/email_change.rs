@@ -5,7 +5,7 @@
 use super::{
     email_codes::{self, Purpose},
     mailer::{Mail, NOTICE_SEND_WITHIN_MS},
-    passwords::Verified,
+    passwords,
     rate_limit::{self, Action},
     request::RequestMeta,
     security_log, Services,
@@ -15,7 +15,7 @@ use crate::{auth::SecurityEventKind, domain::Email, error::AppError};
 /// Checks the password and mails a code to `new_email`.
 pub async fn request(svc: &Services, user_id: i64, new_email: &Email, password: &str, meta: &RequestMeta) -> Result<(), AppError> {
     rate_limit::check(svc, Action::SendCode, &meta.ip, Some(new_email.as_str())).await?;
-    let (hash, current): (String, String) = sqlx::query_as("SELECT password_hash, email FROM users WHERE id = $1 AND deleted_at IS NULL")
+    let current: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND deleted_at IS NULL")
         .bind(user_id)
         .fetch_optional(&svc.db.pool)
         .await?
@@ -23,9 +23,7 @@ pub async fn request(svc: &Services, user_id: i64, new_email: &Email, password: 
     if current == new_email.as_str() {
         return Err(AppError::Invalid("This is your email already.".into()));
     }
-    if svc.hasher.verify(password, Some(&hash)).await? == Verified::No {
-        return Err(AppError::Invalid("Your password is not right.".into()));
-    }
+    passwords::confirm(svc, user_id, password, meta).await?;
     taken_by_another(svc, user_id, new_email).await?;
     let (minutes, brand) = (svc.auth.code_ttl_ms / 60_000, &svc.brand);
     email_codes::issue_and_mail(svc, user_id, Purpose::ChangeEmail, new_email, |code| {

@@ -10,7 +10,32 @@ use argon2::{
 };
 use tokio::sync::Semaphore;
 
+use super::{rate_limit, request::RequestMeta, Services};
 use crate::error::AppError;
+
+/// Longer input is refused unhashed (the forms allow no more).
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// A signed-in user types their password again before a change that
+/// needs it (two-step sign-in, email, password, deleting the account).
+/// Rate limited per account and address: a stolen session must not become
+/// a password-guessing oracle, nor a way to keep the server hashing.
+pub async fn confirm(svc: &Services, user_id: i64, password: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    let not_right = || AppError::Invalid("Your password is not right.".into());
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(not_right());
+    }
+    rate_limit::check(svc, rate_limit::Action::ConfirmPassword, &meta.ip, Some(&user_id.to_string())).await?;
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
+        .bind(user_id)
+        .fetch_optional(&svc.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match svc.hasher.verify(password, Some(&hash)).await? {
+        Verified::No => Err(not_right()),
+        Verified::Yes | Verified::YesRehash => Ok(()),
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct PasswordHasher {

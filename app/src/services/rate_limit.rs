@@ -1,7 +1,7 @@
 //! Request rate limits per client IP and per account, for the actions
 //! attackers repeat: sign-in, sign-up, code checks, code mails and
-//! password resets, and customers' support messages (each is kept and read
-//! by a person).
+//! password resets, a signed-in user's password typed again, and
+//! customers' support messages (each is kept and read by a person).
 //!
 //! Counted twice: in memory first (per server instance; a flood stops
 //! here without touching the database), then in the database, so that
@@ -20,6 +20,8 @@ pub enum Action {
     CheckCode,
     SendCode,
     SupportMessage,
+    /// A signed-in user typing their password again (`passwords::confirm`).
+    ConfirmPassword,
 }
 
 /// Allowed events per window, for one IP and for one account.
@@ -37,12 +39,13 @@ pub struct RateLimitSettings {
     pub check_code: Limit,
     pub send_code: Limit,
     pub support_message: Limit,
+    pub confirm_password: Limit,
 }
 
 impl RateLimitSettings {
     /// In `Action` order.
-    fn all(&self) -> [Limit; 5] {
-        [self.sign_in, self.sign_up, self.check_code, self.send_code, self.support_message]
+    fn all(&self) -> [Limit; 6] {
+        [self.sign_in, self.sign_up, self.check_code, self.send_code, self.support_message, self.confirm_password]
     }
 }
 
@@ -55,6 +58,10 @@ impl Default for RateLimitSettings {
             check_code: Limit { per_ip: 30, per_account: 10, window: minute },
             send_code: Limit { per_ip: 10, per_account: 5, window: minute },
             support_message: Limit { per_ip: 30, per_account: 20, window: 10 * minute },
+            // People mistype, but nobody needs more than this to set up
+            // two-step sign-in or change an email; a stolen session
+            // guessing the password gets 1,440 tries a day, not millions.
+            confirm_password: Limit { per_ip: 30, per_account: 10, window: 10 * minute },
         }
     }
 }
@@ -79,7 +86,7 @@ impl Pair {
 
 #[derive(Clone)]
 pub struct RateLimiter {
-    inner: Arc<[Pair; 5]>,
+    inner: Arc<[Pair; 6]>,
     settings: Arc<RateLimitSettings>,
 }
 
@@ -183,7 +190,7 @@ mod tests {
     #[test]
     fn limits_per_ip_and_per_account() {
         let limit = Limit { per_ip: 3, per_account: 2, window: Duration::from_secs(60) };
-        let settings = RateLimitSettings { sign_in: limit, sign_up: limit, check_code: limit, send_code: limit, support_message: limit };
+        let settings = RateLimitSettings { sign_in: limit, sign_up: limit, check_code: limit, send_code: limit, support_message: limit, confirm_password: limit };
         let limiter = RateLimiter::new(&settings);
         assert!(limiter.check_here(Action::SignIn, "1.1.1.1", Some("ann")).is_ok());
         assert!(limiter.check_here(Action::SignIn, "1.1.1.1", Some("ANN")).is_ok());

@@ -13,7 +13,7 @@ use totp_rs::{Builder, Totp};
 
 use super::{
     mailer::{Mail, NOTICE_SEND_WITHIN_MS},
-    passwords::Verified,
+    passwords,
     rate_limit::{self, Action},
     request::RequestMeta,
     security_log, sessions, tokens, Services,
@@ -41,9 +41,9 @@ pub enum Passed {
 
 /// Checks the password and starts a setup: a new secret, kept but not in
 /// force until `enable` sees a code made from it.
-pub async fn begin(svc: &Services, user_id: i64, password: &str) -> Result<TwoStepSetup, AppError> {
-    let (hash, username, enabled): (String, String, Option<i64>) =
-        sqlx::query_as("SELECT password_hash, username, totp_enabled_at FROM users WHERE id = $1 AND deleted_at IS NULL")
+pub async fn begin(svc: &Services, user_id: i64, password: &str, meta: &RequestMeta) -> Result<TwoStepSetup, AppError> {
+    let (username, enabled): (String, Option<i64>) =
+        sqlx::query_as("SELECT username, totp_enabled_at FROM users WHERE id = $1 AND deleted_at IS NULL")
             .bind(user_id)
             .fetch_optional(&svc.db.pool)
             .await?
@@ -51,9 +51,7 @@ pub async fn begin(svc: &Services, user_id: i64, password: &str) -> Result<TwoSt
     if enabled.is_some() {
         return Err(AppError::Invalid("Two-step sign-in is on already.".into()));
     }
-    if svc.hasher.verify(password, Some(&hash)).await? == Verified::No {
-        return Err(AppError::Invalid("Your password is not right.".into()));
-    }
+    passwords::confirm(svc, user_id, password, meta).await?;
     let mut secret = vec![0u8; SECRET_BYTES];
     rand::rng().fill_bytes(&mut secret);
     let sealed = seal(svc, user_id, &secret)?;
@@ -113,7 +111,7 @@ pub async fn enable(svc: &Services, user_id: i64, this_session: &str, code: &Sec
 /// or a recovery code). A verified owner is told by mail.
 pub async fn disable(svc: &Services, user_id: i64, password: &str, code: &SecondStep, meta: &RequestMeta) -> Result<(), AppError> {
     rate_limit::check(svc, Action::CheckCode, &meta.ip, Some(&user_id.to_string())).await?;
-    require_password(svc, user_id, password).await?;
+    passwords::confirm(svc, user_id, password, meta).await?;
     let mut tx = svc.db.begin_write().await?;
     if passes(svc, &mut tx, user_id, code, svc.now()).await?.is_none() {
         return Err(wrong_code(code));
@@ -157,7 +155,7 @@ async fn switch_off(svc: &Services, mut tx: Transaction<'static, Any>, user_id: 
 
 /// New recovery codes, with the password; the old ones stop working.
 pub async fn renew_recovery_codes(svc: &Services, user_id: i64, password: &str, meta: &RequestMeta) -> Result<Vec<String>, AppError> {
-    require_password(svc, user_id, password).await?;
+    passwords::confirm(svc, user_id, password, meta).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
     let on: Option<i64> = sqlx::query_scalar("SELECT totp_enabled_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
@@ -237,19 +235,7 @@ fn wrong_app_code() -> AppError {
     )
 }
 
-/// Refuses unless `password` is the account's.
-async fn require_password(svc: &Services, user_id: i64, password: &str) -> Result<(), AppError> {
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND deleted_at IS NULL")
-        .bind(user_id)
-        .fetch_optional(&svc.db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match svc.hasher.verify(password, Some(&hash)).await? {
-        Verified::No => Err(AppError::Invalid("Your password is not right.".into())),
-        _ => Ok(()),
-    }
-}
-
+/// New recovery codes in place of the account's, as shown (once).
 async fn replace_recovery_codes(
     svc: &Services,
     tx: &mut Transaction<'static, Any>,

@@ -13,6 +13,7 @@ backend_tests!(
     password_reset_ends_every_session,
     reset_answers_the_same_for_unknown_emails,
     changing_the_password_ends_other_sessions,
+    a_signed_in_session_cannot_guess_the_password_without_limit,
     rapid_failed_sign_ins_from_one_ip_get_429,
     repeated_failures_of_one_account_slow_it_down,
     customers_get_403_from_every_admin_function,
@@ -110,6 +111,30 @@ async fn changing_the_password_ends_other_sessions(app: TestApp) {
     assert!(answer.status < 400, "{}", answer.body);
     assert!(!here.viewer().await.is_null(), "this device stays");
     assert!(there.viewer().await.is_null(), "the other device is out");
+}
+
+/// Every form that asks a signed-in user for the password again shares one
+/// allowance per account: a stolen session is no password oracle.
+async fn a_signed_in_session_cannot_guess_the_password_without_limit(app: TestApp) {
+    let mut thief = signed_up(&app, "guessed").await;
+    let guesses: [(&str, &[(&str, &str)]); 5] = [
+        ("begin_two_step", &[("password", "guess number one, wrong")]),
+        ("change_password", &[("current_password", "guess number two, wrong"), ("new_password", NEW_PASSWORD)]),
+        ("request_email_change", &[("new_email", "elsewhere@example.com"), ("password", "guess number three, wrong")]),
+        ("delete_account", &[("password", "guess number four, wrong"), ("confirm", "yes")]),
+        ("renew_recovery_codes", &[("password", "guess number five, wrong")]),
+    ];
+    for (name, form) in guesses.iter().cycle().take(10) {
+        let answer = thief.call(name, form).await;
+        assert_eq!(answer.status, 400, "{name}: {}", answer.body);
+        assert!(answer.body.contains("Your password is not right."), "{name}: {}", answer.body);
+    }
+    // The eleventh try waits, right or wrong.
+    let limited = thief.call("change_password", &[("current_password", PASSWORD), ("new_password", NEW_PASSWORD)]).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.headers.contains_key("retry-after"));
+    let mut owner = Browser::new(&app.base);
+    assert!(owner.call("sign_in", &[("login", "guessed"), ("password", PASSWORD)]).await.status < 400, "the password did not change");
 }
 
 async fn rapid_failed_sign_ins_from_one_ip_get_429(app: TestApp) {
