@@ -33,10 +33,10 @@ pub async fn my_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
 }
 
 #[server(endpoint = "create_api_key")]
-pub async fn create_api_key(name: String, callback_url: Option<String>) -> Result<NewApiKey, AppError> {
+pub async fn create_api_key(name: String, callback_url: Option<String>, password: String) -> Result<NewApiKey, AppError> {
     use crate::services::{api_keys, request::{request_meta, require_user}, services};
     let user = require_user()?;
-    api_keys::create(&*services()?, user.user_id, &name, callback_url.as_deref().unwrap_or(""), &request_meta()).await
+    api_keys::create(&*services()?, user.user_id, &name, callback_url.as_deref().unwrap_or(""), &password, &request_meta()).await
 }
 
 #[server(endpoint = "revoke_api_key")]

@@ -192,6 +192,7 @@ test("an API key is shown once, answers the reseller API, and stops working when
   await hydrated(page);
   await expect(page.getByTestId("api-keys")).toContainText("No keys yet.");
   await page.getByLabel("Name", { exact: true }).fill("my bot");
+  await page.locator("#api-keys").getByLabel("Your password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create key" }).click();
   const shown = page.getByTestId("new-api-key");
   await expect(shown).toContainText("it is not shown again");

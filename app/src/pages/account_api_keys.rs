@@ -40,6 +40,10 @@ pub fn ApiKeys(
                     <label for="api-key-callback">"Callback URL (optional)"</label>
                     <input id="api-key-callback" name="callback_url" type="url" maxlength="500" placeholder="https://bot.example/sms" />
                 </div>
+                <div class="field">
+                    <label for="api-key-password">"Your password"</label>
+                    <input id="api-key-password" name="password" type="password" autocomplete="current-password" required />
+                </div>
                 <button type="submit" class="btn" disabled=!email_verified>"Create key"</button>
             </ActionForm>
             <DataTable label="API keys" headers=&["Name", "Key", "Callback", "Created", "Last used", ""] testid="api-keys" stacked=true>

@@ -11,7 +11,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 
 use super::{
     db::Backend,
-    rate_limit,
+    passwords, rate_limit,
     request::RequestMeta,
     security_log,
     tokens::{random_token, sha256_hex},
@@ -158,7 +158,7 @@ pub fn parse_callback_url(raw: &str, allow_private: bool) -> Result<Option<Strin
     Ok(Some(url.to_string()))
 }
 
-pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str, meta: &RequestMeta) -> Result<NewApiKey, AppError> {
+pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str, password: &str, meta: &RequestMeta) -> Result<NewApiKey, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 40 {
         return Err(AppError::Invalid("Name the key (1 to 40 characters), e.g. the bot that uses it.".into()));
@@ -171,6 +171,9 @@ pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str
     if !matches!(verified, Some(Some(_))) {
         return Err(AppError::Invalid("Verify your email before creating an API key.".into()));
     }
+    // A key outlives sessions and password resets: a stolen session alone
+    // must not be able to make one.
+    passwords::confirm(svc, user_id, password, meta).await?;
     let now = svc.now();
     let key = format!("{KEY_PREFIX}{}", random_token());
     let callback_secret = callback_url.as_ref().map(|_| random_token());

@@ -215,7 +215,7 @@ async fn arbitrary_webhooks_never_fail_the_server(backend: Backend) {
 async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
     let Some(app) = app_with_gateways(backend).await else { return };
     let (mut browser, _) = common::customers::verified_customer(&app, "fuzzed", 1000).await;
-    let key = browser.call("create_api_key", &[("name", "fuzz"), ("callback_url", "")]).await.json()["key"].as_str().unwrap().to_string();
+    let key = browser.call("create_api_key", &[("name", "fuzz"), ("callback_url", ""), ("password", common::PASSWORD)]).await.json()["key"].as_str().unwrap().to_string();
     let cases: usize = std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
     let mut runner = proptest::test_runner::TestRunner::default();
     let value = prop_oneof![any::<String>(), "[a-zA-Z0-9_:.+-]{0,12}", Just("187".to_string()), Just("tg".to_string()), Just("-1".to_string()), Just("99999999999999999999".to_string()), Just("a\0b".to_string())];

@@ -33,7 +33,7 @@ async fn api(app: &TestApp, params: &[(&str, &str)]) -> (u16, String) {
 }
 
 async fn new_key(browser: &mut Browser, name: &str, callback: &str) -> serde_json::Value {
-    let created = browser.call("create_api_key", &[("name", name), ("callback_url", callback)]).await;
+    let created = browser.call("create_api_key", &[("name", name), ("callback_url", callback), ("password", common::PASSWORD)]).await;
     assert_eq!(created.status, 200, "{}", created.body);
     created.json()
 }
@@ -56,12 +56,16 @@ async fn post_sms(app: &TestApp, message_id: &str, number: &str, text: &str) {
 async fn keys_are_shown_once_hashed_and_revocable(backend: Backend) {
     let Some(app) = app_for_api(backend, |_| {}).await else { return };
     let mut unverified = common::signed_up(&app, "no_mail_yet").await;
-    let refused = unverified.call("create_api_key", &[("name", "bot"), ("callback_url", "")]).await;
+    let refused = unverified.call("create_api_key", &[("name", "bot"), ("callback_url", ""), ("password", common::PASSWORD)]).await;
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("Verify your email"), "{}", refused.body);
 
     let (mut browser, _) = verified_customer(&app, "key_owner", 0).await;
-    assert_eq!(browser.call("create_api_key", &[("name", ""), ("callback_url", "")]).await.status, 400);
+    assert_eq!(browser.call("create_api_key", &[("name", ""), ("callback_url", ""), ("password", common::PASSWORD)]).await.status, 400);
+    // A session alone makes no key: it outlives sessions and resets.
+    let guessed = browser.call("create_api_key", &[("name", "my bot"), ("callback_url", ""), ("password", "not my password at all")]).await;
+    assert_eq!(guessed.status, 400);
+    assert!(guessed.body.contains("Your password is not right."), "{}", guessed.body);
     let created = new_key(&mut browser, "my bot", "").await;
     let key = created["key"].as_str().unwrap().to_string();
     assert!(key.starts_with("usnh_") && key.len() > 40);
@@ -81,7 +85,7 @@ async fn keys_are_shown_once_hashed_and_revocable(backend: Backend) {
     for what in ["API key created", "API key used", "API key revoked"] {
         assert!(log.contains(what), "{what} in {log}");
     }
-    assert_eq!(browser.call("create_api_key", &[("name", "x"), ("callback_url", "ftp://nope")]).await.status, 400);
+    assert_eq!(browser.call("create_api_key", &[("name", "x"), ("callback_url", "ftp://nope"), ("password", common::PASSWORD)]).await.status, 400);
     let docs = reqwest::get(app.url("/docs/api")).await.unwrap();
     assert_eq!(docs.status(), 200);
     let docs = docs.text().await.unwrap();

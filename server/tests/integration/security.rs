@@ -22,7 +22,7 @@ async fn nul_characters_are_refused_with_a_message(app: TestApp) {
     let calls = [
         (by_customer, "support/open", vec![("subject", "Help\0me"), ("message", "a")]),
         (by_customer, "support/open", vec![("subject", "Help me"), ("message", "a\0b")]),
-        (by_customer, "create_api_key", vec![("name", "key\0"), ("callback_url", "")]),
+        (by_customer, "create_api_key", vec![("name", "key\0"), ("callback_url", ""), ("password", common::PASSWORD)]),
         (by_admin, "admin/prepare_top_up", vec![("query", public_id.as_str()), ("amount", "5"), ("note", "n\0")]),
         (by_admin, "admin/users", vec![("query", "a\0")]),
         (by_admin, "admin/prepare_top_up", vec![("query", "x\0"), ("amount", "5"), ("note", "")]),
