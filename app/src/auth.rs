@@ -21,6 +21,20 @@ impl Viewer {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// Whether this viewer may use the admin console: an admin, with
+    /// two-step sign-in on where the operator requires it. The one rule,
+    /// checked by the server (`Authenticated::admin`) and shown by the
+    /// console's pages.
+    pub fn admin_access(&self, two_step_required: bool) -> Result<(), AppError> {
+        if !self.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        if two_step_required && !self.two_step {
+            return Err(AppError::TwoStepRequired);
+        }
+        Ok(())
+    }
 }
 
 /// What the security log records.
@@ -333,6 +347,22 @@ pub fn use_viewer() -> ViewerState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_admin_console_wants_an_admin_with_two_step_where_required() {
+        let viewer = |role, two_step| Viewer {
+            public_id: "UN-7K3Q9M".into(),
+            username: "ada".into(),
+            email: "ada@example.com".into(),
+            role,
+            email_verified: true,
+            two_step,
+        };
+        assert_eq!(viewer(Role::Customer, true).admin_access(false), Err(AppError::Forbidden));
+        assert_eq!(viewer(Role::Admin, false).admin_access(false), Ok(()));
+        assert_eq!(viewer(Role::Admin, false).admin_access(true), Err(AppError::TwoStepRequired));
+        assert_eq!(viewer(Role::Admin, true).admin_access(true), Ok(()));
+    }
 
     #[test]
     fn next_stays_on_site() {

@@ -39,16 +39,10 @@ pub fn require_user() -> Result<Authenticated, AppError> {
 }
 
 impl Authenticated {
-    /// This user, allowed into the admin console: an admin, with two-step
-    /// sign-in on where the operator requires it. The one place that rule
-    /// lives, for server functions and plain routes alike.
+    /// This user, allowed into the admin console (`Viewer::admin_access`),
+    /// for server functions and plain routes alike.
     pub fn admin(self, auth: &AuthSettings) -> Result<Authenticated, AppError> {
-        if self.viewer.role != crate::domain::Role::Admin {
-            return Err(AppError::Forbidden);
-        }
-        if auth.admin_two_step && !self.viewer.two_step {
-            return Err(AppError::TwoStepRequired);
-        }
+        self.viewer.admin_access(auth.admin_two_step)?;
         Ok(self)
     }
 }

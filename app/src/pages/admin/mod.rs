@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::use_viewer;
+use crate::error::AppError;
 use crate::site_info::use_site_info;
 
 const SECTIONS: [(&str, &str); 8] = [
@@ -32,14 +33,14 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let two_step_required = use_site_info().admin_two_step;
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || match viewer.get() {
-                Some(v) if v.is_admin() && (v.two_step || !two_step_required) => view! {
+            {move || match viewer.get().map(|v| v.admin_access(two_step_required)) {
+                Some(Ok(())) => view! {
                     <nav class="admin-nav" aria-label="Admin">
                         {SECTIONS.map(|(href, label)| view! { <A href=href exact=true>{label}</A> })}
                     </nav>
                     {children()}
                 }.into_any(),
-                Some(v) if v.is_admin() => view! {
+                Some(Err(AppError::TwoStepRequired)) => view! {
                     <section class="card narrow" data-testid="admin-two-step-required">
                         <h1>"Admin"</h1>
                         <div class="alert alert-warning">
