@@ -3,7 +3,7 @@ use rand::RngCore;
 
 use super::{
     email_codes::{self, Purpose},
-    mailer::{Mail, NOTICE_SEND_WITHIN_MS},
+    mailer::{notice_address, Mail, NOTICE_SEND_WITHIN_MS},
     rate_limit::{self, Action},
     passwords::{self, Verified},
     request::RequestMeta,
@@ -217,8 +217,7 @@ pub async fn sign_in(
     let new_browser = !security_log::knows_browser(&mut *tx, user.id, &browser).await?;
     security_log::record(&mut *tx, now, Some(user.id), SecurityEventKind::SignIn, meta, detail).await?;
     let tokens = sessions::start(svc, &mut *tx, user.id, meta).await?;
-    // An unverified address may be a typo, someone else's: it is told nothing.
-    let owner = user.email_verified_at.and_then(|_| Email::parse(&user.email).ok());
+    let owner = notice_address(&user.email, user.email_verified_at);
     let notice_to = owner.as_ref().filter(|_| new_browser);
     if let Some(to) = notice_to {
         svc.mailer.enqueue(&mut tx, now, &new_browser_notice(&svc.brand, to, &user.username, &browser, &meta.ip, now)).await?;

@@ -4,7 +4,7 @@
 //! address, if it was verified, is told.
 use super::{
     email_codes::{self, Purpose},
-    mailer::{Mail, NOTICE_SEND_WITHIN_MS},
+    mailer::{notice_address, Mail, NOTICE_SEND_WITHIN_MS},
     passwords,
     rate_limit::{self, Action},
     request::RequestMeta,
@@ -99,8 +99,7 @@ pub async fn confirm(svc: &Services, user_id: i64, code: &str, contact: &str, me
         .execute(&mut *tx)
         .await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::EmailChanged, meta, &format!("{old} -> {new_email}")).await?;
-    // An unverified old address may be a typo, someone else's: it is told nothing.
-    let notice_to = old_verified.and(Email::parse(&old).ok());
+    let notice_to = notice_address(&old, old_verified);
     if let Some(to) = &notice_to {
         let brand = &svc.brand;
         let mail = Mail {

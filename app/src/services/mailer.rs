@@ -49,6 +49,13 @@ pub struct Mail<'a> {
 /// server: it still matters days later, unlike a code.
 pub const NOTICE_SEND_WITHIN_MS: i64 = 7 * 24 * 3_600_000;
 
+/// Where a security notice about an account may go: its address, once
+/// verified. An unverified address may be a typo, someone else's: it is
+/// told nothing.
+pub fn notice_address(email: &str, verified_at: Option<i64>) -> Option<Email> {
+    verified_at.and_then(|_| Email::parse(email).ok())
+}
+
 /// Attempts are retried this long apart at first, doubling up to a minute:
 /// codes live minutes, so waiting longer would outlive them.
 const FIRST_RETRY_MS: i64 = 2_000;

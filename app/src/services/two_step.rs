@@ -12,7 +12,7 @@ use sqlx::{Any, Transaction};
 use totp_rs::{Builder, Totp};
 
 use super::{
-    mailer::{Mail, NOTICE_SEND_WITHIN_MS},
+    mailer::{notice_address, Mail, NOTICE_SEND_WITHIN_MS},
     passwords,
     rate_limit::{self, Action},
     request::RequestMeta,
@@ -142,7 +142,7 @@ async fn switch_off(svc: &Services, mut tx: Transaction<'static, Any>, user_id: 
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::TwoStepDisabled, meta, detail).await?;
     let (email, username, verified): (String, String, Option<i64>) =
         sqlx::query_as("SELECT email, username, email_verified_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-    let notice_to = verified.is_some().then(|| Email::parse(&email).ok()).flatten();
+    let notice_to = notice_address(&email, verified);
     if let Some(to) = &notice_to {
         svc.mailer.enqueue(&mut tx, now, &turned_off_notice(&svc.brand, to, &username, meta, now)).await?;
     }
