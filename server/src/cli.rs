@@ -172,7 +172,7 @@ async fn check(config: &Config) -> Result<(), StartupError> {
     db.ping().await.map_err(|e| StartupError::Config(format!("the database does not answer: {e}")))?;
     println!("ok: configuration valid, database {} answers", database.redacted());
     if let Some(url) = &config.smtp_url {
-        let mailer = app::services::mailer::Mailer::smtp(url, &config.mail_from).map_err(StartupError::Config)?;
+        let mailer = app::services::mailer::Mailer::smtp(url, &config.mail_from()).map_err(StartupError::Config)?;
         mailer.check_connection().await.map_err(|e| StartupError::Config(format!("USNH_SMTP_URL: {e}")))?;
         println!("ok: the SMTP server answers");
     }

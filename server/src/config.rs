@@ -120,7 +120,9 @@ pub struct Config {
     /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required` or
     /// `smtps://user:pass@host:465`; unset: the development outbox.
     pub smtp_url: Option<String>,
-    pub mail_from: String,
+    /// Sender of mails; unset: `mail_from()` makes one from the brand and
+    /// the public address.
+    pub mail_from: Option<String>,
     /// Mark cookies Secure (with the `__Host-` prefix): set when users reach
     /// the site over HTTPS through a proxy (an https `public_url` implies it).
     pub secure_cookies: bool,
@@ -186,7 +188,7 @@ impl Default for Config {
             api_allow_private_callbacks: false,
             number_reuse_after_code_days: None,
             smtp_url: None,
-            mail_from: "US Num Hub <no-reply@usnumhub.example>".into(),
+            mail_from: None,
             secure_cookies: false,
             admin_two_step: None,
             // Leave a core for other requests while sign-ins hash.
@@ -247,6 +249,10 @@ impl Config {
         if !self.support_email.contains('@') {
             return bad(format!("USNH_SUPPORT_EMAIL={:?} is not an email address", self.support_email));
         }
+        if self.brand_name.trim().is_empty() || self.brand_name.chars().any(char::is_control) {
+            // It names the sender and heads every mail and page.
+            return bad("USNH_BRAND_NAME must be one line of text".into());
+        }
         if !(1..=1440).contains(&self.default_lease_minutes) {
             return bad("USNH_DEFAULT_LEASE_MINUTES must be between 1 and 1440".into());
         }
@@ -257,7 +263,7 @@ impl Config {
             return bad("USNH_DB_MAX_CONNECTIONS must be at least 1".into());
         }
         if let Some(url) = &self.smtp_url {
-            app::services::mailer::Mailer::smtp(url, &self.mail_from).map_err(StartupError::Config)?;
+            app::services::mailer::Mailer::smtp(url, &self.mail_from()).map_err(StartupError::Config)?;
         } else if self.https() {
             // Served to users, codes must leave by mail, not wait in the
             // development outbox.
@@ -328,6 +334,16 @@ impl Config {
     /// Admins need two-step sign-in for the admin console.
     pub fn admin_two_step(&self) -> bool {
         self.admin_two_step.unwrap_or(self.https())
+    }
+
+    /// The sender mails carry: `mail_from`, or the brand at no-reply@ the
+    /// public address's domain.
+    pub fn mail_from(&self) -> String {
+        if let Some(from) = &self.mail_from {
+            return from.clone();
+        }
+        let site = self.public_url.as_deref().and_then(|url| url::Url::parse(url).ok());
+        app::services::mailer::default_sender(&self.brand_name, site.as_ref().and_then(url::Url::domain))
     }
 
     /// Users reach us over HTTPS: served here, or behind a proxy (declared
@@ -435,10 +451,35 @@ mod tests {
     }
 
     #[test]
+    fn the_sender_follows_the_brand_and_the_site_unless_named() {
+        assert_eq!(Config::default().mail_from(), "US Num Hub <no-reply@usnumhub.example>");
+        let site = Config {
+            brand_name: "Acme, Numbers".into(),
+            public_url: Some("https://OTP.Acme.example:8443/".into()),
+            ..Config::default()
+        };
+        assert_eq!(site.mail_from(), "\"Acme, Numbers\" <no-reply@otp.acme.example>");
+        // An address that is no domain name keeps the placeholder.
+        let ip = Config { public_url: Some("http://10.0.0.5:3000".into()), ..Config::default() };
+        assert!(ip.mail_from().ends_with("<no-reply@usnumhub.example>"), "{}", ip.mail_from());
+        // A name no header can carry leaves the bare address, not a panic.
+        assert_eq!(app::services::mailer::default_sender("A\nB", None), "no-reply@usnumhub.example");
+        let named = Config { mail_from: Some("Ops <ops@acme.example>".into()), ..site };
+        assert_eq!(named.mail_from(), "Ops <ops@acme.example>");
+        for config in [Config::default(), named] {
+            app::services::mailer::Mailer::smtp("smtp://127.0.0.1:2525", &config.mail_from()).expect("a mailbox");
+        }
+    }
+
+    #[test]
     fn bad_values_are_named() {
         let config = Config { whatsapp_number: "+1 555".into(), ..Config::default() };
         let err = config.validate().unwrap_err().to_string();
         assert!(err.contains("USNH_WHATSAPP_NUMBER"), "{err}");
+        for brand in ["", "  ", "Acme\r\nBcc: x@example.com"] {
+            let config = Config { brand_name: brand.into(), ..Config::default() };
+            assert!(config.validate().unwrap_err().to_string().contains("USNH_BRAND_NAME"), "{brand:?}");
+        }
         let config = Config { listen: "nowhere".into(), ..Config::default() };
         assert!(config.validate().unwrap_err().to_string().contains("USNH_LISTEN"));
         // Served over HTTPS, codes must be mailed.

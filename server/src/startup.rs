@@ -344,7 +344,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
     db.migrate().await?;
     tracing::info!(database = %database.redacted(), "database ready");
     let mailer = match &config.smtp_url {
-        Some(url) => Mailer::smtp(url, &config.mail_from).map_err(StartupError::Config)?,
+        Some(url) => Mailer::smtp(url, &config.mail_from()).map_err(StartupError::Config)?,
         None => {
             tracing::info!("no SMTP configured: mail goes to the development outbox at /dev/outbox");
             Mailer::DevOutbox

@@ -56,6 +56,25 @@ pub fn notice_address(email: &str, verified_at: Option<i64>) -> Option<Email> {
     verified_at.and_then(|_| Email::parse(email).ok())
 }
 
+/// The sender mails carry when the operator names none: the brand, at
+/// no-reply@ the site's domain (a placeholder domain without one), so an
+/// operator who sets only the brand and the address sends as them.
+pub fn default_sender(brand: &str, site_domain: Option<&str>) -> String {
+    use std::fmt::Write;
+    let placeholder = || lettre::Address::new("no-reply", "usnumhub.example");
+    let Ok(address) = site_domain.and_then(|domain| lettre::Address::new("no-reply", domain).ok()).map_or_else(placeholder, Ok)
+    else {
+        return "no-reply@usnumhub.example".into();
+    };
+    // Mailbox quotes a display name that needs it ("A, B"); a name it
+    // cannot write (a line break) leaves the bare address.
+    let mut sender = String::new();
+    match write!(sender, "{}", Mailbox::new(Some(brand.to_string()), address.clone())) {
+        Ok(()) => sender,
+        Err(_) => address.to_string(),
+    }
+}
+
 /// Attempts are retried this long apart at first, doubling up to a minute:
 /// codes live minutes, so waiting longer would outlive them.
 const FIRST_RETRY_MS: i64 = 2_000;

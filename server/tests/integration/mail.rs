@@ -49,7 +49,9 @@ async fn verification_code_arrives_over_smtp(backend: Backend) {
     let url = sink.url();
     let Some(app) = common::spawn_app_with(backend, |config| {
         config.smtp_url = Some(url);
-        config.mail_from = "US Num Hub <no-reply@usnumhub.example>".into();
+        // No USNH_MAIL_FROM: the sender follows the brand and the site.
+        config.brand_name = "Acme Numbers".into();
+        config.public_url = Some("http://otp.acme.example".into());
     })
     .await
     else {
@@ -61,9 +63,10 @@ async fn verification_code_arrives_over_smtp(backend: Backend) {
         .await;
     assert!(answer.status < 400, "{}", answer.body);
     let mail = sink.wait_for("smtp@example.com").await;
-    assert!(mail.from.contains("no-reply@usnumhub.example"), "{}", mail.from);
+    assert!(mail.from.contains("no-reply@otp.acme.example"), "{}", mail.from);
+    assert!(mail.data.contains("From: \"Acme Numbers\" <no-reply@otp.acme.example>"), "{}", mail.data);
     assert!(mail.data.contains("Subject: Your verification code"), "{}", mail.data);
-    assert!(mail.data.contains("Message-ID: <mail-") && mail.data.contains("@usnumhub.example>"), "{}", mail.data);
+    assert!(mail.data.contains("Message-ID: <mail-") && mail.data.contains("@otp.acme.example>"), "{}", mail.data);
     let code = common::extract_code(mail.data.split("\n\n").nth(1).unwrap_or(&mail.data));
     assert!(browser.call("verify_email", &[("code", &code)]).await.status < 400);
     assert_eq!(browser.viewer().await["email_verified"], true);
