@@ -2,6 +2,7 @@
 use rand::RngCore;
 
 use super::{
+    api_keys,
     email_codes::{self, Purpose},
     mailer::{notice_address, Mail, NOTICE_SEND_WITHIN_MS},
     rate_limit::{self, Action},
@@ -361,7 +362,11 @@ pub async fn reset_password(svc: &Services, email: &Email, code: &str, new_passw
     .await?;
     sessions::end_all(&mut *tx, now, user_id, None, "password_reset").await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::PasswordReset, meta, "").await?;
+    // The code proved this address.
+    let to = notice_address(email.as_str(), Some(now));
+    password_notice(svc, &mut tx, PasswordEvent::Reset, to.as_ref(), user_id, &username, meta).await?;
     svc.session_cache.commit_for_user(tx, user_id).await?;
+    svc.mailer.wake();
     Ok(())
 }
 
@@ -374,10 +379,8 @@ pub async fn change_password(
     new_password: &str,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    let (username, email): (String, String) = sqlx::query_as("SELECT username, email FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&svc.db.pool)
-        .await?;
+    let (username, email, verified_at): (String, String, Option<i64>) =
+        sqlx::query_as("SELECT username, email, email_verified_at FROM users WHERE id = $1").bind(user_id).fetch_one(&svc.db.pool).await?;
     let password = NewPassword::parse(new_password, Some(&username), Some(&email)).map_err(AppError::Invalid)?;
     passwords::confirm(svc, user_id, current, meta).await?;
     let hash = svc.hasher.hash(password.expose()).await?;
@@ -386,8 +389,60 @@ pub async fn change_password(
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(&hash).bind(user_id).execute(&mut *tx).await?;
     sessions::end_all(&mut *tx, now, user_id, Some(keep_session), "password_changed").await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::PasswordChanged, meta, "").await?;
+    let to = notice_address(&email, verified_at);
+    password_notice(svc, &mut tx, PasswordEvent::Changed, to.as_ref(), user_id, &username, meta).await?;
     svc.session_cache.commit_for_user(tx, user_id).await?;
+    svc.mailer.wake();
     Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum PasswordEvent {
+    Changed,
+    Reset,
+}
+
+/// The owner hears that the password changed, from where, and which API
+/// keys still work: a key outlives the password, so after a takeover the
+/// owner must revoke it as well.
+async fn password_notice(
+    svc: &Services,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    event: PasswordEvent,
+    to: Option<&Email>,
+    user_id: i64,
+    username: &str,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    let Some(to) = to else { return Ok(()) };
+    let now = svc.now();
+    let keys = match api_keys::live_count(tx, user_id).await? {
+        0 => String::new(),
+        1 => "\n\nThe account's API key still works: a key does not depend on the password. If you did not make it, revoke it on your Account page.".into(),
+        n => format!("\n\nThe account's {n} API keys still work: a key does not depend on the password. If you did not make them, revoke them on your Account page."),
+    };
+    let (subject, done, if_not_you) = match event {
+        PasswordEvent::Changed => (
+            "Your password was changed",
+            "changed while signed in; every other device was signed out",
+            "reset your password now (\"Forgot password?\" on the sign-in page)",
+        ),
+        PasswordEvent::Reset => (
+            "Your password was reset",
+            "reset with a code mailed to this address; every device was signed out",
+            "someone reads this mailbox: change the mailbox's own password first, then reset this one again",
+        ),
+    };
+    let body = format!(
+        "The password of your {brand} account {username} was {done}, from {browser} (IP address {ip}), {time}.{keys}\n\n\
+         If this was you, there is nothing to do. If it was not, {if_not_you}; then contact support.\n",
+        brand = svc.brand,
+        browser = crate::account::describe_browser(&meta.user_agent),
+        ip = meta.ip,
+        time = crate::components::local_time::format_utc(now),
+    );
+    let mail = Mail { to, subject: subject.into(), body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None };
+    svc.mailer.enqueue(tx, now, &mail).await
 }
 
 /// Grants or revokes a role. An admin cannot demote themself, so that an

@@ -224,6 +224,12 @@ pub async fn list(svc: &Services, user_id: i64) -> Result<Vec<ApiKeyView>, AppEr
         .collect())
 }
 
+/// How many of the account's keys still work: a password notice names
+/// them, since a key outlives a password change.
+pub async fn live_count(conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL").bind(user_id).fetch_one(conn).await?)
+}
+
 pub async fn revoke(svc: &Services, user_id: i64, key_id: i64, meta: &RequestMeta) -> Result<(), AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;

@@ -13,6 +13,7 @@ backend_tests!(
     password_reset_ends_every_session,
     reset_answers_the_same_for_unknown_emails,
     changing_the_password_ends_other_sessions,
+    the_owner_hears_of_password_changes_and_of_keys_that_outlive_them,
     a_signed_in_session_cannot_guess_the_password_without_limit,
     rapid_failed_sign_ins_from_one_ip_get_429,
     repeated_failures_of_one_account_slow_it_down,
@@ -111,6 +112,41 @@ async fn changing_the_password_ends_other_sessions(app: TestApp) {
     assert!(answer.status < 400, "{}", answer.body);
     assert!(!here.viewer().await.is_null(), "this device stays");
     assert!(there.viewer().await.is_null(), "the other device is out");
+    // An address never verified may be someone else's: it hears nothing.
+    let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_outbox WHERE subject = 'Your password was changed'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(notices, 0);
+}
+
+async fn the_owner_hears_of_password_changes_and_of_keys_that_outlive_them(app: TestApp) {
+    let (mut browser, _) = common::customers::verified_customer(&app, "keyholder", 0).await;
+    let key = browser.call("create_api_key", &[("name", "shop bot"), ("callback_url", ""), ("password", PASSWORD)]).await;
+    assert_eq!(key.status, 200, "{}", key.body);
+    let changed = browser.call("change_password", &[("current_password", PASSWORD), ("new_password", NEW_PASSWORD)]).await;
+    assert!(changed.status < 400, "{}", changed.body);
+
+    let mut anonymous = Browser::new(&app.base);
+    assert!(anonymous.call("request_password_reset", &[("email", "keyholder@example.com")]).await.status < 400);
+    let code = app.last_mailed_code("keyholder@example.com").await;
+    let reset = anonymous
+        .call("reset_password", &[("email", "keyholder@example.com"), ("code", &code), ("password", "another long passphrase here")])
+        .await;
+    assert!(reset.status < 400, "{}", reset.body);
+
+    let notices: Vec<(String, String)> = sqlx::query_as(
+        "SELECT subject, body FROM dev_outbox WHERE to_addr = 'keyholder@example.com' AND subject LIKE 'Your password was%' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    let subjects: Vec<&str> = notices.iter().map(|(subject, _)| subject.as_str()).collect();
+    assert_eq!(subjects, ["Your password was changed", "Your password was reset"], "{notices:?}");
+    for (_, body) in &notices {
+        assert!(body.contains("account keyholder") && body.contains("IP address 127.0.0.1"), "{body}");
+        assert!(body.contains("The account's API key still works") && body.contains("revoke it on your Account page"), "{body}");
+    }
 }
 
 /// Every form that asks a signed-in user for the password again shares one
