@@ -4,7 +4,7 @@ use rand::RngCore;
 use super::{
     api_keys,
     email_codes::{self, Purpose},
-    mailer::{notice_address, Mail, NOTICE_SEND_WITHIN_MS},
+    mailer::{notice_address, whence, Mail},
     rate_limit::{self, Action},
     passwords::{self, Verified},
     request::RequestMeta,
@@ -227,7 +227,7 @@ pub async fn sign_in(
     let recovery_notice_to = owner.as_ref().filter(|_| !detail.is_empty());
     if let Some(to) = recovery_notice_to {
         let left = two_step::recovery_codes_left_in(&mut tx, user.id).await?;
-        svc.mailer.enqueue(&mut tx, now, &two_step::recovery_code_notice(&svc.brand, to, &user.username, &browser, &meta.ip, left, now)).await?;
+        svc.mailer.enqueue(&mut tx, now, &two_step::recovery_code_notice(&svc.brand, to, &user.username, meta, left, now)).await?;
     }
     tx.commit().await?;
     if notice_to.is_some() || recovery_notice_to.is_some() {
@@ -273,20 +273,15 @@ async fn record_failed_sign_in(svc: &Services, user: &SignInRow, meta: &RequestM
 /// A sign-in from a kind of browser the account never used: the owner
 /// hears of it, and what to do if it was not them.
 fn new_browser_notice<'a>(brand: &str, to: &'a Email, username: &str, browser: &str, ip: &str, now: i64) -> Mail<'a> {
-    Mail {
-        to,
-        subject: format!("New sign-in to {brand} from {browser}"),
-        body: format!(
-            "Your {brand} account {username} was signed in from a browser it had not used before:\n\n\
-             {browser}, IP address {ip}, {time}.\n\n\
-             If this was you, there is nothing to do. If it was not, reset your password now \
-             (\"Forgot password?\" on the sign-in page): that signs every device out. Your Account page \
-             lists the devices signed in and the security log.\n",
-            time = crate::components::local_time::format_utc(now),
-        ),
-        send_before: now + NOTICE_SEND_WITHIN_MS,
-        replaces: None,
-    }
+    let body = format!(
+        "Your {brand} account {username} was signed in from a browser it had not used before:\n\n\
+         {browser}, IP address {ip}, {time}.\n\n\
+         If this was you, there is nothing to do. If it was not, reset your password now \
+         (\"Forgot password?\" on the sign-in page): that signs every device out. Your Account page \
+         lists the devices signed in and the security log.\n",
+        time = crate::components::local_time::format_utc(now),
+    );
+    Mail::notice(to, format!("New sign-in to {brand} from {browser}"), body, now)
 }
 
 /// Creates a verified admin account (the CLI's `admin create`).
@@ -434,15 +429,12 @@ async fn password_notice(
         ),
     };
     let body = format!(
-        "The password of your {brand} account {username} was {done}, from {browser} (IP address {ip}), {time}.{keys}\n\n\
+        "The password of your {brand} account {username} was {done}, {whence}.{keys}\n\n\
          If this was you, there is nothing to do. If it was not, {if_not_you}; then contact support.\n",
         brand = svc.brand,
-        browser = crate::account::describe_browser(&meta.user_agent),
-        ip = meta.ip,
-        time = crate::components::local_time::format_utc(now),
+        whence = whence(meta, now),
     );
-    let mail = Mail { to, subject: subject.into(), body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None };
-    svc.mailer.enqueue(tx, now, &mail).await
+    svc.mailer.enqueue(tx, now, &Mail::notice(to, subject, body, now)).await
 }
 
 /// Grants or revokes a role. An admin cannot demote themself, so that an

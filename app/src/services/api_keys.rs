@@ -11,6 +11,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 
 use super::{
     db::Backend,
+    mailer::{notice_address, whence, Mail},
     passwords, rate_limit,
     request::RequestMeta,
     security_log,
@@ -20,6 +21,7 @@ use super::{
 use crate::{
     api_keys::{ApiKeyView, NewApiKey},
     auth::SecurityEventKind,
+    domain::Email,
     error::AppError,
 };
 
@@ -160,22 +162,25 @@ pub fn parse_callback_url(raw: &str, allow_private: bool) -> Result<Option<Strin
 
 pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str, password: &str, meta: &RequestMeta) -> Result<NewApiKey, AppError> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 40 {
+    if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
         return Err(AppError::Invalid("Name the key (1 to 40 characters), e.g. the bot that uses it.".into()));
     }
     let callback_url = parse_callback_url(callback_url, svc.api.allow_private_callbacks).map_err(AppError::Invalid)?;
-    let verified: Option<Option<i64>> = sqlx::query_scalar("SELECT email_verified_at FROM users WHERE id = $1 AND deleted_at IS NULL")
-        .bind(user_id)
-        .fetch_optional(&svc.db.pool)
-        .await?;
-    if !matches!(verified, Some(Some(_))) {
+    let owner: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT username, email, email_verified_at FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(user_id)
+            .fetch_optional(&svc.db.pool)
+            .await?;
+    let Some((username, to)) = owner.and_then(|(username, email, verified_at)| Some((username, notice_address(&email, verified_at)?))) else {
         return Err(AppError::Invalid("Verify your email before creating an API key.".into()));
-    }
+    };
     // A key outlives sessions and password resets: a stolen session alone
     // must not be able to make one.
     passwords::confirm(svc, user_id, password, meta).await?;
     let now = svc.now();
     let key = format!("{KEY_PREFIX}{}", random_token());
+    // Shown in the key list and the notice, so the owner can tell keys apart.
+    let prefix = &key[..12];
     let callback_secret = callback_url.as_ref().map(|_| random_token());
     let mut tx = svc.db.begin_write().await?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL")
@@ -190,7 +195,7 @@ pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str
     )
     .bind(user_id)
     .bind(name)
-    .bind(&key[..12])
+    .bind(prefix)
     .bind(sha256_hex(&key))
     .bind(&callback_url)
     .bind(&callback_secret)
@@ -198,8 +203,23 @@ pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str
     .execute(&mut *tx)
     .await?;
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::ApiKeyCreated, meta, name).await?;
+    svc.mailer.enqueue(&mut tx, now, &created_notice(&svc.brand, &to, &username, name, prefix, meta, now)).await?;
     tx.commit().await?;
+    svc.mailer.wake();
     Ok(NewApiKey { name: name.to_string(), key, callback_secret })
+}
+
+/// A key spends the wallet until revoked, whatever the password: the owner
+/// hears of each new one, as of a sign-in from a new browser.
+fn created_notice<'a>(brand: &str, to: &'a Email, username: &str, name: &str, prefix: &str, meta: &RequestMeta, now: i64) -> Mail<'a> {
+    let body = format!(
+        "An API key named \"{name}\" (it begins {prefix}) was made for your {brand} account {username}, {whence}. \
+         A key can rent numbers and spend your balance until it is revoked, even after a password change.\n\n\
+         If this was you, there is nothing to do. If it was not, revoke the key on your Account page now, then \
+         reset your password (\"Forgot password?\" on the sign-in page).\n",
+        whence = whence(meta, now),
+    );
+    Mail::notice(to, format!("A new API key for your {brand} account"), body, now)
 }
 
 pub async fn list(svc: &Services, user_id: i64) -> Result<Vec<ApiKeyView>, AppError> {

@@ -4,7 +4,7 @@
 //! address, if it was verified, is told.
 use super::{
     email_codes::{self, Purpose},
-    mailer::{notice_address, Mail, NOTICE_SEND_WITHIN_MS},
+    mailer::{notice_address, Mail},
     passwords,
     rate_limit::{self, Action},
     request::RequestMeta,
@@ -102,17 +102,12 @@ pub async fn confirm(svc: &Services, user_id: i64, code: &str, contact: &str, me
     let notice_to = notice_address(&old, old_verified);
     if let Some(to) = &notice_to {
         let brand = &svc.brand;
-        let mail = Mail {
-            to,
-            subject: format!("Your {brand} email was changed"),
-            body: format!(
-                "The email of your {brand} account {username} was changed from this address to another one. \
-                 Mail about your account, codes included, now goes there.\n\nIf you did not make this change, \
-                 {contact}\n"
-            ),
-            send_before: now + NOTICE_SEND_WITHIN_MS,
-            replaces: None,
-        };
+        let body = format!(
+            "The email of your {brand} account {username} was changed from this address to another one. \
+             Mail about your account, codes included, now goes there.\n\nIf you did not make this change, \
+             {contact}\n"
+        );
+        let mail = Mail::notice(to, format!("Your {brand} email was changed"), body, now);
         svc.mailer.enqueue(&mut tx, now, &mail).await?;
     }
     svc.session_cache.commit_for_user(tx, user_id).await?;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use lettre::{message::Mailbox, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
-use super::Services;
+use super::{request::RequestMeta, Services};
 use crate::{domain::Email, error::AppError};
 
 #[derive(Clone)]
@@ -48,6 +48,25 @@ pub struct Mail<'a> {
 /// A notice (a sign-in, an email change, a balance change) may wait this long for a mail
 /// server: it still matters days later, unlike a code.
 pub const NOTICE_SEND_WITHIN_MS: i64 = 7 * 24 * 3_600_000;
+
+impl<'a> Mail<'a> {
+    /// A mail that is not a code: kept for `NOTICE_SEND_WITHIN_MS` while
+    /// the mail server is down.
+    pub fn notice(to: &'a Email, subject: impl Into<String>, body: String, now: i64) -> Self {
+        Mail { to, subject: subject.into(), body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None }
+    }
+}
+
+/// Where and when a security notice's event happened, as the owner reads
+/// it: "from Firefox on Linux (IP address 203.0.113.5), 2 Dec 2026 …".
+pub fn whence(meta: &RequestMeta, now: i64) -> String {
+    format!(
+        "from {} (IP address {}), {}",
+        crate::account::describe_browser(&meta.user_agent),
+        meta.ip,
+        crate::components::local_time::format_utc(now)
+    )
+}
 
 /// Where a security notice about an account may go: its address, once
 /// verified. An unverified address may be a typo, someone else's: it is

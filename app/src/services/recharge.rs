@@ -1,7 +1,7 @@
 //! Admin recharge and corrections: find the customer, then post a top-up
 //! or an adjustment through the ledger, with an audit entry and a mail to
 //! the customer in the same transaction.
-use super::{audit, ledger, ledger::Posting, mailer::{Mail, NOTICE_SEND_WITHIN_MS}, Services};
+use super::{audit, ledger, ledger::Posting, mailer::Mail, Services};
 use crate::{
     domain::{Email, EntryKind, Money, PublicUserId},
     error::AppError,
@@ -83,7 +83,7 @@ async fn queue_balance_notice(
         }
     };
     let (subject, body) = balance_notice(&svc.brand, kind, entry);
-    let mail = Mail { to: &to, subject, body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None };
+    let mail = Mail::notice(&to, subject, body, now);
     match svc.mailer.enqueue(conn, now, &mail).await {
         Err(AppError::Invalid(why)) => {
             tracing::warn!(user_id = entry.user_id, %why, "no balance notice");

@@ -12,7 +12,7 @@ use sqlx::{Any, Transaction};
 use totp_rs::{Builder, Totp};
 
 use super::{
-    mailer::{notice_address, Mail, NOTICE_SEND_WITHIN_MS},
+    mailer::{notice_address, whence, Mail},
     passwords,
     rate_limit::{self, Action},
     request::RequestMeta,
@@ -327,38 +327,26 @@ fn internal(what: &str, error: impl std::fmt::Display) -> AppError {
 }
 
 fn turned_off_notice<'a>(brand: &str, to: &'a Email, username: &str, meta: &RequestMeta, now: i64) -> Mail<'a> {
-    Mail {
-        to,
-        subject: "Two-step sign-in was turned off".into(),
-        body: format!(
-            "Two-step sign-in was turned off for your {brand} account {username}, from {browser} (IP address {ip}).\n\n\
-             If this was not you, reset your password now from the sign-in page, then turn two-step sign-in on again \
-             on your Account page.\n",
-            browser = crate::account::describe_browser(&meta.user_agent),
-            ip = meta.ip,
-        ),
-        send_before: now + NOTICE_SEND_WITHIN_MS,
-        replaces: None,
-    }
+    let body = format!(
+        "Two-step sign-in was turned off for your {brand} account {username}, {whence}.\n\n\
+         If this was not you, reset your password now from the sign-in page, then turn two-step sign-in on again \
+         on your Account page.\n",
+        whence = whence(meta, now),
+    );
+    Mail::notice(to, "Two-step sign-in was turned off", body, now)
 }
 
 /// A sign-in used a recovery code: the owner hears of it, and how many
 /// are left.
-pub fn recovery_code_notice<'a>(brand: &str, to: &'a Email, username: &str, browser: &str, ip: &str, left: i64, now: i64) -> Mail<'a> {
-    Mail {
-        to,
-        subject: "A recovery code was used to sign in".into(),
-        body: format!(
-            "Your {brand} account {username} was signed in with one of its recovery codes, from {browser} \
-             (IP address {ip}), {time}. {left} unused recovery codes are left; you can make new ones on your \
-             Account page.\n\n\
-             If this was not you, reset your password now (\"Forgot password?\" on the sign-in page), then make \
-             new recovery codes.\n",
-            time = crate::components::local_time::format_utc(now),
-        ),
-        send_before: now + NOTICE_SEND_WITHIN_MS,
-        replaces: None,
-    }
+pub fn recovery_code_notice<'a>(brand: &str, to: &'a Email, username: &str, meta: &RequestMeta, left: i64, now: i64) -> Mail<'a> {
+    let body = format!(
+        "Your {brand} account {username} was signed in with one of its recovery codes, {whence}. {left} unused \
+         recovery codes are left; you can make new ones on your Account page.\n\n\
+         If this was not you, reset your password now (\"Forgot password?\" on the sign-in page), then make \
+         new recovery codes.\n",
+        whence = whence(meta, now),
+    );
+    Mail::notice(to, "A recovery code was used to sign in", body, now)
 }
 
 #[cfg(test)]

@@ -124,6 +124,12 @@ async fn the_owner_hears_of_password_changes_and_of_keys_that_outlive_them(app: 
     let (mut browser, _) = common::customers::verified_customer(&app, "keyholder", 0).await;
     let key = browser.call("create_api_key", &[("name", "shop bot"), ("callback_url", ""), ("password", PASSWORD)]).await;
     assert_eq!(key.status, 200, "{}", key.body);
+    // A key spends the wallet whatever the password: the owner hears of it.
+    let made: String = sqlx::query_scalar("SELECT body FROM dev_outbox WHERE subject = 'A new API key for your US Num Hub account'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(made.contains("named \"shop bot\" (it begins usnh_") && made.contains("IP address 127.0.0.1"), "{made}");
     let changed = browser.call("change_password", &[("current_password", PASSWORD), ("new_password", NEW_PASSWORD)]).await;
     assert!(changed.status < 400, "{}", changed.body);
 

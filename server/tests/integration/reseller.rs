@@ -61,7 +61,9 @@ async fn keys_are_shown_once_hashed_and_revocable(backend: Backend) {
     assert!(refused.body.contains("Verify your email"), "{}", refused.body);
 
     let (mut browser, _) = verified_customer(&app, "key_owner", 0).await;
-    assert_eq!(browser.call("create_api_key", &[("name", ""), ("callback_url", ""), ("password", common::PASSWORD)]).await.status, 400);
+    for name in ["", "bot\nDear customer"] {
+        assert_eq!(browser.call("create_api_key", &[("name", name), ("callback_url", ""), ("password", common::PASSWORD)]).await.status, 400);
+    }
     // A session alone makes no key: it outlives sessions and resets.
     let guessed = browser.call("create_api_key", &[("name", "my bot"), ("callback_url", ""), ("password", "not my password at all")]).await;
     assert_eq!(guessed.status, 400);
