@@ -1,10 +1,12 @@
-//! Admin: find users, see everything about one, disable or enable them.
+//! Admin: find users, see everything about one, disable or enable them,
+//! revoke their API keys.
 //! Every server function here checks the admin role on the server.
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
     account::{Device, SecurityEvent},
+    api_keys::ApiKeyView,
     domain::{LeaseState, Money},
     error::AppError,
     wallet::EntryView,
@@ -39,6 +41,8 @@ pub struct UserDetail {
     pub user: UserRow,
     pub ledger: Vec<EntryView>,
     pub leases: Vec<LeaseRowView>,
+    /// Newest first, revoked ones too (when each was last used).
+    pub api_keys: Vec<ApiKeyView>,
     pub devices: Vec<Device>,
     pub security_log: Vec<SecurityEvent>,
 }
@@ -64,4 +68,13 @@ pub async fn admin_set_disabled(public_id: String, disabled: bool) -> Result<(),
     use crate::services::{admin_users, request::{request_meta, require_admin}, services};
     let admin = require_admin()?;
     admin_users::set_disabled(&*services()?, admin.user_id, &public_id, disabled, &request_meta()).await
+}
+
+/// A key the customer cannot revoke themself (locked out, or a bot of
+/// theirs gone wild); the owner's security log says an admin did it.
+#[server(endpoint = "admin/revoke_api_key")]
+pub async fn admin_revoke_api_key(public_id: String, key_id: i64) -> Result<(), AppError> {
+    use crate::services::{admin_users, request::{request_meta, require_admin}, services};
+    let admin = require_admin()?;
+    admin_users::revoke_api_key(&*services()?, admin.user_id, &public_id, key_id, &request_meta()).await
 }

@@ -54,6 +54,8 @@ pub enum SecurityEventKind {
     AccountDisabled,
     ApiKeyCreated,
     ApiKeyRevoked,
+    /// By an admin, for the owner (a leaked key, a bot gone wild).
+    ApiKeyRevokedByAdmin,
     ApiKeyUsed,
     TwoStepEnabled,
     TwoStepDisabled,
@@ -61,7 +63,7 @@ pub enum SecurityEventKind {
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 17] = [
+    pub const ALL: [SecurityEventKind; 18] = [
         Self::SignUp,
         Self::SignIn,
         Self::SignInFailed,
@@ -75,6 +77,7 @@ impl SecurityEventKind {
         Self::AccountDisabled,
         Self::ApiKeyCreated,
         Self::ApiKeyRevoked,
+        Self::ApiKeyRevokedByAdmin,
         Self::ApiKeyUsed,
         Self::TwoStepEnabled,
         Self::TwoStepDisabled,
@@ -96,6 +99,7 @@ impl SecurityEventKind {
             Self::AccountDisabled => "account_disabled",
             Self::ApiKeyCreated => "api_key_created",
             Self::ApiKeyRevoked => "api_key_revoked",
+            Self::ApiKeyRevokedByAdmin => "api_key_revoked_by_admin",
             Self::ApiKeyUsed => "api_key_used",
             Self::TwoStepEnabled => "two_step_enabled",
             Self::TwoStepDisabled => "two_step_disabled",
@@ -122,6 +126,7 @@ impl SecurityEventKind {
             Self::AccountDisabled => "Account disabled",
             Self::ApiKeyCreated => "API key created",
             Self::ApiKeyRevoked => "API key revoked",
+            Self::ApiKeyRevokedByAdmin => "API key revoked by support",
             Self::ApiKeyUsed => "API key used",
             Self::TwoStepEnabled => "Two-step sign-in turned on",
             Self::TwoStepDisabled => "Two-step sign-in turned off",

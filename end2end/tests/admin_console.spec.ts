@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { adminTopUp, collectProblems, createAdmin, hydrated, sidewaysScroll, signIn, signUpVerified } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, hydrated, PASSWORD, sidewaysScroll, signIn, signUpVerified } from "./helpers";
 
 // Screenshots the README shows, refreshed by every end-to-end run.
 const shots = resolve(__dirname, "../../docs/screenshots");
@@ -147,13 +147,18 @@ test("a customer opens a ticket, the admin replies, the customer sees the reply"
   await expect(page.getByTestId("support-unread")).toHaveCount(0);
 });
 
-test("an admin disables a customer; their browser is signed out at its next request", async ({ page, browser }) => {
+test("an admin revokes a customer's API key and disables the customer; their browser is signed out at its next request", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const admin = `disableadmin_${stamp}`;
   const customer = `doomed_${stamp}`;
   createAdmin(admin);
   await signUpVerified(page, customer);
   await expect(page.getByTestId("account-username")).toHaveText(customer);
+  await hydrated(page);
+  await page.getByLabel("Name", { exact: true }).fill("runaway bot");
+  await page.locator("#api-keys").getByLabel("Your password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByTestId("new-api-key")).toContainText("it is not shown again");
 
   const adminTab = await adminPage(browser, admin);
   await adminTab.goto("/admin/users");
@@ -163,6 +168,9 @@ test("an admin disables a customer; their browser is signed out at its next requ
   await adminTab.getByTestId("users").getByRole("link").first().click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("active");
   await hydrated(adminTab);
+  const key = adminTab.getByTestId("user-api-keys").getByRole("row").filter({ hasText: "runaway bot" });
+  await key.getByRole("button", { name: "Revoke" }).click();
+  await expect(key).toContainText("revoked");
   await adminTab.getByRole("button", { name: "Disable account" }).click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("disabled");
 

@@ -5,6 +5,8 @@ use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
 use crate::components::{data_table::DataTable, copy_button::CopyButton, form::ActionError, local_time::LocalTime};
 use crate::error::AppError;
 
+pub const API_KEY_HEADERS: &[&str] = &["Name", "Key", "Callback", "Created", "Last used", ""];
+
 #[component]
 pub fn ApiKeys(
     create: ServerAction<CreateApiKey>,
@@ -46,34 +48,34 @@ pub fn ApiKeys(
                 </div>
                 <button type="submit" class="btn" disabled=!email_verified>"Create key"</button>
             </ActionForm>
-            <DataTable label="API keys" headers=&["Name", "Key", "Callback", "Created", "Last used", ""] testid="api-keys" stacked=true>
+            <DataTable label="API keys" headers=API_KEY_HEADERS testid="api-keys" stacked=true>
                         {move || keys.get().map(|r| r.unwrap_or_default()).map(|keys| {
                             if keys.is_empty() {
                                 return view! { <tr><td colspan="6" class="muted">"No keys yet."</td></tr> }.into_any();
                             }
-                            keys.into_iter().map(|k| view! {
-                            <tr class:muted=k.revoked>
-                                <td data-label="Name">{k.name.clone()}</td>
-                                <td class="mono" data-label="Key">{format!("{}…", k.prefix)}</td>
-                                <td class="small" data-label="Callback">{k.callback_url.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td data-label="Created"><LocalTime millis=k.created_at /></td>
-                                <td data-label="Last used">{k.last_used_at.map(|at| view! { <LocalTime millis=at /> }.into_any()).unwrap_or_else(|| "never".into_any())}</td>
-                                <td>
-                                    {if k.revoked {
-                                        view! { <span class="badge">"revoked"</span> }.into_any()
-                                    } else {
-                                        view! {
-                                            <ActionForm action=revoke>
-                                                <input type="hidden" name="key_id" value=k.id />
-                                                <button type="submit" class="btn btn-small">"Revoke"</button>
-                                            </ActionForm>
-                                        }.into_any()
-                                    }}
-                                </td>
-                            </tr>
-                        }).collect_view().into_any()
+                            keys.into_iter().map(|k| api_key_row(k, |id| view! {
+                                <ActionForm action=revoke>
+                                    <input type="hidden" name="key_id" value=id />
+                                    <button type="submit" class="btn btn-small">"Revoke"</button>
+                                </ActionForm>
+                            }.into_any())).collect_view().into_any()
                         })}
             </DataTable>
         </section>
+    }
+}
+
+/// One key in a table of the API keys' headers; `revoke` draws the button
+/// of a live key (the owner's and the admin console's send different forms).
+pub fn api_key_row(k: ApiKeyView, revoke: impl FnOnce(i64) -> AnyView) -> impl IntoView {
+    view! {
+        <tr class:muted=k.revoked>
+            <td data-label="Name">{k.name}</td>
+            <td class="mono" data-label="Key">{format!("{}…", k.prefix)}</td>
+            <td class="small" data-label="Callback">{k.callback_url.unwrap_or_else(|| "—".into())}</td>
+            <td data-label="Created"><LocalTime millis=k.created_at /></td>
+            <td data-label="Last used">{k.last_used_at.map(|at| view! { <LocalTime millis=at /> }.into_any()).unwrap_or_else(|| "never".into_any())}</td>
+            <td>{if k.revoked { view! { <span class="badge">"revoked"</span> }.into_any() } else { revoke(k.id) }}</td>
+        </tr>
     }
 }

@@ -1,5 +1,6 @@
-//! Admin views of users: search, detail, disable and enable.
-use super::{audit, ledger, request::RequestMeta, security_log, sessions, Services};
+//! Admin views of users: search, detail, disable and enable, revoke an
+//! API key.
+use super::{api_keys, audit, ledger, request::RequestMeta, security_log, sessions, Services};
 use crate::{
     account::{devices_of, security_events_of},
     admin_users::{LeaseRowView, UserDetail, UserRow},
@@ -95,6 +96,7 @@ pub async fn detail(svc: &Services, public_id: &str) -> Result<UserDetail, AppEr
                 created_at,
             })
             .collect(),
+        api_keys: api_keys::list(svc, user_id).await?,
         devices: devices_of(svc, user_id, None).await?,
         security_log: security_events_of(svc, user_id).await?,
     })
@@ -121,4 +123,10 @@ pub async fn set_disabled(svc: &Services, admin_id: i64, public_id: &str, disabl
     audit::record(&mut *tx, now, admin_id, if disabled { "user.disable" } else { "user.enable" }, Some(user_id), before, after).await?;
     svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(())
+}
+
+/// Revokes one of the user's API keys (see `api_keys::revoke_as_admin`).
+pub async fn revoke_api_key(svc: &Services, admin_id: i64, public_id: &str, key_id: i64, meta: &RequestMeta) -> Result<(), AppError> {
+    let (user_id, _) = find(svc, public_id).await?;
+    api_keys::revoke_as_admin(svc, admin_id, user_id, key_id, meta).await
 }

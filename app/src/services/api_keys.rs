@@ -10,6 +10,7 @@ use std::{
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use super::{
+    audit,
     db::Backend,
     mailer::{notice_address, whence, Mail},
     passwords, rate_limit,
@@ -253,17 +254,36 @@ pub async fn live_count(conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<
 pub async fn revoke(svc: &Services, user_id: i64, key_id: i64, meta: &RequestMeta) -> Result<(), AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
+    let name = mark_revoked(&mut tx, now, user_id, key_id).await?;
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::ApiKeyRevoked, meta, &name).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Support revokes a customer's key (one leaked, or a bot gone wild): the
+/// owner's security log names the admin, the audit log the key.
+pub async fn revoke_as_admin(svc: &Services, admin_id: i64, user_id: i64, key_id: i64, meta: &RequestMeta) -> Result<(), AppError> {
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    let name = mark_revoked(&mut tx, now, user_id, key_id).await?;
+    let detail = format!("{name} (by admin #{admin_id})");
+    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::ApiKeyRevokedByAdmin, meta, &detail).await?;
+    audit::record(&mut *tx, now, admin_id, "user.api_key_revoke", Some(user_id), &name, "revoked").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends a live key of this user; its name, or NotFound (someone else's
+/// key, or revoked already).
+async fn mark_revoked(conn: &mut sqlx::AnyConnection, now: i64, user_id: i64, key_id: i64) -> Result<String, AppError> {
     let name: Option<String> =
         sqlx::query_scalar("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL RETURNING name")
             .bind(now)
             .bind(key_id)
             .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(conn)
             .await?;
-    let Some(name) = name else { return Err(AppError::NotFound) };
-    security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::ApiKeyRevoked, meta, &name).await?;
-    tx.commit().await?;
-    Ok(())
+    name.ok_or(AppError::NotFound)
 }
 
 /// The caller behind a raw key, if it is a live key of an active account.

@@ -250,6 +250,7 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("ticket_id", "1"),
         ("message", "hello"),
         ("status", "open"),
+        ("key_id", "1"),
     ];
     for path in &admin_paths {
         let name = path.trim_start_matches("/api/");

@@ -161,6 +161,9 @@ async fn every_admin_action_is_audited(app: TestApp) {
     let ticket = customer.call("support/open", &[("subject", "Audit me"), ("message", "hello")]).await.body.trim().to_string();
     let offer = admin.call("admin/prepare_top_up", &[("query", &public_id), ("amount", "5"), ("note", "n")]).await.json();
     let key = offer["idempotency_key"].as_str().unwrap().to_string();
+    let made = customer.call("create_api_key", &[("name", "bot"), ("callback_url", ""), ("password", common::PASSWORD)]).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let api_key = customer.call("api_keys", &[]).await.json()[0]["id"].to_string();
     let actions: Vec<(&str, Vec<(&str, String)>)> = vec![
         ("admin/top_up", vec![("public_id", public_id.clone()), ("amount", "5.00".into()), ("note", "n".into()), ("idempotency_key", key)]),
         ("admin/adjust", vec![("public_id", public_id.clone()), ("amount", "-1".into()), ("reason", "typo".into()), ("idempotency_key", "audit-adjust-0001".into())]),
@@ -172,6 +175,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
         ("admin/import_numbers", vec![("first_line", "1".into()), ("lines", "+13125550178".into())]),
         ("admin/assign_sms", vec![("sms_id", sms_a), ("lease_id", lease_sms)]),
         ("admin/dismiss_sms", vec![("sms_id", sms_b)]),
+        ("admin/revoke_api_key", vec![("public_id", public_id.clone()), ("key_id", api_key)]),
         ("admin/set_role", vec![("public_id", public_id.clone()), ("role", "admin".into())]),
         ("admin/set_disabled", vec![("public_id", public_id.clone()), ("disabled", "true".into())]),
         ("admin/support_reply", vec![("ticket_id", ticket.clone()), ("message", "hi".into())]),
@@ -186,7 +190,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
     }
     let log = admin.call("admin/audit_log", &[("action", "user."), ("admin", "AUDITED_ADMIN")]).await.json();
     let entries = log["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 2, "{log}");
+    assert_eq!(entries.len(), 3, "{log}");
     assert_eq!(entries[0]["action"], "user.disable");
     assert_eq!(entries[1]["before"], "customer");
     assert_eq!(entries[1]["after"], "admin");

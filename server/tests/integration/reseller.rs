@@ -94,6 +94,39 @@ async fn keys_are_shown_once_hashed_and_revocable(backend: Backend) {
     assert!(docs.contains("Reseller API") && docs.contains("/stubs/handler_api.php") && docs.contains("import time, requests"));
 }
 
+/// Support sees a customer's keys and can revoke one; the owner's log
+/// says an admin did, the audit log names the key.
+async fn an_admin_revokes_a_customers_key(backend: Backend) {
+    let Some(app) = app_for_api(backend, |_| {}).await else { return };
+    let (mut owner, _) = verified_customer(&app, "bot_owner", 0).await;
+    let key = new_key(&mut owner, "runaway bot", "").await["key"].as_str().unwrap().to_string();
+    assert_eq!(api(&app, &[("api_key", &key), ("action", "getBalance")]).await.1, "ACCESS_BALANCE:0.00");
+    let public_id = owner.viewer().await["public_id"].as_str().unwrap().to_string();
+    let mut admin = common::signed_in_admin(&app, "key_admin").await;
+    let detail = admin.call("admin/user", &[("public_id", &public_id)]).await.json();
+    let listed = &detail["api_keys"][0];
+    assert_eq!(listed["name"], "runaway bot");
+    assert_eq!(listed["prefix"], &key[..12]);
+    assert!(listed["last_used_at"].is_i64(), "{listed}");
+    let id = listed["id"].as_i64().unwrap().to_string();
+
+    // The key must belong to the account named: no revoking by a bare id.
+    let other = verified_customer(&app, "bystander", 0).await.0.viewer().await["public_id"].as_str().unwrap().to_string();
+    assert_eq!(admin.call("admin/revoke_api_key", &[("public_id", &other), ("key_id", &id)]).await.status, 404);
+    assert_eq!(api(&app, &[("api_key", &key), ("action", "getBalance")]).await.1, "ACCESS_BALANCE:0.00");
+    let revoked = admin.call("admin/revoke_api_key", &[("public_id", &public_id), ("key_id", &id)]).await;
+    assert!(revoked.status < 400, "{}", revoked.body);
+    assert_eq!(api(&app, &[("api_key", &key), ("action", "getBalance")]).await.1, "BAD_KEY");
+    assert_eq!(admin.call("admin/revoke_api_key", &[("public_id", &public_id), ("key_id", &id)]).await.status, 404, "once");
+    assert_eq!(admin.call("admin/user", &[("public_id", &public_id)]).await.json()["api_keys"][0]["revoked"], true);
+
+    let log = owner.call("my_security_log", &[]).await.body;
+    assert!(log.contains("API key revoked by support"), "{log}");
+    let audit = admin.call("admin/audit_log", &[("action", "user.api_key")]).await.json();
+    assert_eq!(audit["entries"][0]["before"], "runaway bot", "{audit}");
+    assert_eq!(owner.call("admin/revoke_api_key", &[("public_id", &public_id), ("key_id", &id)]).await.status, 403);
+}
+
 async fn every_action_and_error(backend: Backend) {
     let Some(app) = app_for_api(backend, |_| {}).await else { return };
     let (mut browser, user) = verified_customer(&app, "api_user", 0).await;
@@ -344,6 +377,7 @@ async fn a_second_instance_uses_the_first_as_its_upstream(backend: Backend) {
 
 per_backend_tests!(
     keys_are_shown_once_hashed_and_revocable,
+    an_admin_revokes_a_customers_key,
     every_action_and_error,
     a_key_is_rate_limited,
     callbacks_are_signed_and_retried,

@@ -1,10 +1,12 @@
-//! Admin: find users; one user's profile, wallet, leases, devices and
-//! security log; disable or enable; grant or revoke the admin role.
+//! Admin: find users; one user's profile, wallet, leases, API keys, devices
+//! and security log; disable or enable; grant or revoke the admin role;
+//! revoke an API key.
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
-use crate::admin_users::{admin_find_users, admin_user_detail, AdminSetDisabled, UserDetail};
+use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail};
+use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
@@ -52,25 +54,32 @@ pub fn AdminUser() -> impl IntoView {
     let public_id = move || params.read().get("public_id").unwrap_or_default();
     let set_disabled = ServerAction::<AdminSetDisabled>::new();
     let set_role = ServerAction::<AdminSetRole>::new();
+    let revoke_key = ServerAction::<AdminRevokeApiKey>::new();
     let detail = Resource::new(
-        move || (public_id(), set_disabled.version().get(), set_role.version().get()),
-        |(id, _, _)| admin_user_detail(id),
+        move || (public_id(), set_disabled.version().get(), set_role.version().get(), revoke_key.version().get()),
+        |(id, _, _, _)| admin_user_detail(id),
     );
     view! {
         <PageTitle text="Admin · User" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             <ActionError value=set_disabled.value() />
             <ActionError value=set_role.value() />
+            <ActionError value=revoke_key.value() />
             {move || detail.get().map(|r| match r {
                 Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
-                Ok(d) => view! { <UserView d set_disabled set_role /> }.into_any(),
+                Ok(d) => view! { <UserView d set_disabled set_role revoke_key /> }.into_any(),
             })}
         </Transition>
     }
 }
 
 #[component]
-fn UserView(d: UserDetail, set_disabled: ServerAction<AdminSetDisabled>, set_role: ServerAction<AdminSetRole>) -> impl IntoView {
+fn UserView(
+    d: UserDetail,
+    set_disabled: ServerAction<AdminSetDisabled>,
+    set_role: ServerAction<AdminSetRole>,
+    revoke_key: ServerAction<AdminRevokeApiKey>,
+) -> impl IntoView {
     let u = d.user.clone();
     let other_role = if u.role == "admin" { ("customer", "Revoke admin role") } else { ("admin", "Make admin") };
     let (id_for_disable, id_for_role) = (u.public_id.clone(), u.public_id.clone());
@@ -113,6 +122,25 @@ fn UserView(d: UserDetail, set_disabled: ServerAction<AdminSetDisabled>, set_rol
                     <tr><td data-label="When"><LocalTime millis=e.at /></td><td data-label="What">{e.description}</td><td data-label="Amount">{e.amount.to_string()}</td><td data-label="Balance after">{e.balance_after.to_string()}</td></tr>
                 }).collect_view()}
             </DataTable>
+        </section>
+        <section class="card">
+            <h2>"API keys"</h2>
+            {if d.api_keys.is_empty() {
+                view! { <p class="muted">"No API keys."</p> }.into_any()
+            } else {
+                let owner = u.public_id.clone();
+                let rows = d.api_keys.into_iter().map(move |k| {
+                    let owner = owner.clone();
+                    api_key_row(k, move |id| view! {
+                        <ActionForm action=revoke_key>
+                            <input type="hidden" name="public_id" value=owner />
+                            <input type="hidden" name="key_id" value=id />
+                            <button type="submit" class="btn btn-small btn-danger">"Revoke"</button>
+                        </ActionForm>
+                    }.into_any())
+                });
+                view! { <DataTable label="API keys" headers=API_KEY_HEADERS testid="user-api-keys" stacked=true>{rows.collect_view()}</DataTable> }.into_any()
+            }}
         </section>
         <section class="card">
             <h2>"Devices"</h2>
