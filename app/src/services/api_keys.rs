@@ -261,7 +261,8 @@ pub async fn revoke(svc: &Services, user_id: i64, key_id: i64, meta: &RequestMet
 }
 
 /// Support revokes a customer's key (one leaked, or a bot gone wild): the
-/// owner's security log names the admin, the audit log the key.
+/// owner's security log says so and the owner is mailed (their bot stops
+/// working); the audit log names the key.
 pub async fn revoke_as_admin(svc: &Services, admin_id: i64, user_id: i64, key_id: i64, meta: &RequestMeta) -> Result<(), AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
@@ -269,7 +270,22 @@ pub async fn revoke_as_admin(svc: &Services, admin_id: i64, user_id: i64, key_id
     let detail = format!("{name} (by admin #{admin_id})");
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::ApiKeyRevokedByAdmin, meta, &detail).await?;
     audit::record(&mut *tx, now, admin_id, "user.api_key_revoke", Some(user_id), &name, "revoked").await?;
+    let (username, email, verified_at): (String, String, Option<i64>) =
+        sqlx::query_as("SELECT username, email, email_verified_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+    let to = notice_address(&email, verified_at);
+    if let Some(to) = &to {
+        let brand = &svc.brand;
+        let body = format!(
+            "Our support revoked the API key \"{name}\" of your {brand} account {username}: requests made with it \
+             are refused from now on. You can make a new key on your Account page; ask on the Support page if you \
+             want to know why.\n"
+        );
+        svc.mailer.enqueue(&mut tx, now, &Mail::notice(to, "An API key of yours was revoked", body, now)).await?;
+    }
     tx.commit().await?;
+    if to.is_some() {
+        svc.mailer.wake();
+    }
     Ok(())
 }
 

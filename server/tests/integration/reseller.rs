@@ -122,6 +122,11 @@ async fn an_admin_revokes_a_customers_key(backend: Backend) {
 
     let log = owner.call("my_security_log", &[]).await.body;
     assert!(log.contains("API key revoked by support"), "{log}");
+    let mailed: String = sqlx::query_scalar("SELECT body FROM dev_outbox WHERE subject = 'An API key of yours was revoked'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(mailed.contains("\"runaway bot\" of your US Num Hub account bot_owner"), "{mailed}");
     let audit = admin.call("admin/audit_log", &[("action", "user.api_key")]).await.json();
     assert_eq!(audit["entries"][0]["before"], "runaway bot", "{audit}");
     assert_eq!(owner.call("admin/revoke_api_key", &[("public_id", &public_id), ("key_id", &id)]).await.status, 403);
