@@ -162,7 +162,7 @@ fn YourData() -> impl IntoView {
                 <a class="btn" href="/account/export" download="usnumhub-data.json" rel="external">"Export my data (JSON)"</a>
             </p>
             <h3>"Delete account"</h3>
-            <p class="muted">"Your email, username, password, devices and security records are erased. Wallet ledger entries stay, without your name, as billing law requires. This cannot be undone."</p>
+            <p class="muted">"Your email, username, password, devices and security records are erased, and so are your support messages, the text of SMS you received and your API keys. Wallet ledger entries stay, without your name, as billing law requires. This cannot be undone."</p>
             <ActionError value=delete.value() />
             <ActionForm action=delete attr:class="form">
                 <div class="field">

@@ -110,7 +110,8 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 <li>"Your wallet: every top-up, charge and refund as a ledger entry."</li>
                 <li>"Your leases: the platform you chose, the number, the times, and the SMS received on it."</li>
                 <li>"Security records: for each sign-in and each device, the IP address, the browser and the time."</li>
-                <li>"Messages you send to support."</li>
+                <li>"Messages you send to support, and our replies."</li>
+                <li>"API keys you make: their names, callback addresses, and when they were made, last used and revoked (the keys themselves only as hashes)."</li>
             </ul>
             <h3>"How we use it"</h3>
             <p>
@@ -126,7 +127,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 <li>"Ledger entries: " <strong>{ledger_years} " years"</strong> ", as billing law requires, also after you delete your account."</li>
                 <li>"When you delete your account, your personal data is removed or anonymised; only the ledger entries above remain, no longer tied to your email or username."</li>
             </ul>
-            <p>"You can export your data as a file from your Account page at any time."</p>
+            <p>"You can download all of it as one JSON file from your Account page at any time; only secrets (password and key hashes, two-step keys) are left out."</p>
         </section>
 
         <section id="security">
@@ -134,7 +135,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
             <ul>
                 <li><strong>"Protected sign-in. "</strong> "Passwords are stored only as slow, salted hashes (argon2id). New accounts verify their email with a code; a forgotten password is reset with a code sent by email, which also signs out every device. You can turn on two-step sign-in on your Account page: signing in then also asks for a code from an authenticator app on your phone, or one of ten single-use recovery codes. Turning it on signs out your other devices; a password reset does not turn it off."</li>
                 <li><strong>"Encrypted connections. "</strong> "The service is served over HTTPS; session cookies are marked Secure and never sent over plain connections."</li>
-                <li><strong>"Account safeguards. "</strong> "Repeated failed sign-ins are slowed down and then locked; sign-ins, devices and password changes are recorded with IP, browser and time, and you can read your own record and sign out any device. Once your email address is verified, we email you when your password is changed or reset (naming any API keys that still work), when someone signs in from a new kind of browser, when your email address is changed or an API key is made, and when two-step sign-in is turned off or a recovery code is used. Staff tools are open to administrators only and every staff action is recorded."
+                <li><strong>"Account safeguards. "</strong> "Repeated failed sign-ins are slowed down and then locked; sign-ins, devices and password changes are recorded with IP, browser and time, and you can read your own record and sign out any device. Once your email address is verified, we email you when your password is changed or reset (naming any API keys that still work), when someone signs in from a new kind of browser, when your email address is changed, when an API key is made (or revoked by our support), and when two-step sign-in is turned off or a recovery code is used. Staff tools are open to administrators only and every staff action is recorded."
                     {site.admin_two_step.then_some(" Administrators must use two-step sign-in to reach them.")}
                 </li>
                 <li><strong>"Wallet integrity. "</strong> "Every change to a balance is an entry in an append-only ledger tied to your account, written together with the balance in one step. Nothing is overwritten or lost, and a repeated request never charges twice."</li>

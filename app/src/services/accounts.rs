@@ -464,48 +464,6 @@ pub async fn set_role(svc: &Services, admin_id: i64, public_id: &PublicUserId, r
     Ok(())
 }
 
-/// Everything we hold about a user, for the data export. The two-step
-/// secret and recovery codes stay out: they are keys, not data.
-#[derive(Debug, serde::Serialize)]
-pub struct ExportedData {
-    pub exported_at: i64,
-    #[serde(flatten)]
-    pub account: ExportedAccount,
-    pub devices: Vec<sessions::DeviceRow>,
-    pub security_log: Vec<security_log::SecurityEventRow>,
-}
-
-#[derive(Debug, serde::Serialize, sqlx::FromRow)]
-pub struct ExportedAccount {
-    pub public_id: String,
-    pub email: String,
-    pub username: String,
-    pub role: String,
-    pub created_at: i64,
-    pub email_verified_at: Option<i64>,
-    pub two_step_enabled_at: Option<i64>,
-    pub adult_confirmed_at: i64,
-    pub terms_version: String,
-    pub terms_accepted_at: i64,
-}
-
-pub async fn export_data(svc: &Services, user_id: i64) -> Result<ExportedData, AppError> {
-    let account: ExportedAccount = sqlx::query_as(
-        "SELECT public_id, email, username, role, created_at, email_verified_at, totp_enabled_at AS two_step_enabled_at, \
-         adult_confirmed_at, terms_version, terms_accepted_at FROM users WHERE id = $1 AND deleted_at IS NULL",
-    )
-    .bind(user_id)
-    .fetch_optional(&svc.db.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(ExportedData {
-        exported_at: svc.now(),
-        account,
-        devices: sessions::list_active(svc, user_id).await?,
-        security_log: security_log::list_for_user(&svc.db, user_id, i64::MAX).await?,
-    })
-}
-
 /// Deletes an account: personal data is removed or anonymised; the user
 /// row stays (without email, name or password) so that ledger entries,
 /// which billing law makes us keep, still point somewhere.
@@ -526,7 +484,21 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str, meta: 
     for table in ["sessions", "security_events", "email_codes", "recovery_codes"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1")).bind(user_id).execute(&mut *tx).await?;
     }
-    sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL").bind(now).bind(user_id).execute(&mut *tx).await?;
+    // What the customer wrote, received and named is erased too; the rows
+    // stay, so the books and the support inbox keep their shape.
+    const REMOVED: &str = "[removed with the account]";
+    for texts in [
+        "support_messages SET body = $1 WHERE ticket_id IN (SELECT id FROM support_tickets WHERE user_id = $2)",
+        "sms_messages SET body = $1, sender = '' WHERE lease_id IN (SELECT id FROM leases WHERE user_id = $2)",
+    ] {
+        sqlx::query(&format!("UPDATE {texts}")).bind(REMOVED).bind(user_id).execute(&mut *tx).await?;
+    }
+    for table in [
+        "support_tickets SET subject = $1, status = 'closed', closed_at = COALESCE(closed_at, $3)",
+        "api_keys SET name = $1, callback_url = NULL, callback_secret = NULL, revoked_at = COALESCE(revoked_at, $3)",
+    ] {
+        sqlx::query(&format!("UPDATE {table} WHERE user_id = $2")).bind(REMOVED).bind(user_id).bind(now).execute(&mut *tx).await?;
+    }
     svc.session_cache.commit_for_user(tx, user_id).await?;
     Ok(())
 }

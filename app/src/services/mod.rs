@@ -11,6 +11,7 @@ pub mod constant_time;
 pub mod clock;
 pub mod context;
 pub mod dashboard;
+pub mod data_export;
 pub mod db;
 pub mod email_change;
 pub mod email_codes;

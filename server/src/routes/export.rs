@@ -1,5 +1,5 @@
 //! `GET /account/export`: the signed-in user's data as a JSON download.
-use app::services::{accounts, request::Authenticated};
+use app::services::{data_export, request::Authenticated};
 use axum::{
     extract::State,
     http::{header, StatusCode},
@@ -13,7 +13,7 @@ pub async fn export_my_data(State(state): State<AppState>, user: Option<Extensio
     let Some(Extension(user)) = user else {
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
-    match accounts::export_data(&state.services, user.user_id).await {
+    match data_export::export(&state.services, user.user_id).await {
         Ok(data) => match serde_json::to_string_pretty(&data) {
             Ok(json) => (
                 [

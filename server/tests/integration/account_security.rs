@@ -20,7 +20,73 @@ backend_tests!(
     customers_get_403_from_every_admin_function,
     admins_grant_and_revoke_the_admin_role,
     users_export_their_data_and_delete_their_account,
+    the_export_holds_what_we_keep_and_deletion_erases_it,
 );
+
+/// Wallet, leases with their SMS, support messages and API keys are in
+/// the export, and no secret is; deleting the account erases the texts.
+async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
+    let (mut browser, user_id) = common::customers::verified_customer(&app, "archivist", 500).await;
+    let lease = browser.call("confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "export-lease-1")]).await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    let lease_id = lease.json()["id"].as_i64().unwrap();
+    let number_id: i64 = sqlx::query_scalar("SELECT number_id FROM leases WHERE id = $1").bind(lease_id).fetch_one(&app.db.pool).await.unwrap();
+    let sms = app::services::leases::NewSms {
+        number_id: Some(number_id),
+        recipient: "",
+        sender: "Telegram",
+        body: "Telegram code: 31337",
+        code: Some("31337"),
+        source: "test",
+        source_message_id: "export-sms-1",
+    };
+    app::services::leases::record_sms(&app.services(), sms).await.unwrap();
+    let ticket = browser.call("support/open", &[("subject", "Where is my code?"), ("message", "It came, thanks")]).await;
+    assert!(ticket.status < 400, "{}", ticket.body);
+    let key = browser.call("create_api_key", &[("name", "archive bot"), ("callback_url", "https://bot.example/sms"), ("password", PASSWORD)]).await;
+    let key = key.json();
+
+    let export = browser.get("/account/export").await;
+    assert_eq!(export.status, 200);
+    let data: serde_json::Value = serde_json::from_str(&export.body).unwrap();
+    assert_eq!(data["wallet_balance_cents"], 380);
+    let ledger: Vec<i64> = data["ledger"].as_array().unwrap().iter().map(|e| e["amount_cents"].as_i64().unwrap()).collect();
+    assert_eq!(ledger, [500, -120], "oldest first");
+    assert_eq!(data["ledger"][1]["lease_id"], lease_id);
+    let leased = &data["leases"][0];
+    assert_eq!(leased["platform"], "Telegram");
+    assert_eq!(leased["state"], "code_received");
+    assert_eq!(leased["sms"][0]["body"], "Telegram code: 31337");
+    assert_eq!(leased["sms"][0]["code"], "31337");
+    assert_eq!(data["support_tickets"][0]["subject"], "Where is my code?");
+    assert_eq!(data["support_tickets"][0]["messages"][0]["body"], "It came, thanks");
+    assert_eq!(data["support_tickets"][0]["messages"][0]["from_staff"], false);
+    assert_eq!(data["api_keys"][0]["name"], "archive bot");
+    assert_eq!(data["api_keys"][0]["callback_url"], "https://bot.example/sms");
+    // Secrets stay out.
+    for secret in [key["key"].as_str().unwrap(), key["callback_secret"].as_str().unwrap()] {
+        assert!(!export.body.contains(secret), "a secret in the export");
+    }
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(&app.db.pool).await.unwrap();
+    assert!(!export.body.contains(&hash) && !export.body.contains("key_hash"));
+
+    let answer = browser.call("delete_account", &[("password", PASSWORD), ("confirm", "yes")]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    let texts: Vec<String> = sqlx::query_scalar(
+        "SELECT body FROM sms_messages UNION ALL SELECT body FROM support_messages UNION ALL SELECT subject FROM support_tickets \
+         UNION ALL SELECT name FROM api_keys",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(texts.len(), 4);
+    assert!(texts.iter().all(|t| t == "[removed with the account]"), "{texts:?}");
+    let (status, callback): (String, Option<String>) =
+        sqlx::query_as("SELECT t.status, k.callback_url FROM support_tickets t, api_keys k").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!((status.as_str(), callback), ("closed", None));
+    let ledger: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE user_id = $1").bind(user_id).fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(ledger, 2, "the books keep their entries");
+}
 
 async fn users_export_their_data_and_delete_their_account(app: TestApp) {
     let mut browser = signed_up(&app, "leaving").await;
