@@ -148,16 +148,18 @@ pub async fn confirm_email_change(code: String) -> Result<Option<crate::auth::Vi
     Ok(Some(crate::auth::Viewer { email: email.as_str().to_string(), email_verified: true, ..user.viewer }))
 }
 
-/// Deletes the account after the password is confirmed.
+/// Deletes the account after the password is confirmed; money left in the
+/// wallet only when the customer says to give it up.
 #[server(endpoint = "delete_account")]
-pub async fn delete_account(password: String, confirm: Option<String>) -> Result<(), AppError> {
+pub async fn delete_account(password: String, confirm: Option<String>, give_up_balance: Option<String>) -> Result<(), AppError> {
     use crate::services::{accounts, request::{request_meta, require_user}, services, sessions};
     let user = require_user()?;
     if confirm.as_deref() != Some("yes") {
         return Err(AppError::Invalid("Tick the box to confirm that you want to delete your account.".into()));
     }
     let svc = services()?;
-    accounts::delete_account(&svc, user.user_id, &password, &request_meta()).await?;
+    let give_up_balance = give_up_balance.as_deref() == Some("yes");
+    accounts::delete_account(&svc, user.user_id, &password, give_up_balance, &request_meta()).await?;
     sessions::clear_cookies(&svc);
     leptos_axum::redirect("/");
     Ok(())

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { authenticatorCode, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified, submitSignIn, turnOnTwoStep } from "./helpers";
+import { authenticatorCode, fundedCustomer, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified, submitSignIn, turnOnTwoStep } from "./helpers";
 
 test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -212,4 +212,25 @@ test("an API key is shown once, answers the reseller API, and stops working when
   await hydrated(page);
   await expect(page.getByTestId("new-api-key")).toHaveCount(0);
   await expect(page.locator("body")).not.toContainText(key);
+});
+
+test("a customer deletes the account: money left in the wallet must be given up first; then the sign-in is refused", async ({ page, browser }) => {
+  await fundedCustomer(page, browser, "leaver", "2.50");
+  const username = (await page.getByTestId("account-username").textContent())!.trim();
+  await page.reload();
+  await hydrated(page);
+  const deleteIt = async () => {
+    await page.locator("#delete-password").fill(PASSWORD);
+    await page.getByLabel("I want to delete my account.").check();
+    await page.getByRole("button", { name: "Delete my account" }).click();
+  };
+  await deleteIt();
+  await expect(page.getByText("Your wallet still holds $2.50.", { exact: false })).toBeVisible();
+  await expect(page.getByTestId("account-username")).toHaveText(username);
+
+  await page.getByLabel("If my wallet still holds money, I give it up.").check();
+  await deleteIt();
+  await expect(page).toHaveURL(/\/$/);
+  await submitSignIn(page, username);
+  await expect(page.getByText("Wrong email, username or password.")).toBeVisible();
 });

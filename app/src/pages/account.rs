@@ -162,13 +162,17 @@ fn YourData() -> impl IntoView {
                 <a class="btn" href="/account/export" download="usnumhub-data.json" rel="external">"Export my data (JSON)"</a>
             </p>
             <h3>"Delete account"</h3>
-            <p class="muted">"Your email, username, password, devices and security records are erased, and so are your support messages, the text of SMS you received and your API keys. Wallet ledger entries stay, without your name, as billing law requires. This cannot be undone."</p>
+            <p class="muted">"Your email, username, password, devices and security records are erased, and so are your support messages, the text of SMS you received and your API keys. Wallet ledger entries stay, without your name, as billing law requires. An open lease must be cancelled or finished first; money left in your wallet is not paid out by itself, so ask support for it before you leave. This cannot be undone."</p>
             <ActionError value=delete.value() />
             <ActionForm action=delete attr:class="form">
                 <div class="field">
                     <label for="delete-password">"Password"</label>
                     <input id="delete-password" name="password" type="password" autocomplete="current-password" required />
                 </div>
+                <label class="checkbox">
+                    <input type="checkbox" name="give_up_balance" value="yes" />
+                    <span>"If my wallet still holds money, I give it up."</span>
+                </label>
                 <label class="checkbox">
                     <input type="checkbox" name="confirm" value="yes" required />
                     <span>"I want to delete my account."</span>

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     auth::SecurityEventKind,
-    domain::{Email, NewPassword, PublicUserId, Role, SecondStep, Username},
+    domain::{Email, Money, NewPassword, PublicUserId, Role, SecondStep, Username},
     error::AppError,
 };
 
@@ -467,10 +467,28 @@ pub async fn set_role(svc: &Services, admin_id: i64, public_id: &PublicUserId, r
 /// Deletes an account: personal data is removed or anonymised; the user
 /// row stays (without email, name or password) so that ledger entries,
 /// which billing law makes us keep, still point somewhere.
-pub async fn delete_account(svc: &Services, user_id: i64, password: &str, meta: &RequestMeta) -> Result<(), AppError> {
+pub async fn delete_account(svc: &Services, user_id: i64, password: &str, give_up_balance: bool, meta: &RequestMeta) -> Result<(), AppError> {
     passwords::confirm(svc, user_id, password, meta).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
+    // Checked in the transaction that deletes, so no lease or top-up slips
+    // in between.
+    let (open_leases, balance): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM leases WHERE user_id = $1 AND state IN ('active', 'code_received')), \
+         (SELECT balance_cents FROM wallets WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if open_leases > 0 {
+        return Err(AppError::Invalid("Cancel or finish your open lease on Get Number first.".into()));
+    }
+    let balance = Money::from_cents(balance.unwrap_or(0));
+    if balance.cents() > 0 && !give_up_balance {
+        return Err(AppError::Invalid(format!(
+            "Your wallet still holds {balance}. Ask support to pay it back first, or tick the box to give it up."
+        )));
+    }
     sqlx::query(
         "UPDATE users SET email = $1, username = $2, password_hash = '!', email_verified_at = NULL, \
          role = 'customer', totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, deleted_at = $3 WHERE id = $4",

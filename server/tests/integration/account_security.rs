@@ -70,7 +70,16 @@ async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(&app.db.pool).await.unwrap();
     assert!(!export.body.contains(&hash) && !export.body.contains("key_hash"));
 
-    let answer = browser.call("delete_account", &[("password", PASSWORD), ("confirm", "yes")]).await;
+    // Not with a lease open, nor with money left unless given up.
+    let delete = [("password", PASSWORD), ("confirm", "yes")];
+    let refused = browser.call("delete_account", &delete).await;
+    assert!(refused.status == 400 && refused.body.contains("open lease"), "{}", refused.body);
+    let done = browser.call("lease_action", &[("lease_id", &lease_id.to_string()), ("action", "complete")]).await;
+    assert!(done.status < 400, "{}", done.body);
+    let refused = browser.call("delete_account", &delete).await;
+    assert!(refused.status == 400 && refused.body.contains("still holds $3.80"), "{}", refused.body);
+    assert!(!browser.viewer().await.is_null(), "nothing was deleted");
+    let answer = browser.call("delete_account", &[("password", PASSWORD), ("confirm", "yes"), ("give_up_balance", "yes")]).await;
     assert!(answer.status < 400, "{}", answer.body);
     let texts: Vec<String> = sqlx::query_scalar(
         "SELECT body FROM sms_messages UNION ALL SELECT body FROM support_messages UNION ALL SELECT subject FROM support_tickets \
