@@ -46,7 +46,7 @@ async fn main() {
     };
     let unlimited = Limit { per_ip: 1_000_000, per_account: 1_000_000, window: Duration::from_secs(1) };
     let app = Application::build_customised(config, |svc| {
-        svc.limits = RateLimiter::new(&RateLimitSettings { sign_in: unlimited, sign_up: unlimited, check_code: unlimited, send_code: unlimited, support_message: unlimited, confirm_password: unlimited });
+        svc.limits = RateLimiter::new(&RateLimitSettings { sign_in: unlimited, sign_up: unlimited, check_code: unlimited, send_code: unlimited, support_message: unlimited, confirm_password: unlimited, export: unlimited });
     })
     .await
     .expect("server starts");

@@ -7,7 +7,11 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{security_log, sessions, Services};
+use super::{
+    rate_limit::{self, Action},
+    request::RequestMeta,
+    security_log, sessions, Services,
+};
 use crate::error::AppError;
 
 #[derive(Debug, Serialize)]
@@ -106,7 +110,8 @@ pub struct ExportedApiKey {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn export(svc: &Services, user_id: i64) -> Result<ExportedData, AppError> {
+pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<ExportedData, AppError> {
+    rate_limit::check(svc, Action::Export, &meta.ip, Some(&user_id.to_string())).await?;
     let pool = &svc.db.pool;
     let account: ExportedAccount = sqlx::query_as(
         "SELECT public_id, email, username, role, created_at, email_verified_at, totp_enabled_at AS two_step_enabled_at, \

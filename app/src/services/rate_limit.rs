@@ -22,6 +22,8 @@ pub enum Action {
     SupportMessage,
     /// A signed-in user typing their password again (`passwords::confirm`).
     ConfirmPassword,
+    /// A data export: every row the account has, read at once.
+    Export,
 }
 
 /// Allowed events per window, for one IP and for one account.
@@ -40,12 +42,13 @@ pub struct RateLimitSettings {
     pub send_code: Limit,
     pub support_message: Limit,
     pub confirm_password: Limit,
+    pub export: Limit,
 }
 
 impl RateLimitSettings {
     /// In `Action` order.
-    fn all(&self) -> [Limit; 6] {
-        [self.sign_in, self.sign_up, self.check_code, self.send_code, self.support_message, self.confirm_password]
+    fn all(&self) -> [Limit; 7] {
+        [self.sign_in, self.sign_up, self.check_code, self.send_code, self.support_message, self.confirm_password, self.export]
     }
 }
 
@@ -62,6 +65,8 @@ impl Default for RateLimitSettings {
             // two-step sign-in or change an email; a stolen session
             // guessing the password gets 1,440 tries a day, not millions.
             confirm_password: Limit { per_ip: 30, per_account: 10, window: 10 * minute },
+            // Nobody needs their whole history every minute.
+            export: Limit { per_ip: 20, per_account: 5, window: 10 * minute },
         }
     }
 }
@@ -86,7 +91,7 @@ impl Pair {
 
 #[derive(Clone)]
 pub struct RateLimiter {
-    inner: Arc<[Pair; 6]>,
+    inner: Arc<[Pair; 7]>,
     settings: Arc<RateLimitSettings>,
 }
 
@@ -190,7 +195,7 @@ mod tests {
     #[test]
     fn limits_per_ip_and_per_account() {
         let limit = Limit { per_ip: 3, per_account: 2, window: Duration::from_secs(60) };
-        let settings = RateLimitSettings { sign_in: limit, sign_up: limit, check_code: limit, send_code: limit, support_message: limit, confirm_password: limit };
+        let settings = RateLimitSettings { sign_in: limit, sign_up: limit, check_code: limit, send_code: limit, support_message: limit, confirm_password: limit, export: limit };
         let limiter = RateLimiter::new(&settings);
         assert!(limiter.check_here(Action::SignIn, "1.1.1.1", Some("ann")).is_ok());
         assert!(limiter.check_here(Action::SignIn, "1.1.1.1", Some("ANN")).is_ok());

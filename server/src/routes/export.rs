@@ -1,5 +1,8 @@
 //! `GET /account/export`: the signed-in user's data as a JSON download.
-use app::services::{data_export, request::Authenticated};
+use app::services::{
+    data_export,
+    request::{Authenticated, RequestMeta},
+};
 use axum::{
     extract::State,
     http::{header, StatusCode},
@@ -9,11 +12,12 @@ use axum::{
 
 use crate::startup::AppState;
 
-pub async fn export_my_data(State(state): State<AppState>, user: Option<Extension<Authenticated>>) -> Response {
+pub async fn export_my_data(State(state): State<AppState>, user: Option<Extension<Authenticated>>, meta: Option<Extension<RequestMeta>>) -> Response {
     let Some(Extension(user)) = user else {
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
-    match data_export::export(&state.services, user.user_id).await {
+    let meta = meta.map(|Extension(meta)| meta).unwrap_or_default();
+    match data_export::export(&state.services, user.user_id, &meta).await {
         Ok(data) => match serde_json::to_string_pretty(&data) {
             Ok(json) => (
                 [

@@ -31,5 +31,17 @@ pub fn status_of(error: &AppError) -> StatusCode {
 /// An `AppError` as a plain route's answer: its status, and the text a
 /// user may see. (Server functions get theirs from `server_fn_errors`.)
 pub fn error_response(error: AppError) -> Response {
-    (status_of(&error), error.to_string()).into_response()
+    let mut response = (status_of(&error), error.to_string()).into_response();
+    if let Some(seconds) = retry_after(&error) {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds);
+    }
+    response
+}
+
+/// How long a rate-limited client should wait, as a Retry-After value.
+pub fn retry_after(error: &AppError) -> Option<axum::http::HeaderValue> {
+    match error {
+        AppError::RateLimited(seconds) => axum::http::HeaderValue::from_str(&seconds.to_string()).ok(),
+        _ => None,
+    }
 }

@@ -5,7 +5,7 @@ use app::error::AppError;
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
-    http::{header, HeaderValue, StatusCode},
+    http::{header, StatusCode},
     middleware::Next,
     response::Response,
 };
@@ -24,10 +24,8 @@ pub async fn set_error_status(req: Request, next: Next) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = super::status_of(&error);
-        if let AppError::RateLimited(seconds) = error {
-            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
-                parts.headers.insert(header::RETRY_AFTER, v);
-            }
+        if let Some(seconds) = super::retry_after(&error) {
+            parts.headers.insert(header::RETRY_AFTER, seconds);
         }
     }
     Response::from_parts(parts, Body::from(bytes))

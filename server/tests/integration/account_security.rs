@@ -108,6 +108,13 @@ async fn users_export_their_data_and_delete_their_account(app: TestApp) {
     assert_eq!(data["security_log"][0]["kind"], "sign_up");
     assert!(data.get("password_hash").is_none(), "no hash in the export");
     assert_eq!(Browser::new(&app.base).get("/account/export").await.status, 401);
+    // Each export reads the whole history: five per ten minutes will do.
+    for _ in 0..4 {
+        assert_eq!(browser.get("/account/export").await.status, 200);
+    }
+    let limited = browser.get("/account/export").await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.headers.contains_key("retry-after"));
 
     let unconfirmed = browser.call("delete_account", &[("password", PASSWORD)]).await;
     assert_eq!(unconfirmed.status, 400);
