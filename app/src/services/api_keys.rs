@@ -167,12 +167,7 @@ pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str
         return Err(AppError::Invalid("Name the key (1 to 40 characters), e.g. the bot that uses it.".into()));
     }
     let callback_url = parse_callback_url(callback_url, svc.api.allow_private_callbacks).map_err(AppError::Invalid)?;
-    let owner: Option<(String, String, Option<i64>)> =
-        sqlx::query_as("SELECT username, email, email_verified_at FROM users WHERE id = $1 AND deleted_at IS NULL")
-            .bind(user_id)
-            .fetch_optional(&svc.db.pool)
-            .await?;
-    let Some((username, to)) = owner.and_then(|(username, email, verified_at)| Some((username, notice_address(&email, verified_at)?))) else {
+    let Some((username, Some(to))) = owner(&svc.db.pool, user_id).await? else {
         return Err(AppError::Invalid("Verify your email before creating an API key.".into()));
     };
     // A key outlives sessions and password resets: a stolen session alone
@@ -184,11 +179,7 @@ pub async fn create(svc: &Services, user_id: i64, name: &str, callback_url: &str
     let prefix = &key[..12];
     let callback_secret = callback_url.as_ref().map(|_| random_token());
     let mut tx = svc.db.begin_write().await?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL")
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if count >= MAX_KEYS_PER_USER {
+    if live_count(&mut tx, user_id).await? >= MAX_KEYS_PER_USER {
         return Err(AppError::Invalid(format!("You can hold {MAX_KEYS_PER_USER} keys at once; revoke one first.")));
     }
     sqlx::query(
@@ -245,6 +236,17 @@ pub async fn list(svc: &Services, user_id: i64) -> Result<Vec<ApiKeyView>, AppEr
         .collect())
 }
 
+/// The account's username and where its notices go (None while its email
+/// is not verified); None for no such account.
+async fn owner<'e>(exec: impl sqlx::Executor<'e, Database = sqlx::Any>, user_id: i64) -> Result<Option<(String, Option<Email>)>, AppError> {
+    let row: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT username, email, email_verified_at FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(user_id)
+            .fetch_optional(exec)
+            .await?;
+    Ok(row.map(|(username, email, verified_at)| (username, notice_address(&email, verified_at))))
+}
+
 /// How many of the account's keys still work: a password notice names
 /// them, since a key outlives a password change.
 pub async fn live_count(conn: &mut sqlx::AnyConnection, user_id: i64) -> Result<i64, AppError> {
@@ -270,9 +272,7 @@ pub async fn revoke_as_admin(svc: &Services, admin_id: i64, user_id: i64, key_id
     let detail = format!("{name} (by admin #{admin_id})");
     security_log::record(&mut *tx, now, Some(user_id), SecurityEventKind::ApiKeyRevokedByAdmin, meta, &detail).await?;
     audit::record(&mut *tx, now, admin_id, "user.api_key_revoke", Some(user_id), &name, "revoked").await?;
-    let (username, email, verified_at): (String, String, Option<i64>) =
-        sqlx::query_as("SELECT username, email, email_verified_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
-    let to = notice_address(&email, verified_at);
+    let (username, to) = owner(&mut *tx, user_id).await?.ok_or(AppError::NotFound)?;
     if let Some(to) = &to {
         let brand = &svc.brand;
         let body = format!(
