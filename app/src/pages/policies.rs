@@ -185,7 +185,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
             <ul>
                 <li>"WhatsApp: " <a href=wa_link>{wa_display}</a></li>
                 <li>"Email: " <a href=mailto>{email}</a></li>
-                <li>"In the app: the Support page, where you can follow your requests."</li>
+                <li>"In the app: the Support page, where you can follow your requests. Once your email address is verified, we email you support's answers (one mail until you have read it, however many follow)."</li>
             </ul>
             {site.demo_mode.then(|| view! {
                 <p class="alert alert-info">"This installation runs in demo mode: numbers come from the fictional 555-01xx range (like (202) 555-0123) and no real SMS is received."</p>

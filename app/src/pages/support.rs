@@ -19,7 +19,7 @@ fn Contacts() -> impl IntoView {
                 "WhatsApp: " <a href=s.whatsapp_link(&format!("Hello, I need help with {}.", s.brand_name)) rel="noopener" target="_blank" data-testid="support-whatsapp">{s.whatsapp_display()}</a>
                 " · Email: " <a href=format!("mailto:{}", s.support_email)>{s.support_email.clone()}</a>
             </p>
-            <p class="muted small">"For a wallet recharge, send your user ID over WhatsApp. For anything about a number, a ticket below keeps the details together."</p>
+            <p class="muted small">"For a wallet recharge, send your user ID over WhatsApp. For anything about a number, a ticket below keeps the details together; once your email address is verified, support's answers are emailed to you too."</p>
         </section>
     }
 }

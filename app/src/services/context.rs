@@ -78,6 +78,9 @@ pub struct Services {
     /// The operator's name for the service (`USNH_BRAND_NAME`), as mails
     /// and authenticator apps show it.
     pub brand: Arc<str>,
+    /// The site's public address without a trailing slash
+    /// (`USNH_PUBLIC_URL`), for links in mails; none on a local server.
+    pub public_url: Option<Arc<str>>,
     pub auth: Arc<AuthSettings>,
     pub limits: RateLimiter,
     /// The numbers leases are picked from.

@@ -33,6 +33,7 @@ pub mod security_log;
 pub mod session_cache;
 pub mod sessions;
 pub mod support;
+pub mod support_mail;
 pub mod tokens;
 pub mod two_step;
 pub mod upstream;

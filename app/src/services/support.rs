@@ -1,6 +1,7 @@
 //! Support tickets: a customer opens one and follows its thread; admins
-//! answer and close. Staff replies and closing are audited.
-use super::{audit, Services};
+//! answer and close. Staff replies and closing are audited; who is
+//! mailed about a message is `support_mail`'s rule.
+use super::{audit, support_mail, Services};
 use crate::{
     error::AppError,
     support::{TicketMessage, TicketSummary, TicketView},
@@ -87,6 +88,9 @@ pub async fn open(svc: &Services, user_id: i64, subject: &str, message: &str, le
     if subject.chars().count() < 3 || subject.chars().count() > 120 {
         return Err(AppError::Invalid("Give the ticket a subject of 3 to 120 characters.".into()));
     }
+    if subject.chars().any(char::is_control) {
+        return Err(AppError::Invalid("Write the subject on one line.".into()));
+    }
     let message = check_message(message)?;
     if let Some(lease_id) = lease_id {
         let owned: Option<i64> = sqlx::query_scalar("SELECT id FROM leases WHERE id = $1 AND user_id = $2")
@@ -124,7 +128,11 @@ pub async fn open(svc: &Services, user_id: i64, subject: &str, message: &str, le
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    let mailed = support_mail::customer_wrote(svc, &mut tx, id, message, true).await?;
     tx.commit().await?;
+    if mailed {
+        svc.mailer.wake();
+    }
     Ok(id)
 }
 
@@ -178,7 +186,8 @@ pub async fn thread(svc: &Services, ticket_id: i64, reader: Reader) -> Result<Ti
     })
 }
 
-/// A reply; a customer's reply reopens a closed ticket.
+/// A reply; a customer's reply reopens a closed ticket. The other side
+/// is mailed when the thread held nothing unread for them.
 pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str) -> Result<(), AppError> {
     let message = check_message(message)?;
     let owner = owner(svc, ticket_id, reader).await?;
@@ -188,6 +197,7 @@ pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str
         Reader::Staff(admin) => (admin, true),
     };
     let mut tx = svc.db.begin_write().await?;
+    let already_told = support_mail::reader_has_unread(&mut tx, ticket_id, staff).await?;
     sqlx::query("INSERT INTO support_messages (ticket_id, author_user_id, from_staff, body, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(ticket_id)
         .bind(author)
@@ -207,7 +217,15 @@ pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str
         audit::record(&mut *tx, now, author, "support.reply", Some(owner), &format!("ticket {ticket_id}"), &message.chars().take(200).collect::<String>())
             .await?;
     }
+    let mailed = match (already_told, staff) {
+        (true, _) => false,
+        (false, true) => support_mail::answered(svc, &mut tx, ticket_id, message).await?,
+        (false, false) => support_mail::customer_wrote(svc, &mut tx, ticket_id, message, false).await?,
+    };
     tx.commit().await?;
+    if mailed {
+        svc.mailer.wake();
+    }
     Ok(())
 }
 

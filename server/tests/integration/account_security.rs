@@ -79,8 +79,19 @@ async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
     let refused = browser.call("delete_account", &delete).await;
     assert!(refused.status == 400 && refused.body.contains("still holds $3.80"), "{}", refused.body);
     assert!(!browser.viewer().await.is_null(), "nothing was deleted");
+    // Mail still waiting for a mail server: the account's goes with it.
+    for to in ["archivist@example.com", "someone@example.com"] {
+        sqlx::query("INSERT INTO mail_outbox (to_addr, subject, body, next_attempt_at, send_before, created_at) VALUES ($1, 'Queued', 'text', 0, $2, 0)")
+            .bind(to)
+            .bind(i64::MAX)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
     let answer = browser.call("delete_account", &[("password", PASSWORD), ("confirm", "yes"), ("give_up_balance", "yes")]).await;
     assert!(answer.status < 400, "{}", answer.body);
+    let queued: Vec<String> = sqlx::query_scalar("SELECT to_addr FROM mail_outbox").fetch_all(&app.db.pool).await.unwrap();
+    assert_eq!(queued, ["someone@example.com"]);
     let texts: Vec<String> = sqlx::query_scalar(
         "SELECT body FROM sms_messages UNION ALL SELECT body FROM support_messages UNION ALL SELECT subject FROM support_tickets \
          UNION ALL SELECT name FROM api_keys",

@@ -73,6 +73,7 @@ async fn support_ticket_round_trip(app: TestApp) {
     let (mut customer, _) = verified_customer(&app, "needs_help", 0).await;
     let (mut other, _) = verified_customer(&app, "nosy", 0).await;
     assert_eq!(customer.call("support/open", &[("subject", "x"), ("message", "hi")]).await.status, 400, "subject too short");
+    assert_eq!(customer.call("support/open", &[("subject", "Two\nlines"), ("message", "hi")]).await.status, 400, "a subject is one line");
     assert_eq!(customer.call("support/open", &[("subject", "Wrong code"), ("message", "hi"), ("lease_id", "999")]).await.status, 400);
     let opened = customer.call("support/open", &[("subject", "No code arrived"), ("message", "My WhatsApp code never came.")]).await;
     assert_eq!(opened.status, 200, "{}", opened.body);

@@ -8,8 +8,67 @@ per_backend_tests!(
     codes_wait_out_an_smtp_outage,
     balance_changes_are_mailed_once,
     the_development_outbox_is_for_this_machine_only,
-    mails_and_authenticator_apps_name_the_operators_brand
+    mails_and_authenticator_apps_name_the_operators_brand,
+    support_messages_are_mailed_once_per_round
 );
+
+async fn say(browser: &mut Browser, endpoint: &str, ticket_id: &str, message: &str) {
+    let answer = browser.call(endpoint, &[("ticket_id", ticket_id), ("message", message)]).await;
+    assert!(answer.status < 400, "{message}: {}", answer.body);
+}
+
+/// A customer's message reaches the admins' mailboxes and support's
+/// answer the customer's, with a link to the thread; further messages
+/// are mailed only once the reader has looked at the thread.
+async fn support_messages_are_mailed_once_per_round(backend: Backend) {
+    let Some(app) = common::spawn_app_with(backend, |config| config.public_url = Some("http://otp.acme.example/".into())).await else { return };
+    let mut admin = common::signed_in_admin(&app, "mailed_admin").await;
+    let (mut customer, _) = common::customers::verified_customer(&app, "mailed_customer", 0).await;
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let mails_to = |to: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            let mails: Vec<(String, String)> = sqlx::query_as("SELECT subject, body FROM dev_outbox WHERE to_addr = $1 AND subject LIKE 'Support%' ORDER BY id")
+                .bind(to)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            mails
+        }
+    };
+    let opened = customer.call("support/open", &[("subject", "No code arrived"), ("message", "My WhatsApp code never came.")]).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let id = opened.body.trim().to_string();
+    say(&mut customer, "support/reply", &id, "Still nothing after ten minutes.").await;
+    let to_admin = mails_to("mailed_admin@example.com").await;
+    assert_eq!(to_admin.len(), 1, "one mail until staff read the thread: {to_admin:?}");
+    assert_eq!(to_admin[0].0, format!("Support: No code arrived ({public_id})"));
+    assert!(to_admin[0].1.contains("mailed_customer") && to_admin[0].1.contains("My WhatsApp code never came."), "{}", to_admin[0].1);
+    assert!(to_admin[0].1.contains(&format!("http://otp.acme.example/admin/support/{id}")), "{}", to_admin[0].1);
+
+    say(&mut admin, "admin/support_reply", &id, "Refunded, sorry!").await;
+    say(&mut admin, "admin/support_reply", &id, "Try another number.").await;
+    let to_customer = mails_to("mailed_customer@example.com").await;
+    assert_eq!(to_customer.len(), 1, "{to_customer:?}");
+    assert_eq!(to_customer[0].0, "Support answered: No code arrived");
+    assert!(to_customer[0].1.contains("Refunded, sorry!"), "{}", to_customer[0].1);
+    assert!(to_customer[0].1.contains(&format!("http://otp.acme.example/support/{id}")), "{}", to_customer[0].1);
+
+    // Replying reads the thread: the customer's next message is news again.
+    say(&mut customer, "support/reply", &id, "It worked, thanks.").await;
+    say(&mut customer, "support/reply", &id, "One more question.").await;
+    assert_eq!(mails_to("mailed_admin@example.com").await.len(), 2, "the second waits until staff read the thread");
+    assert!(admin.call("admin/support_thread", &[("ticket_id", &id)]).await.status < 400);
+    say(&mut customer, "support/reply", &id, "Last thing.").await;
+    let to_admin = mails_to("mailed_admin@example.com").await;
+    assert_eq!(to_admin.len(), 3, "{to_admin:?}");
+    assert!(to_admin[1].1.contains("replied") && to_admin[1].1.contains("It worked, thanks."), "{}", to_admin[1].1);
+    assert!(to_admin[2].1.contains("Last thing."), "{}", to_admin[2].1);
+    say(&mut admin, "admin/support_reply", &id, "Ask away.").await;
+    let to_customer = mails_to("mailed_customer@example.com").await;
+    assert_eq!(to_customer.len(), 2, "{to_customer:?}");
+    assert!(to_customer[1].1.contains("Ask away."), "{}", to_customer[1].1);
+}
 
 /// An operator's own brand (`USNH_BRAND_NAME`) is what mails and
 /// authenticator apps call the service, as the pages do.
