@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin_api;
 pub mod admin_dashboard;
 pub mod admin_users;
+pub mod announcement;
 pub mod api_keys;
 pub mod auth;
 pub mod components;

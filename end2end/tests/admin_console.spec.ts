@@ -61,6 +61,50 @@ test("an admin changes a price; the customer sees it on Get Number (screenshots)
   }
 });
 
+test("an admin publishes an announcement; every page shows it, hydrated without fault, until it is taken down", async ({ page, browser }) => {
+  const admin = `herald_${Date.now().toString(36)}`;
+  createAdmin(admin);
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin");
+  await hydrated(adminTab);
+  try {
+    const editor = adminTab.getByRole("region", { name: "Announcement" });
+    await expect(editor.getByTestId("current-announcement")).toHaveText("None is shown.");
+    await editor.getByLabel("Text").fill("Telegram codes are slow today.");
+    await editor.getByLabel("Looks like").selectOption("warning");
+    await editor.getByLabel(/Hours to show it/).fill("0");
+    await editor.getByTestId("publish-announcement").click();
+    await expect(editor.getByRole("alert")).toContainText("1 to 720 hours");
+    await editor.getByLabel(/Hours to show it/).fill("");
+    await editor.getByTestId("publish-announcement").click();
+    await expect(editor.getByTestId("current-announcement")).toContainText("warning: Telegram codes are slow today.");
+
+    const problems = collectProblems(page);
+    await page.goto("/");
+    await hydrated(page);
+    await expect(page.getByTestId("announcement")).toHaveText("Telegram codes are slow today.");
+    await expect(page.getByTestId("announcement")).toHaveClass(/alert-warning/);
+    // A link in the app keeps it; so does a page rendered from the cache.
+    await page.getByRole("link", { name: "Policies" }).first().click();
+    await expect(page).toHaveURL(/\/policies$/);
+    await expect(page.getByTestId("announcement")).toHaveText("Telegram codes are slow today.");
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId("announcement")).toHaveText("Telegram codes are slow today.");
+    expect(problems).toEqual([]);
+
+    await editor.getByTestId("clear-announcement").click();
+    await expect(editor.getByTestId("current-announcement")).toHaveText("None is shown.");
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId("announcement")).toHaveCount(0);
+  } finally {
+    // Later tests must not see it, whatever happened above.
+    // (No announcement left to take down answers 400, which is fine.)
+    await adminTab.request.post("/api/admin/clear_announcement", { headers: { Origin: new URL(adminTab.url()).origin } });
+  }
+});
+
 test("an admin adds a platform with its colour and moves it up; customers see it there, in that colour", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const admin = `catalogue_${stamp}`;

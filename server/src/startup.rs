@@ -190,6 +190,7 @@ impl Application {
         let callback_http = app::services::callbacks::http_client(self.state.services.api.allow_private_callbacks)
             .map_err(|e| StartupError::Config(format!("cannot build the HTTP client for API callbacks: {e}")))?;
         workers.push(crate::workers::spawn_api_callbacks(self.state.services.clone(), callback_http, metrics.clone()));
+        workers.push(crate::workers::spawn_announcement_refresh(self.state.services.clone(), metrics.clone()));
         if !self.state.services.mailer.is_dev_outbox() {
             workers.push(crate::workers::spawn_mail_delivery(self.state.services.clone(), metrics.clone()));
         }
@@ -371,6 +372,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         limits: RateLimiter::new(&RateLimitSettings::default()),
         numbers: app::services::providers::NumberSources::new(config.demo()),
         catalogue: Default::default(),
+        announcements: Default::default(),
         session_cache: Default::default(),
         outside_effects: Default::default(),
         leases: Arc::new(LeaseSettings {

@@ -213,6 +213,22 @@ pub fn spawn_mail_delivery(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHan
     })
 }
 
+/// Re-reads the announcement every few seconds: an end time passes, and
+/// another instance's change arrives, within that.
+pub fn spawn_announcement_refresh(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(app::services::announcements::REFRESH_EVERY);
+        loop {
+            tick.tick().await;
+            let read = app::services::announcements::refresh(&svc).await;
+            if let Err(e) = &read {
+                tracing::warn!(error = %e, "reading the announcement failed; will retry");
+            }
+            metrics.task_ran("announcement", read.is_ok());
+        }
+    })
+}
+
 /// Sends queued API code callbacks every second, retrying with backoff.
 pub fn spawn_api_callbacks(svc: Arc<Services>, http: reqwest::Client, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {

@@ -44,6 +44,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </nav>
             </div>
         </header>
+        <crate::announcement::AnnouncementBanner />
         <main id="main" class="container main">{children()}</main>
         <Footer />
     }

@@ -33,6 +33,7 @@ macro_rules! string_newtype {
 }
 pub(crate) use string_newtype;
 
+pub mod announcement;
 pub mod email;
 pub mod lease;
 pub mod ledger;
@@ -45,6 +46,7 @@ pub mod role;
 pub mod second_step;
 pub mod username;
 
+pub use announcement::{Announcement, AnnouncementLevel, ShownAnnouncement};
 pub use email::Email;
 pub use lease::{LeaseEvent, LeaseState, Transition, TransitionError};
 pub use ledger::EntryKind;

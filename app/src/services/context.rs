@@ -86,6 +86,8 @@ pub struct Services {
     /// The numbers leases are picked from.
     pub numbers: super::providers::NumberSources,
     pub catalogue: super::platforms::CatalogueCache,
+    /// The announcement pages show, as this instance last read it.
+    pub announcements: super::announcements::AnnouncementBoard,
     pub leases: Arc<LeaseSettings>,
     pub events: super::events::AccountEvents,
     /// SMS-Activate-compatible suppliers, asked after the operator's pool.

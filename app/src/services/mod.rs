@@ -2,6 +2,7 @@
 //! the database handle and domain types; server functions and routes are
 //! thin edges over them.
 pub mod accounts;
+pub mod announcements;
 pub mod admin_users;
 pub mod api_keys;
 pub mod audit;

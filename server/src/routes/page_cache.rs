@@ -20,7 +20,8 @@ use axum::{
 use super::page_policy::PageNonce;
 use crate::startup::AppState;
 
-/// Pages whose HTML depends only on the configuration.
+/// Pages whose HTML depends only on the configuration (and the
+/// announcement).
 const CACHEABLE: [&str; 2] = ["/policies", "/docs/api"];
 const FRESH_FOR: Duration = Duration::from_secs(60);
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
@@ -30,6 +31,9 @@ struct Cached {
     nonce: PageNonce,
     headers: HeaderMap,
     stored: Instant,
+    /// The announcement board's version it was rendered with: the banner
+    /// is on every page, so a change makes the copy stale.
+    announcement: u64,
 }
 
 #[derive(Default)]
@@ -65,10 +69,11 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
         return next.run(req).await;
     }
     if let Some(cached) = state.page_cache.pages.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
-        if cached.stored.elapsed() < FRESH_FOR {
+        if cached.stored.elapsed() < FRESH_FOR && cached.announcement == state.services.announcements.version() {
             return respond(cached, &nonce);
         }
     }
+    let announcement = state.services.announcements.version();
     let response = next.run(req).await;
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
         return response;
@@ -81,7 +86,7 @@ pub async fn serve_cached(State(state): State<AppState>, req: Request, next: Nex
     let Some(text) = String::from_utf8(bytes.to_vec()).ok().filter(|t| t.contains(&format!("nonce=\"{}\"", nonce.0))) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    let cached = Cached { body: text, nonce: nonce.clone(), headers: parts.headers, stored: Instant::now() };
+    let cached = Cached { body: text, nonce: nonce.clone(), headers: parts.headers, stored: Instant::now(), announcement };
     let response = respond(&cached, &nonce);
     state.page_cache.pages.lock().unwrap_or_else(|e| e.into_inner()).insert(path, cached);
     response

@@ -344,6 +344,9 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("message", "hello"),
         ("status", "open"),
         ("key_id", "1"),
+        ("text", "Maintenance tonight"),
+        ("level", "warning"),
+        ("hours", "2"),
     ];
     for path in &admin_paths {
         let name = path.trim_start_matches("/api/");
@@ -363,6 +366,8 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
     assert_eq!(first, "whatsapp", "no platform moved");
     let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(audited, 0, "no admin action happened");
+    let announced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM announcements").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(announced, 0, "nothing announced");
 }
 
 async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {

@@ -181,6 +181,8 @@ async fn every_admin_action_is_audited(app: TestApp) {
         ("admin/set_disabled", vec![("public_id", public_id.clone()), ("disabled", "true".into())]),
         ("admin/support_reply", vec![("ticket_id", ticket.clone()), ("message", "hi".into())]),
         ("admin/support_close", vec![("ticket_id", ticket)]),
+        ("admin/announce", vec![("text", "Maintenance tonight".into()), ("level", "info".into()), ("hours", "".into())]),
+        ("admin/clear_announcement", vec![]),
     ];
     for (name, args) in actions {
         let before = audit_count(&app).await;

@@ -7,6 +7,7 @@ mod common;
 mod account_security;
 mod accounts;
 mod admin_console;
+mod announcements;
 mod backup;
 mod bad_config;
 mod foundation;

@@ -2,7 +2,9 @@
 use leptos::prelude::*;
 
 use crate::admin_dashboard::{admin_dashboard, PeriodFigures};
-use crate::components::{charts::{Bar, BarChart, BarList}, local_time::format_utc, page_title::PageTitle};
+use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncement};
+use crate::components::{charts::{Bar, BarChart, BarList}, form::ActionError, local_time::format_utc, page_title::PageTitle};
+use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
 
 fn dollars(v: f64) -> String {
     format!("${v:.2}")
@@ -77,5 +79,52 @@ pub fn AdminDashboard() -> impl IntoView {
                 }
             })}
         </Transition>
+        <AnnouncementEditor />
+    }
+}
+
+/// The line above every page: published, replaced or taken down here.
+#[component]
+fn AnnouncementEditor() -> impl IntoView {
+    let publish = ServerAction::<Announce>::new();
+    let clear = ServerAction::<ClearAnnouncement>::new();
+    let current = Resource::new(move || (publish.version().get(), clear.version().get()), |_| admin_announcement());
+    view! {
+        <section class="card" aria-labelledby="announcement-heading">
+            <h2 id="announcement-heading">"Announcement"</h2>
+            <p class="muted small">"One line above every page, for everyone: a platform's codes are slow, maintenance tonight. Publishing replaces the one shown."</p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || current.get().map(|r| match r {
+                    Ok(Some(a)) => view! {
+                        {describe(&a)}
+                        <ActionForm action=clear>
+                            <button type="submit" class="btn btn-small" data-testid="clear-announcement">"Take it down"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Ok(None) => view! { <p data-testid="current-announcement">"None is shown."</p> }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                })}
+            </Transition>
+            <ActionForm action=publish attr:class="form">
+                <div class="field">
+                    <label for="announcement-text">"Text"</label>
+                    <input id="announcement-text" name="text" maxlength=MAX_ANNOUNCEMENT_CHARS.to_string() required />
+                </div>
+                <div class="field">
+                    <label for="announcement-level">"Looks like"</label>
+                    <select id="announcement-level" name="level">
+                        <option value="info">"Information"</option>
+                        <option value="warning">"Warning"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="announcement-hours">"Hours to show it (empty: until taken down)"</label>
+                    <input id="announcement-hours" name="hours" inputmode="numeric" placeholder=format!("1 to {MAX_ANNOUNCEMENT_HOURS}") />
+                </div>
+                <button type="submit" class="btn btn-primary" data-testid="publish-announcement">"Publish"</button>
+            </ActionForm>
+            <ActionError value=publish.value() />
+            <ActionError value=clear.value() />
+        </section>
     }
 }
