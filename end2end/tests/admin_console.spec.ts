@@ -207,7 +207,7 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   const adminTab = await adminPage(browser, admin);
   await adminTab.goto("/admin/users");
   await hydrated(adminTab);
-  await adminTab.getByLabel("User ID, email or username").fill(customer);
+  await adminTab.getByLabel("User ID, email, username or a number they leased").fill(customer);
   await adminTab.getByRole("button", { name: "Search" }).click();
   await adminTab.getByTestId("users").getByRole("link").first().click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("active");

@@ -52,6 +52,16 @@ test("an admin tops up a customer found by public ID; the customer's open wallet
   const row = page.getByTestId("ledger-row").first();
   await expect(row).toContainText("Top-up — WhatsApp transfer");
   await expect(row).toContainText("$12.50");
+  // The customer's own statement, as the page words it.
+  const [statement] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download statement (CSV)" }).click(),
+  ]);
+  expect(statement.suggestedFilename()).toMatch(new RegExp(`^usnumhub-statement-${publicId}-\\d{4}-\\d{2}-\\d{2}-to-\\d{4}-\\d{2}-\\d{2}\\.csv$`));
+  const own = readFileSync((await statement.path())!, "utf8");
+  expect(own.split("\n")[0]).toBe("entry,time_utc,what,amount_usd,balance_after_usd,lease");
+  expect(own).toContain(",Top-up — WhatsApp transfer,12.50,12.50,");
+  expect(own).not.toContain(admin);
 
   // On a phone each entry folds into two lines instead of scrolling sideways.
   await page.setViewportSize({ width: 320, height: 640 });

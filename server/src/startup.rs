@@ -429,6 +429,7 @@ fn router(state: AppState) -> Router {
         .route("/dev/outbox", get(routes::dev_outbox::show))
         .route("/account/export", get(routes::export::export_my_data))
         .route("/admin/ledger.csv", get(routes::ledger_export::admin_ledger_csv))
+        .route("/wallet/statement.csv", get(routes::ledger_export::my_statement_csv))
         .route("/events", get(routes::live::lease_events))
         .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))

@@ -126,11 +126,26 @@ pub fn WalletPage() -> impl IntoView {
                                     }
                                 }>"Older"</button>
                         </div>
+                        <Statement />
                     </section>
                 }.into_any()
             }}
         </Transition>
         <Announcement text=announcement />
+    }
+}
+
+/// The wallet's entries as a CSV file: a plain form, so the browser
+/// downloads what the server sends.
+#[component]
+fn Statement() -> impl IntoView {
+    view! {
+        <form class="statement-form" method="get" action="/wallet/statement.csv" data-testid="statement-form">
+            <label class="inline-field">"From " <input type="date" name="from" /></label>
+            <label class="inline-field">"to " <input type="date" name="to" /></label>
+            <button type="submit" class="btn btn-small">"Download statement (CSV)"</button>
+            <p class="muted small">"Dates are UTC days; leave them empty for the last 366 days."</p>
+        </form>
     }
 }
 

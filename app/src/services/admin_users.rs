@@ -60,7 +60,21 @@ pub async fn search(svc: &Services, query: &str) -> Result<Vec<UserRow>, AppErro
     .bind(&pattern)
     .fetch_all(&svc.db.pool)
     .await?;
-    Ok(rows.into_iter().map(|r| user_row(r).1).collect())
+    // A phone number finds whoever leased it, the latest first: a customer
+    // writes about "my number (312) 555-0150", not their user ID.
+    let leased: Vec<Row> = match UsPhoneNumber::parse(&query) {
+        Ok(number) => {
+            sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users u JOIN                  (SELECT user_id, MAX(id) AS last_lease FROM leases WHERE e164 = $1 GROUP BY user_id) l ON l.user_id = u.id                  WHERE u.deleted_at IS NULL ORDER BY l.last_lease DESC LIMIT 50"
+            ))
+            .bind(number.as_str())
+            .fetch_all(&svc.db.pool)
+            .await?
+        }
+        Err(_) => Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    Ok(leased.into_iter().chain(rows).map(user_row).filter(|(id, _)| seen.insert(*id)).map(|(_, row)| row).collect())
 }
 
 async fn find(svc: &Services, public_id: &str) -> Result<(i64, UserRow), AppError> {

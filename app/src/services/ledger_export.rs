@@ -1,8 +1,13 @@
 //! The ledger for bookkeeping: every entry of a range of UTC days, oldest
 //! first, with the account it belongs to, or one account's statement
-//! (`/admin/ledger.csv`). Reading
-//! only; the export is recorded in the admin audit log.
-use super::{audit, Services};
+//! (`/admin/ledger.csv`; recorded in the admin audit log), and a
+//! customer's own statement (`/wallet/statement.csv`). Reading only.
+use super::{
+    audit,
+    rate_limit::{self, Action},
+    request::RequestMeta,
+    Services,
+};
 use crate::{domain::PublicUserId, error::AppError};
 
 /// At most this many days per export: a year, for the yearly books.
@@ -45,6 +50,14 @@ impl DayRange {
         Ok(DayRange { first, last })
     }
 
+    pub fn first(self) -> i64 {
+        self.first
+    }
+
+    pub fn last(self) -> i64 {
+        self.last
+    }
+
     fn millis(self) -> (i64, i64) {
         (self.first * DAY_MS, (self.last + 1) * DAY_MS)
     }
@@ -52,30 +65,25 @@ impl DayRange {
 
 type Row = (i64, i64, String, String, String, i64, i64, Option<i64>, Option<String>, String);
 
-/// The entries of `days` (of one account's wallet, when `of` names it),
-/// oldest first; the export is audited as `admin_user_id`'s.
-pub async fn export(svc: &Services, admin_user_id: i64, days: DayRange, of: Option<&PublicUserId>) -> Result<Vec<ExportedEntry>, AppError> {
+/// The entries of `days` (of one wallet, when `of` names its owner's user
+/// id), oldest first.
+async fn entries(svc: &Services, days: DayRange, of: Option<i64>) -> Result<Vec<ExportedEntry>, AppError> {
     let (from, until) = days.millis();
     const SELECT: &str = "SELECT e.id, e.created_at, u.public_id, u.username, e.kind, e.amount_cents, e.balance_after_cents, e.lease_id, a.username, e.note \
          FROM ledger_entries e JOIN users u ON u.id = e.user_id LEFT JOIN users a ON a.id = e.actor_user_id \
          WHERE e.created_at >= $1 AND e.created_at < $2";
     let rows: Vec<Row> = match of {
-        Some(id) => {
-            let known: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM users WHERE public_id = $1").bind(id.as_str()).fetch_optional(&svc.db.pool).await?;
-            if known.is_none() {
-                return Err(AppError::NotFound);
-            }
-            sqlx::query_as(&format!("{SELECT} AND u.public_id = $3 ORDER BY e.created_at, e.id"))
+        Some(user_id) => {
+            sqlx::query_as(&format!("{SELECT} AND e.user_id = $3 ORDER BY e.created_at, e.id"))
                 .bind(from)
                 .bind(until)
-                .bind(id.as_str())
+                .bind(user_id)
                 .fetch_all(&svc.db.pool)
                 .await?
         }
         None => sqlx::query_as(&format!("{SELECT} ORDER BY e.created_at, e.id")).bind(from).bind(until).fetch_all(&svc.db.pool).await?,
     };
-    let entries: Vec<ExportedEntry> = rows
+    Ok(rows
         .into_iter()
         .map(|(id, at_ms, public_id, username, kind, amount_cents, balance_after_cents, lease_id, by, note)| ExportedEntry {
             id,
@@ -89,11 +97,34 @@ pub async fn export(svc: &Services, admin_user_id: i64, days: DayRange, of: Opti
             by,
             note,
         })
-        .collect();
+        .collect())
+}
+
+/// For the books: the entries of `days` (of one account's wallet, when
+/// `of` names it), oldest first; audited as `admin_user_id`'s export.
+pub async fn export(svc: &Services, admin_user_id: i64, days: DayRange, of: Option<&PublicUserId>) -> Result<Vec<ExportedEntry>, AppError> {
+    let owner = match of {
+        Some(id) => Some(
+            sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE public_id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&svc.db.pool)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let entries = entries(svc, days, owner).await?;
     let whose = of.map_or("every wallet".to_string(), |id| id.as_str().to_string());
     let what = format!("ledger of {whose}, days {}..={} (Unix days), {} entries", days.first, days.last, entries.len());
     audit::record(&svc.db.pool, svc.now(), admin_user_id, "ledger.exported", None, "", &what).await?;
     Ok(entries)
+}
+
+/// A customer's own statement: their wallet's entries of `days`, oldest
+/// first. Rate-limited like the data export, which reads as much.
+pub async fn statement(svc: &Services, user_id: i64, days: DayRange, meta: &RequestMeta) -> Result<Vec<ExportedEntry>, AppError> {
+    rate_limit::check(svc, Action::Export, &meta.ip, Some(&user_id.to_string())).await?;
+    entries(svc, days, Some(user_id)).await
 }
 
 #[cfg(test)]

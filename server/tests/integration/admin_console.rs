@@ -22,6 +22,14 @@ async fn find_disable_and_sign_out(app: TestApp) {
     assert!(!detail["devices"].as_array().unwrap().is_empty());
     assert!(!detail["security_log"].as_array().unwrap().is_empty());
 
+    // A number the customer leased finds them, written as people write it.
+    let lease = common::customers::confirm(&mut customer, "telegram", 120, "find-by-number").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    let number = lease.json()["number_display"].as_str().unwrap().to_string();
+    let found = admin.call("admin/users", &[("query", &number)]).await.json();
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found[0]["public_id"], public_id.as_str(), "{number}");
+    assert_eq!(admin.call("admin/users", &[("query", "+1 (312) 555-0199")]).await.json().as_array().unwrap().len(), 0, "nobody leased that one");
     assert_eq!(customer.call("my_leases", &[]).await.status, 200);
     assert!(admin.call("admin/set_disabled", &[("public_id", &public_id), ("disabled", "true")]).await.status < 400);
     assert_eq!(customer.call("my_leases", &[]).await.status, 401, "signed out at the next request");

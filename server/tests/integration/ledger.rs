@@ -34,7 +34,52 @@ backend_tests!(
     bad_recharge_input_changes_nothing,
     a_user_id_finds_its_owner_before_a_lookalike_username,
     admins_export_the_ledger_as_csv,
+    customers_download_their_own_statement,
 );
+
+/// A customer downloads their own wallet's entries as CSV, worded as the
+/// Wallet page words them: nobody else's, no admin's name, not audited;
+/// bad dates get a message; visitors are refused; downloads are limited.
+async fn customers_download_their_own_statement(app: TestApp) {
+    let (mut customer, customer_id) = common::customers::verified_customer(&app, "stmt_customer", 500).await;
+    common::customers::verified_customer(&app, "stmt_other", 700).await;
+    let admin_id = {
+        common::signed_in_admin(&app, "stmt_admin").await;
+        user_id(&app, "stmt_admin").await
+    };
+    let correction = Posting { actor_user_id: Some(admin_id), note: "=1+1", ..posting(customer_id, EntryKind::AdminAdjustment, -125, "stmt-correction") };
+    ledger::post(&app.services(), &correction).await.unwrap();
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+
+    let file = customer.get("/wallet/statement.csv").await;
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert!(file.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let disposition = file.headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.contains(&format!("attachment; filename=\"usnumhub-statement-{public_id}-")), "{disposition}");
+    let lines: Vec<&str> = file.body.lines().collect();
+    assert_eq!(lines[0], "entry,time_utc,what,amount_usd,balance_after_usd,lease");
+    assert_eq!(lines.len(), 3, "{}", file.body);
+    assert!(lines[1].ends_with(",Top-up — test funds,5.00,5.00,"), "{}", lines[1]);
+    assert!(lines[2].ends_with(",Adjustment — =1+1,-1.25,3.75,"), "{}", lines[2]);
+    assert!(!file.body.contains("stmt_other") && !file.body.contains("7.00") && !file.body.contains("stmt_admin"), "{}", file.body);
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(audited, 0, "a customer's own statement is not an admin action");
+    // Another account's ID in the query changes nothing: it is always one's own.
+    let other: String = sqlx::query_scalar("SELECT public_id FROM users WHERE username = 'stmt_other'").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(customer.get(&format!("/wallet/statement.csv?user={other}")).await.body, file.body);
+
+    let refused = customer.get("/wallet/statement.csv?from=2026-02-01&to=2026-01-01").await;
+    assert!(refused.status == 400 && refused.body.contains("before the start date"), "{}", refused.body);
+    assert_eq!(customer.get("/wallet/statement.csv?from=2020-01-01&to=2020-01-31").await.body.lines().count(), 1, "only the header");
+    assert_eq!(Browser::new(&app.base).get("/wallet/statement.csv").await.status, 401);
+    // Five downloads in ten minutes (the data export's limit): three were made above.
+    for _ in 0..2 {
+        assert_eq!(customer.get("/wallet/statement.csv").await.status, 200);
+    }
+    let limited = customer.get("/wallet/statement.csv").await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.headers.contains_key("retry-after"));
+}
 
 /// Admins download a range of days of the ledger as CSV, for the books,
 /// or one account's statement, and the download is audited; customers and visitors cannot; bad dates

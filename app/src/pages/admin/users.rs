@@ -21,7 +21,7 @@ pub fn AdminUsers() -> impl IntoView {
                 ev.prevent_default();
             }>
                 <div class="field">
-                    <label for="user-search">"User ID, email or username"</label>
+                    <label for="user-search">"User ID, email, username or a number they leased"</label>
                     <input id="user-search" type="search" placeholder="UN-7K3Q9M" on:change=move |ev| query.set(event_target_value(&ev)) />
                 </div>
                 <button type="submit" class="btn">"Search"</button>
