@@ -95,6 +95,14 @@ pub async fn admin_tickets(status: Option<String>) -> Result<Vec<TicketSummary>,
     support::inbox(&*services()?, status.as_deref().unwrap_or("open")).await
 }
 
+/// How many open tickets wait for staff to read them.
+#[server(endpoint = "admin/support_unread")]
+pub async fn admin_unread_support() -> Result<i64, AppError> {
+    use crate::services::{request::require_admin, services, support};
+    require_admin()?;
+    support::staff_unread(&*services()?).await
+}
+
 #[server(endpoint = "admin/support_thread")]
 pub async fn admin_ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
     use crate::services::{request::require_admin, services, support};

@@ -166,6 +166,8 @@ test("a customer opens a ticket, the admin replies, the customer sees the reply"
   const adminTab = await adminPage(browser, admin);
   await adminTab.goto("/admin/support");
   await hydrated(adminTab);
+  // The admin menu counts open tickets nobody on staff has read (this one at least).
+  await expect(adminTab.getByTestId("admin-support-unread")).toHaveText(/^[1-9]\d*$/);
   await adminTab.getByRole("link", { name: `No code ${stamp}` }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("never arrived");
   await hydrated(adminTab);

@@ -66,6 +66,17 @@ pub async fn customer_unread(svc: &Services, user_id: i64) -> Result<i64, AppErr
     .await?)
 }
 
+/// Open tickets with a customer message staff have not read: the admin
+/// menu's badge.
+pub async fn staff_unread(svc: &Services) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM support_tickets t WHERE t.status = 'open' AND EXISTS \
+         (SELECT 1 FROM support_messages m WHERE m.ticket_id = t.id AND m.from_staff = 0 AND m.created_at > t.staff_read_at)",
+    )
+    .fetch_one(&svc.db.pool)
+    .await?)
+}
+
 /// Admin inbox: "open", "closed" or "all", unread first.
 pub async fn inbox(svc: &Services, status: &str) -> Result<Vec<TicketSummary>, AppError> {
     let filter = match status {

@@ -89,6 +89,7 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert_eq!(other.call("support/thread", &[("ticket_id", &id)]).await.status, 404, "one's own tickets only");
     assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "0");
 
+    assert_eq!(admin.call("admin/support_unread", &[]).await.body.trim(), "1", "the admin menu's badge counts it");
     let inbox = admin.call("admin/support_tickets", &[("status", "open")]).await.json();
     assert_eq!(inbox[0]["subject"], "No code arrived");
     assert_eq!(inbox[0]["unread"], true);
@@ -98,6 +99,7 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "1", "the badge counts it");
     let thread = customer.call("support/thread", &[("ticket_id", &id)]).await.json();
     assert_eq!(thread["messages"][1]["body"], "Refunded, sorry!");
+    assert_eq!(admin.call("admin/support_unread", &[]).await.body.trim(), "0", "staff replied, so they read it");
     assert_eq!(thread["messages"][1]["author"], "Support", "staff names stay private");
     assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "0", "read now");
     assert!(admin.call("admin/support_close", &[("ticket_id", &id)]).await.status < 400);

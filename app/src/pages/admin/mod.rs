@@ -27,6 +27,22 @@ const SECTIONS: [(&str, &str); 8] = [
     ("/admin/security", "Security log"),
 ];
 
+/// The number of open tickets staff have not read, asked by the browser
+/// on each navigation (as the customers' Support badge is).
+#[component]
+fn UnreadTickets() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let count = LocalResource::new(move || {
+        location.pathname.track();
+        crate::support::admin_unread_support()
+    });
+    move || {
+        count.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
+            <span class="nav-badge" data-testid="admin-support-unread" aria-label=format!("{n} unread")>{n}</span>
+        })
+    }
+}
+
 #[component]
 pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let viewer = use_viewer();
@@ -36,7 +52,9 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
             {move || match viewer.get().map(|v| v.admin_access(two_step_required)) {
                 Some(Ok(())) => view! {
                     <nav class="admin-nav" aria-label="Admin">
-                        {SECTIONS.map(|(href, label)| view! { <A href=href exact=true>{label}</A> })}
+                        {SECTIONS.map(|(href, label)| view! {
+                            <A href=href exact=true>{label}{(href == "/admin/support").then(|| view! { <UnreadTickets /> })}</A>
+                        })}
                     </nav>
                     {children()}
                 }.into_any(),
