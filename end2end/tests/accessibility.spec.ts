@@ -34,13 +34,18 @@ async function check(page: Page, paths: string[]): Promise<string[]> {
 
 // Phones too, at the narrowest width WCAG asks for: there the tables
 // scroll sideways in their box and the menu folds.
-for (const [device, viewport] of [["a desktop", { width: 1280, height: 900 }], ["a phone", { width: 320, height: 640 }]] as const) {
+// And in dark mode, whose colours are checked for contrast the same way.
+for (const [device, viewport, colorScheme] of [
+  ["a desktop", { width: 1280, height: 900 }, "light"],
+  ["a phone", { width: 320, height: 640 }, "light"],
+  ["a desktop in dark mode", { width: 1280, height: 900 }, "dark"],
+] as const) {
   test(`every page meets WCAG 2.1 AA as axe-core checks it on ${device}, signed out, signed in and as an admin`, async ({ browser }) => {
     // Some 25 page loads, each scanned: 23 to 29 s here, past the default
     // 30 s on a slower CI machine.
     test.setTimeout(90_000);
     const stamp = Date.now().toString(36);
-    const customer = await browser.newContext({ viewport });
+    const customer = await browser.newContext({ viewport, colorScheme });
     const page = await customer.newPage();
     const found = await check(page, ["/", "/get-number", "/policies", "/sign-in", "/sign-up", "/docs/api", "/reset-password", "/no-such-page"]);
     await signUpVerified(page, `a11y_${stamp}`);
@@ -60,7 +65,7 @@ for (const [device, viewport] of [["a desktop", { width: 1280, height: 900 }], [
     await page.getByTestId("confirm-button").click();
     await expect(page.getByTestId("active-lease")).toBeVisible();
     found.push(...(await violations(page)));
-    const adminContext = await browser.newContext({ viewport });
+    const adminContext = await browser.newContext({ viewport, colorScheme });
     const adminTab = await adminContext.newPage();
     await signIn(adminTab, admin);
     found.push(

@@ -43,6 +43,9 @@ test("an admin changes a price; the customer sees it on Get Number (screenshots)
   await expect(page.getByTestId("active-lease")).toBeVisible();
   await expect(page.getByTestId("gn-balance")).toHaveText("$9.05");
   await page.screenshot({ path: `${shots}/get-number.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: `${shots}/get-number-dark.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: "light" });
   await page.goto("/wallet");
   await hydrated(page);
   await expect(page.getByTestId("ledger-row").first()).toContainText("-$0.95");
