@@ -28,16 +28,24 @@ const SECTIONS: [(&str, &str); 8] = [
 ];
 
 /// The number of open tickets staff have not read, asked by the browser
-/// on each navigation (as the customers' Support badge is).
+/// on each navigation (as the customers' Support badge is). From an
+/// effect, not a resource: the badge sits inside the shell's Transition,
+/// which a resource would hold (on the server, for ever).
 #[component]
 fn UnreadTickets() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    let count = LocalResource::new(move || {
+    let count = RwSignal::new(0i64);
+    Effect::new(move |_| {
         location.pathname.track();
-        crate::support::admin_unread_support()
+        leptos::task::spawn_local(async move {
+            if let Ok(n) = crate::support::admin_unread_support().await {
+                count.set(n);
+            }
+        });
     });
     move || {
-        count.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
+        let n = count.get();
+        (n > 0).then(|| view! {
             <span class="nav-badge" data-testid="admin-support-unread" aria-label=format!("{n} unread")>{n}</span>
         })
     }
