@@ -103,6 +103,27 @@ pub async fn admin_unread_support() -> Result<i64, AppError> {
     support::staff_unread(&*services()?).await
 }
 
+/// Whether the signed-in admin is mailed when a customer writes.
+#[server(endpoint = "admin/support_mail")]
+pub async fn admin_support_mail() -> Result<bool, AppError> {
+    use crate::services::{request::require_admin, services, support_mail};
+    let admin = require_admin()?;
+    support_mail::wanted(&*services()?, admin.user_id).await
+}
+
+#[server(endpoint = "admin/set_support_mail")]
+pub async fn admin_set_support_mail(enabled: String) -> Result<bool, AppError> {
+    use crate::services::{request::require_admin, services, support_mail};
+    let admin = require_admin()?;
+    let on = match enabled.as_str() {
+        "true" | "yes" | "on" => true,
+        "false" | "no" | "off" => false,
+        _ => return Err(AppError::Invalid("Say whether to mail you: on or off.".into())),
+    };
+    support_mail::set_wanted(&*services()?, admin.user_id, on).await?;
+    Ok(on)
+}
+
 #[server(endpoint = "admin/support_thread")]
 pub async fn admin_ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
     use crate::services::{request::require_admin, services, support};

@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { adminTopUp, collectProblems, createAdmin, hydrated, PASSWORD, sidewaysScroll, signIn, signUpVerified } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, hydrated, mailsTo, PASSWORD, sidewaysScroll, signIn, signUpVerified } from "./helpers";
 
 // Screenshots the README shows, refreshed by every end-to-end run.
 const shots = resolve(__dirname, "../../docs/screenshots");
@@ -171,6 +171,11 @@ test("a customer opens a ticket, the admin replies, the customer sees the reply"
   await hydrated(adminTab);
   // The admin menu counts open tickets nobody on staff has read (this one at least).
   await expect(adminTab.getByTestId("admin-support-unread")).toHaveText(/^[1-9]\d*$/);
+  // The ticket was mailed to this admin (over SMTP); one who does not answer tickets turns that off.
+  await expect.poll(async () => (await mailsTo(`${admin}@example.com`)).some((m) => m.includes(`Subject: Support: No code ${stamp}`))).toBe(true);
+  await expect(adminTab.getByTestId("support-mail-state")).toContainText("is mailed to you");
+  await adminTab.getByTestId("support-mail-toggle").click();
+  await expect(adminTab.getByTestId("support-mail-state")).toHaveText("You are not mailed about customers' messages.");
   await adminTab.getByRole("link", { name: `No code ${stamp}` }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("never arrived");
   await hydrated(adminTab);

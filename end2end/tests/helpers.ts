@@ -44,6 +44,12 @@ export async function mailedCode(email: string, phrase = "code is"): Promise<str
   return code;
 }
 
+/** Every mail to `email` the SMTP sink has received, as raw messages. */
+export async function mailsTo(email: string): Promise<string[]> {
+  const mails: { to: string[]; data: string }[] = await (await fetch(smtpMailsUrl)).json();
+  return mails.filter((m) => m.to.includes(email)).map((m) => m.data);
+}
+
 /** From here on the page comes from an address of its own, as customers do:
  * the server trusts the loopback proxy's X-Forwarded-For (see the config), so
  * the per-address sign-up and sign-in limits count each test's visitor apart. */

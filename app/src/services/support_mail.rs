@@ -52,9 +52,9 @@ pub async fn answered(svc: &Services, tx: &mut Tx, ticket_id: i64, message: &str
     Ok(true)
 }
 
-/// A customer's new ticket or reply, to every admin who can sign in and
-/// has a verified address: a small operator hears of it without watching
-/// the inbox.
+/// A customer's new ticket or reply, to every admin who can sign in, has
+/// a verified address and has not turned these mails off (`set_wanted`):
+/// a small operator hears of it without watching the inbox.
 pub async fn customer_wrote(svc: &Services, tx: &mut Tx, ticket_id: i64, message: &str, new_ticket: bool) -> Result<bool, AppError> {
     let ticket: (String, String, String) = sqlx::query_as(
         "SELECT t.subject, u.username, u.public_id FROM support_tickets t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
@@ -64,7 +64,8 @@ pub async fn customer_wrote(svc: &Services, tx: &mut Tx, ticket_id: i64, message
     .await?;
     let (subject, username, public_id) = ticket;
     let admins: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "SELECT email, email_verified_at FROM users WHERE role = 'admin' AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY id",
+        "SELECT email, email_verified_at FROM users \
+         WHERE role = 'admin' AND support_mail = 1 AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY id",
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -93,4 +94,16 @@ fn at(svc: &Services, path: &str) -> String {
 /// to be one line may hold a line break.
 fn one_line(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Whether `admin_id` is mailed about customers' messages.
+pub async fn wanted(svc: &Services, admin_id: i64) -> Result<bool, AppError> {
+    let on: i64 = sqlx::query_scalar("SELECT support_mail FROM users WHERE id = $1").bind(admin_id).fetch_one(&svc.db.pool).await?;
+    Ok(on != 0)
+}
+
+/// An admin's own choice: their mailbox, so not an audited staff action.
+pub async fn set_wanted(svc: &Services, admin_id: i64, on: bool) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET support_mail = $1 WHERE id = $2").bind(i64::from(on)).bind(admin_id).execute(&svc.db.pool).await?;
+    Ok(())
 }

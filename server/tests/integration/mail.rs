@@ -64,6 +64,15 @@ async fn support_messages_are_mailed_once_per_round(backend: Backend) {
     assert_eq!(to_admin.len(), 3, "{to_admin:?}");
     assert!(to_admin[1].1.contains("replied") && to_admin[1].1.contains("It worked, thanks."), "{}", to_admin[1].1);
     assert!(to_admin[2].1.contains("Last thing."), "{}", to_admin[2].1);
+    // An admin who does not answer tickets turns these mails off.
+    assert_eq!(admin.call("admin/support_mail", &[]).await.body.trim(), "true");
+    assert_eq!(admin.call("admin/set_support_mail", &[("enabled", "maybe")]).await.status, 400);
+    assert_eq!(admin.call("admin/set_support_mail", &[("enabled", "off")]).await.body.trim(), "false");
+    assert_eq!(admin.call("admin/support_mail", &[]).await.body.trim(), "false");
+    let opened = customer.call("support/open", &[("subject", "Another question"), ("message", "Not mailed to staff.")]).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    assert_eq!(mails_to("mailed_admin@example.com").await.len(), 3, "turned off");
+    assert_eq!(customer.call("admin/set_support_mail", &[("enabled", "on")]).await.status, 403);
     say(&mut admin, "admin/support_reply", &id, "Ask away.").await;
     let to_customer = mails_to("mailed_customer@example.com").await;
     assert_eq!(to_customer.len(), 2, "{to_customer:?}");

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::pages::support::thread_view;
-use crate::support::{admin_ticket_thread, admin_tickets, AdminCloseTicket, AdminReplyTicket};
+use crate::support::{admin_support_mail, admin_ticket_thread, admin_tickets, AdminCloseTicket, AdminReplyTicket, AdminSetSupportMail};
 
 #[component]
 pub fn AdminSupport() -> impl IntoView {
@@ -37,6 +37,39 @@ pub fn AdminSupport() -> impl IntoView {
                             }).collect_view())}
                 </DataTable>
             </Transition>
+        </section>
+        <SupportMail />
+    }
+}
+
+/// Whether this admin is mailed when a customer writes: on by default,
+/// off for an admin who does not answer tickets.
+#[component]
+fn SupportMail() -> impl IntoView {
+    let set = ServerAction::<AdminSetSupportMail>::new();
+    let current = Resource::new(move || set.version().get(), |_| admin_support_mail());
+    view! {
+        <section class="card" aria-labelledby="support-mail-heading">
+            <h2 id="support-mail-heading">"Mail about new messages"</h2>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || current.get().map(|r| match r {
+                    Ok(on) => view! {
+                        <p data-testid="support-mail-state">{if on {
+                            "A new ticket, or a customer's message in a ticket staff have read, is mailed to you (to your verified address)."
+                        } else {
+                            "You are not mailed about customers' messages."
+                        }}</p>
+                        <ActionForm action=set>
+                            <input type="hidden" name="enabled" value=if on { "off" } else { "on" } />
+                            <button type="submit" class="btn btn-small" data-testid="support-mail-toggle">
+                                {if on { "Stop these mails" } else { "Mail me about new messages" }}
+                            </button>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                })}
+            </Transition>
+            <ActionError value=set.value() />
         </section>
     }
 }
