@@ -11,7 +11,7 @@ use std::{
 /// The server binary, started in `dir` with `envs`, writing its log to
 /// a file: the process, its port and the log's path.
 fn start_logged(dir: &Path, envs: &[(&str, &str)]) -> (Child, u16, PathBuf) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = crate::common::free_port();
     let log_path = dir.join("server.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let server = Command::new(env!("CARGO_BIN_EXE_server"))

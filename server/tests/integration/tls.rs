@@ -94,7 +94,7 @@ async fn plain_http_is_sent_to_https_and_serves_acme_challenges() {
     std::fs::write(webroot.join(".well-known/acme-challenge/tok-EN_123"), "tok-EN_123.thumbprint").unwrap();
     // Where a "../" in the token would reach.
     std::fs::write(webroot.join(".well-known/private.txt"), "not for the web").unwrap();
-    let plain_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let plain_port = common::free_port();
     let (_app, addr) = https_app_with(&certified, dir.path(), |c| {
         c.http_redirect_listen = Some(format!("127.0.0.1:{plain_port}"));
         c.acme_webroot = Some(webroot.clone());

@@ -334,6 +334,20 @@ pub async fn signed_in_admin(app: &TestApp, username: &str) -> browser::Browser 
     browser
 }
 
+/// A loopback port free now, for a server a test starts on a port of its
+/// choosing. Below Linux's ephemeral range (32768 and up), where bind-to-0
+/// ports come from: another test's outgoing connection took one of those
+/// before the server bound it. Successive calls try different ports.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let seed = u64::from(std::process::id()) * 7_919 + CALLS.fetch_add(1, Ordering::Relaxed) * 104_729;
+    (0..12_000u64)
+        .map(|i| 20_000 + ((seed + i) % 12_000) as u16)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port below 32768")
+}
+
 /// The first run of 6 digits in a text.
 pub fn extract_code(text: &str) -> String {
     let bytes = text.as_bytes();
