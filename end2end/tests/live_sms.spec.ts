@@ -80,3 +80,35 @@ test("a Get Number visit asks for its leases only in its render when nothing cha
   await page.waitForTimeout(1000);
   expect(asked).toEqual([]);
 });
+
+test("once allowed, a code that arrives while the tab is hidden shows as a notification", async ({ page, browser, request }) => {
+  const stamp = "note" + Date.now().toString(36);
+  // The browser's side, recorded: notifications shown, the permission, and
+  // whether the tab is hidden (a headless tab never is).
+  await page.addInitScript(() => {
+    const w = window as any;
+    w.__shown = [];
+    w.__permission = "default";
+    w.Notification = class {
+      static get permission() {
+        return w.__permission;
+      }
+      static requestPermission() {
+        w.__permission = "granted";
+        return Promise.resolve("granted");
+      }
+      constructor(title: string, options?: { body?: string }) {
+        w.__shown.push(`${title} | ${options?.body ?? ""}`);
+      }
+    };
+    Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => Boolean(w.__hidden) });
+  });
+  const to = await waitingLease(page, browser);
+  await page.getByTestId("notify-me").click();
+  await expect(page.getByTestId("notify-on")).toHaveText("This browser will notify you when the code arrives.");
+  await page.evaluate(() => ((window as any).__hidden = true));
+
+  await smsArrives(request, to, `e2e-${stamp}`, "Telegram code: 27182");
+  await expect(page.getByTestId("lease-code")).toHaveText("27182");
+  expect(await page.evaluate(() => (window as any).__shown)).toEqual(["Telegram code: 27182 | Your Telegram code is 27182."]);
+});

@@ -1,5 +1,6 @@
 pub mod announcement;
 pub mod charts;
+pub mod code_alerts;
 pub mod copy_button;
 pub mod data_table;
 pub mod focus;

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{announcement::Announcement, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::LeaseEvent;
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
 
@@ -111,6 +111,7 @@ fn announce_lease_news(overview: Resource<Result<crate::get_number::LeasesOvervi
                 (Some(l), _) if before.as_ref() != now.as_ref() => {
                     if let Some(code) = &l.code {
                         announcement.set(format!("Your {} code is {code}.", l.platform));
+                        crate::components::code_alerts::notify_code(&l.platform, code);
                     }
                 }
                 (None, Some((id, _))) => {
@@ -311,7 +312,10 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
                         <CopyButton text=c />
                     </div>
                 }.into_any(),
-                None => view! { <p class="muted" data-testid="waiting">"Waiting for the SMS… enter the number on " {lease.platform.clone()} " now."</p> }.into_any(),
+                None => view! {
+                    <p class="muted" data-testid="waiting">"Waiting for the SMS… enter the number on " {lease.platform.clone()} " now."</p>
+                    <p><CodeAlertsButton /></p>
+                }.into_any(),
             }}
             {(!lease.messages.is_empty()).then(|| view! {
                 <details open>
