@@ -4,6 +4,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 use crate::auth::{use_viewer, SignOut};
+use crate::components::unread_badge::{Unread, UnreadBadge};
 use crate::site_info::use_site_info;
 
 const NAV: [(&str, &str); 3] = [("/get-number", "Get Number"), ("/wallet", "Wallet"), ("/policies", "Policies")];
@@ -58,27 +59,8 @@ fn SupportLink() -> impl IntoView {
     view! {
         <A href="/support">
             "Support"
-            {move || viewer.get().map(|_| view! { <UnreadBadge /> })}
+            {move || viewer.get().map(|_| view! { <UnreadBadge of=Unread::MyTickets /> })}
         </A>
-    }
-}
-
-/// The browser asks for the count once the page is up, and again on every
-/// navigation. Rendered by the server, the badge cost every signed-in page
-/// a resource, a query and a Suspense boundary: a third of a simple
-/// page's render, for a number that can come a moment later.
-#[component]
-fn UnreadBadge() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    // Local: runs in the browser only, never while the server renders.
-    let count = LocalResource::new(move || {
-        location.pathname.track();
-        crate::support::unread_support()
-    });
-    move || {
-        count.get().and_then(|r| r.ok()).filter(|n| *n > 0).map(|n| view! {
-            <span class="nav-badge" data-testid="support-unread" aria-label=format!("{n} unread")>{n}</span>
-        })
     }
 }
 

@@ -11,3 +11,4 @@ pub mod live_updates;
 pub mod local_time;
 pub mod page_title;
 pub mod security_log_table;
+pub mod unread_badge;

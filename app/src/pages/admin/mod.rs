@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::use_viewer;
+use crate::components::unread_badge::{Unread, UnreadBadge};
 use crate::error::AppError;
 use crate::site_info::use_site_info;
 
@@ -27,30 +28,6 @@ const SECTIONS: [(&str, &str); 8] = [
     ("/admin/security", "Security log"),
 ];
 
-/// The number of open tickets staff have not read, asked by the browser
-/// on each navigation (as the customers' Support badge is). From an
-/// effect, not a resource: the badge sits inside the shell's Transition,
-/// which a resource would hold (on the server, for ever).
-#[component]
-fn UnreadTickets() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let count = RwSignal::new(0i64);
-    Effect::new(move |_| {
-        location.pathname.track();
-        leptos::task::spawn_local(async move {
-            if let Ok(n) = crate::support::admin_unread_support().await {
-                count.set(n);
-            }
-        });
-    });
-    move || {
-        let n = count.get();
-        (n > 0).then(|| view! {
-            <span class="nav-badge" data-testid="admin-support-unread" aria-label=format!("{n} unread")>{n}</span>
-        })
-    }
-}
-
 #[component]
 pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let viewer = use_viewer();
@@ -61,7 +38,7 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
                 Some(Ok(())) => view! {
                     <nav class="admin-nav" aria-label="Admin">
                         {SECTIONS.map(|(href, label)| view! {
-                            <A href=href exact=true>{label}{(href == "/admin/support").then(|| view! { <UnreadTickets /> })}</A>
+                            <A href=href exact=true>{label}{(href == "/admin/support").then(|| view! { <UnreadBadge of=Unread::StaffInbox /> })}</A>
                         })}
                     </nav>
                     {children()}

@@ -1,0 +1,43 @@
+//! The count of unread tickets beside "Support" in a menu: the customer's
+//! tickets with a reply, or (admin menu) open tickets nobody on staff has
+//! read. The browser asks once the page is up and again on every
+//! navigation; the server draws nothing. Rendered by the server, the badge
+//! cost every signed-in page a resource, a query and a Suspense boundary
+//! (a third of a simple page's render). Asked from an effect, not a
+//! resource: in the admin shell it sits inside a Transition, which a
+//! resource would hold on the server for ever.
+use leptos::prelude::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unread {
+    /// The signed-in customer's tickets with a reply they have not read.
+    MyTickets,
+    /// Open tickets with a customer's message no admin has read.
+    StaffInbox,
+}
+
+#[component]
+pub fn UnreadBadge(of: Unread) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let count = RwSignal::new(0i64);
+    Effect::new(move |_| {
+        location.pathname.track();
+        leptos::task::spawn_local(async move {
+            let asked = match of {
+                Unread::MyTickets => crate::support::unread_support().await,
+                Unread::StaffInbox => crate::support::admin_unread_support().await,
+            };
+            if let Ok(n) = asked {
+                count.set(n);
+            }
+        });
+    });
+    let testid = match of {
+        Unread::MyTickets => "support-unread",
+        Unread::StaffInbox => "admin-support-unread",
+    };
+    move || {
+        let n = count.get();
+        (n > 0).then(|| view! { <span class="nav-badge" data-testid=testid aria-label=format!("{n} unread")>{n}</span> })
+    }
+}
