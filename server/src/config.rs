@@ -380,6 +380,12 @@ impl Config {
         .map_err(StartupError::from)
     }
 
+    /// `USNH_PUBLIC_URL` without a trailing slash, as pages and mails
+    /// append paths to it.
+    pub fn site_address(&self) -> Option<&str> {
+        self.public_url.as_deref().map(|url| url.trim_end_matches('/'))
+    }
+
     pub fn site_info(&self) -> app::site_info::SiteInfo {
         app::site_info::SiteInfo {
             brand_name: self.brand_name.clone(),
@@ -391,7 +397,7 @@ impl Config {
             ledger_retention_years: self.ledger_retention_years,
             demo_mode: self.demo(),
             admin_two_step: self.admin_two_step(),
-            public_url: self.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
+            public_url: self.site_address().map(str::to_string),
         }
     }
 

@@ -363,7 +363,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         mailer,
         signing_key: Arc::new(secrets.signing_key),
         brand: config.brand_name.as_str().into(),
-        public_url: config.public_url.as_deref().map(|url| url.trim_end_matches('/').into()),
+        public_url: config.site_address().map(Into::into),
         auth: Arc::new(AuthSettings {
             secure_cookies: config.https(),
             admin_two_step: config.admin_two_step(),
