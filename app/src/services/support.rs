@@ -208,6 +208,16 @@ pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str
         Reader::Staff(admin) => (admin, true),
     };
     let mut tx = svc.db.begin_write().await?;
+    // The ticket's row first: on PostgreSQL this update locks it, so a
+    // concurrent reply waits for this one's commit and then counts its
+    // message as unread (one mail per round). SQLite's writers queue anyway.
+    let read_column = if staff { "staff_read_at" } else { "customer_read_at" };
+    let reopen = if staff { "" } else { ", status = 'open', closed_at = NULL" };
+    sqlx::query(&format!("UPDATE support_tickets SET updated_at = $1, {read_column} = $1{reopen} WHERE id = $2"))
+        .bind(now)
+        .bind(ticket_id)
+        .execute(&mut *tx)
+        .await?;
     let already_told = support_mail::reader_has_unread(&mut tx, ticket_id, staff).await?;
     sqlx::query("INSERT INTO support_messages (ticket_id, author_user_id, from_staff, body, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(ticket_id)
@@ -215,13 +225,6 @@ pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str
         .bind(i64::from(staff))
         .bind(message)
         .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let read_column = if staff { "staff_read_at" } else { "customer_read_at" };
-    let reopen = if staff { "" } else { ", status = 'open', closed_at = NULL" };
-    sqlx::query(&format!("UPDATE support_tickets SET updated_at = $1, {read_column} = $1{reopen} WHERE id = $2"))
-        .bind(now)
-        .bind(ticket_id)
         .execute(&mut *tx)
         .await?;
     if staff {

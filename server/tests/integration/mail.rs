@@ -9,7 +9,8 @@ per_backend_tests!(
     balance_changes_are_mailed_once,
     the_development_outbox_is_for_this_machine_only,
     mails_and_authenticator_apps_name_the_operators_brand,
-    support_messages_are_mailed_once_per_round
+    support_messages_are_mailed_once_per_round,
+    simultaneous_replies_are_mailed_once
 );
 
 async fn say(browser: &mut Browser, endpoint: &str, ticket_id: &str, message: &str) {
@@ -77,6 +78,30 @@ async fn support_messages_are_mailed_once_per_round(backend: Backend) {
     let to_customer = mails_to("mailed_customer@example.com").await;
     assert_eq!(to_customer.len(), 2, "{to_customer:?}");
     assert!(to_customer[1].1.contains("Ask away."), "{}", to_customer[1].1);
+}
+
+/// Two admins answering the same ticket at the same moment: the customer
+/// gets one mail per round, not one per reply (on PostgreSQL the second
+/// reply waits for the first's commit, on SQLite writers queue).
+async fn simultaneous_replies_are_mailed_once(backend: Backend) {
+    let Some(app) = common::spawn_app(backend).await else { return };
+    let mut first = common::signed_in_admin(&app, "first_admin").await;
+    let mut second = common::signed_in_admin(&app, "second_admin").await;
+    let (mut customer, _) = common::customers::verified_customer(&app, "raced_customer", 0).await;
+    let opened = customer.call("support/open", &[("subject", "Raced"), ("message", "Anyone there?")]).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let id = opened.body.trim().to_string();
+    const ROUNDS: usize = 8;
+    for round in 0..ROUNDS {
+        let (one, two) = (format!("Round {round}, first."), format!("Round {round}, second."));
+        tokio::join!(say(&mut first, "admin/support_reply", &id, &one), say(&mut second, "admin/support_reply", &id, &two));
+        assert!(customer.call("support/thread", &[("ticket_id", &id)]).await.status < 400);
+    }
+    let mailed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dev_outbox WHERE to_addr = 'raced_customer@example.com' AND subject LIKE 'Support%'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(mailed, ROUNDS as i64, "one mail per round");
 }
 
 /// An operator's own brand (`USNH_BRAND_NAME`) is what mails and
