@@ -490,8 +490,11 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str, give_u
         )));
     }
     // Mail not yet sent to the account (a notice waiting out an SMTP
-    // outage) is not sent after it is gone.
-    sqlx::query("DELETE FROM mail_outbox WHERE to_addr = (SELECT email FROM users WHERE id = $1)").bind(user_id).execute(&mut *tx).await?;
+    // outage), or quoting it to staff, is not sent after it is gone.
+    sqlx::query("DELETE FROM mail_outbox WHERE to_addr = (SELECT email FROM users WHERE id = $1) OR about_user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "UPDATE users SET email = $1, username = $2, password_hash = '!', email_verified_at = NULL, \
          role = 'customer', totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL, deleted_at = $3 WHERE id = $4",

@@ -80,6 +80,7 @@ pub async fn issue_and_mail(
         // The code just made ends the earlier one: its mail, if still
         // unsent, would only carry a dead code.
         replaces: Some(format!("code:{}:{user_id}", purpose.as_str())),
+        about: None,
     };
     svc.mailer.enqueue(&mut tx, now, &mail).await?;
     tx.commit().await?;

@@ -43,6 +43,9 @@ pub struct Mail<'a> {
     pub send_before: i64,
     /// An unsent mail queued earlier with the same key is dropped.
     pub replaces: Option<String>,
+    /// The account whose words the mail quotes to someone else: unsent,
+    /// it goes when that account is deleted.
+    pub about: Option<i64>,
 }
 
 /// A notice (a sign-in, an email change, a balance change) may wait this long for a mail
@@ -53,7 +56,12 @@ impl<'a> Mail<'a> {
     /// A mail that is not a code: kept for `NOTICE_SEND_WITHIN_MS` while
     /// the mail server is down.
     pub fn notice(to: &'a Email, subject: impl Into<String>, body: String, now: i64) -> Self {
-        Mail { to, subject: subject.into(), body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None }
+        Mail { to, subject: subject.into(), body, send_before: now + NOTICE_SEND_WITHIN_MS, replaces: None, about: None }
+    }
+
+    /// Marks the mail as quoting `user_id`'s words (see `about`).
+    pub fn about(self, user_id: i64) -> Self {
+        Mail { about: Some(user_id), ..self }
     }
 }
 
@@ -134,7 +142,7 @@ impl Mailer {
     /// Queues a mail inside the caller's transaction; call `wake` once it
     /// committed, so it goes out without waiting for the next round.
     pub async fn enqueue(&self, conn: &mut sqlx::AnyConnection, now: i64, mail: &Mail<'_>) -> Result<(), AppError> {
-        let Mail { to, subject, body, send_before, replaces } = mail;
+        let Mail { to, subject, body, send_before, replaces, about } = mail;
         match self {
             Mailer::Smtp { .. } => {
                 // Checked now, so that an address SMTP cannot take is the
@@ -144,8 +152,8 @@ impl Mailer {
                     sqlx::query("DELETE FROM mail_outbox WHERE replace_key = $1").bind(key).execute(&mut *conn).await?;
                 }
                 sqlx::query(
-                    "INSERT INTO mail_outbox (to_addr, subject, body, replace_key, next_attempt_at, send_before, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $5)",
+                    "INSERT INTO mail_outbox (to_addr, subject, body, replace_key, next_attempt_at, send_before, created_at, about_user_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $5, $7)",
                 )
                 .bind(to.as_str())
                 .bind(subject)
@@ -153,6 +161,7 @@ impl Mailer {
                 .bind(replaces.as_deref())
                 .bind(now)
                 .bind(send_before)
+                .bind(*about)
                 .execute(conn)
                 .await?;
             }

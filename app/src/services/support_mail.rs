@@ -56,13 +56,13 @@ pub async fn answered(svc: &Services, tx: &mut Tx, ticket_id: i64, message: &str
 /// a verified address and has not turned these mails off (`set_wanted`):
 /// a small operator hears of it without watching the inbox.
 pub async fn customer_wrote(svc: &Services, tx: &mut Tx, ticket_id: i64, message: &str, new_ticket: bool) -> Result<bool, AppError> {
-    let ticket: (String, String, String) = sqlx::query_as(
-        "SELECT t.subject, u.username, u.public_id FROM support_tickets t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
+    let ticket: (i64, String, String, String) = sqlx::query_as(
+        "SELECT t.user_id, t.subject, u.username, u.public_id FROM support_tickets t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
     )
     .bind(ticket_id)
     .fetch_one(&mut **tx)
     .await?;
-    let (subject, username, public_id) = ticket;
+    let (customer, subject, username, public_id) = ticket;
     let admins: Vec<(String, Option<i64>)> = sqlx::query_as(
         "SELECT email, email_verified_at FROM users \
          WHERE role = 'admin' AND support_mail = 1 AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY id",
@@ -79,7 +79,8 @@ pub async fn customer_wrote(svc: &Services, tx: &mut Tx, ticket_id: i64, message
     );
     let now = svc.now();
     for to in &admins {
-        svc.mailer.enqueue(tx, now, &Mail::notice(to, format!("Support: {subject} ({public_id})"), body.clone(), now)).await?;
+        let mail = Mail::notice(to, format!("Support: {subject} ({public_id})"), body.clone(), now).about(customer);
+        svc.mailer.enqueue(tx, now, &mail).await?;
     }
     Ok(!admins.is_empty())
 }

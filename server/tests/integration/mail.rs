@@ -10,7 +10,8 @@ per_backend_tests!(
     the_development_outbox_is_for_this_machine_only,
     mails_and_authenticator_apps_name_the_operators_brand,
     support_messages_are_mailed_once_per_round,
-    simultaneous_replies_are_mailed_once
+    simultaneous_replies_are_mailed_once,
+    deleting_an_account_drops_mail_quoting_it
 );
 
 async fn say(browser: &mut Browser, endpoint: &str, ticket_id: &str, message: &str) {
@@ -102,6 +103,30 @@ async fn simultaneous_replies_are_mailed_once(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(mailed, ROUNDS as i64, "one mail per round");
+}
+
+/// A customer's support message waiting for the mail server on its way
+/// to the admins is not sent once the customer deleted the account: it
+/// quotes them, as the erased thread did.
+async fn deleting_an_account_drops_mail_quoting_it(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let Some(app) = common::spawn_app_with(backend, |config| config.smtp_url = Some(url)).await else { return };
+    common::signed_in_admin(&app, "quoted_admin").await;
+    let mut customer = common::signed_up(&app, "quoting").await;
+    let mail = sink.wait_for("quoting@example.com").await;
+    let code = common::extract_code(mail.data.split("\n\n").nth(1).unwrap_or(&mail.data));
+    assert!(customer.call("verify_email", &[("code", &code)]).await.status < 400);
+    sink.set_down(true);
+    let opened = customer.call("support/open", &[("subject", "Before I go"), ("message", "My private story.")]).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let quoting = || async {
+        sqlx::query_scalar::<_, String>("SELECT to_addr FROM mail_outbox WHERE body LIKE '%My private story.%'").fetch_all(&app.db.pool).await.unwrap()
+    };
+    assert_eq!(quoting().await, ["quoted_admin@example.com"], "queued while the mail server is down");
+    let deleted = customer.call("delete_account", &[("password", common::PASSWORD), ("confirm", "yes")]).await;
+    assert!(deleted.status < 400, "{}", deleted.body);
+    assert!(quoting().await.is_empty(), "dropped with the account");
 }
 
 /// An operator's own brand (`USNH_BRAND_NAME`) is what mails and
