@@ -28,11 +28,27 @@ fn check_message(message: &str) -> Result<&str, AppError> {
 
 type SummaryRow = (i64, String, String, Option<i64>, i64, i64, Option<String>, Option<String>);
 
-const SUMMARY: &str = "SELECT t.id, t.subject, t.status, t.lease_id, t.updated_at, \
-    (SELECT COUNT(*) FROM support_messages m WHERE m.ticket_id = t.id AND m.from_staff = $1 AND m.created_at > \
-       CASE WHEN $1 = 1 THEN t.customer_read_at ELSE t.staff_read_at END), \
-    u.public_id, u.username \
-    FROM support_tickets t JOIN users u ON u.id = t.user_id";
+/// The condition "message `m` of ticket `t` is one its reader has not
+/// seen": the customer reads staff messages, staff the customer's. The
+/// one definition of unread, for the lists, the badges and the mails.
+pub(super) fn unread_by(staff: bool) -> &'static str {
+    if staff {
+        "m.ticket_id = t.id AND m.from_staff = 0 AND m.created_at > t.staff_read_at"
+    } else {
+        "m.ticket_id = t.id AND m.from_staff = 1 AND m.created_at > t.customer_read_at"
+    }
+}
+
+/// Tickets as a list shows them to the customer or to staff; a query
+/// adds its own WHERE.
+fn summary_query(staff: bool) -> String {
+    format!(
+        "SELECT t.id, t.subject, t.status, t.lease_id, t.updated_at, \
+         (SELECT COUNT(*) FROM support_messages m WHERE {}), u.public_id, u.username \
+         FROM support_tickets t JOIN users u ON u.id = t.user_id",
+        unread_by(staff)
+    )
+}
 
 fn summary(row: SummaryRow, for_staff: bool) -> TicketSummary {
     let (id, subject, status, lease_id, updated_at, unread, public_id, username) = row;
@@ -48,8 +64,7 @@ fn summary(row: SummaryRow, for_staff: bool) -> TicketSummary {
 }
 
 pub async fn customer_tickets(svc: &Services, user_id: i64) -> Result<Vec<TicketSummary>, AppError> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SUMMARY} WHERE t.user_id = $2 ORDER BY t.updated_at DESC LIMIT 100"))
-        .bind(1i64)
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{} WHERE t.user_id = $1 ORDER BY t.updated_at DESC LIMIT 100", summary_query(false)))
         .bind(user_id)
         .fetch_all(&svc.db.pool)
         .await?;
@@ -57,10 +72,10 @@ pub async fn customer_tickets(svc: &Services, user_id: i64) -> Result<Vec<Ticket
 }
 
 pub async fn customer_unread(svc: &Services, user_id: i64) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM support_tickets t WHERE t.user_id = $1 AND EXISTS \
-         (SELECT 1 FROM support_messages m WHERE m.ticket_id = t.id AND m.from_staff = 1 AND m.created_at > t.customer_read_at)",
-    )
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM support_tickets t WHERE t.user_id = $1 AND EXISTS (SELECT 1 FROM support_messages m WHERE {})",
+        unread_by(false)
+    ))
     .bind(user_id)
     .fetch_one(&svc.db.pool)
     .await?)
@@ -69,10 +84,10 @@ pub async fn customer_unread(svc: &Services, user_id: i64) -> Result<i64, AppErr
 /// Open tickets with a customer message staff have not read: the admin
 /// menu's badge.
 pub async fn staff_unread(svc: &Services) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM support_tickets t WHERE t.status = 'open' AND EXISTS \
-         (SELECT 1 FROM support_messages m WHERE m.ticket_id = t.id AND m.from_staff = 0 AND m.created_at > t.staff_read_at)",
-    )
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM support_tickets t WHERE t.status = 'open' AND EXISTS (SELECT 1 FROM support_messages m WHERE {})",
+        unread_by(true)
+    ))
     .fetch_one(&svc.db.pool)
     .await?)
 }
@@ -80,12 +95,11 @@ pub async fn staff_unread(svc: &Services) -> Result<i64, AppError> {
 /// Admin inbox: "open", "closed" or "all", unread first.
 pub async fn inbox(svc: &Services, status: &str) -> Result<Vec<TicketSummary>, AppError> {
     let filter = match status {
-        "open" | "closed" => "WHERE t.status = $2",
-        "all" => "WHERE $2 = $2",
+        "open" | "closed" => "WHERE t.status = $1",
+        "all" => "WHERE $1 = $1",
         _ => return Err(AppError::Invalid("Show open, closed or all tickets.".into())),
     };
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{SUMMARY} {filter} ORDER BY t.updated_at DESC LIMIT 200"))
-        .bind(0i64)
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{} {filter} ORDER BY t.updated_at DESC LIMIT 200", summary_query(true)))
         .bind(status)
         .fetch_all(&svc.db.pool)
         .await?;
@@ -164,8 +178,7 @@ async fn owner(svc: &Services, ticket_id: i64, reader: Reader) -> Result<i64, Ap
 pub async fn thread(svc: &Services, ticket_id: i64, reader: Reader) -> Result<TicketView, AppError> {
     owner(svc, ticket_id, reader).await?;
     let staff = matches!(reader, Reader::Staff(_));
-    let row: SummaryRow = sqlx::query_as(&format!("{SUMMARY} WHERE t.id = $2"))
-        .bind(if staff { 0i64 } else { 1i64 })
+    let row: SummaryRow = sqlx::query_as(&format!("{} WHERE t.id = $1", summary_query(staff)))
         .bind(ticket_id)
         .fetch_one(&svc.db.pool)
         .await?;
@@ -218,7 +231,7 @@ pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str
         .bind(ticket_id)
         .execute(&mut *tx)
         .await?;
-    let already_told = support_mail::reader_has_unread(&mut tx, ticket_id, staff).await?;
+    let already_told = support_mail::reader_has_unread(&mut tx, ticket_id, !staff).await?;
     sqlx::query("INSERT INTO support_messages (ticket_id, author_user_id, from_staff, body, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(ticket_id)
         .bind(author)

@@ -11,17 +11,15 @@ use crate::{domain::Email, error::AppError};
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-/// Whether the side that reads messages `from_staff` (the customer for
-/// staff messages) has one it has not seen yet. Asked before the new
-/// message is written, in its transaction.
-pub async fn reader_has_unread(tx: &mut Tx, ticket_id: i64, from_staff: bool) -> Result<bool, AppError> {
-    let unread: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM support_messages m JOIN support_tickets t ON t.id = m.ticket_id \
-         WHERE t.id = $1 AND m.from_staff = $2 \
-         AND m.created_at > CASE WHEN $2 = 1 THEN t.customer_read_at ELSE t.staff_read_at END",
-    )
+/// Whether the thread holds a message `staff` (or, when false, the
+/// customer) has not seen. Asked before the new message is written, in
+/// its transaction.
+pub async fn reader_has_unread(tx: &mut Tx, ticket_id: i64, staff: bool) -> Result<bool, AppError> {
+    let unread: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM support_messages m JOIN support_tickets t ON t.id = m.ticket_id WHERE t.id = $1 AND {}",
+        super::support::unread_by(staff)
+    ))
     .bind(ticket_id)
-    .bind(i64::from(from_staff))
     .fetch_one(&mut **tx)
     .await?;
     Ok(unread > 0)
