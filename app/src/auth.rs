@@ -278,19 +278,18 @@ pub(crate) fn emailed_code(typed: &str) -> Result<String, AppError> {
     Ok(code)
 }
 
-/// Only local paths, so a link cannot send a signed-in user elsewhere.
-/// No whitespace or control characters either: browsers drop tabs and
-/// line breaks from a URL, so "/\t/evil.example" would become
-/// "//evil.example", another site.
+/// Whether `path` is a path on this site, so a link or form cannot send a
+/// user elsewhere. No whitespace or control characters either: browsers
+/// drop tabs and line breaks from a URL, so "/\t/evil.example" would
+/// become "//evil.example", another site.
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// Where to go after signing in: a local path, else the Account page.
 pub fn safe_next(next: Option<&str>) -> String {
-    let local = |path: &str| {
-        path.starts_with('/')
-            && !path.starts_with("//")
-            && !path.contains('\\')
-            && !path.chars().any(|c| c.is_control() || c.is_whitespace())
-    };
     match next {
-        Some(path) if local(path) => path.to_string(),
+        Some(path) if is_local_path(path) => path.to_string(),
         _ => "/account".to_string(),
     }
 }

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod services;
 pub mod site_info;
 pub mod support;
+pub mod theme;
 pub mod two_step;
 pub mod wallet;
 
@@ -34,13 +35,14 @@ use pages::{lazy::*, not_found::NotFound};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let theme = theme::current();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.attribute()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="color-scheme" content="light" />
+                <meta name="color-scheme" content=theme.color_scheme() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />

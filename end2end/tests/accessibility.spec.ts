@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { adminTopUp, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
 
 // axe-core, evaluated in the page (evaluation is not subject to the page's
 // CSP, which would refuse an injected script tag).
@@ -78,3 +78,47 @@ for (const [device, viewport, colorScheme] of [
     expect(found).toEqual([]);
   });
 }
+
+// The footer's switch overrides the system's scheme at once, and the server
+// renders the next page in the choice (a cookie), before any script runs.
+test("the footer's theme switch turns the pages dark or light and back to the system's", async ({ browser }) => {
+  const context = await browser.newContext({ colorScheme: "light" });
+  const page = await context.newPage();
+  const problems = collectProblems(page);
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await page.goto("/policies");
+  await hydrated(page);
+  const light = await background();
+  const switcher = page.getByRole("group", { name: "Theme" });
+  await expect(switcher.getByRole("button", { name: "System" })).toHaveAttribute("aria-pressed", "true");
+
+  await switcher.getByRole("button", { name: "Dark" }).click();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await expect.poll(background).not.toBe(light);
+  const dark = await background();
+  await expect(switcher.getByRole("button", { name: "Dark" })).toHaveAttribute("aria-pressed", "true");
+  expect(page.url()).toMatch(/\/policies$/);
+
+  // The next page comes dark from the server: no scripts on this one.
+  const plain = await context.newPage();
+  await plain.route("**/*.wasm", (route) => route.abort());
+  await plain.goto("/get-number");
+  await expect(plain.locator("html")).toHaveAttribute("data-theme", "dark");
+  expect(await plain.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(dark);
+  // Without scripts the switch is a form that comes back to the page.
+  await plain.getByRole("group", { name: "Theme" }).getByRole("button", { name: "Light" }).click();
+  await expect(plain).toHaveURL(/\/get-number$/);
+  await expect(plain.locator("html")).toHaveAttribute("data-theme", "light");
+  await plain.close();
+
+  await page.reload();
+  await hydrated(page);
+  await expect(switcher.getByRole("button", { name: "Light" })).toHaveAttribute("aria-pressed", "true");
+  await switcher.getByRole("button", { name: "System" }).click();
+  await expect(page.locator("html")).not.toHaveAttribute("data-theme", /.*/);
+  expect(await background()).toBe(light);
+  await page.reload();
+  await expect(page.locator("html")).not.toHaveAttribute("data-theme", /.*/);
+  await context.close();
+  expect(problems).toEqual([]);
+});

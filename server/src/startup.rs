@@ -431,6 +431,7 @@ fn router(state: AppState) -> Router {
         .route("/admin/ledger.csv", get(routes::ledger_export::admin_ledger_csv))
         .route("/wallet/statement.csv", get(routes::ledger_export::my_statement_csv))
         .route("/events", get(routes::live::lease_events))
+        .route("/theme", axum::routing::post(routes::theme::choose))
         .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))
         .route("/webhooks/sms/android", axum::routing::post(routes::webhooks::android))

@@ -4,6 +4,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
 
 use crate::auth::{use_viewer, SignOut};
+use crate::components::theme_switch::ThemeSwitch;
 use crate::components::unread_badge::{Unread, UnreadBadge};
 use crate::site_info::use_site_info;
 
@@ -102,6 +103,7 @@ fn Footer() -> impl IntoView {
                     "© " {site.brand_name.clone()} " · 18+ only · "
                     <a href=site.whatsapp_link("")>"WhatsApp support"</a>
                 </p>
+                <ThemeSwitch />
             </div>
         </footer>
     }

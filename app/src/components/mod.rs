@@ -11,4 +11,5 @@ pub mod live_updates;
 pub mod local_time;
 pub mod page_title;
 pub mod security_log_table;
+pub mod theme_switch;
 pub mod unread_badge;

@@ -119,7 +119,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 ": to sign you in, to deliver codes to you, to keep your wallet correct, to answer support requests, and to detect abuse. We do not sell your data and we do not use it for advertising."
             </p>
             <h3>"Cookies and sessions"</h3>
-            <p>"We set only the cookies that sign-in needs: a short-lived access token and a refresh token, both httpOnly (page scripts cannot read them) and limited to this site. No tracking or advertising cookies. You can see each signed-in device on your Account page and sign it out."</p>
+            <p>"We set only the cookies that sign-in needs: a short-lived access token and a refresh token, both httpOnly (page scripts cannot read them) and limited to this site. If you choose a light or dark theme at the foot of the page, a cookie remembers that choice on this browser. No tracking or advertising cookies. You can see each signed-in device on your Account page and sign it out."</p>
             <h3>"How long we keep it"</h3>
             <ul>
                 <li>"SMS text: " <strong>{sms_hours} " hours"</strong> " after the lease ends, then it is erased."</li>

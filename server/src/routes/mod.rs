@@ -21,6 +21,7 @@ pub mod reseller;
 pub mod server_fn_errors;
 pub mod session;
 pub mod static_files;
+pub mod theme;
 pub mod webhooks;
 
 /// The HTTP status an `AppError` is sent with.

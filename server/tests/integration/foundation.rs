@@ -14,7 +14,38 @@ backend_tests!(
     restart_keeps_data_and_reruns_no_migration,
     pages_render_while_another_server_starts,
     a_stop_ends_open_event_streams,
+    a_chosen_theme_is_rendered_from_the_first_byte,
 );
+
+/// The footer's theme switch without scripts: `POST /theme` stores the
+/// choice in a cookie and comes back; every page is then rendered in it
+/// (`<html data-theme>`, the color-scheme meta), until "System" clears it.
+async fn a_chosen_theme_is_rendered_from_the_first_byte(app: TestApp) {
+    let mut browser = common::browser::Browser::new(&app.base);
+    let page = browser.get("/policies").await;
+    assert!(page.body.contains(r#"<html lang="en">"#) && page.body.contains(r#"<meta name="color-scheme" content="light dark">"#), "{}", page.body);
+
+    let chosen = browser.post_form("/theme", &[("theme", "dark"), ("back", "/policies?x=1")]).await;
+    assert_eq!(chosen.status, 303, "{}", chosen.body);
+    assert_eq!(chosen.headers["location"], "/policies?x=1");
+    assert!(chosen.set_cookies[0].starts_with("usnh_theme=dark;"), "{:?}", chosen.set_cookies);
+    let page = browser.get("/policies").await;
+    assert!(page.body.contains(r#"data-theme="dark""#) && page.body.contains(r#"<meta name="color-scheme" content="dark">"#), "{}", page.body);
+    assert!(page.body.contains(r#"value="dark" aria-pressed="true""#), "the switch shows the choice");
+
+    // Bad input changes nothing; the way back stays on this site.
+    let refused = browser.post_form("/theme", &[("theme", "purple")]).await;
+    assert_eq!((refused.status, refused.body.as_str()), (400, "Choose the system's theme, light or dark."));
+    assert!(refused.set_cookies.is_empty());
+    for elsewhere in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+        let chosen = browser.post_form("/theme", &[("theme", "light"), ("back", elsewhere)]).await;
+        assert_eq!(chosen.headers["location"], "/", "{elsewhere}");
+    }
+    assert!(browser.get("/").await.body.contains(r#"data-theme="light""#));
+    browser.post_form("/theme", &[("theme", "system")]).await;
+    assert!(browser.cookie_header().is_empty(), "cleared: {}", browser.cookie_header());
+    assert!(browser.get("/").await.body.contains(r#"<html lang="en">"#));
+}
 
 /// A stopping server ends its pages' event streams at once, so a deploy
 /// does not wait for open tabs (their pages reconnect to the next server).

@@ -88,6 +88,12 @@ impl Browser {
         self.send(req).await
     }
 
+    /// A plain form's POST, as a page without scripts sends it.
+    pub async fn post_form(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+        let req = self.client.post(format!("{}{path}", self.base)).header("origin", self.base.clone()).form(form);
+        self.send(req).await
+    }
+
     pub async fn get(&mut self, path: &str) -> Answer {
         let req = self.client.get(format!("{}{path}", self.base));
         self.send(req).await

@@ -1,0 +1,148 @@
+//! Light or dark pages: the system's setting unless the visitor chose one
+//! (the footer's switch). The choice is a cookie, so the server renders
+//! the page in it from the first byte (no flash of the other colours); the
+//! stylesheet reads `<html data-theme>` and `color-scheme`.
+
+/// The cookie holding a chosen theme; none means the system's.
+pub const COOKIE: &str = "usnh_theme";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    pub fn parse(text: &str) -> Option<Theme> {
+        match text {
+            "system" => Some(Theme::System),
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "System",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+
+    /// `<html data-theme>`: absent when the system decides.
+    pub fn attribute(self) -> Option<&'static str> {
+        (self != Theme::System).then(|| self.as_str())
+    }
+
+    /// `<meta name="color-scheme">`, which the browser reads before the
+    /// stylesheet: a dark page does not start white.
+    pub fn color_scheme(self) -> &'static str {
+        match self {
+            Theme::System => "light dark",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// The `Set-Cookie` value that stores this choice for a year (the
+    /// system's setting clears it). Not secret, but `Secure` over HTTPS
+    /// like every cookie of ours.
+    pub fn cookie(self, secure: bool) -> String {
+        let secure = if secure { "; Secure" } else { "" };
+        match self.attribute() {
+            Some(value) => format!("{COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax{secure}"),
+            None => format!("{COOKIE}=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
+        }
+    }
+
+    /// The theme a `Cookie` header holds.
+    pub fn from_cookie_header(header: &str) -> Theme {
+        header
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == COOKIE)
+            .and_then(|(_, value)| Theme::parse(value))
+            .unwrap_or(Theme::System)
+    }
+}
+
+/// The theme this page is drawn in: on the server from the request's
+/// cookie, in the browser from `<html data-theme>` (which the server drew
+/// from the same cookie), so hydration sees what was rendered.
+#[cfg(feature = "ssr")]
+pub fn current() -> Theme {
+    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else { return Theme::System };
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(Theme::from_cookie_header)
+        .find(|theme| *theme != Theme::System)
+        .unwrap_or(Theme::System)
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn current() -> Theme {
+    #[cfg(feature = "hydrate")]
+    if let Some(theme) = leptos::prelude::document().document_element().and_then(|html| html.get_attribute("data-theme")) {
+        return Theme::parse(&theme).unwrap_or(Theme::System);
+    }
+    Theme::System
+}
+
+/// Switches the open page at once and remembers the choice.
+#[cfg(feature = "hydrate")]
+pub fn apply(theme: Theme) {
+    use wasm_bindgen::JsCast;
+    let document = leptos::prelude::document();
+    if let Some(html) = document.document_element() {
+        let _ = match theme.attribute() {
+            Some(value) => html.set_attribute("data-theme", value),
+            None => html.remove_attribute("data-theme"),
+        };
+    }
+    if let Ok(Some(meta)) = document.query_selector("meta[name=color-scheme]") {
+        let _ = meta.set_attribute("content", theme.color_scheme());
+    }
+    let secure = leptos::prelude::window().location().protocol().is_ok_and(|p| p == "https:");
+    if let Ok(document) = document.dyn_into::<web_sys::HtmlDocument>() {
+        let _ = document.set_cookie(&theme.cookie(secure));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_its_cookie_among_others() {
+        assert_eq!(Theme::from_cookie_header("usnh_session=abc; usnh_theme=dark"), Theme::Dark);
+        assert_eq!(Theme::from_cookie_header("usnh_theme=light"), Theme::Light);
+        assert_eq!(Theme::from_cookie_header("usnh_theme=purple; other=1"), Theme::System);
+        assert_eq!(Theme::from_cookie_header("xusnh_theme=dark"), Theme::System);
+        assert_eq!(Theme::from_cookie_header(""), Theme::System);
+    }
+
+    #[test]
+    fn round_trips_and_clears() {
+        for theme in Theme::ALL {
+            assert_eq!(Theme::parse(theme.as_str()), Some(theme));
+        }
+        assert_eq!(Theme::Dark.cookie(true), "usnh_theme=dark; Path=/; Max-Age=31536000; SameSite=Lax; Secure");
+        assert!(Theme::System.cookie(false).contains("Max-Age=0"));
+        assert_eq!(Theme::System.attribute(), None);
+    }
+}
