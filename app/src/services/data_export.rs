@@ -163,12 +163,7 @@ async fn leases(svc: &Services, user_id: i64) -> Result<Vec<ExportedLease>, AppE
     .bind(user_id)
     .fetch_all(&svc.db.pool)
     .await?;
-    let at: HashMap<i64, usize> = leases.iter().enumerate().map(|(i, l)| (l.id, i)).collect();
-    for message in sms {
-        if let Some(&i) = at.get(&message.lease_id) {
-            leases[i].sms.push(message);
-        }
-    }
+    attach(&mut leases, sms, |lease| lease.id, |message| message.lease_id, |lease, message| lease.sms.push(message));
     Ok(leases)
 }
 
@@ -186,11 +181,19 @@ async fn tickets(svc: &Services, user_id: i64) -> Result<Vec<ExportedTicket>, Ap
     .bind(user_id)
     .fetch_all(&svc.db.pool)
     .await?;
-    let at: HashMap<i64, usize> = tickets.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
-    for (ticket_id, from_staff, body, created_at) in messages {
-        if let Some(&i) = at.get(&ticket_id) {
-            tickets[i].messages.push(ExportedMessage { from_staff: from_staff != 0, body, created_at });
+    attach(&mut tickets, messages, |ticket| ticket.id, |message| message.0, |ticket, (_, from_staff, body, created_at)| {
+        ticket.messages.push(ExportedMessage { from_staff: from_staff != 0, body, created_at })
+    });
+    Ok(tickets)
+}
+
+/// Puts each child row under its parent (two queries instead of one per
+/// parent), in the children's order.
+fn attach<P, C>(parents: &mut [P], children: Vec<C>, id: impl Fn(&P) -> i64, parent_id: impl Fn(&C) -> i64, mut push: impl FnMut(&mut P, C)) {
+    let at: HashMap<i64, usize> = parents.iter().enumerate().map(|(i, parent)| (id(parent), i)).collect();
+    for child in children {
+        if let Some(&i) = at.get(&parent_id(&child)) {
+            push(&mut parents[i], child);
         }
     }
-    Ok(tickets)
 }
