@@ -20,6 +20,7 @@ pub mod services;
 pub mod site_info;
 pub mod support;
 pub mod theme;
+pub mod top_up_requests;
 pub mod two_step;
 pub mod wallet;
 

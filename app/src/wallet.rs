@@ -12,6 +12,8 @@ use crate::{
 pub struct WalletView {
     pub public_id: String,
     pub balance: Money,
+    /// The open top-up request, or the last one decided this week.
+    pub top_up_request: Option<crate::top_up_requests::TopUpRequest>,
     /// Where this stands among the account's changes (see Get Number).
     pub events_cursor: i64,
 }
@@ -65,17 +67,24 @@ pub struct RechargeConfirmation {
     pub note: String,
     /// Sent back with the confirmation so a double click credits once.
     pub idempotency_key: String,
+    /// The customer's top-up request this answers, when filled from one.
+    pub request_id: Option<i64>,
 }
 
 pub const HISTORY_PAGE_SIZE: i64 = 20;
 
 #[server(endpoint = "my_wallet")]
 pub async fn my_wallet() -> Result<WalletView, AppError> {
-    use crate::services::{ledger, request::require_user, services};
+    use crate::services::{ledger, request::require_user, services, top_up_requests};
     let user = require_user()?;
     let svc = services()?;
     let events_cursor = svc.events.cursor();
-    Ok(WalletView { public_id: user.viewer.public_id, balance: ledger::balance(&svc.db, user.user_id).await?, events_cursor })
+    Ok(WalletView {
+        public_id: user.viewer.public_id,
+        balance: ledger::balance(&svc.db, user.user_id).await?,
+        top_up_request: top_up_requests::latest(&svc, user.user_id).await?,
+        events_cursor,
+    })
 }
 
 #[server(endpoint = "my_ledger")]
@@ -100,25 +109,41 @@ pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<Hist
 }
 
 /// Step one of a recharge: find the user and show what will happen.
+/// From a customer's request (`request_id`), its user and amount.
 #[server(endpoint = "admin/prepare_top_up")]
-pub async fn admin_prepare_top_up(query: String, amount: String, note: String) -> Result<RechargeConfirmation, AppError> {
-    use crate::services::{recharge, request::require_admin, services};
+pub async fn admin_prepare_top_up(
+    query: Option<String>,
+    amount: Option<String>,
+    note: Option<String>,
+    request_id: Option<i64>,
+) -> Result<RechargeConfirmation, AppError> {
+    use crate::services::{recharge, request::require_admin, services, top_up_requests};
     require_admin()?;
-    let amount = Money::parse(&amount, false).map_err(AppError::Invalid)?;
     let svc = services()?;
+    let (query, amount) = match request_id {
+        Some(id) => top_up_requests::for_recharge(&svc, id).await?,
+        None => (query.unwrap_or_default(), Money::parse(&amount.unwrap_or_default(), false).map_err(AppError::Invalid)?),
+    };
     let user = recharge::find_user(&svc, &query).await?;
-    Ok(RechargeConfirmation { user, amount, note: note.trim().to_string(), idempotency_key: new_key() })
+    let note = note.unwrap_or_default().trim().to_string();
+    Ok(RechargeConfirmation { user, amount, note, idempotency_key: new_key(), request_id })
 }
 
 /// Step two: credit the confirmed amount.
 #[server(endpoint = "admin/top_up")]
-pub async fn admin_top_up(public_id: String, amount: String, note: String, idempotency_key: String) -> Result<Money, AppError> {
+pub async fn admin_top_up(
+    public_id: String,
+    amount: String,
+    note: String,
+    idempotency_key: String,
+    request_id: Option<i64>,
+) -> Result<Money, AppError> {
     use crate::domain::PublicUserId;
     use crate::services::{recharge, request::require_admin, services};
     let admin = require_admin()?;
     let public_id = PublicUserId::parse(&public_id).map_err(AppError::Invalid)?;
     let amount = Money::parse(&amount, false).map_err(AppError::Invalid)?;
-    let entry = recharge::top_up(&*services()?, admin.user_id, &public_id, amount, &note, &idempotency_key).await?;
+    let entry = recharge::top_up(&*services()?, admin.user_id, &public_id, amount, &note, &idempotency_key, request_id).await?;
     Ok(entry.balance_after)
 }
 

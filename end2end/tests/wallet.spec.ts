@@ -131,3 +131,40 @@ test("Copy puts the user ID on the clipboard, also in a browser without the Clip
   await plain.close();
   expect(problems).toEqual([]);
 });
+
+test("the WhatsApp button lists the customer's top-up request; the admin credits it from the list", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `reqadmin_${stamp}`;
+  createAdmin(admin);
+  await signUp(page, `requester_${stamp}`);
+  const problems = collectProblems(page);
+  await page.goto("/wallet");
+  await hydrated(page);
+  const publicId = (await page.getByTestId("public-id").textContent())!.trim();
+  await page.getByLabel("Amount (USD)").fill("7.25");
+  // WhatsApp opens in a tab of its own (unreachable here); this page stays.
+  const [whatsapp] = await Promise.all([page.context().waitForEvent("page"), page.getByTestId("whatsapp-recharge").click()]);
+  await whatsapp.close();
+  await expect(page.getByTestId("top-up-request")).toContainText("Your top-up request: $7.25");
+
+  const adminContext = await browser.newContext();
+  const adminPage = await adminContext.newPage();
+  await signIn(adminPage, admin);
+  await adminPage.goto("/admin/wallets");
+  await hydrated(adminPage);
+  // The admin menu counts open requests.
+  await expect(adminPage.getByTestId("admin-top-up-requests")).toBeVisible();
+  await adminPage.getByRole("button", { name: `Fill in $7.25 for ${publicId}` }).click();
+  const confirmation = adminPage.getByTestId("recharge-confirmation");
+  await expect(confirmation).toContainText(publicId);
+  await expect(confirmation).toContainText("$7.25");
+  await adminPage.getByRole("button", { name: "Confirm top-up" }).click();
+  await expect(adminPage.getByTestId("recharge-done")).toContainText("$7.25");
+  await expect(adminPage.getByRole("button", { name: `Fill in $7.25 for ${publicId}` })).toHaveCount(0);
+  await adminContext.close();
+
+  // The customer's open page follows: the balance and the request's end.
+  await expect(page.getByTestId("balance")).toHaveText("$7.25");
+  await expect(page.getByTestId("top-up-request")).toContainText("Your request for $7.25 was credited");
+  expect(problems).toEqual([]);
+});

@@ -1,6 +1,6 @@
-//! The count of unread tickets beside "Support" in a menu: the customer's
-//! tickets with a reply, or (admin menu) open tickets nobody on staff has
-//! read. The browser asks once the page is up and again on every
+//! A count of what waits for the reader beside a menu entry: the
+//! customer's tickets with a reply; in the admin menu, open tickets
+//! nobody on staff has read and open top-up requests. The browser asks once the page is up and again on every
 //! navigation; the server draws nothing. Rendered by the server, the badge
 //! cost every signed-in page a resource, a query and a Suspense boundary
 //! (a third of a simple page's render). Asked from an effect, not a
@@ -14,6 +14,8 @@ pub enum Unread {
     MyTickets,
     /// Open tickets with a customer's message no admin has read.
     StaffInbox,
+    /// Customers' open top-up requests.
+    TopUpRequests,
 }
 
 #[component]
@@ -26,18 +28,20 @@ pub fn UnreadBadge(of: Unread) -> impl IntoView {
             let asked = match of {
                 Unread::MyTickets => crate::support::unread_support().await,
                 Unread::StaffInbox => crate::support::admin_unread_support().await,
+                Unread::TopUpRequests => crate::top_up_requests::admin_open_top_up_requests().await,
             };
             if let Ok(n) = asked {
                 count.set(n);
             }
         });
     });
-    let testid = match of {
-        Unread::MyTickets => "support-unread",
-        Unread::StaffInbox => "admin-support-unread",
+    let (testid, what) = match of {
+        Unread::MyTickets => ("support-unread", "unread"),
+        Unread::StaffInbox => ("admin-support-unread", "unread"),
+        Unread::TopUpRequests => ("admin-top-up-requests", "open"),
     };
     move || {
         let n = count.get();
-        (n > 0).then(|| view! { <span class="nav-badge" data-testid=testid aria-label=format!("{n} unread")>{n}</span> })
+        (n > 0).then(|| view! { <span class="nav-badge" data-testid=testid aria-label=format!("{n} {what}")>{n}</span> })
     }
 }

@@ -4,6 +4,7 @@ use crate::auth::use_viewer;
 use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
+use crate::top_up_requests::{RequestStatus, TopUpRequest};
 use crate::wallet::{my_ledger, my_wallet};
 
 #[component]
@@ -67,7 +68,7 @@ pub fn WalletPage() -> impl IntoView {
             } else {
                 view! {
                     {move || wallet.get().map(|r| match r {
-                        Ok(w) => view! { <Balance balance=w.balance public_id=w.public_id /> }.into_any(),
+                        Ok(w) => view! { <Balance balance=w.balance public_id=w.public_id request=w.top_up_request /> }.into_any(),
                         Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                     })}
                     <section class="card">
@@ -150,9 +151,22 @@ fn Statement() -> impl IntoView {
 }
 
 #[component]
-fn Balance(balance: Money, public_id: String) -> impl IntoView {
+fn Balance(balance: Money, public_id: String, request: Option<TopUpRequest>) -> impl IntoView {
     let site = use_site_info();
     let amount = RwSignal::new(String::new());
+    let request = RwSignal::new(request);
+    // The link still opens WhatsApp; with an amount typed, the request
+    // also goes on the admins' list.
+    let put_on_list = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Ok(typed) = Money::parse(&amount.get_untracked(), false) {
+            leptos::task::spawn_local(async move {
+                if let Ok(made) = crate::top_up_requests::request_top_up(typed.decimal()).await {
+                    request.set(Some(made));
+                }
+            });
+        }
+    };
     let amount_error = Signal::derive(move || {
         let a = amount.get();
         if a.trim().is_empty() { None } else { Money::parse(&a, false).err() }
@@ -175,16 +189,55 @@ fn Balance(balance: Money, public_id: String) -> impl IntoView {
         </section>
         <section class="card">
             <h2>"Recharge"</h2>
-            <p>"Top-ups are made by hand: send us your user ID and the amount on WhatsApp, pay as we tell you, and the money appears here with an entry below; we email you when it does."</p>
+            <p>"Top-ups are made by hand: send us your user ID and the amount on WhatsApp, pay as we tell you, and the money appears here with an entry below; we email you when it does. The button also puts the amount on our list of requests."</p>
+            <RequestLine request />
             <div class="field narrow-field">
                 <label for="recharge-amount">"Amount (USD)"</label>
                 <input id="recharge-amount" inputmode="decimal" placeholder="10.00" bind:value=amount />
                 <p class="error">{amount_error}</p>
             </div>
             <Transition fallback=|| ()>
-                <a class="btn btn-primary" data-testid="whatsapp-recharge" target="_blank" rel="noopener" href=link>"Recharge via WhatsApp"</a>
+                <a class="btn btn-primary" data-testid="whatsapp-recharge" target="_blank" rel="noopener" href=link on:click=put_on_list>"Recharge via WhatsApp"</a>
             </Transition>
             <p class="muted small">"Top-ups are not refundable through the app; for a billing question, contact " <a href="/support">"support"</a> ". See " <a href="/policies#wallet">"Wallet top-ups"</a> "."</p>
         </section>
+    }
+}
+
+/// Where the customer's top-up request stands.
+#[component]
+fn RequestLine(request: RwSignal<Option<TopUpRequest>>) -> impl IntoView {
+    let withdraw = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            if crate::top_up_requests::withdraw_top_up_request().await.is_ok() {
+                request.set(None);
+            }
+        });
+    };
+    move || {
+        request.get().map(|r| match r.status {
+            RequestStatus::Pending => view! {
+                <div class="alert alert-info row-between" data-testid="top-up-request">
+                    <span>"Your top-up request: " <strong>{r.amount.to_string()}</strong> ", sent " <LocalTime millis=r.created_at /> ". We credit it once your payment arrives."</span>
+                    <button type="button" class="btn btn-small" on:click=withdraw>"Withdraw"</button>
+                </div>
+            }
+            .into_any(),
+            RequestStatus::Credited => view! {
+                <div class="alert alert-success" data-testid="top-up-request">
+                    "Your request for " <strong>{r.amount.to_string()}</strong> " was credited " <LocalTime millis=r.decided_at.unwrap_or(r.created_at) /> "."
+                </div>
+            }
+            .into_any(),
+            RequestStatus::Dismissed => view! {
+                <div class="alert alert-warning" data-testid="top-up-request">
+                    "Your request for " <strong>{r.amount.to_string()}</strong> " was closed without a top-up. If you paid, write to "
+                    <a href="/support">"support"</a> "."
+                </div>
+            }
+            .into_any(),
+            RequestStatus::Withdrawn => ().into_any(),
+        })
     }
 }

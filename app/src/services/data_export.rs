@@ -22,6 +22,7 @@ pub struct ExportedData {
     pub wallet_balance_cents: i64,
     /// Oldest first, like a statement.
     pub ledger: Vec<ExportedEntry>,
+    pub top_up_requests: Vec<ExportedTopUpRequest>,
     pub leases: Vec<ExportedLease>,
     pub support_tickets: Vec<ExportedTicket>,
     pub api_keys: Vec<ExportedApiKey>,
@@ -52,6 +53,15 @@ pub struct ExportedEntry {
     pub lease_id: Option<i64>,
     pub note: String,
     pub created_at: i64,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct ExportedTopUpRequest {
+    pub amount_cents: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+    pub ledger_entry_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, sqlx::FromRow)]
@@ -129,6 +139,12 @@ pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<
     .bind(user_id)
     .fetch_all(pool)
     .await?;
+    let top_up_requests = sqlx::query_as(
+        "SELECT amount_cents, status, created_at, decided_at, ledger_entry_id FROM top_up_requests WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
     let api_keys = sqlx::query_as(
         "SELECT name, prefix, callback_url, created_at, last_used_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY id",
     )
@@ -140,6 +156,7 @@ pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<
         account,
         wallet_balance_cents: wallet_balance_cents.unwrap_or(0),
         ledger,
+        top_up_requests,
         leases: leases(svc, user_id).await?,
         support_tickets: tickets(svc, user_id).await?,
         api_keys,

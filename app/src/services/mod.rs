@@ -36,6 +36,7 @@ pub mod sessions;
 pub mod support;
 pub mod support_mail;
 pub mod tokens;
+pub mod top_up_requests;
 pub mod two_step;
 pub mod upstream;
 pub mod webhook_signatures;

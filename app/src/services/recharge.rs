@@ -1,7 +1,7 @@
 //! Admin recharge and corrections: find the customer, then post a top-up
 //! or an adjustment through the ledger, with an audit entry and a mail to
 //! the customer in the same transaction.
-use super::{audit, ledger, ledger::Posting, mailer::Mail, Services};
+use super::{audit, ledger, ledger::Posting, mailer::Mail, top_up_requests, Services};
 use crate::{
     domain::{Email, EntryKind, Money, PublicUserId},
     error::AppError,
@@ -94,7 +94,8 @@ async fn queue_balance_notice(
 }
 
 /// Credits money the operator received. `idempotency_key` comes with the
-/// confirmation form, so a double click credits once.
+/// confirmation form, so a double click credits once; `request`, the
+/// customer's top-up request it answers, is marked credited with it.
 pub async fn top_up(
     svc: &Services,
     admin_id: i64,
@@ -102,8 +103,10 @@ pub async fn top_up(
     amount: Money,
     note: &str,
     idempotency_key: &str,
+    request: Option<i64>,
 ) -> Result<ledger::Entry, AppError> {
-    post_with_audit(svc, admin_id, public_id, EntryKind::TopUp, amount, note, idempotency_key, "top_up").await
+    let kind = Kind::TopUp { request };
+    post_with_audit(svc, admin_id, public_id, kind, amount, note, idempotency_key).await
 }
 
 /// A correction, either way; never below zero; a reason is required.
@@ -118,20 +121,42 @@ pub async fn adjust(
     if reason.trim().len() < 3 {
         return Err(AppError::Invalid("Give the reason for the adjustment.".into()));
     }
-    post_with_audit(svc, admin_id, public_id, EntryKind::AdminAdjustment, amount, reason, idempotency_key, "adjustment").await
+    post_with_audit(svc, admin_id, public_id, Kind::Adjustment, amount, reason, idempotency_key).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What an admin posts.
+#[derive(Clone, Copy)]
+enum Kind {
+    TopUp { request: Option<i64> },
+    Adjustment,
+}
+
+impl Kind {
+    fn entry(self) -> EntryKind {
+        match self {
+            Kind::TopUp { .. } => EntryKind::TopUp,
+            Kind::Adjustment => EntryKind::AdminAdjustment,
+        }
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            Kind::TopUp { .. } => "top_up",
+            Kind::Adjustment => "adjustment",
+        }
+    }
+}
+
 async fn post_with_audit(
     svc: &Services,
     admin_id: i64,
     public_id: &PublicUserId,
-    kind: EntryKind,
+    posted: Kind,
     amount: Money,
     note: &str,
     idempotency_key: &str,
-    action: &str,
 ) -> Result<ledger::Entry, AppError> {
+    let kind = posted.entry();
     if note.chars().count() > 500 {
         return Err(AppError::Invalid("Keep the note under 500 characters.".into()));
     }
@@ -158,7 +183,7 @@ async fn post_with_audit(
                     &mut *tx,
                     now,
                     admin_id,
-                    action,
+                    posted.audit_action(),
                     Some(user_id),
                     &format!("balance {before}"),
                     &format!("balance {} ({} {}: {})", entry.balance_after, kind.label(), entry.amount, entry.note),
@@ -167,6 +192,9 @@ async fn post_with_audit(
                 // Queued with the entry, so the customer hears of each
                 // change once, however often the admin's click is retried.
                 queue_balance_notice(svc, &mut tx, now, &email, kind, &entry).await?;
+                if let Kind::TopUp { request: Some(request) } = posted {
+                    top_up_requests::mark_credited(&mut tx, now, request, user_id, admin_id, entry.id).await?;
+                }
                 // Open pages of the customer's show the new balance at once.
                 let change = super::events::AccountChanged::wallet(user_id);
                 svc.events.announce_in(&mut tx, change).await?;

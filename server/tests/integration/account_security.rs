@@ -45,6 +45,7 @@ async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
     assert!(ticket.status < 400, "{}", ticket.body);
     let key = browser.call("create_api_key", &[("name", "archive bot"), ("callback_url", "https://bot.example/sms"), ("password", PASSWORD)]).await;
     let key = key.json();
+    assert_eq!(browser.call("request_top_up", &[("amount", "15")]).await.status, 200);
 
     let export = browser.get("/account/export").await;
     assert_eq!(export.status, 200);
@@ -53,6 +54,7 @@ async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
     let ledger: Vec<i64> = data["ledger"].as_array().unwrap().iter().map(|e| e["amount_cents"].as_i64().unwrap()).collect();
     assert_eq!(ledger, [500, -120], "oldest first");
     assert_eq!(data["ledger"][1]["lease_id"], lease_id);
+    assert_eq!((data["top_up_requests"][0]["amount_cents"].as_i64(), data["top_up_requests"][0]["status"].as_str()), (Some(1500), Some("pending")));
     let leased = &data["leases"][0];
     assert_eq!(leased["platform"], "Telegram");
     assert_eq!(leased["state"], "code_received");
@@ -347,6 +349,7 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("text", "Maintenance tonight"),
         ("level", "warning"),
         ("hours", "2"),
+        ("request_id", "1"),
     ];
     for path in &admin_paths {
         let name = path.trim_start_matches("/api/");

@@ -175,6 +175,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
     let made = customer.call("create_api_key", &[("name", "bot"), ("callback_url", ""), ("password", common::PASSWORD)]).await;
     assert_eq!(made.status, 200, "{}", made.body);
     let api_key = customer.call("api_keys", &[]).await.json()[0]["id"].to_string();
+    let request = customer.call("request_top_up", &[("amount", "3")]).await.json()["id"].to_string();
     let actions: Vec<(&str, Vec<(&str, String)>)> = vec![
         ("admin/top_up", vec![("public_id", public_id.clone()), ("amount", "5.00".into()), ("note", "n".into()), ("idempotency_key", key)]),
         ("admin/adjust", vec![("public_id", public_id.clone()), ("amount", "-1".into()), ("reason", "typo".into()), ("idempotency_key", "audit-adjust-0001".into())]),
@@ -193,6 +194,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
         ("admin/support_close", vec![("ticket_id", ticket)]),
         ("admin/announce", vec![("text", "Maintenance tonight".into()), ("level", "info".into()), ("hours", "".into())]),
         ("admin/clear_announcement", vec![]),
+        ("admin/dismiss_top_up_request", vec![("request_id", request)]),
     ];
     for (name, args) in actions {
         let before = audit_count(&app).await;

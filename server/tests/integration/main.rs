@@ -22,6 +22,7 @@ mod reseller;
 mod security;
 
 mod tls;
+mod top_up_requests;
 mod two_step;
 mod upstream;
 mod webhooks;

@@ -38,7 +38,11 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
                 Some(Ok(())) => view! {
                     <nav class="admin-nav" aria-label="Admin">
                         {SECTIONS.map(|(href, label)| view! {
-                            <A href=href exact=true>{label}{(href == "/admin/support").then(|| view! { <UnreadBadge of=Unread::StaffInbox /> })}</A>
+                            <A href=href exact=true>{label}{match href {
+                                "/admin/support" => Some(view! { <UnreadBadge of=Unread::StaffInbox /> }),
+                                "/admin/wallets" => Some(view! { <UnreadBadge of=Unread::TopUpRequests /> }),
+                                _ => None,
+                            }}</A>
                         })}
                     </nav>
                     {children()}

@@ -1,7 +1,8 @@
 //! Admin: wallet recharges (two steps) and corrections.
 use leptos::prelude::*;
 
-use crate::components::{form::ActionError, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::top_up_requests::{admin_top_up_requests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 
 #[component]
@@ -44,6 +45,7 @@ fn Recharge() -> impl IntoView {
     let prepare = ServerAction::<AdminPrepareTopUp>::new();
     let confirm = ServerAction::<AdminTopUp>::new();
     view! {
+        <Requests prepare confirm />
         <section class="card">
             <h2>"Recharge a wallet"</h2>
             <ActionError value=prepare.value() />
@@ -73,6 +75,7 @@ fn Recharge() -> impl IntoView {
                     <input type="hidden" name="amount" value=c.amount.decimal() />
                     <input type="hidden" name="note" value=c.note.clone() />
                     <input type="hidden" name="idempotency_key" value=c.idempotency_key.clone() />
+                    {c.request_id.map(|id| view! { <input type="hidden" name="request_id" value=id.to_string() /> })}
                     <button type="submit" class="btn btn-primary">"Confirm top-up"</button>
                 </ActionForm>
             })}
@@ -84,6 +87,47 @@ fn Recharge() -> impl IntoView {
     }
 }
 
+/// Customers' open top-up requests, oldest first. "Fill in" fills the
+/// recharge's confirmation step from one (its user and amount); the
+/// confirmed top-up marks it credited.
+#[component]
+fn Requests(prepare: ServerAction<AdminPrepareTopUp>, confirm: ServerAction<AdminTopUp>) -> impl IntoView {
+    let dismiss = ServerAction::<AdminDismissTopUpRequest>::new();
+    let requests = Resource::new(move || (confirm.version().get(), dismiss.version().get()), |_| admin_top_up_requests());
+    view! {
+        <section class="card">
+            <h2>"Top-up requests"</h2>
+            <p class="muted small">"What customers said they are sending, from their Wallet page. Credit one only once the money has arrived."</p>
+            <ActionError value=dismiss.value() />
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || requests.get().map(|r| match r {
+                    Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-top-up-requests">"No open requests."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <DataTable label="Top-up requests" headers=&["Requested", "User ID", "Username", "Amount", ""] testid="top-up-requests" stacked=true>
+                            {list.into_iter().map(|r| view! {
+                                <tr data-testid="top-up-request">
+                                    <td data-label="Requested"><LocalTime millis=r.created_at /></td>
+                                    <td data-label="User ID"><code>{r.public_id.clone()}</code></td>
+                                    <td data-label="Username">{r.username.clone()}</td>
+                                    <td data-label="Amount" class="num">{r.amount.to_string()}</td>
+                                    <td><div class="row-buttons">
+                                        <button type="button" class="btn btn-small" aria-label=format!("Fill in {} for {}", r.amount, r.public_id) on:click=move |_| {
+                                            prepare.dispatch(AdminPrepareTopUp { query: None, amount: None, note: None, request_id: Some(r.id) });
+                                        }>"Fill in"</button>
+                                        <button type="button" class="btn btn-small" aria-label=format!("Dismiss {} for {}", r.amount, r.public_id) on:click=move |_| {
+                                            dismiss.dispatch(AdminDismissTopUpRequest { request_id: r.id });
+                                        }>"Dismiss"</button>
+                                    </div></td>
+                                </tr>
+                            }).collect_view()}
+                        </DataTable>
+                    }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
 
 /// A correction (positive or negative) with a reason; audited.
 #[component]
