@@ -158,6 +158,7 @@ test("the WhatsApp button lists the customer's top-up request; the admin credits
   const confirmation = adminPage.getByTestId("recharge-confirmation");
   await expect(confirmation).toContainText(publicId);
   await expect(confirmation).toContainText("$7.25");
+  await adminPage.getByLabel("Payment reference").fill("Zelle 7731");
   await adminPage.getByRole("button", { name: "Confirm top-up" }).click();
   await expect(adminPage.getByTestId("recharge-done")).toContainText("$7.25");
   await expect(adminPage.getByRole("button", { name: `Fill in $7.25 for ${publicId}` })).toHaveCount(0);
@@ -166,5 +167,6 @@ test("the WhatsApp button lists the customer's top-up request; the admin credits
   // The customer's open page follows: the balance and the request's end.
   await expect(page.getByTestId("balance")).toHaveText("$7.25");
   await expect(page.getByTestId("top-up-request")).toContainText("Your request for $7.25 was credited");
+  await expect(page.getByTestId("ledger-row").first()).toContainText("Top-up — Zelle 7731");
   expect(problems).toEqual([]);
 });

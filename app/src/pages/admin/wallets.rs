@@ -73,9 +73,18 @@ fn Recharge() -> impl IntoView {
                 <ActionForm action=confirm>
                     <input type="hidden" name="public_id" value=c.user.public_id.clone() />
                     <input type="hidden" name="amount" value=c.amount.decimal() />
-                    <input type="hidden" name="note" value=c.note.clone() />
                     <input type="hidden" name="idempotency_key" value=c.idempotency_key.clone() />
-                    {c.request_id.map(|id| view! { <input type="hidden" name="request_id" value=id.to_string() /> })}
+                    {match c.request_id {
+                        // Filled in from a request: the payment's reference is asked here.
+                        Some(id) => view! {
+                            <input type="hidden" name="request_id" value=id.to_string() />
+                            <div class="field">
+                                <label for="recharge-reference">"Payment reference"</label>
+                                <input id="recharge-reference" name="note" maxlength="500" value=c.note.clone() />
+                            </div>
+                        }.into_any(),
+                        None => view! { <input type="hidden" name="note" value=c.note.clone() /> }.into_any(),
+                    }}
                     <button type="submit" class="btn btn-primary">"Confirm top-up"</button>
                 </ActionForm>
             })}
