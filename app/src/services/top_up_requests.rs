@@ -2,7 +2,11 @@
 //! admins see open requests beside the recharge form. A request is not
 //! money: crediting one is the usual top-up (`recharge::top_up`), which
 //! marks it credited in the ledger entry's transaction.
-use super::{audit, Services};
+use super::{
+    audit,
+    mailer::{notice_address, Mail},
+    Services,
+};
 use crate::{
     domain::Money,
     error::AppError,
@@ -123,7 +127,8 @@ pub async fn mark_credited(
 }
 
 /// An admin closes an open request without crediting it (no payment
-/// came, a duplicate); audited.
+/// came, a duplicate); audited, and the customer is told by mail: they
+/// may be waiting for the money.
 pub async fn dismiss(svc: &Services, admin_id: i64, request_id: i64) -> Result<(), AppError> {
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
@@ -139,8 +144,33 @@ pub async fn dismiss(svc: &Services, admin_id: i64, request_id: i64) -> Result<(
     let Some((user_id, cents)) = row else {
         return Err(AppError::Invalid("That request is no longer open.".into()));
     };
-    let what = format!("request {request_id} for {}", Money::from_cents(cents));
-    audit::record(&mut *tx, now, admin_id, "top_up_request.dismiss", Some(user_id), &what, "dismissed").await?;
+    let amount = Money::from_cents(cents);
+    audit::record(&mut *tx, now, admin_id, "top_up_request.dismiss", Some(user_id), &format!("request {request_id} for {amount}"), "dismissed")
+        .await?;
+    let (email, verified_at): (String, Option<i64>) =
+        sqlx::query_as("SELECT email, email_verified_at FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+    let mailed = match notice_address(&email, verified_at) {
+        Some(to) => {
+            let body = format!(
+                "Your request to top up your {brand} wallet with {amount} was closed without a top-up: we have not received that payment.\n\n\
+                 If you paid, write to us on the Support page with the payment's details, or make a new request on the Wallet page.\n",
+                brand = svc.brand,
+            );
+            let mail = Mail::notice(&to, format!("Your {amount} top-up request was closed"), body, now);
+            match svc.mailer.enqueue(&mut tx, now, &mail).await {
+                // An address the mail server cannot take must not stop the dismissal.
+                Err(AppError::Invalid(why)) => {
+                    tracing::warn!(user_id, %why, "no mail about the dismissed top-up request");
+                    false
+                }
+                other => other.map(|()| true)?,
+            }
+        }
+        None => false,
+    };
     tx.commit().await?;
+    if mailed {
+        svc.mailer.wake();
+    }
     Ok(())
 }

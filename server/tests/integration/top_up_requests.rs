@@ -98,6 +98,13 @@ async fn requests_are_replaced_withdrawn_and_dismissed(backend: Backend) {
     assert_eq!(customer.call("admin/dismiss_top_up_request", &[("request_id", &id)]).await.status, 403);
     assert!(admin.call("admin/dismiss_top_up_request", &[("request_id", &id)]).await.status < 400);
     assert_eq!(customer.call("my_wallet", &[]).await.json()["top_up_request"]["status"], "dismissed");
+    let told: Vec<(String, String)> = sqlx::query_as("SELECT subject, body FROM dev_outbox WHERE to_addr = 'changer@example.com' AND subject LIKE '%top-up request%'")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].0, "Your $9.00 top-up request was closed");
+    assert!(told[0].1.contains("If you paid, write to us"), "{}", told[0].1);
     let twice = admin.call("admin/dismiss_top_up_request", &[("request_id", &id)]).await;
     assert!(twice.status == 400 && twice.body.contains("no longer open"), "{}", twice.body);
     let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit WHERE action = 'top_up_request.dismiss'").fetch_one(&app.db.pool).await.unwrap();
