@@ -506,11 +506,7 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str, give_u
     .execute(&mut *tx)
     .await?;
     // An open top-up request leaves the admins' list.
-    sqlx::query("UPDATE top_up_requests SET status = 'withdrawn', decided_at = $1 WHERE user_id = $2 AND status = 'pending'")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    super::top_up_requests::withdraw_in(&mut tx, now, user_id).await?;
     for table in ["sessions", "security_events", "email_codes", "recovery_codes"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1")).bind(user_id).execute(&mut *tx).await?;
     }

@@ -179,6 +179,19 @@ impl Mailer {
         Ok(())
     }
 
+    /// Queues a notice that must not stop what it reports (money moved, a
+    /// request closed): an address the mail server cannot take is logged
+    /// instead of failing the caller's transaction. Whether it was queued.
+    pub async fn enqueue_notice(&self, conn: &mut sqlx::AnyConnection, now: i64, mail: &Mail<'_>) -> Result<bool, AppError> {
+        match self.enqueue(conn, now, mail).await {
+            Err(AppError::Invalid(why)) => {
+                tracing::warn!(subject = %mail.subject, %why, "notice not queued");
+                Ok(false)
+            }
+            other => other.map(|()| true),
+        }
+    }
+
     /// Tells the sending task that mail was queued.
     pub fn wake(&self) {
         if let Mailer::Smtp { queued, .. } = self {

@@ -83,14 +83,8 @@ async fn queue_balance_notice(
         }
     };
     let (subject, body) = balance_notice(&svc.brand, kind, entry);
-    let mail = Mail::notice(&to, subject, body, now);
-    match svc.mailer.enqueue(conn, now, &mail).await {
-        Err(AppError::Invalid(why)) => {
-            tracing::warn!(user_id = entry.user_id, %why, "no balance notice");
-            Ok(())
-        }
-        other => other,
-    }
+    svc.mailer.enqueue_notice(conn, now, &Mail::notice(&to, subject, body, now)).await?;
+    Ok(())
 }
 
 /// Credits money the operator received. `idempotency_key` comes with the

@@ -61,10 +61,16 @@ pub async fn latest(svc: &Services, user_id: i64) -> Result<Option<TopUpRequest>
 
 /// The customer takes their open request back (nothing to do without one).
 pub async fn withdraw(svc: &Services, user_id: i64) -> Result<(), AppError> {
+    let mut conn = svc.db.pool.acquire().await?;
+    withdraw_in(&mut conn, svc.now(), user_id).await
+}
+
+/// `withdraw` inside the caller's transaction (an account's deletion).
+pub async fn withdraw_in(conn: &mut sqlx::AnyConnection, now: i64, user_id: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE top_up_requests SET status = 'withdrawn', decided_at = $1 WHERE user_id = $2 AND status = 'pending'")
-        .bind(svc.now())
+        .bind(now)
         .bind(user_id)
-        .execute(&svc.db.pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -157,14 +163,7 @@ pub async fn dismiss(svc: &Services, admin_id: i64, request_id: i64) -> Result<(
                 brand = svc.brand,
             );
             let mail = Mail::notice(&to, format!("Your {amount} top-up request was closed"), body, now);
-            match svc.mailer.enqueue(&mut tx, now, &mail).await {
-                // An address the mail server cannot take must not stop the dismissal.
-                Err(AppError::Invalid(why)) => {
-                    tracing::warn!(user_id, %why, "no mail about the dismissed top-up request");
-                    false
-                }
-                other => other.map(|()| true)?,
-            }
+            svc.mailer.enqueue_notice(&mut tx, now, &mail).await?
         }
         None => false,
     };
