@@ -66,16 +66,6 @@ impl Theme {
             None => format!("{COOKIE}=; Path=/; Max-Age=0; SameSite=Lax{secure}"),
         }
     }
-
-    /// The theme a `Cookie` header holds.
-    pub fn from_cookie_header(header: &str) -> Theme {
-        header
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == COOKIE)
-            .and_then(|(_, value)| Theme::parse(value))
-            .unwrap_or(Theme::System)
-    }
 }
 
 /// The theme this page is drawn in: on the server from the request's
@@ -83,15 +73,7 @@ impl Theme {
 /// from the same cookie), so hydration sees what was rendered.
 #[cfg(feature = "ssr")]
 pub fn current() -> Theme {
-    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else { return Theme::System };
-    parts
-        .headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(Theme::from_cookie_header)
-        .find(|theme| *theme != Theme::System)
-        .unwrap_or(Theme::System)
+    crate::services::request::request_cookie(COOKIE).and_then(|v| Theme::parse(&v)).unwrap_or(Theme::System)
 }
 
 #[cfg(not(feature = "ssr"))]
@@ -126,15 +108,6 @@ pub fn apply(theme: Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_its_cookie_among_others() {
-        assert_eq!(Theme::from_cookie_header("usnh_session=abc; usnh_theme=dark"), Theme::Dark);
-        assert_eq!(Theme::from_cookie_header("usnh_theme=light"), Theme::Light);
-        assert_eq!(Theme::from_cookie_header("usnh_theme=purple; other=1"), Theme::System);
-        assert_eq!(Theme::from_cookie_header("xusnh_theme=dark"), Theme::System);
-        assert_eq!(Theme::from_cookie_header(""), Theme::System);
-    }
 
     #[test]
     fn round_trips_and_clears() {

@@ -25,6 +25,25 @@ fn parts() -> Option<axum::http::request::Parts> {
     use_context::<axum::http::request::Parts>()
 }
 
+/// The value of cookie `name` among a request's `Cookie` headers; an empty
+/// value counts as none (that is how we clear a cookie).
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// The value of cookie `name` on the current request.
+pub fn request_cookie(name: &str) -> Option<String> {
+    parts().and_then(|p| cookie(&p.headers, name).map(str::to_string))
+}
+
 pub fn request_meta() -> RequestMeta {
     parts().and_then(|p| p.extensions.get::<RequestMeta>().cloned()).unwrap_or_default()
 }
@@ -51,4 +70,29 @@ impl Authenticated {
 /// `TwoStepRequired`.
 pub fn require_admin() -> Result<Authenticated, AppError> {
     require_user()?.admin(&super::services()?.auth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookie;
+    use axum::http::{header::COOKIE, HeaderMap, HeaderValue};
+
+    fn headers(values: &[&'static str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for v in values {
+            map.append(COOKIE, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn finds_a_cookie_by_its_whole_name_in_any_header() {
+        let h = headers(&["usnh_session=abc; usnh_theme=dark", "other=1"]);
+        assert_eq!(cookie(&h, "usnh_theme"), Some("dark"));
+        assert_eq!(cookie(&h, "other"), Some("1"));
+        assert_eq!(cookie(&headers(&["xusnh_theme=dark"]), "usnh_theme"), None);
+        assert_eq!(cookie(&headers(&["usnh_theme="]), "usnh_theme"), None);
+        assert_eq!(cookie(&headers(&[]), "usnh_theme"), None);
+        assert_eq!(cookie(&headers(&["a=b=c"]), "a"), Some("b=c"));
+    }
 }

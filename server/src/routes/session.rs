@@ -110,15 +110,7 @@ fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[TrustedPr
 }
 
 fn cookie(req: &Request, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-        .filter(|v| !v.is_empty())
+    app::services::request::cookie(req.headers(), name).map(str::to_string)
 }
 
 fn replace_cookie(req: &mut Request, name: &str, value: &str) {
