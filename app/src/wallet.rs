@@ -67,8 +67,12 @@ pub struct RechargeConfirmation {
     pub note: String,
     /// Sent back with the confirmation so a double click credits once.
     pub idempotency_key: String,
-    /// The customer's top-up request this answers, when filled from one.
+    /// The customer's top-up request this answers: filled from one, or
+    /// typed by hand for the amount of their open one.
     pub request_id: Option<i64>,
+    /// The amount of the customer's open request when this top-up does
+    /// not answer it (another amount): it stays open.
+    pub other_request: Option<Money>,
 }
 
 pub const HISTORY_PAGE_SIZE: i64 = 20;
@@ -109,7 +113,8 @@ pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<Hist
 }
 
 /// Step one of a recharge: find the user and show what will happen.
-/// From a customer's request (`request_id`), its user and amount.
+/// From a customer's request (`request_id`), its user and amount; typed
+/// by hand, it answers the customer's open request of the same amount.
 #[server(endpoint = "admin/prepare_top_up")]
 pub async fn admin_prepare_top_up(
     query: Option<String>,
@@ -125,8 +130,16 @@ pub async fn admin_prepare_top_up(
         None => (query.unwrap_or_default(), Money::parse(&amount.unwrap_or_default(), false).map_err(AppError::Invalid)?),
     };
     let user = recharge::find_user(&svc, &query).await?;
+    let (request_id, other_request) = match request_id {
+        Some(id) => (Some(id), None),
+        None => match top_up_requests::open_of(&svc, &user.public_id).await? {
+            Some((id, asked)) if asked == amount => (Some(id), None),
+            Some((_, asked)) => (None, Some(asked)),
+            None => (None, None),
+        },
+    };
     let note = note.unwrap_or_default().trim().to_string();
-    Ok(RechargeConfirmation { user, amount, note, idempotency_key: new_key(), request_id })
+    Ok(RechargeConfirmation { user, amount, note, idempotency_key: new_key(), request_id, other_request })
 }
 
 /// Step two: credit the confirmed amount.

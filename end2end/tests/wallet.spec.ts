@@ -158,6 +158,7 @@ test("the WhatsApp button lists the customer's top-up request; the admin credits
   const confirmation = adminPage.getByTestId("recharge-confirmation");
   await expect(confirmation).toContainText(publicId);
   await expect(confirmation).toContainText("$7.25");
+  await expect(adminPage.getByTestId("recharge-answers")).toHaveText("This credits their open top-up request for $7.25.");
   await adminPage.getByLabel("Payment reference").fill("Zelle 7731");
   await adminPage.getByRole("button", { name: "Confirm top-up" }).click();
   await expect(adminPage.getByTestId("recharge-done")).toContainText("$7.25");

@@ -107,6 +107,19 @@ pub async fn for_recharge(svc: &Services, request_id: i64) -> Result<(String, Mo
     Ok((public_id, Money::from_cents(cents)))
 }
 
+/// The open request of the customer with `public_id`: a recharge typed by
+/// hand for its amount answers it, as "Fill in" would.
+pub async fn open_of(svc: &Services, public_id: &str) -> Result<Option<(i64, Money)>, AppError> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT r.id, r.amount_cents FROM top_up_requests r JOIN users u ON u.id = r.user_id \
+         WHERE u.public_id = $1 AND r.status = 'pending'",
+    )
+    .bind(public_id)
+    .fetch_optional(&svc.db.pool)
+    .await?;
+    Ok(row.map(|(id, cents)| (id, Money::from_cents(cents))))
+}
+
 /// Links the top-up entry to the request it answers, in the entry's
 /// transaction. A request the customer withdrew meanwhile is still
 /// marked: the money came for it.

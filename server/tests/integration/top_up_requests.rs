@@ -4,7 +4,11 @@ use crate::common;
 
 use common::Backend;
 
-per_backend_tests!(a_request_is_credited_from_the_admins_list, requests_are_replaced_withdrawn_and_dismissed);
+per_backend_tests!(
+    a_request_is_credited_from_the_admins_list,
+    requests_are_replaced_withdrawn_and_dismissed,
+    a_recharge_typed_by_hand_answers_a_request_of_its_amount
+);
 
 async fn open_requests(admin: &mut common::browser::Browser) -> Vec<serde_json::Value> {
     admin.call("admin/top_up_requests", &[]).await.json().as_array().unwrap().clone()
@@ -116,4 +120,54 @@ async fn requests_are_replaced_withdrawn_and_dismissed(backend: Backend) {
     let deleted = customer.call("delete_account", &[("password", common::PASSWORD), ("confirm", "yes")]).await;
     assert!(deleted.status < 400, "{}", deleted.body);
     assert!(open_requests(&mut admin).await.is_empty());
+}
+
+async fn prepare(admin: &mut common::browser::Browser, public_id: &str, amount: &str) -> serde_json::Value {
+    admin.call("admin/prepare_top_up", &[("query", public_id), ("amount", amount), ("note", "ref 1")]).await.json()
+}
+
+async fn a_recharge_typed_by_hand_answers_a_request_of_its_amount(backend: Backend) {
+    let Some(app) = common::spawn_app(backend).await else { return };
+    let mut admin = common::signed_in_admin(&app, "typing_admin").await;
+    let (mut customer, user_id) = common::customers::verified_customer(&app, "asker", 0).await;
+    customer.call("request_top_up", &[("amount", "15")]).await;
+    let public_id = customer.call("my_wallet", &[]).await.json()["public_id"].as_str().unwrap().to_string();
+
+    // Another amount leaves the request open and says so.
+    let other = prepare(&mut admin, &public_id, "5").await;
+    assert!(other["request_id"].is_null(), "{other}");
+    assert_eq!(other["other_request"], 1500, "{other}");
+    let credited = admin
+        .call(
+            "admin/top_up",
+            &[("public_id", public_id.as_str()), ("amount", "5"), ("note", "ref 1"), ("idempotency_key", other["idempotency_key"].as_str().unwrap())],
+        )
+        .await;
+    assert_eq!(credited.status, 200, "{}", credited.body);
+    assert_eq!(open_requests(&mut admin).await.len(), 1, "still open");
+
+    // The requested amount, typed by hand, answers it like "Fill in".
+    let same = prepare(&mut admin, &public_id, "15.00").await;
+    assert!(same["other_request"].is_null(), "{same}");
+    let id = same["request_id"].to_string();
+    let done = admin
+        .call(
+            "admin/top_up",
+            &[
+                ("public_id", public_id.as_str()),
+                ("amount", "15.00"),
+                ("note", "ref 2"),
+                ("idempotency_key", same["idempotency_key"].as_str().unwrap()),
+                ("request_id", id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(common::customers::balance(&app, user_id).await, 2000);
+    assert!(open_requests(&mut admin).await.is_empty());
+    assert_eq!(customer.call("my_wallet", &[]).await.json()["top_up_request"]["status"], "credited");
+
+    // Without an open request there is nothing to name.
+    let none = prepare(&mut admin, &public_id, "1").await;
+    assert!(none["request_id"].is_null() && none["other_request"].is_null(), "{none}");
 }

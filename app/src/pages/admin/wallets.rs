@@ -69,6 +69,10 @@ fn Recharge() -> impl IntoView {
                     "Top up " <strong>{c.user.username.clone()}</strong> " (" {c.user.public_id.clone()} ", " {c.user.email.clone()} ")"
                     " — balance now " <strong>{c.user.balance.to_string()}</strong>
                     " — add " <strong>{c.amount.to_string()}</strong> "?"
+                    {c.request_id.map(|_| view! { <p data-testid="recharge-answers">"This credits their open top-up request for " {c.amount.to_string()} "."</p> })}
+                    {c.other_request.map(|asked| view! {
+                        <p data-testid="recharge-other-request">"Their open top-up request is for " {asked.to_string()} "; it stays open."</p>
+                    })}
                 </div>
                 <ActionForm action=confirm>
                     <input type="hidden" name="public_id" value=c.user.public_id.clone() />
