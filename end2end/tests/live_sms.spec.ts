@@ -81,12 +81,14 @@ test("a Get Number visit asks for its leases only in its render when nothing cha
   expect(asked).toEqual([]);
 });
 
-test("once allowed, a code that arrives while the tab is hidden shows as a notification", async ({ page, browser, request }) => {
+test("once allowed, a code that arrives while the tab is hidden shows as a notification (a browser without service workers)", async ({ page, browser, request }) => {
   const stamp = "note" + Date.now().toString(36);
   // The browser's side, recorded: notifications shown, the permission, and
-  // whether the tab is hidden (a headless tab never is).
+  // whether the tab is hidden (a headless tab never is). No service
+  // workers (plain HTTP on a LAN, some private modes): the page's own kind.
   await page.addInitScript(() => {
     const w = window as any;
+    Object.defineProperty(Navigator.prototype, "serviceWorker", { configurable: true, get: () => undefined });
     w.__shown = [];
     w.__permission = "default";
     w.Notification = class {
@@ -111,4 +113,29 @@ test("once allowed, a code that arrives while the tab is hidden shows as a notif
   await smsArrives(request, to, `e2e-${stamp}`, "Telegram code: 27182");
   await expect(page.getByTestId("lease-code")).toHaveText("27182");
   expect(await page.evaluate(() => (window as any).__shown)).toEqual(["Telegram code: 27182 | Your Telegram code is 27182."]);
+});
+
+test("where service workers run, the code notification comes from ours (Chrome on Android shows no other kind)", async ({ page, browser, request }) => {
+  const stamp = "worker" + Date.now().toString(36);
+  // A headless tab is never hidden: this page says it is when told.
+  await page.addInitScript(() => {
+    Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => Boolean((window as any).__hidden) });
+  });
+  await page.context().grantPermissions(["notifications"]);
+  const to = await waitingLease(page, browser);
+  // Allowed before: the page says so and registers the worker.
+  await expect(page.getByTestId("notify-on")).toBeVisible();
+  await expect
+    .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL ?? ""))
+    .toMatch(/\/sw\.js$/);
+  await page.evaluate(() => ((window as any).__hidden = true));
+
+  await smsArrives(request, to, `e2e-${stamp}`, "Telegram code: 16180");
+  await expect(page.getByTestId("lease-code")).toHaveText("16180");
+  const shown = () =>
+    page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      return (await registration!.getNotifications()).map((n) => `${n.title} | ${n.body}`);
+    });
+  await expect.poll(shown).toEqual(["Telegram code: 16180 | Your Telegram code is 16180."]);
 });

@@ -1,7 +1,9 @@
-//! A desktop notification when a code arrives while the tab is hidden:
-//! the customer is typing the number into the other app by then. Asked
-//! for by a button (browsers ask only after a click); the browser keeps
-//! the answer for the site.
+//! A notification when a code arrives while the tab is hidden: the
+//! customer is typing the number into the other app by then. Asked for by
+//! a button (browsers ask only after a click); the browser keeps the
+//! answer for the site. Shown through our service worker (`public/sw.js`)
+//! where there is one: Chrome on Android shows no other kind, and a tap
+//! on it brings the Get Number page back.
 use leptos::prelude::*;
 
 // The server only ever draws `Unavailable`.
@@ -31,19 +33,51 @@ fn permission() -> Permission {
     }
 }
 
+/// The browser's service workers; absent outside secure contexts (plain
+/// HTTP on a LAN) and in some private modes.
+#[cfg(feature = "hydrate")]
+fn workers() -> Option<web_sys::ServiceWorkerContainer> {
+    let navigator = leptos::prelude::window().navigator();
+    let present = web_sys::js_sys::Reflect::get(&navigator, &"serviceWorker".into()).is_ok_and(|w| !w.is_undefined());
+    present.then(|| navigator.service_worker())
+}
+
+/// Registers the worker once notifications are allowed (again on each
+/// visit: the browser keeps one). A failure leaves the page's own kind.
+#[cfg(feature = "hydrate")]
+fn register_worker() {
+    if let Some(promise) = workers().map(|w| w.register("/sw.js")) {
+        leptos::task::spawn_local(async move {
+            if let Err(e) = wasm_bindgen_futures::JsFuture::from(promise).await {
+                leptos::logging::warn!("no service worker for notifications: {e:?}");
+            }
+        });
+    }
+}
+
 /// "Notify me when the code arrives", beside a lease waiting for its code.
 #[component]
 pub fn CodeAlertsButton() -> impl IntoView {
     // Known only once hydrated: the page hydrates as the server drew it.
     let state = RwSignal::new(Permission::Unavailable);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| state.set(permission()));
+    Effect::new(move |_| {
+        let now = permission();
+        if now == Permission::Granted {
+            register_worker();
+        }
+        state.set(now);
+    });
     let ask = move |_| {
         #[cfg(feature = "hydrate")]
         if let Ok(answer) = web_sys::Notification::request_permission() {
             leptos::task::spawn_local(async move {
                 let _ = wasm_bindgen_futures::JsFuture::from(answer).await;
-                state.set(permission());
+                let now = permission();
+                if now == Permission::Granted {
+                    register_worker();
+                }
+                state.set(now);
             });
         }
     };
@@ -67,14 +101,37 @@ pub fn notify_code(platform: &str, code: &str) {
         if !document().hidden() || permission() != Permission::Granted {
             return;
         }
+        let title = format!("{platform} code: {code}");
         let options = web_sys::NotificationOptions::new();
         options.set_body(&format!("Your {platform} code is {code}."));
         // A later code replaces the earlier one instead of piling up.
         options.set_tag("usnh-code");
-        // Chrome on Android refuses notifications made without a service
-        // worker: the page and its title still show the code there.
-        let _ = web_sys::Notification::new_with_options(&format!("{platform} code: {code}"), &options);
+        let Some(workers) = workers() else {
+            let _ = web_sys::Notification::new_with_options(&title, &options);
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if show_through_worker(&workers, &title, &options).await.is_err() {
+                // No worker yet (its registration failed): the page's own
+                // kind, which every browser but Chrome on Android shows.
+                let _ = web_sys::Notification::new_with_options(&title, &options);
+            }
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (platform, code);
+}
+
+#[cfg(feature = "hydrate")]
+async fn show_through_worker(
+    workers: &web_sys::ServiceWorkerContainer,
+    title: &str,
+    options: &web_sys::NotificationOptions,
+) -> Result<(), wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let found = JsFuture::from(workers.get_registration()).await?;
+    let registration: web_sys::ServiceWorkerRegistration = found.dyn_into()?;
+    JsFuture::from(registration.show_notification_with_options(title, options)?).await?;
+    Ok(())
 }

@@ -18,7 +18,7 @@ use crate::{config::TrustedProxy, startup::AppState};
 
 pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // Static files need no session.
-    if req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.svg" {
+    if req.uri().path().starts_with("/pkg/") || matches!(req.uri().path(), "/favicon.svg" | "/sw.js") {
         return next.run(req).await;
     }
     let meta = request_meta(&req, &state.config.trusted_proxies);
