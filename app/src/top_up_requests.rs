@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{domain::Money, error::AppError};
 
+/// How long a request stays open without a payment: then it expires, so
+/// the admins' list holds only requests someone may still pay.
+pub const OPEN_FOR_DAYS: i64 = 14;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
@@ -13,6 +17,7 @@ pub enum RequestStatus {
     Credited,
     Dismissed,
     Withdrawn,
+    Expired,
 }
 
 impl RequestStatus {
@@ -22,6 +27,7 @@ impl RequestStatus {
             "credited" => Some(RequestStatus::Credited),
             "dismissed" => Some(RequestStatus::Dismissed),
             "withdrawn" => Some(RequestStatus::Withdrawn),
+            "expired" => Some(RequestStatus::Expired),
             _ => None,
         }
     }

@@ -82,7 +82,13 @@ pub fn spawn_housekeeping(svc: Arc<Services>, retention: Retention, every: Durat
                 Ok(n) => tracing::info!(messages = n, "purged SMS text past its retention period"),
                 Err(e) => tracing::warn!(error = %e, "SMS purge failed; will retry"),
             }
-            metrics.task_ran("housekeeping", records.is_ok() && texts.is_ok());
+            let requests = app::services::top_up_requests::expire_stale(&svc).await;
+            match &requests {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(requests = n, "top-up requests expired"),
+                Err(e) => tracing::warn!(error = %e, "expiring top-up requests failed; will retry"),
+            }
+            metrics.task_ran("housekeeping", records.is_ok() && texts.is_ok() && requests.is_ok());
         }
     })
 }

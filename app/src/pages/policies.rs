@@ -175,7 +175,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 "You pay for numbers from a prepaid wallet. Top-ups are made by hand by our staff: send your public user ID (shown on your Wallet and Account pages, for example "
                 <code>"UN-7K3Q9M"</code> ") and the amount over "
                 <a href=wa_link.clone()>"WhatsApp"</a>
-                " (the Wallet page's button opens WhatsApp with both filled in, and lists your request for our staff until they credit it; you can withdraw it). Once your payment is confirmed, the amount appears in your wallet with a ledger entry, and we email you the amount and your new balance. A correction to your balance is emailed too, with its reason. The Wallet page lists every entry, and downloads them as a statement (a CSV file) for any range of days."
+                " (the Wallet page's button opens WhatsApp with both filled in, and lists your request for our staff until they credit it; you can withdraw it, and it expires after " {crate::top_up_requests::OPEN_FOR_DAYS} " days without a payment). Once your payment is confirmed, the amount appears in your wallet with a ledger entry, and we email you the amount and your new balance. A correction to your balance is emailed too, with its reason. The Wallet page lists every entry, and downloads them as a statement (a CSV file) for any range of days."
             </p>
             <p>"Wallet balances are not refundable through the app; for a billing question, contact support. A balance never goes below zero."</p>
         </section>

@@ -237,6 +237,13 @@ fn RequestLine(request: RwSignal<Option<TopUpRequest>>) -> impl IntoView {
                 </div>
             }
             .into_any(),
+            RequestStatus::Expired => view! {
+                <div class="alert alert-warning" data-testid="top-up-request">
+                    "Your request for " <strong>{r.amount.to_string()}</strong> " expired: no payment was credited within "
+                    {crate::top_up_requests::OPEN_FOR_DAYS} " days. If you paid, write to " <a href="/support">"support"</a> "."
+                </div>
+            }
+            .into_any(),
             RequestStatus::Withdrawn => ().into_any(),
         })
     }

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     domain::Money,
     error::AppError,
-    top_up_requests::{PendingTopUp, RequestStatus, TopUpRequest},
+    top_up_requests::{PendingTopUp, RequestStatus, TopUpRequest, OPEN_FOR_DAYS},
 };
 
 /// How long a decided request stays on the customer's Wallet page.
@@ -49,7 +49,7 @@ pub async fn open(svc: &Services, user_id: i64, amount: Money) -> Result<TopUpRe
 pub async fn latest(svc: &Services, user_id: i64) -> Result<Option<TopUpRequest>, AppError> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, amount_cents, status, created_at, decided_at FROM top_up_requests \
-         WHERE user_id = $1 AND (status = 'pending' OR (status IN ('credited', 'dismissed') AND decided_at > $2)) \
+         WHERE user_id = $1 AND (status = 'pending' OR (status IN ('credited', 'dismissed', 'expired') AND decided_at > $2)) \
          ORDER BY id DESC LIMIT 1",
     )
     .bind(user_id)
@@ -73,6 +73,19 @@ pub async fn withdraw_in(conn: &mut sqlx::AnyConnection, now: i64, user_id: i64)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Closes requests open longer than `OPEN_FOR_DAYS` (housekeeping); the
+/// customer's Wallet page says so. Returns how many expired.
+pub async fn expire_stale(svc: &Services) -> Result<u64, sqlx::Error> {
+    let now = svc.now();
+    let expired = sqlx::query("UPDATE top_up_requests SET status = 'expired', decided_at = $1 WHERE status = 'pending' AND created_at < $2")
+        .bind(now)
+        .bind(now - OPEN_FOR_DAYS * 24 * 3_600_000)
+        .execute(&svc.db.pool)
+        .await?
+        .rows_affected();
+    Ok(expired)
 }
 
 /// Open requests for the admins, oldest first (first come, first served).

@@ -7,7 +7,8 @@ use common::Backend;
 per_backend_tests!(
     a_request_is_credited_from_the_admins_list,
     requests_are_replaced_withdrawn_and_dismissed,
-    a_recharge_typed_by_hand_answers_a_request_of_its_amount
+    a_recharge_typed_by_hand_answers_a_request_of_its_amount,
+    a_request_left_open_expires
 );
 
 async fn open_requests(admin: &mut common::browser::Browser) -> Vec<serde_json::Value> {
@@ -170,4 +171,33 @@ async fn a_recharge_typed_by_hand_answers_a_request_of_its_amount(backend: Backe
     // Without an open request there is nothing to name.
     let none = prepare(&mut admin, &public_id, "1").await;
     assert!(none["request_id"].is_null() && none["other_request"].is_null(), "{none}");
+}
+
+async fn a_request_left_open_expires(backend: Backend) {
+    let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+    let (mut customer, _) = common::customers::verified_customer(&app, "forgetful", 0).await;
+    customer.call("request_top_up", &[("amount", "6")]).await;
+    let svc = app.services();
+    let day = 24 * 3_600_000;
+    clock.advance_millis(app::top_up_requests::OPEN_FOR_DAYS * day - 60_000);
+    assert_eq!(app::services::top_up_requests::expire_stale(&svc).await.unwrap(), 0, "not yet");
+
+    clock.advance_millis(120_000);
+    assert_eq!(app::services::top_up_requests::expire_stale(&svc).await.unwrap(), 1);
+    // Signed in afresh: two weeks outlast a session.
+    let mut admin = common::signed_in_admin(&app, "waiting_admin").await;
+    let mut customer = common::browser::Browser::new(&app.base);
+    assert!(customer.call("sign_in", &[("login", "forgetful"), ("password", common::PASSWORD)]).await.status < 400);
+    assert!(open_requests(&mut admin).await.is_empty(), "off the admins' list");
+    let shown = customer.call("my_wallet", &[]).await.json();
+    assert_eq!(shown["top_up_request"]["status"], "expired", "{shown}");
+    let page = customer.get("/wallet").await.body;
+    // Text as the reader sees it: without the hydration markers.
+    assert!(page.replace("<!>", "").contains("expired: no payment was credited within 14 days"), "{page}");
+    let id = shown["top_up_request"]["id"].to_string();
+    let late = admin.call("admin/prepare_top_up", &[("request_id", &id)]).await;
+    assert!(late.status == 400 && late.body.contains("no longer open"), "{}", late.body);
+    // A new request starts afresh.
+    assert_eq!(customer.call("request_top_up", &[("amount", "6")]).await.json()["status"], "pending");
+    assert_eq!(open_requests(&mut admin).await.len(), 1);
 }
