@@ -139,3 +139,19 @@ test("where service workers run, the code notification comes from ours (Chrome o
     });
   await expect.poll(shown).toEqual(["Telegram code: 16180 | Your Telegram code is 16180."]);
 });
+
+test("the page links an app manifest whose icons load, so phones can add the site to the home screen", async ({ page, request }) => {
+  await page.goto("/");
+  const href = await page.locator('link[rel="manifest"]').getAttribute("href");
+  const manifest = await (await request.get(href!)).json();
+  expect(manifest.start_url).toBe("/get-number");
+  expect(manifest.icons.length).toBeGreaterThanOrEqual(2);
+  for (const icon of [...manifest.icons, { src: await page.locator('link[rel="apple-touch-icon"]').getAttribute("href"), sizes: "180x180" }]) {
+    const answer = await request.get(icon.src);
+    expect(answer.status(), icon.src).toBe(200);
+    expect(answer.headers()["content-type"]).toBe("image/png");
+    // A PNG's width and height, from its header, as the manifest states them.
+    const png = await answer.body();
+    expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.src).toBe(icon.sizes);
+  }
+});

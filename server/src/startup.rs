@@ -432,6 +432,7 @@ fn router(state: AppState) -> Router {
         .route("/wallet/statement.csv", get(routes::ledger_export::my_statement_csv))
         .route("/events", get(routes::live::lease_events))
         .route("/theme", axum::routing::post(routes::theme::choose))
+        .route("/manifest.webmanifest", get(routes::manifest::web_manifest))
         .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))
         .route("/webhooks/sms/android", axum::routing::post(routes::webhooks::android))

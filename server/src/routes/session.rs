@@ -18,7 +18,7 @@ use crate::{config::TrustedProxy, startup::AppState};
 
 pub async fn resolve_session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     // Static files need no session.
-    if req.uri().path().starts_with("/pkg/") || matches!(req.uri().path(), "/favicon.svg" | "/sw.js") {
+    if is_static_file(req.uri().path()) {
         return next.run(req).await;
     }
     let meta = request_meta(&req, &state.config.trusted_proxies);
@@ -107,6 +107,16 @@ fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[TrustedPr
         }
     }
     Some(last)
+}
+
+/// The client's files and the site's own (`public/`, copied to the site
+/// root), and the app manifest.
+fn is_static_file(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || matches!(
+            path,
+            "/favicon.svg" | "/sw.js" | "/manifest.webmanifest" | "/icon-192.png" | "/icon-512.png" | "/icon-maskable-512.png" | "/apple-touch-icon.png"
+        )
 }
 
 fn cookie(req: &Request, name: &str) -> Option<String> {

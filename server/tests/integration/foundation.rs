@@ -135,6 +135,18 @@ async fn policies_show_configured_values(app: TestApp) {
     }
     assert!(!html.contains("20 minutes"));
     assert!(!html.contains("Administrators must use two-step"), "not required over plain HTTP by default");
+
+    // The app manifest (a home-screen install) names the brand too.
+    assert!(html.contains(r#"<link rel="manifest" href="/manifest.webmanifest">"#), "{html}");
+    let manifest = app.client.get(app.url("/manifest.webmanifest")).send().await.unwrap();
+    assert_eq!(manifest.status(), StatusCode::OK);
+    assert_eq!(manifest.headers()["content-type"], "application/manifest+json");
+    assert!(manifest.headers().get("set-cookie").is_none(), "no session for a static answer");
+    let manifest: serde_json::Value = manifest.json().await.unwrap();
+    assert_eq!((manifest["name"].as_str(), manifest["start_url"].as_str()), (Some("Acme Numbers"), Some("/get-number")));
+    assert_eq!(manifest["display"], "standalone");
+    let sizes: Vec<&str> = manifest["icons"].as_array().unwrap().iter().filter_map(|i| i["sizes"].as_str()).collect();
+    assert!(sizes.contains(&"192x192") && sizes.contains(&"512x512"), "{sizes:?}");
 }
 
 async fn unknown_page_is_404(app: TestApp) {
