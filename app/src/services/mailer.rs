@@ -83,6 +83,26 @@ pub fn notice_address(email: &str, verified_at: Option<i64>) -> Option<Email> {
     verified_at.and_then(|_| Email::parse(email).ok())
 }
 
+/// Where mail to the operators goes: every admin who can sign in and has
+/// a verified address; with `support_mail_only`, those of them who want
+/// customers' support messages.
+pub async fn admin_addresses(conn: &mut sqlx::AnyConnection, support_mail_only: bool) -> Result<Vec<Email>, AppError> {
+    let admins: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT email, email_verified_at FROM users \
+         WHERE role = 'admin' AND (support_mail = 1 OR $1 = 0) AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY id",
+    )
+    .bind(i64::from(support_mail_only))
+    .fetch_all(conn)
+    .await?;
+    Ok(admins.into_iter().filter_map(|(email, verified_at)| notice_address(&email, verified_at)).collect())
+}
+
+/// ": <address>" of a page where the site's public address is known;
+/// nothing on a local server, whose address a mail reader could not open.
+pub fn link_to(svc: &Services, path: &str) -> String {
+    svc.public_url.as_deref().map(|base| format!(": {base}{path}")).unwrap_or_default()
+}
+
 /// The sender mails carry when the operator names none: the brand, at
 /// no-reply@ the site's domain (a placeholder domain without one), so an
 /// operator who sets only the brand and the address sends as them.

@@ -22,6 +22,7 @@ pub mod leases;
 pub mod ledger;
 pub mod ledger_export;
 pub mod numbers;
+pub mod operator_alerts;
 pub mod mailer;
 pub mod passwords;
 pub mod platforms;

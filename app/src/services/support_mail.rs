@@ -4,10 +4,10 @@
 //! mailed again, so a conversation in the app is not echoed into the
 //! mailbox message by message.
 use super::{
-    mailer::{notice_address, Mail},
+    mailer::{admin_addresses, link_to, notice_address, Mail},
     Services,
 };
-use crate::{domain::Email, error::AppError};
+use crate::error::AppError;
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -43,7 +43,7 @@ pub async fn answered(svc: &Services, tx: &mut Tx, ticket_id: i64, message: &str
         "Support answered your ticket \"{subject}\" ({brand} account {username}):\n\n{message}\n\n\
          Read the whole thread and reply on the Support page{link}. Further answers are not mailed until you have read this one.\n",
         brand = svc.brand,
-        link = at(svc, &format!("/support/{ticket_id}")),
+        link = link_to(svc, &format!("/support/{ticket_id}")),
     );
     let now = svc.now();
     svc.mailer.enqueue(tx, now, &Mail::notice(&to, format!("Support answered: {subject}"), body, now)).await?;
@@ -61,19 +61,13 @@ pub async fn customer_wrote(svc: &Services, tx: &mut Tx, ticket_id: i64, message
     .fetch_one(&mut **tx)
     .await?;
     let (customer, subject, username, public_id) = ticket;
-    let admins: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "SELECT email, email_verified_at FROM users \
-         WHERE role = 'admin' AND support_mail = 1 AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY id",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    let admins: Vec<Email> = admins.into_iter().filter_map(|(email, verified_at)| notice_address(&email, verified_at)).collect();
+    let admins = admin_addresses(tx, true).await?;
     let subject = one_line(&subject);
     let what = if new_ticket { "opened a support ticket" } else { "replied in a support ticket" };
     let body = format!(
         "{username} ({public_id}) {what}, \"{subject}\":\n\n{message}\n\n\
          Answer in the admin console's support inbox{link}. Further messages in this ticket are not mailed until staff have read it.\n",
-        link = at(svc, &format!("/admin/support/{ticket_id}")),
+        link = link_to(svc, &format!("/admin/support/{ticket_id}")),
     );
     let now = svc.now();
     for to in &admins {
@@ -81,12 +75,6 @@ pub async fn customer_wrote(svc: &Services, tx: &mut Tx, ticket_id: i64, message
         svc.mailer.enqueue(tx, now, &mail).await?;
     }
     Ok(!admins.is_empty())
-}
-
-/// ": <address>" where the site's public address is known; nothing on a
-/// local server, whose address a mail reader could not open.
-fn at(svc: &Services, path: &str) -> String {
-    svc.public_url.as_deref().map(|base| format!(": {base}{path}")).unwrap_or_default()
 }
 
 /// A subject as a mail's subject line: tickets made before subjects had

@@ -336,4 +336,40 @@ per_backend_tests!(
     faults_time_out_and_open_the_breaker,
     a_restart_during_an_upstream_lease_loses_nothing,
     expired_and_orphaned_purchases_are_cancelled_upstream,
+    a_low_supplier_balance_is_mailed_to_the_admins_once,
 );
+
+/// Admins hear of a supplier's low balance by mail once per drop, however
+/// often (or by however many instances) the balance is checked.
+async fn a_low_supplier_balance_is_mailed_to_the_admins_once(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |s| s.low_balance_cents = 1_000).await else { return };
+    common::signed_in_admin(&app, "ops_admin").await;
+    let (_, _) = verified_customer(&app, "not_staff", 0).await;
+    let alerts = || async {
+        sqlx::query_as::<_, (String, String, String)>("SELECT to_addr, subject, body FROM dev_outbox WHERE subject LIKE 'Supplier %' ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    let svc = app.services();
+    app::services::upstream::refresh_balances(&svc).await;
+    assert!(alerts().await.is_empty(), "$25.00 is above the $10.00 alert level");
+
+    fake.script(|s| s.balance = "ACCESS_BALANCE:4.50".into());
+    // Two instances noticing at once mail once.
+    tokio::join!(app::services::upstream::refresh_balances(&svc), app::services::upstream::refresh_balances(&svc));
+    app::services::upstream::refresh_balances(&svc).await;
+    let mailed = alerts().await;
+    assert_eq!(mailed.len(), 1, "{mailed:?}");
+    assert_eq!((mailed[0].0.as_str(), mailed[0].1.as_str()), ("ops_admin@example.com", "Supplier daisy: balance low ($4.50)"));
+    assert!(mailed[0].2.contains("below its alert level of $10.00"), "{}", mailed[0].2);
+
+    // Topped up, then low again: a new episode, a new mail.
+    fake.script(|s| s.balance = "ACCESS_BALANCE:40.00".into());
+    app::services::upstream::refresh_balances(&svc).await;
+    fake.script(|s| s.balance = "ACCESS_BALANCE:2.00".into());
+    app::services::upstream::refresh_balances(&svc).await;
+    let mailed = alerts().await;
+    assert_eq!(mailed.iter().map(|m| m.1.as_str()).collect::<Vec<_>>(), ["Supplier daisy: balance low ($4.50)", "Supplier daisy: balance low ($2.00)"]);
+}

@@ -381,14 +381,20 @@ async fn poll_open(svc: &Services, client: &UpstreamClient, purchase: OpenPurcha
 }
 
 /// Balances and prices of every upstream; a low balance is logged as a
-/// warning and flagged on the admin page.
+/// warning, flagged on the admin page and mailed to the admins once.
 pub async fn refresh_balances(svc: &Services) {
     for client in &svc.upstreams.clients {
         match client.get_balance().await {
-            Ok(balance) if balance < client.settings.low_balance_cents => {
-                tracing::warn!(upstream = client.name(), balance_cents = balance, "upstream balance is low: top it up")
+            Ok(balance) => {
+                let threshold = client.settings.low_balance_cents;
+                if balance < threshold {
+                    tracing::warn!(upstream = client.name(), balance_cents = balance, "upstream balance is low: top it up")
+                }
+                let (balance, threshold) = (Money::from_cents(balance), Money::from_cents(threshold));
+                if let Err(e) = super::operator_alerts::supplier_balance(svc, client.name(), balance, threshold).await {
+                    tracing::warn!(upstream = client.name(), error = %e, "the low-balance alert was not recorded; will retry");
+                }
             }
-            Ok(_) => {}
             Err(e) => tracing::warn!(upstream = client.name(), error = %e, "upstream balance check failed"),
         }
         if let Err(e) = client.get_prices().await {
