@@ -59,6 +59,20 @@ pub struct InterruptedPurchase {
     pub started_at: i64,
 }
 
+/// A platform customers were turned away from in the last week: no
+/// source had a number when they confirmed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shortage {
+    pub platform: String,
+    /// Customers turned away in the last 24 hours.
+    pub last_day: i64,
+    /// … and in the last 7 days.
+    pub last_week: i64,
+    pub last_at: i64,
+    /// What the sources answered the last time.
+    pub reason: String,
+}
+
 /// The operator looked at the supplier's account for this purchase (and
 /// cancelled what was there): the warning goes.
 #[server(endpoint = "admin/purchase_checked")]
@@ -73,6 +87,13 @@ pub async fn admin_upstreams() -> Result<Vec<UpstreamView>, AppError> {
     use crate::services::{request::require_admin, services, upstream};
     require_admin()?;
     upstream::views(&*services()?).await
+}
+
+#[server(endpoint = "admin/shortages")]
+pub async fn admin_shortages() -> Result<Vec<Shortage>, AppError> {
+    use crate::services::{request::require_admin, services, shortages};
+    require_admin()?;
+    shortages::recent(&*services()?).await
 }
 
 #[server(endpoint = "admin/numbers")]

@@ -19,8 +19,8 @@ pub struct Retention {
 }
 
 /// Deletes security records and ended sessions older than the retention
-/// period the Policies page states, and old rate-limit counts; returns how
-/// many rows went.
+/// period the Policies page states, old rate-limit counts and refusals
+/// past the week the Supply page shows; returns how many rows went.
 pub async fn purge_expired_records(svc: &Services, security_log_retention_days: u32) -> Result<u64, sqlx::Error> {
     let cutoff = svc.now() - i64::from(security_log_retention_days) * 24 * 3_600_000;
     let events = sqlx::query("DELETE FROM security_events WHERE created_at < $1")
@@ -39,7 +39,8 @@ pub async fn purge_expired_records(svc: &Services, security_log_retention_days: 
         .await?
         .rows_affected();
     let hits = app::services::rate_limit::purge_ended_windows(svc).await?;
-    Ok(events + sessions + codes + hits)
+    let refusals = app::services::shortages::purge(svc).await?;
+    Ok(events + sessions + codes + hits + refusals)
 }
 
 /// Replaces the text of SMS whose lease ended more than

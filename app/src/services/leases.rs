@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::{
     ledger::{self, LedgerError, Posting},
     platforms,
+    shortages,
     providers::{PickRules, PickedNumber, Scope},
     upstream,
     Services,
@@ -254,7 +255,16 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
                 }
                 continue;
             }
-            None => return Err(LeaseError::NoNumbers(upstream_error)),
+            None => {
+                drop(tx); // SQLite: the report below writes
+                let reason = match &upstream_error {
+                    Some(e) => format!("no free number in the pool, and the supplier answered {e}"),
+                    None if svc.upstreams.is_empty() => "no free number in the pool".into(),
+                    None => "no free number in the pool, and no supplier had one".into(),
+                };
+                shortages::turned_away(svc, platform.id, &platform.slug, &platform.name, &reason).await;
+                return Err(LeaseError::NoNumbers(upstream_error));
+            }
         };
         let PickedNumber { number_id, e164, demo } = number;
         let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(

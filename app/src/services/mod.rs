@@ -33,6 +33,7 @@ pub mod reseller;
 pub mod request;
 pub mod security_log;
 pub mod session_cache;
+pub mod shortages;
 pub mod sessions;
 pub mod support;
 pub mod support_mail;

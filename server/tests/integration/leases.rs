@@ -345,6 +345,70 @@ mod number_safety {
     backend_tests!(a_number_is_never_shared_or_reused_for_the_same_platform);
 }
 
+mod turned_away {
+    use super::*;
+    use app::services::{operator_alerts::TURNED_AWAY_REMIND_MS, shortages};
+
+    per_backend_tests!(customers_turned_away_are_counted_and_mailed_to_the_admins);
+
+    /// A confirmation no source has a number for charges nothing, is
+    /// counted for the Supply page and mailed to the admins: once, then
+    /// again after the reminder interval while it goes on.
+    async fn customers_turned_away_are_counted_and_mailed_to_the_admins(backend: Backend) {
+        let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+        common::signed_in_admin(&app, "supply_admin").await;
+        sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+        let mailed = || async {
+            sqlx::query_as::<_, (String, String, String)>(
+                "SELECT to_addr, subject, body FROM dev_outbox WHERE subject LIKE 'Customers turned away%' ORDER BY id",
+            )
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap()
+        };
+        let turn_away = |name: &'static str| {
+            let app = &app;
+            async move {
+                let (mut customer, id) = verified_customer(app, name, 500).await;
+                let refused = confirm(&mut customer, "google", 100, &format!("key-{name}")).await;
+                assert_eq!(refused.status, 400, "{}", refused.body);
+                assert!(refused.body.contains("No number is available"), "{}", refused.body);
+                assert_eq!(balance(app, id).await, 500, "nothing charged");
+            }
+        };
+        turn_away("first_away").await;
+        turn_away("second_away").await;
+        let mails = mailed().await;
+        assert_eq!(mails.len(), 1, "once while it goes on: {mails:?}");
+        assert_eq!((mails[0].0.as_str(), mails[0].1.as_str()), ("supply_admin@example.com", "Customers turned away: no Google number free"));
+        assert!(mails[0].2.contains("turned away: no free number in the pool."), "{}", mails[0].2);
+
+        clock.advance_millis(TURNED_AWAY_REMIND_MS + 60_000);
+        turn_away("third_away").await;
+        assert_eq!(mailed().await.len(), 2, "reminded after the interval");
+
+        // The Supply page counts them; a day on, the first two are older
+        // than 24 hours.
+        clock.advance_millis(20 * 3_600_000);
+        let mut admin = common::signed_in_admin(&app, "supply_admin2").await;
+        let rows = admin.call("admin/shortages", &[]).await.json();
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!((&rows[0]["platform"], &rows[0]["last_day"], &rows[0]["last_week"]), (&"Google".into(), &1.into(), &3.into()));
+        assert_eq!(rows[0]["reason"], "no free number in the pool");
+        let page = admin.get("/admin/supply").await.body.replace("<!>", "");
+        assert!(page.contains("Customers turned away") && page.contains("no free number in the pool"), "{page}");
+        let (mut customer, _) = verified_customer(&app, "curious", 0).await;
+        assert_eq!(customer.call("admin/shortages", &[]).await.status, 403);
+
+        // Kept a week.
+        let svc = app.services();
+        clock.advance_millis(shortages::KEPT_FOR_MS - 20 * 3_600_000);
+        assert_eq!(shortages::purge(&svc).await.unwrap(), 2);
+        assert_eq!(shortages::recent(&svc).await.unwrap().len(), 1);
+    }
+}
+
 mod two_instances {
     use super::*;
 

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::error::AppError;
 use crate::number_pool::{
-    admin_numbers, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
-    PoolNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
+    admin_numbers, admin_shortages, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
+    PoolNumber, Shortage, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 
 #[component]
@@ -18,10 +18,14 @@ pub fn AdminSupply() -> impl IntoView {
     let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
     let checked = ServerAction::<AdminPurchaseChecked>::new();
     let upstreams = Resource::new(move || checked.version().get(), |_| admin_upstreams());
+    // Counted again after the pool changes, so the operator sees an
+    // addition answer the shortage on the next refusal, not before.
+    let shortages = Resource::new(move || (add.version().get(), imported.get()), |_| admin_shortages());
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
         <h1>"Numbers and SMS"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <TurnedAway list=shortages />
             <UnmatchedSmsList assign dismiss list=unmatched />
             <NumberPool add toggle list=pool />
             <ImportNumbers done=imported />
@@ -216,6 +220,33 @@ pub fn UnmatchedSmsList(
                         })}
             </DataTable>
         </section>
+    }
+}
+
+/// Platforms customers were turned away from this week for want of
+/// numbers; nothing when there were none.
+#[component]
+fn TurnedAway(list: Resource<Result<Vec<Shortage>, AppError>>) -> impl IntoView {
+    view! {
+        {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
+            <section class="card">
+                <h2>"Customers turned away"</h2>
+                <div class="alert alert-warning" role="alert">
+                    "Customers asked for numbers nobody had. Add numbers to the pool for these platforms, or top up or fix a supplier that sells them."
+                </div>
+                <DataTable label="Customers turned away" headers=&["Platform", "Last 24 hours", "Last 7 days", "Last", "Why"] testid="admin-shortages" stacked=true>
+                    {rows.into_iter().map(|s| view! {
+                        <tr>
+                            <td data-label="Platform">{s.platform}</td>
+                            <td data-label="Last 24 hours">{s.last_day}</td>
+                            <td data-label="Last 7 days">{s.last_week}</td>
+                            <td data-label="Last"><LocalTime millis=s.last_at /></td>
+                            <td class="small" data-label="Why">{s.reason}</td>
+                        </tr>
+                    }).collect_view()}
+                </DataTable>
+            </section>
+        })}
     }
 }
 
