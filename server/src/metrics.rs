@@ -74,6 +74,7 @@ pub struct Metrics {
     refunds: Gauge,
     refunded_cents: Gauge,
     mail_queued: Gauge,
+    turned_away: Gauge,
     tls_certificate_expiry: Gauge,
 }
 
@@ -98,6 +99,7 @@ impl Default for Metrics {
             refunds: Gauge::default(),
             refunded_cents: Gauge::default(),
             mail_queued: Gauge::default(),
+            turned_away: Gauge::default(),
             tls_certificate_expiry: Gauge::default(),
             registry: Registry::default(),
         };
@@ -120,6 +122,11 @@ impl Default for Metrics {
         registry.register("refunds", "Refund ledger entries (database)", metrics.refunds.clone());
         registry.register("refunded_cents", "Cents refunded in all (database)", metrics.refunded_cents.clone());
         registry.register("mail_queued", "Mail waiting to be sent over SMTP (database)", metrics.mail_queued.clone());
+        registry.register(
+            "customers_turned_away_last_day",
+            "Confirmations refused in the last 24 hours because no source had a number (database)",
+            metrics.turned_away.clone(),
+        );
         registry.register(
             "tls_certificate_expiry_timestamp_seconds",
             "When the TLS certificate this server serves expires (HTTPS served directly; else 0)",
@@ -194,6 +201,26 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     response
 }
 
+/// The gauges read from the database, which every instance shares; none
+/// is set unless all were read.
+async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> Result<(), sqlx::Error> {
+    let pool = &svc.db.pool;
+    let by_state: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM leases GROUP BY state").fetch_all(pool).await?;
+    let (refunds, refunded_cents): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'refund'").fetch_one(pool).await?;
+    let mail_queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(pool).await?;
+    let turned_away: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM lease_refusals WHERE at >= $1").bind(svc.now() - 24 * 3_600_000).fetch_one(pool).await?;
+    for (lease_state, n) in by_state {
+        metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
+    }
+    metrics.refunds.set(refunds);
+    metrics.refunded_cents.set(refunded_cents);
+    metrics.mail_queued.set(mail_queued);
+    metrics.turned_away.set(turned_away);
+    Ok(())
+}
+
 fn bearer(headers: &HeaderMap) -> &str {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("")
 }
@@ -207,21 +234,8 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "metrics need the bearer token").into_response();
     }
     let metrics = &state.metrics;
-    let pool = &state.services.db.pool;
-    let by_state: Result<Vec<(String, i64)>, _> = sqlx::query_as("SELECT state, COUNT(*) FROM leases GROUP BY state").fetch_all(pool).await;
-    let refunds: Result<(i64, i64), _> =
-        sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'refund'").fetch_one(pool).await;
-    let mail_queued: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(pool).await;
-    match (by_state, refunds, mail_queued) {
-        (Ok(by_state), Ok((count, cents)), Ok(mail_queued)) => {
-            for (lease_state, n) in by_state {
-                metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
-            }
-            metrics.refunds.set(count);
-            metrics.refunded_cents.set(cents);
-            metrics.mail_queued.set(mail_queued);
-        }
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => tracing::warn!(error = %e, "metrics: database figures unavailable"),
+    if let Err(e) = database_figures(metrics, &state.services).await {
+        tracing::warn!(error = %e, "metrics: database figures unavailable");
     }
     let mut body = String::new();
     if encode(&mut body, &metrics.registry).is_err() {

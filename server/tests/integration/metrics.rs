@@ -33,6 +33,9 @@ async fn metrics_are_protected_and_count(backend: Backend) {
     let lease = browser.call("confirm_lease", &[("platform", "google"), ("price_cents", "100"), ("idempotency_key", "metrics-1")]).await.json();
     let id = lease["id"].as_i64().unwrap().to_string();
     assert!(browser.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status < 400);
+    sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+    let turned_away = browser.call("confirm_lease", &[("platform", "google"), ("price_cents", "100"), ("idempotency_key", "metrics-2")]).await;
+    assert_eq!(turned_away.status, 400, "{}", turned_away.body);
     let refused = reqwest::Client::new().post(app.url("/webhooks/sms/generic")).body("{}").send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 403);
     let cookie = browser.cookie_header();
@@ -48,6 +51,7 @@ async fn metrics_are_protected_and_count(backend: Backend) {
         r#"usnh_http_request_duration_seconds_bucket{le="#,
         r#"usnh_leases{state="cancelled"} 1"#,
         "usnh_refunds 1",
+        "usnh_customers_turned_away_last_day 1",
         "usnh_refunded_cents 100",
         "usnh_mail_queued 0",
         r#"usnh_webhook_failures_total{gateway="generic",reason="signature"} 1"#,
