@@ -13,6 +13,10 @@ pub struct PoolNumber {
     pub enabled: bool,
     /// "Android <device> SIM <n>" when an Android gateway receives its SMS.
     pub gateway: Option<String>,
+    /// When its phone was last heard from (None: never, or no phone).
+    pub gateway_heard_at: Option<i64>,
+    /// Heard from once, silent for longer than it should be since.
+    pub gateway_silent: bool,
     pub open_lease: Option<String>,
     /// Platforms it got a code for, each with the time it may serve that
     /// platform again (None: never).

@@ -83,17 +83,19 @@ pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNum
 
 /// The pool (without the demo range) with each number's open lease.
 pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
-    type Row = (i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>);
+    type Row = (i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT n.id, n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state FROM numbers n \
+        "SELECT n.id, n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state, g.last_seen_at FROM numbers n \
          LEFT JOIN leases l ON l.number_id = n.id AND l.state IN ('active', 'code_received') \
-         LEFT JOIN platforms p ON p.id = l.platform_id WHERE n.source = 'pool' ORDER BY n.e164 LIMIT 1000",
+         LEFT JOIN platforms p ON p.id = l.platform_id \
+         LEFT JOIN gateway_devices g ON g.device_id = n.gateway_device WHERE n.source = 'pool' ORDER BY n.e164 LIMIT 1000",
     )
     .fetch_all(&svc.db.pool)
     .await?;
     // Cooldowns: platforms a number got a code for are not leased on it
     // again until the reuse period ends (or ever, without one).
-    let since = svc.leases.reuse_after_code_ms.map(|ms| svc.now() - ms).unwrap_or(i64::MIN);
+    let now = svc.now();
+    let since = svc.leases.reuse_after_code_ms.map(|ms| now - ms).unwrap_or(i64::MIN);
     let codes: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT l.number_id, p.name, MAX(l.code_at) FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
          WHERE n.source = 'pool' AND l.code_at IS NOT NULL AND l.code_at > $1 GROUP BY l.number_id, p.name ORDER BY p.name",
@@ -104,15 +106,38 @@ pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
     let until = |code_at: i64| svc.leases.reuse_after_code_ms.map(|ms| code_at + ms);
     Ok(rows
         .into_iter()
-        .map(|(id, e164, enabled, device, sim, lease_id, platform, state)| PoolNumber {
+        .map(|(id, e164, enabled, device, sim, lease_id, platform, state, heard_at)| PoolNumber {
             display: UsPhoneNumber::display_stored(&e164),
             number: e164,
             enabled: enabled != 0,
+            gateway_silent: heard_at.is_some_and(|at| at < now - GATEWAY_SILENT_AFTER_MS),
+            gateway_heard_at: heard_at,
             gateway: device.zip(sim).map(|(d, s)| format!("Android {d} SIM {s}")),
             open_lease: lease_id.zip(platform).map(|(id, p)| format!("#{id} {p} ({})", state.unwrap_or_default())),
             cooldowns: codes.iter().filter(|c| c.0 == id).map(|(_, name, at)| (name.clone(), until(*at))).collect(),
         })
         .collect())
+}
+
+/// How long a phone of the pool may stay silent before the Supply page
+/// flags it: the Android app pings every 15 minutes by default when its
+/// `system:ping` webhook is on, so two missed pings and some slack.
+pub const GATEWAY_SILENT_AFTER_MS: i64 = 40 * 60_000;
+
+/// Notes a signed event from an Android phone of the pool (`event` is its
+/// kind: "sms:received", "system:ping"…). Phones no pool number names are
+/// not recorded.
+pub async fn gateway_heard(svc: &Services, device_id: &str, event: &str) -> Result<(), AppError> {
+    let event: String = event.chars().take(40).collect();
+    sqlx::query(
+        "INSERT INTO gateway_devices (device_id, last_event, last_seen_at)          SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM numbers WHERE gateway_device = $1)          ON CONFLICT (device_id) DO UPDATE SET last_event = excluded.last_event, last_seen_at = excluded.last_seen_at          WHERE gateway_devices.last_seen_at <= excluded.last_seen_at",
+    )
+    .bind(device_id)
+    .bind(event)
+    .bind(svc.now())
+    .execute(&svc.db.pool)
+    .await?;
+    Ok(())
 }
 
 /// The number whose SMS arrive on this Android device's SIM slot.

@@ -3,7 +3,7 @@
 //! the gateway's message id: a redelivery stores nothing new and succeeds.
 use app::services::{
     inbound_sms::{self, InboundSms, Recipient},
-    webhook_signatures,
+    numbers, webhook_signatures,
 };
 use axum::{
     body::Bytes,
@@ -124,6 +124,11 @@ pub async fn android(State(state): State<AppState>, headers: HeaderMap, body: By
     let Ok(event) = serde_json::from_slice::<AndroidEvent>(&body) else {
         return (StatusCode::BAD_REQUEST, "expected an SMS Gateway for Android event").into_response();
     };
+    // Any signed event shows the phone is alive; a failure to note it must
+    // not refuse the message.
+    if let Err(e) = numbers::gateway_heard(&state.services, &event.device_id, &event.event).await {
+        tracing::warn!(error = %e, "could not note an Android gateway's event");
+    }
     if event.event != "sms:received" {
         return json_ok(); // other events (sent, delivered, ping) are not ours to act on
     }

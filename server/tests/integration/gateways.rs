@@ -59,6 +59,10 @@ async fn post_android(app: &common::TestApp, body: &str, timestamp: i64, secret:
         .unwrap_or(0)
 }
 
+async fn first_in_pool(admin: &mut common::browser::Browser) -> serde_json::Value {
+    admin.call("admin/numbers", &[]).await.json()[0].clone()
+}
+
 /// A customer with funds and a lease on the one pool number.
 async fn customer_with_lease(app: &common::TestApp) -> (common::browser::Browser, i64) {
     let (mut browser, _) = common::customers::verified_customer(app, "droid_user", 500).await;
@@ -80,6 +84,7 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     assert_eq!(again.status, 400, "a number is added once");
     let pool = admin.call("admin/numbers", &[]).await.json();
     assert_eq!(pool[0]["gateway"], "Android pixel7a SIM 2");
+    assert!(pool[0]["gateway_heard_at"].is_null(), "not heard from yet: {pool}");
 
     let (mut customer, lease_id) = customer_with_lease(&app).await;
     let body = android_event("a-1", 2, "Your WhatsApp code: 318-402\nDon't share this code with others");
@@ -101,6 +106,23 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     // Other events are acknowledged and ignored.
     let sent = r#"{"event":"sms:sent","deviceId":"pixel7a","payload":{"messageId":"s-1","phoneNumbers":["+14155550100"]}}"#;
     assert_eq!(post_android(&app, sent, unix_now(), ANDROID_SECRET).await, 200);
+
+    // Every signed event from a phone of the pool says it is alive; one
+    // silent too long is flagged, until it is heard from again.
+    assert!(first_in_pool(&mut admin).await["gateway_heard_at"].is_i64());
+    assert_eq!(first_in_pool(&mut admin).await["gateway_silent"], false);
+    sqlx::query("UPDATE gateway_devices SET last_seen_at = 0").execute(&app.db.pool).await.unwrap();
+    assert_eq!(first_in_pool(&mut admin).await["gateway_silent"], true);
+    let page = admin.get("/admin/supply").await.body.replace("<!>", "");
+    assert!(page.contains("silent since"), "{page}");
+    let ping = r#"{"event":"system:ping","deviceId":"pixel7a","payload":{"health":{"status":"pass"}}}"#;
+    assert_eq!(post_android(&app, ping, unix_now(), ANDROID_SECRET).await, 200);
+    assert_eq!(first_in_pool(&mut admin).await["gateway_silent"], false);
+    let stranger = r#"{"event":"system:ping","deviceId":"not-in-the-pool","payload":{}}"#;
+    assert_eq!(post_android(&app, stranger, unix_now(), ANDROID_SECRET).await, 200);
+    let devices: Vec<(String, String)> =
+        sqlx::query_as("SELECT device_id, last_event FROM gateway_devices").fetch_all(&app.db.pool).await.unwrap();
+    assert_eq!(devices, [("pixel7a".to_string(), "system:ping".to_string())], "phones of the pool only");
 
     // SIM 1 of that phone is no pool number: kept for admins.
     let stray = android_event("a-2", 1, "Your WhatsApp code: 771-009");

@@ -150,7 +150,19 @@ pub fn NumberPool(
                             rows.into_iter().map(|n| view! {
                             <tr>
                                 <td class="mono" data-label="Number">{n.display.clone()}</td>
-                                <td data-label="Gateway">{n.gateway.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td data-label="Gateway">
+                                    {n.gateway.clone().unwrap_or_else(|| "—".into())}
+                                    {n.gateway.is_some().then(|| match n.gateway_heard_at {
+                                        Some(at) => view! {
+                                            <br />
+                                            <span class="small" class:text-danger=n.gateway_silent class:muted=!n.gateway_silent>
+                                                {if n.gateway_silent { "silent since " } else { "last heard " }}
+                                                <LocalTime millis=at />
+                                            </span>
+                                        }.into_any(),
+                                        None => view! { <br /> <span class="small muted">"not heard from yet"</span> }.into_any(),
+                                    })}
+                                </td>
                                 <td data-label="Open lease">{n.open_lease.clone().unwrap_or_else(|| "—".into())}</td>
                                 <td class="small" data-label="Cooldowns">
                                     {if n.cooldowns.is_empty() { Some("—") } else { None }}
