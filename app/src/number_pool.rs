@@ -15,7 +15,8 @@ pub struct PoolNumber {
     pub gateway: Option<String>,
     /// When its phone was last heard from (None: never, or no phone).
     pub gateway_heard_at: Option<i64>,
-    /// Heard from once, silent for longer than it should be since.
+    /// Its phone pings, but not lately: its numbers get no new leases
+    /// until it is heard from again.
     pub gateway_silent: bool,
     pub open_lease: Option<String>,
     /// Platforms it got a code for, each with the time it may serve that

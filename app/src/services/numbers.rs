@@ -83,9 +83,9 @@ pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNum
 
 /// The pool (without the demo range) with each number's open lease.
 pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
-    type Row = (i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>);
+    type Row = (i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>, Option<i64>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT n.id, n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state, g.last_seen_at FROM numbers n \
+        "SELECT n.id, n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state, g.last_seen_at, g.sends_pings FROM numbers n \
          LEFT JOIN leases l ON l.number_id = n.id AND l.state IN ('active', 'code_received') \
          LEFT JOIN platforms p ON p.id = l.platform_id \
          LEFT JOIN gateway_devices g ON g.device_id = n.gateway_device WHERE n.source = 'pool' ORDER BY n.e164 LIMIT 1000",
@@ -106,11 +106,11 @@ pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
     let until = |code_at: i64| svc.leases.reuse_after_code_ms.map(|ms| code_at + ms);
     Ok(rows
         .into_iter()
-        .map(|(id, e164, enabled, device, sim, lease_id, platform, state, heard_at)| PoolNumber {
+        .map(|(id, e164, enabled, device, sim, lease_id, platform, state, heard_at, pings)| PoolNumber {
             display: UsPhoneNumber::display_stored(&e164),
             number: e164,
             enabled: enabled != 0,
-            gateway_silent: heard_at.is_some_and(|at| at < now - GATEWAY_SILENT_AFTER_MS),
+            gateway_silent: heard_at.is_some_and(|at| gateway_silent(pings == Some(1), at, now)),
             gateway_heard_at: heard_at,
             gateway: device.zip(sim).map(|(d, s)| format!("Android {d} SIM {s}")),
             open_lease: lease_id.zip(platform).map(|(id, p)| format!("#{id} {p} ({})", state.unwrap_or_default())),
@@ -119,25 +119,40 @@ pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
         .collect())
 }
 
-/// How long a phone of the pool may stay silent before the Supply page
-/// flags it: the Android app pings every 15 minutes by default when its
-/// `system:ping` webhook is on, so two missed pings and some slack.
+/// How long a phone of the pool that pings may stay silent before it is
+/// flagged on the Supply page and its numbers get no new leases: the
+/// Android app pings every 15 minutes by default when its `system:ping`
+/// webhook is on, so two missed pings and some slack.
 pub const GATEWAY_SILENT_AFTER_MS: i64 = 40 * 60_000;
+
+/// The event an Android phone sends to say it is alive.
+const PING: &str = "system:ping";
 
 /// Notes a signed event from an Android phone of the pool (`event` is its
 /// kind: "sms:received", "system:ping"…). Phones no pool number names are
 /// not recorded.
 pub async fn gateway_heard(svc: &Services, device_id: &str, event: &str) -> Result<(), AppError> {
+    let pings = i64::from(event == PING);
     let event: String = event.chars().take(40).collect();
     sqlx::query(
-        "INSERT INTO gateway_devices (device_id, last_event, last_seen_at)          SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM numbers WHERE gateway_device = $1)          ON CONFLICT (device_id) DO UPDATE SET last_event = excluded.last_event, last_seen_at = excluded.last_seen_at          WHERE gateway_devices.last_seen_at <= excluded.last_seen_at",
+        "INSERT INTO gateway_devices (device_id, last_event, last_seen_at, sends_pings) \
+         SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM numbers WHERE gateway_device = $1) \
+         ON CONFLICT (device_id) DO UPDATE SET last_event = excluded.last_event, last_seen_at = excluded.last_seen_at, \
+           sends_pings = CASE WHEN excluded.sends_pings = 1 THEN 1 ELSE gateway_devices.sends_pings END \
+         WHERE gateway_devices.last_seen_at <= excluded.last_seen_at",
     )
     .bind(device_id)
     .bind(event)
     .bind(svc.now())
+    .bind(pings)
     .execute(&svc.db.pool)
     .await?;
     Ok(())
+}
+
+/// Whether a phone last heard from at `heard_at` counts as silent at `now`.
+pub fn gateway_silent(sends_pings: bool, heard_at: i64, now: i64) -> bool {
+    sends_pings && heard_at < now - GATEWAY_SILENT_AFTER_MS
 }
 
 /// The number whose SMS arrive on this Android device's SIM slot.

@@ -68,12 +68,17 @@ impl NumberSources {
                AND (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.state IN ('active', 'code_received') LIMIT 1) IS NULL \
                AND (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.platform_id = $1 \
                     AND l.code_at IS NOT NULL AND l.code_at < $2 LIMIT 1) IS NULL \
+               AND (n.gateway_device IS NULL OR (SELECT 1 FROM gateway_devices g WHERE g.device_id = n.gateway_device \
+                    AND g.sends_pings = 1 AND g.last_seen_at < $3) IS NULL) \
              ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, \
                       COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
              LIMIT 1{lock}"
         ))
         .bind(rules.platform_id)
         .bind(cutoff)
+        // A phone that stopped pinging would leave the customer waiting
+        // for a code that cannot come (see numbers::gateway_silent).
+        .bind(rules.now - super::numbers::GATEWAY_SILENT_AFTER_MS)
         .fetch_optional(&mut *conn)
         .await?;
         Ok(row.map(|(number_id, e164, source)| PickedNumber { number_id, e164, demo: source == "demo" }))

@@ -109,13 +109,17 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
 
     // Every signed event from a phone of the pool says it is alive; one
     // silent too long is flagged, until it is heard from again.
+    let long_ago = || sqlx::query("UPDATE gateway_devices SET last_seen_at = 0").execute(&app.db.pool);
     assert!(first_in_pool(&mut admin).await["gateway_heard_at"].is_i64());
+    long_ago().await.unwrap();
+    assert_eq!(first_in_pool(&mut admin).await["gateway_silent"], false, "a phone that does not ping is not judged by silence");
+    let ping = r#"{"event":"system:ping","deviceId":"pixel7a","payload":{"health":{"status":"pass"}}}"#;
+    assert_eq!(post_android(&app, ping, unix_now(), ANDROID_SECRET).await, 200);
     assert_eq!(first_in_pool(&mut admin).await["gateway_silent"], false);
-    sqlx::query("UPDATE gateway_devices SET last_seen_at = 0").execute(&app.db.pool).await.unwrap();
+    long_ago().await.unwrap();
     assert_eq!(first_in_pool(&mut admin).await["gateway_silent"], true);
     let page = admin.get("/admin/supply").await.body.replace("<!>", "");
     assert!(page.contains("silent since"), "{page}");
-    let ping = r#"{"event":"system:ping","deviceId":"pixel7a","payload":{"health":{"status":"pass"}}}"#;
     assert_eq!(post_android(&app, ping, unix_now(), ANDROID_SECRET).await, 200);
     assert_eq!(first_in_pool(&mut admin).await["gateway_silent"], false);
     let stranger = r#"{"event":"system:ping","deviceId":"not-in-the-pool","payload":{}}"#;
@@ -188,6 +192,28 @@ fn probe() -> impl Strategy<Value = Probe> {
     });
     let body = prop_oneof![json_body, form_body, proptest::collection::vec(any::<u8>(), 0..512)];
     (0..3usize, any::<bool>(), body).prop_map(|(route, signed, body)| Probe { route, signed, body })
+}
+
+/// A phone that pings and then falls silent gets no new leases (the
+/// customer would wait for a code that cannot come); heard from again, it
+/// does.
+async fn a_silent_phone_gets_no_new_leases(backend: Backend) {
+    let Some(app) = app_with_gateways(backend).await else { return };
+    let mut admin = common::signed_in_admin(&app, "silence_admin").await;
+    assert!(admin.call("admin/add_number", &[("number", POOL_NUMBER), ("device_id", "pixel7a"), ("sim", "1")]).await.status < 400);
+    let ping = r#"{"event":"system:ping","deviceId":"pixel7a","payload":{}}"#;
+    assert_eq!(post_android(&app, ping, unix_now(), ANDROID_SECRET).await, 200);
+    sqlx::query("UPDATE gateway_devices SET last_seen_at = 0").execute(&app.db.pool).await.unwrap();
+    let (mut customer, _) = common::customers::verified_customer(&app, "patient", 500).await;
+    let confirm = |key: &'static str| [("platform", "whatsapp"), ("price_cents", "150"), ("idempotency_key", key)];
+    let refused = customer.call("confirm_lease", &confirm("silent-01")).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("No number is available"), "{}", refused.body);
+
+    assert_eq!(post_android(&app, ping, unix_now(), ANDROID_SECRET).await, 200);
+    let lease = customer.call("confirm_lease", &confirm("silent-02")).await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    assert_eq!(lease.json()["number"], POOL_NUMBER);
 }
 
 async fn send_probe(app: &common::TestApp, probe: &Probe) -> u16 {
@@ -288,4 +314,4 @@ async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
     }
 }
 
-per_backend_tests!(android_gateway_and_unmatched_sms, arbitrary_webhooks_never_fail_the_server, arbitrary_api_and_form_input_never_fails);
+per_backend_tests!(android_gateway_and_unmatched_sms, a_silent_phone_gets_no_new_leases, arbitrary_webhooks_never_fail_the_server, arbitrary_api_and_form_input_never_fails);
