@@ -89,7 +89,13 @@ pub fn spawn_housekeeping(svc: Arc<Services>, retention: Retention, every: Durat
                 Ok(n) => tracing::info!(requests = n, "top-up requests expired"),
                 Err(e) => tracing::warn!(error = %e, "expiring top-up requests failed; will retry"),
             }
-            metrics.task_ran("housekeeping", records.is_ok() && texts.is_ok() && requests.is_ok());
+            let phones = app::services::operator_alerts::silent_gateway_phones(&svc).await;
+            match &phones {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(phones = n, "gateway phones went silent: admins mailed"),
+                Err(e) => tracing::warn!(error = %e, "checking gateway phones failed; will retry"),
+            }
+            metrics.task_ran("housekeeping", records.is_ok() && texts.is_ok() && requests.is_ok() && phones.is_ok());
         }
     })
 }

@@ -1,6 +1,6 @@
 //! Mail to the operators about the service itself rather than a
 //! customer: a supplier's balance running low, customers turned away for
-//! want of numbers. An alert is mailed once while it holds, however many
+//! want of numbers, a gateway phone gone silent. An alert is mailed once while it holds, however many
 //! instances notice it (`operator_alerts` keeps those that hold), and
 //! again after it cleared or, for alerts nothing clears, after a quiet
 //! interval.
@@ -20,8 +20,7 @@ pub const TURNED_AWAY_REMIND_MS: i64 = 6 * 3_600_000;
 pub async fn supplier_balance(svc: &Services, upstream: &str, balance: Money, threshold: Money) -> Result<bool, AppError> {
     let alert = format!("upstream_low_balance:{upstream}");
     if balance >= threshold {
-        sqlx::query("DELETE FROM operator_alerts WHERE alert = $1").bind(&alert).execute(&svc.db.pool).await?;
-        return Ok(false);
+        return clear(svc, &alert).await;
     }
     let body = format!(
         "The balance at supplier {upstream} is {balance}, below its alert level of {threshold}.\n\n\
@@ -44,6 +43,41 @@ pub async fn turned_away(svc: &Services, slug: &str, platform: &str, reason: &st
         hours = TURNED_AWAY_REMIND_MS / 3_600_000,
     );
     raise(svc, &format!("turned_away:{slug}"), Some(TURNED_AWAY_REMIND_MS), format!("Customers turned away: no {platform} number free"), body).await
+}
+
+/// Raises the alert of each Android gateway phone that pings but has
+/// gone silent (its numbers get no new leases meanwhile) and clears those
+/// heard from again; returns how many were mailed.
+pub async fn silent_gateway_phones(svc: &Services) -> Result<usize, AppError> {
+    let now = svc.now();
+    let phones: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT device_id, last_seen_at, sends_pings FROM gateway_devices ORDER BY device_id").fetch_all(&svc.db.pool).await?;
+    let mut mailed = 0;
+    for (device, heard_at, pings) in phones {
+        let alert = format!("gateway_silent:{device}");
+        if !super::numbers::gateway_silent(pings == 1, heard_at, now) {
+            clear(svc, &alert).await?;
+            continue;
+        }
+        let since = crate::components::local_time::format_utc(heard_at);
+        let body = format!(
+            "The Android phone {device}, which receives SMS for numbers of the pool, has not been heard from since {since}.\n\n\
+             Its numbers get no new leases until it is: check that it is on and online and that SMS Gateway for Android runs there. \
+             The admin console's Supply page shows when each phone was last heard from{link}.\n\n\
+             This mail comes once until the phone is heard from again.\n",
+            link = link_to(svc, "/admin/supply"),
+        );
+        if raise(svc, &alert, None, format!("Gateway phone {device} is silent"), body).await? {
+            mailed += 1;
+        }
+    }
+    Ok(mailed)
+}
+
+/// Ends `alert`: the next time it holds, it is mailed again.
+async fn clear(svc: &Services, alert: &str) -> Result<bool, AppError> {
+    sqlx::query("DELETE FROM operator_alerts WHERE alert = $1").bind(alert).execute(&svc.db.pool).await?;
+    Ok(false)
 }
 
 /// Marks `alert` raised and mails every admin, unless it was raised

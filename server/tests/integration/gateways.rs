@@ -1,7 +1,7 @@
 //! SMS Gateway for Android, the admin's unmatched SMS, and arbitrary
 //! input against every parser of outside input — webhooks, the reseller
 //! API, server-function forms — over HTTP: never a panic, never a 5xx.
-use app::services::webhook_signatures;
+use app::services::{operator_alerts, webhook_signatures};
 use proptest::{prelude::*, strategy::ValueTree};
 
 use crate::common::{self, Backend};
@@ -209,11 +209,27 @@ async fn a_silent_phone_gets_no_new_leases(backend: Backend) {
     let refused = customer.call("confirm_lease", &confirm("silent-01")).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert!(refused.body.contains("No number is available"), "{}", refused.body);
+    // The admins hear of it once (housekeeping checks the phones).
+    let svc = app.services();
+    let silence_mails = || async {
+        sqlx::query_scalar::<_, String>("SELECT to_addr FROM dev_outbox WHERE subject = 'Gateway phone pixel7a is silent'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(operator_alerts::silent_gateway_phones(&svc).await.unwrap(), 1);
+    assert_eq!(operator_alerts::silent_gateway_phones(&svc).await.unwrap(), 0, "once while it holds");
+    assert_eq!(silence_mails().await, ["silence_admin@example.com"]);
 
     assert_eq!(post_android(&app, ping, unix_now(), ANDROID_SECRET).await, 200);
     let lease = customer.call("confirm_lease", &confirm("silent-02")).await;
     assert_eq!(lease.status, 200, "{}", lease.body);
     assert_eq!(lease.json()["number"], POOL_NUMBER);
+    // Heard again, the alert clears; silent again, it is mailed again.
+    assert_eq!(operator_alerts::silent_gateway_phones(&svc).await.unwrap(), 0);
+    sqlx::query("UPDATE gateway_devices SET last_seen_at = 0").execute(&app.db.pool).await.unwrap();
+    assert_eq!(operator_alerts::silent_gateway_phones(&svc).await.unwrap(), 1);
+    assert_eq!(silence_mails().await.len(), 2);
 }
 
 async fn send_probe(app: &common::TestApp, probe: &Probe) -> u16 {
