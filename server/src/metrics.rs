@@ -209,8 +209,7 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     let (refunds, refunded_cents): (i64, i64) =
         sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'refund'").fetch_one(pool).await?;
     let mail_queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(pool).await?;
-    let turned_away: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM lease_refusals WHERE at >= $1").bind(svc.now() - 24 * 3_600_000).fetch_one(pool).await?;
+    let turned_away = app::services::shortages::last_day_count(svc).await?;
     for (lease_state, n) in by_state {
         metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
     }

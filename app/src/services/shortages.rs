@@ -4,8 +4,10 @@
 use super::{operator_alerts, Services};
 use crate::{error::AppError, number_pool::Shortage};
 
+const DAY_MS: i64 = 24 * 3_600_000;
+
 /// How long a refusal is kept: the Supply page counts the last week.
-pub const KEPT_FOR_MS: i64 = 7 * 24 * 3_600_000;
+pub const KEPT_FOR_MS: i64 = 7 * DAY_MS;
 
 /// Records that a customer was refused a number for a platform. The
 /// refusal stands whatever happens here, so a failure is only logged.
@@ -34,7 +36,7 @@ pub async fn recent(svc: &Services) -> Result<Vec<Shortage>, AppError> {
          FROM lease_refusals r JOIN platforms p ON p.id = r.platform_id \
          WHERE r.at >= $2 GROUP BY r.platform_id, p.name ORDER BY MAX(r.at) DESC",
     )
-    .bind(now - 24 * 3_600_000)
+    .bind(now - DAY_MS)
     .bind(now - KEPT_FOR_MS)
     .fetch_all(&svc.db.pool)
     .await?;
@@ -42,6 +44,12 @@ pub async fn recent(svc: &Services) -> Result<Vec<Shortage>, AppError> {
         .into_iter()
         .map(|(platform, last_day, last_week, last_at, reason)| Shortage { platform, last_day, last_week, last_at, reason })
         .collect())
+}
+
+/// Customers turned away in the last 24 hours, all platforms together
+/// (the sum of the Supply page's first column).
+pub async fn last_day_count(svc: &Services) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM lease_refusals WHERE at >= $1").bind(svc.now() - DAY_MS).fetch_one(&svc.db.pool).await
 }
 
 /// Forgets refusals older than a week; returns how many went.
