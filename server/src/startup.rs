@@ -377,7 +377,7 @@ pub async fn build_services(config: &Config, secrets: &secrets::Secrets) -> Resu
         outside_effects: Default::default(),
         leases: Arc::new(LeaseSettings {
             max_open_per_user: i64::from(config.max_open_leases),
-            reuse_after_code_ms: config.number_reuse_after_code_days.map(|d| i64::from(d) * 86_400_000),
+            reuse_after_code_ms: config.number_reuse_after_code_days.map(|d| i64::from(d) * app::services::clock::DAY_MS),
         }),
     })
 }

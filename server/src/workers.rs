@@ -7,7 +7,7 @@ use tokio::task::JoinHandle;
 
 use std::sync::Arc;
 
-use app::services::Services;
+use app::services::{clock::{DAY_MS, HOUR_MS}, Services};
 
 use crate::metrics::Metrics;
 
@@ -22,7 +22,7 @@ pub struct Retention {
 /// period the Policies page states, old rate-limit counts and refusals
 /// past the week the Supply page shows; returns how many rows went.
 pub async fn purge_expired_records(svc: &Services, security_log_retention_days: u32) -> Result<u64, sqlx::Error> {
-    let cutoff = svc.now() - i64::from(security_log_retention_days) * 24 * 3_600_000;
+    let cutoff = svc.now() - i64::from(security_log_retention_days) * DAY_MS;
     let events = sqlx::query("DELETE FROM security_events WHERE created_at < $1")
         .bind(cutoff)
         .execute(&svc.db.pool)
@@ -48,7 +48,7 @@ pub async fn purge_expired_records(svc: &Services, security_log_retention_days: 
 /// ago) with a marker, as the Policies page promises. The extracted code
 /// stays while the lease is listed; returns how many were purged.
 pub async fn purge_sms_text(svc: &Services, retention_hours: u32) -> Result<u64, sqlx::Error> {
-    let cutoff = svc.now() - i64::from(retention_hours) * 3_600_000;
+    let cutoff = svc.now() - i64::from(retention_hours) * HOUR_MS;
     let marker = format!("[text removed {retention_hours} hours after the lease ended]");
     let purged = sqlx::query(
         "UPDATE sms_messages SET body = $1, sender = '' \

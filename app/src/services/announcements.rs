@@ -3,6 +3,7 @@
 //! (`AnnouncementBoard`), so a page renders it without a query. A
 //! background task re-reads it every few seconds, which is how an end
 //! time passes and how other instances hear of a change.
+use super::clock::HOUR_MS;
 use std::sync::{
     atomic::{AtomicU64, Ordering},
     Arc, RwLock,
@@ -73,7 +74,7 @@ pub async fn refresh(svc: &Services) -> Result<(), AppError> {
 /// Replaces the current announcement, if any, with `announcement`.
 pub async fn publish(svc: &Services, admin_id: i64, announcement: &Announcement) -> Result<ShownAnnouncement, AppError> {
     let now = svc.now();
-    let ends_at = announcement.hours().map(|h| now + i64::from(h) * 3_600_000);
+    let ends_at = announcement.hours().map(|h| now + i64::from(h) * HOUR_MS);
     let mut tx = svc.db.begin_write().await?;
     let before = end_current(&mut tx, now).await?;
     sqlx::query("INSERT INTO announcements (body, level, created_by, created_at, ends_at) VALUES ($1, $2, $3, $4, $5)")

@@ -1,6 +1,7 @@
 //! Reseller API keys: created and revoked by their owner (verified email
 //! only), shown once, stored as a SHA-256 hash; each request through one is
 //! rate-limited per key, and its use lands in the security log.
+use super::clock::HOUR_MS;
 use std::{
     net::IpAddr,
     num::NonZeroU32,
@@ -322,7 +323,7 @@ pub async fn authenticate(svc: &Services, raw_key: &str, meta: &RequestMeta) -> 
     let last = last_used_at.unwrap_or(0);
     if now - last > 60_000 {
         sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2").bind(now).bind(key_id).execute(&svc.db.pool).await?;
-        if now - last > 3_600_000 {
+        if now - last > HOUR_MS {
             security_log::record(&svc.db.pool, now, Some(user_id), SecurityEventKind::ApiKeyUsed, meta, &name).await?;
         }
     }

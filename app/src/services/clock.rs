@@ -1,6 +1,11 @@
 //! Time is injected, so expiry is tested without sleeping.
 use std::sync::{atomic::{AtomicI64, Ordering}, Arc};
 
+/// Spans in the milliseconds every stored time uses.
+pub const MINUTE_MS: i64 = 60_000;
+pub const HOUR_MS: i64 = 60 * MINUTE_MS;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// UTC milliseconds since the epoch.
     fn now_millis(&self) -> i64;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::use_context;
 
-use super::{clock::Clock, db::Db, mailer::Mailer, passwords::PasswordHasher, rate_limit::RateLimiter};
+use super::{clock::{Clock, DAY_MS, HOUR_MS, MINUTE_MS}, db::Db, mailer::Mailer, passwords::PasswordHasher, rate_limit::RateLimiter};
 use crate::error::AppError;
 
 /// Session and code lifetimes; tests shorten them.
@@ -33,19 +33,18 @@ pub struct AuthSettings {
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        const MINUTE: i64 = 60_000;
         AuthSettings {
             secure_cookies: false,
-            access_ttl_ms: 15 * MINUTE,
-            refresh_ttl_ms: 30 * 24 * 60 * MINUTE,
+            access_ttl_ms: 15 * MINUTE_MS,
+            refresh_ttl_ms: 30 * DAY_MS,
             refresh_grace_ms: 10_000,
-            admin_idle_ms: 60 * MINUTE,
-            admin_max_ms: 24 * 60 * MINUTE,
+            admin_idle_ms: HOUR_MS,
+            admin_max_ms: 24 * HOUR_MS,
             admin_two_step: false,
-            code_ttl_ms: 15 * MINUTE,
+            code_ttl_ms: 15 * MINUTE_MS,
             code_max_attempts: 5,
             code_max_wrong_per_day: 20,
-            code_resend_interval_ms: MINUTE,
+            code_resend_interval_ms: MINUTE_MS,
             terms_version: crate::pages::policies::POLICIES_LAST_UPDATED.to_string(),
         }
     }

@@ -1,12 +1,11 @@
 //! Figures for the admin dashboard, from the ledger and the leases.
+use super::clock::DAY_MS;
 use super::Services;
 use crate::{
     admin_dashboard::{Dashboard, DayFigures, PeriodFigures},
     domain::{LeaseState, Money},
     error::AppError,
 };
-
-const DAY_MS: i64 = 86_400_000;
 
 async fn period(svc: &Services, since: i64) -> Result<PeriodFigures, AppError> {
     let pool = &svc.db.pool;

@@ -4,6 +4,7 @@
 //! the address it was mailed to: that address is what it proves.
 use rand::Rng;
 
+use super::clock::DAY_MS;
 use super::{mailer::Mail, Services};
 use crate::{domain::Email, error::AppError};
 
@@ -125,8 +126,6 @@ where
     .await?;
     Ok(())
 }
-
-const DAY_MS: i64 = 24 * 3_600_000;
 
 /// Refuses when the account sent too many wrong codes for `purpose` in
 /// the last 24 hours; the wait ends when the oldest of them leaves that

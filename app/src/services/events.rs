@@ -14,7 +14,7 @@ use std::{
 
 use tokio::sync::broadcast;
 
-use super::clock::{Clock, SystemClock};
+use super::clock::{Clock, SystemClock, MINUTE_MS};
 
 /// The channel PostgreSQL carries changes on (named when it carried
 /// leases only; kept so instances of both versions hear each other).
@@ -144,7 +144,7 @@ fn wall_clock_ms() -> i64 {
 }
 
 /// Remembered this long (a page's stream opens within seconds of its render).
-const KEEP_MS: i64 = 10 * 60_000;
+const KEEP_MS: i64 = 10 * MINUTE_MS;
 const KEEP_AT_MOST: usize = 100_000;
 /// Instances' clocks may differ by this much: changes heard this long
 /// before a cursor count as after it.

@@ -2,6 +2,7 @@
 //! first, with the account it belongs to, or one account's statement
 //! (`/admin/ledger.csv`; recorded in the admin audit log), and a
 //! customer's own statement (`/wallet/statement.csv`). Reading only.
+use super::clock::DAY_MS;
 use super::{
     audit,
     rate_limit::{self, Action},
@@ -12,8 +13,6 @@ use crate::{domain::PublicUserId, error::AppError};
 
 /// At most this many days per export: a year, for the yearly books.
 pub const MAX_DAYS: i64 = 366;
-/// A day in milliseconds: ranges count whole UTC days.
-pub const DAY_MS: i64 = 86_400_000;
 
 /// One ledger entry as the file shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! about is not lost to an outage, and no request waits on SMTP. With no
 //! SMTP server (the embedded default) mail goes to the development
 //! outbox at once: logged and readable on /dev/outbox.
+use super::clock::DAY_MS;
 use std::sync::Arc;
 
 use lettre::{message::Mailbox, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -50,7 +51,7 @@ pub struct Mail<'a> {
 
 /// A notice (a sign-in, an email change, a balance change) may wait this long for a mail
 /// server: it still matters days later, unlike a code.
-pub const NOTICE_SEND_WITHIN_MS: i64 = 7 * 24 * 3_600_000;
+pub const NOTICE_SEND_WITHIN_MS: i64 = 7 * DAY_MS;
 
 impl<'a> Mail<'a> {
     /// A mail that is not a code: kept for `NOTICE_SEND_WITHIN_MS` while

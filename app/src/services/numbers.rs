@@ -1,5 +1,5 @@
 //! The rows of `numbers`: the operator's pool and the demo range.
-use super::{audit, db::Db, Services};
+use super::{audit, clock::MINUTE_MS, db::Db, Services};
 use crate::{domain::UsPhoneNumber, error::AppError, number_pool::PoolNumber};
 
 /// Puts the fictional demo numbers, (202) 555-0100 to 0199, in the pool.
@@ -123,7 +123,7 @@ pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
 /// flagged on the Supply page and its numbers get no new leases: the
 /// Android app pings every 15 minutes by default when its `system:ping`
 /// webhook is on, so two missed pings and some slack.
-pub const GATEWAY_SILENT_AFTER_MS: i64 = 40 * 60_000;
+pub const GATEWAY_SILENT_AFTER_MS: i64 = 40 * MINUTE_MS;
 
 /// The event an Android phone sends to say it is alive.
 const PING: &str = "system:ping";

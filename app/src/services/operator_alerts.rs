@@ -4,6 +4,7 @@
 //! instances notice it (`operator_alerts` keeps those that hold), and
 //! again after it cleared or, for alerts nothing clears, after a quiet
 //! interval.
+use super::clock::HOUR_MS;
 use super::{
     mailer::{admin_addresses, link_to, Mail},
     Services,
@@ -13,7 +14,7 @@ use crate::{domain::Money, error::AppError};
 /// How often the admins hear that customers are still turned away for a
 /// platform: nothing marks the end of a shortage, so it is mailed again
 /// after this long rather than once.
-pub const TURNED_AWAY_REMIND_MS: i64 = 6 * 3_600_000;
+pub const TURNED_AWAY_REMIND_MS: i64 = 6 * HOUR_MS;
 
 /// Raises or clears supplier `upstream`'s low-balance alert from the
 /// balance it just reported; returns whether mail was queued.
@@ -40,7 +41,7 @@ pub async fn turned_away(svc: &Services, slug: &str, platform: &str, reason: &st
          Add numbers to the pool, or top up or fix a supplier that sells {platform}; the admin console's Supply page counts the customers turned away{link}.\n\n\
          While customers are still turned away, this mail comes again every {hours} hours.\n",
         link = link_to(svc, "/admin/supply"),
-        hours = TURNED_AWAY_REMIND_MS / 3_600_000,
+        hours = TURNED_AWAY_REMIND_MS / HOUR_MS,
     );
     raise(svc, &format!("turned_away:{slug}"), Some(TURNED_AWAY_REMIND_MS), format!("Customers turned away: no {platform} number free"), body).await
 }

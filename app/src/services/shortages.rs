@@ -1,10 +1,9 @@
 //! Customers turned away: confirmations no source had a number for.
 //! Each is kept a week for the Supply page, and the admins are mailed
 //! (see `operator_alerts::turned_away`). No customer is named in them.
+use super::clock::DAY_MS;
 use super::{operator_alerts, Services};
 use crate::{error::AppError, number_pool::Shortage};
-
-const DAY_MS: i64 = 24 * 3_600_000;
 
 /// How long a refusal is kept: the Supply page counts the last week.
 pub const KEPT_FOR_MS: i64 = 7 * DAY_MS;

@@ -2,6 +2,7 @@
 //! admins see open requests beside the recharge form. A request is not
 //! money: crediting one is the usual top-up (`recharge::top_up`), which
 //! marks it credited in the ledger entry's transaction.
+use super::clock::DAY_MS;
 use super::{
     audit,
     mailer::{notice_address, Mail},
@@ -14,7 +15,7 @@ use crate::{
 };
 
 /// How long a decided request stays on the customer's Wallet page.
-const SHOWN_FOR_MS: i64 = 7 * 24 * 3_600_000;
+const SHOWN_FOR_MS: i64 = 7 * DAY_MS;
 
 type Row = (i64, i64, String, i64, Option<i64>);
 
@@ -81,7 +82,7 @@ pub async fn expire_stale(svc: &Services) -> Result<u64, sqlx::Error> {
     let now = svc.now();
     let expired = sqlx::query("UPDATE top_up_requests SET status = 'expired', decided_at = $1 WHERE status = 'pending' AND created_at < $2")
         .bind(now)
-        .bind(now - OPEN_FOR_DAYS * 24 * 3_600_000)
+        .bind(now - OPEN_FOR_DAYS * DAY_MS)
         .execute(&svc.db.pool)
         .await?
         .rows_affected();

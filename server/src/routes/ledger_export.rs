@@ -66,7 +66,7 @@ fn download(file: Result<(String, Vec<u8>), AppError>) -> Response {
 /// The days asked for: `to` defaults to today, `from` to `default_days`
 /// before it; an empty date field of the form means its default.
 fn day_range(state: &AppState, days: &Days, default_days: i64) -> Result<DayRange, AppError> {
-    let today = state.services.now().div_euclid(ledger_export::DAY_MS);
+    let today = state.services.now().div_euclid(app::services::clock::DAY_MS);
     let given = |d: &Option<String>| d.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(day_number).transpose();
     let last = given(&days.to)?.unwrap_or(today);
     let first = given(&days.from)?.unwrap_or(last - (default_days - 1));
@@ -107,7 +107,7 @@ fn day_number(text: &str) -> Result<i64, AppError> {
 }
 
 fn day_text(day: i64) -> String {
-    app::components::local_time::iso_utc(day * ledger_export::DAY_MS)[..10].to_string()
+    app::components::local_time::iso_utc(day * app::services::clock::DAY_MS)[..10].to_string()
 }
 
 fn dollars(cents: i64) -> String {

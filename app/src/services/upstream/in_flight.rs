@@ -7,15 +7,16 @@
 //! so nothing will ever end it and it is paid for.
 //! The SMS-Activate protocol family cannot list open activations
 //! everywhere, so the operator is told instead (log and supply page).
+use crate::services::clock::DAY_MS;
 use sqlx::AnyConnection;
 
 use super::super::Services;
 use crate::{error::AppError, number_pool::InterruptedPurchase};
 
 /// Interrupted purchases stay on the supply page this long.
-pub const SHOWN_FOR_MS: i64 = 7 * 86_400_000;
+pub const SHOWN_FOR_MS: i64 = 7 * DAY_MS;
 /// And are forgotten after this long.
-const KEPT_FOR_MS: i64 = 30 * 86_400_000;
+const KEPT_FOR_MS: i64 = 30 * DAY_MS;
 
 /// Written before the supplier is asked; the attempt's id.
 pub async fn begin(svc: &Services, upstream: &str, service: &str) -> Result<i64, sqlx::Error> {

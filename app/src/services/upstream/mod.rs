@@ -9,6 +9,7 @@ pub mod client;
 pub mod in_flight;
 pub mod protocol;
 
+use crate::services::clock::HOUR_MS;
 use std::{num::NonZeroU32, sync::Arc};
 
 use governor::{DefaultDirectRateLimiter, Quota};
@@ -313,7 +314,7 @@ pub async fn poll_due(svc: &Services) -> Result<usize, AppError> {
         handled += 1;
         let Some(client) = svc.upstreams.client(&upstream).cloned() else {
             tracing::warn!(upstream, row_id, "a purchase from an upstream that is no longer configured");
-            reschedule(svc, row_id, now + 3_600_000, false).await?;
+            reschedule(svc, row_id, now + HOUR_MS, false).await?;
             continue;
         };
         let open = matches!(state.as_deref(), Some("active" | "code_received"));
