@@ -94,6 +94,15 @@ pub async fn admin_upstreams() -> Result<Vec<UpstreamView>, AppError> {
     upstream::views(&*services()?).await
 }
 
+/// How many things on the Supply page wait for an operator: the admin
+/// menu's badge.
+#[server(endpoint = "admin/supply_attention")]
+pub async fn admin_supply_attention() -> Result<i64, AppError> {
+    use crate::services::{request::require_admin, services, supply_attention};
+    require_admin()?;
+    supply_attention::count(&*services()?).await
+}
+
 #[server(endpoint = "admin/shortages")]
 pub async fn admin_shortages() -> Result<Vec<Shortage>, AppError> {
     use crate::services::{request::require_admin, services, shortages};

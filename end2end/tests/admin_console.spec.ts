@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { adminTopUp, collectProblems, createAdmin, hydrated, mailsTo, PASSWORD, sidewaysScroll, signIn, signUpVerified } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, hydrated, mailsTo, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
 
 // Screenshots the README shows, refreshed by every end-to-end run.
 const shots = resolve(__dirname, "../../docs/screenshots");
@@ -261,4 +261,25 @@ test("an admin imports numbers from a CSV file; the pool lists them and the bad 
   // Read on a phone: each number as labelled lines, nothing to scroll sideways.
   await adminTab.setViewportSize({ width: 320, height: 700 });
   expect(await sidewaysScroll(adminTab.getByRole("region", { name: "Number pool" }))).toBe(0);
+});
+
+test("an SMS no lease took is counted beside Numbers & SMS until an admin dismisses it", async ({ browser, request }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `supplyadmin_${stamp}`;
+  createAdmin(admin);
+  const adminTab = await adminPage(browser, admin);
+  // A number of no pool and no lease.
+  await smsArrives(request, "+14155550142", `e2e-stray-${stamp}`, `Stray ${stamp}: your code is 5150`);
+  await adminTab.goto("/admin/supply");
+  await hydrated(adminTab);
+  const badge = adminTab.getByRole("navigation", { name: "Admin" }).getByTestId("admin-supply-attention");
+  await expect(badge).toBeVisible();
+  const before = Number(await badge.textContent());
+  await expect(badge).toHaveAttribute("aria-label", `${before} need attention`);
+  const row = adminTab.getByTestId("admin-unmatched").getByRole("row").filter({ hasText: `Stray ${stamp}` });
+  await row.getByRole("button", { name: "Dismiss" }).click();
+  await expect(row).toHaveCount(0);
+  // Counted again after the action, without a navigation.
+  if (before === 1) await expect(badge).toHaveCount(0);
+  else await expect(badge).toHaveText(String(before - 1));
 });

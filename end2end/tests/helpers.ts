@@ -1,7 +1,7 @@
-import { expect, type Browser, type Locator, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Locator, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { dataDir, serverBin, smtpMailsUrl } from "../playwright.config";
+import { dataDir, serverBin, smsWebhookSecret, smtpMailsUrl } from "../playwright.config";
 
 export const PASSWORD = "purple tiger eats nine plums";
 
@@ -167,4 +167,16 @@ export async function turnOnTwoStep(page: Page): Promise<{ key: string; recovery
   const recovery = (await codes.first().textContent()) ?? "";
   expect(recovery).toMatch(/^[2-9A-Z]{5}-[2-9A-Z]{5}$/);
   return { key, recovery };
+}
+
+/** Posts a signed SMS webhook and checks it was taken. */
+export async function smsArrives(request: APIRequestContext, to: string, messageId: string, text: string) {
+  const body = JSON.stringify({ message_id: messageId, from: "Telegram", to, text });
+  const ts = Math.floor(Date.now() / 1000).toString();
+  const signature = createHmac("sha256", smsWebhookSecret).update(`${ts}.${body}`).digest("hex");
+  const response = await request.post("/webhooks/sms/generic", {
+    headers: { "x-usnh-timestamp": ts, "x-usnh-signature": signature, "content-type": "application/json" },
+    data: body,
+  });
+  expect(response.status()).toBe(200);
 }

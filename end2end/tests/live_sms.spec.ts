@@ -1,7 +1,5 @@
-import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
-import { createHmac } from "node:crypto";
-import { smsWebhookSecret } from "../playwright.config";
-import { fundedCustomer, hydrated, signUpVerified } from "./helpers";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { fundedCustomer, hydrated, signUpVerified, smsArrives } from "./helpers";
 
 /** A new customer with a Telegram lease waiting for its code, on an open
  * Get Number page; returns the leased number in E.164. */
@@ -14,18 +12,6 @@ async function waitingLease(page: Page, browser: Browser): Promise<string> {
   await expect(page.getByTestId("waiting")).toBeVisible();
   const display = (await page.getByTestId("lease-number").textContent())!;
   return "+1" + display.replace(/\D/g, "").slice(1);
-}
-
-/** Posts a signed SMS webhook and checks it was taken. */
-async function smsArrives(request: APIRequestContext, to: string, messageId: string, text: string) {
-  const body = JSON.stringify({ message_id: messageId, from: "Telegram", to, text });
-  const ts = Math.floor(Date.now() / 1000).toString();
-  const signature = createHmac("sha256", smsWebhookSecret).update(`${ts}.${body}`).digest("hex");
-  const response = await request.post("/webhooks/sms/generic", {
-    headers: { "x-usnh-timestamp": ts, "x-usnh-signature": signature, "content-type": "application/json" },
-    data: body,
-  });
-  expect(response.status()).toBe(200);
 }
 
 test("a signed webhook's code appears on the open Get Number page without a reload", async ({ page, browser, request }) => {

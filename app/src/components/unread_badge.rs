@@ -1,9 +1,10 @@
 //! A count of what waits for the reader beside a menu entry: the
 //! customer's tickets with a reply; in the admin menu, open tickets
-//! nobody on staff has read and open top-up requests. The browser asks once the page is up and again on every
-//! navigation; the server draws nothing. Rendered by the server, the badge
-//! cost every signed-in page a resource, a query and a Suspense boundary
-//! (a third of a simple page's render). Asked from an effect, not a
+//! nobody on staff has read, open top-up requests and what on the Supply
+//! page needs an operator. The browser asks once the page is up and again
+//! on every navigation; the server draws nothing. Rendered by the server,
+//! the badge cost every signed-in page a resource, a query and a Suspense
+//! boundary (a third of a simple page's render). Asked from an effect, not a
 //! resource: in the admin shell it sits inside a Transition, which a
 //! resource would hold on the server for ever.
 use leptos::prelude::*;
@@ -16,19 +17,46 @@ pub enum Unread {
     StaffInbox,
     /// Customers' open top-up requests.
     TopUpRequests,
+    /// What on the Supply page waits for an operator.
+    SupplyProblems,
+}
+
+/// Makes the badges below ask again when a page's action changed what
+/// they count (a dismissed SMS, a filled top-up request), without waiting
+/// for the next navigation. Provided by the admin shell.
+#[derive(Debug, Clone, Copy)]
+pub struct BadgeRecount(RwSignal<u32>);
+
+impl BadgeRecount {
+    pub fn provide() {
+        provide_context(BadgeRecount(RwSignal::new(0)));
+    }
+
+    /// The badges recount whenever `changed` (an action's version, say)
+    /// changes after the page was drawn.
+    pub fn after<D: 'static>(changed: impl FnMut() -> D + 'static) {
+        if let Some(BadgeRecount(asked)) = use_context::<BadgeRecount>() {
+            Effect::watch(changed, move |_, _, _| asked.update(|n| *n += 1), false);
+        }
+    }
 }
 
 #[component]
 pub fn UnreadBadge(of: Unread) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
+    let recount = use_context::<BadgeRecount>();
     let count = RwSignal::new(0i64);
     Effect::new(move |_| {
         location.pathname.track();
+        if let Some(BadgeRecount(asked)) = recount {
+            asked.track();
+        }
         leptos::task::spawn_local(async move {
             let asked = match of {
                 Unread::MyTickets => crate::support::unread_support().await,
                 Unread::StaffInbox => crate::support::admin_unread_support().await,
                 Unread::TopUpRequests => crate::top_up_requests::admin_open_top_up_requests().await,
+                Unread::SupplyProblems => crate::number_pool::admin_supply_attention().await,
             };
             if let Ok(n) = asked {
                 count.set(n);
@@ -39,6 +67,7 @@ pub fn UnreadBadge(of: Unread) -> impl IntoView {
         Unread::MyTickets => ("support-unread", "unread"),
         Unread::StaffInbox => ("admin-support-unread", "unread"),
         Unread::TopUpRequests => ("admin-top-up-requests", "open"),
+        Unread::SupplyProblems => ("admin-supply-attention", "need attention"),
     };
     move || {
         let n = count.get();

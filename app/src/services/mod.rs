@@ -35,6 +35,7 @@ pub mod security_log;
 pub mod session_cache;
 pub mod shortages;
 pub mod sessions;
+pub mod supply_attention;
 pub mod support;
 pub mod support_mail;
 pub mod tokens;

@@ -136,6 +136,7 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     let unmatched = admin.call("admin/unmatched_sms", &[]).await.json();
     let list = unmatched.as_array().unwrap();
     assert_eq!(list.len(), 2);
+    assert_eq!(common::supply_attention(&mut admin).await, 2, "the admin menu's badge counts them");
     assert_eq!(list[0]["recipient"], "Android pixel7a SIM 1");
     assert_eq!(list[0]["code"], "771009");
     let (stray_id, spam_id) = (list[0]["id"].as_i64().unwrap().to_string(), list[1]["id"].as_i64().unwrap().to_string());
@@ -148,6 +149,7 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     assert!(admin.call("admin/dismiss_sms", &[("sms_id", &spam_id)]).await.status < 400);
     assert_eq!(admin.call("admin/dismiss_sms", &[("sms_id", &spam_id)]).await.status, 400, "once");
     assert_eq!(admin.call("admin/unmatched_sms", &[]).await.json().as_array().unwrap().len(), 0);
+    assert_eq!(common::supply_attention(&mut admin).await, 0);
     let open = customer.call("my_leases", &[]).await.json();
     assert_eq!(open["open"]["messages"].as_array().unwrap().len(), 2, "the assigned message joins the lease");
     assert_eq!(open["open"]["code"], "771009", "the newest code shows");
@@ -203,12 +205,14 @@ async fn a_silent_phone_gets_no_new_leases(backend: Backend) {
     assert!(admin.call("admin/add_number", &[("number", POOL_NUMBER), ("device_id", "pixel7a"), ("sim", "1")]).await.status < 400);
     let ping = r#"{"event":"system:ping","deviceId":"pixel7a","payload":{}}"#;
     assert_eq!(post_android(&app, ping, unix_now(), ANDROID_SECRET).await, 200);
+    assert_eq!(common::supply_attention(&mut admin).await, 0);
     sqlx::query("UPDATE gateway_devices SET last_seen_at = 0").execute(&app.db.pool).await.unwrap();
     let (mut customer, _) = common::customers::verified_customer(&app, "patient", 500).await;
     let confirm = |key: &'static str| [("platform", "whatsapp"), ("price_cents", "150"), ("idempotency_key", key)];
     let refused = customer.call("confirm_lease", &confirm("silent-01")).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert!(refused.body.contains("No number is available"), "{}", refused.body);
+    assert_eq!(common::supply_attention(&mut admin).await, 2, "the silent phone and WhatsApp's turned-away customer");
     // The admins hear of it once (housekeeping checks the phones).
     let svc = app.services();
     let silence_mails = || async {
@@ -225,6 +229,7 @@ async fn a_silent_phone_gets_no_new_leases(backend: Backend) {
     let lease = customer.call("confirm_lease", &confirm("silent-02")).await;
     assert_eq!(lease.status, 200, "{}", lease.body);
     assert_eq!(lease.json()["number"], POOL_NUMBER);
+    assert_eq!(common::supply_attention(&mut admin).await, 1, "the turned-away customer counts for a day");
     // Heard again, the alert clears; silent again, it is mailed again.
     assert_eq!(operator_alerts::silent_gateway_phones(&svc).await.unwrap(), 0);
     sqlx::query("UPDATE gateway_devices SET last_seen_at = 0").execute(&app.db.pool).await.unwrap();

@@ -208,8 +208,11 @@ async fn faults_time_out_and_open_the_breaker(backend: Backend) {
     // and the audit log says who did it.
     let view = admin.call("admin/upstreams", &[]).await.json();
     let first = view[0]["interrupted_purchases"][0]["id"].as_i64().unwrap().to_string();
+    let badge_before = common::supply_attention(&mut admin).await;
+    assert!(badge_before >= 3, "the admin menu's badge counts the three: {badge_before}");
     assert_eq!(browser.call("admin/purchase_checked", &[("attempt_id", &first)]).await.status, 403);
     assert!(admin.call("admin/purchase_checked", &[("attempt_id", &first)]).await.status < 400);
+    assert_eq!(common::supply_attention(&mut admin).await, badge_before - 1);
     let again = admin.call("admin/purchase_checked", &[("attempt_id", &first)]).await;
     assert_eq!(again.status, 400, "{}", again.body);
     assert!(again.body.contains("already checked"), "{}", again.body);
@@ -344,7 +347,7 @@ per_backend_tests!(
 async fn a_low_supplier_balance_is_mailed_to_the_admins_once(backend: Backend) {
     let fake = FakeUpstream::start().await;
     let Some(app) = app_with(backend, &[(&fake, "daisy")], |s| s.low_balance_cents = 1_000).await else { return };
-    common::signed_in_admin(&app, "ops_admin").await;
+    let mut admin = common::signed_in_admin(&app, "ops_admin").await;
     let (_, _) = verified_customer(&app, "not_staff", 0).await;
     let alerts = || async {
         sqlx::query_as::<_, (String, String, String)>("SELECT to_addr, subject, body FROM dev_outbox WHERE subject LIKE 'Supplier %' ORDER BY id")
@@ -364,10 +367,12 @@ async fn a_low_supplier_balance_is_mailed_to_the_admins_once(backend: Backend) {
     assert_eq!(mailed.len(), 1, "{mailed:?}");
     assert_eq!((mailed[0].0.as_str(), mailed[0].1.as_str()), ("ops_admin@example.com", "Supplier daisy: balance low ($4.50)"));
     assert!(mailed[0].2.contains("below its alert level of $10.00"), "{}", mailed[0].2);
+    assert_eq!(common::supply_attention(&mut admin).await, 1, "the admin menu's badge counts it");
 
     // Topped up, then low again: a new episode, a new mail.
     fake.script(|s| s.balance = "ACCESS_BALANCE:40.00".into());
     app::services::upstream::refresh_balances(&svc).await;
+    assert_eq!(common::supply_attention(&mut admin).await, 0);
     fake.script(|s| s.balance = "ACCESS_BALANCE:2.00".into());
     app::services::upstream::refresh_balances(&svc).await;
     let mailed = alerts().await;

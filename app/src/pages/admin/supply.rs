@@ -2,7 +2,7 @@
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::prelude::*;
 
-use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
     admin_numbers, admin_shortages, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
@@ -21,6 +21,7 @@ pub fn AdminSupply() -> impl IntoView {
     // Counted again after the pool changes, so the operator sees an
     // addition answer the shortage on the next refusal, not before.
     let shortages = Resource::new(move || (add.version().get(), imported.get()), |_| admin_shortages());
+    BadgeRecount::after(move || (assign.version().get(), dismiss.version().get(), checked.version().get(), add.version().get(), toggle.version().get()));
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
         <h1>"Numbers and SMS"</h1>

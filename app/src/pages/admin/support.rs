@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::pages::support::thread_view;
 use crate::support::{admin_support_mail, admin_ticket_thread, admin_tickets, AdminCloseTicket, AdminReplyTicket, AdminSetSupportMail};
 
@@ -81,6 +81,7 @@ pub fn AdminTicket() -> impl IntoView {
     let reply = ServerAction::<AdminReplyTicket>::new();
     let close = ServerAction::<AdminCloseTicket>::new();
     let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| admin_ticket_thread(id));
+    BadgeRecount::after(move || (reply.version().get(), close.version().get()));
     view! {
         <PageTitle text="Admin · Ticket" />
         <p><a href="/admin/support">"← Inbox"</a></p>

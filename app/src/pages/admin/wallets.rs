@@ -1,7 +1,7 @@
 //! Admin: wallet recharges (two steps) and corrections.
 use leptos::prelude::*;
 
-use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::top_up_requests::{admin_top_up_requests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 
@@ -107,6 +107,7 @@ fn Recharge() -> impl IntoView {
 fn Requests(prepare: ServerAction<AdminPrepareTopUp>, confirm: ServerAction<AdminTopUp>) -> impl IntoView {
     let dismiss = ServerAction::<AdminDismissTopUpRequest>::new();
     let requests = Resource::new(move || (confirm.version().get(), dismiss.version().get()), |_| admin_top_up_requests());
+    BadgeRecount::after(move || (confirm.version().get(), dismiss.version().get()));
     view! {
         <section class="card">
             <h2>"Top-up requests"</h2>

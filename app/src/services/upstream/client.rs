@@ -192,6 +192,11 @@ impl UpstreamClient {
         self.figures.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Whether the last balance it reported is under its alert level.
+    pub fn low_balance(&self) -> bool {
+        self.figures().balance_cents.is_some_and(|b| b < self.settings.low_balance_cents)
+    }
+
     fn note(&self, error: Option<&UpstreamError>) {
         let fault = error.is_some_and(UpstreamError::is_fault);
         let mut figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());

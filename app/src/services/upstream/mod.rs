@@ -420,7 +420,7 @@ pub async fn views(svc: &Services) -> Result<Vec<UpstreamView>, AppError> {
         out.push(UpstreamView {
             name: client.name().to_string(),
             balance: figures.balance_cents.map(Money::from_cents),
-            low_balance: figures.balance_cents.is_some_and(|b| b < client.settings.low_balance_cents),
+            low_balance: client.low_balance(),
             calls: figures.calls,
             error_rate_percent: (figures.error_rate() * 100.0).round() as u32,
             breaker: client.breaker_state().to_string(),

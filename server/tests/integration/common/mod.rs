@@ -334,6 +334,13 @@ pub async fn signed_in_admin(app: &TestApp, username: &str) -> browser::Browser 
     browser
 }
 
+/// The admin menu's count of what on the Supply page needs an operator.
+pub async fn supply_attention(admin: &mut browser::Browser) -> i64 {
+    let answer = admin.call("admin/supply_attention", &[]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body.trim().parse().expect("a count")
+}
+
 /// A loopback port free now, for a server a test starts on a port of its
 /// choosing. Below Linux's ephemeral range (32768 and up), where bind-to-0
 /// ports come from: another test's outgoing connection took one of those
