@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     site_info::provide_site_info();
     auth::provide_viewer();
+    components::unread_badge::BadgeRecount::provide();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/usnumhub.css" />

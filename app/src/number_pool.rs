@@ -100,7 +100,7 @@ pub async fn admin_upstreams() -> Result<Vec<UpstreamView>, AppError> {
 pub async fn admin_supply_attention() -> Result<i64, AppError> {
     use crate::services::{request::require_admin, services, supply_attention};
     require_admin()?;
-    supply_attention::count(&*services()?).await
+    Ok(supply_attention::now(&*services()?).await?.total())
 }
 
 #[server(endpoint = "admin/shortages")]

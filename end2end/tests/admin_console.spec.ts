@@ -191,6 +191,8 @@ test("a customer opens a ticket, the admin replies, the customer sees the reply"
   await expect(page.getByTestId("tickets")).toContainText("new reply");
   await page.getByRole("link", { name: `No code ${stamp}` }).click();
   await expect(page.getByTestId("thread")).toContainText("We refunded you; please try again.");
+  // Read after a link in the app: the menu's badge goes without another navigation.
+  await expect(page.getByTestId("support-unread")).toHaveCount(0);
   // The browser asks for the count once the page is up: wait for its answer.
   const counted = page.waitForResponse(
     async (r) => r.url().endsWith("/api/support/unread") && ((await r.request().headerValue("referer")) ?? "").endsWith("/wallet"),

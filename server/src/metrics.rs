@@ -75,6 +75,8 @@ pub struct Metrics {
     refunded_cents: Gauge,
     mail_queued: Gauge,
     turned_away: Gauge,
+    unmatched_sms: Gauge,
+    silent_phones: Gauge,
     tls_certificate_expiry: Gauge,
 }
 
@@ -100,6 +102,8 @@ impl Default for Metrics {
             refunded_cents: Gauge::default(),
             mail_queued: Gauge::default(),
             turned_away: Gauge::default(),
+            unmatched_sms: Gauge::default(),
+            silent_phones: Gauge::default(),
             tls_certificate_expiry: Gauge::default(),
             registry: Registry::default(),
         };
@@ -126,6 +130,12 @@ impl Default for Metrics {
             "customers_turned_away_last_day",
             "Confirmations refused in the last 24 hours because no source had a number (database)",
             metrics.turned_away.clone(),
+        );
+        registry.register("unmatched_sms", "SMS no lease took that no admin assigned or dismissed yet (database)", metrics.unmatched_sms.clone());
+        registry.register(
+            "gateway_phones_silent",
+            "Android gateway phones that ping but have gone silent; their numbers get no new leases (database)",
+            metrics.silent_phones.clone(),
         );
         registry.register(
             "tls_certificate_expiry_timestamp_seconds",
@@ -203,13 +213,14 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// The gauges read from the database, which every instance shares; none
 /// is set unless all were read.
-async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> Result<(), sqlx::Error> {
+async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> Result<(), app::error::AppError> {
     let pool = &svc.db.pool;
     let by_state: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM leases GROUP BY state").fetch_all(pool).await?;
     let (refunds, refunded_cents): (i64, i64) =
         sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'refund'").fetch_one(pool).await?;
     let mail_queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(pool).await?;
     let turned_away = app::services::shortages::last_day_count(svc).await?;
+    let supply = app::services::supply_attention::now(svc).await?;
     for (lease_state, n) in by_state {
         metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
     }
@@ -217,6 +228,8 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     metrics.refunded_cents.set(refunded_cents);
     metrics.mail_queued.set(mail_queued);
     metrics.turned_away.set(turned_away);
+    metrics.unmatched_sms.set(supply.unmatched_sms);
+    metrics.silent_phones.set(supply.silent_phones);
     Ok(())
 }
 

@@ -23,7 +23,7 @@ pub enum Unread {
 
 /// Makes the badges below ask again when a page's action changed what
 /// they count (a dismissed SMS, a filled top-up request), without waiting
-/// for the next navigation. Provided by the admin shell.
+/// for the next navigation. Provided by the app's root.
 #[derive(Debug, Clone, Copy)]
 pub struct BadgeRecount(RwSignal<u32>);
 
@@ -34,10 +34,18 @@ impl BadgeRecount {
 
     /// The badges recount whenever `changed` (an action's version, say)
     /// changes after the page was drawn.
-    pub fn after<D: 'static>(changed: impl FnMut() -> D + 'static) {
-        if let Some(BadgeRecount(asked)) = use_context::<BadgeRecount>() {
-            Effect::watch(changed, move |_, _, _| asked.update(|n| *n += 1), false);
-        }
+    pub fn after<D: PartialEq + 'static>(changed: impl Fn() -> D + 'static) {
+        let Some(BadgeRecount(asked)) = use_context::<BadgeRecount>() else { return };
+        // A plain effect, not `Effect::watch`: a resource read in the
+        // latter's dependencies counts as read outside an effect while
+        // hydrating, and Leptos warns.
+        Effect::new(move |before: Option<D>| {
+            let now = changed();
+            if before.is_some_and(|b| b != now) {
+                asked.update(|n| *n += 1);
+            }
+            now
+        });
     }
 }
 

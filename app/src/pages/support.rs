@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::my_leases;
 use crate::site_info::use_site_info;
 use crate::support::{my_tickets, ticket_thread, OpenTicket, ReplyTicket, TicketMessage};
@@ -119,6 +119,9 @@ pub fn TicketPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let reply = ServerAction::<ReplyTicket>::new();
     let thread = Resource::new(move || (id(), reply.version().get()), |(id, _)| ticket_thread(id));
+    // Reading the thread marks it read: once it arrived (after a link in
+    // the app, not a page load, which reads it before the badge asks).
+    BadgeRecount::after(move || thread.get().and_then(|r| r.ok()).map(|t| t.ticket.id));
     view! {
         <PageTitle text="Support ticket" />
         <p><a href="/support">"← All tickets"</a></p>

@@ -1,22 +1,38 @@
-//! What on the Supply page waits for an operator, as one number for the
-//! admin menu's badge: SMS no lease took, gateway phones gone silent,
-//! platforms customers were turned away from in the last 24 hours,
-//! suppliers low on money and purchases whose outcome nobody knows.
+//! What on the Supply page waits for an operator: the admin menu's badge
+//! counts it, and `/metrics` publishes the SMS and the phones.
 use super::{clock::DAY_MS, numbers, upstream::in_flight, Services};
 use crate::error::AppError;
 
-pub async fn count(svc: &Services) -> Result<i64, AppError> {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attention {
+    /// SMS no lease took, neither assigned nor dismissed.
+    pub unmatched_sms: i64,
+    /// Gateway phones that ping but have gone silent.
+    pub silent_phones: i64,
+    /// Platforms customers were turned away from in the last 24 hours.
+    pub turned_away_platforms: i64,
+    /// Suppliers low on money, plus purchases whose outcome nobody knows.
+    pub supplier_problems: i64,
+}
+
+impl Attention {
+    pub fn total(&self) -> i64 {
+        self.unmatched_sms + self.silent_phones + self.turned_away_platforms + self.supplier_problems
+    }
+}
+
+pub async fn now(svc: &Services) -> Result<Attention, AppError> {
     let now = svc.now();
     let pool = &svc.db.pool;
-    let unmatched: i64 =
+    let unmatched_sms =
         sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages WHERE lease_id IS NULL AND dismissed_at IS NULL").fetch_one(pool).await?;
     let phones: Vec<(i64, i64)> = sqlx::query_as("SELECT last_seen_at, sends_pings FROM gateway_devices").fetch_all(pool).await?;
-    let silent = phones.iter().filter(|&&(heard_at, pings)| numbers::gateway_silent(pings == 1, heard_at, now)).count();
-    let turned_away: i64 =
+    let silent_phones = phones.iter().filter(|&&(heard_at, pings)| numbers::gateway_silent(pings == 1, heard_at, now)).count() as i64;
+    let turned_away_platforms =
         sqlx::query_scalar("SELECT COUNT(DISTINCT platform_id) FROM lease_refusals WHERE at >= $1").bind(now - DAY_MS).fetch_one(pool).await?;
-    let mut suppliers = 0;
+    let mut supplier_problems = 0;
     for client in &svc.upstreams.clients {
-        suppliers += usize::from(client.low_balance()) + in_flight::recently_interrupted(svc, client.name()).await?.len();
+        supplier_problems += i64::from(client.low_balance()) + in_flight::recently_interrupted(svc, client.name()).await?.len() as i64;
     }
-    Ok(unmatched + turned_away + (silent + suppliers) as i64)
+    Ok(Attention { unmatched_sms, silent_phones, turned_away_platforms, supplier_problems })
 }

@@ -36,6 +36,14 @@ async fn metrics_are_protected_and_count(backend: Backend) {
     sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
     let turned_away = browser.call("confirm_lease", &[("platform", "google"), ("price_cents", "100"), ("idempotency_key", "metrics-2")]).await;
     assert_eq!(turned_away.status, 400, "{}", turned_away.body);
+    // An SMS for no number of ours, and a pinging phone gone silent: the
+    // Supply page's problems, published for alerts.
+    let stray = r#"{"message_id":"m-1","from":"Telegram","to":"+14155550142","text":"code 5150"}"#;
+    assert_eq!(common::post_generic_sms(&app, stray, "s").await, 200);
+    sqlx::query("INSERT INTO gateway_devices (device_id, last_event, last_seen_at, sends_pings) VALUES ('pixel7a', 'system:ping', 0, 1)")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
     let refused = reqwest::Client::new().post(app.url("/webhooks/sms/generic")).body("{}").send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 403);
     let cookie = browser.cookie_header();
@@ -54,6 +62,8 @@ async fn metrics_are_protected_and_count(backend: Backend) {
         "usnh_customers_turned_away_last_day 1",
         "usnh_refunded_cents 100",
         "usnh_mail_queued 0",
+        "usnh_unmatched_sms 1",
+        "usnh_gateway_phones_silent 1",
         r#"usnh_webhook_failures_total{gateway="generic",reason="signature"} 1"#,
         "usnh_sse_connections_open 1",
         r#"usnh_task_last_success_timestamp_seconds{task="lease_clock"}"#,

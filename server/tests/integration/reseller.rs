@@ -40,17 +40,7 @@ async fn new_key(browser: &mut Browser, name: &str, callback: &str) -> serde_jso
 
 async fn post_sms(app: &TestApp, message_id: &str, number: &str, text: &str) {
     let body = serde_json::json!({"message_id": message_id, "from": "Telegram", "to": number, "text": text}).to_string();
-    let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
-    let sig = webhook_signatures::generic_signature(WEBHOOK_SECRET, &ts, body.as_bytes());
-    let resp = reqwest::Client::new()
-        .post(app.url("/webhooks/sms/generic"))
-        .header("x-usnh-timestamp", ts)
-        .header("x-usnh-signature", sig)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(common::post_generic_sms(app, &body, WEBHOOK_SECRET).await, 200);
 }
 
 async fn keys_are_shown_once_hashed_and_revocable(backend: Backend) {

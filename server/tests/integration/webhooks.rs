@@ -19,22 +19,6 @@ async fn app_with_webhooks(backend: Backend) -> Option<common::TestApp> {
     Some(app)
 }
 
-async fn post_generic(app: &common::TestApp, body: &str, secret: &str) -> u16 {
-    let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
-    let sig = webhook_signatures::generic_signature(secret, &ts, body.as_bytes());
-    reqwest::Client::new()
-        .post(app.url("/webhooks/sms/generic"))
-        .header("x-usnh-timestamp", ts)
-        .header("x-usnh-signature", sig)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 async fn open_lease_number(app: &common::TestApp, username: &str) -> (common::browser::Browser, String) {
     let (mut browser, _) = common::customers::verified_customer(app, username, 500).await;
     let lease = browser.call("confirm_lease", &[("platform", "telegram"), ("price_cents", "120"), ("idempotency_key", "webhook-lease")]).await.json();
@@ -46,32 +30,13 @@ async fn signed_generic_webhook_delivers_once(backend: Backend) {
     let (mut browser, number) = open_lease_number(&app, "hooked").await;
     let body = format!(r#"{{"message_id":"gw-1","from":"Telegram","to":"{number}","text":"Telegram code: 53171\nYou can also tap on this link to log in"}}"#);
 
-    assert_eq!(post_generic(&app, &body, "wrong-secret").await, 403);
+    assert_eq!(common::post_generic_sms(&app, &body, "wrong-secret").await, 403);
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(stored, 0, "a bad signature stores nothing");
 
     // The same webhook ten times at once: one message, one code.
-    let mut posts = Vec::new();
-    for _ in 0..10 {
-        let (app_url, body) = (app.url("/webhooks/sms/generic"), body.clone());
-        posts.push(tokio::spawn(async move {
-            let ts = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).to_string();
-            let sig = webhook_signatures::generic_signature(SECRET, &ts, body.as_bytes());
-            reqwest::Client::new()
-                .post(app_url)
-                .header("x-usnh-timestamp", ts)
-                .header("x-usnh-signature", sig)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    for p in posts {
-        assert_eq!(p.await.unwrap(), 200);
-    }
+    let posts = futures_util::future::join_all((0..10).map(|_| common::post_generic_sms(&app, &body, SECRET))).await;
+    assert_eq!(posts, [200; 10]);
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(stored, 1);
     let open = browser.call("my_leases", &[]).await.json();
@@ -81,13 +46,13 @@ async fn signed_generic_webhook_delivers_once(backend: Backend) {
 
     // A message for a number without a lease is kept, unmatched.
     let stray = r#"{"message_id":"gw-2","from":"Bank","to":"+1 (312) 555-0199","text":"Your code is 998877"}"#;
-    assert_eq!(post_generic(&app, stray, SECRET).await, 200);
+    assert_eq!(common::post_generic_sms(&app, stray, SECRET).await, 200);
     let unmatched: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages WHERE lease_id IS NULL").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(unmatched, 1);
     // Garbage with a good signature is a clear 400.
-    assert_eq!(post_generic(&app, "{not json", SECRET).await, 400);
+    assert_eq!(common::post_generic_sms(&app, "{not json", SECRET).await, 400);
     // An address we cannot read is kept unmatched too: nothing is lost.
-    assert_eq!(post_generic(&app, r#"{"message_id":"x","from":"a","to":"12","text":"t"}"#, SECRET).await, 200);
+    assert_eq!(common::post_generic_sms(&app, r#"{"message_id":"x","from":"a","to":"12","text":"t"}"#, SECRET).await, 200);
 }
 
 async fn twilio_webhook_checks_the_signature(backend: Backend) {
@@ -139,7 +104,7 @@ async fn live_events_follow_the_webhook(backend: Backend) {
     let lease_id: i64 = sqlx::query_scalar("SELECT id FROM leases").fetch_one(&app.db.pool).await.unwrap();
     let body = format!(r#"{{"message_id":"live-1","from":"Telegram","to":"{number}","text":"Telegram code: 77123"}}"#);
     let started = std::time::Instant::now();
-    assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+    assert_eq!(common::post_generic_sms(&app, &body, SECRET).await, 200);
     let seen = read_until_within(&mut stream, &format!("data: {lease_id}"), std::time::Duration::from_secs(5)).await;
     assert!(seen.contains("event: lease"), "{seen}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
@@ -184,7 +149,7 @@ async fn a_stream_catches_up_on_what_came_after_the_render(backend: Backend) {
 
     let rendered = events_cursor(&mut browser).await;
     let body = format!(r#"{{"message_id":"catch-up-1","from":"Telegram","to":"{number}","text":"Telegram code: 55123"}}"#);
-    assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+    assert_eq!(common::post_generic_sms(&app, &body, SECRET).await, 200);
     // On PostgreSQL this instance hears its own change through NOTIFY, a
     // moment after the commit; a stream opened before that gets the change
     // as a live event instead (the page reloads either way). Wait, to see
@@ -216,7 +181,7 @@ async fn a_cut_off_listener_tells_open_pages_to_reload() {
         assert_eq!(cut, vec![true], "one listener to cut off");
         read_until(&mut stream, "data: resync").await;
         let body = format!(r#"{{"message_id":"cut-off-1","from":"Telegram","to":"{number}","text":"Telegram code: 66123"}}"#);
-        assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+        assert_eq!(common::post_generic_sms(&app, &body, SECRET).await, 200);
         let lease_id: i64 = sqlx::query_scalar("SELECT id FROM leases").fetch_one(&app.db.pool).await.unwrap();
         read_until(&mut stream, &format!("data: {lease_id}")).await;
     };
@@ -273,7 +238,7 @@ async fn second_instance_delivers_through_postgres() {
         // Let the second instance's listener settle before it receives.
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let body = format!(r#"{{"message_id":"multi-1","from":"Telegram","to":"{number}","text":"Telegram code: 44556"}}"#);
-        assert_eq!(post_generic(&second, &body, SECRET).await, 200);
+        assert_eq!(common::post_generic_sms(&second, &body, SECRET).await, 200);
         read_until_within(&mut stream, "event: lease", std::time::Duration::from_secs(5)).await;
         drop(second);
     };
@@ -286,9 +251,9 @@ async fn sms_text_is_purged_after_retention(backend: Backend) {
     let Some(app) = app_with_webhooks(backend).await else { return };
     let (mut browser, number) = open_lease_number(&app, "purge_user").await;
     let body = format!(r#"{{"message_id":"purge-1","from":"Telegram","to":"{number}","text":"Telegram code: 24680"}}"#);
-    assert_eq!(post_generic(&app, &body, SECRET).await, 200);
+    assert_eq!(common::post_generic_sms(&app, &body, SECRET).await, 200);
     let stray = r#"{"message_id":"purge-2","from":"Bank","to":"+1 (312) 555-0188","text":"Your code is 112233"}"#;
-    assert_eq!(post_generic(&app, stray, SECRET).await, 200);
+    assert_eq!(common::post_generic_sms(&app, stray, SECRET).await, 200);
     let lease_id: i64 = sqlx::query_scalar("SELECT id FROM leases").fetch_one(&app.db.pool).await.unwrap();
     assert!(browser.call("lease_action", &[("lease_id", &lease_id.to_string()), ("action", "complete")]).await.status < 400);
 

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::use_viewer;
-use crate::components::unread_badge::{BadgeRecount, Unread, UnreadBadge};
+use crate::components::unread_badge::{Unread, UnreadBadge};
 use crate::error::AppError;
 use crate::site_info::use_site_info;
 
@@ -32,7 +32,6 @@ const SECTIONS: [(&str, &str); 8] = [
 pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let viewer = use_viewer();
     let two_step_required = use_site_info().admin_two_step;
-    BadgeRecount::provide();
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || match viewer.get().map(|v| v.admin_access(two_step_required)) {

@@ -81,7 +81,9 @@ pub fn AdminTicket() -> impl IntoView {
     let reply = ServerAction::<AdminReplyTicket>::new();
     let close = ServerAction::<AdminCloseTicket>::new();
     let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| admin_ticket_thread(id));
-    BadgeRecount::after(move || (reply.version().get(), close.version().get()));
+    // Reading the thread marks it read: once it arrived (after a link in
+    // the app, not a page load, which reads it before the badge asks).
+    BadgeRecount::after(move || (thread.get().and_then(|r| r.ok()).map(|t| t.ticket.id), reply.version().get(), close.version().get()));
     view! {
         <PageTitle text="Admin · Ticket" />
         <p><a href="/admin/support">"← Inbox"</a></p>

@@ -334,6 +334,23 @@ pub async fn signed_in_admin(app: &TestApp, username: &str) -> browser::Browser 
     browser
 }
 
+/// Posts `body` to the generic SMS webhook signed with `secret`; returns
+/// the status.
+pub async fn post_generic_sms(app: &TestApp, body: &str, secret: &str) -> u16 {
+    let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0).to_string();
+    let sig = app::services::webhook_signatures::generic_signature(secret, &ts, body.as_bytes());
+    reqwest::Client::new()
+        .post(app.url("/webhooks/sms/generic"))
+        .header("x-usnh-timestamp", ts)
+        .header("x-usnh-signature", sig)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0)
+}
+
 /// The admin menu's count of what on the Supply page needs an operator.
 pub async fn supply_attention(admin: &mut browser::Browser) -> i64 {
     let answer = admin.call("admin/supply_attention", &[]).await;
