@@ -37,6 +37,12 @@ use pages::{lazy::*, not_found::NotFound};
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = theme::current();
+    // `media` on <meta> is not in the view macro's list for that element.
+    let theme_color = move |dark: bool| {
+        let media = if dark { "(prefers-color-scheme: dark)" } else { "(prefers-color-scheme: light)" };
+        view! { <meta name="theme-color" content=theme.theme_color(dark) /> }
+            .add_any_attr(leptos::tachys::html::attribute::custom::custom_attribute("media", media))
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme.attribute()>
@@ -44,6 +50,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content=theme.color_scheme() />
+                {theme_color(false)}
+                {theme_color(true)}
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />

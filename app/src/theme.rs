@@ -56,6 +56,18 @@ impl Theme {
         }
     }
 
+    /// `<meta name="theme-color">` (the colour of a phone's status bar and
+    /// tab strip: the header's) while the system is in dark mode or not.
+    pub fn theme_color(self, system_dark: bool) -> &'static str {
+        let dark = match self {
+            Theme::System => system_dark,
+            Theme::Light => false,
+            Theme::Dark => true,
+        };
+        // --c-surface in style/main.css.
+        if dark { "#181c25" } else { "#ffffff" }
+    }
+
     /// The `Set-Cookie` value that stores this choice for a year (the
     /// system's setting clears it). Not secret, but `Secure` over HTTPS
     /// like every cookie of ours.
@@ -99,6 +111,12 @@ pub fn apply(theme: Theme) {
     if let Ok(Some(meta)) = document.query_selector("meta[name=color-scheme]") {
         let _ = meta.set_attribute("content", theme.color_scheme());
     }
+    for system_dark in [false, true] {
+        let media = if system_dark { "dark" } else { "light" };
+        if let Ok(Some(meta)) = document.query_selector(&format!("meta[name=theme-color][media*={media}]")) {
+            let _ = meta.set_attribute("content", theme.theme_color(system_dark));
+        }
+    }
     let secure = leptos::prelude::window().location().protocol().is_ok_and(|p| p == "https:");
     if let Ok(document) = document.dyn_into::<web_sys::HtmlDocument>() {
         let _ = document.set_cookie(&theme.cookie(secure));
@@ -117,5 +135,7 @@ mod tests {
         assert_eq!(Theme::Dark.cookie(true), "usnh_theme=dark; Path=/; Max-Age=31536000; SameSite=Lax; Secure");
         assert!(Theme::System.cookie(false).contains("Max-Age=0"));
         assert_eq!(Theme::System.attribute(), None);
+        assert_eq!((Theme::System.theme_color(false), Theme::System.theme_color(true)), ("#ffffff", "#181c25"));
+        assert_eq!((Theme::Dark.theme_color(false), Theme::Light.theme_color(true)), ("#181c25", "#ffffff"));
     }
 }

@@ -92,8 +92,13 @@ test("the footer's theme switch turns the pages dark or light and back to the sy
   const switcher = page.getByRole("group", { name: "Theme" });
   await expect(switcher.getByRole("button", { name: "System" })).toHaveAttribute("aria-pressed", "true");
 
+  // The phone's status bar follows the header's colour.
+  const statusBar = (p: typeof page, system: string) => p.locator(`meta[name="theme-color"][media*="${system}"]`);
+  await expect(statusBar(page, "light")).toHaveAttribute("content", "#ffffff");
+  await expect(statusBar(page, "dark")).toHaveAttribute("content", "#181c25");
   await switcher.getByRole("button", { name: "Dark" }).click();
   await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await expect(statusBar(page, "light")).toHaveAttribute("content", "#181c25");
   await expect.poll(background).not.toBe(light);
   const dark = await background();
   await expect(switcher.getByRole("button", { name: "Dark" })).toHaveAttribute("aria-pressed", "true");
@@ -104,6 +109,7 @@ test("the footer's theme switch turns the pages dark or light and back to the sy
   await plain.route("**/*.wasm", (route) => route.abort());
   await plain.goto("/get-number");
   await expect(plain.locator("html")).toHaveAttribute("data-theme", "dark");
+  await expect(statusBar(plain, "light")).toHaveAttribute("content", "#181c25");
   expect(await plain.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(dark);
   // Without scripts the switch is a form that comes back to the page.
   await plain.getByRole("group", { name: "Theme" }).getByRole("button", { name: "Light" }).click();
@@ -116,6 +122,7 @@ test("the footer's theme switch turns the pages dark or light and back to the sy
   await expect(switcher.getByRole("button", { name: "Light" })).toHaveAttribute("aria-pressed", "true");
   await switcher.getByRole("button", { name: "System" }).click();
   await expect(page.locator("html")).not.toHaveAttribute("data-theme", /.*/);
+  await expect(statusBar(page, "light")).toHaveAttribute("content", "#ffffff");
   expect(await background()).toBe(light);
   await page.reload();
   await expect(page.locator("html")).not.toHaveAttribute("data-theme", /.*/);
