@@ -16,6 +16,34 @@ pub struct PlatformView {
     pub lease_minutes: i64,
     /// None for a colour the database holds but cannot be shown.
     pub color: Option<BrandColor>,
+    /// How its recent leases fared; None until enough ran their course.
+    pub code_rate: Option<CodeRate>,
+}
+
+/// Of a platform's leases of the last week that ran their course (a code
+/// came, or the window passed without one), the share that got a code:
+/// shown before confirming, so customers know the odds. Leases cancelled
+/// or switched without a code are left out: the customer ended those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRate {
+    pub percent: u8,
+    pub leases: i64,
+}
+
+impl CodeRate {
+    /// Fewer leases than this say little: nothing is shown.
+    pub const MIN_LEASES: i64 = 20;
+
+    pub fn from_counts(with_code: i64, without_code: i64) -> Option<CodeRate> {
+        let leases = with_code + without_code;
+        (leases >= Self::MIN_LEASES && with_code >= 0).then(|| CodeRate { percent: (with_code * 100 / leases) as u8, leases })
+    }
+}
+
+impl std::fmt::Display for CodeRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} % of the last week's {} leases got a code", self.percent, self.leases)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -190,6 +218,14 @@ pub async fn admin_add_platform(name: String, price: String, lease_minutes: Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_rate_needs_enough_leases_and_never_rounds_up() {
+        assert_eq!(CodeRate::from_counts(19, 0), None);
+        assert_eq!(CodeRate::from_counts(15, 5), Some(CodeRate { percent: 75, leases: 20 }));
+        assert_eq!(CodeRate::from_counts(999, 1).map(|r| r.percent), Some(99));
+        assert_eq!(CodeRate::from_counts(0, 20).map(|r| r.to_string()).as_deref(), Some("0 % of the last week's 20 leases got a code"));
+    }
 
     fn lease(state: LeaseState, code: Option<&str>) -> LeaseView {
         LeaseView {

@@ -35,14 +35,14 @@ impl BadgeRecount {
     /// The badges recount whenever `changed` (an action's version, say)
     /// changes after the page was drawn.
     pub fn after<D: PartialEq + 'static>(changed: impl Fn() -> D + 'static) {
-        let Some(BadgeRecount(asked)) = use_context::<BadgeRecount>() else { return };
+        let Some(BadgeRecount(round)) = use_context::<BadgeRecount>() else { return };
         // A plain effect, not `Effect::watch`: a resource read in the
         // latter's dependencies counts as read outside an effect while
         // hydrating, and Leptos warns.
         Effect::new(move |before: Option<D>| {
             let now = changed();
             if before.is_some_and(|b| b != now) {
-                asked.update(|n| *n += 1);
+                round.update(|n| *n += 1);
             }
             now
         });
@@ -56,8 +56,8 @@ pub fn UnreadBadge(of: Unread) -> impl IntoView {
     let count = RwSignal::new(0i64);
     Effect::new(move |_| {
         location.pathname.track();
-        if let Some(BadgeRecount(asked)) = recount {
-            asked.track();
+        if let Some(BadgeRecount(round)) = recount {
+            round.track();
         }
         leptos::task::spawn_local(async move {
             let asked = match of {

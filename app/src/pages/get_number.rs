@@ -183,6 +183,7 @@ fn Chooser(
                         <dl class="details">
                             <dt>"Price"</dt><dd data-testid="confirm-price">{p.price.to_string()}</dd>
                             <dt>"Lease window"</dt><dd data-testid="confirm-window">{p.lease_minutes} " minutes"</dd>
+                            {p.code_rate.map(|rate| view! { <dt>"Recent leases"</dt><dd data-testid="confirm-code-rate">{rate.to_string()}</dd> })}
                         </dl>
                         <ul class="rules">
                             <li>"Cancel before a code arrives and the fee goes back to your wallet; if no code arrives in time, it is refunded automatically."</li>

@@ -1,14 +1,15 @@
 //! The platform catalogue: names, prices, lease windows, brand colours.
 use std::{
+    collections::HashMap,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use super::db::Db;
+use super::{clock::DAY_MS, db::Db};
 use crate::{
     domain::{is_catch_all, BrandColor, Money, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG},
     error::AppError,
-    get_number::{AdminPlatform, PlatformView},
+    get_number::{AdminPlatform, CodeRate, PlatformView},
 };
 
 /// Catalogue order: as set, with the catch-all "Other" (`CATCH_ALL_SLUG`)
@@ -28,38 +29,46 @@ pub struct Platform {
 /// The enabled catalogue, kept for a moment: every Get Number page and
 /// reseller price list reads it. A change made here clears it; one made
 /// by another instance shows within `CATALOGUE_TTL`, and a confirmation
-/// checks the price against the database anyway.
+/// checks the price against the database anyway. The platforms' code
+/// rates, a week's figures, are read again only every `RATES_TTL`.
 #[derive(Debug, Clone, Default)]
-pub struct CatalogueCache(Arc<Mutex<Option<Snapshot>>>);
+pub struct CatalogueCache {
+    list: Arc<Slot<Arc<Vec<PlatformView>>>>,
+    rates: Arc<Slot<Rates>>,
+}
 
-/// The catalogue and when it was read.
-type Snapshot = (Instant, Arc<Vec<PlatformView>>);
+/// A cached value and when it was read.
+type Slot<T> = Mutex<Option<(Instant, T)>>;
+
+/// Each platform's code rate, by slug.
+type Rates = Arc<HashMap<String, CodeRate>>;
 
 const CATALOGUE_TTL: Duration = Duration::from_secs(2);
+const RATES_TTL: Duration = Duration::from_secs(60);
+
+/// Reads what `slot` holds if younger than `ttl`.
+fn fresh<T: Clone>(slot: &Slot<T>, ttl: Duration) -> Option<T> {
+    let held = slot.lock().ok()?;
+    held.as_ref().filter(|(at, _)| at.elapsed() < ttl).map(|(_, value)| value.clone())
+}
+
+fn store<T>(slot: &Slot<T>, value: Option<T>) {
+    if let Ok(mut held) = slot.lock() {
+        *held = value.map(|v| (Instant::now(), v));
+    }
+}
 
 impl CatalogueCache {
-    fn get(&self) -> Option<Arc<Vec<PlatformView>>> {
-        let cached = self.0.lock().ok()?;
-        cached.as_ref().filter(|(at, _)| at.elapsed() < CATALOGUE_TTL).map(|(_, list)| list.clone())
-    }
-
-    fn put(&self, list: Arc<Vec<PlatformView>>) {
-        if let Ok(mut cached) = self.0.lock() {
-            *cached = Some((Instant::now(), list));
-        }
-    }
-
     fn clear(&self) {
-        if let Ok(mut cached) = self.0.lock() {
-            *cached = None;
-        }
+        store(&self.list, None);
     }
 }
 
 pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>>, AppError> {
-    if let Some(list) = svc.catalogue.get() {
+    if let Some(list) = fresh(&svc.catalogue.list, CATALOGUE_TTL) {
         return Ok(list);
     }
+    let rates = code_rates(svc).await?;
     let rows: Vec<(String, String, i64, i64, String)> =
         sqlx::query_as(&format!("SELECT slug, name, price_cents, lease_minutes, color FROM platforms WHERE enabled = 1 {CATALOGUE_ORDER}"))
             .fetch_all(&svc.db.pool)
@@ -67,6 +76,7 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
     let list: Arc<Vec<PlatformView>> = Arc::new(
         rows.into_iter()
             .map(|(slug, name, price, lease_minutes, color)| PlatformView {
+                code_rate: rates.get(&slug).copied(),
                 slug,
                 name,
                 price: Money::from_cents(price),
@@ -75,8 +85,28 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
             })
             .collect(),
     );
-    svc.catalogue.put(list.clone());
+    store(&svc.catalogue.list, Some(list.clone()));
     Ok(list)
+}
+
+/// The code rate of every platform with enough leases in the last week.
+async fn code_rates(svc: &super::Services) -> Result<Rates, AppError> {
+    if let Some(rates) = fresh(&svc.catalogue.rates, RATES_TTL) {
+        return Ok(rates);
+    }
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT p.slug, \
+                CAST(SUM(CASE WHEN l.code_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), \
+                CAST(SUM(CASE WHEN l.code_at IS NULL AND l.state = 'expired' THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM leases l JOIN platforms p ON p.id = l.platform_id WHERE l.created_at >= $1 GROUP BY p.slug",
+    )
+    .bind(svc.now() - 7 * DAY_MS)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let rates: Rates =
+        Arc::new(rows.into_iter().filter_map(|(slug, with, without)| CodeRate::from_counts(with, without).map(|rate| (slug, rate))).collect());
+    store(&svc.catalogue.rates, Some(rates.clone()));
+    Ok(rates)
 }
 
 /// A platform as read from its columns: id, slug, name, price_cents,

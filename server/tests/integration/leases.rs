@@ -447,3 +447,36 @@ mod two_instances {
 fn test_sms<'a>(number_id: i64, sender: &'a str, body: &'a str, code: &'a str, message_id: &'a str) -> leases::NewSms<'a> {
     leases::NewSms { number_id: Some(number_id), recipient: "", sender, body, code: Some(code), source: "test", source_message_id: message_id }
 }
+
+mod code_rates {
+    use super::*;
+
+    /// Before confirming, a platform shows how its last week's leases
+    /// fared, once twenty ran their course; cancelled ones do not count.
+    async fn the_code_rate_shows_once_enough_leases_ran_their_course(app: TestApp) {
+        let (mut browser, _) = verified_customer(&app, "odds_taker", 5000).await;
+        for i in 0..21 {
+            let lease = confirm(&mut browser, "telegram", 120, &format!("odds-key-{i:04}")).await;
+            assert_eq!(lease.status, 200, "{}", lease.body);
+            let id = lease.json()["id"].as_i64().unwrap().to_string();
+            assert!(browser.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status < 400);
+        }
+        // Fifteen got a code and five ran out of time; the last stays
+        // cancelled, which is left out.
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM leases ORDER BY id").fetch_all(&app.db.pool).await.unwrap();
+        for (i, id) in ids.iter().take(20).enumerate() {
+            let outcome = if i < 15 {
+                "UPDATE leases SET state = 'completed', code_at = created_at + 1000 WHERE id = $1"
+            } else {
+                "UPDATE leases SET state = 'expired' WHERE id = $1"
+            };
+            sqlx::query(outcome).bind(id).execute(&app.db.pool).await.unwrap();
+        }
+        let platforms = browser.call("platforms", &[]).await.json();
+        let rate_of = |slug: &str| platforms.as_array().unwrap().iter().find(|p| p["slug"] == slug).unwrap()["code_rate"].clone();
+        assert_eq!(rate_of("telegram"), serde_json::json!({"percent": 75, "leases": 20}));
+        assert!(rate_of("google").is_null(), "no leases: nothing shown");
+    }
+
+    backend_tests!(the_code_rate_shows_once_enough_leases_ran_their_course);
+}
