@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { adminTopUp, createAdmin, fundedCustomer, hydrated, signUpVerified } from "./helpers";
+import { adminTopUp, createAdmin, fundedCustomer, hydrated, signIn, signUpVerified, smsArrives } from "./helpers";
 
 test("rent a Telegram number, receive the demo code, Done; then confirm and cancel for a refund", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -103,4 +103,44 @@ test("with the keyboard alone, the focus goes where the page changed: the confir
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "1. Choose the platform" })).toBeFocused();
   await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+});
+
+test("a platform's record of codes shows before confirming", async ({ page, browser, request }) => {
+  const stamp = Date.now().toString(36);
+  await fundedCustomer(page, browser, "odds", "5.00");
+  const origin = { Origin: new URL(page.url()).origin };
+  const admin = `oddsadmin2_${stamp}`;
+  createAdmin(admin);
+  const adminTab = await (await browser.newContext()).newPage();
+  await signIn(adminTab, admin);
+  const added = await adminTab.request.post("/api/admin/add_platform", {
+    headers: origin,
+    form: { name: `Odds ${stamp}`, price: "0.10", lease_minutes: "5", color: "#13a10e" },
+  });
+  expect(added.status()).toBe(200);
+  const slug = `odds-${stamp}`;
+  // Twenty leases that got their code, through the SMS webhook.
+  for (let i = 0; i < 20; i++) {
+    const confirmed = await page.request.post("/api/confirm_lease", {
+      headers: origin,
+      form: { platform: slug, price_cents: "10", idempotency_key: `odds-${stamp}-${i}` },
+    });
+    expect(confirmed.status(), await confirmed.text()).toBe(200);
+    const lease = await confirmed.json();
+    await smsArrives(request, lease.number, `odds-${stamp}-${i}`, `Your code is ${100000 + i}`);
+    const done = await page.request.post("/api/lease_action", { headers: origin, form: { lease_id: String(lease.id), action: "complete" } });
+    expect(done.status(), await done.text()).toBe(200);
+  }
+  // The figures are read once a minute; an admin's change to the catalogue reads them now.
+  const moved = await adminTab.request.post("/api/admin/move_platform", { headers: origin, form: { slug, direction: "up" } });
+  expect(moved.status()).toBe(200);
+  await page.goto("/get-number");
+  await hydrated(page);
+  await page.getByTestId(`platform-${slug}`).click();
+  await expect(page.getByTestId("confirm-code-rate")).toHaveText("100 % of the last week's 20 leases got a code");
+  // A platform without such a record shows none.
+  await page.getByRole("button", { name: "Back", exact: true }).click();
+  await page.getByTestId("platform-apple").click();
+  await expect(page.getByTestId("confirm-price")).toBeVisible();
+  await expect(page.getByTestId("confirm-code-rate")).toHaveCount(0);
 });

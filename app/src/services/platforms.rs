@@ -59,8 +59,10 @@ fn store<T>(slot: &Slot<T>, value: Option<T>) {
 }
 
 impl CatalogueCache {
+    /// After an admin's change: the catalogue and its figures are read anew.
     fn clear(&self) {
         store(&self.list, None);
+        store(&self.rates, None);
     }
 }
 
