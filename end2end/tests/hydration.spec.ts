@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { collectProblems, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
+import { collectProblems, createAdmin, hydrated, sidewaysScroll, signIn, signUpVerified } from "./helpers";
 
 test("pages hydrate without errors, signed out and signed in", async ({ page }) => {
   const problems = collectProblems(page);
@@ -17,6 +17,10 @@ test("pages hydrate without errors, signed out and signed in", async ({ page }) 
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId("price-list")).toContainText("20 minutes");
+  // On a phone each platform is a block of labelled lines.
+  await page.setViewportSize({ width: 320, height: 700 });
+  expect(await sidewaysScroll(page.getByRole("region", { name: "Prices" }))).toBe(0);
+  await page.setViewportSize({ width: 1280, height: 720 });
   await signUpVerified(page, `hyd_${Date.now().toString(36)}`);
   await expect(page.getByTestId("sign-out")).toBeVisible();
   for (const path of ["/get-number", "/wallet", "/support", "/account", "/policies", "/"]) {

@@ -130,15 +130,22 @@ fn announce_lease_news(overview: Resource<Result<crate::get_number::LeasesOvervi
 /// Today's prices, for visitors who have not signed in yet.
 #[component]
 fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
+    // The column only once some platform has a record to show.
+    let rates = platforms.iter().any(|p| p.code_rate.is_some());
+    let headers: &'static [&'static str] =
+        if rates { &["Platform", "Price", "Lease window", "Got a code (last week)"] } else { &["Platform", "Price", "Lease window"] };
     view! {
         <section class="card narrow">
             <h2>"Prices"</h2>
-            <DataTable label="Prices" headers=&["Platform", "Price", "Lease window"] testid="price-list">
+            <DataTable label="Prices" headers testid="price-list" stacked=true>
                 {platforms.into_iter().map(|p| view! {
                     <tr>
-                        <td><BrandMark color=p.color class="brand-swatch" /> {p.name}</td>
-                        <td class="num">{p.price.to_string()}</td>
-                        <td>{p.lease_minutes} " minutes"</td>
+                        <td data-label="Platform"><BrandMark color=p.color class="brand-swatch" /> {p.name}</td>
+                        <td class="num" data-label="Price">{p.price.to_string()}</td>
+                        <td data-label="Lease window">{p.lease_minutes} " minutes"</td>
+                        {rates.then(|| view! {
+                            <td class="num" data-label="Got a code">{p.code_rate.map(|r| format!("{} % of {}", r.percent, r.leases)).unwrap_or_else(|| "–".into())}</td>
+                        })}
                     </tr>
                 }).collect_view()}
             </DataTable>
