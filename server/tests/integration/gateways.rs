@@ -47,16 +47,7 @@ fn android_event(message_id: &str, sim: i64, text: &str) -> String {
 async fn post_android(app: &common::TestApp, body: &str, timestamp: i64, secret: &str) -> u16 {
     let ts = timestamp.to_string();
     let signature = webhook_signatures::android_gateway_signature(secret, body.as_bytes(), &ts);
-    reqwest::Client::new()
-        .post(app.url("/webhooks/sms/android"))
-        .header("x-timestamp", ts)
-        .header("x-signature", signature)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0)
+    common::post_signed_json(app, "/webhooks/sms/android", [("x-timestamp", ts), ("x-signature", signature)], body).await
 }
 
 async fn first_in_pool(admin: &mut common::browser::Browser) -> serde_json::Value {

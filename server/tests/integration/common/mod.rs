@@ -339,16 +339,17 @@ pub async fn signed_in_admin(app: &TestApp, username: &str) -> browser::Browser 
 pub async fn post_generic_sms(app: &TestApp, body: &str, secret: &str) -> u16 {
     let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0).to_string();
     let sig = app::services::webhook_signatures::generic_signature(secret, &ts, body.as_bytes());
-    reqwest::Client::new()
-        .post(app.url("/webhooks/sms/generic"))
-        .header("x-usnh-timestamp", ts)
-        .header("x-usnh-signature", sig)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0)
+    post_signed_json(app, "/webhooks/sms/generic", [("x-usnh-timestamp", ts), ("x-usnh-signature", sig)], body).await
+}
+
+/// Posts a JSON `body` to a webhook at `path` with its signature headers;
+/// returns the status (0 when no answer came).
+pub async fn post_signed_json(app: &TestApp, path: &str, headers: [(&str, String); 2], body: &str) -> u16 {
+    let mut request = reqwest::Client::new().post(app.url(path)).header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request.body(body.to_string()).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
 }
 
 /// The admin menu's count of what on the Supply page needs an operator.
