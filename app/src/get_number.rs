@@ -58,6 +58,7 @@ pub struct SmsView {
 pub struct LeaseView {
     pub id: i64,
     pub platform: String,
+    pub platform_slug: String,
     pub number: String,
     pub number_display: String,
     pub price: Money,
@@ -79,6 +80,27 @@ impl LeaseView {
             (state, _) => state.label().into(),
         }
     }
+}
+
+/// How many platforms the chooser offers above the full list.
+pub const RECENTLY_USED: usize = 3;
+
+/// The platforms of the customer's latest leases, newest first, each once,
+/// at today's price; platforms no longer on offer are left out.
+pub fn recently_used(platforms: &[PlatformView], leases: &[LeaseView]) -> Vec<PlatformView> {
+    let mut used: Vec<PlatformView> = Vec::new();
+    for lease in leases {
+        if used.len() == RECENTLY_USED {
+            break;
+        }
+        if used.iter().any(|p| p.slug == lease.platform_slug) {
+            continue;
+        }
+        if let Some(p) = platforms.iter().find(|p| p.slug == lease.platform_slug) {
+            used.push(p.clone());
+        }
+    }
+    used
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -231,6 +253,7 @@ mod tests {
         LeaseView {
             id: 1,
             platform: "Telegram".into(),
+            platform_slug: "telegram".into(),
             number: "+12025550123".into(),
             number_display: "+1 (202) 555-0123".into(),
             price: Money::from_cents(120),
@@ -241,6 +264,24 @@ mod tests {
             messages: vec![],
             demo: false,
         }
+    }
+
+    fn platform(slug: &str, cents: i64) -> PlatformView {
+        PlatformView { slug: slug.into(), name: slug.to_uppercase(), price: Money::from_cents(cents), lease_minutes: 20, color: None, code_rate: None }
+    }
+
+    #[test]
+    fn recently_used_platforms_are_the_latest_distinct_ones_still_on_offer() {
+        let offer = [platform("telegram", 150), platform("google", 90), platform("whatsapp", 120), platform("other", 50)];
+        let leased = |slugs: &[&str]| -> Vec<LeaseView> {
+            slugs.iter().map(|s| LeaseView { platform_slug: s.to_string(), ..lease(LeaseState::Completed, None) }).collect()
+        };
+        let slugs = |used: Vec<PlatformView>| used.into_iter().map(|p| p.slug).collect::<Vec<_>>();
+        assert!(recently_used(&offer, &[]).is_empty());
+        // Newest first, each once, a withdrawn platform skipped, three at most.
+        assert_eq!(slugs(recently_used(&offer, &leased(&["google", "yahoo", "google", "telegram", "other", "whatsapp"]))), ["google", "telegram", "other"]);
+        // Today's price, not the one paid then.
+        assert_eq!(recently_used(&offer, &leased(&["telegram"]))[0].price, Money::from_cents(150));
     }
 
     #[test]

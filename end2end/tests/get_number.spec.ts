@@ -68,6 +68,9 @@ test("Switch before a code: the number is released, the fee comes back, another 
   await fundedCustomer(page, browser, "sw", "5.00");
   await page.goto("/get-number");
   await hydrated(page);
+  // Nothing rented yet: no "Recently used" group.
+  await expect(page.getByTestId("platforms")).toBeVisible();
+  await expect(page.getByTestId("recent-platforms")).toHaveCount(0);
   await page.getByTestId("platform-telegram").click();
   await page.getByTestId("confirm-button").click();
   await expect(page.getByTestId("active-lease")).toContainText("Telegram");
@@ -77,6 +80,14 @@ test("Switch before a code: the number is released, the fee comes back, another 
   await expect(page.getByTestId("platforms")).toBeVisible();
   await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
   await expect(page.getByTestId("recent-leases")).toContainText("Switched, refunded");
+  // The platform just left is offered first, until a search.
+  await expect(page.getByTestId("recent-platforms").getByRole("button")).toHaveText([/^Telegram\$1\.20/]);
+  await page.getByLabel("Search").fill("goo");
+  await expect(page.getByTestId("recent-platforms")).toHaveCount(0);
+  await page.getByLabel("Search").fill("");
+  await page.getByTestId("recent-platform-telegram").click();
+  await expect(page.getByRole("heading", { name: "Confirm: Telegram" })).toBeVisible();
+  await page.getByRole("button", { name: "Back" }).click();
   await page.getByTestId("platform-google").click();
   await page.getByTestId("confirm-button").click();
   await expect(page.getByTestId("active-lease")).toContainText("Google");

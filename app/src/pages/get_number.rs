@@ -84,7 +84,9 @@ pub fn GetNumberPage() -> impl IntoView {
                         <ActionError value=act.value() />
                         {match o.open.clone() {
                             Some(lease) => view! { <ActiveLease lease server_now=o.now act /> }.into_any(),
-                            None => view! { <Chooser platforms=o.platforms.clone() chosen confirm balance=o.balance /> }.into_any(),
+                            None => view! {
+                                <Chooser platforms=o.platforms.clone() recent=crate::get_number::recently_used(&o.platforms, &o.recent) chosen confirm balance=o.balance />
+                            }.into_any(),
                         }}
                         <RecentLeases leases=o.recent.clone() />
                     }.into_any(),
@@ -169,12 +171,15 @@ fn BrandMark(color: Option<crate::domain::BrandColor>, class: &'static str) -> i
 #[component]
 fn Chooser(
     platforms: Vec<PlatformView>,
+    /// The platforms of the latest leases, offered first.
+    recent: Vec<PlatformView>,
     chosen: RwSignal<Option<PlatformView>>,
     confirm: ServerAction<ConfirmLease>,
     balance: crate::domain::Money,
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let platforms = StoredValue::new(platforms);
+    let recent = StoredValue::new(recent);
     view! {
         <ActionError value=confirm.value() />
         {move || match chosen.get() {
@@ -222,24 +227,20 @@ fn Chooser(
                             <label for="platform-search">"Search"</label>
                             <input id="platform-search" type="search" autocomplete="off" placeholder="Telegram, Google…" bind:value=search />
                         </div>
+                        // A customer's usual platforms first, until a search.
+                        {move || (search.with(String::is_empty) && !recent.with_value(Vec::is_empty)).then(|| view! {
+                            <h3 class="platform-group">"Recently used"</h3>
+                            <ul class="platform-list" data-testid="recent-platforms">
+                                {recent.get_value().into_iter().map(|p| view! { <li><PlatformButton platform=p chosen testid="recent-platform" /></li> }).collect_view()}
+                            </ul>
+                            <h3 class="platform-group">"All platforms"</h3>
+                        })}
                         <ul class="platform-list" data-testid="platforms">
                             {move || {
                                 let needle = search.get().to_lowercase();
                                 platforms.get_value().into_iter()
                                     .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
-                                    .map(|p| {
-                                        let pick = p.clone();
-                                        view! {
-                                            <li>
-                                                <button class="platform" data-testid=format!("platform-{}", p.slug)
-                                                    on:click=move |_| chosen.set(Some(pick.clone()))>
-                                                    <BrandMark color=p.color.clone() class="platform-brand" />
-                                                    <span class="platform-name">{p.name.clone()}</span>
-                                                    <span class="muted small">{p.price.to_string()} " · " {p.lease_minutes} " min"</span>
-                                                </button>
-                                            </li>
-                                        }
-                                    })
+                                    .map(|p| view! { <li><PlatformButton platform=p chosen testid="platform" /></li> })
                                     .collect_view()
                             }}
                         </ul>
@@ -247,6 +248,19 @@ fn Chooser(
                 }.into_any()
             }
         }}
+    }
+}
+
+/// A platform to choose: its colour, name, price and window.
+#[component]
+fn PlatformButton(platform: PlatformView, chosen: RwSignal<Option<PlatformView>>, testid: &'static str) -> impl IntoView {
+    let PlatformView { slug, name, price, lease_minutes, color, .. } = platform.clone();
+    view! {
+        <button class="platform" data-testid=format!("{testid}-{slug}") on:click=move |_| chosen.set(Some(platform.clone()))>
+            <BrandMark color class="platform-brand" />
+            <span class="platform-name">{name}</span>
+            <span class="muted small">{price.to_string()} " · " {lease_minutes} " min"</span>
+        </button>
     }
 }
 

@@ -79,12 +79,24 @@ pub struct ConfirmRequest<'a> {
     pub api_key_id: Option<i64>,
 }
 
-type LeaseRow = (i64, i64, String, String, i64, String, i64, i64, String);
+#[derive(sqlx::FromRow)]
+struct LeaseRow {
+    id: i64,
+    user_id: i64,
+    platform: String,
+    platform_slug: String,
+    e164: String,
+    price_cents: i64,
+    state: String,
+    created_at: i64,
+    expires_at: i64,
+    source: String,
+}
 
-const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source";
+const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name AS platform, p.slug AS platform_slug, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source";
 
 async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
-    let id = row.0;
+    let id = row.id;
     let mut messages = messages_of(&svc.db.pool, &[id]).await?;
     Ok(to_view(row, messages.remove(&id).unwrap_or_default()))
 }
@@ -114,13 +126,14 @@ where
 }
 
 fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
-    let (id, _user, platform, e164, price, state, created_at, expires_at, source) = row;
+    let LeaseRow { id, user_id: _, platform, platform_slug, e164, price_cents, state, created_at, expires_at, source } = row;
     LeaseView {
         id,
         platform,
+        platform_slug,
         number_display: UsPhoneNumber::display_stored(&e164),
         number: e164,
-        price: Money::from_cents(price),
+        price: Money::from_cents(price_cents),
         state: LeaseState::parse(&state).unwrap_or(LeaseState::Completed),
         created_at,
         expires_at,
@@ -158,13 +171,13 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
     .bind(user_id)
     .fetch_all(&mut *conn)
     .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut messages = messages_of(&mut *conn, &ids).await?;
     let balance = ledger::balance_on(&mut *conn, user_id).await?;
     let mut open = None;
     let mut recent = Vec::new();
     for row in rows {
-        let id = row.0;
+        let id = row.id;
         let lease = to_view(row, messages.remove(&id).unwrap_or_default());
         if open.is_none() && lease.state.is_open() {
             open = Some(lease);
@@ -315,6 +328,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
         return Ok(LeaseView {
             id: lease_id,
             platform: platform.name,
+            platform_slug: platform.slug,
             number_display: UsPhoneNumber::display_stored(&e164),
             number: e164,
             price: platform.price,
@@ -393,7 +407,7 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
         // A number bought upstream is refunded only once the upstream took
         // it back; check first that the lease can be cancelled at all.
         let row = acted_on(load(&svc.db.pool, lease_id).await?, user_id)?;
-        let from = LeaseState::parse(&row.5).unwrap_or(LeaseState::Completed);
+        let from = LeaseState::parse(&row.state).unwrap_or(LeaseState::Completed);
         if from.transition(event).is_ok_and(|step| step.refund) {
             upstream::release_for_cancel(svc, lease_id).await?;
         }
@@ -402,8 +416,8 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;
         let mut row = acted_on(load(&mut *tx, lease_id).await?, user_id)?;
-        let (owner, price) = (row.1, row.4);
-        let state = std::mem::take(&mut row.5);
+        let (owner, price) = (row.user_id, row.price_cents);
+        let state = std::mem::take(&mut row.state);
         let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
         let step = from.transition(event).map_err(|e| LeaseError::NotAllowed(e.to_string()))?;
         let ended = (!step.to.is_open()).then_some(now);
@@ -435,7 +449,7 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
                 amount: Money::from_cents(price),
                 lease_id: Some(lease_id),
                 actor_user_id: None,
-                note: &format!("{} {}, {reason}", row.2, UsPhoneNumber::display_stored(&row.3)),
+                note: &format!("{} {}, {reason}", row.platform, UsPhoneNumber::display_stored(&row.e164)),
                 idempotency_key: &format!("lease:{lease_id}:refund"),
             };
             match ledger::post_fresh_in(&mut tx, now, &refund).await {
@@ -448,7 +462,7 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
         svc.events.announce_in(&mut tx, change).await?;
         tx.commit().await?;
         svc.events.committed(change);
-        row.5 = step.to.as_str().to_string();
+        row.state = step.to.as_str().to_string();
         return Ok(view(svc, row).await?);
     }
     Err(AppError::Unavailable("Busy; please try again.".into()).into())
@@ -458,7 +472,7 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
 /// customer acts, it is not found (the two look the same).
 fn acted_on(row: Option<LeaseRow>, user_id: Option<i64>) -> Result<LeaseRow, LeaseError> {
     match row {
-        Some(row) if user_id.is_none_or(|u| u == row.1) => Ok(row),
+        Some(row) if user_id.is_none_or(|u| u == row.user_id) => Ok(row),
         _ => Err(AppError::NotFound.into()),
     }
 }
