@@ -214,13 +214,15 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 /// The gauges read from the database, which every instance shares; none
 /// is set unless all were read.
 async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> Result<(), app::error::AppError> {
+    use app::services::supply_attention;
     let pool = &svc.db.pool;
     let by_state: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM leases GROUP BY state").fetch_all(pool).await?;
     let (refunds, refunded_cents): (i64, i64) =
         sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE kind = 'refund'").fetch_one(pool).await?;
     let mail_queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(pool).await?;
     let turned_away = app::services::shortages::last_day_count(svc).await?;
-    let supply = app::services::supply_attention::now(svc).await?;
+    let unmatched_sms = supply_attention::unmatched_sms(svc).await?;
+    let silent_phones = supply_attention::silent_phones(svc).await?;
     for (lease_state, n) in by_state {
         metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
     }
@@ -228,8 +230,8 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     metrics.refunded_cents.set(refunded_cents);
     metrics.mail_queued.set(mail_queued);
     metrics.turned_away.set(turned_away);
-    metrics.unmatched_sms.set(supply.unmatched_sms);
-    metrics.silent_phones.set(supply.silent_phones);
+    metrics.unmatched_sms.set(unmatched_sms);
+    metrics.silent_phones.set(silent_phones);
     Ok(())
 }
 

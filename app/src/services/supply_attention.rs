@@ -22,17 +22,24 @@ impl Attention {
 }
 
 pub async fn now(svc: &Services) -> Result<Attention, AppError> {
-    let now = svc.now();
     let pool = &svc.db.pool;
-    let unmatched_sms =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages WHERE lease_id IS NULL AND dismissed_at IS NULL").fetch_one(pool).await?;
-    let phones: Vec<(i64, i64)> = sqlx::query_as("SELECT last_seen_at, sends_pings FROM gateway_devices").fetch_all(pool).await?;
-    let silent_phones = phones.iter().filter(|&&(heard_at, pings)| numbers::gateway_silent(pings == 1, heard_at, now)).count() as i64;
     let turned_away_platforms =
-        sqlx::query_scalar("SELECT COUNT(DISTINCT platform_id) FROM lease_refusals WHERE at >= $1").bind(now - DAY_MS).fetch_one(pool).await?;
+        sqlx::query_scalar("SELECT COUNT(DISTINCT platform_id) FROM lease_refusals WHERE at >= $1").bind(svc.now() - DAY_MS).fetch_one(pool).await?;
     let mut supplier_problems = 0;
     for client in &svc.upstreams.clients {
         supplier_problems += i64::from(client.low_balance()) + in_flight::recently_interrupted(svc, client.name()).await?.len() as i64;
     }
-    Ok(Attention { unmatched_sms, silent_phones, turned_away_platforms, supplier_problems })
+    Ok(Attention { unmatched_sms: unmatched_sms(svc).await?, silent_phones: silent_phones(svc).await?, turned_away_platforms, supplier_problems })
+}
+
+/// SMS no lease took, neither assigned nor dismissed (also on `/metrics`).
+pub async fn unmatched_sms(svc: &Services) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sms_messages WHERE lease_id IS NULL AND dismissed_at IS NULL").fetch_one(&svc.db.pool).await?)
+}
+
+/// Gateway phones that ping but have gone silent (also on `/metrics`).
+pub async fn silent_phones(svc: &Services) -> Result<i64, AppError> {
+    let now = svc.now();
+    let phones: Vec<(i64, i64)> = sqlx::query_as("SELECT last_seen_at, sends_pings FROM gateway_devices").fetch_all(&svc.db.pool).await?;
+    Ok(phones.iter().filter(|&&(heard_at, pings)| numbers::gateway_silent(pings == 1, heard_at, now)).count() as i64)
 }
