@@ -52,7 +52,8 @@ impl NumberSources {
     /// number) is what reserves it.
     pub async fn pick(&self, conn: &mut AnyConnection, rules: PickRules, scope: Scope) -> Result<Option<PickedNumber>, sqlx::Error> {
         let sources = if scope == Scope::All && self.demo { "('pool', 'demo')" } else { "('pool')" };
-        let cutoff = rules.reuse_after_code_ms.map(|ms| rules.now - ms).unwrap_or(i64::MAX);
+        // Codes since this time keep the number from the platform.
+        let cutoff = rules.reuse_after_code_ms.map(|ms| rules.now - ms).unwrap_or(i64::MIN);
         // On PostgreSQL concurrent confirmations would all pick the same
         // least-recently-used number and all but one retry; each locks
         // its pick and skips the others'. (SQLite writes one at a time.)
@@ -67,7 +68,7 @@ impl NumberSources {
              WHERE n.enabled = 1 AND n.source IN {sources} \
                AND (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.state IN ('active', 'code_received') LIMIT 1) IS NULL \
                AND (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.platform_id = $1 \
-                    AND l.code_at IS NOT NULL AND l.code_at < $2 LIMIT 1) IS NULL \
+                    AND l.code_at IS NOT NULL AND l.code_at > $2 LIMIT 1) IS NULL \
                AND (n.gateway_device IS NULL OR (SELECT 1 FROM gateway_devices g WHERE g.device_id = n.gateway_device \
                     AND g.sends_pings = 1 AND g.last_seen_at < $3) IS NULL) \
              ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, \

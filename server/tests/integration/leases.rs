@@ -345,6 +345,52 @@ mod number_safety {
     backend_tests!(a_number_is_never_shared_or_reused_for_the_same_platform);
 }
 
+mod reuse_period {
+    use super::*;
+    use crate::common::{start_customised, test_config, TestDatabase};
+    use app::services::{
+        clock::{ManualClock, DAY_MS, MINUTE_MS},
+        context::LeaseSettings,
+    };
+
+    /// With `USNH_NUMBER_REUSE_AFTER_CODE_DAYS`, a number that got a code
+    /// for a platform serves it again once the period has passed, not before.
+    async fn a_number_serves_a_platform_again_after_the_reuse_period(backend: Backend) {
+        let Some(database) = TestDatabase::create(backend).await else { return };
+        let clock = ManualClock::new();
+        let app = start_customised(test_config(&database), database, {
+            let clock = clock.clone();
+            move |services| {
+                services.clock = clock;
+                services.leases = std::sync::Arc::new(LeaseSettings { reuse_after_code_ms: Some(DAY_MS), ..*services.leases });
+            }
+        })
+        .await;
+        sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+        sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550143', 'pool', 1, 0)")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let number_id: i64 = sqlx::query_scalar("SELECT id FROM numbers WHERE e164 = '+13125550143'").fetch_one(&app.db.pool).await.unwrap();
+        let (mut customer, _) = verified_customer(&app, "reuser", 1000).await;
+        let first = confirm(&mut customer, "google", 100, "reuse-key-1").await;
+        assert_eq!(first.status, 200, "{}", first.body);
+        let id = first.json()["id"].as_i64().unwrap();
+        leases::record_sms(&app.services(), test_sms(number_id, "Google", "G-515151 is your code", "515151", "reuse-1")).await.unwrap();
+        assert!(customer.call("lease_action", &[("lease_id", &id.to_string()), ("action", "complete")]).await.status < 400);
+
+        clock.advance_millis(DAY_MS - MINUTE_MS);
+        let early = confirm(&mut customer, "google", 100, "reuse-key-2").await;
+        assert_eq!(early.status, 400, "not for Google within the period: {}", early.body);
+        clock.advance_millis(2 * MINUTE_MS);
+        let again = confirm(&mut customer, "google", 100, "reuse-key-3").await;
+        assert_eq!(again.status, 200, "for Google again after the period: {}", again.body);
+        assert_eq!(again.json()["number"], "+13125550143");
+    }
+
+    per_backend_tests!(a_number_serves_a_platform_again_after_the_reuse_period);
+}
+
 mod turned_away {
     use super::*;
     use app::services::{operator_alerts::TURNED_AWAY_REMIND_MS, shortages};
