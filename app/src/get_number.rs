@@ -18,6 +18,9 @@ pub struct PlatformView {
     pub color: Option<BrandColor>,
     /// How its recent leases fared; None until enough ran their course.
     pub code_rate: Option<CodeRate>,
+    /// A number can be had now, as far as we know: a free one of ours, or
+    /// an upstream that offers the platform and did not say it has none.
+    pub available: bool,
 }
 
 /// Of a platform's leases of the last week that ran their course (a code
@@ -267,7 +270,7 @@ mod tests {
     }
 
     fn platform(slug: &str, cents: i64) -> PlatformView {
-        PlatformView { slug: slug.into(), name: slug.to_uppercase(), price: Money::from_cents(cents), lease_minutes: 20, color: None, code_rate: None }
+        PlatformView { slug: slug.into(), name: slug.to_uppercase(), price: Money::from_cents(cents), lease_minutes: 20, color: None, code_rate: None, available: true }
     }
 
     #[test]

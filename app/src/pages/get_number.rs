@@ -142,7 +142,10 @@ fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
             <DataTable label="Prices" headers testid="price-list" stacked=true>
                 {platforms.into_iter().map(|p| view! {
                     <tr>
-                        <td data-label="Platform"><BrandMark color=p.color class="brand-swatch" /> {p.name}</td>
+                        <td data-label="Platform">
+                            <BrandMark color=p.color class="brand-swatch" /> {p.name}
+                            {(!p.available).then(|| view! { " " <span class="small sold-out">"none available right now"</span> })}
+                        </td>
                         <td class="num" data-label="Price">{p.price.to_string()}</td>
                         <td data-label="Lease window">{p.lease_minutes} " minutes"</td>
                         {rates.then(|| view! {
@@ -254,12 +257,13 @@ fn Chooser(
 /// A platform to choose: its colour, name, price and window.
 #[component]
 fn PlatformButton(platform: PlatformView, chosen: RwSignal<Option<PlatformView>>, testid: &'static str) -> impl IntoView {
-    let PlatformView { slug, name, price, lease_minutes, color, .. } = platform.clone();
+    let PlatformView { slug, name, price, lease_minutes, color, available, .. } = platform.clone();
     view! {
-        <button class="platform" data-testid=format!("{testid}-{slug}") on:click=move |_| chosen.set(Some(platform.clone()))>
+        <button class="platform" disabled=!available data-testid=format!("{testid}-{slug}") on:click=move |_| chosen.set(Some(platform.clone()))>
             <BrandMark color class="platform-brand" />
             <span class="platform-name">{name}</span>
             <span class="muted small">{price.to_string()} " · " {lease_minutes} " min"</span>
+            {(!available).then(|| view! { <span class="small sold-out">"None available right now"</span> })}
         </button>
     }
 }

@@ -29,7 +29,8 @@ pub struct Platform {
 /// The enabled catalogue, kept for a moment: every Get Number page and
 /// reseller price list reads it. A change made here clears it; one made
 /// by another instance shows within `CATALOGUE_TTL`, and a confirmation
-/// checks the price against the database anyway. The platforms' code
+/// checks the price against the database anyway. So do the platforms'
+/// free numbers: a number taken meanwhile leaves a refusal, not a charge. The platforms' code
 /// rates, a week's figures, are read again only every `RATES_TTL`.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogueCache {
@@ -71,6 +72,7 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
         return Ok(list);
     }
     let rates = code_rates(svc).await?;
+    let free = svc.numbers.free_counts(&svc.db.pool, svc.leases.reuse_after_code_ms, svc.now()).await?;
     let rows: Vec<(String, String, i64, i64, String)> =
         sqlx::query_as(&format!("SELECT slug, name, price_cents, lease_minutes, color FROM platforms WHERE enabled = 1 {CATALOGUE_ORDER}"))
             .fetch_all(&svc.db.pool)
@@ -79,6 +81,7 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
         rows.into_iter()
             .map(|(slug, name, price, lease_minutes, color)| PlatformView {
                 code_rate: rates.get(&slug).copied(),
+                available: free.for_platform(&slug) > 0 || svc.upstreams.stock(&slug).1,
                 slug,
                 name,
                 price: Money::from_cents(price),

@@ -3,6 +3,8 @@
 //! first; in demo mode the fictional range follows. Upstream suppliers
 //! (`upstream`) are asked between the two by the lease itself, because
 //! buying is an HTTP call that must not run inside the transaction.
+use std::collections::HashMap;
+
 use sqlx::AnyConnection;
 
 use super::db::Backend;
@@ -51,9 +53,8 @@ impl NumberSources {
     /// the lease's write transaction; the lease row (unique per open
     /// number) is what reserves it.
     pub async fn pick(&self, conn: &mut AnyConnection, rules: PickRules, scope: Scope) -> Result<Option<PickedNumber>, sqlx::Error> {
-        let sources = if scope == Scope::All && self.demo { "('pool', 'demo')" } else { "('pool')" };
-        // Codes since this time keep the number from the platform.
-        let cutoff = rules.reuse_after_code_ms.map(|ms| rules.now - ms).unwrap_or(i64::MIN);
+        let free = self.free_where(scope, "$3");
+        let cutoff = reuse_cutoff(rules.reuse_after_code_ms, rules.now);
         // On PostgreSQL concurrent confirmations would all pick the same
         // least-recently-used number and all but one retry; each locks
         // its pick and skips the others'. (SQLite writes one at a time.)
@@ -65,23 +66,74 @@ impl NumberSources {
         // (15 ms a pick after 2,000 leases, until autovacuum analysed it).
         let row: Option<(i64, String, String)> = sqlx::query_as(&format!(
             "SELECT n.id, n.e164, n.source FROM numbers n \
-             WHERE n.enabled = 1 AND n.source IN {sources} \
-               AND (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.state IN ('active', 'code_received') LIMIT 1) IS NULL \
+             WHERE {free} \
                AND (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.platform_id = $1 \
                     AND l.code_at IS NOT NULL AND l.code_at > $2 LIMIT 1) IS NULL \
-               AND (n.gateway_device IS NULL OR (SELECT 1 FROM gateway_devices g WHERE g.device_id = n.gateway_device \
-                    AND g.sends_pings = 1 AND g.last_seen_at < $3) IS NULL) \
              ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, \
                       COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
              LIMIT 1{lock}"
         ))
         .bind(rules.platform_id)
         .bind(cutoff)
-        // A phone that stopped pinging would leave the customer waiting
-        // for a code that cannot come (see numbers::gateway_silent).
-        .bind(rules.now - super::numbers::GATEWAY_SILENT_AFTER_MS)
+        .bind(silent_before(rules.now))
         .fetch_optional(&mut *conn)
         .await?;
         Ok(row.map(|(number_id, e164, source)| PickedNumber { number_id, e164, demo: source == "demo" }))
     }
+
+    /// The condition, on `numbers n`, of a number free for a new lease in
+    /// `scope`: enabled, in no open lease, and not on a gateway phone
+    /// silent since the time bound to `silent_param`. A phone that stopped
+    /// pinging would leave the customer waiting for a code that cannot
+    /// come (see numbers::gateway_silent).
+    fn free_where(&self, scope: Scope, silent_param: &str) -> String {
+        let sources = if scope == Scope::All && self.demo { "('pool', 'demo')" } else { "('pool')" };
+        format!(
+            "n.enabled = 1 AND n.source IN {sources} \
+             AND (SELECT 1 FROM leases o WHERE o.number_id = n.id AND o.state IN ('active', 'code_received') LIMIT 1) IS NULL \
+             AND (n.gateway_device IS NULL OR (SELECT 1 FROM gateway_devices g WHERE g.device_id = n.gateway_device \
+                  AND g.sends_pings = 1 AND g.last_seen_at < {silent_param}) IS NULL)"
+        )
+    }
+
+    /// How many numbers of the table a lease could take now, by platform:
+    /// what Get Number and the reseller price list offer (upstreams aside).
+    pub async fn free_counts(&self, pool: &sqlx::AnyPool, reuse_after_code_ms: Option<i64>, now: i64) -> Result<FreeNumbers, sqlx::Error> {
+        let free = self.free_where(Scope::All, "$1");
+        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM numbers n WHERE {free}")).bind(silent_before(now)).fetch_one(pool).await?;
+        // Free numbers that got a code for a platform are not its to take.
+        let kept: Vec<(String, i64)> = sqlx::query_as(&format!(
+            "SELECT p.slug, COUNT(DISTINCT l.number_id) FROM leases l JOIN numbers n ON n.id = l.number_id JOIN platforms p ON p.id = l.platform_id \
+             WHERE l.code_at IS NOT NULL AND l.code_at > $2 AND {free} GROUP BY p.slug"
+        ))
+        .bind(silent_before(now))
+        .bind(reuse_cutoff(reuse_after_code_ms, now))
+        .fetch_all(pool)
+        .await?;
+        Ok(FreeNumbers { total, kept: kept.into_iter().collect() })
+    }
+}
+
+/// Free numbers, as `NumberSources::free_counts` found them.
+#[derive(Debug, Clone, Default)]
+pub struct FreeNumbers {
+    total: i64,
+    /// Platform slug → free numbers kept from it by a code.
+    kept: HashMap<String, i64>,
+}
+
+impl FreeNumbers {
+    pub fn for_platform(&self, slug: &str) -> i64 {
+        self.total - self.kept.get(slug).copied().unwrap_or(0)
+    }
+}
+
+/// Codes received after this time keep a number from their platform.
+fn reuse_cutoff(reuse_after_code_ms: Option<i64>, now: i64) -> i64 {
+    reuse_after_code_ms.map(|ms| now - ms).unwrap_or(i64::MIN)
+}
+
+/// A pinging gateway phone last heard before this is silent.
+fn silent_before(now: i64) -> i64 {
+    now - super::numbers::GATEWAY_SILENT_AFTER_MS
 }

@@ -194,25 +194,15 @@ async fn get_prices(svc: &Services, service: &str, country: &str) -> Result<Answ
     if !country.is_empty() && country != USA {
         return Ok(Answer::Json(serde_json::json!({})));
     }
-    let free: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM numbers n WHERE n.enabled = 1 AND n.source IN ('pool', 'demo') \
-         AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.state IN ('active', 'code_received'))",
-    )
-    .fetch_one(&svc.db.pool)
-    .await?;
+    let free = svc.numbers.free_counts(&svc.db.pool, svc.leases.reuse_after_code_ms, svc.now()).await?;
     let mut services = serde_json::Map::new();
     for platform in platforms::list_enabled(svc).await?.iter() {
         let code = service_code(&platform.slug);
         if !service.is_empty() && service != code && service != platform.slug {
             continue;
         }
-        let upstream: i64 = svc
-            .upstreams
-            .clients
-            .iter()
-            .filter_map(|c| c.settings.service_code(&platform.slug).and_then(|s| c.figures().prices.get(&s).map(|p| p.1)))
-            .sum();
-        services.insert(code, serde_json::json!({"cost": platform.price.cents() as f64 / 100.0, "count": free + upstream}));
+        let count = free.for_platform(&platform.slug) + svc.upstreams.stock(&platform.slug).0;
+        services.insert(code, serde_json::json!({"cost": platform.price.cents() as f64 / 100.0, "count": count}));
     }
     Ok(Answer::Json(serde_json::json!({ USA: services })))
 }

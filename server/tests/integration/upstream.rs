@@ -340,6 +340,7 @@ per_backend_tests!(
     a_restart_during_an_upstream_lease_loses_nothing,
     expired_and_orphaned_purchases_are_cancelled_upstream,
     a_low_supplier_balance_is_mailed_to_the_admins_once,
+    platforms_show_whether_a_number_can_be_had,
 );
 
 /// Admins hear of a supplier's low balance by mail once per drop, however
@@ -377,4 +378,41 @@ async fn a_low_supplier_balance_is_mailed_to_the_admins_once(backend: Backend) {
     app::services::upstream::refresh_balances(&svc).await;
     let mailed = alerts().await;
     assert_eq!(mailed.iter().map(|m| m.1.as_str()).collect::<Vec<_>>(), ["Supplier daisy: balance low ($4.50)", "Supplier daisy: balance low ($2.00)"]);
+}
+
+/// Get Number offers a platform while a number can be had, as far as the
+/// server knows: what the upstream's price list has numbers for, and every
+/// platform a number of our pool did not get a code for.
+async fn platforms_show_whether_a_number_can_be_had(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    fake.script(|s| s.prices = r#"{"187":{"tg":{"cost":0.45,"count":12},"wa":{"cost":0.9,"count":0}}}"#.into());
+    let Some(app) = app_with(backend, &[(&fake, "alpha")], |_| {}).await else { return };
+    let mut visitor = common::browser::Browser::new(&app.base);
+    let mut available = async |slug: &str| -> bool {
+        let platforms = visitor.call("platforms", &[]).await.json();
+        platforms.as_array().unwrap().iter().find(|p| p["slug"] == slug).unwrap()["available"].as_bool().unwrap()
+    };
+    app::services::upstream::refresh_balances(&app.services()).await;
+    crate::eventually!("the price list heard", !available("whatsapp").await, within = Duration::from_secs(5));
+    assert!(available("telegram").await, "12 numbers upstream");
+    assert!(!available("google").await, "left out of the upstream's price list");
+    let (mut customer, _) = verified_customer(&app, "stock_taker", 1000).await;
+    let page = customer.get("/get-number").await.body.replace("<!>", "");
+    assert!(page.contains(r#"disabled data-testid="platform-whatsapp""#) && page.contains("None available right now"), "{page}");
+    assert!(!page.contains(r#"disabled data-testid="platform-telegram""#));
+
+    sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550144', 'pool', 1, 0)").execute(&app.db.pool).await.unwrap();
+    crate::eventually!("the pool number offered", available("whatsapp").await, within = Duration::from_secs(5));
+    assert!(available("google").await);
+    // The pool's number gets a WhatsApp code: WhatsApp has none left.
+    let lease = confirm(&mut customer, "whatsapp", 150, "stock-key-1").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    assert_eq!(lease.json()["number"], "+13125550144", "the pool comes first");
+    let number_id: i64 = sqlx::query_scalar("SELECT id FROM numbers WHERE e164 = '+13125550144'").fetch_one(&app.db.pool).await.unwrap();
+    let sms = app::services::leases::NewSms { number_id: Some(number_id), recipient: "", sender: "WhatsApp", body: "code 246810", code: Some("246810"), source: "test", source_message_id: "stock-1" };
+    app::services::leases::record_sms(&app.services(), sms).await.unwrap();
+    let id = lease.json()["id"].as_i64().unwrap().to_string();
+    assert!(customer.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
+    crate::eventually!("WhatsApp gone again", !available("whatsapp").await, within = Duration::from_secs(5));
+    assert!(available("google").await, "the number still serves Google");
 }

@@ -297,6 +297,13 @@ impl UpstreamClient {
         Ok(())
     }
 
+    /// How many numbers for `service` it last said it has (none when its
+    /// price list leaves the service out); None before it said anything.
+    pub fn stock(&self, service: &str) -> Option<i64> {
+        let figures = self.figures.lock().unwrap_or_else(|e| e.into_inner());
+        (!figures.prices.is_empty()).then(|| figures.prices.get(service).map_or(0, |p| p.1))
+    }
+
     /// What a number for `service` costs, as last seen (else the ceiling).
     pub fn expected_cost(&self, service: &str) -> i64 {
         self.figures.lock().unwrap_or_else(|e| e.into_inner()).prices.get(service).map(|p| p.0).unwrap_or(self.settings.max_price_cents)

@@ -63,6 +63,21 @@ impl Upstreams {
         self.clients.is_empty()
     }
 
+    /// The platform's numbers the upstreams last said they have (0 from
+    /// those that have not said), and whether one of them may sell one:
+    /// it offers the platform and did not say it has none.
+    pub fn stock(&self, slug: &str) -> (i64, bool) {
+        let mut count = 0;
+        let mut may_sell = false;
+        for client in &self.clients {
+            let Some(service) = client.settings.service_code(slug) else { continue };
+            let stock = client.stock(&service);
+            count += stock.unwrap_or(0).max(0);
+            may_sell |= stock.is_none_or(|n| n > 0);
+        }
+        (count, may_sell)
+    }
+
     fn client(&self, name: &str) -> Option<&Arc<UpstreamClient>> {
         self.clients.iter().find(|c| c.name() == name)
     }
@@ -432,4 +447,17 @@ pub async fn views(svc: &Services) -> Result<Vec<UpstreamView>, AppError> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upstream_that_has_not_said_may_sell_what_it_offers() {
+        let settings = UpstreamSettings { name: "alpha".into(), base_url: "http://127.0.0.1:9".into(), api_key: client::ApiKey("k".into()), ..Default::default() };
+        let upstreams = Upstreams::new(vec![settings], 20).unwrap();
+        assert_eq!(upstreams.stock("telegram"), (0, true));
+        assert_eq!(upstreams.stock("a-platform-it-does-not-map"), (0, false));
+    }
 }
