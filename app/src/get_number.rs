@@ -115,6 +115,9 @@ pub struct LeasesOverview {
     pub email_verified: bool,
     /// The platforms on offer, at today's prices.
     pub platforms: Vec<PlatformView>,
+    /// Platforms (slugs) the customer asked to be mailed about once they
+    /// have numbers again.
+    pub awaited: Vec<String>,
     /// Server time, so the countdown does not trust the device clock.
     pub now: i64,
     /// Where this data stands among the account's changes: the page's
@@ -132,22 +135,34 @@ pub async fn list_platforms() -> Result<Vec<PlatformView>, AppError> {
 
 #[server(endpoint = "my_leases")]
 pub async fn my_leases() -> Result<LeasesOverview, AppError> {
-    use crate::services::{leases, platforms, request::require_user, services};
+    use crate::services::{leases, platforms, request::require_user, services, stock_alerts};
     let user = require_user()?;
     let svc = services()?;
     // Before the reads: a change after it may be missing from them.
     let events_cursor = svc.events.cursor();
     let leases::UserLeases { open, recent, balance } = leases::for_user(&svc, user.user_id).await?;
+    let platforms = platforms::list_enabled(&svc).await?;
     Ok(LeasesOverview {
         open,
         recent,
         balance,
         public_id: user.viewer.public_id,
         email_verified: user.viewer.email_verified,
-        platforms: platforms::list_enabled(&svc).await?.to_vec(),
+        // Asked only when something is missing: most pages need no query.
+        awaited: if platforms.iter().all(|p| p.available) { Vec::new() } else { stock_alerts::waiting_for(&svc, user.user_id).await? },
+        platforms: platforms.to_vec(),
         now: svc.now(),
         events_cursor,
     })
+}
+
+/// Asks to be mailed once the platform, which has no number to be had
+/// now, has numbers again.
+#[server(endpoint = "notify_when_available")]
+pub async fn notify_when_available(platform: String) -> Result<(), AppError> {
+    use crate::services::{request::require_user, services, stock_alerts};
+    let user = require_user()?;
+    stock_alerts::ask(&*services()?, user.user_id, user.viewer.email_verified, &platform).await
 }
 
 /// Rents a number for the platform at the price the customer saw.

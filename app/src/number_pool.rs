@@ -78,6 +78,18 @@ pub struct Shortage {
     pub reason: String,
 }
 
+/// What a platform on offer has now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformStock {
+    pub platform: String,
+    /// Numbers of ours a lease for it could take.
+    pub ours: i64,
+    /// What the upstreams that offer it last counted; None when none did.
+    pub upstream: Option<i64>,
+    /// Customers may choose it on Get Number.
+    pub available: bool,
+}
+
 /// The operator looked at the supplier's account for this purchase (and
 /// cancelled what was there): the warning goes.
 #[server(endpoint = "admin/purchase_checked")]
@@ -108,6 +120,13 @@ pub async fn admin_shortages() -> Result<Vec<Shortage>, AppError> {
     use crate::services::{request::require_admin, services, shortages};
     require_admin()?;
     shortages::recent(&*services()?).await
+}
+
+#[server(endpoint = "admin/stock")]
+pub async fn admin_stock() -> Result<Vec<PlatformStock>, AppError> {
+    use crate::services::{request::require_admin, services, stock};
+    require_admin()?;
+    stock::by_platform(&*services()?).await
 }
 
 #[server(endpoint = "admin/numbers")]

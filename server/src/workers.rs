@@ -226,6 +226,23 @@ pub fn spawn_mail_delivery(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHan
     })
 }
 
+/// Mails customers waiting for a platform that has numbers again.
+pub fn spawn_stock_alerts(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(app::services::stock_alerts::CHECK_EVERY);
+        loop {
+            tick.tick().await;
+            let sent = app::services::stock_alerts::notify(&svc).await;
+            match &sent {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(mails = n, "customers told a platform has numbers again"),
+                Err(e) => tracing::warn!(error = %e, "checking awaited platforms failed; will retry"),
+            }
+            metrics.task_ran("stock_alerts", sent.is_ok());
+        }
+    })
+}
+
 /// Re-reads the announcement every few seconds: an end time passes, and
 /// another instance's change arrives, within that.
 pub fn spawn_announcement_refresh(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHandle<()> {

@@ -2,18 +2,19 @@ use leptos::prelude::*;
 
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::LeaseEvent;
-use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, PlatformView};
+use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 
 #[component]
 pub fn GetNumberPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmLease>::new();
     let act = ServerAction::<LeaseAction>::new();
+    let notify = ServerAction::<NotifyWhenAvailable>::new();
     let poll = RwSignal::new(0u32);
     // A visitor not signed in sees the prices instead of leases, and the
     // browser does not ask for leases it would be refused.
     let signed_in = crate::auth::use_viewer().signed_in_untracked();
     let overview = Resource::new(
-        move || (confirm.version().get(), act.version().get(), poll.get()),
+        move || (confirm.version().get(), act.version().get(), notify.version().get(), poll.get()),
         move |_| async move { if signed_in { my_leases().await } else { Err(crate::error::AppError::Unauthenticated) } },
     );
     let prices = (!signed_in).then(|| Resource::new(|| (), |_| list_platforms()));
@@ -85,7 +86,12 @@ pub fn GetNumberPage() -> impl IntoView {
                         {match o.open.clone() {
                             Some(lease) => view! { <ActiveLease lease server_now=o.now act /> }.into_any(),
                             None => view! {
-                                <Chooser platforms=o.platforms.clone() recent=crate::get_number::recently_used(&o.platforms, &o.recent) chosen confirm balance=o.balance />
+                                <Chooser
+                                    platforms=o.platforms.clone()
+                                    recent=crate::get_number::recently_used(&o.platforms, &o.recent)
+                                    awaited=o.awaited.clone()
+                                    chosen confirm notify balance=o.balance
+                                />
                             }.into_any(),
                         }}
                         <RecentLeases leases=o.recent.clone() />
@@ -176,15 +182,24 @@ fn Chooser(
     platforms: Vec<PlatformView>,
     /// The platforms of the latest leases, offered first.
     recent: Vec<PlatformView>,
+    /// Platforms with none to be had that the customer asked to hear of.
+    awaited: Vec<String>,
     chosen: RwSignal<Option<PlatformView>>,
     confirm: ServerAction<ConfirmLease>,
+    notify: ServerAction<NotifyWhenAvailable>,
     balance: crate::domain::Money,
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let platforms = StoredValue::new(platforms);
     let recent = StoredValue::new(recent);
+    let awaited = StoredValue::new(awaited);
+    let pick = move |p: PlatformView, testid: &'static str| {
+        let awaited = awaited.with_value(|a| a.contains(&p.slug));
+        view! { <li><PlatformButton platform=p chosen notify awaited testid /></li> }
+    };
     view! {
         <ActionError value=confirm.value() />
+        <ActionError value=notify.value() />
         {move || match chosen.get() {
             Some(p) => {
                 let key = new_key();
@@ -234,7 +249,7 @@ fn Chooser(
                         {move || (search.with(String::is_empty) && !recent.with_value(Vec::is_empty)).then(|| view! {
                             <h3 class="platform-group">"Recently used"</h3>
                             <ul class="platform-list" data-testid="recent-platforms">
-                                {recent.get_value().into_iter().map(|p| view! { <li><PlatformButton platform=p chosen testid="recent-platform" /></li> }).collect_view()}
+                                {recent.get_value().into_iter().map(|p| pick(p, "recent-platform")).collect_view()}
                             </ul>
                             <h3 class="platform-group">"All platforms"</h3>
                         })}
@@ -243,7 +258,7 @@ fn Chooser(
                                 let needle = search.get().to_lowercase();
                                 platforms.get_value().into_iter()
                                     .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
-                                    .map(|p| view! { <li><PlatformButton platform=p chosen testid="platform" /></li> })
+                                    .map(|p| pick(p, "platform"))
                                     .collect_view()
                             }}
                         </ul>
@@ -254,18 +269,48 @@ fn Chooser(
     }
 }
 
-/// A platform to choose: its colour, name, price and window.
+/// A platform to choose: its colour, name, price and window. One with no
+/// number to be had cannot be chosen; the customer may ask to be mailed
+/// when it has numbers again.
 #[component]
-fn PlatformButton(platform: PlatformView, chosen: RwSignal<Option<PlatformView>>, testid: &'static str) -> impl IntoView {
+fn PlatformButton(
+    platform: PlatformView,
+    chosen: RwSignal<Option<PlatformView>>,
+    notify: ServerAction<NotifyWhenAvailable>,
+    /// The customer already asked to hear of this one.
+    awaited: bool,
+    testid: &'static str,
+) -> impl IntoView {
     let PlatformView { slug, name, price, lease_minutes, color, available, .. } = platform.clone();
-    view! {
-        <button class="platform" disabled=!available data-testid=format!("{testid}-{slug}") on:click=move |_| chosen.set(Some(platform.clone()))>
-            <BrandMark color class="platform-brand" />
-            <span class="platform-name">{name}</span>
-            <span class="muted small">{price.to_string()} " · " {lease_minutes} " min"</span>
-            {(!available).then(|| view! { <span class="small sold-out">"None available right now"</span> })}
-        </button>
+    let terms = view! {
+        <BrandMark color class="platform-brand" />
+        <span class="platform-name">{name.clone()}</span>
+        <span class="muted small">{price.to_string()} " · " {lease_minutes} " min"</span>
+    };
+    if available {
+        return view! {
+            <button class="platform" data-testid=format!("{testid}-{slug}") on:click=move |_| chosen.set(Some(platform.clone()))>{terms}</button>
+        }
+        .into_any();
     }
+    let (own_testid, notify_testid) = (format!("{testid}-{slug}"), format!("{testid}-notify-{slug}"));
+    view! {
+        <div class="platform platform-none" data-testid=own_testid>
+            {terms}
+            <span class="small sold-out">"None available right now"</span>
+            {if awaited {
+                view! { <span class="small">"We will email you when there are."</span> }.into_any()
+            } else {
+                view! {
+                    <button class="btn btn-small" data-testid=notify_testid
+                        on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone() }); }>
+                        "Email me when there are" <span class="sr-only">" " {name} " numbers"</span>
+                    </button>
+                }.into_any()
+            }}
+        </div>
+    }
+    .into_any()
 }
 
 /// A random key per confirmation screen: a double click sends it twice,

@@ -112,6 +112,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 <li>"Security records: for each sign-in and each device, the IP address, the browser and the time."</li>
                 <li>"Messages you send to support, and our replies."</li>
                 <li>"API keys you make: their names, callback addresses, and when they were made, last used and revoked (the keys themselves only as hashes)."</li>
+                <li>"Platforms you asked us to email you about once they have numbers again, for at most a week."</li>
             </ul>
             <h3>"How we use it"</h3>
             <p>

@@ -26,6 +26,8 @@ pub struct ExportedData {
     pub leases: Vec<ExportedLease>,
     pub support_tickets: Vec<ExportedTicket>,
     pub api_keys: Vec<ExportedApiKey>,
+    /// Platforms the customer asked to be mailed about once they have numbers.
+    pub stock_waits: Vec<ExportedStockWait>,
     pub devices: Vec<sessions::DeviceRow>,
     pub security_log: Vec<security_log::SecurityEventRow>,
 }
@@ -120,6 +122,12 @@ pub struct ExportedApiKey {
     pub revoked_at: Option<i64>,
 }
 
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct ExportedStockWait {
+    pub platform: String,
+    pub created_at: i64,
+}
+
 pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<ExportedData, AppError> {
     rate_limit::check(svc, Action::Export, &meta.ip, Some(&user_id.to_string())).await?;
     let pool = &svc.db.pool;
@@ -151,6 +159,12 @@ pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<
     .bind(user_id)
     .fetch_all(pool)
     .await?;
+    let stock_waits = sqlx::query_as(
+        "SELECT p.name AS platform, w.created_at FROM stock_waits w JOIN platforms p ON p.id = w.platform_id WHERE w.user_id = $1 ORDER BY w.id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?;
     Ok(ExportedData {
         exported_at: svc.now(),
         account,
@@ -160,6 +174,7 @@ pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<
         leases: leases(svc, user_id).await?,
         support_tickets: tickets(svc, user_id).await?,
         api_keys,
+        stock_waits,
         devices: sessions::list_active(svc, user_id).await?,
         security_log: security_log::list_for_user(&svc.db, user_id, i64::MAX).await?,
     })

@@ -35,6 +35,8 @@ pub mod security_log;
 pub mod session_cache;
 pub mod shortages;
 pub mod sessions;
+pub mod stock;
+pub mod stock_alerts;
 pub mod supply_attention;
 pub mod support;
 pub mod support_mail;

@@ -72,7 +72,7 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
         return Ok(list);
     }
     let rates = code_rates(svc).await?;
-    let free = svc.numbers.free_counts(&svc.db.pool, svc.leases.reuse_after_code_ms, svc.now()).await?;
+    let free = super::stock::free_numbers(svc).await?;
     let rows: Vec<(String, String, i64, i64, String)> =
         sqlx::query_as(&format!("SELECT slug, name, price_cents, lease_minutes, color FROM platforms WHERE enabled = 1 {CATALOGUE_ORDER}"))
             .fetch_all(&svc.db.pool)
@@ -81,7 +81,7 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
         rows.into_iter()
             .map(|(slug, name, price, lease_minutes, color)| PlatformView {
                 code_rate: rates.get(&slug).copied(),
-                available: free.for_platform(&slug) > 0 || svc.upstreams.stock(&slug).1,
+                available: super::stock::available(svc, &free, &slug),
                 slug,
                 name,
                 price: Money::from_cents(price),

@@ -194,14 +194,14 @@ async fn get_prices(svc: &Services, service: &str, country: &str) -> Result<Answ
     if !country.is_empty() && country != USA {
         return Ok(Answer::Json(serde_json::json!({})));
     }
-    let free = svc.numbers.free_counts(&svc.db.pool, svc.leases.reuse_after_code_ms, svc.now()).await?;
+    let free = super::stock::free_numbers(svc).await?;
     let mut services = serde_json::Map::new();
     for platform in platforms::list_enabled(svc).await?.iter() {
         let code = service_code(&platform.slug);
         if !service.is_empty() && service != code && service != platform.slug {
             continue;
         }
-        let count = free.for_platform(&platform.slug) + svc.upstreams.stock(&platform.slug).0;
+        let count = free.for_platform(&platform.slug) + svc.upstreams.stock(&platform.slug).counted.unwrap_or(0);
         services.insert(code, serde_json::json!({"cost": platform.price.cents() as f64 / 100.0, "count": count}));
     }
     Ok(Answer::Json(serde_json::json!({ USA: services })))

@@ -20,6 +20,7 @@ mod metrics;
 mod page_cache;
 mod reseller;
 mod security;
+mod stock_alerts;
 
 mod tls;
 mod top_up_requests;

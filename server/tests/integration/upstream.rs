@@ -397,12 +397,20 @@ async fn platforms_show_whether_a_number_can_be_had(backend: Backend) {
     assert!(available("telegram").await, "12 numbers upstream");
     assert!(!available("google").await, "left out of the upstream's price list");
     let (mut customer, _) = verified_customer(&app, "stock_taker", 1000).await;
+    let mut admin = common::signed_in_admin(&app, "stock_keeper").await;
+    let stock = admin.call("admin/stock", &[]).await.json();
+    let row = |stock: &serde_json::Value, name: &str| stock.as_array().unwrap().iter().find(|r| r["platform"] == name).unwrap().clone();
+    assert_eq!(row(&stock, "WhatsApp"), serde_json::json!({"platform": "WhatsApp", "ours": 0, "upstream": 0, "available": false}));
+    assert_eq!(row(&stock, "Telegram"), serde_json::json!({"platform": "Telegram", "ours": 0, "upstream": 12, "available": true}));
+    let supply = admin.get("/admin/supply").await.body.replace("<!>", "");
+    assert!(supply.contains("Customers cannot choose WhatsApp, Google"), "{supply}");
     let page = customer.get("/get-number").await.body.replace("<!>", "");
-    assert!(page.contains(r#"disabled data-testid="platform-whatsapp""#) && page.contains("None available right now"), "{page}");
-    assert!(!page.contains(r#"disabled data-testid="platform-telegram""#));
+    assert!(page.contains(r#"<div data-testid="platform-whatsapp""#) && page.contains("None available right now"), "{page}");
+    assert!(page.contains(r#"<button data-testid="platform-telegram""#), "{page}");
 
     sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550144', 'pool', 1, 0)").execute(&app.db.pool).await.unwrap();
     crate::eventually!("the pool number offered", available("whatsapp").await, within = Duration::from_secs(5));
+    assert_eq!(row(&admin.call("admin/stock", &[]).await.json(), "WhatsApp")["ours"], 1, "read now, not cached");
     assert!(available("google").await);
     // The pool's number gets a WhatsApp code: WhatsApp has none left.
     let lease = confirm(&mut customer, "whatsapp", 150, "stock-key-1").await;

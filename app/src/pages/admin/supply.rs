@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
-    admin_numbers, admin_shortages, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
-    PoolNumber, Shortage, UnmatchedSms, UpstreamView, IMPORT_BATCH,
+    admin_numbers, admin_shortages, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
+    PlatformStock, PoolNumber, Shortage, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 
 #[component]
@@ -21,12 +21,14 @@ pub fn AdminSupply() -> impl IntoView {
     // Counted again after the pool changes, so the operator sees an
     // addition answer the shortage on the next refusal, not before.
     let shortages = Resource::new(move || (add.version().get(), imported.get()), |_| admin_shortages());
+    let stock = Resource::new(move || (add.version().get(), toggle.version().get(), imported.get()), |_| admin_stock());
     BadgeRecount::after(move || (assign.version().get(), dismiss.version().get(), checked.version().get(), add.version().get(), toggle.version().get()));
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
         <h1>"Numbers and SMS"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             <TurnedAway list=shortages />
+            <StockList list=stock />
             <UnmatchedSmsList assign dismiss list=unmatched />
             <NumberPool add toggle list=pool />
             <ImportNumbers done=imported />
@@ -259,6 +261,38 @@ fn TurnedAway(list: Resource<Result<Vec<Shortage>, AppError>>) -> impl IntoView 
                     }).collect_view()}
                 </DataTable>
             </section>
+        })}
+    }
+}
+
+/// What each platform on offer has now; one with nothing cannot be chosen
+/// on Get Number.
+#[component]
+fn StockList(list: Resource<Result<Vec<PlatformStock>, AppError>>) -> impl IntoView {
+    view! {
+        {move || list.get().and_then(|r| r.ok()).map(|rows| {
+            let none: Vec<String> = rows.iter().filter(|s| !s.available).map(|s| s.platform.clone()).collect();
+            view! {
+                <section class="card">
+                    <h2>"Stock"</h2>
+                    <p class="muted small">"Free numbers of the pool (and of the demo range when it is on) that a lease for the platform could take, not counting those that got a code for it; and what the suppliers that sell it counted last."</p>
+                    {(!none.is_empty()).then(|| view! {
+                        <div class="alert alert-warning" role="alert" data-testid="sold-out">
+                            "Customers cannot choose " {none.join(", ")} " now: none of our numbers is free for it and no supplier has any. Add numbers to the pool, or top up or fix a supplier."
+                        </div>
+                    })}
+                    <DataTable label="Stock" headers=&["Platform", "Our free numbers", "Suppliers counted", "On Get Number"] testid="admin-stock" stacked=true>
+                        {rows.into_iter().map(|s| view! {
+                            <tr>
+                                <td data-label="Platform">{s.platform}</td>
+                                <td class="num" data-label="Our free numbers">{s.ours.max(0)}</td>
+                                <td class="num" data-label="Suppliers counted">{s.upstream.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                <td class:text-danger=!s.available data-label="On Get Number">{if s.available { "Offered" } else { "None available" }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </DataTable>
+                </section>
+            }
         })}
     }
 }

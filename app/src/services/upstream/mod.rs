@@ -63,24 +63,32 @@ impl Upstreams {
         self.clients.is_empty()
     }
 
-    /// The platform's numbers the upstreams last said they have (0 from
-    /// those that have not said), and whether one of them may sell one:
-    /// it offers the platform and did not say it has none.
-    pub fn stock(&self, slug: &str) -> (i64, bool) {
-        let mut count = 0;
-        let mut may_sell = false;
+    /// What the upstreams last said of the platform's numbers.
+    pub fn stock(&self, slug: &str) -> UpstreamStock {
+        let mut stock = UpstreamStock::default();
         for client in &self.clients {
             let Some(service) = client.settings.service_code(slug) else { continue };
-            let stock = client.stock(&service);
-            count += stock.unwrap_or(0).max(0);
-            may_sell |= stock.is_none_or(|n| n > 0);
+            let count = client.stock(&service);
+            if let Some(n) = count {
+                stock.counted = Some(stock.counted.unwrap_or(0) + n.max(0));
+            }
+            stock.may_sell |= count.is_none_or(|n| n > 0);
         }
-        (count, may_sell)
+        stock
     }
 
     fn client(&self, name: &str) -> Option<&Arc<UpstreamClient>> {
         self.clients.iter().find(|c| c.name() == name)
     }
+}
+
+/// A platform's numbers at the upstreams, as they last said.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpstreamStock {
+    /// Numbers they last counted; None until one of them said.
+    pub counted: Option<i64>,
+    /// One of them offers it and did not say it has none.
+    pub may_sell: bool,
 }
 
 /// A number bought for a lease that is about to be written.
@@ -457,7 +465,7 @@ mod tests {
     fn an_upstream_that_has_not_said_may_sell_what_it_offers() {
         let settings = UpstreamSettings { name: "alpha".into(), base_url: "http://127.0.0.1:9".into(), api_key: client::ApiKey("k".into()), ..Default::default() };
         let upstreams = Upstreams::new(vec![settings], 20).unwrap();
-        assert_eq!(upstreams.stock("telegram"), (0, true));
-        assert_eq!(upstreams.stock("a-platform-it-does-not-map"), (0, false));
+        assert_eq!(upstreams.stock("telegram"), UpstreamStock { counted: None, may_sell: true });
+        assert_eq!(upstreams.stock("a-platform-it-does-not-map"), UpstreamStock::default());
     }
 }
