@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
+import { httpsBaseUrl } from "../playwright.config";
 import { adminTopUp, collectProblems, createAdmin, hydrated, signIn, signUpVerified } from "./helpers";
 
 // axe-core, evaluated in the page (evaluation is not subject to the page's
@@ -128,4 +129,16 @@ test("the footer's theme switch turns the pages dark or light and back to the sy
   await expect(page.locator("html")).not.toHaveAttribute("data-theme", /.*/);
   await context.close();
   expect(problems).toEqual([]);
+});
+
+// The HTTPS server has no numbers to lease: Get Number shows every platform
+// as having none, with its "Email me" button.
+test("Get Number with no number to be had meets WCAG 2.1 AA, light and dark", async ({ browser }) => {
+  for (const colorScheme of ["light", "dark"] as const) {
+    const context = await browser.newContext({ baseURL: httpsBaseUrl, ignoreHTTPSErrors: true, colorScheme });
+    const page = await context.newPage();
+    await signUpVerified(page, `a11ynone_${colorScheme}_${Date.now().toString(36)}`);
+    expect(await check(page, ["/get-number"])).toEqual([]);
+    await context.close();
+  }
 });

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { adminTopUp, createAdmin, fundedCustomer, hydrated, signIn, signUpVerified, smsArrives } from "./helpers";
+import { httpsBaseUrl } from "../playwright.config";
+import { adminTopUp, collectProblems, createAdmin, fundedCustomer, hydrated, signIn, signUpVerified, smsArrives } from "./helpers";
 
 test("rent a Telegram number, receive the demo code, Done; then confirm and cancel for a refund", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -154,4 +155,28 @@ test("a platform's record of codes shows before confirming", async ({ page, brow
   await page.getByTestId("platform-apple").click();
   await expect(page.getByTestId("confirm-price")).toBeVisible();
   await expect(page.getByTestId("confirm-code-rate")).toHaveCount(0);
+});
+
+/** The HTTPS server runs without demo numbers and has none of its own: every
+ * platform says so and cannot be chosen; a customer asks to be mailed about
+ * one, and the page (also after a reload) says the mail will come. */
+test("a platform with no number to be had cannot be chosen; the customer asks to be mailed", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: httpsBaseUrl, ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  const problems = collectProblems(page);
+  await signUpVerified(page, `wait_${Date.now().toString(36)}`);
+  await page.goto("/get-number");
+  await hydrated(page);
+  const whatsapp = page.getByTestId("platform-whatsapp");
+  await expect(whatsapp).toContainText("None available right now");
+  await expect(page.getByTestId("platforms").getByRole("button", { name: /^Telegram/ })).toHaveCount(0);
+  await page.getByRole("button", { name: "Email me when there are WhatsApp numbers" }).click();
+  await expect(whatsapp).toContainText("We will email you when there are.");
+  await expect(page.getByTestId("platform-notify-whatsapp")).toHaveCount(0);
+  await expect(page.getByTestId("platform-notify-telegram")).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(whatsapp).toContainText("We will email you when there are.");
+  expect(problems).toEqual([]);
+  await context.close();
 });

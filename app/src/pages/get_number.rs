@@ -304,7 +304,7 @@ fn PlatformButton(
                 view! {
                     <button class="btn btn-small" data-testid=notify_testid
                         on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone() }); }>
-                        "Email me when there are" <span class="sr-only">" " {name} " numbers"</span>
+                        "Email me" <span class="sr-only">" when there are " {name} " numbers"</span>
                     </button>
                 }.into_any()
             }}

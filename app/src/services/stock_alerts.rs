@@ -1,4 +1,4 @@
-//! "Email me when there are": a customer who finds a platform with no
+//! "Email me" (when there are numbers): a customer who finds a platform with no
 //! number to be had asks to be mailed once it has numbers again. Asking
 //! counts as a customer turned away (the operators hear of it as of a
 //! refused confirmation). The mail goes once, then the wish is forgotten,

@@ -1,4 +1,4 @@
-//! "Email me when there are": a customer who finds a platform with no
+//! "Email me" (when there are numbers): a customer who finds a platform with no
 //! number to be had is mailed, once, when it has numbers again.
 use app::services::stock_alerts;
 
