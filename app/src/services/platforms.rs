@@ -5,7 +5,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{clock::DAY_MS, db::Db};
+use super::{clock::DAY_MS, db::Db, providers::FreeNumbers};
 use crate::{
     domain::{is_catch_all, BrandColor, Money, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG},
     error::AppError,
@@ -29,13 +29,15 @@ pub struct Platform {
 /// The enabled catalogue, kept for a moment: every Get Number page and
 /// reseller price list reads it. A change made here clears it; one made
 /// by another instance shows within `CATALOGUE_TTL`, and a confirmation
-/// checks the price against the database anyway. So do the platforms'
-/// free numbers: a number taken meanwhile leaves a refusal, not a charge. The platforms' code
-/// rates, a week's figures, are read again only every `RATES_TTL`.
+/// checks the price against the database anyway. So are the platforms'
+/// free numbers (`stock::free_numbers`): a number taken meanwhile leaves a
+/// refusal, not a charge. The platforms' code rates, a week's figures, are
+/// read again only every `RATES_TTL`.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogueCache {
     list: Arc<Slot<Arc<Vec<PlatformView>>>>,
     rates: Arc<Slot<Rates>>,
+    pub(super) free: Arc<Slot<Arc<FreeNumbers>>>,
 }
 
 /// A cached value and when it was read.
@@ -44,16 +46,16 @@ type Slot<T> = Mutex<Option<(Instant, T)>>;
 /// Each platform's code rate, by slug.
 type Rates = Arc<HashMap<String, CodeRate>>;
 
-const CATALOGUE_TTL: Duration = Duration::from_secs(2);
+pub(super) const CATALOGUE_TTL: Duration = Duration::from_secs(2);
 const RATES_TTL: Duration = Duration::from_secs(60);
 
 /// Reads what `slot` holds if younger than `ttl`.
-fn fresh<T: Clone>(slot: &Slot<T>, ttl: Duration) -> Option<T> {
+pub(super) fn fresh<T: Clone>(slot: &Slot<T>, ttl: Duration) -> Option<T> {
     let held = slot.lock().ok()?;
     held.as_ref().filter(|(at, _)| at.elapsed() < ttl).map(|(_, value)| value.clone())
 }
 
-fn store<T>(slot: &Slot<T>, value: Option<T>) {
+pub(super) fn store<T>(slot: &Slot<T>, value: Option<T>) {
     if let Ok(mut held) = slot.lock() {
         *held = value.map(|v| (Instant::now(), v));
     }

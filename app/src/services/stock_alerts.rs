@@ -24,7 +24,8 @@ pub async fn ask(svc: &Services, user_id: i64, email_verified: bool, slug: &str)
         return Err(AppError::Invalid("Verify your email first: that is where we would write.".into()));
     }
     let platform = platforms::by_slug(&svc.db, slug).await?.filter(|p| p.enabled).ok_or_else(|| AppError::Invalid("Unknown platform.".into()))?;
-    if stock::available(svc, &stock::free_numbers(svc).await?, &platform.slug) {
+    let free = stock::free_numbers(svc).await?;
+    if stock::available(svc, &free, &platform.slug) {
         return Err(AppError::Invalid(format!("{} has numbers now: choose it.", platform.name)));
     }
     let added = sqlx::query("INSERT INTO stock_waits (user_id, platform_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, platform_id) DO NOTHING")

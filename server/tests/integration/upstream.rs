@@ -393,7 +393,7 @@ async fn platforms_show_whether_a_number_can_be_had(backend: Backend) {
         platforms.as_array().unwrap().iter().find(|p| p["slug"] == slug).unwrap()["available"].as_bool().unwrap()
     };
     app::services::upstream::refresh_balances(&app.services()).await;
-    crate::eventually!("the price list heard", !available("whatsapp").await, within = Duration::from_secs(5));
+    crate::eventually!("the price list heard", !available("whatsapp").await);
     assert!(available("telegram").await, "12 numbers upstream");
     assert!(!available("google").await, "left out of the upstream's price list");
     let (mut customer, _) = verified_customer(&app, "stock_taker", 1000).await;
@@ -409,7 +409,7 @@ async fn platforms_show_whether_a_number_can_be_had(backend: Backend) {
     assert!(page.contains(r#"<button data-testid="platform-telegram""#), "{page}");
 
     sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550144', 'pool', 1, 0)").execute(&app.db.pool).await.unwrap();
-    crate::eventually!("the pool number offered", available("whatsapp").await, within = Duration::from_secs(5));
+    crate::eventually!("the pool number offered", available("whatsapp").await);
     assert_eq!(row(&admin.call("admin/stock", &[]).await.json(), "WhatsApp")["ours"], 1, "read now, not cached");
     assert!(available("google").await);
     // The pool's number gets a WhatsApp code: WhatsApp has none left.
@@ -421,6 +421,6 @@ async fn platforms_show_whether_a_number_can_be_had(backend: Backend) {
     app::services::leases::record_sms(&app.services(), sms).await.unwrap();
     let id = lease.json()["id"].as_i64().unwrap().to_string();
     assert!(customer.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
-    crate::eventually!("WhatsApp gone again", !available("whatsapp").await, within = Duration::from_secs(5));
+    crate::eventually!("WhatsApp gone again", !available("whatsapp").await);
     assert!(available("google").await, "the number still serves Google");
 }
