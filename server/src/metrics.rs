@@ -77,6 +77,7 @@ pub struct Metrics {
     turned_away: Gauge,
     unmatched_sms: Gauge,
     silent_phones: Gauge,
+    platforms_unavailable: Gauge,
     tls_certificate_expiry: Gauge,
 }
 
@@ -104,6 +105,7 @@ impl Default for Metrics {
             turned_away: Gauge::default(),
             unmatched_sms: Gauge::default(),
             silent_phones: Gauge::default(),
+            platforms_unavailable: Gauge::default(),
             tls_certificate_expiry: Gauge::default(),
             registry: Registry::default(),
         };
@@ -136,6 +138,11 @@ impl Default for Metrics {
             "gateway_phones_silent",
             "Android gateway phones that ping but have gone silent; their numbers get no new leases (database)",
             metrics.silent_phones.clone(),
+        );
+        registry.register(
+            "platforms_unavailable",
+            "Platforms on offer that customers cannot choose now: no free number of ours for them and no supplier counted any (database, at most 2 s old)",
+            metrics.platforms_unavailable.clone(),
         );
         registry.register(
             "tls_certificate_expiry_timestamp_seconds",
@@ -223,6 +230,7 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     let turned_away = app::services::shortages::last_day_count(svc).await?;
     let unmatched_sms = supply_attention::unmatched_sms(svc).await?;
     let silent_phones = supply_attention::silent_phones(svc).await?;
+    let unavailable = app::services::platforms::list_enabled(svc).await?.iter().filter(|p| !p.available).count() as i64;
     for (lease_state, n) in by_state {
         metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
     }
@@ -232,6 +240,7 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     metrics.turned_away.set(turned_away);
     metrics.unmatched_sms.set(unmatched_sms);
     metrics.silent_phones.set(silent_phones);
+    metrics.platforms_unavailable.set(unavailable);
     Ok(())
 }
 

@@ -64,6 +64,7 @@ async fn metrics_are_protected_and_count(backend: Backend) {
         "usnh_mail_queued 0",
         "usnh_unmatched_sms 1",
         "usnh_gateway_phones_silent 1",
+        "usnh_platforms_unavailable ",
         r#"usnh_webhook_failures_total{gateway="generic",reason="signature"} 1"#,
         "usnh_sse_connections_open 1",
         r#"usnh_task_last_success_timestamp_seconds{task="lease_clock"}"#,
@@ -74,6 +75,11 @@ async fn metrics_are_protected_and_count(backend: Backend) {
     // The server sees the close when its next write fails or the socket
     // reports it: poll instead of guessing how long a busy machine takes.
     eventually!("a closed stream is counted down", scrape(&app, Some("scrape-me")).await.1.contains("usnh_sse_connections_open 0"));
+    // Every number disabled: once the catalogue is read again (2 s), no
+    // platform can be chosen.
+    let platforms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM platforms WHERE enabled = 1").fetch_one(&app.db.pool).await.unwrap();
+    let all_unavailable = format!("usnh_platforms_unavailable {platforms}\n");
+    eventually!("every platform counted unavailable", scrape(&app, Some("scrape-me")).await.1.contains(&all_unavailable));
 }
 
 per_backend_tests!(metrics_are_protected_and_count);
