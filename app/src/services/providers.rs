@@ -123,8 +123,10 @@ pub struct FreeNumbers {
 }
 
 impl FreeNumbers {
+    /// Never below zero: the two counts are read by separate queries, and
+    /// a lease between them could make the difference negative.
     pub fn for_platform(&self, slug: &str) -> i64 {
-        self.total - self.kept.get(slug).copied().unwrap_or(0)
+        (self.total - self.kept.get(slug).copied().unwrap_or(0)).max(0)
     }
 }
 

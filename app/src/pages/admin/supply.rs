@@ -285,7 +285,7 @@ fn StockList(list: Resource<Result<Vec<PlatformStock>, AppError>>) -> impl IntoV
                         {rows.into_iter().map(|s| view! {
                             <tr>
                                 <td data-label="Platform">{s.platform}</td>
-                                <td class="num" data-label="Our free numbers">{s.ours.max(0)}</td>
+                                <td class="num" data-label="Our free numbers">{s.ours}</td>
                                 <td class="num" data-label="Suppliers counted">{s.upstream.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
                                 <td class:text-danger=!s.available data-label="On Get Number">{if s.available { "Offered" } else { "None available" }}</td>
                             </tr>
