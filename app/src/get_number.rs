@@ -157,12 +157,17 @@ pub async fn my_leases() -> Result<LeasesOverview, AppError> {
 }
 
 /// Asks to be mailed once the platform, which has no number to be had
-/// now, has numbers again.
+/// now, has numbers again (`wanted`), or takes the wish back.
 #[server(endpoint = "notify_when_available")]
-pub async fn notify_when_available(platform: String) -> Result<(), AppError> {
+pub async fn notify_when_available(platform: String, wanted: bool) -> Result<(), AppError> {
     use crate::services::{request::require_user, services, stock_alerts};
     let user = require_user()?;
-    stock_alerts::ask(&*services()?, user.user_id, user.viewer.email_verified, &platform).await
+    let svc = services()?;
+    if wanted {
+        stock_alerts::ask(&svc, user.user_id, user.viewer.email_verified, &platform).await
+    } else {
+        stock_alerts::withdraw(&svc, user.user_id, &platform).await
+    }
 }
 
 /// Rents a number for the platform at the price the customer saw.

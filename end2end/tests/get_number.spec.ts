@@ -159,7 +159,8 @@ test("a platform's record of codes shows before confirming", async ({ page, brow
 
 /** The HTTPS server runs without demo numbers and has none of its own: every
  * platform says so and cannot be chosen; a customer asks to be mailed about
- * one, and the page (also after a reload) says the mail will come. */
+ * one, and the page (also after a reload) says the mail will come, until
+ * the customer takes the wish back. */
 test("a platform with no number to be had cannot be chosen; the customer asks to be mailed", async ({ browser }) => {
   const context = await browser.newContext({ baseURL: httpsBaseUrl, ignoreHTTPSErrors: true });
   const page = await context.newPage();
@@ -177,6 +178,10 @@ test("a platform with no number to be had cannot be chosen; the customer asks to
   await page.reload();
   await hydrated(page);
   await expect(whatsapp).toContainText("We will email you when there are.");
+  // Taken back: the offer comes back.
+  await page.getByRole("button", { name: "Don't email me about WhatsApp numbers" }).click();
+  await expect(page.getByTestId("platform-notify-whatsapp")).toBeVisible();
+  await expect(whatsapp).not.toContainText("We will email you");
   expect(problems).toEqual([]);
   await context.close();
 });

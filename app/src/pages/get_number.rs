@@ -299,11 +299,17 @@ fn PlatformButton(
             {terms}
             <span class="small sold-out">"None available right now"</span>
             {if awaited {
-                view! { <span class="small">"We will email you when there are."</span> }.into_any()
+                view! {
+                    <span class="small">"We will email you when there are."</span>
+                    <button class="btn btn-small" data-testid=format!("{testid}-unnotify-{slug}")
+                        on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone(), wanted: false }); }>
+                        "Don't email me" <span class="sr-only">" about " {name} " numbers"</span>
+                    </button>
+                }.into_any()
             } else {
                 view! {
                     <button class="btn btn-small" data-testid=notify_testid
-                        on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone() }); }>
+                        on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone(), wanted: true }); }>
                         "Email me" <span class="sr-only">" when there are " {name} " numbers"</span>
                     </button>
                 }.into_any()

@@ -58,6 +58,7 @@ pub async fn add_pool_number(svc: &Services, admin_user_id: i64, number: &UsPhon
     };
     audit::record(&mut *tx, now, admin_user_id, "number.add", None, "", &after).await?;
     tx.commit().await?;
+    svc.catalogue.stock_changed();
     Ok(id)
 }
 
@@ -78,6 +79,7 @@ pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNum
     let state = |on: bool| if on { "enabled" } else { "disabled" };
     audit::record(&mut *tx, now, admin_user_id, "number.enable", None, state(!enabled), &format!("{} {}", number.as_str(), state(enabled))).await?;
     tx.commit().await?;
+    svc.catalogue.stock_changed();
     Ok(())
 }
 

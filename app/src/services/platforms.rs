@@ -67,6 +67,13 @@ impl CatalogueCache {
         store(&self.list, None);
         store(&self.rates, None);
     }
+
+    /// After an admin's change to the pool: which platforms have numbers
+    /// is read anew, so Get Number offers an added number at once.
+    pub fn stock_changed(&self) {
+        store(&self.list, None);
+        store(&self.free, None);
+    }
 }
 
 pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>>, AppError> {

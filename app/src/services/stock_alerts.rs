@@ -41,6 +41,16 @@ pub async fn ask(svc: &Services, user_id: i64, email_verified: bool, slug: &str)
     Ok(())
 }
 
+/// Forgets the customer's wish for the platform, if there was one.
+pub async fn withdraw(svc: &Services, user_id: i64, slug: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM stock_waits WHERE user_id = $1 AND platform_id IN (SELECT id FROM platforms WHERE slug = $2)")
+        .bind(user_id)
+        .bind(slug)
+        .execute(&svc.db.pool)
+        .await?;
+    Ok(())
+}
+
 /// The platforms (slugs) the customer is waiting for.
 pub async fn waiting_for(svc: &Services, user_id: i64) -> Result<Vec<String>, AppError> {
     Ok(sqlx::query_scalar("SELECT p.slug FROM stock_waits w JOIN platforms p ON p.id = w.platform_id WHERE w.user_id = $1 ORDER BY w.id")

@@ -8,7 +8,8 @@ per_backend_tests!(a_customer_is_mailed_once_when_a_platform_has_numbers_again);
 
 /// With the demo range off and no number of ours, Get Number offers
 /// nothing. A verified customer asks to hear of WhatsApp (twice: one wish,
-/// one refusal counted for the operators), an unverified one is refused.
+/// one refusal counted for the operators), takes it back and asks again;
+/// an unverified one is refused.
 /// A number added to the pool brings one mail, through the SMTP server,
 /// and the wish is gone.
 async fn a_customer_is_mailed_once_when_a_platform_has_numbers_again(backend: Backend) {
@@ -33,12 +34,12 @@ async fn a_customer_is_mailed_once_when_a_platform_has_numbers_again(backend: Ba
     assert!(page.contains(r#"data-testid="platform-notify-whatsapp""#), "{page}");
 
     let mut unverified = common::signed_up(&app, "unverified_waiter").await;
-    let refused = unverified.call("notify_when_available", &[("platform", "whatsapp")]).await;
+    let refused = unverified.call("notify_when_available", &[("platform", "whatsapp"), ("wanted", "true")]).await;
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("Verify your email"), "{}", refused.body);
-    assert_eq!(customer.call("notify_when_available", &[("platform", "nope")]).await.status, 400);
+    assert_eq!(customer.call("notify_when_available", &[("platform", "nope"), ("wanted", "true")]).await.status, 400);
     for _ in 0..2 {
-        let asked = customer.call("notify_when_available", &[("platform", "whatsapp")]).await;
+        let asked = customer.call("notify_when_available", &[("platform", "whatsapp"), ("wanted", "true")]).await;
         assert_eq!(asked.status, 200, "{}", asked.body);
     }
     let count = |sql: &'static str| async { sqlx::query_scalar::<_, i64>(sql).fetch_one(&app.db.pool).await.unwrap() };
@@ -47,6 +48,15 @@ async fn a_customer_is_mailed_once_when_a_platform_has_numbers_again(backend: Ba
     assert_eq!(customer.call("my_leases", &[]).await.json()["awaited"], serde_json::json!(["whatsapp"]));
     let page = customer.get("/get-number").await.body.replace("<!>", "");
     assert!(page.contains("We will email you when there are.") && !page.contains(r#"data-testid="platform-notify-whatsapp""#), "{page}");
+    assert!(page.contains(r#"data-testid="platform-unnotify-whatsapp""#), "{page}");
+    // Taken back (twice: no error), then asked for again.
+    for _ in 0..2 {
+        let withdrawn = customer.call("notify_when_available", &[("platform", "whatsapp"), ("wanted", "false")]).await;
+        assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    }
+    assert_eq!(customer.call("my_leases", &[]).await.json()["awaited"], serde_json::json!([]));
+    assert_eq!(count("SELECT COUNT(*) FROM stock_waits").await, 0);
+    assert_eq!(customer.call("notify_when_available", &[("platform", "whatsapp"), ("wanted", "true")]).await.status, 200);
 
     sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550145', 'pool', 1, 0)").execute(&app.db.pool).await.unwrap();
     // The worker looks every 30 s; the test asks until the free numbers,
@@ -61,7 +71,7 @@ async fn a_customer_is_mailed_once_when_a_platform_has_numbers_again(backend: Ba
     assert_eq!(stock_alerts::notify(&app.services()).await.unwrap(), 0);
     assert_eq!(sink.received("unverified_waiter@example.com"), 1, "only the verification code");
 
-    let now_available = customer.call("notify_when_available", &[("platform", "whatsapp")]).await;
+    let now_available = customer.call("notify_when_available", &[("platform", "whatsapp"), ("wanted", "true")]).await;
     assert_eq!(now_available.status, 400);
     assert!(now_available.body.contains("has numbers now"), "{}", now_available.body);
 }
