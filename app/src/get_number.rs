@@ -156,6 +156,33 @@ pub async fn my_leases() -> Result<LeasesOverview, AppError> {
     })
 }
 
+/// One page of the customer's leases, every message in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeaseHistory {
+    pub leases: Vec<LeaseView>,
+    /// Pass as `before` for the next page; None on the last page.
+    pub next_before: Option<i64>,
+    /// Where this stands among the account's changes (see `LeasesOverview`).
+    pub events_cursor: i64,
+}
+
+/// Leases on one page of "Your numbers".
+pub const LEASE_HISTORY_PAGE: i64 = 20;
+
+/// The customer's leases, newest first, before the lease `before`.
+#[server(endpoint = "my_numbers")]
+pub async fn my_numbers(before: Option<i64>) -> Result<LeaseHistory, AppError> {
+    use crate::services::{leases, request::require_user, services};
+    let user = require_user()?;
+    let svc = services()?;
+    let events_cursor = svc.events.cursor();
+    let mut leases = leases::history(&svc, user.user_id, before, LEASE_HISTORY_PAGE + 1).await?;
+    let more = leases.len() as i64 > LEASE_HISTORY_PAGE;
+    leases.truncate(LEASE_HISTORY_PAGE as usize);
+    let next_before = if more { leases.last().map(|l| l.id) } else { None };
+    Ok(LeaseHistory { leases, next_before, events_cursor })
+}
+
 /// Asks to be mailed once the platform, which has no number to be had
 /// now, has numbers again (`wanted`), or takes the wish back.
 #[server(endpoint = "notify_when_available")]

@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/policies") view={Lazy::<Policies>::new()} />
                     <Route path=path!("/get-number") view={Lazy::<GetNumber>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/wallet") view={Lazy::<Wallet>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/numbers") view={Lazy::<Numbers>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/support") view={Lazy::<Support>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/support/:id") view={Lazy::<Ticket>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/account") view={Lazy::<Account>::new()} ssr=SsrMode::Async />

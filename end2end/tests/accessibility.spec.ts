@@ -66,6 +66,8 @@ for (const [device, viewport, colorScheme] of [
     await page.getByTestId("confirm-button").click();
     await expect(page.getByTestId("active-lease")).toBeVisible();
     found.push(...(await violations(page)));
+    // Its row among the customer's numbers.
+    found.push(...(await check(page, ["/numbers"])));
     const adminContext = await browser.newContext({ viewport, colorScheme });
     const adminTab = await adminContext.newPage();
     await signIn(adminTab, admin);

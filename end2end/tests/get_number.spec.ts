@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { httpsBaseUrl } from "../playwright.config";
-import { adminTopUp, collectProblems, createAdmin, fundedCustomer, hydrated, signIn, signUpVerified, smsArrives } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, fundedCustomer, hydrated, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
 
 test("rent a Telegram number, receive the demo code, Done; then confirm and cancel for a refund", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -45,6 +45,20 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(page.getByTestId("platforms")).toBeVisible();
   await expect(page.getByTestId("recent-leases")).toContainText("Completed");
 
+  // Every lease, each message in full, on "Your numbers" (a link away).
+  await page.getByRole("link", { name: "All your numbers and their messages" }).click();
+  await expect(page).toHaveURL(/\/numbers$/);
+  const rows = page.getByTestId("lease-history-row");
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(`Completed (${code})`);
+  await rows.first().getByText("1 message").click();
+  await expect(rows.first().getByTestId("lease-messages")).toContainText(`${code}`);
+  await page.setViewportSize({ width: 320, height: 700 });
+  expect(await sidewaysScroll(page.getByRole("region", { name: "Your numbers" }))).toBe(0);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto("/get-number");
+  await hydrated(page);
+
   // Second lease: cancel before the code, fee back.
   await page.getByTestId("platform-google").click();
   await page.getByTestId("confirm-button").click();
@@ -57,12 +71,12 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
 
   await page.goto("/wallet");
   await hydrated(page);
-  const rows = page.getByTestId("ledger-row");
-  await expect(rows.nth(0)).toContainText("Refund — Google +1 (202) 555-01");
-  await expect(rows.nth(0)).toContainText("cancelled before a code arrived");
-  await expect(rows.nth(0)).toContainText("$1.00");
-  await expect(rows.nth(1)).toContainText("Number — Google +1 (202) 555-01");
-  await expect(rows.nth(1)).toContainText("-$1.00");
+  const entries = page.getByTestId("ledger-row");
+  await expect(entries.nth(0)).toContainText("Refund — Google +1 (202) 555-01");
+  await expect(entries.nth(0)).toContainText("cancelled before a code arrived");
+  await expect(entries.nth(0)).toContainText("$1.00");
+  await expect(entries.nth(1)).toContainText("Number — Google +1 (202) 555-01");
+  await expect(entries.nth(1)).toContainText("-$1.00");
 });
 
 test("Switch before a code: the number is released, the fee comes back, another platform can be taken", async ({ page, browser }) => {
@@ -117,7 +131,7 @@ test("with the keyboard alone, the focus goes where the page changed: the confir
   await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
 });
 
-test("a platform's record of codes shows before confirming", async ({ page, browser, request }) => {
+test("a platform's record of codes shows before confirming; Your numbers pages through them", async ({ page, browser, request }) => {
   const stamp = Date.now().toString(36);
   await fundedCustomer(page, browser, "odds", "5.00");
   const origin = { Origin: new URL(page.url()).origin };
@@ -131,8 +145,9 @@ test("a platform's record of codes shows before confirming", async ({ page, brow
   });
   expect(added.status()).toBe(200);
   const slug = `odds-${stamp}`;
-  // Twenty leases that got their code, through the SMS webhook.
-  for (let i = 0; i < 20; i++) {
+  // 21 leases that got their code, through the SMS webhook: one more than
+  // a page of "Your numbers".
+  for (let i = 0; i < 21; i++) {
     const confirmed = await page.request.post("/api/confirm_lease", {
       headers: origin,
       form: { platform: slug, price_cents: "10", idempotency_key: `odds-${stamp}-${i}` },
@@ -149,12 +164,26 @@ test("a platform's record of codes shows before confirming", async ({ page, brow
   await page.goto("/get-number");
   await hydrated(page);
   await page.getByTestId(`platform-${slug}`).click();
-  await expect(page.getByTestId("confirm-code-rate")).toHaveText("100 % of the last week's 20 leases got a code");
+  await expect(page.getByTestId("confirm-code-rate")).toHaveText("100 % of the last week's 21 leases got a code");
   // A platform without such a record shows none.
   await page.getByRole("button", { name: "Back", exact: true }).click();
   await page.getByTestId("platform-apple").click();
   await expect(page.getByTestId("confirm-price")).toBeVisible();
   await expect(page.getByTestId("confirm-code-rate")).toHaveCount(0);
+
+  await page.goto("/numbers");
+  await hydrated(page);
+  const rows = page.getByTestId("lease-history-row");
+  await expect(rows).toHaveCount(20);
+  await expect(rows.first()).toContainText("Completed (100020)");
+  await expect(page.getByRole("button", { name: "Newer" })).toBeDisabled();
+  await page.getByRole("button", { name: "Older" }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("Your code is 100000");
+  await expect(page.getByRole("button", { name: "Older" })).toBeDisabled();
+  await page.getByRole("button", { name: "Newer" }).click();
+  await expect(rows).toHaveCount(20);
+  await expect(page.getByRole("button", { name: "Newer" })).toBeDisabled();
 });
 
 /** The HTTPS server runs without demo numbers and has none of its own: every

@@ -23,7 +23,7 @@ test("pages hydrate without errors, signed out and signed in", async ({ page }) 
   await page.setViewportSize({ width: 1280, height: 720 });
   await signUpVerified(page, `hyd_${Date.now().toString(36)}`);
   await expect(page.getByTestId("sign-out")).toBeVisible();
-  for (const path of ["/get-number", "/wallet", "/support", "/account", "/policies", "/"]) {
+  for (const path of ["/get-number", "/numbers", "/wallet", "/support", "/account", "/policies", "/"]) {
     await page.goto(path);
     await hydrated(page);
     await expect(page.getByTestId("sign-out")).toBeVisible();

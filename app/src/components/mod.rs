@@ -6,10 +6,12 @@ pub mod data_table;
 pub mod focus;
 pub mod form;
 pub mod layout;
+pub mod lease_messages;
 #[cfg(feature = "hydrate")]
 pub mod live_updates;
 pub mod local_time;
 pub mod page_title;
+pub mod pager;
 pub mod security_log_table;
 pub mod theme_switch;
 pub mod unread_badge;

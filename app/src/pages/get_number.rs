@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::LeaseEvent;
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 
@@ -394,14 +394,7 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
                     <p><CodeAlertsButton /></p>
                 }.into_any(),
             }}
-            {(!lease.messages.is_empty()).then(|| view! {
-                <details open>
-                    <summary>"Messages (" {lease.messages.len()} ")"</summary>
-                    <ul class="messages">
-                        {lease.messages.iter().map(|m| view! { <li><span class="muted small">{m.sender.clone()}</span> " " {m.body.clone()}</li> }).collect_view()}
-                    </ul>
-                </details>
-            })}
+            <LeaseMessages messages=lease.messages.clone() open=true />
             <div class="actions">
                 {button(LeaseEvent::Cancel, "cancel", "Cancel (refund)", "btn")}
                 {button(LeaseEvent::Switch, "switch", "Switch platform", "btn")}
@@ -415,7 +408,10 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
 fn RecentLeases(leases: Vec<LeaseView>) -> impl IntoView {
     (!leases.is_empty()).then(|| view! {
         <section class="card">
-            <h2>"Recent numbers"</h2>
+            <div class="row-between">
+                <h2>"Recent numbers"</h2>
+                <a href="/numbers">"All your numbers and their messages"</a>
+            </div>
             <DataTable label="Recent leases" headers=&["When", "Platform", "Number", "Outcome", "Price"] testid="recent-leases" stacked=true>
                         {leases.into_iter().map(|l| { let outcome = l.outcome(); view! {
                             <tr>

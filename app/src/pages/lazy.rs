@@ -23,6 +23,7 @@ use super::{
     api_docs::ApiDocsPage,
     get_number::GetNumberPage,
     home::HomePage,
+    numbers::NumbersPage,
     policies::PoliciesPage,
     reset_password::ResetPasswordPage,
     sign_in::SignInPage,
@@ -106,6 +107,7 @@ lazy_pages! { customer in alone:
     Support => SupportPage as support_view / __preload_support_view,
     Ticket => TicketPage as ticket_view / __preload_ticket_view,
     Account => AccountPage as account_view / __preload_account_view,
+    Numbers => NumbersPage as numbers_view / __preload_numbers_view,
 }
 
 // The admin console, each page inside its navigation.

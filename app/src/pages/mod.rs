@@ -7,6 +7,7 @@ pub mod api_docs;
 pub mod get_number;
 pub mod home;
 pub mod not_found;
+pub mod numbers;
 pub mod policies;
 pub mod reset_password;
 pub mod sign_in;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
-use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
 use crate::top_up_requests::{RequestStatus, TopUpRequest};
@@ -12,10 +12,8 @@ pub fn WalletPage() -> impl IntoView {
     let viewer = use_viewer();
     let wallet = Resource::new(|| (), |_| my_wallet());
     let kind = RwSignal::new(String::new());
-    // Cursors of the pages before the current one, for "Newer".
-    let cursors = RwSignal::new(Vec::<Option<i64>>::new());
-    let before = RwSignal::new(None::<i64>);
-    let history = Resource::new(move || (kind.get(), before.get()), |(kind, before)| my_ledger(Some(kind), before));
+    let cursor = PageCursor::new();
+    let history = Resource::new(move || (kind.get(), cursor.before()), |(kind, before)| my_ledger(Some(kind), before));
     let signed_in = move || viewer.get().is_some();
     // A top-up (or a lease's charge or refund) shows without a reload,
     // also one that landed between the render and the stream: the older
@@ -80,8 +78,7 @@ pub fn WalletPage() -> impl IntoView {
                                     data-testid="kind-filter"
                                     on:change=move |ev| {
                                         kind.set(event_target_value(&ev));
-                                        cursors.set(Vec::new());
-                                        before.set(None);
+                                        cursor.reset();
                                     }
                                 >
                                     <option value="">"All"</option>
@@ -112,21 +109,7 @@ pub fn WalletPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                        <div class="pager">
-                            <button class="btn btn-small" disabled=move || cursors.with(|c| c.is_empty())
-                                on:click=move |_| {
-                                    let previous = cursors.try_update(|c| c.pop()).flatten().flatten();
-                                    before.set(previous);
-                                }>"Newer"</button>
-                            <button class="btn btn-small"
-                                disabled=move || history.get().and_then(|r| r.ok()).and_then(|p| p.next_before).is_none()
-                                on:click=move |_| {
-                                    if let Some(next) = history.get_untracked().and_then(|r| r.ok()).and_then(|p| p.next_before) {
-                                        cursors.update(|c| c.push(before.get_untracked()));
-                                        before.set(Some(next));
-                                    }
-                                }>"Older"</button>
-                        </div>
+                        <Pager cursor next=Signal::derive(move || history.get().and_then(|r| r.ok()).and_then(|p| p.next_before)) />
                         <Statement />
                     </section>
                 }.into_any()

@@ -164,21 +164,11 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
     // One connection for the three reads: with SQLite each checkout and
     // return is a round trip to the connection's worker thread.
     let mut conn = svc.db.pool.acquire().await?;
-    let rows: Vec<LeaseRow> = sqlx::query_as(&format!(
-        "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
-         WHERE l.user_id = $1 ORDER BY l.id DESC LIMIT 20"
-    ))
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut messages = messages_of(&mut *conn, &ids).await?;
+    let leases = latest_of(&mut conn, user_id, None, 20).await?;
     let balance = ledger::balance_on(&mut *conn, user_id).await?;
     let mut open = None;
     let mut recent = Vec::new();
-    for row in rows {
-        let id = row.id;
-        let lease = to_view(row, messages.remove(&id).unwrap_or_default());
+    for lease in leases {
         if open.is_none() && lease.state.is_open() {
             open = Some(lease);
         } else {
@@ -186,6 +176,34 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
         }
     }
     Ok(UserLeases { open, recent, balance })
+}
+
+/// The customer's leases before the lease `before` (from the newest when
+/// None), newest first, at most `limit`, each with its messages.
+pub async fn history(svc: &Services, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<LeaseView>, AppError> {
+    let mut conn = svc.db.pool.acquire().await?;
+    latest_of(&mut conn, user_id, before, limit).await
+}
+
+async fn latest_of(conn: &mut sqlx::AnyConnection, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<LeaseView>, AppError> {
+    let rows: Vec<LeaseRow> = sqlx::query_as(&format!(
+        "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
+         WHERE l.user_id = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3"
+    ))
+    .bind(user_id)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut messages = messages_of(&mut *conn, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let id = row.id;
+            to_view(row, messages.remove(&id).unwrap_or_default())
+        })
+        .collect())
 }
 
 /// Rents a number: checks, picks a free number and debits the confirmed

@@ -530,3 +530,56 @@ mod code_rates {
 
     backend_tests!(the_code_rate_shows_once_enough_leases_ran_their_course);
 }
+
+mod history {
+    use super::*;
+
+    /// "Your numbers": every lease of the customer's, newest first, a page
+    /// at a time, each message in full; none of another customer's; only
+    /// for a signed-in customer.
+    async fn a_customer_reads_every_lease_and_its_messages(app: TestApp) {
+        let (mut customer, _) = verified_customer(&app, "historian", 500).await;
+        let (mut stranger, _) = verified_customer(&app, "stranger", 500).await;
+        let theirs = confirm(&mut stranger, "google", 100, "theirs-key-1").await.json();
+        for round in 0..22 {
+            let lease = confirm(&mut customer, "google", 100, &format!("history-key-{round}")).await.json();
+            let id = lease["id"].as_i64().unwrap().to_string();
+            assert_eq!(customer.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status, 200);
+        }
+        let lease = confirm(&mut customer, "telegram", 120, "history-key-last").await.json();
+        let number_id: i64 = sqlx::query_scalar("SELECT id FROM numbers WHERE e164 = $1").bind(lease["number"].as_str().unwrap()).fetch_one(&app.db.pool).await.unwrap();
+        let texts = [("11223", "Telegram code 11223. Do not give it to anyone."), ("55667", "Log in at https://t.me/login/55667 or enter 55667")];
+        for (n, (code, body)) in texts.into_iter().enumerate() {
+            let sms = leases::NewSms { number_id: Some(number_id), recipient: "", sender: "Telegram", body, code: Some(code), source: "test", source_message_id: &format!("history-{n}") };
+            leases::record_sms(&app.services(), sms).await.unwrap();
+        }
+
+        let first = customer.call("my_numbers", &[]).await;
+        assert_eq!(first.status, 200, "{}", first.body);
+        let first = first.json();
+        let leases = first["leases"].as_array().unwrap();
+        assert_eq!(leases.len(), 20);
+        assert_eq!(leases[0]["state"], "code_received", "the open lease comes first");
+        let texts: Vec<&str> = leases[0]["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+        assert_eq!(texts, ["Telegram code 11223. Do not give it to anyone.", "Log in at https://t.me/login/55667 or enter 55667"]);
+        let before = first["next_before"].as_i64().expect("a second page").to_string();
+        let second = customer.call("my_numbers", &[("before", &before)]).await.json();
+        let older = second["leases"].as_array().unwrap();
+        assert_eq!(older.len(), 3, "23 leases in all");
+        assert!(older.iter().all(|l| l["state"] == "cancelled" && l["id"] != theirs["id"]), "{second}");
+        assert!(second["next_before"].is_null());
+
+        let page = customer.get("/numbers").await.body.replace("<!>", "");
+        assert!(page.contains("2 messages") && page.contains("Log in at https://t.me/login/55667 or enter 55667"), "{page}");
+        assert_eq!(page.matches(r#"data-testid="lease-history-row""#).count(), 20, "{page}");
+        let get_number = customer.get("/get-number").await.body;
+        assert!(get_number.contains(r#"href="/numbers""#), "linked from Get Number");
+
+        let mut visitor = common::browser::Browser::new(&app.base);
+        assert_eq!(visitor.call("my_numbers", &[]).await.status, 401);
+        let page = visitor.get("/numbers").await.body.replace("<!>", "");
+        assert!(page.contains("Sign in to see your numbers.") && !page.contains("55667"), "{page}");
+    }
+
+    backend_tests!(a_customer_reads_every_lease_and_its_messages);
+}

@@ -1,0 +1,57 @@
+//! "Newer" and "Older" for a list read a page at a time, newest first,
+//! each page after a cursor (`before`) its predecessor returned.
+use leptos::prelude::*;
+
+/// Where a paged list stands: the cursor of the page shown, and those of
+/// the pages before it, for "Newer".
+#[derive(Debug, Clone, Copy)]
+pub struct PageCursor {
+    before: RwSignal<Option<i64>>,
+    earlier: RwSignal<Vec<Option<i64>>>,
+}
+
+impl PageCursor {
+    pub fn new() -> Self {
+        Self { before: RwSignal::new(None), earlier: RwSignal::new(Vec::new()) }
+    }
+
+    /// The cursor to read the shown page with (tracked).
+    pub fn before(&self) -> Option<i64> {
+        self.before.get()
+    }
+
+    /// Back to the newest page (after a filter changed).
+    pub fn reset(&self) {
+        self.earlier.set(Vec::new());
+        self.before.set(None);
+    }
+}
+
+impl Default for PageCursor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The two buttons; `next` is the shown page's cursor for the one after
+/// it (None on the last page).
+#[component]
+pub fn Pager(cursor: PageCursor, #[prop(into)] next: Signal<Option<i64>>) -> impl IntoView {
+    let PageCursor { before, earlier } = cursor;
+    view! {
+        <div class="pager">
+            <button class="btn btn-small" disabled=move || earlier.with(Vec::is_empty)
+                on:click=move |_| {
+                    let previous = earlier.try_update(Vec::pop).flatten().flatten();
+                    before.set(previous);
+                }>"Newer"</button>
+            <button class="btn btn-small" disabled=move || next.get().is_none()
+                on:click=move |_| {
+                    if let Some(next) = next.get_untracked() {
+                        earlier.update(|c| c.push(before.get_untracked()));
+                        before.set(Some(next));
+                    }
+                }>"Older"</button>
+        </div>
+    }
+}
