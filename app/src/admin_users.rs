@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     account::{Device, SecurityEvent},
     api_keys::ApiKeyView,
-    domain::{LeaseState, Money},
+    domain::Money,
+    get_number::LeaseView,
     error::AppError,
     wallet::EntryView,
 };
@@ -27,20 +28,12 @@ pub struct UserRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeaseRowView {
-    pub id: i64,
-    pub platform: String,
-    pub number: String,
-    pub state: LeaseState,
-    pub price: Money,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserDetail {
     pub user: UserRow,
     pub ledger: Vec<EntryView>,
-    pub leases: Vec<LeaseRowView>,
+    /// The latest leases, each with its messages in full: support reads
+    /// what a number received when a customer asks about a code.
+    pub leases: Vec<LeaseView>,
     /// Newest first, revoked ones too (when each was last used).
     pub api_keys: Vec<ApiKeyView>,
     pub devices: Vec<Device>,

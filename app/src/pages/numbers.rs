@@ -46,20 +46,27 @@ pub fn NumbersPage() -> impl IntoView {
                     let next = page.next_before;
                     view! {
                         <section class="card">
-                            <DataTable label="Your numbers" headers=&["When", "Platform", "Number", "Outcome", "Price", "Messages"] testid="lease-history" stacked=true>
-                                {page.leases.into_iter().map(|l| { let outcome = l.outcome(); view! {
-                                    <tr data-testid="lease-history-row">
-                                        <td data-label="When"><LocalTime millis=l.created_at /></td>
-                                        <td data-label="Platform">{l.platform}</td>
-                                        <td class="mono" data-label="Number">{l.number_display}</td>
-                                        <td data-label="Outcome">{outcome}</td>
-                                        <td class="num" data-label="Price">{l.price.to_string()}</td>
-                                        <td data-label="Messages">
-                                            {if l.messages.is_empty() { Some(view! { <span class="muted">"None"</span> }) } else { None }}
-                                            <LeaseMessages messages=l.messages />
-                                        </td>
-                                    </tr>
-                                }}).collect_view()}
+                            <DataTable label="Your numbers" headers=&["When", "Platform", "Number", "Outcome", "Price", "Messages", ""] testid="lease-history" stacked=true>
+                                {page.leases.into_iter().map(|l| {
+                                    let outcome = l.outcome();
+                                    let (ask, about) = (format!("/support?lease={}", l.id), format!(" about {} {}", l.platform, l.number_display));
+                                    view! {
+                                        <tr data-testid="lease-history-row">
+                                            <td data-label="When"><LocalTime millis=l.created_at /></td>
+                                            <td data-label="Platform">{l.platform}</td>
+                                            <td class="mono" data-label="Number">{l.number_display}</td>
+                                            <td data-label="Outcome">{outcome}</td>
+                                            <td class="num" data-label="Price">{l.price.to_string()}</td>
+                                            <td data-label="Messages">
+                                                {if l.messages.is_empty() { Some(view! { <span class="muted">"None"</span> }) } else { None }}
+                                                <LeaseMessages messages=l.messages />
+                                            </td>
+                                            <td>
+                                                <a href=ask>"Ask support"<span class="sr-only">{about}</span></a>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
                             </DataTable>
                             <Pager cursor next=Signal::derive(move || next) />
                         </section>

@@ -1,7 +1,7 @@
 //! Support: the operator's contacts, the customer's tickets, and a
 //! ticket's thread at `/support/:id`.
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
 use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
@@ -43,6 +43,8 @@ pub fn SupportPage() -> impl IntoView {
     let open = ServerAction::<OpenTicket>::new();
     let tickets = Resource::new(move || open.version().get(), |_| my_tickets());
     let leases = Resource::new(|| (), |_| my_leases());
+    // `/support?lease=…`: the lease a customer asks about, chosen already.
+    let asked_about = use_query_map().with_untracked(|q| q.get("lease").and_then(|id| id.parse::<i64>().ok()));
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(id)) = open.value().get() {
@@ -76,9 +78,17 @@ pub fn SupportPage() -> impl IntoView {
                                     <label for="ticket-lease">"About a number (optional)"</label>
                                     <select id="ticket-lease" name="lease_id">
                                         <option value="">"—"</option>
-                                        {move || leases.get().and_then(|r| r.ok()).map(|o| o.open.into_iter().chain(o.recent).map(|l| view! {
-                                            <option value=l.id.to_string()>{format!("#{} {} {}", l.id, l.platform, l.number_display)}</option>
-                                        }).collect_view())}
+                                        {move || leases.get().and_then(|r| r.ok()).map(|o| {
+                                            let listed: Vec<_> = o.open.into_iter().chain(o.recent).collect();
+                                            // An older lease asked about from "Your numbers" is
+                                            // offered too (the server checks it is the customer's).
+                                            let older = asked_about.filter(|id| !listed.iter().any(|l| l.id == *id));
+                                            let older = older.map(|id| view! { <option value=id.to_string() selected>{format!("#{id}")}</option> });
+                                            let listed = listed.into_iter().map(|l| view! {
+                                                <option value=l.id.to_string() selected=asked_about == Some(l.id)>{format!("#{} {} {}", l.id, l.platform, l.number_display)}</option>
+                                            }).collect_view();
+                                            (listed, older)
+                                        })}
                                     </select>
                                 </div>
                                 <div class="field">

@@ -1,11 +1,11 @@
 //! Admin views of users: search, detail, disable and enable, revoke an
 //! API key.
-use super::{api_keys, audit, ledger, request::RequestMeta, security_log, sessions, Services};
+use super::{api_keys, audit, leases, ledger, request::RequestMeta, security_log, sessions, Services};
 use crate::{
     account::{devices_of, security_events_of},
-    admin_users::{LeaseRowView, UserDetail, UserRow},
+    admin_users::{UserDetail, UserRow},
     auth::SecurityEventKind,
-    domain::{LeaseState, Money, PublicUserId, UsPhoneNumber},
+    domain::{Money, PublicUserId, UsPhoneNumber},
     error::AppError,
     wallet::EntryView,
 };
@@ -89,27 +89,10 @@ async fn find(svc: &Services, public_id: &str) -> Result<(i64, UserRow), AppErro
 pub async fn detail(svc: &Services, public_id: &str) -> Result<UserDetail, AppError> {
     let (user_id, user) = find(svc, public_id).await?;
     let ledger: Vec<EntryView> = ledger::history(&svc.db, user_id, None, None, 50).await?.into_iter().map(EntryView::from).collect();
-    let leases: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT l.id, p.name, l.e164, l.state, l.price_cents, l.created_at FROM leases l JOIN platforms p ON p.id = l.platform_id \
-         WHERE l.user_id = $1 ORDER BY l.id DESC LIMIT 30",
-    )
-    .bind(user_id)
-    .fetch_all(&svc.db.pool)
-    .await?;
     Ok(UserDetail {
         user,
         ledger,
-        leases: leases
-            .into_iter()
-            .map(|(id, platform, e164, state, price, created_at)| LeaseRowView {
-                id,
-                platform,
-                number: UsPhoneNumber::display_stored(&e164),
-                state: LeaseState::parse(&state).unwrap_or(LeaseState::Completed),
-                price: Money::from_cents(price),
-                created_at,
-            })
-            .collect(),
+        leases: leases::history(svc, user_id, None, 30).await?,
         api_keys: api_keys::list(svc, user_id).await?,
         devices: devices_of(svc, user_id, None).await?,
         security_log: security_events_of(svc, user_id).await?,

@@ -30,6 +30,14 @@ async fn find_disable_and_sign_out(app: TestApp) {
     assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
     assert_eq!(found[0]["public_id"], public_id.as_str(), "{number}");
     assert_eq!(admin.call("admin/users", &[("query", "+1 (312) 555-0199")]).await.json().as_array().unwrap().len(), 0, "nobody leased that one");
+    // Support reads what the number received, in full.
+    let number_id: i64 = sqlx::query_scalar("SELECT id FROM numbers WHERE e164 = $1").bind(lease.json()["number"].as_str().unwrap()).fetch_one(&app.db.pool).await.unwrap();
+    let sms = app::services::leases::NewSms { number_id: Some(number_id), recipient: "", sender: "Telegram", body: "Telegram code 48151 for findable", code: Some("48151"), source: "test", source_message_id: "find-1" };
+    app::services::leases::record_sms(&app.services(), sms).await.unwrap();
+    let detail = admin.call("admin/user", &[("public_id", &public_id)]).await.json();
+    assert_eq!(detail["leases"][0]["messages"][0]["body"], "Telegram code 48151 for findable", "{detail}");
+    let page = admin.get(&format!("/admin/users/{public_id}")).await.body.replace("<!>", "");
+    assert!(page.contains("Telegram code 48151 for findable") && page.contains("Code received (48151)"), "{page}");
     assert_eq!(customer.call("my_leases", &[]).await.status, 200);
     assert!(admin.call("admin/set_disabled", &[("public_id", &public_id), ("disabled", "true")]).await.status < 400);
     assert_eq!(customer.call("my_leases", &[]).await.status, 401, "signed out at the next request");

@@ -574,6 +574,15 @@ mod history {
         assert_eq!(page.matches(r#"data-testid="lease-history-row""#).count(), 20, "{page}");
         let get_number = customer.get("/get-number").await.body;
         assert!(get_number.contains(r#"href="/numbers""#), "linked from Get Number");
+        // "Ask support" opens the ticket form with the lease chosen, also
+        // one older than the form's list.
+        assert!(page.contains(&format!(r#"href="/support?lease={}""#, leases[0]["id"])), "{page}");
+        for lease in [&leases[0], &older[2]] {
+            let id = lease["id"].as_i64().unwrap();
+            let form = customer.get(&format!("/support?lease={id}")).await.body.replace("<!>", "");
+            let chosen = form.split("<option").find(|o| o.contains(&format!(r#"value="{id}""#))).unwrap_or_else(|| panic!("{form}"));
+            assert!(chosen.contains("selected"), "{chosen}");
+        }
 
         let mut visitor = common::browser::Browser::new(&app.base);
         assert_eq!(visitor.call("my_numbers", &[]).await.status, 401);

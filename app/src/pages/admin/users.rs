@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::admin_api::AdminSetRole;
 use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
-use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, form::ActionError, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -110,9 +110,13 @@ fn UserView(
         </section>
         <section class="card">
             <h2>"Leases"</h2>
-            <DataTable label="Leases" headers=&["#", "Platform", "Number", "State", "Price", "When"] stacked=true>{d.leases.into_iter().map(|l| view! {
-                    <tr><td data-label="Lease">{l.id}</td><td data-label="Platform">{l.platform}</td><td class="mono" data-label="Number">{l.number}</td><td data-label="State">{l.state.label()}</td><td data-label="Price">{l.price.to_string()}</td><td data-label="When"><LocalTime millis=l.created_at /></td></tr>
-                }).collect_view()}
+            <DataTable label="Leases" headers=&["#", "Platform", "Number", "Outcome", "Price", "When", "Messages"] testid="user-leases" stacked=true>{d.leases.into_iter().map(|l| { let outcome = l.outcome(); view! {
+                    <tr>
+                        <td data-label="Lease">{l.id}</td><td data-label="Platform">{l.platform}</td><td class="mono" data-label="Number">{l.number_display}</td>
+                        <td data-label="Outcome">{outcome}</td><td data-label="Price">{l.price.to_string()}</td><td data-label="When"><LocalTime millis=l.created_at /></td>
+                        <td data-label="Messages"><LeaseMessages messages=l.messages /></td>
+                    </tr>
+                }}).collect_view()}
             </DataTable>
         </section>
         <section class="card">
