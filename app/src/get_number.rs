@@ -162,6 +162,8 @@ pub struct LeaseHistory {
     pub leases: Vec<LeaseView>,
     /// Pass as `before` for the next page; None on the last page.
     pub next_before: Option<i64>,
+    /// The platforms the customer has leased for, to choose from: (slug, name).
+    pub platforms: Vec<(String, String)>,
     /// Where this stands among the account's changes (see `LeasesOverview`).
     pub events_cursor: i64,
 }
@@ -169,18 +171,20 @@ pub struct LeaseHistory {
 /// Leases on one page of "Your numbers".
 pub const LEASE_HISTORY_PAGE: i64 = 20;
 
-/// The customer's leases, newest first, before the lease `before`.
+/// The customer's leases, newest first, before the lease `before`, of
+/// one platform (a slug; empty or none for all).
 #[server(endpoint = "my_numbers")]
-pub async fn my_numbers(before: Option<i64>) -> Result<LeaseHistory, AppError> {
+pub async fn my_numbers(platform: Option<String>, before: Option<i64>) -> Result<LeaseHistory, AppError> {
     use crate::services::{leases, request::require_user, services};
     let user = require_user()?;
     let svc = services()?;
     let events_cursor = svc.events.cursor();
-    let mut leases = leases::history(&svc, user.user_id, before, LEASE_HISTORY_PAGE + 1).await?;
+    let platform = platform.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let mut leases = leases::history(&svc, user.user_id, platform, before, LEASE_HISTORY_PAGE + 1).await?;
     let more = leases.len() as i64 > LEASE_HISTORY_PAGE;
     leases.truncate(LEASE_HISTORY_PAGE as usize);
     let next_before = if more { leases.last().map(|l| l.id) } else { None };
-    Ok(LeaseHistory { leases, next_before, events_cursor })
+    Ok(LeaseHistory { leases, next_before, platforms: leases::platforms_used(&svc, user.user_id).await?, events_cursor })
 }
 
 /// Asks to be mailed once the platform, which has no number to be had

@@ -77,6 +77,16 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(entries.nth(0)).toContainText("$1.00");
   await expect(entries.nth(1)).toContainText("Number — Google +1 (202) 555-01");
   await expect(entries.nth(1)).toContainText("-$1.00");
+
+  // "Your numbers" of one platform.
+  await page.goto("/numbers");
+  await hydrated(page);
+  await expect(rows).toHaveCount(2);
+  await page.getByLabel("Platform").selectOption({ label: "Google" });
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("Cancelled, refunded");
+  await page.getByLabel("Platform").selectOption({ label: "All" });
+  await expect(rows).toHaveCount(2);
 });
 
 test("Switch before a code: the number is released, the fee comes back, another platform can be taken", async ({ page, browser }) => {

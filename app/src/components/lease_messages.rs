@@ -17,7 +17,8 @@ pub fn LeaseMessages(messages: Vec<SmsView>, #[prop(optional)] open: bool) -> im
                 <ul class="messages">
                     {messages.into_iter().map(|m| view! {
                         <li>
-                            <span class="muted small">{m.sender} " · " <LocalTime millis=m.at /></span>
+                            // The sender goes with the text once it is erased.
+                            <span class="muted small">{(!m.sender.is_empty()).then(|| format!("{} · ", m.sender))} <LocalTime millis=m.at /></span>
                             <br />
                             {m.body}
                         </li>

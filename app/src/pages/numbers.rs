@@ -1,18 +1,22 @@
 //! "Your numbers": every lease of the customer, newest first, a page at a
-//! time, with the messages each number received in full.
+//! time, of one platform or all, with the messages each number received
+//! in full.
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
 use crate::components::{data_table::DataTable, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
-use crate::get_number::my_numbers;
+use crate::error::AppError;
+use crate::get_number::{my_numbers, LeaseHistory, LeaseView};
+use crate::site_info::use_site_info;
 
 #[component]
 pub fn NumbersPage() -> impl IntoView {
     let viewer = use_viewer();
     let signed_in = viewer.signed_in_untracked();
     let cursor = PageCursor::new();
-    let history = Resource::new(move || cursor.before(), move |before| async move {
-        if signed_in { my_numbers(before).await } else { Err(crate::error::AppError::Unauthenticated) }
+    let platform = RwSignal::new(String::new());
+    let history = Resource::new(move || (platform.get(), cursor.before()), move |(platform, before)| async move {
+        if signed_in { my_numbers(Some(platform), before).await } else { Err(AppError::Unauthenticated) }
     });
     // A code for an open lease shows without a reload (see Get Number).
     #[cfg(feature = "hydrate")]
@@ -29,50 +33,70 @@ pub fn NumbersPage() -> impl IntoView {
         <h1>"Your numbers"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || history.get().map(|r| match r {
-                Err(crate::error::AppError::Unauthenticated) => view! {
+                Err(AppError::Unauthenticated) => view! {
                     <section class="card narrow">
                         <p>"Sign in to see your numbers."</p>
                         <a class="btn btn-primary" href="/sign-in?next=/numbers">"Sign in"</a>
                     </section>
                 }.into_any(),
                 Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
-                Ok(page) if page.leases.is_empty() && page.next_before.is_none() && cursor.before().is_none() => view! {
+                Ok(page) if page.platforms.is_empty() => view! {
                     <section class="card narrow">
                         <p>"You have not rented a number yet."</p>
                         <a class="btn btn-primary" href="/get-number">"Get a number"</a>
                     </section>
                 }.into_any(),
-                Ok(page) => {
-                    let next = page.next_before;
-                    view! {
-                        <section class="card">
-                            <DataTable label="Your numbers" headers=&["When", "Platform", "Number", "Outcome", "Price", "Messages", ""] testid="lease-history" stacked=true>
-                                {page.leases.into_iter().map(|l| {
-                                    let outcome = l.outcome();
-                                    let (ask, about) = (format!("/support?lease={}", l.id), format!(" about {} {}", l.platform, l.number_display));
-                                    view! {
-                                        <tr data-testid="lease-history-row">
-                                            <td data-label="When"><LocalTime millis=l.created_at /></td>
-                                            <td data-label="Platform">{l.platform}</td>
-                                            <td class="mono" data-label="Number">{l.number_display}</td>
-                                            <td data-label="Outcome">{outcome}</td>
-                                            <td class="num" data-label="Price">{l.price.to_string()}</td>
-                                            <td data-label="Messages">
-                                                {if l.messages.is_empty() { Some(view! { <span class="muted">"None"</span> }) } else { None }}
-                                                <LeaseMessages messages=l.messages />
-                                            </td>
-                                            <td>
-                                                <a href=ask>"Ask support"<span class="sr-only">{about}</span></a>
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </DataTable>
-                            <Pager cursor next=Signal::derive(move || next) />
-                        </section>
-                    }.into_any()
-                }
+                Ok(page) => view! { <NumberList page platform cursor /> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+#[component]
+fn NumberList(page: LeaseHistory, platform: RwSignal<String>, cursor: PageCursor) -> impl IntoView {
+    let sms_hours = use_site_info().sms_retention_hours;
+    let LeaseHistory { leases, next_before, platforms, .. } = page;
+    view! {
+        <section class="card">
+            <label class="inline-field">
+                "Platform "
+                <select data-testid="platform-filter" on:change=move |ev| {
+                    platform.set(event_target_value(&ev));
+                    cursor.reset();
+                }>
+                    <option value="">"All"</option>
+                    {platforms.into_iter().map(|(slug, name)| {
+                        let chosen = platform.with_untracked(|p| *p == slug);
+                        view! { <option value=slug selected=chosen>{name}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <DataTable label="Your numbers" headers=&["When", "Platform", "Number", "Outcome", "Price", "Messages", ""] testid="lease-history" stacked=true>
+                {leases.into_iter().map(lease_row).collect_view()}
+            </DataTable>
+            <p class="muted small">"A text is erased " {sms_hours} " hours after its lease ended; the code stays in the list."</p>
+            <Pager cursor next=Signal::derive(move || next_before) />
+        </section>
+    }
+}
+
+fn lease_row(l: LeaseView) -> impl IntoView {
+    let outcome = l.outcome();
+    let (ask, about) = (format!("/support?lease={}", l.id), format!(" about {} {}", l.platform, l.number_display));
+    view! {
+        <tr data-testid="lease-history-row">
+            <td data-label="When"><LocalTime millis=l.created_at /></td>
+            <td data-label="Platform">{l.platform}</td>
+            <td class="mono" data-label="Number">{l.number_display}</td>
+            <td data-label="Outcome">{outcome}</td>
+            <td class="num" data-label="Price">{l.price.to_string()}</td>
+            <td data-label="Messages">
+                {l.messages.is_empty().then(|| view! { <span class="muted">"None"</span> })}
+                <LeaseMessages messages=l.messages />
+            </td>
+            <td>
+                <a href=ask>"Ask support"<span class="sr-only">{about}</span></a>
+            </td>
+        </tr>
     }
 }

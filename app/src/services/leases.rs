@@ -164,7 +164,7 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
     // One connection for the three reads: with SQLite each checkout and
     // return is a round trip to the connection's worker thread.
     let mut conn = svc.db.pool.acquire().await?;
-    let leases = latest_of(&mut conn, user_id, None, 20).await?;
+    let leases = latest_of(&mut conn, user_id, None, None, 20).await?;
     let balance = ledger::balance_on(&mut *conn, user_id).await?;
     let mut open = None;
     let mut recent = Vec::new();
@@ -179,22 +179,40 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
 }
 
 /// The customer's leases before the lease `before` (from the newest when
-/// None), newest first, at most `limit`, each with its messages.
-pub async fn history(svc: &Services, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<LeaseView>, AppError> {
+/// None), of one platform (by slug) or all, newest first, at most `limit`,
+/// each with its messages.
+pub async fn history(svc: &Services, user_id: i64, platform: Option<&str>, before: Option<i64>, limit: i64) -> Result<Vec<LeaseView>, AppError> {
     let mut conn = svc.db.pool.acquire().await?;
-    latest_of(&mut conn, user_id, before, limit).await
+    latest_of(&mut conn, user_id, platform, before, limit).await
 }
 
-async fn latest_of(conn: &mut sqlx::AnyConnection, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<LeaseView>, AppError> {
-    let rows: Vec<LeaseRow> = sqlx::query_as(&format!(
-        "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
-         WHERE l.user_id = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3"
-    ))
+/// The platforms the customer has leased numbers for, by name: (slug, name).
+pub async fn platforms_used(svc: &Services, user_id: i64) -> Result<Vec<(String, String)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT p.slug, p.name FROM platforms p WHERE p.id IN (SELECT platform_id FROM leases WHERE user_id = $1) ORDER BY p.name",
+    )
     .bind(user_id)
-    .bind(before.unwrap_or(i64::MAX))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+    .fetch_all(&svc.db.pool)
+    .await?)
+}
+
+async fn latest_of(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    platform: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<LeaseView>, AppError> {
+    let of_platform = if platform.is_some() { "AND p.slug = $4" } else { "" };
+    let sql = format!(
+        "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
+         WHERE l.user_id = $1 AND l.id < $2 {of_platform} ORDER BY l.id DESC LIMIT $3"
+    );
+    let mut query = sqlx::query_as::<_, LeaseRow>(&sql).bind(user_id).bind(before.unwrap_or(i64::MAX)).bind(limit);
+    if let Some(slug) = platform {
+        query = query.bind(slug);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut messages = messages_of(&mut *conn, &ids).await?;
     Ok(rows

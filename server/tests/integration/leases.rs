@@ -568,6 +568,17 @@ mod history {
         assert_eq!(older.len(), 3, "23 leases in all");
         assert!(older.iter().all(|l| l["state"] == "cancelled" && l["id"] != theirs["id"]), "{second}");
         assert!(second["next_before"].is_null());
+        // One platform's: 22 Google leases, then the Telegram one alone.
+        assert_eq!(first["platforms"], serde_json::json!([["google", "Google"], ["telegram", "Telegram"]]), "the ones leased for, by name");
+        let google = customer.call("my_numbers", &[("platform", "google")]).await.json();
+        assert_eq!(google["leases"].as_array().unwrap().len(), 20);
+        let before = google["next_before"].as_i64().unwrap().to_string();
+        let rest = customer.call("my_numbers", &[("platform", "google"), ("before", &before)]).await.json();
+        assert_eq!(rest["leases"].as_array().unwrap().len(), 2);
+        let telegram = customer.call("my_numbers", &[("platform", "telegram")]).await.json();
+        assert_eq!(telegram["leases"].as_array().unwrap().len(), 1);
+        assert_eq!(telegram["leases"][0]["id"], leases[0]["id"]);
+        assert_eq!(customer.call("my_numbers", &[("platform", "nope")]).await.json()["leases"], serde_json::json!([]));
 
         let page = customer.get("/numbers").await.body.replace("<!>", "");
         assert!(page.contains("2 messages") && page.contains("Log in at https://t.me/login/55667 or enter 55667"), "{page}");

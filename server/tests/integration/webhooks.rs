@@ -267,6 +267,10 @@ async fn sms_text_is_purged_after_retention(backend: Backend) {
     assert!(bodies.iter().all(|(b, _)| b.starts_with("[text removed 24 hours")), "{bodies:?}");
     assert_eq!(bodies[0].1.as_deref(), Some("24680"), "the code stays with the listed lease");
     assert_eq!(server::workers::purge_sms_text(&svc, 24).await.unwrap(), 0, "once is enough");
+    // "Your numbers" says so, keeps the code and drops the sender.
+    let page = browser.get("/numbers").await.body.replace("<!>", "");
+    assert!(page.contains("[text removed 24 hours after the lease ended]") && page.contains("Completed (24680)"), "{page}");
+    assert!(!page.contains("Telegram · ") && page.contains("A text is erased 24 hours after its lease ended"), "{page}");
 }
 
 per_backend_tests!(
