@@ -8,8 +8,8 @@ use crate::{
     account::{Device, SecurityEvent},
     api_keys::ApiKeyView,
     domain::Money,
-    get_number::LeaseView,
     error::AppError,
+    get_number::LeaseView,
     wallet::EntryView,
 };
 
