@@ -172,19 +172,28 @@ pub struct LeaseHistory {
 pub const LEASE_HISTORY_PAGE: i64 = 20;
 
 /// The customer's leases, newest first, before the lease `before`, of
-/// one platform (a slug; empty or none for all).
+/// one platform (a slug) and of one number (as people write it); empty or
+/// none for all.
 #[server(endpoint = "my_numbers")]
-pub async fn my_numbers(platform: Option<String>, before: Option<i64>) -> Result<LeaseHistory, AppError> {
-    use crate::services::{leases, request::require_user, services};
+pub async fn my_numbers(platform: Option<String>, number: Option<String>, before: Option<i64>) -> Result<LeaseHistory, AppError> {
+    use crate::domain::UsPhoneNumber;
+    use crate::services::{leases::{self, LeaseFilter}, request::require_user, services};
     let user = require_user()?;
+    let number = given(&number).map(UsPhoneNumber::parse).transpose().map_err(AppError::Invalid)?;
     let svc = services()?;
     let events_cursor = svc.events.cursor();
-    let platform = platform.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    let mut leases = leases::history(&svc, user.user_id, platform, before, LEASE_HISTORY_PAGE + 1).await?;
+    let filter = LeaseFilter { platform: given(&platform), number: number.as_ref() };
+    let mut leases = leases::history(&svc, user.user_id, filter, before, LEASE_HISTORY_PAGE + 1).await?;
     let more = leases.len() as i64 > LEASE_HISTORY_PAGE;
     leases.truncate(LEASE_HISTORY_PAGE as usize);
     let next_before = if more { leases.last().map(|l| l.id) } else { None };
     Ok(LeaseHistory { leases, next_before, platforms: leases::platforms_used(&svc, user.user_id).await?, events_cursor })
+}
+
+/// A form field's text, None when left empty.
+#[cfg(feature = "ssr")]
+fn given(field: &Option<String>) -> Option<&str> {
+    field.as_deref().map(str::trim).filter(|f| !f.is_empty())
 }
 
 /// Asks to be mailed once the platform, which has no number to be had

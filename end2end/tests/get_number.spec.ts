@@ -29,6 +29,7 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(lease).toBeVisible();
   await expect(lease.getByText("demo")).toBeVisible();
   await expect(page.getByTestId("lease-number")).toHaveText(/^\+1 \(202\) 555-01\d\d$/);
+  const telegramNumber = (await page.getByTestId("lease-number").textContent())!;
   await expect(page.getByTestId("countdown")).toHaveText(/^(19|20):\d\d$/);
   await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
   // Screen readers are told of the code by a live region that was already
@@ -87,6 +88,16 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(rows.first()).toContainText("Cancelled, refunded");
   await page.getByLabel("Platform").selectOption({ label: "All" });
   await expect(rows).toHaveCount(2);
+  // And of one number: a typo is told and keeps the list.
+  await page.getByLabel("Number", { exact: true }).fill("555-01");
+  await page.getByRole("button", { name: "Find" }).click();
+  await expect(page.getByTestId("number-search-error")).toHaveText("A US number has 10 digits, like (555) 010-0123.");
+  await expect(rows).toHaveCount(2);
+  await page.getByLabel("Number", { exact: true }).fill(telegramNumber);
+  await page.getByRole("button", { name: "Find" }).click();
+  await expect(rows.filter({ hasText: "Telegram" })).toHaveCount(1);
+  await expect(rows.filter({ hasNotText: telegramNumber })).toHaveCount(0);
+  await expect(page.getByTestId("number-search-error")).toHaveCount(0);
 });
 
 test("Switch before a code: the number is released, the fee comes back, another platform can be taken", async ({ page, browser }) => {

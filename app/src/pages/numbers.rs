@@ -1,10 +1,11 @@
 //! "Your numbers": every lease of the customer, newest first, a page at a
-//! time, of one platform or all, with the messages each number received
-//! in full.
+//! time, of one platform or number or all, with the messages each number
+//! received in full.
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
 use crate::components::{data_table::DataTable, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::domain::UsPhoneNumber;
 use crate::error::AppError;
 use crate::get_number::{my_numbers, LeaseHistory, LeaseView};
 use crate::site_info::use_site_info;
@@ -14,9 +15,9 @@ pub fn NumbersPage() -> impl IntoView {
     let viewer = use_viewer();
     let signed_in = viewer.signed_in_untracked();
     let cursor = PageCursor::new();
-    let platform = RwSignal::new(String::new());
-    let history = Resource::new(move || (platform.get(), cursor.before()), move |(platform, before)| async move {
-        if signed_in { my_numbers(Some(platform), before).await } else { Err(AppError::Unauthenticated) }
+    let filter = Filter { platform: RwSignal::new(String::new()), number: RwSignal::new(String::new()) };
+    let history = Resource::new(move || (filter.platform.get(), filter.number.get(), cursor.before()), move |(platform, number, before)| async move {
+        if signed_in { my_numbers(Some(platform), Some(number), before).await } else { Err(AppError::Unauthenticated) }
     });
     // A code for an open lease shows without a reload (see Get Number).
     #[cfg(feature = "hydrate")]
@@ -46,32 +47,67 @@ pub fn NumbersPage() -> impl IntoView {
                         <a class="btn btn-primary" href="/get-number">"Get a number"</a>
                     </section>
                 }.into_any(),
-                Ok(page) => view! { <NumberList page platform cursor /> }.into_any(),
+                Ok(page) => view! { <NumberList page filter cursor /> }.into_any(),
             })}
         </Transition>
     }
 }
 
+/// What the list is narrowed to: a platform's slug and a number as the
+/// customer typed it (empty for all).
+#[derive(Debug, Clone, Copy)]
+struct Filter {
+    platform: RwSignal<String>,
+    number: RwSignal<String>,
+}
+
 #[component]
-fn NumberList(page: LeaseHistory, platform: RwSignal<String>, cursor: PageCursor) -> impl IntoView {
+fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor) -> impl IntoView {
     let sms_hours = use_site_info().sms_retention_hours;
     let LeaseHistory { leases, next_before, platforms, .. } = page;
+    let Filter { platform, number } = filter;
+    // The number is checked here first (the server checks it again), so a
+    // typo is told at once and keeps the list.
+    let typed = RwSignal::new(number.get_untracked());
+    let problem = RwSignal::new(None::<String>);
+    let find = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = typed.get_untracked();
+        match UsPhoneNumber::parse(&text) {
+            Err(e) if !text.trim().is_empty() => problem.set(Some(e)),
+            _ => {
+                problem.set(None);
+                number.set(text);
+                cursor.reset();
+            }
+        }
+    };
+    let empty = leases.is_empty();
     view! {
         <section class="card">
-            <label class="inline-field">
-                "Platform "
-                <select data-testid="platform-filter" on:change=move |ev| {
-                    platform.set(event_target_value(&ev));
-                    cursor.reset();
-                }>
-                    <option value="">"All"</option>
-                    {platforms.into_iter().map(|(slug, name)| {
-                        let chosen = platform.with_untracked(|p| *p == slug);
-                        view! { <option value=slug selected=chosen>{name}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
+            <form class="form-inline" role="search" on:submit=find>
+                <div class="field">
+                    <label for="platform-filter">"Platform"</label>
+                    <select id="platform-filter" data-testid="platform-filter" on:change=move |ev| {
+                        platform.set(event_target_value(&ev));
+                        cursor.reset();
+                    }>
+                        <option value="">"All"</option>
+                        {platforms.into_iter().map(|(slug, name)| {
+                            let chosen = platform.with_untracked(|p| *p == slug);
+                            view! { <option value=slug selected=chosen>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="number-search">"Number"</label>
+                    <input id="number-search" type="search" inputmode="tel" autocomplete="off" placeholder="+1 (202) 555-0100" bind:value=typed />
+                </div>
+                <button class="btn" type="submit">"Find"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <p class="field-error" role="alert" data-testid="number-search-error">{p}</p> })}
             <DataTable label="Your numbers" headers=&["When", "Platform", "Number", "Outcome", "Price", "Messages", ""] testid="lease-history" stacked=true>
+                {empty.then(|| view! { <tr><td colspan="7" class="muted">"None of your leases matches."</td></tr> })}
                 {leases.into_iter().map(lease_row).collect_view()}
             </DataTable>
             <p class="muted small">"A text is erased " {sms_hours} " hours after its lease ended; the code stays in the list."</p>

@@ -92,7 +92,7 @@ pub async fn detail(svc: &Services, public_id: &str) -> Result<UserDetail, AppEr
     Ok(UserDetail {
         user,
         ledger,
-        leases: leases::history(svc, user_id, None, None, 30).await?,
+        leases: leases::history(svc, user_id, leases::LeaseFilter::default(), None, 30).await?,
         api_keys: api_keys::list(svc, user_id).await?,
         devices: devices_of(svc, user_id, None).await?,
         security_log: security_events_of(svc, user_id).await?,

@@ -164,7 +164,7 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
     // One connection for the three reads: with SQLite each checkout and
     // return is a round trip to the connection's worker thread.
     let mut conn = svc.db.pool.acquire().await?;
-    let leases = latest_of(&mut conn, user_id, None, None, 20).await?;
+    let leases = latest_of(&mut conn, user_id, LeaseFilter::default(), None, 20).await?;
     let balance = ledger::balance_on(&mut *conn, user_id).await?;
     let mut open = None;
     let mut recent = Vec::new();
@@ -178,12 +178,20 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
     Ok(UserLeases { open, recent, balance })
 }
 
+/// Which of a customer's leases a list shows: all, or those of one
+/// platform (by slug), of one number, or both.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeaseFilter<'a> {
+    pub platform: Option<&'a str>,
+    pub number: Option<&'a UsPhoneNumber>,
+}
+
 /// The customer's leases before the lease `before` (from the newest when
-/// None), of one platform (by slug) or all, newest first, at most `limit`,
-/// each with its messages.
-pub async fn history(svc: &Services, user_id: i64, platform: Option<&str>, before: Option<i64>, limit: i64) -> Result<Vec<LeaseView>, AppError> {
+/// None) that pass `filter`, newest first, at most `limit`, each with its
+/// messages.
+pub async fn history(svc: &Services, user_id: i64, filter: LeaseFilter<'_>, before: Option<i64>, limit: i64) -> Result<Vec<LeaseView>, AppError> {
     let mut conn = svc.db.pool.acquire().await?;
-    latest_of(&mut conn, user_id, platform, before, limit).await
+    latest_of(&mut conn, user_id, filter, before, limit).await
 }
 
 /// The platforms the customer has leased numbers for, by name: (slug, name).
@@ -199,19 +207,32 @@ pub async fn platforms_used(svc: &Services, user_id: i64) -> Result<Vec<(String,
 async fn latest_of(
     conn: &mut sqlx::AnyConnection,
     user_id: i64,
-    platform: Option<&str>,
+    filter: LeaseFilter<'_>,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<LeaseView>, AppError> {
-    let of_platform = if platform.is_some() { "AND p.slug = $4" } else { "" };
+    let LeaseFilter { platform, number } = filter;
+    // Placeholders are numbered in the order of the binds below.
+    let mut conditions = String::new();
+    let mut next = 3;
+    for (wanted, column) in [(platform.is_some(), "p.slug"), (number.is_some(), "l.e164")] {
+        if wanted {
+            conditions.push_str(&format!(" AND {column} = ${next}"));
+            next += 1;
+        }
+    }
     let sql = format!(
         "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
-         WHERE l.user_id = $1 AND l.id < $2 {of_platform} ORDER BY l.id DESC LIMIT $3"
+         WHERE l.user_id = $1 AND l.id < $2{conditions} ORDER BY l.id DESC LIMIT ${next}"
     );
-    let mut query = sqlx::query_as::<_, LeaseRow>(&sql).bind(user_id).bind(before.unwrap_or(i64::MAX)).bind(limit);
+    let mut query = sqlx::query_as::<_, LeaseRow>(&sql).bind(user_id).bind(before.unwrap_or(i64::MAX));
     if let Some(slug) = platform {
         query = query.bind(slug);
     }
+    if let Some(number) = number {
+        query = query.bind(number.as_str());
+    }
+    query = query.bind(limit);
     let rows = query.fetch_all(&mut *conn).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut messages = messages_of(&mut *conn, &ids).await?;

@@ -579,6 +579,17 @@ mod history {
         assert_eq!(telegram["leases"].as_array().unwrap().len(), 1);
         assert_eq!(telegram["leases"][0]["id"], leases[0]["id"]);
         assert_eq!(customer.call("my_numbers", &[("platform", "nope")]).await.json()["leases"], serde_json::json!([]));
+        // One number's, written as people write it; a typo is told.
+        let written = lease["number_display"].as_str().unwrap().to_string();
+        let by_number = customer.call("my_numbers", &[("number", written.as_str())]).await.json();
+        assert!(by_number["leases"].as_array().unwrap().iter().any(|l| l["id"] == leases[0]["id"]), "{by_number}");
+        assert!(by_number["leases"].as_array().unwrap().iter().all(|l| l["number"] == lease["number"]), "{by_number}");
+        let both = customer.call("my_numbers", &[("platform", "google"), ("number", written.as_str())]).await.json();
+        assert!(both["leases"].as_array().unwrap().iter().all(|l| l["platform_slug"] == "google" && l["number"] == lease["number"]), "{both}");
+        let typo = customer.call("my_numbers", &[("number", "555-01")]).await;
+        assert_eq!(typo.status, 400);
+        assert!(typo.body.contains("10 digits"), "{}", typo.body);
+        assert_eq!(customer.call("my_numbers", &[("number", "+1 (312) 555-0199")]).await.json()["leases"], serde_json::json!([]));
 
         let page = customer.get("/numbers").await.body.replace("<!>", "");
         assert!(page.contains("2 messages") && page.contains("Log in at https://t.me/login/55667 or enter 55667"), "{page}");
