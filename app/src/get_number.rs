@@ -177,7 +177,7 @@ pub const LEASE_HISTORY_PAGE: i64 = 20;
 #[server(endpoint = "my_numbers")]
 pub async fn my_numbers(platform: Option<String>, number: Option<String>, before: Option<i64>) -> Result<LeaseHistory, AppError> {
     use crate::domain::UsPhoneNumber;
-    use crate::services::{leases::{self, LeaseFilter}, request::require_user, services};
+    use crate::services::{leases::{self, LeaseFilter}, request::{given, require_user}, services};
     let user = require_user()?;
     let number = given(&number).map(UsPhoneNumber::parse).transpose().map_err(AppError::Invalid)?;
     let svc = services()?;
@@ -188,12 +188,6 @@ pub async fn my_numbers(platform: Option<String>, number: Option<String>, before
     leases.truncate(LEASE_HISTORY_PAGE as usize);
     let next_before = if more { leases.last().map(|l| l.id) } else { None };
     Ok(LeaseHistory { leases, next_before, platforms: leases::platforms_used(&svc, user.user_id).await?, events_cursor })
-}
-
-/// A form field's text, None when left empty.
-#[cfg(feature = "ssr")]
-fn given(field: &Option<String>) -> Option<&str> {
-    field.as_deref().map(str::trim).filter(|f| !f.is_empty())
 }
 
 /// Asks to be mailed once the platform, which has no number to be had

@@ -53,11 +53,11 @@ pub async fn unread_support() -> Result<i64, AppError> {
 
 #[server(endpoint = "support/open")]
 pub async fn open_ticket(subject: String, message: String, lease_id: Option<String>) -> Result<i64, AppError> {
-    use crate::services::{request::require_user, services, support};
+    use crate::services::{request::{given, require_user}, services, support};
     let user = require_user()?;
     let svc = services()?;
     limit_customer_messages(&svc, user.user_id).await?;
-    let lease_id = match lease_id.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+    let lease_id = match given(&lease_id) {
         Some(l) => Some(l.parse::<i64>().map_err(|_| AppError::Invalid("Choose the lease from the list.".into()))?),
         None => None,
     };

@@ -293,27 +293,19 @@ fn PlatformButton(
         }
         .into_any();
     }
-    let (own_testid, notify_testid) = (format!("{testid}-{slug}"), format!("{testid}-notify-{slug}"));
+    // Asked already: the same button takes the wish back.
+    let (wanted, action, label, sr_label) =
+        if awaited { (false, "unnotify", "Don't email me", " about ") } else { (true, "notify", "Email me", " when there are ") };
+    let (own_testid, button_testid) = (format!("{testid}-{slug}"), format!("{testid}-{action}-{slug}"));
     view! {
         <div class="platform platform-none" data-testid=own_testid>
             {terms}
             <span class="small sold-out">"None available right now"</span>
-            {if awaited {
-                view! {
-                    <span class="small">"We will email you when there are."</span>
-                    <button class="btn btn-small" data-testid=format!("{testid}-unnotify-{slug}")
-                        on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone(), wanted: false }); }>
-                        "Don't email me" <span class="sr-only">" about " {name} " numbers"</span>
-                    </button>
-                }.into_any()
-            } else {
-                view! {
-                    <button class="btn btn-small" data-testid=notify_testid
-                        on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone(), wanted: true }); }>
-                        "Email me" <span class="sr-only">" when there are " {name} " numbers"</span>
-                    </button>
-                }.into_any()
-            }}
+            {awaited.then(|| view! { <span class="small">"We will email you when there are."</span> })}
+            <button class="btn btn-small" data-testid=button_testid
+                on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone(), wanted }); }>
+                {label} <span class="sr-only">{sr_label} {name} " numbers"</span>
+            </button>
         </div>
     }
     .into_any()

@@ -21,6 +21,11 @@ pub struct Authenticated {
     pub viewer: Viewer,
 }
 
+/// An optional form field's text, trimmed; None when left empty.
+pub fn given(field: &Option<String>) -> Option<&str> {
+    field.as_deref().map(str::trim).filter(|f| !f.is_empty())
+}
+
 fn parts() -> Option<axum::http::request::Parts> {
     use_context::<axum::http::request::Parts>()
 }
