@@ -226,12 +226,18 @@ pub fn spawn_mail_delivery(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHan
     })
 }
 
-/// Mails customers waiting for a platform that has numbers again.
+/// Mails customers waiting for a platform that has numbers again: at
+/// once after an admin's change to the pool on this instance, and every
+/// `CHECK_EVERY` otherwise (numbers freed by leases, upstreams' stock,
+/// other instances).
 pub fn spawn_stock_alerts(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(app::services::stock_alerts::CHECK_EVERY);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = svc.catalogue.restocked() => {}
+            }
             let sent = app::services::stock_alerts::notify(&svc).await;
             match &sent {
                 Ok(0) => {}

@@ -38,6 +38,9 @@ pub struct CatalogueCache {
     list: Arc<Slot<Arc<Vec<PlatformView>>>>,
     rates: Arc<Slot<Rates>>,
     pub(super) free: Arc<Slot<Arc<FreeNumbers>>>,
+    /// Rung when an admin adds or enables numbers, so customers waiting
+    /// for a platform hear of it now rather than at the next look.
+    restocked: Arc<tokio::sync::Notify>,
 }
 
 /// A cached value and when it was read.
@@ -73,6 +76,13 @@ impl CatalogueCache {
     pub fn stock_changed(&self) {
         store(&self.list, None);
         store(&self.free, None);
+        self.restocked.notify_one();
+    }
+
+    /// Resolves after `stock_changed` (a call made while nobody waited
+    /// is kept for the next wait).
+    pub async fn restocked(&self) {
+        self.restocked.notified().await;
     }
 }
 
