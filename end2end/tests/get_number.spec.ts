@@ -78,26 +78,42 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(entries.nth(0)).toContainText("$1.00");
   await expect(entries.nth(1)).toContainText("Number — Google +1 (202) 555-01");
   await expect(entries.nth(1)).toContainText("-$1.00");
+  // Only the refunds: the filter keeps its choice and the keyboard focus
+  // while the rows change.
+  const kind = page.getByTestId("kind-filter");
+  await kind.focus();
+  await kind.selectOption({ label: "Refund" });
+  await expect(entries.filter({ hasNotText: "Refund —" })).toHaveCount(0);
+  await expect(entries.first()).toContainText("cancelled before a code arrived");
+  await expect(kind).toHaveValue("refund");
+  await expect(kind).toBeFocused();
 
-  // "Your numbers" of one platform.
+  // "Your numbers" of one platform; the form keeps the focus and what was typed.
   await page.goto("/numbers");
   await hydrated(page);
   await expect(rows).toHaveCount(2);
-  await page.getByLabel("Platform").selectOption({ label: "Google" });
+  const platform = page.getByLabel("Platform");
+  await platform.focus();
+  await platform.selectOption({ label: "Google" });
   await expect(rows).toHaveCount(1);
   await expect(rows.first()).toContainText("Cancelled, refunded");
-  await page.getByLabel("Platform").selectOption({ label: "All" });
+  await expect(platform).toHaveValue("google");
+  await expect(platform).toBeFocused();
+  await platform.selectOption({ label: "All" });
   await expect(rows).toHaveCount(2);
   // And of one number: a typo is told and keeps the list.
-  await page.getByLabel("Number", { exact: true }).fill("555-01");
+  const number = page.getByLabel("Number", { exact: true });
+  await number.fill("555-01");
   await page.getByRole("button", { name: "Find" }).click();
   await expect(page.getByTestId("number-search-error")).toHaveText("A US number has 10 digits, like (555) 010-0123.");
   await expect(rows).toHaveCount(2);
-  await page.getByLabel("Number", { exact: true }).fill(telegramNumber);
-  await page.getByRole("button", { name: "Find" }).click();
+  await number.fill(telegramNumber);
+  await number.press("Enter");
   await expect(rows.filter({ hasText: "Telegram" })).toHaveCount(1);
   await expect(rows.filter({ hasNotText: telegramNumber })).toHaveCount(0);
   await expect(page.getByTestId("number-search-error")).toHaveCount(0);
+  await expect(number).toHaveValue(telegramNumber);
+  await expect(number).toBeFocused();
 });
 
 test("Switch before a code: the number is released, the fee comes back, another platform can be taken", async ({ page, browser }) => {
