@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::get_number::LeaseView;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketSummary {
@@ -16,8 +17,14 @@ pub struct TicketSummary {
     /// A reply the reader has not seen (customer: from staff; admin: from
     /// the customer).
     pub unread: bool,
-    /// Public ID and username of the customer (admins only).
-    pub customer: Option<String>,
+    /// Who opened it (admins only).
+    pub customer: Option<TicketCustomer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketCustomer {
+    pub public_id: String,
+    pub username: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +38,8 @@ pub struct TicketMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketView {
     pub ticket: TicketSummary,
+    /// The lease the ticket is about, with every message its number received.
+    pub lease: Option<LeaseView>,
     pub messages: Vec<TicketMessage>,
 }
 

@@ -1,7 +1,7 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { adminTopUp, collectProblems, createAdmin, hydrated, mailsTo, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, fundedCustomer, hydrated, mailsTo, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
 
 // Screenshots the README shows, refreshed by every end-to-end run.
 const shots = resolve(__dirname, "../../docs/screenshots");
@@ -152,19 +152,30 @@ test("an admin adds a platform with its colour and moves it up; customers see it
   expect(problems, "no console error, and no style the CSP refused").toEqual([]);
 });
 
-test("a customer opens a ticket, the admin replies, the customer sees the reply", async ({ page, browser }) => {
+test("a customer opens a ticket about a number, the admin replies, the customer sees the reply", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const admin = `supportadmin_${stamp}`;
   createAdmin(admin);
-  await signUpVerified(page, `helpme_${stamp}`);
+  const publicId = await fundedCustomer(page, browser, "helpme", "2.00");
+  await page.goto("/get-number");
+  await hydrated(page);
+  await page.getByTestId("platform-telegram").click();
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("lease-code")).toHaveText(/^\d{6}$/, { timeout: 15_000 });
+  const number = (await page.getByTestId("lease-number").textContent())!;
   await page.goto("/support");
   await hydrated(page);
   await expect(page.getByTestId("support-whatsapp")).toHaveAttribute("href", /wa\.me\//);
   await page.getByLabel("Subject").fill(`No code ${stamp}`);
+  await page.getByLabel("About a number (optional)").selectOption({ index: 1 });
   await page.getByLabel("Message").fill("My Telegram code never arrived.");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page).toHaveURL(/\/support\/\d+$/);
   await expect(page.getByTestId("thread")).toContainText("My Telegram code never arrived.");
+  // The thread shows the number and what it received.
+  const about = page.getByTestId("ticket-about");
+  await expect(about).toContainText(`About Telegram ${number}`);
+  await expect(about.getByTestId("lease-messages")).toContainText("Your Telegram code is");
 
   const adminTab = await adminPage(browser, admin);
   await adminTab.goto("/admin/support");
@@ -179,6 +190,10 @@ test("a customer opens a ticket, the admin replies, the customer sees the reply"
   await adminTab.getByRole("link", { name: `No code ${stamp}` }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("never arrived");
   await hydrated(adminTab);
+  // Support sees the same without looking the lease up, and reaches the customer in one click.
+  await expect(adminTab.getByTestId("ticket-about")).toContainText(`About Telegram ${number}`);
+  await expect(adminTab.getByTestId("ticket-about").getByTestId("lease-messages")).toContainText("Your Telegram code is");
+  await expect(adminTab.getByRole("link", { name: new RegExp(`^${publicId} helpme_`) })).toHaveAttribute("href", `/admin/users/${publicId}`);
   await adminTab.getByLabel("Reply").fill("We refunded you; please try again.");
   await adminTab.getByRole("button", { name: "Send reply" }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("We refunded you");

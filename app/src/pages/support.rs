@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
-use crate::get_number::my_leases;
+use crate::components::{form::ActionError, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::get_number::{my_leases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{my_tickets, ticket_thread, OpenTicket, ReplyTicket, TicketMessage};
 
@@ -34,6 +34,25 @@ pub fn thread_view(messages: Vec<TicketMessage>) -> impl IntoView {
                 </div>
             }).collect_view()}
         </div>
+    }
+}
+
+/// The lease a ticket is about, for the customer and for support alike:
+/// what was rented, how it stands and every message the number received.
+pub fn ticket_lease(lease: LeaseView) -> impl IntoView {
+    let outcome = lease.outcome();
+    view! {
+        <section class="card" data-testid="ticket-about">
+            <h2>"About " {lease.platform} " " <span class="mono">{lease.number_display}</span></h2>
+            <dl class="details">
+                <dt>"Lease"</dt><dd>"#" {lease.id}</dd>
+                <dt>"Rented"</dt><dd><LocalTime millis=lease.created_at /></dd>
+                <dt>"Status"</dt><dd>{outcome}</dd>
+                <dt>"Price"</dt><dd>{lease.price.to_string()}</dd>
+            </dl>
+            {lease.messages.is_empty().then(|| view! { <p class="muted">"No message arrived."</p> })}
+            <LeaseMessages messages=lease.messages open=true />
+        </section>
     }
 }
 
@@ -140,7 +159,7 @@ pub fn TicketPage() -> impl IntoView {
                 Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                 Ok(t) => view! {
                     <h1>{t.ticket.subject.clone()} " " <span class="badge">{t.ticket.status.clone()}</span></h1>
-                    {t.ticket.lease_id.map(|l| view! { <p class="muted">"About lease #" {l}</p> })}
+                    {t.lease.map(ticket_lease)}
                     {thread_view(t.messages)}
                     <section class="card">
                         <ActionError value=reply.value() />

@@ -194,6 +194,15 @@ pub async fn history(svc: &Services, user_id: i64, filter: LeaseFilter<'_>, befo
     latest_of(&mut conn, user_id, filter, before, limit).await
 }
 
+/// One of the customer's leases, with its messages; None when it is not
+/// theirs (or does not exist).
+pub async fn of_customer(svc: &Services, user_id: i64, lease_id: i64) -> Result<Option<LeaseView>, AppError> {
+    match load(&svc.db.pool, lease_id).await? {
+        Some(row) if row.user_id == user_id => Ok(Some(view(svc, row).await?)),
+        _ => Ok(None),
+    }
+}
+
 /// The platforms the customer has leased numbers for, by name: (slug, name).
 pub async fn platforms_used(svc: &Services, user_id: i64) -> Result<Vec<(String, String)>, AppError> {
     Ok(sqlx::query_as(

@@ -1,10 +1,10 @@
 //! Support tickets: a customer opens one and follows its thread; admins
 //! answer and close. Staff replies and closing are audited; who is
 //! mailed about a message is `support_mail`'s rule.
-use super::{audit, support_mail, Services};
+use super::{audit, leases, support_mail, Services};
 use crate::{
     error::AppError,
-    support::{TicketMessage, TicketSummary, TicketView},
+    support::{TicketCustomer, TicketMessage, TicketSummary, TicketView},
 };
 
 /// Who reads or writes a thread.
@@ -59,7 +59,7 @@ fn summary(row: SummaryRow, for_staff: bool) -> TicketSummary {
         lease_id,
         updated_at,
         unread: unread > 0,
-        customer: for_staff.then(|| format!("{} {}", public_id.unwrap_or_default(), username.unwrap_or_default())),
+        customer: for_staff.then(|| TicketCustomer { public_id: public_id.unwrap_or_default(), username: username.unwrap_or_default() }),
     }
 }
 
@@ -176,12 +176,18 @@ async fn owner(svc: &Services, ticket_id: i64, reader: Reader) -> Result<i64, Ap
 
 /// The thread, marked read for whoever reads it.
 pub async fn thread(svc: &Services, ticket_id: i64, reader: Reader) -> Result<TicketView, AppError> {
-    owner(svc, ticket_id, reader).await?;
+    let owner = owner(svc, ticket_id, reader).await?;
     let staff = matches!(reader, Reader::Staff(_));
     let row: SummaryRow = sqlx::query_as(&format!("{} WHERE t.id = $1", summary_query(staff)))
         .bind(ticket_id)
         .fetch_one(&svc.db.pool)
         .await?;
+    let ticket = summary(row, staff);
+    // What the number received answers most questions about a lease.
+    let lease = match ticket.lease_id {
+        Some(lease_id) => leases::of_customer(svc, owner, lease_id).await?,
+        None => None,
+    };
     let messages: Vec<(i64, Option<String>, String, i64)> = sqlx::query_as(
         "SELECT m.from_staff, u.username, m.body, m.created_at FROM support_messages m JOIN users u ON u.id = m.author_user_id \
          WHERE m.ticket_id = $1 ORDER BY m.id",
@@ -196,7 +202,8 @@ pub async fn thread(svc: &Services, ticket_id: i64, reader: Reader) -> Result<Ti
         .execute(&svc.db.pool)
         .await?;
     Ok(TicketView {
-        ticket: summary(row, staff),
+        ticket,
+        lease,
         messages: messages
             .into_iter()
             .map(|(from_staff, username, body, at)| TicketMessage {

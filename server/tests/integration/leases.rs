@@ -612,5 +612,43 @@ mod history {
         assert!(page.contains("Sign in to see your numbers.") && !page.contains("55667"), "{page}");
     }
 
-    backend_tests!(a_customer_reads_every_lease_and_its_messages);
+    /// A ticket about a lease shows the customer and support what the
+    /// number received, so support answers without looking it up; the
+    /// admin's page links to the customer. A ticket about nothing shows no lease.
+    async fn a_ticket_shows_its_lease_and_the_texts(app: TestApp) {
+        let (mut customer, user_id) = verified_customer(&app, "asker", 500).await;
+        let mut admin = common::signed_in_admin(&app, "helper").await;
+        let lease = confirm(&mut customer, "telegram", 120, "ticket-lease-key").await.json();
+        let number_id: i64 = sqlx::query_scalar("SELECT id FROM numbers WHERE e164 = $1").bind(lease["number"].as_str().unwrap()).fetch_one(&app.db.pool).await.unwrap();
+        let text = "Telegram code 44556. Do not give it to anyone.";
+        let sms = leases::NewSms { number_id: Some(number_id), recipient: "", sender: "Telegram", body: text, code: Some("44556"), source: "test", source_message_id: "ticket-1" };
+        leases::record_sms(&app.services(), sms).await.unwrap();
+        let lease_id = lease["id"].as_i64().unwrap().to_string();
+        let opened = customer.call("support/open", &[("subject", "Code refused"), ("message", "Telegram says it is wrong."), ("lease_id", &lease_id)]).await;
+        assert_eq!(opened.status, 200, "{}", opened.body);
+        let ticket = opened.body.trim().to_string();
+        let plain = customer.call("support/open", &[("subject", "Another question"), ("message", "Do you have UK numbers?")]).await.body.trim().to_string();
+        let public_id: String = sqlx::query_scalar("SELECT public_id FROM users WHERE id = $1").bind(user_id).fetch_one(&app.db.pool).await.unwrap();
+
+        for (reader, thread_fn, page) in [(&mut customer, "support/thread", "/support"), (&mut admin, "admin/support_thread", "/admin/support")] {
+            let thread = reader.call(thread_fn, &[("ticket_id", &ticket)]).await.json();
+            assert_eq!(thread["lease"]["id"], lease["id"], "{thread}");
+            assert_eq!(thread["lease"]["state"], "code_received");
+            assert_eq!(thread["lease"]["messages"][0]["body"], text);
+            let html = reader.get(&format!("{page}/{ticket}")).await.body.replace("<!>", "");
+            assert!(html.contains(r#"data-testid="ticket-about""#) && html.contains(text) && html.contains(lease["number_display"].as_str().unwrap()), "{html}");
+            assert!(html.contains("Code received (44556)"), "{html}");
+            let without = reader.call(thread_fn, &[("ticket_id", &plain)]).await.json();
+            assert!(without["lease"].is_null(), "{without}");
+            let html = reader.get(&format!("{page}/{plain}")).await.body;
+            assert!(!html.contains(r#"data-testid="ticket-about""#), "{html}");
+        }
+        let html = admin.get(&format!("/admin/support/{ticket}")).await.body;
+        assert!(html.contains(&format!(r#"href="/admin/users/{public_id}""#)), "{html}");
+        let inbox = admin.get("/admin/support").await.body;
+        assert!(inbox.contains(&format!(r#"href="/admin/users/{public_id}""#)), "{inbox}");
+        assert_eq!(admin.call("admin/support_tickets", &[("status", "open")]).await.json()[0]["customer"], serde_json::json!({"public_id": public_id, "username": "asker"}));
+    }
+
+    backend_tests!(a_customer_reads_every_lease_and_its_messages, a_ticket_shows_its_lease_and_the_texts);
 }

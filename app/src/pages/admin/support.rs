@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
-use crate::pages::support::thread_view;
-use crate::support::{admin_support_mail, admin_ticket_thread, admin_tickets, AdminCloseTicket, AdminReplyTicket, AdminSetSupportMail};
+use crate::pages::support::{ticket_lease, thread_view};
+use crate::support::{TicketCustomer, admin_support_mail, admin_ticket_thread, admin_tickets, AdminCloseTicket, AdminReplyTicket, AdminSetSupportMail};
 
 #[component]
 pub fn AdminSupport() -> impl IntoView {
@@ -30,7 +30,7 @@ pub fn AdminSupport() -> impl IntoView {
                                         <a href=format!("/admin/support/{}", t.id)>{t.subject.clone()}</a>
                                         {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
                                     </td>
-                                    <td data-label="Customer">{t.customer.clone().unwrap_or_default()}</td>
+                                    <td data-label="Customer">{t.customer.clone().map(customer_link)}</td>
                                     <td data-label="Status">{t.status.clone()}</td>
                                     <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
                                 </tr>
@@ -94,7 +94,8 @@ pub fn AdminTicket() -> impl IntoView {
                 Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                 Ok(t) => view! {
                     <h1>{t.ticket.subject.clone()} " " <span class="badge">{t.ticket.status.clone()}</span></h1>
-                    <p class="muted">{t.ticket.customer.clone().unwrap_or_default()} {t.ticket.lease_id.map(|l| format!(" · lease #{l}"))}</p>
+                    <p class="muted">"From " {t.ticket.customer.clone().map(customer_link)}</p>
+                    {t.lease.map(ticket_lease)}
                     {thread_view(t.messages)}
                     <section class="card">
                         <ActionForm action=reply attr:class="form">
@@ -116,4 +117,9 @@ pub fn AdminTicket() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The customer, linked to their user page (wallet, leases, devices).
+fn customer_link(c: TicketCustomer) -> impl IntoView {
+    view! { <a href=format!("/admin/users/{}", c.public_id)>{c.public_id.clone()} " " {c.username}</a> }
 }
