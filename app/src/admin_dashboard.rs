@@ -32,6 +32,18 @@ pub struct DayFigures {
     pub leases: i64,
 }
 
+/// How support keeps up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupportFigures {
+    pub open: i64,
+    /// Open tickets whose last message is the customer's.
+    pub awaiting_reply: i64,
+    pub opened_last_30_days: i64,
+    /// Median seconds from a ticket opened in the last 30 days to support's
+    /// first reply (tickets still unanswered are not counted).
+    pub median_secs_to_first_reply: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub today: PeriodFigures,
@@ -42,6 +54,7 @@ pub struct Dashboard {
     pub by_outcome: Vec<(String, i64)>,
     /// (platform, leases, leases with a code) over the last 30 days.
     pub by_platform: Vec<(String, i64, i64)>,
+    pub support: SupportFigures,
 }
 
 #[server(endpoint = "admin/dashboard")]

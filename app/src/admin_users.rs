@@ -9,6 +9,7 @@ use crate::{
     api_keys::ApiKeyView,
     domain::Money,
     error::AppError,
+    support::TicketSummary,
     get_number::LeaseView,
     wallet::EntryView,
 };
@@ -34,6 +35,8 @@ pub struct UserDetail {
     /// The latest leases, each with its messages in full: support reads
     /// what a number received when a customer asks about a code.
     pub leases: Vec<LeaseView>,
+    /// Their support tickets, latest activity first.
+    pub tickets: Vec<TicketSummary>,
     /// Newest first, revoked ones too (when each was last used).
     pub api_keys: Vec<ApiKeyView>,
     pub devices: Vec<Device>,

@@ -47,7 +47,7 @@ pub struct TicketView {
 pub async fn my_tickets() -> Result<Vec<TicketSummary>, AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
-    support::customer_tickets(&*services()?, user.user_id).await
+    support::tickets_of(&*services()?, user.user_id, false).await
 }
 
 /// Tickets with a reply the customer has not read (the navigation badge).
@@ -79,6 +79,15 @@ pub async fn open_ticket(subject: String, message: String, lease_id: Option<Stri
 async fn limit_customer_messages(svc: &crate::services::Services, user_id: i64) -> Result<(), AppError> {
     use crate::services::{rate_limit::{self, Action}, request::request_meta};
     rate_limit::check(svc, Action::SupportMessage, &request_meta().ip, Some(&user_id.to_string())).await
+}
+
+/// The customer's question is answered: the ticket leaves support's open
+/// list (writing again reopens it).
+#[server(endpoint = "support/close")]
+pub async fn close_ticket(ticket_id: i64) -> Result<(), AppError> {
+    use crate::services::{request::require_user, services, support};
+    let user = require_user()?;
+    support::close(&*services()?, ticket_id, support::Reader::Customer(user.user_id)).await
 }
 
 #[server(endpoint = "support/thread")]
@@ -151,5 +160,5 @@ pub async fn admin_reply_ticket(ticket_id: i64, message: String) -> Result<(), A
 pub async fn admin_close_ticket(ticket_id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_admin, services, support};
     let admin = require_admin()?;
-    support::close(&*services()?, admin.user_id, ticket_id).await
+    support::close(&*services()?, ticket_id, support::Reader::Staff(admin.user_id)).await
 }

@@ -197,6 +197,12 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await adminTab.getByLabel("Reply").fill("We refunded you; please try again.");
   await adminTab.getByRole("button", { name: "Send reply" }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("We refunded you");
+  // The customer's page lists the ticket; "Recharge…" opens the wallets page for them.
+  await adminTab.getByRole("link", { name: new RegExp(`^${publicId} helpme_`) }).click();
+  await expect(adminTab.getByTestId("user-tickets")).toContainText(`No code ${stamp}`);
+  await adminTab.getByRole("link", { name: "Recharge…" }).click();
+  await expect(adminTab).toHaveURL(new RegExp(`/admin/wallets\\?user=${publicId}$`));
+  await expect(adminTab.getByLabel("User ID, email or username")).toHaveValue(publicId);
 
   await page.goto("/get-number");
   await hydrated(page);
@@ -208,6 +214,9 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await expect(page.getByTestId("thread")).toContainText("We refunded you; please try again.");
   // Read after a link in the app: the menu's badge goes without another navigation.
   await expect(page.getByTestId("support-unread")).toHaveCount(0);
+  // Answered: the customer closes it.
+  await page.getByRole("button", { name: "Solved: close the ticket" }).click();
+  await expect(page.getByTestId("ticket-closed")).toHaveText("This ticket is closed. Writing again reopens it.");
   // The browser asks for the count once the page is up: wait for its answer.
   const counted = page.waitForResponse(
     async (r) => r.url().endsWith("/api/support/unread") && ((await r.request().headerValue("referer")) ?? "").endsWith("/wallet"),

@@ -7,7 +7,7 @@ use crate::auth::use_viewer;
 use crate::components::{form::ActionError, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::{my_leases, LeaseView};
 use crate::site_info::use_site_info;
-use crate::support::{my_tickets, ticket_thread, OpenTicket, ReplyTicket, TicketMessage};
+use crate::support::{my_tickets, ticket_thread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
 
 #[component]
 fn Contacts() -> impl IntoView {
@@ -147,7 +147,8 @@ pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let reply = ServerAction::<ReplyTicket>::new();
-    let thread = Resource::new(move || (id(), reply.version().get()), |(id, _)| ticket_thread(id));
+    let close = ServerAction::<CloseTicket>::new();
+    let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| ticket_thread(id));
     // Reading the thread marks it read: once it arrived (after a link in
     // the app, not a page load, which reads it before the badge asks).
     BadgeRecount::after(move || thread.get().and_then(|r| r.ok()).map(|t| t.ticket.id));
@@ -163,6 +164,7 @@ pub fn TicketPage() -> impl IntoView {
                     {thread_view(t.messages)}
                     <section class="card">
                         <ActionError value=reply.value() />
+                        <ActionError value=close.value() />
                         <ActionForm action=reply attr:class="form">
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
                             <div class="field">
@@ -171,6 +173,13 @@ pub fn TicketPage() -> impl IntoView {
                             </div>
                             <button type="submit" class="btn btn-primary">"Send"</button>
                         </ActionForm>
+                        {(t.ticket.status == "open").then(|| view! {
+                            <ActionForm action=close>
+                                <input type="hidden" name="ticket_id" value=t.ticket.id />
+                                <button type="submit" class="btn">"Solved: close the ticket"</button>
+                            </ActionForm>
+                        })}
+                        {(t.ticket.status == "closed").then(|| view! { <p class="muted small" data-testid="ticket-closed">"This ticket is closed. Writing again reopens it."</p> })}
                     </section>
                 }.into_any(),
             })}

@@ -1,6 +1,6 @@
 //! Admin views of users: search, detail, disable and enable, revoke an
 //! API key.
-use super::{api_keys, audit, leases, ledger, request::RequestMeta, security_log, sessions, Services};
+use super::{api_keys, audit, leases, ledger, request::RequestMeta, security_log, sessions, support, Services};
 use crate::{
     account::{devices_of, security_events_of},
     admin_users::{UserDetail, UserRow},
@@ -93,6 +93,7 @@ pub async fn detail(svc: &Services, public_id: &str) -> Result<UserDetail, AppEr
         user,
         ledger,
         leases: leases::history(svc, user_id, leases::LeaseFilter::default(), None, 30).await?,
+        tickets: support::tickets_of(svc, user_id, true).await?,
         api_keys: api_keys::list(svc, user_id).await?,
         devices: devices_of(svc, user_id, None).await?,
         security_log: security_events_of(svc, user_id).await?,

@@ -1,6 +1,6 @@
 //! Figures for the admin dashboard, from the ledger and the leases.
 use super::clock::DAY_MS;
-use super::Services;
+use super::{support, Services};
 use crate::{
     admin_dashboard::{Dashboard, DayFigures, PeriodFigures},
     domain::{LeaseState, Money},
@@ -21,12 +21,11 @@ async fn period(svc: &Services, since: i64) -> Result<PeriodFigures, AppError> {
         .bind(since)
         .fetch_one(pool)
         .await?;
-    let mut waits: Vec<i64> = sqlx::query_scalar("SELECT code_at - created_at FROM leases WHERE created_at >= $1 AND code_at IS NOT NULL LIMIT 100000")
+    let waits: Vec<i64> = sqlx::query_scalar("SELECT code_at - created_at FROM leases WHERE created_at >= $1 AND code_at IS NOT NULL LIMIT 100000")
         .bind(since)
         .fetch_all(pool)
         .await?;
-    waits.sort_unstable();
-    let median_secs_to_code = (!waits.is_empty()).then(|| waits[waits.len() / 2] / 1000);
+    let median_secs_to_code = median_secs(waits);
     let new_users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE created_at >= $1").bind(since).fetch_one(pool).await?;
     Ok(PeriodFigures {
         revenue: Money::from_cents(revenue),
@@ -37,6 +36,12 @@ async fn period(svc: &Services, since: i64) -> Result<PeriodFigures, AppError> {
         median_secs_to_code,
         new_users,
     })
+}
+
+/// The median of durations in milliseconds, in whole seconds.
+pub(super) fn median_secs(mut waits: Vec<i64>) -> Option<i64> {
+    waits.sort_unstable();
+    (!waits.is_empty()).then(|| waits[waits.len() / 2] / 1000)
 }
 
 pub async fn figures(svc: &Services) -> Result<Dashboard, AppError> {
@@ -91,5 +96,6 @@ pub async fn figures(svc: &Services) -> Result<Dashboard, AppError> {
             .map(|(state, n)| (LeaseState::parse(&state).map(|s| s.label().to_string()).unwrap_or(state), n))
             .collect(),
         by_platform,
+        support: support::figures(svc, since).await?,
     })
 }

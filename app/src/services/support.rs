@@ -3,6 +3,7 @@
 //! mailed about a message is `support_mail`'s rule.
 use super::{audit, leases, support_mail, Services};
 use crate::{
+    admin_dashboard::SupportFigures,
     error::AppError,
     support::{TicketCustomer, TicketMessage, TicketSummary, TicketView},
 };
@@ -63,12 +64,14 @@ fn summary(row: SummaryRow, for_staff: bool) -> TicketSummary {
     }
 }
 
-pub async fn customer_tickets(svc: &Services, user_id: i64) -> Result<Vec<TicketSummary>, AppError> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{} WHERE t.user_id = $1 ORDER BY t.updated_at DESC LIMIT 100", summary_query(false)))
+/// A customer's tickets, newest first, as the customer (`for_staff`
+/// false) or support (on the admin's user page) reads them.
+pub async fn tickets_of(svc: &Services, user_id: i64, for_staff: bool) -> Result<Vec<TicketSummary>, AppError> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{} WHERE t.user_id = $1 ORDER BY t.updated_at DESC LIMIT 100", summary_query(for_staff)))
         .bind(user_id)
         .fetch_all(&svc.db.pool)
         .await?;
-    Ok(rows.into_iter().map(|r| summary(r, false)).collect())
+    Ok(rows.into_iter().map(|r| summary(r, for_staff)).collect())
 }
 
 pub async fn customer_unread(svc: &Services, user_id: i64) -> Result<i64, AppError> {
@@ -90,6 +93,32 @@ pub async fn staff_unread(svc: &Services) -> Result<i64, AppError> {
     ))
     .fetch_one(&svc.db.pool)
     .await?)
+}
+
+/// The dashboard's support figures; "awaiting reply" and the first-reply
+/// times read each ticket's messages by the (ticket_id, id) index.
+pub async fn figures(svc: &Services, since: i64) -> Result<SupportFigures, AppError> {
+    let pool = &svc.db.pool;
+    let (open, awaiting_reply): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN (SELECT m.from_staff FROM support_messages m WHERE m.ticket_id = t.id ORDER BY m.id DESC LIMIT 1) = 0 \
+                                   THEN 1 ELSE 0 END), 0) \
+         FROM support_tickets t WHERE t.status = 'open'",
+    )
+    .fetch_one(pool)
+    .await?;
+    let opened: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT t.created_at, (SELECT MIN(m.created_at) FROM support_messages m WHERE m.ticket_id = t.id AND m.from_staff = 1) \
+         FROM support_tickets t WHERE t.created_at >= $1 LIMIT 100000",
+    )
+    .bind(since)
+    .fetch_all(pool)
+    .await?;
+    Ok(SupportFigures {
+        open,
+        awaiting_reply,
+        opened_last_30_days: opened.len() as i64,
+        median_secs_to_first_reply: super::dashboard::median_secs(opened.iter().filter_map(|(at, reply)| reply.map(|r| r - at)).collect()),
+    })
 }
 
 /// Admin inbox: "open", "closed" or "all", unread first.
@@ -263,8 +292,10 @@ pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str
     Ok(())
 }
 
-pub async fn close(svc: &Services, admin_user_id: i64, ticket_id: i64) -> Result<(), AppError> {
-    let owner = owner(svc, ticket_id, Reader::Staff(admin_user_id)).await?;
+/// Closes a ticket: support when it is dealt with (audited), or the
+/// customer when the question is answered. A customer's reply reopens it.
+pub async fn close(svc: &Services, ticket_id: i64, reader: Reader) -> Result<(), AppError> {
+    let owner = owner(svc, ticket_id, reader).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
     let closed = sqlx::query("UPDATE support_tickets SET status = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2 AND status = 'open'")
@@ -276,7 +307,9 @@ pub async fn close(svc: &Services, admin_user_id: i64, ticket_id: i64) -> Result
     if closed == 0 {
         return Err(AppError::Invalid("The ticket is already closed.".into()));
     }
-    audit::record(&mut *tx, now, admin_user_id, "support.close", Some(owner), &format!("ticket {ticket_id} open"), "closed").await?;
+    if let Reader::Staff(admin_user_id) = reader {
+        audit::record(&mut *tx, now, admin_user_id, "support.close", Some(owner), &format!("ticket {ticket_id} open"), "closed").await?;
+    }
     tx.commit().await?;
     Ok(())
 }

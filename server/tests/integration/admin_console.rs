@@ -69,6 +69,28 @@ async fn dashboard_counts_money_and_leases(app: TestApp) {
     assert_eq!(customer.call("admin/dashboard", &[]).await.status, 403);
     let page = admin.get("/admin").await.body;
     assert!(page.contains("<svg") && page.contains("Revenue per day"), "charts drawn on the server");
+
+    // Support: three tickets; one answered, one answered then written to
+    // again, one closed unanswered.
+    assert_eq!(d["support"], serde_json::json!({"open": 0, "awaiting_reply": 0, "opened_last_30_days": 0, "median_secs_to_first_reply": null}));
+    let mut tickets = Vec::new();
+    for subject in ["Answered", "Written again", "Closed"] {
+        let opened = customer.call("support/open", &[("subject", subject), ("message", "Hello")]).await;
+        assert_eq!(opened.status, 200, "{}", opened.body);
+        tickets.push(opened.body.trim().to_string());
+    }
+    for ticket in &tickets[..2] {
+        assert!(admin.call("admin/support_reply", &[("ticket_id", ticket), ("message", "Hello to you")]).await.status < 400);
+    }
+    assert!(customer.call("support/reply", &[("ticket_id", &tickets[1]), ("message", "One more thing")]).await.status < 400);
+    assert!(admin.call("admin/support_close", &[("ticket_id", &tickets[2])]).await.status < 400);
+    let support = &admin.call("admin/dashboard", &[]).await.json()["support"];
+    assert_eq!(support["open"], 2, "{support}");
+    assert_eq!(support["awaiting_reply"], 1, "{support}");
+    assert_eq!(support["opened_last_30_days"], 3, "{support}");
+    assert!(support["median_secs_to_first_reply"].as_i64().is_some_and(|s| s < 60), "{support}");
+    let page = admin.get("/admin").await.body.replace("<!>", "");
+    assert!(page.contains(r#"data-testid="support-figures""#) && page.contains("Awaiting our reply"), "{page}");
 }
 
 async fn csv_import_reports_each_line(app: TestApp) {
@@ -114,6 +136,17 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert_eq!(admin.call("admin/support_close", &[("ticket_id", &id)]).await.status, 400);
     assert!(customer.call("support/reply", &[("ticket_id", &id), ("message", "It happened again")]).await.status < 400);
     assert_eq!(customer.call("support/tickets", &[]).await.json()[0]["status"], "open", "a customer reply reopens");
+    // The customer closes it once answered (not audited: an admin's actions are).
+    let audits = audit_count(&app).await;
+    assert_eq!(other.call("support/close", &[("ticket_id", &id)]).await.status, 404, "one's own tickets only");
+    let page = customer.get(&format!("/support/{id}")).await.body;
+    assert!(page.contains("Solved: close the ticket"), "{page}");
+    assert!(customer.call("support/close", &[("ticket_id", &id)]).await.status < 400);
+    assert_eq!(customer.call("support/tickets", &[]).await.json()[0]["status"], "closed");
+    assert_eq!(customer.call("support/close", &[("ticket_id", &id)]).await.status, 400, "already closed");
+    assert_eq!(audit_count(&app).await, audits);
+    let page = customer.get(&format!("/support/{id}")).await.body;
+    assert!(page.contains("Writing again reopens it.") && !page.contains("Solved: close the ticket"), "{page}");
     assert_eq!(customer.call("admin/support_reply", &[("ticket_id", &id), ("message", "x")]).await.status, 403);
     let page = customer.get("/support").await.body;
     assert!(page.contains("wa.me/") && page.contains("support@usnumhub.example"), "contacts from configuration");

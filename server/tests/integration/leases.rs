@@ -648,6 +648,17 @@ mod history {
         let inbox = admin.get("/admin/support").await.body;
         assert!(inbox.contains(&format!(r#"href="/admin/users/{public_id}""#)), "{inbox}");
         assert_eq!(admin.call("admin/support_tickets", &[("status", "open")]).await.json()[0]["customer"], serde_json::json!({"public_id": public_id, "username": "asker"}));
+        // The customer's user page lists both tickets, and its "Recharge…"
+        // opens the wallets page with the customer filled in.
+        let detail = admin.call("admin/user", &[("public_id", &public_id)]).await.json();
+        let subjects: Vec<&str> = detail["tickets"].as_array().unwrap().iter().map(|t| t["subject"].as_str().unwrap()).collect();
+        assert_eq!(subjects.len(), 2, "{detail}");
+        assert!(subjects.contains(&"Code refused") && subjects.contains(&"Another question"), "{detail}");
+        let user_page = admin.get(&format!("/admin/users/{public_id}")).await.body.replace("<!>", "");
+        assert!(user_page.contains(&format!(r#"href="/admin/support/{ticket}""#)) && user_page.contains(&format!("lease #{lease_id}")), "{user_page}");
+        assert!(user_page.contains(&format!(r#"href="/admin/wallets?user={public_id}""#)), "{user_page}");
+        let wallets = admin.get(&format!("/admin/wallets?user={public_id}")).await.body;
+        assert_eq!(wallets.matches(&format!(r#"value="{public_id}""#)).count(), 2, "recharge and correction: {wallets}");
     }
 
     backend_tests!(a_customer_reads_every_lease_and_its_messages, a_ticket_shows_its_lease_and_the_texts);

@@ -1,7 +1,7 @@
 //! Admin dashboard: today and the last 30 days, with SVG charts.
 use leptos::prelude::*;
 
-use crate::admin_dashboard::{admin_dashboard, PeriodFigures};
+use crate::admin_dashboard::{admin_dashboard, PeriodFigures, SupportFigures};
 use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncement};
 use crate::components::{charts::{Bar, BarChart, BarList}, form::ActionError, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
@@ -18,7 +18,32 @@ fn duration(secs: Option<i64>) -> String {
     match secs {
         None => "—".into(),
         Some(s) if s < 120 => format!("{s} s"),
-        Some(s) => format!("{} min", s / 60),
+        Some(s) if s < 2 * 3600 => format!("{} min", s / 60),
+        Some(s) => format!("{:.1} h", s as f64 / 3600.0),
+    }
+}
+
+/// Named figures side by side.
+fn figure_grid<const N: usize>(items: [(&'static str, String); N]) -> impl IntoView {
+    view! {
+        <div class="figures">
+            {items.map(|(name, value)| view! { <div class="figure"><span class="value">{value}</span><span class="name">{name}</span></div> })}
+        </div>
+    }
+}
+
+/// How support keeps up; the title leads to the inbox.
+#[component]
+fn SupportFiguresView(figures: SupportFigures) -> impl IntoView {
+    let items = [
+        ("Open tickets", figures.open.to_string()),
+        ("Awaiting our reply", figures.awaiting_reply.to_string()),
+        ("Opened, last 30 days", figures.opened_last_30_days.to_string()),
+        ("Median first reply", duration(figures.median_secs_to_first_reply)),
+    ];
+    view! {
+        <h2><a href="/admin/support">"Support"</a></h2>
+        <div data-testid="support-figures">{figure_grid(items)}</div>
     }
 }
 
@@ -35,9 +60,7 @@ fn Figures(title: &'static str, figures: PeriodFigures) -> impl IntoView {
     ];
     view! {
         <h2>{title}</h2>
-        <div class="figures">
-            {items.map(|(name, value)| view! { <div class="figure"><span class="value">{value}</span><span class="name">{name}</span></div> })}
-        </div>
+        {figure_grid(items)}
     }
 }
 
@@ -66,6 +89,7 @@ pub fn AdminDashboard() -> impl IntoView {
                         <section class="card" data-testid="dashboard">
                             <Figures title="Today (UTC)" figures=d.today.clone() />
                             <Figures title="Last 30 days" figures=d.last_30_days.clone() />
+                            <SupportFiguresView figures=d.support.clone() />
                         </section>
                         <section class="card">
                             <BarChart bars=money title="Revenue per day" legend="revenue" overlay_legend="refunds" format=dollars />

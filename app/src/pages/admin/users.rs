@@ -105,7 +105,7 @@ fn UserView(
                     <input type="hidden" name="role" value=other_role.0 />
                     <button type="submit" class="btn">{other_role.1}</button>
                 </ActionForm>
-                <a class="btn" href="/admin/wallets">"Recharge…"</a>
+                <a class="btn" href=format!("/admin/wallets?user={}", u.public_id)>"Recharge…"</a>
             </div>
         </section>
         <section class="card">
@@ -118,6 +118,26 @@ fn UserView(
                     </tr>
                 }}).collect_view()}
             </DataTable>
+        </section>
+        <section class="card">
+            <h2>"Support tickets"</h2>
+            {if d.tickets.is_empty() {
+                view! { <p class="muted">"No tickets."</p> }.into_any()
+            } else {
+                view! {
+                    <DataTable label="Support tickets" headers=&["Subject", "About", "Status", "Updated"] testid="user-tickets" stacked=true>{d.tickets.into_iter().map(|t| view! {
+                        <tr>
+                            <td data-label="Subject">
+                                <a href=format!("/admin/support/{}", t.id)>{t.subject}</a>
+                                {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
+                            </td>
+                            <td data-label="About">{t.lease_id.map(|l| format!("lease #{l}"))}</td>
+                            <td data-label="Status">{t.status}</td>
+                            <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
+                        </tr>
+                    }).collect_view()}</DataTable>
+                }.into_any()
+            }}
         </section>
         <section class="card">
             <h2>"Ledger"</h2>

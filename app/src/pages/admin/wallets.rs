@@ -1,5 +1,6 @@
 //! Admin: wallet recharges (two steps) and corrections.
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::top_up_requests::{admin_top_up_requests, AdminDismissTopUpRequest};
@@ -13,6 +14,12 @@ pub fn AdminWallets() -> impl IntoView {
         <Adjust />
         <LedgerExport />
     }
+}
+
+/// The customer the page was opened for (`?user=UN-…`, from the user
+/// page's "Recharge…"), filled in; empty otherwise.
+fn chosen_user() -> String {
+    use_query_map().with_untracked(|q| q.get("user")).unwrap_or_default()
 }
 
 /// The ledger of a range of days as a CSV download (`/admin/ledger.csv`,
@@ -52,7 +59,7 @@ fn Recharge() -> impl IntoView {
             <ActionForm action=prepare attr:class="form">
                 <div class="field">
                     <label for="recharge-query">"User ID, email or username"</label>
-                    <input id="recharge-query" name="query" placeholder="UN-7K3Q9M" required />
+                    <input id="recharge-query" name="query" placeholder="UN-7K3Q9M" value=chosen_user() required />
                 </div>
                 <div class="field">
                     <label for="recharge-amount-admin">"Amount (USD)"</label>
@@ -164,7 +171,7 @@ fn Adjust() -> impl IntoView {
             <ActionForm action=adjust attr:class="form">
                 <div class="field">
                     <label for="adjust-public-id">"User ID"</label>
-                    <input id="adjust-public-id" name="public_id" placeholder="UN-7K3Q9M" required />
+                    <input id="adjust-public-id" name="public_id" placeholder="UN-7K3Q9M" value=chosen_user() required />
                 </div>
                 <div class="field">
                     <label for="adjust-amount">"Amount (USD, may be negative)"</label>
