@@ -78,6 +78,8 @@ pub struct Metrics {
     unmatched_sms: Gauge,
     silent_phones: Gauge,
     platforms_unavailable: Gauge,
+    support_open: Gauge,
+    support_awaiting: Gauge,
     tls_certificate_expiry: Gauge,
 }
 
@@ -106,6 +108,8 @@ impl Default for Metrics {
             unmatched_sms: Gauge::default(),
             silent_phones: Gauge::default(),
             platforms_unavailable: Gauge::default(),
+            support_open: Gauge::default(),
+            support_awaiting: Gauge::default(),
             tls_certificate_expiry: Gauge::default(),
             registry: Registry::default(),
         };
@@ -143,6 +147,12 @@ impl Default for Metrics {
             "platforms_unavailable",
             "Platforms on offer that customers cannot choose now: no free number of ours for them and no supplier counted any (database, at most 2 s old)",
             metrics.platforms_unavailable.clone(),
+        );
+        registry.register("support_tickets_open", "Support tickets open (database)", metrics.support_open.clone());
+        registry.register(
+            "support_tickets_awaiting_reply",
+            "Open support tickets whose last message is the customer's (database)",
+            metrics.support_awaiting.clone(),
         );
         registry.register(
             "tls_certificate_expiry_timestamp_seconds",
@@ -231,6 +241,7 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     let unmatched_sms = supply_attention::unmatched_sms(svc).await?;
     let silent_phones = supply_attention::silent_phones(svc).await?;
     let unavailable = app::services::platforms::list_enabled(svc).await?.iter().filter(|p| !p.available).count() as i64;
+    let (support_open, support_awaiting) = app::services::support::open_tickets(svc).await?;
     for (lease_state, n) in by_state {
         metrics.leases.get_or_create(&StateLabels { state: lease_state }).set(n);
     }
@@ -241,6 +252,8 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     metrics.unmatched_sms.set(unmatched_sms);
     metrics.silent_phones.set(silent_phones);
     metrics.platforms_unavailable.set(unavailable);
+    metrics.support_open.set(support_open);
+    metrics.support_awaiting.set(support_awaiting);
     Ok(())
 }
 

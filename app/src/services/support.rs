@@ -95,23 +95,16 @@ pub async fn staff_unread(svc: &Services) -> Result<i64, AppError> {
     .await?)
 }
 
-/// The dashboard's support figures; "awaiting reply" and the first-reply
-/// times read each ticket's messages by the (ticket_id, id) index.
+/// The dashboard's support figures (the first-reply times read each
+/// ticket's messages by the (ticket_id, id) index).
 pub async fn figures(svc: &Services, since: i64) -> Result<SupportFigures, AppError> {
-    let pool = &svc.db.pool;
-    let (open, awaiting_reply): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN (SELECT m.from_staff FROM support_messages m WHERE m.ticket_id = t.id ORDER BY m.id DESC LIMIT 1) = 0 \
-                                   THEN 1 ELSE 0 END), 0) \
-         FROM support_tickets t WHERE t.status = 'open'",
-    )
-    .fetch_one(pool)
-    .await?;
+    let (open, awaiting_reply) = open_tickets(svc).await?;
     let opened: Vec<(i64, Option<i64>)> = sqlx::query_as(
         "SELECT t.created_at, (SELECT MIN(m.created_at) FROM support_messages m WHERE m.ticket_id = t.id AND m.from_staff = 1) \
          FROM support_tickets t WHERE t.created_at >= $1 LIMIT 100000",
     )
     .bind(since)
-    .fetch_all(pool)
+    .fetch_all(&svc.db.pool)
     .await?;
     Ok(SupportFigures {
         open,
@@ -119,6 +112,18 @@ pub async fn figures(svc: &Services, since: i64) -> Result<SupportFigures, AppEr
         opened_last_30_days: opened.len() as i64,
         median_secs_to_first_reply: super::dashboard::median_secs(opened.iter().filter_map(|(at, reply)| reply.map(|r| r - at)).collect()),
     })
+}
+
+/// Open tickets, and how many of them await support's reply (their last
+/// message is the customer's).
+pub async fn open_tickets(svc: &Services) -> Result<(i64, i64), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN (SELECT m.from_staff FROM support_messages m WHERE m.ticket_id = t.id ORDER BY m.id DESC LIMIT 1) = 0 \
+                                   THEN 1 ELSE 0 END), 0) \
+         FROM support_tickets t WHERE t.status = 'open'",
+    )
+    .fetch_one(&svc.db.pool)
+    .await?)
 }
 
 /// Admin inbox: "open", "closed" or "all", unread first.

@@ -44,6 +44,8 @@ async fn metrics_are_protected_and_count(backend: Backend) {
         .execute(&app.db.pool)
         .await
         .unwrap();
+    // A question for support, waiting for its answer.
+    assert_eq!(browser.call("support/open", &[("subject", "Metered question"), ("message", "Hello?")]).await.status, 200);
     let refused = reqwest::Client::new().post(app.url("/webhooks/sms/generic")).body("{}").send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 403);
     let cookie = browser.cookie_header();
@@ -65,6 +67,8 @@ async fn metrics_are_protected_and_count(backend: Backend) {
         "usnh_unmatched_sms 1",
         "usnh_gateway_phones_silent 1",
         "usnh_platforms_unavailable ",
+        "usnh_support_tickets_open 1",
+        "usnh_support_tickets_awaiting_reply 1",
         r#"usnh_webhook_failures_total{gateway="generic",reason="signature"} 1"#,
         "usnh_sse_connections_open 1",
         r#"usnh_task_last_success_timestamp_seconds{task="lease_clock"}"#,
