@@ -40,6 +40,8 @@ pub struct TicketView {
     pub ticket: TicketSummary,
     /// The lease the ticket is about, with every message its number received.
     pub lease: Option<LeaseView>,
+    /// Where this stands among the customer's changes (see `LeasesOverview`).
+    pub events_cursor: i64,
     pub messages: Vec<TicketMessage>,
 }
 

@@ -197,6 +197,14 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await adminTab.getByLabel("Reply").fill("We refunded you; please try again.");
   await adminTab.getByRole("button", { name: "Send reply" }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("We refunded you");
+  // The customer's open thread shows the answer without a reload.
+  await expect(page.getByTestId("thread")).toContainText("We refunded you; please try again.");
+  // A second answer while the customer is elsewhere waits as unread.
+  await page.goto("/wallet");
+  await hydrated(page);
+  await adminTab.getByLabel("Reply").fill("Did the new code work?");
+  await adminTab.getByRole("button", { name: "Send reply" }).click();
+  await expect(adminTab.getByTestId("thread")).toContainText("Did the new code work?");
   // The customer's page lists the ticket; "Recharge…" opens the wallets page for them.
   await adminTab.getByRole("link", { name: new RegExp(`^${publicId} helpme_`) }).click();
   await expect(adminTab.getByTestId("user-tickets")).toContainText(`No code ${stamp}`);
@@ -211,7 +219,7 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await hydrated(page);
   await expect(page.getByTestId("tickets")).toContainText("new reply");
   await page.getByRole("link", { name: `No code ${stamp}` }).click();
-  await expect(page.getByTestId("thread")).toContainText("We refunded you; please try again.");
+  await expect(page.getByTestId("thread")).toContainText("Did the new code work?");
   // Read after a link in the app: the menu's badge goes without another navigation.
   await expect(page.getByTestId("support-unread")).toHaveCount(0);
   // Answered: the customer closes it.

@@ -1,5 +1,5 @@
-//! The browser's end of `/events`: a page that shows a customer's leases
-//! or wallet hears when either changes and reloads what it shows.
+//! The browser's end of `/events`: a page that shows a customer's leases,
+//! wallet or support tickets hears when they change and reloads what it shows.
 use leptos::prelude::*;
 use leptos::wasm_bindgen::{closure::Closure, JsCast};
 use leptos::web_sys::{Event, EventSource};
@@ -27,6 +27,13 @@ impl AccountStream {
     /// and on first opening as `catch_up` says. The browser reconnects by
     /// itself.
     pub fn open(catch_up: CatchUp, on_change: impl Fn() + 'static) -> AccountStream {
+        Self::open_on(&["lease", "wallet"], catch_up, on_change)
+    }
+
+    /// As `open`, for the named kinds of change: "lease", "wallet",
+    /// "support". A page missing "lease" misses the server's "reload
+    /// everything", which is sent as a lease event.
+    pub fn open_on(events: &[&str], catch_up: CatchUp, on_change: impl Fn() + 'static) -> AccountStream {
         let url = match catch_up {
             CatchUp::After(cursor) => format!("/events?after={cursor}"),
             CatchUp::Never | CatchUp::Always => "/events".to_string(),
@@ -51,7 +58,7 @@ impl AccountStream {
                 }
                 opened_before = true;
             });
-            for event in ["lease", "wallet"] {
+            for event in events {
                 let _ = source.add_event_listener_with_callback(event, changed.as_ref().unchecked_ref());
             }
             let _ = source.add_event_listener_with_callback("open", opened.as_ref().unchecked_ref());

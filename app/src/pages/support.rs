@@ -144,11 +144,27 @@ pub fn SupportPage() -> impl IntoView {
 
 #[component]
 pub fn TicketPage() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    let signed_in = use_viewer().signed_in_untracked();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let reply = ServerAction::<ReplyTicket>::new();
     let close = ServerAction::<CloseTicket>::new();
     let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| ticket_thread(id));
+    // Support's answer shows without a reload, and so does a text arriving
+    // for the lease the ticket is about.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use crate::components::live_updates::{AccountStream, CatchUp};
+        let catch_up = match thread.get_untracked() {
+            Some(Ok(t)) => CatchUp::After(t.events_cursor),
+            Some(Err(_)) => return, // not the customer's, or signed out
+            None => CatchUp::Always,
+        };
+        if signed_in {
+            AccountStream::open_on(&["support", "lease"], catch_up, move || thread.refetch());
+        }
+    });
     // Reading the thread marks it read: once it arrived (after a link in
     // the app, not a page load, which reads it before the badge asks).
     BadgeRecount::after(move || thread.get().and_then(|r| r.ok()).map(|t| t.ticket.id));

@@ -1,6 +1,6 @@
 //! Account change notifications for live pages: one of a customer's
-//! leases changed (a code arrived, it expired…) or their wallet did (a
-//! top-up). Within one instance a broadcast channel; with several
+//! leases changed (a code arrived, it expired…), their wallet did (a
+//! top-up) or one of their support tickets did (support replied). Within one instance a broadcast channel; with several
 //! instances on PostgreSQL every change goes through NOTIFY, and each
 //! instance's listener re-broadcasts it to the browsers connected there.
 //!
@@ -24,6 +24,8 @@ pub const PG_CHANNEL: &str = "usnh_lease_changed";
 pub enum Topic {
     Lease(i64),
     Wallet,
+    /// One of the customer's support tickets (a reply, closed, reopened).
+    Support,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,11 +43,16 @@ impl AccountChanged {
         AccountChanged { user_id, topic: Topic::Wallet }
     }
 
-    /// The NOTIFY payload: `<user>:<lease id>` or `<user>:wallet`.
+    pub fn support(user_id: i64) -> AccountChanged {
+        AccountChanged { user_id, topic: Topic::Support }
+    }
+
+    /// The NOTIFY payload: `<user>:<lease id>`, `<user>:wallet` or `<user>:support`.
     fn payload(&self) -> String {
         match self.topic {
             Topic::Lease(lease_id) => format!("{}:{lease_id}", self.user_id),
             Topic::Wallet => format!("{}:wallet", self.user_id),
+            Topic::Support => format!("{}:support", self.user_id),
         }
     }
 }
@@ -131,6 +138,7 @@ impl AccountEvents {
         let (user, topic) = payload.split_once(':')?;
         let topic = match topic {
             "wallet" => Topic::Wallet,
+            "support" => Topic::Support,
             lease => Topic::Lease(lease.parse().ok()?),
         };
         Some(AccountChanged { user_id: user.parse().ok()?, topic })
@@ -194,7 +202,7 @@ mod tests {
 
     #[test]
     fn payloads_round_trip() {
-        for change in [AccountChanged::lease(7, 42), AccountChanged::wallet(7)] {
+        for change in [AccountChanged::lease(7, 42), AccountChanged::wallet(7), AccountChanged::support(7)] {
             assert_eq!(AccountEvents::parse_payload(&change.payload()), Some(change));
         }
         assert_eq!(AccountEvents::parse_payload("7:"), None);

@@ -1,7 +1,7 @@
 //! Support tickets: a customer opens one and follows its thread; admins
 //! answer and close. Staff replies and closing are audited; who is
 //! mailed about a message is `support_mail`'s rule.
-use super::{audit, leases, support_mail, Services};
+use super::{audit, events::AccountChanged, leases, support_mail, Services};
 use crate::{
     admin_dashboard::SupportFigures,
     error::AppError,
@@ -210,6 +210,7 @@ async fn owner(svc: &Services, ticket_id: i64, reader: Reader) -> Result<i64, Ap
 
 /// The thread, marked read for whoever reads it.
 pub async fn thread(svc: &Services, ticket_id: i64, reader: Reader) -> Result<TicketView, AppError> {
+    let events_cursor = svc.events.cursor();
     let owner = owner(svc, ticket_id, reader).await?;
     let staff = matches!(reader, Reader::Staff(_));
     let row: SummaryRow = sqlx::query_as(&format!("{} WHERE t.id = $1", summary_query(staff)))
@@ -238,6 +239,7 @@ pub async fn thread(svc: &Services, ticket_id: i64, reader: Reader) -> Result<Ti
     Ok(TicketView {
         ticket,
         lease,
+        events_cursor,
         messages: messages
             .into_iter()
             .map(|(from_staff, username, body, at)| TicketMessage {
@@ -290,7 +292,11 @@ pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str
         (false, true) => support_mail::answered(svc, &mut tx, ticket_id, message).await?,
         (false, false) => support_mail::customer_wrote(svc, &mut tx, ticket_id, message, false).await?,
     };
+    // The customer's open ticket page shows it at once (another tab too).
+    let change = AccountChanged::support(owner);
+    svc.events.announce_in(&mut tx, change).await?;
     tx.commit().await?;
+    svc.events.committed(change);
     if mailed {
         svc.mailer.wake();
     }
@@ -315,6 +321,9 @@ pub async fn close(svc: &Services, ticket_id: i64, reader: Reader) -> Result<(),
     if let Reader::Staff(admin_user_id) = reader {
         audit::record(&mut *tx, now, admin_user_id, "support.close", Some(owner), &format!("ticket {ticket_id} open"), "closed").await?;
     }
+    let change = AccountChanged::support(owner);
+    svc.events.announce_in(&mut tx, change).await?;
     tx.commit().await?;
+    svc.events.committed(change);
     Ok(())
 }

@@ -95,6 +95,7 @@ pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<
                     let event = match change.topic {
                         Topic::Lease(lease_id) => Event::default().event("lease").data(lease_id.to_string()),
                         Topic::Wallet => Event::default().event("wallet").data("changed"),
+                        Topic::Support => Event::default().event("support").data("changed"),
                     };
                     return Some((Ok::<_, Infallible>(event), (receiver, open)));
                 }

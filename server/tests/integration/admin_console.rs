@@ -123,12 +123,22 @@ async fn support_ticket_round_trip(app: TestApp) {
     let inbox = admin.call("admin/support_tickets", &[("status", "open")]).await.json();
     assert_eq!(inbox[0]["subject"], "No code arrived");
     assert_eq!(inbox[0]["unread"], true);
+    // The customer's open ticket page hears of the answer (their event stream).
+    let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", customer.cookie_header()).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
     let audits = audit_count(&app).await;
     assert!(admin.call("admin/support_reply", &[("ticket_id", &id), ("message", "Refunded, sorry!")]).await.status < 400);
     assert_eq!(audit_count(&app).await, audits + 1);
+    let mut heard = String::new();
+    while !heard.contains("event: support") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk()).await.expect("a support event in time").unwrap().expect("stream open");
+        heard.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(stream);
     assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "1", "the badge counts it");
     let thread = customer.call("support/thread", &[("ticket_id", &id)]).await.json();
     assert_eq!(thread["messages"][1]["body"], "Refunded, sorry!");
+    assert!(thread["events_cursor"].as_i64().is_some(), "{thread}");
     assert_eq!(admin.call("admin/support_unread", &[]).await.body.trim(), "0", "staff replied, so they read it");
     assert_eq!(thread["messages"][1]["author"], "Support", "staff names stay private");
     assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "0", "read now");
