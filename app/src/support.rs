@@ -164,3 +164,32 @@ pub async fn admin_close_ticket(ticket_id: i64) -> Result<(), AppError> {
     let admin = require_admin()?;
     support::close(&*services()?, ticket_id, support::Reader::Staff(admin.user_id)).await
 }
+
+/// An answer support gives often (see `services::saved_replies`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedReply {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+}
+
+#[server(endpoint = "admin/saved_replies")]
+pub async fn admin_saved_replies() -> Result<Vec<SavedReply>, AppError> {
+    use crate::services::{request::require_admin, saved_replies, services};
+    require_admin()?;
+    saved_replies::list(&*services()?).await
+}
+
+#[server(endpoint = "admin/add_saved_reply")]
+pub async fn admin_add_saved_reply(title: String, body: String) -> Result<i64, AppError> {
+    use crate::services::{request::require_admin, saved_replies, services};
+    let admin = require_admin()?;
+    saved_replies::add(&*services()?, admin.user_id, &title, &body).await
+}
+
+#[server(endpoint = "admin/delete_saved_reply")]
+pub async fn admin_delete_saved_reply(id: i64) -> Result<(), AppError> {
+    use crate::services::{request::require_admin, saved_replies, services};
+    let admin = require_admin()?;
+    saved_replies::delete(&*services()?, admin.user_id, id).await
+}

@@ -37,6 +37,38 @@ pub fn thread_view(messages: Vec<TicketMessage>) -> impl IntoView {
     }
 }
 
+/// Answers to what customers ask most, before they write (each follows
+/// from the rules on the Policies page).
+#[component]
+fn CommonQuestions() -> impl IntoView {
+    let s = use_site_info();
+    view! {
+        <section class="card faq" aria-labelledby="faq-heading" data-testid="faq">
+            <h2 id="faq-heading">"Common questions"</h2>
+            <details>
+                <summary>"My code has not arrived."</summary>
+                <p>"Codes usually come within a minute or two, and show on Get Number by themselves. If none comes before the countdown ends, the fee goes back to your wallet automatically. You can also cancel at any time before a code arrives (refunded at once), or Switch to take a number for another platform."</p>
+            </details>
+            <details>
+                <summary>"The platform refuses the number."</summary>
+                <p>"Some platforms turn some numbers away. While no code has arrived, cancel (refunded) and ask for a new number. Once a code has arrived, the lease is not refunded: see " <a href="/policies#refunds">"Refunds"</a> "."</p>
+            </details>
+            <details>
+                <summary>"I chose the wrong platform."</summary>
+                <p>"Cancel before a code arrives and the fee comes back; then choose the right one. A number is rented for one platform, and a code from another is not guaranteed."</p>
+            </details>
+            <details>
+                <summary>"How do I add money?"</summary>
+                <p>"On the " <a href="/wallet">"Wallet"</a> " page, send us your user ID and the amount over WhatsApp. We credit your wallet by hand and email you when it is done; every top-up shows in your wallet history."</p>
+            </details>
+            <details>
+                <summary>"Where are the codes I received before?"</summary>
+                <p>"In " <a href="/numbers">"Your numbers"</a> ": every number you rented and each text it received. A text is erased " {s.sms_retention_hours} " hours after its lease ended; the code stays."</p>
+            </details>
+        </section>
+    }
+}
+
 /// The lease a ticket is about, for the customer and for support alike:
 /// what was rented, how it stands and every message the number received.
 pub fn ticket_lease(lease: LeaseView) -> impl IntoView {
@@ -74,6 +106,7 @@ pub fn SupportPage() -> impl IntoView {
         <PageTitle text="Support" />
         <h1>"Support"</h1>
         <Contacts />
+        <CommonQuestions />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
                 let (_, _, v) = (tickets.track(), leases.track(), viewer.get());

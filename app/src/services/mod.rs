@@ -38,6 +38,7 @@ pub mod sessions;
 pub mod stock;
 pub mod stock_alerts;
 pub mod supply_attention;
+pub mod saved_replies;
 pub mod support;
 pub mod support_mail;
 pub mod tokens;

@@ -19,7 +19,7 @@ pub enum Reader {
 
 const MAX_OPEN_TICKETS: i64 = 20;
 
-fn check_message(message: &str) -> Result<&str, AppError> {
+pub(super) fn check_message(message: &str) -> Result<&str, AppError> {
     let message = message.trim();
     if message.is_empty() || message.chars().count() > 5000 {
         return Err(AppError::Invalid("Write a message of up to 5,000 characters.".into()));

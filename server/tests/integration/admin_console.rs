@@ -160,6 +160,9 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert_eq!(customer.call("admin/support_reply", &[("ticket_id", &id), ("message", "x")]).await.status, 403);
     let page = customer.get("/support").await.body;
     assert!(page.contains("wa.me/") && page.contains("support@usnumhub.example"), "contacts from configuration");
+    assert!(page.contains("Common questions") && page.contains("My code has not arrived.") && page.contains(r#"href="/policies#refunds""#), "{page}");
+    let visitor_page = common::browser::Browser::new(&app.base).get("/support").await.body;
+    assert!(visitor_page.contains("Common questions"), "visitors read them too");
 }
 
 /// A customer's script posting messages is stopped after 20 in ten
@@ -227,6 +230,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
     assert_eq!(made.status, 200, "{}", made.body);
     let api_key = customer.call("api_keys", &[]).await.json()[0]["id"].to_string();
     let request = customer.call("request_top_up", &[("amount", "3")]).await.json()["id"].to_string();
+    let saved = admin.call("admin/add_saved_reply", &[("title", "To delete"), ("body", "Gone soon")]).await.body.trim().to_string();
     let actions: Vec<(&str, Vec<(&str, String)>)> = vec![
         ("admin/top_up", vec![("public_id", public_id.clone()), ("amount", "5.00".into()), ("note", "n".into()), ("idempotency_key", key)]),
         ("admin/adjust", vec![("public_id", public_id.clone()), ("amount", "-1".into()), ("reason", "typo".into()), ("idempotency_key", "audit-adjust-0001".into())]),
@@ -246,6 +250,8 @@ async fn every_admin_action_is_audited(app: TestApp) {
         ("admin/announce", vec![("text", "Maintenance tonight".into()), ("level", "info".into()), ("hours", "".into())]),
         ("admin/clear_announcement", vec![]),
         ("admin/dismiss_top_up_request", vec![("request_id", request)]),
+        ("admin/add_saved_reply", vec![("title", "Refund rules".into()), ("body", "See Refunds.".into())]),
+        ("admin/delete_saved_reply", vec![("id", saved)]),
     ];
     for (name, args) in actions {
         let before = audit_count(&app).await;
@@ -262,7 +268,39 @@ async fn every_admin_action_is_audited(app: TestApp) {
     assert_eq!(entries[1]["after"], "admin");
 }
 
+/// Support's saved replies: titled, listed by title, refused when the
+/// title is taken or the text empty, deleted; a customer reads none.
+async fn saved_replies_are_kept_for_support(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "replier").await;
+    let (mut customer, _) = verified_customer(&app, "curious", 0).await;
+    assert_eq!(admin.call("admin/saved_replies", &[]).await.json(), serde_json::json!([]));
+    let added = admin.call("admin/add_saved_reply", &[("title", "  Slow code "), ("body", "Codes can take two minutes.\nPlease wait.")]).await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(admin.call("admin/add_saved_reply", &[("title", "Refunded"), ("body", "We refunded you.")]).await.status, 200);
+    for (title, body, why) in [("Slow code", "Again", "already called"), ("ab", "Short title", "3 to 60"), ("Two\nlines", "x", "one line"), ("Empty", "   ", "up to 5,000")] {
+        let refused = admin.call("admin/add_saved_reply", &[("title", title), ("body", body)]).await;
+        assert_eq!(refused.status, 400, "{title}");
+        assert!(refused.body.contains(why), "{title}: {}", refused.body);
+    }
+    let list = admin.call("admin/saved_replies", &[]).await.json();
+    let titles: Vec<&str> = list.as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Refunded", "Slow code"], "by title, trimmed");
+    assert_eq!(list[1]["body"], "Codes can take two minutes.\nPlease wait.");
+    assert_eq!(customer.call("admin/saved_replies", &[]).await.status, 403);
+    let page = admin.get("/admin/support").await.body;
+    assert!(page.contains("Codes can take two minutes."), "{page}");
+    let id = list[0]["id"].to_string();
+    assert_eq!(admin.call("admin/delete_saved_reply", &[("id", &id)]).await.status, 200);
+    assert_eq!(admin.call("admin/delete_saved_reply", &[("id", &id)]).await.status, 404);
+    assert_eq!(admin.call("admin/saved_replies", &[]).await.json().as_array().unwrap().len(), 1);
+    // A ticket's page offers what is left.
+    let ticket = customer.call("support/open", &[("subject", "Where is it"), ("message", "No code yet")]).await.body.trim().to_string();
+    let page = admin.get(&format!("/admin/support/{ticket}")).await.body.replace("<!>", "");
+    assert!(page.contains("Start from a saved reply") && page.contains(">Slow code</option>"), "{page}");
+}
+
 backend_tests!(
+    saved_replies_are_kept_for_support,
     find_disable_and_sign_out,
     dashboard_counts_money_and_leases,
     csv_import_reports_each_line,

@@ -3,8 +3,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
-use crate::support::{TicketCustomer, admin_support_mail, admin_ticket_thread, admin_tickets, AdminCloseTicket, AdminReplyTicket, AdminSetSupportMail};
+use crate::support::{
+    admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminReplyTicket,
+    AdminSetSupportMail, SavedReply, TicketCustomer,
+};
 
 #[component]
 pub fn AdminSupport() -> impl IntoView {
@@ -38,8 +42,82 @@ pub fn AdminSupport() -> impl IntoView {
                 </DataTable>
             </Transition>
         </section>
+        <SavedReplies />
         <SupportMail />
     }
+}
+
+/// The answers support gives often; a reply on a ticket's page starts
+/// from one.
+#[component]
+fn SavedReplies() -> impl IntoView {
+    let add = ServerAction::<AdminAddSavedReply>::new();
+    let delete = ServerAction::<AdminDeleteSavedReply>::new();
+    let replies = Resource::new(move || (add.version().get(), delete.version().get()), |_| admin_saved_replies());
+    view! {
+        <section class="card" aria-labelledby="saved-replies-heading">
+            <h2 id="saved-replies-heading">"Saved replies"</h2>
+            <p class="muted small">"Answers you give often. On a ticket, choose one to start your reply from, then edit it before sending."</p>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || replies.get().map(|r| match r {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"None yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <DataTable label="Saved replies" headers=&["Title", "Text", ""] testid="saved-replies" stacked=true>
+                            {list.into_iter().map(|r| view! {
+                                <tr>
+                                    <td data-label="Title">{r.title.clone()}</td>
+                                    <td data-label="Text" class="pre-wrap">{r.body}</td>
+                                    <td>
+                                        <ActionForm action=delete>
+                                            <input type="hidden" name="id" value=r.id />
+                                            <button type="submit" class="btn btn-small btn-danger">"Delete"<span class="sr-only">{format!(" {}", r.title)}</span></button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }).collect_view()}
+                        </DataTable>
+                    }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                })}
+            </Transition>
+            <ActionError value=add.value() />
+            <ActionError value=delete.value() />
+            <ActionForm action=add attr:class="form">
+                <div class="field">
+                    <label for="saved-reply-title">"Title"</label>
+                    <input id="saved-reply-title" name="title" maxlength="60" required />
+                </div>
+                <div class="field">
+                    <label for="saved-reply-body">"Text"</label>
+                    <textarea id="saved-reply-body" name="body" rows="3" maxlength="5000" required></textarea>
+                </div>
+                <button type="submit" class="btn">"Save reply"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// "Start from a saved reply": choosing one puts its text in the reply
+/// box (`draft`); nothing when none is saved.
+#[component]
+fn SavedReplyPicker(replies: Resource<Result<Vec<SavedReply>, AppError>>, draft: RwSignal<String>) -> impl IntoView {
+    move || replies.get().and_then(|r| r.ok()).filter(|l: &Vec<SavedReply>| !l.is_empty()).map(|list| {
+        let options = list.iter().map(|r| view! { <option value=r.id>{r.title.clone()}</option> }).collect_view();
+        view! {
+            <div class="field">
+                <label for="saved-reply">"Start from a saved reply"</label>
+                <select id="saved-reply" on:change=move |ev| {
+                    let chosen = event_target_value(&ev).parse::<i64>().ok();
+                    if let Some(reply) = list.iter().find(|r| Some(r.id) == chosen) {
+                        draft.set(reply.body.clone());
+                    }
+                }>
+                    <option value="">"—"</option>
+                    {options}
+                </select>
+            </div>
+        }
+    })
 }
 
 /// Whether this admin is mailed when a customer writes: on by default,
@@ -81,6 +159,16 @@ pub fn AdminTicket() -> impl IntoView {
     let reply = ServerAction::<AdminReplyTicket>::new();
     let close = ServerAction::<AdminCloseTicket>::new();
     let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| admin_ticket_thread(id));
+    // Made with the page, not with the thread's view: a resource made in a
+    // view that is drawn again would not match the server's on hydration.
+    let saved = Resource::new(|| (), |_| admin_saved_replies());
+    // What is being written; emptied once it was sent.
+    let draft = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reply.value().get() {
+            draft.set(String::new());
+        }
+    });
     // Reading the thread marks it read: once it arrived (after a link in
     // the app, not a page load, which reads it before the badge asks).
     BadgeRecount::after(move || (thread.get().and_then(|r| r.ok()).map(|t| t.ticket.id), reply.version().get(), close.version().get()));
@@ -100,9 +188,10 @@ pub fn AdminTicket() -> impl IntoView {
                     <section class="card">
                         <ActionForm action=reply attr:class="form">
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
+                            <SavedReplyPicker replies=saved draft />
                             <div class="field">
                                 <label for="admin-reply">"Reply"</label>
-                                <textarea id="admin-reply" name="message" rows="4" maxlength="5000" required></textarea>
+                                <textarea id="admin-reply" name="message" rows="4" maxlength="5000" required bind:value=draft></textarea>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send reply"</button>
                         </ActionForm>

@@ -1,0 +1,9 @@
+-- Support's saved replies: answers staff give often, by title, to start
+-- a reply from.
+CREATE TABLE saved_replies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    created_by BIGINT NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL
+);
