@@ -350,6 +350,9 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("level", "warning"),
         ("hours", "2"),
         ("request_id", "1"),
+        ("title", "Saved"),
+        ("body", "A saved reply"),
+        ("id", "1"),
     ];
     for path in &admin_paths {
         let name = path.trim_start_matches("/api/");
