@@ -197,6 +197,7 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await adminTab.getByLabel("Text", { exact: true }).fill("Did the new code work?");
   await adminTab.getByRole("button", { name: "Save reply" }).click();
   await expect(adminTab.getByTestId("saved-replies")).toContainText(`Follow-up ${stamp}`);
+  await expect(adminTab.getByLabel("Title", { exact: true })).toHaveValue("");
   await adminTab.getByRole("link", { name: `No code ${stamp}` }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("never arrived");
   await hydrated(adminTab);

@@ -54,6 +54,14 @@ fn SavedReplies() -> impl IntoView {
     let add = ServerAction::<AdminAddSavedReply>::new();
     let delete = ServerAction::<AdminDeleteSavedReply>::new();
     let replies = Resource::new(move || (add.version().get(), delete.version().get()), |_| admin_saved_replies());
+    // The form empties once a reply is saved, ready for the next.
+    let (title, body) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = add.value().get() {
+            title.set(String::new());
+            body.set(String::new());
+        }
+    });
     view! {
         <section class="card" aria-labelledby="saved-replies-heading">
             <h2 id="saved-replies-heading">"Saved replies"</h2>
@@ -85,11 +93,11 @@ fn SavedReplies() -> impl IntoView {
             <ActionForm action=add attr:class="form">
                 <div class="field">
                     <label for="saved-reply-title">"Title"</label>
-                    <input id="saved-reply-title" name="title" maxlength="60" required />
+                    <input id="saved-reply-title" name="title" maxlength="60" required bind:value=title />
                 </div>
                 <div class="field">
                     <label for="saved-reply-body">"Text"</label>
-                    <textarea id="saved-reply-body" name="body" rows="3" maxlength="5000" required></textarea>
+                    <textarea id="saved-reply-body" name="body" rows="3" maxlength="5000" required bind:value=body></textarea>
                 </div>
                 <button type="submit" class="btn">"Save reply"</button>
             </ActionForm>
