@@ -12,6 +12,8 @@ pub struct TicketSummary {
     pub subject: String,
     /// "open" or "closed".
     pub status: String,
+    /// Closed by the customer (their question answered), not by support.
+    pub closed_by_customer: bool,
     pub lease_id: Option<i64>,
     pub updated_at: i64,
     /// A reply the reader has not seen (customer: from staff; admin: from

@@ -27,7 +27,7 @@ pub(super) fn check_message(message: &str) -> Result<&str, AppError> {
     Ok(message)
 }
 
-type SummaryRow = (i64, String, String, Option<i64>, i64, i64, Option<String>, Option<String>);
+type SummaryRow = (i64, String, String, Option<i64>, i64, i64, Option<String>, Option<String>, i64);
 
 /// The condition "message `m` of ticket `t` is one its reader has not
 /// seen": the customer reads staff messages, staff the customer's. The
@@ -45,17 +45,18 @@ pub(super) fn unread_by(staff: bool) -> &'static str {
 fn summary_query(staff: bool) -> String {
     format!(
         "SELECT t.id, t.subject, t.status, t.lease_id, t.updated_at, \
-         (SELECT COUNT(*) FROM support_messages m WHERE {}), u.public_id, u.username \
+         (SELECT COUNT(*) FROM support_messages m WHERE {}), u.public_id, u.username, t.closed_by_customer \
          FROM support_tickets t JOIN users u ON u.id = t.user_id",
         unread_by(staff)
     )
 }
 
 fn summary(row: SummaryRow, for_staff: bool) -> TicketSummary {
-    let (id, subject, status, lease_id, updated_at, unread, public_id, username) = row;
+    let (id, subject, status, lease_id, updated_at, unread, public_id, username, closed_by_customer) = row;
     TicketSummary {
         id,
         subject,
+        closed_by_customer: status == "closed" && closed_by_customer != 0,
         status,
         lease_id,
         updated_at,
@@ -309,9 +310,10 @@ pub async fn close(svc: &Services, ticket_id: i64, reader: Reader) -> Result<(),
     let owner = owner(svc, ticket_id, reader).await?;
     let now = svc.now();
     let mut tx = svc.db.begin_write().await?;
-    let closed = sqlx::query("UPDATE support_tickets SET status = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2 AND status = 'open'")
+    let closed = sqlx::query("UPDATE support_tickets SET status = 'closed', closed_at = $1, updated_at = $1, closed_by_customer = $3 WHERE id = $2 AND status = 'open'")
         .bind(now)
         .bind(ticket_id)
+        .bind(i64::from(matches!(reader, Reader::Customer(_))))
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -144,6 +144,7 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "0", "read now");
     assert!(admin.call("admin/support_close", &[("ticket_id", &id)]).await.status < 400);
     assert_eq!(admin.call("admin/support_close", &[("ticket_id", &id)]).await.status, 400);
+    assert_eq!(admin.call("admin/support_tickets", &[("status", "closed")]).await.json()[0]["closed_by_customer"], false);
     assert!(customer.call("support/reply", &[("ticket_id", &id), ("message", "It happened again")]).await.status < 400);
     assert_eq!(customer.call("support/tickets", &[]).await.json()[0]["status"], "open", "a customer reply reopens");
     // The customer closes it once answered (not audited: an admin's actions are).
@@ -153,6 +154,9 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert!(page.contains("Solved: close the ticket"), "{page}");
     assert!(customer.call("support/close", &[("ticket_id", &id)]).await.status < 400);
     assert_eq!(customer.call("support/tickets", &[]).await.json()[0]["status"], "closed");
+    assert_eq!(admin.call("admin/support_tickets", &[("status", "closed")]).await.json()[0]["closed_by_customer"], true, "staff see who closed it");
+    let staff_page = admin.get(&format!("/admin/support/{id}")).await.body;
+    assert!(staff_page.contains("closed by the customer"), "{staff_page}");
     assert_eq!(customer.call("support/close", &[("ticket_id", &id)]).await.status, 400, "already closed");
     assert_eq!(audit_count(&app).await, audits);
     let page = customer.get(&format!("/support/{id}")).await.body;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
     admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminReplyTicket,
-    AdminSetSupportMail, SavedReply, TicketCustomer,
+    AdminSetSupportMail, SavedReply, TicketCustomer, TicketSummary,
 };
 
 #[component]
@@ -35,7 +35,7 @@ pub fn AdminSupport() -> impl IntoView {
                                         {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
                                     </td>
                                     <td data-label="Customer">{t.customer.clone().map(customer_link)}</td>
-                                    <td data-label="Status">{t.status.clone()}</td>
+                                    <td data-label="Status">{status_label(&t)}</td>
                                     <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
                                 </tr>
                             }).collect_view())}
@@ -189,7 +189,7 @@ pub fn AdminTicket() -> impl IntoView {
             {move || thread.get().map(|r| match r {
                 Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
                 Ok(t) => view! {
-                    <h1>{t.ticket.subject.clone()} " " <span class="badge">{t.ticket.status.clone()}</span></h1>
+                    <h1>{t.ticket.subject.clone()} " " <span class="badge" data-testid="ticket-status">{status_label(&t.ticket)}</span></h1>
                     <p class="muted">"From " {t.ticket.customer.clone().map(customer_link)}</p>
                     {t.lease.map(ticket_lease)}
                     {thread_view(t.messages)}
@@ -214,6 +214,11 @@ pub fn AdminTicket() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// "open", "closed", or "closed by the customer" (their question answered).
+fn status_label(t: &TicketSummary) -> String {
+    if t.closed_by_customer { format!("{} by the customer", t.status) } else { t.status.clone() }
 }
 
 /// The customer, linked to their user page (wallet, leases, devices).
