@@ -9,8 +9,8 @@ use crate::{
     api_keys::ApiKeyView,
     domain::Money,
     error::AppError,
-    support::TicketSummary,
     get_number::LeaseView,
+    support::TicketSummary,
     wallet::EntryView,
 };
 

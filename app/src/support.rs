@@ -23,6 +23,13 @@ pub struct TicketSummary {
     pub customer: Option<TicketCustomer>,
 }
 
+impl TicketSummary {
+    /// "open", "closed", or "closed by the customer" (their question answered).
+    pub fn status_label(&self) -> String {
+        if self.closed_by_customer { format!("{} by the customer", self.status) } else { self.status.clone() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketCustomer {
     pub public_id: String,

@@ -15,6 +15,11 @@ where
     }
 }
 
+/// A read that failed, told where its data would be.
+pub fn error_alert(e: &AppError) -> AnyView {
+    view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any()
+}
+
 /// An inline message under a field: the rule's message while the input
 /// breaks it, nothing while it is empty or valid.
 pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static) -> Signal<Option<String>> {

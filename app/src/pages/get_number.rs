@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::ActionError, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
 use crate::domain::LeaseEvent;
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 
@@ -72,7 +72,7 @@ pub fn GetNumberPage() -> impl IntoView {
                         </section>
                         {prices.and_then(|p| p.get()).and_then(|r| r.ok()).map(|platforms| view! { <PriceList platforms /> })}
                     }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                    Err(e) => error_alert(&e),
                     Ok(o) => view! {
                         <section class="card summary-bar">
                             <span>"Balance " <strong data-testid="gn-balance">{o.balance.to_string()}</strong></span>

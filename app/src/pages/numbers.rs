@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
-use crate::components::{data_table::DataTable, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::components::{data_table::DataTable, form::error_alert, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::domain::UsPhoneNumber;
 use crate::error::AppError;
 use crate::get_number::{my_numbers, LeaseHistory, LeaseView};
@@ -40,7 +40,7 @@ pub fn NumbersPage() -> impl IntoView {
                         <a class="btn btn-primary" href="/sign-in?next=/numbers">"Sign in"</a>
                     </section>
                 }.into_any(),
-                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Err(e) => error_alert(&e),
                 Ok(page) if page.platforms.is_empty() => view! {
                     <section class="card narrow">
                         <p>"You have not rented a number yet."</p>

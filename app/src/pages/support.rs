@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::ActionError, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::{my_leases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{my_tickets, ticket_thread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
@@ -206,7 +206,7 @@ pub fn TicketPage() -> impl IntoView {
         <p><a href="/support">"← All tickets"</a></p>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || thread.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Err(e) => error_alert(&e),
                 Ok(t) => view! {
                     <h1>{t.ticket.subject.clone()} " " <span class="badge">{t.ticket.status.clone()}</span></h1>
                     {t.lease.map(ticket_lease)}

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
-use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, form::error_alert, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
 use crate::top_up_requests::{RequestStatus, TopUpRequest};
@@ -67,7 +67,7 @@ pub fn WalletPage() -> impl IntoView {
                 view! {
                     {move || wallet.get().map(|r| match r {
                         Ok(w) => view! { <Balance balance=w.balance public_id=w.public_id request=w.top_up_request /> }.into_any(),
-                        Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                        Err(e) => error_alert(&e),
                     })}
                     <section class="card">
                         <div class="row-between">

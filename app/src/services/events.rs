@@ -1,8 +1,9 @@
 //! Account change notifications for live pages: one of a customer's
 //! leases changed (a code arrived, it expired…), their wallet did (a
-//! top-up) or one of their support tickets did (support replied). Within one instance a broadcast channel; with several
-//! instances on PostgreSQL every change goes through NOTIFY, and each
-//! instance's listener re-broadcasts it to the browsers connected there.
+//! top-up) or one of their support tickets did (support replied). Within
+//! one instance a broadcast channel; with several instances on PostgreSQL
+//! every change goes through NOTIFY, and each instance's listener
+//! re-broadcasts it to the browsers connected there.
 //!
 //! Each instance also remembers what it heard lately, so that a page
 //! rendered before its stream opened can ask whether it missed anything

@@ -38,8 +38,8 @@ pub struct CatalogueCache {
     list: Arc<Slot<Arc<Vec<PlatformView>>>>,
     rates: Arc<Slot<Rates>>,
     pub(super) free: Arc<Slot<Arc<FreeNumbers>>>,
-    /// Rung when an admin adds or enables numbers, so customers waiting
-    /// for a platform hear of it now rather than at the next look.
+    /// Rung after an admin's change to the pool, so customers waiting for
+    /// a platform hear of added numbers now rather than at the next look.
     restocked: Arc<tokio::sync::Notify>,
 }
 

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::admin_dashboard::{admin_dashboard, PeriodFigures, SupportFigures};
 use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncement};
-use crate::components::{charts::{Bar, BarChart, BarList}, form::ActionError, local_time::format_utc, page_title::PageTitle};
+use crate::components::{charts::{Bar, BarChart, BarList}, form::{error_alert, ActionError}, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
 
 fn dollars(v: f64) -> String {
@@ -72,7 +72,7 @@ pub fn AdminDashboard() -> impl IntoView {
         <h1>"Dashboard"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || data.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Err(e) => error_alert(&e),
                 Ok(d) => {
                     let label = |day: i64| format_utc(day)[5..10].to_string();
                     let money: Vec<Bar> = d.days.iter().map(|x| Bar {
@@ -126,7 +126,7 @@ fn AnnouncementEditor() -> impl IntoView {
                         </ActionForm>
                     }.into_any(),
                     Ok(None) => view! { <p data-testid="current-announcement">"None is shown."</p> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                    Err(e) => error_alert(&e),
                 })}
             </Transition>
             <ActionForm action=publish attr:class="form">

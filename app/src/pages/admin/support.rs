@@ -2,12 +2,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{error_alert, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
     admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminReplyTicket,
-    AdminSetSupportMail, SavedReply, TicketCustomer, TicketSummary,
+    AdminSetSupportMail, SavedReply, TicketCustomer,
 };
 
 #[component]
@@ -35,7 +35,7 @@ pub fn AdminSupport() -> impl IntoView {
                                         {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
                                     </td>
                                     <td data-label="Customer">{t.customer.clone().map(customer_link)}</td>
-                                    <td data-label="Status">{status_label(&t)}</td>
+                                    <td data-label="Status">{t.status_label()}</td>
                                     <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
                                 </tr>
                             }).collect_view())}
@@ -85,7 +85,7 @@ fn SavedReplies() -> impl IntoView {
                             }).collect_view()}
                         </DataTable>
                     }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                    Err(e) => error_alert(&e),
                 })}
             </Transition>
             <ActionError value=add.value() />
@@ -152,7 +152,7 @@ fn SupportMail() -> impl IntoView {
                             </button>
                         </ActionForm>
                     }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                    Err(e) => error_alert(&e),
                 })}
             </Transition>
             <ActionError value=set.value() />
@@ -187,9 +187,9 @@ pub fn AdminTicket() -> impl IntoView {
             <ActionError value=reply.value() />
             <ActionError value=close.value() />
             {move || thread.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Err(e) => error_alert(&e),
                 Ok(t) => view! {
-                    <h1>{t.ticket.subject.clone()} " " <span class="badge" data-testid="ticket-status">{status_label(&t.ticket)}</span></h1>
+                    <h1>{t.ticket.subject.clone()} " " <span class="badge" data-testid="ticket-status">{t.ticket.status_label()}</span></h1>
                     <p class="muted">"From " {t.ticket.customer.clone().map(customer_link)}</p>
                     {t.lease.map(ticket_lease)}
                     {thread_view(t.messages)}
@@ -214,11 +214,6 @@ pub fn AdminTicket() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// "open", "closed", or "closed by the customer" (their question answered).
-fn status_label(t: &TicketSummary) -> String {
-    if t.closed_by_customer { format!("{} by the customer", t.status) } else { t.status.clone() }
 }
 
 /// The customer, linked to their user page (wallet, leases, devices).

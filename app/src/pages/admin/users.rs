@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::admin_api::AdminSetRole;
 use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
-use crate::components::{data_table::DataTable, form::ActionError, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -66,7 +66,7 @@ pub fn AdminUser() -> impl IntoView {
             <ActionError value=set_role.value() />
             <ActionError value=revoke_key.value() />
             {move || detail.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                Err(e) => error_alert(&e),
                 Ok(d) => view! { <UserView d set_disabled set_role revoke_key /> }.into_any(),
             })}
         </Transition>

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{error_alert, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::top_up_requests::{admin_top_up_requests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 
@@ -143,7 +143,7 @@ fn Requests(prepare: ServerAction<AdminPrepareTopUp>, confirm: ServerAction<Admi
                             }).collect_view()}
                         </DataTable>
                     }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any(),
+                    Err(e) => error_alert(&e),
                 })}
             </Transition>
         </section>
