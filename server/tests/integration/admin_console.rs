@@ -157,6 +157,9 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert_eq!(admin.call("admin/support_tickets", &[("status", "closed")]).await.json()[0]["closed_by_customer"], true, "staff see who closed it");
     let staff_page = admin.get(&format!("/admin/support/{id}")).await.body;
     assert!(staff_page.contains("closed by the customer"), "{staff_page}");
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let user_page = admin.get(&format!("/admin/users/{public_id}")).await.body;
+    assert!(user_page.contains("closed by the customer"), "the user page's tickets say so too: {user_page}");
     assert_eq!(customer.call("support/close", &[("ticket_id", &id)]).await.status, 400, "already closed");
     assert_eq!(audit_count(&app).await, audits);
     let page = customer.get(&format!("/support/{id}")).await.body;

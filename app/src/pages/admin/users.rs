@@ -125,17 +125,17 @@ fn UserView(
                 view! { <p class="muted">"No tickets."</p> }.into_any()
             } else {
                 view! {
-                    <DataTable label="Support tickets" headers=&["Subject", "About", "Status", "Updated"] testid="user-tickets" stacked=true>{d.tickets.into_iter().map(|t| view! {
+                    <DataTable label="Support tickets" headers=&["Subject", "About", "Status", "Updated"] testid="user-tickets" stacked=true>{d.tickets.into_iter().map(|t| { let status = t.status_label(); view! {
                         <tr>
                             <td data-label="Subject">
                                 <a href=format!("/admin/support/{}", t.id)>{t.subject}</a>
                                 {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
                             </td>
                             <td data-label="About">{t.lease_id.map(|l| format!("lease #{l}"))}</td>
-                            <td data-label="Status">{t.status}</td>
+                            <td data-label="Status">{status}</td>
                             <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
                         </tr>
-                    }).collect_view()}</DataTable>
+                    }}).collect_view()}</DataTable>
                 }.into_any()
             }}
         </section>
