@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
     site_info::provide_site_info();
     auth::provide_viewer();
     components::unread_badge::BadgeRecount::provide();
+    components::staff_news::StaffNews::provide();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/usnumhub.css" />

@@ -176,6 +176,7 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await page.getByLabel("Message").fill("My Telegram code never arrived.");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page).toHaveURL(/\/support\/\d+$/);
+  const ticketUrl = page.url();
   await expect(page.getByTestId("thread")).toContainText("My Telegram code never arrived.");
   // The thread shows the number and what it received.
   const about = page.getByTestId("ticket-about");
@@ -246,6 +247,29 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await hydrated(page);
   expect(await (await counted).text()).toBe("0");
   await expect(page.getByTestId("support-unread")).toHaveCount(0);
+
+  // Staff's open thread shows the customer's new message as it comes, and the reply being written stays, with the focus.
+  await adminTab.goto(ticketUrl.replace("/support/", "/admin/support/"));
+  await hydrated(adminTab);
+  const draft = adminTab.getByLabel("Reply", { exact: true });
+  await draft.fill("Glad it works");
+  await page.goto(ticketUrl);
+  await hydrated(page);
+  await page.getByLabel("Reply", { exact: true }).fill("One more question: can I keep the number?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(adminTab.getByTestId("thread")).toContainText("One more question");
+  await expect(adminTab.getByTestId("ticket-status")).toHaveText("open");
+  await expect(draft).toHaveValue("Glad it works");
+  await expect(draft).toBeFocused();
+  // On another console page, the menu's badge counts the next message as it comes.
+  // (Other tests' tickets may be unread too: count from what the badge was told on arriving.)
+  const arrived = adminTab.waitForResponse((r) => r.url().endsWith("/api/admin/support_unread"));
+  await adminTab.getByRole("link", { name: "Dashboard", exact: true }).click();
+  await expect(adminTab).toHaveURL(/\/admin$/);
+  const before = Number(await (await arrived).text());
+  await page.getByLabel("Reply", { exact: true }).fill("Hello again?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(adminTab.getByTestId("admin-support-unread")).toHaveText(String(before + 1));
 });
 
 test("an admin revokes a customer's API key and disables the customer; their browser is signed out at its next request", async ({ page, browser }) => {

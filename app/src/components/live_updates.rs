@@ -2,7 +2,7 @@
 //! wallet or support tickets hears when they change and reloads what it shows.
 use leptos::prelude::*;
 use leptos::wasm_bindgen::{closure::Closure, JsCast};
-use leptos::web_sys::{Event, EventSource};
+use leptos::web_sys::{Event, EventSource, MessageEvent};
 
 /// What a page missed between its render and its stream opening.
 #[derive(Clone, Copy)]
@@ -34,16 +34,22 @@ impl AccountStream {
     /// "support". A page missing "lease" misses the server's "reload
     /// everything", which is sent as a lease event.
     pub fn open_on(events: &[&str], catch_up: CatchUp, on_change: impl Fn() + 'static) -> AccountStream {
+        Self::open_with(events, catch_up, move |_| on_change())
+    }
+
+    /// As `open_on`, handing `on_event` what the event says (a lease's or
+    /// ticket's id, "resync"), or None when the stream (re)opened.
+    pub fn open_with(events: &[&str], catch_up: CatchUp, on_event: impl Fn(Option<String>) + 'static) -> AccountStream {
         let url = match catch_up {
             CatchUp::After(cursor) => format!("/events?after={cursor}"),
             CatchUp::Never | CatchUp::Always => "/events".to_string(),
         };
         let source = EventSource::new(&url).ok();
         if let Some(source) = &source {
-            let on_change = std::rc::Rc::new(on_change);
+            let on_event = std::rc::Rc::new(on_event);
             let changed = {
-                let on_change = on_change.clone();
-                Closure::<dyn FnMut(Event)>::new(move |_| on_change())
+                let on_event = on_event.clone();
+                Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_event(event.data().as_string()))
             };
             let mut opened_before = false;
             let opened = Closure::<dyn FnMut(Event)>::new(move |_| {
@@ -54,7 +60,7 @@ impl AccountStream {
                     CatchUp::After(_) => false,
                 };
                 if reload {
-                    on_change();
+                    on_event(None);
                 }
                 opened_before = true;
             });

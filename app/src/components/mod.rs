@@ -13,5 +13,6 @@ pub mod local_time;
 pub mod page_title;
 pub mod pager;
 pub mod security_log_table;
+pub mod staff_news;
 pub mod theme_switch;
 pub mod unread_badge;

@@ -9,6 +9,8 @@
 //! resource would hold on the server for ever.
 use leptos::prelude::*;
 
+use crate::components::staff_news::StaffNews;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unread {
     /// The signed-in customer's tickets with a reply they have not read.
@@ -58,6 +60,10 @@ pub fn UnreadBadge(of: Unread) -> impl IntoView {
         location.pathname.track();
         if let Some(BadgeRecount(round)) = recount {
             round.track();
+        }
+        // A customer's message counts as it arrives.
+        if of == Unread::StaffInbox {
+            StaffNews::track();
         }
         leptos::task::spawn_local(async move {
             let asked = match of {

@@ -25,8 +25,9 @@ pub const PG_CHANNEL: &str = "usnh_lease_changed";
 pub enum Topic {
     Lease(i64),
     Wallet,
-    /// One of the customer's support tickets (a reply, closed, reopened).
-    Support,
+    /// One of the customer's support tickets (opened, a message, closed):
+    /// the customer's pages hear it, and so does staff's console.
+    Ticket(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,16 +45,16 @@ impl AccountChanged {
         AccountChanged { user_id, topic: Topic::Wallet }
     }
 
-    pub fn support(user_id: i64) -> AccountChanged {
-        AccountChanged { user_id, topic: Topic::Support }
+    pub fn ticket(user_id: i64, ticket_id: i64) -> AccountChanged {
+        AccountChanged { user_id, topic: Topic::Ticket(ticket_id) }
     }
 
-    /// The NOTIFY payload: `<user>:<lease id>`, `<user>:wallet` or `<user>:support`.
+    /// The NOTIFY payload: `<user>:<lease id>`, `<user>:wallet` or `<user>:ticket:<ticket id>`.
     fn payload(&self) -> String {
         match self.topic {
             Topic::Lease(lease_id) => format!("{}:{lease_id}", self.user_id),
             Topic::Wallet => format!("{}:wallet", self.user_id),
-            Topic::Support => format!("{}:support", self.user_id),
+            Topic::Ticket(ticket_id) => format!("{}:ticket:{ticket_id}", self.user_id),
         }
     }
 }
@@ -139,8 +140,10 @@ impl AccountEvents {
         let (user, topic) = payload.split_once(':')?;
         let topic = match topic {
             "wallet" => Topic::Wallet,
-            "support" => Topic::Support,
-            lease => Topic::Lease(lease.parse().ok()?),
+            other => match other.strip_prefix("ticket:") {
+                Some(ticket) => Topic::Ticket(ticket.parse().ok()?),
+                None => Topic::Lease(other.parse().ok()?),
+            },
         };
         Some(AccountChanged { user_id: user.parse().ok()?, topic })
     }
@@ -203,11 +206,12 @@ mod tests {
 
     #[test]
     fn payloads_round_trip() {
-        for change in [AccountChanged::lease(7, 42), AccountChanged::wallet(7), AccountChanged::support(7)] {
+        for change in [AccountChanged::lease(7, 42), AccountChanged::wallet(7), AccountChanged::ticket(7, 3)] {
             assert_eq!(AccountEvents::parse_payload(&change.payload()), Some(change));
         }
         assert_eq!(AccountEvents::parse_payload("7:"), None);
         assert_eq!(AccountEvents::parse_payload("x:wallet"), None);
+        assert_eq!(AccountEvents::parse_payload("7:ticket:"), None);
     }
 
     #[test]

@@ -189,7 +189,11 @@ pub async fn open(svc: &Services, user_id: i64, subject: &str, message: &str, le
         .execute(&mut *tx)
         .await?;
     let mailed = support_mail::customer_wrote(svc, &mut tx, id, message, true).await?;
+    // Staff's open console counts it at once.
+    let change = AccountChanged::ticket(user_id, id);
+    svc.events.announce_in(&mut tx, change).await?;
     tx.commit().await?;
+    svc.events.committed(change);
     if mailed {
         svc.mailer.wake();
     }
@@ -293,8 +297,9 @@ pub async fn reply(svc: &Services, ticket_id: i64, reader: Reader, message: &str
         (false, true) => support_mail::answered(svc, &mut tx, ticket_id, message).await?,
         (false, false) => support_mail::customer_wrote(svc, &mut tx, ticket_id, message, false).await?,
     };
-    // The customer's open ticket page shows it at once (another tab too).
-    let change = AccountChanged::support(owner);
+    // The open ticket pages show it at once: the customer's (another tab
+    // too) and staff's.
+    let change = AccountChanged::ticket(owner, ticket_id);
     svc.events.announce_in(&mut tx, change).await?;
     tx.commit().await?;
     svc.events.committed(change);
@@ -323,7 +328,7 @@ pub async fn close(svc: &Services, ticket_id: i64, reader: Reader) -> Result<(),
     if let Reader::Staff(admin_user_id) = reader {
         audit::record(&mut *tx, now, admin_user_id, "support.close", Some(owner), &format!("ticket {ticket_id} open"), "closed").await?;
     }
-    let change = AccountChanged::support(owner);
+    let change = AccountChanged::ticket(owner, ticket_id);
     svc.events.announce_in(&mut tx, change).await?;
     tx.commit().await?;
     svc.events.committed(change);

@@ -1,6 +1,7 @@
 //! `GET /events`: Server-Sent Events telling the signed-in user's pages
-//! that one of their leases changed (a code arrived, it expired…) or their
-//! wallet did (a top-up); the page then reloads what it shows. Browsers
+//! that one of their leases changed (a code arrived, it expired…), their
+//! wallet did (a top-up) or a support ticket; the page then reloads what
+//! it shows. Staff's streams also hear of every customer's ticket. Browsers
 //! reconnect by themselves. A page rendered with data as of a cursor opens
 //! `/events?after=<cursor>`: if anything changed in between, the stream
 //! starts with a catch-up event.
@@ -10,7 +11,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use app::services::{events::{Heard, Topic}, request::Authenticated};
+use app::services::{events::{AccountChanged, Heard, Topic}, request::Authenticated};
 use axum::{
     extract::{Query, State},
     http::StatusCode,
@@ -70,9 +71,32 @@ pub struct Since {
     after: Option<i64>,
 }
 
-/// Tells the page to reload everything it shows.
-fn resync() -> Event {
-    Event::default().event("lease").data("resync")
+/// Tells the page to reload everything it shows; staff's console too.
+fn resync(staff: bool) -> Vec<Event> {
+    let mut events = vec![Event::default().event("lease").data("resync")];
+    if staff {
+        events.push(Event::default().event("staff-ticket").data("resync"));
+    }
+    events
+}
+
+/// What one change tells this stream: the account's own change by its
+/// topic, and to staff any customer's ticket ("staff-ticket", its id:
+/// only the id, so a console open when the role is taken away learns
+/// nothing more until it reconnects and is refused).
+fn told(change: AccountChanged, user_id: i64, staff: bool) -> Vec<Event> {
+    let mut events = Vec::new();
+    if change.user_id == user_id {
+        events.push(match change.topic {
+            Topic::Lease(lease_id) => Event::default().event("lease").data(lease_id.to_string()),
+            Topic::Wallet => Event::default().event("wallet").data("changed"),
+            Topic::Ticket(ticket_id) => Event::default().event("support").data(ticket_id.to_string()),
+        });
+    }
+    if let (true, Topic::Ticket(ticket_id)) = (staff, change.topic) {
+        events.push(Event::default().event("staff-ticket").data(ticket_id.to_string()));
+    }
+    events
 }
 
 pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<Authenticated>>, Query(since): Query<Since>) -> Response {
@@ -80,34 +104,35 @@ pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
     let user_id = user.user_id;
+    // The console's rule: an admin who must sign in in two steps and has
+    // not hears nothing of customers.
+    let staff = user.viewer.admin_access(state.services.auth.admin_two_step).is_ok();
     let Some(slot) = state.event_streams.take(user_id) else {
         return (StatusCode::TOO_MANY_REQUESTS, "Too many open pages; close some and reload.").into_response();
     };
     // Listening first, then asking: a change lands in one or the other.
     let receiver = state.services.events.subscribe();
-    let catch_up = since.after.is_some_and(|cursor| state.services.events.changed_after(user_id, cursor)).then(resync);
+    let catch_up = if since.after.is_some_and(|cursor| state.services.events.changed_after(user_id, cursor)) { resync(false) } else { Vec::new() };
     // The gauge and the slot go when the stream is dropped (client gone).
     let open = (state.metrics.stream_opened(), slot);
     let live = futures_util::stream::unfold((receiver, open), move |(mut receiver, open)| async move {
         loop {
-            match receiver.recv().await {
-                Ok(Heard::Change(change)) if change.user_id == user_id => {
-                    let event = match change.topic {
-                        Topic::Lease(lease_id) => Event::default().event("lease").data(lease_id.to_string()),
-                        Topic::Wallet => Event::default().event("wallet").data("changed"),
-                        Topic::Support => Event::default().event("support").data("changed"),
-                    };
-                    return Some((Ok::<_, Infallible>(event), (receiver, open)));
-                }
-                Ok(Heard::Change(_)) => continue,
+            let events = match receiver.recv().await {
+                Ok(Heard::Change(change)) => told(change, user_id, staff),
                 // Missed some: tell the page to reload whatever it shows.
-                Ok(Heard::MayHaveMissed) | Err(RecvError::Lagged(_)) => return Some((Ok(resync()), (receiver, open))),
+                Ok(Heard::MayHaveMissed) | Err(RecvError::Lagged(_)) => resync(staff),
                 Err(RecvError::Closed) => return None,
+            };
+            if !events.is_empty() {
+                return Some((events, (receiver, open)));
             }
         }
     });
     // A stopping server ends the stream; the page's EventSource reconnects
     // to the next one and catches up from its cursor.
-    let stream = futures_util::stream::iter(catch_up.map(Ok)).chain(live).take_until(state.stopping.clone().cancelled_owned());
+    let stream = futures_util::stream::iter([catch_up])
+        .chain(live)
+        .flat_map(|events| futures_util::stream::iter(events.into_iter().map(Ok::<_, Infallible>)))
+        .take_until(state.stopping.clone().cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }

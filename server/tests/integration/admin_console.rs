@@ -124,16 +124,11 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert_eq!(inbox[0]["subject"], "No code arrived");
     assert_eq!(inbox[0]["unread"], true);
     // The customer's open ticket page hears of the answer (their event stream).
-    let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", customer.cookie_header()).send().await.unwrap();
-    assert_eq!(stream.status(), 200);
+    let mut stream = common::event_stream(&app, &customer).await;
     let audits = audit_count(&app).await;
     assert!(admin.call("admin/support_reply", &[("ticket_id", &id), ("message", "Refunded, sorry!")]).await.status < 400);
     assert_eq!(audit_count(&app).await, audits + 1);
-    let mut heard = String::new();
-    while !heard.contains("event: support") {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk()).await.expect("a support event in time").unwrap().expect("stream open");
-        heard.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    common::read_events_until(&mut stream, &format!("event: support\ndata: {id}\n")).await;
     drop(stream);
     assert_eq!(customer.call("support/unread", &[]).await.body.trim(), "1", "the badge counts it");
     let thread = customer.call("support/thread", &[("ticket_id", &id)]).await.json();
@@ -170,6 +165,32 @@ async fn support_ticket_round_trip(app: TestApp) {
     assert!(page.contains("Common questions") && page.contains("My code has not arrived.") && page.contains(r#"href="/policies#refunds""#), "{page}");
     let visitor_page = common::browser::Browser::new(&app.base).get("/support").await.body;
     assert!(visitor_page.contains("Common questions"), "visitors read them too");
+}
+
+/// Staff's console hears of every customer's ticket as it changes
+/// (opened, written in, closed: the ticket's id, nothing more), so the
+/// inbox, the open thread and the menu's badge follow without a reload;
+/// customers hear only of their own.
+async fn staff_hear_of_tickets_live(app: TestApp) {
+    let admin = signed_in_admin(&app, "live_admin").await;
+    let (mut customer, _) = verified_customer(&app, "live_customer", 0).await;
+    let (bystander, _) = verified_customer(&app, "bystander", 0).await;
+    let mut staff = common::event_stream(&app, &admin).await;
+    let mut own = common::event_stream(&app, &customer).await;
+    let mut other = common::event_stream(&app, &bystander).await;
+
+    let opened = customer.call("support/open", &[("subject", "Heard at once?"), ("message", "Hello")]).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    let id = opened.body.trim().to_string();
+    let heard = common::read_events_until(&mut staff, &format!("event: staff-ticket\ndata: {id}\n")).await;
+    assert!(!heard.contains("Hello") && !heard.contains("Heard at once"), "ids only: {heard}");
+    common::read_events_until(&mut own, &format!("event: support\ndata: {id}\n")).await;
+    assert!(customer.call("support/reply", &[("ticket_id", &id), ("message", "Anyone?")]).await.status < 400);
+    common::read_events_until(&mut staff, &format!("event: staff-ticket\ndata: {id}\n")).await;
+    assert!(customer.call("support/close", &[("ticket_id", &id)]).await.status < 400);
+    common::read_events_until(&mut staff, &format!("event: staff-ticket\ndata: {id}\n")).await;
+    let overheard = common::events_within(&mut other, std::time::Duration::from_millis(500)).await;
+    assert!(!overheard.contains("event:"), "a customer hears nothing of another's ticket: {overheard}");
 }
 
 /// A customer's script posting messages is stopped after 20 in ten
@@ -312,6 +333,7 @@ backend_tests!(
     dashboard_counts_money_and_leases,
     csv_import_reports_each_line,
     support_ticket_round_trip,
+    staff_hear_of_tickets_live,
     a_loop_of_support_messages_is_stopped,
     every_admin_action_is_audited,
 );

@@ -271,8 +271,7 @@ async fn admin_recharges_by_public_id_and_corrects(app: TestApp) {
     let key = confirmation["idempotency_key"].as_str().unwrap().to_string();
 
     // The customer's open pages hear of it (their event stream).
-    let mut stream = reqwest::Client::new().get(app.url("/events")).header("cookie", customer.cookie_header()).send().await.unwrap();
-    assert_eq!(stream.status(), 200);
+    let mut stream = common::event_stream(&app, &customer).await;
 
     // A double click: two identical confirmations credit once.
     let form = [("public_id", public_id.as_str()), ("amount", "12.50"), ("note", "WhatsApp transfer 123"), ("idempotency_key", key.as_str())];
@@ -280,11 +279,7 @@ async fn admin_recharges_by_public_id_and_corrects(app: TestApp) {
     let (a, b) = tokio::join!(click_a.call("admin/top_up", &form), click_b.call("admin/top_up", &form));
     assert_eq!((a.status, b.status), (200, 200), "{} {}", a.body, b.body);
     assert_eq!(customer.call("my_wallet", &[]).await.json()["balance"], 1250);
-    let mut heard = String::new();
-    while !heard.contains("event: wallet") {
-        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk()).await.expect("a wallet event in time").unwrap().expect("stream open");
-        heard.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    common::read_events_until(&mut stream, "event: wallet").await;
 
     let history = customer.call("my_ledger", &[]).await.json();
     let entries = history["entries"].as_array().unwrap();

@@ -56,6 +56,12 @@ async fn admins_need_two_step_sign_in_where_the_operator_requires_it(backend: Ba
     let account = admin.get("/account").await;
     assert!(account.body.contains("Administrators need two-step sign-in on"), "the Account page says why");
     assert!(admin.get("/policies").await.body.contains("Administrators must use two-step sign-in"), "the Policies say so");
+    // Nor does its event stream hear of customers' tickets.
+    let mut stream = common::event_stream(&app, &admin).await;
+    assert_eq!(customer.call("support/open", &[("subject", "Unheard"), ("message", "Hello")]).await.status, 200);
+    let heard = common::events_within(&mut stream, std::time::Duration::from_millis(500)).await;
+    assert!(!heard.contains("staff-ticket"), "{heard}");
+    drop(stream);
     // A customer is still simply not an admin.
     let customer_refused = customer.call("admin/dashboard", &[]).await;
     assert_eq!(customer_refused.status, 403);

@@ -105,24 +105,9 @@ async fn live_events_follow_the_webhook(backend: Backend) {
     let body = format!(r#"{{"message_id":"live-1","from":"Telegram","to":"{number}","text":"Telegram code: 77123"}}"#);
     let started = std::time::Instant::now();
     assert_eq!(common::post_generic_sms(&app, &body, SECRET).await, 200);
-    let seen = read_until_within(&mut stream, &format!("data: {lease_id}"), std::time::Duration::from_secs(5)).await;
+    let seen = common::read_events_until_within(&mut stream, &format!("data: {lease_id}"), std::time::Duration::from_secs(5)).await;
     assert!(seen.contains("event: lease"), "{seen}");
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
-}
-
-/// Reads a stream until `want` shows, each chunk within 10 s; what it read.
-async fn read_until(stream: &mut reqwest::Response, want: &str) -> String {
-    read_until_within(stream, want, std::time::Duration::from_secs(10)).await
-}
-
-/// Reads a stream until `want` shows, each chunk within `within`.
-async fn read_until_within(stream: &mut reqwest::Response, want: &str, within: std::time::Duration) -> String {
-    let mut seen = String::new();
-    while !seen.contains(want) {
-        let chunk = tokio::time::timeout(within, stream.chunk()).await.expect("an event in time").unwrap().expect("stream open");
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    seen
 }
 
 /// The events cursor Get Number's data comes with.
@@ -158,7 +143,7 @@ async fn a_stream_catches_up_on_what_came_after_the_render(backend: Backend) {
     let events = app.services().events.clone();
     eventually!("the change was heard", events.changed_after(user_id, rendered));
     let mut late = open(rendered).await.unwrap();
-    let seen = read_until(&mut late, "data: resync").await;
+    let seen = common::read_events_until(&mut late, "data: resync").await;
     assert!(seen.contains("event: lease"), "{seen}");
     assert_eq!(reqwest::Client::new().get(app.url("/events?after=soon")).header("cookie", cookie.clone()).send().await.unwrap().status(), 400);
 }
@@ -179,11 +164,11 @@ async fn a_cut_off_listener_tells_open_pages_to_reload() {
         .await
         .unwrap();
         assert_eq!(cut, vec![true], "one listener to cut off");
-        read_until(&mut stream, "data: resync").await;
+        common::read_events_until(&mut stream, "data: resync").await;
         let body = format!(r#"{{"message_id":"cut-off-1","from":"Telegram","to":"{number}","text":"Telegram code: 66123"}}"#);
         assert_eq!(common::post_generic_sms(&app, &body, SECRET).await, 200);
         let lease_id: i64 = sqlx::query_scalar("SELECT id FROM leases").fetch_one(&app.db.pool).await.unwrap();
-        read_until(&mut stream, &format!("data: {lease_id}")).await;
+        common::read_events_until(&mut stream, &format!("data: {lease_id}")).await;
     };
     tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");
 }
@@ -239,7 +224,7 @@ async fn second_instance_delivers_through_postgres() {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let body = format!(r#"{{"message_id":"multi-1","from":"Telegram","to":"{number}","text":"Telegram code: 44556"}}"#);
         assert_eq!(common::post_generic_sms(&second, &body, SECRET).await, 200);
-        read_until_within(&mut stream, "event: lease", std::time::Duration::from_secs(5)).await;
+        common::read_events_until_within(&mut stream, "event: lease", std::time::Duration::from_secs(5)).await;
         drop(second);
     };
     tokio::time::timeout(common::TEST_TIMEOUT, run).await.expect("test timed out");

@@ -32,6 +32,13 @@ const SECTIONS: [(&str, &str); 8] = [
 pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let viewer = use_viewer();
     let two_step_required = use_site_info().admin_two_step;
+    // Customers' tickets, heard live on every console page.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if untrack(|| viewer.get()).is_some_and(|v| v.admin_access(two_step_required).is_ok()) {
+            crate::components::staff_news::StaffNews::listen();
+        }
+    });
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || match viewer.get().map(|v| v.admin_access(two_step_required)) {

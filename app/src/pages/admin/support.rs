@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{error_alert, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{error_alert, ActionError}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
@@ -14,6 +14,8 @@ use crate::support::{
 pub fn AdminSupport() -> impl IntoView {
     let status = RwSignal::new("open".to_string());
     let tickets = Resource::new(move || status.get(), |s| admin_tickets(Some(s)));
+    // A new ticket or message shows without a reload.
+    StaffNews::on_ticket(move |_| tickets.refetch());
     view! {
         <PageTitle text="Admin · Support" />
         <h1>"Support inbox"</h1>
@@ -177,9 +179,17 @@ pub fn AdminTicket() -> impl IntoView {
             draft.set(String::new());
         }
     });
+    // The customer's message shows as it arrives (and another admin's
+    // reply); the draft stays as it is.
+    StaffNews::on_ticket(move |ticket| {
+        if ticket.is_none_or(|ticket| ticket == id()) {
+            thread.refetch();
+        }
+    });
     // Reading the thread marks it read: once it arrived (after a link in
-    // the app, not a page load, which reads it before the badge asks).
-    BadgeRecount::after(move || (thread.get().and_then(|r| r.ok()).map(|t| t.ticket.id), reply.version().get(), close.version().get()));
+    // the app, not a page load, which reads it before the badge asks), and
+    // again when a message heard live was read.
+    BadgeRecount::after(move || (thread.get().and_then(|r| r.ok()).map(|t| (t.ticket.id, t.messages.len())), reply.version().get(), close.version().get()));
     view! {
         <PageTitle text="Admin · Ticket" />
         <p><a href="/admin/support">"← Inbox"</a></p>

@@ -334,6 +334,38 @@ pub async fn signed_in_admin(app: &TestApp, username: &str) -> browser::Browser 
     browser
 }
 
+/// `/events` for the browser's session (asserted open).
+pub async fn event_stream(app: &TestApp, browser: &browser::Browser) -> reqwest::Response {
+    let stream = reqwest::Client::new().get(app.url("/events")).header("cookie", browser.cookie_header()).send().await.expect("events");
+    assert_eq!(stream.status(), 200);
+    stream
+}
+
+/// Reads an event stream until `want` shows, each chunk within 10 s; what it read.
+pub async fn read_events_until(stream: &mut reqwest::Response, want: &str) -> String {
+    read_events_until_within(stream, want, std::time::Duration::from_secs(10)).await
+}
+
+/// Reads an event stream until `want` shows, each chunk within `within`.
+pub async fn read_events_until_within(stream: &mut reqwest::Response, want: &str, within: std::time::Duration) -> String {
+    let mut seen = String::new();
+    while !seen.contains(want) {
+        let chunk = tokio::time::timeout(within, stream.chunk()).await.expect("an event in time").expect("stream read").expect("stream open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+/// What an event stream sends within `quiet` (keep-alives come every 15 s).
+pub async fn events_within(stream: &mut reqwest::Response, quiet: std::time::Duration) -> String {
+    let mut seen = String::new();
+    let until = tokio::time::Instant::now() + quiet;
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(until, stream.chunk()).await {
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
 /// Posts `body` to the generic SMS webhook signed with `secret`; returns
 /// the status.
 pub async fn post_generic_sms(app: &TestApp, body: &str, secret: &str) -> u16 {
