@@ -196,6 +196,13 @@ pub async fn admin_add_saved_reply(title: String, body: String) -> Result<i64, A
     saved_replies::add(&*services()?, admin.user_id, &title, &body).await
 }
 
+#[server(endpoint = "admin/edit_saved_reply")]
+pub async fn admin_edit_saved_reply(id: i64, title: String, body: String) -> Result<(), AppError> {
+    use crate::services::{request::require_admin, saved_replies, services};
+    let admin = require_admin()?;
+    saved_replies::edit(&*services()?, admin.user_id, id, &title, &body).await
+}
+
 #[server(endpoint = "admin/delete_saved_reply")]
 pub async fn admin_delete_saved_reply(id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_admin, saved_replies, services};

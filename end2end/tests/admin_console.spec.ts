@@ -199,6 +199,15 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await adminTab.getByRole("button", { name: "Save reply" }).click();
   await expect(adminTab.getByTestId("saved-replies")).toContainText(`Follow-up ${stamp}`);
   await expect(adminTab.getByLabel("Title", { exact: true })).toHaveValue("");
+  // Edited in place of the adding form, which takes the focus.
+  await adminTab.getByRole("button", { name: `Edit Follow-up ${stamp}` }).click();
+  const editing = adminTab.getByTestId("edit-saved-reply");
+  await expect(editing.getByLabel("Title", { exact: true })).toBeFocused();
+  await expect(editing.getByLabel("Title", { exact: true })).toHaveValue(`Follow-up ${stamp}`);
+  await editing.getByLabel("Text", { exact: true }).fill("Did the new code work for you?");
+  await editing.getByRole("button", { name: "Save changes" }).click();
+  await expect(adminTab.getByTestId("saved-replies")).toContainText("Did the new code work for you?");
+  await expect(editing).toHaveCount(0);
   await adminTab.getByRole("link", { name: `No code ${stamp}` }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("never arrived");
   await hydrated(adminTab);
@@ -216,9 +225,9 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await page.goto("/wallet");
   await hydrated(page);
   await adminTab.getByLabel("Start from a saved reply").selectOption({ label: `Follow-up ${stamp}` });
-  await expect(adminTab.getByLabel("Reply", { exact: true })).toHaveValue("Did the new code work?");
+  await expect(adminTab.getByLabel("Reply", { exact: true })).toHaveValue("Did the new code work for you?");
   await adminTab.getByRole("button", { name: "Send reply" }).click();
-  await expect(adminTab.getByTestId("thread")).toContainText("Did the new code work?");
+  await expect(adminTab.getByTestId("thread")).toContainText("Did the new code work for you?");
   // The customer's page lists the ticket; "Recharge…" opens the wallets page for them.
   await adminTab.getByRole("link", { name: new RegExp(`^${publicId} helpme_`) }).click();
   await expect(adminTab.getByTestId("user-tickets")).toContainText(`No code ${stamp}`);
@@ -233,7 +242,7 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await hydrated(page);
   await expect(page.getByTestId("tickets")).toContainText("new reply");
   await page.getByRole("link", { name: `No code ${stamp}` }).click();
-  await expect(page.getByTestId("thread")).toContainText("Did the new code work?");
+  await expect(page.getByTestId("thread")).toContainText("Did the new code work for you?");
   // Read after a link in the app: the menu's badge goes without another navigation.
   await expect(page.getByTestId("support-unread")).toHaveCount(0);
   // Answered: the customer closes it.

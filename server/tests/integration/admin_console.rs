@@ -259,6 +259,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
     let api_key = customer.call("api_keys", &[]).await.json()[0]["id"].to_string();
     let request = customer.call("request_top_up", &[("amount", "3")]).await.json()["id"].to_string();
     let saved = admin.call("admin/add_saved_reply", &[("title", "To delete"), ("body", "Gone soon")]).await.body.trim().to_string();
+    let edited = admin.call("admin/add_saved_reply", &[("title", "To edit"), ("body", "Soon better")]).await.body.trim().to_string();
     let actions: Vec<(&str, Vec<(&str, String)>)> = vec![
         ("admin/top_up", vec![("public_id", public_id.clone()), ("amount", "5.00".into()), ("note", "n".into()), ("idempotency_key", key)]),
         ("admin/adjust", vec![("public_id", public_id.clone()), ("amount", "-1".into()), ("reason", "typo".into()), ("idempotency_key", "audit-adjust-0001".into())]),
@@ -279,6 +280,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
         ("admin/clear_announcement", vec![]),
         ("admin/dismiss_top_up_request", vec![("request_id", request)]),
         ("admin/add_saved_reply", vec![("title", "Refund rules".into()), ("body", "See Refunds.".into())]),
+        ("admin/edit_saved_reply", vec![("id", edited), ("title", "Edited".into()), ("body", "Better".into())]),
         ("admin/delete_saved_reply", vec![("id", saved)]),
     ];
     for (name, args) in actions {
@@ -297,7 +299,8 @@ async fn every_admin_action_is_audited(app: TestApp) {
 }
 
 /// Support's saved replies: titled, listed by title, refused when the
-/// title is taken or the text empty, deleted; a customer reads none.
+/// title is taken or the text empty, rewritten, deleted; a customer
+/// reads none.
 async fn saved_replies_are_kept_for_support(app: TestApp) {
     let mut admin = signed_in_admin(&app, "replier").await;
     let (mut customer, _) = verified_customer(&app, "curious", 0).await;
@@ -317,6 +320,22 @@ async fn saved_replies_are_kept_for_support(app: TestApp) {
     assert_eq!(customer.call("admin/saved_replies", &[]).await.status, 403);
     let page = admin.get("/admin/support").await.body;
     assert!(page.contains("Codes can take two minutes."), "{page}");
+    let slow = list[1]["id"].to_string();
+    let edited = admin.call("admin/edit_saved_reply", &[("id", &slow), ("title", " Slow codes "), ("body", "Codes can take five minutes.")]).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    for (id, title, body, status, why) in [
+        (slow.as_str(), "Refunded", "Taken", 400, "already called"),
+        (slow.as_str(), "ab", "Short title", 400, "3 to 60"),
+        (slow.as_str(), "Fine title", " ", 400, "up to 5,000"),
+        ("999999", "Fine title", "Nowhere", 404, ""),
+    ] {
+        let refused = admin.call("admin/edit_saved_reply", &[("id", id), ("title", title), ("body", body)]).await;
+        assert_eq!(refused.status, status, "{title}: {}", refused.body);
+        assert!(refused.body.contains(why), "{title}: {}", refused.body);
+    }
+    assert_eq!(customer.call("admin/edit_saved_reply", &[("id", &slow), ("title", "Mine now"), ("body", "x")]).await.status, 403);
+    let list = admin.call("admin/saved_replies", &[]).await.json();
+    assert_eq!((list[1]["title"].as_str(), list[1]["body"].as_str()), (Some("Slow codes"), Some("Codes can take five minutes.")), "{list}");
     let id = list[0]["id"].to_string();
     assert_eq!(admin.call("admin/delete_saved_reply", &[("id", &id)]).await.status, 200);
     assert_eq!(admin.call("admin/delete_saved_reply", &[("id", &id)]).await.status, 404);
@@ -324,7 +343,7 @@ async fn saved_replies_are_kept_for_support(app: TestApp) {
     // A ticket's page offers what is left.
     let ticket = customer.call("support/open", &[("subject", "Where is it"), ("message", "No code yet")]).await.body.trim().to_string();
     let page = admin.get(&format!("/admin/support/{ticket}")).await.body.replace("<!>", "");
-    assert!(page.contains("Start from a saved reply") && page.contains(">Slow code</option>"), "{page}");
+    assert!(page.contains("Start from a saved reply") && page.contains(">Slow codes</option>"), "{page}");
 }
 
 backend_tests!(

@@ -6,7 +6,7 @@ use crate::components::{data_table::DataTable, form::{error_alert, ActionError},
 use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
-    admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminReplyTicket,
+    admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminEditSavedReply, AdminReplyTicket,
     AdminSetSupportMail, SavedReply, TicketCustomer,
 };
 
@@ -54,8 +54,11 @@ pub fn AdminSupport() -> impl IntoView {
 #[component]
 fn SavedReplies() -> impl IntoView {
     let add = ServerAction::<AdminAddSavedReply>::new();
+    let edit = ServerAction::<AdminEditSavedReply>::new();
     let delete = ServerAction::<AdminDeleteSavedReply>::new();
-    let replies = Resource::new(move || (add.version().get(), delete.version().get()), |_| admin_saved_replies());
+    let replies = Resource::new(move || (add.version().get(), edit.version().get(), delete.version().get()), |_| admin_saved_replies());
+    // The reply whose "Edit" was pressed: the form below rewrites it.
+    let editing = RwSignal::new(None::<SavedReply>);
     // The form empties once a reply is saved, ready for the next.
     let (title, body) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     Effect::new(move |_| {
@@ -76,9 +79,14 @@ fn SavedReplies() -> impl IntoView {
                             {list.into_iter().map(|r| view! {
                                 <tr>
                                     <td data-label="Title">{r.title.clone()}</td>
-                                    <td data-label="Text" class="pre-wrap">{r.body}</td>
+                                    <td data-label="Text" class="pre-wrap">{r.body.clone()}</td>
                                     <td>
-                                        <ActionForm action=delete>
+                                        <button type="button" class="btn btn-small" on:click={
+                                            let r = r.clone();
+                                            move |_| editing.set(Some(r.clone()))
+                                        }>"Edit"<span class="sr-only">{format!(" {}", r.title)}</span></button>
+                                        " "
+                                        <ActionForm action=delete attr:class="inline-form">
                                             <input type="hidden" name="id" value=r.id />
                                             <button type="submit" class="btn btn-small btn-danger">"Delete"<span class="sr-only">{format!(" {}", r.title)}</span></button>
                                         </ActionForm>
@@ -91,19 +99,64 @@ fn SavedReplies() -> impl IntoView {
                 })}
             </Transition>
             <ActionError value=add.value() />
+            <ActionError value=edit.value() />
             <ActionError value=delete.value() />
-            <ActionForm action=add attr:class="form">
-                <div class="field">
-                    <label for="saved-reply-title">"Title"</label>
-                    <input id="saved-reply-title" name="title" maxlength="60" required bind:value=title />
-                </div>
-                <div class="field">
-                    <label for="saved-reply-body">"Text"</label>
-                    <textarea id="saved-reply-body" name="body" rows="3" maxlength="5000" required bind:value=body></textarea>
-                </div>
-                <button type="submit" class="btn">"Save reply"</button>
-            </ActionForm>
+            {move || match editing.get() {
+                Some(reply) => view! { <EditSavedReply reply edit editing /> }.into_any(),
+                None => view! {
+                    <ActionForm action=add attr:class="form">
+                        <div class="field">
+                            <label for="saved-reply-title">"Title"</label>
+                            <input id="saved-reply-title" name="title" maxlength="60" required bind:value=title />
+                        </div>
+                        <div class="field">
+                            <label for="saved-reply-body">"Text"</label>
+                            <textarea id="saved-reply-body" name="body" rows="3" maxlength="5000" required bind:value=body></textarea>
+                        </div>
+                        <button type="submit" class="btn">"Save reply"</button>
+                    </ActionForm>
+                }.into_any(),
+            }}
         </section>
+    }
+}
+
+/// The form rewriting a saved reply, in place of the one adding them;
+/// it takes the focus, and goes once the change is saved or given up.
+#[component]
+fn EditSavedReply(reply: SavedReply, edit: ServerAction<AdminEditSavedReply>, editing: RwSignal<Option<SavedReply>>) -> impl IntoView {
+    let first_field = NodeRef::<leptos::html::Input>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(field) = first_field.get() {
+            let _ = field.focus();
+        }
+    });
+    // Closed by this edit's answer, not by an earlier one's.
+    Effect::new(move |before: Option<usize>| {
+        let round = edit.version().get();
+        if before.is_some_and(|b| b != round) && matches!(edit.value().get_untracked(), Some(Ok(()))) {
+            editing.set(None);
+        }
+        round
+    });
+    view! {
+        <ActionForm action=edit attr:class="form" attr:data-testid="edit-saved-reply">
+            <h3>"Edit \u{201c}" {reply.title.clone()} "\u{201d}"</h3>
+            <input type="hidden" name="id" value=reply.id />
+            <div class="field">
+                <label for="edit-saved-reply-title">"Title"</label>
+                <input id="edit-saved-reply-title" name="title" maxlength="60" required value=reply.title node_ref=first_field />
+            </div>
+            <div class="field">
+                <label for="edit-saved-reply-body">"Text"</label>
+                <textarea id="edit-saved-reply-body" name="body" rows="3" maxlength="5000" required>{reply.body}</textarea>
+            </div>
+            <div class="actions">
+                <button type="submit" class="btn btn-primary">"Save changes"</button>
+                <button type="button" class="btn" on:click=move |_| editing.set(None)>"Cancel"</button>
+            </div>
+        </ActionForm>
     }
 }
 
