@@ -87,6 +87,7 @@ test("client-side navigation reaches every page of the main and admin menus with
   const main = page.getByRole("navigation", { name: "Main" });
   for (const [link, url, heading] of [
     ["Get Number", /\/get-number$/, "Get a number"],
+    ["Your numbers", /\/numbers$/, "Your numbers"],
     ["Wallet", /\/wallet$/, "Wallet"],
     ["Policies", /\/policies$/, "Policies"],
     ["Support", /\/support$/, "Support"],

@@ -8,7 +8,6 @@ use crate::components::theme_switch::ThemeSwitch;
 use crate::components::unread_badge::{Unread, UnreadBadge};
 use crate::site_info::use_site_info;
 
-const NAV: [(&str, &str); 3] = [("/get-number", "Get Number"), ("/wallet", "Wallet"), ("/policies", "Policies")];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -39,7 +38,10 @@ pub fn Layout(children: Children) -> impl IntoView {
                     aria-label="Main"
                     on:click=move |_| set_menu_open.set(false)
                 >
-                    {NAV.map(|(href, label)| view! { <A href=href>{label}</A> })}
+                    <A href="/get-number">"Get Number"</A>
+                    <YourNumbersLink />
+                    <A href="/wallet">"Wallet"</A>
+                    <A href="/policies">"Policies"</A>
                     <SupportLink />
                     <A href="/account">"Account"</A>
                     <ViewerNav />
@@ -50,6 +52,13 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main" class="container main">{children()}</main>
         <Footer />
     }
+}
+
+/// "Your numbers" (every number rented and its texts), once signed in.
+#[component]
+fn YourNumbersLink() -> impl IntoView {
+    let viewer = use_viewer();
+    move || viewer.get().map(|_| view! { <A href="/numbers">"Your numbers"</A> })
 }
 
 /// "Support", with the number of tickets that have an unread reply for
