@@ -117,11 +117,14 @@ pub async fn reply_ticket(ticket_id: i64, message: String) -> Result<(), AppErro
     support::reply(&svc, ticket_id, support::Reader::Customer(user.user_id), &message).await
 }
 
+/// The support inbox shows this many tickets; a search finds others.
+pub const INBOX_LIMIT: i64 = 200;
+
 #[server(endpoint = "admin/support_tickets")]
-pub async fn admin_tickets(status: Option<String>) -> Result<Vec<TicketSummary>, AppError> {
+pub async fn admin_tickets(status: Option<String>, search: Option<String>) -> Result<Vec<TicketSummary>, AppError> {
     use crate::services::{request::require_admin, services, support};
     require_admin()?;
-    support::inbox(&*services()?, status.as_deref().unwrap_or("open")).await
+    support::inbox(&*services()?, status.as_deref().unwrap_or("open"), search.as_deref().unwrap_or("")).await
 }
 
 /// How many open tickets wait for staff to read them.

@@ -208,6 +208,14 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await editing.getByRole("button", { name: "Save changes" }).click();
   await expect(adminTab.getByTestId("saved-replies")).toContainText("Did the new code work for you?");
   await expect(editing).toHaveCount(0);
+  // The inbox finds it by the number it is about, written as the customer would.
+  const search = adminTab.getByLabel("Subject, message, customer or number");
+  await search.fill(`nothing like ${stamp}`);
+  await search.press("Enter");
+  await expect(adminTab.getByTestId("inbox").locator("tbody tr")).toHaveCount(0);
+  await search.fill(number);
+  await search.press("Enter");
+  await expect(adminTab.getByTestId("inbox").locator("tbody tr")).toHaveCount(1);
   await adminTab.getByRole("link", { name: `No code ${stamp}` }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("never arrived");
   await hydrated(adminTab);

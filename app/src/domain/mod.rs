@@ -43,6 +43,7 @@ pub mod phone;
 pub mod platform;
 pub mod public_id;
 pub mod role;
+pub mod search;
 pub mod second_step;
 pub mod username;
 
@@ -56,5 +57,6 @@ pub use phone::UsPhoneNumber;
 pub use platform::{is_catch_all, BrandColor, PlatformName, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG};
 pub use public_id::PublicUserId;
 pub use role::Role;
+pub use search::SearchText;
 pub use second_step::SecondStep;
 pub use username::Username;

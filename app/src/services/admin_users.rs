@@ -5,7 +5,7 @@ use crate::{
     account::{devices_of, security_events_of},
     admin_users::{UserDetail, UserRow},
     auth::SecurityEventKind,
-    domain::{Money, PublicUserId, UsPhoneNumber},
+    domain::{Money, PublicUserId, SearchText, UsPhoneNumber},
     error::AppError,
     wallet::EntryView,
 };
@@ -45,24 +45,20 @@ fn user_row(row: Row) -> (i64, UserRow) {
 }
 
 pub async fn search(svc: &Services, query: &str) -> Result<Vec<UserRow>, AppError> {
-    let query = query.trim().to_lowercase();
-    if query.chars().count() > 100 {
-        return Err(AppError::Invalid("Search for at most 100 characters.".into()));
-    }
-    // LIKE's wildcards in the query are literal characters.
-    let pattern = format!("%{}%", query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let query = SearchText::parse(query).map_err(AppError::Invalid)?;
+    let pattern = query.contains_pattern();
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM users u WHERE u.deleted_at IS NULL AND \
          ($1 = '' OR LOWER(u.public_id) = $1 OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.username) LIKE $2 ESCAPE '\\') \
          ORDER BY u.id DESC LIMIT 50"
     ))
-    .bind(&query)
+    .bind(query.as_str())
     .bind(&pattern)
     .fetch_all(&svc.db.pool)
     .await?;
     // A phone number finds whoever leased it, the latest first: a customer
     // writes about "my number (312) 555-0150", not their user ID.
-    let leased: Vec<Row> = match UsPhoneNumber::parse(&query) {
+    let leased: Vec<Row> = match UsPhoneNumber::parse(query.as_str()) {
         Ok(number) => {
             sqlx::query_as(&format!(
                 "SELECT {USER_COLUMNS} FROM users u JOIN                  (SELECT user_id, MAX(id) AS last_lease FROM leases WHERE e164 = $1 GROUP BY user_id) l ON l.user_id = u.id                  WHERE u.deleted_at IS NULL ORDER BY l.last_lease DESC LIMIT 50"

@@ -5,7 +5,8 @@ use super::{audit, events::AccountChanged, leases, support_mail, Services};
 use crate::{
     admin_dashboard::SupportFigures,
     error::AppError,
-    support::{TicketCustomer, TicketMessage, TicketSummary, TicketView},
+    domain::{SearchText, UsPhoneNumber},
+    support::{TicketCustomer, TicketMessage, TicketSummary, TicketView, INBOX_LIMIT},
 };
 
 /// Who reads or writes a thread.
@@ -127,17 +128,33 @@ pub async fn open_tickets(svc: &Services) -> Result<(i64, i64), AppError> {
     .await?)
 }
 
-/// Admin inbox: "open", "closed" or "all", unread first.
-pub async fn inbox(svc: &Services, status: &str) -> Result<Vec<TicketSummary>, AppError> {
+/// Admin inbox: "open", "closed" or "all", unread first; with `search`,
+/// the tickets whose subject or a message contains it, whose customer it
+/// names (user ID, part of username or email), or about a number
+/// (a US phone number, written any usual way).
+pub async fn inbox(svc: &Services, status: &str, search: &str) -> Result<Vec<TicketSummary>, AppError> {
     let filter = match status {
-        "open" | "closed" => "WHERE t.status = $1",
-        "all" => "WHERE $1 = $1",
+        "open" | "closed" => "t.status = $1",
+        "all" => "$1 = $1",
         _ => return Err(AppError::Invalid("Show open, closed or all tickets.".into())),
     };
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!("{} {filter} ORDER BY t.updated_at DESC LIMIT 200", summary_query(true)))
-        .bind(status)
-        .fetch_all(&svc.db.pool)
-        .await?;
+    let search = SearchText::parse(search).map_err(AppError::Invalid)?;
+    // No number: a value no lease holds.
+    let number = UsPhoneNumber::parse(search.as_str()).map(|n| n.as_str().to_string()).unwrap_or_default();
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "{} WHERE {filter} AND ($2 = '' OR LOWER(t.subject) LIKE $3 ESCAPE '\\' OR LOWER(u.public_id) = $2 \
+         OR LOWER(u.username) LIKE $3 ESCAPE '\\' OR LOWER(u.email) LIKE $3 ESCAPE '\\' \
+         OR EXISTS (SELECT 1 FROM support_messages b WHERE b.ticket_id = t.id AND LOWER(b.body) LIKE $3 ESCAPE '\\') \
+         OR EXISTS (SELECT 1 FROM leases l WHERE l.id = t.lease_id AND l.e164 = $4)) \
+         ORDER BY t.updated_at DESC LIMIT {INBOX_LIMIT}",
+        summary_query(true)
+    ))
+    .bind(status)
+    .bind(search.as_str())
+    .bind(search.contains_pattern())
+    .bind(number)
+    .fetch_all(&svc.db.pool)
+    .await?;
     let mut tickets: Vec<TicketSummary> = rows.into_iter().map(|r| summary(r, true)).collect();
     tickets.sort_by_key(|t| !t.unread); // stable: unread first, newest first within
     Ok(tickets)

@@ -661,5 +661,53 @@ mod history {
         assert_eq!(wallets.matches(&format!(r#"value="{public_id}""#)).count(), 2, "recharge and correction: {wallets}");
     }
 
-    backend_tests!(a_customer_reads_every_lease_and_its_messages, a_ticket_shows_its_lease_and_the_texts);
+    /// The support inbox finds a ticket by its subject or a message, by
+    /// its customer (user ID, part of username or email), or by the number
+    /// it is about, written as customers write it; the status still holds.
+    async fn the_support_inbox_finds_tickets(app: TestApp) {
+        let (mut customer, user_id) = verified_customer(&app, "finder_customer", 500).await;
+        let (mut other, _) = verified_customer(&app, "someone_else", 0).await;
+        let admin = common::signed_in_admin(&app, "inbox_admin").await;
+        let lease = confirm(&mut customer, "telegram", 120, "inbox-lease-key").await.json();
+        let lease_id = lease["id"].as_i64().unwrap().to_string();
+        let about = customer.call("support/open", &[("subject", "Code refused"), ("message", "Telegram says 100% wrong."), ("lease_id", &lease_id)]).await.body.trim().to_string();
+        let plain = customer.call("support/open", &[("subject", "UK numbers?"), ("message", "Do you sell British ones?")]).await.body.trim().to_string();
+        let theirs = other.call("support/open", &[("subject", "Refund please"), ("message", "My code never came.")]).await.body.trim().to_string();
+        let public_id: String = sqlx::query_scalar("SELECT public_id FROM users WHERE id = $1").bind(user_id).fetch_one(&app.db.pool).await.unwrap();
+        let number = lease["number"].as_str().unwrap();
+        let found = |status: &'static str, search: String| {
+            let mut admin = admin.clone();
+            async move {
+                let answer = admin.call("admin/support_tickets", &[("status", status), ("search", &search)]).await;
+                assert_eq!(answer.status, 200, "{search}: {}", answer.body);
+                let mut ids: Vec<String> = answer.json().as_array().unwrap().iter().map(|t| t["id"].to_string()).collect();
+                ids.sort();
+                ids
+            }
+        };
+        let sorted = |mut ids: Vec<&String>| {
+            ids.sort();
+            ids.into_iter().cloned().collect::<Vec<String>>()
+        };
+        assert_eq!(found("open", String::new()).await, sorted(vec![&about, &plain, &theirs]));
+        assert_eq!(found("open", " code REFUSED ".into()).await, vec![about.clone()], "subject, any case");
+        assert_eq!(found("open", "british".into()).await, vec![plain.clone()], "a message");
+        assert_eq!(found("open", "100%".into()).await, vec![about.clone()], "% is a character");
+        assert_eq!(found("open", "_".into()).await, sorted(vec![&about, &plain, &theirs]), "_ is a character (in the usernames)");
+        assert_eq!(found("open", public_id.to_lowercase()).await, sorted(vec![&about, &plain]), "the customer's user ID");
+        assert_eq!(found("open", "finder_".into()).await, sorted(vec![&about, &plain]), "part of the username");
+        assert_eq!(found("open", "someone_else@".into()).await, vec![theirs.clone()], "part of the email");
+        assert_eq!(found("open", lease["number_display"].as_str().unwrap().to_string()).await, vec![about.clone()], "the number as shown");
+        assert_eq!(found("open", number.trim_start_matches("+1").to_string()).await, vec![about.clone()], "the number without +1");
+        assert_eq!(found("open", "nothing like it".into()).await, Vec::<String>::new());
+        assert!(admin.clone().call("admin/support_close", &[("ticket_id", &plain)]).await.status < 400);
+        assert_eq!(found("open", "finder_".into()).await, vec![about.clone()], "open ones only");
+        assert_eq!(found("closed", "finder_".into()).await, vec![plain.clone()]);
+        let too_long = admin.clone().call("admin/support_tickets", &[("status", "open"), ("search", &"a".repeat(101))]).await;
+        assert_eq!(too_long.status, 400);
+        assert!(too_long.body.contains("at most 100 characters"), "{}", too_long.body);
+        assert_eq!(customer.call("admin/support_tickets", &[("status", "open"), ("search", "")]).await.status, 403);
+    }
+
+    backend_tests!(a_customer_reads_every_lease_and_its_messages, a_ticket_shows_its_lease_and_the_texts, the_support_inbox_finds_tickets);
 }

@@ -7,41 +7,59 @@ use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
     admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminEditSavedReply, AdminReplyTicket,
-    AdminSetSupportMail, SavedReply, TicketCustomer,
+    AdminSetSupportMail, SavedReply, TicketCustomer, INBOX_LIMIT,
 };
 
 #[component]
 pub fn AdminSupport() -> impl IntoView {
     let status = RwSignal::new("open".to_string());
-    let tickets = Resource::new(move || status.get(), |s| admin_tickets(Some(s)));
+    let search = RwSignal::new(String::new());
+    let tickets = Resource::new(move || (status.get(), search.get()), |(status, search)| admin_tickets(Some(status), Some(search)));
     // A new ticket or message shows without a reload.
     StaffNews::on_ticket(move |_| tickets.refetch());
     view! {
         <PageTitle text="Admin · Support" />
         <h1>"Support inbox"</h1>
         <section class="card">
-            <div class="field">
-                <label for="inbox-status">"Show"</label>
-                <select id="inbox-status" on:change=move |ev| status.set(event_target_value(&ev))>
-                    <option value="open">"Open"</option>
-                    <option value="closed">"Closed"</option>
-                    <option value="all">"All"</option>
-                </select>
-            </div>
+            <form class="form form-inline" on:submit=move |ev| ev.prevent_default()>
+                <div class="field">
+                    <label for="inbox-status">"Show"</label>
+                    <select id="inbox-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                        <option value="open">"Open"</option>
+                        <option value="closed">"Closed"</option>
+                        <option value="all">"All"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="inbox-search">"Subject, message, customer or number"</label>
+                    <input id="inbox-search" type="search" maxlength="100" on:change=move |ev| search.set(event_target_value(&ev)) />
+                </div>
+                <button type="submit" class="btn">"Search"</button>
+            </form>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable label="Support inbox" headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox" stacked=true>
-                            {move || tickets.get().map(|r| r.unwrap_or_default().into_iter().map(|t| view! {
-                                <tr>
-                                    <td>
-                                        <a href=format!("/admin/support/{}", t.id)>{t.subject.clone()}</a>
-                                        {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
-                                    </td>
-                                    <td data-label="Customer">{t.customer.clone().map(customer_link)}</td>
-                                    <td data-label="Status">{t.status_label()}</td>
-                                    <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
-                                </tr>
-                            }).collect_view())}
-                </DataTable>
+                {move || tickets.get().map(|r| match r {
+                    Err(e) => error_alert(&e),
+                    Ok(list) => {
+                        let capped = list.len() as i64 >= INBOX_LIMIT;
+                        let rows = list.into_iter().map(|t| view! {
+                            <tr>
+                                <td>
+                                    <a href=format!("/admin/support/{}", t.id)>{t.subject.clone()}</a>
+                                    {t.unread.then(|| view! { " " <span class="badge badge-info">"unread"</span> })}
+                                </td>
+                                <td data-label="Customer">{t.customer.clone().map(customer_link)}</td>
+                                <td data-label="Status">{t.status_label()}</td>
+                                <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
+                            </tr>
+                        }).collect_view();
+                        view! {
+                            <DataTable label="Support inbox" headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox" stacked=true>
+                                {rows}
+                            </DataTable>
+                            {capped.then(|| view! { <p class="muted small">{format!("The {INBOX_LIMIT} last updated; search to find others.")}</p> })}
+                        }.into_any()
+                    }
+                })}
             </Transition>
         </section>
         <SavedReplies />
