@@ -1,5 +1,6 @@
 //! The browser's end of `/events`: a page that shows a customer's leases,
-//! wallet or support tickets hears when they change and reloads what it shows.
+//! wallet or support tickets (or, in the admin console, any customer's
+//! tickets) hears when they change and reloads what it shows.
 use leptos::prelude::*;
 use leptos::wasm_bindgen::{closure::Closure, JsCast};
 use leptos::web_sys::{Event, EventSource, MessageEvent};
@@ -31,8 +32,9 @@ impl AccountStream {
     }
 
     /// As `open`, for the named kinds of change: "lease", "wallet",
-    /// "support". A page missing "lease" misses the server's "reload
-    /// everything", which is sent as a lease event.
+    /// "support", and for staff "staff-ticket" (any customer's ticket). A
+    /// page missing "lease" misses the server's "reload everything", which
+    /// is sent as a lease event (and to staff as a "staff-ticket" too).
     pub fn open_on(events: &[&str], catch_up: CatchUp, on_change: impl Fn() + 'static) -> AccountStream {
         Self::open_with(events, catch_up, move |_| on_change())
     }
