@@ -229,13 +229,16 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await expect(adminTab.getByLabel("Reply", { exact: true })).toHaveValue("");
   // The customer's open thread shows the answer without a reload.
   await expect(page.getByTestId("thread")).toContainText("We refunded you; please try again.");
-  // A second answer while the customer is elsewhere waits as unread.
-  await page.goto("/wallet");
+  // A second answer while the customer is elsewhere waits as unread; their open list of tickets and the menu show it at once.
+  await page.goto("/support");
   await hydrated(page);
+  await expect(page.getByTestId("tickets")).not.toContainText("new reply");
   await adminTab.getByLabel("Start from a saved reply").selectOption({ label: `Follow-up ${stamp}` });
   await expect(adminTab.getByLabel("Reply", { exact: true })).toHaveValue("Did the new code work for you?");
   await adminTab.getByRole("button", { name: "Send reply" }).click();
   await expect(adminTab.getByTestId("thread")).toContainText("Did the new code work for you?");
+  await expect(page.getByTestId("tickets")).toContainText("new reply");
+  await expect(page.getByTestId("support-unread")).toHaveText("1");
   // The customer's page lists the ticket; "Recharge…" opens the wallets page for them.
   await adminTab.getByRole("link", { name: new RegExp(`^${publicId} helpme_`) }).click();
   await expect(adminTab.getByTestId("user-tickets")).toContainText(`No code ${stamp}`);

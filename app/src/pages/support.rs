@@ -94,6 +94,17 @@ pub fn SupportPage() -> impl IntoView {
     let open = ServerAction::<OpenTicket>::new();
     let tickets = Resource::new(move || open.version().get(), |_| my_tickets());
     let leases = Resource::new(|| (), |_| my_leases());
+    // Support's answer marks its ticket "new reply" without a reload
+    // (the list is read again once the stream is open: it has no cursor).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use crate::components::live_updates::{AccountStream, CatchUp};
+        if viewer.signed_in_untracked() {
+            AccountStream::open_on(&["support", "lease"], CatchUp::Always, move || tickets.refetch());
+        }
+    });
+    // And the menu's count with it.
+    BadgeRecount::after(move || tickets.get().and_then(|r| r.ok()).map(|list| list.iter().filter(|t| t.unread).count()));
     // `/support?lease=…`: the lease a customer asks about, chosen already.
     let asked_about = use_query_map().with_untracked(|q| q.get("lease").and_then(|id| id.parse::<i64>().ok()));
     let navigate = use_navigate();
