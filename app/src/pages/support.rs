@@ -195,6 +195,13 @@ pub fn TicketPage() -> impl IntoView {
     let reply = ServerAction::<ReplyTicket>::new();
     let close = ServerAction::<CloseTicket>::new();
     let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| ticket_thread(id));
+    // What is being written; emptied once it was sent (the thread shows it).
+    let draft = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = reply.value().get() {
+            draft.set(String::new());
+        }
+    });
     // Support's answer shows without a reload, and so does a text arriving
     // for the lease the ticket is about.
     #[cfg(feature = "hydrate")]
@@ -229,7 +236,7 @@ pub fn TicketPage() -> impl IntoView {
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
                             <div class="field">
                                 <label for="reply-message">"Reply"</label>
-                                <textarea id="reply-message" name="message" rows="4" maxlength="5000" required></textarea>
+                                <textarea id="reply-message" name="message" rows="4" maxlength="5000" required bind:value=draft></textarea>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send"</button>
                         </ActionForm>
