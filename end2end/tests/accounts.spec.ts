@@ -197,6 +197,9 @@ test("an API key is shown once, answers the reseller API, and stops working when
   const shown = page.getByTestId("new-api-key");
   await expect(shown).toContainText("it is not shown again");
   const key = (await shown.locator("code").first().textContent())!.trim();
+  // The form empties: the password does not stay typed in.
+  await expect(page.locator("#api-keys").getByLabel("Your password")).toHaveValue("");
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("");
   expect(key.length).toBeGreaterThan(20);
   const row = page.getByTestId("api-keys").getByRole("row").filter({ hasText: "my bot" });
   await expect(row).toBeVisible();

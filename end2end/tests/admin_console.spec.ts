@@ -82,6 +82,7 @@ test("an admin publishes an announcement; every page shows it, hydrated without 
     await editor.getByLabel(/Hours to show it/).fill("");
     await editor.getByTestId("publish-announcement").click();
     await expect(editor.getByTestId("current-announcement")).toContainText("warning: Telegram codes are slow today.");
+    await expect(editor.getByLabel("Text")).toHaveValue("");
 
     const problems = collectProblems(page);
     await page.goto("/");
@@ -127,6 +128,8 @@ test("an admin adds a platform with its colour and moves it up; customers see it
   await form.getByRole("button", { name: "Add platform" }).click();
   const slug = `zed-${stamp}`;
   await expect(form.getByTestId("platform-added")).toContainText(slug);
+  // Refused, the form kept what was typed; added, it empties for the next.
+  await expect(form.getByLabel("Name")).toHaveValue("");
   await expect(adminTab.getByTestId(`admin-platform-${slug}`).getByLabel("Colour")).toHaveValue("#13a10e");
   // One step up: before Apple, still before Other.
   await adminTab.getByRole("button", { name: `Move Zed ${stamp} up` }).click();
@@ -277,6 +280,9 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await hydrated(page);
   await page.getByLabel("Reply", { exact: true }).fill("One more question: can I keep the number?");
   await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("thread")).toContainText("One more question");
+  // Sent, so the box is empty again.
+  await expect(page.getByLabel("Reply", { exact: true })).toHaveValue("");
   await expect(adminTab.getByTestId("thread")).toContainText("One more question");
   await expect(adminTab.getByTestId("ticket-status")).toHaveText("open");
   await expect(draft).toHaveValue("Glad it works");

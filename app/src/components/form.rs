@@ -15,6 +15,28 @@ where
     }
 }
 
+/// Empties `form` each time its action succeeds: what was sent should not
+/// stay typed in (a password least of all), and the form is ready for the
+/// next. `version` is the action's, so an earlier success does not count.
+pub fn empty_when_sent<T, V>(form: NodeRef<leptos::html::Form>, version: RwSignal<usize>, value: V)
+where
+    T: Clone + Send + Sync + 'static,
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Effect::new(move |before: Option<usize>| {
+        let round = version.get();
+        if before.is_some_and(|b| b != round) && matches!(untrack(|| value.get()), Some(Ok(_))) {
+            #[cfg(feature = "hydrate")]
+            if let Some(form) = form.get_untracked() {
+                form.reset();
+            }
+        }
+        round
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = form;
+}
+
 /// A read that failed, told where its data would be.
 pub fn error_alert(e: &AppError) -> AnyView {
     view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any()

@@ -6,7 +6,7 @@ use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
 use crate::pages::account_email::{ChangeEmailForm, EmailChange};
 use crate::pages::account_two_step::{TwoStep, TwoStepSection};
-use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::ActionError, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::{empty_when_sent, ActionError}, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -129,6 +129,8 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 #[component]
 fn ChangePasswordForm() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
+    let form = NodeRef::new();
+    empty_when_sent(form, action.version(), action.value());
     view! {
         <section class="card">
             <h2>"Change password"</h2>
@@ -136,7 +138,7 @@ fn ChangePasswordForm() -> impl IntoView {
             {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! {
                 <div class="alert alert-success">"Password changed. Your other devices were signed out."</div>
             })}
-            <ActionForm action attr:class="form">
+            <ActionForm action node_ref=form attr:class="form">
                 <div class="field">
                     <label for="current-password">"Current password"</label>
                     <input id="current-password" name="current_password" type="password" autocomplete="current-password" required />

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
-use crate::components::{data_table::DataTable, copy_button::CopyButton, form::ActionError, local_time::LocalTime};
+use crate::components::{data_table::DataTable, copy_button::CopyButton, form::{empty_when_sent, ActionError}, local_time::LocalTime};
 use crate::error::AppError;
 
 pub const API_KEY_HEADERS: &[&str] = &["Name", "Key", "Callback", "Created", "Last used", ""];
@@ -14,6 +14,8 @@ pub fn ApiKeys(
     keys: Resource<Result<Vec<ApiKeyView>, AppError>>,
     email_verified: bool,
 ) -> impl IntoView {
+    let create_form = NodeRef::new();
+    empty_when_sent(create_form, create.version(), create.value());
     view! {
         <section class="card" id="api-keys">
             <h2>"API keys"</h2>
@@ -33,7 +35,7 @@ pub fn ApiKeys(
                     })}
                 </div>
             })}
-            <ActionForm action=create attr:class="form form-inline">
+            <ActionForm action=create node_ref=create_form attr:class="form form-inline">
                 <div class="field">
                     <label for="api-key-name">"Name"</label>
                     <input id="api-key-name" name="name" maxlength="40" placeholder="my bot" required />

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::domain::is_catch_all;
-use crate::components::{data_table::DataTable, form::ActionError, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, ActionError}, page_title::PageTitle};
 use crate::get_number::{admin_platforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
 
 /// What a new platform's colour field starts at: the site's own blue.
@@ -93,6 +93,8 @@ fn MoveButton(moved: ServerAction<AdminMovePlatform>, slug: String, name: String
 /// an upstream mapping in the config names its slug.
 #[component]
 fn AddPlatform(add: ServerAction<AdminAddPlatform>) -> impl IntoView {
+    let form = NodeRef::new();
+    empty_when_sent(form, add.version(), add.value());
     view! {
         <section class="card" data-testid="add-platform">
             <h2>"Add a platform"</h2>
@@ -102,7 +104,7 @@ fn AddPlatform(add: ServerAction<AdminAddPlatform>) -> impl IntoView {
                     "Added, enabled, as " <code>{slug}</code> ". Customers see it now; numbers come from the pool unless an upstream in the config maps this slug."
                 </div>
             })}
-            <ActionForm action=add attr:class="form-inline">
+            <ActionForm action=add node_ref=form attr:class="form-inline">
                 <div class="field">
                     <label for="new-platform-name">"Name"</label>
                     <input id="new-platform-name" name="name" maxlength="40" placeholder="Yahoo" required />

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::admin_dashboard::{admin_dashboard, PeriodFigures, SupportFigures};
 use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncement};
-use crate::components::{charts::{Bar, BarChart, BarList}, form::{error_alert, ActionError}, local_time::format_utc, page_title::PageTitle};
+use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, ActionError}, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
 
 fn dollars(v: f64) -> String {
@@ -113,6 +113,8 @@ fn AnnouncementEditor() -> impl IntoView {
     let publish = ServerAction::<Announce>::new();
     let clear = ServerAction::<ClearAnnouncement>::new();
     let current = Resource::new(move || (publish.version().get(), clear.version().get()), |_| admin_announcement());
+    let announcement_form = NodeRef::new();
+    empty_when_sent(announcement_form, publish.version(), publish.value());
     view! {
         <section class="card" aria-labelledby="announcement-heading">
             <h2 id="announcement-heading">"Announcement"</h2>
@@ -129,7 +131,7 @@ fn AnnouncementEditor() -> impl IntoView {
                     Err(e) => error_alert(&e),
                 })}
             </Transition>
-            <ActionForm action=publish attr:class="form">
+            <ActionForm action=publish node_ref=announcement_form attr:class="form">
                 <div class="field">
                     <label for="announcement-text">"Text"</label>
                     <input id="announcement-text" name="text" maxlength=MAX_ANNOUNCEMENT_CHARS.to_string() required />

@@ -2,7 +2,7 @@
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::prelude::*;
 
-use crate::components::{data_table::DataTable, form::ActionError, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
     admin_numbers, admin_shortages, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
@@ -124,13 +124,15 @@ pub fn NumberPool(
     toggle: ServerAction<AdminSetNumberEnabled>,
     list: Resource<Result<Vec<PoolNumber>, AppError>>,
 ) -> impl IntoView {
+    let add_form = NodeRef::new();
+    empty_when_sent(add_form, add.version(), add.value());
     view! {
         <section class="card">
             <h2>"Number pool"</h2>
             <p class="muted small">"The operator's own numbers, handed out before the demo range. For SMS Gateway for Android, name the phone's device ID and SIM slot that receive the number's messages."</p>
             <ActionError value=add.value() />
             <ActionError value=toggle.value() />
-            <ActionForm action=add attr:class="form form-inline">
+            <ActionForm action=add node_ref=add_form attr:class="form form-inline">
                 <div class="field">
                     <label for="pool-number">"US number"</label>
                     <input id="pool-number" name="number" placeholder="+1 (312) 555-0150" required />
