@@ -227,7 +227,8 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await expect(adminTab.getByTestId("ticket-about").getByTestId("lease-messages")).toContainText("Your Telegram code is");
   await expect(adminTab.getByRole("link", { name: new RegExp(`^${publicId} helpme_`) })).toHaveAttribute("href", `/admin/users/${publicId}`);
   await adminTab.getByLabel("Reply", { exact: true }).fill("We refunded you; please try again.");
-  await adminTab.getByRole("button", { name: "Send reply" }).click();
+  // Ctrl+Enter sends, as in chat and mail apps.
+  await adminTab.getByLabel("Reply", { exact: true }).press("Control+Enter");
   await expect(adminTab.getByTestId("thread")).toContainText("We refunded you");
   await expect(adminTab.getByLabel("Reply", { exact: true })).toHaveValue("");
   // The customer's open thread shows the answer without a reload.
@@ -294,7 +295,7 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await expect(adminTab).toHaveURL(/\/admin$/);
   const before = Number(await (await arrived).text());
   await page.getByLabel("Reply", { exact: true }).fill("Hello again?");
-  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByLabel("Reply", { exact: true }).press("Control+Enter");
   await expect(adminTab.getByTestId("admin-support-unread")).toHaveText(String(before + 1));
 });
 

@@ -37,6 +37,27 @@ where
     let _ = form;
 }
 
+/// Ctrl+Enter (⌘+Enter on a Mac) in a message box sends its form, as
+/// chat and mail apps do; Enter alone starts a new line.
+pub fn send_on_ctrl_enter(ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        if ev.key() != "Enter" || !(ev.ctrl_key() || ev.meta_key()) {
+            return;
+        }
+        let form = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlTextAreaElement>().ok()).and_then(|t| t.form());
+        if let Some(form) = form {
+            ev.prevent_default();
+            // Like pressing the form's button: checks fields, then submits
+            // through the action.
+            let _ = form.request_submit();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
+}
+
 /// A read that failed, told where its data would be.
 pub fn error_alert(e: &AppError) -> AnyView {
     view! { <div class="alert alert-error">{e.to_string()}</div> }.into_any()

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{form::{error_alert, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::{my_leases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{my_tickets, ticket_thread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
@@ -236,7 +236,8 @@ pub fn TicketPage() -> impl IntoView {
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
                             <div class="field">
                                 <label for="reply-message">"Reply"</label>
-                                <textarea id="reply-message" name="message" rows="4" maxlength="5000" required bind:value=draft></textarea>
+                                <textarea id="reply-message" name="message" rows="4" maxlength="5000" required bind:value=draft on:keydown=send_on_ctrl_enter aria-describedby="reply-hint"></textarea>
+                                <p class="hint" id="reply-hint">"Ctrl+Enter sends."</p>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send"</button>
                         </ActionForm>

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{error_alert, ActionError}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{error_alert, send_on_ctrl_enter, ActionError}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
@@ -280,7 +280,8 @@ pub fn AdminTicket() -> impl IntoView {
                             <SavedReplyPicker replies=saved draft />
                             <div class="field">
                                 <label for="admin-reply">"Reply"</label>
-                                <textarea id="admin-reply" name="message" rows="4" maxlength="5000" required bind:value=draft></textarea>
+                                <textarea id="admin-reply" name="message" rows="4" maxlength="5000" required bind:value=draft on:keydown=send_on_ctrl_enter aria-describedby="admin-reply-hint"></textarea>
+                                <p class="hint" id="admin-reply-hint">"Ctrl+Enter sends."</p>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send reply"</button>
                         </ActionForm>
