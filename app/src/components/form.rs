@@ -37,6 +37,22 @@ where
     let _ = form;
 }
 
+/// What is being written in a message box (`bind:value`), emptied each
+/// time the action sending it succeeds (the thread then shows it).
+pub fn draft_until_sent<T, V>(value: V) -> RwSignal<String>
+where
+    T: Clone + Send + Sync + 'static,
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let draft = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            draft.set(String::new());
+        }
+    });
+    draft
+}
+
 /// Ctrl+Enter (⌘+Enter on a Mac) in a message box sends its form, as
 /// chat and mail apps do; Enter alone starts a new line.
 pub fn send_on_ctrl_enter(ev: leptos::ev::KeyboardEvent) {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::{error_alert, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{form::{draft_until_sent, error_alert, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::{my_leases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{my_tickets, ticket_thread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
@@ -195,13 +195,7 @@ pub fn TicketPage() -> impl IntoView {
     let reply = ServerAction::<ReplyTicket>::new();
     let close = ServerAction::<CloseTicket>::new();
     let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| ticket_thread(id));
-    // What is being written; emptied once it was sent (the thread shows it).
-    let draft = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = reply.value().get() {
-            draft.set(String::new());
-        }
-    });
+    let draft = draft_until_sent(reply.value());
     // Support's answer shows without a reload, and so does a text arriving
     // for the lease the ticket is about.
     #[cfg(feature = "hydrate")]

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{error_alert, send_on_ctrl_enter, ActionError}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{draft_until_sent, error_alert, send_on_ctrl_enter, ActionError}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
@@ -243,13 +243,7 @@ pub fn AdminTicket() -> impl IntoView {
     // Made with the page, not with the thread's view: a resource made in a
     // view that is drawn again would not match the server's on hydration.
     let saved = Resource::new(|| (), |_| admin_saved_replies());
-    // What is being written; emptied once it was sent.
-    let draft = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = reply.value().get() {
-            draft.set(String::new());
-        }
-    });
+    let draft = draft_until_sent(reply.value());
     // The customer's message shows as it arrives (and another admin's
     // reply); the draft stays as it is.
     StaffNews::on_ticket(move |ticket| {
