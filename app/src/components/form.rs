@@ -15,10 +15,9 @@ where
     }
 }
 
-/// Empties `form` each time its action succeeds: what was sent should not
-/// stay typed in (a password least of all), and the form is ready for the
-/// next. `version` is the action's, so an earlier success does not count.
-pub fn empty_when_sent<T, V>(form: NodeRef<leptos::html::Form>, version: RwSignal<usize>, value: V)
+/// Runs `then` each time the action succeeds from now on: `version` is
+/// the action's, so an earlier success still held in `value` does not count.
+pub fn after_success<T, V>(version: RwSignal<usize>, value: V, then: impl Fn() + 'static)
 where
     T: Clone + Send + Sync + 'static,
     V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
@@ -26,15 +25,28 @@ where
     Effect::new(move |before: Option<usize>| {
         let round = version.get();
         if before.is_some_and(|b| b != round) && matches!(untrack(|| value.get()), Some(Ok(_))) {
-            #[cfg(feature = "hydrate")]
-            if let Some(form) = form.get_untracked() {
-                form.reset();
-            }
+            untrack(&then);
         }
         round
     });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = form;
+}
+
+/// Empties `form` each time its action succeeds: what was sent should not
+/// stay typed in (a password least of all), and the form is ready for the
+/// next.
+pub fn empty_when_sent<T, V>(form: NodeRef<leptos::html::Form>, version: RwSignal<usize>, value: V)
+where
+    T: Clone + Send + Sync + 'static,
+    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    after_success(version, value, move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(form) = form.get_untracked() {
+            form.reset();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = form;
+    });
 }
 
 /// What is being written in a message box (`bind:value`), emptied each

@@ -8,7 +8,6 @@ use crate::components::theme_switch::ThemeSwitch;
 use crate::components::unread_badge::{Unread, UnreadBadge};
 use crate::site_info::use_site_info;
 
-
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let brand = use_site_info().brand_name;

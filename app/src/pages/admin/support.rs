@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{draft_until_sent, error_alert, send_on_ctrl_enter, ActionError}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_on_ctrl_enter, ActionError}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
@@ -151,13 +151,7 @@ fn EditSavedReply(reply: SavedReply, edit: ServerAction<AdminEditSavedReply>, ed
         }
     });
     // Closed by this edit's answer, not by an earlier one's.
-    Effect::new(move |before: Option<usize>| {
-        let round = edit.version().get();
-        if before.is_some_and(|b| b != round) && matches!(edit.value().get_untracked(), Some(Ok(()))) {
-            editing.set(None);
-        }
-        round
-    });
+    after_success(edit.version(), edit.value(), move || editing.set(None));
     view! {
         <ActionForm action=edit attr:class="form" attr:data-testid="edit-saved-reply">
             <h3>"Edit \u{201c}" {reply.title.clone()} "\u{201d}"</h3>
