@@ -279,6 +279,15 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await draft.fill("Glad it works");
   await page.goto(ticketUrl);
   await hydrated(page);
+  // The keyboard shortcut is mentioned where there is a keyboard, not on a touch screen.
+  await expect(adminTab.getByText("Ctrl+Enter sends.")).toBeVisible();
+  const hint = page.getByText("Ctrl+Enter sends.");
+  await expect(hint).toBeVisible();
+  const touch = await page.context().newCDPSession(page);
+  await touch.send("Emulation.setTouchEmulationEnabled", { enabled: true, maxTouchPoints: 5 });
+  await expect(hint).toBeHidden();
+  await touch.send("Emulation.setTouchEmulationEnabled", { enabled: false });
+  await expect(hint).toBeVisible();
   await page.getByLabel("Reply", { exact: true }).fill("One more question: can I keep the number?");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.getByTestId("thread")).toContainText("One more question");

@@ -231,7 +231,7 @@ pub fn TicketPage() -> impl IntoView {
                             <div class="field">
                                 <label for="reply-message">"Reply"</label>
                                 <textarea id="reply-message" name="message" rows="4" maxlength="5000" required bind:value=draft on:keydown=send_on_ctrl_enter aria-describedby="reply-hint"></textarea>
-                                <p class="hint" id="reply-hint">"Ctrl+Enter sends."</p>
+                                <p class="hint keyboard-hint" id="reply-hint">"Ctrl+Enter sends."</p>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send"</button>
                         </ActionForm>

@@ -269,7 +269,7 @@ pub fn AdminTicket() -> impl IntoView {
                             <div class="field">
                                 <label for="admin-reply">"Reply"</label>
                                 <textarea id="admin-reply" name="message" rows="4" maxlength="5000" required bind:value=draft on:keydown=send_on_ctrl_enter aria-describedby="admin-reply-hint"></textarea>
-                                <p class="hint" id="admin-reply-hint">"Ctrl+Enter sends."</p>
+                                <p class="hint keyboard-hint" id="admin-reply-hint">"Ctrl+Enter sends."</p>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send reply"</button>
                         </ActionForm>
