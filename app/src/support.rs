@@ -117,14 +117,26 @@ pub async fn reply_ticket(ticket_id: i64, message: String) -> Result<(), AppErro
     support::reply(&svc, ticket_id, support::Reader::Customer(user.user_id), &message).await
 }
 
-/// The support inbox shows this many tickets; a search finds others.
-pub const INBOX_LIMIT: i64 = 200;
+/// The support inbox shows this many tickets at first, and this many more
+/// at each "Show more".
+pub const INBOX_PAGE: u32 = 200;
+/// At most this many at once; a search finds the others.
+pub const INBOX_MAX: u32 = 1000;
+
+/// The last updated tickets the inbox asked for, unread first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub tickets: Vec<TicketSummary>,
+    /// Older tickets match too.
+    pub more: bool,
+}
 
 #[server(endpoint = "admin/support_tickets")]
-pub async fn admin_tickets(status: Option<String>, search: Option<String>) -> Result<Vec<TicketSummary>, AppError> {
+pub async fn admin_tickets(status: Option<String>, search: Option<String>, shown: Option<u32>) -> Result<Inbox, AppError> {
     use crate::services::{request::require_admin, services, support};
     require_admin()?;
-    support::inbox(&*services()?, status.as_deref().unwrap_or("open"), search.as_deref().unwrap_or("")).await
+    let query = support::InboxQuery::parse(status.as_deref().unwrap_or("open"), search.as_deref().unwrap_or(""), shown.unwrap_or(INBOX_PAGE))?;
+    support::inbox(&*services()?, &query).await
 }
 
 /// How many open tickets wait for staff to read them.

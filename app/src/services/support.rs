@@ -6,7 +6,7 @@ use crate::{
     admin_dashboard::SupportFigures,
     error::AppError,
     domain::{SearchText, UsPhoneNumber},
-    support::{TicketCustomer, TicketMessage, TicketSummary, TicketView, INBOX_LIMIT},
+    support::{Inbox, TicketCustomer, TicketMessage, TicketSummary, TicketView, INBOX_MAX},
 };
 
 /// Who reads or writes a thread.
@@ -128,36 +128,57 @@ pub async fn open_tickets(svc: &Services) -> Result<(i64, i64), AppError> {
     .await?)
 }
 
-/// Admin inbox: "open", "closed" or "all", unread first; with `search`,
-/// the tickets whose subject or a message contains it, whose customer it
-/// names (user ID, part of username or email), or about a number
-/// (a US phone number, written any usual way).
-pub async fn inbox(svc: &Services, status: &str, search: &str) -> Result<Vec<TicketSummary>, AppError> {
-    let filter = match status {
-        "open" | "closed" => "t.status = $1",
-        "all" => "$1 = $1",
-        _ => return Err(AppError::Invalid("Show open, closed or all tickets.".into())),
-    };
-    let search = SearchText::parse(search).map_err(AppError::Invalid)?;
+/// What the admin inbox lists: "open", "closed" or "all" tickets; with a
+/// search, those whose subject or a message contains it, whose customer
+/// it names (user ID, part of username or email), or about a number (a US
+/// phone number, written any usual way); the `shown` last updated.
+pub struct InboxQuery {
+    status: &'static str,
+    search: SearchText,
+    shown: u32,
+}
+
+impl InboxQuery {
+    pub fn parse(status: &str, search: &str, shown: u32) -> Result<InboxQuery, AppError> {
+        let status = match status {
+            "open" => "open",
+            "closed" => "closed",
+            "all" => "all",
+            _ => return Err(AppError::Invalid("Show open, closed or all tickets.".into())),
+        };
+        if !(1..=INBOX_MAX).contains(&shown) {
+            return Err(AppError::Invalid(format!("Show 1 to {INBOX_MAX} tickets at once; search to find others.")));
+        }
+        Ok(InboxQuery { status, search: SearchText::parse(search).map_err(AppError::Invalid)?, shown })
+    }
+}
+
+/// The admin inbox: the tickets `query` asks for, unread first.
+pub async fn inbox(svc: &Services, query: &InboxQuery) -> Result<Inbox, AppError> {
+    let filter = if query.status == "all" { "$1 = $1" } else { "t.status = $1" };
+    let search = &query.search;
     // No number: a value no lease holds.
     let number = UsPhoneNumber::parse(search.as_str()).map(|n| n.as_str().to_string()).unwrap_or_default();
+    // One more than shown tells whether there are more.
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "{} WHERE {filter} AND ($2 = '' OR LOWER(t.subject) LIKE $3 ESCAPE '\\' OR LOWER(u.public_id) = $2 \
          OR LOWER(u.username) LIKE $3 ESCAPE '\\' OR LOWER(u.email) LIKE $3 ESCAPE '\\' \
          OR EXISTS (SELECT 1 FROM support_messages b WHERE b.ticket_id = t.id AND LOWER(b.body) LIKE $3 ESCAPE '\\') \
          OR EXISTS (SELECT 1 FROM leases l WHERE l.id = t.lease_id AND l.e164 = $4)) \
-         ORDER BY t.updated_at DESC LIMIT {INBOX_LIMIT}",
+         ORDER BY t.updated_at DESC, t.id DESC LIMIT $5",
         summary_query(true)
     ))
-    .bind(status)
+    .bind(query.status)
     .bind(search.as_str())
     .bind(search.contains_pattern())
     .bind(number)
+    .bind(i64::from(query.shown) + 1)
     .fetch_all(&svc.db.pool)
     .await?;
-    let mut tickets: Vec<TicketSummary> = rows.into_iter().map(|r| summary(r, true)).collect();
+    let more = rows.len() > query.shown as usize;
+    let mut tickets: Vec<TicketSummary> = rows.into_iter().take(query.shown as usize).map(|r| summary(r, true)).collect();
     tickets.sort_by_key(|t| !t.unread); // stable: unread first, newest first within
-    Ok(tickets)
+    Ok(Inbox { tickets, more })
 }
 
 pub async fn open(svc: &Services, user_id: i64, subject: &str, message: &str, lease_id: Option<i64>) -> Result<i64, AppError> {

@@ -533,6 +533,7 @@ mod code_rates {
 
 mod history {
     use super::*;
+    use app::support::INBOX_PAGE;
 
     /// "Your numbers": every lease of the customer's, newest first, a page
     /// at a time, each message in full; none of another customer's; only
@@ -647,7 +648,7 @@ mod history {
         assert!(html.contains(&format!(r#"href="/admin/users/{public_id}""#)), "{html}");
         let inbox = admin.get("/admin/support").await.body;
         assert!(inbox.contains(&format!(r#"href="/admin/users/{public_id}""#)), "{inbox}");
-        assert_eq!(admin.call("admin/support_tickets", &[("status", "open")]).await.json()[0]["customer"], serde_json::json!({"public_id": public_id, "username": "asker"}));
+        assert_eq!(admin.call("admin/support_tickets", &[("status", "open")]).await.json()["tickets"][0]["customer"], serde_json::json!({"public_id": public_id, "username": "asker"}));
         // The customer's user page lists both tickets, and its "Recharge…"
         // opens the wallets page with the customer filled in.
         let detail = admin.call("admin/user", &[("public_id", &public_id)]).await.json();
@@ -666,7 +667,7 @@ mod history {
     /// it is about, written as customers write it; the status still holds.
     async fn the_support_inbox_finds_tickets(app: TestApp) {
         let (mut customer, user_id) = verified_customer(&app, "finder_customer", 500).await;
-        let (mut other, _) = verified_customer(&app, "someone_else", 0).await;
+        let (mut other, other_id) = verified_customer(&app, "someone_else", 0).await;
         let admin = common::signed_in_admin(&app, "inbox_admin").await;
         let lease = confirm(&mut customer, "telegram", 120, "inbox-lease-key").await.json();
         let lease_id = lease["id"].as_i64().unwrap().to_string();
@@ -680,7 +681,7 @@ mod history {
             async move {
                 let answer = admin.call("admin/support_tickets", &[("status", status), ("search", &search)]).await;
                 assert_eq!(answer.status, 200, "{search}: {}", answer.body);
-                let mut ids: Vec<String> = answer.json().as_array().unwrap().iter().map(|t| t["id"].to_string()).collect();
+                let mut ids: Vec<String> = answer.json()["tickets"].as_array().unwrap().iter().map(|t| t["id"].to_string()).collect();
                 ids.sort();
                 ids
             }
@@ -703,6 +704,37 @@ mod history {
         assert!(admin.clone().call("admin/support_close", &[("ticket_id", &plain)]).await.status < 400);
         assert_eq!(found("open", "finder_".into()).await, vec![about.clone()], "open ones only");
         assert_eq!(found("closed", "finder_".into()).await, vec![plain.clone()]);
+        // The last updated first; "more" says older ones match too. The
+        // customer's reply to `about` makes it the last updated.
+        assert!(customer.call("support/reply", &[("ticket_id", &about), ("message", "Still wrong.")]).await.status < 400);
+        let inbox = |shown: &'static str| {
+            let mut admin = admin.clone();
+            async move { admin.call("admin/support_tickets", &[("status", "all"), ("search", "finder_"), ("shown", shown)]).await }
+        };
+        let first = inbox("1").await.json();
+        assert_eq!((first["tickets"].as_array().unwrap().len(), first["tickets"][0]["id"].to_string(), &first["more"]), (1, about.clone(), &serde_json::json!(true)), "{first}");
+        let both = inbox("2").await.json();
+        assert_eq!(both["tickets"].as_array().unwrap().len(), 2, "{both}");
+        assert_eq!(both["more"], false, "{both}");
+        for wrong in ["0", "1001"] {
+            let refused = inbox(wrong).await;
+            assert_eq!(refused.status, 400, "{wrong}");
+            assert!(refused.body.contains("Show 1 to 1000 tickets at once"), "{}", refused.body);
+        }
+        // Past a page of old tickets, the inbox page offers the next.
+        for n in 0..INBOX_PAGE {
+            sqlx::query("INSERT INTO support_tickets (user_id, subject, status, created_at, updated_at, customer_read_at) VALUES ($1, $2, 'open', $3, $3, $3)")
+                .bind(other_id)
+                .bind(format!("Old question {n}"))
+                .bind(i64::from(n) + 1)
+                .execute(&app.db.pool)
+                .await
+                .unwrap();
+        }
+        let page = admin.clone().get("/admin/support").await.body.replace("<!>", "");
+        assert!(page.contains("The 200 last updated, unread first.") && page.contains("Show 200 more"), "{page}");
+        let all = admin.clone().call("admin/support_tickets", &[("status", "open"), ("shown", "1000")]).await.json();
+        assert_eq!((all["tickets"].as_array().unwrap().len(), &all["more"]), (INBOX_PAGE as usize + 2, &serde_json::json!(false)));
         let too_long = admin.clone().call("admin/support_tickets", &[("status", "open"), ("search", &"a".repeat(101))]).await;
         assert_eq!(too_long.status, 400);
         assert!(too_long.body.contains("at most 100 characters"), "{}", too_long.body);

@@ -7,16 +7,19 @@ use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
     admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminEditSavedReply, AdminReplyTicket,
-    AdminSetSupportMail, SavedReply, TicketCustomer, INBOX_LIMIT,
+    AdminSetSupportMail, SavedReply, TicketCustomer, INBOX_MAX, INBOX_PAGE,
 };
 
 #[component]
 pub fn AdminSupport() -> impl IntoView {
     let status = RwSignal::new("open".to_string());
     let search = RwSignal::new(String::new());
-    let tickets = Resource::new(move || (status.get(), search.get()), |(status, search)| admin_tickets(Some(status), Some(search)));
+    // How many of the last updated: "Show more" adds a page.
+    let shown = RwSignal::new(INBOX_PAGE);
+    let tickets = Resource::new(move || (status.get(), search.get(), shown.get()), |(status, search, shown)| admin_tickets(Some(status), Some(search), Some(shown)));
     // A new ticket or message shows without a reload.
     StaffNews::on_ticket(move |_| tickets.refetch());
+    let show_more = show_more_focus();
     view! {
         <PageTitle text="Admin · Support" />
         <h1>"Support inbox"</h1>
@@ -24,7 +27,7 @@ pub fn AdminSupport() -> impl IntoView {
             <form class="form form-inline" on:submit=move |ev| ev.prevent_default()>
                 <div class="field">
                     <label for="inbox-status">"Show"</label>
-                    <select id="inbox-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <select id="inbox-status" on:change=move |ev| { shown.set(INBOX_PAGE); status.set(event_target_value(&ev)) }>
                         <option value="open">"Open"</option>
                         <option value="closed">"Closed"</option>
                         <option value="all">"All"</option>
@@ -32,16 +35,16 @@ pub fn AdminSupport() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="inbox-search">"Subject, message, customer or number"</label>
-                    <input id="inbox-search" type="search" maxlength="100" on:change=move |ev| search.set(event_target_value(&ev)) />
+                    <input id="inbox-search" type="search" maxlength="100" on:change=move |ev| { shown.set(INBOX_PAGE); search.set(event_target_value(&ev)) } />
                 </div>
                 <button type="submit" class="btn">"Search"</button>
             </form>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || tickets.get().map(|r| match r {
                     Err(e) => error_alert(&e),
-                    Ok(list) => {
-                        let capped = list.len() as i64 >= INBOX_LIMIT;
-                        let rows = list.into_iter().map(|t| view! {
+                    Ok(inbox) => {
+                        let (count, more) = (inbox.tickets.len(), inbox.more);
+                        let rows = inbox.tickets.into_iter().map(|t| view! {
                             <tr>
                                 <td>
                                     <a href=format!("/admin/support/{}", t.id)>{t.subject.clone()}</a>
@@ -56,7 +59,19 @@ pub fn AdminSupport() -> impl IntoView {
                             <DataTable label="Support inbox" headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox" stacked=true>
                                 {rows}
                             </DataTable>
-                            {capped.then(|| view! { <p class="muted small">{format!("The {INBOX_LIMIT} last updated; search to find others.")}</p> })}
+                            {more.then(|| view! {
+                                <p class="muted small" data-testid="inbox-more">
+                                    {format!("The {count} last updated, unread first.")}
+                                    {if count < INBOX_MAX as usize {
+                                        view! { " " <button type="button" class="btn btn-small" node_ref=show_more.button
+                                            on:click=move |_| { show_more.keep(); shown.update(|n| *n = (*n + INBOX_PAGE).min(INBOX_MAX)) }>
+                                            {format!("Show {} more", INBOX_PAGE.min(INBOX_MAX - count as u32))}
+                                        </button> }.into_any()
+                                    } else {
+                                        " Search to find others.".into_any()
+                                    }}
+                                </p>
+                            })}
                         }.into_any()
                     }
                 })}
@@ -65,6 +80,34 @@ pub fn AdminSupport() -> impl IntoView {
         <SavedReplies />
         <SupportMail />
     }
+}
+
+/// "Show more" is drawn again with the longer list: the keyboard focus
+/// goes back to it rather than to the top of the page.
+#[derive(Clone, Copy)]
+struct ShowMoreFocus {
+    button: NodeRef<leptos::html::Button>,
+    pressed: StoredValue<bool>,
+}
+
+impl ShowMoreFocus {
+    fn keep(self) {
+        self.pressed.set_value(true);
+    }
+}
+
+fn show_more_focus() -> ShowMoreFocus {
+    let focus = ShowMoreFocus { button: NodeRef::new(), pressed: StoredValue::new(false) };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(button) = focus.button.get() {
+            if focus.pressed.get_value() {
+                focus.pressed.set_value(false);
+                let _ = button.focus();
+            }
+        }
+    });
+    focus
 }
 
 /// The answers support gives often; a reply on a ticket's page starts
