@@ -129,11 +129,25 @@ pub async fn admin_stock() -> Result<Vec<PlatformStock>, AppError> {
     stock::by_platform(&*services()?).await
 }
 
+/// The Supply page lists at most this many numbers of the pool at once;
+/// a search (digits of the number, or the phone's device ID) finds others.
+pub const POOL_SHOWN: i64 = 200;
+
+/// Numbers of the pool, in order, with how many there are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolList {
+    /// The first `POOL_SHOWN` of those matching.
+    pub numbers: Vec<PoolNumber>,
+    pub matching: i64,
+    pub total: i64,
+}
+
 #[server(endpoint = "admin/numbers")]
-pub async fn admin_numbers() -> Result<Vec<PoolNumber>, AppError> {
+pub async fn admin_numbers(search: Option<String>) -> Result<PoolList, AppError> {
     use crate::services::{numbers, request::require_admin, services};
     require_admin()?;
-    numbers::pool(&*services()?).await
+    let search = crate::domain::SearchText::parse(search.as_deref().unwrap_or("")).map_err(AppError::Invalid)?;
+    numbers::pool(&*services()?, &search).await
 }
 
 /// Adds a number; `device_id` and `sim` name the SMS Gateway for Android

@@ -365,6 +365,18 @@ test("an admin imports numbers from a CSV file; the pool lists them and the bad 
     await expect(row.getByRole("button", { name: "Enable" })).toBeVisible();
     await expect(row.getByRole("cell").last()).toHaveText("No Enable");
   }
+  // Found by its digits, however typed; the count says how many match.
+  await adminTab.getByLabel("Find: digits of the number").fill(`312-555-${base + 1}`);
+  await adminTab.getByRole("button", { name: "Find", exact: true }).click();
+  await expect(adminTab.getByTestId("pool-count")).toHaveText(/^1 of \d+ numbers match\.$/);
+  await expect(pool.locator("tbody tr")).toHaveCount(1);
+  await expect(pool).toContainText(`+1 (312) 555-${base + 1}`);
+  await adminTab.getByLabel("Find: digits of the number").fill("pixel7a-none");
+  await adminTab.getByLabel("Find: digits of the number").press("Enter");
+  await expect(pool.locator("tbody tr")).toHaveText("None matches.");
+  await adminTab.getByLabel("Find: digits of the number").fill("");
+  await adminTab.getByRole("button", { name: "Find", exact: true }).click();
+  await expect(pool).toContainText(`+1 (312) 555-${base}`);
   // Read on a phone: each number as labelled lines, nothing to scroll sideways.
   await adminTab.setViewportSize({ width: 320, height: 700 });
   expect(await sidewaysScroll(adminTab.getByRole("region", { name: "Number pool" }))).toBe(0);

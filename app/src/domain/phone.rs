@@ -6,11 +6,16 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "String", into = "String")]
 pub struct UsPhoneNumber(String);
 
+/// The characters a phone number is written with: digits and " +-().".
+pub fn is_phone_char(c: char) -> bool {
+    c.is_ascii_digit() || " +-().".contains(c)
+}
+
 impl UsPhoneNumber {
     /// Accepts "+1 (202) 555-0123", "12025550123", "202-555-0123" and the like.
     pub fn parse(input: &str) -> Result<UsPhoneNumber, String> {
         let digits: String = input.chars().filter(|c| c.is_ascii_digit()).collect();
-        let allowed = input.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let allowed = input.chars().all(is_phone_char);
         let national = match digits.len() {
             10 => digits.as_str(),
             11 if digits.starts_with('1') => &digits[1..],

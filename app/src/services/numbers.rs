@@ -1,6 +1,10 @@
 //! The rows of `numbers`: the operator's pool and the demo range.
 use super::{audit, clock::MINUTE_MS, db::Db, Services};
-use crate::{domain::UsPhoneNumber, error::AppError, number_pool::PoolNumber};
+use crate::{
+    domain::{SearchText, UsPhoneNumber},
+    error::AppError,
+    number_pool::{PoolList, PoolNumber, POOL_SHOWN},
+};
 
 /// Puts the fictional demo numbers, (202) 555-0100 to 0199, in the pool.
 pub async fn seed_demo_numbers(db: &Db, now: i64) -> Result<(), AppError> {
@@ -83,16 +87,37 @@ pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNum
     Ok(())
 }
 
-/// The pool (without the demo range) with each number's open lease.
-pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
+/// Pool numbers a search matches: its text in the phone's device ID, or,
+/// when it is written like a number, its digits anywhere in the number.
+const POOL_MATCH: &str = "n.source = 'pool' AND ($1 = '' OR ($2 <> '' AND n.e164 LIKE $3) \
+     OR LOWER(COALESCE(n.gateway_device, '')) LIKE $4 ESCAPE '\\')";
+
+/// The pool (without the demo range), in order, with each number's open
+/// lease: the first `POOL_SHOWN` that `search` matches.
+pub async fn pool(svc: &Services, search: &SearchText) -> Result<PoolList, AppError> {
     type Row = (i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as(
+    let digits = search.phone_digits().unwrap_or_default();
+    let binds = (search.as_str(), digits.as_str(), format!("%{digits}%"), search.contains_pattern());
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT n.id, n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state, g.last_seen_at, g.sends_pings FROM numbers n \
          LEFT JOIN leases l ON l.number_id = n.id AND l.state IN ('active', 'code_received') \
          LEFT JOIN platforms p ON p.id = l.platform_id \
-         LEFT JOIN gateway_devices g ON g.device_id = n.gateway_device WHERE n.source = 'pool' ORDER BY n.e164 LIMIT 1000",
-    )
+         LEFT JOIN gateway_devices g ON g.device_id = n.gateway_device WHERE {POOL_MATCH} ORDER BY n.e164 LIMIT {POOL_SHOWN}"
+    ))
+    .bind(binds.0)
+    .bind(binds.1)
+    .bind(&binds.2)
+    .bind(&binds.3)
     .fetch_all(&svc.db.pool)
+    .await?;
+    let (matching, total): (i64, i64) = sqlx::query_as(&format!(
+        "SELECT COALESCE(SUM(CASE WHEN {POOL_MATCH} THEN 1 ELSE 0 END), 0), COUNT(*) FROM numbers n WHERE n.source = 'pool'"
+    ))
+    .bind(binds.0)
+    .bind(binds.1)
+    .bind(&binds.2)
+    .bind(&binds.3)
+    .fetch_one(&svc.db.pool)
     .await?;
     // Cooldowns: platforms a number got a code for are not leased on it
     // again until the reuse period ends (or ever, without one).
@@ -106,7 +131,7 @@ pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
     .fetch_all(&svc.db.pool)
     .await?;
     let until = |code_at: i64| svc.leases.reuse_after_code_ms.map(|ms| code_at + ms);
-    Ok(rows
+    let numbers = rows
         .into_iter()
         .map(|(id, e164, enabled, device, sim, lease_id, platform, state, heard_at, pings)| PoolNumber {
             display: UsPhoneNumber::display_stored(&e164),
@@ -118,7 +143,8 @@ pub async fn pool(svc: &Services) -> Result<Vec<PoolNumber>, AppError> {
             open_lease: lease_id.zip(platform).map(|(id, p)| format!("#{id} {p} ({})", state.unwrap_or_default())),
             cooldowns: codes.iter().filter(|c| c.0 == id).map(|(_, name, at)| (name.clone(), until(*at))).collect(),
         })
-        .collect())
+        .collect();
+    Ok(PoolList { numbers, matching, total })
 }
 
 /// How long a phone of the pool that pings may stay silent before it is

@@ -1,6 +1,7 @@
 //! The admin console's server side: users, disabling, dashboard figures,
 //! CSV import, support tickets, and an audit entry for every admin action.
 use crate::common::{self, customers::verified_customer, signed_in_admin, TestApp};
+use app::number_pool::POOL_SHOWN;
 
 async fn audit_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM admin_audit").fetch_one(&app.db.pool).await.unwrap()
@@ -101,7 +102,36 @@ async fn csv_import_reports_each_line(app: TestApp) {
     let errors: Vec<i64> = report["errors"].as_array().unwrap().iter().map(|e| e[0].as_i64().unwrap()).collect();
     assert_eq!(errors, vec![4, 5, 7], "{report}");
     let pool = admin.call("admin/numbers", &[]).await.json();
-    assert_eq!(pool.as_array().unwrap().len(), 2);
+    assert_eq!((pool["numbers"].as_array().unwrap().len(), &pool["matching"], &pool["total"]), (2, &serde_json::json!(2), &serde_json::json!(2)), "{pool}");
+    // Found by digits however typed, or by the phone's device ID.
+    let found = |search: &'static str| {
+        let mut admin = admin.clone();
+        async move {
+            let pool = admin.call("admin/numbers", &[("search", search)]).await.json();
+            let numbers: Vec<String> = pool["numbers"].as_array().unwrap().iter().map(|n| n["number"].as_str().unwrap().to_string()).collect();
+            (numbers, pool["matching"].as_i64().unwrap(), pool["total"].as_i64().unwrap())
+        }
+    };
+    assert_eq!(found("555-0162").await, (vec!["+13125550162".to_string()], 1, 2));
+    assert_eq!(found(" PIXEL ").await, (vec!["+13125550162".to_string()], 1, 2));
+    assert_eq!(found("(312) 555").await.1, 2);
+    assert_eq!(found("nothing").await, (vec![], 0, 2));
+    assert_eq!(found("pixel 0161").await, (vec![], 0, 2), "a device ID's digits are not a number's");
+    assert_eq!(admin.clone().call("admin/numbers", &[("search", &"1".repeat(101))]).await.status, 400);
+    // A large pool: the page shows the first, says so, and finds the others.
+    for n in 0..POOL_SHOWN {
+        sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ($1, 'pool', 1, 0)")
+            .bind(format!("+1201555{n:04}"))
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
+    let pool = admin.clone().call("admin/numbers", &[]).await.json();
+    assert_eq!((pool["numbers"].as_array().unwrap().len(), &pool["matching"]), (POOL_SHOWN as usize, &serde_json::json!(POOL_SHOWN + 2)));
+    let page = admin.clone().get("/admin/supply").await.body.replace("<!>", "");
+    assert!(page.contains(&format!("The first {POOL_SHOWN} of {} numbers", POOL_SHOWN + 2)), "{page}");
+    assert_eq!(found("3125550163").await.0, Vec::<String>::new(), "refused line");
+    assert_eq!(found("312 555 0161").await.0, vec!["+13125550161".to_string()], "past the first page");
     let too_many = "+13125550170\n".repeat(101);
     assert_eq!(admin.call("admin/import_numbers", &[("first_line", "1"), ("lines", &too_many)]).await.status, 400);
 }

@@ -51,7 +51,7 @@ async fn post_android(app: &common::TestApp, body: &str, timestamp: i64, secret:
 }
 
 async fn first_in_pool(admin: &mut common::browser::Browser) -> serde_json::Value {
-    admin.call("admin/numbers", &[]).await.json()[0].clone()
+    admin.call("admin/numbers", &[]).await.json()["numbers"][0].clone()
 }
 
 /// A customer with funds and a lease on the one pool number.
@@ -73,7 +73,7 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     assert!(added.status < 400, "{}", added.body);
     let again = admin.call("admin/add_number", &[("number", POOL_NUMBER), ("device_id", ""), ("sim", "")]).await;
     assert_eq!(again.status, 400, "a number is added once");
-    let pool = admin.call("admin/numbers", &[]).await.json();
+    let pool = admin.call("admin/numbers", &[]).await.json()["numbers"].clone();
     assert_eq!(pool[0]["gateway"], "Android pixel7a SIM 2");
     assert!(pool[0]["gateway_heard_at"].is_null(), "not heard from yet: {pool}");
 
@@ -89,7 +89,7 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     let open = customer.call("my_leases", &[]).await.json();
     assert_eq!(open["open"]["code"], "318402");
     assert_eq!(open["open"]["messages"].as_array().unwrap().len(), 1);
-    let pool = admin.call("admin/numbers", &[]).await.json();
+    let pool = admin.call("admin/numbers", &[]).await.json()["numbers"].clone();
     assert_eq!(pool[0]["cooldowns"][0][0], "WhatsApp", "the number got a WhatsApp code: cooling down for WhatsApp");
     assert!(pool[0]["cooldowns"][0][1].is_null(), "for good, with no reuse period configured");
     assert!(pool[0]["open_lease"].as_str().unwrap().contains("WhatsApp"));

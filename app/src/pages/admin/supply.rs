@@ -2,18 +2,19 @@
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::prelude::*;
 
-use crate::components::{data_table::DataTable, form::{empty_when_sent, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
     admin_numbers, admin_shortages, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
-    PlatformStock, PoolNumber, Shortage, UnmatchedSms, UpstreamView, IMPORT_BATCH,
+    PlatformStock, PoolList, Shortage, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 
 #[component]
 pub fn AdminSupply() -> impl IntoView {
     let (add, toggle) = (ServerAction::<AdminAddNumber>::new(), ServerAction::<AdminSetNumberEnabled>::new());
     let imported = RwSignal::new(0u32);
-    let pool = Resource::new(move || (add.version().get(), toggle.version().get(), imported.get()), |_| admin_numbers());
+    let pool_search = RwSignal::new(String::new());
+    let pool = Resource::new(move || (add.version().get(), toggle.version().get(), imported.get(), pool_search.get()), |(.., search)| admin_numbers(Some(search)));
     let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
     let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
     let checked = ServerAction::<AdminPurchaseChecked>::new();
@@ -30,7 +31,7 @@ pub fn AdminSupply() -> impl IntoView {
             <TurnedAway list=shortages />
             <StockList list=stock />
             <UnmatchedSmsList assign dismiss list=unmatched />
-            <NumberPool add toggle list=pool />
+            <NumberPool add toggle search=pool_search list=pool />
             <ImportNumbers done=imported />
             <UpstreamList checked list=upstreams />
         </Transition>
@@ -122,7 +123,8 @@ fn ImportNumbers(done: RwSignal<u32>) -> impl IntoView {
 pub fn NumberPool(
     add: ServerAction<AdminAddNumber>,
     toggle: ServerAction<AdminSetNumberEnabled>,
-    list: Resource<Result<Vec<PoolNumber>, AppError>>,
+    search: RwSignal<String>,
+    list: Resource<Result<PoolList, AppError>>,
 ) -> impl IntoView {
     let add_form = NodeRef::new();
     empty_when_sent(add_form, add.version(), add.value());
@@ -147,12 +149,26 @@ pub fn NumberPool(
                 </div>
                 <button type="submit" class="btn">"Add number"</button>
             </ActionForm>
+            <form class="form form-inline" on:submit=move |ev| ev.prevent_default()>
+                <div class="field">
+                    <label for="pool-search">"Find: digits of the number, or the phone's device ID"</label>
+                    <input id="pool-search" type="search" maxlength="100" on:change=move |ev| search.set(event_target_value(&ev)) />
+                </div>
+                <button type="submit" class="btn">"Find"</button>
+            </form>
+            // One Option, not an AnyView of an Option: tachys hydrates the
+            // latter's None expecting a marker its SSR did not write.
+            {move || list.get().and_then(|r| match r {
+                Err(e) => Some(error_alert(&e)),
+                Ok(pool) => pool_count(&pool, !search.with(String::is_empty)).map(|text| view! { <p class="muted small" data-testid="pool-count">{text}</p> }.into_any()),
+            })}
             <DataTable label="Number pool" headers=&["Number", "Gateway", "Open lease", "Cooldowns", "Enabled"] testid="admin-pool" stacked=true>
-                        {move || list.get().and_then(|r| r.ok()).map(|rows| {
-                            if rows.is_empty() {
-                                return view! { <tr><td colspan="5" class="muted">"None yet."</td></tr> }.into_any();
+                        {move || list.get().and_then(|r| r.ok()).map(|pool| {
+                            if pool.numbers.is_empty() {
+                                let none = if pool.total == 0 { "None yet." } else { "None matches." };
+                                return view! { <tr><td colspan="5" class="muted">{none}</td></tr> }.into_any();
                             }
-                            rows.into_iter().map(|n| view! {
+                            pool.numbers.into_iter().map(|n| view! {
                             <tr>
                                 <td class="mono" data-label="Number">{n.display.clone()}</td>
                                 <td data-label="Gateway">
@@ -194,6 +210,18 @@ pub fn NumberPool(
                         })}
             </DataTable>
         </section>
+    }
+}
+
+/// How much of the pool the table shows, when it is not all of it.
+fn pool_count(pool: &PoolList, searched: bool) -> Option<String> {
+    let shown = pool.numbers.len();
+    let capped = (shown as i64) < pool.matching;
+    match (searched, capped) {
+        (false, false) => None,
+        (false, true) => Some(format!("The first {shown} of {} numbers; find the others by their digits or phone.", pool.total)),
+        (true, false) => Some(format!("{} of {} numbers match.", pool.matching, pool.total)),
+        (true, true) => Some(format!("{} of {} numbers match; the first {shown} are shown.", pool.matching, pool.total)),
     }
 }
 
