@@ -15,6 +15,30 @@ where
     }
 }
 
+/// A search field that asks again when it changes (Enter, or leaving the
+/// field); the button is there for those who look for one. `children`
+/// puts other filters before it.
+#[component]
+pub fn SearchForm(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(default = "Search")] button: &'static str,
+    #[prop(into)] on_search: Callback<String>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <form class="form form-inline" on:submit=move |ev| ev.prevent_default()>
+            {children.map(|c| c())}
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type="search" maxlength="100" placeholder=placeholder on:change=move |ev| on_search.run(event_target_value(&ev)) />
+            </div>
+            <button type="submit" class="btn">{button}</button>
+        </form>
+    }
+}
+
 /// Runs `then` each time the action succeeds from now on: `version` is
 /// the action's, so an earlier success still held in `value` does not count.
 pub fn after_success<T, V>(version: RwSignal<usize>, value: V, then: impl Fn() + 'static)

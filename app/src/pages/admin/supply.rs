@@ -2,7 +2,7 @@
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::prelude::*;
 
-use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
     admin_numbers, admin_shortages, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
@@ -149,13 +149,7 @@ pub fn NumberPool(
                 </div>
                 <button type="submit" class="btn">"Add number"</button>
             </ActionForm>
-            <form class="form form-inline" on:submit=move |ev| ev.prevent_default()>
-                <div class="field">
-                    <label for="pool-search">"Find: digits of the number, or the phone's device ID"</label>
-                    <input id="pool-search" type="search" maxlength="100" on:change=move |ev| search.set(event_target_value(&ev)) />
-                </div>
-                <button type="submit" class="btn">"Find"</button>
-            </form>
+            <SearchForm id="pool-search" label="Find: digits of the number, or the phone's device ID" button="Find" on_search=move |text| search.set(text) />
             // One Option, not an AnyView of an Option: tachys hydrates the
             // latter's None expecting a marker its SSR did not write.
             {move || list.get().and_then(|r| match r {

@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_on_ctrl_enter, ActionError}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
@@ -24,7 +24,7 @@ pub fn AdminSupport() -> impl IntoView {
         <PageTitle text="Admin · Support" />
         <h1>"Support inbox"</h1>
         <section class="card">
-            <form class="form form-inline" on:submit=move |ev| ev.prevent_default()>
+            <SearchForm id="inbox-search" label="Subject, message, customer or number" on_search=move |text| { shown.set(INBOX_PAGE); search.set(text) }>
                 <div class="field">
                     <label for="inbox-status">"Show"</label>
                     <select id="inbox-status" on:change=move |ev| { shown.set(INBOX_PAGE); status.set(event_target_value(&ev)) }>
@@ -33,12 +33,7 @@ pub fn AdminSupport() -> impl IntoView {
                         <option value="all">"All"</option>
                     </select>
                 </div>
-                <div class="field">
-                    <label for="inbox-search">"Subject, message, customer or number"</label>
-                    <input id="inbox-search" type="search" maxlength="100" on:change=move |ev| { shown.set(INBOX_PAGE); search.set(event_target_value(&ev)) } />
-                </div>
-                <button type="submit" class="btn">"Search"</button>
-            </form>
+            </SearchForm>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || tickets.get().map(|r| match r {
                     Err(e) => error_alert(&e),

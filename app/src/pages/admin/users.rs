@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 use crate::admin_api::AdminSetRole;
 use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
-use crate::components::{data_table::DataTable, form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, form::{error_alert, ActionError, SearchForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -17,15 +17,7 @@ pub fn AdminUsers() -> impl IntoView {
         <PageTitle text="Admin · Users" />
         <h1>"Users"</h1>
         <section class="card">
-            <form class="form form-inline" on:submit=move |ev| {
-                ev.prevent_default();
-            }>
-                <div class="field">
-                    <label for="user-search">"User ID, email, username or a number they leased"</label>
-                    <input id="user-search" type="search" placeholder="UN-7K3Q9M" on:change=move |ev| query.set(event_target_value(&ev)) />
-                </div>
-                <button type="submit" class="btn">"Search"</button>
-            </form>
+            <SearchForm id="user-search" label="User ID, email, username or a number they leased" placeholder="UN-7K3Q9M" on_search=move |text| query.set(text) />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 <DataTable label="Users" headers=&["User ID", "Username", "Email", "Role", "Balance", "Joined", ""] testid="users" stacked=true>
                             {move || found.get().map(|r| match r {
