@@ -140,6 +140,8 @@ pub struct PoolList {
     pub numbers: Vec<PoolNumber>,
     pub matching: i64,
     pub total: i64,
+    /// The search as the server read it (trimmed, lower case).
+    pub search: String,
 }
 
 #[server(endpoint = "admin/numbers")]
@@ -175,6 +177,16 @@ pub async fn admin_set_number_enabled(number: String, enabled: bool) -> Result<(
     let admin = require_admin()?;
     let number = UsPhoneNumber::parse(&number).map_err(AppError::Invalid)?;
     numbers::set_enabled(&*services()?, admin.user_id, &number, enabled).await
+}
+
+/// Disables (or enables) every pool number `search` finds, if it still
+/// finds `expected` of them; answers how many changed.
+#[server(endpoint = "admin/set_found_enabled")]
+pub async fn admin_set_found_enabled(search: String, expected: i64, enabled: bool) -> Result<usize, AppError> {
+    use crate::services::{numbers, request::require_admin, services};
+    let admin = require_admin()?;
+    let search = crate::domain::SearchText::parse(&search).map_err(AppError::Invalid)?;
+    numbers::set_found_enabled(&*services()?, admin.user_id, &search, expected, enabled).await
 }
 
 #[server(endpoint = "admin/unmatched_sms")]

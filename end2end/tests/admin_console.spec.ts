@@ -350,7 +350,8 @@ test("an admin imports numbers from a CSV file; the pool lists them and the bad 
   await hydrated(adminTab);
   // Line numbers unlikely to be in the pool already (the data dir lives for one run).
   const base = 1000 + Math.floor(Math.random() * 8000);
-  const csv = `number,device_id,sim\n+1 312 555 ${base},pixel7a,1\n(312) 555-${base + 1}\nnot a number\n`;
+  const phone = `pixel-${stamp}`;
+  const csv = `number,device_id,sim\n+1 312 555 ${base},${phone},1\n(312) 555-${base + 1},${phone},2\nnot a number\n`;
   await adminTab.getByLabel("CSV file").setInputFiles({ name: "numbers.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   await expect(adminTab.getByLabel("…or paste the lines")).toHaveValue(csv);
   await adminTab.getByRole("button", { name: "Import" }).click();
@@ -358,13 +359,17 @@ test("an admin imports numbers from a CSV file; the pool lists them and the bad 
   await expect(report).toContainText("2 numbers added, 1 line refused.");
   await expect(report).toContainText("Line 4:");
   const pool = adminTab.getByTestId("admin-pool");
-  // Disabled again, so that the other tests keep getting demo numbers.
-  for (const n of [base, base + 1]) {
-    const row = pool.getByRole("row").filter({ hasText: `+1 (312) 555-${n}` });
-    await row.getByRole("button", { name: "Disable" }).click();
-    await expect(row.getByRole("button", { name: "Enable" })).toBeVisible();
-    await expect(row.getByRole("cell").last()).toHaveText("No Enable");
-  }
+  // Disabled again, so that the other tests keep getting demo numbers:
+  // one by its own button, then every number of the phone at once.
+  const rowOf = (n: number) => pool.getByRole("row").filter({ hasText: `+1 (312) 555-${n}` });
+  await rowOf(base).getByRole("button", { name: "Disable" }).click();
+  await expect(rowOf(base).getByRole("cell").last()).toHaveText("No Enable");
+  await adminTab.getByLabel("Find: digits of the number").fill(phone.toUpperCase());
+  await adminTab.getByLabel("Find: digits of the number").press("Enter");
+  await expect(adminTab.getByTestId("pool-count")).toHaveText(/^2 of \d+ numbers match\.$/);
+  await adminTab.getByRole("button", { name: "Disable the 2 found" }).click();
+  await expect(adminTab.getByTestId("pool-found-done")).toHaveText("Done: 1 number changed.");
+  for (const n of [base, base + 1]) await expect(rowOf(n).getByRole("cell").last()).toHaveText("No Enable");
   // Found by its digits, however typed; the count says how many match.
   await adminTab.getByLabel("Find: digits of the number").fill(`312-555-${base + 1}`);
   await adminTab.getByRole("button", { name: "Find", exact: true }).click();

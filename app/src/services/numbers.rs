@@ -87,6 +87,49 @@ pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNum
     Ok(())
 }
 
+/// An admin takes every pool number a search finds out of circulation, or
+/// back in, provided the search still finds the `expected` count the admin
+/// was shown; returns how many changed. Numbers already so are left out
+/// of the count and of the audit record, which thus names what to undo.
+pub async fn set_found_enabled(svc: &Services, admin_user_id: i64, search: &SearchText, expected: i64, enabled: bool) -> Result<usize, AppError> {
+    if search.as_str().is_empty() {
+        return Err(AppError::Invalid("Find the numbers first: this acts on those a search finds.".into()));
+    }
+    let now = svc.now();
+    let digits = search.phone_digits().unwrap_or_default();
+    let binds = (search.as_str(), digits.as_str(), format!("%{digits}%"), search.contains_pattern());
+    let mut tx = svc.db.begin_write().await?;
+    let found: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM numbers n WHERE {POOL_MATCH}"))
+        .bind(binds.0)
+        .bind(binds.1)
+        .bind(&binds.2)
+        .bind(&binds.3)
+        .fetch_one(&mut *tx)
+        .await?;
+    if found != expected {
+        return Err(AppError::Invalid(format!("The search now finds {found} numbers, not {expected}: nothing was changed. Look at the list again.")));
+    }
+    // SQLite reads RETURNING without the table alias.
+    let mut changed: Vec<String> = sqlx::query_scalar(&format!("UPDATE numbers AS n SET enabled = $5 WHERE {POOL_MATCH} AND n.enabled <> $5 RETURNING e164"))
+        .bind(binds.0)
+        .bind(binds.1)
+        .bind(&binds.2)
+        .bind(&binds.3)
+        .bind(i64::from(enabled))
+        .fetch_all(&mut *tx)
+        .await?;
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    changed.sort();
+    let state = if enabled { "enabled" } else { "disabled" };
+    let after = format!("{} {state} (found by \"{}\"): {}", changed.len(), search.as_str(), changed.join(" "));
+    audit::record(&mut *tx, now, admin_user_id, "number.enable_found", None, "", &after).await?;
+    tx.commit().await?;
+    svc.catalogue.stock_changed();
+    Ok(changed.len())
+}
+
 /// Pool numbers a search matches: its text in the phone's device ID, or,
 /// when it is written like a number, its digits anywhere in the number.
 const POOL_MATCH: &str = "n.source = 'pool' AND ($1 = '' OR ($2 <> '' AND n.e164 LIKE $3) \
@@ -144,7 +187,7 @@ pub async fn pool(svc: &Services, search: &SearchText) -> Result<PoolList, AppEr
             cooldowns: codes.iter().filter(|c| c.0 == id).map(|(_, name, at)| (name.clone(), until(*at))).collect(),
         })
         .collect();
-    Ok(PoolList { numbers, matching, total })
+    Ok(PoolList { numbers, matching, total, search: search.as_str().to_owned() })
 }
 
 /// How long a phone of the pool that pings may stay silent before it is

@@ -353,6 +353,8 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("title", "Saved"),
         ("body", "A saved reply"),
         ("id", "1"),
+        ("search", "pixel"),
+        ("expected", "1"),
     ];
     for path in &admin_paths {
         let name = path.trim_start_matches("/api/");

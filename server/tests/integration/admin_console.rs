@@ -136,6 +136,41 @@ async fn csv_import_reports_each_line(app: TestApp) {
     assert_eq!(admin.call("admin/import_numbers", &[("first_line", "1"), ("lines", &too_many)]).await.status, 400);
 }
 
+async fn an_admin_switches_the_numbers_a_search_finds(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "bulk_admin").await;
+    let csv = "+13125550181,old-phone,1\n+13125550182,old-phone,2\n+13125550183,old-phone,3\n+13125550184,new-phone,1";
+    assert_eq!(admin.call("admin/import_numbers", &[("first_line", "1"), ("lines", csv)]).await.json()["added"], 4);
+    assert!(admin.call("admin/set_number_enabled", &[("number", "+13125550183"), ("enabled", "false")]).await.status < 400);
+    let enabled = || async {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT e164, enabled FROM numbers WHERE source = 'pool' ORDER BY e164").fetch_all(&app.db.pool).await.unwrap();
+        rows.into_iter().map(|(_, on)| on).collect::<Vec<_>>()
+    };
+    let switch = |search: &'static str, expected: &'static str, enabled: &'static str| {
+        let mut admin = admin.clone();
+        async move { admin.call("admin/set_found_enabled", &[("search", search), ("expected", expected), ("enabled", enabled)]).await }
+    };
+    let audits = audit_count(&app).await;
+    // The pool changed since the admin looked (3 found, not 2): nothing moves.
+    let stale = switch("OLD-PHONE", "2", "false").await;
+    assert_eq!(stale.status, 400);
+    assert!(stale.body.contains("now finds 3 numbers, not 2"), "{}", stale.body);
+    assert_eq!(switch("", "4", "false").await.status, 400, "the whole pool needs a search");
+    assert_eq!(enabled().await, vec![1, 1, 0, 1]);
+    assert_eq!(audit_count(&app).await, audits, "a refusal changes nothing");
+
+    let done = switch("OLD-PHONE", "3", "false").await;
+    assert_eq!(done.body.trim(), "2", "the one disabled already is not counted");
+    assert_eq!(enabled().await, vec![0, 0, 0, 1], "the other phone's number stays");
+    let (action, after): (String, String) = sqlx::query_as("SELECT action, after_state FROM admin_audit ORDER BY id DESC LIMIT 1").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(action, "number.enable_found");
+    assert_eq!(after, "2 disabled (found by \"old-phone\"): +13125550181 +13125550182", "names exactly what to undo");
+    assert_eq!(switch("OLD-PHONE", "3", "false").await.body.trim(), "0");
+    assert_eq!(audit_count(&app).await, audits + 1, "nothing changed, nothing recorded");
+    // Found by digits too.
+    assert_eq!(switch("(312) 555-018", "4", "true").await.body.trim(), "3");
+    assert_eq!(enabled().await, vec![1, 1, 1, 1]);
+}
+
 async fn support_ticket_round_trip(app: TestApp) {
     let mut admin = signed_in_admin(&app, "support_admin").await;
     let (mut customer, _) = verified_customer(&app, "needs_help", 0).await;
@@ -298,6 +333,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
         ("admin/add_platform", vec![("name", "Yahoo".into()), ("price", "0.95".into()), ("lease_minutes", "15".into()), ("color", "#6001d2".into())]),
         ("admin/add_number", vec![("number", "+13125550177".into()), ("device_id", "".into()), ("sim", "".into())]),
         ("admin/set_number_enabled", vec![("number", "+13125550177".into()), ("enabled", "false".into())]),
+        ("admin/set_found_enabled", vec![("search", "312 555 0177".into()), ("expected", "1".into()), ("enabled", "true".into())]),
         ("admin/import_numbers", vec![("first_line", "1".into()), ("lines", "+13125550178".into())]),
         ("admin/assign_sms", vec![("sms_id", sms_a), ("lease_id", lease_sms)]),
         ("admin/dismiss_sms", vec![("sms_id", sms_b)]),
@@ -381,6 +417,7 @@ backend_tests!(
     find_disable_and_sign_out,
     dashboard_counts_money_and_leases,
     csv_import_reports_each_line,
+    an_admin_switches_the_numbers_a_search_finds,
     support_ticket_round_trip,
     staff_hear_of_tickets_live,
     a_loop_of_support_messages_is_stopped,

@@ -5,16 +5,19 @@ use leptos::prelude::*;
 use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
-    admin_numbers, admin_shortages, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetNumberEnabled, ImportReport,
+    admin_numbers, admin_shortages, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
     PlatformStock, PoolList, Shortage, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 
 #[component]
 pub fn AdminSupply() -> impl IntoView {
     let (add, toggle) = (ServerAction::<AdminAddNumber>::new(), ServerAction::<AdminSetNumberEnabled>::new());
+    let bulk = ServerAction::<AdminSetFoundEnabled>::new();
     let imported = RwSignal::new(0u32);
+    // Any change to the pool: one added or switched, some found switched, a file imported.
+    let changed = move || (add.version().get(), toggle.version().get(), bulk.version().get(), imported.get());
     let pool_search = RwSignal::new(String::new());
-    let pool = Resource::new(move || (add.version().get(), toggle.version().get(), imported.get(), pool_search.get()), |(.., search)| admin_numbers(Some(search)));
+    let pool = Resource::new(move || (changed(), pool_search.get()), |(_, search)| admin_numbers(Some(search)));
     let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
     let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
     let checked = ServerAction::<AdminPurchaseChecked>::new();
@@ -22,8 +25,8 @@ pub fn AdminSupply() -> impl IntoView {
     // Counted again after the pool changes, so the operator sees an
     // addition answer the shortage on the next refusal, not before.
     let shortages = Resource::new(move || (add.version().get(), imported.get()), |_| admin_shortages());
-    let stock = Resource::new(move || (add.version().get(), toggle.version().get(), imported.get()), |_| admin_stock());
-    BadgeRecount::after(move || (assign.version().get(), dismiss.version().get(), checked.version().get(), add.version().get(), toggle.version().get()));
+    let stock = Resource::new(changed, |_| admin_stock());
+    BadgeRecount::after(move || (assign.version().get(), dismiss.version().get(), checked.version().get(), changed()));
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
         <h1>"Numbers and SMS"</h1>
@@ -31,7 +34,7 @@ pub fn AdminSupply() -> impl IntoView {
             <TurnedAway list=shortages />
             <StockList list=stock />
             <UnmatchedSmsList assign dismiss list=unmatched />
-            <NumberPool add toggle search=pool_search list=pool />
+            <NumberPool add toggle bulk search=pool_search list=pool />
             <ImportNumbers done=imported />
             <UpstreamList checked list=upstreams />
         </Transition>
@@ -123,6 +126,7 @@ fn ImportNumbers(done: RwSignal<u32>) -> impl IntoView {
 pub fn NumberPool(
     add: ServerAction<AdminAddNumber>,
     toggle: ServerAction<AdminSetNumberEnabled>,
+    bulk: ServerAction<AdminSetFoundEnabled>,
     search: RwSignal<String>,
     list: Resource<Result<PoolList, AppError>>,
 ) -> impl IntoView {
@@ -134,6 +138,15 @@ pub fn NumberPool(
             <p class="muted small">"The operator's own numbers, handed out before the demo range. For SMS Gateway for Android, name the phone's device ID and SIM slot that receive the number's messages."</p>
             <ActionError value=add.value() />
             <ActionError value=toggle.value() />
+            <ActionError value=bulk.value() />
+            {move || bulk.value().get().and_then(|r| r.ok()).map(|changed| {
+                let text = match changed {
+                    0 => "Nothing changed: each was so already.".to_owned(),
+                    1 => "Done: 1 number changed.".to_owned(),
+                    n => format!("Done: {n} numbers changed."),
+                };
+                view! { <div class="alert alert-success" role="status" data-testid="pool-found-done">{text}</div> }
+            })}
             <ActionForm action=add node_ref=add_form attr:class="form form-inline">
                 <div class="field">
                     <label for="pool-number">"US number"</label>
@@ -154,7 +167,10 @@ pub fn NumberPool(
             // latter's None expecting a marker its SSR did not write.
             {move || list.get().and_then(|r| match r {
                 Err(e) => Some(error_alert(&e)),
-                Ok(pool) => pool_count(&pool, !search.with(String::is_empty)).map(|text| view! { <p class="muted small" data-testid="pool-count">{text}</p> }.into_any()),
+                Ok(pool) => pool_count(&pool).map(|text| {
+                    let found = (!pool.search.is_empty() && pool.matching > 0).then(|| found_actions(bulk, pool.search.clone(), pool.matching));
+                    view! { <p class="muted small" data-testid="pool-count">{text}</p> {found} }.into_any()
+                }),
             })}
             <DataTable label="Number pool" headers=&["Number", "Gateway", "Open lease", "Cooldowns", "Enabled"] testid="admin-pool" stacked=true>
                         {move || list.get().and_then(|r| r.ok()).map(|pool| {
@@ -208,15 +224,33 @@ pub fn NumberPool(
 }
 
 /// How much of the pool the table shows, when it is not all of it.
-fn pool_count(pool: &PoolList, searched: bool) -> Option<String> {
+fn pool_count(pool: &PoolList) -> Option<String> {
     let shown = pool.numbers.len();
     let capped = (shown as i64) < pool.matching;
-    match (searched, capped) {
+    match (!pool.search.is_empty(), capped) {
         (false, false) => None,
         (false, true) => Some(format!("The first {shown} of {} numbers; find the others by their digits or phone.", pool.total)),
         (true, false) => Some(format!("{} of {} numbers match.", pool.matching, pool.total)),
         (true, true) => Some(format!("{} of {} numbers match; the first {shown} are shown.", pool.matching, pool.total)),
     }
+}
+
+/// Buttons that disable or enable every number a search found; the count
+/// goes along, so a pool that changed meanwhile is not touched.
+fn found_actions(bulk: ServerAction<AdminSetFoundEnabled>, search: String, matching: i64) -> impl IntoView {
+    let form = |enabled: bool| {
+        let search = search.clone();
+        let verb = if enabled { "Enable" } else { "Disable" };
+        view! {
+            <ActionForm action=bulk attr:class="inline-form">
+                <input type="hidden" name="search" value=search />
+                <input type="hidden" name="expected" value=matching.to_string() />
+                <input type="hidden" name="enabled" value=enabled.to_string() />
+                <button type="submit" class="btn btn-small">{format!("{verb} the {matching} found")}</button>
+            </ActionForm>
+        }
+    };
+    view! { <div class="row-buttons" data-testid="pool-found-actions">{form(false)} {form(true)}</div> }
 }
 
 /// Messages no open lease took: give one to a lease, or dismiss it.
