@@ -87,6 +87,26 @@ pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNum
     Ok(())
 }
 
+/// Pool numbers a search matches: its text in the phone's device ID, or,
+/// when it is written like a number, its digits anywhere in the number.
+const POOL_MATCH: &str = "n.source = 'pool' AND ($1 = '' OR ($2 <> '' AND n.e164 LIKE $3) \
+     OR LOWER(COALESCE(n.gateway_device, '')) LIKE $4 ESCAPE '\\')";
+
+/// `POOL_MATCH`'s parameters, $1 to $4, from one search.
+fn match_params(search: &SearchText) -> [String; 4] {
+    let digits = search.phone_digits().unwrap_or_default();
+    let like_digits = format!("%{digits}%");
+    [search.as_str().to_owned(), digits, like_digits, search.contains_pattern()]
+}
+
+/// Binds `match_params` to a query whose SQL holds `POOL_MATCH`.
+macro_rules! bind_match {
+    ($query:expr, $params:expr) => {{
+        let [p1, p2, p3, p4] = &$params;
+        $query.bind(p1).bind(p2).bind(p3).bind(p4)
+    }};
+}
+
 /// An admin takes every pool number a search finds out of circulation, or
 /// back in, provided the search still finds the `expected` count the admin
 /// was shown; returns how many changed. Numbers already so are left out
@@ -96,25 +116,17 @@ pub async fn set_found_enabled(svc: &Services, admin_user_id: i64, search: &Sear
         return Err(AppError::Invalid("Find the numbers first: this acts on those a search finds.".into()));
     }
     let now = svc.now();
-    let digits = search.phone_digits().unwrap_or_default();
-    let binds = (search.as_str(), digits.as_str(), format!("%{digits}%"), search.contains_pattern());
+    let binds = match_params(search);
     let mut tx = svc.db.begin_write().await?;
-    let found: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM numbers n WHERE {POOL_MATCH}"))
-        .bind(binds.0)
-        .bind(binds.1)
-        .bind(&binds.2)
-        .bind(&binds.3)
+    let found: i64 = bind_match!(sqlx::query_scalar(&format!("SELECT COUNT(*) FROM numbers n WHERE {POOL_MATCH}")), binds)
         .fetch_one(&mut *tx)
         .await?;
     if found != expected {
         return Err(AppError::Invalid(format!("The search now finds {found} numbers, not {expected}: nothing was changed. Look at the list again.")));
     }
     // SQLite reads RETURNING without the table alias.
-    let mut changed: Vec<String> = sqlx::query_scalar(&format!("UPDATE numbers AS n SET enabled = $5 WHERE {POOL_MATCH} AND n.enabled <> $5 RETURNING e164"))
-        .bind(binds.0)
-        .bind(binds.1)
-        .bind(&binds.2)
-        .bind(&binds.3)
+    let update = format!("UPDATE numbers AS n SET enabled = $5 WHERE {POOL_MATCH} AND n.enabled <> $5 RETURNING e164");
+    let mut changed: Vec<String> = bind_match!(sqlx::query_scalar(&update), binds)
         .bind(i64::from(enabled))
         .fetch_all(&mut *tx)
         .await?;
@@ -130,38 +142,20 @@ pub async fn set_found_enabled(svc: &Services, admin_user_id: i64, search: &Sear
     Ok(changed.len())
 }
 
-/// Pool numbers a search matches: its text in the phone's device ID, or,
-/// when it is written like a number, its digits anywhere in the number.
-const POOL_MATCH: &str = "n.source = 'pool' AND ($1 = '' OR ($2 <> '' AND n.e164 LIKE $3) \
-     OR LOWER(COALESCE(n.gateway_device, '')) LIKE $4 ESCAPE '\\')";
-
 /// The pool (without the demo range), in order, with each number's open
 /// lease: the first `POOL_SHOWN` that `search` matches.
 pub async fn pool(svc: &Services, search: &SearchText) -> Result<PoolList, AppError> {
     type Row = (i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>, Option<i64>);
-    let digits = search.phone_digits().unwrap_or_default();
-    let binds = (search.as_str(), digits.as_str(), format!("%{digits}%"), search.contains_pattern());
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let binds = match_params(search);
+    let list = format!(
         "SELECT n.id, n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state, g.last_seen_at, g.sends_pings FROM numbers n \
          LEFT JOIN leases l ON l.number_id = n.id AND l.state IN ('active', 'code_received') \
          LEFT JOIN platforms p ON p.id = l.platform_id \
          LEFT JOIN gateway_devices g ON g.device_id = n.gateway_device WHERE {POOL_MATCH} ORDER BY n.e164 LIMIT {POOL_SHOWN}"
-    ))
-    .bind(binds.0)
-    .bind(binds.1)
-    .bind(&binds.2)
-    .bind(&binds.3)
-    .fetch_all(&svc.db.pool)
-    .await?;
-    let (matching, total): (i64, i64) = sqlx::query_as(&format!(
-        "SELECT COALESCE(SUM(CASE WHEN {POOL_MATCH} THEN 1 ELSE 0 END), 0), COUNT(*) FROM numbers n WHERE n.source = 'pool'"
-    ))
-    .bind(binds.0)
-    .bind(binds.1)
-    .bind(&binds.2)
-    .bind(&binds.3)
-    .fetch_one(&svc.db.pool)
-    .await?;
+    );
+    let rows: Vec<Row> = bind_match!(sqlx::query_as(&list), binds).fetch_all(&svc.db.pool).await?;
+    let count = format!("SELECT COALESCE(SUM(CASE WHEN {POOL_MATCH} THEN 1 ELSE 0 END), 0), COUNT(*) FROM numbers n WHERE n.source = 'pool'");
+    let (matching, total): (i64, i64) = bind_match!(sqlx::query_as(&count), binds).fetch_one(&svc.db.pool).await?;
     // Cooldowns: platforms a number got a code for are not leased on it
     // again until the reuse period ends (or ever, without one).
     let now = svc.now();
