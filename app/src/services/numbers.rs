@@ -160,13 +160,12 @@ pub async fn pool(svc: &Services, search: &SearchText) -> Result<PoolList, AppEr
     // again until the reuse period ends (or ever, without one).
     let now = svc.now();
     let since = svc.leases.reuse_after_code_ms.map(|ms| now - ms).unwrap_or(i64::MIN);
-    let codes: Vec<(i64, String, i64)> = sqlx::query_as(
+    // Of the numbers the search matches only, not the whole pool's.
+    let cooldowns = format!(
         "SELECT l.number_id, p.name, MAX(l.code_at) FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
-         WHERE n.source = 'pool' AND l.code_at IS NOT NULL AND l.code_at > $1 GROUP BY l.number_id, p.name ORDER BY p.name",
-    )
-    .bind(since)
-    .fetch_all(&svc.db.pool)
-    .await?;
+         WHERE {POOL_MATCH} AND l.code_at IS NOT NULL AND l.code_at > $5 GROUP BY l.number_id, p.name ORDER BY p.name"
+    );
+    let codes: Vec<(i64, String, i64)> = bind_match!(sqlx::query_as(&cooldowns), binds).bind(since).fetch_all(&svc.db.pool).await?;
     let until = |code_at: i64| svc.leases.reuse_after_code_ms.map(|ms| code_at + ms);
     let numbers = rows
         .into_iter()

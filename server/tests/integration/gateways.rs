@@ -93,6 +93,9 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     assert_eq!(pool[0]["cooldowns"][0][0], "WhatsApp", "the number got a WhatsApp code: cooling down for WhatsApp");
     assert!(pool[0]["cooldowns"][0][1].is_null(), "for good, with no reuse period configured");
     assert!(pool[0]["open_lease"].as_str().unwrap().contains("WhatsApp"));
+    let number = pool[0]["number"].as_str().unwrap().to_string();
+    let found = admin.call("admin/numbers", &[("search", &number)]).await.json()["numbers"].clone();
+    assert_eq!(found[0]["cooldowns"][0][0], "WhatsApp", "a number found by a search shows its cooldowns too");
 
     // Other events are acknowledged and ignored.
     let sent = r#"{"event":"sms:sent","deviceId":"pixel7a","payload":{"messageId":"s-1","phoneNumbers":["+14155550100"]}}"#;
