@@ -66,6 +66,11 @@ pub async fn add_pool_number(svc: &Services, admin_user_id: i64, number: &UsPhon
     Ok(id)
 }
 
+/// A pool number's state as the audit log words it.
+fn state(enabled: bool) -> &'static str {
+    if enabled { "enabled" } else { "disabled" }
+}
+
 /// An admin takes a number out of circulation or back in; an open lease
 /// on it runs to its end.
 pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNumber, enabled: bool) -> Result<(), AppError> {
@@ -80,7 +85,6 @@ pub async fn set_enabled(svc: &Services, admin_user_id: i64, number: &UsPhoneNum
     if done == 0 {
         return Err(AppError::NotFound);
     }
-    let state = |on: bool| if on { "enabled" } else { "disabled" };
     audit::record(&mut *tx, now, admin_user_id, "number.enable", None, state(!enabled), &format!("{} {}", number.as_str(), state(enabled))).await?;
     tx.commit().await?;
     svc.catalogue.stock_changed();
@@ -134,8 +138,7 @@ pub async fn set_found_enabled(svc: &Services, admin_user_id: i64, search: &Sear
         return Ok(0);
     }
     changed.sort();
-    let state = if enabled { "enabled" } else { "disabled" };
-    let after = format!("{} {state} (found by \"{}\"): {}", changed.len(), search.as_str(), changed.join(" "));
+    let after = format!("{} {} (found by \"{}\"): {}", changed.len(), state(enabled), search.as_str(), changed.join(" "));
     audit::record(&mut *tx, now, admin_user_id, "number.enable_found", None, "", &after).await?;
     tx.commit().await?;
     svc.catalogue.stock_changed();
