@@ -71,6 +71,9 @@ pub struct LeaseView {
     pub code: Option<String>,
     pub messages: Vec<SmsView>,
     pub demo: bool,
+    /// The number is the operator's (the pool or the demo range), not an
+    /// upstream's: the customer may rent it again once the lease ended.
+    pub own_number: bool,
 }
 
 impl LeaseView {
@@ -204,11 +207,14 @@ pub async fn notify_when_available(platform: String, wanted: bool) -> Result<(),
     }
 }
 
-/// Rents a number for the platform at the price the customer saw.
+/// Rents a number for the platform at the price the customer saw: any
+/// number, or `number`, one the customer leased before.
 #[server(endpoint = "confirm_lease")]
-pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: String) -> Result<LeaseView, AppError> {
+pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: String, number: Option<String>) -> Result<LeaseView, AppError> {
+    use crate::domain::UsPhoneNumber;
     use crate::services::{leases, request::require_user, services};
     let user = require_user()?;
+    let number = number.filter(|n| !n.trim().is_empty()).map(|n| UsPhoneNumber::parse(&n)).transpose().map_err(AppError::Invalid)?;
     let request = leases::ConfirmRequest {
         user_id: user.user_id,
         email_verified: user.viewer.email_verified,
@@ -216,6 +222,7 @@ pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: 
         confirmed_price: Money::from_cents(price_cents),
         idempotency_key: &idempotency_key,
         api_key_id: None,
+        number: number.as_ref(),
     };
     Ok(leases::confirm(&*services()?, request).await?)
 }
@@ -320,6 +327,7 @@ mod tests {
             code: code.map(str::to_string),
             messages: vec![],
             demo: false,
+            own_number: true,
         }
     }
 

@@ -11,6 +11,9 @@ pub struct SiteInfo {
     pub whatsapp_number: String,
     pub support_email: String,
     pub default_lease_minutes: u32,
+    /// Days after a code before a number serves its platform again for
+    /// someone else (None: never).
+    pub number_reuse_after_code_days: Option<u32>,
     pub sms_retention_hours: u32,
     pub security_log_retention_days: u32,
     pub ledger_retention_years: u32,
@@ -86,6 +89,7 @@ mod tests {
             whatsapp_number: "15550100100".into(),
             support_email: "s@example.com".into(),
             default_lease_minutes: 20,
+            number_reuse_after_code_days: None,
             sms_retention_hours: 24,
             security_log_retention_days: 90,
             ledger_retention_years: 7,

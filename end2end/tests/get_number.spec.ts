@@ -146,6 +146,52 @@ test("Switch before a code: the number is released, the fee comes back, another 
   await expect(page.getByTestId("gn-balance")).toHaveText("$4.00");
 });
 
+test("Rent again: one's earlier number comes back for its platform, from Get Number and from Your numbers", async ({ page, browser }) => {
+  const problems = collectProblems(page);
+  await fundedCustomer(page, browser, "ra", "5.00");
+  await page.goto("/get-number");
+  await hydrated(page);
+  await page.getByTestId("platform-telegram").click();
+  await page.getByTestId("confirm-button").click();
+  const number = (await page.getByTestId("lease-number").textContent())!;
+  // No number to rent again while one is open.
+  await expect(page.getByTestId("rent-again")).toHaveCount(0);
+  await page.getByTestId("lease-cancel").click();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+
+  // From the recent numbers, with the keyboard: the confirmation above
+  // takes the focus, and names the number.
+  const again = page.getByTestId("recent-leases").getByRole("button", { name: "Rent again for Telegram" });
+  await again.focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Confirm: Telegram" })).toBeFocused();
+  await expect(page.getByTestId("confirm-price")).toHaveText("$1.20");
+  await expect(page.getByTestId("confirm-number")).toContainText(`${number}, yours before`);
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("lease-number")).toHaveText(number);
+  await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
+  await page.getByTestId("lease-cancel").click();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+
+  // From "Your numbers", a link that opens the same confirmation.
+  await page.goto("/numbers");
+  await hydrated(page);
+  await page.getByTestId("lease-history-row").first().getByRole("link", { name: `Rent again for Telegram ${number}` }).click();
+  await expect(page).toHaveURL(/\/get-number\?platform=telegram&number=1202555/);
+  await expect(page.getByTestId("confirm-number")).toContainText(number);
+  // The server renders it so too (and it hydrates).
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("confirm-number")).toContainText(number);
+  // Any number will do after all.
+  await page.getByTestId("confirm-any-number").click();
+  await expect(page.getByTestId("confirm-number")).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: "Confirm: Telegram" })).toBeVisible();
+  await page.getByRole("button", { name: "Back" }).click();
+  await expect(page.getByTestId("platforms")).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
 test("with the keyboard alone, the focus goes where the page changed: the confirm step, the new lease, the list again", async ({ page, browser }) => {
   await fundedCustomer(page, browser, "kb", "5.00");
   await page.goto("/get-number");

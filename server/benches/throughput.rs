@@ -155,6 +155,7 @@ async fn service_cycles(svc: &Services, user_id: i64, first: u64, run: Duration)
             confirmed_price: google.price,
             idempotency_key: &key,
             api_key_id: None,
+            number: None,
         };
         let lease = leases::confirm(svc, request).await.expect("confirm");
         leases::apply(svc, lease.id, Some(user_id), LeaseEvent::Cancel).await.expect("cancel");

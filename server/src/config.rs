@@ -392,6 +392,7 @@ impl Config {
             whatsapp_number: self.whatsapp_number.clone(),
             support_email: self.support_email.clone(),
             default_lease_minutes: self.default_lease_minutes,
+            number_reuse_after_code_days: self.number_reuse_after_code_days,
             sms_retention_hours: self.sms_retention_hours,
             security_log_retention_days: self.security_log_retention_days,
             ledger_retention_years: self.ledger_retention_years,

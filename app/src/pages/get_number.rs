@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
-use crate::domain::LeaseEvent;
+use crate::domain::{LeaseEvent, UsPhoneNumber};
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 
 #[component]
@@ -18,7 +18,8 @@ pub fn GetNumberPage() -> impl IntoView {
         move |_| async move { if signed_in { my_leases().await } else { Err(crate::error::AppError::Unauthenticated) } },
     );
     let prices = (!signed_in).then(|| Resource::new(|| (), |_| list_platforms()));
-    let chosen = RwSignal::new(None::<PlatformView>);
+    // "Rent again" links from "Your numbers" name the platform and number.
+    let chosen = RwSignal::new(leptos_router::hooks::use_query_map().with_untracked(Choice::from_query));
     // News arrive by Server-Sent Events; while those are down and a lease
     // is open, poll every 3 seconds. Set up once hydrated (an effect with
     // no dependencies): the rendered data is read outside the render.
@@ -94,7 +95,7 @@ pub fn GetNumberPage() -> impl IntoView {
                                 />
                             }.into_any(),
                         }}
-                        <RecentLeases leases=o.recent.clone() />
+                        <RecentLeases leases=o.recent.clone() chosen=o.open.is_none().then_some(chosen) />
                     }.into_any(),
                 })}
             </Transition>
@@ -177,6 +178,34 @@ fn BrandMark(color: Option<crate::domain::BrandColor>, class: &'static str) -> i
     }
 }
 
+/// The page that rents `lease`'s number again ("Your numbers" links it).
+pub fn rent_again_href(lease: &LeaseView) -> String {
+    format!("/get-number?platform={}&number={}", lease.platform_slug, lease.number.trim_start_matches('+'))
+}
+
+/// What the customer is about to rent: a platform, and one of their
+/// earlier numbers or any.
+#[derive(Debug, Clone, PartialEq)]
+struct Choice {
+    slug: String,
+    /// E.164; None for any number.
+    again: Option<String>,
+}
+
+impl Choice {
+    /// `?platform=…&number=…`, as "Rent again" links write it.
+    fn from_query(query: &leptos_router::params::ParamsMap) -> Option<Choice> {
+        let again = query.get("number").and_then(|n| UsPhoneNumber::parse(&n).ok()).map(|n| n.as_str().to_owned());
+        query.get("platform").map(|slug| Choice { slug, again })
+    }
+
+    /// The platform chosen, as offered now; None when it is not, or when it
+    /// has no number to be had and any number was asked for.
+    fn platform(&self, platforms: &[PlatformView]) -> Option<PlatformView> {
+        platforms.iter().find(|p| p.slug == self.slug && (p.available || self.again.is_some())).cloned()
+    }
+}
+
 #[component]
 fn Chooser(
     platforms: Vec<PlatformView>,
@@ -184,7 +213,7 @@ fn Chooser(
     recent: Vec<PlatformView>,
     /// Platforms with none to be had that the customer asked to hear of.
     awaited: Vec<String>,
-    chosen: RwSignal<Option<PlatformView>>,
+    chosen: RwSignal<Option<Choice>>,
     confirm: ServerAction<ConfirmLease>,
     notify: ServerAction<NotifyWhenAvailable>,
     balance: crate::domain::Money,
@@ -200,8 +229,8 @@ fn Chooser(
     view! {
         <ActionError value=confirm.value() />
         <ActionError value=notify.value() />
-        {move || match chosen.get() {
-            Some(p) => {
+        {move || match chosen.get().and_then(|c| platforms.with_value(|all| c.platform(all)).map(|p| (p, c.again))) {
+            Some((p, again)) => {
                 let key = new_key();
                 let enough = balance.cents() >= p.price.cents();
                 let confirm_p = p.clone();
@@ -213,6 +242,14 @@ fn Chooser(
                         <dl class="details">
                             <dt>"Price"</dt><dd data-testid="confirm-price">{p.price.to_string()}</dd>
                             <dt>"Lease window"</dt><dd data-testid="confirm-window">{p.lease_minutes} " minutes"</dd>
+                            {again.as_deref().map(|number| view! {
+                                <dt>"Number"</dt>
+                                <dd data-testid="confirm-number">
+                                    <span class="mono">{UsPhoneNumber::display_stored(number)}</span> ", yours before "
+                                    <button class="btn btn-small" data-testid="confirm-any-number"
+                                        on:click=move |_| chosen.update(|c| if let Some(c) = c { c.again = None })>"Any number instead"</button>
+                                </dd>
+                            })}
                             {p.code_rate.map(|rate| view! { <dt>"Recent leases"</dt><dd data-testid="confirm-code-rate">{rate.to_string()}</dd> })}
                         </dl>
                         <ul class="rules">
@@ -228,6 +265,7 @@ fn Chooser(
                                         platform: confirm_p.slug.clone(),
                                         price_cents: confirm_p.price.cents(),
                                         idempotency_key: key.clone(),
+                                        number: again.clone(),
                                     });
                                 }>"Confirm and pay " {p.price.to_string()}</button>
                             <button class="btn" on:click=move |_| chosen.set(None)>"Back"</button>
@@ -275,7 +313,7 @@ fn Chooser(
 #[component]
 fn PlatformButton(
     platform: PlatformView,
-    chosen: RwSignal<Option<PlatformView>>,
+    chosen: RwSignal<Option<Choice>>,
     notify: ServerAction<NotifyWhenAvailable>,
     /// The customer already asked to hear of this one.
     awaited: bool,
@@ -289,7 +327,7 @@ fn PlatformButton(
     };
     if available {
         return view! {
-            <button class="platform" data-testid=format!("{testid}-{slug}") on:click=move |_| chosen.set(Some(platform.clone()))>{terms}</button>
+            <button class="platform" data-testid=format!("{testid}-{slug}") on:click=move |_| chosen.set(Some(Choice { slug: slug.clone(), again: None }))>{terms}</button>
         }
         .into_any();
     }
@@ -396,22 +434,41 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
     }
 }
 
+/// The latest leases; with `chosen` (no lease open), those of our own
+/// numbers offer to rent the number again.
 #[component]
-fn RecentLeases(leases: Vec<LeaseView>) -> impl IntoView {
+fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>) -> impl IntoView {
+    let focus = use_context::<FocusFollows>();
     (!leases.is_empty()).then(|| view! {
         <section class="card">
             <div class="row-between">
                 <h2>"Recent numbers"</h2>
                 <a href="/numbers">"All your numbers and their messages"</a>
             </div>
-            <DataTable label="Recent leases" headers=&["When", "Platform", "Number", "Outcome", "Price"] testid="recent-leases" stacked=true>
-                        {leases.into_iter().map(|l| { let outcome = l.outcome(); view! {
+            <DataTable label="Recent leases" headers=&["When", "Platform", "Number", "Outcome", "Price", ""] testid="recent-leases" stacked=true>
+                        {leases.into_iter().map(|l| {
+                            let outcome = l.outcome();
+                            let again = chosen.filter(|_| l.own_number && !l.state.is_open()).map(|chosen| {
+                                let choice = Choice { slug: l.platform_slug.clone(), again: Some(l.number.clone()) };
+                                let about = format!(" for {}", l.platform);
+                                view! {
+                                    <button class="btn btn-small" data-testid="rent-again" on:click=move |_| {
+                                        // The confirmation appears above, and the button stays.
+                                        if let Some(focus) = focus {
+                                            focus.jump();
+                                        }
+                                        chosen.set(Some(choice.clone()));
+                                    }>"Rent again"<span class="sr-only">{about}</span></button>
+                                }
+                            });
+                            view! {
                             <tr>
                                 <td data-label="When"><LocalTime millis=l.created_at /></td>
                                 <td data-label="Platform">{l.platform}</td>
                                 <td class="mono" data-label="Number">{l.number_display}</td>
                                 <td data-label="Outcome">{outcome}</td>
                                 <td class="num" data-label="Price">{l.price.to_string()}</td>
+                                <td>{again}</td>
                             </tr>
                         }}).collect_view()}
             </DataTable>

@@ -8,6 +8,7 @@ use crate::components::{data_table::DataTable, form::error_alert, lease_messages
 use crate::domain::UsPhoneNumber;
 use crate::error::AppError;
 use crate::get_number::{my_numbers, LeaseHistory, LeaseView};
+use crate::pages::get_number::rent_again_href;
 use crate::site_info::use_site_info;
 
 #[component]
@@ -118,7 +119,9 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor) -> impl In
 
 fn lease_row(l: LeaseView) -> impl IntoView {
     let outcome = l.outcome();
-    let (ask, about) = (format!("/support?lease={}", l.id), format!(" about {} {}", l.platform, l.number_display));
+    let (ask, about) = (format!("/support?lease={}", l.id), format!(" {} {}", l.platform, l.number_display));
+    // Our own numbers, once their lease ended (the server checks it is free).
+    let again = (l.own_number && !l.state.is_open()).then(|| rent_again_href(&l));
     view! {
         <tr data-testid="lease-history-row">
             <td data-label="When"><LocalTime millis=l.created_at /></td>
@@ -131,7 +134,8 @@ fn lease_row(l: LeaseView) -> impl IntoView {
                 <LeaseMessages messages=l.messages />
             </td>
             <td>
-                <a href=ask>"Ask support"<span class="sr-only">{about}</span></a>
+                {again.map(|href| view! { <a href=href data-testid="rent-again">"Rent again"<span class="sr-only">" for" {about.clone()}</span></a> <br /> })}
+                <a href=ask>"Ask support"<span class="sr-only">" about" {about}</span></a>
             </td>
         </tr>
     }

@@ -93,6 +93,11 @@ fn follow_scroll(active: RwSignal<&'static str>) {
 fn PolicyText(site: SiteInfo) -> impl IntoView {
     let brand = site.brand_name.clone();
     let lease = site.default_lease_minutes;
+    let reuse = match site.number_reuse_after_code_days {
+        None => "never again for the same platform it received a code for".to_owned(),
+        Some(1) => "not for the same platform it received a code for until a day later".to_owned(),
+        Some(days) => format!("not for the same platform it received a code for until {days} days later"),
+    };
     let sms_hours = site.sms_retention_hours;
     let log_days = site.security_log_retention_days;
     let ledger_years = site.ledger_retention_years;
@@ -154,7 +159,9 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                     <strong>"Number lease. "</strong>
                     "The price and the lease window are shown before you confirm. A lease lasts a limited time — by default "
                     <strong>{lease} " minutes"</strong>
-                    ", shown with a countdown. The number is yours only during the lease; afterwards it may be rented to someone else, but never again for the same platform it received a code for."
+                    ", shown with a countdown. The number is yours only during the lease; afterwards it may be rented to someone else, but "
+                    {reuse}
+                    ". You may take a number you had before back (\"Rent again\" on Your numbers) while it is free, at the price of the day; numbers bought from our suppliers for one lease cannot be."
                 </li>
             </ul>
         </section>

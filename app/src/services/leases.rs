@@ -9,7 +9,7 @@ use super::{
     ledger::{self, LedgerError, Posting},
     platforms,
     shortages,
-    providers::{PickRules, PickedNumber, Scope},
+    providers::{PickRules, PickedNumber, Scope, Wanted},
     upstream,
     Services,
 };
@@ -36,6 +36,10 @@ pub enum LeaseError {
     /// No source had a number (the upstream's reason, when one was asked).
     #[error("{}", .0.as_ref().map(|e| e.user_message()).unwrap_or_else(|| "No number is available for this platform right now. Nothing was charged; try again in a few minutes.".into()))]
     NoNumbers(Option<upstream::protocol::UpstreamError>),
+    /// "Rent again": the number is in another lease, kept for the
+    /// platform by someone else's code, disabled or gone.
+    #[error("{number} cannot be rented for {name} right now. Nothing was charged; choose any other number instead.")]
+    NumberNotFree { number: String, name: String },
     /// The state machine does not allow this event now.
     #[error("{0}")]
     NotAllowed(String),
@@ -77,6 +81,8 @@ pub struct ConfirmRequest<'a> {
     pub idempotency_key: &'a str,
     /// Set when the lease comes through an API key (for its callback).
     pub api_key_id: Option<i64>,
+    /// One of the customer's earlier numbers, to rent again (None: any).
+    pub number: Option<&'a UsPhoneNumber>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -139,6 +145,7 @@ fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
         expires_at,
         code: messages.iter().rev().find_map(|m| m.code.clone()),
         messages,
+        own_number: source != "upstream",
         demo: source == "demo",
     }
 }
@@ -257,7 +264,7 @@ async fn latest_of(
 /// Rents a number: checks, picks a free number and debits the confirmed
 /// price, all in one transaction. A repeated key returns the same lease.
 pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<LeaseView, LeaseError> {
-    let ConfirmRequest { user_id, email_verified, slug, confirmed_price, idempotency_key, api_key_id } = request;
+    let ConfirmRequest { user_id, email_verified, slug, confirmed_price, idempotency_key, api_key_id, number: again } = request;
     if idempotency_key.len() < 8 || idempotency_key.len() > 100 {
         return Err(AppError::Invalid("Reload the page and confirm again.".into()).into());
     }
@@ -267,7 +274,8 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
     // write lock), then the demo range.
     let mut bought: Option<upstream::Bought> = None;
     let mut upstream_error: Option<upstream::protocol::UpstreamError> = None;
-    let mut upstream_tried = svc.upstreams.is_empty();
+    // An earlier number is ours or not to be had: no upstream is asked.
+    let mut upstream_tried = svc.upstreams.is_empty() || again.is_some();
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -308,11 +316,16 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             return Err(LeaseError::TooManyOpen);
         }
         let rules = PickRules { platform_id: platform.id, reuse_after_code_ms: svc.leases.reuse_after_code_ms, now };
-        let picked = match &bought {
-            Some(b) => Some(PickedNumber { number_id: upstream::number_row(&mut tx, b, now).await?, e164: b.e164.clone(), demo: false }),
+        let picked = match (&bought, again) {
+            (Some(b), _) => Some(PickedNumber { number_id: upstream::number_row(&mut tx, b, now).await?, e164: b.e164.clone(), demo: false }),
+            (None, Some(number)) => match svc.numbers.pick(&mut tx, rules, Wanted::Again { user_id, number }).await? {
+                Some(picked) => Some(picked),
+                // Not counted as a customer turned away: any other number will do.
+                None => return Err(LeaseError::NumberNotFree { number: number.display(), name: platform.name }),
+            },
             // Nothing (more) to buy: the pool and then the demo range, in one query.
-            None if upstream_tried => svc.numbers.pick(&mut tx, rules, Scope::All).await?,
-            None => svc.numbers.pick(&mut tx, rules, Scope::Own).await?,
+            (None, None) if upstream_tried => svc.numbers.pick(&mut tx, rules, Wanted::Any(Scope::All)).await?,
+            (None, None) => svc.numbers.pick(&mut tx, rules, Wanted::Any(Scope::Own)).await?,
         };
         let number = match picked {
             Some(number) => number,
@@ -404,6 +417,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             code: None,
             messages: Vec::new(),
             demo,
+            own_number: bought.is_none(),
         });
     }
 }

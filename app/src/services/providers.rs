@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 
 use super::db::Backend;
+use crate::domain::UsPhoneNumber;
 
 /// A number offered for one lease.
 #[derive(Debug, Clone)]
@@ -26,6 +27,17 @@ pub struct PickRules {
     /// again until this long after (None: never again).
     pub reuse_after_code_ms: Option<i64>,
     pub now: i64,
+}
+
+/// Which number a lease wants.
+#[derive(Debug, Clone, Copy)]
+pub enum Wanted<'a> {
+    /// The least recently used free number of these sources.
+    Any(Scope),
+    /// A number the customer leased before ("Rent again"), if it is free:
+    /// from the pool or the demo range, never an upstream's (bought for
+    /// one lease, and gone with it).
+    Again { user_id: i64, number: &'a UsPhoneNumber },
 }
 
 /// Which of the table's sources a pick may take from.
@@ -49,12 +61,26 @@ impl NumberSources {
         NumberSources { demo }
     }
 
-    /// The least recently used free number in `scope`, in one query inside
-    /// the lease's write transaction; the lease row (unique per open
-    /// number) is what reserves it.
-    pub async fn pick(&self, conn: &mut AnyConnection, rules: PickRules, scope: Scope) -> Result<Option<PickedNumber>, sqlx::Error> {
+    /// A free number for the lease, in one query inside the lease's write
+    /// transaction; the lease row (unique per open number) is what
+    /// reserves it.
+    pub async fn pick(&self, conn: &mut AnyConnection, rules: PickRules, wanted: Wanted<'_>) -> Result<Option<PickedNumber>, sqlx::Error> {
+        let (scope, again) = match wanted {
+            Wanted::Any(scope) => (scope, None),
+            Wanted::Again { user_id, number } => (Scope::All, Some((user_id, number))),
+        };
         let free = self.free_where(scope, "$3");
         let cutoff = reuse_cutoff(rules.reuse_after_code_ms, rules.now);
+        // Again: one of the customer's earlier numbers, which codes on
+        // their own leases do not keep from them (the rule protects the
+        // accounts a customer made with a number from the next customer).
+        let (this_number, others) = match again {
+            Some(_) => (
+                " AND n.e164 = $4 AND (SELECT 1 FROM leases m WHERE m.number_id = n.id AND m.user_id = $5 LIMIT 1) IS NOT NULL",
+                " AND l.user_id <> $5",
+            ),
+            None => ("", ""),
+        };
         // On PostgreSQL concurrent confirmations would all pick the same
         // least-recently-used number and all but one retry; each locks
         // its pick and skips the others'. (SQLite writes one at a time.)
@@ -64,20 +90,20 @@ impl NumberSources {
         // statistics say. Written as NOT EXISTS, a young table without
         // statistics got a plan that scanned every lease once per number
         // (15 ms a pick after 2,000 leases, until autovacuum analysed it).
-        let row: Option<(i64, String, String)> = sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT n.id, n.e164, n.source FROM numbers n \
-             WHERE {free} \
+             WHERE {free}{this_number} \
                AND (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.platform_id = $1 \
-                    AND l.code_at IS NOT NULL AND l.code_at > $2 LIMIT 1) IS NULL \
+                    AND l.code_at IS NOT NULL AND l.code_at > $2{others} LIMIT 1) IS NULL \
              ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, \
                       COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
              LIMIT 1{lock}"
-        ))
-        .bind(rules.platform_id)
-        .bind(cutoff)
-        .bind(silent_before(rules.now))
-        .fetch_optional(&mut *conn)
-        .await?;
+        );
+        let mut query = sqlx::query_as::<_, (i64, String, String)>(&sql).bind(rules.platform_id).bind(cutoff).bind(silent_before(rules.now));
+        if let Some((user_id, number)) = again {
+            query = query.bind(number.as_str()).bind(user_id);
+        }
+        let row = query.fetch_optional(&mut *conn).await?;
         Ok(row.map(|(number_id, e164, source)| PickedNumber { number_id, e164, demo: source == "demo" }))
     }
 

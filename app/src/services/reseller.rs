@@ -13,8 +13,9 @@ use super::{
     Services,
 };
 use crate::{
-    domain::{LeaseEvent, LeaseState},
+    domain::{LeaseEvent, LeaseState, UsPhoneNumber},
     error::AppError,
+    get_number::LeaseView,
 };
 
 /// Our one country, in SMS-Activate's numbering.
@@ -58,6 +59,7 @@ async fn answer(svc: &Services, params: &HashMap<String, String>, meta: &Request
         "getBalance" => Ok(text(format!("ACCESS_BALANCE:{}", ledger::balance(&svc.db, caller.user_id).await?.decimal()))),
         "getNumber" => get_number(svc, caller, param("service"), param("country"), param("maxPrice"), false).await,
         "getNumberV2" => get_number(svc, caller, param("service"), param("country"), param("maxPrice"), true).await,
+        "getExtraActivation" => extra_activation(svc, caller, param("activationId")).await,
         "getStatus" => get_status(svc, caller, param("id")).await,
         "setStatus" => set_status(svc, caller, param("id"), param("status")).await,
         "getPrices" => get_prices(svc, param("service"), param("country")).await,
@@ -98,23 +100,13 @@ async fn get_number(svc: &Services, caller: Caller, service: &str, country: &str
             _ => return Ok(text(format!("WRONG_MAX_PRICE:{}", platform.price.decimal()))),
         }
     }
-    // Each getNumber is a new purchase in this protocol: a fresh key.
-    let idempotency_key = format!("api-{}", super::tokens::random_token());
-    let request = ConfirmRequest {
-        user_id: caller.user_id,
-        email_verified: caller.email_verified,
-        slug: &platform.slug,
-        confirmed_price: platform.price,
-        idempotency_key: &idempotency_key,
-        api_key_id: Some(caller.key_id),
-    };
-    let lease = match leases::confirm(svc, request).await {
+    let lease = match rent(svc, caller, &platform, None).await {
         Ok(lease) => lease,
         Err(e) => return Ok(text(confirm_error_word(&e))),
     };
     let phone = lease.number.trim_start_matches('+').to_string();
     if !v2 {
-        return Ok(text(format!("ACCESS_NUMBER:{}:{phone}", lease.id)));
+        return Ok(access_number(&lease));
     }
     let activation_time = time::OffsetDateTime::from_unix_timestamp(lease.created_at / 1000)
         .ok()
@@ -132,12 +124,52 @@ async fn get_number(svc: &Services, caller: Caller, service: &str, country: &str
     })))
 }
 
+/// A lease for the caller at the platform's price: any number, or `number`.
+async fn rent(svc: &Services, caller: Caller, platform: &platforms::Platform, number: Option<&UsPhoneNumber>) -> Result<LeaseView, LeaseError> {
+    // Each purchase in this protocol is a new one: a fresh key.
+    let idempotency_key = format!("api-{}", super::tokens::random_token());
+    let request = ConfirmRequest {
+        user_id: caller.user_id,
+        email_verified: caller.email_verified,
+        slug: &platform.slug,
+        confirmed_price: platform.price,
+        idempotency_key: &idempotency_key,
+        api_key_id: Some(caller.key_id),
+        number,
+    };
+    leases::confirm(svc, request).await
+}
+
+fn access_number(lease: &LeaseView) -> Answer {
+    text(format!("ACCESS_NUMBER:{}:{}", lease.id, lease.number.trim_start_matches('+')))
+}
+
+/// SMS-Activate's reactivation: a new lease on the number of one of the
+/// caller's earlier leases, for its platform at today's price ("Rent
+/// again" on the web).
+async fn extra_activation(svc: &Services, caller: Caller, id: &str) -> Result<Answer, AppError> {
+    let earlier = match id.parse::<i64>() {
+        Ok(lease_id) => leases::of_customer(svc, caller.user_id, lease_id).await?,
+        Err(_) => None,
+    };
+    let Some(earlier) = earlier else { return Ok(text("WRONG_ACTIVATION_ID")) };
+    let Some(platform) = platforms::by_slug(&svc.db, &earlier.platform_slug).await?.filter(|p| p.enabled) else {
+        return Ok(text("BAD_SERVICE"));
+    };
+    // Not a US number in E.164: never one of ours, so never rented again.
+    let Ok(number) = UsPhoneNumber::parse(&earlier.number) else { return Ok(text("NO_NUMBERS")) };
+    Ok(match rent(svc, caller, &platform, Some(&number)).await {
+        Ok(lease) => access_number(&lease),
+        Err(e) => text(confirm_error_word(&e)),
+    })
+}
+
 fn confirm_error_word(error: &LeaseError) -> String {
     match error {
         LeaseError::Unverified => "BAD_KEY".into(),
         LeaseError::UnknownPlatform => "BAD_SERVICE".into(),
         LeaseError::TooLow { .. } => "NO_BALANCE".into(),
-        LeaseError::NoNumbers(_) => "NO_NUMBERS".into(),
+        LeaseError::NoNumbers(_) | LeaseError::NumberNotFree { .. } => "NO_NUMBERS".into(),
         LeaseError::TooManyOpen => "TOO_MANY_ACTIVE_RENTALS".into(),
         LeaseError::PriceChanged { price, .. } => format!("WRONG_MAX_PRICE:{}", price.decimal()),
         _ => "ERROR_SQL".into(),

@@ -345,27 +345,128 @@ mod number_safety {
     backend_tests!(a_number_is_never_shared_or_reused_for_the_same_platform);
 }
 
+mod rent_again {
+    use super::*;
+
+    async fn pool_number(app: &TestApp, e164: &str) -> i64 {
+        sqlx::query_scalar("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ($1, 'pool', 1, 0) RETURNING id")
+            .bind(e164)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn again(browser: &mut common::browser::Browser, platform: &str, price: i64, key: &str, number: &str) -> common::browser::Answer {
+        let price = price.to_string();
+        browser.call("confirm_lease", &[("platform", platform), ("price_cents", &price), ("idempotency_key", key), ("number", number)]).await
+    }
+
+    /// "Rent again": a customer takes one of their earlier numbers back,
+    /// for a platform it got them a code for (which keeps it from everyone
+    /// else); never someone else's number, one in another lease, a
+    /// disabled one or an upstream's. A refusal charges nothing.
+    async fn a_customer_rents_their_earlier_number_again(app: TestApp) {
+        let policies = common::browser::Browser::new(&app.base).get("/policies").await.body.replace("<!>", "");
+        let promise = "but never again for the same platform it received a code for. You may take a number you had before back";
+        assert!(policies.contains(promise), "{policies}");
+        sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+        let mine = pool_number(&app, "+13125550150").await;
+        let (mut keeper, keeper_id) = verified_customer(&app, "keeper", 1000).await;
+        let first = confirm(&mut keeper, "google", 100, "again-key-1").await.json();
+        assert_eq!(first["number"], "+13125550150");
+        assert_eq!(first["own_number"], true);
+        leases::record_sms(&app.services(), test_sms(mine, "Google", "G-616161 is your code", "616161", "again-1")).await.unwrap();
+        let id = first["id"].as_i64().unwrap().to_string();
+        assert!(keeper.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
+
+        // Nobody else gets it for Google, nor asks for it by name.
+        pool_number(&app, "+13125550151").await;
+        let (mut stranger, stranger_id) = verified_customer(&app, "stranger", 1000).await;
+        let other = confirm(&mut stranger, "google", 100, "again-key-2").await.json();
+        assert_eq!(other["number"], "+13125550151");
+        let other_id = other["id"].as_i64().unwrap().to_string();
+        assert!(stranger.call("lease_action", &[("lease_id", &other_id), ("action", "cancel")]).await.status < 400);
+        let refused = again(&mut stranger, "google", 100, "again-key-3", "13125550150").await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.body.contains("+1 (312) 555-0150 cannot be rented for Google right now. Nothing was charged"), "{}", refused.body);
+        assert_eq!(balance(&app, stranger_id).await, 1000);
+
+        // Its owner does, written any way, at today's price.
+        let taken = again(&mut keeper, "google", 100, "again-key-4", "(312) 555-0150").await;
+        assert_eq!(taken.status, 200, "{}", taken.body);
+        let taken = taken.json();
+        assert_eq!((&taken["number"], &taken["state"]), (&"+13125550150".into(), &"active".into()));
+        assert_eq!(balance(&app, keeper_id).await, 800);
+        // A retry of the same confirmation is the same lease.
+        assert_eq!(again(&mut keeper, "google", 100, "again-key-4", "13125550150").await.json()["id"], taken["id"]);
+        let taken_id = taken["id"].as_i64().unwrap().to_string();
+        assert!(keeper.call("lease_action", &[("lease_id", &taken_id), ("action", "cancel")]).await.status < 400);
+        assert_eq!(balance(&app, keeper_id).await, 900);
+
+        // Not while someone else's lease holds it (for another platform).
+        sqlx::query("UPDATE numbers SET enabled = 0 WHERE e164 = '+13125550151'").execute(&app.db.pool).await.unwrap();
+        let held = confirm(&mut stranger, "telegram", 120, "again-key-5").await.json();
+        assert_eq!(held["number"], "+13125550150");
+        let busy = again(&mut keeper, "google", 100, "again-key-6", "13125550150").await;
+        assert_eq!(busy.status, 400, "{}", busy.body);
+        assert!(busy.body.contains("choose any other number instead"), "{}", busy.body);
+        let held_id = held["id"].as_i64().unwrap().to_string();
+        assert!(stranger.call("lease_action", &[("lease_id", &held_id), ("action", "cancel")]).await.status < 400);
+
+        // Nor once the operator disabled it; nor a number that is no number.
+        sqlx::query("UPDATE numbers SET enabled = 0 WHERE id = $1").bind(mine).execute(&app.db.pool).await.unwrap();
+        assert_eq!(again(&mut keeper, "google", 100, "again-key-7", "13125550150").await.status, 400);
+        let typo = again(&mut keeper, "google", 100, "again-key-8", "555-01").await;
+        assert_eq!(typo.status, 400);
+        assert!(typo.body.contains("A US number has 10 digits"), "{}", typo.body);
+
+        // An upstream's number was bought for one lease: never again.
+        let bought: i64 = sqlx::query_scalar("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550152', 'upstream', 1, 0) RETURNING id")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        let google: i64 = sqlx::query_scalar("SELECT id FROM platforms WHERE slug = 'google'").fetch_one(&app.db.pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO leases (user_id, platform_id, number_id, e164, price_cents, state, created_at, expires_at, idempotency_key) \
+             VALUES ($1, $2, $3, '+13125550152', 100, 'cancelled', 1, 2, 'again-upstream')",
+        )
+        .bind(keeper_id)
+        .bind(google)
+        .bind(bought)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        let history = keeper.call("my_numbers", &[]).await.json();
+        let own: Vec<(&str, bool)> =
+            history["leases"].as_array().unwrap().iter().map(|l| (l["number"].as_str().unwrap(), l["own_number"].as_bool().unwrap())).collect();
+        assert!(own.contains(&("+13125550152", false)) && own.contains(&("+13125550150", true)), "{own:?}");
+        assert_eq!(again(&mut keeper, "google", 100, "again-key-9", "13125550152").await.status, 400);
+        assert_eq!(balance(&app, keeper_id).await, 900, "no refusal charged anything");
+        assert!(ledger::verify(&app.db).await.unwrap().problems.is_empty());
+    }
+
+    backend_tests!(a_customer_rents_their_earlier_number_again);
+}
+
 mod reuse_period {
     use super::*;
     use crate::common::{start_customised, test_config, TestDatabase};
-    use app::services::{
-        clock::{ManualClock, DAY_MS, MINUTE_MS},
-        context::LeaseSettings,
-    };
+    use app::services::clock::{ManualClock, DAY_MS, MINUTE_MS};
 
     /// With `USNH_NUMBER_REUSE_AFTER_CODE_DAYS`, a number that got a code
     /// for a platform serves it again once the period has passed, not before.
     async fn a_number_serves_a_platform_again_after_the_reuse_period(backend: Backend) {
         let Some(database) = TestDatabase::create(backend).await else { return };
         let clock = ManualClock::new();
-        let app = start_customised(test_config(&database), database, {
+        let config = server::config::Config { number_reuse_after_code_days: Some(1), ..test_config(&database) };
+        let app = start_customised(config, database, {
             let clock = clock.clone();
-            move |services| {
-                services.clock = clock;
-                services.leases = std::sync::Arc::new(LeaseSettings { reuse_after_code_ms: Some(DAY_MS), ..*services.leases });
-            }
+            move |services| services.clock = clock
         })
         .await;
+        // The policies say so.
+        let policies = common::browser::Browser::new(&app.base).get("/policies").await.body.replace("<!>", "");
+        assert!(policies.contains("but not for the same platform it received a code for until a day later."), "{policies}");
         sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
         sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550143', 'pool', 1, 0)")
             .execute(&app.db.pool)

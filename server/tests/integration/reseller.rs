@@ -211,6 +211,18 @@ async fn every_action_and_error(backend: Backend) {
     assert_eq!(api(&app, &[("api_key", &other_key), ("action", "setStatus"), ("id", &id), ("status", "8")]).await.1, "WRONG_ACTIVATION_ID");
     assert_eq!(call(vec![("action", "getStatus".into()), ("id", "abc".into())]).await, "WRONG_ACTIVATION_ID");
 
+    // Reactivation: the first number again for Telegram (its code keeps it
+    // from everyone else), at today's price; never someone else's.
+    assert_eq!(api(&app, &[("api_key", &other_key), ("action", "getExtraActivation"), ("activationId", &id)]).await.1, "WRONG_ACTIVATION_ID");
+    assert_eq!(call(vec![("action", "getExtraActivation".into()), ("activationId", "abc".into())]).await, "WRONG_ACTIVATION_ID");
+    let again = call(vec![("action", "getExtraActivation".into()), ("activationId", id.clone())]).await;
+    let parts: Vec<&str> = again.split(':').collect();
+    assert_eq!((parts.len(), parts[0], parts[2]), (3, "ACCESS_NUMBER", phone.as_str()), "{again}");
+    assert_ne!(parts[1], id, "a new activation");
+    assert_eq!(balance(&app, user).await, 760);
+    assert_eq!(call(vec![("action", "setStatus".into()), ("id", parts[1].to_string()), ("status", "8".into())]).await, "ACCESS_CANCEL");
+    assert_eq!(balance(&app, user).await, 880);
+
     let prices: serde_json::Value = serde_json::from_str(&call(vec![("action", "getPrices".into())]).await).unwrap();
     assert_eq!(prices["187"]["tg"]["cost"], 1.2);
     assert!(prices["187"]["wa"]["count"].as_i64().unwrap() > 0);
