@@ -129,27 +129,41 @@ pub async fn admin_stock() -> Result<Vec<PlatformStock>, AppError> {
     stock::by_platform(&*services()?).await
 }
 
-/// The Supply page lists at most this many numbers of the pool at once;
-/// a search (digits of the number, or the phone's device ID) finds others.
+/// The Supply page lists this many numbers of the pool a page; a search
+/// (digits of the number, or the phone's device ID) finds others.
 pub const POOL_SHOWN: i64 = 200;
 
 /// Numbers of the pool, in order, with how many there are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolList {
-    /// The first `POOL_SHOWN` of those matching.
+    /// `POOL_SHOWN` of those matching, from the `from`th (0: the first).
     pub numbers: Vec<PoolNumber>,
+    pub from: i64,
     pub matching: i64,
     pub total: i64,
     /// The search as the server read it (trimmed, lower case).
     pub search: String,
 }
 
+impl PoolList {
+    /// Where the next page starts, when there is one.
+    pub fn next_from(&self) -> Option<i64> {
+        let end = self.from + self.numbers.len() as i64;
+        (end < self.matching).then_some(end)
+    }
+}
+
+/// The pool's numbers that `search` matches, a page from the `from`th.
 #[server(endpoint = "admin/numbers")]
-pub async fn admin_numbers(search: Option<String>) -> Result<PoolList, AppError> {
+pub async fn admin_numbers(search: Option<String>, from: Option<i64>) -> Result<PoolList, AppError> {
     use crate::services::{numbers, request::require_admin, services};
     require_admin()?;
     let search = crate::domain::SearchText::parse(search.as_deref().unwrap_or("")).map_err(AppError::Invalid)?;
-    numbers::pool(&*services()?, &search).await
+    let from = from.unwrap_or(0);
+    if from < 0 {
+        return Err(AppError::Invalid("A page starts at 0 or after.".into()));
+    }
+    numbers::pool(&*services()?, &search, from).await
 }
 
 /// Adds a number; `device_id` and `sim` name the SMS Gateway for Android

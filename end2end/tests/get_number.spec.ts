@@ -187,8 +187,12 @@ test("Rent again: one's earlier number comes back for its platform, from Get Num
   await page.getByTestId("confirm-any-number").click();
   await expect(page.getByTestId("confirm-number")).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "Confirm: Telegram" })).toBeVisible();
-  await page.getByRole("button", { name: "Back" }).click();
-  await expect(page.getByTestId("platforms")).toBeVisible();
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("active-lease")).toContainText("Telegram");
+  // The link's query has served: a reload would not ask again.
+  await expect(page).toHaveURL(/\/get-number$/);
+  await page.getByTestId("lease-cancel").click();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
   expect(problems).toEqual([]);
 });
 

@@ -1,9 +1,11 @@
 //! Torture: the real server binary in its own process under mixed load
-//! from many clients (top-ups, confirms, cancels, switches, completions,
-//! code webhooks, expiries), killed with SIGKILL in the middle and
-//! restarted — and on PostgreSQL, the database restarted too. Afterwards
-//! the ledger verifies, no lease was refunded twice or after a code, none
-//! is open past its window, and everything acknowledged is there.
+//! from many clients (top-ups, confirms, some of an earlier number,
+//! cancels, switches, completions, code webhooks, expiries), killed with
+//! SIGKILL in the middle and restarted — and on PostgreSQL, the database
+//! restarted too. Afterwards the ledger verifies, no lease was refunded
+//! twice or after a code, none is open past its window, no number went to
+//! someone else for a platform it got a code for, and everything
+//! acknowledged is there.
 //!
 //! `make test` runs a short form; `make torture` (TORTURE_FULL=1) runs
 //! 1,000 operations from 50 clients.
@@ -223,6 +225,8 @@ impl Load {
         let http = reqwest::Client::new();
         let mut open: Option<(i64, String)> = None;
         let mut last_key = String::new();
+        // The platform and number of the last lease: "Rent again" asks for it.
+        let mut earlier: Option<(&str, &str, String)> = None;
         let platforms = [("google", "100"), ("telegram", "120"), ("discord", "80"), ("tiktok", "90")];
         while self.done.load(Ordering::Relaxed) < self.total.load(Ordering::Relaxed) {
             let unreachable_before = self.tally.unreachable.load(Ordering::Relaxed);
@@ -248,14 +252,20 @@ impl Load {
                     }
                 }
                 15..=44 => {
-                    let (slug, price) = platforms[rng.random_range(0..platforms.len())];
+                    let (mut slug, mut price) = platforms[rng.random_range(0..platforms.len())];
+                    let mut number = String::new();
+                    if let Some((s, p, n)) = earlier.as_ref().filter(|_| rng.random_bool(0.2)) {
+                        (slug, price, number) = (s, p, n.clone());
+                    }
                     let key = if rng.random_bool(0.1) && !last_key.is_empty() { last_key.clone() } else { format!("torture-{seed}-{}", rng.random::<u64>()) };
                     last_key = key.clone();
-                    let answer = call(&http, base, &me.cookie, "confirm_lease", &[("platform", slug), ("price_cents", price), ("idempotency_key", &key)]).await;
+                    let answer =
+                        call(&http, base, &me.cookie, "confirm_lease", &[("platform", slug), ("price_cents", price), ("idempotency_key", &key), ("number", &number)]).await;
                     if let Ok((200, lease)) = &answer {
                         if let (Some(id), Some(number)) = (lease["id"].as_i64(), lease["number"].as_str()) {
                             self.acknowledged.lock().unwrap().leases.push(id);
                             open = Some((id, number.to_string()));
+                            earlier = Some((slug, price, number.to_string()));
                         }
                     }
                     self.record(answer.map(|a| a.0));
@@ -353,6 +363,16 @@ async fn check_invariants(server: &Server, db: &app::services::db::Db, acknowled
     .await
     .unwrap();
     assert_eq!(debits, 0, "every lease has exactly one debit");
+    // A code keeps its number from everyone else for that platform ("Rent
+    // again" gives it back to its customer only).
+    let taken_over: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM leases a JOIN leases b ON b.number_id = a.number_id AND b.platform_id = a.platform_id \
+         AND b.user_id <> a.user_id AND b.created_at > a.code_at WHERE a.code_at IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(taken_over, 0, "a number leased to someone else for a platform it got a code for");
     for id in &acknowledged.leases {
         let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leases WHERE id = $1").bind(id).fetch_one(pool).await.unwrap();
         assert_eq!(found, 1, "acknowledged lease {id} is kept");

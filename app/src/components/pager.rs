@@ -1,5 +1,6 @@
 //! "Newer" and "Older" for a list read a page at a time, newest first,
-//! each page after a cursor (`before`) its predecessor returned.
+//! each page after a cursor (`before`) its predecessor returned; or
+//! "Previous" and "Next" for a list in another order.
 use leptos::prelude::*;
 
 /// Where a paged list stands: the cursor of the page shown, and those of
@@ -34,24 +35,30 @@ impl Default for PageCursor {
 }
 
 /// The two buttons; `next` is the shown page's cursor for the one after
-/// it (None on the last page).
+/// it (None on the last page). `labels` name them (default "Newer",
+/// "Older").
 #[component]
-pub fn Pager(cursor: PageCursor, #[prop(into)] next: Signal<Option<i64>>) -> impl IntoView {
+pub fn Pager(
+    cursor: PageCursor,
+    #[prop(into)] next: Signal<Option<i64>>,
+    #[prop(optional)] labels: Option<(&'static str, &'static str)>,
+) -> impl IntoView {
     let PageCursor { before, earlier } = cursor;
+    let (back, forth) = labels.unwrap_or(("Newer", "Older"));
     view! {
         <div class="pager">
             <button class="btn btn-small" disabled=move || earlier.with(Vec::is_empty)
                 on:click=move |_| {
                     let previous = earlier.try_update(Vec::pop).flatten().flatten();
                     before.set(previous);
-                }>"Newer"</button>
+                }>{back}</button>
             <button class="btn btn-small" disabled=move || next.get().is_none()
                 on:click=move |_| {
                     if let Some(next) = next.get_untracked() {
                         earlier.update(|c| c.push(before.get_untracked()));
                         before.set(Some(next));
                     }
-                }>"Older"</button>
+                }>{forth}</button>
         </div>
     }
 }

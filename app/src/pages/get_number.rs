@@ -50,6 +50,13 @@ pub fn GetNumberPage() -> impl IntoView {
     Effect::new(move |_| {
         if confirm.version().get() > 0 {
             chosen.set(None);
+            // A "Rent again" link's query has served: a reload shows the list.
+            #[cfg(feature = "hydrate")]
+            if window().location().search().is_ok_and(|q| !q.is_empty()) {
+                if let Ok(history) = window().history() {
+                    let _ = history.replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some("/get-number"));
+                }
+            }
         }
     });
     let announcement = announce_lease_news(overview);

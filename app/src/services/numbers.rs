@@ -146,17 +146,17 @@ pub async fn set_found_enabled(svc: &Services, admin_user_id: i64, search: &Sear
 }
 
 /// The pool (without the demo range), in order, with each number's open
-/// lease: the first `POOL_SHOWN` that `search` matches.
-pub async fn pool(svc: &Services, search: &SearchText) -> Result<PoolList, AppError> {
+/// lease: `POOL_SHOWN` of those `search` matches, from the `from`th.
+pub async fn pool(svc: &Services, search: &SearchText, from: i64) -> Result<PoolList, AppError> {
     type Row = (i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>, Option<i64>);
     let binds = match_params(search);
     let list = format!(
         "SELECT n.id, n.e164, n.enabled, n.gateway_device, n.gateway_sim, l.id, p.name, l.state, g.last_seen_at, g.sends_pings FROM numbers n \
          LEFT JOIN leases l ON l.number_id = n.id AND l.state IN ('active', 'code_received') \
          LEFT JOIN platforms p ON p.id = l.platform_id \
-         LEFT JOIN gateway_devices g ON g.device_id = n.gateway_device WHERE {POOL_MATCH} ORDER BY n.e164 LIMIT {POOL_SHOWN}"
+         LEFT JOIN gateway_devices g ON g.device_id = n.gateway_device WHERE {POOL_MATCH} ORDER BY n.e164 LIMIT {POOL_SHOWN} OFFSET $5"
     );
-    let rows: Vec<Row> = bind_match!(sqlx::query_as(&list), binds).fetch_all(&svc.db.pool).await?;
+    let rows: Vec<Row> = bind_match!(sqlx::query_as(&list), binds).bind(from).fetch_all(&svc.db.pool).await?;
     let count = format!("SELECT COALESCE(SUM(CASE WHEN {POOL_MATCH} THEN 1 ELSE 0 END), 0), COUNT(*) FROM numbers n WHERE n.source = 'pool'");
     let (matching, total): (i64, i64) = bind_match!(sqlx::query_as(&count), binds).fetch_one(&svc.db.pool).await?;
     // Cooldowns: platforms a number got a code for are not leased on it
@@ -183,7 +183,7 @@ pub async fn pool(svc: &Services, search: &SearchText) -> Result<PoolList, AppEr
             cooldowns: codes.iter().filter(|c| c.0 == id).map(|(_, name, at)| (name.clone(), until(*at))).collect(),
         })
         .collect();
-    Ok(PoolList { numbers, matching, total, search: search.as_str().to_owned() })
+    Ok(PoolList { numbers, from, matching, total, search: search.as_str().to_owned() })
 }
 
 /// How long a phone of the pool that pings may stay silent before it is

@@ -118,7 +118,7 @@ async fn csv_import_reports_each_line(app: TestApp) {
     assert_eq!(found("nothing").await, (vec![], 0, 2));
     assert_eq!(found("pixel 0161").await, (vec![], 0, 2), "a device ID's digits are not a number's");
     assert_eq!(admin.clone().call("admin/numbers", &[("search", &"1".repeat(101))]).await.status, 400);
-    // A large pool: the page shows the first, says so, and finds the others.
+    // A large pool: a page at a time, and a search finds any.
     for n in 0..POOL_SHOWN {
         sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ($1, 'pool', 1, 0)")
             .bind(format!("+1201555{n:04}"))
@@ -129,7 +129,13 @@ async fn csv_import_reports_each_line(app: TestApp) {
     let pool = admin.clone().call("admin/numbers", &[]).await.json();
     assert_eq!((pool["numbers"].as_array().unwrap().len(), &pool["matching"]), (POOL_SHOWN as usize, &serde_json::json!(POOL_SHOWN + 2)));
     let page = admin.clone().get("/admin/supply").await.body.replace("<!>", "");
-    assert!(page.contains(&format!("The first {POOL_SHOWN} of {} numbers", POOL_SHOWN + 2)), "{page}");
+    assert!(page.contains(&format!("Numbers 1–{POOL_SHOWN} of {}; find one by its digits or phone.", POOL_SHOWN + 2)), "{page}");
+    assert!(page.contains(">Previous</button>") && page.contains(">Next</button>"), "{page}");
+    let next = admin.clone().call("admin/numbers", &[("from", &POOL_SHOWN.to_string())]).await.json();
+    let numbers: Vec<&str> = next["numbers"].as_array().unwrap().iter().map(|n| n["number"].as_str().unwrap()).collect();
+    assert_eq!((numbers, &next["from"]), (vec!["+13125550161", "+13125550162"], &serde_json::json!(POOL_SHOWN)), "{next}");
+    let before_start = admin.clone().call("admin/numbers", &[("from", "-1")]).await;
+    assert_eq!(before_start.status, 400, "{}", before_start.body);
     assert_eq!(found("3125550163").await.0, Vec::<String>::new(), "refused line");
     assert_eq!(found("312 555 0161").await.0, vec!["+13125550161".to_string()], "past the first page");
     let too_many = "+13125550170\n".repeat(101);

@@ -2,7 +2,7 @@
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::prelude::*;
 
-use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
     admin_numbers, admin_shortages, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
@@ -17,7 +17,9 @@ pub fn AdminSupply() -> impl IntoView {
     // Any change to the pool: one added or switched, some found switched, a file imported.
     let changed = move || (add.version().get(), toggle.version().get(), bulk.version().get(), imported.get());
     let pool_search = RwSignal::new(String::new());
-    let pool = Resource::new(move || (changed(), pool_search.get()), |(_, search)| admin_numbers(Some(search)));
+    // The page of the pool shown; a change keeps it, a new search starts over.
+    let pool_page = PageCursor::new();
+    let pool = Resource::new(move || (changed(), pool_search.get(), pool_page.before()), |(_, search, from)| admin_numbers(Some(search), from));
     let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
     let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
     let checked = ServerAction::<AdminPurchaseChecked>::new();
@@ -34,7 +36,7 @@ pub fn AdminSupply() -> impl IntoView {
             <TurnedAway list=shortages />
             <StockList list=stock />
             <UnmatchedSmsList assign dismiss list=unmatched />
-            <NumberPool add toggle bulk search=pool_search list=pool />
+            <NumberPool add toggle bulk search=pool_search page=pool_page list=pool />
             <ImportNumbers done=imported />
             <UpstreamList checked list=upstreams />
         </Transition>
@@ -128,6 +130,7 @@ pub fn NumberPool(
     toggle: ServerAction<AdminSetNumberEnabled>,
     bulk: ServerAction<AdminSetFoundEnabled>,
     search: RwSignal<String>,
+    page: PageCursor,
     list: Resource<Result<PoolList, AppError>>,
 ) -> impl IntoView {
     let add_form = NodeRef::new();
@@ -162,7 +165,7 @@ pub fn NumberPool(
                 </div>
                 <button type="submit" class="btn">"Add number"</button>
             </ActionForm>
-            <SearchForm id="pool-search" label="Find: digits of the number, or the phone's device ID" button="Find" on_search=move |text| search.set(text) />
+            <SearchForm id="pool-search" label="Find: digits of the number, or the phone's device ID" button="Find" on_search=move |text| { page.reset(); search.set(text) } />
             // One Option, not an AnyView of an Option: tachys hydrates the
             // latter's None expecting a marker its SSR did not write.
             {move || list.get().and_then(|r| match r {
@@ -219,19 +222,24 @@ pub fn NumberPool(
                         }).collect_view().into_any()
                         })}
             </DataTable>
+            // Drawn once while the pool spans pages: the pressed button stays.
+            <Show when=move || list.get().and_then(|r| r.ok()).is_some_and(|pool| pool.from > 0 || pool.next_from().is_some())>
+                <Pager cursor=page next=Signal::derive(move || list.get().and_then(|r| r.ok()).and_then(|pool| pool.next_from())) labels=("Previous", "Next") />
+            </Show>
         </section>
     }
 }
 
 /// How much of the pool the table shows, when it is not all of it.
 fn pool_count(pool: &PoolList) -> Option<String> {
-    let shown = pool.numbers.len();
-    let capped = (shown as i64) < pool.matching;
-    match (!pool.search.is_empty(), capped) {
+    let shown = pool.numbers.len() as i64;
+    let paged = pool.from > 0 || shown < pool.matching;
+    let range = format!("{}–{}", pool.from + 1, pool.from + shown);
+    match (!pool.search.is_empty(), paged) {
         (false, false) => None,
-        (false, true) => Some(format!("The first {shown} of {} numbers; find the others by their digits or phone.", pool.total)),
+        (false, true) => Some(format!("Numbers {range} of {}; find one by its digits or phone.", pool.total)),
         (true, false) => Some(format!("{} of {} numbers match.", pool.matching, pool.total)),
-        (true, true) => Some(format!("{} of {} numbers match; the first {shown} are shown.", pool.matching, pool.total)),
+        (true, true) => Some(format!("{} of {} numbers match; {range} are shown.", pool.matching, pool.total)),
     }
 }
 
