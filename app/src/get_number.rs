@@ -71,9 +71,11 @@ pub struct LeaseView {
     pub code: Option<String>,
     pub messages: Vec<SmsView>,
     pub demo: bool,
-    /// The number is the operator's (the pool or the demo range), not an
-    /// upstream's: the customer may rent it again once the lease ended.
-    pub own_number: bool,
+    /// The customer may rent this number again now ("Rent again"): the
+    /// lease ended, the number is ours (not an upstream's) and free, and no
+    /// one else's code keeps it from the platform. Read for lists of the
+    /// customer's leases; false elsewhere.
+    pub rent_again: bool,
 }
 
 impl LeaseView {
@@ -327,7 +329,7 @@ mod tests {
             code: code.map(str::to_string),
             messages: vec![],
             demo: false,
-            own_number: true,
+            rent_again: false,
         }
     }
 

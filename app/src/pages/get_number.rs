@@ -441,8 +441,8 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
     }
 }
 
-/// The latest leases; with `chosen` (no lease open), those of our own
-/// numbers offer to rent the number again.
+/// The latest leases; with `chosen` (no lease open), those whose number is
+/// free to take back offer to rent it again.
 #[component]
 fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>) -> impl IntoView {
     let focus = use_context::<FocusFollows>();
@@ -455,7 +455,7 @@ fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>
             <DataTable label="Recent leases" headers=&["When", "Platform", "Number", "Outcome", "Price", ""] testid="recent-leases" stacked=true>
                         {leases.into_iter().map(|l| {
                             let outcome = l.outcome();
-                            let again = chosen.filter(|_| l.own_number && !l.state.is_open()).map(|chosen| {
+                            let again = chosen.filter(|_| l.rent_again).map(|chosen| {
                                 let choice = Choice { slug: l.platform_slug.clone(), again: Some(l.number.clone()) };
                                 let about = format!(" for {}", l.platform);
                                 view! {

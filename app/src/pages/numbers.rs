@@ -120,8 +120,7 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor) -> impl In
 fn lease_row(l: LeaseView) -> impl IntoView {
     let outcome = l.outcome();
     let (ask, about) = (format!("/support?lease={}", l.id), format!(" {} {}", l.platform, l.number_display));
-    // Our own numbers, once their lease ended (the server checks it is free).
-    let again = (l.own_number && !l.state.is_open()).then(|| rent_again_href(&l));
+    let again = l.rent_again.then(|| rent_again_href(&l));
     view! {
         <tr data-testid="lease-history-row">
             <td data-label="When"><LocalTime millis=l.created_at /></td>

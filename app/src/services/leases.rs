@@ -97,6 +97,9 @@ struct LeaseRow {
     created_at: i64,
     expires_at: i64,
     source: String,
+    /// `NumberSources::rentable_again`, where the query reads it.
+    #[sqlx(default)]
+    rentable: i64,
 }
 
 const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name AS platform, p.slug AS platform_slug, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source";
@@ -132,7 +135,7 @@ where
 }
 
 fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
-    let LeaseRow { id, user_id: _, platform, platform_slug, e164, price_cents, state, created_at, expires_at, source } = row;
+    let LeaseRow { id, user_id: _, platform, platform_slug, e164, price_cents, state, created_at, expires_at, source, rentable } = row;
     LeaseView {
         id,
         platform,
@@ -145,7 +148,7 @@ fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
         expires_at,
         code: messages.iter().rev().find_map(|m| m.code.clone()),
         messages,
-        own_number: source != "upstream",
+        rent_again: rentable == 1,
         demo: source == "demo",
     }
 }
@@ -171,7 +174,7 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
     // One connection for the three reads: with SQLite each checkout and
     // return is a round trip to the connection's worker thread.
     let mut conn = svc.db.pool.acquire().await?;
-    let leases = latest_of(&mut conn, user_id, LeaseFilter::default(), None, 20).await?;
+    let leases = latest_of(svc, &mut conn, user_id, LeaseFilter::default(), None, 20).await?;
     let balance = ledger::balance_on(&mut *conn, user_id).await?;
     let mut open = None;
     let mut recent = Vec::new();
@@ -198,7 +201,7 @@ pub struct LeaseFilter<'a> {
 /// messages.
 pub async fn history(svc: &Services, user_id: i64, filter: LeaseFilter<'_>, before: Option<i64>, limit: i64) -> Result<Vec<LeaseView>, AppError> {
     let mut conn = svc.db.pool.acquire().await?;
-    latest_of(&mut conn, user_id, filter, before, limit).await
+    latest_of(svc, &mut conn, user_id, filter, before, limit).await
 }
 
 /// One of the customer's leases, with its messages; None when it is not
@@ -221,6 +224,7 @@ pub async fn platforms_used(svc: &Services, user_id: i64) -> Result<Vec<(String,
 }
 
 async fn latest_of(
+    svc: &Services,
     conn: &mut sqlx::AnyConnection,
     user_id: i64,
     filter: LeaseFilter<'_>,
@@ -230,18 +234,20 @@ async fn latest_of(
     let LeaseFilter { platform, number } = filter;
     // Placeholders are numbered in the order of the binds below.
     let mut conditions = String::new();
-    let mut next = 3;
+    let mut next = 5;
     for (wanted, column) in [(platform.is_some(), "p.slug"), (number.is_some(), "l.e164")] {
         if wanted {
             conditions.push_str(&format!(" AND {column} = ${next}"));
             next += 1;
         }
     }
+    let rentable = svc.numbers.rentable_again("$3", "$4");
     let sql = format!(
-        "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
+        "SELECT {LEASE_COLUMNS}, {rentable} AS rentable FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
          WHERE l.user_id = $1 AND l.id < $2{conditions} ORDER BY l.id DESC LIMIT ${next}"
     );
-    let mut query = sqlx::query_as::<_, LeaseRow>(&sql).bind(user_id).bind(before.unwrap_or(i64::MAX));
+    let (silent_before, cutoff) = super::providers::again_params(svc.leases.reuse_after_code_ms, svc.now());
+    let mut query = sqlx::query_as::<_, LeaseRow>(&sql).bind(user_id).bind(before.unwrap_or(i64::MAX)).bind(silent_before).bind(cutoff);
     if let Some(slug) = platform {
         query = query.bind(slug);
     }
@@ -417,7 +423,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             code: None,
             messages: Vec::new(),
             demo,
-            own_number: bought.is_none(),
+            rent_again: false,
         });
     }
 }

@@ -72,14 +72,13 @@ impl NumberSources {
         let free = self.free_where(scope, "$3");
         let cutoff = reuse_cutoff(rules.reuse_after_code_ms, rules.now);
         // Again: one of the customer's earlier numbers, which codes on
-        // their own leases do not keep from them (the rule protects the
-        // accounts a customer made with a number from the next customer).
-        let (this_number, others) = match again {
+        // their own leases do not keep from them.
+        let (this_number, not_kept) = match again {
             Some(_) => (
                 " AND n.e164 = $4 AND (SELECT 1 FROM leases m WHERE m.number_id = n.id AND m.user_id = $5 LIMIT 1) IS NOT NULL",
-                " AND l.user_id <> $5",
+                not_kept("$1", "$2", Some("$5")),
             ),
-            None => ("", ""),
+            None => ("", not_kept("$1", "$2", None)),
         };
         // On PostgreSQL concurrent confirmations would all pick the same
         // least-recently-used number and all but one retry; each locks
@@ -92,9 +91,7 @@ impl NumberSources {
         // (15 ms a pick after 2,000 leases, until autovacuum analysed it).
         let sql = format!(
             "SELECT n.id, n.e164, n.source FROM numbers n \
-             WHERE {free}{this_number} \
-               AND (SELECT 1 FROM leases l WHERE l.number_id = n.id AND l.platform_id = $1 \
-                    AND l.code_at IS NOT NULL AND l.code_at > $2{others} LIMIT 1) IS NULL \
+             WHERE {free}{this_number} AND {not_kept} \
              ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, \
                       COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
              LIMIT 1{lock}"
@@ -105,6 +102,19 @@ impl NumberSources {
         }
         let row = query.fetch_optional(&mut *conn).await?;
         Ok(row.map(|(number_id, e164, source)| PickedNumber { number_id, e164, demo: source == "demo" }))
+    }
+
+    /// A column, on `leases l JOIN numbers n`, that is 1 when the lease's
+    /// customer may rent its number again now (see `Wanted::Again`): the
+    /// lease ended, and the number is free and not kept from the platform
+    /// by someone else's code. Its parameters' values: `again_params`.
+    pub fn rentable_again(&self, silent_param: &str, cutoff_param: &str) -> String {
+        format!(
+            // BIGINT: PostgreSQL's plain 1 is an int4, read as i64 here.
+            "CAST(CASE WHEN l.state NOT IN ('active', 'code_received') AND {} AND {} THEN 1 ELSE 0 END AS BIGINT)",
+            self.free_where(Scope::All, silent_param),
+            not_kept("l.platform_id", cutoff_param, Some("l.user_id")),
+        )
     }
 
     /// The condition, on `numbers n`, of a number free for a new lease in
@@ -154,6 +164,24 @@ impl FreeNumbers {
     pub fn for_platform(&self, slug: &str) -> i64 {
         (self.total - self.kept.get(slug).copied().unwrap_or(0)).max(0)
     }
+}
+
+/// The values `rentable_again`'s parameters take.
+pub fn again_params(reuse_after_code_ms: Option<i64>, now: i64) -> (i64, i64) {
+    (silent_before(now), reuse_cutoff(reuse_after_code_ms, now))
+}
+
+/// The condition, on `numbers n`, that no code for `platform` received
+/// after `cutoff` keeps the number from it; with `except_user`, codes on
+/// that customer's leases do not count (the rule protects the accounts a
+/// customer made with a number from the next customer, not from them).
+fn not_kept(platform: &str, cutoff: &str, except_user: Option<&str>) -> String {
+    let others = except_user.map(|user| format!(" AND k.user_id <> {user}")).unwrap_or_default();
+    // A scalar subquery with LIMIT 1: see `pick`.
+    format!(
+        "(SELECT 1 FROM leases k WHERE k.number_id = n.id AND k.platform_id = {platform} \
+          AND k.code_at IS NOT NULL AND k.code_at > {cutoff}{others} LIMIT 1) IS NULL"
+    )
 }
 
 /// Codes received after this time keep a number from their platform.

@@ -356,6 +356,16 @@ mod rent_again {
             .unwrap()
     }
 
+    /// The numbers "Your numbers" offers to rent again.
+    async fn offered(browser: &mut common::browser::Browser) -> Vec<String> {
+        let history = browser.call("my_numbers", &[]).await.json();
+        let leases = history["leases"].as_array().unwrap();
+        let mut numbers: Vec<String> = leases.iter().filter(|l| l["rent_again"] == true).map(|l| l["number"].as_str().unwrap().to_string()).collect();
+        numbers.sort();
+        numbers.dedup();
+        numbers
+    }
+
     async fn again(browser: &mut common::browser::Browser, platform: &str, price: i64, key: &str, number: &str) -> common::browser::Answer {
         let price = price.to_string();
         browser.call("confirm_lease", &[("platform", platform), ("price_cents", &price), ("idempotency_key", key), ("number", number)]).await
@@ -374,10 +384,11 @@ mod rent_again {
         let (mut keeper, keeper_id) = verified_customer(&app, "keeper", 1000).await;
         let first = confirm(&mut keeper, "google", 100, "again-key-1").await.json();
         assert_eq!(first["number"], "+13125550150");
-        assert_eq!(first["own_number"], true);
+        assert_eq!(offered(&mut keeper).await, Vec::<String>::new(), "not while it is open");
         leases::record_sms(&app.services(), test_sms(mine, "Google", "G-616161 is your code", "616161", "again-1")).await.unwrap();
         let id = first["id"].as_i64().unwrap().to_string();
         assert!(keeper.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
+        assert_eq!(offered(&mut keeper).await, ["+13125550150"]);
 
         // Nobody else gets it for Google, nor asks for it by name.
         pool_number(&app, "+13125550151").await;
@@ -407,14 +418,18 @@ mod rent_again {
         sqlx::query("UPDATE numbers SET enabled = 0 WHERE e164 = '+13125550151'").execute(&app.db.pool).await.unwrap();
         let held = confirm(&mut stranger, "telegram", 120, "again-key-5").await.json();
         assert_eq!(held["number"], "+13125550150");
+        assert_eq!(offered(&mut keeper).await, Vec::<String>::new(), "not while someone else has it");
         let busy = again(&mut keeper, "google", 100, "again-key-6", "13125550150").await;
         assert_eq!(busy.status, 400, "{}", busy.body);
         assert!(busy.body.contains("choose any other number instead"), "{}", busy.body);
         let held_id = held["id"].as_i64().unwrap().to_string();
         assert!(stranger.call("lease_action", &[("lease_id", &held_id), ("action", "cancel")]).await.status < 400);
+        assert_eq!(offered(&mut keeper).await, ["+13125550150"]);
+        assert_eq!(offered(&mut stranger).await, ["+13125550150"], "for Telegram, which it got no code for");
 
         // Nor once the operator disabled it; nor a number that is no number.
         sqlx::query("UPDATE numbers SET enabled = 0 WHERE id = $1").bind(mine).execute(&app.db.pool).await.unwrap();
+        assert_eq!(offered(&mut keeper).await, Vec::<String>::new());
         assert_eq!(again(&mut keeper, "google", 100, "again-key-7", "13125550150").await.status, 400);
         let typo = again(&mut keeper, "google", 100, "again-key-8", "555-01").await;
         assert_eq!(typo.status, 400);
@@ -436,10 +451,7 @@ mod rent_again {
         .execute(&app.db.pool)
         .await
         .unwrap();
-        let history = keeper.call("my_numbers", &[]).await.json();
-        let own: Vec<(&str, bool)> =
-            history["leases"].as_array().unwrap().iter().map(|l| (l["number"].as_str().unwrap(), l["own_number"].as_bool().unwrap())).collect();
-        assert!(own.contains(&("+13125550152", false)) && own.contains(&("+13125550150", true)), "{own:?}");
+        assert_eq!(offered(&mut keeper).await, Vec::<String>::new(), "not an upstream's");
         assert_eq!(again(&mut keeper, "google", 100, "again-key-9", "13125550152").await.status, 400);
         assert_eq!(balance(&app, keeper_id).await, 900, "no refusal charged anything");
         assert!(ledger::verify(&app.db).await.unwrap().problems.is_empty());
