@@ -193,6 +193,11 @@ test("Rent again: one's earlier number comes back for its platform, from Get Num
   await expect(page).toHaveURL(/\/get-number$/);
   await page.getByTestId("lease-cancel").click();
   await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+  // A link to a platform no longer offered says so, over the list.
+  await page.goto("/get-number?platform=myspace&number=12025550100");
+  await hydrated(page);
+  await expect(page.getByTestId("platform-gone")).toHaveText("The platform asked for is not offered any more: choose another.");
+  await expect(page.getByTestId("platforms")).toBeVisible();
   expect(problems).toEqual([]);
 });
 

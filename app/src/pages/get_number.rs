@@ -236,8 +236,8 @@ fn Chooser(
     view! {
         <ActionError value=confirm.value() />
         <ActionError value=notify.value() />
-        {move || match chosen.get().and_then(|c| platforms.with_value(|all| c.platform(all)).map(|p| (p, c.again))) {
-            Some((p, again)) => {
+        {move || match chosen.get().map(|c| (platforms.with_value(|all| c.platform(all)), c)) {
+            Some((Some(p), Choice { again, .. })) => {
                 let key = new_key();
                 let enough = balance.cents() >= p.price.cents();
                 let confirm_p = p.clone();
@@ -280,10 +280,15 @@ fn Chooser(
                     </section>
                 }.into_any()
             }
-            None => {
+            unresolved => {
+                // A link named a platform no longer on offer.
+                let gone = unresolved.filter(|(_, c)| platforms.with_value(|all| all.iter().all(|p| p.slug != c.slug))).map(|_| view! {
+                    <div class="alert alert-warning" data-testid="platform-gone">"The platform asked for is not offered any more: choose another."</div>
+                });
                 let heading = NodeRef::new();
                 focus_if_lost(heading);
                 view! {
+                    {gone}
                     <section class="card">
                         <h2 node_ref=heading tabindex="-1">"1. Choose the platform"</h2>
                         <div class="field">

@@ -62,6 +62,10 @@ fn CommonQuestions() -> impl IntoView {
                 <p>"On the " <a href="/wallet">"Wallet"</a> " page, send us your user ID and the amount over WhatsApp. We credit your wallet by hand and email you when it is done; every top-up shows in your wallet history."</p>
             </details>
             <details>
+                <summary>"A platform asks for a code again on a number I had."</summary>
+                <p>"Rent the same number again: " <a href="/numbers">"Your numbers"</a> " shows \"Rent again\" beside each number you can take back now, for the platform you used it for, at today's price. A code you received keeps the number from other customers for that platform (see the " <a href="/policies#terms">"Policies"</a> "), not from you. Numbers from our suppliers and numbers someone else is using cannot be taken back."</p>
+            </details>
+            <details>
                 <summary>"Where are the codes I received before?"</summary>
                 <p>"In " <a href="/numbers">"Your numbers"</a> ": every number you rented and each text it received. A text is erased " {s.sms_retention_hours} " hours after its lease ended; the code stays."</p>
             </details>
