@@ -187,7 +187,7 @@ pub async fn my_numbers(platform: Option<String>, number: Option<String>, before
     let number = given(&number).map(UsPhoneNumber::parse).transpose().map_err(AppError::Invalid)?;
     let svc = services()?;
     let events_cursor = svc.events.cursor();
-    let filter = LeaseFilter { platform: given(&platform), number: number.as_ref() };
+    let filter = LeaseFilter { platform: given(&platform), number: number.as_ref(), open_only: false };
     let mut leases = leases::history(&svc, user.user_id, filter, before, LEASE_HISTORY_PAGE + 1).await?;
     let more = leases.len() as i64 > LEASE_HISTORY_PAGE;
     leases.truncate(LEASE_HISTORY_PAGE as usize);

@@ -5,12 +5,13 @@ use leptos::prelude::*;
 use crate::components::{data_table::DataTable, page_title::PageTitle};
 use crate::site_info::use_site_info;
 
-const ACTIONS: [(&str, &str, &str); 10] = [
+const ACTIONS: [(&str, &str, &str); 11] = [
     ("getBalance", "", "ACCESS_BALANCE:12.34"),
     ("getNumber", "service (tg or telegram), country=187, maxPrice (optional)", "ACCESS_NUMBER:1234:12025550123"),
     ("getNumberV2", "as getNumber", "JSON: activationId, phoneNumber, activationCost, activationTime…"),
     ("getStatus", "id", "STATUS_WAIT_CODE · STATUS_OK:123456 · STATUS_CANCEL"),
     ("setStatus", "id, status: 1 ready · 3 another SMS · 6 done · 8 cancel", "ACCESS_READY · ACCESS_RETRY_GET · ACCESS_ACTIVATION · ACCESS_CANCEL"),
+    ("getActiveActivations", "", "JSON: your open activations, each with activationId, phoneNumber, serviceCode, smsCode, smsText, activationStatus (\"0\" waiting, \"1\" a code arrived)… · NO_ACTIVATIONS"),
     ("getExtraActivation", "activationId: an ended one of yours; the same number again, for its service at today's price, while it is free", "ACCESS_NUMBER:1240:12025550123 · NO_NUMBERS"),
     ("getPrices", "service, country (optional)", "JSON: {\"187\": {\"tg\": {\"cost\": 1.2, \"count\": 40}}}"),
     ("getCountries", "", "JSON: the USA (187) only"),

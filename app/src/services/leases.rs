@@ -189,11 +189,12 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
 }
 
 /// Which of a customer's leases a list shows: all, or those of one
-/// platform (by slug), of one number, or both.
+/// platform (by slug), of one number, open ones, or a mix.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LeaseFilter<'a> {
     pub platform: Option<&'a str>,
     pub number: Option<&'a UsPhoneNumber>,
+    pub open_only: bool,
 }
 
 /// The customer's leases before the lease `before` (from the newest when
@@ -231,9 +232,9 @@ async fn latest_of(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<LeaseView>, AppError> {
-    let LeaseFilter { platform, number } = filter;
+    let LeaseFilter { platform, number, open_only } = filter;
     // Placeholders are numbered in the order of the binds below.
-    let mut conditions = String::new();
+    let mut conditions = String::from(if open_only { " AND l.state IN ('active', 'code_received')" } else { "" });
     let mut next = 5;
     for (wanted, column) in [(platform.is_some(), "p.slug"), (number.is_some(), "l.e164")] {
         if wanted {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::{
     api_keys::{self, Caller},
-    leases::{self, ConfirmRequest, LeaseError},
+    leases::{self, ConfirmRequest, LeaseError, LeaseFilter},
     ledger, platforms,
     request::RequestMeta,
     upstream::protocol::{self, ActivationStatus, SetStatus},
@@ -60,6 +60,7 @@ async fn answer(svc: &Services, params: &HashMap<String, String>, meta: &Request
         "getNumber" => get_number(svc, caller, param("service"), param("country"), param("maxPrice"), false).await,
         "getNumberV2" => get_number(svc, caller, param("service"), param("country"), param("maxPrice"), true).await,
         "getExtraActivation" => extra_activation(svc, caller, param("activationId")).await,
+        "getActiveActivations" => active_activations(svc, caller).await,
         "getStatus" => get_status(svc, caller, param("id")).await,
         "setStatus" => set_status(svc, caller, param("id"), param("status")).await,
         "getPrices" => get_prices(svc, param("service"), param("country")).await,
@@ -104,21 +105,16 @@ async fn get_number(svc: &Services, caller: Caller, service: &str, country: &str
         Ok(lease) => lease,
         Err(e) => return Ok(text(confirm_error_word(&e))),
     };
-    let phone = lease.number.trim_start_matches('+').to_string();
     if !v2 {
         return Ok(access_number(&lease));
     }
-    let activation_time = time::OffsetDateTime::from_unix_timestamp(lease.created_at / 1000)
-        .ok()
-        .and_then(|t| t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]")).ok())
-        .unwrap_or_default();
     Ok(Answer::Json(serde_json::json!({
         "activationId": lease.id,
-        "phoneNumber": phone,
+        "phoneNumber": phone_of(&lease),
         "activationCost": lease.price.decimal(),
         "countryCode": USA,
         "canGetAnotherSms": true,
-        "activationTime": activation_time,
+        "activationTime": activation_time(&lease),
         "activationEndTime": lease.expires_at / 1000,
         "activationOperator": "any",
     })))
@@ -141,7 +137,55 @@ async fn rent(svc: &Services, caller: Caller, platform: &platforms::Platform, nu
 }
 
 fn access_number(lease: &LeaseView) -> Answer {
-    text(format!("ACCESS_NUMBER:{}:{}", lease.id, lease.number.trim_start_matches('+')))
+    text(format!("ACCESS_NUMBER:{}:{}", lease.id, phone_of(lease)))
+}
+
+/// The number as the protocol writes it: digits, without the "+".
+fn phone_of(lease: &LeaseView) -> &str {
+    lease.number.trim_start_matches('+')
+}
+
+/// When the lease began, as the protocol writes it (UTC).
+fn activation_time(lease: &LeaseView) -> String {
+    time::OffsetDateTime::from_unix_timestamp(lease.created_at / 1000)
+        .ok()
+        .and_then(|t| t.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]")).ok())
+        .unwrap_or_default()
+}
+
+/// The caller's open leases, for a bot that lost track of them (after a
+/// restart): each with its latest code and text, as SMS-Activate lists
+/// them; its values are strings, as there.
+async fn active_activations(svc: &Services, caller: Caller) -> Result<Answer, AppError> {
+    let open = LeaseFilter { open_only: true, ..LeaseFilter::default() };
+    let leases = leases::history(svc, caller.user_id, open, None, 100).await?;
+    if leases.is_empty() {
+        return Ok(Answer::Json(serde_json::json!({"status": "error", "error": "NO_ACTIVATIONS"})));
+    }
+    let activations: Vec<serde_json::Value> = leases
+        .iter()
+        .map(|lease| {
+            let latest = lease.messages.last();
+            serde_json::json!({
+                "activationId": lease.id.to_string(),
+                "serviceCode": service_code(&lease.platform_slug),
+                "phoneNumber": phone_of(lease),
+                "activationCost": lease.price.decimal(),
+                // Ours: "0" waiting for a code, "1" a code arrived.
+                "activationStatus": if lease.code.is_some() { "1" } else { "0" },
+                "smsCode": lease.code,
+                "smsText": latest.map(|m| m.body.as_str()),
+                "activationTime": activation_time(lease),
+                "activationEndTime": (lease.expires_at / 1000).to_string(),
+                "countryCode": USA,
+                "countryName": "USA",
+                "canGetAnotherSms": "1",
+                "discount": "0.00",
+                "repeated": "0",
+            })
+        })
+        .collect();
+    Ok(Answer::Json(serde_json::json!({"status": "success", "activeActivations": activations})))
 }
 
 /// SMS-Activate's reactivation: a new lease on the number of one of the

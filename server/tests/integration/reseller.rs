@@ -123,7 +123,8 @@ async fn an_admin_revokes_a_customers_key(backend: Backend) {
 }
 
 async fn every_action_and_error(backend: Backend) {
-    let Some(app) = app_for_api(backend, |_| {}).await else { return };
+    // More calls than one key's burst: the limit has a test of its own.
+    let Some(app) = app_for_api(backend, |c| c.api_requests_per_second = 100).await else { return };
     let (mut browser, user) = verified_customer(&app, "api_user", 0).await;
     let key = new_key(&mut browser, "bot", "").await["key"].as_str().unwrap().to_string();
     let call = |params: Vec<(&'static str, String)>| {
@@ -154,6 +155,8 @@ async fn every_action_and_error(backend: Backend) {
     };
     app::services::ledger::post(&app.services(), &posting).await.unwrap();
     assert_eq!(call(vec![("action", "getBalance".into())]).await, "ACCESS_BALANCE:10.00");
+    let active = || async { serde_json::from_str::<serde_json::Value>(&call(vec![("action", "getActiveActivations".into())]).await).unwrap() };
+    assert_eq!(active().await, serde_json::json!({"status": "error", "error": "NO_ACTIVATIONS"}));
     assert_eq!(call(vec![("action", "getNumber".into()), ("service", "tg".into()), ("maxPrice", "0.50".into())]).await, "WRONG_MAX_PRICE:1.20");
     assert_eq!(call(vec![("action", "getNumber".into()), ("service", "tg".into()), ("country", "0".into())]).await, "NO_NUMBERS");
 
@@ -168,10 +171,17 @@ async fn every_action_and_error(backend: Backend) {
     assert_eq!(browser.call("my_leases", &[]).await.json()["open"]["id"].to_string(), id, "the dashboard shows API leases");
     assert_eq!(call(vec![("action", "getNumber".into()), ("service", "telegram".into())]).await, "TOO_MANY_ACTIVE_RENTALS");
     assert_eq!(call(vec![("action", "getStatus".into()), ("id", id.clone())]).await, "STATUS_WAIT_CODE");
+    let listed = active().await;
+    assert_eq!(listed["status"], "success");
+    let one = &listed["activeActivations"][0];
+    assert_eq!((&one["activationId"], &one["phoneNumber"], &one["serviceCode"]), (&id.clone().into(), &phone.clone().into(), &"tg".into()), "{listed}");
+    assert_eq!((&one["activationStatus"], &one["smsCode"], &one["activationCost"]), (&"0".into(), &serde_json::Value::Null, &"1.20".into()));
     assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "1".into())]).await, "ACCESS_READY");
     assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "6".into())]).await, "BAD_STATUS", "no code yet");
     post_sms(&app, "api-1", &format!("+{phone}"), "Telegram code: 61842").await;
     assert_eq!(call(vec![("action", "getStatus".into()), ("id", id.clone())]).await, "STATUS_OK:61842");
+    let one = active().await["activeActivations"][0].clone();
+    assert_eq!((&one["activationStatus"], &one["smsCode"], &one["smsText"]), (&"1".into(), &"61842".into(), &"Telegram code: 61842".into()));
     assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "3".into())]).await, "ACCESS_RETRY_GET");
     assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "8".into())]).await, "BAD_STATUS", "no refund after a code");
     assert_eq!(call(vec![("action", "setStatus".into()), ("id", id.clone()), ("status", "5".into())]).await, "BAD_STATUS");
