@@ -161,7 +161,7 @@ test("Rent again: one's earlier number comes back for its platform, from Get Num
 
   // From the recent numbers, with the keyboard: the confirmation above
   // takes the focus, and names the number.
-  const again = page.getByTestId("recent-leases").getByRole("button", { name: "Rent again for Telegram" });
+  const again = page.getByTestId("recent-leases").getByRole("button", { name: `Rent again for Telegram ${number}` });
   await again.focus();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("heading", { name: "Confirm: Telegram" })).toBeFocused();

@@ -462,7 +462,7 @@ fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>
                             let outcome = l.outcome();
                             let again = chosen.filter(|_| l.rent_again).map(|chosen| {
                                 let choice = Choice { slug: l.platform_slug.clone(), again: Some(l.number.clone()) };
-                                let about = format!(" for {}", l.platform);
+                                let about = format!(" for {} {}", l.platform, l.number_display);
                                 view! {
                                     <button class="btn btn-small" data-testid="rent-again" on:click=move |_| {
                                         // The confirmation appears above, and the button stays.
