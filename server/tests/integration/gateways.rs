@@ -282,11 +282,12 @@ async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
     let cases: usize = std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
     let mut runner = proptest::test_runner::TestRunner::default();
     let value = prop_oneof![any::<String>(), "[a-zA-Z0-9_:.+-]{0,12}", Just("187".to_string()), Just("tg".to_string()), Just("-1".to_string()), Just("99999999999999999999".to_string()), Just("a\0b".to_string())];
-    let actions = prop_oneof![
-        Just("getBalance"), Just("getNumber"), Just("getNumberV2"), Just("getStatus"), Just("setStatus"),
-        Just("getPrices"), Just("getCountries"), Just("getServicesList"), Just("nonsense")
-    ];
-    let api_case = (actions, proptest::collection::vec((prop_oneof![Just("service"), Just("country"), Just("maxPrice"), Just("id"), Just("status"), Just("x")], value.clone()), 0..5));
+    let actions = proptest::sample::select(vec![
+        "getBalance", "getNumber", "getNumberV2", "getStatus", "setStatus", "getActiveActivations", "getExtraActivation",
+        "getPrices", "getCountries", "getServicesList", "nonsense",
+    ]);
+    let names = proptest::sample::select(vec!["service", "country", "maxPrice", "id", "activationId", "status", "x"]);
+    let api_case = (actions, proptest::collection::vec((names, value.clone()), 0..5));
     let functions = prop_oneof![
         Just("sign_in"), Just("sign_up"), Just("verify_email"), Just("confirm_lease"), Just("lease_action"), Just("my_ledger"),
         Just("create_api_key"), Just("support/open"), Just("support/reply"), Just("change_password"), Just("request_password_reset")
@@ -295,7 +296,7 @@ async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
     // functions with arbitrary text in them.
     let field = prop_oneof![
         Just("login".to_string()), Just("password".to_string()), Just("subject".to_string()), Just("message".to_string()),
-        Just("name".to_string()), Just("callback_url".to_string()), Just("code".to_string()), "[a-z_]{1,16}"
+        Just("name".to_string()), Just("callback_url".to_string()), Just("code".to_string()), Just("number".to_string()), "[a-z_]{1,16}"
     ];
     let form_case = (functions, proptest::collection::vec((field, value), 0..6), proptest::collection::vec(any::<u8>(), 0..200));
     let api_strategy = api_case;
