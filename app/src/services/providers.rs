@@ -104,14 +104,15 @@ impl NumberSources {
         Ok(row.map(|(number_id, e164, source)| PickedNumber { number_id, e164, demo: source == "demo" }))
     }
 
-    /// A column, on `leases l JOIN numbers n`, that is 1 when the lease's
-    /// customer may rent its number again now (see `Wanted::Again`): the
-    /// lease ended, and the number is free and not kept from the platform
-    /// by someone else's code. Its parameters' values: `again_params`.
+    /// A column, on `leases l JOIN numbers n JOIN platforms p`, that is 1
+    /// when the lease's customer may rent its number again now (see
+    /// `Wanted::Again`): the lease ended, its platform is still offered,
+    /// and the number is free and not kept from the platform by someone
+    /// else's code. Its parameters' values: `again_params`.
     pub fn rentable_again(&self, silent_param: &str, cutoff_param: &str) -> String {
         format!(
             // BIGINT: PostgreSQL's plain 1 is an int4, read as i64 here.
-            "CAST(CASE WHEN l.state NOT IN ('active', 'code_received') AND {} AND {} THEN 1 ELSE 0 END AS BIGINT)",
+            "CAST(CASE WHEN l.state NOT IN ('active', 'code_received') AND p.enabled = 1 AND {} AND {} THEN 1 ELSE 0 END AS BIGINT)",
             self.free_where(Scope::All, silent_param),
             not_kept("l.platform_id", cutoff_param, Some("l.user_id")),
         )

@@ -426,6 +426,10 @@ mod rent_again {
         assert!(stranger.call("lease_action", &[("lease_id", &held_id), ("action", "cancel")]).await.status < 400);
         assert_eq!(offered(&mut keeper).await, ["+13125550150"]);
         assert_eq!(offered(&mut stranger).await, ["+13125550150"], "for Telegram, which it got no code for");
+        // Not for a platform no longer offered.
+        sqlx::query("UPDATE platforms SET enabled = 0 WHERE slug = 'google'").execute(&app.db.pool).await.unwrap();
+        assert_eq!(offered(&mut keeper).await, Vec::<String>::new());
+        sqlx::query("UPDATE platforms SET enabled = 1 WHERE slug = 'google'").execute(&app.db.pool).await.unwrap();
 
         // Nor once the operator disabled it; nor a number that is no number.
         sqlx::query("UPDATE numbers SET enabled = 0 WHERE id = $1").bind(mine).execute(&app.db.pool).await.unwrap();
