@@ -162,13 +162,19 @@ pub async fn pool(svc: &Services, search: &SearchText, from: i64) -> Result<Pool
     // Cooldowns: platforms a number got a code for are not leased on it
     // again until the reuse period ends (or ever, without one).
     let now = svc.now();
-    let since = svc.leases.reuse_after_code_ms.map(|ms| now - ms).unwrap_or(i64::MIN);
-    // Of the numbers the search matches only, not the whole pool's.
+    let since = super::providers::reuse_cutoff(svc.leases.reuse_after_code_ms, now);
+    // Of the page's numbers only: those matched, from its first to its last
+    // (the list is in the order of the numbers, which are unique).
+    let (first, last) = match (rows.first(), rows.last()) {
+        (Some(first), Some(last)) => (first.1.clone(), last.1.clone()),
+        _ => (String::new(), String::new()),
+    };
     let cooldowns = format!(
         "SELECT l.number_id, p.name, MAX(l.code_at) FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id \
-         WHERE {POOL_MATCH} AND l.code_at IS NOT NULL AND l.code_at > $5 GROUP BY l.number_id, p.name ORDER BY p.name"
+         WHERE {POOL_MATCH} AND n.e164 BETWEEN $5 AND $6 AND l.code_at IS NOT NULL AND l.code_at > $7 GROUP BY l.number_id, p.name ORDER BY p.name"
     );
-    let codes: Vec<(i64, String, i64)> = bind_match!(sqlx::query_as(&cooldowns), binds).bind(since).fetch_all(&svc.db.pool).await?;
+    let codes: Vec<(i64, String, i64)> =
+        bind_match!(sqlx::query_as(&cooldowns), binds).bind(first).bind(last).bind(since).fetch_all(&svc.db.pool).await?;
     let until = |code_at: i64| svc.leases.reuse_after_code_ms.map(|ms| code_at + ms);
     let numbers = rows
         .into_iter()

@@ -186,7 +186,7 @@ fn not_kept(platform: &str, cutoff: &str, except_user: Option<&str>) -> String {
 }
 
 /// Codes received after this time keep a number from their platform.
-fn reuse_cutoff(reuse_after_code_ms: Option<i64>, now: i64) -> i64 {
+pub fn reuse_cutoff(reuse_after_code_ms: Option<i64>, now: i64) -> i64 {
     reuse_after_code_ms.map(|ms| now - ms).unwrap_or(i64::MIN)
 }
 
