@@ -87,6 +87,8 @@ pub fn App() -> impl IntoView {
                 <FlatRoutes fallback=NotFound>
                     <Route path=path!("") view={Lazy::<Home>::new()} />
                     <Route path=path!("/policies") view={Lazy::<Policies>::new()} />
+                    // Rendered whole: an unknown platform answers 404.
+                    <Route path=path!("/platforms/:slug") view={Lazy::<Platform>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/get-number") view={Lazy::<GetNumber>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/wallet") view={Lazy::<Wallet>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/numbers") view={Lazy::<Numbers>::new()} ssr=SsrMode::Async />

@@ -40,7 +40,8 @@ impl SiteInfo {
     }
 }
 
-fn encode_query_value(value: &str) -> String {
+/// `value` percent-encoded for a URL's query.
+pub fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         match byte {

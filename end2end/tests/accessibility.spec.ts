@@ -48,7 +48,7 @@ for (const [device, viewport, colorScheme] of [
     const stamp = Date.now().toString(36);
     const customer = await browser.newContext({ viewport, colorScheme });
     const page = await customer.newPage();
-    const found = await check(page, ["/", "/get-number", "/policies", "/sign-in", "/sign-up", "/docs/api", "/reset-password", "/no-such-page"]);
+    const found = await check(page, ["/", "/get-number", "/policies", "/platforms/telegram", "/sign-in", "/sign-up", "/docs/api", "/reset-password", "/no-such-page"]);
     await signUpVerified(page, `a11y_${stamp}`);
     found.push(...(await check(page, ["/get-number", "/wallet", "/account", "/support", "/verify-email"])));
     const admin = `a11yadmin_${stamp}`;

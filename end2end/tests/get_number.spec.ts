@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { httpsBaseUrl } from "../playwright.config";
-import { adminTopUp, collectProblems, createAdmin, fundedCustomer, hydrated, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
+import { adminTopUp, asNewVisitor, collectProblems, createAdmin, fundedCustomer, hydrated, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
 
 test("rent a Telegram number, receive the demo code, Done; then confirm and cancel for a refund", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -314,4 +314,45 @@ test("a platform with no number to be had cannot be chosen; the customer asks to
   await expect(whatsapp).not.toContainText("We will email you");
   expect(problems).toEqual([]);
   await context.close();
+});
+
+test("a platform's own page leads a visitor through signing in to that platform's confirmation", async ({ page, browser }) => {
+  const username = `plat_${Date.now().toString(36)}`;
+  const signingUp = await browser.newContext();
+  await signUpVerified(await signingUp.newPage(), username);
+  await signingUp.close();
+
+  const problems = collectProblems(page);
+  await asNewVisitor(page);
+  // From the visitors' price list to a platform's page, inside the app.
+  await page.goto("/get-number");
+  await hydrated(page);
+  await page.getByTestId("price-list").getByRole("link", { name: "Telegram" }).click();
+  await expect(page).toHaveURL(/\/platforms\/telegram$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("A US number for Telegram codes");
+  await expect(page).toHaveTitle(/^US number for Telegram · /);
+  // Loaded by itself, it hydrates without fault.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("platform-price")).toHaveText("$1.20");
+  await page.getByTestId("other-platforms").getByRole("link", { name: "Google" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("A US number for Google codes");
+  await page.getByTestId("other-platforms").getByRole("link", { name: "Telegram" }).click();
+
+  // Its button chooses the platform; signing in comes back to it.
+  await page.getByTestId("platform-get").click();
+  await expect(page).toHaveURL(/\/get-number\?platform=telegram$/);
+  await page.locator("#main").getByRole("link", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
+  await hydrated(page);
+  await page.getByLabel("Email or username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/get-number\?platform=telegram$/);
+  await expect(page.getByTestId("confirm-step")).toContainText("Confirm: Telegram");
+  expect(problems).toEqual([]);
+
+  // (The browser logs the 404 itself.)
+  await page.goto("/platforms/no-such-platform");
+  await expect(page.getByTestId("not-found")).toBeVisible();
 });

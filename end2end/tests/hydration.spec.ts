@@ -3,7 +3,7 @@ import { collectProblems, createAdmin, hydrated, sidewaysScroll, signIn, signUpV
 
 test("pages hydrate without errors, signed out and signed in", async ({ page }) => {
   const problems = collectProblems(page);
-  for (const path of ["/", "/policies", "/sign-in", "/sign-up", "/docs/api", "/support", "/wallet"]) {
+  for (const path of ["/", "/policies", "/platforms/telegram", "/sign-in", "/sign-up", "/docs/api", "/support", "/wallet"]) {
     await page.goto(path);
     await hydrated(page);
   }

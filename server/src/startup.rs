@@ -434,6 +434,8 @@ fn router(state: AppState) -> Router {
         .route("/events", get(routes::live::lease_events))
         .route("/theme", axum::routing::post(routes::theme::choose))
         .route("/manifest.webmanifest", get(routes::manifest::web_manifest))
+        .route("/robots.txt", get(routes::search_engines::robots_txt))
+        .route("/sitemap.xml", get(routes::search_engines::sitemap_xml))
         .route("/webhooks/sms/generic", axum::routing::post(routes::webhooks::generic))
         .route("/webhooks/sms/twilio", axum::routing::post(routes::webhooks::twilio))
         .route("/webhooks/sms/android", axum::routing::post(routes::webhooks::android))

@@ -23,7 +23,7 @@ const ACTIONS: [(&str, &str, &str); 11] = [
 pub fn ApiDocsPage() -> impl IntoView {
     let base = use_site_info().public_url.unwrap_or_else(|| "https://<this site>".into());
     view! {
-        <PageTitle text="API" />
+        <PageTitle text="API" description="An SMS-Activate-compatible API to rent US numbers and read their codes from your own software." />
         <article class="card prose">
             <h1>"Reseller API"</h1>
             <p>

@@ -63,7 +63,8 @@ pub fn GetNumberPage() -> impl IntoView {
     let focus = FocusFollows::provide();
 
     view! {
-        <PageTitle text="Get Number" />
+        // Visitors see the prices: the page search engines show.
+        <PageTitle text="Get Number" description=(!signed_in).then(|| "Today's prices of temporary US numbers for WhatsApp, Telegram, Google and more: pay per code from a prepaid wallet, refunded when no code arrives.".to_owned()) />
         // Clicks (and keys that press buttons) bubble here.
         <div on:click=move |_| focus.acted()>
             <h1>"Get a number"</h1>
@@ -74,7 +75,7 @@ pub fn GetNumberPage() -> impl IntoView {
                     Err(crate::error::AppError::Unauthenticated) => view! {
                         <section class="card narrow">
                             <p>"Sign in to rent a number."</p>
-                            <a class="btn btn-primary" href="/sign-in?next=/get-number">"Sign in"</a>
+                            <a class="btn btn-primary" href=sign_in_href(chosen.get_untracked())>"Sign in"</a>
                             " "
                             <a class="btn" href="/sign-up">"Create an account"</a>
                         </section>
@@ -110,6 +111,12 @@ pub fn GetNumberPage() -> impl IntoView {
             <Announcement text=announcement />
         </div>
     }
+}
+
+/// Signing in comes back here, to the platform a link chose.
+fn sign_in_href(chosen: Option<Choice>) -> String {
+    let back = chosen.map_or_else(|| "/get-number".to_owned(), |c| get_number_href(&c.slug, c.again.as_deref()));
+    format!("/sign-in?next={}", crate::site_info::encode_query_value(&back))
 }
 
 /// What the page's live region says: a code that arrived, or how the open
@@ -157,7 +164,7 @@ fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
                 {platforms.into_iter().map(|p| view! {
                     <tr>
                         <td data-label="Platform">
-                            <BrandMark color=p.color class="brand-swatch" /> {p.name}
+                            <BrandMark color=p.color class="brand-swatch" /> <a href=format!("/platforms/{}", p.slug)>{p.name}</a>
                             {(!p.available).then(|| view! { " " <span class="small sold-out">"none available right now"</span> })}
                         </td>
                         <td class="num" data-label="Price">{p.price.to_string()}</td>
@@ -185,9 +192,18 @@ fn BrandMark(color: Option<crate::domain::BrandColor>, class: &'static str) -> i
     }
 }
 
+/// Get Number with `platform_slug` chosen, and one of the customer's
+/// earlier numbers (E.164) or any.
+pub fn get_number_href(platform_slug: &str, number: Option<&str>) -> String {
+    match number {
+        Some(number) => format!("/get-number?platform={platform_slug}&number={}", number.trim_start_matches('+')),
+        None => format!("/get-number?platform={platform_slug}"),
+    }
+}
+
 /// The page that rents `lease`'s number again ("Your numbers" links it).
 pub fn rent_again_href(lease: &LeaseView) -> String {
-    format!("/get-number?platform={}&number={}", lease.platform_slug, lease.number.trim_start_matches('+'))
+    get_number_href(&lease.platform_slug, Some(&lease.number))
 }
 
 /// What the customer is about to rent: a platform, and one of their

@@ -7,7 +7,7 @@ use crate::site_info::use_site_info;
 pub fn HomePage() -> impl IntoView {
     let lease = use_site_info().default_lease_minutes.to_string();
     view! {
-        <PageTitle text="" />
+        <PageTitle text="" description="Rent a temporary US phone number for one platform, receive the SMS code online and pay from a prepaid wallet. No code, no charge." />
         <section class="hero">
             <h1>"A US number for your one-time code"</h1>
             <p class="lead">

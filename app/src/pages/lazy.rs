@@ -24,6 +24,7 @@ use super::{
     get_number::GetNumberPage,
     home::HomePage,
     numbers::NumbersPage,
+    platform::PlatformPage,
     policies::PoliciesPage,
     reset_password::ResetPasswordPage,
     sign_in::SignInPage,
@@ -91,6 +92,7 @@ lazy_pages! { public in alone:
     VerifyEmail => VerifyEmailPage as verify_email_view / __preload_verify_email_view,
     ResetPassword => ResetPasswordPage as reset_password_view / __preload_reset_password_view,
     ApiDocs => ApiDocsPage as api_docs_view / __preload_api_docs_view,
+    Platform => PlatformPage as platform_view / __preload_platform_view,
 }
 
 // Get Number, where customers spend their visits, in a group of its own:

@@ -8,6 +8,7 @@ pub mod get_number;
 pub mod home;
 pub mod not_found;
 pub mod numbers;
+pub mod platform;
 pub mod policies;
 pub mod reset_password;
 pub mod sign_in;

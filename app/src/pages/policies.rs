@@ -24,7 +24,7 @@ pub fn PoliciesPage() -> impl IntoView {
     follow_scroll(active);
 
     view! {
-        <PageTitle text="Policies" />
+        <PageTitle text="Policies" description="How leases, refunds, wallets, accounts and your data work: the rules we keep." />
         <div class="policies">
             <aside class="toc" aria-label="On this page">
                 <p class="toc-title">"On this page"</p>

@@ -22,7 +22,7 @@ pub fn SignUpPage() -> impl IntoView {
     });
 
     view! {
-        <PageTitle text="Create an account" />
+        <PageTitle text="Create an account" description="Create an account to rent temporary US numbers for one-time codes." />
         <section class="card narrow">
             <h1>"Create an account"</h1>
             <ActionError value=action.value() />

@@ -118,7 +118,7 @@ pub fn SupportPage() -> impl IntoView {
         }
     });
     view! {
-        <PageTitle text="Support" />
+        <PageTitle text="Support" description="Answers to common questions, and how to reach us: in-app tickets, WhatsApp and email." />
         <h1>"Support"</h1>
         <Contacts />
         <CommonQuestions />

@@ -19,6 +19,7 @@ pub mod page_policy;
 pub mod panics;
 pub mod request_body;
 pub mod reseller;
+pub mod search_engines;
 pub mod server_fn_errors;
 pub mod session;
 pub mod static_files;

@@ -110,12 +110,12 @@ fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[TrustedPr
 }
 
 /// The client's files and the site's own (`public/`, copied to the site
-/// root), and the app manifest.
+/// root), the app manifest, and the files for search engines.
 fn is_static_file(path: &str) -> bool {
     path.starts_with("/pkg/")
         || matches!(
             path,
-            "/favicon.svg" | "/sw.js" | "/manifest.webmanifest" | "/icon-192.png" | "/icon-512.png" | "/icon-maskable-512.png" | "/apple-touch-icon.png"
+            "/favicon.svg" | "/sw.js" | "/manifest.webmanifest" | "/robots.txt" | "/sitemap.xml" | "/icon-192.png" | "/icon-512.png" | "/icon-maskable-512.png" | "/apple-touch-icon.png"
         )
 }
 

@@ -19,6 +19,7 @@ mod mail;
 mod metrics;
 mod page_cache;
 mod reseller;
+mod search_engines;
 mod security;
 mod stock_alerts;
 
