@@ -142,6 +142,10 @@ test("an admin adds a platform with its colour and moves it up; customers see it
   await newRow.getByLabel("Price").fill("1.20");
   await newRow.getByRole("button", { name: "Save" }).click();
   await expect(adminTab.getByTestId("platform-saved")).toBeVisible();
+  // Its page, to share with customers, at the new price.
+  await newRow.getByRole("link", { name: `Its page for Zed ${stamp}` }).click();
+  await expect(adminTab).toHaveURL(new RegExp(`/platforms/${slug}$`));
+  await expect(adminTab.getByTestId("platform-price")).toHaveText("$1.20");
 
   const problems = collectProblems(page);
   await signUpVerified(page, `colour_${stamp}`);

@@ -193,6 +193,17 @@ test("Rent again: one's earlier number comes back for its platform, from Get Num
   await expect(page).toHaveURL(/\/get-number$/);
   await page.getByTestId("lease-cancel").click();
   await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+  // With another lease open, the link's choice waits for it to end.
+  await page.getByTestId("platform-google").click();
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("active-lease")).toContainText("Google");
+  await page.goto(`/get-number?platform=telegram&number=${number.replace(/\D/g, "")}`);
+  await hydrated(page);
+  await expect(page.getByTestId("choice-waits")).toContainText(`To rent Telegram on ${number} as you asked, first end the lease below`);
+  await page.getByTestId("lease-cancel").click();
+  await expect(page.getByTestId("confirm-number")).toContainText(number);
+  await expect(page.getByTestId("choice-waits")).toHaveCount(0);
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
   // A link to a platform no longer offered says so, over the list.
   await page.goto("/get-number?platform=myspace&number=12025550100");
   await hydrated(page);

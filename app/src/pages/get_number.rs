@@ -93,7 +93,10 @@ pub fn GetNumberPage() -> impl IntoView {
                         })}
                         <ActionError value=act.value() />
                         {match o.open.clone() {
-                            Some(lease) => view! { <ActiveLease lease server_now=o.now act /> }.into_any(),
+                            Some(lease) => view! {
+                                {chosen.get_untracked().and_then(|c| choice_waits(c, &o.platforms))}
+                                <ActiveLease lease server_now=o.now act />
+                            }.into_any(),
                             None => view! {
                                 <Chooser
                                     platforms=o.platforms.clone()
@@ -227,6 +230,19 @@ impl Choice {
     fn platform(&self, platforms: &[PlatformView]) -> Option<PlatformView> {
         platforms.iter().find(|p| p.slug == self.slug && (p.available || self.again.is_some())).cloned()
     }
+}
+
+/// A link chose a platform (or an earlier number) while another lease is
+/// open: one lease at a time, so the choice waits, and says so.
+fn choice_waits(choice: Choice, platforms: &[PlatformView]) -> Option<impl IntoView> {
+    let name = platforms.iter().find(|p| p.slug == choice.slug).map(|p| p.name.clone())?;
+    let number = choice.again.as_deref().map(|n| format!(" on {}", UsPhoneNumber::display_stored(n)));
+    Some(view! {
+        <div class="alert alert-info" data-testid="choice-waits">
+            "To rent " {name} {number} " as you asked, first end the lease below: "
+            "Done once its code has arrived, or Cancel or Switch before. The confirmation then shows here."
+        </div>
+    })
 }
 
 #[component]

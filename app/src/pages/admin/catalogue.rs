@@ -51,6 +51,11 @@ fn Platforms(
                                         <MoveButton moved slug name up=false />
                                     }
                                 });
+                                // The page to share with customers, while it is on offer.
+                                let page = p.enabled.then(|| {
+                                    let (href, name) = (format!("/platforms/{}", p.slug), p.name.clone());
+                                    view! { <a class="small" href=href>"Its page" <span class="sr-only">" for " {name}</span></a> }
+                                });
                                 let color = p.color.as_ref().map_or(DEFAULT_COLOR.to_string(), |c| c.to_string());
                                 view! {
                                     <tr data-testid=row_id>
@@ -60,6 +65,7 @@ fn Platforms(
                                                 <input name="name" value=p.name.clone() aria-label="Name" maxlength="40" required />
                                             </ActionForm>
                                             <div class="muted small mono" title="Its name in the API and in upstream mappings">{slug}</div>
+                                            {page}
                                         </td>
                                         <td data-label="Colour"><input form=form_id.clone() name="color" aria-label="Colour" type="color" value=color /></td>
                                         <td data-label="Price (USD)"><input form=form_id.clone() name="price" aria-label="Price" inputmode="decimal" value=p.price.decimal() /></td>
