@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::components::{data_table::DataTable, page_title::PageTitle};
 use crate::site_info::use_site_info;
 
-const ACTIONS: [(&str, &str, &str); 11] = [
+const ACTIONS: [(&str, &str, &str); 12] = [
     ("getBalance", "", "ACCESS_BALANCE:12.34"),
     ("getNumber", "service (tg or telegram), country=187, maxPrice (optional)", "ACCESS_NUMBER:1234:12025550123"),
     ("getNumberV2", "as getNumber", "JSON: activationId, phoneNumber, activationCost, activationTime…"),
@@ -14,6 +14,7 @@ const ACTIONS: [(&str, &str, &str); 11] = [
     ("getActiveActivations", "", "JSON: your open activations, each with activationId, phoneNumber, serviceCode, smsCode, smsText, activationStatus (\"0\" waiting, \"1\" a code arrived)… · NO_ACTIVATIONS"),
     ("getExtraActivation", "activationId: an ended one of yours; the same number again, for its service at today's price, while it is free", "ACCESS_NUMBER:1240:12025550123 · NO_NUMBERS"),
     ("getPrices", "service, country (optional)", "JSON: {\"187\": {\"tg\": {\"cost\": 1.2, \"count\": 40}}}"),
+    ("getNumbersStatus", "country (optional)", "JSON: {\"tg_0\": \"40\", \"wa_0\": \"12\"}"),
     ("getCountries", "", "JSON: the USA (187) only"),
     ("getServicesList", "", "JSON: service codes and names"),
     ("(any)", "", "BAD_KEY · BAD_ACTION · BAD_SERVICE · NO_BALANCE · NO_NUMBERS · WRONG_MAX_PRICE:1.20 · WRONG_ACTIVATION_ID · BAD_STATUS · EARLY_CANCEL_DENIED · TOO_MANY_ACTIVE_RENTALS"),

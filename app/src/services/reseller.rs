@@ -15,7 +15,7 @@ use super::{
 use crate::{
     domain::{LeaseEvent, LeaseState, UsPhoneNumber},
     error::AppError,
-    get_number::LeaseView,
+    get_number::{LeaseView, PlatformView},
 };
 
 /// Our one country, in SMS-Activate's numbering.
@@ -64,6 +64,7 @@ async fn answer(svc: &Services, params: &HashMap<String, String>, meta: &Request
         "getStatus" => get_status(svc, caller, param("id")).await,
         "setStatus" => set_status(svc, caller, param("id"), param("status")).await,
         "getPrices" => get_prices(svc, param("service"), param("country")).await,
+        "getNumbersStatus" => numbers_status(svc, param("country")).await,
         "getCountries" => Ok(Answer::Json(serde_json::json!({
             USA: {"id": 187, "eng": "USA", "rus": "США", "chn": "美国", "visible": 1, "retry": 1, "rent": 0, "multiService": 0}
         }))),
@@ -270,15 +271,37 @@ async fn get_prices(svc: &Services, service: &str, country: &str) -> Result<Answ
     if !country.is_empty() && country != USA {
         return Ok(Answer::Json(serde_json::json!({})));
     }
-    let free = super::stock::free_numbers(svc).await?;
     let mut services = serde_json::Map::new();
-    for platform in platforms::list_enabled(svc).await?.iter() {
-        let code = service_code(&platform.slug);
-        if !service.is_empty() && service != code && service != platform.slug {
-            continue;
+    for (platform, code, count) in on_offer(svc).await? {
+        if service.is_empty() || service == code || service == platform.slug {
+            services.insert(code, serde_json::json!({"cost": platform.price.cents() as f64 / 100.0, "count": count}));
         }
-        let count = free.for_platform(&platform.slug) + svc.upstreams.stock(&platform.slug).counted.unwrap_or(0);
-        services.insert(code, serde_json::json!({"cost": platform.price.cents() as f64 / 100.0, "count": count}));
     }
     Ok(Answer::Json(serde_json::json!({ USA: services })))
+}
+
+/// `getNumbersStatus`: how many numbers each service has, as
+/// `{"<code>_0": "<count>"}` ("_0": no call forwarding), strings as
+/// SMS-Activate writes them.
+async fn numbers_status(svc: &Services, country: &str) -> Result<Answer, AppError> {
+    if !country.is_empty() && country != USA {
+        return Ok(Answer::Json(serde_json::json!({})));
+    }
+    let counts: serde_json::Map<String, serde_json::Value> =
+        on_offer(svc).await?.into_iter().map(|(_, code, count)| (format!("{code}_0"), count.to_string().into())).collect();
+    Ok(Answer::Json(counts.into()))
+}
+
+/// The platforms on offer, each with its service code and how many
+/// numbers it has: ours free for it, and what upstreams counted.
+async fn on_offer(svc: &Services) -> Result<Vec<(PlatformView, String, i64)>, AppError> {
+    let free = super::stock::free_numbers(svc).await?;
+    Ok(platforms::list_enabled(svc)
+        .await?
+        .iter()
+        .map(|p| {
+            let count = free.for_platform(&p.slug) + svc.upstreams.stock(&p.slug).counted.unwrap_or(0);
+            (p.clone(), service_code(&p.slug), count)
+        })
+        .collect())
 }

@@ -284,7 +284,7 @@ async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
     let value = prop_oneof![any::<String>(), "[a-zA-Z0-9_:.+-]{0,12}", Just("187".to_string()), Just("tg".to_string()), Just("-1".to_string()), Just("99999999999999999999".to_string()), Just("a\0b".to_string())];
     let actions = proptest::sample::select(vec![
         "getBalance", "getNumber", "getNumberV2", "getStatus", "setStatus", "getActiveActivations", "getExtraActivation",
-        "getPrices", "getCountries", "getServicesList", "nonsense",
+        "getPrices", "getNumbersStatus", "getCountries", "getServicesList", "nonsense",
     ]);
     let names = proptest::sample::select(vec!["service", "country", "maxPrice", "id", "activationId", "status", "x"]);
     let api_case = (actions, proptest::collection::vec((names, value.clone()), 0..5));

@@ -238,6 +238,11 @@ async fn every_action_and_error(backend: Backend) {
     assert!(prices["187"]["wa"]["count"].as_i64().unwrap() > 0);
     let one: serde_json::Value = serde_json::from_str(&call(vec![("action", "getPrices".into()), ("service", "wa".into())]).await).unwrap();
     assert_eq!(one["187"].as_object().unwrap().len(), 1);
+    // The same counts as getNumbersStatus writes them.
+    let status: serde_json::Value = serde_json::from_str(&call(vec![("action", "getNumbersStatus".into()), ("country", "187".into())]).await).unwrap();
+    assert_eq!(status["wa_0"], prices["187"]["wa"]["count"].to_string().as_str(), "{status}");
+    assert_eq!(status.as_object().unwrap().len(), prices["187"].as_object().unwrap().len());
+    assert_eq!(call(vec![("action", "getNumbersStatus".into()), ("country", "0".into())]).await, "{}");
     let countries: serde_json::Value = serde_json::from_str(&call(vec![("action", "getCountries".into())]).await).unwrap();
     assert_eq!(countries["187"]["eng"], "USA");
     let services: serde_json::Value = serde_json::from_str(&call(vec![("action", "getServicesList".into())]).await).unwrap();
