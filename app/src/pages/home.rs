@@ -1,11 +1,13 @@
 use leptos::prelude::*;
 use crate::components::page_title::PageTitle;
 
+use crate::get_number::list_platforms;
 use crate::site_info::use_site_info;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let lease = use_site_info().default_lease_minutes.to_string();
+    let platforms = Resource::new(|| (), |_| list_platforms());
     view! {
         <PageTitle text="" description="Rent a temporary US phone number for one platform, receive the SMS code online and pay from a prepaid wallet. No code, no charge." />
         <section class="hero">
@@ -41,5 +43,16 @@ pub fn HomePage() -> impl IntoView {
                 </li>
             </ol>
         </section>
+        // Each platform's page: its price, window and record.
+        <Suspense fallback=|| ()>
+            {move || platforms.get().and_then(|r| r.ok()).map(|list| view! {
+                <section class="card">
+                    <h2>"Numbers for"</h2>
+                    <ul class="link-list" data-testid="home-platforms">
+                        {list.into_iter().map(|p| view! { <li><a href=format!("/platforms/{}", p.slug)>{p.name}</a></li> }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        </Suspense>
     }
 }

@@ -64,6 +64,9 @@ async fn search_engines_find_the_public_pages_and_one_per_platform(app: TestApp)
         assert!(page.text().await.unwrap().contains("Page not found"));
     }
 
+    let home = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains(r#"<a href="/platforms/telegram">Telegram</a>"#) && !home.contains("/platforms/whatsapp"), "{home}");
+
     // The visitors' price list links each platform's page; signing in
     // from a link that chose a platform comes back to it.
     let prices = app.client.get(app.url("/get-number?platform=telegram")).send().await.unwrap().text().await.unwrap();
