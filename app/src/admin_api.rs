@@ -45,14 +45,14 @@ pub async fn admin_security_log() -> Result<Vec<AdminSecurityEvent>, AppError> {
         .collect())
 }
 
-/// Grants or revokes the admin role, by public user ID.
+/// Sets an account's role (customer, support or admin), by public user ID.
 #[server(endpoint = "admin/set_role")]
 pub async fn admin_set_role(public_id: String, role: String) -> Result<(), AppError> {
     use crate::domain::{PublicUserId, Role};
     use crate::services::{accounts, request::{request_meta, require_admin}, services};
     let admin = require_admin()?;
     let public_id = PublicUserId::parse(&public_id).map_err(AppError::Invalid)?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::Invalid("The role is customer or admin.".into()))?;
+    let role = Role::parse(&role).ok_or_else(|| AppError::Invalid("The role is customer, support or admin.".into()))?;
     accounts::set_role(&*services()?, admin.user_id, &public_id, role, &request_meta()).await
 }
 

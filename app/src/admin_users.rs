@@ -46,15 +46,15 @@ pub struct UserDetail {
 /// By public user ID, email or username (part of one); newest first.
 #[server(endpoint = "admin/users")]
 pub async fn admin_find_users(query: String) -> Result<Vec<UserRow>, AppError> {
-    use crate::services::{admin_users, request::require_admin, services};
-    require_admin()?;
+    use crate::services::{admin_users, request::require_staff, services};
+    require_staff()?;
     admin_users::search(&*services()?, &query).await
 }
 
 #[server(endpoint = "admin/user")]
 pub async fn admin_user_detail(public_id: String) -> Result<UserDetail, AppError> {
-    use crate::services::{admin_users, request::require_admin, services};
-    require_admin()?;
+    use crate::services::{admin_users, request::require_staff, services};
+    require_staff()?;
     admin_users::detail(&*services()?, &public_id).await
 }
 
@@ -70,7 +70,7 @@ pub async fn admin_set_disabled(public_id: String, disabled: bool) -> Result<(),
 /// theirs gone wild); the owner's security log says an admin did it.
 #[server(endpoint = "admin/revoke_api_key")]
 pub async fn admin_revoke_api_key(public_id: String, key_id: i64) -> Result<(), AppError> {
-    use crate::services::{admin_users, request::{request_meta, require_admin}, services};
-    let admin = require_admin()?;
+    use crate::services::{admin_users, request::{request_meta, require_staff}, services};
+    let admin = require_staff()?;
     admin_users::revoke_api_key(&*services()?, admin.user_id, &public_id, key_id, &request_meta()).await
 }

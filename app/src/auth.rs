@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::{domain::Role, error::AppError};
+use crate::{domain::{Desk, Role}, error::AppError};
 
 /// The signed-in user as pages may see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,16 +18,12 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-
-    /// Whether this viewer may use the admin console: an admin, with
-    /// two-step sign-in on where the operator requires it. The one rule,
-    /// checked by the server (`Authenticated::admin`) and shown by the
-    /// console's pages.
-    pub fn admin_access(&self, two_step_required: bool) -> Result<(), AppError> {
-        if !self.is_admin() {
+    /// Whether this viewer may use `desk` of the admin console: a role
+    /// that may, with two-step sign-in on where the operator requires it
+    /// for staff. The one rule, checked by the server
+    /// (`Authenticated::at_desk`) and shown by the console's pages.
+    pub fn console_access(&self, desk: Desk, two_step_required: bool) -> Result<(), AppError> {
+        if !self.role.may_use(desk) {
             return Err(AppError::Forbidden);
         }
         if two_step_required && !self.two_step {
@@ -362,10 +358,13 @@ mod tests {
             email_verified: true,
             two_step,
         };
-        assert_eq!(viewer(Role::Customer, true).admin_access(false), Err(AppError::Forbidden));
-        assert_eq!(viewer(Role::Admin, false).admin_access(false), Ok(()));
-        assert_eq!(viewer(Role::Admin, false).admin_access(true), Err(AppError::TwoStepRequired));
-        assert_eq!(viewer(Role::Admin, true).admin_access(true), Ok(()));
+        assert_eq!(viewer(Role::Customer, true).console_access(Desk::Support, false), Err(AppError::Forbidden));
+        assert_eq!(viewer(Role::Admin, false).console_access(Desk::Operations, false), Ok(()));
+        assert_eq!(viewer(Role::Admin, false).console_access(Desk::Operations, true), Err(AppError::TwoStepRequired));
+        assert_eq!(viewer(Role::Admin, true).console_access(Desk::Operations, true), Ok(()));
+        assert_eq!(viewer(Role::Support, true).console_access(Desk::Operations, true), Err(AppError::Forbidden));
+        assert_eq!(viewer(Role::Support, false).console_access(Desk::Support, true), Err(AppError::TwoStepRequired));
+        assert_eq!(viewer(Role::Support, true).console_access(Desk::Support, true), Ok(()));
     }
 
     #[test]

@@ -133,8 +133,8 @@ pub struct Inbox {
 
 #[server(endpoint = "admin/support_tickets")]
 pub async fn admin_tickets(status: Option<String>, search: Option<String>, shown: Option<u32>) -> Result<Inbox, AppError> {
-    use crate::services::{request::require_admin, services, support};
-    require_admin()?;
+    use crate::services::{request::require_staff, services, support};
+    require_staff()?;
     let query = support::InboxQuery::parse(status.as_deref().unwrap_or("open"), search.as_deref().unwrap_or(""), shown.unwrap_or(INBOX_PAGE))?;
     support::inbox(&*services()?, &query).await
 }
@@ -142,23 +142,23 @@ pub async fn admin_tickets(status: Option<String>, search: Option<String>, shown
 /// How many open tickets wait for staff to read them.
 #[server(endpoint = "admin/support_unread")]
 pub async fn admin_unread_support() -> Result<i64, AppError> {
-    use crate::services::{request::require_admin, services, support};
-    require_admin()?;
+    use crate::services::{request::require_staff, services, support};
+    require_staff()?;
     support::staff_unread(&*services()?).await
 }
 
 /// Whether the signed-in admin is mailed when a customer writes.
 #[server(endpoint = "admin/support_mail")]
 pub async fn admin_support_mail() -> Result<bool, AppError> {
-    use crate::services::{request::require_admin, services, support_mail};
-    let admin = require_admin()?;
+    use crate::services::{request::require_staff, services, support_mail};
+    let admin = require_staff()?;
     support_mail::wanted(&*services()?, admin.user_id).await
 }
 
 #[server(endpoint = "admin/set_support_mail")]
 pub async fn admin_set_support_mail(enabled: String) -> Result<bool, AppError> {
-    use crate::services::{request::require_admin, services, support_mail};
-    let admin = require_admin()?;
+    use crate::services::{request::require_staff, services, support_mail};
+    let admin = require_staff()?;
     let on = match enabled.as_str() {
         "true" | "yes" | "on" => true,
         "false" | "no" | "off" => false,
@@ -170,22 +170,22 @@ pub async fn admin_set_support_mail(enabled: String) -> Result<bool, AppError> {
 
 #[server(endpoint = "admin/support_thread")]
 pub async fn admin_ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
-    use crate::services::{request::require_admin, services, support};
-    let admin = require_admin()?;
+    use crate::services::{request::require_staff, services, support};
+    let admin = require_staff()?;
     support::thread(&*services()?, ticket_id, support::Reader::Staff(admin.user_id)).await
 }
 
 #[server(endpoint = "admin/support_reply")]
 pub async fn admin_reply_ticket(ticket_id: i64, message: String) -> Result<(), AppError> {
-    use crate::services::{request::require_admin, services, support};
-    let admin = require_admin()?;
+    use crate::services::{request::require_staff, services, support};
+    let admin = require_staff()?;
     support::reply(&*services()?, ticket_id, support::Reader::Staff(admin.user_id), &message).await
 }
 
 #[server(endpoint = "admin/support_close")]
 pub async fn admin_close_ticket(ticket_id: i64) -> Result<(), AppError> {
-    use crate::services::{request::require_admin, services, support};
-    let admin = require_admin()?;
+    use crate::services::{request::require_staff, services, support};
+    let admin = require_staff()?;
     support::close(&*services()?, ticket_id, support::Reader::Staff(admin.user_id)).await
 }
 
@@ -199,28 +199,28 @@ pub struct SavedReply {
 
 #[server(endpoint = "admin/saved_replies")]
 pub async fn admin_saved_replies() -> Result<Vec<SavedReply>, AppError> {
-    use crate::services::{request::require_admin, saved_replies, services};
-    require_admin()?;
+    use crate::services::{request::require_staff, saved_replies, services};
+    require_staff()?;
     saved_replies::list(&*services()?).await
 }
 
 #[server(endpoint = "admin/add_saved_reply")]
 pub async fn admin_add_saved_reply(title: String, body: String) -> Result<i64, AppError> {
-    use crate::services::{request::require_admin, saved_replies, services};
-    let admin = require_admin()?;
+    use crate::services::{request::require_staff, saved_replies, services};
+    let admin = require_staff()?;
     saved_replies::add(&*services()?, admin.user_id, &title, &body).await
 }
 
 #[server(endpoint = "admin/edit_saved_reply")]
 pub async fn admin_edit_saved_reply(id: i64, title: String, body: String) -> Result<(), AppError> {
-    use crate::services::{request::require_admin, saved_replies, services};
-    let admin = require_admin()?;
+    use crate::services::{request::require_staff, saved_replies, services};
+    let admin = require_staff()?;
     saved_replies::edit(&*services()?, admin.user_id, id, &title, &body).await
 }
 
 #[server(endpoint = "admin/delete_saved_reply")]
 pub async fn admin_delete_saved_reply(id: i64) -> Result<(), AppError> {
-    use crate::services::{request::require_admin, saved_replies, services};
-    let admin = require_admin()?;
+    use crate::services::{request::require_staff, saved_replies, services};
+    let admin = require_staff()?;
     saved_replies::delete(&*services()?, admin.user_id, id).await
 }

@@ -411,3 +411,41 @@ test("an SMS no lease took is counted beside Numbers & SMS until an admin dismis
   if (before === 1) await expect(badge).toHaveCount(0);
   else await expect(badge).toHaveText(String(before - 1));
 });
+
+test("an admin makes a customer support staff; they work at the support desk only", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `roleadmin_${stamp}`;
+  const agent = `agent_${stamp}`;
+  createAdmin(admin);
+  await signUpVerified(page, agent);
+  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto(`/admin/users/${publicId}`);
+  await hydrated(adminTab);
+  await adminTab.getByLabel("Role").selectOption("support");
+  await adminTab.getByRole("button", { name: "Change role" }).click();
+  await expect(adminTab.getByTestId("user-role")).toHaveText("Support staff");
+
+  // The change ended the agent's sessions; signed in again, the header
+  // leads to the inbox, and the console offers the support desk only.
+  const problems = collectProblems(page);
+  await signIn(page, agent);
+  await expect(page.locator("#main")).toContainText("Support staff");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await expect(page).toHaveURL(/\/admin\/support$/);
+  const menu = page.getByRole("navigation", { name: "Admin" });
+  await expect(menu.getByRole("link")).toHaveText(["Users", /^Support/]);
+  await menu.getByRole("link", { name: "Users" }).click();
+  await page.getByLabel(/User ID, email/).fill(agent);
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: new RegExp(`^${publicId}`) }).click();
+  await expect(page.getByTestId("user-role")).toHaveText("Support staff");
+  // What support may not do is not offered (and the server refuses it).
+  await expect(page.getByRole("button", { name: "Change role" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Recharge…" })).toHaveCount(0);
+  await page.goto("/admin/wallets");
+  await hydrated(page);
+  await expect(page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Wallets" })).toHaveCount(0);
+  expect(problems.filter((p) => !p.includes("403"))).toEqual([]);
+  await adminTab.context().close();
+});

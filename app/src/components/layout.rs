@@ -82,7 +82,7 @@ fn ViewerNav() -> impl IntoView {
     let viewer = use_viewer();
     move || match viewer.get() {
         Some(v) => view! {
-            {v.is_admin().then(|| view! { <A href="/admin">"Admin"</A> })}
+            {v.role.console_home().map(|home| view! { <A href=home>"Admin"</A> })}
             <form method="post" action=SignOut::url() class="inline-form">
                 <button type="submit" class="btn btn-small" data-testid="sign-out">"Sign out"</button>
             </form>

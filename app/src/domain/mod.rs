@@ -56,7 +56,7 @@ pub use password::NewPassword;
 pub use phone::UsPhoneNumber;
 pub use platform::{is_catch_all, BrandColor, PlatformName, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG};
 pub use public_id::PublicUserId;
-pub use role::Role;
+pub use role::{Desk, Role};
 pub use search::SearchText;
 pub use second_step::SecondStep;
 pub use username::Username;

@@ -81,7 +81,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                 <dt>"Username"</dt>
                 <dd data-testid="account-username">{viewer.username.clone()}</dd>
                 <dt>"Role"</dt>
-                <dd>{if viewer.is_admin() { "Administrator" } else { "Customer" }}</dd>
+                <dd>{viewer.role.label()}</dd>
             </dl>
         </section>
 

@@ -64,7 +64,7 @@ impl TwoStep {
 #[component]
 pub fn TwoStepSection(two_step: TwoStep, viewer: Viewer) -> impl IntoView {
     // Admins lose the admin console while it is off, where it is required.
-    let admins_need_it = viewer.is_admin() && use_site_info().admin_two_step;
+    let admins_need_it = viewer.role.is_staff() && use_site_info().admin_two_step;
     view! {
         <section class="card" id="two-step" data-testid="two-step">
             <h2>"Two-step sign-in"</h2>

@@ -85,12 +85,13 @@ pub fn notice_address(email: &str, verified_at: Option<i64>) -> Option<Email> {
 }
 
 /// Where mail to the operators goes: every admin who can sign in and has
-/// a verified address; with `support_mail_only`, those of them who want
-/// customers' support messages.
+/// a verified address; with `support_mail_only`, the staff (support staff
+/// too) who want customers' support messages.
 pub async fn admin_addresses(conn: &mut sqlx::AnyConnection, support_mail_only: bool) -> Result<Vec<Email>, AppError> {
     let admins: Vec<(String, Option<i64>)> = sqlx::query_as(
         "SELECT email, email_verified_at FROM users \
-         WHERE role = 'admin' AND (support_mail = 1 OR $1 = 0) AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY id",
+         WHERE (role = 'admin' OR (role = 'support' AND $1 = 1)) AND (support_mail = 1 OR $1 = 0) \
+           AND disabled_at IS NULL AND deleted_at IS NULL ORDER BY id",
     )
     .bind(i64::from(support_mail_only))
     .fetch_all(conn)

@@ -4,6 +4,7 @@ use leptos::prelude::use_context;
 
 use super::AuthSettings;
 use crate::auth::Viewer;
+use crate::domain::Desk;
 use crate::error::AppError;
 
 /// Client address and user agent of the current request.
@@ -63,11 +64,17 @@ pub fn require_user() -> Result<Authenticated, AppError> {
 }
 
 impl Authenticated {
-    /// This user, allowed into the admin console (`Viewer::admin_access`),
-    /// for server functions and plain routes alike.
-    pub fn admin(self, auth: &AuthSettings) -> Result<Authenticated, AppError> {
-        self.viewer.admin_access(auth.admin_two_step)?;
+    /// This user, allowed to `desk` of the admin console
+    /// (`Viewer::console_access`), for server functions and plain routes
+    /// alike.
+    pub fn at_desk(self, desk: Desk, auth: &AuthSettings) -> Result<Authenticated, AppError> {
+        self.viewer.console_access(desk, auth.admin_two_step)?;
         Ok(self)
+    }
+
+    /// This user, allowed to the whole admin console.
+    pub fn admin(self, auth: &AuthSettings) -> Result<Authenticated, AppError> {
+        self.at_desk(Desk::Operations, auth)
     }
 }
 
@@ -75,6 +82,12 @@ impl Authenticated {
 /// `TwoStepRequired`.
 pub fn require_admin() -> Result<Authenticated, AppError> {
     require_user()?.admin(&super::services()?.auth)
+}
+
+/// Signed-in staff allowed to the support desk (support staff or an
+/// admin), or `Unauthenticated` / `Forbidden` / `TwoStepRequired`.
+pub fn require_staff() -> Result<Authenticated, AppError> {
+    require_user()?.at_desk(Desk::Support, &super::services()?.auth)
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ pub async fn load(svc: &Services, session_id: &str, user_id: i64) -> Result<Opti
         return Ok(None);
     }
     let role = Role::parse(&role).unwrap_or(Role::Customer);
-    if role == Role::Admin
+    if role.is_staff()
         && (now - last_seen_at > svc.auth.admin_idle_ms || now - created_at > svc.auth.admin_max_ms)
     {
         end(svc, session_id, "admin_session_timeout").await?;

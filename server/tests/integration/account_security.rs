@@ -18,6 +18,7 @@ backend_tests!(
     rapid_failed_sign_ins_from_one_ip_get_429,
     repeated_failures_of_one_account_slow_it_down,
     customers_get_403_from_every_admin_function,
+    support_staff_use_the_support_desk_only,
     admins_grant_and_revoke_the_admin_role,
     users_export_their_data_and_delete_their_account,
     the_export_holds_what_we_keep_and_deletion_erases_it,
@@ -402,6 +403,69 @@ async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {
     let log = boss.call("admin/security_log", &[]).await.json();
     let role_changes = log.as_array().unwrap().iter().filter(|e| e["what"] == "Role changed").count();
     assert_eq!(role_changes, 2);
+}
+
+/// Support staff answer customers: the support desk's functions let them
+/// in, every other admin function refuses them, and nothing of money,
+/// prices, numbers or roles changes.
+async fn support_staff_use_the_support_desk_only(app: TestApp) {
+    const SUPPORT_DESK: [&str; 14] = [
+        "admin/support_tickets", "admin/support_unread", "admin/support_mail", "admin/set_support_mail", "admin/support_thread",
+        "admin/support_reply", "admin/support_close", "admin/saved_replies", "admin/add_saved_reply", "admin/edit_saved_reply",
+        "admin/delete_saved_reply", "admin/users", "admin/user", "admin/revoke_api_key",
+    ];
+    let mut boss = admin(&app).await;
+    let mut customer = signed_up(&app, "needs_help").await;
+    let customer_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let mut agent = signed_up(&app, "agent").await;
+    let agent_id = agent.viewer().await["public_id"].as_str().unwrap().to_string();
+    let answer = boss.call("admin/set_role", &[("public_id", &agent_id), ("role", "support")]).await;
+    assert!(answer.status < 400, "{}", answer.body);
+    assert!(agent.viewer().await.is_null(), "the role change ended the agent's sessions");
+    assert!(agent.call("sign_in", &[("login", "agent"), ("password", PASSWORD)]).await.status < 400);
+    assert_eq!(agent.viewer().await["role"], "support");
+
+    let found = agent.call("admin/users", &[("query", "needs_help")]).await;
+    assert_eq!((found.status, found.json()[0]["public_id"].as_str()), (200, Some(customer_id.as_str())), "{}", found.body);
+    let record = agent.call("admin/user", &[("public_id", &customer_id)]).await;
+    assert_eq!(record.status, 200, "{}", record.body);
+    let ticket = customer.call("support/open", &[("subject", "No code"), ("message", "Telegram sent nothing"), ("lease_id", "")]).await;
+    assert!(ticket.status < 400, "{}", ticket.body);
+    let ticket_id = ticket.json().as_i64().unwrap().to_string();
+    let replied = agent.call("admin/support_reply", &[("ticket_id", &ticket_id), ("message", "Try again in a minute.")]).await;
+    assert!(replied.status < 400, "{}", replied.body);
+    let thread = customer.call("support/thread", &[("ticket_id", &ticket_id)]).await.body;
+    assert!(thread.contains("Try again in a minute."), "{thread}");
+
+    let args = [
+        ("public_id", customer_id.as_str()), ("role", "admin"), ("query", "x"), ("amount", "5"), ("reason", "goodwill"),
+        ("idempotency_key", "0123456789abcdef0123"), ("slug", "google"), ("name", "Google"), ("price", "0.01"), ("lease_minutes", "5"),
+        ("color", "#4285f4"), ("direction", "up"), ("number", "+13125550177"), ("enabled", "true"), ("disabled", "true"),
+        ("text", "Maintenance"), ("level", "warning"), ("hours", "2"), ("lines", "+13125550176"), ("first_line", "1"), ("search", "x"),
+        ("expected", "1"), ("sms_id", "1"), ("attempt_id", "1"), ("lease_id", "1"), ("request_id", "1"), ("id", "1"), ("key_id", "1"),
+        ("ticket_id", ticket_id.as_str()), ("message", "hello"), ("status", "open"), ("title", "t"), ("body", "b"), ("note", "x"),
+        ("device_id", "pixel"), ("sim", "1"),
+    ];
+    let admin_paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .filter(|p| p.starts_with("admin/"))
+        .collect();
+    for name in admin_paths.iter().filter(|p| !SUPPORT_DESK.contains(&p.as_str())) {
+        assert_eq!(agent.call(name, &args).await.status, 403, "{name}");
+    }
+    assert_eq!(agent.get(&format!("/admin/ledger.csv?user={customer_id}")).await.status, 403);
+    // The console opens on the inbox; the header's link leads there.
+    let inbox = agent.get("/admin/support").await;
+    assert!(inbox.body.contains(r#"href="/admin/support""#) && !inbox.body.contains(r#"href="/admin/wallets""#), "{}", inbox.body);
+
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(entries, 0, "no money moved");
+    let google: i64 = sqlx::query_scalar("SELECT price_cents FROM platforms WHERE slug = 'google'").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(google, 100, "prices unchanged");
+    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM users ORDER BY id").fetch_all(&app.db.pool).await.unwrap();
+    assert_eq!(roles, ["admin", "customer", "support"], "no role changed");
+    let announced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM announcements").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(announced, 0);
 }
 
 mod retention {

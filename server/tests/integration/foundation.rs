@@ -134,7 +134,7 @@ async fn policies_show_configured_values(app: TestApp) {
         assert!(html.contains(expected), "policies page lacks {expected:?}");
     }
     assert!(!html.contains("20 minutes"));
-    assert!(!html.contains("Administrators must use two-step"), "not required over plain HTTP by default");
+    assert!(!html.contains("Staff must use two-step"), "not required over plain HTTP by default");
 
     // The app manifest (a home-screen install) names the brand too.
     assert!(html.contains(r#"<link rel="manifest" href="/manifest.webmanifest">"#), "{html}");

@@ -27,6 +27,10 @@ async fn support_messages_are_mailed_once_per_round(backend: Backend) {
     let mut admin = common::signed_in_admin(&app, "mailed_admin").await;
     let (mut customer, _) = common::customers::verified_customer(&app, "mailed_customer", 0).await;
     let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    // Support staff are mailed as admins are.
+    let (mut agent, _) = common::customers::verified_customer(&app, "mailed_agent", 0).await;
+    let agent_id = agent.viewer().await["public_id"].as_str().unwrap().to_string();
+    assert!(admin.call("admin/set_role", &[("public_id", &agent_id), ("role", "support")]).await.status < 400);
     let mails_to = |to: &'static str| {
         let pool = app.db.pool.clone();
         async move {
@@ -47,6 +51,7 @@ async fn support_messages_are_mailed_once_per_round(backend: Backend) {
     assert_eq!(to_admin[0].0, format!("Support: No code arrived ({public_id})"));
     assert!(to_admin[0].1.contains("mailed_customer") && to_admin[0].1.contains("My WhatsApp code never came."), "{}", to_admin[0].1);
     assert!(to_admin[0].1.contains(&format!("http://otp.acme.example/admin/support/{id}")), "{}", to_admin[0].1);
+    assert_eq!(mails_to("mailed_agent@example.com").await, to_admin);
 
     say(&mut admin, "admin/support_reply", &id, "Refunded, sorry!").await;
     say(&mut admin, "admin/support_reply", &id, "Try another number.").await;

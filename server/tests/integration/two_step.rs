@@ -55,7 +55,7 @@ async fn admins_need_two_step_sign_in_where_the_operator_requires_it(backend: Ba
     assert!(!page.body.contains("Confirm top-up") && !page.body.contains("class=\"admin-nav\""));
     let account = admin.get("/account").await;
     assert!(account.body.contains("Administrators need two-step sign-in on"), "the Account page says why");
-    assert!(admin.get("/policies").await.body.contains("Administrators must use two-step sign-in"), "the Policies say so");
+    assert!(admin.get("/policies").await.body.contains("Staff must use two-step sign-in"), "the Policies say so");
     // Nor does its event stream hear of customers' tickets.
     let mut stream = common::event_stream(&app, &admin).await;
     assert_eq!(customer.call("support/open", &[("subject", "Unheard"), ("message", "Hello")]).await.status, 200);

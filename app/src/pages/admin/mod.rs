@@ -13,20 +13,24 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::use_viewer;
+use crate::domain::Desk;
 use crate::components::unread_badge::{Unread, UnreadBadge};
 use crate::error::AppError;
 use crate::site_info::use_site_info;
 
-const SECTIONS: [(&str, &str); 8] = [
-    ("/admin", "Dashboard"),
-    ("/admin/users", "Users"),
-    ("/admin/wallets", "Wallets"),
-    ("/admin/catalogue", "Platforms"),
-    ("/admin/supply", "Numbers & SMS"),
-    ("/admin/support", "Support"),
-    ("/admin/audit", "Audit log"),
-    ("/admin/security", "Security log"),
+/// The console's pages, each with the desk it belongs to: support staff
+/// see the support desk's only.
+const SECTIONS: [(&str, &str, Desk); 8] = [
+    ("/admin", "Dashboard", Desk::Operations),
+    ("/admin/users", "Users", Desk::Support),
+    ("/admin/wallets", "Wallets", Desk::Operations),
+    ("/admin/catalogue", "Platforms", Desk::Operations),
+    ("/admin/supply", "Numbers & SMS", Desk::Operations),
+    ("/admin/support", "Support", Desk::Support),
+    ("/admin/audit", "Audit log", Desk::Operations),
+    ("/admin/security", "Security log", Desk::Operations),
 ];
+
 
 #[component]
 pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
@@ -35,31 +39,31 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     // Customers' tickets, heard live on every console page.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if untrack(|| viewer.get()).is_some_and(|v| v.admin_access(two_step_required).is_ok()) {
+        if untrack(|| viewer.get()).is_some_and(|v| v.console_access(Desk::Support, two_step_required).is_ok()) {
             crate::components::staff_news::StaffNews::listen();
         }
     });
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || match viewer.get().map(|v| v.admin_access(two_step_required)) {
-                Some(Ok(())) => view! {
+            {move || match viewer.get().map(|v| (v.console_access(Desk::Support, two_step_required), v.role)) {
+                Some((Ok(()), role)) => view! {
                     <nav class="admin-nav" aria-label="Admin">
-                        {SECTIONS.map(|(href, label)| view! {
+                        {SECTIONS.into_iter().filter(|(_, _, desk)| role.may_use(*desk)).map(|(href, label, _)| view! {
                             <A href=href exact=true>{label}{match href {
                                 "/admin/support" => Some(view! { <UnreadBadge of=Unread::StaffInbox /> }),
                                 "/admin/wallets" => Some(view! { <UnreadBadge of=Unread::TopUpRequests /> }),
                                 "/admin/supply" => Some(view! { <UnreadBadge of=Unread::SupplyProblems /> }),
                                 _ => None,
                             }}</A>
-                        })}
+                        }).collect_view()}
                     </nav>
                     {children()}
                 }.into_any(),
-                Some(Err(AppError::TwoStepRequired)) => view! {
+                Some((Err(AppError::TwoStepRequired), _)) => view! {
                     <section class="card narrow" data-testid="admin-two-step-required">
                         <h1>"Admin"</h1>
                         <div class="alert alert-warning">
-                            "Administrators need two-step sign-in: an admin account tops up wallets, so a password alone must not open it. "
+                            "Staff need two-step sign-in: the console opens customers' records and wallets, so a password alone must not open it. "
                             <A href="/account#two-step">"Turn it on on your Account page"</A>
                             ", then come back."
                         </div>
@@ -68,7 +72,7 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
                 _ => view! {
                     <section class="card narrow">
                         <h1>"Admin"</h1>
-                        <div class="alert alert-warning">"This area is for administrators."</div>
+                        <div class="alert alert-warning">"This area is for staff."</div>
                     </section>
                 }.into_any(),
             }}

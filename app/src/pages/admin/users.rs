@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
+use crate::domain::{Desk, Role};
 use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::components::{data_table::DataTable, form::{error_alert, ActionError, SearchForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
@@ -73,32 +74,40 @@ fn UserView(
     revoke_key: ServerAction<AdminRevokeApiKey>,
 ) -> impl IntoView {
     let u = d.user.clone();
-    let other_role = if u.role == "admin" { ("customer", "Revoke admin role") } else { ("admin", "Make admin") };
     let (id_for_disable, id_for_role) = (u.public_id.clone(), u.public_id.clone());
+    // Support staff read the record; what they may not do is not offered
+    // (and the server refuses it anyway).
+    let operator = untrack(|| crate::auth::use_viewer().get()).is_some_and(|v| v.role.may_use(Desk::Operations));
+    let role_label = Role::parse(&u.role).map_or(u.role.clone(), |r| r.label().to_owned());
     view! {
         <h1>{u.username.clone()} " " <span class="muted mono">{u.public_id.clone()}</span></h1>
         <section class="card">
             <dl class="details">
                 <dt>"Email"</dt><dd>{u.email.clone()} " " {if u.email_verified { "(verified)" } else { "(not verified)" }}</dd>
-                <dt>"Role"</dt><dd>{u.role.clone()}</dd>
+                <dt>"Role"</dt><dd data-testid="user-role">{role_label}</dd>
                 <dt>"Two-step sign-in"</dt><dd data-testid="user-two-step">{if u.two_step { "on" } else { "off" }}</dd>
                 <dt>"Balance"</dt><dd data-testid="user-balance">{u.balance.to_string()}</dd>
                 <dt>"Joined"</dt><dd><LocalTime millis=u.created_at /></dd>
                 <dt>"Status"</dt><dd data-testid="user-status">{if u.disabled { "disabled" } else { "active" }}</dd>
             </dl>
-            <div class="form-inline">
-                <ActionForm action=set_disabled>
-                    <input type="hidden" name="public_id" value=id_for_disable />
-                    <input type="hidden" name="disabled" value=(!u.disabled).to_string() />
-                    <button type="submit" class="btn" class:btn-danger=!u.disabled>{if u.disabled { "Enable account" } else { "Disable account" }}</button>
-                </ActionForm>
-                <ActionForm action=set_role>
-                    <input type="hidden" name="public_id" value=id_for_role />
-                    <input type="hidden" name="role" value=other_role.0 />
-                    <button type="submit" class="btn">{other_role.1}</button>
-                </ActionForm>
-                <a class="btn" href=format!("/admin/wallets?user={}", u.public_id)>"Recharge…"</a>
-            </div>
+            {operator.then(|| view! {
+                <div class="form-inline">
+                    <ActionForm action=set_disabled>
+                        <input type="hidden" name="public_id" value=id_for_disable />
+                        <input type="hidden" name="disabled" value=(!u.disabled).to_string() />
+                        <button type="submit" class="btn" class:btn-danger=!u.disabled>{if u.disabled { "Enable account" } else { "Disable account" }}</button>
+                    </ActionForm>
+                    <ActionForm action=set_role attr:class="form-inline">
+                        <input type="hidden" name="public_id" value=id_for_role />
+                        <label for="user-role-choice">"Role"</label>
+                        <select id="user-role-choice" name="role">
+                            {Role::ALL.map(|r| view! { <option value=r.as_str() selected=u.role == r.as_str()>{r.label()}</option> })}
+                        </select>
+                        <button type="submit" class="btn">"Change role"</button>
+                    </ActionForm>
+                    <a class="btn" href=format!("/admin/wallets?user={}", u.public_id)>"Recharge…"</a>
+                </div>
+            })}
         </section>
         <section class="card">
             <h2>"Leases"</h2>
@@ -133,7 +142,7 @@ fn UserView(
         </section>
         <section class="card">
             <h2>"Ledger"</h2>
-            <p><a href=format!("/admin/ledger.csv?user={}", u.public_id) rel="external">"Download the last year as CSV"</a></p>
+            {operator.then(|| view! { <p><a href=format!("/admin/ledger.csv?user={}", u.public_id) rel="external">"Download the last year as CSV"</a></p> })}
             <DataTable label="Ledger" headers=&["When", "What", "Amount", "Balance after"] stacked=true>{d.ledger.into_iter().map(|e| view! {
                     <tr><td data-label="When"><LocalTime millis=e.at /></td><td data-label="What">{e.description}</td><td data-label="Amount">{e.amount.to_string()}</td><td data-label="Balance after">{e.balance_after.to_string()}</td></tr>
                 }).collect_view()}
