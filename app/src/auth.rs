@@ -144,6 +144,8 @@ pub async fn sign_up(
     username: String,
     password: String,
     adult_and_terms: Option<String>,
+    /// The page to come back to once the address is verified.
+    next: Option<String>,
 ) -> Result<Option<Viewer>, AppError> {
     use crate::domain::{Email, NewPassword, Username};
     use crate::services::{accounts, services};
@@ -159,7 +161,7 @@ pub async fn sign_up(
     let meta = crate::services::request::request_meta();
     let tokens = accounts::sign_up(&svc, accounts::SignUp { email, username, password }, &meta).await?;
     crate::services::sessions::set_cookies(&svc, &tokens);
-    leptos_axum::redirect("/verify-email");
+    leptos_axum::redirect(&with_next("/verify-email", next.as_deref()));
     signed_in_viewer(&svc, &tokens).await
 }
 
@@ -217,13 +219,13 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 /// Checks the emailed verification code.
 #[server(endpoint = "verify_email")]
-pub async fn verify_email(code: String) -> Result<Option<Viewer>, AppError> {
+pub async fn verify_email(code: String, next: Option<String>) -> Result<Option<Viewer>, AppError> {
     use crate::services::{accounts, services};
     let user = crate::services::request::require_user()?;
     let code = emailed_code(&code)?;
     let svc = services()?;
     accounts::verify_email(&svc, user.user_id, &code, &crate::services::request::request_meta()).await?;
-    leptos_axum::redirect("/account");
+    leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(Some(Viewer { email_verified: true, ..user.viewer }))
 }
 
@@ -280,6 +282,15 @@ pub(crate) fn emailed_code(typed: &str) -> Result<String, AppError> {
 /// become "//evil.example", another site.
 pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// `path` with `?next=` the page to come back to, when that is a page of
+/// this site: sign-in, sign-up and verification pass it along.
+pub fn with_next(path: &str, next: Option<&str>) -> String {
+    match next {
+        Some(next) if is_local_path(next) => format!("{path}?next={}", crate::site_info::encode_query_value(next)),
+        _ => path.to_owned(),
+    }
 }
 
 /// Where to go after signing in: a local path, else the Account page.
@@ -377,6 +388,9 @@ mod tests {
         }
         assert_eq!(safe_next(Some("/support/tickets/4?from=mail")), "/support/tickets/4?from=mail");
         assert_eq!(safe_next(None), "/account");
+        assert_eq!(with_next("/sign-up", Some("/get-number?platform=tg")), "/sign-up?next=%2Fget-number%3Fplatform%3Dtg");
+        assert_eq!(with_next("/sign-up", Some("//evil.example")), "/sign-up");
+        assert_eq!(with_next("/sign-up", None), "/sign-up");
     }
 
     #[test]

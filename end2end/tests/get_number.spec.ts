@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { httpsBaseUrl } from "../playwright.config";
-import { adminTopUp, asNewVisitor, collectProblems, createAdmin, fundedCustomer, hydrated, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
+import { adminTopUp, asNewVisitor, collectProblems, createAdmin, fundedCustomer, hydrated, mailedCode, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
 
 test("rent a Telegram number, receive the demo code, Done; then confirm and cancel for a refund", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -366,4 +366,28 @@ test("a platform's own page leads a visitor through signing in to that platform'
   // (The browser logs the 404 itself.)
   await page.goto("/platforms/no-such-platform");
   await expect(page.getByTestId("not-found")).toBeVisible();
+});
+
+test("an account created from a platform's page comes back to that platform once verified", async ({ page }) => {
+  const username = `platnew_${Date.now().toString(36)}`;
+  const problems = collectProblems(page);
+  await asNewVisitor(page);
+  await page.goto("/platforms/google");
+  await hydrated(page);
+  await page.getByTestId("platform-get").click();
+  await expect(page).toHaveURL(/\/get-number\?platform=google$/);
+  await page.locator("#main").getByRole("link", { name: "Create an account" }).click();
+  await expect(page).toHaveURL(/\/sign-up\?next=%2Fget-number%3Fplatform%3Dgoogle$/);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(`${username}@example.com`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel(/18 or older/).check();
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/verify-email\?next=/);
+  await page.getByLabel("Code").fill(await mailedCode(`${username}@example.com`));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/get-number\?platform=google$/);
+  await expect(page.getByTestId("confirm-step")).toContainText("Confirm: Google");
+  expect(problems).toEqual([]);
 });

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
+use crate::auth::with_next;
 use crate::domain::{LeaseEvent, UsPhoneNumber};
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 
@@ -75,9 +76,9 @@ pub fn GetNumberPage() -> impl IntoView {
                     Err(crate::error::AppError::Unauthenticated) => view! {
                         <section class="card narrow">
                             <p>"Sign in to rent a number."</p>
-                            <a class="btn btn-primary" href=sign_in_href(chosen.get_untracked())>"Sign in"</a>
+                            <a class="btn btn-primary" href=with_next("/sign-in", Some(&come_back_to(chosen.get_untracked())))>"Sign in"</a>
                             " "
-                            <a class="btn" href="/sign-up">"Create an account"</a>
+                            <a class="btn" href=with_next("/sign-up", Some(&come_back_to(chosen.get_untracked())))>"Create an account"</a>
                         </section>
                         {prices.and_then(|p| p.get()).and_then(|r| r.ok()).map(|platforms| view! { <PriceList platforms /> })}
                     }.into_any(),
@@ -116,10 +117,9 @@ pub fn GetNumberPage() -> impl IntoView {
     }
 }
 
-/// Signing in comes back here, to the platform a link chose.
-fn sign_in_href(chosen: Option<Choice>) -> String {
-    let back = chosen.map_or_else(|| "/get-number".to_owned(), |c| get_number_href(&c.slug, c.again.as_deref()));
-    format!("/sign-in?next={}", crate::site_info::encode_query_value(&back))
+/// Signing in (or up) comes back here, to the platform a link chose.
+fn come_back_to(chosen: Option<Choice>) -> String {
+    chosen.map_or_else(|| "/get-number".to_owned(), |c| get_number_href(&c.slug, c.again.as_deref()))
 }
 
 /// What the page's live region says: a code that arrived, or how the open

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::page_title::PageTitle;
+use crate::domain::platform::is_catch_all;
 use crate::get_number::{list_platforms, PlatformView};
 use crate::pages::{get_number::get_number_href, not_found::NotFound};
 
@@ -31,15 +32,17 @@ pub fn PlatformPage() -> impl IntoView {
 #[component]
 fn Offer(platform: PlatformView, others: Vec<PlatformView>) -> impl IntoView {
     let PlatformView { slug, name, price, lease_minutes, code_rate, available, .. } = platform;
+    // The catch-all ("Other") is for sites without an entry of their own.
+    let (site, sites) = if is_catch_all(&slug) { ("the site".to_owned(), "any other site".to_owned()) } else { (name.clone(), name.clone()) };
     let description = format!(
-        "A temporary US phone number for {name}: receive the verification SMS and read the code online. {price} for {lease_minutes} minutes, refunded if no code arrives."
+        "A temporary US phone number for {sites}: receive the verification SMS and read the code online. {price} for {lease_minutes} minutes, refunded if no code arrives."
     );
     let others: Vec<_> = others.into_iter().filter(|p| p.slug != slug).collect();
     view! {
-        <PageTitle text=format!("US number for {name}") description />
+        <PageTitle text=format!("US number for {sites}") description />
         <section class="hero" data-testid="platform-offer">
-            <h1>"A US number for " {name.clone()} " codes"</h1>
-            <p class="lead">"Receive " {name.clone()} "'s one-time code by SMS on a temporary US number, and read it on your dashboard."</p>
+            <h1>"A US number for " {sites.clone()} " codes"</h1>
+            <p class="lead">"Receive the one-time code " {sites.clone()} " sends by SMS on a temporary US number, and read it on your dashboard."</p>
             <dl class="details">
                 <dt>"Price"</dt><dd data-testid="platform-price">{price.to_string()}</dd>
                 <dt>"Lease window"</dt><dd>{lease_minutes} " minutes"</dd>
@@ -51,7 +54,7 @@ fn Offer(platform: PlatformView, others: Vec<PlatformView>) -> impl IntoView {
             </dl>
             <p>
                 <a class="btn btn-primary" data-testid="platform-get" href=get_number_href(&slug, None)>
-                    "Get a " {name.clone()} " number"
+                    "Get a number for " {sites.clone()}
                 </a>
                 " "
                 <a class="btn" href="/policies">"How refunds work"</a>
@@ -60,8 +63,8 @@ fn Offer(platform: PlatformView, others: Vec<PlatformView>) -> impl IntoView {
         <section class="card">
             <h2>"How it works"</h2>
             <ol>
-                <li>"Sign in, recharge your wallet, and confirm a " {name.clone()} " number at the price above."</li>
-                <li>"Enter the number on " {name.clone()} " and ask it for the code."</li>
+                <li>"Sign in, recharge your wallet, and confirm a number for " {sites} " at the price above."</li>
+                <li>"Enter the number on " {site} " and ask it for the code."</li>
                 <li>"The code appears on your dashboard within the window. No code in time, or you cancel before one arrives: the fee goes back to your wallet."</li>
             </ol>
         </section>

@@ -1,7 +1,7 @@
 use leptos::{html, prelude::*};
 use leptos_router::hooks::use_query_map;
 
-use crate::auth::{use_viewer, SignIn};
+use crate::auth::{use_viewer, with_next, SignIn};
 use crate::components::{form::ActionError, page_title::PageTitle};
 use crate::error::AppError;
 
@@ -56,7 +56,7 @@ pub fn SignInPage() -> impl IntoView {
             <p class="muted">
                 <a href="/reset-password">"Forgot your password?"</a>
                 " · New here? "
-                <a href="/sign-up">"Create an account"</a>
+                <a href=move || with_next("/sign-up", Some(&next()))>"Create an account"</a>
             </p>
         </section>
     }

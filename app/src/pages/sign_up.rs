@@ -1,6 +1,7 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
-use crate::auth::{use_viewer, SignUp};
+use crate::auth::{use_viewer, with_next, SignUp};
 use crate::components::{form::{inline_error, ActionError}, page_title::PageTitle};
 use crate::domain::{Email, NewPassword, Username};
 
@@ -11,6 +12,9 @@ pub fn SignUpPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    // A page that sent the visitor here (Get Number with a platform chosen).
+    let next = use_query_map().with_untracked(|q| q.get("next"));
+    let sign_in = with_next("/sign-in", next.as_deref());
     let email_error = inline_error(email, |v| Email::parse(v).map(|_| ()));
     let username_error = inline_error(username, |v| Username::parse(v).map(|_| ()));
     let password_error = Signal::derive(move || {
@@ -27,6 +31,7 @@ pub fn SignUpPage() -> impl IntoView {
             <h1>"Create an account"</h1>
             <ActionError value=action.value() />
             <ActionForm action attr:class="form" attr:novalidate="true">
+                {next.clone().map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <div class="field">
                     <label for="email">"Email"</label>
                     <input id="email" name="email" type="email" autocomplete="email" required maxlength="254"
@@ -53,7 +58,7 @@ pub fn SignUpPage() -> impl IntoView {
                 </label>
                 <button type="submit" class="btn btn-primary">"Create account"</button>
             </ActionForm>
-            <p class="muted">"Have an account? " <a href="/sign-in">"Sign in"</a></p>
+            <p class="muted">"Have an account? " <a href=sign_in>"Sign in"</a></p>
         </section>
     }
 }

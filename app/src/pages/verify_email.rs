@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, ResendVerification, VerifyEmail};
 use crate::components::{form::ActionError, page_title::PageTitle};
@@ -20,6 +21,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
             </Transition>
             <ActionError value=verify.value() />
             <ActionForm action=verify attr:class="form">
+                {use_query_map().with_untracked(|q| q.get("next")).map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <div class="field">
                     <label for="code">"Code"</label>
                     <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 \\-]{6,8}" maxlength="8" required />

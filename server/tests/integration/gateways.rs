@@ -296,7 +296,8 @@ async fn arbitrary_api_and_form_input_never_fails(backend: Backend) {
     // functions with arbitrary text in them.
     let field = prop_oneof![
         Just("login".to_string()), Just("password".to_string()), Just("subject".to_string()), Just("message".to_string()),
-        Just("name".to_string()), Just("callback_url".to_string()), Just("code".to_string()), Just("number".to_string()), "[a-z_]{1,16}"
+        Just("name".to_string()), Just("callback_url".to_string()), Just("code".to_string()), Just("number".to_string()), Just("next".to_string()),
+        "[a-z_]{1,16}"
     ];
     let form_case = (functions, proptest::collection::vec((field, value), 0..6), proptest::collection::vec(any::<u8>(), 0..200));
     let api_strategy = api_case;

@@ -58,6 +58,11 @@ async fn search_engines_find_the_public_pages_and_one_per_platform(app: TestApp)
         assert!(html.contains(expected), "{expected}: {html}");
     }
     assert!(!html.contains(r#"href="/platforms/whatsapp""#), "no link to a platform not offered");
+    // The catch-all is for sites without an entry, and says so.
+    // (Without the markers Leptos writes around dynamic text.)
+    let other = app.client.get(app.url("/platforms/other")).send().await.unwrap().text().await.unwrap().replace("<!>", "");
+    assert!(other.contains("<title>US number for any other site · US Num Hub</title>"), "{other}");
+    assert!(other.contains("Enter the number on the site and ask it for the code."), "{other}");
     for unknown in ["/platforms/whatsapp", "/platforms/no-such-platform"] {
         let page = app.client.get(app.url(unknown)).send().await.unwrap();
         assert_eq!(page.status(), 404, "{unknown}");
