@@ -38,7 +38,7 @@ pub enum AppError {
 
 /// "40 seconds", "5 minutes", "3 hours": rounded up, so the wait is over
 /// when the text says.
-fn wait_text(seconds: u64) -> String {
+pub(crate) fn wait_text(seconds: u64) -> String {
     let (count, unit) = match seconds {
         0..90 => (seconds.max(1), "second"),
         90..5_400 => (seconds.div_ceil(60), "minute"),

@@ -27,10 +27,13 @@ pub struct PlatformView {
 /// came, or the window passed without one), the share that got a code:
 /// shown before confirming, so customers know the odds. Leases cancelled
 /// or switched without a code are left out: the customer ended those.
+/// With it, how soon the codes came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeRate {
     pub percent: u8,
     pub leases: i64,
+    /// Seconds from confirming to the code, the median of those that got one.
+    pub median_secs: Option<i64>,
 }
 
 impl CodeRate {
@@ -39,13 +42,21 @@ impl CodeRate {
 
     pub fn from_counts(with_code: i64, without_code: i64) -> Option<CodeRate> {
         let leases = with_code + without_code;
-        (leases >= Self::MIN_LEASES && with_code >= 0).then(|| CodeRate { percent: (with_code * 100 / leases) as u8, leases })
+        (leases >= Self::MIN_LEASES && with_code >= 0).then(|| CodeRate { percent: (with_code * 100 / leases) as u8, leases, median_secs: None })
+    }
+
+    pub fn with_median(self, median_secs: Option<i64>) -> CodeRate {
+        CodeRate { median_secs, ..self }
     }
 }
 
 impl std::fmt::Display for CodeRate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} % of the last week's {} leases got a code", self.percent, self.leases)
+        write!(f, "{} % of the last week's {} leases got a code", self.percent, self.leases)?;
+        match self.median_secs {
+            Some(secs) => write!(f, "; half of the codes came within {}", crate::error::wait_text(secs.max(0) as u64)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -310,7 +321,11 @@ mod tests {
     #[test]
     fn a_code_rate_needs_enough_leases_and_never_rounds_up() {
         assert_eq!(CodeRate::from_counts(19, 0), None);
-        assert_eq!(CodeRate::from_counts(15, 5), Some(CodeRate { percent: 75, leases: 20 }));
+        assert_eq!(CodeRate::from_counts(15, 5), Some(CodeRate { percent: 75, leases: 20, median_secs: None }));
+        assert_eq!(
+            CodeRate::from_counts(15, 5).map(|r| r.with_median(Some(100)).to_string()).as_deref(),
+            Some("75 % of the last week's 20 leases got a code; half of the codes came within 2 minutes")
+        );
         assert_eq!(CodeRate::from_counts(999, 1).map(|r| r.percent), Some(99));
         assert_eq!(CodeRate::from_counts(0, 20).map(|r| r.to_string()).as_deref(), Some("0 % of the last week's 20 leases got a code"));
     }

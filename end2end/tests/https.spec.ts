@@ -60,7 +60,7 @@ test("over HTTPS an admin turns on two-step sign-in before the admin console ope
   await expect(page.getByRole("navigation", { name: "Admin" })).toHaveCount(0);
   await page.getByRole("link", { name: "Turn it on on your Account page" }).click();
   await expect(page).toHaveURL(/\/account#two-step$/);
-  await expect(page.locator("#two-step")).toContainText("Administrators need two-step sign-in on");
+  await expect(page.locator("#two-step")).toContainText("Staff need two-step sign-in on");
   await turnOnTwoStep(page);
 
   await header.getByRole("link", { name: "Admin" }).click();

@@ -63,13 +63,13 @@ impl TwoStep {
 
 #[component]
 pub fn TwoStepSection(two_step: TwoStep, viewer: Viewer) -> impl IntoView {
-    // Admins lose the admin console while it is off, where it is required.
-    let admins_need_it = viewer.role.is_staff() && use_site_info().admin_two_step;
+    // Staff lose the admin console while it is off, where it is required.
+    let staff_need_it = viewer.role.is_staff() && use_site_info().admin_two_step;
     view! {
         <section class="card" id="two-step" data-testid="two-step">
             <h2>"Two-step sign-in"</h2>
-            {admins_need_it.then(|| view! {
-                <p class="alert alert-info">"Administrators need two-step sign-in on to use the admin console."</p>
+            {staff_need_it.then(|| view! {
+                <p class="alert alert-info">"Staff need two-step sign-in on to use the admin console."</p>
             })}
             {if viewer.two_step { view! { <TwoStepOn two_step /> }.into_any() } else { view! { <TwoStepOff two_step /> }.into_any() }}
         </section>

@@ -118,17 +118,35 @@ async fn code_rates(svc: &super::Services) -> Result<Rates, AppError> {
     if let Some(rates) = fresh(&svc.catalogue.rates, RATES_TTL) {
         return Ok(rates);
     }
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT p.slug, \
+    let since = svc.now() - 7 * DAY_MS;
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT p.id, p.slug, \
                 CAST(SUM(CASE WHEN l.code_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), \
                 CAST(SUM(CASE WHEN l.code_at IS NULL AND l.state = 'expired' THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM leases l JOIN platforms p ON p.id = l.platform_id WHERE l.created_at >= $1 GROUP BY p.slug",
+         FROM leases l JOIN platforms p ON p.id = l.platform_id WHERE l.created_at >= $1 GROUP BY p.id, p.slug",
     )
-    .bind(svc.now() - 7 * DAY_MS)
+    .bind(since)
     .fetch_all(&svc.db.pool)
     .await?;
-    let rates: Rates =
-        Arc::new(rows.into_iter().filter_map(|(slug, with, without)| CodeRate::from_counts(with, without).map(|rate| (slug, rate))).collect());
+    // How soon the codes came, per platform (as the dashboard reads it).
+    let waits: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT platform_id, code_at - created_at FROM leases WHERE created_at >= $1 AND code_at IS NOT NULL LIMIT 100000",
+    )
+    .bind(since)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let mut waits_of: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (platform_id, wait) in waits {
+        waits_of.entry(platform_id).or_default().push(wait);
+    }
+    let rates: Rates = Arc::new(
+        rows.into_iter()
+            .filter_map(|(id, slug, with, without)| {
+                let median = waits_of.remove(&id).and_then(super::dashboard::median_secs);
+                CodeRate::from_counts(with, without).map(|rate| (slug, rate.with_median(median)))
+            })
+            .collect(),
+    );
     store(&svc.catalogue.rates, Some(rates.clone()));
     Ok(rates)
 }

@@ -637,12 +637,15 @@ mod code_rates {
         }
         let platforms = browser.call("platforms", &[]).await.json();
         let rate_of = |slug: &str| platforms.as_array().unwrap().iter().find(|p| p["slug"] == slug).unwrap()["code_rate"].clone();
-        assert_eq!(rate_of("telegram"), serde_json::json!({"percent": 75, "leases": 20}));
+        assert_eq!(rate_of("telegram"), serde_json::json!({"percent": 75, "leases": 20, "median_secs": 1}));
         assert!(rate_of("google").is_null(), "no leases: nothing shown");
         // Visitors see it in the price list.
         let mut visitor = common::browser::Browser::new(&app.base);
         let page = visitor.get("/get-number").await.body.replace("<!>", "");
         assert!(page.contains("Got a code (last week)") && page.contains("75 % of 20"), "{page}");
+        // Its page says how soon the codes came.
+        let page = visitor.get("/platforms/telegram").await.body.replace("<!>", "");
+        assert!(page.contains("75 % of the last week's 20 leases got a code; half of the codes came within 1 second"), "{page}");
     }
 
     backend_tests!(the_code_rate_shows_once_enough_leases_ran_their_course);

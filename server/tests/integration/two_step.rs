@@ -54,7 +54,7 @@ async fn admins_need_two_step_sign_in_where_the_operator_requires_it(backend: Ba
     assert!(page.body.contains("admin-two-step-required") && page.body.contains("href=\"/account#two-step\""), "the console points to the setup");
     assert!(!page.body.contains("Confirm top-up") && !page.body.contains("class=\"admin-nav\""));
     let account = admin.get("/account").await;
-    assert!(account.body.contains("Administrators need two-step sign-in on"), "the Account page says why");
+    assert!(account.body.contains("Staff need two-step sign-in on"), "the Account page says why");
     assert!(admin.get("/policies").await.body.contains("Staff must use two-step sign-in"), "the Policies say so");
     // Nor does its event stream hear of customers' tickets.
     let mut stream = common::event_stream(&app, &admin).await;
