@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { httpsBaseUrl } from "../playwright.config";
-import { adminTopUp, asNewVisitor, collectProblems, createAdmin, fundedCustomer, hydrated, mailedCode, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
+import { adminTopUp, asNewVisitor, collectProblems, createAdmin, fundedCustomer, hydrated, mailedCode, PASSWORD, sendSignUp, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
 
 test("rent a Telegram number, receive the demo code, Done; then confirm and cancel for a refund", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -379,11 +379,7 @@ test("an account created from a platform's page comes back to that platform once
   await page.locator("#main").getByRole("link", { name: "Create an account" }).click();
   await expect(page).toHaveURL(/\/sign-up\?next=%2Fget-number%3Fplatform%3Dgoogle$/);
   await hydrated(page);
-  await page.getByLabel("Email").fill(`${username}@example.com`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByLabel(/18 or older/).check();
-  await page.getByRole("button", { name: "Create account" }).click();
+  await sendSignUp(page, username);
   await expect(page).toHaveURL(/\/verify-email\?next=/);
   await page.getByLabel("Code").fill(await mailedCode(`${username}@example.com`));
   await page.getByRole("button", { name: "Verify" }).click();

@@ -62,12 +62,17 @@ export async function signUp(page: Page, username: string) {
   await asNewVisitor(page);
   await page.goto("/sign-up");
   await hydrated(page);
+  await sendSignUp(page, username);
+  await expect(page).toHaveURL(/\/verify-email$/);
+}
+
+/** Fills in and sends the sign-up form shown in `page`. */
+export async function sendSignUp(page: Page, username: string) {
   await page.getByLabel("Email").fill(`${username}@example.com`);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByLabel(/18 or older/).check();
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/verify-email$/);
 }
 
 export async function signUpVerified(page: Page, username: string) {
