@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     account::{Device, SecurityEvent},
     api_keys::ApiKeyView,
-    domain::Money,
+    domain::{Money, Role},
     error::AppError,
     get_number::LeaseView,
     support::TicketSummary,
@@ -19,7 +19,7 @@ pub struct UserRow {
     pub public_id: String,
     pub username: String,
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub email_verified: bool,
     /// Two-step sign-in is on.
     pub two_step: bool,

@@ -73,15 +73,18 @@ pub fn GetNumberPage() -> impl IntoView {
                 // One resource for the whole page (the platforms come with it):
                 // each resource costs the server a task and a serialized copy.
                 {move || overview.get().map(|r| match r {
-                    Err(crate::error::AppError::Unauthenticated) => view! {
-                        <section class="card narrow">
-                            <p>"Sign in to rent a number."</p>
-                            <a class="btn btn-primary" href=with_next("/sign-in", Some(&come_back_to(chosen.get_untracked())))>"Sign in"</a>
-                            " "
-                            <a class="btn" href=with_next("/sign-up", Some(&come_back_to(chosen.get_untracked())))>"Create an account"</a>
-                        </section>
-                        {prices.and_then(|p| p.get()).and_then(|r| r.ok()).map(|platforms| view! { <PriceList platforms /> })}
-                    }.into_any(),
+                    Err(crate::error::AppError::Unauthenticated) => {
+                        let back = come_back_to(chosen.get_untracked());
+                        view! {
+                            <section class="card narrow">
+                                <p>"Sign in to rent a number."</p>
+                                <a class="btn btn-primary" href=with_next("/sign-in", Some(&back))>"Sign in"</a>
+                                " "
+                                <a class="btn" href=with_next("/sign-up", Some(&back))>"Create an account"</a>
+                            </section>
+                            {prices.and_then(|p| p.get()).and_then(|r| r.ok()).map(|platforms| view! { <PriceList platforms /> })}
+                        }.into_any()
+                    }
                     Err(e) => error_alert(&e),
                     Ok(o) => view! {
                         <section class="card summary-bar">
@@ -167,7 +170,7 @@ fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
                 {platforms.into_iter().map(|p| view! {
                     <tr>
                         <td data-label="Platform">
-                            <BrandMark color=p.color class="brand-swatch" /> <a href=format!("/platforms/{}", p.slug)>{p.name}</a>
+                            <BrandMark color=p.color class="brand-swatch" /> <a href=crate::pages::platform::platform_page_href(&p.slug)>{p.name}</a>
                             {(!p.available).then(|| view! { " " <span class="small sold-out">"none available right now"</span> })}
                         </td>
                         <td class="num" data-label="Price">{p.price.to_string()}</td>

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use crate::components::page_title::PageTitle;
 
 use crate::get_number::list_platforms;
+use crate::pages::platform::platform_page_href;
 use crate::site_info::use_site_info;
 
 #[component]
@@ -49,7 +50,7 @@ pub fn HomePage() -> impl IntoView {
                 <section class="card">
                     <h2>"Numbers for"</h2>
                     <ul class="link-list" data-testid="home-platforms">
-                        {list.into_iter().map(|p| view! { <li><a href=format!("/platforms/{}", p.slug)>{p.name}</a></li> }).collect_view()}
+                        {list.into_iter().map(|p| view! { <li><a href=platform_page_href(&p.slug)>{p.name}</a></li> }).collect_view()}
                     </ul>
                 </section>
             })}

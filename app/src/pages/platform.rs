@@ -9,6 +9,11 @@ use crate::domain::platform::is_catch_all;
 use crate::get_number::{list_platforms, PlatformView};
 use crate::pages::{get_number::get_number_href, not_found::NotFound};
 
+/// The address of a platform's page (the sitemap lists it too).
+pub fn platform_page_href(slug: &str) -> String {
+    format!("/platforms/{slug}")
+}
+
 #[component]
 pub fn PlatformPage() -> impl IntoView {
     let params = use_params_map();
@@ -73,7 +78,7 @@ fn Offer(platform: PlatformView, others: Vec<PlatformView>) -> impl IntoView {
                 <h2>"Other platforms"</h2>
                 <ul class="link-list" data-testid="other-platforms">
                     {others.into_iter().map(|p| view! {
-                        <li><a href=format!("/platforms/{}", p.slug)>{p.name}</a> " " <span class="muted small">{p.price.to_string()}</span></li>
+                        <li><a href=platform_page_href(&p.slug)>{p.name}</a> " " <span class="muted small">{p.price.to_string()}</span></li>
                     }).collect_view()}
                 </ul>
             </section>

@@ -5,7 +5,7 @@ use crate::{
     account::{devices_of, security_events_of},
     admin_users::{UserDetail, UserRow},
     auth::SecurityEventKind,
-    domain::{Money, PublicUserId, SearchText, UsPhoneNumber},
+    domain::{Money, PublicUserId, Role, SearchText, UsPhoneNumber},
     error::AppError,
     wallet::EntryView,
 };
@@ -34,7 +34,8 @@ fn user_row(row: Row) -> (i64, UserRow) {
             public_id: row.public_id,
             username: row.username,
             email: row.email,
-            role: row.role,
+            // As sessions read it: an unknown word grants nothing.
+            role: Role::parse(&row.role).unwrap_or(Role::Customer),
             email_verified: row.email_verified_at.is_some(),
             two_step: row.totp_enabled_at.is_some(),
             disabled: row.disabled_at.is_some(),

@@ -51,7 +51,7 @@ pub async fn sitemap_xml(State(state): State<AppState>) -> Response {
         Ok(platforms) => platforms,
         Err(e) => return super::error_response(e),
     };
-    let paths = PUBLIC_PAGES.iter().map(|p| (*p).to_owned()).chain(platforms.iter().map(|p| format!("/platforms/{}", p.slug)));
+    let paths = PUBLIC_PAGES.iter().map(|p| (*p).to_owned()).chain(platforms.iter().map(|p| app::pages::platform::platform_page_href(&p.slug)));
     ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], sitemap(site, paths)).into_response()
 }
 

@@ -53,7 +53,7 @@ fn Platforms(
                                 });
                                 // The page to share with customers, while it is on offer.
                                 let page = p.enabled.then(|| {
-                                    let (href, name) = (format!("/platforms/{}", p.slug), p.name.clone());
+                                    let (href, name) = (crate::pages::platform::platform_page_href(&p.slug), p.name.clone());
                                     view! { <a class="small" href=href>"Its page" <span class="sr-only">" for " {name}</span></a> }
                                 });
                                 let color = p.color.as_ref().map_or(DEFAULT_COLOR.to_string(), |c| c.to_string());

@@ -28,7 +28,7 @@ pub fn AdminUsers() -> impl IntoView {
                                         <td class="mono" data-label="User ID"><a href=format!("/admin/users/{}", u.public_id)>{u.public_id.clone()}</a></td>
                                         <td data-label="Username">{u.username.clone()}</td>
                                         <td data-label="Email">{u.email.clone()}</td>
-                                        <td data-label="Role">{role_label(&u.role)}</td>
+                                        <td data-label="Role">{u.role.label()}</td>
                                         <td data-label="Balance">{u.balance.to_string()}</td>
                                         <td data-label="Joined"><LocalTime millis=u.created_at /></td>
                                         <td>{u.disabled.then(|| view! { <span class="badge badge-warning">"disabled"</span> })}</td>
@@ -66,11 +66,6 @@ pub fn AdminUser() -> impl IntoView {
     }
 }
 
-/// A stored role as staff read it ("Support staff").
-fn role_label(stored: &str) -> String {
-    Role::parse(stored).map_or_else(|| stored.to_owned(), |r| r.label().to_owned())
-}
-
 #[component]
 fn UserView(
     d: UserDetail,
@@ -83,13 +78,12 @@ fn UserView(
     // Support staff read the record; what they may not do is not offered
     // (and the server refuses it anyway).
     let operator = untrack(|| crate::auth::use_viewer().get()).is_some_and(|v| v.role.may_use(Desk::Operations));
-    let role = role_label(&u.role);
     view! {
         <h1>{u.username.clone()} " " <span class="muted mono">{u.public_id.clone()}</span></h1>
         <section class="card">
             <dl class="details">
                 <dt>"Email"</dt><dd>{u.email.clone()} " " {if u.email_verified { "(verified)" } else { "(not verified)" }}</dd>
-                <dt>"Role"</dt><dd data-testid="user-role">{role}</dd>
+                <dt>"Role"</dt><dd data-testid="user-role">{u.role.label()}</dd>
                 <dt>"Two-step sign-in"</dt><dd data-testid="user-two-step">{if u.two_step { "on" } else { "off" }}</dd>
                 <dt>"Balance"</dt><dd data-testid="user-balance">{u.balance.to_string()}</dd>
                 <dt>"Joined"</dt><dd><LocalTime millis=u.created_at /></dd>
@@ -106,7 +100,7 @@ fn UserView(
                         <input type="hidden" name="public_id" value=id_for_role />
                         <label for="user-role-choice">"Role"</label>
                         <select id="user-role-choice" name="role">
-                            {Role::ALL.map(|r| view! { <option value=r.as_str() selected=u.role == r.as_str()>{r.label()}</option> })}
+                            {Role::ALL.map(|r| view! { <option value=r.as_str() selected=u.role == r>{r.label()}</option> })}
                         </select>
                         <button type="submit" class="btn">"Change role"</button>
                     </ActionForm>
