@@ -56,12 +56,31 @@ pub async fn resolve_session(State(state): State<AppState>, mut req: Request, ne
     }
 
     let mut response = next.run(req).await;
+    // What the handler decided wins: a sign-in over an ended session's
+    // cookies must not be followed by their clearing (the browser applies
+    // Set-Cookie lines in order, and would be signed out again), nor a
+    // sign-out by the tokens renewed on the way in.
+    let decided = handler_cookies(&response);
     for value in set_cookies {
+        if decided.iter().any(|name| value.starts_with(&format!("{name}="))) {
+            continue;
+        }
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
     response
+}
+
+/// The names of the cookies a response already sets.
+fn handler_cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name.trim().to_string()))
+        .collect()
 }
 
 fn request_meta(req: &Request, trusted_proxies: &[TrustedProxy]) -> RequestMeta {

@@ -203,8 +203,15 @@ async fn sign_out_one_device_from_another(app: TestApp) {
     assert_eq!(stranger.call("sign_out_device", &[("id", &phone_id)]).await.status, 404);
     assert!(!phone.viewer().await.is_null());
 
+    let stale = phone.cookies.clone();
     assert!(laptop.call("sign_out_device", &[("id", &phone_id)]).await.status < 400);
     assert!(phone.viewer().await.is_null(), "phone signed out");
+    // A tab that has not asked since still holds the ended session's
+    // cookies when its owner signs in again: the sign-in holds.
+    let mut tab = Browser::new(&app.base);
+    tab.cookies = stale;
+    assert!(tab.call("sign_in", &[("login", "fay"), ("password", PASSWORD)]).await.status < 400);
+    assert_eq!(tab.viewer().await["username"], "fay", "signed in, not cleared by the old cookies");
     assert!(!laptop.viewer().await.is_null(), "laptop still in");
     // Signed-out pages and functions need a session again.
     assert_eq!(phone.call("devices", &[]).await.status, 401);
@@ -528,6 +535,12 @@ async fn expired_access_token_is_refreshed_transparently(backend: Backend) {
     eprintln!("checkpoint: /account answered");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("ida@example.com"), "the account page shows the user");
+    // Signing out with an expired access token: the tokens renewed on the
+    // way in are not handed back after the sign-out's clearing.
+    clock.advance_millis(16 * 60_000);
+    let out = browser.call("sign_out", &[]).await;
+    assert!(out.status < 400, "{}", out.body);
+    assert!(!browser.cookies.contains_key("usnh_access") && !browser.cookies.contains_key("usnh_refresh"), "{:?}", out.set_cookies);
 }
 
 async fn refresh_token_reuse_ends_the_session(backend: Backend) {
