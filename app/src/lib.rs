@@ -18,6 +18,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod site_info;
+pub mod staff_notes;
 pub mod support;
 pub mod theme;
 pub mod top_up_requests;

@@ -235,6 +235,12 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   await adminTab.getByLabel("Reply", { exact: true }).press("Control+Enter");
   await expect(adminTab.getByTestId("thread")).toContainText("We refunded you");
   await expect(adminTab.getByLabel("Reply", { exact: true })).toHaveValue("");
+  // A note for the rest of staff, beside the ticket (and on the customer's page, below).
+  const notes = adminTab.getByTestId("staff-notes");
+  await notes.getByLabel("Add a note for staff").fill(`Refunded by hand ${stamp}`);
+  await notes.getByRole("button", { name: "Save note" }).click();
+  await expect(notes.getByTestId("staff-note-list")).toContainText(`Refunded by hand ${stamp}`);
+  await expect(notes.getByLabel("Add a note for staff")).toHaveValue("");
   // The customer's open thread shows the answer without a reload.
   await expect(page.getByTestId("thread")).toContainText("We refunded you; please try again.");
   // A second answer while the customer is elsewhere waits as unread; their open list of tickets and the menu show it at once.
@@ -250,6 +256,9 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   // The customer's page lists the ticket; "Recharge…" opens the wallets page for them.
   await adminTab.getByRole("link", { name: new RegExp(`^${publicId} helpme_`) }).click();
   await expect(adminTab.getByTestId("user-tickets")).toContainText(`No code ${stamp}`);
+  await expect(notes.getByTestId("staff-note-list")).toContainText(`Refunded by hand ${stamp}`);
+  await notes.getByTestId("staff-note-list").getByRole("button", { name: "Delete" }).click();
+  await expect(notes).toContainText("No notes yet.");
   await adminTab.getByRole("link", { name: "Recharge…" }).click();
   await expect(adminTab).toHaveURL(new RegExp(`/admin/wallets\\?user=${publicId}$`));
   await expect(adminTab.getByLabel("User ID, email or username")).toHaveValue(publicId);

@@ -14,5 +14,6 @@ pub mod page_title;
 pub mod pager;
 pub mod security_log_table;
 pub mod staff_news;
+pub mod staff_notes;
 pub mod theme_switch;
 pub mod unread_badge;

@@ -115,7 +115,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 <li>"Your wallet: every top-up, charge and refund as a ledger entry."</li>
                 <li>"Your leases: the platform you chose, the number, the times, and the SMS received on it."</li>
                 <li>"Security records: for each sign-in and each device, the IP address, the browser and the time."</li>
-                <li>"Messages you send to support, and our replies."</li>
+                <li>"Messages you send to support, and our replies; notes our support staff write about your account for each other (such as a refund given by hand), which are part of your download below."</li>
                 <li>"API keys you make: their names, callback addresses, and when they were made, last used and revoked (the keys themselves only as hashes)."</li>
                 <li>"Platforms you asked us to email you about once they have numbers again, for at most a week."</li>
             </ul>

@@ -74,7 +74,7 @@ pub async fn search(svc: &Services, query: &str) -> Result<Vec<UserRow>, AppErro
     Ok(leased.into_iter().chain(rows).map(user_row).filter(|(id, _)| seen.insert(*id)).map(|(_, row)| row).collect())
 }
 
-async fn find(svc: &Services, public_id: &str) -> Result<(i64, UserRow), AppError> {
+pub(super) async fn find(svc: &Services, public_id: &str) -> Result<(i64, UserRow), AppError> {
     let public_id = PublicUserId::parse(public_id).map_err(AppError::Invalid)?;
     let row: Option<Row> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.public_id = $1 AND u.deleted_at IS NULL"))
         .bind(public_id.as_str())

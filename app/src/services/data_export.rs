@@ -1,8 +1,9 @@
 //! A customer's own data as one JSON document (`GET /account/export`):
 //! everything the Policies page says we keep about them (account, wallet
-//! and ledger, leases and their SMS, support messages, API keys, devices,
-//! security records). Secrets stay out: the password hash, the two-step
-//! key and recovery codes, the API keys' hashes and callback secrets.
+//! and ledger, leases and their SMS, support messages, API keys, staff
+//! notes, devices, security records). Secrets stay out: the password
+//! hash, the two-step key and recovery codes, the API keys' hashes and
+//! callback secrets.
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -28,6 +29,8 @@ pub struct ExportedData {
     pub api_keys: Vec<ExportedApiKey>,
     /// Platforms the customer asked to be mailed about once they have numbers.
     pub stock_waits: Vec<ExportedStockWait>,
+    /// What staff wrote down about the customer (who wrote each stays out).
+    pub staff_notes: Vec<ExportedStaffNote>,
     pub devices: Vec<sessions::DeviceRow>,
     pub security_log: Vec<security_log::SecurityEventRow>,
 }
@@ -128,6 +131,12 @@ pub struct ExportedStockWait {
     pub created_at: i64,
 }
 
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct ExportedStaffNote {
+    pub body: String,
+    pub created_at: i64,
+}
+
 pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<ExportedData, AppError> {
     rate_limit::check(svc, Action::Export, &meta.ip, Some(&user_id.to_string())).await?;
     let pool = &svc.db.pool;
@@ -165,6 +174,8 @@ pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<
     .bind(user_id)
     .fetch_all(pool)
     .await?;
+    let staff_notes =
+        sqlx::query_as("SELECT body, created_at FROM staff_notes WHERE user_id = $1 ORDER BY id").bind(user_id).fetch_all(pool).await?;
     Ok(ExportedData {
         exported_at: svc.now(),
         account,
@@ -175,6 +186,7 @@ pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<
         support_tickets: tickets(svc, user_id).await?,
         api_keys,
         stock_waits,
+        staff_notes,
         devices: sessions::list_active(svc, user_id).await?,
         security_log: security_log::list_for_user(&svc.db, user_id, i64::MAX).await?,
     })

@@ -39,6 +39,7 @@ pub mod sessions;
 pub mod stock;
 pub mod stock_alerts;
 pub mod supply_attention;
+pub mod staff_notes;
 pub mod support;
 pub mod support_mail;
 pub mod tokens;

@@ -409,10 +409,11 @@ async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {
 /// in, every other admin function refuses them, and nothing of money,
 /// prices, numbers or roles changes.
 async fn support_staff_use_the_support_desk_only(app: TestApp) {
-    const SUPPORT_DESK: [&str; 14] = [
+    const SUPPORT_DESK: [&str; 18] = [
         "admin/support_tickets", "admin/support_unread", "admin/support_mail", "admin/set_support_mail", "admin/support_thread",
         "admin/support_reply", "admin/support_close", "admin/saved_replies", "admin/add_saved_reply", "admin/edit_saved_reply",
-        "admin/delete_saved_reply", "admin/users", "admin/user", "admin/revoke_api_key",
+        "admin/delete_saved_reply", "admin/users", "admin/user", "admin/revoke_api_key", "admin/staff_notes", "admin/ticket_notes",
+        "admin/add_staff_note", "admin/delete_staff_note",
     ];
     let mut boss = admin(&app).await;
     let mut customer = signed_up(&app, "needs_help").await;

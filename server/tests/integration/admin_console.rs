@@ -331,6 +331,7 @@ async fn every_admin_action_is_audited(app: TestApp) {
     let request = customer.call("request_top_up", &[("amount", "3")]).await.json()["id"].to_string();
     let saved = admin.call("admin/add_saved_reply", &[("title", "To delete"), ("body", "Gone soon")]).await.body.trim().to_string();
     let edited = admin.call("admin/add_saved_reply", &[("title", "To edit"), ("body", "Soon better")]).await.body.trim().to_string();
+    let note = admin.call("admin/add_staff_note", &[("public_id", &public_id), ("body", "To delete")]).await.body.trim().to_string();
     let actions: Vec<(&str, Vec<(&str, String)>)> = vec![
         ("admin/top_up", vec![("public_id", public_id.clone()), ("amount", "5.00".into()), ("note", "n".into()), ("idempotency_key", key)]),
         ("admin/adjust", vec![("public_id", public_id.clone()), ("amount", "-1".into()), ("reason", "typo".into()), ("idempotency_key", "audit-adjust-0001".into())]),
@@ -344,6 +345,8 @@ async fn every_admin_action_is_audited(app: TestApp) {
         ("admin/assign_sms", vec![("sms_id", sms_a), ("lease_id", lease_sms)]),
         ("admin/dismiss_sms", vec![("sms_id", sms_b)]),
         ("admin/revoke_api_key", vec![("public_id", public_id.clone()), ("key_id", api_key)]),
+        ("admin/add_staff_note", vec![("public_id", public_id.clone()), ("body", "Called about a refund".into())]),
+        ("admin/delete_staff_note", vec![("id", note)]),
         ("admin/set_role", vec![("public_id", public_id.clone()), ("role", "admin".into())]),
         ("admin/set_disabled", vec![("public_id", public_id.clone()), ("disabled", "true".into())]),
         ("admin/support_reply", vec![("ticket_id", ticket.clone()), ("message", "hi".into())]),
@@ -364,7 +367,9 @@ async fn every_admin_action_is_audited(app: TestApp) {
     }
     let log = admin.call("admin/audit_log", &[("action", "user."), ("admin", "AUDITED_ADMIN")]).await.json();
     let entries = log["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 3, "{log}");
+    // The disabling, the role change, the key revoked and three about notes
+    // (one added before).
+    assert_eq!(entries.len(), 6, "{log}");
     assert_eq!(entries[0]["action"], "user.disable");
     assert_eq!(entries[1]["before"], "customer");
     assert_eq!(entries[1]["after"], "admin");
@@ -418,7 +423,69 @@ async fn saved_replies_are_kept_for_support(app: TestApp) {
     assert!(page.contains("Start from a saved reply") && page.contains(">Slow codes</option>"), "{page}");
 }
 
+/// Staff notes on a customer: support staff and admins write them, both
+/// read them on the customer's page and beside a ticket, each deletes
+/// their own (admins any); the customer reads none in the app, finds them
+/// in the data export, and takes them along when deleting the account.
+async fn staff_keep_notes_on_a_customer(app: TestApp) {
+    let mut admin = signed_in_admin(&app, "notes_admin").await;
+    let (mut customer, _) = verified_customer(&app, "noted_customer", 0).await;
+    let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+    let (mut agent, _) = verified_customer(&app, "notes_agent", 0).await;
+    let agent_id = agent.viewer().await["public_id"].as_str().unwrap().to_string();
+    assert!(admin.call("admin/set_role", &[("public_id", &agent_id), ("role", "support")]).await.status < 400);
+    assert!(agent.call("sign_in", &[("login", "notes_agent"), ("password", common::PASSWORD)]).await.status < 400);
+
+    let added = agent.call("admin/add_staff_note", &[("public_id", &public_id), ("body", "  Refunded lease #12 by hand.\n")]).await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let agents_note = added.body.trim().to_string();
+    for (who, body, why) in [(public_id.as_str(), " \n ", "up to 2,000"), (public_id.as_str(), &"x".repeat(2001), "up to 2,000"), ("UN-ZZZZZZ", "Hello", "No account has")] {
+        let refused = agent.call("admin/add_staff_note", &[("public_id", who), ("body", body)]).await;
+        assert_eq!(refused.status, 400, "{why}");
+        assert!(refused.body.contains(why), "{why}: {}", refused.body);
+    }
+    let admins_note = admin.call("admin/add_staff_note", &[("public_id", &public_id), ("body", "Asked for a receipt.")]).await.body.trim().to_string();
+    assert_eq!(customer.call("admin/staff_notes", &[("public_id", &public_id)]).await.status, 403);
+    assert_eq!(customer.call("admin/add_staff_note", &[("public_id", &public_id), ("body", "All fine")]).await.status, 403);
+
+    let seen = agent.call("admin/staff_notes", &[("public_id", &public_id)]).await.json();
+    let notes: Vec<(&str, &str, bool)> = seen["notes"].as_array().unwrap().iter()
+        .map(|n| (n["body"].as_str().unwrap(), n["author"].as_str().unwrap(), n["may_delete"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(notes, [("Asked for a receipt.", "notes_admin", false), ("Refunded lease #12 by hand.", "notes_agent", true)], "newest first, trimmed");
+    let as_admin = admin.call("admin/staff_notes", &[("public_id", &public_id)]).await.json();
+    assert!(as_admin["notes"].as_array().unwrap().iter().all(|n| n["may_delete"] == true), "{as_admin}");
+    let page = agent.get(&format!("/admin/users/{public_id}")).await.body.replace("<!>", "");
+    assert!(page.contains("Staff notes") && page.contains("Refunded lease #12 by hand."), "{page}");
+
+    // Beside the customer's ticket too.
+    let ticket = customer.call("support/open", &[("subject", "Receipt"), ("message", "Can I have one?")]).await.body.trim().to_string();
+    let beside = agent.call("admin/ticket_notes", &[("ticket_id", &ticket)]).await.json();
+    assert_eq!((beside["public_id"].as_str(), beside["notes"].as_array().map(Vec::len)), (Some(public_id.as_str()), Some(2)), "{beside}");
+    assert_eq!(agent.call("admin/ticket_notes", &[("ticket_id", "999999")]).await.status, 404);
+    let page = agent.get(&format!("/admin/support/{ticket}")).await.body.replace("<!>", "");
+    assert!(page.contains("Asked for a receipt."), "{page}");
+
+    assert_eq!(agent.call("admin/delete_staff_note", &[("id", &admins_note)]).await.status, 403, "not the agent's own");
+    assert_eq!(agent.call("admin/delete_staff_note", &[("id", &agents_note)]).await.status, 200);
+    assert_eq!(agent.call("admin/delete_staff_note", &[("id", &agents_note)]).await.status, 404);
+    let audited: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT action, before_state, after_state FROM admin_audit WHERE action LIKE 'user.note.%' ORDER BY id").fetch_all(&app.db.pool).await.unwrap();
+    assert_eq!(audited.iter().map(|(a, _, _)| a.as_str()).collect::<Vec<_>>(), ["user.note.add", "user.note.add", "user.note.delete"]);
+    assert_eq!(audited[2].1, "Refunded lease #12 by hand.");
+
+    // The customer's own download holds what is left, without who wrote it.
+    let export: serde_json::Value = serde_json::from_str(&customer.get("/account/export").await.body).unwrap();
+    assert_eq!(export["staff_notes"], serde_json::json!([{ "body": "Asked for a receipt.", "created_at": export["staff_notes"][0]["created_at"] }]));
+    let deleted = customer.call("delete_account", &[("password", common::PASSWORD), ("confirm", "yes"), ("give_up_balance", "yes")]).await;
+    assert!(deleted.status < 400, "{}", deleted.body);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_notes").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(left, 0, "erased with the account");
+    assert_eq!(agent.call("admin/ticket_notes", &[("ticket_id", &ticket)]).await.json(), serde_json::Value::Null);
+}
+
 backend_tests!(
+    staff_keep_notes_on_a_customer,
     saved_replies_are_kept_for_support,
     find_disable_and_sign_out,
     dashboard_counts_money_and_leases,

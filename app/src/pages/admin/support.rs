@@ -3,7 +3,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::error::AppError;
+use crate::staff_notes::admin_ticket_notes;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
     admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminEditSavedReply, AdminReplyTicket,
@@ -275,6 +277,8 @@ pub fn AdminTicket() -> impl IntoView {
     // Made with the page, not with the thread's view: a resource made in a
     // view that is drawn again would not match the server's on hydration.
     let saved = Resource::new(|| (), |_| admin_saved_replies());
+    let note_actions = NoteActions::new();
+    let notes = Resource::new(move || (id(), note_actions.changes()), |(id, _)| admin_ticket_notes(id));
     let draft = draft_until_sent(reply.value());
     // The customer's message shows as it arrives (and another admin's
     // reply); the draft stays as it is.
@@ -321,6 +325,7 @@ pub fn AdminTicket() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+        <StaffNotes notes actions=note_actions />
     }
 }
 

@@ -1,6 +1,6 @@
 //! Admin: find users; one user's profile, wallet, leases, API keys, devices
-//! and security log; disable or enable; grant or revoke the admin role;
-//! revoke an API key.
+//! and security log; staff notes; disable or enable; grant or revoke the
+//! admin role; revoke an API key.
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -8,6 +8,9 @@ use crate::admin_api::AdminSetRole;
 use crate::domain::{Desk, Role};
 use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
+use crate::error::AppError;
+use crate::staff_notes::{admin_staff_notes, CustomerNotes};
+use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::components::{data_table::DataTable, form::{error_alert, ActionError, SearchForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
@@ -52,6 +55,8 @@ pub fn AdminUser() -> impl IntoView {
         move || (public_id(), set_disabled.version().get(), set_role.version().get(), revoke_key.version().get()),
         |(id, _, _, _)| admin_user_detail(id),
     );
+    let note_actions = NoteActions::new();
+    let notes = Resource::new(move || (public_id(), note_actions.changes()), |(id, _)| async move { admin_staff_notes(id).await.map(Some) });
     view! {
         <PageTitle text="Admin · User" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -60,7 +65,7 @@ pub fn AdminUser() -> impl IntoView {
             <ActionError value=revoke_key.value() />
             {move || detail.get().map(|r| match r {
                 Err(e) => error_alert(&e),
-                Ok(d) => view! { <UserView d set_disabled set_role revoke_key /> }.into_any(),
+                Ok(d) => view! { <UserView d set_disabled set_role revoke_key notes note_actions /> }.into_any(),
             })}
         </Transition>
     }
@@ -72,6 +77,8 @@ fn UserView(
     set_disabled: ServerAction<AdminSetDisabled>,
     set_role: ServerAction<AdminSetRole>,
     revoke_key: ServerAction<AdminRevokeApiKey>,
+    notes: Resource<Result<Option<CustomerNotes>, AppError>>,
+    note_actions: NoteActions,
 ) -> impl IntoView {
     let u = d.user.clone();
     let (id_for_disable, id_for_role) = (u.public_id.clone(), u.public_id.clone());
@@ -108,6 +115,7 @@ fn UserView(
                 </div>
             })}
         </section>
+        <StaffNotes notes actions=note_actions />
         <section class="card">
             <h2>"Leases"</h2>
             <DataTable label="Leases" headers=&["#", "Platform", "Number", "Outcome", "Price", "When", "Messages"] testid="user-leases" stacked=true>{d.leases.into_iter().map(|l| { let outcome = l.outcome(); view! {

@@ -1,0 +1,97 @@
+//! Staff notes on a customer (`crate::staff_notes`), on the admin user
+//! page and beside a ticket: the newest first, a box to add one, and
+//! "Delete" on those the reader may delete.
+use leptos::prelude::*;
+
+use crate::{
+    components::{form::{after_success, draft_until_sent, error_alert, ActionError}, local_time::LocalTime},
+    error::AppError,
+    staff_notes::{AdminAddStaffNote, AdminDeleteStaffNote, CustomerNotes, StaffNote, NOTE_MAX_CHARS},
+};
+
+/// The notes' actions, made with the page (as its resource must be), and
+/// a count of their successes for that resource to follow: a refused note
+/// leaves the list and the typed text as they were.
+#[derive(Clone, Copy)]
+pub struct NoteActions {
+    add: ServerAction<AdminAddStaffNote>,
+    delete: ServerAction<AdminDeleteStaffNote>,
+    changed: RwSignal<usize>,
+}
+
+impl NoteActions {
+    pub fn new() -> Self {
+        let (add, delete, changed) = (ServerAction::new(), ServerAction::new(), RwSignal::new(0));
+        after_success(add.version(), add.value(), move || changed.update(|n| *n += 1));
+        after_success(delete.version(), delete.value(), move || changed.update(|n| *n += 1));
+        NoteActions { add, delete, changed }
+    }
+
+    /// Tracked: moves after each note added or deleted.
+    pub fn changes(&self) -> usize {
+        self.changed.get()
+    }
+}
+
+impl Default for NoteActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `notes` is None once the customer deleted their account.
+#[component]
+pub fn StaffNotes(notes: Resource<Result<Option<CustomerNotes>, AppError>>, actions: NoteActions) -> impl IntoView {
+    let draft = draft_until_sent(actions.add.value());
+    view! {
+        <section class="card" aria-labelledby="staff-notes-heading" data-testid="staff-notes">
+            <h2 id="staff-notes-heading">"Staff notes"</h2>
+            <ActionError value=actions.add.value() />
+            <ActionError value=actions.delete.value() />
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || notes.get().map(|r| match r {
+                    Err(e) => error_alert(&e),
+                    Ok(None) => view! { <p class="muted">"The customer deleted their account; its notes went with it."</p> }.into_any(),
+                    Ok(Some(customer)) => view! {
+                        <ActionForm action=actions.add attr:class="form">
+                            <input type="hidden" name="public_id" value=customer.public_id />
+                            <div class="field">
+                                <label for="staff-note">"Add a note for staff"</label>
+                                <textarea id="staff-note" name="body" rows="2" maxlength=NOTE_MAX_CHARS required bind:value=draft aria-describedby="staff-note-hint"></textarea>
+                                <p class="hint" id="staff-note-hint">"The customer does not see notes in the app, but their data download includes them: write what you would say to them."</p>
+                            </div>
+                            <button type="submit" class="btn">"Save note"</button>
+                        </ActionForm>
+                        {note_list(customer.notes, actions.delete)}
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn note_list(notes: Vec<StaffNote>, delete: ServerAction<AdminDeleteStaffNote>) -> AnyView {
+    if notes.is_empty() {
+        return view! { <p class="muted">"No notes yet."</p> }.into_any();
+    }
+    view! {
+        <div class="thread" data-testid="staff-note-list">
+            {notes.into_iter().map(|n| view! {
+                <div class="message">
+                    <div class="meta">
+                        {n.author} " · " <LocalTime millis=n.created_at />
+                        {n.may_delete.then(|| view! {
+                            " · "
+                            <ActionForm action=delete attr:class="inline-form">
+                                <input type="hidden" name="id" value=n.id />
+                                <button type="submit" class="btn btn-small">"Delete"</button>
+                            </ActionForm>
+                        })}
+                    </div>
+                    {n.body}
+                </div>
+            }).collect_view()}
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,58 @@
+//! Staff notes: what support and admins write down about a customer for
+//! each other ("refunded lease #812 by hand", "asked for a receipt").
+//! Customers never see them in the app; their data export includes them,
+//! so a note is written as if the customer might read it.
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Enough for a few paragraphs; a longer story belongs in a ticket.
+pub const NOTE_MAX_CHARS: usize = 2000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffNote {
+    pub id: i64,
+    pub body: String,
+    /// The username of the staff member who wrote it.
+    pub author: String,
+    pub created_at: i64,
+    /// Its author and admins may delete a note; other support staff not.
+    pub may_delete: bool,
+}
+
+/// The notes on one customer, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerNotes {
+    pub public_id: String,
+    pub notes: Vec<StaffNote>,
+}
+
+#[server(endpoint = "admin/staff_notes")]
+pub async fn admin_staff_notes(public_id: String) -> Result<CustomerNotes, AppError> {
+    use crate::services::{request::require_staff, services, staff_notes};
+    let staff = require_staff()?;
+    staff_notes::of_customer(&*services()?, &staff, &public_id).await
+}
+
+/// The notes on a ticket's customer; None once their account is deleted.
+#[server(endpoint = "admin/ticket_notes")]
+pub async fn admin_ticket_notes(ticket_id: i64) -> Result<Option<CustomerNotes>, AppError> {
+    use crate::services::{request::require_staff, services, staff_notes};
+    let staff = require_staff()?;
+    staff_notes::of_ticket_customer(&*services()?, &staff, ticket_id).await
+}
+
+#[server(endpoint = "admin/add_staff_note")]
+pub async fn admin_add_staff_note(public_id: String, body: String) -> Result<i64, AppError> {
+    use crate::services::{request::require_staff, services, staff_notes};
+    let staff = require_staff()?;
+    staff_notes::add(&*services()?, staff.user_id, &public_id, &body).await
+}
+
+#[server(endpoint = "admin/delete_staff_note")]
+pub async fn admin_delete_staff_note(id: i64) -> Result<(), AppError> {
+    use crate::services::{request::require_staff, services, staff_notes};
+    let staff = require_staff()?;
+    staff_notes::delete(&*services()?, &staff, id).await
+}
