@@ -342,11 +342,15 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   await adminTab.getByTestId("users").getByRole("link").first().click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("active");
   await hydrated(adminTab);
+  // A note half typed survives the page redrawing the customer after each action.
+  const noteBox = adminTab.getByTestId("staff-notes").getByLabel("Add a note for staff");
+  await noteBox.fill("Ran a bot at 40 requests a second");
   const key = adminTab.getByTestId("user-api-keys").getByRole("row").filter({ hasText: "runaway bot" });
   await key.getByRole("button", { name: "Revoke" }).click();
   await expect(key).toContainText("revoked");
   await adminTab.getByRole("button", { name: "Disable account" }).click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("disabled");
+  await expect(noteBox).toHaveValue("Ran a bot at 40 requests a second");
 
   await page.reload();
   await hydrated(page);

@@ -11,12 +11,14 @@ use crate::{
 
 /// The notes' actions, made with the page (as its resource must be), and
 /// a count of their successes for that resource to follow: a refused note
-/// leaves the list and the typed text as they were.
+/// leaves the list and the typed text as they were. The text being typed
+/// lives here too, so a redraw of the part holding the box keeps it.
 #[derive(Clone, Copy)]
 pub struct NoteActions {
     add: ServerAction<AdminAddStaffNote>,
     delete: ServerAction<AdminDeleteStaffNote>,
     changed: RwSignal<usize>,
+    draft: RwSignal<String>,
 }
 
 impl NoteActions {
@@ -24,7 +26,7 @@ impl NoteActions {
         let (add, delete, changed) = (ServerAction::new(), ServerAction::new(), RwSignal::new(0));
         after_success(add.version(), add.value(), move || changed.update(|n| *n += 1));
         after_success(delete.version(), delete.value(), move || changed.update(|n| *n += 1));
-        NoteActions { add, delete, changed }
+        NoteActions { add, delete, changed, draft: draft_until_sent(add.value()) }
     }
 
     /// Tracked: moves after each note added or deleted.
@@ -42,7 +44,7 @@ impl Default for NoteActions {
 /// `notes` is None once the customer deleted their account.
 #[component]
 pub fn StaffNotes(notes: Resource<Result<Option<CustomerNotes>, AppError>>, actions: NoteActions) -> impl IntoView {
-    let draft = draft_until_sent(actions.add.value());
+    let draft = actions.draft;
     view! {
         <section class="card" aria-labelledby="staff-notes-heading" data-testid="staff-notes">
             <h2 id="staff-notes-heading">"Staff notes"</h2>
