@@ -21,26 +21,28 @@ pub struct StaffNote {
     pub may_delete: bool,
 }
 
-/// The notes on one customer, newest first.
+/// A page of the notes on one customer, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerNotes {
     pub public_id: String,
     pub notes: Vec<StaffNote>,
+    /// The cursor of the next (older) page; None on the last.
+    pub next_before: Option<i64>,
 }
 
 #[server(endpoint = "admin/staff_notes")]
-pub async fn admin_staff_notes(public_id: String) -> Result<CustomerNotes, AppError> {
+pub async fn admin_staff_notes(public_id: String, before: Option<i64>) -> Result<CustomerNotes, AppError> {
     use crate::services::{request::require_staff, services, staff_notes};
     let staff = require_staff()?;
-    staff_notes::of_customer(&*services()?, &staff, &public_id).await
+    staff_notes::of_customer(&*services()?, &staff, &public_id, before).await
 }
 
 /// The notes on a ticket's customer; None once their account is deleted.
 #[server(endpoint = "admin/ticket_notes")]
-pub async fn admin_ticket_notes(ticket_id: i64) -> Result<Option<CustomerNotes>, AppError> {
+pub async fn admin_ticket_notes(ticket_id: i64, before: Option<i64>) -> Result<Option<CustomerNotes>, AppError> {
     use crate::services::{request::require_staff, services, staff_notes};
     let staff = require_staff()?;
-    staff_notes::of_ticket_customer(&*services()?, &staff, ticket_id).await
+    staff_notes::of_ticket_customer(&*services()?, &staff, ticket_id, before).await
 }
 
 #[server(endpoint = "admin/add_staff_note")]

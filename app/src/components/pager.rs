@@ -21,6 +21,11 @@ impl PageCursor {
         self.before.get()
     }
 
+    /// Whether a newer page than the shown one exists (tracked).
+    pub fn has_earlier(&self) -> bool {
+        self.earlier.with(|e| !e.is_empty())
+    }
+
     /// Back to the newest page (after a filter changed).
     pub fn reset(&self) {
         self.earlier.set(Vec::new());

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    components::{form::{after_success, draft_until_sent, error_alert, ActionError}, local_time::LocalTime},
+    components::{form::{after_success, draft_until_sent, error_alert, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
     error::AppError,
     staff_notes::{AdminAddStaffNote, AdminDeleteStaffNote, CustomerNotes, StaffNote, NOTE_MAX_CHARS},
 };
@@ -12,26 +12,33 @@ use crate::{
 /// The notes' actions, made with the page (as its resource must be), and
 /// a count of their successes for that resource to follow: a refused note
 /// leaves the list and the typed text as they were. The text being typed
-/// lives here too, so a redraw of the part holding the box keeps it.
+/// and the page of notes shown live here too, so a redraw of the part
+/// holding them keeps them.
 #[derive(Clone, Copy)]
 pub struct NoteActions {
     add: ServerAction<AdminAddStaffNote>,
     delete: ServerAction<AdminDeleteStaffNote>,
     changed: RwSignal<usize>,
     draft: RwSignal<String>,
+    cursor: PageCursor,
 }
 
 impl NoteActions {
     pub fn new() -> Self {
-        let (add, delete, changed) = (ServerAction::new(), ServerAction::new(), RwSignal::new(0));
-        after_success(add.version(), add.value(), move || changed.update(|n| *n += 1));
+        let (add, delete, changed, cursor) = (ServerAction::new(), ServerAction::new(), RwSignal::new(0), PageCursor::new());
+        // A new note is the newest: show the page it is on.
+        after_success(add.version(), add.value(), move || {
+            cursor.reset();
+            changed.update(|n| *n += 1);
+        });
         after_success(delete.version(), delete.value(), move || changed.update(|n| *n += 1));
-        NoteActions { add, delete, changed, draft: draft_until_sent(add.value()) }
+        NoteActions { add, delete, changed, draft: draft_until_sent(add.value()), cursor }
     }
 
-    /// Tracked: moves after each note added or deleted.
-    pub fn changes(&self) -> usize {
-        self.changed.get()
+    /// Tracked: what to read the notes with, which moves after each note
+    /// added or deleted and with the page asked for.
+    pub fn to_read(&self) -> (usize, Option<i64>) {
+        (self.changed.get(), self.cursor.before())
     }
 }
 
@@ -65,6 +72,9 @@ pub fn StaffNotes(notes: Resource<Result<Option<CustomerNotes>, AppError>>, acti
                             <button type="submit" class="btn">"Save note"</button>
                         </ActionForm>
                         {note_list(customer.notes, actions.delete)}
+                        {(customer.next_before.is_some() || actions.cursor.has_earlier()).then(|| view! {
+                            <Pager cursor=actions.cursor next=Signal::derive(move || customer.next_before) />
+                        })}
                     }.into_any(),
                 })}
             </Transition>

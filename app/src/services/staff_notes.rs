@@ -8,9 +8,8 @@ use crate::{
     staff_notes::{CustomerNotes, StaffNote, NOTE_MAX_CHARS},
 };
 
-/// A customer's page stays readable; older notes than these are kept
-/// (and exported) but not listed.
-const LISTED: i64 = 100;
+/// Notes listed at a time; "Older" shows the next ones.
+const PAGE: usize = 20;
 
 /// The audit log names a note by its first words.
 fn excerpt(body: &str) -> String {
@@ -29,30 +28,35 @@ fn checked(body: &str) -> Result<&str, AppError> {
     Ok(body)
 }
 
-async fn listed(svc: &Services, reader: &Authenticated, user_id: i64, public_id: String) -> Result<CustomerNotes, AppError> {
+/// One page of a customer's notes, newest first, older than `before`.
+async fn listed(svc: &Services, reader: &Authenticated, user_id: i64, public_id: String, before: Option<i64>) -> Result<CustomerNotes, AppError> {
     let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
         "SELECT n.id, n.body, a.username, n.created_at, n.author_id FROM staff_notes n JOIN users a ON a.id = n.author_id \
-         WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+         WHERE n.user_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3",
     )
     .bind(user_id)
-    .bind(LISTED)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(PAGE as i64 + 1)
     .fetch_all(&svc.db.pool)
     .await?;
+    let more = rows.len() > PAGE;
     let admin = reader.viewer.role.may_use(Desk::Operations);
-    let notes = rows
+    let notes: Vec<StaffNote> = rows
         .into_iter()
+        .take(PAGE)
         .map(|(id, body, author, created_at, author_id)| StaffNote { id, body, author, created_at, may_delete: admin || author_id == reader.user_id })
         .collect();
-    Ok(CustomerNotes { public_id, notes })
+    let next_before = if more { notes.last().map(|n| n.id) } else { None };
+    Ok(CustomerNotes { public_id, notes, next_before })
 }
 
-pub async fn of_customer(svc: &Services, reader: &Authenticated, public_id: &str) -> Result<CustomerNotes, AppError> {
+pub async fn of_customer(svc: &Services, reader: &Authenticated, public_id: &str, before: Option<i64>) -> Result<CustomerNotes, AppError> {
     let (user_id, user) = admin_users::find(svc, public_id).await?;
-    listed(svc, reader, user_id, user.public_id).await
+    listed(svc, reader, user_id, user.public_id, before).await
 }
 
 /// The notes on whoever opened the ticket; None when they deleted their account.
-pub async fn of_ticket_customer(svc: &Services, reader: &Authenticated, ticket_id: i64) -> Result<Option<CustomerNotes>, AppError> {
+pub async fn of_ticket_customer(svc: &Services, reader: &Authenticated, ticket_id: i64, before: Option<i64>) -> Result<Option<CustomerNotes>, AppError> {
     let owner: Option<(i64, String, Option<i64>)> = sqlx::query_as(
         "SELECT u.id, u.public_id, u.deleted_at FROM support_tickets t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
     )
@@ -62,7 +66,7 @@ pub async fn of_ticket_customer(svc: &Services, reader: &Authenticated, ticket_i
     match owner {
         None => Err(AppError::NotFound),
         Some((_, _, Some(_deleted))) => Ok(None),
-        Some((user_id, public_id, None)) => Ok(Some(listed(svc, reader, user_id, public_id).await?)),
+        Some((user_id, public_id, None)) => Ok(Some(listed(svc, reader, user_id, public_id, before).await?)),
     }
 }
 

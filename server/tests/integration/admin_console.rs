@@ -477,6 +477,20 @@ async fn staff_keep_notes_on_a_customer(app: TestApp) {
     // The customer's own download holds what is left, without who wrote it.
     let export: serde_json::Value = serde_json::from_str(&customer.get("/account/export").await.body).unwrap();
     assert_eq!(export["staff_notes"], serde_json::json!([{ "body": "Asked for a receipt.", "created_at": export["staff_notes"][0]["created_at"] }]));
+
+    // Listed twenty at a time, newest first; the cursor reads the older ones.
+    for n in 1..=20 {
+        assert_eq!(admin.call("admin/add_staff_note", &[("public_id", &public_id), ("body", &format!("Note {n}"))]).await.status, 200);
+    }
+    let bodies = |page: &serde_json::Value| page["notes"].as_array().unwrap().iter().map(|n| n["body"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let newest = agent.call("admin/staff_notes", &[("public_id", &public_id)]).await.json();
+    assert_eq!((bodies(&newest).len(), bodies(&newest)[0].as_str(), bodies(&newest)[19].as_str()), (20, "Note 20", "Note 1"));
+    let next = newest["next_before"].as_i64().expect("an older page").to_string();
+    let older = agent.call("admin/staff_notes", &[("public_id", &public_id), ("before", &next)]).await.json();
+    assert_eq!((bodies(&older), &older["next_before"]), (vec!["Asked for a receipt.".to_string()], &serde_json::Value::Null));
+    let beside = agent.call("admin/ticket_notes", &[("ticket_id", &ticket), ("before", &next)]).await.json();
+    assert_eq!(bodies(&beside), ["Asked for a receipt."]);
+
     let deleted = customer.call("delete_account", &[("password", common::PASSWORD), ("confirm", "yes"), ("give_up_balance", "yes")]).await;
     assert!(deleted.status < 400, "{}", deleted.body);
     let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_notes").fetch_one(&app.db.pool).await.unwrap();

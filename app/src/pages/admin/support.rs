@@ -278,7 +278,7 @@ pub fn AdminTicket() -> impl IntoView {
     // view that is drawn again would not match the server's on hydration.
     let saved = Resource::new(|| (), |_| admin_saved_replies());
     let note_actions = NoteActions::new();
-    let notes = Resource::new(move || (id(), note_actions.changes()), |(id, _)| admin_ticket_notes(id));
+    let notes = Resource::new(move || (id(), note_actions.to_read()), |(id, (_, before))| admin_ticket_notes(id, before));
     let draft = draft_until_sent(reply.value());
     // The customer's message shows as it arrives (and another admin's
     // reply); the draft stays as it is.

@@ -56,7 +56,7 @@ pub fn AdminUser() -> impl IntoView {
         |(id, _, _, _)| admin_user_detail(id),
     );
     let note_actions = NoteActions::new();
-    let notes = Resource::new(move || (public_id(), note_actions.changes()), |(id, _)| async move { admin_staff_notes(id).await.map(Some) });
+    let notes = Resource::new(move || (public_id(), note_actions.to_read()), |(id, (_, before))| async move { admin_staff_notes(id, before).await.map(Some) });
     view! {
         <PageTitle text="Admin · User" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
