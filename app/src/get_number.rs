@@ -185,7 +185,7 @@ pub struct LeaseHistory {
 }
 
 /// Leases on one page of "Your numbers".
-pub const LEASE_HISTORY_PAGE: i64 = 20;
+pub const LEASE_HISTORY_PAGE: usize = 20;
 
 /// The customer's leases, newest first, before the lease `before`, of
 /// one platform (a slug) and of one number (as people write it); empty or
@@ -193,16 +193,15 @@ pub const LEASE_HISTORY_PAGE: i64 = 20;
 #[server(endpoint = "my_numbers")]
 pub async fn my_numbers(platform: Option<String>, number: Option<String>, before: Option<i64>) -> Result<LeaseHistory, AppError> {
     use crate::domain::UsPhoneNumber;
-    use crate::services::{leases::{self, LeaseFilter}, request::{given, require_user}, services};
+    use crate::services::{leases::{self, LeaseFilter}, paging::NewestFirst, request::{given, require_user}, services};
     let user = require_user()?;
     let number = given(&number).map(UsPhoneNumber::parse).transpose().map_err(AppError::Invalid)?;
     let svc = services()?;
     let events_cursor = svc.events.cursor();
     let filter = LeaseFilter { platform: given(&platform), number: number.as_ref(), open_only: false };
-    let mut leases = leases::history(&svc, user.user_id, filter, before, LEASE_HISTORY_PAGE + 1).await?;
-    let more = leases.len() as i64 > LEASE_HISTORY_PAGE;
-    leases.truncate(LEASE_HISTORY_PAGE as usize);
-    let next_before = if more { leases.last().map(|l| l.id) } else { None };
+    let page = NewestFirst { size: LEASE_HISTORY_PAGE };
+    let rows = leases::history(&svc, user.user_id, filter, before, page.limit()).await?;
+    let (leases, next_before) = page.page(rows, |l| l.id);
     Ok(LeaseHistory { leases, next_before, platforms: leases::platforms_used(&svc, user.user_id).await?, events_cursor })
 }
 

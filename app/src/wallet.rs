@@ -75,7 +75,7 @@ pub struct RechargeConfirmation {
     pub other_request: Option<Money>,
 }
 
-pub const HISTORY_PAGE_SIZE: i64 = 20;
+pub const HISTORY_PAGE_SIZE: usize = 20;
 
 #[server(endpoint = "my_wallet")]
 pub async fn my_wallet() -> Result<WalletView, AppError> {
@@ -93,7 +93,7 @@ pub async fn my_wallet() -> Result<WalletView, AppError> {
 
 #[server(endpoint = "my_ledger")]
 pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<HistoryPage, AppError> {
-    use crate::services::{ledger, request::require_user, services};
+    use crate::services::{ledger, paging::NewestFirst, request::require_user, services};
     let user = require_user()?;
     let kind = match kind.as_deref() {
         None | Some("") | Some("all") => None,
@@ -101,14 +101,10 @@ pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<Hist
     };
     let svc = services()?;
     let events_cursor = svc.events.cursor();
-    let entries = ledger::history(&svc.db, user.user_id, kind, before, HISTORY_PAGE_SIZE + 1).await?;
-    let more = entries.len() as i64 > HISTORY_PAGE_SIZE;
-    let entries: Vec<EntryView> = entries
-        .into_iter()
-        .take(HISTORY_PAGE_SIZE as usize)
-        .map(EntryView::from)
-        .collect();
-    let next_before = if more { entries.last().map(|e| e.id) } else { None };
+    let page = NewestFirst { size: HISTORY_PAGE_SIZE };
+    let rows = ledger::history(&svc.db, user.user_id, kind, before, page.limit()).await?;
+    let (rows, next_before) = page.page(rows, |e| e.id);
+    let entries = rows.into_iter().map(EntryView::from).collect();
     Ok(HistoryPage { entries, next_before, events_cursor })
 }
 

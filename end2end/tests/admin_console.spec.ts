@@ -337,9 +337,14 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   const adminTab = await adminPage(browser, admin);
   await adminTab.goto("/admin/users");
   await hydrated(adminTab);
-  await adminTab.getByLabel("User ID, email, username or a number they leased").fill(customer);
+  const find = adminTab.getByLabel("User ID, email, username or a number they leased");
+  await find.fill(admin);
   await adminTab.getByRole("button", { name: "Search" }).click();
-  await adminTab.getByTestId("users").getByRole("link").first().click();
+  const adminHref = await adminTab.getByTestId("users").getByRole("row").filter({ hasText: admin }).getByRole("link").first().getAttribute("href");
+  expect(adminHref).toMatch(/^\/admin\/users\/UN-/);
+  await find.fill(customer);
+  await adminTab.getByRole("button", { name: "Search" }).click();
+  await adminTab.getByTestId("users").getByRole("row").filter({ hasText: customer }).getByRole("link").first().click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("active");
   await hydrated(adminTab);
   // A note half typed survives the page redrawing the customer after each action.
@@ -351,6 +356,17 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   await adminTab.getByRole("button", { name: "Disable account" }).click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("disabled");
   await expect(noteBox).toHaveValue("Ran a bot at 40 requests a second");
+  // The same page shown for someone else without a reload (a link in the
+  // app) starts with an empty box: the note was not meant for them.
+  await adminTab.evaluate((href) => {
+    const link = Object.assign(document.createElement("a"), { href, textContent: "another customer" });
+    document.body.append(link);
+    link.click();
+  }, adminHref!);
+  await expect(adminTab).toHaveURL(new RegExp(`${adminHref}$`));
+  await expect(adminTab.getByTestId("user-role")).toHaveText("Administrator");
+  await expect(adminTab.getByRole("main")).toContainText(admin);
+  await expect(noteBox).toHaveValue("");
 
   await page.reload();
   await hydrated(page);

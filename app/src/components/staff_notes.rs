@@ -13,7 +13,9 @@ use crate::{
 /// a count of their successes for that resource to follow: a refused note
 /// leaves the list and the typed text as they were. The text being typed
 /// and the page of notes shown live here too, so a redraw of the part
-/// holding them keeps them.
+/// holding them keeps them; both start over when the page shows another
+/// customer or ticket (`subject`) without being made again, so that a note
+/// typed for one is never saved on the other.
 #[derive(Clone, Copy)]
 pub struct NoteActions {
     add: ServerAction<AdminAddStaffNote>,
@@ -24,27 +26,32 @@ pub struct NoteActions {
 }
 
 impl NoteActions {
-    pub fn new() -> Self {
+    pub fn new<S: PartialEq + Send + Sync + 'static>(subject: impl Fn() -> S + Send + Sync + 'static) -> Self {
         let (add, delete, changed, cursor) = (ServerAction::new(), ServerAction::new(), RwSignal::new(0), PageCursor::new());
+        let draft = draft_until_sent(add.value());
         // A new note is the newest: show the page it is on.
         after_success(add.version(), add.value(), move || {
             cursor.reset();
             changed.update(|n| *n += 1);
         });
         after_success(delete.version(), delete.value(), move || changed.update(|n| *n += 1));
-        NoteActions { add, delete, changed, draft: draft_until_sent(add.value()), cursor }
+        Effect::watch(
+            subject,
+            move |now, before, _| {
+                if before != Some(now) {
+                    cursor.reset();
+                    draft.set(String::new());
+                }
+            },
+            false,
+        );
+        NoteActions { add, delete, changed, draft, cursor }
     }
 
     /// Tracked: what to read the notes with, which moves after each note
     /// added or deleted and with the page asked for.
     pub fn to_read(&self) -> (usize, Option<i64>) {
         (self.changed.get(), self.cursor.before())
-    }
-}
-
-impl Default for NoteActions {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

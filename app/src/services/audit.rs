@@ -1,6 +1,7 @@
 //! The audit log of admin actions: who, what, before and after, when.
 use sqlx::{Any, Executor};
 
+use super::paging::NewestFirst;
 use crate::error::AppError;
 
 pub async fn record<'e, E>(
@@ -41,7 +42,7 @@ pub struct Filter {
     pub before: i64,
 }
 
-const PAGE: usize = 50;
+const PAGE: NewestFirst = NewestFirst { size: 50 };
 
 pub async fn list(svc: &super::Services, filter: &Filter) -> Result<crate::admin_api::AuditPage, AppError> {
     use crate::admin_api::{AuditEntry, AuditPage};
@@ -55,13 +56,12 @@ pub async fn list(svc: &super::Services, filter: &Filter) -> Result<crate::admin
     .bind(filter.before)
     .bind(&action)
     .bind(&filter.admin)
-    .bind(PAGE as i64 + 1)
+    .bind(PAGE.limit())
     .fetch_all(&svc.db.pool)
     .await?;
-    let more = rows.len() > PAGE;
-    let entries: Vec<AuditEntry> = rows
+    let (rows, next_before) = PAGE.page(rows, |r| r.0);
+    let entries = rows
         .into_iter()
-        .take(PAGE)
         .map(|(id, admin, action, public_id, username, before, after, at)| AuditEntry {
             id,
             admin,
@@ -72,6 +72,5 @@ pub async fn list(svc: &super::Services, filter: &Filter) -> Result<crate::admin
             at,
         })
         .collect();
-    let next_before = if more { entries.last().map(|e| e.id) } else { None };
     Ok(AuditPage { entries, next_before })
 }

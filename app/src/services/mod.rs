@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod ledger_export;
 pub mod numbers;
 pub mod operator_alerts;
+pub mod paging;
 pub mod mailer;
 pub mod passwords;
 pub mod platforms;

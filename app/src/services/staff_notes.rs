@@ -1,7 +1,7 @@
 //! Staff notes on a customer (see `crate::staff_notes`): written by
 //! support staff or admins, deleted by their author or an admin, erased
 //! with the customer's account. Adding and deleting are audited.
-use super::{admin_users, audit, request::Authenticated, Services};
+use super::{admin_users, audit, paging::NewestFirst, request::Authenticated, Services};
 use crate::{
     domain::Desk,
     error::AppError,
@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// Notes listed at a time; "Older" shows the next ones.
-const PAGE: usize = 20;
+const PAGE: NewestFirst = NewestFirst { size: 20 };
 
 /// The audit log names a note by its first words.
 fn excerpt(body: &str) -> String {
@@ -36,17 +36,15 @@ async fn listed(svc: &Services, reader: &Authenticated, user_id: i64, public_id:
     )
     .bind(user_id)
     .bind(before.unwrap_or(i64::MAX))
-    .bind(PAGE as i64 + 1)
+    .bind(PAGE.limit())
     .fetch_all(&svc.db.pool)
     .await?;
-    let more = rows.len() > PAGE;
+    let (rows, next_before) = PAGE.page(rows, |r| r.0);
     let admin = reader.viewer.role.may_use(Desk::Operations);
-    let notes: Vec<StaffNote> = rows
+    let notes = rows
         .into_iter()
-        .take(PAGE)
         .map(|(id, body, author, created_at, author_id)| StaffNote { id, body, author, created_at, may_delete: admin || author_id == reader.user_id })
         .collect();
-    let next_before = if more { notes.last().map(|n| n.id) } else { None };
     Ok(CustomerNotes { public_id, notes, next_before })
 }
 

@@ -277,7 +277,7 @@ pub fn AdminTicket() -> impl IntoView {
     // Made with the page, not with the thread's view: a resource made in a
     // view that is drawn again would not match the server's on hydration.
     let saved = Resource::new(|| (), |_| admin_saved_replies());
-    let note_actions = NoteActions::new();
+    let note_actions = NoteActions::new(id);
     let notes = Resource::new(move || (id(), note_actions.to_read()), |(id, (_, before))| admin_ticket_notes(id, before));
     let draft = draft_until_sent(reply.value());
     // The customer's message shows as it arrives (and another admin's

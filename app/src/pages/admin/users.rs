@@ -55,7 +55,7 @@ pub fn AdminUser() -> impl IntoView {
         move || (public_id(), set_disabled.version().get(), set_role.version().get(), revoke_key.version().get()),
         |(id, _, _, _)| admin_user_detail(id),
     );
-    let note_actions = NoteActions::new();
+    let note_actions = NoteActions::new(public_id);
     let notes = Resource::new(move || (public_id(), note_actions.to_read()), |(id, (_, before))| async move { admin_staff_notes(id, before).await.map(Some) });
     view! {
         <PageTitle text="Admin · User" />
