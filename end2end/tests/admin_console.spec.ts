@@ -347,8 +347,28 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   await adminTab.getByTestId("users").getByRole("row").filter({ hasText: customer }).getByRole("link").first().click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("active");
   await hydrated(adminTab);
-  // A note half typed survives the page redrawing the customer after each action.
-  const noteBox = adminTab.getByTestId("staff-notes").getByLabel("Add a note for staff");
+  // Staff notes come twenty at a time, the newest first.
+  const notes = adminTab.getByTestId("staff-notes");
+  const noteBox = notes.getByLabel("Add a note for staff");
+  const publicId = new URL(adminTab.url()).pathname.split("/").pop()!;
+  const origin = { Origin: new URL(adminTab.url()).origin };
+  const noteNo = (n: number) => `Note #${String(n).padStart(2, "0")}`;
+  for (let n = 1; n <= 20; n++) {
+    const added = await adminTab.request.post("/api/admin/add_staff_note", { headers: origin, form: { public_id: publicId, body: noteNo(n) } });
+    expect(added.ok()).toBeTruthy();
+  }
+  await noteBox.fill(noteNo(21));
+  await notes.getByRole("button", { name: "Save note" }).click();
+  const noteList = notes.getByTestId("staff-note-list");
+  await expect(noteList).toContainText(noteNo(21));
+  await expect(noteList).toContainText(noteNo(2));
+  await expect(noteList).not.toContainText(noteNo(1));
+  await expect(notes.getByRole("button", { name: "Newer" })).toBeDisabled();
+  await notes.getByRole("button", { name: "Older" }).click();
+  await expect(noteList).toContainText(noteNo(1));
+  await expect(noteList).not.toContainText(noteNo(2));
+  await expect(notes.getByRole("button", { name: "Older" })).toBeDisabled();
+  // A note half typed, and the page of notes shown, survive the page redrawing the customer after each action.
   await noteBox.fill("Ran a bot at 40 requests a second");
   const key = adminTab.getByTestId("user-api-keys").getByRole("row").filter({ hasText: "runaway bot" });
   await key.getByRole("button", { name: "Revoke" }).click();
@@ -356,6 +376,7 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   await adminTab.getByRole("button", { name: "Disable account" }).click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("disabled");
   await expect(noteBox).toHaveValue("Ran a bot at 40 requests a second");
+  await expect(noteList).toContainText(noteNo(1));
   // The same page shown for someone else without a reload (a link in the
   // app) starts with an empty box: the note was not meant for them.
   await adminTab.evaluate((href) => {
@@ -367,6 +388,8 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   await expect(adminTab.getByTestId("user-role")).toHaveText("Administrator");
   await expect(adminTab.getByRole("main")).toContainText(admin);
   await expect(noteBox).toHaveValue("");
+  await expect(notes).toContainText("No notes yet.");
+  await expect(notes.getByRole("button", { name: "Newer" })).toHaveCount(0);
 
   await page.reload();
   await hydrated(page);

@@ -331,8 +331,8 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
                 None => return Err(LeaseError::NumberNotFree { number: number.display(), name: platform.name }),
             },
             // Nothing (more) to buy: the pool and then the demo range, in one query.
-            (None, None) if upstream_tried => svc.numbers.pick(&mut tx, rules, Wanted::Any(Scope::All)).await?,
-            (None, None) => svc.numbers.pick(&mut tx, rules, Wanted::Any(Scope::Own)).await?,
+            (None, None) if upstream_tried => svc.numbers.pick(&mut tx, rules, Wanted::Any { scope: Scope::All, user_id }).await?,
+            (None, None) => svc.numbers.pick(&mut tx, rules, Wanted::Any { scope: Scope::Own, user_id }).await?,
         };
         let number = match picked {
             Some(number) => number,

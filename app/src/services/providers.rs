@@ -32,13 +32,18 @@ pub struct PickRules {
 /// Which number a lease wants.
 #[derive(Debug, Clone, Copy)]
 pub enum Wanted<'a> {
-    /// The least recently used free number of these sources.
-    Any(Scope),
+    /// The least recently used free number of these sources, after those
+    /// the customer tried for the platform lately without getting a code.
+    Any { scope: Scope, user_id: i64 },
     /// A number the customer leased before ("Rent again"), if it is free:
     /// from the pool or the demo range, never an upstream's (bought for
     /// one lease, and gone with it).
     Again { user_id: i64, number: &'a UsPhoneNumber },
 }
+
+/// How long a number the customer tried for a platform without a code
+/// goes after the others for them (see `pick`).
+const TRIED_LATELY_MS: i64 = super::clock::DAY_MS;
 
 /// Which of the table's sources a pick may take from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,9 +70,9 @@ impl NumberSources {
     /// transaction; the lease row (unique per open number) is what
     /// reserves it.
     pub async fn pick(&self, conn: &mut AnyConnection, rules: PickRules, wanted: Wanted<'_>) -> Result<Option<PickedNumber>, sqlx::Error> {
-        let (scope, again) = match wanted {
-            Wanted::Any(scope) => (scope, None),
-            Wanted::Again { user_id, number } => (Scope::All, Some((user_id, number))),
+        let (scope, again, user_id) = match wanted {
+            Wanted::Any { scope, user_id } => (scope, None, user_id),
+            Wanted::Again { user_id, number } => (Scope::All, Some(number), user_id),
         };
         let free = self.free_where(scope, "$3");
         let cutoff = reuse_cutoff(rules.reuse_after_code_ms, rules.now);
@@ -75,11 +80,17 @@ impl NumberSources {
         // their own leases do not keep from them.
         let (this_number, not_kept) = match again {
             Some(_) => (
-                " AND n.e164 = $4 AND (SELECT 1 FROM leases m WHERE m.number_id = n.id AND m.user_id = $5 LIMIT 1) IS NOT NULL",
-                not_kept("$1", "$2", Some("$5")),
+                " AND n.e164 = $6 AND (SELECT 1 FROM leases m WHERE m.number_id = n.id AND m.user_id = $4 LIMIT 1) IS NOT NULL",
+                not_kept("$1", "$2", Some("$4")),
             ),
             None => ("", not_kept("$1", "$2", None)),
         };
+        // A customer who cancelled a number, or saw it run out, for the
+        // platform asks again for another one: the platform may have
+        // refused it. Theirs go last (not out: one is better than none).
+        // Uncorrelated and bounded, so it is read once, not per number.
+        let tried = "CASE WHEN n.id IN (SELECT t.number_id FROM leases t WHERE t.user_id = $4 AND t.platform_id = $1 \
+                     AND t.code_at IS NULL AND t.created_at > $5 ORDER BY t.id DESC LIMIT 20) THEN 1 ELSE 0 END";
         // On PostgreSQL concurrent confirmations would all pick the same
         // least-recently-used number and all but one retry; each locks
         // its pick and skips the others'. (SQLite writes one at a time.)
@@ -92,13 +103,18 @@ impl NumberSources {
         let sql = format!(
             "SELECT n.id, n.e164, n.source FROM numbers n \
              WHERE {free}{this_number} AND {not_kept} \
-             ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, \
+             ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, {tried}, \
                       COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
              LIMIT 1{lock}"
         );
-        let mut query = sqlx::query_as::<_, (i64, String, String)>(&sql).bind(rules.platform_id).bind(cutoff).bind(silent_before(rules.now));
-        if let Some((user_id, number)) = again {
-            query = query.bind(number.as_str()).bind(user_id);
+        let mut query = sqlx::query_as::<_, (i64, String, String)>(&sql)
+            .bind(rules.platform_id)
+            .bind(cutoff)
+            .bind(silent_before(rules.now))
+            .bind(user_id)
+            .bind(rules.now - TRIED_LATELY_MS);
+        if let Some(number) = again {
+            query = query.bind(number.as_str());
         }
         let row = query.fetch_optional(&mut *conn).await?;
         Ok(row.map(|(number_id, e164, source)| PickedNumber { number_id, e164, demo: source == "demo" }))

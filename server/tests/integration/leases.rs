@@ -342,7 +342,38 @@ mod number_safety {
         assert_eq!(other.json()["number"], "+13125550142");
     }
 
-    backend_tests!(a_number_is_never_shared_or_reused_for_the_same_platform);
+    /// A customer who cancels a number and asks again for the same
+    /// platform gets another one (the platform may have refused the first),
+    /// even where the one they cancelled is the least recently used; when
+    /// every free number is one they tried, they still get one.
+    async fn a_customer_asking_again_gets_another_number(app: TestApp) {
+        sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+        for e164 in ["+13125550151", "+13125550152"] {
+            sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ($1, 'pool', 1, 0)").bind(e164).execute(&app.db.pool).await.unwrap();
+        }
+        let (mut tried, _) = verified_customer(&app, "retrier", 1000).await;
+        let (mut other, _) = verified_customer(&app, "other_one", 1000).await;
+        async fn rent_and_cancel(browser: &mut common::browser::Browser, platform: &str, price: i64, key: &str) -> String {
+            let lease = confirm(browser, platform, price, key).await;
+            assert_eq!(lease.status, 200, "{}", lease.body);
+            let lease = lease.json();
+            let id = lease["id"].as_i64().unwrap().to_string();
+            assert!(browser.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status < 400);
+            lease["number"].as_str().unwrap().to_string()
+        }
+        let first = rent_and_cancel(&mut tried, "google", 100, "tried-key-1").await;
+        // Someone else's lease makes the other number the more recently used.
+        let second = rent_and_cancel(&mut other, "google", 100, "other-key-1").await;
+        assert_ne!(first, second);
+        assert_eq!(rent_and_cancel(&mut tried, "google", 100, "tried-key-2").await, second, "not the number just cancelled");
+        // Both tried: the least recently used comes back rather than none.
+        assert_eq!(rent_and_cancel(&mut tried, "google", 100, "tried-key-3").await, first);
+        // Another customer's tries change nothing for them: the least recently used.
+        let (mut third, _) = verified_customer(&app, "third_one", 1000).await;
+        assert_eq!(rent_and_cancel(&mut third, "google", 100, "third-key-1").await, second);
+    }
+
+    backend_tests!(a_number_is_never_shared_or_reused_for_the_same_platform, a_customer_asking_again_gets_another_number);
 }
 
 mod rent_again {
