@@ -129,6 +129,31 @@ pub async fn admin_stock() -> Result<Vec<PlatformStock>, AppError> {
     stock::by_platform(&*services()?).await
 }
 
+/// Leases without a code, and none with one, that make a number suspect.
+pub const SILENT_AFTER_LEASES: i64 = 3;
+/// How far back those leases count.
+pub const SILENT_WITHIN_DAYS: i64 = 7;
+
+/// A pool number whose leases for a platform lately all ended without a
+/// code (`services::silent_numbers`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SilentNumber {
+    /// E.164.
+    pub number: String,
+    pub display: String,
+    pub platform: String,
+    /// Its leases for the platform in the period, none with a code.
+    pub leases: i64,
+    pub last_at: i64,
+}
+
+#[server(endpoint = "admin/silent_numbers")]
+pub async fn admin_silent_numbers() -> Result<Vec<SilentNumber>, AppError> {
+    use crate::services::{request::require_admin, services, silent_numbers};
+    require_admin()?;
+    silent_numbers::recent(&*services()?).await
+}
+
 /// The Supply page lists this many numbers of the pool a page; a search
 /// (digits of the number, or the phone's device ID) finds others.
 pub const POOL_SHOWN: i64 = 200;

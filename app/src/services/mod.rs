@@ -38,6 +38,7 @@ pub mod session_cache;
 pub mod shortages;
 pub mod sessions;
 pub mod stock;
+pub mod silent_numbers;
 pub mod stock_alerts;
 pub mod supply_attention;
 pub mod staff_notes;

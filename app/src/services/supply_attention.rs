@@ -1,6 +1,6 @@
 //! What on the Supply page waits for an operator: the admin menu's badge
 //! counts it, and `/metrics` publishes the SMS and the phones.
-use super::{clock::DAY_MS, numbers, upstream::in_flight, Services};
+use super::{clock::DAY_MS, numbers, silent_numbers, upstream::in_flight, Services};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -13,11 +13,13 @@ pub struct Attention {
     pub turned_away_platforms: i64,
     /// Suppliers low on money, plus purchases whose outcome nobody knows.
     pub supplier_problems: i64,
+    /// Pool numbers whose leases for a platform lately got no code.
+    pub numbers_without_codes: i64,
 }
 
 impl Attention {
     pub fn total(&self) -> i64 {
-        self.unmatched_sms + self.silent_phones + self.turned_away_platforms + self.supplier_problems
+        self.unmatched_sms + self.silent_phones + self.turned_away_platforms + self.supplier_problems + self.numbers_without_codes
     }
 }
 
@@ -29,7 +31,13 @@ pub async fn now(svc: &Services) -> Result<Attention, AppError> {
     for client in &svc.upstreams.clients {
         supplier_problems += i64::from(client.low_balance()) + in_flight::recently_interrupted(svc, client.name()).await?.len() as i64;
     }
-    Ok(Attention { unmatched_sms: unmatched_sms(svc).await?, silent_phones: silent_phones(svc).await?, turned_away_platforms, supplier_problems })
+    Ok(Attention {
+        unmatched_sms: unmatched_sms(svc).await?,
+        silent_phones: silent_phones(svc).await?,
+        turned_away_platforms,
+        supplier_problems,
+        numbers_without_codes: silent_numbers::recent(svc).await?.len() as i64,
+    })
 }
 
 /// SMS no lease took, neither assigned nor dismissed (also on `/metrics`).

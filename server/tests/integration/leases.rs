@@ -373,7 +373,49 @@ mod number_safety {
         assert_eq!(rent_and_cancel(&mut third, "google", 100, "third-key-1").await, second);
     }
 
-    backend_tests!(a_number_is_never_shared_or_reused_for_the_same_platform, a_customer_asking_again_gets_another_number);
+    /// A pool number whose last leases for a platform all ended without a
+    /// code is listed for admins on the Supply page, until one gets a code;
+    /// Disable there takes it out of the pool.
+    async fn numbers_that_get_no_codes_are_listed_for_admins(app: TestApp) {
+        sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+        let number_id: i64 = sqlx::query_scalar("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550161', 'pool', 1, 0) RETURNING id")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        let (mut customer, _) = verified_customer(&app, "gives_up", 1000).await;
+        let mut admin = common::signed_in_admin(&app, "supply_watch").await;
+        let silent = |answer: serde_json::Value| answer.as_array().unwrap().iter().map(|r| (r["number"].as_str().unwrap().to_string(), r["platform"].as_str().unwrap().to_string(), r["leases"].as_i64().unwrap())).collect::<Vec<_>>();
+        let lease_of = |answer: common::browser::Answer| {
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            answer.json()["id"].as_i64().unwrap().to_string()
+        };
+        for n in 1..=3 {
+            assert!(silent(admin.call("admin/silent_numbers", &[]).await.json()).is_empty(), "not after {}", n - 1);
+            let id = lease_of(confirm(&mut customer, "google", 100, &format!("silent-key-{n}")).await);
+            assert!(customer.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status < 400);
+        }
+        // Telegram's lease of it got a code: Google's record is its own.
+        let id = lease_of(confirm(&mut customer, "telegram", 120, "silent-key-tg").await);
+        leases::record_sms(&app.services(), test_sms(number_id, "Telegram", "Telegram code 55821", "55821", "silent-tg")).await.unwrap();
+        assert!(customer.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
+        assert_eq!(silent(admin.call("admin/silent_numbers", &[]).await.json()), vec![("+13125550161".to_string(), "Google".to_string(), 3)]);
+        assert_eq!(admin.call("admin/supply_attention", &[]).await.json(), 1, "the admin menu counts it");
+        let page = admin.get("/admin/supply").await.body.replace("<!>", "");
+        assert!(page.contains("Numbers that get no codes") && page.contains("+1 (312) 555-0161"), "the Supply page lists it");
+        // A code for Google clears it.
+        let id = lease_of(confirm(&mut customer, "google", 100, "silent-key-4").await);
+        leases::record_sms(&app.services(), test_sms(number_id, "Google", "G-515151 is your code", "515151", "silent-g")).await.unwrap();
+        assert!(customer.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
+        assert!(silent(admin.call("admin/silent_numbers", &[]).await.json()).is_empty(), "a code came");
+        assert_eq!(admin.call("admin/supply_attention", &[]).await.json(), 0);
+        assert_eq!(customer.call("admin/silent_numbers", &[]).await.status, 403);
+    }
+
+    backend_tests!(
+        a_number_is_never_shared_or_reused_for_the_same_platform,
+        a_customer_asking_again_gets_another_number,
+        numbers_that_get_no_codes_are_listed_for_admins
+    );
 }
 
 mod rent_again {

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
-    admin_numbers, admin_shortages, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
-    PlatformStock, PoolList, Shortage, UnmatchedSms, UpstreamView, IMPORT_BATCH,
+    admin_numbers, admin_shortages, admin_silent_numbers, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
+    PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 
 #[component]
@@ -28,6 +28,7 @@ pub fn AdminSupply() -> impl IntoView {
     // addition answer the shortage on the next refusal, not before.
     let shortages = Resource::new(move || (add.version().get(), imported.get()), |_| admin_shortages());
     let stock = Resource::new(changed, |_| admin_stock());
+    let silent = Resource::new(changed, |_| admin_silent_numbers());
     BadgeRecount::after(move || (assign.version().get(), dismiss.version().get(), checked.version().get(), changed()));
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
@@ -35,6 +36,7 @@ pub fn AdminSupply() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             <TurnedAway list=shortages />
             <StockList list=stock />
+            <SilentNumbers toggle list=silent />
             <UnmatchedSmsList assign dismiss list=unmatched />
             <NumberPool add toggle bulk search=pool_search page=pool_page list=pool />
             <ImportNumbers done=imported />
@@ -359,6 +361,41 @@ fn StockList(list: Resource<Result<Vec<PlatformStock>, AppError>>) -> impl IntoV
                     </DataTable>
                 </section>
             }
+        })}
+    }
+}
+
+/// Numbers a platform seems to refuse (shown only when there are some),
+/// each with the pool's Disable.
+#[component]
+fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: Resource<Result<Vec<SilentNumber>, AppError>>) -> impl IntoView {
+    use crate::number_pool::{SILENT_AFTER_LEASES, SILENT_WITHIN_DAYS};
+    view! {
+        {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
+            <section class="card">
+                <h2>"Numbers that get no codes"</h2>
+                <p class="muted small">
+                    "Each of these got no code in its last " {SILENT_AFTER_LEASES} " or more leases for the platform in the last " {SILENT_WITHIN_DAYS}
+                    " days: the platform may refuse it, or its SIM may not receive. Customers who gave up on one get other numbers first. Disable it, or check it with a lease of your own."
+                </p>
+                <DataTable label="Numbers that get no codes" headers=&["Number", "Platform", "Leases without a code", "Last", ""] testid="silent-numbers" stacked=true>
+                    {rows.into_iter().map(|s| view! {
+                        <tr>
+                            <td class="mono" data-label="Number">{s.display}</td>
+                            <td data-label="Platform">{s.platform}</td>
+                            <td class="num" data-label="Leases without a code">{s.leases}</td>
+                            <td data-label="Last"><LocalTime millis=s.last_at /></td>
+                            <td>
+                                <ActionForm action=toggle attr:class="inline-form">
+                                    <input type="hidden" name="number" value=s.number />
+                                    <input type="hidden" name="enabled" value="false" />
+                                    <button type="submit" class="btn btn-small">"Disable"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }).collect_view()}
+                </DataTable>
+            </section>
         })}
     }
 }
