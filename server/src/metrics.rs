@@ -77,6 +77,7 @@ pub struct Metrics {
     turned_away: Gauge,
     unmatched_sms: Gauge,
     silent_phones: Gauge,
+    numbers_without_codes: Gauge,
     platforms_unavailable: Gauge,
     support_open: Gauge,
     support_awaiting: Gauge,
@@ -107,6 +108,7 @@ impl Default for Metrics {
             turned_away: Gauge::default(),
             unmatched_sms: Gauge::default(),
             silent_phones: Gauge::default(),
+            numbers_without_codes: Gauge::default(),
             platforms_unavailable: Gauge::default(),
             support_open: Gauge::default(),
             support_awaiting: Gauge::default(),
@@ -142,6 +144,11 @@ impl Default for Metrics {
             "gateway_phones_silent",
             "Android gateway phones that ping but have gone silent; their numbers get no new leases (database)",
             metrics.silent_phones.clone(),
+        );
+        registry.register(
+            "numbers_without_codes",
+            "Pool numbers whose leases for a platform in the last 7 days (3 or more) all ended without a code (database)",
+            metrics.numbers_without_codes.clone(),
         );
         registry.register(
             "platforms_unavailable",
@@ -240,6 +247,7 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     let turned_away = app::services::shortages::last_day_count(svc).await?;
     let unmatched_sms = supply_attention::unmatched_sms(svc).await?;
     let silent_phones = supply_attention::silent_phones(svc).await?;
+    let numbers_without_codes = app::services::silent_numbers::recent(svc).await?.len() as i64;
     let unavailable = app::services::platforms::list_enabled(svc).await?.iter().filter(|p| !p.available).count() as i64;
     let (support_open, support_awaiting) = app::services::support::open_tickets(svc).await?;
     for (lease_state, n) in by_state {
@@ -251,6 +259,7 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     metrics.turned_away.set(turned_away);
     metrics.unmatched_sms.set(unmatched_sms);
     metrics.silent_phones.set(silent_phones);
+    metrics.numbers_without_codes.set(numbers_without_codes);
     metrics.platforms_unavailable.set(unavailable);
     metrics.support_open.set(support_open);
     metrics.support_awaiting.set(support_awaiting);

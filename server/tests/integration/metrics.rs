@@ -66,6 +66,7 @@ async fn metrics_are_protected_and_count(backend: Backend) {
         "usnh_mail_queued 0",
         "usnh_unmatched_sms 1",
         "usnh_gateway_phones_silent 1",
+        "usnh_numbers_without_codes 0",
         "usnh_platforms_unavailable ",
         "usnh_support_tickets_open 1",
         "usnh_support_tickets_awaiting_reply 1",
