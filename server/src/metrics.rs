@@ -247,7 +247,7 @@ async fn database_figures(metrics: &Metrics, svc: &app::services::Services) -> R
     let turned_away = app::services::shortages::last_day_count(svc).await?;
     let unmatched_sms = supply_attention::unmatched_sms(svc).await?;
     let silent_phones = supply_attention::silent_phones(svc).await?;
-    let numbers_without_codes = app::services::silent_numbers::recent(svc).await?.len() as i64;
+    let numbers_without_codes = app::services::silent_numbers::count(svc).await?;
     let unavailable = app::services::platforms::list_enabled(svc).await?.iter().filter(|p| !p.available).count() as i64;
     let (support_open, support_awaiting) = app::services::support::open_tickets(svc).await?;
     for (lease_state, n) in by_state {

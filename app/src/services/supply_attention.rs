@@ -36,7 +36,7 @@ pub async fn now(svc: &Services) -> Result<Attention, AppError> {
         silent_phones: silent_phones(svc).await?,
         turned_away_platforms,
         supplier_problems,
-        numbers_without_codes: silent_numbers::recent(svc).await?.len() as i64,
+        numbers_without_codes: silent_numbers::count(svc).await?,
     })
 }
 
