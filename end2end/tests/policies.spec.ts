@@ -32,6 +32,17 @@ test("policies page is server-rendered, hydrates, and its table of contents foll
   await page.evaluate(() => document.getElementById("security")!.scrollIntoView());
   await expect(toc.getByRole("link", { name: "Security" })).toHaveClass(/active/);
 
+  // The search card (meta description, Open Graph) comes with the server's
+  // HTML and stays through hydration; a page reached in the app drops it,
+  // so the head never describes a page the reader has left.
+  const card = page.locator('head meta[name="description"], head meta[property^="og:"]');
+  await expect(page.locator('head meta[name="description"]')).toHaveAttribute("content", /How leases, refunds/);
+  await expect(page.locator('head meta[property="og:title"]')).toHaveAttribute("content", /^Policies · /);
+  await page.getByRole("link", { name: "Sign in", exact: true }).first().click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page).toHaveTitle(/^Sign in · /);
+  await expect(card).toHaveCount(0);
+
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
 });
 

@@ -333,7 +333,7 @@ fn wasm_size() {
     // with the chunks it needs.
     for (pages, group) in [
         ("/policies, /sign-in …", "public_"),
-        ("/get-number", "rent_"),
+        ("/, /platforms/…, /get-number", "shop_"),
         ("/wallet, /account, /support", "customer_"),
         ("/admin …", "admin_"),
     ] {

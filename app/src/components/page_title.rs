@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, Title};
+use leptos_meta::Title;
 
 use crate::site_info::use_site_info;
 
@@ -13,22 +13,54 @@ use crate::site_info::use_site_info;
 pub fn PageTitle(#[prop(into)] text: String, #[prop(optional, into)] description: MaybeProp<String>) -> impl IntoView {
     let info = use_site_info();
     let full = if text.is_empty() { info.brand_name.clone() } else { format!("{text} · {}", info.brand_name) };
-    let card = description.get_untracked().map(|description| {
-        let address = info.public_url.as_deref().map(|site| {
-            let path = leptos_router::hooks::use_location().pathname.get_untracked();
-            format!("{}{path}", site.trim_end_matches('/'))
-        });
-        view! {
-            <Meta name="description" content=description.clone() />
-            <Meta property="og:type" content="website" />
-            <Meta property="og:site_name" content=info.brand_name />
-            <Meta property="og:title" content=full.clone() />
-            <Meta property="og:description" content=description />
-            {address.map(|address| view! {
-                <Link rel="canonical" href=address.clone() />
-                <Meta property="og:url" content=address />
-            })}
-        }
+    let description = description.get_untracked();
+    // The card is read from the server's HTML (search engines, link
+    // previews), so only the server renders it: leptos_meta's `Meta` and
+    // `Link` cost 7 KB gzip of the WASM every page loads (BENCHMARKS.md,
+    // session 52). Rendering it hands its tags to the head and leaves
+    // nothing in the page, whose hydration thus matches the browser's. The
+    // browser drops the card when its page is left, so that a page reached
+    // in the app never shows another page's canonical address (Chrome
+    // shares that address). It must stay the last of the head tags
+    // leptos_meta hydrates in order: the browser renders none of it.
+    #[cfg(feature = "ssr")]
+    if let Some(description) = description {
+        card(&info.brand_name, info.public_url.as_deref(), &full, description).to_html();
+    }
+    #[cfg(feature = "hydrate")]
+    if description.is_some() {
+        on_cleanup(remove_card);
+    }
+    view! { <Title text=full /> }
+}
+
+#[cfg(feature = "ssr")]
+fn card(brand: &str, site: Option<&str>, title: &str, description: String) -> impl IntoView + use<> {
+    use leptos_meta::{Link, Meta};
+    let address = site.map(|site| {
+        let path = leptos_router::hooks::use_location().pathname.get_untracked();
+        format!("{}{path}", site.trim_end_matches('/'))
     });
-    view! { <Title text=full /> {card} }
+    view! {
+        <Meta name="description" content=description.clone() />
+        <Meta property="og:type" content="website" />
+        <Meta property="og:site_name" content=brand.to_owned() />
+        <Meta property="og:title" content=title.to_owned() />
+        <Meta property="og:description" content=description />
+        {address.map(|address| view! {
+            <Meta property="og:url" content=address.clone() />
+            <Link rel="canonical" href=address />
+        })}
+    }
+}
+
+/// The server's card, from the head.
+#[cfg(feature = "hydrate")]
+fn remove_card() {
+    let document = document();
+    while let Ok(Some(tag)) =
+        document.query_selector(r#"head meta[name="description"], head meta[property^="og:"], head link[rel="canonical"]"#)
+    {
+        tag.remove();
+    }
 }

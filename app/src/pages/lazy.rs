@@ -83,24 +83,28 @@ fn in_admin_console(page: fn() -> AnyView) -> AnyView {
     view! { <AdminShell>{page()}</AdminShell> }.into_any()
 }
 
-// What visitors see before signing in.
+// What visitors see before signing in, except the pages that show the
+// platforms: these read the catalogue (a resource, its decoding and views
+// over the list), which made every public first visit 31 KB gzip larger
+// while they were here (BENCHMARKS.md, session 52).
 lazy_pages! { public in alone:
-    Home => HomePage as home_view / __preload_home_view,
     Policies => PoliciesPage as policies_view / __preload_policies_view,
     SignIn => SignInPage as sign_in_view / __preload_sign_in_view,
     SignUp => SignUpPage as sign_up_view / __preload_sign_up_view,
     VerifyEmail => VerifyEmailPage as verify_email_view / __preload_verify_email_view,
     ResetPassword => ResetPasswordPage as reset_password_view / __preload_reset_password_view,
     ApiDocs => ApiDocsPage as api_docs_view / __preload_api_docs_view,
-    Platform => PlatformPage as platform_view / __preload_platform_view,
 }
 
-// Get Number, where customers spend their visits, in a group of its own:
-// its first visit then skips the other customer pages' code, 29 % of what
-// it downloaded (BENCHMARKS.md, session 28). The other customer pages'
-// first visit shrank too; the public and admin ones grew by 1 to 3 %.
-lazy_pages! { rent in alone:
+// The shop front: Get Number, where customers spend their visits, with the
+// home page and the platforms' pages, which show the same catalogue. Get
+// Number's first visit thus skips the other customer pages' code, 29 % of
+// what it downloaded (BENCHMARKS.md, session 28); the home and platform
+// pages add 4 KB gzip to it.
+lazy_pages! { shop in alone:
     GetNumber => GetNumberPage as get_number_view / __preload_get_number_view,
+    Home => HomePage as home_view / __preload_home_view,
+    Platform => PlatformPage as platform_view / __preload_platform_view,
 }
 
 // A customer's other pages.
