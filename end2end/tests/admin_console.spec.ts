@@ -443,6 +443,43 @@ test("an admin imports numbers from a CSV file; the pool lists them and the bad 
   expect(await sidewaysScroll(adminTab.getByRole("region", { name: "Number pool" }))).toBe(0);
 });
 
+test("the number pool is shown 200 numbers a page, with the find box's count naming the range", async ({ browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `pooladmin_${stamp}`;
+  createAdmin(admin);
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin/supply");
+  await hydrated(adminTab);
+  const phone = `pager-${stamp}`;
+  const base = 1000 + Math.floor(Math.random() * 7000);
+  // 205 numbers, each on a phone of its own whose name the find box knows,
+  // in three imports (at most 100 lines each).
+  const report = adminTab.getByTestId("import-report");
+  for (const [from, to] of [[0, 100], [100, 199], [199, 205]]) {
+    const lines = Array.from({ length: to - from }, (_, i) => `+1 646 555 ${base + from + i},${phone}-${from + i},1`);
+    await adminTab.getByLabel("…or paste the lines").fill(`number,device_id,sim\n${lines.join("\n")}\n`);
+    await adminTab.getByRole("button", { name: "Import" }).click();
+    await expect(report).toContainText(`${to - from} numbers added`);
+  }
+  const find = adminTab.getByLabel("Find: digits of the number");
+  await find.fill(phone);
+  await find.press("Enter");
+  // Disabled at once, so that the other tests keep getting demo numbers.
+  await adminTab.getByRole("button", { name: "Disable the 205 found" }).click();
+  await expect(adminTab.getByTestId("pool-found-done")).toHaveText("Done: 205 numbers changed.");
+  const pool = adminTab.getByTestId("admin-pool");
+  const count = adminTab.getByTestId("pool-count");
+  await expect(count).toHaveText(/^205 of \d+ numbers match; 1–200 are shown\.$/);
+  await expect(pool.locator("tbody tr")).toHaveCount(200);
+  await adminTab.getByRole("button", { name: "Next" }).click();
+  await expect(count).toHaveText(/^205 of \d+ numbers match; 201–205 are shown\.$/);
+  await expect(pool.locator("tbody tr")).toHaveCount(5);
+  await expect(adminTab.getByRole("button", { name: "Next" })).toBeDisabled();
+  await adminTab.getByRole("button", { name: "Previous" }).click();
+  await expect(count).toHaveText(/; 1–200 are shown\.$/);
+  await expect(adminTab.getByRole("button", { name: "Previous" })).toBeDisabled();
+});
+
 test("an SMS no lease took is counted beside Numbers & SMS until an admin dismisses it", async ({ browser, request }) => {
   const stamp = Date.now().toString(36);
   const admin = `supplyadmin_${stamp}`;
