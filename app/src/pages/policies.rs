@@ -5,8 +5,10 @@ use crate::components::page_title::PageTitle;
 
 use crate::site_info::{use_site_info, SiteInfo};
 
-/// Bump when the text below changes in substance.
-pub const POLICIES_LAST_UPDATED: &str = "2026-11-25";
+/// The day the text below last changed in substance: shown on the page,
+/// recorded as the terms each new account accepts, and the sitemap's date
+/// for this page. The test below fails when this file changes.
+pub const POLICIES_LAST_UPDATED: &str = "2026-12-04";
 
 const SECTIONS: [(&str, &str); 6] = [
     ("privacy", "Privacy"),
@@ -199,5 +201,23 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 <p class="alert alert-info">"This installation runs in demo mode: numbers come from the fictional 555-01xx range (like (202) 555-0123) and no real SMS is received."</p>
             })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A tripwire for `POLICIES_LAST_UPDATED`: this file's text before the
+    /// tests, digested. The policies changed some fifteen times under their
+    /// first date. When this fails: if the policies now say something else,
+    /// move the date to today; then put the new digest here.
+    const DIGEST: u64 = 0x9f03e6e7c4a2c5d3;
+
+    #[test]
+    fn the_policies_date_moves_with_their_text() {
+        let source = include_str!("policies.rs");
+        let text = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        // FNV-1a: the same on every Rust release, unlike std's hasher.
+        let digest = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        assert_eq!(digest, DIGEST, "policies.rs changed: if the policies say something else, move POLICIES_LAST_UPDATED to today; then set DIGEST to {digest:#x}");
     }
 }

@@ -11,8 +11,19 @@ use axum::{
 
 use crate::startup::AppState;
 
-/// Pages that are a visitor's and worth finding, besides the platforms'.
-const PUBLIC_PAGES: [&str; 6] = ["/", "/get-number", "/policies", "/support", "/docs/api", "/sign-up"];
+/// Pages that are a visitor's and worth finding, besides the platforms',
+/// with the date their text last changed where we keep one. The others show
+/// prices and stock, which change by the minute: a date there would mean
+/// nothing, and search engines ignore a sitemap's dates once they find
+/// them wrong.
+const PUBLIC_PAGES: [(&str, Option<&str>); 6] = [
+    ("/", None),
+    ("/get-number", None),
+    ("/policies", Some(app::pages::policies::POLICIES_LAST_UPDATED)),
+    ("/support", None),
+    ("/docs/api", None),
+    ("/sign-up", None),
+];
 
 /// Private or machine paths (prefixes); pages behind a sign-in, tokens in
 /// links, and endpoints no search engine should call.
@@ -51,15 +62,20 @@ pub async fn sitemap_xml(State(state): State<AppState>) -> Response {
         Ok(platforms) => platforms,
         Err(e) => return super::error_response(e),
     };
-    let paths = PUBLIC_PAGES.iter().map(|p| (*p).to_owned()).chain(platforms.iter().map(|p| app::pages::platform::platform_page_href(&p.slug)));
-    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], sitemap(site, paths)).into_response()
+    let pages = PUBLIC_PAGES
+        .iter()
+        .map(|(path, changed)| ((*path).to_owned(), *changed))
+        .chain(platforms.iter().map(|p| (app::pages::platform::platform_page_href(&p.slug), None)));
+    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], sitemap(site, pages)).into_response()
 }
 
-fn sitemap(site: &str, paths: impl Iterator<Item = String>) -> String {
+/// `pages`: paths with the day (YYYY-MM-DD) their content last changed.
+fn sitemap<'a>(site: &str, pages: impl Iterator<Item = (String, Option<&'a str>)>) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for path in paths {
+    for (path, changed) in pages {
         // Slugs and the configured address hold no markup; escaped anyway.
-        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", escape_xml(&format!("{site}{path}"))));
+        let lastmod = changed.map(|day| format!("<lastmod>{}</lastmod>", escape_xml(day))).unwrap_or_default();
+        xml.push_str(&format!("  <url><loc>{}</loc>{lastmod}</url>\n", escape_xml(&format!("{site}{path}"))));
     }
     xml.push_str("</urlset>\n");
     xml
@@ -84,8 +100,8 @@ mod tests {
 
     #[test]
     fn sitemap_addresses_are_absolute_and_escaped() {
-        let xml = sitemap("https://x.example", ["/".to_owned(), "/a&b".to_owned()].into_iter());
-        assert!(xml.contains("<loc>https://x.example/</loc>"));
-        assert!(xml.contains("<loc>https://x.example/a&amp;b</loc>"));
+        let xml = sitemap("https://x.example", [("/".to_owned(), None), ("/a&b".to_owned(), Some("2026-11-25"))].into_iter());
+        assert!(xml.contains("<url><loc>https://x.example/</loc></url>"));
+        assert!(xml.contains("<url><loc>https://x.example/a&amp;b</loc><lastmod>2026-11-25</lastmod></url>"));
     }
 }

@@ -38,6 +38,10 @@ async fn search_engines_find_the_public_pages_and_one_per_platform(app: TestApp)
     for listed in ["/", "/get-number", "/policies", "/support", "/docs/api", "/platforms/telegram", "/platforms/google"] {
         assert!(sitemap.contains(&format!("<loc>https://numbers.example{listed}</loc>")), "{listed}: {sitemap}");
     }
+    // Dated where the date means something: the policies' last change.
+    let policies = format!("<loc>https://numbers.example/policies</loc><lastmod>{}</lastmod>", app::pages::policies::POLICIES_LAST_UPDATED);
+    assert!(sitemap.contains(&policies), "{sitemap}");
+    assert!(sitemap.contains("<loc>https://numbers.example/get-number</loc></url>"), "{sitemap}");
     assert!(!sitemap.contains("whatsapp"), "a platform not offered is not listed: {sitemap}");
     assert!(!sitemap.contains("/admin") && !sitemap.contains("/wallet"));
 
