@@ -26,7 +26,7 @@ pub mod two_step;
 pub mod wallet;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet};
+use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::{
     components::{FlatRoutes, Route, Router},
     path, Lazy, SsrMode,
@@ -58,6 +58,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <link rel="manifest" href="/manifest.webmanifest" />
                 <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
+                // Here rather than leptos_meta's `Stylesheet` in the app: the
+                // browser need not render it (3 KB gzip of the main module),
+                // and page titles' server-only cards rely on it (page_title.rs).
+                // `cargo leptos watch` swaps it by its address.
+                <link id="leptos" rel="stylesheet" href="/pkg/usnumhub.css" />
                 <MetaTags />
             </head>
             <body>
@@ -76,7 +81,6 @@ pub fn App() -> impl IntoView {
     components::staff_news::StaffNews::provide();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/usnumhub.css" />
         <Router>
             <Layout>
                 // A customer's pages are their data: rendered whole once it

@@ -21,8 +21,10 @@ pub fn PageTitle(#[prop(into)] text: String, #[prop(optional, into)] description
     // nothing in the page, whose hydration thus matches the browser's. The
     // browser drops the card when its page is left, so that a page reached
     // in the app never shows another page's canonical address (Chrome
-    // shares that address). It must stay the last of the head tags
-    // leptos_meta hydrates in order: the browser renders none of it.
+    // shares that address). The browser renders none of it, which is
+    // safe while no head tag after it is hydrated by leptos_meta (its
+    // `Meta`, `Link` or `Stylesheet`, matched in order): the stylesheet
+    // link is in the shell for that reason.
     #[cfg(feature = "ssr")]
     if let Some(description) = description {
         card(&info.brand_name, info.public_url.as_deref(), &full, description).to_html();
