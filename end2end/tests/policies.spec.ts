@@ -35,7 +35,7 @@ test("policies page is server-rendered, hydrates, and its table of contents foll
   // The search card (meta description, Open Graph) comes with the server's
   // HTML and stays through hydration; a page reached in the app drops it,
   // so the head never describes a page the reader has left.
-  const card = page.locator('head meta[name="description"], head meta[property^="og:"]');
+  const card = page.locator('head meta[name="description"], head meta[name^="twitter:"], head meta[property^="og:"]');
   await expect(page.locator('head meta[name="description"]')).toHaveAttribute("content", /How leases, refunds/);
   await expect(page.locator('head meta[property="og:title"]')).toHaveAttribute("content", /^Policies · /);
   await page.getByRole("link", { name: "Sign in", exact: true }).first().click();

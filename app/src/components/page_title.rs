@@ -49,6 +49,15 @@ fn card(brand: &str, site: Option<&str>, title: &str, description: String) -> im
         <Meta property="og:site_name" content=brand.to_owned() />
         <Meta property="og:title" content=title.to_owned() />
         <Meta property="og:description" content=description />
+        // A summary card: the square icon beside the text. Cards need
+        // absolute addresses, known only with the site's.
+        <Meta name="twitter:card" content="summary" />
+        {site.map(|site| view! {
+            <Meta property="og:image" content=format!("{}/icon-512.png", site.trim_end_matches('/')) />
+            <Meta property="og:image:width" content="512" />
+            <Meta property="og:image:height" content="512" />
+            <Meta property="og:image:alt" content=format!("{brand} logo") />
+        })}
         {address.map(|address| view! {
             <Meta property="og:url" content=address.clone() />
             <Link rel="canonical" href=address />
@@ -61,7 +70,7 @@ fn card(brand: &str, site: Option<&str>, title: &str, description: String) -> im
 fn remove_card() {
     let document = document();
     while let Ok(Some(tag)) =
-        document.query_selector(r#"head meta[name="description"], head meta[property^="og:"], head link[rel="canonical"]"#)
+        document.query_selector(r#"head meta[name="description"], head meta[name^="twitter:"], head meta[property^="og:"], head link[rel="canonical"]"#)
     {
         tag.remove();
     }

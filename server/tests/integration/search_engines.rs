@@ -56,6 +56,8 @@ async fn search_engines_find_the_public_pages_and_one_per_platform(app: TestApp)
         r#"<meta property="og:title" content="US number for Telegram · US Num Hub">"#,
         r#"<link href="https://numbers.example/platforms/telegram" rel="canonical">"#,
         r#"<meta property="og:url" content="https://numbers.example/platforms/telegram">"#,
+        r#"<meta property="og:image" content="https://numbers.example/icon-512.png">"#,
+        r#"<meta name="twitter:card" content="summary">"#,
         r#"href="/get-number?platform=telegram""#,
         r#"href="/platforms/google""#,
     ] {
