@@ -16,7 +16,7 @@ pub fn PageTitle(#[prop(into)] text: String, #[prop(optional, into)] description
     let description = description.get_untracked();
     // The card is read from the server's HTML (search engines, link
     // previews), so only the server renders it: leptos_meta's `Meta` and
-    // `Link` cost 7 KB gzip of the WASM every page loads (BENCHMARKS.md,
+    // `Link` cost 8 KB gzip of the WASM every page loads (BENCHMARKS.md,
     // session 52). Rendering it hands its tags to the head and leaves
     // nothing in the page, whose hydration thus matches the browser's. The
     // browser drops the card when its page is left, so that a page reached
