@@ -147,7 +147,11 @@ impl Default for Metrics {
         );
         registry.register(
             "numbers_without_codes",
-            "Pool numbers whose leases for a platform in the last 7 days (3 or more) all ended without a code (database)",
+            format!(
+                "Pool numbers whose leases for a platform in the last {} days ({} or more) all ended without a code (database)",
+                app::number_pool::SILENT_WITHIN_DAYS,
+                app::number_pool::SILENT_AFTER_LEASES
+            ),
             metrics.numbers_without_codes.clone(),
         );
         registry.register(
