@@ -501,6 +501,58 @@ test("an SMS no lease took is counted beside Numbers & SMS until an admin dismis
   else await expect(badge).toHaveText(String(before - 1));
 });
 
+test("a pool number that got no code in three leases is listed on Supply; its Disable takes it out of the pool", async ({ page, browser }) => {
+  const stamp = Date.now().toString(36);
+  const admin = `silentadmin_${stamp}`;
+  createAdmin(admin);
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin/supply");
+  await hydrated(adminTab);
+  // The only enabled pool number (the other tests disable theirs), so
+  // the customer's lease gets it before any demo number.
+  const base = 1000 + Math.floor(Math.random() * 8000);
+  const number = `+1 (347) 555-${base}`;
+  await adminTab.getByLabel("US number").fill(number);
+  await adminTab.getByRole("button", { name: "Add number" }).click();
+  const pool = adminTab.getByTestId("admin-pool");
+  await expect(pool).toContainText(number);
+
+  // A customer takes it for Telegram and gives up three times.
+  await fundedCustomer(page, browser, "silent", "5.00");
+  await page.goto("/get-number");
+  await hydrated(page);
+  await page.getByTestId("platform-telegram").click();
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("lease-number")).toHaveText(number);
+  await page.getByTestId("lease-cancel").click();
+  for (let i = 0; i < 2; i++) {
+    await page.getByTestId("recent-leases").getByRole("button", { name: `Rent again for Telegram ${number}` }).first().click();
+    await page.getByTestId("confirm-button").click();
+    await expect(page.getByTestId("lease-number")).toHaveText(number);
+    await page.getByTestId("lease-cancel").click();
+  }
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+
+  await adminTab.reload();
+  await hydrated(adminTab);
+  const badge = adminTab.getByRole("navigation", { name: "Admin" }).getByTestId("admin-supply-attention");
+  await expect(badge).toBeVisible();
+  const before = Number(await badge.textContent());
+  const row = adminTab.getByTestId("silent-numbers").getByRole("row").filter({ hasText: number });
+  await expect(row.getByRole("cell").nth(1)).toHaveText("Telegram");
+  await expect(row.getByRole("cell").nth(2)).toHaveText("3");
+  await row.getByRole("button", { name: "Disable" }).click();
+  // Gone from the list (it was the only one), disabled in the pool, and
+  // counted off the badge without a navigation.
+  await expect(adminTab.getByRole("heading", { name: "Numbers that get no codes" })).toHaveCount(0);
+  await adminTab.getByLabel("Find: digits of the number").fill(number);
+  await adminTab.getByLabel("Find: digits of the number").press("Enter");
+  await expect(adminTab.getByTestId("pool-count")).toHaveText(/^1 of \d+ numbers match\.$/);
+  await expect(pool.getByRole("row").filter({ hasText: number }).getByRole("cell").last()).toHaveText("No Enable");
+  if (before === 1) await expect(badge).toHaveCount(0);
+  else await expect(badge).toHaveText(String(before - 1));
+});
+
 test("an admin makes a customer support staff; they work at the support desk only", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const admin = `roleadmin_${stamp}`;
