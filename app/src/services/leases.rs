@@ -283,6 +283,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
     let mut upstream_error: Option<upstream::protocol::UpstreamError> = None;
     // An earlier number is ours or not to be had: no upstream is asked.
     let mut upstream_tried = svc.upstreams.is_empty() || again.is_some();
+    let silent = super::silent_numbers::of_platform(svc, slug).await?;
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -331,8 +332,8 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
                 None => return Err(LeaseError::NumberNotFree { number: number.display(), name: platform.name }),
             },
             // Nothing (more) to buy: the pool and then the demo range, in one query.
-            (None, None) if upstream_tried => svc.numbers.pick(&mut tx, rules, Wanted::Any { scope: Scope::All, user_id }).await?,
-            (None, None) => svc.numbers.pick(&mut tx, rules, Wanted::Any { scope: Scope::Own, user_id }).await?,
+            (None, None) if upstream_tried => svc.numbers.pick(&mut tx, rules, Wanted::Any { scope: Scope::All, user_id, silent: &silent }).await?,
+            (None, None) => svc.numbers.pick(&mut tx, rules, Wanted::Any { scope: Scope::Own, user_id, silent: &silent }).await?,
         };
         let number = match picked {
             Some(number) => number,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use sqlx::AnyConnection;
 
-use super::db::Backend;
+use super::{db::Backend, silent_numbers::SilentCache};
 use crate::domain::UsPhoneNumber;
 
 /// A number offered for one lease.
@@ -33,8 +33,10 @@ pub struct PickRules {
 #[derive(Debug, Clone, Copy)]
 pub enum Wanted<'a> {
     /// The least recently used free number of these sources, after those
-    /// the customer tried for the platform lately without getting a code.
-    Any { scope: Scope, user_id: i64 },
+    /// the customer tried for the platform lately without getting a code,
+    /// and after `silent`, those the platform seems to refuse
+    /// (`silent_numbers::of_platform`).
+    Any { scope: Scope, user_id: i64, silent: &'a [i64] },
     /// A number the customer leased before ("Rent again"), if it is free:
     /// from the pool or the demo range, never an upstream's (bought for
     /// one lease, and gone with it).
@@ -48,7 +50,8 @@ const TRIED_LATELY_MS: i64 = super::clock::DAY_MS;
 /// Which of the table's sources a pick may take from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
-    /// The operator's pool only.
+    /// The operator's pool only, without the numbers the platform seems
+    /// to refuse: a supplier's number is bought before one of those.
     Own,
     /// Every configured source, the pool first.
     All,
@@ -57,22 +60,23 @@ pub enum Scope {
 #[derive(Debug, Clone)]
 pub struct NumberSources {
     demo: bool,
+    pub(super) silent: SilentCache,
 }
 
 impl NumberSources {
     /// `demo`: the fictional (202) 555-01xx range is leased once the pool
     /// is empty.
     pub fn new(demo: bool) -> NumberSources {
-        NumberSources { demo }
+        NumberSources { demo, silent: SilentCache::default() }
     }
 
     /// A free number for the lease, in one query inside the lease's write
     /// transaction; the lease row (unique per open number) is what
     /// reserves it.
     pub async fn pick(&self, conn: &mut AnyConnection, rules: PickRules, wanted: Wanted<'_>) -> Result<Option<PickedNumber>, sqlx::Error> {
-        let (scope, again, user_id) = match wanted {
-            Wanted::Any { scope, user_id } => (scope, None, user_id),
-            Wanted::Again { user_id, number } => (Scope::All, Some(number), user_id),
+        let (scope, again, user_id, silent) = match wanted {
+            Wanted::Any { scope, user_id, silent } => (scope, None, user_id, silent),
+            Wanted::Again { user_id, number } => (Scope::All, Some(number), user_id, &[][..]),
         };
         let free = self.free_where(scope, "$3");
         let cutoff = reuse_cutoff(rules.reuse_after_code_ms, rules.now);
@@ -94,6 +98,15 @@ impl NumberSources {
         // On PostgreSQL concurrent confirmations would all pick the same
         // least-recently-used number and all but one retry; each locks
         // its pick and skips the others'. (SQLite writes one at a time.)
+        // Numbers the platform seems to refuse: left out of the pool's own
+        // pick (a supplier may have a better one), last otherwise. Our own
+        // IDs, written into the text: sqlx's Any driver binds no lists.
+        let ids = silent.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let (skip_silent, silent_last) = match scope {
+            _ if silent.is_empty() => (String::new(), String::new()),
+            Scope::Own => (format!(" AND n.id NOT IN ({ids})"), String::new()),
+            Scope::All => (String::new(), format!("CASE WHEN n.id IN ({ids}) THEN 1 ELSE 0 END, ")),
+        };
         let lock = if Backend::of(conn) == Backend::Postgres { " FOR UPDATE OF n SKIP LOCKED" } else { "" };
         // Each check is a scalar subquery with LIMIT 1, which PostgreSQL runs
         // per number through the (number_id, …) indexes whatever its
@@ -102,8 +115,8 @@ impl NumberSources {
         // (15 ms a pick after 2,000 leases, until autovacuum analysed it).
         let sql = format!(
             "SELECT n.id, n.e164, n.source FROM numbers n \
-             WHERE {free}{this_number} AND {not_kept} \
-             ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, {tried}, \
+             WHERE {free}{this_number}{skip_silent} AND {not_kept} \
+             ORDER BY CASE n.source WHEN 'pool' THEN 0 ELSE 1 END, {tried}, {silent_last}\
                       COALESCE((SELECT MAX(l.created_at) FROM leases l WHERE l.number_id = n.id), 0), n.id \
              LIMIT 1{lock}"
         );

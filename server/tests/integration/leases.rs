@@ -581,6 +581,73 @@ mod reuse_period {
     per_backend_tests!(a_number_serves_a_platform_again_after_the_reuse_period);
 }
 
+mod silent_numbers_last {
+    use super::*;
+    use app::services::{clock::MINUTE_MS, silent_numbers::READ_EVERY_MS};
+
+    async fn pool_number(app: &TestApp, e164: &str, enabled: bool) {
+        sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ($1, 'pool', $2, 0)")
+            .bind(e164)
+            .bind(i64::from(enabled))
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    }
+
+    async fn rent(browser: &mut common::browser::Browser, platform: &str, price: i64, key: &str, number: Option<&str>) -> (String, String) {
+        let price = price.to_string();
+        let mut form = vec![("platform", platform), ("price_cents", price.as_str()), ("idempotency_key", key)];
+        form.extend(number.map(|n| ("number", n)));
+        let lease = browser.call("confirm_lease", &form).await;
+        assert_eq!(lease.status, 200, "{}", lease.body);
+        let lease = lease.json();
+        (lease["id"].as_i64().unwrap().to_string(), lease["number"].as_str().unwrap().to_string())
+    }
+
+    async fn cancel(browser: &mut common::browser::Browser, id: &str) {
+        assert!(browser.call("lease_action", &[("lease_id", id), ("action", "cancel")]).await.status < 400);
+    }
+
+    /// A pool number whose last three leases for a platform got no code
+    /// goes to any customer after the other free numbers, even where it
+    /// is the least recently used; when it is the only one free, it is
+    /// still given. Other platforms are not concerned.
+    async fn a_number_a_platform_seems_to_refuse_goes_last_for_everyone(backend: Backend) {
+        let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+        sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+        pool_number(&app, "+13125550171", true).await;
+        pool_number(&app, "+13125550172", false).await;
+        let (mut giver_up, _) = verified_customer(&app, "giver_up", 1000).await;
+        let (id, refused) = rent(&mut giver_up, "google", 100, "refused-key-1", None).await;
+        assert_eq!(refused, "+13125550171");
+        cancel(&mut giver_up, &id).await;
+        for n in 2..=3 {
+            let (id, number) = rent(&mut giver_up, "google", 100, &format!("refused-key-{n}"), Some("13125550171")).await;
+            assert_eq!(number, refused);
+            cancel(&mut giver_up, &id).await;
+        }
+        // The other number is enabled and used since: by age alone the
+        // refused one would go first.
+        sqlx::query("UPDATE numbers SET enabled = 1 WHERE e164 = '+13125550172'").execute(&app.db.pool).await.unwrap();
+        let (mut other, _) = verified_customer(&app, "other_user", 1000).await;
+        let (id, number) = rent(&mut other, "telegram", 120, "refused-key-tg", None).await;
+        assert_eq!(number, "+13125550172", "the least recently used for another platform");
+        cancel(&mut other, &id).await;
+
+        // Read again a minute later at most.
+        clock.advance_millis(READ_EVERY_MS + MINUTE_MS);
+        let (mut newcomer, _) = verified_customer(&app, "newcomer", 1000).await;
+        let (_, number) = rent(&mut newcomer, "google", 100, "refused-key-4", None).await;
+        assert_eq!(number, "+13125550172", "not the number Google seems to refuse");
+        // The only free one left: better than none.
+        let (mut last, _) = verified_customer(&app, "last_one", 1000).await;
+        let (_, number) = rent(&mut last, "google", 100, "refused-key-5", None).await;
+        assert_eq!(number, refused);
+    }
+
+    per_backend_tests!(a_number_a_platform_seems_to_refuse_goes_last_for_everyone);
+}
+
 mod turned_away {
     use super::*;
     use app::services::{operator_alerts::TURNED_AWAY_REMIND_MS, shortages};

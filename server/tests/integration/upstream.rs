@@ -341,6 +341,7 @@ per_backend_tests!(
     expired_and_orphaned_purchases_are_cancelled_upstream,
     a_low_supplier_balance_is_mailed_to_the_admins_once,
     platforms_show_whether_a_number_can_be_had,
+    a_supplier_number_goes_before_one_the_platform_seems_to_refuse,
 );
 
 /// Admins hear of a supplier's low balance by mail once per drop, however
@@ -425,4 +426,45 @@ async fn platforms_show_whether_a_number_can_be_had(backend: Backend) {
     assert!(customer.call("lease_action", &[("lease_id", &id), ("action", "complete")]).await.status < 400);
     crate::eventually!("WhatsApp gone again", !available("whatsapp").await);
     assert!(available("google").await, "the number still serves Google");
+}
+
+/// A pool number whose last three Telegram leases got no code is not
+/// given for Telegram while a supplier has a number: that one is bought.
+/// Other platforms still get it first.
+async fn a_supplier_number_goes_before_one_the_platform_seems_to_refuse(backend: Backend) {
+    let fake = FakeUpstream::start().await;
+    let Some(app) = app_with(backend, &[(&fake, "daisy")], |_| {}).await else { return };
+    app::services::upstream::refresh_balances(&app.services()).await;
+    let (mut customer, user) = verified_customer(&app, "refused_pool", 500).await;
+    let number_id: i64 = sqlx::query_scalar("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ('+13125550145', 'pool', 1, 0) RETURNING id")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let telegram: i64 = sqlx::query_scalar("SELECT id FROM platforms WHERE slug = 'telegram'").fetch_one(&app.db.pool).await.unwrap();
+    // Written before the server first reads them (at the first confirmation).
+    let hour_ago = app.services().now() - 3_600_000;
+    for n in 0..3 {
+        sqlx::query(
+            "INSERT INTO leases (user_id, platform_id, number_id, e164, price_cents, state, created_at, expires_at, ended_at, idempotency_key) \
+             VALUES ($1, $2, $3, '+13125550145', 120, 'cancelled', $4, $5, $4, $6)",
+        )
+        .bind(user)
+        .bind(telegram)
+        .bind(number_id)
+        .bind(hour_ago + n)
+        .bind(hour_ago + 1_200_000)
+        .bind(format!("refused-seed-{n}"))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let lease = confirm(&mut customer, "telegram", 120, "refused-upstream-1").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    assert_eq!(lease.json()["number"], "+13125550101", "the supplier's number");
+    assert_eq!(fake.calls("getNumber").len(), 1);
+    let (mut other, _) = verified_customer(&app, "google_user", 500).await;
+    let lease = confirm(&mut other, "google", 100, "refused-upstream-2").await;
+    assert_eq!(lease.status, 200, "{}", lease.body);
+    assert_eq!(lease.json()["number"], "+13125550145", "the pool first for Google");
+    assert_eq!(fake.calls("getNumber").len(), 1, "nothing bought for Google");
 }

@@ -376,7 +376,7 @@ fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: Resource<Res
                 <h2>"Numbers that get no codes"</h2>
                 <p class="muted small">
                     "Each of these got no code in its last " {SILENT_AFTER_LEASES} " or more leases for the platform in the last " {SILENT_WITHIN_DAYS}
-                    " days: the platform may refuse it, or its SIM may not receive. Customers who gave up on one get other numbers first. Disable it, or check it with a lease of your own."
+                    " days: the platform may refuse it, or its SIM may not receive. Customers get it for the platform only when no other number is free and no supplier has one. Disable it, or check it with a lease of your own."
                 </p>
                 <DataTable label="Numbers that get no codes" headers=&["Number", "Platform", "Leases without a code", "Last", ""] testid="silent-numbers" stacked=true>
                     {rows.into_iter().map(|s| view! {
