@@ -44,6 +44,18 @@ pub struct SupportFigures {
     pub median_secs_to_first_reply: Option<i64>,
 }
 
+/// The customers' money we hold: what the operator owes in service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalletFigures {
+    /// The sum of every wallet's balance now.
+    pub held: Money,
+    /// Wallets with money in them.
+    pub funded: i64,
+    /// Top-ups credited today (UTC) and in the last 30 days.
+    pub top_ups_today: Money,
+    pub top_ups_last_30_days: Money,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub today: PeriodFigures,
@@ -55,6 +67,7 @@ pub struct Dashboard {
     /// (platform, leases, leases with a code) over the last 30 days.
     pub by_platform: Vec<(String, i64, i64)>,
     pub support: SupportFigures,
+    pub wallets: WalletFigures,
 }
 
 #[server(endpoint = "admin/dashboard")]

@@ -2,7 +2,7 @@
 use super::clock::DAY_MS;
 use super::{support, Services};
 use crate::{
-    admin_dashboard::{Dashboard, DayFigures, PeriodFigures},
+    admin_dashboard::{Dashboard, DayFigures, PeriodFigures, WalletFigures},
     domain::{LeaseState, Money},
     error::AppError,
 };
@@ -35,6 +35,26 @@ async fn period(svc: &Services, since: i64) -> Result<PeriodFigures, AppError> {
         leases_with_code: with_code,
         median_secs_to_code,
         new_users,
+    })
+}
+
+/// What the wallets hold now, and the top-ups since `today` and `since`.
+async fn wallets(svc: &Services, today: i64, since: i64) -> Result<WalletFigures, AppError> {
+    let (held, funded, top_ups_today, top_ups_last_30_days): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT CAST(COALESCE((SELECT SUM(balance_cents) FROM wallets), 0) AS BIGINT), \
+                (SELECT COUNT(*) FROM wallets WHERE balance_cents > 0), \
+                CAST(COALESCE((SELECT SUM(amount_cents) FROM ledger_entries WHERE kind = 'top_up' AND created_at >= $1), 0) AS BIGINT), \
+                CAST(COALESCE((SELECT SUM(amount_cents) FROM ledger_entries WHERE kind = 'top_up' AND created_at >= $2), 0) AS BIGINT)",
+    )
+    .bind(today)
+    .bind(since)
+    .fetch_one(&svc.db.pool)
+    .await?;
+    Ok(WalletFigures {
+        held: Money::from_cents(held),
+        funded,
+        top_ups_today: Money::from_cents(top_ups_today),
+        top_ups_last_30_days: Money::from_cents(top_ups_last_30_days),
     })
 }
 
@@ -97,5 +117,6 @@ pub async fn figures(svc: &Services) -> Result<Dashboard, AppError> {
             .collect(),
         by_platform,
         support: support::figures(svc, since).await?,
+        wallets: wallets(svc, today, since).await?,
     })
 }

@@ -1,7 +1,7 @@
 //! Admin dashboard: today and the last 30 days, with SVG charts.
 use leptos::prelude::*;
 
-use crate::admin_dashboard::{admin_dashboard, PeriodFigures, SupportFigures};
+use crate::admin_dashboard::{admin_dashboard, PeriodFigures, SupportFigures, WalletFigures};
 use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncement};
 use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, ActionError}, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
@@ -47,6 +47,22 @@ fn SupportFiguresView(figures: SupportFigures) -> impl IntoView {
     }
 }
 
+/// The customers' money: held now and topped up; the title leads to the
+/// wallets page.
+#[component]
+fn WalletFiguresView(figures: WalletFigures) -> impl IntoView {
+    let items = [
+        ("Held in wallets", figures.held.to_string()),
+        ("Wallets with money", figures.funded.to_string()),
+        ("Top-ups today", figures.top_ups_today.to_string()),
+        ("Top-ups, last 30 days", figures.top_ups_last_30_days.to_string()),
+    ];
+    view! {
+        <h2><a href="/admin/wallets">"Wallets"</a></h2>
+        <div data-testid="wallet-figures">{figure_grid(items)}</div>
+    }
+}
+
 #[component]
 fn Figures(title: &'static str, figures: PeriodFigures) -> impl IntoView {
     let items = [
@@ -89,6 +105,7 @@ pub fn AdminDashboard() -> impl IntoView {
                         <section class="card" data-testid="dashboard">
                             <Figures title="Today (UTC)" figures=d.today.clone() />
                             <Figures title="Last 30 days" figures=d.last_30_days.clone() />
+                            <WalletFiguresView figures=d.wallets.clone() />
                             <SupportFiguresView figures=d.support.clone() />
                         </section>
                         <section class="card">
