@@ -8,13 +8,21 @@ import { adminTopUp, collectProblems, createAdmin, hydrated, signIn, signUpVerif
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 /** What axe-core finds against WCAG 2.1 A and AA on the page as it is now,
- * and a page wider than the screen (WCAG 1.4.10 Reflow: nothing but data
- * tables may scroll sideways at 320 CSS pixels; ours scroll in their box). */
+ * a page wider than the screen (WCAG 1.4.10 Reflow: nothing but data
+ * tables may scroll sideways at 320 CSS pixels; ours scroll in their box),
+ * and a page without exactly one main heading (screen reader users jump
+ * to it to learn where they are). */
 async function violations(page: Page): Promise<string[]> {
-  const [scrollWidth, screenWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-  const reflow = scrollWidth > screenWidth ? [`${new URL(page.url()).pathname} is ${scrollWidth} px wide on a ${screenWidth} px screen`] : [];
+  const [scrollWidth, screenWidth, headings] = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    document.documentElement.clientWidth,
+    document.querySelectorAll("h1").length,
+  ]);
+  const path = new URL(page.url()).pathname;
+  const found = scrollWidth > screenWidth ? [`${path} is ${scrollWidth} px wide on a ${screenWidth} px screen`] : [];
+  if (headings !== 1) found.push(`${path} has ${headings} h1 headings`);
   await page.evaluate(axeSource);
-  return reflow.concat(await page.evaluate(async () => {
+  return found.concat(await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<any> } }).axe;
     const result = await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
     return result.violations.map(

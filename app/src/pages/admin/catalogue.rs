@@ -16,6 +16,7 @@ pub fn AdminCatalogue() -> impl IntoView {
     let list = Resource::new(move || (update.version().get(), add.version().get(), moved.version().get()), |_| admin_platforms());
     view! {
         <PageTitle text="Admin · Platforms" />
+        <h1>"Platforms"</h1>
         <Platforms update moved list />
         <AddPlatform add />
     }

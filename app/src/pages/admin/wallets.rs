@@ -10,6 +10,7 @@ use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 pub fn AdminWallets() -> impl IntoView {
     view! {
         <PageTitle text="Admin · Wallets" />
+        <h1>"Wallets"</h1>
         <Recharge />
         <Adjust />
         <LedgerExport />
