@@ -28,6 +28,24 @@ pub struct UserRow {
     pub created_at: i64,
 }
 
+/// Accounts found, a page at a time.
+pub const USERS_PAGE: usize = 50;
+
+/// A page of the accounts a search found, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserList {
+    /// Those who leased the number searched for (latest lease first, first
+    /// page only), then those whose user ID, email or username matches.
+    pub users: Vec<UserRow>,
+    /// How many of the first kind lead the page.
+    pub leased: usize,
+    /// How many accounts match by user ID, email or username (all, with
+    /// no search).
+    pub matching: i64,
+    /// The cursor of the next page, when there is one.
+    pub next_before: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserDetail {
     pub user: UserRow,
@@ -43,12 +61,13 @@ pub struct UserDetail {
     pub security_log: Vec<SecurityEvent>,
 }
 
-/// By public user ID, email or username (part of one); newest first.
+/// By public user ID, email or username (part of one), or a number they
+/// leased; newest first, `USERS_PAGE` at a time after `before`.
 #[server(endpoint = "admin/users")]
-pub async fn admin_find_users(query: String) -> Result<Vec<UserRow>, AppError> {
+pub async fn admin_find_users(query: String, before: Option<i64>) -> Result<UserList, AppError> {
     use crate::services::{admin_users, request::require_staff, services};
     require_staff()?;
-    admin_users::search(&*services()?, &query).await
+    admin_users::search(&*services()?, &query, before).await
 }
 
 #[server(endpoint = "admin/user")]

@@ -344,6 +344,7 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   expect(adminHref).toMatch(/^\/admin\/users\/UN-/);
   await find.fill(customer);
   await adminTab.getByRole("button", { name: "Search" }).click();
+  await expect(adminTab.getByTestId("users-count")).toHaveText("1 account by user ID, email or username, newest first.");
   await adminTab.getByTestId("users").getByRole("row").filter({ hasText: customer }).getByRole("link").first().click();
   await expect(adminTab.getByTestId("user-status")).toHaveText("active");
   await hydrated(adminTab);

@@ -1,9 +1,9 @@
 //! Admin views of users: search, detail, disable and enable, revoke an
 //! API key.
-use super::{api_keys, audit, leases, ledger, request::RequestMeta, security_log, sessions, support, Services};
+use super::{api_keys, audit, leases, ledger, paging::NewestFirst, request::RequestMeta, security_log, sessions, support, Services};
 use crate::{
     account::{devices_of, security_events_of},
-    admin_users::{UserDetail, UserRow},
+    admin_users::{UserDetail, UserList, UserRow, USERS_PAGE},
     auth::SecurityEventKind,
     domain::{Money, PublicUserId, Role, SearchText, UsPhoneNumber},
     error::AppError,
@@ -45,22 +45,33 @@ fn user_row(row: Row) -> (i64, UserRow) {
     )
 }
 
-pub async fn search(svc: &Services, query: &str) -> Result<Vec<UserRow>, AppError> {
+const PAGE: NewestFirst = NewestFirst { size: USERS_PAGE };
+
+/// Accounts whose user ID is $1 or whose email or username contains it
+/// ($2, its LIKE pattern); every account when $1 is empty.
+const MATCHING: &str = "u.deleted_at IS NULL AND \
+     ($1 = '' OR LOWER(u.public_id) = $1 OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.username) LIKE $2 ESCAPE '\\')";
+
+pub async fn search(svc: &Services, query: &str, before: Option<i64>) -> Result<UserList, AppError> {
     let query = SearchText::parse(query).map_err(AppError::Invalid)?;
     let pattern = query.contains_pattern();
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users u WHERE u.deleted_at IS NULL AND \
-         ($1 = '' OR LOWER(u.public_id) = $1 OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.username) LIKE $2 ESCAPE '\\') \
-         ORDER BY u.id DESC LIMIT 50"
-    ))
-    .bind(query.as_str())
-    .bind(&pattern)
-    .fetch_all(&svc.db.pool)
-    .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE {MATCHING} AND u.id < $3 ORDER BY u.id DESC LIMIT $4"))
+        .bind(query.as_str())
+        .bind(&pattern)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(PAGE.limit())
+        .fetch_all(&svc.db.pool)
+        .await?;
+    let (rows, next_before) = PAGE.page(rows, |r| r.id);
+    let matching: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {MATCHING}"))
+        .bind(query.as_str())
+        .bind(&pattern)
+        .fetch_one(&svc.db.pool)
+        .await?;
     // A phone number finds whoever leased it, the latest first: a customer
     // writes about "my number (312) 555-0150", not their user ID.
-    let leased: Vec<Row> = match UsPhoneNumber::parse(query.as_str()) {
-        Ok(number) => {
+    let leased: Vec<Row> = match (before, UsPhoneNumber::parse(query.as_str())) {
+        (None, Ok(number)) => {
             sqlx::query_as(&format!(
                 "SELECT {USER_COLUMNS} FROM users u JOIN                  (SELECT user_id, MAX(id) AS last_lease FROM leases WHERE e164 = $1 GROUP BY user_id) l ON l.user_id = u.id                  WHERE u.deleted_at IS NULL ORDER BY l.last_lease DESC LIMIT 50"
             ))
@@ -68,10 +79,12 @@ pub async fn search(svc: &Services, query: &str) -> Result<Vec<UserRow>, AppErro
             .fetch_all(&svc.db.pool)
             .await?
         }
-        Err(_) => Vec::new(),
+        _ => Vec::new(),
     };
+    let leased_count = leased.len();
     let mut seen = std::collections::HashSet::new();
-    Ok(leased.into_iter().chain(rows).map(user_row).filter(|(id, _)| seen.insert(*id)).map(|(_, row)| row).collect())
+    let users = leased.into_iter().chain(rows).map(user_row).filter(|(id, _)| seen.insert(*id)).map(|(_, row)| row).collect();
+    Ok(UserList { users, leased: leased_count, matching, next_before })
 }
 
 pub(super) async fn find(svc: &Services, public_id: &str) -> Result<(i64, UserRow), AppError> {

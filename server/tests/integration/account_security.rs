@@ -427,7 +427,7 @@ async fn support_staff_use_the_support_desk_only(app: TestApp) {
     assert_eq!(agent.viewer().await["role"], "support");
 
     let found = agent.call("admin/users", &[("query", "needs_help")]).await;
-    assert_eq!((found.status, found.json()[0]["public_id"].as_str()), (200, Some(customer_id.as_str())), "{}", found.body);
+    assert_eq!((found.status, found.json()["users"][0]["public_id"].as_str()), (200, Some(customer_id.as_str())), "{}", found.body);
     let record = agent.call("admin/user", &[("public_id", &customer_id)]).await;
     assert_eq!(record.status, 200, "{}", record.body);
     let ticket = customer.call("support/open", &[("subject", "No code"), ("message", "Telegram sent nothing"), ("lease_id", "")]).await;

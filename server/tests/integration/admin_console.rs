@@ -12,11 +12,11 @@ async fn find_disable_and_sign_out(app: TestApp) {
     let (mut customer, _) = verified_customer(&app, "findable", 250).await;
     let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
     for query in [public_id.to_lowercase(), "findable@EXAMPLE".into(), "indab".into()] {
-        let found = admin.call("admin/users", &[("query", &query)]).await.json();
+        let found = &admin.call("admin/users", &[("query", &query)]).await.json()["users"];
         assert_eq!(found[0]["public_id"], public_id.as_str(), "{query}");
         assert_eq!(found[0]["balance"], 250);
     }
-    assert_eq!(admin.call("admin/users", &[("query", "%")]).await.json().as_array().unwrap().len(), 0, "a % is not a wildcard");
+    assert_eq!(admin.call("admin/users", &[("query", "%")]).await.json()["users"].as_array().unwrap().len(), 0, "a % is not a wildcard");
     let detail = admin.call("admin/user", &[("public_id", &public_id)]).await.json();
     assert_eq!(detail["user"]["username"], "findable");
     assert_eq!(detail["ledger"][0]["amount"], 250);
@@ -28,9 +28,9 @@ async fn find_disable_and_sign_out(app: TestApp) {
     assert_eq!(lease.status, 200, "{}", lease.body);
     let number = lease.json()["number_display"].as_str().unwrap().to_string();
     let found = admin.call("admin/users", &[("query", &number)]).await.json();
-    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
-    assert_eq!(found[0]["public_id"], public_id.as_str(), "{number}");
-    assert_eq!(admin.call("admin/users", &[("query", "+1 (312) 555-0199")]).await.json().as_array().unwrap().len(), 0, "nobody leased that one");
+    assert_eq!((found["users"].as_array().unwrap().len(), &found["leased"]), (1, &1.into()), "{found}");
+    assert_eq!(found["users"][0]["public_id"], public_id.as_str(), "{number}");
+    assert_eq!(admin.call("admin/users", &[("query", "+1 (312) 555-0199")]).await.json()["users"].as_array().unwrap().len(), 0, "nobody leased that one");
     // Support reads what the number received, in full.
     let number_id: i64 = sqlx::query_scalar("SELECT id FROM numbers WHERE e164 = $1").bind(lease.json()["number"].as_str().unwrap()).fetch_one(&app.db.pool).await.unwrap();
     let sms = app::services::leases::NewSms { number_id: Some(number_id), recipient: "", sender: "Telegram", body: "Telegram code 48151 for findable", code: Some("48151"), source: "test", source_message_id: "find-1" };
@@ -501,7 +501,34 @@ async fn staff_keep_notes_on_a_customer(app: TestApp) {
     assert_eq!(agent.call("admin/ticket_notes", &[("ticket_id", &ticket)]).await.json(), serde_json::Value::Null);
 }
 
+/// The user list shows 50 accounts a page, newest first, and how many
+/// there are; a search pages the same way.
+async fn the_user_list_is_paged_newest_first(app: TestApp) {
+    use app::domain::{Email, NewPassword, Username};
+    let mut admin = signed_in_admin(&app, "pager_admin").await;
+    let svc = app.services();
+    for n in 0..55 {
+        let (email, name) = (Email::parse(&format!("listed{n}@example.com")).unwrap(), Username::parse(&format!("listed{n}")).unwrap());
+        let password = NewPassword::parse(common::PASSWORD, None, None).unwrap();
+        app::services::accounts::create_verified(&svc, email, name, password, app::domain::Role::Customer).await.unwrap();
+    }
+    let names = |list: &serde_json::Value| list["users"].as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let first = admin.call("admin/users", &[("query", "")]).await.json();
+    assert_eq!(first["matching"], 56, "the admin too");
+    assert_eq!(names(&first).len(), 50);
+    assert_eq!((names(&first)[0].as_str(), names(&first)[49].as_str()), ("listed54", "listed5"));
+    let before = first["next_before"].as_i64().expect("a next page").to_string();
+    let second = admin.call("admin/users", &[("query", ""), ("before", &before)]).await.json();
+    assert_eq!(names(&second), ["listed4", "listed3", "listed2", "listed1", "listed0", "pager_admin"]);
+    assert!(second["next_before"].is_null());
+    let found = admin.call("admin/users", &[("query", "LISTED")]).await.json();
+    assert_eq!((found["matching"].as_i64(), names(&found).len()), (Some(55), 50));
+    let page = admin.get("/admin/users").await.body.replace("<!>", "");
+    assert!(page.contains("56 accounts, newest first."), "{page}");
+}
+
 backend_tests!(
+    the_user_list_is_paged_newest_first,
     staff_keep_notes_on_a_customer,
     saved_replies_are_kept_for_support,
     find_disable_and_sign_out,

@@ -2,15 +2,15 @@
 use leptos::prelude::*;
 
 use crate::admin_api::{admin_audit_log, admin_security_log};
-use crate::components::{data_table::DataTable, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{data_table::DataTable, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 
 #[component]
 pub fn AdminAudit() -> impl IntoView {
     let action = RwSignal::new(String::new());
     let admin = RwSignal::new(String::new());
-    let before = RwSignal::new(None::<i64>);
+    let cursor = PageCursor::new();
     let page = Resource::new(
-        move || (action.get(), admin.get(), before.get()),
+        move || (action.get(), admin.get(), cursor.before()),
         |(action, admin, before)| admin_audit_log(Some(action), Some(admin), before),
     );
     view! {
@@ -21,7 +21,7 @@ pub fn AdminAudit() -> impl IntoView {
             <div class="form form-inline">
                 <div class="field">
                     <label for="audit-action">"Action"</label>
-                    <select id="audit-action" on:change=move |ev| { before.set(None); action.set(event_target_value(&ev)); }>
+                    <select id="audit-action" on:change=move |ev| { cursor.reset(); action.set(event_target_value(&ev)); }>
                         <option value="">"All"</option>
                         <option value="top_up">"Top-ups"</option>
                         <option value="adjustment">"Corrections"</option>
@@ -35,7 +35,7 @@ pub fn AdminAudit() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="audit-admin">"Admin username"</label>
-                    <input id="audit-admin" on:change=move |ev| { before.set(None); admin.set(event_target_value(&ev)); } />
+                    <input id="audit-admin" on:change=move |ev| { cursor.reset(); admin.set(event_target_value(&ev)); } />
                 </div>
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -51,9 +51,7 @@ pub fn AdminAudit() -> impl IntoView {
                                 </tr>
                             }).collect_view())}
                 </DataTable>
-                {move || page.get().and_then(|r| r.ok()).and_then(|p| p.next_before).map(|next| view! {
-                    <button class="btn" on:click=move |_| before.set(Some(next))>"Older entries"</button>
-                })}
+                <Pager cursor next=Signal::derive(move || page.get().and_then(|r| r.ok()).and_then(|p| p.next_before)) />
             </Transition>
         </section>
     }

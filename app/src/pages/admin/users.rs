@@ -6,27 +6,32 @@ use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
 use crate::domain::{Desk, Role};
-use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail};
+use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail, UserList};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::error::AppError;
 use crate::staff_notes::{admin_staff_notes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
-use crate::components::{data_table::DataTable, form::{error_alert, ActionError, SearchForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, form::{error_alert, ActionError, SearchForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let found = Resource::new(move || query.get(), admin_find_users);
+    let cursor = PageCursor::new();
+    let found = Resource::new(move || (query.get(), cursor.before()), |(query, before)| admin_find_users(query, before));
+    let next = Signal::derive(move || found.get().and_then(|r| r.ok()).and_then(|list| list.next_before));
     view! {
         <PageTitle text="Admin · Users" />
         <h1>"Users"</h1>
         <section class="card">
-            <SearchForm id="user-search" label="User ID, email, username or a number they leased" placeholder="UN-7K3Q9M" on_search=move |text| query.set(text) />
+            <SearchForm id="user-search" label="User ID, email, username or a number they leased" placeholder="UN-7K3Q9M" on_search=move |text| { cursor.reset(); query.set(text) } />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || found.get().and_then(|r| r.ok()).map(|list| view! {
+                    <p class="muted small" data-testid="users-count">{users_count(&list, query.with_untracked(String::is_empty))}</p>
+                })}
                 <DataTable label="Users" headers=&["User ID", "Username", "Email", "Role", "Balance", "Joined", ""] testid="users" stacked=true>
                             {move || found.get().map(|r| match r {
                                 Err(e) => view! { <tr><td colspan="7" class="alert alert-error">{e.to_string()}</td></tr> }.into_any(),
-                                Ok(users) => users.into_iter().map(|u| view! {
+                                Ok(list) => list.users.into_iter().map(|u| view! {
                                     <tr>
                                         <td class="mono" data-label="User ID"><a href=format!("/admin/users/{}", u.public_id)>{u.public_id.clone()}</a></td>
                                         <td data-label="Username">{u.username.clone()}</td>
@@ -39,9 +44,24 @@ pub fn AdminUsers() -> impl IntoView {
                                 }).collect_view().into_any(),
                             })}
                 </DataTable>
+                <Pager cursor next />
             </Transition>
         </section>
     }
+}
+
+/// What the list holds: every account, or what a search found.
+fn users_count(list: &UserList, everyone: bool) -> String {
+    let accounts = |n: i64| if n == 1 { "1 account".to_string() } else { format!("{n} accounts") };
+    let mut text = if everyone {
+        format!("{}, newest first.", accounts(list.matching))
+    } else {
+        format!("{} by user ID, email or username, newest first.", accounts(list.matching))
+    };
+    if list.leased > 0 {
+        text = format!("{} that leased the number, latest first; then {}", accounts(list.leased as i64), text);
+    }
+    text
 }
 
 #[component]
