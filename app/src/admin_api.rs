@@ -17,32 +17,23 @@ pub struct AdminSecurityEvent {
     pub at: i64,
 }
 
-/// Everyone's security log, newest first.
+/// A page of everyone's security log, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminSecurityPage {
+    pub events: Vec<AdminSecurityEvent>,
+    /// The cursor of the next page, when there is one.
+    pub next_before: Option<i64>,
+}
+
+/// Everyone's security log, newest first, a page after `before`; `search`
+/// keeps one account's (user ID, or part of a username) or one address's.
 #[server(endpoint = "admin/security_log")]
-pub async fn admin_security_log() -> Result<Vec<AdminSecurityEvent>, AppError> {
-    use crate::auth::SecurityEventKind;
-    use crate::services::{request::require_admin, services};
+pub async fn admin_security_log(search: Option<String>, before: Option<i64>) -> Result<AdminSecurityPage, AppError> {
+    use crate::domain::SearchText;
+    use crate::services::{request::require_admin, security_log, services};
     require_admin()?;
-    let svc = services()?;
-    type Row = (Option<String>, Option<String>, String, String, String, String, i64);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT u.public_id, u.username, e.kind, e.ip, e.user_agent, e.detail, e.created_at \
-         FROM security_events e LEFT JOIN users u ON u.id = e.user_id ORDER BY e.created_at DESC, e.id DESC LIMIT 200",
-    )
-    .fetch_all(&svc.db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(public_id, username, kind, ip, ua, detail, at)| AdminSecurityEvent {
-            public_id,
-            username,
-            what: SecurityEventKind::parse(&kind).map(|k| k.label().to_string()).unwrap_or(kind),
-            ip,
-            browser: crate::account::describe_browser(&ua),
-            detail,
-            at,
-        })
-        .collect())
+    let search = SearchText::parse(&search.unwrap_or_default()).map_err(AppError::Invalid)?;
+    security_log::everyone(&*services()?, &search, before).await
 }
 
 /// Sets an account's role (customer, support or admin), by public user ID.

@@ -391,6 +391,15 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   await expect(noteBox).toHaveValue("");
   await expect(notes).toContainText("No notes yet.");
   await expect(notes.getByRole("button", { name: "Newer" })).toHaveCount(0);
+  // Everyone's security log, narrowed to the customer.
+  await adminTab.goto("/admin/security");
+  await hydrated(adminTab);
+  const logSearch = adminTab.getByLabel("User ID, username or IP address");
+  await logSearch.fill(customer);
+  await logSearch.press("Enter");
+  const log = adminTab.getByTestId("security-log");
+  await expect(log.getByRole("row").filter({ hasText: "Account created" })).toHaveCount(1);
+  for (const row of await log.locator("tbody tr").all()) await expect(row).toContainText(customer);
 
   await page.reload();
   await hydrated(page);

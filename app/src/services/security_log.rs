@@ -3,8 +3,14 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Executor};
 
-use super::request::RequestMeta;
-use crate::{account::describe_browser, auth::SecurityEventKind, error::AppError};
+use super::{paging::NewestFirst, request::RequestMeta, Services};
+use crate::{
+    account::describe_browser,
+    admin_api::{AdminSecurityEvent, AdminSecurityPage},
+    auth::SecurityEventKind,
+    domain::SearchText,
+    error::AppError,
+};
 
 /// Writes one entry, inside the caller's transaction when given one.
 pub async fn record<'e, E>(
@@ -78,6 +84,41 @@ pub async fn list_for_user(db: &super::db::Db, user_id: i64, limit: i64) -> Resu
         .into_iter()
         .map(|(kind, ip, user_agent, detail, created_at)| SecurityEventRow { kind, ip, user_agent, detail, created_at })
         .collect())
+}
+
+const EVERYONE_PAGE: NewestFirst = NewestFirst { size: 100 };
+
+/// Everyone's entries, newest first, those with an id below `before`;
+/// with a search, one account's (its user ID, or part of its username)
+/// or one IP address's.
+pub async fn everyone(svc: &Services, search: &SearchText, before: Option<i64>) -> Result<AdminSecurityPage, AppError> {
+    type Row = (i64, Option<String>, Option<String>, String, String, String, String, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT e.id, u.public_id, u.username, e.kind, e.ip, e.user_agent, e.detail, e.created_at \
+         FROM security_events e LEFT JOIN users u ON u.id = e.user_id \
+         WHERE e.id < $1 AND ($2 = '' OR LOWER(u.public_id) = $2 OR LOWER(u.username) LIKE $3 ESCAPE '\\' OR LOWER(e.ip) = $2) \
+         ORDER BY e.id DESC LIMIT $4",
+    )
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(search.as_str())
+    .bind(search.contains_pattern())
+    .bind(EVERYONE_PAGE.limit())
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let (rows, next_before) = EVERYONE_PAGE.page(rows, |r| r.0);
+    let events = rows
+        .into_iter()
+        .map(|(_, public_id, username, kind, ip, ua, detail, at)| AdminSecurityEvent {
+            public_id,
+            username,
+            what: SecurityEventKind::parse(&kind).map(|k| k.label().to_string()).unwrap_or(kind),
+            ip,
+            browser: describe_browser(&ua),
+            detail,
+            at,
+        })
+        .collect();
+    Ok(AdminSecurityPage { events, next_before })
 }
 
 pub(crate) fn truncate(s: &str, max: usize) -> &str {

@@ -401,7 +401,7 @@ async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {
 
     assert!(boss.call("admin/set_role", &[("public_id", &public_id), ("role", "customer")]).await.status < 400);
     let log = boss.call("admin/security_log", &[]).await.json();
-    let role_changes = log.as_array().unwrap().iter().filter(|e| e["what"] == "Role changed").count();
+    let role_changes = log["events"].as_array().unwrap().iter().filter(|e| e["what"] == "Role changed").count();
     assert_eq!(role_changes, 2);
 }
 

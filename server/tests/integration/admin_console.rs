@@ -527,7 +527,44 @@ async fn the_user_list_is_paged_newest_first(app: TestApp) {
     assert!(page.contains("56 accounts, newest first."), "{page}");
 }
 
+/// Everyone's security log, 100 entries a page, newest first; a search
+/// keeps one account's (user ID or username) or one address's.
+async fn the_security_log_is_searched_and_paged(app: TestApp) {
+    use app::{auth::SecurityEventKind, services::{request::RequestMeta, security_log}};
+    let mut admin = signed_in_admin(&app, "log_reader").await;
+    let (mut watched, watched_id) = verified_customer(&app, "watched", 0).await;
+    let watched_public = watched.viewer().await["public_id"].as_str().unwrap().to_string();
+    let svc = app.services();
+    let meta = RequestMeta { ip: "203.0.113.9".into(), user_agent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0".into() };
+    for n in 0..105 {
+        security_log::record(&svc.db.pool, svc.now() + n, Some(watched_id), SecurityEventKind::SignIn, &meta, &format!("try {n}")).await.unwrap();
+    }
+    let details = |page: &serde_json::Value| page["events"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let first = admin.call("admin/security_log", &[("search", "203.0.113.9")]).await.json();
+    assert_eq!(details(&first).len(), 100);
+    assert_eq!(details(&first)[0], "try 104", "newest first");
+    let before = first["next_before"].as_i64().expect("a next page").to_string();
+    let second = admin.call("admin/security_log", &[("search", "203.0.113.9"), ("before", &before)]).await.json();
+    assert_eq!(details(&second), ["try 4", "try 3", "try 2", "try 1", "try 0"]);
+    assert!(second["next_before"].is_null());
+    // By user ID or a part of the username: theirs only.
+    for search in [watched_public.to_lowercase(), "ATCHE".to_string()] {
+        let found = admin.call("admin/security_log", &[("search", &search)]).await.json();
+        let events = found["events"].as_array().unwrap();
+        assert_eq!(events.len(), 100, "{search}");
+        assert!(events.iter().all(|e| e["public_id"] == watched_public.as_str()), "{search}");
+    }
+    assert!(details(&admin.call("admin/security_log", &[("search", "%")]).await.json()).is_empty(), "a % is not a wildcard");
+    // With no search, everyone's: the admin's own sign-in is on the page after.
+    let all = admin.call("admin/security_log", &[]).await.json();
+    let before = all["next_before"].as_i64().expect("a next page").to_string();
+    let older = admin.call("admin/security_log", &[("before", &before)]).await.json();
+    assert!(older["events"].as_array().unwrap().iter().any(|e| e["username"] == "log_reader"), "everyone's, with no search");
+    assert_eq!(watched.call("admin/security_log", &[]).await.status, 403);
+}
+
 backend_tests!(
+    the_security_log_is_searched_and_paged,
     the_user_list_is_paged_newest_first,
     staff_keep_notes_on_a_customer,
     saved_replies_are_kept_for_support,

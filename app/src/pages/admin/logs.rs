@@ -2,7 +2,7 @@
 use leptos::prelude::*;
 
 use crate::admin_api::{admin_audit_log, admin_security_log};
-use crate::components::{data_table::DataTable, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::components::{data_table::DataTable, form::{error_alert, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 
 #[component]
 pub fn AdminAudit() -> impl IntoView {
@@ -59,14 +59,18 @@ pub fn AdminAudit() -> impl IntoView {
 
 #[component]
 pub fn AdminSecurity() -> impl IntoView {
-    let log = Resource::new(|| (), |_| admin_security_log());
+    let search = RwSignal::new(String::new());
+    let cursor = PageCursor::new();
+    let log = Resource::new(move || (search.get(), cursor.before()), |(search, before)| admin_security_log(Some(search), before));
     view! {
         <PageTitle text="Admin · Security log" />
         <h1>"Security log (everyone)"</h1>
         <section class="card">
+            <SearchForm id="security-search" label="User ID, username or IP address" on_search=move |text| { cursor.reset(); search.set(text) } />
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                <DataTable label="Security log" headers=&["User", "What", "When", "IP", "Browser"] stacked=true>
-                            {move || log.get().map(|r| r.unwrap_or_default().into_iter().map(|e| view! {
+                {move || log.get().and_then(|r| r.err()).map(|e| error_alert(&e))}
+                <DataTable label="Security log" headers=&["User", "What", "When", "IP", "Browser"] testid="security-log" stacked=true>
+                            {move || log.get().and_then(|r| r.ok()).map(|page| page.events.into_iter().map(|e| view! {
                                 <tr>
                                     <td data-label="User">{e.public_id.unwrap_or_default()} " " <span class="muted">{e.username.unwrap_or_default()}</span></td>
                                     <td data-label="What">{e.what} " " <span class="muted small">{e.detail}</span></td>
@@ -76,6 +80,7 @@ pub fn AdminSecurity() -> impl IntoView {
                                 </tr>
                             }).collect_view())}
                 </DataTable>
+                <Pager cursor next=Signal::derive(move || log.get().and_then(|r| r.ok()).and_then(|p| p.next_before)) />
             </Transition>
         </section>
     }
