@@ -1,4 +1,4 @@
-import { expect, test, type Browser } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { adminTopUp, collectProblems, createAdmin, fundedCustomer, hydrated, mailsTo, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
@@ -12,6 +12,30 @@ async function adminPage(browser: Browser, admin: string) {
   const page = await context.newPage();
   await signIn(page, admin);
   return page;
+}
+
+/** A new admin (named `prefix` and a stamp) on the Supply page, hydrated. */
+async function supplyPage(browser: Browser, prefix: string) {
+  const stamp = Date.now().toString(36);
+  const admin = `${prefix}_${stamp}`;
+  createAdmin(admin);
+  const adminTab = await adminPage(browser, admin);
+  await adminTab.goto("/admin/supply");
+  await hydrated(adminTab);
+  return { adminTab, stamp };
+}
+
+/** The menu's count beside Numbers & SMS, read before an action. */
+async function supplyBadge(adminTab: Page) {
+  const badge = adminTab.getByRole("navigation", { name: "Admin" }).getByTestId("admin-supply-attention");
+  await expect(badge).toBeVisible();
+  const before = Number(await badge.textContent());
+  /** Checks that the action counted one off, without a navigation. */
+  const countedOff = async () => {
+    if (before === 1) await expect(badge).toHaveCount(0);
+    else await expect(badge).toHaveText(String(before - 1));
+  };
+  return { badge, before, countedOff };
 }
 
 test("an admin changes a price; the customer sees it on Get Number (screenshots)", async ({ page, browser }) => {
@@ -408,12 +432,7 @@ test("an admin revokes a customer's API key and disables the customer; their bro
 });
 
 test("an admin imports numbers from a CSV file; the pool lists them and the bad line is named", async ({ browser }) => {
-  const stamp = Date.now().toString(36);
-  const admin = `importadmin_${stamp}`;
-  createAdmin(admin);
-  const adminTab = await adminPage(browser, admin);
-  await adminTab.goto("/admin/supply");
-  await hydrated(adminTab);
+  const { adminTab, stamp } = await supplyPage(browser, "importadmin");
   // Line numbers unlikely to be in the pool already (the data dir lives for one run).
   const base = 1000 + Math.floor(Math.random() * 8000);
   const phone = `pixel-${stamp}`;
@@ -454,12 +473,7 @@ test("an admin imports numbers from a CSV file; the pool lists them and the bad 
 });
 
 test("the number pool is shown 200 numbers a page, with the find box's count naming the range", async ({ browser }) => {
-  const stamp = Date.now().toString(36);
-  const admin = `pooladmin_${stamp}`;
-  createAdmin(admin);
-  const adminTab = await adminPage(browser, admin);
-  await adminTab.goto("/admin/supply");
-  await hydrated(adminTab);
+  const { adminTab, stamp } = await supplyPage(browser, "pooladmin");
   const phone = `pager-${stamp}`;
   const base = 1000 + Math.floor(Math.random() * 7000);
   // 205 numbers, each on a phone of its own whose name the find box knows,
@@ -499,25 +513,17 @@ test("an SMS no lease took is counted beside Numbers & SMS until an admin dismis
   await smsArrives(request, "+14155550142", `e2e-stray-${stamp}`, `Stray ${stamp}: your code is 5150`);
   await adminTab.goto("/admin/supply");
   await hydrated(adminTab);
-  const badge = adminTab.getByRole("navigation", { name: "Admin" }).getByTestId("admin-supply-attention");
-  await expect(badge).toBeVisible();
-  const before = Number(await badge.textContent());
+  const { badge, before, countedOff } = await supplyBadge(adminTab);
   await expect(badge).toHaveAttribute("aria-label", `${before} need attention`);
   const row = adminTab.getByTestId("admin-unmatched").getByRole("row").filter({ hasText: `Stray ${stamp}` });
   await row.getByRole("button", { name: "Dismiss" }).click();
   await expect(row).toHaveCount(0);
   // Counted again after the action, without a navigation.
-  if (before === 1) await expect(badge).toHaveCount(0);
-  else await expect(badge).toHaveText(String(before - 1));
+  await countedOff();
 });
 
 test("a pool number that got no code in three leases is listed on Supply; its Disable takes it out of the pool", async ({ page, browser }) => {
-  const stamp = Date.now().toString(36);
-  const admin = `silentadmin_${stamp}`;
-  createAdmin(admin);
-  const adminTab = await adminPage(browser, admin);
-  await adminTab.goto("/admin/supply");
-  await hydrated(adminTab);
+  const { adminTab } = await supplyPage(browser, "silentadmin");
   // The only enabled pool number (the other tests disable theirs), so
   // the customer's lease gets it before any demo number.
   const base = 1000 + Math.floor(Math.random() * 8000);
@@ -545,9 +551,7 @@ test("a pool number that got no code in three leases is listed on Supply; its Di
 
   await adminTab.reload();
   await hydrated(adminTab);
-  const badge = adminTab.getByRole("navigation", { name: "Admin" }).getByTestId("admin-supply-attention");
-  await expect(badge).toBeVisible();
-  const before = Number(await badge.textContent());
+  const { countedOff } = await supplyBadge(adminTab);
   const row = adminTab.getByTestId("silent-numbers").getByRole("row").filter({ hasText: number });
   await expect(row.getByRole("cell").nth(1)).toHaveText("Telegram");
   await expect(row.getByRole("cell").nth(2)).toHaveText("3");
@@ -559,8 +563,7 @@ test("a pool number that got no code in three leases is listed on Supply; its Di
   await adminTab.getByLabel("Find: digits of the number").press("Enter");
   await expect(adminTab.getByTestId("pool-count")).toHaveText(/^1 of \d+ numbers match\.$/);
   await expect(pool.getByRole("row").filter({ hasText: number }).getByRole("cell").last()).toHaveText("No Enable");
-  if (before === 1) await expect(badge).toHaveCount(0);
-  else await expect(badge).toHaveText(String(before - 1));
+  await countedOff();
 });
 
 test("an admin makes a customer support staff; they work at the support desk only", async ({ page, browser }) => {
