@@ -62,12 +62,17 @@ pub struct UserDetail {
 }
 
 /// By public user ID, email or username (part of one), or a number they
-/// leased; newest first, `USERS_PAGE` at a time after `before`.
+/// leased; with `role` ("customer", "support", "admin"), those only;
+/// newest first, `USERS_PAGE` at a time after `before`.
 #[server(endpoint = "admin/users")]
-pub async fn admin_find_users(query: String, before: Option<i64>) -> Result<UserList, AppError> {
+pub async fn admin_find_users(query: String, role: Option<String>, before: Option<i64>) -> Result<UserList, AppError> {
     use crate::services::{admin_users, request::require_staff, services};
     require_staff()?;
-    admin_users::search(&*services()?, &query, before).await
+    let role = match role.as_deref().unwrap_or("") {
+        "" => None,
+        word => Some(Role::parse(word).ok_or_else(|| AppError::Invalid("Choose customers, support staff or administrators.".into()))?),
+    };
+    admin_users::search(&*services()?, &query, role, before).await
 }
 
 #[server(endpoint = "admin/user")]

@@ -366,6 +366,13 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   await adminTab.getByRole("button", { name: "Search" }).click();
   const adminHref = await adminTab.getByTestId("users").getByRole("row").filter({ hasText: admin }).getByRole("link").first().getAttribute("href");
   expect(adminHref).toMatch(/^\/admin\/users\/UN-/);
+  // The role filter narrows the same search.
+  const role = adminTab.getByLabel("Role");
+  await role.selectOption("admin");
+  await expect(adminTab.getByTestId("users-count")).toHaveText("1 account (administrator) by user ID, email or username, newest first.");
+  await role.selectOption("customer");
+  await expect(adminTab.getByTestId("users-count")).toHaveText("0 accounts (customer) by user ID, email or username, newest first.");
+  await role.selectOption("");
   await find.fill(customer);
   await adminTab.getByRole("button", { name: "Search" }).click();
   await expect(adminTab.getByTestId("users-count")).toHaveText("1 account by user ID, email or username, newest first.");

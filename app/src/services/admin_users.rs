@@ -48,16 +48,19 @@ fn user_row(row: Row) -> (i64, UserRow) {
 const PAGE: NewestFirst = NewestFirst { size: USERS_PAGE };
 
 /// Accounts whose user ID is $1 or whose email or username contains it
-/// ($2, its LIKE pattern); every account when $1 is empty.
-const MATCHING: &str = "u.deleted_at IS NULL AND \
+/// ($2, its LIKE pattern), every account when $1 is empty; of role $3
+/// unless it is empty.
+const MATCHING: &str = "u.deleted_at IS NULL AND ($3 = '' OR u.role = $3) AND \
      ($1 = '' OR LOWER(u.public_id) = $1 OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.username) LIKE $2 ESCAPE '\\')";
 
-pub async fn search(svc: &Services, query: &str, before: Option<i64>) -> Result<UserList, AppError> {
+pub async fn search(svc: &Services, query: &str, role: Option<Role>, before: Option<i64>) -> Result<UserList, AppError> {
     let query = SearchText::parse(query).map_err(AppError::Invalid)?;
     let pattern = query.contains_pattern();
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE {MATCHING} AND u.id < $3 ORDER BY u.id DESC LIMIT $4"))
+    let role_word = role.map(Role::as_str).unwrap_or("");
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users u WHERE {MATCHING} AND u.id < $4 ORDER BY u.id DESC LIMIT $5"))
         .bind(query.as_str())
         .bind(&pattern)
+        .bind(role_word)
         .bind(before.unwrap_or(i64::MAX))
         .bind(PAGE.limit())
         .fetch_all(&svc.db.pool)
@@ -66,6 +69,7 @@ pub async fn search(svc: &Services, query: &str, before: Option<i64>) -> Result<
     let matching: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM users u WHERE {MATCHING}"))
         .bind(query.as_str())
         .bind(&pattern)
+        .bind(role_word)
         .fetch_one(&svc.db.pool)
         .await?;
     // A phone number finds whoever leased it, the latest first: a customer
@@ -81,9 +85,10 @@ pub async fn search(svc: &Services, query: &str, before: Option<i64>) -> Result<
         }
         _ => Vec::new(),
     };
+    let leased: Vec<(i64, UserRow)> = leased.into_iter().map(user_row).filter(|(_, u)| role.is_none_or(|r| u.role == r)).collect();
     let leased_count = leased.len();
     let mut seen = std::collections::HashSet::new();
-    let users = leased.into_iter().chain(rows).map(user_row).filter(|(id, _)| seen.insert(*id)).map(|(_, row)| row).collect();
+    let users = leased.into_iter().chain(rows.into_iter().map(user_row)).filter(|(id, _)| seen.insert(*id)).map(|(_, row)| row).collect();
     Ok(UserList { users, leased: leased_count, matching, next_before })
 }
 

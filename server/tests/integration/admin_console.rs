@@ -523,6 +523,12 @@ async fn the_user_list_is_paged_newest_first(app: TestApp) {
     assert!(second["next_before"].is_null());
     let found = admin.call("admin/users", &[("query", "LISTED")]).await.json();
     assert_eq!((found["matching"].as_i64(), names(&found).len()), (Some(55), 50));
+    // By role: the administrators alone, or the customers.
+    let admins = admin.call("admin/users", &[("query", ""), ("role", "admin")]).await.json();
+    assert_eq!((names(&admins), &admins["matching"]), (vec!["pager_admin".to_string()], &1.into()));
+    let customers = admin.call("admin/users", &[("query", "listed5"), ("role", "customer")]).await.json();
+    assert_eq!((names(&customers), &customers["matching"]), (vec!["listed54".to_string(), "listed53".to_string(), "listed52".to_string(), "listed51".to_string(), "listed50".to_string(), "listed5".to_string()], &6.into()));
+    assert_eq!(admin.call("admin/users", &[("query", ""), ("role", "owner")]).await.status, 400);
     let page = admin.get("/admin/users").await.body.replace("<!>", "");
     assert!(page.contains("56 accounts, newest first."), "{page}");
 }

@@ -16,17 +16,26 @@ use crate::components::{data_table::DataTable, form::{error_alert, ActionError, 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
     let query = RwSignal::new(String::new());
+    let role = RwSignal::new(String::new());
     let cursor = PageCursor::new();
-    let found = Resource::new(move || (query.get(), cursor.before()), |(query, before)| admin_find_users(query, before));
+    let found = Resource::new(move || (query.get(), role.get(), cursor.before()), |(query, role, before)| admin_find_users(query, Some(role), before));
     let next = Signal::derive(move || found.get().and_then(|r| r.ok()).and_then(|list| list.next_before));
     view! {
         <PageTitle text="Admin · Users" />
         <h1>"Users"</h1>
         <section class="card">
-            <SearchForm id="user-search" label="User ID, email, username or a number they leased" placeholder="UN-7K3Q9M" on_search=move |text| { cursor.reset(); query.set(text) } />
+            <SearchForm id="user-search" label="User ID, email, username or a number they leased" placeholder="UN-7K3Q9M" on_search=move |text| { cursor.reset(); query.set(text) }>
+                <div class="field">
+                    <label for="user-role">"Role"</label>
+                    <select id="user-role" on:change=move |ev| { cursor.reset(); role.set(event_target_value(&ev)) }>
+                        <option value="">"Everyone"</option>
+                        {Role::ALL.map(|r| view! { <option value=r.as_str()>{r.label()}</option> })}
+                    </select>
+                </div>
+            </SearchForm>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || found.get().and_then(|r| r.ok()).map(|list| view! {
-                    <p class="muted small" data-testid="users-count">{users_count(&list, query.with_untracked(String::is_empty))}</p>
+                    <p class="muted small" data-testid="users-count">{users_count(&list, query.with_untracked(String::is_empty), Role::parse(&role.get_untracked()))}</p>
                 })}
                 <DataTable label="Users" headers=&["User ID", "Username", "Email", "Role", "Balance", "Joined", ""] testid="users" stacked=true>
                             {move || found.get().map(|r| match r {
@@ -50,9 +59,16 @@ pub fn AdminUsers() -> impl IntoView {
     }
 }
 
-/// What the list holds: every account, or what a search found.
-fn users_count(list: &UserList, everyone: bool) -> String {
-    let accounts = |n: i64| if n == 1 { "1 account".to_string() } else { format!("{n} accounts") };
+/// What the list holds: every account (of the role chosen), or what a
+/// search found.
+fn users_count(list: &UserList, everyone: bool, role: Option<Role>) -> String {
+    let accounts = |n: i64| {
+        let n = if n == 1 { "1 account".to_string() } else { format!("{n} accounts") };
+        match role {
+            Some(role) => format!("{n} ({})", role.label().to_lowercase()),
+            None => n,
+        }
+    };
     let mut text = if everyone {
         format!("{}, newest first.", accounts(list.matching))
     } else {
