@@ -243,7 +243,7 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   const search = adminTab.getByLabel("Subject, message, customer or number");
   await search.fill(`nothing like ${stamp}`);
   await search.press("Enter");
-  await expect(adminTab.getByTestId("inbox").locator("tbody tr")).toHaveCount(0);
+  await expect(adminTab.getByTestId("inbox-empty")).toHaveText("No ticket matches.");
   await search.fill(number);
   await search.press("Enter");
   await expect(adminTab.getByTestId("inbox").locator("tbody tr")).toHaveCount(1);
@@ -431,6 +431,9 @@ test("an admin revokes a customer's API key and disables the customer; their bro
   const log = adminTab.getByTestId("security-log");
   await expect(log.getByRole("row").filter({ hasText: "Account created" })).toHaveCount(1);
   for (const row of await log.locator("tbody tr").all()) await expect(row).toContainText(customer);
+  await logSearch.fill(`nobody_${stamp}`);
+  await logSearch.press("Enter");
+  await expect(log.getByTestId("no-entries")).toHaveText("No entries.");
 
   await page.reload();
   await hydrated(page);

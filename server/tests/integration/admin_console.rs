@@ -184,6 +184,8 @@ async fn support_ticket_round_trip(app: TestApp) {
     let mut admin = signed_in_admin(&app, "support_admin").await;
     let (mut customer, _) = verified_customer(&app, "needs_help", 0).await;
     let (mut other, _) = verified_customer(&app, "nosy", 0).await;
+    let empty = admin.get("/admin/support").await.body.replace("<!>", "");
+    assert!(empty.contains(r#"data-testid="inbox-empty" class="muted">No open tickets.</td>"#), "the empty inbox says so: {empty}");
     assert_eq!(customer.call("support/open", &[("subject", "x"), ("message", "hi")]).await.status, 400, "subject too short");
     assert_eq!(customer.call("support/open", &[("subject", "Two\nlines"), ("message", "hi")]).await.status, 400, "a subject is one line");
     assert_eq!(customer.call("support/open", &[("subject", "Wrong code"), ("message", "hi"), ("lease_id", "999")]).await.status, 400);
@@ -561,6 +563,8 @@ async fn the_security_log_is_searched_and_paged(app: TestApp) {
         assert!(events.iter().all(|e| e["public_id"] == watched_public.as_str()), "{search}");
     }
     assert!(details(&admin.call("admin/security_log", &[("search", "%")]).await.json()).is_empty(), "a % is not a wildcard");
+    let page = admin.get("/admin/security").await.body.replace("<!>", "");
+    assert!(page.contains("try 104") && !page.contains("No entries."), "rendered by the server");
     // With no search, everyone's: the admin's own sign-in is on the page after.
     let all = admin.call("admin/security_log", &[]).await.json();
     let before = all["next_before"].as_i64().expect("a next page").to_string();

@@ -40,6 +40,7 @@ pub fn AdminAudit() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 <DataTable label="Audit log" headers=&["When", "Admin", "Action", "Account", "Before", "After"] testid="audit-log" stacked=true>
+                            {move || page.get().and_then(|r| r.ok()).filter(|p| p.entries.is_empty()).map(|_| no_entries(6))}
                             {move || page.get().map(|r| r.map(|p| p.entries).unwrap_or_default().into_iter().map(|e| view! {
                                 <tr>
                                     <td data-label="When"><LocalTime millis=e.at /></td>
@@ -70,6 +71,7 @@ pub fn AdminSecurity() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || log.get().and_then(|r| r.err()).map(|e| error_alert(&e))}
                 <DataTable label="Security log" headers=&["User", "What", "When", "IP", "Browser"] testid="security-log" stacked=true>
+                            {move || log.get().and_then(|r| r.ok()).filter(|p| p.events.is_empty()).map(|_| no_entries(5))}
                             {move || log.get().and_then(|r| r.ok()).map(|page| page.events.into_iter().map(|e| view! {
                                 <tr>
                                     <td data-label="User">{e.public_id.unwrap_or_default()} " " <span class="muted">{e.username.unwrap_or_default()}</span></td>
@@ -84,4 +86,9 @@ pub fn AdminSecurity() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// The row an empty page of a log shows, across its `columns`.
+fn no_entries(columns: u8) -> impl IntoView {
+    view! { <tr><td colspan=columns class="muted" data-testid="no-entries">"No entries."</td></tr> }
 }

@@ -41,6 +41,15 @@ pub fn AdminSupport() -> impl IntoView {
                     Err(e) => error_alert(&e),
                     Ok(inbox) => {
                         let (count, more) = (inbox.tickets.len(), inbox.more);
+                        let none = (count == 0).then(|| {
+                            let text = match (search.with_untracked(String::is_empty), status.get_untracked().as_str()) {
+                                (false, _) => "No ticket matches.",
+                                (true, "open") => "No open tickets.",
+                                (true, "closed") => "No closed tickets.",
+                                _ => "No tickets yet.",
+                            };
+                            view! { <tr><td colspan="4" class="muted" data-testid="inbox-empty">{text}</td></tr> }
+                        });
                         let rows = inbox.tickets.into_iter().map(|t| view! {
                             <tr>
                                 <td>
@@ -54,6 +63,7 @@ pub fn AdminSupport() -> impl IntoView {
                         }).collect_view();
                         view! {
                             <DataTable label="Support inbox" headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox" stacked=true>
+                                {none}
                                 {rows}
                             </DataTable>
                             {more.then(|| view! {
