@@ -95,9 +95,6 @@ impl NumberSources {
         // Uncorrelated and bounded, so it is read once, not per number.
         let tried = "CASE WHEN n.id IN (SELECT t.number_id FROM leases t WHERE t.user_id = $4 AND t.platform_id = $1 \
                      AND t.code_at IS NULL AND t.created_at > $5 ORDER BY t.id DESC LIMIT 20) THEN 1 ELSE 0 END";
-        // On PostgreSQL concurrent confirmations would all pick the same
-        // least-recently-used number and all but one retry; each locks
-        // its pick and skips the others'. (SQLite writes one at a time.)
         // Numbers the platform seems to refuse: left out of the pool's own
         // pick (a supplier may have a better one), last otherwise. Our own
         // IDs, written into the text: sqlx's Any driver binds no lists.
@@ -107,6 +104,9 @@ impl NumberSources {
             Scope::Own => (format!(" AND n.id NOT IN ({ids})"), String::new()),
             Scope::All => (String::new(), format!("CASE WHEN n.id IN ({ids}) THEN 1 ELSE 0 END, ")),
         };
+        // On PostgreSQL concurrent confirmations would all pick the same
+        // least-recently-used number and all but one retry; each locks
+        // its pick and skips the others'. (SQLite writes one at a time.)
         let lock = if Backend::of(conn) == Backend::Postgres { " FOR UPDATE OF n SKIP LOCKED" } else { "" };
         // Each check is a scalar subquery with LIMIT 1, which PostgreSQL runs
         // per number through the (number_id, …) indexes whatever its
