@@ -77,7 +77,9 @@ pub async fn search(svc: &Services, query: &str, role: Option<Role>, before: Opt
     let leased: Vec<Row> = match (before, UsPhoneNumber::parse(query.as_str())) {
         (None, Ok(number)) => {
             sqlx::query_as(&format!(
-                "SELECT {USER_COLUMNS} FROM users u JOIN                  (SELECT user_id, MAX(id) AS last_lease FROM leases WHERE e164 = $1 GROUP BY user_id) l ON l.user_id = u.id                  WHERE u.deleted_at IS NULL ORDER BY l.last_lease DESC LIMIT 50"
+                "SELECT {USER_COLUMNS} FROM users u \
+                 JOIN (SELECT user_id, MAX(id) AS last_lease FROM leases WHERE e164 = $1 GROUP BY user_id) l ON l.user_id = u.id \
+                 WHERE u.deleted_at IS NULL ORDER BY l.last_lease DESC LIMIT 50"
             ))
             .bind(number.as_str())
             .fetch_all(&svc.db.pool)
