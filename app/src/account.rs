@@ -197,7 +197,7 @@ pub async fn security_events_of(svc: &crate::services::Services, user_id: i64) -
     Ok(rows
         .into_iter()
         .map(|r| SecurityEvent {
-            what: SecurityEventKind::parse(&r.kind).map(|k| k.label().to_string()).unwrap_or(r.kind),
+            what: SecurityEventKind::label_of(r.kind),
             ip: r.ip,
             browser: describe_browser(&r.user_agent),
             at: r.created_at,

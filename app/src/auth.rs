@@ -107,6 +107,11 @@ impl SecurityEventKind {
         Self::ALL.into_iter().find(|k| k.as_str() == value)
     }
 
+    /// The label of a stored kind; an unknown word is shown as it is.
+    pub fn label_of(stored: String) -> String {
+        Self::parse(&stored).map(|k| k.label().to_string()).unwrap_or(stored)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::SignUp => "Account created",

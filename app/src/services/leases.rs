@@ -283,7 +283,11 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
     let mut upstream_error: Option<upstream::protocol::UpstreamError> = None;
     // An earlier number is ours or not to be had: no upstream is asked.
     let mut upstream_tried = svc.upstreams.is_empty() || again.is_some();
-    let silent = super::silent_numbers::of_platform(svc, slug).await?;
+    // Only an open choice avoids them: an earlier number is asked for by name.
+    let silent = match again {
+        Some(_) => Vec::new(),
+        None => super::silent_numbers::of_platform(svc, slug).await?,
+    };
     let mut attempts = 0;
     loop {
         attempts += 1;

@@ -111,7 +111,7 @@ pub async fn everyone(svc: &Services, search: &SearchText, before: Option<i64>) 
         .map(|(_, public_id, username, kind, ip, ua, detail, at)| AdminSecurityEvent {
             public_id,
             username,
-            what: SecurityEventKind::parse(&kind).map(|k| k.label().to_string()).unwrap_or(kind),
+            what: SecurityEventKind::label_of(kind),
             ip,
             browser: describe_browser(&ua),
             detail,
