@@ -10,6 +10,8 @@ pub struct PeriodFigures {
     pub revenue: Money,
     pub refunds: Money,
     pub net: Money,
+    /// Top-ups credited to wallets.
+    pub top_ups: Money,
     pub leases: i64,
     pub leases_with_code: i64,
     /// Median seconds from renting to the first code.
@@ -51,9 +53,6 @@ pub struct WalletFigures {
     pub held: Money,
     /// Wallets with money in them.
     pub funded: i64,
-    /// Top-ups credited today (UTC) and in the last 30 days.
-    pub top_ups_today: Money,
-    pub top_ups_last_30_days: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

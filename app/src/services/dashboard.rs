@@ -9,9 +9,10 @@ use crate::{
 
 async fn period(svc: &Services, since: i64) -> Result<PeriodFigures, AppError> {
     let pool = &svc.db.pool;
-    let (revenue, refunds): (i64, i64) = sqlx::query_as(
+    let (revenue, refunds, top_ups): (i64, i64, i64) = sqlx::query_as(
         "SELECT CAST(COALESCE(SUM(CASE WHEN kind = 'lease_debit' THEN -amount_cents ELSE 0 END), 0) AS BIGINT), \
-                CAST(COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount_cents ELSE 0 END), 0) AS BIGINT) \
+                CAST(COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount_cents ELSE 0 END), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN kind = 'top_up' THEN amount_cents ELSE 0 END), 0) AS BIGINT) \
          FROM ledger_entries WHERE created_at >= $1",
     )
     .bind(since)
@@ -31,6 +32,7 @@ async fn period(svc: &Services, since: i64) -> Result<PeriodFigures, AppError> {
         revenue: Money::from_cents(revenue),
         refunds: Money::from_cents(refunds),
         net: Money::from_cents(revenue - refunds),
+        top_ups: Money::from_cents(top_ups),
         leases,
         leases_with_code: with_code,
         median_secs_to_code,
@@ -38,24 +40,14 @@ async fn period(svc: &Services, since: i64) -> Result<PeriodFigures, AppError> {
     })
 }
 
-/// What the wallets hold now, and the top-ups since `today` and `since`.
-async fn wallets(svc: &Services, today: i64, since: i64) -> Result<WalletFigures, AppError> {
-    let (held, funded, top_ups_today, top_ups_last_30_days): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT CAST(COALESCE((SELECT SUM(balance_cents) FROM wallets), 0) AS BIGINT), \
-                (SELECT COUNT(*) FROM wallets WHERE balance_cents > 0), \
-                CAST(COALESCE((SELECT SUM(amount_cents) FROM ledger_entries WHERE kind = 'top_up' AND created_at >= $1), 0) AS BIGINT), \
-                CAST(COALESCE((SELECT SUM(amount_cents) FROM ledger_entries WHERE kind = 'top_up' AND created_at >= $2), 0) AS BIGINT)",
+/// What the wallets hold now.
+async fn wallets(svc: &Services) -> Result<WalletFigures, AppError> {
+    let (held, funded): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(balance_cents), 0) AS BIGINT), COUNT(CASE WHEN balance_cents > 0 THEN 1 END) FROM wallets",
     )
-    .bind(today)
-    .bind(since)
     .fetch_one(&svc.db.pool)
     .await?;
-    Ok(WalletFigures {
-        held: Money::from_cents(held),
-        funded,
-        top_ups_today: Money::from_cents(top_ups_today),
-        top_ups_last_30_days: Money::from_cents(top_ups_last_30_days),
-    })
+    Ok(WalletFigures { held: Money::from_cents(held), funded })
 }
 
 /// The median of durations in milliseconds, in whole seconds.
@@ -117,6 +109,6 @@ pub async fn figures(svc: &Services) -> Result<Dashboard, AppError> {
             .collect(),
         by_platform,
         support: support::figures(svc, since).await?,
-        wallets: wallets(svc, today, since).await?,
+        wallets: wallets(svc).await?,
     })
 }

@@ -5,6 +5,7 @@ use crate::admin_dashboard::{admin_dashboard, PeriodFigures, SupportFigures, Wal
 use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncement};
 use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, ActionError}, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
+use crate::domain::Money;
 
 fn dollars(v: f64) -> String {
     format!("${v:.2}")
@@ -50,12 +51,12 @@ fn SupportFiguresView(figures: SupportFigures) -> impl IntoView {
 /// The customers' money: held now and topped up; the title leads to the
 /// wallets page.
 #[component]
-fn WalletFiguresView(figures: WalletFigures) -> impl IntoView {
+fn WalletFiguresView(figures: WalletFigures, top_ups_today: Money, top_ups_last_30_days: Money) -> impl IntoView {
     let items = [
         ("Held in wallets", figures.held.to_string()),
         ("Wallets with money", figures.funded.to_string()),
-        ("Top-ups today", figures.top_ups_today.to_string()),
-        ("Top-ups, last 30 days", figures.top_ups_last_30_days.to_string()),
+        ("Top-ups today", top_ups_today.to_string()),
+        ("Top-ups, last 30 days", top_ups_last_30_days.to_string()),
     ];
     view! {
         <h2><a href="/admin/wallets">"Wallets"</a></h2>
@@ -105,7 +106,7 @@ pub fn AdminDashboard() -> impl IntoView {
                         <section class="card" data-testid="dashboard">
                             <Figures title="Today (UTC)" figures=d.today.clone() />
                             <Figures title="Last 30 days" figures=d.last_30_days.clone() />
-                            <WalletFiguresView figures=d.wallets.clone() />
+                            <WalletFiguresView figures=d.wallets.clone() top_ups_today=d.today.top_ups top_ups_last_30_days=d.last_30_days.top_ups />
                             <SupportFiguresView figures=d.support.clone() />
                         </section>
                         <section class="card">
