@@ -41,7 +41,8 @@ impl Default for PageCursor {
 
 /// The two buttons; `next` is the shown page's cursor for the one after
 /// it (None on the last page). `labels` name them (default "Newer",
-/// "Older").
+/// "Older"). A single page hides them: two disabled buttons only say
+/// there is nothing else.
 #[component]
 pub fn Pager(
     cursor: PageCursor,
@@ -50,8 +51,9 @@ pub fn Pager(
 ) -> impl IntoView {
     let PageCursor { before, earlier } = cursor;
     let (back, forth) = labels.unwrap_or(("Newer", "Older"));
+    let single = move || earlier.with(Vec::is_empty) && next.get().is_none();
     view! {
-        <div class="pager">
+        <div class="pager" hidden=single>
             <button class="btn btn-small" disabled=move || earlier.with(Vec::is_empty)
                 on:click=move |_| {
                     let previous = earlier.try_update(Vec::pop).flatten().flatten();
