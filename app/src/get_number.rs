@@ -239,7 +239,8 @@ pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: 
     Ok(leases::confirm(&*services()?, request).await?)
 }
 
-/// Cancel, switch or complete ("done") one of the customer's leases.
+/// Cancel, switch or complete ("done") one of the customer's leases;
+/// "refused" cancels and says the platform turned the number away.
 #[server(endpoint = "lease_action")]
 pub async fn lease_action(lease_id: i64, action: String) -> Result<LeaseView, AppError> {
     use crate::domain::LeaseEvent;
@@ -247,6 +248,7 @@ pub async fn lease_action(lease_id: i64, action: String) -> Result<LeaseView, Ap
     let user = require_user()?;
     let event = match action.as_str() {
         "cancel" => LeaseEvent::Cancel,
+        "refused" => LeaseEvent::Refused,
         "switch" => LeaseEvent::Switch,
         "complete" => LeaseEvent::Complete,
         _ => return Err(AppError::Invalid("Unknown action.".into())),

@@ -129,7 +129,8 @@ pub async fn admin_stock() -> Result<Vec<PlatformStock>, AppError> {
     stock::by_platform(&*services()?).await
 }
 
-/// Leases without a code, and none with one, that make a number suspect.
+/// Leases without a code, and none with one, that make a number suspect
+/// (one cancelled as refused by the platform is enough).
 pub const SILENT_AFTER_LEASES: i64 = 3;
 /// How far back those leases count.
 pub const SILENT_WITHIN_DAYS: i64 = 7;
@@ -144,6 +145,8 @@ pub struct SilentNumber {
     pub platform: String,
     /// Its leases for the platform in the period, none with a code.
     pub leases: i64,
+    /// Those the customer cancelled as refused by the platform.
+    pub refused: i64,
     pub last_at: i64,
 }
 

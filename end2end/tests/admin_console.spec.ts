@@ -532,7 +532,7 @@ test("an SMS no lease took is counted beside Numbers & SMS until an admin dismis
   await countedOff();
 });
 
-test("a pool number that got no code in three leases is listed on Supply; its Disable takes it out of the pool", async ({ page, browser }) => {
+test("a pool number a customer says Telegram refused is listed on Supply; its Disable takes it out of the pool", async ({ page, browser }) => {
   const { adminTab } = await supplyPage(browser, "silentadmin");
   // The only enabled pool number (the other tests disable theirs), so
   // the customer's lease gets it before any demo number.
@@ -543,28 +543,25 @@ test("a pool number that got no code in three leases is listed on Supply; its Di
   const pool = adminTab.getByTestId("admin-pool");
   await expect(pool).toContainText(number);
 
-  // A customer takes it for Telegram and gives up three times.
+  // A customer takes it for Telegram, which turns it away: the fee comes back.
   await fundedCustomer(page, browser, "silent", "5.00");
   await page.goto("/get-number");
   await hydrated(page);
   await page.getByTestId("platform-telegram").click();
   await page.getByTestId("confirm-button").click();
   await expect(page.getByTestId("lease-number")).toHaveText(number);
-  await page.getByTestId("lease-cancel").click();
-  for (let i = 0; i < 2; i++) {
-    await page.getByTestId("recent-leases").getByRole("button", { name: `Rent again for Telegram ${number}` }).first().click();
-    await page.getByTestId("confirm-button").click();
-    await expect(page.getByTestId("lease-number")).toHaveText(number);
-    await page.getByTestId("lease-cancel").click();
-  }
+  await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
+  await page.getByRole("button", { name: "Telegram refused it (refund)" }).click();
   await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+  await expect(page.getByTestId("recent-leases").getByRole("row").nth(1)).toContainText("Cancelled, refunded");
 
   await adminTab.reload();
   await hydrated(adminTab);
   const { countedOff } = await supplyBadge(adminTab);
   const row = adminTab.getByTestId("silent-numbers").getByRole("row").filter({ hasText: number });
   await expect(row.getByRole("cell").nth(1)).toHaveText("Telegram");
-  await expect(row.getByRole("cell").nth(2)).toHaveText("3");
+  await expect(row.getByRole("cell").nth(2)).toHaveText("1");
+  await expect(row.getByRole("cell").nth(3)).toHaveText("1");
   await row.getByRole("button", { name: "Disable" }).click();
   // Gone from the list (it was the only one), disabled in the pool, and
   // counted off the badge without a navigation.

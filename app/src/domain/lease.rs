@@ -21,6 +21,8 @@ pub enum LeaseState {
 pub enum LeaseEvent {
     CodeArrived,
     Cancel,
+    /// A cancel that says the platform turned the number away.
+    Refused,
     Switch,
     Expire,
     /// "Done": the customer has what they came for.
@@ -91,7 +93,7 @@ impl LeaseState {
         let go = |to, refund| Ok(Transition { to, refund });
         match (self, event) {
             (Active, CodeArrived) => go(CodeReceived, false),
-            (Active, Cancel) => go(Cancelled, true),
+            (Active, Cancel | Refused) => go(Cancelled, true),
             (Active, Switch) => go(Switched, true),
             (Active, Expire) => go(Expired, true),
             (Active, Complete) => Err(TransitionError::NoCodeYet),
@@ -99,7 +101,7 @@ impl LeaseState {
             (CodeReceived, CodeArrived) => go(CodeReceived, false),
             (CodeReceived, Complete) | (CodeReceived, Expire) => go(Completed, false),
             (CodeReceived, Switch) => go(Switched, false),
-            (CodeReceived, Cancel) => Err(TransitionError::CodeAlreadyReceived),
+            (CodeReceived, Cancel | Refused) => Err(TransitionError::CodeAlreadyReceived),
             (Completed | Cancelled | Expired | Switched, _) => Err(TransitionError::AlreadyEnded),
         }
     }
@@ -119,6 +121,7 @@ mod tests {
         prop_oneof![
             Just(LeaseEvent::CodeArrived),
             Just(LeaseEvent::Cancel),
+            Just(LeaseEvent::Refused),
             Just(LeaseEvent::Switch),
             Just(LeaseEvent::Expire),
             Just(LeaseEvent::Complete),

@@ -434,7 +434,7 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
     };
     let state = lease.state;
     let id = lease.id;
-    let button = move |event: LeaseEvent, action: &'static str, label: &'static str, class: &'static str| {
+    let button = move |event: LeaseEvent, action: &'static str, label: String, class: &'static str| {
         view! {
             <button class=class disabled=!state.allows(event) data-testid=format!("lease-{action}")
                 on:click=move |_| { act.dispatch(LeaseAction { lease_id: id, action: action.to_string() }); }>
@@ -473,9 +473,11 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
             }}
             <LeaseMessages messages=lease.messages.clone() open=true />
             <div class="actions">
-                {button(LeaseEvent::Cancel, "cancel", "Cancel (refund)", "btn")}
-                {button(LeaseEvent::Switch, "switch", "Switch platform", "btn")}
-                {button(LeaseEvent::Complete, "complete", "Done", "btn btn-primary")}
+                {button(LeaseEvent::Cancel, "cancel", "Cancel (refund)".into(), "btn")}
+                // Tells us too, so that others get this number for the platform last.
+                {button(LeaseEvent::Refused, "refused", format!("{} refused it (refund)", lease.platform), "btn")}
+                {button(LeaseEvent::Switch, "switch", "Switch platform".into(), "btn")}
+                {button(LeaseEvent::Complete, "complete", "Done".into(), "btn btn-primary")}
             </div>
         </section>
     }

@@ -51,7 +51,7 @@ fn CommonQuestions() -> impl IntoView {
             </details>
             <details>
                 <summary>"The platform refuses the number."</summary>
-                <p>"Some platforms turn some numbers away. While no code has arrived, cancel (refunded) and ask again: you get a different number whenever another is free. Once a code has arrived, the lease is not refunded: see " <a href="/policies#refunds">"Refunds"</a> "."</p>
+                <p>"Some platforms turn some numbers away. While no code has arrived, press the lease's \"… refused it\" button: the fee comes back, and others get that number for the platform only when no other is free. Ask again and you get a different number whenever another is free. Once a code has arrived, the lease is not refunded: see " <a href="/policies#refunds">"Refunds"</a> "."</p>
             </details>
             <details>
                 <summary>"I chose the wrong platform."</summary>

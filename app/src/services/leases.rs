@@ -491,7 +491,7 @@ pub async fn apply(svc: &Services, lease_id: i64, user_id: Option<i64>, event: L
 /// A cancel or switch, with upstreams configured: the lease's number may
 /// have to be given back to its supplier first.
 fn may_ask_upstream(svc: &Services, event: LeaseEvent) -> bool {
-    matches!(event, LeaseEvent::Cancel | LeaseEvent::Switch) && !svc.upstreams.is_empty()
+    matches!(event, LeaseEvent::Cancel | LeaseEvent::Refused | LeaseEvent::Switch) && !svc.upstreams.is_empty()
 }
 
 async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: LeaseEvent) -> Result<LeaseView, LeaseError> {
@@ -514,13 +514,15 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
         let step = from.transition(event).map_err(|e| LeaseError::NotAllowed(e.to_string()))?;
         let ended = (!step.to.is_open()).then_some(now);
         let code_at = (event == LeaseEvent::CodeArrived).then_some(now);
+        let refused_at = (event == LeaseEvent::Refused).then_some(now);
         let changed = sqlx::query(
-            "UPDATE leases SET state = $1, ended_at = COALESCE($2, ended_at), code_at = COALESCE(code_at, $3) \
-             WHERE id = $4 AND state = $5",
+            "UPDATE leases SET state = $1, ended_at = COALESCE($2, ended_at), code_at = COALESCE(code_at, $3), refused_at = COALESCE(refused_at, $4) \
+             WHERE id = $5 AND state = $6",
         )
         .bind(step.to.as_str())
         .bind(ended)
         .bind(code_at)
+        .bind(refused_at)
         .bind(lease_id)
         .bind(from.as_str())
         .execute(&mut *tx)
@@ -532,6 +534,7 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
         if step.refund {
             let reason = match event {
                 LeaseEvent::Cancel => "cancelled before a code arrived",
+                LeaseEvent::Refused => "cancelled before a code arrived, refused by the platform",
                 LeaseEvent::Switch => "switched before a code arrived",
                 _ => "expired without a code",
             };

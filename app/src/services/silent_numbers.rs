@@ -1,5 +1,6 @@
 //! Numbers of the pool a platform seems to refuse: every lease of one for
-//! that platform lately ended without a code. A confirmation gives such a
+//! that platform lately ended without a code, and there were several or a
+//! customer said the platform refused it. A confirmation gives such a
 //! number out for that platform only when no other is free
 //! (`providers::NumberSources::pick`), and the Supply page lists it for an
 //! operator to disable or check.
@@ -19,13 +20,15 @@ use crate::{
 };
 
 /// One row per (enabled pool number, platform) whose ended leases since
-/// `$1` number at least `$2` and include no code; `recent` and `count`
-/// read the same rows.
-const SILENT: &str = "SELECT n.id AS number_id, n.e164, p.slug, p.name, COUNT(*) AS lease_count, MAX(l.created_at) AS last_at FROM leases l \
+/// `$1` include no code and either number at least `$2` or one of them was
+/// cancelled as refused by the platform; `recent` and `count` read the
+/// same rows.
+const SILENT: &str = "SELECT n.id AS number_id, n.e164, p.slug, p.name, COUNT(*) AS lease_count, COUNT(l.refused_at) AS refused_count, \
+        MAX(l.created_at) AS last_at FROM leases l \
      JOIN numbers n ON n.id = l.number_id JOIN platforms p ON p.id = l.platform_id \
      WHERE n.source = 'pool' AND n.enabled = 1 AND l.created_at > $1 AND l.state NOT IN ('active', 'code_received') \
      GROUP BY n.id, n.e164, p.id, p.slug, p.name \
-     HAVING COUNT(*) >= $2 AND COUNT(l.code_at) = 0";
+     HAVING (COUNT(*) >= $2 OR COUNT(l.refused_at) > 0) AND COUNT(l.code_at) = 0";
 
 fn since(svc: &Services) -> i64 {
     svc.now() - SILENT_WITHIN_DAYS * DAY_MS
@@ -33,15 +36,24 @@ fn since(svc: &Services) -> i64 {
 
 /// The Supply page's list: those with the most leases first, at most 50.
 pub async fn recent(svc: &Services) -> Result<Vec<SilentNumber>, AppError> {
-    type Row = (String, String, i64, i64);
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT e164, name, lease_count, last_at FROM ({SILENT}) s ORDER BY lease_count DESC, last_at DESC LIMIT 50"))
+    type Row = (String, String, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT e164, name, lease_count, refused_count, last_at FROM ({SILENT}) s ORDER BY lease_count DESC, last_at DESC LIMIT 50"
+    ))
         .bind(since(svc))
         .bind(SILENT_AFTER_LEASES)
         .fetch_all(&svc.db.pool)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(e164, platform, leases, last_at)| SilentNumber { display: UsPhoneNumber::display_stored(&e164), number: e164, platform, leases, last_at })
+        .map(|(e164, platform, leases, refused, last_at)| SilentNumber {
+            display: UsPhoneNumber::display_stored(&e164),
+            number: e164,
+            platform,
+            leases,
+            refused,
+            last_at,
+        })
         .collect())
 }
 

@@ -608,6 +608,10 @@ mod silent_numbers_last {
         assert!(browser.call("lease_action", &[("lease_id", id), ("action", "cancel")]).await.status < 400);
     }
 
+    async fn silent_list(admin: &mut common::browser::Browser) -> serde_json::Value {
+        admin.call("admin/silent_numbers", &[]).await.json()
+    }
+
     /// A pool number whose last three leases for a platform got no code
     /// goes to any customer after the other free numbers, even where it
     /// is the least recently used; when it is the only one free, it is
@@ -645,7 +649,54 @@ mod silent_numbers_last {
         assert_eq!(number, refused);
     }
 
-    per_backend_tests!(a_number_a_platform_seems_to_refuse_goes_last_for_everyone);
+    /// One lease the customer cancels saying the platform refused the
+    /// number is enough (a plain cancel is not): refunded as a cancel, and
+    /// the number goes last for that platform and is listed for the admins.
+    async fn a_number_a_customer_says_was_refused_goes_last(backend: Backend) {
+        let Some((app, clock)) = common::spawn_app_with_clock(backend).await else { return };
+        sqlx::query("UPDATE numbers SET enabled = 0").execute(&app.db.pool).await.unwrap();
+        pool_number(&app, "+13125550173", true).await;
+        pool_number(&app, "+13125550174", false).await;
+        let mut admin = common::signed_in_admin(&app, "refusal_admin").await;
+        let (mut reporter, _) = verified_customer(&app, "reporter", 1000).await;
+        let (id, refused) = rent(&mut reporter, "google", 100, "report-key-1", None).await;
+        assert_eq!(refused, "+13125550173");
+        cancel(&mut reporter, &id).await;
+        assert_eq!(silent_list(&mut admin).await, serde_json::json!([]), "one plain cancel says nothing");
+
+        let (id, number) = rent(&mut reporter, "google", 100, "report-key-2", Some("13125550173")).await;
+        assert_eq!(number, refused);
+        let answer = reporter.call("lease_action", &[("lease_id", &id), ("action", "refused")]).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.json()["state"], "cancelled");
+        let (balance, note): (i64, String) = sqlx::query_as(
+            "SELECT balance_after_cents, note FROM ledger_entries WHERE lease_id = $1 AND kind = 'refund'",
+        )
+        .bind(id.parse::<i64>().unwrap())
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!((balance, note.as_str()), (1000, "Google +1 (312) 555-0173, cancelled before a code arrived, refused by the platform"));
+        let again = reporter.call("lease_action", &[("lease_id", &id), ("action", "refused")]).await;
+        assert_eq!(again.status, 400, "ended already: {}", again.body);
+        let list = silent_list(&mut admin).await;
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+        assert_eq!((&list[0]["number"], &list[0]["platform"], &list[0]["leases"], &list[0]["refused"]), (&"+13125550173".into(), &"Google".into(), &2.into(), &1.into()));
+
+        // The other number is enabled and used since: by age alone the
+        // refused one would go first.
+        sqlx::query("UPDATE numbers SET enabled = 1 WHERE e164 = '+13125550174'").execute(&app.db.pool).await.unwrap();
+        let (mut other, _) = verified_customer(&app, "other_user", 1000).await;
+        let (id, number) = rent(&mut other, "telegram", 120, "report-key-tg", None).await;
+        assert_eq!(number, "+13125550174", "the least recently used for another platform");
+        cancel(&mut other, &id).await;
+        clock.advance_millis(READ_EVERY_MS + MINUTE_MS);
+        let (mut newcomer, _) = verified_customer(&app, "newcomer", 1000).await;
+        let (_, number) = rent(&mut newcomer, "google", 100, "report-key-3", None).await;
+        assert_eq!(number, "+13125550174", "not the number Google refused");
+    }
+
+    per_backend_tests!(a_number_a_platform_seems_to_refuse_goes_last_for_everyone, a_number_a_customer_says_was_refused_goes_last);
 }
 
 mod turned_away {

@@ -375,15 +375,16 @@ fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: Resource<Res
             <section class="card">
                 <h2>"Numbers that get no codes"</h2>
                 <p class="muted small">
-                    "Each of these got no code in its last " {SILENT_AFTER_LEASES} " or more leases for the platform in the last " {SILENT_WITHIN_DAYS}
-                    " days: the platform may refuse it, or its SIM may not receive. Customers get it for the platform only when no other number is free and no supplier has one. Disable it, or check it with a lease of your own."
+                    "In the last " {SILENT_WITHIN_DAYS} " days each of these got no code for the platform, in " {SILENT_AFTER_LEASES}
+                    " or more leases or after a customer said the platform refused it: the platform may refuse it, or its SIM may not receive. Customers get it for the platform only when no other number is free and no supplier has one. Disable it, or check it with a lease of your own."
                 </p>
-                <DataTable label="Numbers that get no codes" headers=&["Number", "Platform", "Leases without a code", "Last", ""] testid="silent-numbers" stacked=true>
+                <DataTable label="Numbers that get no codes" headers=&["Number", "Platform", "Leases without a code", "Refused, said customers", "Last", ""] testid="silent-numbers" stacked=true>
                     {rows.into_iter().map(|s| view! {
                         <tr>
                             <td class="mono" data-label="Number">{s.display}</td>
                             <td data-label="Platform">{s.platform}</td>
                             <td class="num" data-label="Leases without a code">{s.leases}</td>
+                            <td class="num" data-label="Refused, said customers">{s.refused}</td>
                             <td data-label="Last"><LocalTime millis=s.last_at /></td>
                             <td>
                                 <ActionForm action=toggle attr:class="inline-form">
