@@ -87,6 +87,8 @@ pub struct LeaseView {
     /// one else's code keeps it from the platform. Read for lists of the
     /// customer's leases; false elsewhere.
     pub rent_again: bool,
+    /// Cancelled by the customer as refused by the platform.
+    pub refused: bool,
 }
 
 impl LeaseView {
@@ -95,6 +97,7 @@ impl LeaseView {
     pub fn outcome(&self) -> String {
         match (self.state, &self.code) {
             (LeaseState::Switched, None) => "Switched, refunded".into(),
+            (LeaseState::Cancelled, _) if self.refused => "Refused by the platform, refunded".into(),
             (LeaseState::Completed | LeaseState::CodeReceived | LeaseState::Switched, Some(code)) => format!("{} ({code})", self.state.label()),
             (state, _) => state.label().into(),
         }
@@ -346,6 +349,7 @@ mod tests {
             messages: vec![],
             demo: false,
             rent_again: false,
+            refused: false,
         }
     }
 
@@ -373,6 +377,7 @@ mod tests {
         assert_eq!(lease(LeaseState::Switched, None).outcome(), "Switched, refunded");
         assert_eq!(lease(LeaseState::Switched, Some("654321")).outcome(), "Switched (654321)");
         assert_eq!(lease(LeaseState::Cancelled, None).outcome(), "Cancelled, refunded");
+        assert_eq!(LeaseView { refused: true, ..lease(LeaseState::Cancelled, None) }.outcome(), "Refused by the platform, refunded");
         assert_eq!(lease(LeaseState::Expired, None).outcome(), "Expired, refunded");
     }
 }

@@ -553,7 +553,7 @@ test("a pool number a customer says Telegram refused is listed on Supply; its Di
   await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
   await page.getByRole("button", { name: "Telegram refused it (refund)" }).click();
   await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
-  await expect(page.getByTestId("recent-leases").getByRole("row").nth(1)).toContainText("Cancelled, refunded");
+  await expect(page.getByTestId("recent-leases").getByRole("row").nth(1)).toContainText("Refused by the platform, refunded");
 
   await adminTab.reload();
   await hydrated(adminTab);

@@ -97,12 +97,13 @@ struct LeaseRow {
     created_at: i64,
     expires_at: i64,
     source: String,
+    refused_at: Option<i64>,
     /// `NumberSources::rentable_again`, where the query reads it.
     #[sqlx(default)]
     rentable: i64,
 }
 
-const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name AS platform, p.slug AS platform_slug, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source";
+const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name AS platform, p.slug AS platform_slug, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source, l.refused_at";
 
 async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
     let id = row.id;
@@ -135,7 +136,7 @@ where
 }
 
 fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
-    let LeaseRow { id, user_id: _, platform, platform_slug, e164, price_cents, state, created_at, expires_at, source, rentable } = row;
+    let LeaseRow { id, user_id: _, platform, platform_slug, e164, price_cents, state, created_at, expires_at, source, refused_at, rentable } = row;
     LeaseView {
         id,
         platform,
@@ -149,6 +150,7 @@ fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
         code: messages.iter().rev().find_map(|m| m.code.clone()),
         messages,
         rent_again: rentable == 1,
+        refused: refused_at.is_some(),
         demo: source == "demo",
     }
 }
@@ -430,6 +432,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             messages: Vec::new(),
             demo,
             rent_again: false,
+            refused: false,
         });
     }
 }
@@ -558,6 +561,7 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
         tx.commit().await?;
         svc.events.committed(change);
         row.state = step.to.as_str().to_string();
+        row.refused_at = row.refused_at.or(refused_at);
         return Ok(view(svc, row).await?);
     }
     Err(AppError::Unavailable("Busy; please try again.".into()).into())

@@ -668,7 +668,7 @@ mod silent_numbers_last {
         assert_eq!(number, refused);
         let answer = reporter.call("lease_action", &[("lease_id", &id), ("action", "refused")]).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
-        assert_eq!(answer.json()["state"], "cancelled");
+        assert_eq!((&answer.json()["state"], &answer.json()["refused"]), (&"cancelled".into(), &true.into()));
         let (balance, note): (i64, String) = sqlx::query_as(
             "SELECT balance_after_cents, note FROM ledger_entries WHERE lease_id = $1 AND kind = 'refund'",
         )
