@@ -8,7 +8,7 @@ use crate::site_info::{use_site_info, SiteInfo};
 /// The day the text below last changed in substance: shown on the page,
 /// recorded as the terms each new account accepts, and the sitemap's date
 /// for this page. The test below fails when this file changes.
-pub const POLICIES_LAST_UPDATED: &str = "2026-12-04";
+pub const POLICIES_LAST_UPDATED: &str = "2026-12-05";
 
 const SECTIONS: [(&str, &str); 6] = [
     ("privacy", "Privacy"),
@@ -115,7 +115,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
             <ul>
                 <li>"Your account: email address, username, a password hash (never the password itself), your two-step sign-in key if you turned it on (encrypted) and your recovery codes (as hashes only), your public user ID, and when you confirmed that you are 18 or older and accepted these terms."</li>
                 <li>"Your wallet: every top-up, charge and refund as a ledger entry."</li>
-                <li>"Your leases: the platform you chose, the number, the times, and the SMS received on it."</li>
+                <li>"Your leases: the platform you chose, the number, the times, the SMS received on it, and whether you told us the platform refused the number."</li>
                 <li>"Security records: for each sign-in and each device, the IP address, the browser and the time."</li>
                 <li>"Messages you send to support, and our replies; notes our support staff write about your account for each other (such as a refund given by hand), which are part of your download below."</li>
                 <li>"API keys you make: their names, callback addresses, and when they were made, last used and revoked (the keys themselves only as hashes)."</li>
@@ -171,7 +171,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
         <section id="refunds">
             <h2>"Refunds"</h2>
             <ul>
-                <li><strong>"Cancel before a code arrives: "</strong> "the full fee goes back to your wallet at once."</li>
+                <li><strong>"Cancel before a code arrives: "</strong> "the full fee goes back to your wallet at once. If the platform refused the number, say so with the lease's \"… refused it\" button: the refund is the same, and we give that number to others for that platform only when no other is free."</li>
                 <li><strong>"Lease expires without a code: "</strong> "the fee is refunded to your wallet automatically."</li>
                 <li><strong>"Switch: "</strong> "releases the current number so you can take one for another platform; while no code arrived, the fee is refunded."</li>
                 <li><strong>"No refund once a code was received: "</strong> "you got what you paid for, even if the platform later rejects the number."</li>
@@ -210,7 +210,7 @@ mod tests {
     /// tests, digested. The policies changed some fifteen times under their
     /// first date. When this fails: if the policies now say something else,
     /// move the date to today; then put the new digest here.
-    const DIGEST: u64 = 0x9f03e6e7c4a2c5d3;
+    const DIGEST: u64 = 0x3c3e0d0ad72ab931;
 
     #[test]
     fn the_policies_date_moves_with_their_text() {

@@ -59,6 +59,7 @@ async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
     let leased = &data["leases"][0];
     assert_eq!(leased["platform"], "Telegram");
     assert_eq!(leased["state"], "code_received");
+    assert_eq!(leased["refused_at"], serde_json::Value::Null, "never said refused");
     assert_eq!(leased["sms"][0]["body"], "Telegram code: 31337");
     assert_eq!(leased["sms"][0]["code"], "31337");
     assert_eq!(data["support_tickets"][0]["subject"], "Where is my code?");
