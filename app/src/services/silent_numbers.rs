@@ -40,10 +40,10 @@ pub async fn recent(svc: &Services) -> Result<Vec<SilentNumber>, AppError> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT e164, name, lease_count, refused_count, last_at FROM ({SILENT}) s ORDER BY lease_count DESC, last_at DESC LIMIT 50"
     ))
-        .bind(since(svc))
-        .bind(SILENT_AFTER_LEASES)
-        .fetch_all(&svc.db.pool)
-        .await?;
+    .bind(since(svc))
+    .bind(SILENT_AFTER_LEASES)
+    .fetch_all(&svc.db.pool)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(e164, platform, leases, refused, last_at)| SilentNumber {

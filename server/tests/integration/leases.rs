@@ -583,7 +583,10 @@ mod reuse_period {
 
 mod silent_numbers_last {
     use super::*;
-    use app::services::{clock::MINUTE_MS, silent_numbers::READ_EVERY_MS};
+    use app::services::{
+        clock::{ManualClock, MINUTE_MS},
+        silent_numbers::READ_EVERY_MS,
+    };
 
     async fn pool_number(app: &TestApp, e164: &str, enabled: bool) {
         sqlx::query("INSERT INTO numbers (e164, source, enabled, created_at) VALUES ($1, 'pool', $2, 0)")
@@ -612,6 +615,23 @@ mod silent_numbers_last {
         admin.call("admin/silent_numbers", &[]).await.json()
     }
 
+    /// Enables `other` (a disabled pool number) and has a customer take it
+    /// for Telegram, so that by age alone the number Google seems to refuse
+    /// would go first; once the silent list is read again, a newcomer asking
+    /// for Google gets `other`.
+    async fn a_newcomer_gets_the_other_number(app: &TestApp, clock: &ManualClock, other: &str) {
+        sqlx::query("UPDATE numbers SET enabled = 1 WHERE e164 = $1").bind(other).execute(&app.db.pool).await.unwrap();
+        let (mut other_user, _) = verified_customer(app, "other_user", 1000).await;
+        let (id, number) = rent(&mut other_user, "telegram", 120, "other-key-tg", None).await;
+        assert_eq!(number, other, "the least recently used for another platform");
+        cancel(&mut other_user, &id).await;
+        // Read again a minute later at most.
+        clock.advance_millis(READ_EVERY_MS + MINUTE_MS);
+        let (mut newcomer, _) = verified_customer(app, "newcomer", 1000).await;
+        let (_, number) = rent(&mut newcomer, "google", 100, "newcomer-key", None).await;
+        assert_eq!(number, other, "not the number Google seems to refuse");
+    }
+
     /// A pool number whose last three leases for a platform got no code
     /// goes to any customer after the other free numbers, even where it
     /// is the least recently used; when it is the only one free, it is
@@ -630,19 +650,7 @@ mod silent_numbers_last {
             assert_eq!(number, refused);
             cancel(&mut giver_up, &id).await;
         }
-        // The other number is enabled and used since: by age alone the
-        // refused one would go first.
-        sqlx::query("UPDATE numbers SET enabled = 1 WHERE e164 = '+13125550172'").execute(&app.db.pool).await.unwrap();
-        let (mut other, _) = verified_customer(&app, "other_user", 1000).await;
-        let (id, number) = rent(&mut other, "telegram", 120, "refused-key-tg", None).await;
-        assert_eq!(number, "+13125550172", "the least recently used for another platform");
-        cancel(&mut other, &id).await;
-
-        // Read again a minute later at most.
-        clock.advance_millis(READ_EVERY_MS + MINUTE_MS);
-        let (mut newcomer, _) = verified_customer(&app, "newcomer", 1000).await;
-        let (_, number) = rent(&mut newcomer, "google", 100, "refused-key-4", None).await;
-        assert_eq!(number, "+13125550172", "not the number Google seems to refuse");
+        a_newcomer_gets_the_other_number(&app, &clock, "+13125550172").await;
         // The only free one left: better than none.
         let (mut last, _) = verified_customer(&app, "last_one", 1000).await;
         let (_, number) = rent(&mut last, "google", 100, "refused-key-5", None).await;
@@ -683,17 +691,7 @@ mod silent_numbers_last {
         assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
         assert_eq!((&list[0]["number"], &list[0]["platform"], &list[0]["leases"], &list[0]["refused"]), (&"+13125550173".into(), &"Google".into(), &2.into(), &1.into()));
 
-        // The other number is enabled and used since: by age alone the
-        // refused one would go first.
-        sqlx::query("UPDATE numbers SET enabled = 1 WHERE e164 = '+13125550174'").execute(&app.db.pool).await.unwrap();
-        let (mut other, _) = verified_customer(&app, "other_user", 1000).await;
-        let (id, number) = rent(&mut other, "telegram", 120, "report-key-tg", None).await;
-        assert_eq!(number, "+13125550174", "the least recently used for another platform");
-        cancel(&mut other, &id).await;
-        clock.advance_millis(READ_EVERY_MS + MINUTE_MS);
-        let (mut newcomer, _) = verified_customer(&app, "newcomer", 1000).await;
-        let (_, number) = rent(&mut newcomer, "google", 100, "report-key-3", None).await;
-        assert_eq!(number, "+13125550174", "not the number Google refused");
+        a_newcomer_gets_the_other_number(&app, &clock, "+13125550174").await;
     }
 
     per_backend_tests!(a_number_a_platform_seems_to_refuse_goes_last_for_everyone, a_number_a_customer_says_was_refused_goes_last);
