@@ -32,6 +32,7 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   const telegramNumber = (await page.getByTestId("lease-number").textContent())!;
   await expect(page.getByTestId("countdown")).toHaveText(/^(19|20):\d\d$/);
   await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
+  await expect(page.getByTestId("lease-complete")).toBeDisabled();
   // Screen readers are told of the code by a live region that was already
   // in the page while they waited (one added with the code is not read out).
   const announcement = await page.getByRole("status").elementHandle();
@@ -41,7 +42,11 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   const code = await page.getByTestId("lease-code").textContent();
   expect(await announcement!.evaluate((el) => el.isConnected && el.textContent)).toBe(`Your Telegram code is ${code}.`);
   await expect(page).toHaveTitle(/^Code \d{6}/);
-  await expect(page.getByTestId("lease-cancel")).toBeDisabled();
+  // A refund is no longer on offer; the page says why.
+  await expect(page.getByTestId("lease-state")).toHaveText("Code received");
+  await expect(page.getByTestId("lease-cancel")).toHaveCount(0);
+  await expect(page.getByTestId("lease-refused")).toHaveCount(0);
+  await expect(page.getByTestId("no-refund")).toContainText("no refund now");
   await page.getByTestId("lease-complete").click();
   await expect(page.getByTestId("platforms")).toBeVisible();
   await expect(page.getByTestId("recent-leases")).toContainText("Completed");

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
 use crate::auth::with_next;
-use crate::domain::{LeaseEvent, UsPhoneNumber};
+use crate::domain::{LeaseEvent, LeaseState, UsPhoneNumber};
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 
 #[component]
@@ -434,14 +434,17 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
     };
     let state = lease.state;
     let id = lease.id;
+    // A button the state refuses is left out (a refund after a code), but
+    // Done stays, greyed, to say what ends a wait.
     let button = move |event: LeaseEvent, action: &'static str, label: String, class: &'static str| {
-        view! {
+        (state.allows(event) || event == LeaseEvent::Complete).then(|| view! {
             <button class=class disabled=!state.allows(event) data-testid=format!("lease-{action}")
                 on:click=move |_| { act.dispatch(LeaseAction { lease_id: id, action: action.to_string() }); }>
                 {label}
             </button>
-        }
+        })
     };
+    let badge = if state == LeaseState::CodeReceived { "badge badge-success" } else { "badge badge-warning" };
     let heading = NodeRef::new();
     focus_if_lost(heading);
     // The tab title tells a user on another tab that the code is here.
@@ -451,7 +454,7 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
         <section class="card lease" data-testid="active-lease">
             <div class="row-between">
                 <h2 node_ref=heading tabindex="-1">{lease.platform.clone()} " number " {lease.demo.then(|| view! { <span class="badge badge-info">"demo"</span> })}</h2>
-                <span class="badge badge-warning" data-testid="lease-state">{state.label()}</span>
+                <span class=badge data-testid="lease-state">{state.label()}</span>
             </div>
             <p class="lease-number">
                 <span data-testid="lease-number">{lease.number_display.clone()}</span> " "
@@ -465,6 +468,9 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
                         <p class="code" data-testid="lease-code">{c.clone()}</p>
                         <CopyButton text=c />
                     </div>
+                    <p class="muted" data-testid="no-refund">
+                        "A code arrived, so this number is paid for: no refund now. Further codes for it appear here until the time runs out."
+                    </p>
                 }.into_any(),
                 None => view! {
                     <p class="muted" data-testid="waiting">"Waiting for the SMS… enter the number on " {lease.platform.clone()} " now."</p>
