@@ -89,9 +89,19 @@ pub struct LeaseView {
     pub rent_again: bool,
     /// Cancelled by the customer as refused by the platform.
     pub refused: bool,
+    /// The customer's own name for it (`LeaseLabel`).
+    pub label: Option<String>,
 }
 
 impl LeaseView {
+    /// "Telegram +1 (202) 555-0123", with the customer's label after it.
+    pub fn described(&self) -> String {
+        match &self.label {
+            Some(label) => format!("{} {} ({label})", self.platform, self.number_display),
+            None => format!("{} {}", self.platform, self.number_display),
+        }
+    }
+
     /// How the lease ended, as the customer's history shows it: the code
     /// when one came, and whether the fee came back.
     pub fn outcome(&self) -> String {
@@ -206,6 +216,17 @@ pub async fn my_numbers(platform: Option<String>, number: Option<String>, before
     let rows = leases::history(&svc, user.user_id, filter, before, page.limit()).await?;
     let (leases, next_before) = page.page(rows, |l| l.id);
     Ok(LeaseHistory { leases, next_before, platforms: leases::platforms_used(&svc, user.user_id).await?, events_cursor })
+}
+
+/// Names one of the customer's leases; an empty label removes the name.
+#[server(endpoint = "label_lease")]
+pub async fn label_lease(lease_id: i64, label: String) -> Result<(), AppError> {
+    use crate::domain::LeaseLabel;
+    use crate::services::{lease_labels, request::require_user, services};
+    let user = require_user()?;
+    let label = LeaseLabel::optional(&label).map_err(AppError::Invalid)?;
+    let svc = services()?;
+    lease_labels::set(&svc, user.user_id, lease_id, label.as_ref()).await
 }
 
 /// Asks to be mailed once the platform, which has no number to be had
@@ -350,6 +371,7 @@ mod tests {
             demo: false,
             rent_again: false,
             refused: false,
+            label: None,
         }
     }
 
@@ -379,5 +401,12 @@ mod tests {
         assert_eq!(lease(LeaseState::Cancelled, None).outcome(), "Cancelled, refunded");
         assert_eq!(LeaseView { refused: true, ..lease(LeaseState::Cancelled, None) }.outcome(), "Refused by the platform, refunded");
         assert_eq!(lease(LeaseState::Expired, None).outcome(), "Expired, refunded");
+    }
+
+    #[test]
+    fn a_lease_is_described_with_its_label() {
+        assert_eq!(lease(LeaseState::Completed, None).described(), "Telegram +1 (202) 555-0123");
+        let labelled = LeaseView { label: Some("work".into()), ..lease(LeaseState::Completed, None) };
+        assert_eq!(labelled.described(), "Telegram +1 (202) 555-0123 (work)");
     }
 }

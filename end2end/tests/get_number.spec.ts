@@ -59,11 +59,19 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(rows.first()).toContainText(`Completed (${code})`);
   await rows.first().getByText("1 message").click();
   await expect(rows.first().getByTestId("lease-messages")).toContainText(`${code}`);
+  // A label says which account the number opened, for the day it is rented again.
+  await rows.first().getByText("Add a label").click();
+  await rows.first().getByLabel(/^Label for Telegram/).fill("work account");
+  await rows.first().getByRole("button", { name: "Save" }).click();
+  await expect(rows.first().getByTestId("lease-label")).toHaveText("work account");
   await page.setViewportSize({ width: 320, height: 700 });
+  await rows.first().getByText("Edit label").click();
+  await expect(rows.first().getByLabel(/^Label for Telegram/)).toHaveValue("work account");
   expect(await sidewaysScroll(page.getByRole("region", { name: "Your numbers" }))).toBe(0);
   await page.setViewportSize({ width: 1280, height: 720 });
   await page.goto("/get-number");
   await hydrated(page);
+  await expect(page.getByTestId("recent-leases")).toContainText("work account");
 
   // Second lease: cancel before the code, fee back.
   await page.getByTestId("platform-google").click();

@@ -520,7 +520,10 @@ fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>
                             <tr>
                                 <td data-label="When"><LocalTime millis=l.created_at /></td>
                                 <td data-label="Platform">{l.platform}</td>
-                                <td class="mono" data-label="Number">{l.number_display}</td>
+                                <td data-label="Number">
+                                    <span class="mono">{l.number_display}</span>
+                                    {l.label.map(|text| view! { <span class="lease-label">{text}</span> })}
+                                </td>
                                 <td data-label="Outcome">{outcome}</td>
                                 <td class="num" data-label="Price">{l.price.to_string()}</td>
                                 <td>{again}</td>

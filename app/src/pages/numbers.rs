@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
-use crate::components::{data_table::DataTable, form::error_alert, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
-use crate::domain::UsPhoneNumber;
+use crate::components::{data_table::DataTable, form::{after_success, error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::domain::{UsPhoneNumber, LEASE_LABEL_MAX};
 use crate::error::AppError;
-use crate::get_number::{my_numbers, LeaseHistory, LeaseView};
+use crate::get_number::{my_numbers, LabelLease, LeaseHistory, LeaseView};
 use crate::pages::get_number::rent_again_href;
 use crate::site_info::use_site_info;
 
@@ -20,6 +20,8 @@ pub fn NumbersPage() -> impl IntoView {
     let history = Resource::new(move || (filter.platform.get(), filter.number.get(), cursor.before()), move |(platform, number, before)| async move {
         if signed_in { my_numbers(Some(platform), Some(number), before).await } else { Err(AppError::Unauthenticated) }
     });
+    let label = ServerAction::<LabelLease>::new();
+    after_success(label.version(), label.value(), move || history.refetch());
     // A code for an open lease shows without a reload (see Get Number).
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -48,7 +50,7 @@ pub fn NumbersPage() -> impl IntoView {
                         <a class="btn btn-primary" href="/get-number">"Get a number"</a>
                     </section>
                 }.into_any(),
-                Ok(page) => view! { <NumberList page filter cursor /> }.into_any(),
+                Ok(page) => view! { <NumberList page filter cursor label /> }.into_any(),
             })}
         </Transition>
     }
@@ -63,7 +65,7 @@ struct Filter {
 }
 
 #[component]
-fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor) -> impl IntoView {
+fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: ServerAction<LabelLease>) -> impl IntoView {
     let sms_hours = use_site_info().sms_retention_hours;
     let LeaseHistory { leases, next_before, platforms, .. } = page;
     let Filter { platform, number } = filter;
@@ -107,9 +109,10 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor) -> impl In
                 <button class="btn" type="submit">"Find"</button>
             </form>
             {move || problem.get().map(|p| view! { <p class="field-error" role="alert" data-testid="number-search-error">{p}</p> })}
+            <ActionError value=label.value() />
             <DataTable label="Your numbers" headers=&["When", "Platform", "Number", "Outcome", "Price", "Messages", ""] testid="lease-history" stacked=true>
                 {empty.then(|| view! { <tr><td colspan="7" class="muted">"None of your leases matches."</td></tr> })}
-                {leases.into_iter().map(lease_row).collect_view()}
+                {leases.into_iter().map(|l| lease_row(l, label)).collect_view()}
             </DataTable>
             <p class="muted small">"A text is erased " {sms_hours} " hours after its lease ended; the code stays in the list."</p>
             <Pager cursor next=Signal::derive(move || next_before) />
@@ -117,15 +120,20 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor) -> impl In
     }
 }
 
-fn lease_row(l: LeaseView) -> impl IntoView {
+fn lease_row(l: LeaseView, label: ServerAction<LabelLease>) -> impl IntoView {
     let outcome = l.outcome();
     let (ask, about) = (format!("/support?lease={}", l.id), format!(" {} {}", l.platform, l.number_display));
     let again = l.rent_again.then(|| rent_again_href(&l));
+    let field = format!("lease-label-{}", l.id);
+    let edit = if l.label.is_some() { "Edit label" } else { "Add a label" };
     view! {
         <tr data-testid="lease-history-row">
             <td data-label="When"><LocalTime millis=l.created_at /></td>
             <td data-label="Platform">{l.platform}</td>
-            <td class="mono" data-label="Number">{l.number_display}</td>
+            <td data-label="Number">
+                <span class="mono">{l.number_display}</span>
+                {l.label.clone().map(|text| view! { <span class="lease-label" data-testid="lease-label">{text}</span> })}
+            </td>
             <td data-label="Outcome">{outcome}</td>
             <td class="num" data-label="Price">{l.price.to_string()}</td>
             <td data-label="Messages">
@@ -134,7 +142,17 @@ fn lease_row(l: LeaseView) -> impl IntoView {
             </td>
             <td>
                 {again.map(|href| view! { <a href=href data-testid="rent-again">"Rent again"<span class="sr-only">" for" {about.clone()}</span></a> <br /> })}
-                <a href=ask>"Ask support"<span class="sr-only">" about" {about}</span></a>
+                <a href=ask>"Ask support"<span class="sr-only">" about" {about.clone()}</span></a>
+                // Which account the number opened, for the day it is rented again.
+                <details class="label-edit">
+                    <summary>{edit}<span class="sr-only">" for" {about.clone()}</span></summary>
+                    <ActionForm action=label attr:class="form-inline">
+                        <input type="hidden" name="lease_id" value=l.id.to_string() />
+                        <label class="sr-only" for=field.clone()>"Label for" {about}</label>
+                        <input id=field name="label" maxlength=LEASE_LABEL_MAX.to_string() placeholder="Work account" value=l.label.unwrap_or_default() />
+                        <button class="btn btn-small" type="submit">"Save"</button>
+                    </ActionForm>
+                </details>
             </td>
         </tr>
     }

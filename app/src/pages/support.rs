@@ -152,7 +152,7 @@ pub fn SupportPage() -> impl IntoView {
                                             let older = asked_about.filter(|id| !listed.iter().any(|l| l.id == *id));
                                             let older = older.map(|id| view! { <option value=id.to_string() selected>{format!("#{id}")}</option> });
                                             let listed = listed.into_iter().map(|l| view! {
-                                                <option value=l.id.to_string() selected=asked_about == Some(l.id)>{format!("#{} {} {}", l.id, l.platform, l.number_display)}</option>
+                                                <option value=l.id.to_string() selected=asked_about == Some(l.id)>{format!("#{} {}", l.id, l.described())}</option>
                                             }).collect_view();
                                             (listed, older)
                                         })}

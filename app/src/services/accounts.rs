@@ -519,6 +519,7 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str, give_u
     ] {
         sqlx::query(&format!("UPDATE {texts}")).bind(REMOVED).bind(user_id).execute(&mut *tx).await?;
     }
+    sqlx::query("UPDATE leases SET label = NULL WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     for table in [
         "support_tickets SET subject = $1, status = 'closed', closed_at = COALESCE(closed_at, $3)",
         "api_keys SET name = $1, callback_url = NULL, callback_secret = NULL, revoked_at = COALESCE(revoked_at, $3)",

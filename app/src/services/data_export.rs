@@ -82,6 +82,8 @@ pub struct ExportedLease {
     pub ended_at: Option<i64>,
     /// When the customer cancelled it as refused by the platform.
     pub refused_at: Option<i64>,
+    /// The customer's own name for it.
+    pub label: Option<String>,
     /// What is still kept: SMS text is erased after its retention time.
     #[sqlx(skip)]
     pub sms: Vec<ExportedSms>,
@@ -196,7 +198,7 @@ pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<
 
 async fn leases(svc: &Services, user_id: i64) -> Result<Vec<ExportedLease>, AppError> {
     let mut leases: Vec<ExportedLease> = sqlx::query_as(
-        "SELECT l.id, p.name AS platform, l.e164 AS number, l.price_cents, l.state, l.created_at, l.expires_at, l.code_at, l.ended_at, l.refused_at \
+        "SELECT l.id, p.name AS platform, l.e164 AS number, l.price_cents, l.state, l.created_at, l.expires_at, l.code_at, l.ended_at, l.refused_at, l.label \
          FROM leases l JOIN platforms p ON p.id = l.platform_id WHERE l.user_id = $1 ORDER BY l.id",
     )
     .bind(user_id)

@@ -98,12 +98,13 @@ struct LeaseRow {
     expires_at: i64,
     source: String,
     refused_at: Option<i64>,
+    label: Option<String>,
     /// `NumberSources::rentable_again`, where the query reads it.
     #[sqlx(default)]
     rentable: i64,
 }
 
-const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name AS platform, p.slug AS platform_slug, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source, l.refused_at";
+const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name AS platform, p.slug AS platform_slug, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source, l.refused_at, l.label";
 
 async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
     let id = row.id;
@@ -136,7 +137,7 @@ where
 }
 
 fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
-    let LeaseRow { id, user_id: _, platform, platform_slug, e164, price_cents, state, created_at, expires_at, source, refused_at, rentable } = row;
+    let LeaseRow { id, user_id: _, platform, platform_slug, e164, price_cents, state, created_at, expires_at, source, refused_at, label, rentable } = row;
     LeaseView {
         id,
         platform,
@@ -151,6 +152,7 @@ fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
         messages,
         rent_again: rentable == 1,
         refused: refused_at.is_some(),
+        label,
         demo: source == "demo",
     }
 }
@@ -433,6 +435,7 @@ pub async fn confirm(svc: &Services, request: ConfirmRequest<'_>) -> Result<Leas
             demo,
             rent_again: false,
             refused: false,
+            label: None,
         });
     }
 }

@@ -18,6 +18,7 @@ pub mod email_change;
 pub mod email_codes;
 pub mod events;
 pub mod inbound_sms;
+pub mod lease_labels;
 pub mod leases;
 pub mod ledger;
 pub mod ledger_export;

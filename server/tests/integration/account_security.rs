@@ -47,6 +47,8 @@ async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
     let key = browser.call("create_api_key", &[("name", "archive bot"), ("callback_url", "https://bot.example/sms"), ("password", PASSWORD)]).await;
     let key = key.json();
     assert_eq!(browser.call("request_top_up", &[("amount", "15")]).await.status, 200);
+    let labelled = browser.call("label_lease", &[("lease_id", &lease_id.to_string()), ("label", "archive account")]).await;
+    assert_eq!(labelled.status, 200, "{}", labelled.body);
 
     let export = browser.get("/account/export").await;
     assert_eq!(export.status, 200);
@@ -60,6 +62,7 @@ async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
     assert_eq!(leased["platform"], "Telegram");
     assert_eq!(leased["state"], "code_received");
     assert_eq!(leased["refused_at"], serde_json::Value::Null, "never said refused");
+    assert_eq!(leased["label"], "archive account");
     assert_eq!(leased["sms"][0]["body"], "Telegram code: 31337");
     assert_eq!(leased["sms"][0]["code"], "31337");
     assert_eq!(data["support_tickets"][0]["subject"], "Where is my code?");
@@ -108,6 +111,8 @@ async fn the_export_holds_what_we_keep_and_deletion_erases_it(app: TestApp) {
     let (status, callback): (String, Option<String>) =
         sqlx::query_as("SELECT t.status, k.callback_url FROM support_tickets t, api_keys k").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!((status.as_str(), callback), ("closed", None));
+    let label: Option<String> = sqlx::query_scalar("SELECT label FROM leases WHERE id = $1").bind(lease_id).fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(label, None, "the customer's label goes with the account");
     let ledger: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries WHERE user_id = $1").bind(user_id).fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(ledger, 2, "the books keep their entries");
 }

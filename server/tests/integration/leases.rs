@@ -922,6 +922,39 @@ mod history {
         assert!(page.contains("Sign in to see your numbers.") && !page.contains("55667"), "{page}");
     }
 
+    /// A customer names a number ("work Telegram"), ended or open; the
+    /// name shows in their lists and can be changed or removed. Bad input
+    /// and another's lease change nothing.
+    async fn customers_label_their_numbers(app: TestApp) {
+        let (mut customer, _) = verified_customer(&app, "labeller", 500).await;
+        let (mut stranger, _) = verified_customer(&app, "nosy", 500).await;
+        let lease = confirm(&mut customer, "telegram", 120, "label-key-1").await.json();
+        let id = lease["id"].as_i64().unwrap().to_string();
+        assert_eq!(customer.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status, 200);
+        let label_of = |history: serde_json::Value| history["leases"][0]["label"].clone();
+
+        let answer = customer.call("label_lease", &[("lease_id", &id), ("label", "  work \t Telegram ")]).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(label_of(customer.call("my_numbers", &[]).await.json()), "work Telegram");
+        let page = customer.get("/numbers").await.body.replace("<!>", "");
+        assert!(page.contains(r#"class="lease-label">work Telegram<"#), "{page}");
+        assert!(customer.get("/get-number").await.body.contains("work Telegram"), "in the recent numbers too");
+
+        let long = customer.call("label_lease", &[("lease_id", &id), ("label", &"x".repeat(61))]).await;
+        assert_eq!(long.status, 400);
+        assert!(long.body.contains("at most 60 characters"), "{}", long.body);
+        let theirs = stranger.call("label_lease", &[("lease_id", &id), ("label", "mine now")]).await;
+        assert_eq!(theirs.status, 404, "{}", theirs.body);
+        let visitor = common::browser::Browser::new(&app.base).call("label_lease", &[("lease_id", &id), ("label", "x")]).await;
+        assert_eq!(visitor.status, 401);
+        assert_eq!(label_of(customer.call("my_numbers", &[]).await.json()), "work Telegram", "unchanged");
+
+        assert_eq!(customer.call("label_lease", &[("lease_id", &id), ("label", "old bank app")]).await.status, 200);
+        assert_eq!(label_of(customer.call("my_numbers", &[]).await.json()), "old bank app");
+        assert_eq!(customer.call("label_lease", &[("lease_id", &id), ("label", " ")]).await.status, 200);
+        assert_eq!(label_of(customer.call("my_numbers", &[]).await.json()), serde_json::Value::Null, "an empty label removes it");
+    }
+
     /// A ticket about a lease shows the customer and support what the
     /// number received, so support answers without looking it up; the
     /// admin's page links to the customer. A ticket about nothing shows no lease.
@@ -1050,5 +1083,5 @@ mod history {
         assert_eq!(customer.call("admin/support_tickets", &[("status", "open"), ("search", "")]).await.status, 403);
     }
 
-    backend_tests!(a_customer_reads_every_lease_and_its_messages, a_ticket_shows_its_lease_and_the_texts, the_support_inbox_finds_tickets);
+    backend_tests!(a_customer_reads_every_lease_and_its_messages, customers_label_their_numbers, a_ticket_shows_its_lease_and_the_texts, the_support_inbox_finds_tickets);
 }
