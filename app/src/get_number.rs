@@ -201,17 +201,22 @@ pub struct LeaseHistory {
 pub const LEASE_HISTORY_PAGE: usize = 20;
 
 /// The customer's leases, newest first, before the lease `before`, of
-/// one platform (a slug) and of one number (as people write it); empty or
-/// none for all.
+/// one platform (a slug) and found by `search` (`LeaseSearch`: a number as
+/// people write it, or a part of a label); empty or none for all.
 #[server(endpoint = "my_numbers")]
-pub async fn my_numbers(platform: Option<String>, number: Option<String>, before: Option<i64>) -> Result<LeaseHistory, AppError> {
-    use crate::domain::UsPhoneNumber;
+pub async fn my_numbers(platform: Option<String>, search: Option<String>, before: Option<i64>) -> Result<LeaseHistory, AppError> {
+    use crate::domain::LeaseSearch;
     use crate::services::{leases::{self, LeaseFilter}, paging::NewestFirst, request::{given, require_user}, services};
     let user = require_user()?;
-    let number = given(&number).map(UsPhoneNumber::parse).transpose().map_err(AppError::Invalid)?;
+    let search = LeaseSearch::parse(search.as_deref().unwrap_or_default()).map_err(AppError::Invalid)?;
     let svc = services()?;
     let events_cursor = svc.events.cursor();
-    let filter = LeaseFilter { platform: given(&platform), number: number.as_ref(), open_only: false };
+    let mut filter = LeaseFilter { platform: given(&platform), ..LeaseFilter::default() };
+    match &search {
+        LeaseSearch::Everything => {}
+        LeaseSearch::Number(number) => filter.number = Some(number),
+        LeaseSearch::Label(text) => filter.label = Some(text),
+    }
     let page = NewestFirst { size: LEASE_HISTORY_PAGE };
     let rows = leases::history(&svc, user.user_id, filter, before, page.limit()).await?;
     let (leases, next_before) = page.page(rows, |l| l.id);

@@ -78,8 +78,15 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await page.getByTestId("confirm-button").click();
   await expect(page.getByTestId("active-lease")).toBeVisible();
   await expect(page.getByTestId("gn-balance")).toHaveText("$2.80");
+  // An open lease takes a label too.
+  const open = page.getByTestId("active-lease");
+  await open.getByText("Add a label").click();
+  await open.getByLabel(/^Label for Google/).fill("shop login");
+  await open.getByRole("button", { name: "Save" }).click();
+  await expect(open.getByTestId("lease-label")).toHaveText("shop login");
   await page.getByTestId("lease-cancel").click();
   await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
+  await expect(page.getByTestId("recent-leases")).toContainText("shop login");
   await expect(page.getByTestId("recent-leases")).toContainText("Cancelled, refunded");
   await expect(page.getByRole("status")).toHaveText("Your Google number ended: Cancelled, refunded.");
 
@@ -115,7 +122,7 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await platform.selectOption({ label: "All" });
   await expect(rows).toHaveCount(2);
   // And of one number: a typo is told and keeps the list.
-  const number = page.getByLabel("Number", { exact: true });
+  const number = page.getByLabel("Number or label", { exact: true });
   await number.fill("555-01");
   await page.getByRole("button", { name: "Find" }).click();
   await expect(page.getByTestId("number-search-error")).toHaveText("A US number has 10 digits, like (555) 010-0123.");
@@ -127,6 +134,15 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(page.getByTestId("number-search-error")).toHaveCount(0);
   await expect(number).toHaveValue(telegramNumber);
   await expect(number).toBeFocused();
+  // Or of a label, whatever its case.
+  await number.fill("WORK");
+  await number.press("Enter");
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first().getByTestId("lease-label")).toHaveText("work account");
+  await number.fill("bank");
+  await number.press("Enter");
+  await expect(rows).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Your numbers" })).toContainText("None of your leases matches.");
 });
 
 test("Switch before a code: the number is released, the fee comes back, another platform can be taken", async ({ page, browser }) => {

@@ -6,6 +6,7 @@ pub mod data_table;
 pub mod focus;
 pub mod form;
 pub mod layout;
+pub mod lease_label;
 pub mod lease_messages;
 #[cfg(feature = "hydrate")]
 pub mod live_updates;

@@ -2,6 +2,8 @@
 //! "Rent again", the list of numbers must say which account each opened.
 use serde::{Deserialize, Serialize};
 
+use super::{SearchText, UsPhoneNumber};
+
 pub const LEASE_LABEL_MAX: usize = 60;
 
 /// 1 to 60 characters on one line, runs of white space made one space.
@@ -36,6 +38,31 @@ impl LeaseLabel {
 
 super::string_newtype!(LeaseLabel);
 
+/// What a customer types to find their leases: a number as people write
+/// it, or a part of a label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseSearch {
+    Everything,
+    Number(UsPhoneNumber),
+    Label(SearchText),
+}
+
+impl LeaseSearch {
+    /// Text of a phone number's characters only ("555-0100", "+1 (202)")
+    /// is a number, and must be a whole one (a typo is told); any other
+    /// text is looked for in the labels.
+    pub fn parse(input: &str) -> Result<LeaseSearch, String> {
+        let text = SearchText::parse(input)?;
+        if text.as_str().is_empty() {
+            Ok(LeaseSearch::Everything)
+        } else if text.phone_digits().is_some() {
+            UsPhoneNumber::parse(input).map(LeaseSearch::Number)
+        } else {
+            Ok(LeaseSearch::Label(text))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +76,16 @@ mod tests {
             assert!(LeaseLabel::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(LeaseLabel::optional(&"a".repeat(61)).is_err());
+    }
+
+    #[test]
+    fn a_search_is_a_number_or_part_of_a_label() {
+        assert_eq!(LeaseSearch::parse("  "), Ok(LeaseSearch::Everything));
+        assert_eq!(LeaseSearch::parse("+1 (202) 555-0100"), Ok(LeaseSearch::Number(UsPhoneNumber::parse("2025550100").unwrap())));
+        assert_eq!(LeaseSearch::parse("555-01"), Err("A US number has 10 digits, like (555) 010-0123.".into()));
+        assert_eq!(LeaseSearch::parse(" Work "), Ok(LeaseSearch::Label(SearchText::parse("work").unwrap())));
+        assert_eq!(LeaseSearch::parse("bank 2"), Ok(LeaseSearch::Label(SearchText::parse("bank 2").unwrap())));
+        assert!(LeaseSearch::parse(&"a".repeat(101)).is_err());
     }
 
     proptest::proptest! {

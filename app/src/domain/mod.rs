@@ -51,7 +51,7 @@ pub mod username;
 pub use announcement::{Announcement, AnnouncementLevel, ShownAnnouncement};
 pub use email::Email;
 pub use lease::{LeaseEvent, LeaseState, Transition, TransitionError};
-pub use lease_label::{LeaseLabel, LEASE_LABEL_MAX};
+pub use lease_label::{LeaseLabel, LeaseSearch, LEASE_LABEL_MAX};
 pub use ledger::EntryKind;
 pub use money::Money;
 pub use password::NewPassword;

@@ -1,4 +1,4 @@
-//! What an admin typed in a search box: trimmed, lower-cased, at most 100
+//! What someone typed in a search box: trimmed, lower-cased, at most 100
 //! characters, found as a part of a text with SQL's `LIKE`.
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,21 +1,22 @@
 use leptos::prelude::*;
 
-use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
 use crate::auth::with_next;
 use crate::domain::{LeaseEvent, LeaseState, UsPhoneNumber};
-use crate::get_number::{list_platforms, my_leases, ConfirmLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
+use crate::get_number::{list_platforms, my_leases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 
 #[component]
 pub fn GetNumberPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmLease>::new();
     let act = ServerAction::<LeaseAction>::new();
     let notify = ServerAction::<NotifyWhenAvailable>::new();
+    let label = ServerAction::<LabelLease>::new();
     let poll = RwSignal::new(0u32);
     // A visitor not signed in sees the prices instead of leases, and the
     // browser does not ask for leases it would be refused.
     let signed_in = crate::auth::use_viewer().signed_in_untracked();
     let overview = Resource::new(
-        move || (confirm.version().get(), act.version().get(), notify.version().get(), poll.get()),
+        move || (confirm.version().get(), act.version().get(), notify.version().get(), label.version().get(), poll.get()),
         move |_| async move { if signed_in { my_leases().await } else { Err(crate::error::AppError::Unauthenticated) } },
     );
     let prices = (!signed_in).then(|| Resource::new(|| (), |_| list_platforms()));
@@ -96,10 +97,11 @@ pub fn GetNumberPage() -> impl IntoView {
                             <div class="alert alert-warning">"Verify your email before renting a number. " <a href="/verify-email">"Verify now"</a></div>
                         })}
                         <ActionError value=act.value() />
+                        <ActionError value=label.value() />
                         {match o.open.clone() {
                             Some(lease) => view! {
                                 {chosen.get_untracked().and_then(|c| choice_waits(c, &o.platforms))}
-                                <ActiveLease lease server_now=o.now act />
+                                <ActiveLease lease server_now=o.now act label />
                             }.into_any(),
                             None => view! {
                                 <Chooser
@@ -412,7 +414,7 @@ fn new_key() -> String {
 }
 
 #[component]
-fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>) -> impl IntoView {
+fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>, label: ServerAction<LabelLease>) -> impl IntoView {
     let remaining = RwSignal::new(((lease.expires_at - server_now) / 1000).max(0));
     #[cfg(feature = "hydrate")]
     {
@@ -459,7 +461,9 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>
             <p class="lease-number">
                 <span data-testid="lease-number">{lease.number_display.clone()}</span> " "
                 <CopyButton text=lease.number.clone() />
+                {shown_label(lease.label.clone())}
             </p>
+            <LabelForm lease_id=id about=format!(" {} {}", lease.platform, lease.number_display) label=lease.label.clone() action=label />
             <p>"Time left: " <strong data-testid="countdown">{countdown}</strong></p>
             {match code {
                 Some(c) => view! {
@@ -520,10 +524,7 @@ fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>
                             <tr>
                                 <td data-label="When"><LocalTime millis=l.created_at /></td>
                                 <td data-label="Platform">{l.platform}</td>
-                                <td data-label="Number">
-                                    <span class="mono">{l.number_display}</span>
-                                    {l.label.map(|text| view! { <span class="lease-label">{text}</span> })}
-                                </td>
+                                <td data-label="Number"><span class="mono">{l.number_display}</span> {shown_label(l.label)}</td>
                                 <td data-label="Outcome">{outcome}</td>
                                 <td class="num" data-label="Price">{l.price.to_string()}</td>
                                 <td>{again}</td>

@@ -1,11 +1,11 @@
 //! "Your numbers": every lease of the customer, newest first, a page at a
-//! time, of one platform or number or all, with the messages each number
+//! time, of one platform, number or label or all, with the messages each number
 //! received in full.
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
-use crate::components::{data_table::DataTable, form::{after_success, error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
-use crate::domain::{UsPhoneNumber, LEASE_LABEL_MAX};
+use crate::components::{data_table::DataTable, lease_label::{shown_label, LabelForm}, form::{after_success, error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::domain::LeaseSearch;
 use crate::error::AppError;
 use crate::get_number::{my_numbers, LabelLease, LeaseHistory, LeaseView};
 use crate::pages::get_number::rent_again_href;
@@ -16,9 +16,9 @@ pub fn NumbersPage() -> impl IntoView {
     let viewer = use_viewer();
     let signed_in = viewer.signed_in_untracked();
     let cursor = PageCursor::new();
-    let filter = Filter { platform: RwSignal::new(String::new()), number: RwSignal::new(String::new()) };
-    let history = Resource::new(move || (filter.platform.get(), filter.number.get(), cursor.before()), move |(platform, number, before)| async move {
-        if signed_in { my_numbers(Some(platform), Some(number), before).await } else { Err(AppError::Unauthenticated) }
+    let filter = Filter { platform: RwSignal::new(String::new()), search: RwSignal::new(String::new()) };
+    let history = Resource::new(move || (filter.platform.get(), filter.search.get(), cursor.before()), move |(platform, search, before)| async move {
+        if signed_in { my_numbers(Some(platform), Some(search), before).await } else { Err(AppError::Unauthenticated) }
     });
     let label = ServerAction::<LabelLease>::new();
     after_success(label.version(), label.value(), move || history.refetch());
@@ -56,31 +56,31 @@ pub fn NumbersPage() -> impl IntoView {
     }
 }
 
-/// What the list is narrowed to: a platform's slug and a number as the
-/// customer typed it (empty for all).
+/// What the list is narrowed to: a platform's slug and a number or label
+/// as the customer typed it (empty for all).
 #[derive(Debug, Clone, Copy)]
 struct Filter {
     platform: RwSignal<String>,
-    number: RwSignal<String>,
+    search: RwSignal<String>,
 }
 
 #[component]
 fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: ServerAction<LabelLease>) -> impl IntoView {
     let sms_hours = use_site_info().sms_retention_hours;
     let LeaseHistory { leases, next_before, platforms, .. } = page;
-    let Filter { platform, number } = filter;
-    // The number is checked here first (the server checks it again), so a
+    let Filter { platform, search } = filter;
+    // A number is checked here first (the server checks it again), so a
     // typo is told at once and keeps the list.
-    let typed = RwSignal::new(number.get_untracked());
+    let typed = RwSignal::new(search.get_untracked());
     let problem = RwSignal::new(None::<String>);
     let find = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = typed.get_untracked();
-        match UsPhoneNumber::parse(&text) {
-            Err(e) if !text.trim().is_empty() => problem.set(Some(e)),
-            _ => {
+        match LeaseSearch::parse(&text) {
+            Err(e) => problem.set(Some(e)),
+            Ok(_) => {
                 problem.set(None);
-                number.set(text);
+                search.set(text);
                 cursor.reset();
             }
         }
@@ -103,8 +103,8 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Ser
                     </select>
                 </div>
                 <div class="field">
-                    <label for="number-search">"Number"</label>
-                    <input id="number-search" type="search" inputmode="tel" autocomplete="off" placeholder="+1 (202) 555-0100" bind:value=typed />
+                    <label for="number-search">"Number or label"</label>
+                    <input id="number-search" type="search" autocomplete="off" placeholder="+1 (202) 555-0100" bind:value=typed />
                 </div>
                 <button class="btn" type="submit">"Find"</button>
             </form>
@@ -124,16 +124,11 @@ fn lease_row(l: LeaseView, label: ServerAction<LabelLease>) -> impl IntoView {
     let outcome = l.outcome();
     let (ask, about) = (format!("/support?lease={}", l.id), format!(" {} {}", l.platform, l.number_display));
     let again = l.rent_again.then(|| rent_again_href(&l));
-    let field = format!("lease-label-{}", l.id);
-    let edit = if l.label.is_some() { "Edit label" } else { "Add a label" };
     view! {
         <tr data-testid="lease-history-row">
             <td data-label="When"><LocalTime millis=l.created_at /></td>
             <td data-label="Platform">{l.platform}</td>
-            <td data-label="Number">
-                <span class="mono">{l.number_display}</span>
-                {l.label.clone().map(|text| view! { <span class="lease-label" data-testid="lease-label">{text}</span> })}
-            </td>
+            <td data-label="Number"><span class="mono">{l.number_display}</span> {shown_label(l.label.clone())}</td>
             <td data-label="Outcome">{outcome}</td>
             <td class="num" data-label="Price">{l.price.to_string()}</td>
             <td data-label="Messages">
@@ -143,16 +138,7 @@ fn lease_row(l: LeaseView, label: ServerAction<LabelLease>) -> impl IntoView {
             <td>
                 {again.map(|href| view! { <a href=href data-testid="rent-again">"Rent again"<span class="sr-only">" for" {about.clone()}</span></a> <br /> })}
                 <a href=ask>"Ask support"<span class="sr-only">" about" {about.clone()}</span></a>
-                // Which account the number opened, for the day it is rented again.
-                <details class="label-edit">
-                    <summary>{edit}<span class="sr-only">" for" {about.clone()}</span></summary>
-                    <ActionForm action=label attr:class="form-inline">
-                        <input type="hidden" name="lease_id" value=l.id.to_string() />
-                        <label class="sr-only" for=field.clone()>"Label for" {about}</label>
-                        <input id=field name="label" maxlength=LEASE_LABEL_MAX.to_string() placeholder="Work account" value=l.label.unwrap_or_default() />
-                        <button class="btn btn-small" type="submit">"Save"</button>
-                    </ActionForm>
-                </details>
+                <LabelForm lease_id=l.id about label=l.label.clone() action=label />
             </td>
         </tr>
     }

@@ -14,7 +14,7 @@ use super::{
     Services,
 };
 use crate::{
-    domain::{EntryKind, LeaseEvent, LeaseState, Money, UsPhoneNumber},
+    domain::{EntryKind, LeaseEvent, LeaseState, Money, SearchText, UsPhoneNumber},
     error::AppError,
     get_number::{LeaseView, SmsView},
 };
@@ -198,6 +198,8 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
 pub struct LeaseFilter<'a> {
     pub platform: Option<&'a str>,
     pub number: Option<&'a UsPhoneNumber>,
+    /// A part of the customer's label.
+    pub label: Option<&'a SearchText>,
     pub open_only: bool,
 }
 
@@ -236,15 +238,19 @@ async fn latest_of(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<LeaseView>, AppError> {
-    let LeaseFilter { platform, number, open_only } = filter;
+    let LeaseFilter { platform, number, label, open_only } = filter;
     // Placeholders are numbered in the order of the binds below.
     let mut conditions = String::from(if open_only { " AND l.state IN ('active', 'code_received')" } else { "" });
     let mut next = 5;
-    for (wanted, column) in [(platform.is_some(), "p.slug"), (number.is_some(), "l.e164")] {
-        if wanted {
-            conditions.push_str(&format!(" AND {column} = ${next}"));
-            next += 1;
-        }
+    // Each test wanted: what comes before its placeholder, and after.
+    let tests = [
+        platform.map(|_| ("p.slug = ", "")),
+        number.map(|_| ("l.e164 = ", "")),
+        label.map(|_| ("LOWER(l.label) LIKE ", " ESCAPE '\\'")),
+    ];
+    for (before, after) in tests.into_iter().flatten() {
+        conditions.push_str(&format!(" AND {before}${next}{after}"));
+        next += 1;
     }
     let rentable = svc.numbers.rentable_again("$3", "$4");
     let sql = format!(
@@ -258,6 +264,9 @@ async fn latest_of(
     }
     if let Some(number) = number {
         query = query.bind(number.as_str());
+    }
+    if let Some(label) = label {
+        query = query.bind(label.contains_pattern());
     }
     query = query.bind(limit);
     let rows = query.fetch_all(&mut *conn).await?;

@@ -891,15 +891,15 @@ mod history {
         assert_eq!(customer.call("my_numbers", &[("platform", "nope")]).await.json()["leases"], serde_json::json!([]));
         // One number's, written as people write it; a typo is told.
         let written = lease["number_display"].as_str().unwrap().to_string();
-        let by_number = customer.call("my_numbers", &[("number", written.as_str())]).await.json();
+        let by_number = customer.call("my_numbers", &[("search", written.as_str())]).await.json();
         assert!(by_number["leases"].as_array().unwrap().iter().any(|l| l["id"] == leases[0]["id"]), "{by_number}");
         assert!(by_number["leases"].as_array().unwrap().iter().all(|l| l["number"] == lease["number"]), "{by_number}");
-        let both = customer.call("my_numbers", &[("platform", "google"), ("number", written.as_str())]).await.json();
+        let both = customer.call("my_numbers", &[("platform", "google"), ("search", written.as_str())]).await.json();
         assert!(both["leases"].as_array().unwrap().iter().all(|l| l["platform_slug"] == "google" && l["number"] == lease["number"]), "{both}");
-        let typo = customer.call("my_numbers", &[("number", "555-01")]).await;
+        let typo = customer.call("my_numbers", &[("search", "555-01")]).await;
         assert_eq!(typo.status, 400);
         assert!(typo.body.contains("10 digits"), "{}", typo.body);
-        assert_eq!(customer.call("my_numbers", &[("number", "+1 (312) 555-0199")]).await.json()["leases"], serde_json::json!([]));
+        assert_eq!(customer.call("my_numbers", &[("search", "+1 (312) 555-0199")]).await.json()["leases"], serde_json::json!([]));
 
         let page = customer.get("/numbers").await.body.replace("<!>", "");
         assert!(page.contains("2 messages") && page.contains("Log in at https://t.me/login/55667 or enter 55667"), "{page}");
@@ -949,10 +949,24 @@ mod history {
         assert_eq!(visitor.status, 401);
         assert_eq!(label_of(customer.call("my_numbers", &[]).await.json()), "work Telegram", "unchanged");
 
+        // The list is searched by a part of a label, whatever its case;
+        // a wildcard is a plain character there.
+        let other = confirm(&mut customer, "google", 100, "label-key-2").await.json();
+        let other_id = other["id"].as_i64().unwrap().to_string();
+        assert_eq!(customer.call("label_lease", &[("lease_id", &other_id), ("label", "50% off Google")]).await.status, 200);
+        let found = |history: serde_json::Value| -> Vec<i64> { history["leases"].as_array().unwrap().iter().map(|l| l["id"].as_i64().unwrap()).collect() };
+        let (first, second) = (lease["id"].as_i64().unwrap(), other["id"].as_i64().unwrap());
+        assert_eq!(found(customer.call("my_numbers", &[("search", "TELEGRAM")]).await.json()), [first]);
+        assert_eq!(found(customer.call("my_numbers", &[("search", "50%")]).await.json()), [second]);
+        assert_eq!(found(customer.call("my_numbers", &[("search", "5_%")]).await.json()), Vec::<i64>::new());
+        assert_eq!(found(customer.call("my_numbers", &[("search", "o")]).await.json()), [second, first]);
+        assert_eq!(found(customer.call("my_numbers", &[("search", "o"), ("platform", "telegram")]).await.json()), [first]);
+        assert_eq!(found(stranger.call("my_numbers", &[("search", "o")]).await.json()), Vec::<i64>::new(), "another's labels stay theirs");
+
         assert_eq!(customer.call("label_lease", &[("lease_id", &id), ("label", "old bank app")]).await.status, 200);
-        assert_eq!(label_of(customer.call("my_numbers", &[]).await.json()), "old bank app");
+        assert_eq!(label_of(customer.call("my_numbers", &[("platform", "telegram")]).await.json()), "old bank app");
         assert_eq!(customer.call("label_lease", &[("lease_id", &id), ("label", " ")]).await.status, 200);
-        assert_eq!(label_of(customer.call("my_numbers", &[]).await.json()), serde_json::Value::Null, "an empty label removes it");
+        assert_eq!(label_of(customer.call("my_numbers", &[("platform", "telegram")]).await.json()), serde_json::Value::Null, "an empty label removes it");
     }
 
     /// A ticket about a lease shows the customer and support what the
