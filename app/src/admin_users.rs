@@ -1,5 +1,5 @@
 //! Admin: find users, see everything about one, disable or enable them,
-//! revoke their API keys.
+//! set their discount, revoke their API keys.
 //! Every server function here checks the admin role on the server.
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     account::{Device, SecurityEvent},
     api_keys::ApiKeyView,
-    domain::{Money, Role},
+    domain::{Discount, Money, Role},
     error::AppError,
     get_number::LeaseView,
     support::TicketSummary,
@@ -25,6 +25,8 @@ pub struct UserRow {
     pub two_step: bool,
     pub disabled: bool,
     pub balance: Money,
+    /// Off the list prices, set by an admin.
+    pub discount: Discount,
     pub created_at: i64,
 }
 
@@ -88,6 +90,16 @@ pub async fn admin_set_disabled(public_id: String, disabled: bool) -> Result<(),
     use crate::services::{admin_users, request::{request_meta, require_admin}, services};
     let admin = require_admin()?;
     admin_users::set_disabled(&*services()?, admin.user_id, &public_id, disabled, &request_meta()).await
+}
+
+/// Sets the customer's discount off the list prices ("15", "15 %"; empty
+/// or 0 for none): prices are an admin's business, not support's.
+#[server(endpoint = "admin/set_discount")]
+pub async fn admin_set_discount(public_id: String, discount: String) -> Result<(), AppError> {
+    use crate::services::{admin_users, request::require_admin, services};
+    let admin = require_admin()?;
+    let discount = Discount::parse(&discount).map_err(AppError::Invalid)?;
+    admin_users::set_discount(&*services()?, admin.user_id, &public_id, discount).await
 }
 
 /// A key the customer cannot revoke themself (locked out, or a bot of

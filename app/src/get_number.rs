@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{BrandColor, LeaseState, Money},
+    domain::{BrandColor, Discount, LeaseState, Money},
     error::AppError,
 };
 
@@ -142,7 +142,9 @@ pub struct LeasesOverview {
     pub balance: Money,
     pub public_id: String,
     pub email_verified: bool,
-    /// The platforms on offer, at today's prices.
+    /// Off the list prices; the platforms' prices include it.
+    pub discount: Discount,
+    /// The platforms on offer, at today's prices for this customer.
     pub platforms: Vec<PlatformView>,
     /// Platforms (slugs) the customer asked to be mailed about once they
     /// have numbers again.
@@ -169,17 +171,18 @@ pub async fn my_leases() -> Result<LeasesOverview, AppError> {
     let svc = services()?;
     // Before the reads: a change after it may be missing from them.
     let events_cursor = svc.events.cursor();
-    let leases::UserLeases { open, recent, balance } = leases::for_user(&svc, user.user_id).await?;
-    let platforms = platforms::list_enabled(&svc).await?;
+    let leases::UserLeases { open, recent, balance, discount } = leases::for_user(&svc, user.user_id).await?;
+    let platforms = platforms::list_at(&svc, discount).await?;
     Ok(LeasesOverview {
         open,
         recent,
         balance,
+        discount,
         public_id: user.viewer.public_id,
         email_verified: user.viewer.email_verified,
         // Asked only when something is missing: most pages need no query.
         awaited: if platforms.iter().all(|p| p.available) { Vec::new() } else { stock_alerts::waiting_for(&svc, user.user_id).await? },
-        platforms: platforms.to_vec(),
+        platforms,
         now: svc.now(),
         events_cursor,
     })

@@ -416,3 +416,32 @@ test("an account created from a platform's page comes back to that platform once
   await expect(page.getByTestId("confirm-step")).toContainText("Confirm: Google");
   expect(problems).toEqual([]);
 });
+
+test("a customer an admin gave a discount sees and pays the lower price", async ({ page, browser }) => {
+  const publicId = await fundedCustomer(page, browser, "disc", "5.00");
+  const admin = `discadmin_${Date.now().toString(36)}`;
+  createAdmin(admin);
+  const adminContext = await browser.newContext();
+  const adminTab = await adminContext.newPage();
+  await signIn(adminTab, admin);
+  await adminTab.goto(`/admin/users/${publicId}`);
+  await hydrated(adminTab);
+  await expect(adminTab.getByTestId("user-discount")).toHaveText("none");
+  await adminTab.getByLabel("Discount (%)").fill("20");
+  await adminTab.getByRole("button", { name: "Set discount" }).click();
+  await expect(adminTab.getByTestId("user-discount")).toHaveText("20 % off the list prices");
+  await adminContext.close();
+
+  await page.goto("/get-number");
+  await hydrated(page);
+  await expect(page.getByTestId("gn-discount")).toHaveText("Your prices: 20 % off");
+  await expect(page.getByTestId("platform-telegram")).toContainText("$0.96");
+  await page.getByTestId("platform-telegram").click();
+  await expect(page.getByTestId("confirm-price")).toHaveText("$0.96");
+  await expect(page.getByTestId("confirm-step")).toContainText("your 20 % discount included");
+  await page.getByTestId("confirm-button").click();
+  await expect(page.getByTestId("active-lease")).toBeVisible();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$4.04");
+  await page.getByTestId("lease-cancel").click();
+  await expect(page.getByTestId("gn-balance")).toHaveText("$5.00");
+});

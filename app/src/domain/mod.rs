@@ -34,6 +34,7 @@ macro_rules! string_newtype {
 pub(crate) use string_newtype;
 
 pub mod announcement;
+pub mod discount;
 pub mod email;
 pub mod lease;
 pub mod lease_label;
@@ -49,6 +50,7 @@ pub mod second_step;
 pub mod username;
 
 pub use announcement::{Announcement, AnnouncementLevel, ShownAnnouncement};
+pub use discount::{Discount, DISCOUNT_MAX_PERCENT};
 pub use email::Email;
 pub use lease::{LeaseEvent, LeaseState, Transition, TransitionError};
 pub use lease_label::{LeaseLabel, LeaseSearch, LEASE_LABEL_MAX};

@@ -13,7 +13,7 @@ const ACTIONS: [(&str, &str, &str); 12] = [
     ("setStatus", "id, status: 1 ready · 3 another SMS · 6 done · 8 cancel", "ACCESS_READY · ACCESS_RETRY_GET · ACCESS_ACTIVATION · ACCESS_CANCEL"),
     ("getActiveActivations", "", "JSON: your open activations, each with activationId, phoneNumber, serviceCode, smsCode, smsText, activationStatus (\"0\" waiting, \"1\" a code arrived)… · NO_ACTIVATIONS"),
     ("getExtraActivation", "activationId: an ended one of yours; the same number again, for its service at today's price, while it is free", "ACCESS_NUMBER:1240:12025550123 · NO_NUMBERS"),
-    ("getPrices", "service, country (optional)", "JSON: {\"187\": {\"tg\": {\"cost\": 1.2, \"count\": 40}}}"),
+    ("getPrices", "service, country (optional); your prices, any discount of yours included", "JSON: {\"187\": {\"tg\": {\"cost\": 1.2, \"count\": 40}}}"),
     ("getNumbersStatus", "country (optional)", "JSON: {\"tg_0\": \"40\", \"wa_0\": \"12\"}"),
     ("getCountries", "", "JSON: the USA (187) only"),
     ("getServicesList", "", "JSON: service codes and names"),

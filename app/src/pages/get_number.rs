@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
 use crate::auth::with_next;
-use crate::domain::{LeaseEvent, LeaseState, UsPhoneNumber};
+use crate::domain::{Discount, LeaseEvent, LeaseState, UsPhoneNumber};
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 
 #[component]
@@ -92,6 +92,7 @@ pub fn GetNumberPage() -> impl IntoView {
                             <span>"Balance " <strong data-testid="gn-balance">{o.balance.to_string()}</strong></span>
                             <span>"Your user ID " <PublicIdBadge public_id=o.public_id.clone() /></span>
                             <a href="/wallet">"Recharge"</a>
+                            {(!o.discount.is_none()).then(|| view! { <span data-testid="gn-discount">"Your prices: " {o.discount.to_string()} " off"</span> })}
                         </section>
                         {(!o.email_verified).then(|| view! {
                             <div class="alert alert-warning">"Verify your email before renting a number. " <a href="/verify-email">"Verify now"</a></div>
@@ -108,7 +109,7 @@ pub fn GetNumberPage() -> impl IntoView {
                                     platforms=o.platforms.clone()
                                     recent=crate::get_number::recently_used(&o.platforms, &o.recent)
                                     awaited=o.awaited.clone()
-                                    chosen confirm notify balance=o.balance
+                                    chosen confirm notify balance=o.balance discount=o.discount
                                 />
                             }.into_any(),
                         }}
@@ -261,6 +262,8 @@ fn Chooser(
     confirm: ServerAction<ConfirmLease>,
     notify: ServerAction<NotifyWhenAvailable>,
     balance: crate::domain::Money,
+    /// Included in the platforms' prices; said beside the price.
+    discount: Discount,
 ) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let platforms = StoredValue::new(platforms);
@@ -284,7 +287,11 @@ fn Chooser(
                     <section class="card" data-testid="confirm-step">
                         <h2 node_ref=heading tabindex="-1">"Confirm: " {p.name.clone()}</h2>
                         <dl class="details">
-                            <dt>"Price"</dt><dd data-testid="confirm-price">{p.price.to_string()}</dd>
+                            <dt>"Price"</dt>
+                            <dd>
+                                <span data-testid="confirm-price">{p.price.to_string()}</span>
+                                {(!discount.is_none()).then(|| view! { <span class="muted">" (your " {discount.to_string()} " discount included)"</span> })}
+                            </dd>
                             <dt>"Lease window"</dt><dd data-testid="confirm-window">{p.lease_minutes} " minutes"</dd>
                             {again.as_deref().map(|number| view! {
                                 <dt>"Number"</dt>

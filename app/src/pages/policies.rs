@@ -159,7 +159,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 <li><strong>"Choose the platform first. "</strong> "You pick the platform before requesting a number. A number is rented for that platform only; a code from another platform is not guaranteed, and choosing the wrong platform is not refunded once a code arrived."</li>
                 <li>
                     <strong>"Number lease. "</strong>
-                    "The price and the lease window are shown before you confirm. A lease lasts a limited time — by default "
+                    "The price and the lease window are shown before you confirm; if we agreed a discount with you, the prices you see and pay include it, and a change of it, like a change of price, asks you to confirm again. A lease lasts a limited time — by default "
                     <strong>{lease} " minutes"</strong>
                     ", shown with a countdown. The number is yours only during the lease; afterwards it may be rented to someone else, but "
                     {reuse}
@@ -210,7 +210,7 @@ mod tests {
     /// tests, digested. The policies changed some fifteen times under their
     /// first date. When this fails: if the policies now say something else,
     /// move the date to today; then put the new digest here.
-    const DIGEST: u64 = 0x3b6da20240e250ce;
+    const DIGEST: u64 = 0x73a184426784e242;
 
     #[test]
     fn the_policies_date_moves_with_their_text() {

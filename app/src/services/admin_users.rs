@@ -1,11 +1,11 @@
-//! Admin views of users: search, detail, disable and enable, revoke an
-//! API key.
+//! Admin views of users: search, detail, disable and enable, discount,
+//! revoke an API key.
 use super::{api_keys, audit, leases, ledger, paging::NewestFirst, request::RequestMeta, security_log, sessions, support, Services};
 use crate::{
     account::{devices_of, security_events_of},
     admin_users::{UserDetail, UserList, UserRow, USERS_PAGE},
     auth::SecurityEventKind,
-    domain::{Money, PublicUserId, Role, SearchText, UsPhoneNumber},
+    domain::{Discount, Money, PublicUserId, Role, SearchText, UsPhoneNumber},
     error::AppError,
     wallet::EntryView,
 };
@@ -21,11 +21,12 @@ struct Row {
     disabled_at: Option<i64>,
     totp_enabled_at: Option<i64>,
     balance_cents: Option<i64>,
+    discount_percent: i64,
     created_at: i64,
 }
 
 const USER_COLUMNS: &str = "u.id, u.public_id, u.username, u.email, u.role, u.email_verified_at, u.disabled_at, u.totp_enabled_at, \
-    (SELECT w.balance_cents FROM wallets w WHERE w.user_id = u.id) AS balance_cents, u.created_at";
+    (SELECT w.balance_cents FROM wallets w WHERE w.user_id = u.id) AS balance_cents, u.discount_percent, u.created_at";
 
 fn user_row(row: Row) -> (i64, UserRow) {
     (
@@ -40,6 +41,8 @@ fn user_row(row: Row) -> (i64, UserRow) {
             two_step: row.totp_enabled_at.is_some(),
             disabled: row.disabled_at.is_some(),
             balance: Money::from_cents(row.balance_cents.unwrap_or(0)),
+            // As prices read it (`platforms::discount_of`).
+            discount: Discount::from_percent(row.discount_percent).unwrap_or_default(),
             created_at: row.created_at,
         },
     )
@@ -137,6 +140,22 @@ pub async fn set_disabled(svc: &Services, admin_id: i64, public_id: &str, disabl
     let (before, after) = if disabled { ("enabled", "disabled") } else { ("disabled", "enabled") };
     audit::record(&mut *tx, now, admin_id, if disabled { "user.disable" } else { "user.enable" }, Some(user_id), before, after).await?;
     svc.session_cache.commit_for_user(tx, user_id).await?;
+    Ok(())
+}
+
+/// Sets the customer's discount off the list prices; their next price
+/// list and confirmation use it (a confirmation of the old price is asked
+/// again, as after a price change).
+pub async fn set_discount(svc: &Services, admin_id: i64, public_id: &str, discount: Discount) -> Result<(), AppError> {
+    let (user_id, user) = find(svc, public_id).await?;
+    if user.discount == discount {
+        return Ok(());
+    }
+    let now = svc.now();
+    let mut tx = svc.db.begin_write().await?;
+    sqlx::query("UPDATE users SET discount_percent = $1 WHERE id = $2").bind(discount.percent()).bind(user_id).execute(&mut *tx).await?;
+    audit::record(&mut *tx, now, admin_id, "user.discount", Some(user_id), &user.discount.to_string(), &discount.to_string()).await?;
+    tx.commit().await?;
     Ok(())
 }
 

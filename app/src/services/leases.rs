@@ -14,7 +14,7 @@ use super::{
     Services,
 };
 use crate::{
-    domain::{EntryKind, LeaseEvent, LeaseState, Money, SearchText, UsPhoneNumber},
+    domain::{Discount, EntryKind, LeaseEvent, LeaseState, Money, SearchText, UsPhoneNumber},
     error::AppError,
     get_number::{LeaseView, SmsView},
 };
@@ -171,15 +171,18 @@ pub struct UserLeases {
     pub open: Option<LeaseView>,
     pub recent: Vec<LeaseView>,
     pub balance: Money,
+    /// Off the list prices (`platforms::list_at`).
+    pub discount: Discount,
 }
 
-/// The customer's open lease, their recent ones and their balance.
+/// The customer's open lease, their recent ones, their balance and discount.
 pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppError> {
-    // One connection for the three reads: with SQLite each checkout and
+    // One connection for the reads: with SQLite each checkout and
     // return is a round trip to the connection's worker thread.
     let mut conn = svc.db.pool.acquire().await?;
     let leases = latest_of(svc, &mut conn, user_id, LeaseFilter::default(), None, 20).await?;
     let balance = ledger::balance_on(&mut *conn, user_id).await?;
+    let discount = super::platforms::discount_of(&mut *conn, user_id).await?;
     let mut open = None;
     let mut recent = Vec::new();
     for lease in leases {
@@ -189,7 +192,7 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
             recent.push(lease);
         }
     }
-    Ok(UserLeases { open, recent, balance })
+    Ok(UserLeases { open, recent, balance, discount })
 }
 
 /// Which of a customer's leases a list shows: all, or those of one
@@ -456,15 +459,17 @@ struct ConfirmContext {
     twin: Option<i64>,
     /// The customer's open leases.
     open: i64,
+    /// At the customer's price (their discount applied).
     platform: Option<platforms::Platform>,
 }
 
 impl ConfirmContext {
     async fn load(conn: &mut sqlx::AnyConnection, key: &str, user_id: i64, slug: &str) -> Result<ConfirmContext, sqlx::Error> {
-        type Row = (Option<i64>, i64, Option<i64>, Option<String>, Option<String>, Option<i64>, Option<i64>, Option<i64>);
-        let (twin, open, id, slug, name, price, lease_minutes, enabled): Row = sqlx::query_as(
+        type Row = (Option<i64>, i64, Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>, Option<i64>, Option<i64>);
+        let (twin, open, discount, id, slug, name, price, lease_minutes, enabled): Row = sqlx::query_as(
             "SELECT (SELECT id FROM leases WHERE idempotency_key = $1), \
                     (SELECT COUNT(*) FROM leases WHERE user_id = $2 AND state IN ('active', 'code_received')), \
+                    (SELECT discount_percent FROM users WHERE id = $2), \
                     p.id, p.slug, p.name, p.price_cents, p.lease_minutes, p.enabled \
              FROM (SELECT 1 AS one) AS o LEFT JOIN platforms p ON p.slug = $3",
         )
@@ -475,6 +480,8 @@ impl ConfirmContext {
         .await?;
         // The columns are NULL when no platform has that slug.
         let platform = (|| Some(platforms::Platform::from((id?, slug?, name?, price?, lease_minutes?, enabled?))))();
+        let discount = discount.and_then(|d| Discount::from_percent(d).ok()).unwrap_or_default();
+        let platform = platform.map(|p| platforms::Platform { price: discount.apply(p.price), ..p });
         Ok(ConfirmContext { twin, open, platform })
     }
 }

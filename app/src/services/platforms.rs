@@ -7,7 +7,7 @@ use std::{
 
 use super::{clock::DAY_MS, db::Db, providers::FreeNumbers};
 use crate::{
-    domain::{is_catch_all, BrandColor, Money, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG},
+    domain::{is_catch_all, BrandColor, Discount, Money, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG},
     error::AppError,
     get_number::{AdminPlatform, CodeRate, PlatformView},
 };
@@ -111,6 +111,19 @@ pub async fn list_enabled(svc: &super::Services) -> Result<Arc<Vec<PlatformView>
     );
     store(&svc.catalogue.list, Some(list.clone()));
     Ok(list)
+}
+
+/// The catalogue at a customer's prices (`discount_of` them).
+pub async fn list_at(svc: &super::Services, discount: Discount) -> Result<Vec<PlatformView>, AppError> {
+    let list = list_enabled(svc).await?;
+    Ok(list.iter().map(|p| PlatformView { price: discount.apply(p.price), ..p.clone() }).collect())
+}
+
+/// The customer's discount off the list prices (none for an unknown id).
+pub async fn discount_of<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, user_id: i64) -> Result<Discount, AppError> {
+    let percent: Option<i64> = sqlx::query_scalar("SELECT discount_percent FROM users WHERE id = $1").bind(user_id).fetch_optional(db).await?;
+    // A value the type refuses (written by hand) counts as none.
+    Ok(percent.and_then(|p| Discount::from_percent(p).ok()).unwrap_or_default())
 }
 
 /// The code rate of every platform with enough leases in the last week.

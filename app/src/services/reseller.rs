@@ -63,7 +63,7 @@ async fn answer(svc: &Services, params: &HashMap<String, String>, meta: &Request
         "getActiveActivations" => active_activations(svc, caller).await,
         "getStatus" => get_status(svc, caller, param("id")).await,
         "setStatus" => set_status(svc, caller, param("id"), param("status")).await,
-        "getPrices" => get_prices(svc, param("service"), param("country")).await,
+        "getPrices" => get_prices(svc, caller, param("service"), param("country")).await,
         "getNumbersStatus" => numbers_status(svc, param("country")).await,
         "getCountries" => Ok(Answer::Json(serde_json::json!({
             USA: {"id": 187, "eng": "USA", "rus": "США", "chn": "美国", "visible": 1, "retry": 1, "rent": 0, "multiService": 0}
@@ -91,8 +91,15 @@ async fn platform_for(svc: &Services, service: &str) -> Result<Option<platforms:
     Ok(platforms::by_slug(&svc.db, slug).await?.filter(|p| p.enabled))
 }
 
+/// The platform at the caller's price (their discount applied).
+async fn at_price_of(svc: &Services, caller: Caller, platform: platforms::Platform) -> Result<platforms::Platform, AppError> {
+    let discount = platforms::discount_of(&svc.db.pool, caller.user_id).await?;
+    Ok(platforms::Platform { price: discount.apply(platform.price), ..platform })
+}
+
 async fn get_number(svc: &Services, caller: Caller, service: &str, country: &str, max_price: &str, v2: bool) -> Result<Answer, AppError> {
     let Some(platform) = platform_for(svc, service).await? else { return Ok(text("BAD_SERVICE")) };
+    let platform = at_price_of(svc, caller, platform).await?;
     if !country.is_empty() && country != USA {
         return Ok(text("NO_NUMBERS")); // US numbers only
     }
@@ -201,6 +208,7 @@ async fn extra_activation(svc: &Services, caller: Caller, id: &str) -> Result<An
     let Some(platform) = platforms::by_slug(&svc.db, &earlier.platform_slug).await?.filter(|p| p.enabled) else {
         return Ok(text("BAD_SERVICE"));
     };
+    let platform = at_price_of(svc, caller, platform).await?;
     // Not a US number in E.164: never one of ours, so never rented again.
     let Ok(number) = UsPhoneNumber::parse(&earlier.number) else { return Ok(text("NO_NUMBERS")) };
     Ok(match rent(svc, caller, &platform, Some(&number)).await {
@@ -267,14 +275,17 @@ async fn set_status(svc: &Services, caller: Caller, id: &str, status: &str) -> R
     })
 }
 
-async fn get_prices(svc: &Services, service: &str, country: &str) -> Result<Answer, AppError> {
+/// The caller's prices (their discount applied).
+async fn get_prices(svc: &Services, caller: Caller, service: &str, country: &str) -> Result<Answer, AppError> {
     if !country.is_empty() && country != USA {
         return Ok(Answer::Json(serde_json::json!({})));
     }
+    let discount = platforms::discount_of(&svc.db.pool, caller.user_id).await?;
     let mut services = serde_json::Map::new();
     for (platform, code, count) in on_offer(svc).await? {
         if service.is_empty() || service == code || service == platform.slug {
-            services.insert(code, serde_json::json!({"cost": platform.price.cents() as f64 / 100.0, "count": count}));
+            let cost = discount.apply(platform.price).cents() as f64 / 100.0;
+            services.insert(code, serde_json::json!({"cost": cost, "count": count}));
         }
     }
     Ok(Answer::Json(serde_json::json!({ USA: services })))

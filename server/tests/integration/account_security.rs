@@ -358,6 +358,7 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
         ("hours", "2"),
         ("request_id", "1"),
         ("title", "Saved"),
+        ("discount", "10"),
         ("body", "A saved reply"),
         ("id", "1"),
         ("search", "pixel"),
@@ -383,6 +384,8 @@ async fn customers_get_403_from_every_admin_function(app: TestApp) {
     assert_eq!(audited, 0, "no admin action happened");
     let announced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM announcements").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(announced, 0, "nothing announced");
+    let discounted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE discount_percent <> 0").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(discounted, 0, "no discount given");
 }
 
 async fn admins_grant_and_revoke_the_admin_role(app: TestApp) {
@@ -451,7 +454,7 @@ async fn support_staff_use_the_support_desk_only(app: TestApp) {
         ("text", "Maintenance"), ("level", "warning"), ("hours", "2"), ("lines", "+13125550176"), ("first_line", "1"), ("search", "x"),
         ("expected", "1"), ("sms_id", "1"), ("attempt_id", "1"), ("lease_id", "1"), ("request_id", "1"), ("id", "1"), ("key_id", "1"),
         ("ticket_id", ticket_id.as_str()), ("message", "hello"), ("status", "open"), ("title", "t"), ("body", "b"), ("note", "x"),
-        ("device_id", "pixel"), ("sim", "1"),
+        ("device_id", "pixel"), ("sim", "1"), ("discount", "10"),
     ];
     let admin_paths: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.trim_start_matches("/api/").to_string())
@@ -469,8 +472,8 @@ async fn support_staff_use_the_support_desk_only(app: TestApp) {
     assert_eq!(entries, 0, "no money moved");
     let google: i64 = sqlx::query_scalar("SELECT price_cents FROM platforms WHERE slug = 'google'").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(google, 100, "prices unchanged");
-    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM users ORDER BY id").fetch_all(&app.db.pool).await.unwrap();
-    assert_eq!(roles, ["admin", "customer", "support"], "no role changed");
+    let roles: Vec<(String, i64)> = sqlx::query_as("SELECT role, discount_percent FROM users ORDER BY id").fetch_all(&app.db.pool).await.unwrap();
+    assert_eq!(roles, [("admin".into(), 0), ("customer".into(), 0), ("support".into(), 0)], "no role or discount changed");
     let announced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM announcements").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(announced, 0);
 }

@@ -242,6 +242,55 @@ mod catalogue {
         assert_eq!(audit, 1);
     }
 
+    /// An admin gives a customer 20 % off: that customer's prices, charge
+    /// and refund are the discounted ones; others pay the list price. A
+    /// confirmation of the old price is asked again. A customer cannot set
+    /// one; a bad percentage changes nothing.
+    async fn a_discount_lowers_one_customers_prices(app: TestApp) {
+        let (mut customer, user) = verified_customer(&app, "reseller_co", 1000).await;
+        let (mut other, other_user) = verified_customer(&app, "walk_in", 1000).await;
+        let mut admin = common::signed_in_admin(&app, "dealmaker").await;
+        let public_id: String = sqlx::query_scalar("SELECT public_id FROM users WHERE id = $1").bind(user).fetch_one(&app.db.pool).await.unwrap();
+        let telegram_price = |overview: serde_json::Value| {
+            overview["platforms"].as_array().unwrap().iter().find(|p| p["slug"] == "telegram").map(|p| p["price"].clone()).unwrap()
+        };
+        assert_eq!(telegram_price(customer.call("my_leases", &[]).await.json()), 120);
+
+        for bad in ["91", "12.5", "ten"] {
+            let refused = admin.call("admin/set_discount", &[("public_id", &public_id), ("discount", bad)]).await;
+            assert_eq!(refused.status, 400, "{bad}: {}", refused.body);
+        }
+        let set = admin.call("admin/set_discount", &[("public_id", &public_id), ("discount", "20 %")]).await;
+        assert_eq!(set.status, 200, "{}", set.body);
+        let overview = customer.call("my_leases", &[]).await.json();
+        assert_eq!((overview["discount"].clone(), telegram_price(overview)), (serde_json::json!(20), serde_json::json!(96)));
+        assert_eq!(telegram_price(other.call("my_leases", &[]).await.json()), 120, "only that customer's");
+        let page = customer.get("/get-number").await.body.replace("<!>", "");
+        assert!(page.contains("Your prices: 20 % off"), "{page}");
+
+        let stale = confirm(&mut customer, "telegram", 120, "discount-key-1").await;
+        assert_eq!(stale.status, 400);
+        assert!(stale.body.contains("$0.96"), "{}", stale.body);
+        let lease = confirm(&mut customer, "telegram", 96, "discount-key-2").await.json();
+        assert_eq!(lease["price"], 96);
+        assert_eq!(balance(&app, user).await, 904);
+        let id = lease["id"].as_i64().unwrap().to_string();
+        assert_eq!(customer.call("lease_action", &[("lease_id", &id), ("action", "cancel")]).await.status, 200);
+        assert_eq!(balance(&app, user).await, 1000, "the price paid comes back");
+        assert_eq!(confirm(&mut other, "telegram", 96, "discount-key-3").await.status, 400, "not the list price");
+        assert_eq!(balance(&app, other_user).await, 1000);
+
+        // Support staff and customers are refused in account_security.rs.
+        assert_eq!(customer.call("admin/set_discount", &[("public_id", &public_id), ("discount", "90")]).await.status, 403);
+        let detail = admin.call("admin/user", &[("public_id", &public_id)]).await.json();
+        assert_eq!(detail["user"]["discount"], 20);
+        let audit: Vec<(String, String)> =
+            sqlx::query_as("SELECT before_state, after_state FROM admin_audit WHERE action = 'user.discount'").fetch_all(&app.db.pool).await.unwrap();
+        assert_eq!(audit, [("0 %".to_string(), "20 %".to_string())]);
+        assert_eq!(admin.call("admin/set_discount", &[("public_id", &public_id), ("discount", "")]).await.status, 200);
+        assert_eq!(telegram_price(customer.call("my_leases", &[]).await.json()), 120, "none again");
+    }
+
     /// An admin adds a platform: customers see it, with its colour,
     /// before "Other", and can rent a number for it. A second platform
     /// with the same slug, or a bad field, changes nothing.
@@ -303,7 +352,7 @@ mod catalogue {
         assert_eq!(audit, 3, "the no-op move at the top is not audited");
     }
 
-    backend_tests!(price_changes_ask_the_customer_again, an_added_platform_can_be_rented, admins_order_the_catalogue);
+    backend_tests!(price_changes_ask_the_customer_again, a_discount_lowers_one_customers_prices, an_added_platform_can_be_rented, admins_order_the_catalogue);
 }
 
 mod number_safety {

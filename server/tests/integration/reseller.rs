@@ -249,6 +249,36 @@ async fn every_action_and_error(backend: Backend) {
     assert!(services["services"].as_array().unwrap().iter().any(|s| s["code"] == "tg" && s["name"] == "Telegram"));
 }
 
+/// A caller an admin gave a discount sees and pays their price through
+/// the API, on a fresh number and on getExtraActivation alike.
+async fn a_discounted_caller_pays_their_price(backend: Backend) {
+    let Some(app) = app_for_api(backend, |_| {}).await else { return };
+    let (mut browser, user) = verified_customer(&app, "wholesale", 1000).await;
+    let key = new_key(&mut browser, "wholesale bot", "").await["key"].as_str().unwrap().to_string();
+    let public_id = browser.viewer().await["public_id"].as_str().unwrap().to_string();
+    let mut admin = common::signed_in_admin(&app, "price_admin").await;
+    assert_eq!(admin.call("admin/set_discount", &[("public_id", &public_id), ("discount", "25")]).await.status, 200);
+    let call = |action: &'static str, extra: Vec<(&'static str, String)>| {
+        let mut params = vec![("api_key", key.clone()), ("action", action.to_string())];
+        params.extend(extra);
+        let app = &app;
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            api(app, &params).await.1
+        }
+    };
+    let prices: serde_json::Value = serde_json::from_str(&call("getPrices", vec![]).await).unwrap();
+    assert_eq!(prices["187"]["tg"]["cost"], 0.9, "$1.20 less 25 %");
+    assert_eq!(call("getNumber", vec![("service", "tg".into()), ("maxPrice", "0.89".into())]).await, "WRONG_MAX_PRICE:0.90");
+    let number = call("getNumber", vec![("service", "tg".into()), ("maxPrice", "0.90".into())]).await;
+    let id = number.split(':').nth(1).unwrap_or_else(|| panic!("{number}")).to_string();
+    assert_eq!(balance(&app, user).await, 910);
+    assert_eq!(call("setStatus", vec![("id", id.clone()), ("status", "8".into())]).await, "ACCESS_CANCEL");
+    let again = call("getExtraActivation", vec![("activationId", id)]).await;
+    assert!(again.starts_with("ACCESS_NUMBER:"), "{again}");
+    assert_eq!(balance(&app, user).await, 910, "the same price again");
+}
+
 async fn a_key_is_rate_limited(backend: Backend) {
     let Some(app) = app_for_api(backend, |c| c.api_requests_per_second = 1).await else { return };
     let (mut browser, _) = verified_customer(&app, "hasty", 0).await;
@@ -401,6 +431,7 @@ per_backend_tests!(
     keys_are_shown_once_hashed_and_revocable,
     an_admin_revokes_a_customers_key,
     every_action_and_error,
+    a_discounted_caller_pays_their_price,
     a_key_is_rate_limited,
     callbacks_are_signed_and_retried,
     a_second_instance_uses_the_first_as_its_upstream,

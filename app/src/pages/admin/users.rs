@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
 use crate::domain::{Desk, Role};
-use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, UserDetail, UserList};
+use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, AdminSetDiscount, UserDetail, UserList};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::error::AppError;
 use crate::staff_notes::{admin_staff_notes, CustomerNotes};
@@ -87,9 +87,10 @@ pub fn AdminUser() -> impl IntoView {
     let set_disabled = ServerAction::<AdminSetDisabled>::new();
     let set_role = ServerAction::<AdminSetRole>::new();
     let revoke_key = ServerAction::<AdminRevokeApiKey>::new();
+    let set_discount = ServerAction::<AdminSetDiscount>::new();
     let detail = Resource::new(
-        move || (public_id(), set_disabled.version().get(), set_role.version().get(), revoke_key.version().get()),
-        |(id, _, _, _)| admin_user_detail(id),
+        move || (public_id(), set_disabled.version().get(), set_role.version().get(), revoke_key.version().get(), set_discount.version().get()),
+        |(id, _, _, _, _)| admin_user_detail(id),
     );
     let note_actions = NoteActions::new(public_id);
     let notes = Resource::new(move || (public_id(), note_actions.to_read()), |(id, (_, before))| async move { admin_staff_notes(id, before).await.map(Some) });
@@ -99,9 +100,10 @@ pub fn AdminUser() -> impl IntoView {
             <ActionError value=set_disabled.value() />
             <ActionError value=set_role.value() />
             <ActionError value=revoke_key.value() />
+            <ActionError value=set_discount.value() />
             {move || detail.get().map(|r| match r {
                 Err(e) => error_alert(&e),
-                Ok(d) => view! { <UserView d set_disabled set_role revoke_key notes note_actions /> }.into_any(),
+                Ok(d) => view! { <UserView d set_disabled set_role set_discount revoke_key notes note_actions /> }.into_any(),
             })}
         </Transition>
     }
@@ -112,12 +114,13 @@ fn UserView(
     d: UserDetail,
     set_disabled: ServerAction<AdminSetDisabled>,
     set_role: ServerAction<AdminSetRole>,
+    set_discount: ServerAction<AdminSetDiscount>,
     revoke_key: ServerAction<AdminRevokeApiKey>,
     notes: Resource<Result<Option<CustomerNotes>, AppError>>,
     note_actions: NoteActions,
 ) -> impl IntoView {
     let u = d.user.clone();
-    let (id_for_disable, id_for_role) = (u.public_id.clone(), u.public_id.clone());
+    let (id_for_disable, id_for_role, id_for_discount) = (u.public_id.clone(), u.public_id.clone(), u.public_id.clone());
     // Support staff read the record; what they may not do is not offered
     // (and the server refuses it anyway).
     let operator = untrack(|| crate::auth::use_viewer().get()).is_some_and(|v| v.role.may_use(Desk::Operations));
@@ -129,6 +132,8 @@ fn UserView(
                 <dt>"Role"</dt><dd data-testid="user-role">{u.role.label()}</dd>
                 <dt>"Two-step sign-in"</dt><dd data-testid="user-two-step">{if u.two_step { "on" } else { "off" }}</dd>
                 <dt>"Balance"</dt><dd data-testid="user-balance">{u.balance.to_string()}</dd>
+                <dt>"Discount"</dt>
+                <dd data-testid="user-discount">{if u.discount.is_none() { "none".to_string() } else { format!("{} off the list prices", u.discount) }}</dd>
                 <dt>"Joined"</dt><dd><LocalTime millis=u.created_at /></dd>
                 <dt>"Status"</dt><dd data-testid="user-status">{if u.disabled { "disabled" } else { "active" }}</dd>
             </dl>
@@ -146,6 +151,12 @@ fn UserView(
                             {Role::ALL.map(|r| view! { <option value=r.as_str() selected=u.role == r>{r.label()}</option> })}
                         </select>
                         <button type="submit" class="btn">"Change role"</button>
+                    </ActionForm>
+                    <ActionForm action=set_discount attr:class="form-inline">
+                        <input type="hidden" name="public_id" value=id_for_discount />
+                        <label for="user-discount-choice">"Discount (%)"</label>
+                        <input id="user-discount-choice" name="discount" inputmode="numeric" size="3" value=u.discount.percent().to_string() />
+                        <button type="submit" class="btn">"Set discount"</button>
                     </ActionForm>
                     <a class="btn" href=format!("/admin/wallets?user={}", u.public_id)>"Recharge…"</a>
                 </div>
