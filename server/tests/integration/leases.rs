@@ -1014,6 +1014,11 @@ mod history {
 
         assert_eq!(customer.call("label_lease", &[("lease_id", &id), ("label", "old bank app")]).await.status, 200);
         assert_eq!(label_of(customer.call("my_numbers", &[("platform", "telegram")]).await.json()), "old bank app");
+        // Support sees it on the customer's page, where a ticket sends them.
+        let mut admin = common::signed_in_admin(&app, "label_reader").await;
+        let public_id = customer.viewer().await["public_id"].as_str().unwrap().to_string();
+        let record = admin.get(&format!("/admin/users/{public_id}")).await.body.replace("<!>", "");
+        assert!(record.contains(r#"class="lease-label">old bank app<"#), "{record}");
         assert_eq!(customer.call("label_lease", &[("lease_id", &id), ("label", " ")]).await.status, 200);
         assert_eq!(label_of(customer.call("my_numbers", &[("platform", "telegram")]).await.json()), serde_json::Value::Null, "an empty label removes it");
     }

@@ -11,7 +11,7 @@ use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::error::AppError;
 use crate::staff_notes::{admin_staff_notes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
-use crate::components::{data_table::DataTable, form::{error_alert, ActionError, SearchForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, form::{error_alert, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -167,7 +167,7 @@ fn UserView(
             <h2>"Leases"</h2>
             <DataTable label="Leases" headers=&["#", "Platform", "Number", "Outcome", "Price", "When", "Messages"] testid="user-leases" stacked=true>{d.leases.into_iter().map(|l| { let outcome = l.outcome(); view! {
                     <tr>
-                        <td data-label="Lease">{l.id}</td><td data-label="Platform">{l.platform}</td><td class="mono" data-label="Number">{l.number_display}</td>
+                        <td data-label="Lease">{l.id}</td><td data-label="Platform">{l.platform}</td><td data-label="Number"><span class="mono">{l.number_display}</span> {shown_label(l.label)}</td>
                         <td data-label="Outcome">{outcome}</td><td data-label="Price">{l.price.to_string()}</td><td data-label="When"><LocalTime millis=l.created_at /></td>
                         <td data-label="Messages"><LeaseMessages messages=l.messages /></td>
                     </tr>
