@@ -16,11 +16,13 @@ impl Discount {
     pub const NONE: Discount = Discount(0);
 
     pub fn from_percent(percent: i64) -> Result<Discount, String> {
-        u8::try_from(percent)
-            .ok()
-            .filter(|p| i64::from(*p) <= DISCOUNT_MAX_PERCENT)
-            .map(Discount)
-            .ok_or_else(|| format!("A discount is a whole number of percent from 0 to {DISCOUNT_MAX_PERCENT}."))
+        u8::try_from(percent).ok().filter(|p| i64::from(*p) <= DISCOUNT_MAX_PERCENT).map(Discount).ok_or_else(not_a_discount)
+    }
+
+    /// As the database holds it: a value the type refuses (written by
+    /// hand) counts as none.
+    pub fn stored(percent: i64) -> Discount {
+        Discount::from_percent(percent).unwrap_or_default()
     }
 
     /// What an admin types: "15", "15%", "15 %"; empty is none.
@@ -30,7 +32,7 @@ impl Discount {
         if text.is_empty() {
             return Ok(Discount::NONE);
         }
-        let percent = text.parse::<i64>().map_err(|_| format!("A discount is a whole number of percent from 0 to {DISCOUNT_MAX_PERCENT}."))?;
+        let percent = text.parse::<i64>().map_err(|_| not_a_discount())?;
         Discount::from_percent(percent)
     }
 
@@ -51,6 +53,10 @@ impl Discount {
         let cents = (list.cents().saturating_mul(100 - self.percent()) + 50) / 100;
         Money::from_cents(cents.max(1))
     }
+}
+
+fn not_a_discount() -> String {
+    format!("A discount is a whole number of percent from 0 to {DISCOUNT_MAX_PERCENT}.")
 }
 
 impl TryFrom<i64> for Discount {
@@ -82,6 +88,7 @@ mod tests {
         assert_eq!(Discount::parse("15%").map(Discount::percent), Ok(15));
         assert_eq!(Discount::parse(""), Ok(Discount::NONE));
         assert_eq!(Discount::parse("90").map(|d| d.to_string()), Ok("90 %".into()));
+        assert_eq!((Discount::stored(20).percent(), Discount::stored(91), Discount::stored(-1)), (20, Discount::NONE, Discount::NONE));
         for bad in ["91", "-5", "12.5", "ten", "1e2", "300"] {
             assert!(Discount::parse(bad).is_err(), "{bad:?} accepted");
         }

@@ -41,8 +41,7 @@ fn user_row(row: Row) -> (i64, UserRow) {
             two_step: row.totp_enabled_at.is_some(),
             disabled: row.disabled_at.is_some(),
             balance: Money::from_cents(row.balance_cents.unwrap_or(0)),
-            // As prices read it (`platforms::discount_of`).
-            discount: Discount::from_percent(row.discount_percent).unwrap_or_default(),
+            discount: Discount::stored(row.discount_percent),
             created_at: row.created_at,
         },
     )

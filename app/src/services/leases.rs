@@ -480,7 +480,7 @@ impl ConfirmContext {
         .await?;
         // The columns are NULL when no platform has that slug.
         let platform = (|| Some(platforms::Platform::from((id?, slug?, name?, price?, lease_minutes?, enabled?))))();
-        let discount = discount.and_then(|d| Discount::from_percent(d).ok()).unwrap_or_default();
+        let discount = discount.map_or(Discount::NONE, Discount::stored);
         let platform = platform.map(|p| platforms::Platform { price: discount.apply(p.price), ..p });
         Ok(ConfirmContext { twin, open, platform })
     }

@@ -122,8 +122,7 @@ pub async fn list_at(svc: &super::Services, discount: Discount) -> Result<Vec<Pl
 /// The customer's discount off the list prices (none for an unknown id).
 pub async fn discount_of<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, user_id: i64) -> Result<Discount, AppError> {
     let percent: Option<i64> = sqlx::query_scalar("SELECT discount_percent FROM users WHERE id = $1").bind(user_id).fetch_optional(db).await?;
-    // A value the type refuses (written by hand) counts as none.
-    Ok(percent.and_then(|p| Discount::from_percent(p).ok()).unwrap_or_default())
+    Ok(percent.map_or(Discount::NONE, Discount::stored))
 }
 
 /// The code rate of every platform with enough leases in the last week.
