@@ -14,6 +14,8 @@ pub struct WalletView {
     pub balance: Money,
     /// The open top-up request, or the last one decided this week.
     pub top_up_request: Option<crate::top_up_requests::TopUpRequest>,
+    /// The balance under which the customer is emailed, if they asked.
+    pub balance_alert: Option<Money>,
     /// Where this stands among the account's changes (see Get Number).
     pub events_cursor: i64,
 }
@@ -79,7 +81,7 @@ pub const HISTORY_PAGE_SIZE: usize = 20;
 
 #[server(endpoint = "my_wallet")]
 pub async fn my_wallet() -> Result<WalletView, AppError> {
-    use crate::services::{ledger, request::require_user, services, top_up_requests};
+    use crate::services::{balance_alerts, ledger, request::require_user, services, top_up_requests};
     let user = require_user()?;
     let svc = services()?;
     let events_cursor = svc.events.cursor();
@@ -87,8 +89,18 @@ pub async fn my_wallet() -> Result<WalletView, AppError> {
         public_id: user.viewer.public_id,
         balance: ledger::balance(&svc.db, user.user_id).await?,
         top_up_request: top_up_requests::latest(&svc, user.user_id).await?,
+        balance_alert: balance_alerts::threshold_of(&svc, user.user_id).await?,
         events_cursor,
     })
+}
+
+/// "Email me when my balance falls below `amount`"; empty turns it off.
+#[server(endpoint = "set_balance_alert")]
+pub async fn set_balance_alert(amount: String) -> Result<(), AppError> {
+    use crate::services::{balance_alerts, request::require_user, services};
+    let user = require_user()?;
+    let alert = crate::domain::BalanceAlert::parse(&amount).map_err(AppError::Invalid)?;
+    balance_alerts::set(&*services()?, user.user_id, user.viewer.email_verified, alert).await
 }
 
 #[server(endpoint = "my_ledger")]

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { adminTopUp, collectProblems, createAdmin, hydrated, sidewaysScroll, signIn, signUp } from "./helpers";
+import { adminTopUp, collectProblems, createAdmin, fundedCustomer, hydrated, sidewaysScroll, signIn, signUp } from "./helpers";
 
 test("an admin tops up a customer found by public ID; the customer's open wallet page shows it", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
@@ -171,5 +171,39 @@ test("the WhatsApp button lists the customer's top-up request; the admin credits
   await expect(page.getByTestId("balance")).toHaveText("$7.25");
   await expect(page.getByTestId("top-up-request")).toContainText("Your request for $7.25 was credited");
   await expect(page.getByTestId("ledger-row").first()).toContainText("Top-up — Zelle 7731");
+  expect(problems).toEqual([]);
+});
+
+test("a customer asks for a low-balance email, sees what it will do and turns it off", async ({ page, browser }) => {
+  await fundedCustomer(page, browser, "lowbal", "5");
+  await page.goto("/wallet");
+  await hydrated(page);
+  const card = page.getByTestId("balance-alert");
+  const state = page.getByTestId("balance-alert-state");
+  const field = card.getByLabel("Email me when my balance falls below (USD)");
+  await expect(state).toContainText("Get an email when your balance runs low");
+  // Told while typing, and by the server when sent anyway.
+  await field.fill("0");
+  await expect(card.locator(".error")).toHaveText("Enter an amount above zero.");
+  await field.fill("2000");
+  await card.getByRole("button", { name: "Save" }).click();
+  await expect(card.getByTestId("form-error")).toHaveText("Choose an amount up to $1,000.00.");
+  await field.fill("4");
+  await card.getByRole("button", { name: "Save" }).click();
+  await expect(state).toHaveText("We email you when your balance falls below $4.00, once each time.");
+  await expect(card.getByTestId("form-error")).toHaveCount(0);
+  // From here on, no fault: the refusal above was a 400 on purpose.
+  const problems = collectProblems(page);
+  await page.reload();
+  await hydrated(page);
+  await expect(field).toHaveValue("4.00");
+  // Above today's balance: the first mail waits for a top-up and a fall.
+  await field.fill("10");
+  await card.getByRole("button", { name: "Save" }).click();
+  await expect(state).toContainText("falls below $10.00. It is below that now");
+  await card.getByRole("button", { name: "Turn off" }).click();
+  await expect(state).toContainText("Get an email when your balance runs low");
+  await expect(card.getByRole("button", { name: "Turn off" })).toHaveCount(0);
+  await expect(field).toHaveValue("");
   expect(problems).toEqual([]);
 });

@@ -192,6 +192,7 @@ impl Application {
         workers.push(crate::workers::spawn_api_callbacks(self.state.services.clone(), callback_http, metrics.clone()));
         workers.push(crate::workers::spawn_announcement_refresh(self.state.services.clone(), metrics.clone()));
         workers.push(crate::workers::spawn_stock_alerts(self.state.services.clone(), metrics.clone()));
+        workers.push(crate::workers::spawn_balance_alerts(self.state.services.clone(), metrics.clone()));
         if !self.state.services.mailer.is_dev_outbox() {
             workers.push(crate::workers::spawn_mail_delivery(self.state.services.clone(), metrics.clone()));
         }

@@ -249,6 +249,24 @@ pub fn spawn_stock_alerts(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHand
     })
 }
 
+/// Mails customers whose balance fell below the amount they chose, every
+/// `CHECK_EVERY`.
+pub fn spawn_balance_alerts(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(app::services::balance_alerts::CHECK_EVERY);
+        loop {
+            tick.tick().await;
+            let sent = app::services::balance_alerts::notify(&svc).await;
+            match &sent {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(mails = n, "customers told their balance is low"),
+                Err(e) => tracing::warn!(error = %e, "checking low balances failed; will retry"),
+            }
+            metrics.task_ran("balance_alerts", sent.is_ok());
+        }
+    })
+}
+
 /// Re-reads the announcement every few seconds: an end time passes, and
 /// another instance's change arrives, within that.
 pub fn spawn_announcement_refresh(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHandle<()> {

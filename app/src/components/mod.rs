@@ -1,4 +1,5 @@
 pub mod announcement;
+pub mod balance_alert;
 pub mod charts;
 pub mod code_alerts;
 pub mod copy_button;

@@ -34,6 +34,7 @@ macro_rules! string_newtype {
 pub(crate) use string_newtype;
 
 pub mod announcement;
+pub mod balance_alert;
 pub mod discount;
 pub mod email;
 pub mod lease;
@@ -50,6 +51,7 @@ pub mod second_step;
 pub mod username;
 
 pub use announcement::{Announcement, AnnouncementLevel, ShownAnnouncement};
+pub use balance_alert::{BalanceAlert, BALANCE_ALERT_MAX};
 pub use discount::{Discount, DISCOUNT_MAX_PERCENT};
 pub use email::Email;
 pub use lease::{LeaseEvent, LeaseState, Transition, TransitionError};

@@ -120,6 +120,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 <li>"Messages you send to support, and our replies; notes our support staff write about your account for each other (such as a refund given by hand), which are part of your download below."</li>
                 <li>"API keys you make: their names, callback addresses, and when they were made, last used and revoked (the keys themselves only as hashes)."</li>
                 <li>"Platforms you asked us to email you about once they have numbers again, for at most a week."</li>
+                <li>"The balance under which you asked us to email you, if you did."</li>
             </ul>
             <h3>"How we use it"</h3>
             <p>
@@ -185,7 +186,7 @@ fn PolicyText(site: SiteInfo) -> impl IntoView {
                 "You pay for numbers from a prepaid wallet. Top-ups are made by hand by our staff: send your public user ID (shown on your Wallet and Account pages, for example "
                 <code>"UN-7K3Q9M"</code> ") and the amount over "
                 <a href=wa_link.clone()>"WhatsApp"</a>
-                " (the Wallet page's button opens WhatsApp with both filled in, and lists your request for our staff until they credit it; you can withdraw it, and it expires after " {crate::top_up_requests::OPEN_FOR_DAYS} " days without a payment). Once your payment is confirmed, the amount appears in your wallet with a ledger entry, and we email you the amount and your new balance. A correction to your balance is emailed too, with its reason. The Wallet page lists every entry, and downloads them as a statement (a CSV file) for any range of days."
+                " (the Wallet page's button opens WhatsApp with both filled in, and lists your request for our staff until they credit it; you can withdraw it, and it expires after " {crate::top_up_requests::OPEN_FOR_DAYS} " days without a payment). Once your payment is confirmed, the amount appears in your wallet with a ledger entry, and we email you the amount and your new balance. A correction to your balance is emailed too, with its reason. The Wallet page lists every entry, and downloads them as a statement (a CSV file) for any range of days. If you ask there, we email you once each time your balance falls below an amount you choose."
             </p>
             <p>"Wallet balances are not refundable through the app; for a billing question, contact support. A balance never goes below zero."</p>
         </section>
@@ -210,7 +211,7 @@ mod tests {
     /// tests, digested. The policies changed some fifteen times under their
     /// first date. When this fails: if the policies now say something else,
     /// move the date to today; then put the new digest here.
-    const DIGEST: u64 = 0x73a184426784e242;
+    const DIGEST: u64 = 0x1d26622bc00b178b;
 
     #[test]
     fn the_policies_date_moves_with_their_text() {

@@ -5,7 +5,8 @@ use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, 
 use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
 use crate::top_up_requests::{RequestStatus, TopUpRequest};
-use crate::wallet::{my_ledger, my_wallet};
+use crate::components::{balance_alert::BalanceAlertCard, form::after_success};
+use crate::wallet::{my_ledger, my_wallet, SetBalanceAlert};
 
 #[component]
 pub fn WalletPage() -> impl IntoView {
@@ -15,6 +16,8 @@ pub fn WalletPage() -> impl IntoView {
     let cursor = PageCursor::new();
     let history = Resource::new(move || (kind.get(), cursor.before()), |(kind, before)| my_ledger(Some(kind), before));
     let signed_in = move || viewer.get().is_some();
+    let set_alert = ServerAction::<SetBalanceAlert>::new();
+    after_success(set_alert.version(), set_alert.value(), move || wallet.refetch());
     // A top-up (or a lease's charge or refund) shows without a reload,
     // also one that landed between the render and the stream: the older
     // of the two reads' cursors covers both. Once hydrated (an effect with
@@ -66,7 +69,10 @@ pub fn WalletPage() -> impl IntoView {
             } else {
                 view! {
                     {move || wallet.get().map(|r| match r {
-                        Ok(w) => view! { <Balance balance=w.balance public_id=w.public_id request=w.top_up_request /> }.into_any(),
+                        Ok(w) => view! {
+                            <Balance balance=w.balance public_id=w.public_id request=w.top_up_request />
+                            <BalanceAlertCard threshold=w.balance_alert balance=w.balance action=set_alert />
+                        }.into_any(),
                         Err(e) => error_alert(&e),
                     })}
                     <section class="card">

@@ -507,7 +507,7 @@ pub async fn delete_account(svc: &Services, user_id: i64, password: &str, give_u
     .await?;
     // An open top-up request leaves the admins' list.
     super::top_up_requests::withdraw_in(&mut tx, now, user_id).await?;
-    for table in ["sessions", "security_events", "email_codes", "recovery_codes", "stock_waits", "staff_notes"] {
+    for table in ["sessions", "security_events", "email_codes", "recovery_codes", "stock_waits", "staff_notes", "balance_alerts"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1")).bind(user_id).execute(&mut *tx).await?;
     }
     // What the customer wrote, received and named is erased too; the rows

@@ -21,6 +21,8 @@ pub struct ExportedData {
     #[serde(flatten)]
     pub account: ExportedAccount,
     pub wallet_balance_cents: i64,
+    /// The balance under which the customer asked to be emailed.
+    pub balance_alert_cents: Option<i64>,
     /// Oldest first, like a statement.
     pub ledger: Vec<ExportedEntry>,
     pub top_up_requests: Vec<ExportedTopUpRequest>,
@@ -184,6 +186,7 @@ pub async fn export(svc: &Services, user_id: i64, meta: &RequestMeta) -> Result<
         exported_at: svc.now(),
         account,
         wallet_balance_cents: wallet_balance_cents.unwrap_or(0),
+        balance_alert_cents: super::balance_alerts::threshold_of(svc, user_id).await?.map(|m| m.cents()),
         ledger,
         top_up_requests,
         leases: leases(svc, user_id).await?,

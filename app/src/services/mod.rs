@@ -40,6 +40,7 @@ pub mod shortages;
 pub mod sessions;
 pub mod stock;
 pub mod silent_numbers;
+pub mod balance_alerts;
 pub mod stock_alerts;
 pub mod supply_attention;
 pub mod staff_notes;

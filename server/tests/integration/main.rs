@@ -9,6 +9,7 @@ mod accounts;
 mod admin_console;
 mod announcements;
 mod backup;
+mod balance_alerts;
 mod bad_config;
 mod foundation;
 mod gateways;

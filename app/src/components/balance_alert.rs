@@ -1,0 +1,54 @@
+//! The Wallet page's "Low-balance email": the threshold under which the
+//! customer is mailed (`set_balance_alert`), and turning it off.
+use leptos::prelude::*;
+
+use crate::components::form::ActionError;
+use crate::domain::{BalanceAlert, Money};
+use crate::wallet::SetBalanceAlert;
+
+/// `threshold` is the one set, if any; the page that owns `action`
+/// reloads the wallet when it succeeds.
+#[component]
+pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: ServerAction<SetBalanceAlert>) -> impl IntoView {
+    let typed = RwSignal::new(threshold.map(|t| t.decimal()).unwrap_or_default());
+    // Told while typing, as the server would say it on Save.
+    let typed_error = move || BalanceAlert::parse(&typed.get()).err();
+    let state = match threshold {
+        Some(t) if balance < t => view! {
+            <p data-testid="balance-alert-state">
+                "We email you when your balance falls below " <strong>{t.to_string()}</strong> ". "
+                "It is below that now, so the first mail comes after a top-up takes it back up and it falls again."
+            </p>
+        }
+        .into_any(),
+        Some(t) => view! {
+            <p data-testid="balance-alert-state">"We email you when your balance falls below " <strong>{t.to_string()}</strong> ", once each time."</p>
+        }
+        .into_any(),
+        None => view! {
+            <p data-testid="balance-alert-state">"Get an email when your balance runs low, before a number or an API call is refused for want of money."</p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card" data-testid="balance-alert">
+            <h2>"Low-balance email"</h2>
+            {state}
+            <ActionForm action attr:class="form-inline">
+                <div class="field narrow-field">
+                    <label for="balance-alert-amount">"Email me when my balance falls below (USD)"</label>
+                    <input id="balance-alert-amount" name="amount" inputmode="decimal" placeholder="5.00" bind:value=typed />
+                    <p class="error">{typed_error}</p>
+                </div>
+                <button class="btn" type="submit">"Save"</button>
+            </ActionForm>
+            {threshold.map(|_| view! {
+                <ActionForm action>
+                    <input type="hidden" name="amount" value="" />
+                    <button class="btn btn-small" type="submit">"Turn off"</button>
+                </ActionForm>
+            })}
+            <ActionError value=action.value() />
+        </section>
+    }
+}
