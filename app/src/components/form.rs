@@ -123,3 +123,52 @@ pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), 
         if v.is_empty() { None } else { check(&v).err() }
     })
 }
+
+/// The fields of a form being sent, by name.
+pub struct Fields(#[cfg(feature = "hydrate")] leptos::web_sys::FormData);
+
+impl Fields {
+    /// A field's text; empty when the form has no such field.
+    pub fn text(&self, name: &str) -> String {
+        self.given(name).unwrap_or_default()
+    }
+
+    /// A field's text, `None` when the form sends no such field (an
+    /// unticked checkbox, a field the form shows only when asked).
+    pub fn given(&self, name: &str) -> Option<String> {
+        #[cfg(feature = "hydrate")]
+        return self.0.get(name).as_string();
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = name;
+            None
+        }
+    }
+}
+
+/// The submit handler of a plain `<form method="post" action=F::url()>`:
+/// `args` reads the server function's arguments from the fields and the
+/// action is dispatched. Used instead of `ActionForm`, whose decoding of
+/// form data (serde_qs, instantiated for each server function) added some
+/// 20 KB of WASM to each page group holding one. Without scripts the form
+/// posts to the server function, which sends the browser back.
+pub fn send_fields<S>(action: ServerAction<S>, args: impl Fn(&Fields) -> S + 'static) -> impl Fn(leptos::ev::SubmitEvent) + 'static
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: Send + Sync + 'static,
+{
+    move |ev| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let form = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok());
+            if let Some(data) = form.and_then(|f| leptos::web_sys::FormData::new_with_form(&f).ok()) {
+                action.dispatch(args(&Fields(data)));
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&action, &args);
+    }
+}

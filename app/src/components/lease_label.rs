@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+use crate::components::form::send_fields;
 use crate::domain::LEASE_LABEL_MAX;
 use crate::get_number::LabelLease;
 
@@ -14,29 +15,18 @@ pub fn shown_label(label: Option<String>) -> impl IntoView {
 /// "Add a label" / "Edit label", opening a one-field form; `about` names
 /// the lease to screen readers (" Telegram +1 (202) 555-0100"). The page
 /// that owns `action` reloads its leases when it succeeds.
-///
-/// A plain form dispatching `action` rather than an `ActionForm`: the
-/// latter's form-data decoding, instantiated for this one action, cost Get
-/// Number's first visit some kilobytes of WASM. Without scripts it posts
-/// to the server function, which sends the browser back.
 #[component]
 pub fn LabelForm(lease_id: i64, about: String, label: Option<String>, action: ServerAction<LabelLease>) -> impl IntoView {
     let field = format!("lease-label-{lease_id}");
     let summary = if label.is_some() { "Edit label" } else { "Add a label" };
-    let input = NodeRef::<leptos::html::Input>::new();
-    let save = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let label = input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        action.dispatch(LabelLease { lease_id, label });
-    };
     view! {
         // Which account the number opened, for the day it is rented again.
         <details class="label-edit">
             <summary>{summary}<span class="sr-only">" for" {about.clone()}</span></summary>
-            <form class="form-inline" method="post" action=LabelLease::url() on:submit=save>
+            <form class="form-inline" method="post" action=LabelLease::url() on:submit=send_fields(action, move |f| LabelLease { lease_id, label: f.text("label") })>
                 <input type="hidden" name="lease_id" value=lease_id.to_string() />
                 <label class="sr-only" for=field.clone()>"Label for" {about}</label>
-                <input id=field node_ref=input name="label" maxlength=LEASE_LABEL_MAX.to_string() placeholder="Work account" value=label.unwrap_or_default() />
+                <input id=field name="label" maxlength=LEASE_LABEL_MAX.to_string() placeholder="Work account" value=label.unwrap_or_default() />
                 <button class="btn btn-small" type="submit">"Save"</button>
             </form>
         </details>

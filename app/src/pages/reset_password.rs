@@ -1,7 +1,7 @@
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::auth::{RequestPasswordReset, ResetPassword};
-use crate::components::{form::ActionError, page_title::PageTitle};
+use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
 use crate::domain::NewPassword;
 
 #[component]
@@ -21,19 +21,21 @@ pub fn ResetPasswordPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Reset your password"</h1>
             <ActionError value=request.value() />
-            <ActionForm action=request attr:class="form">
+            <form class="form" method="post" action=RequestPasswordReset::url()
+                on:submit=send_fields(request, |f| RequestPasswordReset { email: f.text("email") })>
                 <div class="field">
                     <label for="reset-email">"Email"</label>
                     <input id="reset-email" name="email" type="email" autocomplete="email" required maxlength="254" bind:value=email />
                 </div>
                 <button type="submit" class="btn">"Email me a code"</button>
-            </ActionForm>
+            </form>
             {move || sent().then(|| view! {
                 <div class="alert alert-info" data-testid="reset-sent">"If an account uses this email, a code is on its way. It is valid for 15 minutes."</div>
             })}
             <h2>"Enter the code"</h2>
             <ActionError value=reset.value() />
-            <ActionForm action=reset attr:class="form">
+            <form class="form" method="post" action=ResetPassword::url()
+                on:submit=send_fields(reset, |f| ResetPassword { email: f.text("email"), code: f.text("code"), password: f.text("password") })>
                 <input type="hidden" name="email" value=email />
                 <div class="field">
                     <label for="reset-code">"Code"</label>
@@ -46,7 +48,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     <p class="error">{password_error}</p>
                 </div>
                 <button type="submit" class="btn btn-primary">"Set the new password"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

@@ -1,8 +1,8 @@
-use leptos::{html, prelude::*};
+use leptos::{html, prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, with_next, SignIn};
-use crate::components::{form::ActionError, page_title::PageTitle};
+use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
 use crate::error::AppError;
 
 #[component]
@@ -34,7 +34,8 @@ pub fn SignInPage() -> impl IntoView {
                 <div class="alert alert-success">"Your password is set. Sign in with it; every device was signed out."</div>
             })}
             <ActionError value=action.value() />
-            <ActionForm action attr:class="form">
+            <form class="form" method="post" action=SignIn::url()
+                on:submit=send_fields(action, |f| SignIn { login: f.text("login"), password: f.text("password"), next: f.given("next"), code: f.given("code") })>
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="login">"Email or username"</label>
@@ -52,7 +53,7 @@ pub fn SignInPage() -> impl IntoView {
                     </div>
                 })}
                 <button type="submit" class="btn btn-primary">"Sign in"</button>
-            </ActionForm>
+            </form>
             <p class="muted">
                 <a href="/reset-password">"Forgot your password?"</a>
                 " · New here? "

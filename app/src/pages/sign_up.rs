@@ -1,8 +1,8 @@
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, with_next, SignUp};
-use crate::components::{form::{inline_error, ActionError}, page_title::PageTitle};
+use crate::components::{form::{inline_error, send_fields, ActionError}, page_title::PageTitle};
 use crate::domain::{Email, NewPassword, Username};
 
 #[component]
@@ -30,7 +30,14 @@ pub fn SignUpPage() -> impl IntoView {
         <section class="card narrow">
             <h1>"Create an account"</h1>
             <ActionError value=action.value() />
-            <ActionForm action attr:class="form" attr:novalidate="true">
+            <form class="form" novalidate method="post" action=SignUp::url()
+                on:submit=send_fields(action, |f| SignUp {
+                    email: f.text("email"),
+                    username: f.text("username"),
+                    password: f.text("password"),
+                    adult_and_terms: f.given("adult_and_terms"),
+                    next: f.given("next"),
+                })>
                 {next.clone().map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <div class="field">
                     <label for="email">"Email"</label>
@@ -57,7 +64,7 @@ pub fn SignUpPage() -> impl IntoView {
                     <span>"I am 18 or older and accept the " <a href="/policies#terms">"Terms"</a> "."</span>
                 </label>
                 <button type="submit" class="btn btn-primary">"Create account"</button>
-            </ActionForm>
+            </form>
             <p class="muted">"Have an account? " <a href=sign_in>"Sign in"</a></p>
         </section>
     }

@@ -1,8 +1,8 @@
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, ResendVerification, VerifyEmail};
-use crate::components::{form::ActionError, page_title::PageTitle};
+use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
@@ -20,20 +20,21 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 <p>"We sent a 6-digit code to " <strong data-testid="verify-email-address">{email}</strong> ". It is valid for 15 minutes."</p>
             </Transition>
             <ActionError value=verify.value() />
-            <ActionForm action=verify attr:class="form">
+            <form class="form" method="post" action=VerifyEmail::url()
+                on:submit=send_fields(verify, |f| VerifyEmail { code: f.text("code"), next: f.given("next") })>
                 {use_query_map().with_untracked(|q| q.get("next")).map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <div class="field">
                     <label for="code">"Code"</label>
                     <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 \\-]{6,8}" maxlength="8" required />
                 </div>
                 <button type="submit" class="btn btn-primary">"Verify"</button>
-            </ActionForm>
+            </form>
             <p class="muted small">"Wrong address? " <a href="/account#change-email">"Change it on your account page"</a> "."</p>
             <ActionError value=resend.value() />
             {move || matches!(resend.value().get(), Some(Ok(()))).then(|| view! { <div class="alert alert-success">"A new code is on its way."</div> })}
-            <ActionForm action=resend>
+            <form method="post" action=ResendVerification::url() on:submit=send_fields(resend, |_| ResendVerification {})>
                 <button type="submit" class="btn">"Send a new code"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
