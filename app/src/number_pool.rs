@@ -240,9 +240,11 @@ pub async fn admin_unmatched_sms() -> Result<Vec<UnmatchedSms>, AppError> {
 
 /// Gives an unmatched SMS to an open lease.
 #[server(endpoint = "admin/assign_sms")]
-pub async fn admin_assign_sms(sms_id: i64, lease_id: i64) -> Result<(), AppError> {
+pub async fn admin_assign_sms(sms_id: i64, lease_id: String) -> Result<(), AppError> {
     use crate::services::{leases, request::require_admin, services};
     let admin = require_admin()?;
+    // Typed by the admin, as the lease list shows it ("42" or "#42").
+    let lease_id = lease_id.trim().trim_start_matches('#').parse::<i64>().map_err(|_| AppError::Invalid("Enter the lease's number, as in 42.".into()))?;
     leases::assign_unmatched(&*services()?, admin.user_id, sms_id, lease_id).await
 }
 

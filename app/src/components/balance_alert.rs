@@ -1,8 +1,8 @@
 //! The Wallet page's "Low-balance email": the threshold under which the
 //! customer is mailed (`set_balance_alert`), and turning it off.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::components::form::ActionError;
+use crate::components::form::{send_fields, ActionError};
 use crate::domain::{BalanceAlert, Money};
 use crate::wallet::SetBalanceAlert;
 
@@ -34,19 +34,19 @@ pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: Server
         <section class="card" data-testid="balance-alert">
             <h2>"Low-balance email"</h2>
             {state}
-            <ActionForm action attr:class="form-inline">
+            <form class="form-inline" method="post" action=SetBalanceAlert::url() on:submit=send_fields(action, |f| SetBalanceAlert { amount: f.text("amount") })>
                 <div class="field narrow-field">
                     <label for="balance-alert-amount">"Email me when my balance falls below (USD)"</label>
                     <input id="balance-alert-amount" name="amount" inputmode="decimal" placeholder="5.00" bind:value=typed />
                     <p class="error">{typed_error}</p>
                 </div>
                 <button class="btn" type="submit">"Save"</button>
-            </ActionForm>
+            </form>
             {threshold.map(|_| view! {
-                <ActionForm action>
+                <form method="post" action=SetBalanceAlert::url() on:submit=send_fields(action, |_| SetBalanceAlert { amount: String::new() })>
                     <input type="hidden" name="amount" value="" />
                     <button class="btn btn-small" type="submit">"Turn off"</button>
-                </ActionForm>
+                </form>
             })}
             <ActionError value=action.value() />
         </section>

@@ -1,10 +1,10 @@
 //! Staff notes on a customer (`crate::staff_notes`), on the admin user
 //! page and beside a ticket: the newest first, a box to add one, and
 //! "Delete" on those the reader may delete.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::{
-    components::{form::{after_success, draft_until_sent, error_alert, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
+    components::{form::{after_success, draft_until_sent, error_alert, send_fields, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
     error::AppError,
     staff_notes::{AdminAddStaffNote, AdminDeleteStaffNote, CustomerNotes, StaffNote, NOTE_MAX_CHARS},
 };
@@ -69,7 +69,7 @@ pub fn StaffNotes(notes: Resource<Result<Option<CustomerNotes>, AppError>>, acti
                     Err(e) => error_alert(&e),
                     Ok(None) => view! { <p class="muted">"The customer deleted their account; its notes went with it."</p> }.into_any(),
                     Ok(Some(customer)) => view! {
-                        <ActionForm action=actions.add attr:class="form">
+                        <form class="form" method="post" action=AdminAddStaffNote::url() on:submit=send_fields(actions.add, |f| AdminAddStaffNote { public_id: f.text("public_id"), body: f.text("body") })>
                             <input type="hidden" name="public_id" value=customer.public_id />
                             <div class="field">
                                 <label for="staff-note">"Add a note for staff"</label>
@@ -77,7 +77,7 @@ pub fn StaffNotes(notes: Resource<Result<Option<CustomerNotes>, AppError>>, acti
                                 <p class="hint" id="staff-note-hint">"The customer does not see notes in the app, but their data download includes them: write what you would say to them."</p>
                             </div>
                             <button type="submit" class="btn">"Save note"</button>
-                        </ActionForm>
+                        </form>
                         {note_list(customer.notes, actions.delete)}
                         {(customer.next_before.is_some() || actions.cursor.has_earlier()).then(|| view! {
                             <Pager cursor=actions.cursor next=Signal::derive(move || customer.next_before) />
@@ -101,10 +101,10 @@ fn note_list(notes: Vec<StaffNote>, delete: ServerAction<AdminDeleteStaffNote>) 
                         {n.author} " · " <LocalTime millis=n.created_at />
                         {n.may_delete.then(|| view! {
                             " · "
-                            <ActionForm action=delete attr:class="inline-form">
+                            <form class="inline-form" method="post" action=AdminDeleteStaffNote::url() on:submit=send_fields(delete, move |_| AdminDeleteStaffNote { id: n.id })>
                                 <input type="hidden" name="id" value=n.id />
                                 <button type="submit" class="btn btn-small">"Delete"</button>
-                            </ActionForm>
+                            </form>
                         })}
                     </div>
                     {n.body}

@@ -1,4 +1,4 @@
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::account::{list_devices, my_security_log, ChangePassword, DeleteAccount, SignOutDevice, SignOutOtherDevices};
 use crate::api_keys::{my_api_keys, CreateApiKey, RevokeApiKey};
@@ -6,7 +6,7 @@ use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
 use crate::pages::account_email::{ChangeEmailForm, EmailChange};
 use crate::pages::account_two_step::{TwoStep, TwoStepSection};
-use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::{empty_when_sent, ActionError}, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::{empty_when_sent, send_fields, ActionError}, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -100,18 +100,18 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                                         <td data-label="First seen"><LocalTime millis=d.first_seen /></td>
                                         <td data-label="Last seen"><LocalTime millis=d.last_seen /></td>
                                         <td>
-                                            <ActionForm action=sign_out_device>
-                                                <input type="hidden" name="id" value=id />
+                                            <form method="post" action=SignOutDevice::url() on:submit=send_fields(sign_out_device, move |_| SignOutDevice { id: id.clone() })>
+                                                <input type="hidden" name="id" value=d.id.clone() />
                                                 <button type="submit" class="btn btn-small">"Sign out"</button>
-                                            </ActionForm>
+                                            </form>
                                         </td>
                                     </tr>
                                 }
                             }).collect_view())}
             </DataTable>
-            <ActionForm action=sign_out_others>
+            <form method="post" action=SignOutOtherDevices::url() on:submit=send_fields(sign_out_others, |_| SignOutOtherDevices {})>
                 <button type="submit" class="btn">"Sign out everywhere else"</button>
-            </ActionForm>
+            </form>
         </section>
 
         <ChangeEmailForm change=email_change />
@@ -138,7 +138,8 @@ fn ChangePasswordForm() -> impl IntoView {
             {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! {
                 <div class="alert alert-success">"Password changed. Your other devices were signed out."</div>
             })}
-            <ActionForm action node_ref=form attr:class="form">
+            <form class="form" node_ref=form method="post" action=ChangePassword::url()
+                on:submit=send_fields(action, |f| ChangePassword { current_password: f.text("current_password"), new_password: f.text("new_password") })>
                 <div class="field">
                     <label for="current-password">"Current password"</label>
                     <input id="current-password" name="current_password" type="password" autocomplete="current-password" required />
@@ -149,7 +150,7 @@ fn ChangePasswordForm() -> impl IntoView {
                     <p class="hint">"At least 15 characters."</p>
                 </div>
                 <button type="submit" class="btn">"Change password"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
@@ -166,7 +167,8 @@ fn YourData() -> impl IntoView {
             <h3>"Delete account"</h3>
             <p class="muted">"Your email, username, password, devices and security records are erased, and so are your support messages, the text of SMS you received and your API keys. Wallet ledger entries stay, without your name, as billing law requires. An open lease must be cancelled or finished first; money left in your wallet is not paid out by itself, so ask support for it before you leave. This cannot be undone."</p>
             <ActionError value=delete.value() />
-            <ActionForm action=delete attr:class="form">
+            <form class="form" method="post" action=DeleteAccount::url()
+                on:submit=send_fields(delete, |f| DeleteAccount { password: f.text("password"), confirm: f.given("confirm"), give_up_balance: f.given("give_up_balance") })>
                 <div class="field">
                     <label for="delete-password">"Password"</label>
                     <input id="delete-password" name="password" type="password" autocomplete="current-password" required />
@@ -180,7 +182,7 @@ fn YourData() -> impl IntoView {
                     <span>"I want to delete my account."</span>
                 </label>
                 <button type="submit" class="btn btn-danger">"Delete my account"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

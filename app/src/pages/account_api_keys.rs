@@ -1,8 +1,8 @@
 //! Account page: the customer's reseller API keys.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
-use crate::components::{data_table::DataTable, copy_button::CopyButton, form::{empty_when_sent, ActionError}, local_time::LocalTime};
+use crate::components::{data_table::DataTable, copy_button::CopyButton, form::{empty_when_sent, send_fields, ActionError}, local_time::LocalTime};
 use crate::error::AppError;
 
 pub const API_KEY_HEADERS: &[&str] = &["Name", "Key", "Callback", "Created", "Last used", ""];
@@ -35,7 +35,8 @@ pub fn ApiKeys(
                     })}
                 </div>
             })}
-            <ActionForm action=create node_ref=create_form attr:class="form form-inline">
+            <form class="form form-inline" node_ref=create_form method="post" action=CreateApiKey::url()
+                on:submit=send_fields(create, |f| CreateApiKey { name: f.text("name"), callback_url: f.given("callback_url"), password: f.text("password") })>
                 <div class="field">
                     <label for="api-key-name">"Name"</label>
                     <input id="api-key-name" name="name" maxlength="40" placeholder="my bot" required />
@@ -49,17 +50,17 @@ pub fn ApiKeys(
                     <input id="api-key-password" name="password" type="password" autocomplete="current-password" required />
                 </div>
                 <button type="submit" class="btn" disabled=!email_verified>"Create key"</button>
-            </ActionForm>
+            </form>
             <DataTable label="API keys" headers=API_KEY_HEADERS testid="api-keys" stacked=true>
                         {move || keys.get().map(|r| r.unwrap_or_default()).map(|keys| {
                             if keys.is_empty() {
                                 return view! { <tr><td colspan="6" class="muted">"No keys yet."</td></tr> }.into_any();
                             }
                             keys.into_iter().map(|k| api_key_row(k, |id| view! {
-                                <ActionForm action=revoke>
+                                <form method="post" action=RevokeApiKey::url() on:submit=send_fields(revoke, move |_| RevokeApiKey { key_id: id })>
                                     <input type="hidden" name="key_id" value=id />
                                     <button type="submit" class="btn btn-small">"Revoke"</button>
-                                </ActionForm>
+                                </form>
                             }.into_any())).collect_view().into_any()
                         })}
             </DataTable>

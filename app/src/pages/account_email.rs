@@ -1,10 +1,10 @@
 //! Account page: moving the account to another email address, in two
 //! steps: the new address and the password, then the code mailed there.
-use leptos::{html, prelude::*};
+use leptos::{html, prelude::*, server_fn::ServerFn};
 
 use crate::account::{pending_email_change, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
 use crate::auth::use_viewer;
-use crate::components::form::ActionError;
+use crate::components::form::{send_fields, ActionError};
 use crate::error::AppError;
 
 /// The change's state. Made at the page's top: the account details are
@@ -70,7 +70,8 @@ pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
                 None => view! {
                     <ActionError value=request.value() />
                     <ActionError value=abandon.value() />
-                    <ActionForm action=request attr:class="form">
+                    <form class="form" method="post" action=RequestEmailChange::url()
+                        on:submit=send_fields(request, |f| RequestEmailChange { new_email: f.text("new_email"), password: f.text("password") })>
                         <div class="field">
                             <label for="new-email">"New email"</label>
                             <input id="new-email" name="new_email" type="email" autocomplete="email" maxlength="254" required />
@@ -81,7 +82,7 @@ pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
                             <input id="email-change-password" name="password" type="password" autocomplete="current-password" required />
                         </div>
                         <button type="submit" class="btn">"Send code"</button>
-                    </ActionForm>
+                    </form>
                 }.into_any(),
                 Some(address) => {
                     // Focus follows the user's own step, not a page load.
@@ -112,13 +113,13 @@ fn CodeStep(
     view! {
         <p>"We sent a 6-digit code to " <strong data-testid="email-change-address">{address}</strong> ". Enter it to make that address your email."</p>
         <ActionError value=confirm.value() />
-        <ActionForm action=confirm attr:class="form">
+        <form class="form" method="post" action=ConfirmEmailChange::url() on:submit=send_fields(confirm, |f| ConfirmEmailChange { code: f.text("code") })>
             <div class="field">
                 <label for="email-change-code">"Code"</label>
                 <input id="email-change-code" node_ref=code_input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 \\-]{6,8}" maxlength="8" required />
             </div>
             <button type="submit" class="btn btn-primary">"Change email"</button>
-        </ActionForm>
+        </form>
         // The code mailed there stops working too, so a reload does not
         // bring this step back.
         <button type="button" class="btn" on:click=move |_| {

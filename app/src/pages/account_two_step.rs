@@ -1,10 +1,10 @@
 //! Account page: two-step sign-in. Set up with an authenticator app (a QR
 //! code or the secret typed in), put in force by a first code, which also
 //! shows the recovery codes once; turned off with the password and a code.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::auth::{use_viewer, Viewer};
-use crate::components::{copy_button::CopyButton, form::ActionError};
+use crate::components::{copy_button::CopyButton, form::{send_fields, ActionError}};
 use crate::site_info::use_site_info;
 use crate::two_step::{BeginTwoStep, DisableTwoStep, EnableTwoStep, RenewRecoveryCodes};
 
@@ -91,24 +91,24 @@ fn TwoStepOff(two_step: TwoStep) -> impl IntoView {
                 <p>"Key: " <code class="mono" data-testid="two-step-secret">{setup.secret.clone()}</code> " " <CopyButton text=setup.secret.replace(' ', "") label="Copy key" /></p>
                 <p>"2. Enter the 6-digit code the app now shows for " {brand.clone()} ". Your other devices are then signed out: they signed in with the password alone."</p>
                 <ActionError value=enable.value() />
-                <ActionForm action=enable attr:class="form">
+                <form class="form" method="post" action=EnableTwoStep::url() on:submit=send_fields(enable, |f| EnableTwoStep { code: f.text("code") })>
                     <div class="field">
                         <label for="two-step-first-code">"Code from the app"</label>
                         <input id="two-step-first-code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="7" required />
                     </div>
                     <button type="submit" class="btn btn-primary">"Turn on two-step sign-in"</button>
-                </ActionForm>
+                </form>
             }.into_any(),
             _ => view! {
                 <p>"Off. With two-step sign-in, signing in also asks for a code from an app on your phone, so a stolen password alone cannot reach your wallet."</p>
                 <ActionError value=begin.value() />
-                <ActionForm action=begin attr:class="form">
+                <form class="form" method="post" action=BeginTwoStep::url() on:submit=send_fields(begin, |f| BeginTwoStep { password: f.text("password") })>
                     <div class="field">
                         <label for="two-step-password">"Password"</label>
                         <input id="two-step-password" name="password" type="password" autocomplete="current-password" required />
                     </div>
                     <button type="submit" class="btn">"Set up two-step sign-in"</button>
-                </ActionForm>
+                </form>
             }.into_any(),
         }}
     }
@@ -131,16 +131,17 @@ fn TwoStepOn(two_step: TwoStep) -> impl IntoView {
         <h3>"New recovery codes"</h3>
         <p class="muted">"The codes you have stop working."</p>
         <ActionError value=renew.value() />
-        <ActionForm action=renew attr:class="form">
+        <form class="form" method="post" action=RenewRecoveryCodes::url() on:submit=send_fields(renew, |f| RenewRecoveryCodes { password: f.text("password") })>
             <div class="field">
                 <label for="renew-codes-password">"Password"</label>
                 <input id="renew-codes-password" name="password" type="password" autocomplete="current-password" required />
             </div>
             <button type="submit" class="btn">"Make new recovery codes"</button>
-        </ActionForm>
+        </form>
         <h3>"Turn off"</h3>
         <ActionError value=disable.value() />
-        <ActionForm action=disable attr:class="form">
+        <form class="form" method="post" action=DisableTwoStep::url()
+            on:submit=send_fields(disable, |f| DisableTwoStep { password: f.text("password"), code: f.text("code") })>
             <div class="field">
                 <label for="two-step-off-password">"Password"</label>
                 <input id="two-step-off-password" name="password" type="password" autocomplete="current-password" required />
@@ -150,6 +151,6 @@ fn TwoStepOn(two_step: TwoStep) -> impl IntoView {
                 <input id="two-step-off-code" name="code" autocomplete="one-time-code" maxlength="20" required />
             </div>
             <button type="submit" class="btn btn-danger">"Turn off two-step sign-in"</button>
-        </ActionForm>
+        </form>
     }
 }

@@ -1,10 +1,10 @@
 //! Support: the operator's contacts, the customer's tickets, and a
 //! ticket's thread at `/support/:id`.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::{draft_until_sent, error_alert, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{form::{draft_until_sent, error_alert, send_fields, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::{my_leases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{my_tickets, ticket_thread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
@@ -136,7 +136,8 @@ pub fn SupportPage() -> impl IntoView {
                         <section class="card">
                             <h2>"Open a ticket"</h2>
                             <ActionError value=open.value() />
-                            <ActionForm action=open attr:class="form">
+                            <form class="form" method="post" action=OpenTicket::url()
+                                on:submit=send_fields(open, |f| OpenTicket { subject: f.text("subject"), message: f.text("message"), lease_id: f.given("lease_id") })>
                                 <div class="field">
                                     <label for="ticket-subject">"Subject"</label>
                                     <input id="ticket-subject" name="subject" maxlength="120" required />
@@ -163,7 +164,7 @@ pub fn SupportPage() -> impl IntoView {
                                     <textarea id="ticket-message" name="message" rows="5" maxlength="5000" required></textarea>
                                 </div>
                                 <button type="submit" class="btn btn-primary">"Send"</button>
-                            </ActionForm>
+                            </form>
                         </section>
                         <section class="card">
                             <h2>"Your tickets"</h2>
@@ -230,7 +231,7 @@ pub fn TicketPage() -> impl IntoView {
                     <section class="card">
                         <ActionError value=reply.value() />
                         <ActionError value=close.value() />
-                        <ActionForm action=reply attr:class="form">
+                        <form class="form" method="post" action=ReplyTicket::url() on:submit=send_fields(reply, move |f| ReplyTicket { ticket_id: t.ticket.id, message: f.text("message") })>
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
                             <div class="field">
                                 <label for="reply-message">"Reply"</label>
@@ -238,12 +239,12 @@ pub fn TicketPage() -> impl IntoView {
                                 <p class="hint keyboard-hint" id="reply-hint">"Ctrl+Enter sends."</p>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send"</button>
-                        </ActionForm>
+                        </form>
                         {(t.ticket.status == "open").then(|| view! {
-                            <ActionForm action=close>
+                            <form method="post" action=CloseTicket::url() on:submit=send_fields(close, move |_| CloseTicket { ticket_id: t.ticket.id })>
                                 <input type="hidden" name="ticket_id" value=t.ticket.id />
                                 <button type="submit" class="btn">"Solved: close the ticket"</button>
-                            </ActionForm>
+                            </form>
                         })}
                         {(t.ticket.status == "closed").then(|| view! { <p class="muted small" data-testid="ticket-closed">"This ticket is closed. Writing again reopens it."</p> })}
                     </section>

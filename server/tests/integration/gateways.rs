@@ -138,7 +138,10 @@ async fn android_gateway_and_unmatched_sms(backend: Backend) {
     // A customer cannot touch them.
     assert_eq!(customer.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", &lease_id.to_string())]).await.status, 403);
     assert_eq!(admin.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", "999999")]).await.status, 400);
-    assert!(admin.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", &lease_id.to_string())]).await.status < 400);
+    let typo = admin.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", "lease 7")]).await;
+    assert_eq!((typo.status, typo.body.contains("Enter the lease's number")), (400, true), "{}", typo.body);
+    // Written as the lease list shows it.
+    assert!(admin.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", &format!(" #{lease_id}"))]).await.status < 400);
     assert_eq!(admin.call("admin/assign_sms", &[("sms_id", &stray_id), ("lease_id", &lease_id.to_string())]).await.status, 400, "once");
     assert!(admin.call("admin/dismiss_sms", &[("sms_id", &spam_id)]).await.status < 400);
     assert_eq!(admin.call("admin/dismiss_sms", &[("sms_id", &spam_id)]).await.status, 400, "once");

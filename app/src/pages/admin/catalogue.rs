@@ -1,8 +1,8 @@
 //! Admin: platforms and prices.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::domain::is_catch_all;
-use crate::components::{data_table::DataTable, form::{empty_when_sent, ActionError}, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, send_fields, ActionError}, page_title::PageTitle};
 use crate::get_number::{admin_platforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
 
 /// What a new platform's colour field starts at: the site's own blue.
@@ -61,10 +61,17 @@ fn Platforms(
                                 view! {
                                     <tr data-testid=row_id>
                                         <td data-label="Platform">
-                                            <ActionForm action=update attr:id=form_id.clone()>
+                                            <form id=form_id.clone() method="post" action=AdminUpdatePlatform::url() on:submit=send_fields(update, |f| AdminUpdatePlatform {
+                                                    slug: f.text("slug"),
+                                                    name: f.text("name"),
+                                                    price: f.text("price"),
+                                                    lease_minutes: f.text("lease_minutes"),
+                                                    color: f.text("color"),
+                                                    enabled: f.given("enabled"),
+                                                })>
                                                 <input type="hidden" name="slug" value=p.slug.clone() />
                                                 <input name="name" value=p.name.clone() aria-label="Name" maxlength="40" required />
-                                            </ActionForm>
+                                            </form>
                                             <div class="muted small mono" title="Its name in the API and in upstream mappings">{slug}</div>
                                             {page}
                                         </td>
@@ -88,11 +95,11 @@ fn Platforms(
 fn MoveButton(moved: ServerAction<AdminMovePlatform>, slug: String, name: String, up: bool) -> impl IntoView {
     let (direction, arrow) = if up { ("up", "↑") } else { ("down", "↓") };
     view! {
-        <ActionForm action=moved attr:class="inline-form">
+        <form class="inline-form" method="post" action=AdminMovePlatform::url() on:submit=send_fields(moved, |f| AdminMovePlatform { slug: f.text("slug"), direction: f.text("direction") })>
             <input type="hidden" name="slug" value=slug />
             <input type="hidden" name="direction" value=direction />
             <button type="submit" class="btn btn-small" aria-label=format!("Move {name} {direction}")>{arrow}</button>
-        </ActionForm>
+        </form>
     }
 }
 
@@ -111,7 +118,7 @@ fn AddPlatform(add: ServerAction<AdminAddPlatform>) -> impl IntoView {
                     "Added, enabled, as " <code>{slug}</code> ". Customers see it now; numbers come from the pool unless an upstream in the config maps this slug."
                 </div>
             })}
-            <ActionForm action=add node_ref=form attr:class="form-inline">
+            <form class="form-inline" node_ref=form method="post" action=AdminAddPlatform::url() on:submit=send_fields(add, |f| AdminAddPlatform { name: f.text("name"), price: f.text("price"), lease_minutes: f.text("lease_minutes"), color: f.text("color") })>
                 <div class="field">
                     <label for="new-platform-name">"Name"</label>
                     <input id="new-platform-name" name="name" maxlength="40" placeholder="Yahoo" required />
@@ -129,7 +136,7 @@ fn AddPlatform(add: ServerAction<AdminAddPlatform>) -> impl IntoView {
                     <input id="new-platform-color" name="color" type="color" value=DEFAULT_COLOR />
                 </div>
                 <button type="submit" class="btn btn-primary">"Add platform"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }

@@ -1,9 +1,9 @@
 //! Admin dashboard: today and the last 30 days, with SVG charts.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::admin_dashboard::{admin_dashboard, PeriodFigures, SupportFigures, WalletFigures};
 use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncement};
-use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, ActionError}, local_time::format_utc, page_title::PageTitle};
+use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, send_fields, ActionError}, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
 use crate::domain::Money;
 
@@ -141,15 +141,15 @@ fn AnnouncementEditor() -> impl IntoView {
                 {move || current.get().map(|r| match r {
                     Ok(Some(a)) => view! {
                         {describe(&a)}
-                        <ActionForm action=clear>
+                        <form method="post" action=ClearAnnouncement::url() on:submit=send_fields(clear, |_| ClearAnnouncement {})>
                             <button type="submit" class="btn btn-small" data-testid="clear-announcement">"Take it down"</button>
-                        </ActionForm>
+                        </form>
                     }.into_any(),
                     Ok(None) => view! { <p data-testid="current-announcement">"None is shown."</p> }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
             </Transition>
-            <ActionForm action=publish node_ref=announcement_form attr:class="form">
+            <form class="form" node_ref=announcement_form method="post" action=Announce::url() on:submit=send_fields(publish, |f| Announce { text: f.text("text"), level: f.text("level"), hours: f.text("hours") })>
                 <div class="field">
                     <label for="announcement-text">"Text"</label>
                     <input id="announcement-text" name="text" maxlength=MAX_ANNOUNCEMENT_CHARS.to_string() required />
@@ -166,7 +166,7 @@ fn AnnouncementEditor() -> impl IntoView {
                     <input id="announcement-hours" name="hours" inputmode="numeric" placeholder=format!("1 to {MAX_ANNOUNCEMENT_HOURS}") />
                 </div>
                 <button type="submit" class="btn btn-primary" data-testid="publish-announcement">"Publish"</button>
-            </ActionForm>
+            </form>
             <ActionError value=publish.value() />
             <ActionError value=clear.value() />
         </section>

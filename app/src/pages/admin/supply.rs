@@ -1,8 +1,8 @@
 //! Admin: number supply — the operator's pool (one by one or from a CSV
 //! file), upstream suppliers, and the SMS no lease took.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_fields, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
 use crate::error::AppError;
 use crate::number_pool::{
     admin_numbers, admin_shortages, admin_silent_numbers, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
@@ -152,7 +152,7 @@ pub fn NumberPool(
                 };
                 view! { <div class="alert alert-success" role="status" data-testid="pool-found-done">{text}</div> }
             })}
-            <ActionForm action=add node_ref=add_form attr:class="form form-inline">
+            <form class="form form-inline" node_ref=add_form method="post" action=AdminAddNumber::url() on:submit=send_fields(add, |f| AdminAddNumber { number: f.text("number"), device_id: f.given("device_id"), sim: f.given("sim") })>
                 <div class="field">
                     <label for="pool-number">"US number"</label>
                     <input id="pool-number" name="number" placeholder="+1 (312) 555-0150" required />
@@ -166,7 +166,7 @@ pub fn NumberPool(
                     <input id="pool-sim" name="sim" type="number" min="1" max="8" value="1" />
                 </div>
                 <button type="submit" class="btn">"Add number"</button>
-            </ActionForm>
+            </form>
             <SearchForm id="pool-search" label="Find: digits of the number, or the phone's device ID" button="Find" on_search=move |text| { page.reset(); search.set(text) } />
             // One Option, not an AnyView of an Option: tachys hydrates the
             // latter's None expecting a marker its SSR did not write.
@@ -212,13 +212,13 @@ pub fn NumberPool(
                                     }).collect_view()}
                                 </td>
                                 <td data-label="Enabled">
-                                    <ActionForm action=toggle attr:class="inline-form">
+                                    <form class="inline-form" method="post" action=AdminSetNumberEnabled::url() on:submit=send_fields(toggle, move |f| AdminSetNumberEnabled { number: f.text("number"), enabled: !n.enabled })>
                                         // The state beside the button, which names the opposite.
                                         {if n.enabled { "Yes " } else { "No " }}
                                         <input type="hidden" name="number" value=n.number.clone() />
                                         <input type="hidden" name="enabled" value=(!n.enabled).to_string() />
                                         <button type="submit" class="btn btn-small">{if n.enabled { "Disable" } else { "Enable" }}</button>
-                                    </ActionForm>
+                                    </form>
                                 </td>
                             </tr>
                         }).collect_view().into_any()
@@ -252,12 +252,12 @@ fn found_actions(bulk: ServerAction<AdminSetFoundEnabled>, search: String, match
         let search = search.clone();
         let verb = if enabled { "Enable" } else { "Disable" };
         view! {
-            <ActionForm action=bulk attr:class="inline-form">
+            <form class="inline-form" method="post" action=AdminSetFoundEnabled::url() on:submit=send_fields(bulk, move |f| AdminSetFoundEnabled { search: f.text("search"), expected: matching, enabled })>
                 <input type="hidden" name="search" value=search />
                 <input type="hidden" name="expected" value=matching.to_string() />
                 <input type="hidden" name="enabled" value=enabled.to_string() />
                 <button type="submit" class="btn btn-small">{format!("{verb} the {matching} found")}</button>
-            </ActionForm>
+            </form>
         }
     };
     view! { <div class="row-buttons" data-testid="pool-found-actions">{form(false)} {form(true)}</div> }
@@ -288,15 +288,15 @@ pub fn UnmatchedSmsList(
                                     <td class="small" data-label="Text">{m.body.clone()} " " <span class="muted">"(" {m.source.clone()} ")"</span></td>
                                     <td class="mono" data-label="Code">{m.code.clone().unwrap_or_default()}</td>
                                     <td>
-                                        <ActionForm action=assign attr:class="form-inline">
+                                        <form class="form-inline" method="post" action=AdminAssignSms::url() on:submit=send_fields(assign, move |f| AdminAssignSms { sms_id: m.id, lease_id: f.text("lease_id") })>
                                             <input type="hidden" name="sms_id" value=m.id />
                                             <input name="lease_id" type="number" min="1" aria-label="Lease number" placeholder="lease #" required />
                                             <button type="submit" class="btn btn-small">"Assign"</button>
-                                        </ActionForm>
-                                        <ActionForm action=dismiss>
+                                        </form>
+                                        <form method="post" action=AdminDismissSms::url() on:submit=send_fields(dismiss, move |_| AdminDismissSms { sms_id: m.id })>
                                             <input type="hidden" name="sms_id" value=m.id />
                                             <button type="submit" class="btn btn-small">"Dismiss"</button>
-                                        </ActionForm>
+                                        </form>
                                     </td>
                                 </tr>
                             }).collect_view().into_any()
@@ -387,11 +387,11 @@ fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: Resource<Res
                             <td class="num" data-label="Refused, said customers">{s.refused}</td>
                             <td data-label="Last"><LocalTime millis=s.last_at /></td>
                             <td>
-                                <ActionForm action=toggle attr:class="inline-form">
+                                <form class="inline-form" method="post" action=AdminSetNumberEnabled::url() on:submit=send_fields(toggle, |f| AdminSetNumberEnabled { number: f.text("number"), enabled: false })>
                                     <input type="hidden" name="number" value=s.number />
                                     <input type="hidden" name="enabled" value="false" />
                                     <button type="submit" class="btn btn-small">"Disable"</button>
-                                </ActionForm>
+                                </form>
                             </td>
                         </tr>
                     }).collect_view()}
@@ -419,12 +419,12 @@ pub fn UpstreamList(checked: ServerAction<AdminPurchaseChecked>, list: Resource<
                         <ul class="plain-list">
                             {purchases.into_iter().map(|p| view! {
                                 <li>
-                                    <ActionForm action=checked attr:class="form-inline">
+                                    <form class="form-inline" method="post" action=AdminPurchaseChecked::url() on:submit=send_fields(checked, move |_| AdminPurchaseChecked { attempt_id: p.id })>
                                         <input type="hidden" name="attempt_id" value=p.id />
                                         "Started " <LocalTime millis=p.started_at />
                                         " "
                                         <button type="submit" class="btn btn-small">"Checked"</button>
-                                    </ActionForm>
+                                    </form>
                                 </li>
                             }).collect_view()}
                         </ul>

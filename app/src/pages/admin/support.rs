@@ -1,8 +1,8 @@
 //! Admin: the support inbox and a ticket's thread (reply, close).
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_fields, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::error::AppError;
 use crate::staff_notes::admin_ticket_notes;
@@ -154,10 +154,10 @@ fn SavedReplies() -> impl IntoView {
                                             move |_| editing.set(Some(r.clone()))
                                         }>"Edit"<span class="sr-only">{format!(" {}", r.title)}</span></button>
                                         " "
-                                        <ActionForm action=delete attr:class="inline-form">
+                                        <form class="inline-form" method="post" action=AdminDeleteSavedReply::url() on:submit=send_fields(delete, move |_| AdminDeleteSavedReply { id: r.id })>
                                             <input type="hidden" name="id" value=r.id />
                                             <button type="submit" class="btn btn-small btn-danger">"Delete"<span class="sr-only">{format!(" {}", r.title)}</span></button>
-                                        </ActionForm>
+                                        </form>
                                     </td>
                                 </tr>
                             }).collect_view()}
@@ -172,7 +172,7 @@ fn SavedReplies() -> impl IntoView {
             {move || match editing.get() {
                 Some(reply) => view! { <EditSavedReply reply edit editing /> }.into_any(),
                 None => view! {
-                    <ActionForm action=add attr:class="form">
+                    <form class="form" method="post" action=AdminAddSavedReply::url() on:submit=send_fields(add, |f| AdminAddSavedReply { title: f.text("title"), body: f.text("body") })>
                         <div class="field">
                             <label for="saved-reply-title">"Title"</label>
                             <input id="saved-reply-title" name="title" maxlength="60" required bind:value=title />
@@ -182,7 +182,7 @@ fn SavedReplies() -> impl IntoView {
                             <textarea id="saved-reply-body" name="body" rows="3" maxlength="5000" required bind:value=body></textarea>
                         </div>
                         <button type="submit" class="btn">"Save reply"</button>
-                    </ActionForm>
+                    </form>
                 }.into_any(),
             }}
         </section>
@@ -203,7 +203,7 @@ fn EditSavedReply(reply: SavedReply, edit: ServerAction<AdminEditSavedReply>, ed
     // Closed by this edit's answer, not by an earlier one's.
     after_success(edit.version(), edit.value(), move || editing.set(None));
     view! {
-        <ActionForm action=edit attr:class="form" attr:data-testid="edit-saved-reply">
+        <form class="form" data-testid="edit-saved-reply" method="post" action=AdminEditSavedReply::url() on:submit=send_fields(edit, move |f| AdminEditSavedReply { id: reply.id, title: f.text("title"), body: f.text("body") })>
             <h3>"Edit \u{201c}" {reply.title.clone()} "\u{201d}"</h3>
             <input type="hidden" name="id" value=reply.id />
             <div class="field">
@@ -218,7 +218,7 @@ fn EditSavedReply(reply: SavedReply, edit: ServerAction<AdminEditSavedReply>, ed
                 <button type="submit" class="btn btn-primary">"Save changes"</button>
                 <button type="button" class="btn" on:click=move |_| editing.set(None)>"Cancel"</button>
             </div>
-        </ActionForm>
+        </form>
     }
 }
 
@@ -262,12 +262,12 @@ fn SupportMail() -> impl IntoView {
                         } else {
                             "You are not mailed about customers' messages."
                         }}</p>
-                        <ActionForm action=set>
+                        <form method="post" action=AdminSetSupportMail::url() on:submit=send_fields(set, |f| AdminSetSupportMail { enabled: f.text("enabled") })>
                             <input type="hidden" name="enabled" value=if on { "off" } else { "on" } />
                             <button type="submit" class="btn btn-small" data-testid="support-mail-toggle">
                                 {if on { "Stop these mails" } else { "Mail me about new messages" }}
                             </button>
-                        </ActionForm>
+                        </form>
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
@@ -315,7 +315,7 @@ pub fn AdminTicket() -> impl IntoView {
                     {t.lease.map(ticket_lease)}
                     {thread_view(t.messages)}
                     <section class="card">
-                        <ActionForm action=reply attr:class="form">
+                        <form class="form" method="post" action=AdminReplyTicket::url() on:submit=send_fields(reply, move |f| AdminReplyTicket { ticket_id: t.ticket.id, message: f.text("message") })>
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
                             <SavedReplyPicker replies=saved draft />
                             <div class="field">
@@ -324,12 +324,12 @@ pub fn AdminTicket() -> impl IntoView {
                                 <p class="hint keyboard-hint" id="admin-reply-hint">"Ctrl+Enter sends."</p>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send reply"</button>
-                        </ActionForm>
+                        </form>
                         {(t.ticket.status == "open").then(|| view! {
-                            <ActionForm action=close>
+                            <form method="post" action=AdminCloseTicket::url() on:submit=send_fields(close, move |_| AdminCloseTicket { ticket_id: t.ticket.id })>
                                 <input type="hidden" name="ticket_id" value=t.ticket.id />
                                 <button type="submit" class="btn">"Close ticket"</button>
-                            </ActionForm>
+                            </form>
                         })}
                     </section>
                 }.into_any(),

@@ -1,7 +1,7 @@
 //! Admin: find users; one user's profile, wallet, leases, API keys, devices
 //! and security log; staff notes; disable or enable; grant or revoke the
 //! admin role; revoke an API key.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
@@ -11,7 +11,7 @@ use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::error::AppError;
 use crate::staff_notes::{admin_staff_notes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
-use crate::components::{data_table::DataTable, form::{error_alert, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -139,25 +139,25 @@ fn UserView(
             </dl>
             {operator.then(|| view! {
                 <div class="form-inline">
-                    <ActionForm action=set_disabled>
+                    <form method="post" action=AdminSetDisabled::url() on:submit=send_fields(set_disabled, move |f| AdminSetDisabled { public_id: f.text("public_id"), disabled: !u.disabled })>
                         <input type="hidden" name="public_id" value=id_for_disable />
                         <input type="hidden" name="disabled" value=(!u.disabled).to_string() />
                         <button type="submit" class="btn" class:btn-danger=!u.disabled>{if u.disabled { "Enable account" } else { "Disable account" }}</button>
-                    </ActionForm>
-                    <ActionForm action=set_role attr:class="form-inline">
+                    </form>
+                    <form class="form-inline" method="post" action=AdminSetRole::url() on:submit=send_fields(set_role, |f| AdminSetRole { public_id: f.text("public_id"), role: f.text("role") })>
                         <input type="hidden" name="public_id" value=id_for_role />
                         <label for="user-role-choice">"Role"</label>
                         <select id="user-role-choice" name="role">
                             {Role::ALL.map(|r| view! { <option value=r.as_str() selected=u.role == r>{r.label()}</option> })}
                         </select>
                         <button type="submit" class="btn">"Change role"</button>
-                    </ActionForm>
-                    <ActionForm action=set_discount attr:class="form-inline">
+                    </form>
+                    <form class="form-inline" method="post" action=AdminSetDiscount::url() on:submit=send_fields(set_discount, |f| AdminSetDiscount { public_id: f.text("public_id"), discount: f.text("discount") })>
                         <input type="hidden" name="public_id" value=id_for_discount />
                         <label for="user-discount-choice">"Discount (%)"</label>
                         <input id="user-discount-choice" name="discount" inputmode="numeric" size="3" value=u.discount.percent().to_string() />
                         <button type="submit" class="btn">"Set discount"</button>
-                    </ActionForm>
+                    </form>
                     <a class="btn" href=format!("/admin/wallets?user={}", u.public_id)>"Recharge…"</a>
                 </div>
             })}
@@ -211,11 +211,11 @@ fn UserView(
                 let rows = d.api_keys.into_iter().map(move |k| {
                     let owner = owner.clone();
                     api_key_row(k, move |id| view! {
-                        <ActionForm action=revoke_key>
+                        <form method="post" action=AdminRevokeApiKey::url() on:submit=send_fields(revoke_key, move |f| AdminRevokeApiKey { public_id: f.text("public_id"), key_id: id })>
                             <input type="hidden" name="public_id" value=owner />
                             <input type="hidden" name="key_id" value=id />
                             <button type="submit" class="btn btn-small btn-danger">"Revoke"</button>
-                        </ActionForm>
+                        </form>
                     }.into_any())
                 });
                 view! { <DataTable label="API keys" headers=API_KEY_HEADERS testid="user-api-keys" stacked=true>{rows.collect_view()}</DataTable> }.into_any()

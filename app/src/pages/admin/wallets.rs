@@ -1,8 +1,8 @@
 //! Admin: wallet recharges (two steps) and corrections.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{data_table::DataTable, form::{error_alert, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::top_up_requests::{admin_top_up_requests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 
@@ -57,7 +57,7 @@ fn Recharge() -> impl IntoView {
         <section class="card">
             <h2>"Recharge a wallet"</h2>
             <ActionError value=prepare.value() />
-            <ActionForm action=prepare attr:class="form">
+            <form class="form" method="post" action=AdminPrepareTopUp::url() on:submit=send_fields(prepare, |f| AdminPrepareTopUp { query: f.given("query"), amount: f.given("amount"), note: f.given("note"), request_id: None })>
                 <div class="field">
                     <label for="recharge-query">"User ID, email or username"</label>
                     <input id="recharge-query" name="query" placeholder="UN-7K3Q9M" value=chosen_user() required />
@@ -71,7 +71,7 @@ fn Recharge() -> impl IntoView {
                     <input id="recharge-note" name="note" maxlength="500" placeholder="payment reference" />
                 </div>
                 <button type="submit" class="btn">"Review"</button>
-            </ActionForm>
+            </form>
             {move || prepare.value().get().and_then(|r| r.ok()).map(|c| view! {
                 <div class="alert alert-info" data-testid="recharge-confirmation">
                     "Top up " <strong>{c.user.username.clone()}</strong> " (" {c.user.public_id.clone()} ", " {c.user.email.clone()} ")"
@@ -82,7 +82,13 @@ fn Recharge() -> impl IntoView {
                         <p data-testid="recharge-other-request">"Their open top-up request is for " {asked.to_string()} "; it stays open."</p>
                     })}
                 </div>
-                <ActionForm action=confirm>
+                <form method="post" action=AdminTopUp::url() on:submit=send_fields(confirm, move |f| AdminTopUp {
+                    public_id: f.text("public_id"),
+                    amount: f.text("amount"),
+                    note: f.text("note"),
+                    idempotency_key: f.text("idempotency_key"),
+                    request_id: c.request_id,
+                })>
                     <input type="hidden" name="public_id" value=c.user.public_id.clone() />
                     <input type="hidden" name="amount" value=c.amount.decimal() />
                     <input type="hidden" name="idempotency_key" value=c.idempotency_key.clone() />
@@ -98,7 +104,7 @@ fn Recharge() -> impl IntoView {
                         None => view! { <input type="hidden" name="note" value=c.note.clone() /> }.into_any(),
                     }}
                     <button type="submit" class="btn btn-primary">"Confirm top-up"</button>
-                </ActionForm>
+                </form>
             })}
             <ActionError value=confirm.value() />
             {move || confirm.value().get().and_then(|r| r.ok()).map(|balance| view! {
@@ -169,7 +175,7 @@ fn Adjust() -> impl IntoView {
             {move || adjust.value().get().and_then(|r| r.ok()).map(|balance| view! {
                 <div class="alert alert-success">"Done. New balance: " {balance.to_string()}</div>
             })}
-            <ActionForm action=adjust attr:class="form">
+            <form class="form" method="post" action=AdminAdjust::url() on:submit=send_fields(adjust, |f| AdminAdjust { public_id: f.text("public_id"), amount: f.text("amount"), reason: f.text("reason"), idempotency_key: f.text("idempotency_key") })>
                 <div class="field">
                     <label for="adjust-public-id">"User ID"</label>
                     <input id="adjust-public-id" name="public_id" placeholder="UN-7K3Q9M" value=chosen_user() required />
@@ -184,7 +190,7 @@ fn Adjust() -> impl IntoView {
                 </div>
                 <input type="hidden" name="idempotency_key" prop:value=key />
                 <button type="submit" class="btn">"Correct balance"</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
