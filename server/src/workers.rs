@@ -11,6 +11,19 @@ use app::services::{clock::{DAY_MS, HOUR_MS}, Services};
 
 use crate::metrics::Metrics;
 
+/// Logs a step that counts what it did: nothing for 0, `$field = n` at
+/// `$level` with `$done`, or a warning with `$failed` (every step is
+/// tried again at the next tick).
+macro_rules! log_count {
+    ($result:expr, $level:ident, $field:ident, $done:literal, $failed:literal) => {
+        match &$result {
+            Ok(0) => {}
+            Ok(n) => tracing::$level!($field = n, $done),
+            Err(e) => tracing::warn!(error = %e, $failed),
+        }
+    };
+}
+
 /// How long records are kept, as the Policies page states.
 #[derive(Debug, Clone, Copy)]
 pub struct Retention {
@@ -72,29 +85,13 @@ pub fn spawn_housekeeping(svc: Arc<Services>, retention: Retention, every: Durat
             tick.tick().await;
             svc.limits.forget_idle();
             let records = purge_expired_records(&svc, retention.security_log_days).await;
-            match &records {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(rows = n, "purged records past their retention period"),
-                Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),
-            }
+            log_count!(records, info, rows, "purged records past their retention period", "retention purge failed; will retry");
             let texts = purge_sms_text(&svc, retention.sms_hours).await;
-            match &texts {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(messages = n, "purged SMS text past its retention period"),
-                Err(e) => tracing::warn!(error = %e, "SMS purge failed; will retry"),
-            }
+            log_count!(texts, info, messages, "purged SMS text past its retention period", "SMS purge failed; will retry");
             let requests = app::services::top_up_requests::expire_stale(&svc).await;
-            match &requests {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(requests = n, "top-up requests expired"),
-                Err(e) => tracing::warn!(error = %e, "expiring top-up requests failed; will retry"),
-            }
+            log_count!(requests, info, requests, "top-up requests expired", "expiring top-up requests failed; will retry");
             let phones = app::services::operator_alerts::silent_gateway_phones(&svc).await;
-            match &phones {
-                Ok(0) => {}
-                Ok(n) => tracing::warn!(phones = n, "gateway phones went silent: admins mailed"),
-                Err(e) => tracing::warn!(error = %e, "checking gateway phones failed; will retry"),
-            }
+            log_count!(phones, warn, phones, "gateway phones went silent: admins mailed", "checking gateway phones failed; will retry");
             metrics.task_ran("housekeeping", records.is_ok() && texts.is_ok() && requests.is_ok() && phones.is_ok());
         }
     })
@@ -111,11 +108,7 @@ pub fn spawn_lease_clock(svc: Arc<Services>, demo_code_delay: Option<Duration>, 
         loop {
             tick.tick().await;
             let expired = app::services::leases::expire_overdue(&svc).await;
-            match &expired {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(leases = n, "ended overdue leases"),
-                Err(e) => tracing::warn!(error = %e, "lease expiry failed; will retry"),
-            }
+            log_count!(expired, info, leases, "ended overdue leases", "lease expiry failed; will retry");
             let mut ok = expired.is_ok();
             if let Some(delay) = demo_code_delay {
                 if let Err(e) = app::services::leases::deliver_demo_codes(&svc, delay.as_millis() as i64).await {
@@ -239,11 +232,7 @@ pub fn spawn_stock_alerts(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHand
                 _ = svc.catalogue.restocked() => {}
             }
             let sent = app::services::stock_alerts::notify(&svc).await;
-            match &sent {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(mails = n, "customers told a platform has numbers again"),
-                Err(e) => tracing::warn!(error = %e, "checking awaited platforms failed; will retry"),
-            }
+            log_count!(sent, info, mails, "customers told a platform has numbers again", "checking awaited platforms failed; will retry");
             metrics.task_ran("stock_alerts", sent.is_ok());
         }
     })
@@ -257,11 +246,7 @@ pub fn spawn_balance_alerts(svc: Arc<Services>, metrics: Arc<Metrics>) -> JoinHa
         loop {
             tick.tick().await;
             let sent = app::services::balance_alerts::notify(&svc).await;
-            match &sent {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(mails = n, "customers told their balance is low"),
-                Err(e) => tracing::warn!(error = %e, "checking low balances failed; will retry"),
-            }
+            log_count!(sent, info, mails, "customers told their balance is low", "checking low balances failed; will retry");
             metrics.task_ran("balance_alerts", sent.is_ok());
         }
     })

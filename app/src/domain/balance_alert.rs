@@ -28,8 +28,7 @@ impl BalanceAlert {
         if input.trim().is_empty() {
             return Ok(None);
         }
-        // Money's own ceiling speaks of transfers; this one is lower.
-        let threshold = Money::parse(input, false).map_err(|why| if why.starts_with("The most") { too_high() } else { why })?;
+        let threshold = Money::parse_at_most(input, false, BALANCE_ALERT_MAX, too_high)?;
         BalanceAlert::new(threshold).map(Some)
     }
 

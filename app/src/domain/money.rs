@@ -44,6 +44,13 @@ impl Money {
     /// Parses a dollar amount with at most two decimals; the sign is
     /// allowed only when `allow_negative`.
     pub fn parse(input: &str, allow_negative: bool) -> Result<Money, String> {
+        Money::parse_at_most(input, allow_negative, MAX_TRANSFER, || format!("The most at once is {MAX_TRANSFER}."))
+    }
+
+    /// As `parse`, for an amount with a lower ceiling of its own (`most`,
+    /// at most `MAX_TRANSFER`), which `too_much` words.
+    pub fn parse_at_most(input: &str, allow_negative: bool, most: Money, too_much: impl FnOnce() -> String) -> Result<Money, String> {
+        debug_assert!(most <= MAX_TRANSFER);
         let text = input.trim();
         let (negative, text) = match text.strip_prefix('-') {
             Some(rest) => (true, rest.trim()),
@@ -69,7 +76,7 @@ impl Money {
             return Err("Amounts have at most two decimals (whole cents).".into());
         }
         if whole.len() > 9 {
-            return Err(format!("The most at once is {MAX_TRANSFER}."));
+            return Err(too_much());
         }
         let dollars: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| "Enter a valid amount.".to_string())? };
         let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| "Enter a valid amount.".to_string())?;
@@ -77,8 +84,8 @@ impl Money {
         if total == 0 {
             return Err("Enter an amount above zero.".into());
         }
-        if total > MAX_TRANSFER.0 {
-            return Err(format!("The most at once is {MAX_TRANSFER}."));
+        if total > most.0 {
+            return Err(too_much());
         }
         Ok(Money(if negative { -total } else { total }))
     }
@@ -137,6 +144,9 @@ mod tests {
             assert!(Money::parse(bad, false).is_err(), "{bad:?} accepted");
         }
         assert!(Money::parse("-10000.01", true).is_err());
+        for too_much in ["10000.01", "99999999999"] {
+            assert_eq!(Money::parse(too_much, false), Err("The most at once is $10,000.00.".into()));
+        }
     }
 
     #[test]
