@@ -237,3 +237,36 @@ test("a customer deletes the account: money left in the wallet must be given up 
   await submitSignIn(page, username);
   await expect(page.getByText("Wrong email, username or password.")).toBeVisible();
 });
+
+test("forms work before the scripts: with JavaScript off a customer signs in (told a wrong password) and opens a ticket", async ({ page, browser }) => {
+  const username = `nojs_${Date.now().toString(36)}`;
+  await signUpVerified(page, username);
+
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await context.newPage();
+  const octet = () => 1 + Math.floor(Math.random() * 254);
+  await plain.setExtraHTTPHeaders({ "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` });
+
+  // The form posts to the server function, which sends the browser back
+  // with the error for the page to show.
+  await plain.goto("/sign-in");
+  await plain.getByLabel("Email or username").fill(username);
+  await plain.getByLabel("Password").fill("not the password at all");
+  await plain.getByRole("button", { name: "Sign in" }).click();
+  await expect(plain).toHaveURL(/\/sign-in/);
+  await expect(plain.getByTestId("form-error")).toHaveText("Wrong email, username or password.");
+
+  await plain.getByLabel("Email or username").fill(username);
+  await plain.getByLabel("Password").fill(PASSWORD);
+  await plain.getByRole("button", { name: "Sign in" }).click();
+  await expect(plain).toHaveURL(/\/account$/);
+  await expect(plain.getByTestId("account-email")).toHaveText(`${username}@example.com`);
+
+  await plain.goto("/support");
+  await plain.getByLabel("Subject").fill("Written without scripts");
+  await plain.getByLabel("Message").fill("Does this arrive?");
+  await plain.getByRole("button", { name: "Send" }).click();
+  await plain.goto("/support");
+  await expect(plain.getByTestId("tickets")).toContainText("Written without scripts");
+  await context.close();
+});
