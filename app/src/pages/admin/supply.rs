@@ -290,7 +290,7 @@ pub fn UnmatchedSmsList(
                                     <td>
                                         <form class="form-inline" method="post" action=AdminAssignSms::url() on:submit=send_fields(assign, move |f| AdminAssignSms { sms_id: m.id, lease_id: f.text("lease_id") })>
                                             <input type="hidden" name="sms_id" value=m.id />
-                                            <input name="lease_id" type="number" min="1" aria-label="Lease number" placeholder="lease #" required />
+                                            <input name="lease_id" inputmode="numeric" size="6" maxlength="20" aria-label="Lease number" placeholder="lease #" required />
                                             <button type="submit" class="btn btn-small">"Assign"</button>
                                         </form>
                                         <form method="post" action=AdminDismissSms::url() on:submit=send_fields(dismiss, move |_| AdminDismissSms { sms_id: m.id })>
