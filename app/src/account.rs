@@ -60,7 +60,7 @@ pub fn describe_browser(user_agent: &str) -> String {
     if os.is_empty() { browser.to_string() } else { format!("{browser} on {os}") }
 }
 
-#[server(endpoint = "devices")]
+#[server(endpoint = "devices", protocol = crate::wire::Wire)]
 pub async fn list_devices() -> Result<Vec<Device>, AppError> {
     use crate::services::{request::require_user, services};
     let user = require_user()?;
@@ -68,7 +68,7 @@ pub async fn list_devices() -> Result<Vec<Device>, AppError> {
 }
 
 /// Signs out one of the user's own devices.
-#[server(endpoint = "sign_out_device")]
+#[server(endpoint = "sign_out_device", protocol = crate::wire::Wire)]
 pub async fn sign_out_device(id: String) -> Result<(), AppError> {
     use crate::services::{request::{request_meta, require_user}, services, sessions};
     let user = require_user()?;
@@ -84,7 +84,7 @@ pub async fn sign_out_device(id: String) -> Result<(), AppError> {
 }
 
 /// Signs out every device but this one.
-#[server(endpoint = "sign_out_others")]
+#[server(endpoint = "sign_out_others", protocol = crate::wire::Wire)]
 pub async fn sign_out_other_devices() -> Result<u64, AppError> {
     use crate::auth::SecurityEventKind;
     use crate::services::{request::{request_meta, require_user}, security_log, services, sessions};
@@ -98,7 +98,7 @@ pub async fn sign_out_other_devices() -> Result<u64, AppError> {
 }
 
 /// Changes the password; every other device is signed out.
-#[server(endpoint = "change_password")]
+#[server(endpoint = "change_password", protocol = crate::wire::Wire)]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use crate::services::{accounts, request::{request_meta, require_user}, services};
     let user = require_user()?;
@@ -107,7 +107,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 
 /// Mails a code to the address the account should move to; answers that
 /// address as it will be kept (lower case).
-#[server(endpoint = "request_email_change")]
+#[server(endpoint = "request_email_change", protocol = crate::wire::Wire)]
 pub async fn request_email_change(new_email: String, password: String) -> Result<String, AppError> {
     use crate::domain::Email;
     use crate::services::{email_change, request::{request_meta, require_user}, services};
@@ -118,7 +118,7 @@ pub async fn request_email_change(new_email: String, password: String) -> Result
 }
 
 /// The address an email change waits to be confirmed for, if any.
-#[server(endpoint = "pending_email_change")]
+#[server(endpoint = "pending_email_change", protocol = crate::wire::Wire)]
 pub async fn pending_email_change() -> Result<Option<String>, AppError> {
     use crate::services::{email_change, request::require_user, services};
     let user = require_user()?;
@@ -126,7 +126,7 @@ pub async fn pending_email_change() -> Result<Option<String>, AppError> {
 }
 
 /// Gives up the email change waiting for its code; that code stops working.
-#[server(endpoint = "abandon_email_change")]
+#[server(endpoint = "abandon_email_change", protocol = crate::wire::Wire)]
 pub async fn abandon_email_change() -> Result<(), AppError> {
     use crate::services::{email_change, request::require_user, services};
     let user = require_user()?;
@@ -135,7 +135,7 @@ pub async fn abandon_email_change() -> Result<(), AppError> {
 
 /// Moves the account to the new address with the code mailed there;
 /// answers the viewer as it now is.
-#[server(endpoint = "confirm_email_change")]
+#[server(endpoint = "confirm_email_change", protocol = crate::wire::Wire)]
 pub async fn confirm_email_change(code: String) -> Result<Option<crate::auth::Viewer>, AppError> {
     use crate::services::{email_change, request::{request_meta, require_user}, services};
     use crate::site_info::SiteInfo;
@@ -150,7 +150,7 @@ pub async fn confirm_email_change(code: String) -> Result<Option<crate::auth::Vi
 
 /// Deletes the account after the password is confirmed; money left in the
 /// wallet only when the customer says to give it up.
-#[server(endpoint = "delete_account")]
+#[server(endpoint = "delete_account", protocol = crate::wire::Wire)]
 pub async fn delete_account(password: String, confirm: Option<String>, give_up_balance: Option<String>) -> Result<(), AppError> {
     use crate::services::{accounts, request::{request_meta, require_user}, services, sessions};
     let user = require_user()?;
@@ -165,7 +165,7 @@ pub async fn delete_account(password: String, confirm: Option<String>, give_up_b
     Ok(())
 }
 
-#[server(endpoint = "my_security_log")]
+#[server(endpoint = "my_security_log", protocol = crate::wire::Wire)]
 pub async fn my_security_log() -> Result<Vec<SecurityEvent>, AppError> {
     use crate::services::{request::require_user, services};
     let user = require_user()?;

@@ -27,7 +27,7 @@ pub struct AdminSecurityPage {
 
 /// Everyone's security log, newest first, a page after `before`; `search`
 /// keeps one account's (user ID, or part of a username) or one address's.
-#[server(endpoint = "admin/security_log")]
+#[server(endpoint = "admin/security_log", protocol = crate::wire::Wire)]
 pub async fn admin_security_log(search: Option<String>, before: Option<i64>) -> Result<AdminSecurityPage, AppError> {
     use crate::domain::SearchText;
     use crate::services::{request::require_admin, security_log, services};
@@ -37,7 +37,7 @@ pub async fn admin_security_log(search: Option<String>, before: Option<i64>) -> 
 }
 
 /// Sets an account's role (customer, support or admin), by public user ID.
-#[server(endpoint = "admin/set_role")]
+#[server(endpoint = "admin/set_role", protocol = crate::wire::Wire)]
 pub async fn admin_set_role(public_id: String, role: String) -> Result<(), AppError> {
     use crate::domain::{PublicUserId, Role};
     use crate::services::{accounts, request::{request_meta, require_admin}, services};
@@ -67,7 +67,7 @@ pub struct AuditPage {
 
 /// The audit log, newest first; filtered by action (prefix, e.g. "user.")
 /// and by the acting admin's username. Read-only: nothing changes it.
-#[server(endpoint = "admin/audit_log")]
+#[server(endpoint = "admin/audit_log", protocol = crate::wire::Wire)]
 pub async fn admin_audit_log(action: Option<String>, admin: Option<String>, before: Option<i64>) -> Result<AuditPage, AppError> {
     use crate::services::{audit, request::require_admin, services};
     require_admin()?;

@@ -69,7 +69,7 @@ pub struct Dashboard {
     pub wallets: WalletFigures,
 }
 
-#[server(endpoint = "admin/dashboard")]
+#[server(endpoint = "admin/dashboard", protocol = crate::wire::Wire)]
 pub async fn admin_dashboard() -> Result<Dashboard, AppError> {
     use crate::services::{dashboard, request::require_admin, services};
     require_admin()?;

@@ -66,7 +66,7 @@ pub struct UserDetail {
 /// By public user ID, email or username (part of one), or a number they
 /// leased; with `role` ("customer", "support", "admin"), those only;
 /// newest first, `USERS_PAGE` at a time after `before`.
-#[server(endpoint = "admin/users")]
+#[server(endpoint = "admin/users", protocol = crate::wire::Wire)]
 pub async fn admin_find_users(query: String, role: Option<String>, before: Option<i64>) -> Result<UserList, AppError> {
     use crate::services::{admin_users, request::require_staff, services};
     require_staff()?;
@@ -77,7 +77,7 @@ pub async fn admin_find_users(query: String, role: Option<String>, before: Optio
     admin_users::search(&*services()?, &query, role, before).await
 }
 
-#[server(endpoint = "admin/user")]
+#[server(endpoint = "admin/user", protocol = crate::wire::Wire)]
 pub async fn admin_user_detail(public_id: String) -> Result<UserDetail, AppError> {
     use crate::services::{admin_users, request::require_staff, services};
     require_staff()?;
@@ -85,7 +85,7 @@ pub async fn admin_user_detail(public_id: String) -> Result<UserDetail, AppError
 }
 
 /// Disabling also ends every session of the account at once.
-#[server(endpoint = "admin/set_disabled")]
+#[server(endpoint = "admin/set_disabled", protocol = crate::wire::Wire)]
 pub async fn admin_set_disabled(public_id: String, disabled: bool) -> Result<(), AppError> {
     use crate::services::{admin_users, request::{request_meta, require_admin}, services};
     let admin = require_admin()?;
@@ -94,7 +94,7 @@ pub async fn admin_set_disabled(public_id: String, disabled: bool) -> Result<(),
 
 /// Sets the customer's discount off the list prices ("15", "15 %"; empty
 /// or 0 for none): prices are an admin's business, not support's.
-#[server(endpoint = "admin/set_discount")]
+#[server(endpoint = "admin/set_discount", protocol = crate::wire::Wire)]
 pub async fn admin_set_discount(public_id: String, discount: String) -> Result<(), AppError> {
     use crate::services::{admin_users, request::require_admin, services};
     let admin = require_admin()?;
@@ -104,7 +104,7 @@ pub async fn admin_set_discount(public_id: String, discount: String) -> Result<(
 
 /// A key the customer cannot revoke themself (locked out, or a bot of
 /// theirs gone wild); the owner's security log says an admin did it.
-#[server(endpoint = "admin/revoke_api_key")]
+#[server(endpoint = "admin/revoke_api_key", protocol = crate::wire::Wire)]
 pub async fn admin_revoke_api_key(public_id: String, key_id: i64) -> Result<(), AppError> {
     use crate::services::{admin_users, request::{request_meta, require_staff}, services};
     let admin = require_staff()?;

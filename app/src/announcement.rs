@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// The current announcement, if any.
-#[server(endpoint = "admin/announcement")]
+#[server(endpoint = "admin/announcement", protocol = crate::wire::Wire)]
 pub async fn admin_announcement() -> Result<Option<ShownAnnouncement>, AppError> {
     use crate::services::{request::require_admin, services};
     require_admin()?;
@@ -17,7 +17,7 @@ pub async fn admin_announcement() -> Result<Option<ShownAnnouncement>, AppError>
 }
 
 /// Shows `text` above every page, for `hours` (empty: until cleared).
-#[server(endpoint = "admin/announce")]
+#[server(endpoint = "admin/announce", protocol = crate::wire::Wire)]
 pub async fn announce(text: String, level: String, hours: String) -> Result<ShownAnnouncement, AppError> {
     use crate::services::{announcements, request::require_admin, services};
     let admin = require_admin()?;
@@ -25,7 +25,7 @@ pub async fn announce(text: String, level: String, hours: String) -> Result<Show
     announcements::publish(&*services()?, admin.user_id, &announcement).await
 }
 
-#[server(endpoint = "admin/clear_announcement")]
+#[server(endpoint = "admin/clear_announcement", protocol = crate::wire::Wire)]
 pub async fn clear_announcement() -> Result<(), AppError> {
     use crate::services::{announcements, request::require_admin, services};
     let admin = require_admin()?;
@@ -38,7 +38,7 @@ pub async fn clear_announcement() -> Result<(), AppError> {
 /// one showed.
 #[component]
 pub fn AnnouncementBanner() -> impl IntoView {
-    let shown = SharedValue::new(|| {
+    let shown = SharedValue::<_, crate::wire::Compact>::new_with_encoding(|| {
         #[cfg(feature = "ssr")]
         if let Some(svc) = use_context::<std::sync::Arc<crate::services::Services>>() {
             return svc.announcements.current();

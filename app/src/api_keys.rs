@@ -25,21 +25,21 @@ pub struct NewApiKey {
     pub callback_secret: Option<String>,
 }
 
-#[server(endpoint = "api_keys")]
+#[server(endpoint = "api_keys", protocol = crate::wire::Wire)]
 pub async fn my_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
     use crate::services::{api_keys, request::require_user, services};
     let user = require_user()?;
     api_keys::list(&*services()?, user.user_id).await
 }
 
-#[server(endpoint = "create_api_key")]
+#[server(endpoint = "create_api_key", protocol = crate::wire::Wire)]
 pub async fn create_api_key(name: String, callback_url: Option<String>, password: String) -> Result<NewApiKey, AppError> {
     use crate::services::{api_keys, request::{request_meta, require_user}, services};
     let user = require_user()?;
     api_keys::create(&*services()?, user.user_id, &name, callback_url.as_deref().unwrap_or(""), &password, &request_meta()).await
 }
 
-#[server(endpoint = "revoke_api_key")]
+#[server(endpoint = "revoke_api_key", protocol = crate::wire::Wire)]
 pub async fn revoke_api_key(key_id: i64) -> Result<(), AppError> {
     use crate::services::{api_keys, request::{request_meta, require_user}, services};
     let user = require_user()?;

@@ -137,13 +137,13 @@ impl SecurityEventKind {
 }
 
 /// The signed-in user, if any.
-#[server(endpoint = "viewer")]
+#[server(endpoint = "viewer", protocol = crate::wire::Wire)]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     Ok(crate::services::request::authenticated().map(|a| a.viewer))
 }
 
 /// Creates an account, signs it in and mails a verification code.
-#[server(endpoint = "sign_up")]
+#[server(endpoint = "sign_up", protocol = crate::wire::Wire)]
 pub async fn sign_up(
     email: String,
     username: String,
@@ -171,7 +171,7 @@ pub async fn sign_up(
 }
 
 /// Signs in with email or username and password.
-#[server(endpoint = "sign_in")]
+#[server(endpoint = "sign_in", protocol = crate::wire::Wire)]
 pub async fn sign_in(
     login: String,
     password: String,
@@ -209,7 +209,7 @@ async fn signed_in_viewer(
 }
 
 /// Ends this device's session.
-#[server(endpoint = "sign_out")]
+#[server(endpoint = "sign_out", protocol = crate::wire::Wire)]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::services::{services, sessions};
     let svc = services()?;
@@ -223,7 +223,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// Checks the emailed verification code.
-#[server(endpoint = "verify_email")]
+#[server(endpoint = "verify_email", protocol = crate::wire::Wire)]
 pub async fn verify_email(code: String, next: Option<String>) -> Result<Option<Viewer>, AppError> {
     use crate::services::{accounts, services};
     let user = crate::services::request::require_user()?;
@@ -235,7 +235,7 @@ pub async fn verify_email(code: String, next: Option<String>) -> Result<Option<V
 }
 
 /// Mails a new verification code (throttled).
-#[server(endpoint = "resend_verification")]
+#[server(endpoint = "resend_verification", protocol = crate::wire::Wire)]
 pub async fn resend_verification() -> Result<(), AppError> {
     use crate::services::{accounts, services};
     let user = crate::services::request::require_user()?;
@@ -248,7 +248,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 
 /// Mails a password reset code. Answers the same whether or not the
 /// email has an account.
-#[server(endpoint = "request_password_reset")]
+#[server(endpoint = "request_password_reset", protocol = crate::wire::Wire)]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
     use crate::domain::Email;
     use crate::services::{accounts, request::request_meta, services};
@@ -257,7 +257,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 }
 
 /// Sets a new password with the emailed code; all sessions end.
-#[server(endpoint = "reset_password")]
+#[server(endpoint = "reset_password", protocol = crate::wire::Wire)]
 pub async fn reset_password(email: String, code: String, password: String) -> Result<(), AppError> {
     use crate::domain::Email;
     use crate::services::{accounts, request::request_meta, services, sessions};
@@ -346,7 +346,7 @@ impl ViewerState {
 }
 
 pub fn provide_viewer() {
-    let viewer = SharedValue::new(|| {
+    let viewer = SharedValue::<_, crate::wire::Compact>::new_with_encoding(|| {
         #[cfg(feature = "ssr")]
         return crate::services::request::authenticated().map(|a| a.viewer);
         #[cfg(not(feature = "ssr"))]

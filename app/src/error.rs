@@ -3,6 +3,7 @@
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
+    Bytes, ContentType, Decodes, Encodes, Format, FormatType,
 };
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +64,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = ErrorJson;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
@@ -75,9 +76,141 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// How errors travel: as JSON, which curl, the tests and a form's post
+/// without scripts read (`{"Invalid":"…"}`, `"Forbidden"`). The browser
+/// reads it with its own `JSON.parse` and `AppError::from_parts`: with
+/// answers in postcard (`crate::wire`), serde_json's decoder would
+/// otherwise stay in every page's WASM for this one type.
+pub struct ErrorJson;
+
+impl ContentType for ErrorJson {
+    const CONTENT_TYPE: &'static str = "application/json";
+}
+
+impl FormatType for ErrorJson {
+    const FORMAT_TYPE: Format = Format::Text;
+}
+
+impl Encodes<AppError> for ErrorJson {
+    type Error = <JsonEncoding as Encodes<AppError>>::Error;
+
+    fn encode(error: &AppError) -> Result<Bytes, Self::Error> {
+        JsonEncoding::encode(error)
+    }
+}
+
+impl Decodes<AppError> for ErrorJson {
+    type Error = String;
+
+    #[cfg(not(feature = "hydrate"))]
+    fn decode(bytes: Bytes) -> Result<AppError, String> {
+        JsonEncoding::decode(bytes).map_err(|e| e.to_string())
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn decode(bytes: Bytes) -> Result<AppError, String> {
+        use leptos::wasm_bindgen::JsCast;
+        use leptos::web_sys::js_sys::{Object, Reflect, JSON};
+        let text = std::str::from_utf8(&bytes).map_err(|e| e.to_string())?;
+        let value = JSON::parse(text).map_err(|_| format!("not JSON: {text}"))?;
+        if let Some(name) = value.as_string() {
+            return AppError::from_parts(&name, Payload::None);
+        }
+        let object = value.dyn_ref::<Object>().ok_or_else(|| format!("not an error: {text}"))?;
+        let key = Object::keys(object).get(0);
+        let name = key.as_string().ok_or_else(|| format!("not an error: {text}"))?;
+        let inner = Reflect::get(object, &key).unwrap_or_default();
+        let payload = match (inner.as_string(), inner.as_f64()) {
+            (Some(text), _) => Payload::Text(text),
+            (None, Some(number)) => Payload::Number(number),
+            (None, None) => Payload::None,
+        };
+        AppError::from_parts(&name, payload)
+    }
+}
+
+/// What an error variant carries in JSON.
+#[derive(Debug)]
+pub enum Payload {
+    None,
+    Text(String),
+    Number(f64),
+}
+
+impl AppError {
+    /// The error whose JSON is `"name"` or `{"name": payload}`.
+    pub fn from_parts(name: &str, payload: Payload) -> Result<AppError, String> {
+        use Payload::{Number, Text};
+        Ok(match (name, payload) {
+            ("Invalid", Text(text)) => AppError::Invalid(text),
+            ("Unauthenticated", Payload::None) => AppError::Unauthenticated,
+            ("SecondStepNeeded", Payload::None) => AppError::SecondStepNeeded,
+            ("Forbidden", Payload::None) => AppError::Forbidden,
+            ("TwoStepRequired", Payload::None) => AppError::TwoStepRequired,
+            ("NotFound", Payload::None) => AppError::NotFound,
+            ("RateLimited", Number(seconds)) if seconds >= 0.0 => AppError::RateLimited(seconds as u64),
+            ("Unavailable", Text(text)) => AppError::Unavailable(text),
+            ("Internal", Payload::None) => AppError::Internal,
+            ("Transport", Text(text)) => AppError::Transport(text),
+            (name, payload) => return Err(format!("unknown error {name} {payload:?}")),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::AppError;
+    use super::{AppError, Payload};
+
+    /// The browser's reading of an error gives back what the server sent,
+    /// for every variant. (This test reads the JSON as the browser does.)
+    #[test]
+    fn every_error_survives_the_trip_to_the_browser() {
+        let samples = [
+            AppError::Invalid("Enter \"a\" number.".into()),
+            AppError::Unauthenticated,
+            AppError::SecondStepNeeded,
+            AppError::Forbidden,
+            AppError::TwoStepRequired,
+            AppError::NotFound,
+            AppError::RateLimited(29),
+            AppError::Unavailable("Try later.".into()),
+            AppError::Internal,
+            AppError::Transport("offline".into()),
+        ];
+        // A new variant stops compiling here: name it, and give it a sample.
+        for sample in &samples {
+            match sample {
+                AppError::Invalid(_)
+                | AppError::Unauthenticated
+                | AppError::SecondStepNeeded
+                | AppError::Forbidden
+                | AppError::TwoStepRequired
+                | AppError::NotFound
+                | AppError::RateLimited(_)
+                | AppError::Unavailable(_)
+                | AppError::Internal
+                | AppError::Transport(_) => {}
+            }
+        }
+        for sample in samples {
+            let json = serde_json::to_value(&sample).expect("serialises");
+            let (name, payload) = match &json {
+                serde_json::Value::String(name) => (name.clone(), Payload::None),
+                serde_json::Value::Object(map) => {
+                    let (name, inner) = map.iter().next().expect("one key");
+                    let payload = match inner {
+                        serde_json::Value::String(text) => Payload::Text(text.clone()),
+                        serde_json::Value::Number(n) => Payload::Number(n.as_f64().expect("a number")),
+                        _ => Payload::None,
+                    };
+                    (name.clone(), payload)
+                }
+                other => panic!("unexpected {other}"),
+            };
+            assert_eq!(AppError::from_parts(&name, payload), Ok(sample));
+        }
+        assert!(AppError::from_parts("Invalid", Payload::None).is_err());
+    }
 
     #[test]
     fn waits_read_in_the_unit_that_fits() {

@@ -158,13 +158,13 @@ pub struct LeasesOverview {
 
 /// The platforms on offer at today's prices; public, so that a visitor
 /// sees the prices before signing up.
-#[server(endpoint = "platforms")]
+#[server(endpoint = "platforms", protocol = crate::wire::Wire)]
 pub async fn list_platforms() -> Result<Vec<PlatformView>, AppError> {
     use crate::services::{platforms, services};
     Ok(platforms::list_enabled(&*services()?).await?.to_vec())
 }
 
-#[server(endpoint = "my_leases")]
+#[server(endpoint = "my_leases", protocol = crate::wire::Wire)]
 pub async fn my_leases() -> Result<LeasesOverview, AppError> {
     use crate::services::{leases, platforms, request::require_user, services, stock_alerts};
     let user = require_user()?;
@@ -206,7 +206,7 @@ pub const LEASE_HISTORY_PAGE: usize = 20;
 /// The customer's leases, newest first, before the lease `before`, of
 /// one platform (a slug) and found by `search` (`LeaseSearch`: a number as
 /// people write it, or a part of a label); empty or none for all.
-#[server(endpoint = "my_numbers")]
+#[server(endpoint = "my_numbers", protocol = crate::wire::Wire)]
 pub async fn my_numbers(platform: Option<String>, search: Option<String>, before: Option<i64>) -> Result<LeaseHistory, AppError> {
     use crate::domain::LeaseSearch;
     use crate::services::{leases::{self, LeaseFilter}, paging::NewestFirst, request::{given, require_user}, services};
@@ -227,7 +227,7 @@ pub async fn my_numbers(platform: Option<String>, search: Option<String>, before
 }
 
 /// Names one of the customer's leases; an empty label removes the name.
-#[server(endpoint = "label_lease")]
+#[server(endpoint = "label_lease", protocol = crate::wire::Wire)]
 pub async fn label_lease(lease_id: i64, label: String) -> Result<(), AppError> {
     use crate::domain::LeaseLabel;
     use crate::services::{lease_labels, request::require_user, services};
@@ -239,7 +239,7 @@ pub async fn label_lease(lease_id: i64, label: String) -> Result<(), AppError> {
 
 /// Asks to be mailed once the platform, which has no number to be had
 /// now, has numbers again (`wanted`), or takes the wish back.
-#[server(endpoint = "notify_when_available")]
+#[server(endpoint = "notify_when_available", protocol = crate::wire::Wire)]
 pub async fn notify_when_available(platform: String, wanted: bool) -> Result<(), AppError> {
     use crate::services::{request::require_user, services, stock_alerts};
     let user = require_user()?;
@@ -253,7 +253,7 @@ pub async fn notify_when_available(platform: String, wanted: bool) -> Result<(),
 
 /// Rents a number for the platform at the price the customer saw: any
 /// number, or `number`, one the customer leased before.
-#[server(endpoint = "confirm_lease")]
+#[server(endpoint = "confirm_lease", protocol = crate::wire::Wire)]
 pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: String, number: Option<String>) -> Result<LeaseView, AppError> {
     use crate::domain::UsPhoneNumber;
     use crate::services::{leases, request::require_user, services};
@@ -273,7 +273,7 @@ pub async fn confirm_lease(platform: String, price_cents: i64, idempotency_key: 
 
 /// Cancel, switch or complete ("done") one of the customer's leases;
 /// "refused" cancels and says the platform turned the number away.
-#[server(endpoint = "lease_action")]
+#[server(endpoint = "lease_action", protocol = crate::wire::Wire)]
 pub async fn lease_action(lease_id: i64, action: String) -> Result<LeaseView, AppError> {
     use crate::domain::LeaseEvent;
     use crate::services::{leases, request::require_user, services};
@@ -289,7 +289,7 @@ pub async fn lease_action(lease_id: i64, action: String) -> Result<LeaseView, Ap
 }
 
 /// Every platform, enabled or not, for the admin catalogue.
-#[server(endpoint = "admin/platforms")]
+#[server(endpoint = "admin/platforms", protocol = crate::wire::Wire)]
 pub async fn admin_platforms() -> Result<Vec<AdminPlatform>, AppError> {
     use crate::services::{platforms, request::require_admin, services};
     require_admin()?;
@@ -307,7 +307,7 @@ pub struct AdminPlatform {
 }
 
 /// Changes a platform's name, price, lease window, colour or availability.
-#[server(endpoint = "admin/update_platform")]
+#[server(endpoint = "admin/update_platform", protocol = crate::wire::Wire)]
 pub async fn admin_update_platform(
     slug: String,
     name: String,
@@ -324,7 +324,7 @@ pub async fn admin_update_platform(
 }
 
 /// Moves a platform one place "up" or "down" in the catalogue.
-#[server(endpoint = "admin/move_platform")]
+#[server(endpoint = "admin/move_platform", protocol = crate::wire::Wire)]
 pub async fn admin_move_platform(slug: String, direction: String) -> Result<(), AppError> {
     use crate::services::{platforms, request::require_admin, services};
     let admin = require_admin()?;
@@ -338,7 +338,7 @@ pub async fn admin_move_platform(slug: String, direction: String) -> Result<(), 
 
 /// Adds a platform to the catalogue, enabled, named in the API by a slug
 /// made from its name.
-#[server(endpoint = "admin/add_platform")]
+#[server(endpoint = "admin/add_platform", protocol = crate::wire::Wire)]
 pub async fn admin_add_platform(name: String, price: String, lease_minutes: String, color: String) -> Result<String, AppError> {
     use crate::domain::PlatformTerms;
     use crate::services::{platforms, request::require_admin, services};

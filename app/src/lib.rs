@@ -24,6 +24,7 @@ pub mod theme;
 pub mod top_up_requests;
 pub mod two_step;
 pub mod wallet;
+pub mod wire;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};

@@ -92,14 +92,14 @@ pub struct PlatformStock {
 
 /// The operator looked at the supplier's account for this purchase (and
 /// cancelled what was there): the warning goes.
-#[server(endpoint = "admin/purchase_checked")]
+#[server(endpoint = "admin/purchase_checked", protocol = crate::wire::Wire)]
 pub async fn admin_purchase_checked(attempt_id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_admin, services, upstream::in_flight};
     let admin = require_admin()?;
     in_flight::checked(&*services()?, admin.user_id, attempt_id).await
 }
 
-#[server(endpoint = "admin/upstreams")]
+#[server(endpoint = "admin/upstreams", protocol = crate::wire::Wire)]
 pub async fn admin_upstreams() -> Result<Vec<UpstreamView>, AppError> {
     use crate::services::{request::require_admin, services, upstream};
     require_admin()?;
@@ -108,21 +108,21 @@ pub async fn admin_upstreams() -> Result<Vec<UpstreamView>, AppError> {
 
 /// How many things on the Supply page wait for an operator: the admin
 /// menu's badge.
-#[server(endpoint = "admin/supply_attention")]
+#[server(endpoint = "admin/supply_attention", protocol = crate::wire::Wire)]
 pub async fn admin_supply_attention() -> Result<i64, AppError> {
     use crate::services::{request::require_admin, services, supply_attention};
     require_admin()?;
     Ok(supply_attention::now(&*services()?).await?.total())
 }
 
-#[server(endpoint = "admin/shortages")]
+#[server(endpoint = "admin/shortages", protocol = crate::wire::Wire)]
 pub async fn admin_shortages() -> Result<Vec<Shortage>, AppError> {
     use crate::services::{request::require_admin, services, shortages};
     require_admin()?;
     shortages::recent(&*services()?).await
 }
 
-#[server(endpoint = "admin/stock")]
+#[server(endpoint = "admin/stock", protocol = crate::wire::Wire)]
 pub async fn admin_stock() -> Result<Vec<PlatformStock>, AppError> {
     use crate::services::{request::require_admin, services, stock};
     require_admin()?;
@@ -150,7 +150,7 @@ pub struct SilentNumber {
     pub last_at: i64,
 }
 
-#[server(endpoint = "admin/silent_numbers")]
+#[server(endpoint = "admin/silent_numbers", protocol = crate::wire::Wire)]
 pub async fn admin_silent_numbers() -> Result<Vec<SilentNumber>, AppError> {
     use crate::services::{request::require_admin, services, silent_numbers};
     require_admin()?;
@@ -182,7 +182,7 @@ impl PoolList {
 }
 
 /// The pool's numbers that `search` matches, a page from the `from`th.
-#[server(endpoint = "admin/numbers")]
+#[server(endpoint = "admin/numbers", protocol = crate::wire::Wire)]
 pub async fn admin_numbers(search: Option<String>, from: Option<i64>) -> Result<PoolList, AppError> {
     use crate::services::{numbers, request::require_admin, services};
     require_admin()?;
@@ -196,7 +196,7 @@ pub async fn admin_numbers(search: Option<String>, from: Option<i64>) -> Result<
 
 /// Adds a number; `device_id` and `sim` name the SMS Gateway for Android
 /// phone and slot that receive its messages (both or neither).
-#[server(endpoint = "admin/add_number")]
+#[server(endpoint = "admin/add_number", protocol = crate::wire::Wire)]
 pub async fn admin_add_number(number: String, device_id: Option<String>, sim: Option<String>) -> Result<(), AppError> {
     use crate::domain::UsPhoneNumber;
     use crate::services::{numbers::{self, GatewaySim}, request::require_admin, services};
@@ -212,7 +212,7 @@ pub async fn admin_add_number(number: String, device_id: Option<String>, sim: Op
     numbers::add_pool_number(&*services()?, admin.user_id, &number, gateway.as_ref()).await.map(|_| ())
 }
 
-#[server(endpoint = "admin/set_number_enabled")]
+#[server(endpoint = "admin/set_number_enabled", protocol = crate::wire::Wire)]
 pub async fn admin_set_number_enabled(number: String, enabled: bool) -> Result<(), AppError> {
     use crate::domain::UsPhoneNumber;
     use crate::services::{numbers, request::require_admin, services};
@@ -223,7 +223,7 @@ pub async fn admin_set_number_enabled(number: String, enabled: bool) -> Result<(
 
 /// Disables (or enables) every pool number `search` finds, if it still
 /// finds `expected` of them; answers how many changed.
-#[server(endpoint = "admin/set_found_enabled")]
+#[server(endpoint = "admin/set_found_enabled", protocol = crate::wire::Wire)]
 pub async fn admin_set_found_enabled(search: String, expected: i64, enabled: bool) -> Result<usize, AppError> {
     use crate::services::{numbers, request::require_admin, services};
     let admin = require_admin()?;
@@ -231,7 +231,7 @@ pub async fn admin_set_found_enabled(search: String, expected: i64, enabled: boo
     numbers::set_found_enabled(&*services()?, admin.user_id, &search, expected, enabled).await
 }
 
-#[server(endpoint = "admin/unmatched_sms")]
+#[server(endpoint = "admin/unmatched_sms", protocol = crate::wire::Wire)]
 pub async fn admin_unmatched_sms() -> Result<Vec<UnmatchedSms>, AppError> {
     use crate::services::{inbound_sms, request::require_admin, services};
     require_admin()?;
@@ -239,7 +239,7 @@ pub async fn admin_unmatched_sms() -> Result<Vec<UnmatchedSms>, AppError> {
 }
 
 /// Gives an unmatched SMS to an open lease.
-#[server(endpoint = "admin/assign_sms")]
+#[server(endpoint = "admin/assign_sms", protocol = crate::wire::Wire)]
 pub async fn admin_assign_sms(sms_id: i64, lease_id: String) -> Result<(), AppError> {
     use crate::services::{leases, request::require_admin, services};
     let admin = require_admin()?;
@@ -248,7 +248,7 @@ pub async fn admin_assign_sms(sms_id: i64, lease_id: String) -> Result<(), AppEr
     leases::assign_unmatched(&*services()?, admin.user_id, sms_id, lease_id).await
 }
 
-#[server(endpoint = "admin/dismiss_sms")]
+#[server(endpoint = "admin/dismiss_sms", protocol = crate::wire::Wire)]
 pub async fn admin_dismiss_sms(sms_id: i64) -> Result<(), AppError> {
     use crate::services::{inbound_sms, request::require_admin, services};
     let admin = require_admin()?;
@@ -268,7 +268,7 @@ pub const IMPORT_BATCH: usize = 100;
 
 /// Adds numbers from CSV lines `number[,device_id,sim]` (a header line and
 /// blank lines are skipped). `first_line` numbers the lines for the report.
-#[server(endpoint = "admin/import_numbers")]
+#[server(endpoint = "admin/import_numbers", protocol = crate::wire::Wire)]
 pub async fn admin_import_numbers(first_line: i64, lines: String) -> Result<ImportReport, AppError> {
     use crate::domain::UsPhoneNumber;
     use crate::services::{numbers::{self, GatewaySim}, request::require_admin, services};

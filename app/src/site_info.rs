@@ -61,7 +61,7 @@ pub fn encode_query_value(value: &str) -> String {
 /// that shows the brand (together with the shell's other resources, they
 /// cost a third of the render of a simple page).
 pub fn provide_site_info() {
-    let info = SharedValue::new(|| {
+    let info = SharedValue::<_, crate::wire::Compact>::new_with_encoding(|| {
         #[cfg(feature = "ssr")]
         if let Some(info) = use_context::<std::sync::Arc<SiteInfo>>() {
             return (*info).clone();

@@ -30,7 +30,7 @@ pub struct CustomerNotes {
     pub next_before: Option<i64>,
 }
 
-#[server(endpoint = "admin/staff_notes")]
+#[server(endpoint = "admin/staff_notes", protocol = crate::wire::Wire)]
 pub async fn admin_staff_notes(public_id: String, before: Option<i64>) -> Result<CustomerNotes, AppError> {
     use crate::services::{request::require_staff, services, staff_notes};
     let staff = require_staff()?;
@@ -38,21 +38,21 @@ pub async fn admin_staff_notes(public_id: String, before: Option<i64>) -> Result
 }
 
 /// The notes on a ticket's customer; None once their account is deleted.
-#[server(endpoint = "admin/ticket_notes")]
+#[server(endpoint = "admin/ticket_notes", protocol = crate::wire::Wire)]
 pub async fn admin_ticket_notes(ticket_id: i64, before: Option<i64>) -> Result<Option<CustomerNotes>, AppError> {
     use crate::services::{request::require_staff, services, staff_notes};
     let staff = require_staff()?;
     staff_notes::of_ticket_customer(&*services()?, &staff, ticket_id, before).await
 }
 
-#[server(endpoint = "admin/add_staff_note")]
+#[server(endpoint = "admin/add_staff_note", protocol = crate::wire::Wire)]
 pub async fn admin_add_staff_note(public_id: String, body: String) -> Result<i64, AppError> {
     use crate::services::{request::require_staff, services, staff_notes};
     let staff = require_staff()?;
     staff_notes::add(&*services()?, staff.user_id, &public_id, &body).await
 }
 
-#[server(endpoint = "admin/delete_staff_note")]
+#[server(endpoint = "admin/delete_staff_note", protocol = crate::wire::Wire)]
 pub async fn admin_delete_staff_note(id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_staff, services, staff_notes};
     let staff = require_staff()?;

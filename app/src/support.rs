@@ -54,7 +54,7 @@ pub struct TicketView {
     pub messages: Vec<TicketMessage>,
 }
 
-#[server(endpoint = "support/tickets")]
+#[server(endpoint = "support/tickets", protocol = crate::wire::Wire)]
 pub async fn my_tickets() -> Result<Vec<TicketSummary>, AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
@@ -62,7 +62,7 @@ pub async fn my_tickets() -> Result<Vec<TicketSummary>, AppError> {
 }
 
 /// Tickets with a reply the customer has not read (the navigation badge).
-#[server(endpoint = "support/unread")]
+#[server(endpoint = "support/unread", protocol = crate::wire::Wire)]
 pub async fn unread_support() -> Result<i64, AppError> {
     use crate::services::{request::authenticated, services, support};
     match authenticated() {
@@ -71,7 +71,7 @@ pub async fn unread_support() -> Result<i64, AppError> {
     }
 }
 
-#[server(endpoint = "support/open")]
+#[server(endpoint = "support/open", protocol = crate::wire::Wire)]
 pub async fn open_ticket(subject: String, message: String, lease_id: Option<String>) -> Result<i64, AppError> {
     use crate::services::{request::{given, require_user}, services, support};
     let user = require_user()?;
@@ -94,21 +94,21 @@ async fn limit_customer_messages(svc: &crate::services::Services, user_id: i64) 
 
 /// The customer's question is answered: the ticket leaves support's open
 /// list (writing again reopens it).
-#[server(endpoint = "support/close")]
+#[server(endpoint = "support/close", protocol = crate::wire::Wire)]
 pub async fn close_ticket(ticket_id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
     support::close(&*services()?, ticket_id, support::Reader::Customer(user.user_id)).await
 }
 
-#[server(endpoint = "support/thread")]
+#[server(endpoint = "support/thread", protocol = crate::wire::Wire)]
 pub async fn ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
     support::thread(&*services()?, ticket_id, support::Reader::Customer(user.user_id)).await
 }
 
-#[server(endpoint = "support/reply")]
+#[server(endpoint = "support/reply", protocol = crate::wire::Wire)]
 pub async fn reply_ticket(ticket_id: i64, message: String) -> Result<(), AppError> {
     use crate::services::{request::require_user, services, support};
     let user = require_user()?;
@@ -131,7 +131,7 @@ pub struct Inbox {
     pub more: bool,
 }
 
-#[server(endpoint = "admin/support_tickets")]
+#[server(endpoint = "admin/support_tickets", protocol = crate::wire::Wire)]
 pub async fn admin_tickets(status: Option<String>, search: Option<String>, shown: Option<u32>) -> Result<Inbox, AppError> {
     use crate::services::{request::require_staff, services, support};
     require_staff()?;
@@ -140,7 +140,7 @@ pub async fn admin_tickets(status: Option<String>, search: Option<String>, shown
 }
 
 /// How many open tickets wait for staff to read them.
-#[server(endpoint = "admin/support_unread")]
+#[server(endpoint = "admin/support_unread", protocol = crate::wire::Wire)]
 pub async fn admin_unread_support() -> Result<i64, AppError> {
     use crate::services::{request::require_staff, services, support};
     require_staff()?;
@@ -148,14 +148,14 @@ pub async fn admin_unread_support() -> Result<i64, AppError> {
 }
 
 /// Whether the signed-in admin is mailed when a customer writes.
-#[server(endpoint = "admin/support_mail")]
+#[server(endpoint = "admin/support_mail", protocol = crate::wire::Wire)]
 pub async fn admin_support_mail() -> Result<bool, AppError> {
     use crate::services::{request::require_staff, services, support_mail};
     let admin = require_staff()?;
     support_mail::wanted(&*services()?, admin.user_id).await
 }
 
-#[server(endpoint = "admin/set_support_mail")]
+#[server(endpoint = "admin/set_support_mail", protocol = crate::wire::Wire)]
 pub async fn admin_set_support_mail(enabled: String) -> Result<bool, AppError> {
     use crate::services::{request::require_staff, services, support_mail};
     let admin = require_staff()?;
@@ -168,21 +168,21 @@ pub async fn admin_set_support_mail(enabled: String) -> Result<bool, AppError> {
     Ok(on)
 }
 
-#[server(endpoint = "admin/support_thread")]
+#[server(endpoint = "admin/support_thread", protocol = crate::wire::Wire)]
 pub async fn admin_ticket_thread(ticket_id: i64) -> Result<TicketView, AppError> {
     use crate::services::{request::require_staff, services, support};
     let admin = require_staff()?;
     support::thread(&*services()?, ticket_id, support::Reader::Staff(admin.user_id)).await
 }
 
-#[server(endpoint = "admin/support_reply")]
+#[server(endpoint = "admin/support_reply", protocol = crate::wire::Wire)]
 pub async fn admin_reply_ticket(ticket_id: i64, message: String) -> Result<(), AppError> {
     use crate::services::{request::require_staff, services, support};
     let admin = require_staff()?;
     support::reply(&*services()?, ticket_id, support::Reader::Staff(admin.user_id), &message).await
 }
 
-#[server(endpoint = "admin/support_close")]
+#[server(endpoint = "admin/support_close", protocol = crate::wire::Wire)]
 pub async fn admin_close_ticket(ticket_id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_staff, services, support};
     let admin = require_staff()?;
@@ -197,28 +197,28 @@ pub struct SavedReply {
     pub body: String,
 }
 
-#[server(endpoint = "admin/saved_replies")]
+#[server(endpoint = "admin/saved_replies", protocol = crate::wire::Wire)]
 pub async fn admin_saved_replies() -> Result<Vec<SavedReply>, AppError> {
     use crate::services::{request::require_staff, saved_replies, services};
     require_staff()?;
     saved_replies::list(&*services()?).await
 }
 
-#[server(endpoint = "admin/add_saved_reply")]
+#[server(endpoint = "admin/add_saved_reply", protocol = crate::wire::Wire)]
 pub async fn admin_add_saved_reply(title: String, body: String) -> Result<i64, AppError> {
     use crate::services::{request::require_staff, saved_replies, services};
     let admin = require_staff()?;
     saved_replies::add(&*services()?, admin.user_id, &title, &body).await
 }
 
-#[server(endpoint = "admin/edit_saved_reply")]
+#[server(endpoint = "admin/edit_saved_reply", protocol = crate::wire::Wire)]
 pub async fn admin_edit_saved_reply(id: i64, title: String, body: String) -> Result<(), AppError> {
     use crate::services::{request::require_staff, saved_replies, services};
     let admin = require_staff()?;
     saved_replies::edit(&*services()?, admin.user_id, id, &title, &body).await
 }
 
-#[server(endpoint = "admin/delete_saved_reply")]
+#[server(endpoint = "admin/delete_saved_reply", protocol = crate::wire::Wire)]
 pub async fn admin_delete_saved_reply(id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_staff, saved_replies, services};
     let admin = require_staff()?;

@@ -55,7 +55,7 @@ pub struct PendingTopUp {
 
 /// "I am sending this amount": opens the customer's request, or changes
 /// the amount of the open one.
-#[server(endpoint = "request_top_up")]
+#[server(endpoint = "request_top_up", protocol = crate::wire::Wire)]
 pub async fn request_top_up(amount: String) -> Result<TopUpRequest, AppError> {
     use crate::services::{request::require_user, services, top_up_requests};
     let user = require_user()?;
@@ -63,7 +63,7 @@ pub async fn request_top_up(amount: String) -> Result<TopUpRequest, AppError> {
     top_up_requests::open(&*services()?, user.user_id, amount).await
 }
 
-#[server(endpoint = "withdraw_top_up_request")]
+#[server(endpoint = "withdraw_top_up_request", protocol = crate::wire::Wire)]
 pub async fn withdraw_top_up_request() -> Result<(), AppError> {
     use crate::services::{request::require_user, services, top_up_requests};
     let user = require_user()?;
@@ -71,7 +71,7 @@ pub async fn withdraw_top_up_request() -> Result<(), AppError> {
 }
 
 /// Open requests, oldest first.
-#[server(endpoint = "admin/top_up_requests")]
+#[server(endpoint = "admin/top_up_requests", protocol = crate::wire::Wire)]
 pub async fn admin_top_up_requests() -> Result<Vec<PendingTopUp>, AppError> {
     use crate::services::{request::require_admin, services, top_up_requests};
     require_admin()?;
@@ -79,7 +79,7 @@ pub async fn admin_top_up_requests() -> Result<Vec<PendingTopUp>, AppError> {
 }
 
 /// How many requests are open: the admin menu's badge.
-#[server(endpoint = "admin/open_top_up_requests")]
+#[server(endpoint = "admin/open_top_up_requests", protocol = crate::wire::Wire)]
 pub async fn admin_open_top_up_requests() -> Result<i64, AppError> {
     use crate::services::{request::require_admin, services, top_up_requests};
     require_admin()?;
@@ -87,7 +87,7 @@ pub async fn admin_open_top_up_requests() -> Result<i64, AppError> {
 }
 
 /// Closes an open request without crediting it; audited.
-#[server(endpoint = "admin/dismiss_top_up_request")]
+#[server(endpoint = "admin/dismiss_top_up_request", protocol = crate::wire::Wire)]
 pub async fn admin_dismiss_top_up_request(request_id: i64) -> Result<(), AppError> {
     use crate::services::{request::require_admin, services, top_up_requests};
     let admin = require_admin()?;

@@ -23,7 +23,7 @@ fn second_step(code: &str) -> Result<crate::domain::SecondStep, AppError> {
 }
 
 /// Checks the password and answers a new secret for the app.
-#[server(endpoint = "begin_two_step")]
+#[server(endpoint = "begin_two_step", protocol = crate::wire::Wire)]
 pub async fn begin_two_step(password: String) -> Result<TwoStepSetup, AppError> {
     use crate::services::{request::{request_meta, require_user}, services, two_step};
     let user = require_user()?;
@@ -32,7 +32,7 @@ pub async fn begin_two_step(password: String) -> Result<TwoStepSetup, AppError> 
 
 /// Turns two-step sign-in on with a code from the app; answers the
 /// recovery codes, shown this once.
-#[server(endpoint = "enable_two_step")]
+#[server(endpoint = "enable_two_step", protocol = crate::wire::Wire)]
 pub async fn enable_two_step(code: String) -> Result<Vec<String>, AppError> {
     use crate::services::{request::{request_meta, require_user}, services, two_step};
     let user = require_user()?;
@@ -40,7 +40,7 @@ pub async fn enable_two_step(code: String) -> Result<Vec<String>, AppError> {
     two_step::enable(&*services()?, user.user_id, &user.session_id, &code, &request_meta()).await
 }
 
-#[server(endpoint = "disable_two_step")]
+#[server(endpoint = "disable_two_step", protocol = crate::wire::Wire)]
 pub async fn disable_two_step(password: String, code: String) -> Result<(), AppError> {
     use crate::services::{request::{request_meta, require_user}, services, two_step};
     let user = require_user()?;
@@ -49,7 +49,7 @@ pub async fn disable_two_step(password: String, code: String) -> Result<(), AppE
 }
 
 /// New recovery codes; the old ones stop working.
-#[server(endpoint = "renew_recovery_codes")]
+#[server(endpoint = "renew_recovery_codes", protocol = crate::wire::Wire)]
 pub async fn renew_recovery_codes(password: String) -> Result<Vec<String>, AppError> {
     use crate::services::{request::{request_meta, require_user}, services, two_step};
     let user = require_user()?;

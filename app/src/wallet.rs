@@ -79,7 +79,7 @@ pub struct RechargeConfirmation {
 
 pub const HISTORY_PAGE_SIZE: usize = 20;
 
-#[server(endpoint = "my_wallet")]
+#[server(endpoint = "my_wallet", protocol = crate::wire::Wire)]
 pub async fn my_wallet() -> Result<WalletView, AppError> {
     use crate::services::{balance_alerts, ledger, request::require_user, services, top_up_requests};
     let user = require_user()?;
@@ -95,7 +95,7 @@ pub async fn my_wallet() -> Result<WalletView, AppError> {
 }
 
 /// "Email me when my balance falls below `amount`"; empty turns it off.
-#[server(endpoint = "set_balance_alert")]
+#[server(endpoint = "set_balance_alert", protocol = crate::wire::Wire)]
 pub async fn set_balance_alert(amount: String) -> Result<(), AppError> {
     use crate::services::{balance_alerts, request::require_user, services};
     let user = require_user()?;
@@ -103,7 +103,7 @@ pub async fn set_balance_alert(amount: String) -> Result<(), AppError> {
     balance_alerts::set(&*services()?, user.user_id, user.viewer.email_verified, alert).await
 }
 
-#[server(endpoint = "my_ledger")]
+#[server(endpoint = "my_ledger", protocol = crate::wire::Wire)]
 pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<HistoryPage, AppError> {
     use crate::services::{ledger, paging::NewestFirst, request::require_user, services};
     let user = require_user()?;
@@ -123,7 +123,7 @@ pub async fn my_ledger(kind: Option<String>, before: Option<i64>) -> Result<Hist
 /// Step one of a recharge: find the user and show what will happen.
 /// From a customer's request (`request_id`), its user and amount; typed
 /// by hand, it answers the customer's open request of the same amount.
-#[server(endpoint = "admin/prepare_top_up")]
+#[server(endpoint = "admin/prepare_top_up", protocol = crate::wire::Wire)]
 pub async fn admin_prepare_top_up(
     query: Option<String>,
     amount: Option<String>,
@@ -151,7 +151,7 @@ pub async fn admin_prepare_top_up(
 }
 
 /// Step two: credit the confirmed amount.
-#[server(endpoint = "admin/top_up")]
+#[server(endpoint = "admin/top_up", protocol = crate::wire::Wire)]
 pub async fn admin_top_up(
     public_id: String,
     amount: String,
@@ -169,7 +169,7 @@ pub async fn admin_top_up(
 }
 
 /// A correction (either sign, with a reason; never below zero).
-#[server(endpoint = "admin/adjust")]
+#[server(endpoint = "admin/adjust", protocol = crate::wire::Wire)]
 pub async fn admin_adjust(public_id: String, amount: String, reason: String, idempotency_key: String) -> Result<Money, AppError> {
     use crate::domain::PublicUserId;
     use crate::services::{recharge, request::require_admin, services};

@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { adminTopUp, collectProblems, createAdmin, fundedCustomer, hydrated, mailsTo, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
+import { adminTopUp, answeredI64, collectProblems, createAdmin, fundedCustomer, hydrated, mailsTo, PASSWORD, sidewaysScroll, signIn, signUpVerified, smsArrives } from "./helpers";
 
 // Screenshots the README shows, refreshed by every end-to-end run.
 const shots = resolve(__dirname, "../../docs/screenshots");
@@ -306,7 +306,7 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   );
   await page.goto("/wallet");
   await hydrated(page);
-  expect(await (await counted).text()).toBe("0");
+  expect(await answeredI64(await counted)).toBe(0);
   await expect(page.getByTestId("support-unread")).toHaveCount(0);
 
   // Staff's open thread shows the customer's new message as it comes, and the reply being written stays, with the focus.
@@ -339,7 +339,7 @@ test("a customer opens a ticket about a number, the admin replies, the customer 
   const arrived = adminTab.waitForResponse((r) => r.url().endsWith("/api/admin/support_unread"));
   await adminTab.getByRole("link", { name: "Dashboard", exact: true }).click();
   await expect(adminTab).toHaveURL(/\/admin$/);
-  const before = Number(await (await arrived).text());
+  const before = await answeredI64(await arrived);
   await page.getByLabel("Reply", { exact: true }).fill("Hello again?");
   await page.getByLabel("Reply", { exact: true }).press("Control+Enter");
   await expect(adminTab.getByTestId("admin-support-unread")).toHaveText(String(before + 1));

@@ -1,9 +1,22 @@
-import { expect, type APIRequestContext, type Browser, type Locator, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Locator, type Page, type Response } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { dataDir, serverBin, smsWebhookSecret, smtpMailsUrl } from "../playwright.config";
 
 export const PASSWORD = "purple tiger eats nine plums";
+
+/** The `i64` a server function answered our WASM client with: postcard
+ * (app/src/wire.rs), where a signed number is a zigzag LEB128 varint. */
+export async function answeredI64(response: Response): Promise<number> {
+  let zigzag = 0n;
+  let shift = 0n;
+  for (const byte of await response.body()) {
+    zigzag |= BigInt(byte & 0x7f) << shift;
+    if ((byte & 0x80) === 0) break;
+    shift += 7n;
+  }
+  return Number((zigzag >> 1n) ^ -(zigzag & 1n));
+}
 
 /** Resolves once the page is hydrated: the WASM entry marks `<html data-hydrated>`
  * after it attached its handlers (lazy pages' chunks included). */

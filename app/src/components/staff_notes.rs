@@ -5,7 +5,6 @@ use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::{
     components::{form::{after_success, draft_until_sent, error_alert, send_fields, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
-    error::AppError,
     staff_notes::{AdminAddStaffNote, AdminDeleteStaffNote, CustomerNotes, StaffNote, NOTE_MAX_CHARS},
 };
 
@@ -57,7 +56,7 @@ impl NoteActions {
 
 /// `notes` is None once the customer deleted their account.
 #[component]
-pub fn StaffNotes(notes: Resource<Result<Option<CustomerNotes>, AppError>>, actions: NoteActions) -> impl IntoView {
+pub fn StaffNotes(notes: crate::wire::Fetched<Option<CustomerNotes>>, actions: NoteActions) -> impl IntoView {
     let draft = actions.draft;
     view! {
         <section class="card" aria-labelledby="staff-notes-heading" data-testid="staff-notes">

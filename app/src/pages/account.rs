@@ -17,14 +17,14 @@ pub fn AccountPage() -> impl IntoView {
     let sign_out_device = ServerAction::<SignOutDevice>::new();
     let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
     let two_step = TwoStep::create();
-    let devices = Resource::new(
+    let devices = crate::wire::resource(
         move || (sign_out_device.version().get(), sign_out_others.version().get(), two_step.turned_on()),
         |_| list_devices(),
     );
-    let log = Resource::new(move || (sign_out_others.version().get(), two_step.turned_on()), |_| my_security_log());
+    let log = crate::wire::resource(move || (sign_out_others.version().get(), two_step.turned_on()), |_| my_security_log());
     let actions = AccountActions { sign_out_device, sign_out_others, devices, log, email_change: EmailChange::create(), two_step };
     let (create_key, revoke_key) = (ServerAction::<CreateApiKey>::new(), ServerAction::<RevokeApiKey>::new());
-    let keys = Resource::new(move || (create_key.version().get(), revoke_key.version().get()), |_| my_api_keys());
+    let keys = crate::wire::resource(move || (create_key.version().get(), revoke_key.version().get()), |_| my_api_keys());
     view! {
         <PageTitle text="Account" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -52,8 +52,8 @@ pub fn AccountPage() -> impl IntoView {
 struct AccountActions {
     sign_out_device: ServerAction<SignOutDevice>,
     sign_out_others: ServerAction<SignOutOtherDevices>,
-    devices: Resource<Result<Vec<crate::account::Device>, crate::error::AppError>>,
-    log: Resource<Result<Vec<crate::account::SecurityEvent>, crate::error::AppError>>,
+    devices: crate::wire::Fetched<Vec<crate::account::Device>>,
+    log: crate::wire::Fetched<Vec<crate::account::SecurityEvent>>,
     email_change: EmailChange,
     two_step: TwoStep,
 }

@@ -3,7 +3,6 @@ use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
 use crate::components::{data_table::DataTable, copy_button::CopyButton, form::{empty_when_sent, send_fields, ActionError}, local_time::LocalTime};
-use crate::error::AppError;
 
 pub const API_KEY_HEADERS: &[&str] = &["Name", "Key", "Callback", "Created", "Last used", ""];
 
@@ -11,7 +10,7 @@ pub const API_KEY_HEADERS: &[&str] = &["Name", "Key", "Callback", "Created", "La
 pub fn ApiKeys(
     create: ServerAction<CreateApiKey>,
     revoke: ServerAction<RevokeApiKey>,
-    keys: Resource<Result<Vec<ApiKeyView>, AppError>>,
+    keys: crate::wire::Fetched<Vec<ApiKeyView>>,
     email_verified: bool,
 ) -> impl IntoView {
     let create_form = NodeRef::new();

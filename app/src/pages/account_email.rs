@@ -5,7 +5,6 @@ use leptos::{html, prelude::*, server_fn::ServerFn};
 use crate::account::{pending_email_change, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
 use crate::auth::use_viewer;
 use crate::components::form::{send_fields, ActionError};
-use crate::error::AppError;
 
 /// The change's state. Made at the page's top: the account details are
 /// drawn again when the viewer changes, and this must outlive that.
@@ -17,7 +16,7 @@ pub struct EmailChange {
     /// The address a live code went to when the page loaded: a reload (or
     /// a phone dropping the tab while its owner reads the mail) keeps the
     /// code step.
-    waiting: Resource<Result<Option<String>, AppError>>,
+    waiting: crate::wire::Fetched<Option<String>>,
     /// What this visit decided since: `Some(address)` after a code was
     /// sent, `Some(None)` after the change was made or abandoned.
     decided: RwSignal<Option<Option<String>>>,
@@ -29,7 +28,7 @@ impl EmailChange {
             request: ServerAction::new(),
             confirm: ServerAction::new(),
             abandon: ServerAction::new(),
-            waiting: Resource::new(|| (), |_| pending_email_change()),
+            waiting: crate::wire::resource(|| (), |_| pending_email_change()),
             decided: RwSignal::new(None),
         };
         use_viewer().follow(change.confirm.value());

@@ -15,11 +15,11 @@ pub fn GetNumberPage() -> impl IntoView {
     // A visitor not signed in sees the prices instead of leases, and the
     // browser does not ask for leases it would be refused.
     let signed_in = crate::auth::use_viewer().signed_in_untracked();
-    let overview = Resource::new(
+    let overview = crate::wire::resource(
         move || (confirm.version().get(), act.version().get(), notify.version().get(), label.version().get(), poll.get()),
         move |_| async move { if signed_in { my_leases().await } else { Err(crate::error::AppError::Unauthenticated) } },
     );
-    let prices = (!signed_in).then(|| Resource::new(|| (), |_| list_platforms()));
+    let prices = (!signed_in).then(|| crate::wire::resource(|| (), |_| list_platforms()));
     // "Rent again" links from "Your numbers" name the platform and number.
     let chosen = RwSignal::new(leptos_router::hooks::use_query_map().with_untracked(Choice::from_query));
     // News arrive by Server-Sent Events; while those are down and a lease
@@ -130,7 +130,7 @@ fn come_back_to(chosen: Option<Choice>) -> String {
 
 /// What the page's live region says: a code that arrived, or how the open
 /// lease ended, as this page saw it happen (not what it loaded with).
-fn announce_lease_news(overview: Resource<Result<crate::get_number::LeasesOverview, crate::error::AppError>>) -> RwSignal<String> {
+fn announce_lease_news(overview: crate::wire::Fetched<crate::get_number::LeasesOverview>) -> RwSignal<String> {
     let announcement = RwSignal::new(String::new());
     // The open lease and its code, once the data is there (None before).
     type Seen = Option<Option<(i64, Option<String>)>>;

@@ -8,7 +8,7 @@ use crate::site_info::use_site_info;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let lease = use_site_info().default_lease_minutes.to_string();
-    let platforms = Resource::new(|| (), |_| list_platforms());
+    let platforms = crate::wire::resource(|| (), |_| list_platforms());
     view! {
         <PageTitle text="" description="Rent a temporary US phone number for one platform, receive the SMS code online and pay from a prepaid wallet. No code, no charge." />
         <section class="hero">

@@ -17,7 +17,7 @@ pub fn NumbersPage() -> impl IntoView {
     let signed_in = viewer.signed_in_untracked();
     let cursor = PageCursor::new();
     let filter = Filter { platform: RwSignal::new(String::new()), search: RwSignal::new(String::new()) };
-    let history = Resource::new(move || (filter.platform.get(), filter.search.get(), cursor.before()), move |(platform, search, before)| async move {
+    let history = crate::wire::resource(move || (filter.platform.get(), filter.search.get(), cursor.before()), move |(platform, search, before)| async move {
         if signed_in { my_numbers(Some(platform), Some(search), before).await } else { Err(AppError::Unauthenticated) }
     });
     let label = ServerAction::<LabelLease>::new();

@@ -19,7 +19,7 @@ pub fn PlatformPage() -> impl IntoView {
     let params = use_params_map();
     // The catalogue is cached on the server: the whole list costs no more
     // than one platform, and gives the links to the others.
-    let platforms = Resource::new(|| (), |_| list_platforms());
+    let platforms = crate::wire::resource(|| (), |_| list_platforms());
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || platforms.get().map(|r| {

@@ -96,8 +96,8 @@ pub fn ticket_lease(lease: LeaseView) -> impl IntoView {
 pub fn SupportPage() -> impl IntoView {
     let viewer = use_viewer();
     let open = ServerAction::<OpenTicket>::new();
-    let tickets = Resource::new(move || open.version().get(), |_| my_tickets());
-    let leases = Resource::new(|| (), |_| my_leases());
+    let tickets = crate::wire::resource(move || open.version().get(), |_| my_tickets());
+    let leases = crate::wire::resource(|| (), |_| my_leases());
     // Support's answer marks its ticket "new reply" without a reload
     // (the list is read again once the stream is open: it has no cursor).
     #[cfg(feature = "hydrate")]
@@ -199,7 +199,7 @@ pub fn TicketPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let reply = ServerAction::<ReplyTicket>::new();
     let close = ServerAction::<CloseTicket>::new();
-    let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| ticket_thread(id));
+    let thread = crate::wire::resource(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| ticket_thread(id));
     let draft = draft_until_sent(reply.value());
     // Support's answer shows without a reload, and so does a text arriving
     // for the lease the ticket is about.

@@ -11,10 +11,10 @@ use crate::wallet::{my_ledger, my_wallet, SetBalanceAlert};
 #[component]
 pub fn WalletPage() -> impl IntoView {
     let viewer = use_viewer();
-    let wallet = Resource::new(|| (), |_| my_wallet());
+    let wallet = crate::wire::resource(|| (), |_| my_wallet());
     let kind = RwSignal::new(String::new());
     let cursor = PageCursor::new();
-    let history = Resource::new(move || (kind.get(), cursor.before()), |(kind, before)| my_ledger(Some(kind), before));
+    let history = crate::wire::resource(move || (kind.get(), cursor.before()), |(kind, before)| my_ledger(Some(kind), before));
     let signed_in = move || viewer.get().is_some();
     let set_alert = ServerAction::<SetBalanceAlert>::new();
     after_success(set_alert.version(), set_alert.value(), move || wallet.refetch());

@@ -13,7 +13,7 @@ pub fn AdminCatalogue() -> impl IntoView {
     let update = ServerAction::<AdminUpdatePlatform>::new();
     let add = ServerAction::<AdminAddPlatform>::new();
     let moved = ServerAction::<AdminMovePlatform>::new();
-    let list = Resource::new(move || (update.version().get(), add.version().get(), moved.version().get()), |_| admin_platforms());
+    let list = crate::wire::resource(move || (update.version().get(), add.version().get(), moved.version().get()), |_| admin_platforms());
     view! {
         <PageTitle text="Admin · Platforms" />
         <h1>"Platforms"</h1>
@@ -27,7 +27,7 @@ pub fn AdminCatalogue() -> impl IntoView {
 fn Platforms(
     update: ServerAction<AdminUpdatePlatform>,
     moved: ServerAction<AdminMovePlatform>,
-    list: Resource<Result<Vec<AdminPlatform>, crate::error::AppError>>,
+    list: crate::wire::Fetched<Vec<AdminPlatform>>,
 ) -> impl IntoView {
     view! {
         <section class="card">

@@ -83,7 +83,7 @@ fn Figures(title: &'static str, figures: PeriodFigures) -> impl IntoView {
 
 #[component]
 pub fn AdminDashboard() -> impl IntoView {
-    let data = Resource::new(|| (), |_| admin_dashboard());
+    let data = crate::wire::resource(|| (), |_| admin_dashboard());
     view! {
         <PageTitle text="Admin · Dashboard" />
         <h1>"Dashboard"</h1>
@@ -130,7 +130,7 @@ pub fn AdminDashboard() -> impl IntoView {
 fn AnnouncementEditor() -> impl IntoView {
     let publish = ServerAction::<Announce>::new();
     let clear = ServerAction::<ClearAnnouncement>::new();
-    let current = Resource::new(move || (publish.version().get(), clear.version().get()), |_| admin_announcement());
+    let current = crate::wire::resource(move || (publish.version().get(), clear.version().get()), |_| admin_announcement());
     let announcement_form = NodeRef::new();
     empty_when_sent(announcement_form, publish.version(), publish.value());
     view! {

@@ -9,7 +9,7 @@ pub fn AdminAudit() -> impl IntoView {
     let action = RwSignal::new(String::new());
     let admin = RwSignal::new(String::new());
     let cursor = PageCursor::new();
-    let page = Resource::new(
+    let page = crate::wire::resource(
         move || (action.get(), admin.get(), cursor.before()),
         |(action, admin, before)| admin_audit_log(Some(action), Some(admin), before),
     );
@@ -62,7 +62,7 @@ pub fn AdminAudit() -> impl IntoView {
 pub fn AdminSecurity() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let cursor = PageCursor::new();
-    let log = Resource::new(move || (search.get(), cursor.before()), |(search, before)| admin_security_log(Some(search), before));
+    let log = crate::wire::resource(move || (search.get(), cursor.before()), |(search, before)| admin_security_log(Some(search), before));
     view! {
         <PageTitle text="Admin · Security log" />
         <h1>"Security log (everyone)"</h1>

@@ -3,7 +3,6 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_fields, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
-use crate::error::AppError;
 use crate::number_pool::{
     admin_numbers, admin_shortages, admin_silent_numbers, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
     PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
@@ -19,16 +18,16 @@ pub fn AdminSupply() -> impl IntoView {
     let pool_search = RwSignal::new(String::new());
     // The page of the pool shown; a change keeps it, a new search starts over.
     let pool_page = PageCursor::new();
-    let pool = Resource::new(move || (changed(), pool_search.get(), pool_page.before()), |(_, search, from)| admin_numbers(Some(search), from));
+    let pool = crate::wire::resource(move || (changed(), pool_search.get(), pool_page.before()), |(_, search, from)| admin_numbers(Some(search), from));
     let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
-    let unmatched = Resource::new(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
+    let unmatched = crate::wire::resource(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
     let checked = ServerAction::<AdminPurchaseChecked>::new();
-    let upstreams = Resource::new(move || checked.version().get(), |_| admin_upstreams());
+    let upstreams = crate::wire::resource(move || checked.version().get(), |_| admin_upstreams());
     // Counted again after the pool changes, so the operator sees an
     // addition answer the shortage on the next refusal, not before.
-    let shortages = Resource::new(move || (add.version().get(), imported.get()), |_| admin_shortages());
-    let stock = Resource::new(changed, |_| admin_stock());
-    let silent = Resource::new(changed, |_| admin_silent_numbers());
+    let shortages = crate::wire::resource(move || (add.version().get(), imported.get()), |_| admin_shortages());
+    let stock = crate::wire::resource(changed, |_| admin_stock());
+    let silent = crate::wire::resource(changed, |_| admin_silent_numbers());
     BadgeRecount::after(move || (assign.version().get(), dismiss.version().get(), checked.version().get(), changed()));
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
@@ -133,7 +132,7 @@ pub fn NumberPool(
     bulk: ServerAction<AdminSetFoundEnabled>,
     search: RwSignal<String>,
     page: PageCursor,
-    list: Resource<Result<PoolList, AppError>>,
+    list: crate::wire::Fetched<PoolList>,
 ) -> impl IntoView {
     let add_form = NodeRef::new();
     empty_when_sent(add_form, add.version(), add.value());
@@ -268,7 +267,7 @@ fn found_actions(bulk: ServerAction<AdminSetFoundEnabled>, search: String, match
 pub fn UnmatchedSmsList(
     assign: ServerAction<AdminAssignSms>,
     dismiss: ServerAction<AdminDismissSms>,
-    list: Resource<Result<Vec<UnmatchedSms>, AppError>>,
+    list: crate::wire::Fetched<Vec<UnmatchedSms>>,
 ) -> impl IntoView {
     view! {
         <section class="card">
@@ -309,7 +308,7 @@ pub fn UnmatchedSmsList(
 /// Platforms customers were turned away from this week for want of
 /// numbers; nothing when there were none.
 #[component]
-fn TurnedAway(list: Resource<Result<Vec<Shortage>, AppError>>) -> impl IntoView {
+fn TurnedAway(list: crate::wire::Fetched<Vec<Shortage>>) -> impl IntoView {
     view! {
         {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
             <section class="card">
@@ -336,7 +335,7 @@ fn TurnedAway(list: Resource<Result<Vec<Shortage>, AppError>>) -> impl IntoView 
 /// What each platform on offer has now; one with nothing cannot be chosen
 /// on Get Number.
 #[component]
-fn StockList(list: Resource<Result<Vec<PlatformStock>, AppError>>) -> impl IntoView {
+fn StockList(list: crate::wire::Fetched<Vec<PlatformStock>>) -> impl IntoView {
     view! {
         {move || list.get().and_then(|r| r.ok()).map(|rows| {
             let none: Vec<String> = rows.iter().filter(|s| !s.available).map(|s| s.platform.clone()).collect();
@@ -368,7 +367,7 @@ fn StockList(list: Resource<Result<Vec<PlatformStock>, AppError>>) -> impl IntoV
 /// Numbers a platform seems to refuse (shown only when there are some),
 /// each with the pool's Disable.
 #[component]
-fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: Resource<Result<Vec<SilentNumber>, AppError>>) -> impl IntoView {
+fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: crate::wire::Fetched<Vec<SilentNumber>>) -> impl IntoView {
     use crate::number_pool::{SILENT_AFTER_LEASES, SILENT_WITHIN_DAYS};
     view! {
         {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
@@ -403,7 +402,7 @@ fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: Resource<Res
 
 /// Upstream suppliers: balance, error rate, breaker, last error, margin.
 #[component]
-pub fn UpstreamList(checked: ServerAction<AdminPurchaseChecked>, list: Resource<Result<Vec<UpstreamView>, AppError>>) -> impl IntoView {
+pub fn UpstreamList(checked: ServerAction<AdminPurchaseChecked>, list: crate::wire::Fetched<Vec<UpstreamView>>) -> impl IntoView {
     view! {
         {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
             <section class="card">

@@ -4,7 +4,6 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_fields, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
-use crate::error::AppError;
 use crate::staff_notes::admin_ticket_notes;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
@@ -18,7 +17,7 @@ pub fn AdminSupport() -> impl IntoView {
     let search = RwSignal::new(String::new());
     // How many of the last updated: "Show more" adds a page.
     let shown = RwSignal::new(INBOX_PAGE);
-    let tickets = Resource::new(move || (status.get(), search.get(), shown.get()), |(status, search, shown)| admin_tickets(Some(status), Some(search), Some(shown)));
+    let tickets = crate::wire::resource(move || (status.get(), search.get(), shown.get()), |(status, search, shown)| admin_tickets(Some(status), Some(search), Some(shown)));
     // A new ticket or message shows without a reload.
     StaffNews::on_ticket(move |_| tickets.refetch());
     let show_more = show_more_focus();
@@ -124,7 +123,7 @@ fn SavedReplies() -> impl IntoView {
     let add = ServerAction::<AdminAddSavedReply>::new();
     let edit = ServerAction::<AdminEditSavedReply>::new();
     let delete = ServerAction::<AdminDeleteSavedReply>::new();
-    let replies = Resource::new(move || (add.version().get(), edit.version().get(), delete.version().get()), |_| admin_saved_replies());
+    let replies = crate::wire::resource(move || (add.version().get(), edit.version().get(), delete.version().get()), |_| admin_saved_replies());
     // The reply whose "Edit" was pressed: the form below rewrites it.
     let editing = RwSignal::new(None::<SavedReply>);
     // The form empties once a reply is saved, ready for the next.
@@ -225,7 +224,7 @@ fn EditSavedReply(reply: SavedReply, edit: ServerAction<AdminEditSavedReply>, ed
 /// "Start from a saved reply": choosing one puts its text in the reply
 /// box (`draft`); nothing when none is saved.
 #[component]
-fn SavedReplyPicker(replies: Resource<Result<Vec<SavedReply>, AppError>>, draft: RwSignal<String>) -> impl IntoView {
+fn SavedReplyPicker(replies: crate::wire::Fetched<Vec<SavedReply>>, draft: RwSignal<String>) -> impl IntoView {
     move || replies.get().and_then(|r| r.ok()).filter(|l: &Vec<SavedReply>| !l.is_empty()).map(|list| {
         let options = list.iter().map(|r| view! { <option value=r.id>{r.title.clone()}</option> }).collect_view();
         view! {
@@ -250,7 +249,7 @@ fn SavedReplyPicker(replies: Resource<Result<Vec<SavedReply>, AppError>>, draft:
 #[component]
 fn SupportMail() -> impl IntoView {
     let set = ServerAction::<AdminSetSupportMail>::new();
-    let current = Resource::new(move || set.version().get(), |_| admin_support_mail());
+    let current = crate::wire::resource(move || set.version().get(), |_| admin_support_mail());
     view! {
         <section class="card" aria-labelledby="support-mail-heading">
             <h2 id="support-mail-heading">"Mail about new messages"</h2>
@@ -283,12 +282,12 @@ pub fn AdminTicket() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let reply = ServerAction::<AdminReplyTicket>::new();
     let close = ServerAction::<AdminCloseTicket>::new();
-    let thread = Resource::new(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| admin_ticket_thread(id));
+    let thread = crate::wire::resource(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| admin_ticket_thread(id));
     // Made with the page, not with the thread's view: a resource made in a
     // view that is drawn again would not match the server's on hydration.
-    let saved = Resource::new(|| (), |_| admin_saved_replies());
+    let saved = crate::wire::resource(|| (), |_| admin_saved_replies());
     let note_actions = NoteActions::new(id);
-    let notes = Resource::new(move || (id(), note_actions.to_read()), |(id, (_, before))| admin_ticket_notes(id, before));
+    let notes = crate::wire::resource(move || (id(), note_actions.to_read()), |(id, (_, before))| admin_ticket_notes(id, before));
     let draft = draft_until_sent(reply.value());
     // The customer's message shows as it arrives (and another admin's
     // reply); the draft stays as it is.

@@ -8,7 +8,6 @@ use crate::admin_api::AdminSetRole;
 use crate::domain::{Desk, Role};
 use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, AdminSetDiscount, UserDetail, UserList};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
-use crate::error::AppError;
 use crate::staff_notes::{admin_staff_notes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
@@ -18,7 +17,7 @@ pub fn AdminUsers() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let cursor = PageCursor::new();
-    let found = Resource::new(move || (query.get(), role.get(), cursor.before()), |(query, role, before)| admin_find_users(query, Some(role), before));
+    let found = crate::wire::resource(move || (query.get(), role.get(), cursor.before()), |(query, role, before)| admin_find_users(query, Some(role), before));
     let next = Signal::derive(move || found.get().and_then(|r| r.ok()).and_then(|list| list.next_before));
     view! {
         <PageTitle text="Admin · Users" />
@@ -88,12 +87,12 @@ pub fn AdminUser() -> impl IntoView {
     let set_role = ServerAction::<AdminSetRole>::new();
     let revoke_key = ServerAction::<AdminRevokeApiKey>::new();
     let set_discount = ServerAction::<AdminSetDiscount>::new();
-    let detail = Resource::new(
+    let detail = crate::wire::resource(
         move || (public_id(), set_disabled.version().get(), set_role.version().get(), revoke_key.version().get(), set_discount.version().get()),
         |(id, _, _, _, _)| admin_user_detail(id),
     );
     let note_actions = NoteActions::new(public_id);
-    let notes = Resource::new(move || (public_id(), note_actions.to_read()), |(id, (_, before))| async move { admin_staff_notes(id, before).await.map(Some) });
+    let notes = crate::wire::resource(move || (public_id(), note_actions.to_read()), |(id, (_, before))| async move { admin_staff_notes(id, before).await.map(Some) });
     view! {
         <PageTitle text="Admin · User" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -116,7 +115,7 @@ fn UserView(
     set_role: ServerAction<AdminSetRole>,
     set_discount: ServerAction<AdminSetDiscount>,
     revoke_key: ServerAction<AdminRevokeApiKey>,
-    notes: Resource<Result<Option<CustomerNotes>, AppError>>,
+    notes: crate::wire::Fetched<Option<CustomerNotes>>,
     note_actions: NoteActions,
 ) -> impl IntoView {
     let u = d.user.clone();

@@ -120,7 +120,7 @@ fn Recharge() -> impl IntoView {
 #[component]
 fn Requests(prepare: ServerAction<AdminPrepareTopUp>, confirm: ServerAction<AdminTopUp>) -> impl IntoView {
     let dismiss = ServerAction::<AdminDismissTopUpRequest>::new();
-    let requests = Resource::new(move || (confirm.version().get(), dismiss.version().get()), |_| admin_top_up_requests());
+    let requests = crate::wire::resource(move || (confirm.version().get(), dismiss.version().get()), |_| admin_top_up_requests());
     BadgeRecount::after(move || (confirm.version().get(), dismiss.version().get()));
     view! {
         <section class="card">

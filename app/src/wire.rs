@@ -1,0 +1,111 @@
+//! How server functions' answers travel to the browser.
+//!
+//! Arguments go as a form (`PostUrl`), so every form still posts without
+//! scripts. Answers go as postcard to our own client, which asks for it,
+//! and as JSON to everyone else (curl, the tests, a form's post). Why not
+//! JSON everywhere: serde_json's decoder is instantiated for every answer
+//! type and weighed about a third of each page's WASM for reading data;
+//! postcard's is a fraction of that (BENCHMARKS.md, session 58). Data a
+//! page was rendered with reaches the browser the same way: `resource`
+//! serializes it with postcard (base64 in the HTML).
+use http::Method;
+use leptos::prelude::Resource;
+use leptos::server_fn::{
+    client::Client,
+    codec::{FromReq, IntoReq, JsonEncoding, PostUrl},
+    error::{FromServerFnError, IntoAppError, ServerFnErrorErr},
+    redirect::call_redirect_hook,
+    request::Req,
+    response::{ClientRes, TryRes},
+    server::Server,
+    Bytes, Encodes, Protocol,
+};
+use std::future::Future;
+use serde::{de::DeserializeOwned, Serialize};
+
+/// The content type our client asks for.
+pub const COMPACT: &str = "application/x-postcard";
+const JSON: &str = "application/json";
+
+/// The protocol of every server function: `#[server(protocol = Wire)]`.
+pub struct Wire;
+
+impl<Input, Output, C, S, E> Protocol<Input, Output, C, S, E> for Wire
+where
+    Input: IntoReq<PostUrl, C::Request, E> + FromReq<PostUrl, S::Request, E> + Send,
+    Output: Serialize + DeserializeOwned + Send,
+    E: FromServerFnError,
+    C: Client<E>,
+    S: Server<E>,
+{
+    const METHOD: Method = Method::POST;
+
+    async fn run_server<F, Fut>(request: S::Request, server_fn: F) -> Result<S::Response, E>
+    where
+        F: Fn(Input) -> Fut + Send,
+        Fut: Future<Output = Result<Output, E>> + Send,
+    {
+        let compact = request.accepts().is_some_and(|accepts| accepts.contains(COMPACT));
+        let input = Input::from_req(request).await?;
+        let output = server_fn(input).await?;
+        let (content_type, body) = if compact {
+            (COMPACT, postcard::to_allocvec(&output).map_err(|e| e.to_string()))
+        } else {
+            (JSON, JsonEncoding::encode(&output).map(Vec::from).map_err(|e| e.to_string()))
+        };
+        let body = body.map_err(|e| ServerFnErrorErr::Serialization(e).into_app_error())?;
+        S::Response::try_from_bytes(content_type, Bytes::from(body))
+    }
+
+    async fn run_client(path: &str, input: Input) -> Result<Output, E> {
+        let request = input.into_req(path, COMPACT)?;
+        let response = C::send(request).await?;
+        let status = response.status();
+        let location = response.location();
+        let redirected = response.has_redirect();
+        let body = response.try_into_bytes().await?;
+        if (400..=599).contains(&status) {
+            return Err(E::de(body));
+        }
+        let output = postcard::from_bytes(&body).map_err(|e| ServerFnErrorErr::Deserialization(e.to_string()).into_app_error())?;
+        if (300..=399).contains(&status) || redirected {
+            call_redirect_hook(&location);
+        }
+        Ok(output)
+    }
+}
+
+/// The codec of rendered data (`Resource`): postcard, like the answers.
+pub struct Compact;
+
+impl<T: Serialize> leptos::server::codee::Encoder<T> for Compact {
+    type Error = postcard::Error;
+    type Encoded = Vec<u8>;
+
+    fn encode(value: &T) -> Result<Vec<u8>, postcard::Error> {
+        postcard::to_allocvec(value)
+    }
+}
+
+impl<T: DeserializeOwned> leptos::server::codee::Decoder<T> for Compact {
+    type Error = postcard::Error;
+    type Encoded = [u8];
+
+    fn decode(bytes: &[u8]) -> Result<T, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+}
+
+/// A page's data loaded by a server function.
+pub type Fetched<T> = Resource<Result<T, crate::error::AppError>, Compact>;
+
+/// `Resource::new` with the `Compact` codec.
+#[track_caller]
+pub fn resource<T, S, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetcher: impl Fn(S) -> Fut + Send + Sync + 'static) -> Resource<T, Compact>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: Send + Sync + Clone + PartialEq + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}
