@@ -48,6 +48,8 @@ where
         let compact = request.accepts().is_some_and(|accepts| accepts.contains(COMPACT));
         let input = Input::from_req(request).await?;
         let output = server_fn(input).await?;
+        #[cfg(debug_assertions)]
+        survives_postcard(&output).map_err(|e| ServerFnErrorErr::Serialization(e).into_app_error())?;
         let (content_type, body) = if compact {
             (COMPACT, postcard::to_allocvec(&output).map_err(|e| e.to_string()))
         } else {
@@ -72,6 +74,20 @@ where
             call_redirect_hook(&location);
         }
         Ok(output)
+    }
+}
+
+/// Debug builds (tests, `cargo leptos watch`) check that every answer
+/// reads back from postcard as it was sent: a type that needs a
+/// self-describing format would otherwise fail only in the browser, while
+/// the integration tests, which read JSON, pass.
+#[cfg(debug_assertions)]
+fn survives_postcard<T: Serialize + DeserializeOwned>(output: &T) -> Result<(), String> {
+    let bytes = postcard::to_allocvec(output).map_err(|e| format!("postcard refused the answer: {e}"))?;
+    let back: T = postcard::from_bytes(&bytes).map_err(|e| format!("postcard could not read the answer back: {e}"))?;
+    match (JsonEncoding::encode(output), JsonEncoding::encode(&back)) {
+        (Ok(sent), Ok(read)) if sent == read => Ok(()),
+        _ => Err("the answer changed on its way through postcard".into()),
     }
 }
 
@@ -108,4 +124,22 @@ where
     Fut: Future<Output = T> + Send + 'static,
 {
     Resource::new_with_options(source, fetcher, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize)]
+    struct Sparse {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        count: u8,
+    }
+
+    #[test]
+    fn an_answer_postcard_cannot_carry_is_caught() {
+        assert!(super::survives_postcard(&Sparse { note: Some("kept".into()), count: 1 }).is_ok());
+        assert!(super::survives_postcard(&Sparse { note: None, count: 1 }).is_err());
+    }
 }
