@@ -84,7 +84,7 @@ impl FromServerFnError for AppError {
 pub struct ErrorJson;
 
 impl ContentType for ErrorJson {
-    const CONTENT_TYPE: &'static str = "application/json";
+    const CONTENT_TYPE: &'static str = JsonEncoding::CONTENT_TYPE;
 }
 
 impl FormatType for ErrorJson {

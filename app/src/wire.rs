@@ -18,14 +18,13 @@ use leptos::server_fn::{
     request::Req,
     response::{ClientRes, TryRes},
     server::Server,
-    Bytes, Encodes, Protocol,
+    Bytes, ContentType, Encodes, Protocol,
 };
 use std::future::Future;
 use serde::{de::DeserializeOwned, Serialize};
 
 /// The content type our client asks for.
 pub const COMPACT: &str = "application/x-postcard";
-const JSON: &str = "application/json";
 
 /// The protocol of every server function: `#[server(protocol = Wire)]`.
 pub struct Wire;
@@ -53,7 +52,7 @@ where
         let (content_type, body) = if compact {
             (COMPACT, postcard::to_allocvec(&output).map_err(|e| e.to_string()))
         } else {
-            (JSON, JsonEncoding::encode(&output).map(Vec::from).map_err(|e| e.to_string()))
+            (JsonEncoding::CONTENT_TYPE, JsonEncoding::encode(&output).map(Vec::from).map_err(|e| e.to_string()))
         };
         let body = body.map_err(|e| ServerFnErrorErr::Serialization(e).into_app_error())?;
         S::Response::try_from_bytes(content_type, Bytes::from(body))
@@ -91,26 +90,9 @@ fn survives_postcard<T: Serialize + DeserializeOwned>(output: &T) -> Result<(), 
     }
 }
 
-/// The codec of rendered data (`Resource`): postcard, like the answers.
-pub struct Compact;
-
-impl<T: Serialize> leptos::server::codee::Encoder<T> for Compact {
-    type Error = postcard::Error;
-    type Encoded = Vec<u8>;
-
-    fn encode(value: &T) -> Result<Vec<u8>, postcard::Error> {
-        postcard::to_allocvec(value)
-    }
-}
-
-impl<T: DeserializeOwned> leptos::server::codee::Decoder<T> for Compact {
-    type Error = postcard::Error;
-    type Encoded = [u8];
-
-    fn decode(bytes: &[u8]) -> Result<T, postcard::Error> {
-        postcard::from_bytes(bytes)
-    }
-}
+/// The codec of rendered data (`Resource`, `SharedValue`): postcard, like
+/// the answers.
+pub type Compact = codee::binary::PostcardCodec;
 
 /// A page's data loaded by a server function.
 pub type Fetched<T> = Resource<Result<T, crate::error::AppError>, Compact>;

@@ -93,15 +93,16 @@ async fn readyz_checks_the_database(app: TestApp) {
 }
 
 async fn server_function_round_trip(app: TestApp) {
-    let resp = app
-        .client
-        .post(app.url("/api/platforms"))
-        .header("origin", app.base.clone())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .unwrap();
+    let ask = |path: &str, accept: &str| {
+        app.client
+            .post(app.url(path))
+            .header("origin", app.base.clone())
+            .header("accept", accept)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+    };
+    let resp = ask("/api/platforms", "*/*").await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let platforms: serde_json::Value = resp.json().await.unwrap();
     let whatsapp = platforms.as_array().and_then(|all| all.iter().find(|p| p["slug"] == "whatsapp")).cloned().unwrap_or_default();
@@ -110,22 +111,13 @@ async fn server_function_round_trip(app: TestApp) {
 
     // Our WASM client asks for postcard and gets the same answer in it;
     // errors stay JSON whoever asks.
-    let ask_compact = |path: &str| {
-        app.client
-            .post(app.url(path))
-            .header("origin", app.base.clone())
-            .header("accept", app::wire::COMPACT)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("")
-            .send()
-    };
-    let resp = ask_compact("/api/platforms").await.unwrap();
+    let resp = ask("/api/platforms", app::wire::COMPACT).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["content-type"], app::wire::COMPACT);
     let compact: Vec<app::get_number::PlatformView> = postcard::from_bytes(&resp.bytes().await.unwrap()).expect("postcard answer");
     assert_eq!(serde_json::to_value(&compact).unwrap(), platforms);
 
-    let resp = ask_compact("/api/my_wallet").await.unwrap();
+    let resp = ask("/api/my_wallet", app::wire::COMPACT).await.unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(resp.headers()["content-type"], "application/json");
     assert_eq!(resp.text().await.unwrap(), r#""Unauthenticated""#);
