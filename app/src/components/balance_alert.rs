@@ -5,11 +5,12 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use crate::components::form::{send_fields, ActionError};
 use crate::domain::{BalanceAlert, Money};
 use crate::wallet::SetBalanceAlert;
+use crate::wire::Sender;
 
 /// `threshold` is the one set, if any; the page that owns `action`
 /// reloads the wallet when it succeeds.
 #[component]
-pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: ServerAction<SetBalanceAlert>) -> impl IntoView {
+pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: Sender<SetBalanceAlert>) -> impl IntoView {
     let typed = RwSignal::new(threshold.map(|t| t.decimal()).unwrap_or_default());
     // Told while typing, as the server would say it on Save.
     let typed_error = move || BalanceAlert::parse(&typed.get()).err();

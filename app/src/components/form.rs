@@ -1,18 +1,12 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::wire::{Outcome, Sender};
 
 /// The error of the last submission of a server action, if any.
 #[component]
-pub fn ActionError<T, V>(value: V) -> impl IntoView
-where
-    T: Clone + Send + Sync + 'static,
-    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
-    move || match value.get() {
-        Some(Err(e)) => Some(view! { <div class="alert alert-error" role="alert" data-testid="form-error">{e.to_string()}</div> }),
-        _ => None,
-    }
+pub fn ActionError(#[prop(into)] value: Outcome) -> impl IntoView {
+    move || value.error().map(|e| view! { <div class="alert alert-error" role="alert" data-testid="form-error">{e.to_string()}</div> })
 }
 
 /// A search field that asks again when it changes (Enter, or leaving the
@@ -41,14 +35,11 @@ pub fn SearchForm(
 
 /// Runs `then` each time the action succeeds from now on: `version` is
 /// the action's, so an earlier success still held in `value` does not count.
-pub fn after_success<T, V>(version: RwSignal<usize>, value: V, then: impl Fn() + 'static)
-where
-    T: Clone + Send + Sync + 'static,
-    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
+pub fn after_success(version: RwSignal<usize>, value: impl Into<Outcome>, then: impl Fn() + 'static) {
+    let value = value.into();
     Effect::new(move |before: Option<usize>| {
         let round = version.get();
-        if before.is_some_and(|b| b != round) && matches!(untrack(|| value.get()), Some(Ok(_))) {
+        if before.is_some_and(|b| b != round) && value.succeeded_untracked() {
             untrack(&then);
         }
         round
@@ -58,11 +49,7 @@ where
 /// Empties `form` each time its action succeeds: what was sent should not
 /// stay typed in (a password least of all), and the form is ready for the
 /// next.
-pub fn empty_when_sent<T, V>(form: NodeRef<leptos::html::Form>, version: RwSignal<usize>, value: V)
-where
-    T: Clone + Send + Sync + 'static,
-    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
+pub fn empty_when_sent(form: NodeRef<leptos::html::Form>, version: RwSignal<usize>, value: impl Into<Outcome>) {
     after_success(version, value, move || {
         #[cfg(feature = "hydrate")]
         if let Some(form) = form.get_untracked() {
@@ -75,14 +62,11 @@ where
 
 /// What is being written in a message box (`bind:value`), emptied each
 /// time the action sending it succeeds (the thread then shows it).
-pub fn draft_until_sent<T, V>(value: V) -> RwSignal<String>
-where
-    T: Clone + Send + Sync + 'static,
-    V: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
+pub fn draft_until_sent(value: impl Into<Outcome>) -> RwSignal<String> {
+    let value = value.into();
     let draft = RwSignal::new(String::new());
     Effect::new(move |_| {
-        if let Some(Ok(_)) = value.get() {
+        if value.succeeded() {
             draft.set(String::new());
         }
     });
@@ -152,11 +136,10 @@ impl Fields {
 /// form data (serde_qs, instantiated for each server function) added some
 /// 20 KB of WASM to each page group holding one. Without scripts the form
 /// posts to the server function, which sends the browser back.
-pub fn send_fields<S>(action: ServerAction<S>, args: impl Fn(&Fields) -> S + 'static) -> impl Fn(leptos::ev::SubmitEvent) + 'static
+pub fn send_fields<S>(action: Sender<S>, args: impl Fn(&Fields) -> S + 'static) -> impl Fn(leptos::ev::SubmitEvent) + 'static
 where
-    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: Send + Sync + 'static,
+    S: leptos::server_fn::ServerFn<Error = AppError> + serde::Serialize + 'static,
+    S::Output: serde::de::DeserializeOwned,
 {
     move |ev| {
         ev.prevent_default();

@@ -6,6 +6,7 @@ use leptos::server_fn::ServerFn;
 use crate::components::form::send_fields;
 use crate::domain::LEASE_LABEL_MAX;
 use crate::get_number::LabelLease;
+use crate::wire::Sender;
 
 /// The label under a lease's number, if it has one.
 pub fn shown_label(label: Option<String>) -> impl IntoView {
@@ -16,7 +17,7 @@ pub fn shown_label(label: Option<String>) -> impl IntoView {
 /// the lease to screen readers (" Telegram +1 (202) 555-0100"). The page
 /// that owns `action` reloads its leases when it succeeds.
 #[component]
-pub fn LabelForm(lease_id: i64, about: String, label: Option<String>, action: ServerAction<LabelLease>) -> impl IntoView {
+pub fn LabelForm(lease_id: i64, about: String, label: Option<String>, action: Sender<LabelLease>) -> impl IntoView {
     let field = format!("lease-label-{lease_id}");
     let summary = if label.is_some() { "Edit label" } else { "Add a label" };
     view! {

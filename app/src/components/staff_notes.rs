@@ -7,6 +7,7 @@ use crate::{
     components::{form::{after_success, draft_until_sent, error_alert, send_fields, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
     staff_notes::{AdminAddStaffNote, AdminDeleteStaffNote, CustomerNotes, StaffNote, NOTE_MAX_CHARS},
 };
+use crate::wire::Sender;
 
 /// The notes' actions, made with the page (as its resource must be), and
 /// a count of their successes for that resource to follow: a refused note
@@ -17,8 +18,8 @@ use crate::{
 /// typed for one is never saved on the other.
 #[derive(Clone, Copy)]
 pub struct NoteActions {
-    add: ServerAction<AdminAddStaffNote>,
-    delete: ServerAction<AdminDeleteStaffNote>,
+    add: Sender<AdminAddStaffNote>,
+    delete: Sender<AdminDeleteStaffNote>,
     changed: RwSignal<usize>,
     draft: RwSignal<String>,
     cursor: PageCursor,
@@ -26,7 +27,7 @@ pub struct NoteActions {
 
 impl NoteActions {
     pub fn new<S: PartialEq + Send + Sync + 'static>(subject: impl Fn() -> S + Send + Sync + 'static) -> Self {
-        let (add, delete, changed, cursor) = (ServerAction::new(), ServerAction::new(), RwSignal::new(0), PageCursor::new());
+        let (add, delete, changed, cursor) = (Sender::new(), Sender::new(), RwSignal::new(0), PageCursor::new());
         let draft = draft_until_sent(add.value());
         // A new note is the newest: show the page it is on.
         after_success(add.version(), add.value(), move || {
@@ -88,7 +89,7 @@ pub fn StaffNotes(notes: crate::wire::Fetched<Option<CustomerNotes>>, actions: N
     }
 }
 
-fn note_list(notes: Vec<StaffNote>, delete: ServerAction<AdminDeleteStaffNote>) -> AnyView {
+fn note_list(notes: Vec<StaffNote>, delete: Sender<AdminDeleteStaffNote>) -> AnyView {
     if notes.is_empty() {
         return view! { <p class="muted">"No notes yet."</p> }.into_any();
     }

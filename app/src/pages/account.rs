@@ -7,6 +7,7 @@ use crate::pages::account_api_keys::ApiKeys;
 use crate::pages::account_email::{ChangeEmailForm, EmailChange};
 use crate::pages::account_two_step::{TwoStep, TwoStepSection};
 use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::{empty_when_sent, send_fields, ActionError}, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::wire::Sender;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -14,8 +15,8 @@ pub fn AccountPage() -> impl IntoView {
     // Resources live at the page's top level and are all read in the
     // Transition's first pass: read only after the viewer resolved (a
     // waterfall), they stalled the server's stream now and then.
-    let sign_out_device = ServerAction::<SignOutDevice>::new();
-    let sign_out_others = ServerAction::<SignOutOtherDevices>::new();
+    let sign_out_device = Sender::<SignOutDevice>::new();
+    let sign_out_others = Sender::<SignOutOtherDevices>::new();
     let two_step = TwoStep::create();
     let devices = crate::wire::resource(
         move || (sign_out_device.version().get(), sign_out_others.version().get(), two_step.turned_on()),
@@ -23,7 +24,7 @@ pub fn AccountPage() -> impl IntoView {
     );
     let log = crate::wire::resource(move || (sign_out_others.version().get(), two_step.turned_on()), |_| my_security_log());
     let actions = AccountActions { sign_out_device, sign_out_others, devices, log, email_change: EmailChange::create(), two_step };
-    let (create_key, revoke_key) = (ServerAction::<CreateApiKey>::new(), ServerAction::<RevokeApiKey>::new());
+    let (create_key, revoke_key) = (Sender::<CreateApiKey>::new(), Sender::<RevokeApiKey>::new());
     let keys = crate::wire::resource(move || (create_key.version().get(), revoke_key.version().get()), |_| my_api_keys());
     view! {
         <PageTitle text="Account" />
@@ -50,8 +51,8 @@ pub fn AccountPage() -> impl IntoView {
 
 #[derive(Clone, Copy)]
 struct AccountActions {
-    sign_out_device: ServerAction<SignOutDevice>,
-    sign_out_others: ServerAction<SignOutOtherDevices>,
+    sign_out_device: Sender<SignOutDevice>,
+    sign_out_others: Sender<SignOutOtherDevices>,
     devices: crate::wire::Fetched<Vec<crate::account::Device>>,
     log: crate::wire::Fetched<Vec<crate::account::SecurityEvent>>,
     email_change: EmailChange,
@@ -128,7 +129,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
 
 #[component]
 fn ChangePasswordForm() -> impl IntoView {
-    let action = ServerAction::<ChangePassword>::new();
+    let action = Sender::<ChangePassword>::new();
     let form = NodeRef::new();
     empty_when_sent(form, action.version(), action.value());
     view! {
@@ -157,7 +158,7 @@ fn ChangePasswordForm() -> impl IntoView {
 
 #[component]
 fn YourData() -> impl IntoView {
-    let delete = ServerAction::<DeleteAccount>::new();
+    let delete = Sender::<DeleteAccount>::new();
     view! {
         <section class="card">
             <h2>"Your data"</h2>

@@ -3,13 +3,14 @@ use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
 use crate::components::{data_table::DataTable, copy_button::CopyButton, form::{empty_when_sent, send_fields, ActionError}, local_time::LocalTime};
+use crate::wire::Sender;
 
 pub const API_KEY_HEADERS: &[&str] = &["Name", "Key", "Callback", "Created", "Last used", ""];
 
 #[component]
 pub fn ApiKeys(
-    create: ServerAction<CreateApiKey>,
-    revoke: ServerAction<RevokeApiKey>,
+    create: Sender<CreateApiKey>,
+    revoke: Sender<RevokeApiKey>,
     keys: crate::wire::Fetched<Vec<ApiKeyView>>,
     email_verified: bool,
 ) -> impl IntoView {

@@ -5,14 +5,15 @@ use leptos::{html, prelude::*, server_fn::ServerFn};
 use crate::account::{pending_email_change, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
 use crate::auth::use_viewer;
 use crate::components::form::{send_fields, ActionError};
+use crate::wire::Sender;
 
 /// The change's state. Made at the page's top: the account details are
 /// drawn again when the viewer changes, and this must outlive that.
 #[derive(Clone, Copy)]
 pub struct EmailChange {
-    request: ServerAction<RequestEmailChange>,
-    confirm: ServerAction<ConfirmEmailChange>,
-    abandon: ServerAction<AbandonEmailChange>,
+    request: Sender<RequestEmailChange>,
+    confirm: Sender<ConfirmEmailChange>,
+    abandon: Sender<AbandonEmailChange>,
     /// The address a live code went to when the page loaded: a reload (or
     /// a phone dropping the tab while its owner reads the mail) keeps the
     /// code step.
@@ -25,16 +26,16 @@ pub struct EmailChange {
 impl EmailChange {
     pub fn create() -> Self {
         let change = EmailChange {
-            request: ServerAction::new(),
-            confirm: ServerAction::new(),
-            abandon: ServerAction::new(),
+            request: Sender::new(),
+            confirm: Sender::new(),
+            abandon: Sender::new(),
             waiting: crate::wire::resource(|| (), |_| pending_email_change()),
             decided: RwSignal::new(None),
         };
         use_viewer().follow(change.confirm.value());
         Effect::new(move |_| {
             if let Some(Ok(address)) = change.request.value().get() {
-                change.confirm.value().set(None);
+                change.confirm.value().clear();
                 change.decided.set(Some(Some(address)));
             }
         });
@@ -97,8 +98,8 @@ pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
 fn CodeStep(
     address: String,
     decided: RwSignal<Option<Option<String>>>,
-    confirm: ServerAction<ConfirmEmailChange>,
-    abandon: ServerAction<AbandonEmailChange>,
+    confirm: Sender<ConfirmEmailChange>,
+    abandon: Sender<AbandonEmailChange>,
     focus: bool,
 ) -> impl IntoView {
     let code_input = NodeRef::<html::Input>::new();

@@ -7,40 +7,41 @@ use crate::auth::{use_viewer, Viewer};
 use crate::components::{copy_button::CopyButton, form::{send_fields, ActionError}};
 use crate::site_info::use_site_info;
 use crate::two_step::{BeginTwoStep, DisableTwoStep, EnableTwoStep, RenewRecoveryCodes};
+use crate::wire::Sender;
 
 /// The section's state. Made at the page's top: the account details are
 /// drawn again when the viewer changes, and the recovery codes on screen
 /// must outlive that.
 #[derive(Clone, Copy)]
 pub struct TwoStep {
-    begin: ServerAction<BeginTwoStep>,
-    enable: ServerAction<EnableTwoStep>,
-    disable: ServerAction<DisableTwoStep>,
-    renew: ServerAction<RenewRecoveryCodes>,
+    begin: Sender<BeginTwoStep>,
+    enable: Sender<EnableTwoStep>,
+    disable: Sender<DisableTwoStep>,
+    renew: Sender<RenewRecoveryCodes>,
 }
 
 impl TwoStep {
     pub fn create() -> Self {
         let two_step = TwoStep {
-            begin: ServerAction::new(),
-            enable: ServerAction::new(),
-            disable: ServerAction::new(),
-            renew: ServerAction::new(),
+            begin: Sender::new(),
+            enable: Sender::new(),
+            disable: Sender::new(),
+            renew: Sender::new(),
         };
         let viewer = use_viewer();
         Effect::new(move |_| {
             if let Some(Ok(_)) = two_step.enable.value().get() {
                 viewer.set_two_step(true);
-                two_step.disable.value().set(None);
+                two_step.disable.value().clear();
             }
         });
         Effect::new(move |_| {
             if let Some(Ok(())) = two_step.disable.value().get() {
                 viewer.set_two_step(false);
                 // The setup and the codes shown belong to what just ended.
-                two_step.begin.value().set(None);
-                two_step.enable.value().set(None);
-                two_step.renew.value().set(None);
+                two_step.begin.value().clear();
+                two_step.enable.value().clear();
+                two_step.renew.value().clear();
             }
         });
         two_step

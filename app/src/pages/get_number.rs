@@ -4,13 +4,14 @@ use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButto
 use crate::auth::with_next;
 use crate::domain::{Discount, LeaseEvent, LeaseState, UsPhoneNumber};
 use crate::get_number::{list_platforms, my_leases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
+use crate::wire::Sender;
 
 #[component]
 pub fn GetNumberPage() -> impl IntoView {
-    let confirm = ServerAction::<ConfirmLease>::new();
-    let act = ServerAction::<LeaseAction>::new();
-    let notify = ServerAction::<NotifyWhenAvailable>::new();
-    let label = ServerAction::<LabelLease>::new();
+    let confirm = Sender::<ConfirmLease>::new();
+    let act = Sender::<LeaseAction>::new();
+    let notify = Sender::<NotifyWhenAvailable>::new();
+    let label = Sender::<LabelLease>::new();
     let poll = RwSignal::new(0u32);
     // A visitor not signed in sees the prices instead of leases, and the
     // browser does not ask for leases it would be refused.
@@ -259,8 +260,8 @@ fn Chooser(
     /// Platforms with none to be had that the customer asked to hear of.
     awaited: Vec<String>,
     chosen: RwSignal<Option<Choice>>,
-    confirm: ServerAction<ConfirmLease>,
-    notify: ServerAction<NotifyWhenAvailable>,
+    confirm: Sender<ConfirmLease>,
+    notify: Sender<NotifyWhenAvailable>,
     balance: crate::domain::Money,
     /// Included in the platforms' prices; said beside the price.
     discount: Discount,
@@ -370,7 +371,7 @@ fn Chooser(
 fn PlatformButton(
     platform: PlatformView,
     chosen: RwSignal<Option<Choice>>,
-    notify: ServerAction<NotifyWhenAvailable>,
+    notify: Sender<NotifyWhenAvailable>,
     /// The customer already asked to hear of this one.
     awaited: bool,
     testid: &'static str,
@@ -421,7 +422,7 @@ fn new_key() -> String {
 }
 
 #[component]
-fn ActiveLease(lease: LeaseView, server_now: i64, act: ServerAction<LeaseAction>, label: ServerAction<LabelLease>) -> impl IntoView {
+fn ActiveLease(lease: LeaseView, server_now: i64, act: Sender<LeaseAction>, label: Sender<LabelLease>) -> impl IntoView {
     let remaining = RwSignal::new(((lease.expires_at - server_now) / 1000).max(0));
     #[cfg(feature = "hydrate")]
     {

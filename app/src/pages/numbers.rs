@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::get_number::{my_numbers, LabelLease, LeaseHistory, LeaseView};
 use crate::pages::get_number::rent_again_href;
 use crate::site_info::use_site_info;
+use crate::wire::Sender;
 
 #[component]
 pub fn NumbersPage() -> impl IntoView {
@@ -20,7 +21,7 @@ pub fn NumbersPage() -> impl IntoView {
     let history = crate::wire::resource(move || (filter.platform.get(), filter.search.get(), cursor.before()), move |(platform, search, before)| async move {
         if signed_in { my_numbers(Some(platform), Some(search), before).await } else { Err(AppError::Unauthenticated) }
     });
-    let label = ServerAction::<LabelLease>::new();
+    let label = Sender::<LabelLease>::new();
     after_success(label.version(), label.value(), move || history.refetch());
     // A code for an open lease shows without a reload (see Get Number).
     #[cfg(feature = "hydrate")]
@@ -65,7 +66,7 @@ struct Filter {
 }
 
 #[component]
-fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: ServerAction<LabelLease>) -> impl IntoView {
+fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Sender<LabelLease>) -> impl IntoView {
     let sms_hours = use_site_info().sms_retention_hours;
     let LeaseHistory { leases, next_before, platforms, .. } = page;
     let Filter { platform, search } = filter;
@@ -120,7 +121,7 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Ser
     }
 }
 
-fn lease_row(l: LeaseView, label: ServerAction<LabelLease>) -> impl IntoView {
+fn lease_row(l: LeaseView, label: Sender<LabelLease>) -> impl IntoView {
     let outcome = l.outcome();
     let (ask, about) = (format!("/support?lease={}", l.id), format!(" {} {}", l.platform, l.number_display));
     let again = l.rent_again.then(|| rent_again_href(&l));

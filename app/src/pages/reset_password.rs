@@ -3,11 +3,12 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use crate::auth::{RequestPasswordReset, ResetPassword};
 use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
 use crate::domain::NewPassword;
+use crate::wire::Sender;
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let request = ServerAction::<RequestPasswordReset>::new();
-    let reset = ServerAction::<ResetPassword>::new();
+    let request = Sender::<RequestPasswordReset>::new();
+    let reset = Sender::<ResetPassword>::new();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let password_error = Signal::derive(move || {

@@ -4,10 +4,11 @@ use leptos_router::hooks::use_query_map;
 use crate::auth::{use_viewer, with_next, SignIn};
 use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
 use crate::error::AppError;
+use crate::wire::Sender;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
+    let action = Sender::<SignIn>::new();
     use_viewer().follow(action.value());
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next").unwrap_or_default());

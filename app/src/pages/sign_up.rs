@@ -4,10 +4,11 @@ use leptos_router::hooks::use_query_map;
 use crate::auth::{use_viewer, with_next, SignUp};
 use crate::components::{form::{inline_error, send_fields, ActionError}, page_title::PageTitle};
 use crate::domain::{Email, NewPassword, Username};
+use crate::wire::Sender;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
+    let action = Sender::<SignUp>::new();
     use_viewer().follow(action.value());
     let email = RwSignal::new(String::new());
     let username = RwSignal::new(String::new());

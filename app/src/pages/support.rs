@@ -8,6 +8,7 @@ use crate::components::{form::{draft_until_sent, error_alert, send_fields, send_
 use crate::get_number::{my_leases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{my_tickets, ticket_thread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
+use crate::wire::Sender;
 
 #[component]
 fn Contacts() -> impl IntoView {
@@ -95,7 +96,7 @@ pub fn ticket_lease(lease: LeaseView) -> impl IntoView {
 #[component]
 pub fn SupportPage() -> impl IntoView {
     let viewer = use_viewer();
-    let open = ServerAction::<OpenTicket>::new();
+    let open = Sender::<OpenTicket>::new();
     let tickets = crate::wire::resource(move || open.version().get(), |_| my_tickets());
     let leases = crate::wire::resource(|| (), |_| my_leases());
     // Support's answer marks its ticket "new reply" without a reload
@@ -197,8 +198,8 @@ pub fn TicketPage() -> impl IntoView {
     let signed_in = use_viewer().signed_in_untracked();
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-    let reply = ServerAction::<ReplyTicket>::new();
-    let close = ServerAction::<CloseTicket>::new();
+    let reply = Sender::<ReplyTicket>::new();
+    let close = Sender::<CloseTicket>::new();
     let thread = crate::wire::resource(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| ticket_thread(id));
     let draft = draft_until_sent(reply.value());
     // Support's answer shows without a reload, and so does a text arriving

@@ -3,11 +3,12 @@ use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, ResendVerification, VerifyEmail};
 use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
+use crate::wire::Sender;
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let verify = ServerAction::<VerifyEmail>::new();
-    let resend = ServerAction::<ResendVerification>::new();
+    let verify = Sender::<VerifyEmail>::new();
+    let resend = Sender::<ResendVerification>::new();
     use_viewer().follow(verify.value());
     let viewer = use_viewer();
     let email = move || viewer.get().map(|v| v.email).unwrap_or_default();

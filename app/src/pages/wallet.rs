@@ -7,6 +7,7 @@ use crate::site_info::use_site_info;
 use crate::top_up_requests::{RequestStatus, TopUpRequest};
 use crate::components::{balance_alert::BalanceAlertCard, form::after_success};
 use crate::wallet::{my_ledger, my_wallet, SetBalanceAlert};
+use crate::wire::Sender;
 
 #[component]
 pub fn WalletPage() -> impl IntoView {
@@ -16,7 +17,7 @@ pub fn WalletPage() -> impl IntoView {
     let cursor = PageCursor::new();
     let history = crate::wire::resource(move || (kind.get(), cursor.before()), |(kind, before)| my_ledger(Some(kind), before));
     let signed_in = move || viewer.get().is_some();
-    let set_alert = ServerAction::<SetBalanceAlert>::new();
+    let set_alert = Sender::<SetBalanceAlert>::new();
     after_success(set_alert.version(), set_alert.value(), move || wallet.refetch());
     // A top-up (or a lease's charge or refund) shows without a reload,
     // also one that landed between the render and the stream: the older

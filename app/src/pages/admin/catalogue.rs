@@ -4,15 +4,16 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use crate::domain::is_catch_all;
 use crate::components::{data_table::DataTable, form::{empty_when_sent, send_fields, ActionError}, page_title::PageTitle};
 use crate::get_number::{admin_platforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
+use crate::wire::Sender;
 
 /// What a new platform's colour field starts at: the site's own blue.
 const DEFAULT_COLOR: &str = "#1f5eff";
 
 #[component]
 pub fn AdminCatalogue() -> impl IntoView {
-    let update = ServerAction::<AdminUpdatePlatform>::new();
-    let add = ServerAction::<AdminAddPlatform>::new();
-    let moved = ServerAction::<AdminMovePlatform>::new();
+    let update = Sender::<AdminUpdatePlatform>::new();
+    let add = Sender::<AdminAddPlatform>::new();
+    let moved = Sender::<AdminMovePlatform>::new();
     let list = crate::wire::resource(move || (update.version().get(), add.version().get(), moved.version().get()), |_| admin_platforms());
     view! {
         <PageTitle text="Admin · Platforms" />
@@ -25,8 +26,8 @@ pub fn AdminCatalogue() -> impl IntoView {
 /// Platforms and prices; changes apply to the next confirmation.
 #[component]
 fn Platforms(
-    update: ServerAction<AdminUpdatePlatform>,
-    moved: ServerAction<AdminMovePlatform>,
+    update: Sender<AdminUpdatePlatform>,
+    moved: Sender<AdminMovePlatform>,
     list: crate::wire::Fetched<Vec<AdminPlatform>>,
 ) -> impl IntoView {
     view! {
@@ -92,7 +93,7 @@ fn Platforms(
 
 /// One step up or down the catalogue, as a form of its own.
 #[component]
-fn MoveButton(moved: ServerAction<AdminMovePlatform>, slug: String, name: String, up: bool) -> impl IntoView {
+fn MoveButton(moved: Sender<AdminMovePlatform>, slug: String, name: String, up: bool) -> impl IntoView {
     let (direction, arrow) = if up { ("up", "↑") } else { ("down", "↓") };
     view! {
         <form class="inline-form" method="post" action=AdminMovePlatform::url() on:submit=send_fields(moved, |f| AdminMovePlatform { slug: f.text("slug"), direction: f.text("direction") })>
@@ -106,7 +107,7 @@ fn MoveButton(moved: ServerAction<AdminMovePlatform>, slug: String, name: String
 /// A new platform, enabled at once. Its numbers come from the pool until
 /// an upstream mapping in the config names its slug.
 #[component]
-fn AddPlatform(add: ServerAction<AdminAddPlatform>) -> impl IntoView {
+fn AddPlatform(add: Sender<AdminAddPlatform>) -> impl IntoView {
     let form = NodeRef::new();
     empty_when_sent(form, add.version(), add.value());
     view! {

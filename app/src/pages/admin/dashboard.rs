@@ -6,6 +6,7 @@ use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncem
 use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, send_fields, ActionError}, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
 use crate::domain::Money;
+use crate::wire::Sender;
 
 fn dollars(v: f64) -> String {
     format!("${v:.2}")
@@ -128,8 +129,8 @@ pub fn AdminDashboard() -> impl IntoView {
 /// The line above every page: published, replaced or taken down here.
 #[component]
 fn AnnouncementEditor() -> impl IntoView {
-    let publish = ServerAction::<Announce>::new();
-    let clear = ServerAction::<ClearAnnouncement>::new();
+    let publish = Sender::<Announce>::new();
+    let clear = Sender::<ClearAnnouncement>::new();
     let current = crate::wire::resource(move || (publish.version().get(), clear.version().get()), |_| admin_announcement());
     let announcement_form = NodeRef::new();
     empty_when_sent(announcement_form, publish.version(), publish.value());

@@ -7,11 +7,12 @@ use crate::number_pool::{
     admin_numbers, admin_shortages, admin_silent_numbers, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
     PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
+use crate::wire::Sender;
 
 #[component]
 pub fn AdminSupply() -> impl IntoView {
-    let (add, toggle) = (ServerAction::<AdminAddNumber>::new(), ServerAction::<AdminSetNumberEnabled>::new());
-    let bulk = ServerAction::<AdminSetFoundEnabled>::new();
+    let (add, toggle) = (Sender::<AdminAddNumber>::new(), Sender::<AdminSetNumberEnabled>::new());
+    let bulk = Sender::<AdminSetFoundEnabled>::new();
     let imported = RwSignal::new(0u32);
     // Any change to the pool: one added or switched, some found switched, a file imported.
     let changed = move || (add.version().get(), toggle.version().get(), bulk.version().get(), imported.get());
@@ -19,9 +20,9 @@ pub fn AdminSupply() -> impl IntoView {
     // The page of the pool shown; a change keeps it, a new search starts over.
     let pool_page = PageCursor::new();
     let pool = crate::wire::resource(move || (changed(), pool_search.get(), pool_page.before()), |(_, search, from)| admin_numbers(Some(search), from));
-    let (assign, dismiss) = (ServerAction::<AdminAssignSms>::new(), ServerAction::<AdminDismissSms>::new());
+    let (assign, dismiss) = (Sender::<AdminAssignSms>::new(), Sender::<AdminDismissSms>::new());
     let unmatched = crate::wire::resource(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
-    let checked = ServerAction::<AdminPurchaseChecked>::new();
+    let checked = Sender::<AdminPurchaseChecked>::new();
     let upstreams = crate::wire::resource(move || checked.version().get(), |_| admin_upstreams());
     // Counted again after the pool changes, so the operator sees an
     // addition answer the shortage on the next refusal, not before.
@@ -127,9 +128,9 @@ fn ImportNumbers(done: RwSignal<u32>) -> impl IntoView {
 /// The pool with each number's gateway and open lease; add or disable.
 #[component]
 pub fn NumberPool(
-    add: ServerAction<AdminAddNumber>,
-    toggle: ServerAction<AdminSetNumberEnabled>,
-    bulk: ServerAction<AdminSetFoundEnabled>,
+    add: Sender<AdminAddNumber>,
+    toggle: Sender<AdminSetNumberEnabled>,
+    bulk: Sender<AdminSetFoundEnabled>,
     search: RwSignal<String>,
     page: PageCursor,
     list: crate::wire::Fetched<PoolList>,
@@ -246,7 +247,7 @@ fn pool_count(pool: &PoolList) -> Option<String> {
 
 /// Buttons that disable or enable every number a search found; the count
 /// goes along, so a pool that changed meanwhile is not touched.
-fn found_actions(bulk: ServerAction<AdminSetFoundEnabled>, search: String, matching: i64) -> impl IntoView {
+fn found_actions(bulk: Sender<AdminSetFoundEnabled>, search: String, matching: i64) -> impl IntoView {
     let form = |enabled: bool| {
         let search = search.clone();
         let verb = if enabled { "Enable" } else { "Disable" };
@@ -265,8 +266,8 @@ fn found_actions(bulk: ServerAction<AdminSetFoundEnabled>, search: String, match
 /// Messages no open lease took: give one to a lease, or dismiss it.
 #[component]
 pub fn UnmatchedSmsList(
-    assign: ServerAction<AdminAssignSms>,
-    dismiss: ServerAction<AdminDismissSms>,
+    assign: Sender<AdminAssignSms>,
+    dismiss: Sender<AdminDismissSms>,
     list: crate::wire::Fetched<Vec<UnmatchedSms>>,
 ) -> impl IntoView {
     view! {
@@ -367,7 +368,7 @@ fn StockList(list: crate::wire::Fetched<Vec<PlatformStock>>) -> impl IntoView {
 /// Numbers a platform seems to refuse (shown only when there are some),
 /// each with the pool's Disable.
 #[component]
-fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: crate::wire::Fetched<Vec<SilentNumber>>) -> impl IntoView {
+fn SilentNumbers(toggle: Sender<AdminSetNumberEnabled>, list: crate::wire::Fetched<Vec<SilentNumber>>) -> impl IntoView {
     use crate::number_pool::{SILENT_AFTER_LEASES, SILENT_WITHIN_DAYS};
     view! {
         {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
@@ -402,7 +403,7 @@ fn SilentNumbers(toggle: ServerAction<AdminSetNumberEnabled>, list: crate::wire:
 
 /// Upstream suppliers: balance, error rate, breaker, last error, margin.
 #[component]
-pub fn UpstreamList(checked: ServerAction<AdminPurchaseChecked>, list: crate::wire::Fetched<Vec<UpstreamView>>) -> impl IntoView {
+pub fn UpstreamList(checked: Sender<AdminPurchaseChecked>, list: crate::wire::Fetched<Vec<UpstreamView>>) -> impl IntoView {
     view! {
         {move || list.get().and_then(|r| r.ok()).filter(|rows| !rows.is_empty()).map(|rows| view! {
             <section class="card">

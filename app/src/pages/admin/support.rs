@@ -10,6 +10,7 @@ use crate::support::{
     admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminEditSavedReply, AdminReplyTicket,
     AdminSetSupportMail, SavedReply, TicketCustomer, INBOX_MAX, INBOX_PAGE,
 };
+use crate::wire::Sender;
 
 #[component]
 pub fn AdminSupport() -> impl IntoView {
@@ -120,9 +121,9 @@ fn show_more_focus() -> ShowMoreFocus {
 /// from one.
 #[component]
 fn SavedReplies() -> impl IntoView {
-    let add = ServerAction::<AdminAddSavedReply>::new();
-    let edit = ServerAction::<AdminEditSavedReply>::new();
-    let delete = ServerAction::<AdminDeleteSavedReply>::new();
+    let add = Sender::<AdminAddSavedReply>::new();
+    let edit = Sender::<AdminEditSavedReply>::new();
+    let delete = Sender::<AdminDeleteSavedReply>::new();
     let replies = crate::wire::resource(move || (add.version().get(), edit.version().get(), delete.version().get()), |_| admin_saved_replies());
     // The reply whose "Edit" was pressed: the form below rewrites it.
     let editing = RwSignal::new(None::<SavedReply>);
@@ -191,7 +192,7 @@ fn SavedReplies() -> impl IntoView {
 /// The form rewriting a saved reply, in place of the one adding them;
 /// it takes the focus, and goes once the change is saved or given up.
 #[component]
-fn EditSavedReply(reply: SavedReply, edit: ServerAction<AdminEditSavedReply>, editing: RwSignal<Option<SavedReply>>) -> impl IntoView {
+fn EditSavedReply(reply: SavedReply, edit: Sender<AdminEditSavedReply>, editing: RwSignal<Option<SavedReply>>) -> impl IntoView {
     let first_field = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -248,7 +249,7 @@ fn SavedReplyPicker(replies: crate::wire::Fetched<Vec<SavedReply>>, draft: RwSig
 /// off for an admin who does not answer tickets.
 #[component]
 fn SupportMail() -> impl IntoView {
-    let set = ServerAction::<AdminSetSupportMail>::new();
+    let set = Sender::<AdminSetSupportMail>::new();
     let current = crate::wire::resource(move || set.version().get(), |_| admin_support_mail());
     view! {
         <section class="card" aria-labelledby="support-mail-heading">
@@ -280,8 +281,8 @@ fn SupportMail() -> impl IntoView {
 pub fn AdminTicket() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-    let reply = ServerAction::<AdminReplyTicket>::new();
-    let close = ServerAction::<AdminCloseTicket>::new();
+    let reply = Sender::<AdminReplyTicket>::new();
+    let close = Sender::<AdminCloseTicket>::new();
     let thread = crate::wire::resource(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| admin_ticket_thread(id));
     // Made with the page, not with the thread's view: a resource made in a
     // view that is drawn again would not match the server's on hydration.

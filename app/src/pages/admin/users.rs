@@ -11,6 +11,7 @@ use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::staff_notes::{admin_staff_notes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
+use crate::wire::Sender;
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -83,10 +84,10 @@ fn users_count(list: &UserList, everyone: bool, role: Option<Role>) -> String {
 pub fn AdminUser() -> impl IntoView {
     let params = use_params_map();
     let public_id = move || params.read().get("public_id").unwrap_or_default();
-    let set_disabled = ServerAction::<AdminSetDisabled>::new();
-    let set_role = ServerAction::<AdminSetRole>::new();
-    let revoke_key = ServerAction::<AdminRevokeApiKey>::new();
-    let set_discount = ServerAction::<AdminSetDiscount>::new();
+    let set_disabled = Sender::<AdminSetDisabled>::new();
+    let set_role = Sender::<AdminSetRole>::new();
+    let revoke_key = Sender::<AdminRevokeApiKey>::new();
+    let set_discount = Sender::<AdminSetDiscount>::new();
     let detail = crate::wire::resource(
         move || (public_id(), set_disabled.version().get(), set_role.version().get(), revoke_key.version().get(), set_discount.version().get()),
         |(id, _, _, _, _)| admin_user_detail(id),
@@ -111,10 +112,10 @@ pub fn AdminUser() -> impl IntoView {
 #[component]
 fn UserView(
     d: UserDetail,
-    set_disabled: ServerAction<AdminSetDisabled>,
-    set_role: ServerAction<AdminSetRole>,
-    set_discount: ServerAction<AdminSetDiscount>,
-    revoke_key: ServerAction<AdminRevokeApiKey>,
+    set_disabled: Sender<AdminSetDisabled>,
+    set_role: Sender<AdminSetRole>,
+    set_discount: Sender<AdminSetDiscount>,
+    revoke_key: Sender<AdminRevokeApiKey>,
     notes: crate::wire::Fetched<Option<CustomerNotes>>,
     note_actions: NoteActions,
 ) -> impl IntoView {

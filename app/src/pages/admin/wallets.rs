@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::top_up_requests::{admin_top_up_requests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
+use crate::wire::Sender;
 
 #[component]
 pub fn AdminWallets() -> impl IntoView {
@@ -50,8 +51,8 @@ fn LedgerExport() -> impl IntoView {
 /// confirm after seeing their name and current balance.
 #[component]
 fn Recharge() -> impl IntoView {
-    let prepare = ServerAction::<AdminPrepareTopUp>::new();
-    let confirm = ServerAction::<AdminTopUp>::new();
+    let prepare = Sender::<AdminPrepareTopUp>::new();
+    let confirm = Sender::<AdminTopUp>::new();
     view! {
         <Requests prepare confirm />
         <section class="card">
@@ -118,8 +119,8 @@ fn Recharge() -> impl IntoView {
 /// recharge's confirmation step from one (its user and amount); the
 /// confirmed top-up marks it credited.
 #[component]
-fn Requests(prepare: ServerAction<AdminPrepareTopUp>, confirm: ServerAction<AdminTopUp>) -> impl IntoView {
-    let dismiss = ServerAction::<AdminDismissTopUpRequest>::new();
+fn Requests(prepare: Sender<AdminPrepareTopUp>, confirm: Sender<AdminTopUp>) -> impl IntoView {
+    let dismiss = Sender::<AdminDismissTopUpRequest>::new();
     let requests = crate::wire::resource(move || (confirm.version().get(), dismiss.version().get()), |_| admin_top_up_requests());
     BadgeRecount::after(move || (confirm.version().get(), dismiss.version().get()));
     view! {
@@ -160,7 +161,7 @@ fn Requests(prepare: ServerAction<AdminPrepareTopUp>, confirm: ServerAction<Admi
 /// A correction (positive or negative) with a reason; audited.
 #[component]
 fn Adjust() -> impl IntoView {
-    let adjust = ServerAction::<AdminAdjust>::new();
+    let adjust = Sender::<AdminAdjust>::new();
     let key = RwSignal::new(new_key());
     Effect::new(move |_| {
         if adjust.version().get() > 0 {

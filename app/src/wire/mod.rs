@@ -9,12 +9,6 @@
 //! page was rendered with reaches the browser the same way: `resource`
 //! serializes it with postcard (base64 in the HTML).
 use http::Method;
-use leptos::prelude::{untrack, Resource, Track, With, WithUntracked};
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::marker::PhantomData;
-use std::pin::Pin;
-use std::sync::Arc;
-
 use crate::error::AppError;
 use leptos::server_fn::{
     client::Client,
@@ -27,6 +21,12 @@ use leptos::server_fn::{
     Bytes, ContentType, Encodes, Protocol,
 };
 use std::future::Future;
+
+mod fetched;
+mod sender;
+
+pub use fetched::{resource, Fetched};
+pub use sender::{Answered, Outcome, Sender};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// The content type our client asks for.
@@ -100,90 +100,15 @@ fn survives_postcard<T: Serialize + DeserializeOwned>(output: &T) -> Result<(), 
 /// the answers.
 pub type Compact = codee::binary::PostcardCodec;
 
-/// A page's data loaded by a server function: a `Resource` kept as the
-/// answer's postcard bytes and read as `T`. Every page's data shares one
-/// resource type (one source, one fetcher, one answer type), so the
-/// resource machinery (memo, async derived, hydration) is compiled once
-/// rather than once per page's data: it was up to 8 KB of WASM for each
-/// (BENCHMARKS.md, session 59). Reading decodes the bytes, a few
-/// microseconds for a page's data.
-pub struct Fetched<T> {
-    bytes: Resource<Answer, Compact>,
-    read_as: PhantomData<fn() -> T>,
-}
-
-/// What every `Fetched` holds: the answer in postcard, or the error.
+/// What a page's data and a form's answer are kept as in the browser:
+/// the answer in postcard, or the error. One type for all, so that the
+/// reactive machinery holding them is compiled once (see `fetched` and
+/// `sender`); each is decoded where it is read.
 type Answer = Result<Vec<u8>, AppError>;
-type Source = Box<dyn Fn() -> u64 + Send + Sync>;
-type Fetcher = Box<dyn Fn(u64) -> Pin<Box<dyn Future<Output = Answer> + Send>> + Send + Sync>;
-
-impl<T> Clone for Fetched<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for Fetched<T> {}
-
-impl<T: DeserializeOwned> Fetched<T> {
-    /// The data, tracked; `None` while it loads.
-    pub fn get(&self) -> Option<Result<T, AppError>> {
-        self.bytes.with(|answer| answer.as_ref().map(read))
-    }
-
-    /// The data, not tracked.
-    pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
-        self.bytes.with_untracked(|answer| answer.as_ref().map(read))
-    }
-
-    /// Loads the data again.
-    pub fn refetch(&self) {
-        self.bytes.refetch();
-    }
-
-    /// Subscribes to the data without reading it (inside a `Transition`,
-    /// so that it waits for the data).
-    pub fn track(&self) {
-        self.bytes.track();
-    }
-}
 
 fn read<T: DeserializeOwned>(answer: &Answer) -> Result<T, AppError> {
     let bytes = answer.as_ref().map_err(Clone::clone)?;
     postcard::from_bytes(bytes).map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string())))
-}
-
-/// A page's data: `fetcher` runs again whenever `source` changes, as
-/// with `Resource::new`.
-#[track_caller]
-pub fn resource<T, S, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetcher: impl Fn(S) -> Fut + Send + Sync + 'static) -> Fetched<T>
-where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: Hash + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
-{
-    let source = Arc::new(source);
-    // The resource compares sources to know when to fetch; a hash of the
-    // source stands for it, so that the resource's own type stays one.
-    let key: Source = Box::new({
-        let source = source.clone();
-        move || {
-            let mut hasher = DefaultHasher::new();
-            source().hash(&mut hasher);
-            hasher.finish()
-        }
-    });
-    let fetch: Fetcher = Box::new(move |_| {
-        let answer = fetcher(untrack(|| source()));
-        Box::pin(async move { answer.await.and_then(|data| postcard::to_allocvec(&data).map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string())))) })
-    });
-    Fetched { bytes: erased(key, fetch), read_as: PhantomData }
-}
-
-/// The one resource type behind every `Fetched`.
-#[track_caller]
-fn erased(key: Source, fetch: Fetcher) -> Resource<Answer, Compact> {
-    Resource::new_with_options(key, fetch, false)
 }
 
 #[cfg(test)]

@@ -1,0 +1,203 @@
+//! Server functions sent from the browser: forms and buttons (`Sender`).
+use leptos::prelude::{use_context, Action, MappedSignal, Memo, RwSignal, Set, With, WithUntracked};
+use leptos::server::ServerActionError;
+use leptos::server_fn::{
+    error::{FromServerFnError, ServerFnErrorErr, ServerFnUrlError},
+    ServerFn,
+};
+use serde::{de::DeserializeOwned, Serialize};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use super::{read, Answer};
+use crate::error::AppError;
+
+/// Sends server function `S` from the browser and keeps its answer: what
+/// leptos's `ServerAction` does, but every `Sender` shares one action type
+/// (a path, a form-encoded body, the answer's bytes). `ServerAction` is
+/// compiled once for each server function, some 3 KB of WASM each
+/// (BENCHMARKS.md, session 59).
+pub struct Sender<S> {
+    action: Action<Posted, Answer>,
+    sends: PhantomData<fn(S)>,
+}
+
+/// A server function's call as it is posted: where, and its arguments
+/// encoded as a form.
+#[derive(Clone)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub struct Posted {
+    path: &'static str,
+    body: String,
+}
+
+impl<S> Clone for Sender<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S> Copy for Sender<S> {}
+
+impl<S> Default for Sender<S>
+where
+    S: ServerFn<Error = AppError> + Serialize,
+    S::Output: DeserializeOwned,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S> Sender<S>
+where
+    S: ServerFn<Error = AppError> + Serialize,
+    S::Output: DeserializeOwned,
+{
+    pub fn new() -> Self {
+        Sender { action: erased(S::PATH), sends: PhantomData }
+    }
+
+    /// Sends `args`; the answer lands in `value`.
+    pub fn dispatch(&self, args: S) {
+        // As `PostUrl` encodes them, which the server function reads.
+        match serde_qs::to_string(&args) {
+            Ok(body) => {
+                self.action.dispatch(Posted { path: S::PATH, body });
+            }
+            Err(e) => self.action.value().set(Some(Err(AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string()))))),
+        }
+    }
+
+    /// The last answer; `None` before the first.
+    pub fn value(&self) -> Answered<S::Output> {
+        Answered { outcome: Outcome(self.action.value()), read_as: PhantomData }
+    }
+
+    /// How many answers came back so far.
+    pub fn version(&self) -> RwSignal<usize> {
+        self.action.version()
+    }
+
+    /// Whether a call is on its way.
+    pub fn pending(&self) -> Memo<bool> {
+        self.action.pending()
+    }
+}
+
+/// A `Sender`'s last answer, read as `T`.
+pub struct Answered<T> {
+    outcome: Outcome,
+    read_as: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Answered<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Answered<T> {}
+
+impl<T: DeserializeOwned> Answered<T> {
+    /// The last answer, tracked.
+    pub fn get(&self) -> Option<Result<T, AppError>> {
+        self.outcome.0.with(|a| a.as_ref().map(read))
+    }
+
+    /// The last answer, not tracked.
+    pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
+        self.outcome.0.with_untracked(|a| a.as_ref().map(read))
+    }
+}
+
+impl<T> std::ops::Deref for Answered<T> {
+    type Target = Outcome;
+
+    fn deref(&self) -> &Outcome {
+        &self.outcome
+    }
+}
+
+impl<T> From<Answered<T>> for Outcome {
+    fn from(answered: Answered<T>) -> Outcome {
+        answered.outcome
+    }
+}
+
+/// How a `Sender`'s last call went, whatever its answer's type: what the
+/// forms' helpers need, without decoding the answer.
+#[derive(Clone, Copy)]
+pub struct Outcome(MappedSignal<Option<Answer>>);
+
+impl Outcome {
+    /// Forgets the answer, as before the first call.
+    pub fn clear(&self) {
+        self.0.set(None);
+    }
+
+    /// The last call's error, tracked.
+    pub fn error(&self) -> Option<AppError> {
+        self.0.with(|a| a.as_ref().and_then(|a| a.as_ref().err().cloned()))
+    }
+
+    /// Whether the last call succeeded, tracked.
+    pub fn succeeded(&self) -> bool {
+        self.0.with(|a| matches!(a, Some(Ok(_))))
+    }
+
+    /// Whether the last call succeeded, not tracked.
+    pub fn succeeded_untracked(&self) -> bool {
+        self.0.with_untracked(|a| matches!(a, Some(Ok(_))))
+    }
+}
+
+/// The one action type behind every `Sender`. It starts with the error a
+/// form posted without scripts came back with, if it was this function's.
+fn erased(path: &'static str) -> Action<Posted, Answer> {
+    let posted_error = use_context::<ServerActionError>()
+        .filter(|e| e.path() == path)
+        .map(|e| Err(ServerFnUrlError::<AppError>::decode_err(e.err())));
+    Action::new_with_value(posted_error, post)
+}
+
+type Posting = Pin<Box<dyn Future<Output = Answer> + Send>>;
+
+/// Posts the call as our `Wire` protocol's client does, keeping the
+/// answer's bytes.
+fn post(call: &Posted) -> Posting {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::server_fn::{
+            client::{browser::BrowserClient, Client},
+            codec::PostUrl,
+            redirect::call_redirect_hook,
+            request::ClientReq,
+            response::ClientRes,
+            ContentType,
+        };
+        let call = call.clone();
+        Box::pin(async move {
+            let request = <BrowserClient as Client<AppError>>::Request::try_new_post(call.path, PostUrl::CONTENT_TYPE, super::COMPACT, call.body)?;
+            let response = <BrowserClient as Client<AppError>>::send(request).await?;
+            let status = ClientRes::<AppError>::status(&response);
+            let location = ClientRes::<AppError>::location(&response);
+            let redirected = ClientRes::<AppError>::has_redirect(&response);
+            let body = ClientRes::<AppError>::try_into_bytes(response).await?;
+            if (400..=599).contains(&status) {
+                return Err(AppError::de(body));
+            }
+            if (300..=399).contains(&status) || redirected {
+                call_redirect_hook(&location);
+            }
+            Ok(body.to_vec())
+        })
+    }
+    // Only the browser sends; a server render never dispatches.
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = call;
+        Box::pin(std::future::ready(Err(AppError::from_server_fn_error(ServerFnErrorErr::Request("sent only from the browser".into())))))
+    }
+}
