@@ -46,6 +46,23 @@ test("policies page is server-rendered, hydrates, and its table of contents foll
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
 });
 
+test("texts the server renders alone show when reached in the app, at the section a link names", async ({ page }) => {
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.evaluate(() => ((window as any).__noReload = true));
+  const footer = page.getByRole("navigation", { name: "Policies" });
+  await footer.getByRole("link", { name: "Refunds" }).click();
+  await expect(page).toHaveURL(/\/policies#refunds$/);
+  await expect(page.locator("#refunds")).toBeInViewport();
+  await expect(page.locator("#terms")).toContainText("20 minutes");
+
+  await footer.getByRole("link", { name: "API" }).click();
+  await expect(page).toHaveURL(/\/docs\/api$/);
+  await expect(page.getByRole("heading", { level: 2, name: "Endpoint" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Reseller API actions" })).toContainText("getBalance");
+  expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+});
+
 test("the mobile menu opens without a page load", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 800 });
   await page.goto("/policies");
@@ -65,8 +82,15 @@ test("unknown addresses get the 404 page", async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByTestId("not-found")).toBeVisible();
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await hydrated(page);
+  await page.evaluate(() => ((window as any).__noReload = true));
   await page.getByRole("link", { name: "Read our policies" }).click();
   await expect(page).toHaveURL(/\/policies$/);
+  // Reached in the app, the policies' text (rendered by the server only)
+  // is asked for and shown, with the configured values.
+  await expect(page.locator("#terms")).toContainText("20 minutes");
+  await expect(page.locator("#contact a[href^='https://wa.me/15550100100']")).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
 });
 
 // The head names the page's WASM chunks, so the browser fetches them

@@ -15,6 +15,7 @@ pub mod local_time;
 pub mod page_title;
 pub mod pager;
 pub mod security_log_table;
+pub mod server_text;
 pub mod staff_news;
 pub mod staff_notes;
 pub mod theme_switch;

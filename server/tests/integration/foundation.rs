@@ -150,6 +150,18 @@ async fn policies_show_configured_values(app: TestApp) {
     assert!(!html.contains("20 minutes"));
     assert!(!html.contains("Staff must use two-step"), "not required over plain HTTP by default");
 
+    // A page reached in the app asks for the same text (the browser has
+    // none of its own); an unknown text is refused.
+    let mut browser = common::browser::Browser::new(&app.base);
+    let answer = browser.call("page_text", &[("text", "Policies")]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let text = without_comments(&serde_json::from_str::<String>(&answer.body).unwrap());
+    assert!(text.contains("35 minutes") && text.contains("mailto:help@acme.example") && text.contains(r#"<section id="refunds">"#), "{text}");
+    let answer = browser.call("page_text", &[("text", "ApiDocs")]).await;
+    assert!(answer.status == 200 && answer.body.contains("handler_api.php"), "{} {}", answer.status, answer.body);
+    let answer = browser.call("page_text", &[("text", "Secrets")]).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+
     // The app manifest (a home-screen install) names the brand too.
     assert!(html.contains(r#"<link rel="manifest" href="/manifest.webmanifest">"#), "{html}");
     let manifest = app.client.get(app.url("/manifest.webmanifest")).send().await.unwrap();
