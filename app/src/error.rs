@@ -152,7 +152,9 @@ impl AppError {
             ("Unavailable", Text(text)) => AppError::Unavailable(text),
             ("Internal", Payload::None) => AppError::Internal,
             ("Transport", Text(text)) => AppError::Transport(text),
-            (name, payload) => return Err(format!("unknown error {name} {payload:?}")),
+            // Not `{payload:?}`: formatting an f64 would bring float
+            // printing (about 15 KB) into every page's WASM.
+            (name, _) => return Err(format!("unknown error {name} (or a payload it does not take)")),
         })
     }
 }
