@@ -10,7 +10,7 @@ pub const EMAIL_MAX_LEN: usize = 254;
 
 impl Email {
     pub fn parse(input: &str) -> Result<Email, String> {
-        let value = input.trim().to_lowercase();
+        let value = super::lowercase(input.trim());
         if value.is_empty() {
             return Err("Enter your email address.".into());
         }

@@ -33,6 +33,21 @@ macro_rules! string_newtype {
 }
 pub(crate) use string_newtype;
 
+/// `text` in lower case, by Unicode's rules. In the browser this asks
+/// JavaScript's `toLowerCase`, which follows the same rules: Rust's
+/// `to_lowercase` carries its Unicode tables, some 14 KB of every page's
+/// WASM. The server's answer decides; the browser's is for hints.
+pub fn lowercase(text: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        String::from(leptos::web_sys::js_sys::JsString::from(text).to_lower_case())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        text.to_lowercase()
+    }
+}
+
 pub mod announcement;
 pub mod balance_alert;
 pub mod discount;

@@ -30,8 +30,8 @@ impl NewPassword {
         if chars > PASSWORD_MAX_CHARS {
             return Err(format!("Use at most {PASSWORD_MAX_CHARS} characters."));
         }
-        let lower = password.trim().to_lowercase();
-        let same_as = |other: Option<&str>| other.is_some_and(|o| !o.trim().is_empty() && o.trim().to_lowercase() == lower);
+        let lower = super::lowercase(password.trim());
+        let same_as = |other: Option<&str>| other.is_some_and(|o| !o.trim().is_empty() && super::lowercase(o.trim()) == lower);
         if same_as(username) || same_as(email) {
             return Err("Your password must differ from your username and email.".into());
         }

@@ -8,7 +8,7 @@ impl SearchText {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(raw: &str) -> Result<SearchText, String> {
-        let text = raw.trim().to_lowercase();
+        let text = super::lowercase(raw.trim());
         if text.chars().count() > Self::MAX_CHARS {
             return Err(format!("Search for at most {} characters.", Self::MAX_CHARS));
         }

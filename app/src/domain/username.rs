@@ -12,7 +12,7 @@ pub const USERNAME_MAX: usize = 32;
 
 impl Username {
     pub fn parse(input: &str) -> Result<Username, String> {
-        let value = input.trim().to_lowercase();
+        let value = super::lowercase(input.trim());
         let len = value.chars().count();
         if !(USERNAME_MIN..=USERNAME_MAX).contains(&len) {
             return Err(format!("A username has {USERNAME_MIN} to {USERNAME_MAX} characters."));

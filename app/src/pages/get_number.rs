@@ -350,9 +350,9 @@ fn Chooser(
                         })}
                         <ul class="platform-list" data-testid="platforms">
                             {move || {
-                                let needle = search.get().to_lowercase();
+                                let needle = crate::domain::lowercase(&search.get());
                                 platforms.get_value().into_iter()
-                                    .filter(|p| needle.is_empty() || p.name.to_lowercase().contains(&needle))
+                                    .filter(|p| needle.is_empty() || crate::domain::lowercase(&p.name).contains(&needle))
                                     .map(|p| pick(p, "platform"))
                                     .collect_view()
                             }}

@@ -65,7 +65,7 @@ fn users_count(list: &UserList, everyone: bool, role: Option<Role>) -> String {
     let accounts = |n: i64| {
         let n = if n == 1 { "1 account".to_string() } else { format!("{n} accounts") };
         match role {
-            Some(role) => format!("{n} ({})", role.label().to_lowercase()),
+            Some(role) => format!("{n} ({})", crate::domain::lowercase(role.label())),
             None => n,
         }
     };
