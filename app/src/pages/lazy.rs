@@ -6,7 +6,7 @@
 //! its pages, not the whole admin console. Other builds (`cargo leptos
 //! watch`) keep one file.
 use leptos::prelude::*;
-use leptos_router::LazyRoute;
+use leptos_router::ChooseView;
 
 use super::{
     account::AccountPage,
@@ -34,43 +34,64 @@ use super::{
     wallet::WalletPage,
 };
 
-/// `group in frame: Route => PageComponent as view_fn / preload_fn, ...`:
-/// route types whose views are split out, one WASM chunk per group (one
-/// chunk per page made a first visit fetch some 150 small files), each
-/// page drawn inside `frame`. `preload_fn` is the loader `lazy` writes
-/// for `view_fn` (`__preload_` + its name).
-/// Pages load their own data (their resources are created in the view),
-/// so `data` has nothing to start.
+/// `group: Group in frame, view_fn / preload_fn: Variant => PageComponent, ...`:
+/// a group of pages whose code is split out, one WASM chunk per group (one
+/// chunk per page made a first visit fetch some 150 small files). `Group`
+/// names its pages; `view_fn` draws one inside `frame`; `preload_fn` is the
+/// loader `lazy` writes for `view_fn` (`__preload_` + its name).
+/// Pages load their own data (their resources are created in the view).
 macro_rules! lazy_pages {
-    ($group:ident in $frame:ident: $($route:ident => $page:ident as $view:ident / $preload:ident),* $(,)?) => {$(
-        pub struct $route;
-
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            async fn view(_this: Self) -> AnyView {
-                $view().await
-            }
-
-            // Hydration needs the page's code before it starts: the
-            // router awaits this first, and `view` is then ready at once.
-            async fn preload() {
-                #[cfg(wasm_split)]
-                $preload().await;
-            }
+    ($group:ident: $Group:ident in $frame:ident, $view:ident / $preload:ident: $($variant:ident => $page:ident),* $(,)?) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum $Group {
+            $($variant),*
         }
 
         // Split only when the client is built with `--split`: a client
         // built without it (`cargo leptos watch`) has no chunks to load.
-        // One `lazy` attribute for all: a chunk's name includes a hash of
-        // where the attribute is written.
         #[cfg_attr(any(not(target_family = "wasm"), wasm_split), lazy($group))]
-        async fn $view() -> AnyView {
-            $frame(|| $page().into_any())
+        async fn $view(page: $Group) -> AnyView {
+            let page: fn() -> AnyView = match page {
+                $($Group::$variant => || $page().into_any()),*
+            };
+            $frame(page)
         }
-    )*};
+    };
+}
+
+/// A page the router shows, as the `view` of its route. One type for every
+/// route: leptos's `Lazy<T>` compiled the router's choosing and preloading
+/// once for each of the 24 pages, in the main module every visit loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Public(Public),
+    Shop(Shop),
+    Customer(Customer),
+    Admin(Admin),
+}
+
+impl ChooseView for Page {
+    async fn choose(self) -> AnyView {
+        match self {
+            Page::Public(page) => public_view(page).await,
+            Page::Shop(page) => shop_view(page).await,
+            Page::Customer(page) => customer_view(page).await,
+            Page::Admin(page) => admin_view(page).await,
+        }
+    }
+
+    // Hydration needs the page's code before it starts: the router awaits
+    // this first, and `choose` is then ready at once.
+    async fn preload(&self) {
+        #[cfg(wasm_split)]
+        match self {
+            Page::Public(_) => __preload_public_view().await,
+            Page::Shop(_) => __preload_shop_view().await,
+            Page::Customer(_) => __preload_customer_view().await,
+            Page::Admin(_) => __preload_admin_view().await,
+        }
+    }
 }
 
 /// A page as it is.
@@ -87,13 +108,13 @@ fn in_admin_console(page: fn() -> AnyView) -> AnyView {
 // platforms: these read the catalogue (a resource, its decoding and views
 // over the list), which made every public first visit 31 KB gzip larger
 // while they were here (BENCHMARKS.md, session 52).
-lazy_pages! { public in alone:
-    Policies => PoliciesPage as policies_view / __preload_policies_view,
-    SignIn => SignInPage as sign_in_view / __preload_sign_in_view,
-    SignUp => SignUpPage as sign_up_view / __preload_sign_up_view,
-    VerifyEmail => VerifyEmailPage as verify_email_view / __preload_verify_email_view,
-    ResetPassword => ResetPasswordPage as reset_password_view / __preload_reset_password_view,
-    ApiDocs => ApiDocsPage as api_docs_view / __preload_api_docs_view,
+lazy_pages! { public: Public in alone, public_view / __preload_public_view:
+    Policies => PoliciesPage,
+    SignIn => SignInPage,
+    SignUp => SignUpPage,
+    VerifyEmail => VerifyEmailPage,
+    ResetPassword => ResetPasswordPage,
+    ApiDocs => ApiDocsPage,
 }
 
 // The shop front: Get Number, where customers spend their visits, with the
@@ -101,31 +122,31 @@ lazy_pages! { public in alone:
 // Number's first visit thus skips the other customer pages' code, 29 % of
 // what it downloaded (BENCHMARKS.md, session 28); the home and platform
 // pages add 4 KB gzip to it.
-lazy_pages! { shop in alone:
-    GetNumber => GetNumberPage as get_number_view / __preload_get_number_view,
-    Home => HomePage as home_view / __preload_home_view,
-    Platform => PlatformPage as platform_view / __preload_platform_view,
+lazy_pages! { shop: Shop in alone, shop_view / __preload_shop_view:
+    GetNumber => GetNumberPage,
+    Home => HomePage,
+    Platform => PlatformPage,
 }
 
 // A customer's other pages.
-lazy_pages! { customer in alone:
-    Wallet => WalletPage as wallet_view / __preload_wallet_view,
-    Support => SupportPage as support_view / __preload_support_view,
-    Ticket => TicketPage as ticket_view / __preload_ticket_view,
-    Account => AccountPage as account_view / __preload_account_view,
-    Numbers => NumbersPage as numbers_view / __preload_numbers_view,
+lazy_pages! { customer: Customer in alone, customer_view / __preload_customer_view:
+    Wallet => WalletPage,
+    Support => SupportPage,
+    Ticket => TicketPage,
+    Account => AccountPage,
+    Numbers => NumbersPage,
 }
 
 // The admin console, each page inside its navigation.
-lazy_pages! { admin in in_admin_console:
-    AdminHome => AdminDashboard as admin_home_view / __preload_admin_home_view,
-    AdminUserList => AdminUsers as admin_user_list_view / __preload_admin_user_list_view,
-    AdminUserDetail => AdminUser as admin_user_detail_view / __preload_admin_user_detail_view,
-    AdminWalletList => AdminWallets as admin_wallet_list_view / __preload_admin_wallet_list_view,
-    AdminCatalogueEditor => AdminCatalogue as admin_catalogue_view / __preload_admin_catalogue_view,
-    AdminSupplyPage => AdminSupply as admin_supply_view / __preload_admin_supply_view,
-    AdminSupportList => AdminSupport as admin_support_list_view / __preload_admin_support_list_view,
-    AdminTicketPage => AdminTicket as admin_ticket_view / __preload_admin_ticket_view,
-    AdminAuditLog => AdminAudit as admin_audit_view / __preload_admin_audit_view,
-    AdminSecurityLog => AdminSecurity as admin_security_view / __preload_admin_security_view,
+lazy_pages! { admin: Admin in in_admin_console, admin_view / __preload_admin_view:
+    Home => AdminDashboard,
+    Users => AdminUsers,
+    User => AdminUser,
+    Wallets => AdminWallets,
+    Catalogue => AdminCatalogue,
+    Supply => AdminSupply,
+    SupportList => AdminSupport,
+    Ticket => AdminTicket,
+    Audit => AdminAudit,
+    Security => AdminSecurity,
 }
