@@ -7,7 +7,7 @@
 //! type and weighed about a third of each page's WASM for reading data;
 //! postcard's is a fraction of that (BENCHMARKS.md, session 58). Data a
 //! page was rendered with reaches the browser the same way: `resource`
-//! serializes it with postcard (base64 in the HTML).
+//! serializes it with postcard (base64 in the HTML, `compact`).
 use http::Method;
 use crate::error::AppError;
 use leptos::server_fn::{
@@ -22,8 +22,11 @@ use leptos::server_fn::{
 };
 use std::future::Future;
 
+mod compact;
 mod fetched;
 mod sender;
+
+pub use compact::Compact;
 
 pub use fetched::{resource, Fetched};
 pub use sender::{Answered, Outcome, Sender};
@@ -96,9 +99,6 @@ fn survives_postcard<T: Serialize + DeserializeOwned>(output: &T) -> Result<(), 
     }
 }
 
-/// The codec of rendered data (`Resource`, `SharedValue`): postcard, like
-/// the answers.
-pub type Compact = codee::binary::PostcardCodec;
 
 /// What a page's data and a form's answer are kept as in the browser:
 /// the answer in postcard, or the error. One type for all, so that the
