@@ -1,6 +1,27 @@
 import { expect, test } from "@playwright/test";
 import { authenticatorCode, fundedCustomer, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified, submitSignIn, turnOnTwoStep } from "./helpers";
 
+test("the live hint knows the common passwords, fetched only by the pages that set a password", async ({ page }) => {
+  const lists: string[] = [];
+  page.on("request", (request) => {
+    if (new URL(request.url()).pathname === "/common-passwords.txt") lists.push(page.url());
+  });
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.goto("/policies");
+  await hydrated(page);
+  expect(lists, "signing in needs no list").toEqual([]);
+
+  const list = page.waitForResponse((r) => new URL(r.url()).pathname === "/common-passwords.txt");
+  await page.goto("/sign-up");
+  await hydrated(page);
+  expect((await list).ok()).toBe(true);
+  await page.getByLabel("Password").fill("Correct Horse Battery Staple".replaceAll(" ", ""));
+  await expect(page.getByText("This password is too common")).toBeVisible();
+  await page.getByLabel("Password").fill(PASSWORD);
+  await expect(page.getByText("This password is too common")).toBeHidden();
+});
+
 test("sign up, verify the email, see this device, and sign it out from another browser", async ({ page, browser }) => {
   const stamp = Date.now().toString(36);
   const email = `e2e-${stamp}@example.com`;

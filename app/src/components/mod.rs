@@ -13,6 +13,7 @@ pub mod lease_messages;
 pub mod live_updates;
 pub mod local_time;
 pub mod page_title;
+pub mod password_hint;
 pub mod pager;
 pub mod security_log_table;
 pub mod server_text;

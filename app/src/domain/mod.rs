@@ -73,7 +73,7 @@ pub use lease::{LeaseEvent, LeaseState, Transition, TransitionError};
 pub use lease_label::{LeaseLabel, LeaseSearch, LEASE_LABEL_MAX};
 pub use ledger::EntryKind;
 pub use money::Money;
-pub use password::NewPassword;
+pub use password::{NewPassword, COMMON_PASSWORDS_PATH};
 pub use phone::UsPhoneNumber;
 pub use platform::{is_catch_all, BrandColor, PlatformName, PlatformSlug, PlatformTerms, CATCH_ALL_SLUG};
 pub use public_id::PublicUserId;

@@ -7,7 +7,15 @@ pub const PASSWORD_MIN_CHARS: usize = 15;
 pub const PASSWORD_MAX_CHARS: usize = 128;
 const MIN_DISTINCT: usize = 5;
 
-const COMMON_LIST: &str = include_str!("common_passwords.txt");
+/// Common and breached passwords, one per line (see the file's head). The
+/// browser fetches them from `COMMON_PASSWORDS_PATH` for its live hint
+/// rather than carrying them in the public pages' WASM, where they were
+/// 5 KB gzip of every first visit (BENCHMARKS.md, session 60).
+#[cfg(not(feature = "hydrate"))]
+pub const COMMON_LIST: &str = include_str!("common_passwords.txt");
+
+/// Where the server serves `COMMON_LIST`.
+pub const COMMON_PASSWORDS_PATH: &str = "/common-passwords.txt";
 
 /// A password that passed the rules for a new password. Never serialised
 /// back to a client or logged.
@@ -22,7 +30,14 @@ impl std::fmt::Debug for NewPassword {
 
 impl NewPassword {
     /// `username` and `email` are the account's, when known.
+    #[cfg(not(feature = "hydrate"))]
     pub fn parse(password: &str, username: Option<&str>, email: Option<&str>) -> Result<NewPassword, String> {
+        Self::parse_against(COMMON_LIST, password, username, email)
+    }
+
+    /// `parse` with the common passwords given as `COMMON_LIST`'s text: the
+    /// browser's copy, or nothing before it arrives.
+    pub fn parse_against(common: &str, password: &str, username: Option<&str>, email: Option<&str>) -> Result<NewPassword, String> {
         let chars = password.chars().count();
         if chars < PASSWORD_MIN_CHARS {
             return Err(format!("Use at least {PASSWORD_MIN_CHARS} characters; a short sentence works well."));
@@ -40,7 +55,7 @@ impl NewPassword {
         if distinct_visible(&lower) < MIN_DISTINCT {
             return Err(format!("Use at least {MIN_DISTINCT} different characters besides spaces; a short sentence works well."));
         }
-        if is_common(&lower) {
+        if is_common(common, &lower) {
             return Err("This password is too common or was found in a data breach; choose another.".into());
         }
         Ok(NewPassword(password.to_string()))
@@ -51,9 +66,9 @@ impl NewPassword {
     }
 }
 
-fn is_common(lower: &str) -> bool {
+fn is_common(common: &str, lower: &str) -> bool {
     let mut in_words = false;
-    for line in COMMON_LIST.lines() {
+    for line in common.lines() {
         if line == "# -- words --" {
             in_words = true;
             continue;
@@ -74,9 +89,14 @@ fn is_common(lower: &str) -> bool {
 
 /// Different characters besides spaces in `lower` (already lower-cased).
 fn distinct_visible(lower: &str) -> usize {
-    let mut seen: Vec<char> = lower.chars().filter(|c| !c.is_whitespace()).collect();
-    seen.sort_unstable();
-    seen.dedup();
+    // At most 128 characters: a linear search is quick, and sorting
+    // brought 3 KB of sort code into the sign-up page's WASM.
+    let mut seen: Vec<char> = Vec::new();
+    for c in lower.chars().filter(|c| !c.is_whitespace()) {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
     seen.len()
 }
 
@@ -129,6 +149,14 @@ mod tests {
         for bad in ["passwordpassword", "1qaz2wsx3edc4rfv", "password12345678", "Password!!!!!!!!", "aaaaaaaaaaaaaaaa", "123456789012345", "abcabcabcabcabcabc", "Correct Horse Battery Staple".replace(' ', "").as_str(), "qwerty123456789", "               ", "a              ", "1111222233334444", "ab ab ab ab ab ab"] {
             assert!(NewPassword::parse(bad, None, None).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn without_the_list_only_the_list_is_skipped() {
+        assert!(NewPassword::parse_against("", "correcthorsebatterystaple", None, None).is_ok());
+        assert!(NewPassword::parse_against("", "aaaaaaaaaaaaaaaa", None, None).is_err());
+        assert!(NewPassword::parse_against("", "123456789012345", None, None).is_err());
+        assert!(NewPassword::parse_against("", "short pass", None, None).is_err());
     }
 
     #[test]

@@ -1,8 +1,7 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::auth::{RequestPasswordReset, ResetPassword};
-use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
-use crate::domain::NewPassword;
+use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle, password_hint::password_hint};
 use crate::wire::Sender;
 
 #[component]
@@ -11,10 +10,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let reset = Sender::<ResetPassword>::new();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let password_error = Signal::derive(move || {
-        let pw = password.get();
-        if pw.is_empty() { None } else { NewPassword::parse(&pw, None, Some(&email.get())).err() }
-    });
+    let password_error = password_hint(password, None, email);
     let sent = move || matches!(request.value().get(), Some(Ok(())));
 
     view! {

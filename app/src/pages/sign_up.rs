@@ -2,8 +2,8 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, with_next, SignUp};
-use crate::components::{form::{inline_error, send_fields, ActionError}, page_title::PageTitle};
-use crate::domain::{Email, NewPassword, Username};
+use crate::components::{form::{inline_error, send_fields, ActionError}, page_title::PageTitle, password_hint::password_hint};
+use crate::domain::{Email, Username};
 use crate::wire::Sender;
 
 #[component]
@@ -18,13 +18,7 @@ pub fn SignUpPage() -> impl IntoView {
     let sign_in = with_next("/sign-in", next.as_deref());
     let email_error = inline_error(email, |v| Email::parse(v).map(|_| ()));
     let username_error = inline_error(username, |v| Username::parse(v).map(|_| ()));
-    let password_error = Signal::derive(move || {
-        let pw = password.get();
-        if pw.is_empty() {
-            return None;
-        }
-        NewPassword::parse(&pw, Some(&username.get()), Some(&email.get())).err()
-    });
+    let password_error = password_hint(password, Some(username), email);
 
     view! {
         <PageTitle text="Create an account" description="Create an account to rent temporary US numbers for one-time codes." />

@@ -12,6 +12,7 @@ pub mod health;
 pub mod http_redirect;
 pub mod ledger_export;
 pub mod live;
+pub mod common_passwords;
 pub mod manifest;
 pub mod nul_input;
 pub mod page_cache;

@@ -134,7 +134,7 @@ fn is_static_file(path: &str) -> bool {
     path.starts_with("/pkg/")
         || matches!(
             path,
-            "/favicon.svg" | "/sw.js" | "/manifest.webmanifest" | "/robots.txt" | "/sitemap.xml" | "/icon-192.png" | "/icon-512.png" | "/icon-maskable-512.png" | "/apple-touch-icon.png"
+            "/favicon.svg" | "/sw.js" | app::domain::COMMON_PASSWORDS_PATH | "/manifest.webmanifest" | "/robots.txt" | "/sitemap.xml" | "/icon-192.png" | "/icon-512.png" | "/icon-maskable-512.png" | "/apple-touch-icon.png"
         )
 }
 

@@ -173,6 +173,22 @@ async fn policies_show_configured_values(app: TestApp) {
     assert_eq!(manifest["display"], "standalone");
     let sizes: Vec<&str> = manifest["icons"].as_array().unwrap().iter().filter_map(|i| i["sizes"].as_str()).collect();
     assert!(sizes.contains(&"192x192") && sizes.contains(&"512x512"), "{sizes:?}");
+
+    // The common passwords, for the new-password hint in the browser: the
+    // server's own list, compressed for a browser that takes gzip.
+    let list = app.client.get(app.url("/common-passwords.txt")).header("accept-encoding", "gzip, deflate, br").send().await.unwrap();
+    assert_eq!(list.status(), StatusCode::OK);
+    assert_eq!(list.headers()["content-encoding"], "gzip");
+    assert!(list.headers()["cache-control"].to_str().unwrap().contains("max-age="));
+    assert!(list.headers().get("set-cookie").is_none(), "no session for a static answer");
+    let gzipped = list.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut text).unwrap();
+    assert_eq!(text, app::domain::password::COMMON_LIST);
+    assert!(gzipped.len() < text.len() * 2 / 3, "{} of {}", gzipped.len(), text.len());
+    let plain = app.client.get(app.url("/common-passwords.txt")).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), app::domain::password::COMMON_LIST);
 }
 
 async fn unknown_page_is_404(app: TestApp) {
