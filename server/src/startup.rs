@@ -434,7 +434,10 @@ fn router(state: AppState) -> Router {
         .route("/wallet/statement.csv", get(routes::ledger_export::my_statement_csv))
         .route("/events", get(routes::live::lease_events))
         .route("/theme", axum::routing::post(routes::theme::choose))
-        .route(app::domain::COMMON_PASSWORDS_PATH, get(routes::common_passwords::common_passwords))
+        .route(
+            app::domain::COMMON_PASSWORDS_PATH,
+            get(routes::common_passwords::common_passwords).layer(tower_http::compression::CompressionLayer::new()),
+        )
         .route("/manifest.webmanifest", get(routes::manifest::web_manifest))
         .route("/robots.txt", get(routes::search_engines::robots_txt))
         .route("/sitemap.xml", get(routes::search_engines::sitemap_xml))
