@@ -42,8 +42,7 @@ use super::{
 /// Pages load their own data (their resources are created in the view).
 macro_rules! lazy_pages {
     ($group:ident: $Group:ident in $frame:ident, $view:ident / $preload:ident: $($variant:ident => $page:ident),* $(,)?) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        #[repr(u8)]
+        #[derive(Clone, Copy)]
         pub enum $Group {
             $($variant),*
         }
@@ -63,7 +62,7 @@ macro_rules! lazy_pages {
 /// A page the router shows, as the `view` of its route. One type for every
 /// route: leptos's `Lazy<T>` compiled the router's choosing and preloading
 /// once for each of the 24 pages, in the main module every visit loads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum Page {
     Public(Public),
     Shop(Shop),
