@@ -30,11 +30,14 @@ pub struct CustomerNotes {
     pub next_before: Option<i64>,
 }
 
+/// The notes on a customer; always there (a deleted account is not
+/// found), an `Option` only to share `admin_ticket_notes`'s shape, which
+/// the one notes panel reads. In JSON, `Some` is the notes themselves.
 #[server(endpoint = "admin/staff_notes", protocol = crate::wire::Wire)]
-pub async fn admin_staff_notes(public_id: String, before: Option<i64>) -> Result<CustomerNotes, AppError> {
+pub async fn admin_staff_notes(public_id: String, before: Option<i64>) -> Result<Option<CustomerNotes>, AppError> {
     use crate::services::{request::require_staff, services, staff_notes};
     let staff = require_staff()?;
-    staff_notes::of_customer(&*services()?, &staff, &public_id, before).await
+    staff_notes::of_customer(&*services()?, &staff, &public_id, before).await.map(Some)
 }
 
 /// The notes on a ticket's customer; None once their account is deleted.

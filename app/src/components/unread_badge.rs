@@ -67,10 +67,10 @@ pub fn UnreadBadge(of: Unread) -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             let asked = match of {
-                Unread::MyTickets => crate::support::unread_support().await,
-                Unread::StaffInbox => crate::support::admin_unread_support().await,
-                Unread::TopUpRequests => crate::top_up_requests::admin_open_top_up_requests().await,
-                Unread::SupplyProblems => crate::number_pool::admin_supply_attention().await,
+                Unread::MyTickets => crate::wire::call(crate::support::UnreadSupport {}).await,
+                Unread::StaffInbox => crate::wire::call(crate::support::AdminUnreadSupport {}).await,
+                Unread::TopUpRequests => crate::wire::call(crate::top_up_requests::AdminOpenTopUpRequests {}).await,
+                Unread::SupplyProblems => crate::wire::call(crate::number_pool::AdminSupplyAttention {}).await,
             };
             if let Ok(n) = asked {
                 count.set(n);

@@ -1,7 +1,7 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::account::{list_devices, my_security_log, ChangePassword, DeleteAccount, SignOutDevice, SignOutOtherDevices};
-use crate::api_keys::{my_api_keys, CreateApiKey, RevokeApiKey};
+use crate::account::{ListDevices, MySecurityLog, ChangePassword, DeleteAccount, SignOutDevice, SignOutOtherDevices};
+use crate::api_keys::{MyApiKeys, CreateApiKey, RevokeApiKey};
 use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
 use crate::pages::account_email::{ChangeEmailForm, EmailChange};
@@ -20,12 +20,12 @@ pub fn AccountPage() -> impl IntoView {
     let two_step = TwoStep::create();
     let devices = crate::wire::resource(
         move || (sign_out_device.version().get(), sign_out_others.version().get(), two_step.turned_on()),
-        |_| list_devices(),
+        |_| ListDevices {},
     );
-    let log = crate::wire::resource(move || (sign_out_others.version().get(), two_step.turned_on()), |_| my_security_log());
+    let log = crate::wire::resource(move || (sign_out_others.version().get(), two_step.turned_on()), |_| MySecurityLog {});
     let actions = AccountActions { sign_out_device, sign_out_others, devices, log, email_change: EmailChange::create(), two_step };
     let (create_key, revoke_key) = (Sender::<CreateApiKey>::new(), Sender::<RevokeApiKey>::new());
-    let keys = crate::wire::resource(move || (create_key.version().get(), revoke_key.version().get()), |_| my_api_keys());
+    let keys = crate::wire::resource(move || (create_key.version().get(), revoke_key.version().get()), |_| MyApiKeys {});
     view! {
         <PageTitle text="Account" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>

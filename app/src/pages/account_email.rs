@@ -2,7 +2,7 @@
 //! steps: the new address and the password, then the code mailed there.
 use leptos::{html, prelude::*, server_fn::ServerFn};
 
-use crate::account::{pending_email_change, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
+use crate::account::{PendingEmailChange, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
 use crate::auth::use_viewer;
 use crate::components::form::{send_fields, ActionError};
 use crate::wire::Sender;
@@ -29,7 +29,7 @@ impl EmailChange {
             request: Sender::new(),
             confirm: Sender::new(),
             abandon: Sender::new(),
-            waiting: crate::wire::resource(|| (), |_| pending_email_change()),
+            waiting: crate::wire::resource(|| (), |_| PendingEmailChange {}),
             decided: RwSignal::new(None),
         };
         use_viewer().follow(change.confirm.value());

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
 use crate::auth::with_next;
 use crate::domain::{Discount, LeaseEvent, LeaseState, UsPhoneNumber};
-use crate::get_number::{list_platforms, my_leases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
+use crate::get_number::{ListPlatforms, MyLeases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 use crate::wire::Sender;
 
 #[component]
@@ -16,11 +16,12 @@ pub fn GetNumberPage() -> impl IntoView {
     // A visitor not signed in sees the prices instead of leases, and the
     // browser does not ask for leases it would be refused.
     let signed_in = crate::auth::use_viewer().signed_in_untracked();
-    let overview = crate::wire::resource(
+    let overview = crate::wire::own_resource(
+        signed_in,
         move || (confirm.version().get(), act.version().get(), notify.version().get(), label.version().get(), poll.get()),
-        move |_| async move { if signed_in { my_leases().await } else { Err(crate::error::AppError::Unauthenticated) } },
+        |_| MyLeases {},
     );
-    let prices = (!signed_in).then(|| crate::wire::resource(|| (), |_| list_platforms()));
+    let prices = (!signed_in).then(|| crate::wire::resource(|| (), |_| ListPlatforms {}));
     // "Rent again" links from "Your numbers" name the platform and number.
     let chosen = RwSignal::new(leptos_router::hooks::use_query_map().with_untracked(Choice::from_query));
     // News arrive by Server-Sent Events; while those are down and a lease

@@ -1,14 +1,14 @@
 use leptos::prelude::*;
 use crate::components::page_title::PageTitle;
 
-use crate::get_number::list_platforms;
+use crate::get_number::ListPlatforms;
 use crate::pages::platform::platform_page_href;
 use crate::site_info::use_site_info;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let lease = use_site_info().default_lease_minutes.to_string();
-    let platforms = crate::wire::resource(|| (), |_| list_platforms());
+    let platforms = crate::wire::resource(|| (), |_| ListPlatforms {});
     view! {
         <PageTitle text="" description="Rent a temporary US phone number for one platform, receive the SMS code online and pay from a prepaid wallet. No code, no charge." />
         <section class="hero">

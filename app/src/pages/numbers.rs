@@ -7,7 +7,7 @@ use crate::auth::use_viewer;
 use crate::components::{data_table::DataTable, lease_label::{shown_label, LabelForm}, form::{after_success, error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::domain::LeaseSearch;
 use crate::error::AppError;
-use crate::get_number::{my_numbers, LabelLease, LeaseHistory, LeaseView};
+use crate::get_number::{MyNumbers, LabelLease, LeaseHistory, LeaseView};
 use crate::pages::get_number::rent_again_href;
 use crate::site_info::use_site_info;
 use crate::wire::Sender;
@@ -18,8 +18,8 @@ pub fn NumbersPage() -> impl IntoView {
     let signed_in = viewer.signed_in_untracked();
     let cursor = PageCursor::new();
     let filter = Filter { platform: RwSignal::new(String::new()), search: RwSignal::new(String::new()) };
-    let history = crate::wire::resource(move || (filter.platform.get(), filter.search.get(), cursor.before()), move |(platform, search, before)| async move {
-        if signed_in { my_numbers(Some(platform), Some(search), before).await } else { Err(AppError::Unauthenticated) }
+    let history = crate::wire::own_resource(signed_in, move || (filter.platform.get(), filter.search.get(), cursor.before()), |(platform, search, before)| {
+        MyNumbers { platform: Some(platform), search: Some(search), before }
     });
     let label = Sender::<LabelLease>::new();
     after_success(label.version(), label.value(), move || history.refetch());

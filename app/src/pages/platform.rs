@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::page_title::PageTitle;
 use crate::domain::platform::is_catch_all;
-use crate::get_number::{list_platforms, PlatformView};
+use crate::get_number::{ListPlatforms, PlatformView};
 use crate::pages::{get_number::get_number_href, not_found::NotFound};
 
 /// The address of a platform's page (the sitemap lists it too).
@@ -19,7 +19,7 @@ pub fn PlatformPage() -> impl IntoView {
     let params = use_params_map();
     // The catalogue is cached on the server: the whole list costs no more
     // than one platform, and gives the links to the others.
-    let platforms = crate::wire::resource(|| (), |_| list_platforms());
+    let platforms = crate::wire::resource(|| (), |_| ListPlatforms {});
     view! {
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || platforms.get().map(|r| {

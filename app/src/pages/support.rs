@@ -5,9 +5,9 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
 use crate::components::{form::{draft_until_sent, error_alert, send_fields, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
-use crate::get_number::{my_leases, LeaseView};
+use crate::get_number::{MyLeases, LeaseView};
 use crate::site_info::use_site_info;
-use crate::support::{my_tickets, ticket_thread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
+use crate::support::{MyTickets, TicketThread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
 use crate::wire::Sender;
 
 #[component]
@@ -97,8 +97,8 @@ pub fn ticket_lease(lease: LeaseView) -> impl IntoView {
 pub fn SupportPage() -> impl IntoView {
     let viewer = use_viewer();
     let open = Sender::<OpenTicket>::new();
-    let tickets = crate::wire::resource(move || open.version().get(), |_| my_tickets());
-    let leases = crate::wire::resource(|| (), |_| my_leases());
+    let tickets = crate::wire::resource(move || open.version().get(), |_| MyTickets {});
+    let leases = crate::wire::resource(|| (), |_| MyLeases {});
     // Support's answer marks its ticket "new reply" without a reload
     // (the list is read again once the stream is open: it has no cursor).
     #[cfg(feature = "hydrate")]
@@ -200,7 +200,7 @@ pub fn TicketPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let reply = Sender::<ReplyTicket>::new();
     let close = Sender::<CloseTicket>::new();
-    let thread = crate::wire::resource(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| ticket_thread(id));
+    let thread = crate::wire::resource(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| TicketThread { ticket_id: id });
     let draft = draft_until_sent(reply.value());
     // Support's answer shows without a reload, and so does a text arriving
     // for the lease the ticket is about.

@@ -6,16 +6,16 @@ use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
 use crate::top_up_requests::{RequestStatus, TopUpRequest};
 use crate::components::{balance_alert::BalanceAlertCard, form::after_success};
-use crate::wallet::{my_ledger, my_wallet, SetBalanceAlert};
+use crate::wallet::{MyLedger, MyWallet, SetBalanceAlert};
 use crate::wire::Sender;
 
 #[component]
 pub fn WalletPage() -> impl IntoView {
     let viewer = use_viewer();
-    let wallet = crate::wire::resource(|| (), |_| my_wallet());
+    let wallet = crate::wire::resource(|| (), |_| MyWallet {});
     let kind = RwSignal::new(String::new());
     let cursor = PageCursor::new();
-    let history = crate::wire::resource(move || (kind.get(), cursor.before()), |(kind, before)| my_ledger(Some(kind), before));
+    let history = crate::wire::resource(move || (kind.get(), cursor.before()), |(kind, before)| MyLedger { kind: Some(kind), before });
     let signed_in = move || viewer.get().is_some();
     let set_alert = Sender::<SetBalanceAlert>::new();
     after_success(set_alert.version(), set_alert.value(), move || wallet.refetch());
@@ -151,7 +151,7 @@ fn Balance(balance: Money, public_id: String, request: Option<TopUpRequest>) -> 
         #[cfg(feature = "hydrate")]
         if let Ok(typed) = Money::parse(&amount.get_untracked(), false) {
             leptos::task::spawn_local(async move {
-                if let Ok(made) = crate::top_up_requests::request_top_up(typed.decimal()).await {
+                if let Ok(made) = crate::wire::call(crate::top_up_requests::RequestTopUp { amount: typed.decimal() }).await {
                     request.set(Some(made));
                 }
             });
@@ -200,7 +200,7 @@ fn RequestLine(request: RwSignal<Option<TopUpRequest>>) -> impl IntoView {
     let withdraw = move |_| {
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            if crate::top_up_requests::withdraw_top_up_request().await.is_ok() {
+            if crate::wire::call(crate::top_up_requests::WithdrawTopUpRequest {}).await.is_ok() {
                 request.set(None);
             }
         });

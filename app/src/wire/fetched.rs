@@ -1,13 +1,16 @@
 //! A page's data, loaded by a server function (`resource`).
 use leptos::prelude::{untrack, Resource, Track, With, WithUntracked};
+#[cfg(feature = "ssr")]
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::ServerFn;
 use serde::{de::DeserializeOwned, Serialize};
-use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
 
+use super::sender::Posting;
+#[cfg(not(feature = "ssr"))]
+use super::sender::{post, Posted};
 use super::{read, Answer, Compact};
 use crate::error::AppError;
 
@@ -24,7 +27,7 @@ pub struct Fetched<T> {
 }
 
 type Source = Box<dyn Fn() -> u64 + Send + Sync>;
-type Fetcher = Box<dyn Fn(u64) -> Pin<Box<dyn Future<Output = Answer> + Send>> + Send + Sync>;
+type Fetcher = Box<dyn Fn(u64) -> Posting + Send + Sync>;
 
 impl<T> Clone for Fetched<T> {
     fn clone(&self) -> Self {
@@ -57,14 +60,36 @@ impl<T: DeserializeOwned> Fetched<T> {
     }
 }
 
-/// A page's data: `fetcher` runs again whenever `source` changes, as
-/// with `Resource::new`.
+/// A page's data: server function call `call(source)` is made again
+/// whenever `source` changes, as with `Resource::new`.
 #[track_caller]
-pub fn resource<T, S, Fut>(source: impl Fn() -> S + Send + Sync + 'static, fetcher: impl Fn(S) -> Fut + Send + Sync + 'static) -> Fetched<T>
+pub fn resource<S, Src>(source: impl Fn() -> Src + Send + Sync + 'static, call: impl Fn(Src) -> S + Send + Sync + 'static) -> Fetched<S::Output>
 where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: Hash + Send + Sync + 'static,
-    Fut: Future<Output = Result<T, AppError>> + Send + 'static,
+    S: ServerFn<Error = AppError> + Serialize + 'static,
+    S::Output: Serialize,
+    Src: Hash + Send + Sync + 'static,
+{
+    load(source, move |from| Ok(call(from)))
+}
+
+/// The viewer's own data: when no one is signed in it is not asked for
+/// and reads as `Unauthenticated`, the server's answer.
+#[track_caller]
+pub fn own_resource<S, Src>(signed_in: bool, source: impl Fn() -> Src + Send + Sync + 'static, call: impl Fn(Src) -> S + Send + Sync + 'static) -> Fetched<S::Output>
+where
+    S: ServerFn<Error = AppError> + Serialize + 'static,
+    S::Output: Serialize,
+    Src: Hash + Send + Sync + 'static,
+{
+    load(source, move |from| if signed_in { Ok(call(from)) } else { Err(AppError::Unauthenticated) })
+}
+
+#[track_caller]
+fn load<S, Src>(source: impl Fn() -> Src + Send + Sync + 'static, call: impl Fn(Src) -> Result<S, AppError> + Send + Sync + 'static) -> Fetched<S::Output>
+where
+    S: ServerFn<Error = AppError> + Serialize + 'static,
+    S::Output: Serialize,
+    Src: Hash + Send + Sync + 'static,
 {
     let source = Arc::new(source);
     // The resource compares sources to know when to fetch; a hash of the
@@ -77,11 +102,35 @@ where
             hasher.finish()
         }
     });
-    let fetch: Fetcher = Box::new(move |_| {
-        let answer = fetcher(untrack(|| source()));
-        Box::pin(async move { answer.await.and_then(|data| postcard::to_allocvec(&data).map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string())))) })
+    let fetch: Fetcher = Box::new(move |_| match call(untrack(|| source())) {
+        Ok(call) => ask(call),
+        Err(refused) => Box::pin(std::future::ready(Err(refused))),
     });
     Fetched { bytes: erased(key, fetch), read_as: PhantomData }
+}
+
+/// The server renders with the function's answer, kept in postcard as
+/// the browser will read it.
+#[cfg(feature = "ssr")]
+fn ask<S>(call: S) -> Posting
+where
+    S: ServerFn<Error = AppError> + 'static,
+    S::Output: Serialize,
+{
+    Box::pin(async move {
+        let data = call.run_body().await?;
+        postcard::to_allocvec(&data).map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string())))
+    })
+}
+
+/// The browser keeps the answer's bytes as they come: decoding them only
+/// where they are read keeps one small fetch for every page's data.
+#[cfg(not(feature = "ssr"))]
+fn ask<S: ServerFn + Serialize>(call: S) -> Posting {
+    match Posted::of(&call) {
+        Ok(posted) => post(&posted),
+        Err(e) => Box::pin(std::future::ready(Err(e))),
+    }
 }
 
 /// The one resource type behind every `Fetched`.

@@ -28,8 +28,8 @@ mod sender;
 
 pub use compact::Compact;
 
-pub use fetched::{resource, Fetched};
-pub use sender::{Answered, Outcome, Sender};
+pub use fetched::{own_resource, resource, Fetched};
+pub use sender::{call, Answered, Outcome, Sender};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// The content type our client asks for.

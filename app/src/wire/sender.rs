@@ -32,6 +32,15 @@ pub struct Posted {
     body: String,
 }
 
+impl Posted {
+    /// Server function `S` called with `args`, encoded as `PostUrl` does,
+    /// which the server function reads.
+    pub(super) fn of<S: ServerFn + Serialize>(args: &S) -> Result<Posted, AppError> {
+        let body = serde_qs::to_string(args).map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string())))?;
+        Ok(Posted { path: S::PATH, body })
+    }
+}
+
 impl<S> Clone for Sender<S> {
     fn clone(&self) -> Self {
         *self
@@ -61,12 +70,11 @@ where
 
     /// Sends `args`; the answer lands in `value`.
     pub fn dispatch(&self, args: S) {
-        // As `PostUrl` encodes them, which the server function reads.
-        match serde_qs::to_string(&args) {
-            Ok(body) => {
-                self.action.dispatch(Posted { path: S::PATH, body });
+        match Posted::of(&args) {
+            Ok(posted) => {
+                self.action.dispatch(posted);
             }
-            Err(e) => self.action.value().set(Some(Err(AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string()))))),
+            Err(e) => self.action.value().set(Some(Err(e))),
         }
     }
 
@@ -84,6 +92,18 @@ where
     pub fn pending(&self) -> Memo<bool> {
         self.action.pending()
     }
+}
+
+/// Calls server function `S` from the browser and waits for its answer,
+/// through the same `post` as every form and page's data: each server
+/// function's own client (`Wire::run_client`) would be compiled once per
+/// function.
+pub async fn call<S>(args: S) -> Result<S::Output, AppError>
+where
+    S: ServerFn<Error = AppError> + Serialize,
+    S::Output: DeserializeOwned,
+{
+    read(&post(&Posted::of(&args)?).await)
 }
 
 /// A `Sender`'s last answer, read as `T`.
@@ -162,11 +182,11 @@ fn erased(path: &'static str) -> Action<Posted, Answer> {
     Action::new_with_value(posted_error, post)
 }
 
-type Posting = Pin<Box<dyn Future<Output = Answer> + Send>>;
+pub(super) type Posting = Pin<Box<dyn Future<Output = Answer> + Send>>;
 
 /// Posts the call as our `Wire` protocol's client does, keeping the
-/// answer's bytes.
-fn post(call: &Posted) -> Posting {
+/// answer's bytes. `Fetched` loads a page's data through it as well.
+pub(super) fn post(call: &Posted) -> Posting {
     #[cfg(feature = "hydrate")]
     {
         use leptos::server_fn::{

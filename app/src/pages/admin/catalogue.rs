@@ -3,7 +3,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::domain::is_catch_all;
 use crate::components::{data_table::DataTable, form::{empty_when_sent, send_fields, ActionError}, page_title::PageTitle};
-use crate::get_number::{admin_platforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
+use crate::get_number::{AdminPlatforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
 use crate::wire::Sender;
 
 /// What a new platform's colour field starts at: the site's own blue.
@@ -14,7 +14,7 @@ pub fn AdminCatalogue() -> impl IntoView {
     let update = Sender::<AdminUpdatePlatform>::new();
     let add = Sender::<AdminAddPlatform>::new();
     let moved = Sender::<AdminMovePlatform>::new();
-    let list = crate::wire::resource(move || (update.version().get(), add.version().get(), moved.version().get()), |_| admin_platforms());
+    let list = crate::wire::resource(move || (update.version().get(), add.version().get(), moved.version().get()), |_| AdminPlatforms {});
     view! {
         <PageTitle text="Admin · Platforms" />
         <h1>"Platforms"</h1>

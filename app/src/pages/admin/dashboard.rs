@@ -1,8 +1,8 @@
 //! Admin dashboard: today and the last 30 days, with SVG charts.
 use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::admin_dashboard::{admin_dashboard, PeriodFigures, SupportFigures, WalletFigures};
-use crate::announcement::{admin_announcement, describe, Announce, ClearAnnouncement};
+use crate::admin_dashboard::{PeriodFigures, SupportFigures, WalletFigures};
+use crate::announcement::{AdminAnnouncement, describe, Announce, ClearAnnouncement};
 use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, send_fields, ActionError}, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
 use crate::domain::Money;
@@ -84,7 +84,7 @@ fn Figures(title: &'static str, figures: PeriodFigures) -> impl IntoView {
 
 #[component]
 pub fn AdminDashboard() -> impl IntoView {
-    let data = crate::wire::resource(|| (), |_| admin_dashboard());
+    let data = crate::wire::resource(|| (), |_| crate::admin_dashboard::AdminDashboard {});
     view! {
         <PageTitle text="Admin · Dashboard" />
         <h1>"Dashboard"</h1>
@@ -131,7 +131,7 @@ pub fn AdminDashboard() -> impl IntoView {
 fn AnnouncementEditor() -> impl IntoView {
     let publish = Sender::<Announce>::new();
     let clear = Sender::<ClearAnnouncement>::new();
-    let current = crate::wire::resource(move || (publish.version().get(), clear.version().get()), |_| admin_announcement());
+    let current = crate::wire::resource(move || (publish.version().get(), clear.version().get()), |_| AdminAnnouncement {});
     let announcement_form = NodeRef::new();
     empty_when_sent(announcement_form, publish.version(), publish.value());
     view! {

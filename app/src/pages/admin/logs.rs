@@ -1,7 +1,7 @@
 //! Admin: the audit log (filterable, read-only) and everyone's security log.
 use leptos::prelude::*;
 
-use crate::admin_api::{admin_audit_log, admin_security_log};
+use crate::admin_api::{AdminAuditLog, AdminSecurityLog};
 use crate::components::{data_table::DataTable, form::{error_alert, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 
 #[component]
@@ -11,7 +11,7 @@ pub fn AdminAudit() -> impl IntoView {
     let cursor = PageCursor::new();
     let page = crate::wire::resource(
         move || (action.get(), admin.get(), cursor.before()),
-        |(action, admin, before)| admin_audit_log(Some(action), Some(admin), before),
+        |(action, admin, before)| AdminAuditLog { action: Some(action), admin: Some(admin), before },
     );
     view! {
         <PageTitle text="Admin · Audit log" />
@@ -62,7 +62,7 @@ pub fn AdminAudit() -> impl IntoView {
 pub fn AdminSecurity() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let cursor = PageCursor::new();
-    let log = crate::wire::resource(move || (search.get(), cursor.before()), |(search, before)| admin_security_log(Some(search), before));
+    let log = crate::wire::resource(move || (search.get(), cursor.before()), |(search, before)| AdminSecurityLog { search: Some(search), before });
     view! {
         <PageTitle text="Admin · Security log" />
         <h1>"Security log (everyone)"</h1>

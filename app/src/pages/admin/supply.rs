@@ -4,7 +4,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_fields, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
 use crate::number_pool::{
-    admin_numbers, admin_shortages, admin_silent_numbers, admin_stock, admin_unmatched_sms, admin_upstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
+    AdminNumbers, AdminShortages, AdminSilentNumbers, AdminStock, AdminUnmatchedSms, AdminUpstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
     PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 use crate::wire::Sender;
@@ -19,16 +19,16 @@ pub fn AdminSupply() -> impl IntoView {
     let pool_search = RwSignal::new(String::new());
     // The page of the pool shown; a change keeps it, a new search starts over.
     let pool_page = PageCursor::new();
-    let pool = crate::wire::resource(move || (changed(), pool_search.get(), pool_page.before()), |(_, search, from)| admin_numbers(Some(search), from));
+    let pool = crate::wire::resource(move || (changed(), pool_search.get(), pool_page.before()), |(_, search, from)| AdminNumbers { search: Some(search), from });
     let (assign, dismiss) = (Sender::<AdminAssignSms>::new(), Sender::<AdminDismissSms>::new());
-    let unmatched = crate::wire::resource(move || (assign.version().get(), dismiss.version().get()), |_| admin_unmatched_sms());
+    let unmatched = crate::wire::resource(move || (assign.version().get(), dismiss.version().get()), |_| AdminUnmatchedSms {});
     let checked = Sender::<AdminPurchaseChecked>::new();
-    let upstreams = crate::wire::resource(move || checked.version().get(), |_| admin_upstreams());
+    let upstreams = crate::wire::resource(move || checked.version().get(), |_| AdminUpstreams {});
     // Counted again after the pool changes, so the operator sees an
     // addition answer the shortage on the next refusal, not before.
-    let shortages = crate::wire::resource(move || (add.version().get(), imported.get()), |_| admin_shortages());
-    let stock = crate::wire::resource(changed, |_| admin_stock());
-    let silent = crate::wire::resource(changed, |_| admin_silent_numbers());
+    let shortages = crate::wire::resource(move || (add.version().get(), imported.get()), |_| AdminShortages {});
+    let stock = crate::wire::resource(changed, |_| AdminStock {});
+    let silent = crate::wire::resource(changed, |_| AdminSilentNumbers {});
     BadgeRecount::after(move || (assign.version().get(), dismiss.version().get(), checked.version().get(), changed()));
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
@@ -65,7 +65,7 @@ fn ImportNumbers(done: RwSignal<u32>) -> impl IntoView {
             let mut total = ImportReport::default();
             for (i, batch) in lines.chunks(IMPORT_BATCH).enumerate() {
                 let first = (i * IMPORT_BATCH + 1) as i64;
-                match crate::number_pool::admin_import_numbers(first, batch.join("\n")).await {
+                match crate::wire::call(crate::number_pool::AdminImportNumbers { first_line: first, lines: batch.join("\n") }).await {
                     Ok(r) => {
                         total.added += r.added;
                         total.errors.extend(r.errors);

@@ -4,10 +4,10 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_fields, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
-use crate::staff_notes::admin_ticket_notes;
+use crate::staff_notes::AdminTicketNotes;
 use crate::pages::support::{ticket_lease, thread_view};
 use crate::support::{
-    admin_saved_replies, admin_support_mail, admin_ticket_thread, admin_tickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminEditSavedReply, AdminReplyTicket,
+    AdminSavedReplies, AdminSupportMail, AdminTicketThread, AdminTickets, AdminAddSavedReply, AdminCloseTicket, AdminDeleteSavedReply, AdminEditSavedReply, AdminReplyTicket,
     AdminSetSupportMail, SavedReply, TicketCustomer, INBOX_MAX, INBOX_PAGE,
 };
 use crate::wire::Sender;
@@ -18,7 +18,7 @@ pub fn AdminSupport() -> impl IntoView {
     let search = RwSignal::new(String::new());
     // How many of the last updated: "Show more" adds a page.
     let shown = RwSignal::new(INBOX_PAGE);
-    let tickets = crate::wire::resource(move || (status.get(), search.get(), shown.get()), |(status, search, shown)| admin_tickets(Some(status), Some(search), Some(shown)));
+    let tickets = crate::wire::resource(move || (status.get(), search.get(), shown.get()), |(status, search, shown)| AdminTickets { status: Some(status), search: Some(search), shown: Some(shown) });
     // A new ticket or message shows without a reload.
     StaffNews::on_ticket(move |_| tickets.refetch());
     let show_more = show_more_focus();
@@ -124,7 +124,7 @@ fn SavedReplies() -> impl IntoView {
     let add = Sender::<AdminAddSavedReply>::new();
     let edit = Sender::<AdminEditSavedReply>::new();
     let delete = Sender::<AdminDeleteSavedReply>::new();
-    let replies = crate::wire::resource(move || (add.version().get(), edit.version().get(), delete.version().get()), |_| admin_saved_replies());
+    let replies = crate::wire::resource(move || (add.version().get(), edit.version().get(), delete.version().get()), |_| AdminSavedReplies {});
     // The reply whose "Edit" was pressed: the form below rewrites it.
     let editing = RwSignal::new(None::<SavedReply>);
     // The form empties once a reply is saved, ready for the next.
@@ -250,7 +250,7 @@ fn SavedReplyPicker(replies: crate::wire::Fetched<Vec<SavedReply>>, draft: RwSig
 #[component]
 fn SupportMail() -> impl IntoView {
     let set = Sender::<AdminSetSupportMail>::new();
-    let current = crate::wire::resource(move || set.version().get(), |_| admin_support_mail());
+    let current = crate::wire::resource(move || set.version().get(), |_| AdminSupportMail {});
     view! {
         <section class="card" aria-labelledby="support-mail-heading">
             <h2 id="support-mail-heading">"Mail about new messages"</h2>
@@ -283,12 +283,12 @@ pub fn AdminTicket() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let reply = Sender::<AdminReplyTicket>::new();
     let close = Sender::<AdminCloseTicket>::new();
-    let thread = crate::wire::resource(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| admin_ticket_thread(id));
+    let thread = crate::wire::resource(move || (id(), reply.version().get(), close.version().get()), |(id, _, _)| AdminTicketThread { ticket_id: id });
     // Made with the page, not with the thread's view: a resource made in a
     // view that is drawn again would not match the server's on hydration.
-    let saved = crate::wire::resource(|| (), |_| admin_saved_replies());
+    let saved = crate::wire::resource(|| (), |_| AdminSavedReplies {});
     let note_actions = NoteActions::new(id);
-    let notes = crate::wire::resource(move || (id(), note_actions.to_read()), |(id, (_, before))| admin_ticket_notes(id, before));
+    let notes = crate::wire::resource(move || (id(), note_actions.to_read()), |(id, (_, before))| AdminTicketNotes { ticket_id: id, before });
     let draft = draft_until_sent(reply.value());
     // The customer's message shows as it arrives (and another admin's
     // reply); the draft stays as it is.

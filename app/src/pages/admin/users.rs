@@ -6,9 +6,9 @@ use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
 use crate::domain::{Desk, Role};
-use crate::admin_users::{admin_find_users, admin_user_detail, AdminRevokeApiKey, AdminSetDisabled, AdminSetDiscount, UserDetail, UserList};
+use crate::admin_users::{AdminFindUsers, AdminUserDetail, AdminRevokeApiKey, AdminSetDisabled, AdminSetDiscount, UserDetail, UserList};
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
-use crate::staff_notes::{admin_staff_notes, CustomerNotes};
+use crate::staff_notes::{AdminStaffNotes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
 use crate::wire::Sender;
@@ -18,7 +18,7 @@ pub fn AdminUsers() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let cursor = PageCursor::new();
-    let found = crate::wire::resource(move || (query.get(), role.get(), cursor.before()), |(query, role, before)| admin_find_users(query, Some(role), before));
+    let found = crate::wire::resource(move || (query.get(), role.get(), cursor.before()), |(query, role, before)| AdminFindUsers { query, role: Some(role), before });
     let next = Signal::derive(move || found.get().and_then(|r| r.ok()).and_then(|list| list.next_before));
     view! {
         <PageTitle text="Admin · Users" />
@@ -90,10 +90,10 @@ pub fn AdminUser() -> impl IntoView {
     let set_discount = Sender::<AdminSetDiscount>::new();
     let detail = crate::wire::resource(
         move || (public_id(), set_disabled.version().get(), set_role.version().get(), revoke_key.version().get(), set_discount.version().get()),
-        |(id, _, _, _, _)| admin_user_detail(id),
+        |(id, _, _, _, _)| AdminUserDetail { public_id: id },
     );
     let note_actions = NoteActions::new(public_id);
-    let notes = crate::wire::resource(move || (public_id(), note_actions.to_read()), |(id, (_, before))| async move { admin_staff_notes(id, before).await.map(Some) });
+    let notes = crate::wire::resource(move || (public_id(), note_actions.to_read()), |(id, (_, before))| AdminStaffNotes { public_id: id, before });
     view! {
         <PageTitle text="Admin · User" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>

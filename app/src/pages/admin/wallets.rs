@@ -3,7 +3,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
-use crate::top_up_requests::{admin_top_up_requests, AdminDismissTopUpRequest};
+use crate::top_up_requests::{AdminTopUpRequests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 use crate::wire::Sender;
 
@@ -121,7 +121,7 @@ fn Recharge() -> impl IntoView {
 #[component]
 fn Requests(prepare: Sender<AdminPrepareTopUp>, confirm: Sender<AdminTopUp>) -> impl IntoView {
     let dismiss = Sender::<AdminDismissTopUpRequest>::new();
-    let requests = crate::wire::resource(move || (confirm.version().get(), dismiss.version().get()), |_| admin_top_up_requests());
+    let requests = crate::wire::resource(move || (confirm.version().get(), dismiss.version().get()), |_| AdminTopUpRequests {});
     BadgeRecount::after(move || (confirm.version().get(), dismiss.version().get()));
     view! {
         <section class="card">
