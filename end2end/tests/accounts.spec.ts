@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { authenticatorCode, fundedCustomer, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified, submitSignIn, turnOnTwoStep } from "./helpers";
+import { authenticatorCode, collectProblems, fundedCustomer, hydrated, mailedCode, PASSWORD, sidewaysScroll, signUpVerified, submitSignIn, turnOnTwoStep } from "./helpers";
 
 test("the live hint knows the common passwords, fetched only by the pages that set a password", async ({ page }) => {
   const lists: string[] = [];
@@ -276,6 +276,16 @@ test("forms work before the scripts: with JavaScript off a customer signs in (to
   await plain.getByRole("button", { name: "Sign in" }).click();
   await expect(plain).toHaveURL(/\/sign-in/);
   await expect(plain.getByTestId("form-error")).toHaveText("Wrong email, username or password.");
+
+  // The error travels in the address; a browser with scripts reads it
+  // back (its own base64 decoding) and hydrates the page showing it.
+  const scripted = await browser.newPage();
+  const problems = collectProblems(scripted);
+  await scripted.goto(plain.url());
+  await hydrated(scripted);
+  await expect(scripted.getByTestId("form-error")).toHaveText("Wrong email, username or password.");
+  expect(problems).toEqual([]);
+  await scripted.close();
 
   await plain.getByLabel("Email or username").fill(username);
   await plain.getByLabel("Password").fill(PASSWORD);

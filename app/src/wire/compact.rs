@@ -6,7 +6,10 @@
 //! sits in the WASM main module every visit loads. As text, the browser
 //! decodes with its own `atob`.
 use codee::{Decoder, Encoder};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{de::DeserializeOwned, Serialize};
+
+use crate::error::AppError;
 
 pub struct Compact;
 
@@ -26,6 +29,18 @@ impl<T: DeserializeOwned> Decoder<T> for Compact {
     fn decode(text: &str) -> Result<T, postcard::Error> {
         let bytes = base64_text::decode(text).ok_or(postcard::Error::DeserializeBadEncoding)?;
         postcard::from_bytes(&bytes)
+    }
+}
+
+/// The error a form posted without scripts came back with: server_fn
+/// puts it in the address as URL-safe base64 of its JSON. Read here, not
+/// by `ServerFnUrlError::decode_err`, for the same reason as the data:
+/// the base64 crate would be in every page's WASM for it.
+pub(super) fn posted_error(text: &str) -> AppError {
+    let standard = text.replace('-', "+").replace('_', "/");
+    match base64_text::decode(&standard) {
+        Some(json) => AppError::de(json.into()),
+        None => AppError::from_server_fn_error(ServerFnErrorErr::Deserialization("the error in the address is not base64".into())),
     }
 }
 
@@ -72,6 +87,16 @@ mod tests {
         assert!(text.is_ascii(), "base64 text fits in the HTML");
         let back: (String, u64, Vec<u8>) = Compact::decode(&text).expect("decodes");
         assert_eq!(back, data);
+    }
+
+    #[test]
+    fn a_posted_error_reads_back_from_the_address() {
+        use leptos::server_fn::error::ServerFnUrlError;
+        let sent = crate::error::AppError::Invalid("Wrong email, username or password. Ünïcode ✓ ??>>".into());
+        let url = ServerFnUrlError::new("/api/sign_in", sent.clone()).to_url("http://localhost/sign-in").expect("an address");
+        let text = url.query_pairs().find(|(k, _)| k == "__err").map(|(_, v)| v.into_owned()).expect("the error is in the address");
+        assert_eq!(super::posted_error(&text), sent);
+        assert!(matches!(super::posted_error("@@@"), crate::error::AppError::Invalid(_)));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 use leptos::prelude::{use_context, Action, MappedSignal, Memo, RwSignal, Set, With, WithUntracked};
 use leptos::server::ServerActionError;
 use leptos::server_fn::{
-    error::{FromServerFnError, ServerFnErrorErr, ServerFnUrlError},
+    error::{FromServerFnError, ServerFnErrorErr},
     ServerFn,
 };
 use serde::{de::DeserializeOwned, Serialize};
@@ -178,7 +178,7 @@ impl Outcome {
 fn erased(path: &'static str) -> Action<Posted, Answer> {
     let posted_error = use_context::<ServerActionError>()
         .filter(|e| e.path() == path)
-        .map(|e| Err(ServerFnUrlError::<AppError>::decode_err(e.err())));
+        .map(|e| Err(super::compact::posted_error(e.err())));
     Action::new_with_value(posted_error, post)
 }
 
