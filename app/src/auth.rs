@@ -337,7 +337,7 @@ impl ViewerState {
     /// Takes the viewer a sign-in, sign-up or verification answers with,
     /// once it answers.
     pub fn follow(self, answer: crate::wire::Answered<Option<Viewer>>) {
-        Effect::new(move |_| {
+        crate::reactive::effect(move || {
             if let Some(Ok(viewer)) = answer.get() {
                 self.0.set(viewer);
             }

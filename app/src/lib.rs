@@ -15,6 +15,7 @@ pub mod error;
 pub mod get_number;
 pub mod number_pool;
 pub mod pages;
+pub mod reactive;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod site_info;

@@ -61,7 +61,7 @@ pub fn CodeAlertsButton() -> impl IntoView {
     // Known only once hydrated: the page hydrates as the server drew it.
     let state = RwSignal::new(Permission::Unavailable);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         let now = permission();
         if now == Permission::Granted {
             register_worker();

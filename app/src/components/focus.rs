@@ -39,7 +39,7 @@ pub fn focus_if_lost(heading: NodeRef<html::H2>) {
     #[cfg(feature = "hydrate")]
     {
         let follows = use_context::<FocusFollows>();
-        Effect::new(move |_| {
+        crate::reactive::effect(move || {
             let Some(heading) = heading.get() else { return };
             // After the frame: the part this heading replaces (and the
             // button in it) may leave the page after the heading arrived.

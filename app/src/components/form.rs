@@ -65,7 +65,7 @@ pub fn empty_when_sent(form: NodeRef<leptos::html::Form>, version: RwSignal<usiz
 pub fn draft_until_sent(value: impl Into<Outcome>) -> RwSignal<String> {
     let value = value.into();
     let draft = RwSignal::new(String::new());
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if value.succeeded() {
             draft.set(String::new());
         }

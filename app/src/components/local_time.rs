@@ -6,7 +6,7 @@ use leptos::prelude::*;
 pub fn LocalTime(millis: i64) -> impl IntoView {
     let text = RwSignal::new(format_utc(millis));
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         let date = js_sys_date(millis);
         text.set(date);
     });

@@ -45,7 +45,7 @@ pub fn ServerText(text: Text, #[prop(optional)] class: &'static str) -> impl Int
     // Hydrating, the element holds the server's text, which stays; built
     // in the browser, it is empty until the server's answer.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if node.get_untracked().is_some_and(|el| el.child_element_count() == 0) {
             fetch.dispatch(PageText { text });
         }
@@ -53,7 +53,7 @@ pub fn ServerText(text: Text, #[prop(optional)] class: &'static str) -> impl Int
     // A link to one of its sections (/policies#refunds) came before the
     // section did: go there once it is shown.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if fetch.value().succeeded() {
             request_animation_frame(scroll_to_hash);
         }

@@ -56,7 +56,7 @@ pub fn UnreadBadge(of: Unread) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let recount = use_context::<BadgeRecount>();
     let count = RwSignal::new(0i64);
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         location.pathname.track();
         if let Some(BadgeRecount(round)) = recount {
             round.track();

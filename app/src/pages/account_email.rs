@@ -33,13 +33,13 @@ impl EmailChange {
             decided: RwSignal::new(None),
         };
         use_viewer().follow(change.confirm.value());
-        Effect::new(move |_| {
+        crate::reactive::effect(move || {
             if let Some(Ok(address)) = change.request.value().get() {
                 change.confirm.value().clear();
                 change.decided.set(Some(Some(address)));
             }
         });
-        Effect::new(move |_| {
+        crate::reactive::effect(move || {
             if let Some(Ok(_)) = change.confirm.value().get() {
                 change.decided.set(Some(None));
             }
@@ -105,7 +105,7 @@ fn CodeStep(
     let code_input = NodeRef::<html::Input>::new();
     // After the user sent the first step, the focus goes where they type
     // next, not back to the top of the page.
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if let Some(input) = code_input.get().filter(|_| focus) {
             let _ = input.focus();
         }

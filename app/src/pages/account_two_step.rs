@@ -29,13 +29,13 @@ impl TwoStep {
             renew: Sender::new(),
         };
         let viewer = use_viewer();
-        Effect::new(move |_| {
+        crate::reactive::effect(move || {
             if let Some(Ok(_)) = two_step.enable.value().get() {
                 viewer.set_two_step(true);
                 two_step.disable.value().clear();
             }
         });
-        Effect::new(move |_| {
+        crate::reactive::effect(move || {
             if let Some(Ok(())) = two_step.disable.value().get() {
                 viewer.set_two_step(false);
                 // The setup and the codes shown belong to what just ended.

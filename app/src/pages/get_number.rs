@@ -28,7 +28,7 @@ pub fn GetNumberPage() -> impl IntoView {
     // is open, poll every 3 seconds. Set up once hydrated (an effect with
     // no dependencies): the rendered data is read outside the render.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         use crate::components::live_updates::{AccountStream, CatchUp};
         if !signed_in {
             return;
@@ -51,7 +51,7 @@ pub fn GetNumberPage() -> impl IntoView {
             }
         });
     });
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if confirm.version().get() > 0 {
             chosen.set(None);
             // A "Rent again" link's query has served: a reload shows the list.

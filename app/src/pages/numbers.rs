@@ -25,7 +25,7 @@ pub fn NumbersPage() -> impl IntoView {
     after_success(label.version(), label.value(), move || history.refetch());
     // A code for an open lease shows without a reload (see Get Number).
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         use crate::components::live_updates::{AccountStream, CatchUp};
         if !signed_in {
             return;

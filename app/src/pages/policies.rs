@@ -62,7 +62,7 @@ pub fn PoliciesPage() -> impl IntoView {
 /// reader scrolls (browser only; the server renders the first as active).
 fn follow_scroll(active: RwSignal<&'static str>) {
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         let handle = window_event_listener(leptos::ev::scroll, move |_| {
             let doc = document();
             let mut current = SECTIONS[0].0;

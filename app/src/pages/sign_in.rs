@@ -16,12 +16,12 @@ pub fn SignInPage() -> impl IntoView {
     // password fields keep what was typed, and the form is sent again.
     let needs_code = RwSignal::new(false);
     let code_input = NodeRef::<html::Input>::new();
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if matches!(action.value().get(), Some(Err(AppError::SecondStepNeeded))) {
             needs_code.set(true);
         }
     });
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if let Some(input) = code_input.get() {
             let _ = input.focus();
         }

@@ -102,7 +102,7 @@ pub fn SupportPage() -> impl IntoView {
     // Support's answer marks its ticket "new reply" without a reload
     // (the list is read again once the stream is open: it has no cursor).
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         use crate::components::live_updates::{AccountStream, CatchUp};
         if viewer.signed_in_untracked() {
             AccountStream::open_on(&["support", "lease"], CatchUp::Always, move || tickets.refetch());
@@ -113,7 +113,7 @@ pub fn SupportPage() -> impl IntoView {
     // `/support?lease=…`: the lease a customer asks about, chosen already.
     let asked_about = use_query_map().with_untracked(|q| q.get("lease").and_then(|id| id.parse::<i64>().ok()));
     let navigate = use_navigate();
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if let Some(Ok(id)) = open.value().get() {
             navigate(&format!("/support/{id}"), Default::default());
         }
@@ -205,7 +205,7 @@ pub fn TicketPage() -> impl IntoView {
     // Support's answer shows without a reload, and so does a text arriving
     // for the lease the ticket is about.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         use crate::components::live_updates::{AccountStream, CatchUp};
         let catch_up = match thread.get_untracked() {
             Some(Ok(t)) => CatchUp::After(t.events_cursor),

@@ -24,7 +24,7 @@ pub fn WalletPage() -> impl IntoView {
     // of the two reads' cursors covers both. Once hydrated (an effect with
     // no dependencies): the rendered data is read outside the render.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         use crate::components::live_updates::{AccountStream, CatchUp};
         if !viewer.signed_in_untracked() {
             return;

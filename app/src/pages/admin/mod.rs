@@ -38,7 +38,7 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
     let two_step_required = use_site_info().admin_two_step;
     // Customers' tickets, heard live on every console page.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if untrack(|| viewer.get()).is_some_and(|v| v.console_access(Desk::Support, two_step_required).is_ok()) {
             crate::components::staff_news::StaffNews::listen();
         }

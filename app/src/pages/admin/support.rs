@@ -106,7 +106,7 @@ impl ShowMoreFocus {
 fn show_more_focus() -> ShowMoreFocus {
     let focus = ShowMoreFocus { button: NodeRef::new(), pressed: StoredValue::new(false) };
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if let Some(button) = focus.button.get() {
             if focus.pressed.get_value() {
                 focus.pressed.set_value(false);
@@ -129,7 +129,7 @@ fn SavedReplies() -> impl IntoView {
     let editing = RwSignal::new(None::<SavedReply>);
     // The form empties once a reply is saved, ready for the next.
     let (title, body) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if let Some(Ok(_)) = add.value().get() {
             title.set(String::new());
             body.set(String::new());
@@ -195,7 +195,7 @@ fn SavedReplies() -> impl IntoView {
 fn EditSavedReply(reply: SavedReply, edit: Sender<AdminEditSavedReply>, editing: RwSignal<Option<SavedReply>>) -> impl IntoView {
     let first_field = NodeRef::<leptos::html::Input>::new();
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if let Some(field) = first_field.get() {
             let _ = field.focus();
         }

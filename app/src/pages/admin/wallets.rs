@@ -163,7 +163,7 @@ fn Requests(prepare: Sender<AdminPrepareTopUp>, confirm: Sender<AdminTopUp>) -> 
 fn Adjust() -> impl IntoView {
     let adjust = Sender::<AdminAdjust>::new();
     let key = RwSignal::new(new_key());
-    Effect::new(move |_| {
+    crate::reactive::effect(move || {
         if adjust.version().get() > 0 {
             key.set(new_key());
         }
