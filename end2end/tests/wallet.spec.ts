@@ -175,7 +175,7 @@ test("the WhatsApp button lists the customer's top-up request; the admin credits
 });
 
 test("a customer asks for a low-balance email, sees what it will do and turns it off", async ({ page, browser }) => {
-  await fundedCustomer(page, browser, "lowbal", "5");
+  const publicId = await fundedCustomer(page, browser, "lowbal", "5");
   await page.goto("/wallet");
   await hydrated(page);
   const card = page.getByTestId("balance-alert");
@@ -185,6 +185,17 @@ test("a customer asks for a low-balance email, sees what it will do and turns it
   // Told while typing, and by the server when sent anyway.
   await field.fill("0");
   await expect(card.locator(".error")).toHaveText("Enter an amount above zero.");
+  // A top-up landing reloads the wallet under the customer's typing,
+  // which stays, in both fields.
+  const recharge = page.getByLabel("Amount (USD)", { exact: true });
+  await recharge.fill("12");
+  const admin = `lowbaltop_${Date.now().toString(36)}`;
+  createAdmin(admin);
+  await adminTopUp(browser, admin, publicId, "1");
+  await expect(page.getByTestId("balance")).toHaveText("$6.00");
+  await expect(field).toHaveValue("0");
+  await expect(card.locator(".error")).toHaveText("Enter an amount above zero.");
+  await expect(recharge).toHaveValue("12");
   await field.fill("2000");
   await card.getByRole("button", { name: "Save" }).click();
   await expect(card.getByTestId("form-error")).toHaveText("Choose an amount up to $1,000.00.");

@@ -7,11 +7,38 @@ use crate::domain::{BalanceAlert, Money};
 use crate::wallet::SetBalanceAlert;
 use crate::wire::Sender;
 
+/// What the customer types in the card, kept by the page: a wallet reload
+/// (a top-up or a charge landing) renders the card again, and the typing
+/// must survive it. It starts again from the threshold once that changes
+/// (saved, turned off, or changed in another tab).
+#[derive(Clone, Copy)]
+pub struct AlertDraft {
+    typed: RwSignal<String>,
+    /// The threshold the typing started from; None before the first render.
+    from: StoredValue<Option<Option<Money>>>,
+}
+
+impl Default for AlertDraft {
+    fn default() -> Self {
+        AlertDraft { typed: RwSignal::new(String::new()), from: StoredValue::new(None) }
+    }
+}
+
+impl AlertDraft {
+    fn for_threshold(&self, threshold: Option<Money>) -> RwSignal<String> {
+        if self.from.get_value() != Some(threshold) {
+            self.from.set_value(Some(threshold));
+            self.typed.set(threshold.map(|t| t.decimal()).unwrap_or_default());
+        }
+        self.typed
+    }
+}
+
 /// `threshold` is the one set, if any; the page that owns `action`
-/// reloads the wallet when it succeeds.
+/// reloads the wallet when it succeeds, and keeps `draft`.
 #[component]
-pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: Sender<SetBalanceAlert>) -> impl IntoView {
-    let typed = RwSignal::new(threshold.map(|t| t.decimal()).unwrap_or_default());
+pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: Sender<SetBalanceAlert>, draft: AlertDraft) -> impl IntoView {
+    let typed = draft.for_threshold(threshold);
     // Told while typing, as the server would say it on Save.
     let typed_error = move || BalanceAlert::parse(&typed.get()).err();
     let state = match threshold {

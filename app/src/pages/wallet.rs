@@ -5,7 +5,7 @@ use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, 
 use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
 use crate::top_up_requests::{RequestStatus, TopUpRequest};
-use crate::components::{balance_alert::BalanceAlertCard, form::after_success};
+use crate::components::{balance_alert::{AlertDraft, BalanceAlertCard}, form::after_success};
 use crate::wallet::{MyLedger, MyWallet, SetBalanceAlert};
 use crate::wire::Sender;
 
@@ -18,6 +18,9 @@ pub fn WalletPage() -> impl IntoView {
     let history = crate::wire::resource(move || (kind.get(), cursor.before()), |(kind, before)| MyLedger { kind: Some(kind), before });
     let signed_in = move || viewer.get().is_some();
     let set_alert = Sender::<SetBalanceAlert>::new();
+    // Typing kept while the wallet reloads under it (a top-up landing
+    // renders its cards again).
+    let (recharge_amount, alert_draft) = (RwSignal::new(String::new()), AlertDraft::default());
     after_success(set_alert.version(), set_alert.value(), move || wallet.refetch());
     // A top-up (or a lease's charge or refund) shows without a reload,
     // also one that landed between the render and the stream: the older
@@ -71,8 +74,8 @@ pub fn WalletPage() -> impl IntoView {
                 view! {
                     {move || wallet.get().map(|r| match r {
                         Ok(w) => view! {
-                            <Balance balance=w.balance public_id=w.public_id request=w.top_up_request />
-                            <BalanceAlertCard threshold=w.balance_alert balance=w.balance action=set_alert />
+                            <Balance balance=w.balance public_id=w.public_id request=w.top_up_request amount=recharge_amount />
+                            <BalanceAlertCard threshold=w.balance_alert balance=w.balance action=set_alert draft=alert_draft />
                         }.into_any(),
                         Err(e) => error_alert(&e),
                     })}
@@ -141,9 +144,8 @@ fn Statement() -> impl IntoView {
 }
 
 #[component]
-fn Balance(balance: Money, public_id: String, request: Option<TopUpRequest>) -> impl IntoView {
+fn Balance(balance: Money, public_id: String, request: Option<TopUpRequest>, amount: RwSignal<String>) -> impl IntoView {
     let site = use_site_info();
-    let amount = RwSignal::new(String::new());
     let request = RwSignal::new(request);
     // The link still opens WhatsApp; with an amount typed, the request
     // also goes on the admins' list.
