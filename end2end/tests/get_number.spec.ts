@@ -127,6 +127,17 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await page.getByRole("button", { name: "Find" }).click();
   await expect(page.getByTestId("number-search-error")).toHaveText("A US number has 10 digits, like (555) 010-0123.");
   await expect(rows).toHaveCount(2);
+  // The box and its message stay while the list reloads under them (a
+  // label changed, then changed back).
+  const labelled = rows.filter({ hasText: "Telegram" });
+  for (const text of ["work account 2", "work account"]) {
+    await labelled.locator("details.label-edit").evaluate((d) => { (d as HTMLDetailsElement).open = true; });
+    await labelled.getByLabel(/^Label for Telegram/).fill(text);
+    await labelled.getByRole("button", { name: "Save" }).click();
+    await expect(labelled.getByTestId("lease-label")).toHaveText(text);
+    await expect(number).toHaveValue("555-01");
+    await expect(page.getByTestId("number-search-error")).toHaveText("A US number has 10 digits, like (555) 010-0123.");
+  }
   await number.fill(telegramNumber);
   await number.press("Enter");
   await expect(rows.filter({ hasText: "Telegram" })).toHaveCount(1);
@@ -341,8 +352,15 @@ test("a platform with no number to be had cannot be chosen; the customer asks to
   const whatsapp = page.getByTestId("platform-whatsapp");
   await expect(whatsapp).toContainText("None available right now");
   await expect(page.getByTestId("platforms").getByRole("button", { name: /^Telegram/ })).toHaveCount(0);
+  const search = page.getByLabel("Search");
+  await search.fill("whats");
+  await expect(page.getByTestId("platform-telegram")).toHaveCount(0);
   await page.getByRole("button", { name: "Email me when there are WhatsApp numbers" }).click();
   await expect(whatsapp).toContainText("We will email you when there are.");
+  // The search stays while the page reloads its leases under it.
+  await expect(search).toHaveValue("whats");
+  await expect(page.getByTestId("platform-telegram")).toHaveCount(0);
+  await search.fill("");
   await expect(page.getByTestId("platform-notify-whatsapp")).toHaveCount(0);
   await expect(page.getByTestId("platform-notify-telegram")).toBeVisible();
   await page.reload();

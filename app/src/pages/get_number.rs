@@ -24,6 +24,9 @@ pub fn GetNumberPage() -> impl IntoView {
     let prices = (!signed_in).then(|| crate::wire::resource(|| (), |_| ListPlatforms {}));
     // "Rent again" links from "Your numbers" name the platform and number.
     let chosen = RwSignal::new(leptos_router::hooks::use_query_map().with_untracked(Choice::from_query));
+    // The platform search, kept here while the leases reload under it
+    // (a wish to be mailed, a top-up landing).
+    let search = RwSignal::new(String::new());
     // News arrive by Server-Sent Events; while those are down and a lease
     // is open, poll every 3 seconds. Set up once hydrated (an effect with
     // no dependencies): the rendered data is read outside the render.
@@ -111,7 +114,7 @@ pub fn GetNumberPage() -> impl IntoView {
                                     platforms=o.platforms.clone()
                                     recent=crate::get_number::recently_used(&o.platforms, &o.recent)
                                     awaited=o.awaited.clone()
-                                    chosen confirm notify balance=o.balance discount=o.discount
+                                    chosen search confirm notify balance=o.balance discount=o.discount
                                 />
                             }.into_any(),
                         }}
@@ -261,13 +264,14 @@ fn Chooser(
     /// Platforms with none to be had that the customer asked to hear of.
     awaited: Vec<String>,
     chosen: RwSignal<Option<Choice>>,
+    /// What the search box holds.
+    search: RwSignal<String>,
     confirm: Sender<ConfirmLease>,
     notify: Sender<NotifyWhenAvailable>,
     balance: crate::domain::Money,
     /// Included in the platforms' prices; said beside the price.
     discount: Discount,
 ) -> impl IntoView {
-    let search = RwSignal::new(String::new());
     let platforms = StoredValue::new(platforms);
     let recent = StoredValue::new(recent);
     let awaited = StoredValue::new(awaited);

@@ -17,7 +17,7 @@ pub fn NumbersPage() -> impl IntoView {
     let viewer = use_viewer();
     let signed_in = viewer.signed_in_untracked();
     let cursor = PageCursor::new();
-    let filter = Filter { platform: RwSignal::new(String::new()), search: RwSignal::new(String::new()) };
+    let filter = Filter { platform: RwSignal::new(String::new()), search: RwSignal::new(String::new()), typed: RwSignal::new(String::new()), problem: RwSignal::new(None) };
     let history = crate::wire::own_resource(signed_in, move || (filter.platform.get(), filter.search.get(), cursor.before()), |(platform, search, before)| {
         MyNumbers { platform: Some(platform), search: Some(search), before }
     });
@@ -58,22 +58,24 @@ pub fn NumbersPage() -> impl IntoView {
 }
 
 /// What the list is narrowed to: a platform's slug and a number or label
-/// as the customer typed it (empty for all).
+/// as the customer typed it (empty for all). The search box (what it
+/// holds, applied on Find, and why it was refused) is kept here too, so
+/// that it survives the list reloading under it (a code arriving).
 #[derive(Debug, Clone, Copy)]
 struct Filter {
     platform: RwSignal<String>,
     search: RwSignal<String>,
+    typed: RwSignal<String>,
+    problem: RwSignal<Option<String>>,
 }
 
 #[component]
 fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Sender<LabelLease>) -> impl IntoView {
     let sms_hours = use_site_info().sms_retention_hours;
     let LeaseHistory { leases, next_before, platforms, .. } = page;
-    let Filter { platform, search } = filter;
+    let Filter { platform, search, typed, problem } = filter;
     // A number is checked here first (the server checks it again), so a
     // typo is told at once and keeps the list.
-    let typed = RwSignal::new(search.get_untracked());
-    let problem = RwSignal::new(None::<String>);
     let find = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = typed.get_untracked();
