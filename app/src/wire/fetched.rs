@@ -9,8 +9,6 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::sender::Posting;
-#[cfg(not(feature = "ssr"))]
-use super::sender::{post, Posted};
 use super::{read, Answer, Compact};
 use crate::error::AppError;
 
@@ -127,10 +125,7 @@ where
 /// where they are read keeps one small fetch for every page's data.
 #[cfg(not(feature = "ssr"))]
 fn ask<S: ServerFn + Serialize>(call: S) -> Posting {
-    match Posted::of(&call) {
-        Ok(posted) => post(&posted),
-        Err(e) => Box::pin(std::future::ready(Err(e))),
-    }
+    super::sender::send(&call)
 }
 
 /// The one resource type behind every `Fetched`.

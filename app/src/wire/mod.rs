@@ -99,7 +99,6 @@ fn survives_postcard<T: Serialize + DeserializeOwned>(output: &T) -> Result<(), 
     }
 }
 
-
 /// What a page's data and a form's answer are kept as in the browser:
 /// the answer in postcard, or the error. One type for all, so that the
 /// reactive machinery holding them is compiled once (see `fetched` and

@@ -35,7 +35,7 @@ pub struct Posted {
 impl Posted {
     /// Server function `S` called with `args`, encoded as `PostUrl` does,
     /// which the server function reads.
-    pub(super) fn of<S: ServerFn + Serialize>(args: &S) -> Result<Posted, AppError> {
+    fn of<S: ServerFn + Serialize>(args: &S) -> Result<Posted, AppError> {
         let body = serde_qs::to_string(args).map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string())))?;
         Ok(Posted { path: S::PATH, body })
     }
@@ -103,7 +103,16 @@ where
     S: ServerFn<Error = AppError> + Serialize,
     S::Output: DeserializeOwned,
 {
-    read(&post(&Posted::of(&args)?).await)
+    read(&send(&args).await)
+}
+
+/// Posts server function `S` called with `args`, keeping the answer's
+/// bytes: `call` and a page's data in the browser (`Fetched`).
+pub(super) fn send<S: ServerFn + Serialize>(args: &S) -> Posting {
+    match Posted::of(args) {
+        Ok(posted) => post(&posted),
+        Err(e) => Box::pin(std::future::ready(Err(e))),
+    }
 }
 
 /// A `Sender`'s last answer, read as `T`.
@@ -185,8 +194,8 @@ fn erased(path: &'static str) -> Action<Posted, Answer> {
 pub(super) type Posting = Pin<Box<dyn Future<Output = Answer> + Send>>;
 
 /// Posts the call as our `Wire` protocol's client does, keeping the
-/// answer's bytes. `Fetched` loads a page's data through it as well.
-pub(super) fn post(call: &Posted) -> Posting {
+/// answer's bytes.
+fn post(call: &Posted) -> Posting {
     #[cfg(feature = "hydrate")]
     {
         use leptos::server_fn::{

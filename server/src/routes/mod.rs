@@ -5,6 +5,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+pub mod common_passwords;
 pub mod csrf;
 pub mod dev_outbox;
 pub mod export;
@@ -12,7 +13,6 @@ pub mod health;
 pub mod http_redirect;
 pub mod ledger_export;
 pub mod live;
-pub mod common_passwords;
 pub mod manifest;
 pub mod nul_input;
 pub mod page_cache;
