@@ -8,3 +8,13 @@ pub fn effect(run: impl FnMut() + 'static) {
     let run: Box<dyn FnMut()> = Box::new(run);
     Effect::new(run);
 }
+
+/// An event handler for `on:…=`, boxed: an attribute's listener code
+/// (attach, hydrate, rebuild) is compiled once per handler type, so every
+/// boxed handler of one event shares one copy.
+pub type Handler<E> = Box<dyn FnMut(E)>;
+
+/// Boxes `run` as a [`Handler`].
+pub fn handler<E>(run: impl FnMut(E) + 'static) -> Handler<E> {
+    Box::new(run)
+}

@@ -4,6 +4,7 @@
 //! answer for the site. Shown through our service worker (`public/sw.js`)
 //! where there is one: Chrome on Android shows no other kind, and a tap
 //! on it brings the Get Number page back.
+use crate::reactive::handler;
 use leptos::prelude::*;
 
 // The server only ever draws `Unavailable`.
@@ -83,7 +84,7 @@ pub fn CodeAlertsButton() -> impl IntoView {
     };
     move || match state.get() {
         Permission::Ask => Some(
-            view! { <button type="button" class="btn btn-small" data-testid="notify-me" on:click=ask>"Notify me when the code arrives"</button> }
+            view! { <button type="button" class="btn btn-small" data-testid="notify-me" on:click=handler(ask)>"Notify me when the code arrives"</button> }
                 .into_any(),
         ),
         Permission::Granted => {

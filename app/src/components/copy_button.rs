@@ -1,3 +1,4 @@
+use crate::reactive::handler;
 use leptos::prelude::*;
 
 // The server renders only `Ready`; the browser sets the others.
@@ -28,7 +29,7 @@ pub fn CopyButton(#[prop(into)] text: String, #[prop(optional, into)] label: Opt
         }
     };
     view! {
-        <button type="button" class="btn btn-small" on:click=on_click data-testid="copy-button">
+        <button type="button" class="btn btn-small" on:click=handler(on_click) data-testid="copy-button">
             {move || match state.get() {
                 CopyState::Ready => label.clone(),
                 CopyState::Done => "Copied".to_string(),

@@ -1,3 +1,4 @@
+use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -22,11 +23,11 @@ pub fn SearchForm(
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
     view! {
-        <form class="form form-inline" on:submit=move |ev| ev.prevent_default()>
+        <form class="form form-inline" on:submit=handler(move |ev: leptos::ev::SubmitEvent| ev.prevent_default())>
             {children.map(|c| c())}
             <div class="field">
                 <label for=id>{label}</label>
-                <input id=id type="search" maxlength="100" placeholder=placeholder on:change=move |ev| on_search.run(event_target_value(&ev)) />
+                <input id=id type="search" maxlength="100" placeholder=placeholder on:change=handler(move |ev| on_search.run(event_target_value(&ev))) />
             </div>
             <button type="submit" class="btn">{button}</button>
         </form>
@@ -136,12 +137,12 @@ impl Fields {
 /// form data (serde_qs, instantiated for each server function) added some
 /// 20 KB of WASM to each page group holding one. Without scripts the form
 /// posts to the server function, which sends the browser back.
-pub fn send_fields<S>(action: Sender<S>, args: impl Fn(&Fields) -> S + 'static) -> impl Fn(leptos::ev::SubmitEvent) + 'static
+pub fn send_fields<S>(action: Sender<S>, args: impl Fn(&Fields) -> S + 'static) -> crate::reactive::Handler<leptos::ev::SubmitEvent>
 where
     S: leptos::server_fn::ServerFn<Error = AppError> + serde::Serialize + 'static,
     S::Output: serde::de::DeserializeOwned,
 {
-    move |ev| {
+    crate::reactive::handler(move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         {
@@ -153,5 +154,5 @@ where
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (&action, &args);
-    }
+    })
 }

@@ -1,4 +1,5 @@
 //! The app shell: header with brand and navigation, main area, footer.
+use crate::reactive::handler;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
@@ -25,7 +26,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     class="nav-toggle"
                     aria-controls="site-nav"
                     aria-expanded=move || menu_open.get().to_string()
-                    on:click=move |_| set_menu_open.update(|open| *open = !*open)
+                    on:click=handler(move |_| set_menu_open.update(|open| *open = !*open))
                 >
                     <span class="sr-only">"Menu"</span>
                     <span aria-hidden="true">"☰"</span>
@@ -35,7 +36,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     class="site-nav"
                     class:open=menu_open
                     aria-label="Main"
-                    on:click=move |_| set_menu_open.set(false)
+                    on:click=handler(move |_| set_menu_open.set(false))
                 >
                     <A href="/get-number">"Get Number"</A>
                     <YourNumbersLink />

@@ -1,6 +1,7 @@
 //! "Newer" and "Older" for a list read a page at a time, newest first,
 //! each page after a cursor (`before`) its predecessor returned; or
 //! "Previous" and "Next" for a list in another order.
+use crate::reactive::handler;
 use leptos::prelude::*;
 
 /// Where a paged list stands: the cursor of the page shown, and those of
@@ -55,17 +56,17 @@ pub fn Pager(
     view! {
         <div class="pager" hidden=single>
             <button class="btn btn-small" disabled=move || earlier.with(Vec::is_empty)
-                on:click=move |_| {
+                on:click=handler(move |_| {
                     let previous = earlier.try_update(Vec::pop).flatten().flatten();
                     before.set(previous);
-                }>{back}</button>
+                })>{back}</button>
             <button class="btn btn-small" disabled=move || next.get().is_none()
-                on:click=move |_| {
+                on:click=handler(move |_| {
                     if let Some(next) = next.get_untracked() {
                         earlier.update(|c| c.push(before.get_untracked()));
                         before.set(Some(next));
                     }
-                }>{forth}</button>
+                })>{forth}</button>
         </div>
     }
 }

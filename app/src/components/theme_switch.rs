@@ -1,6 +1,7 @@
 //! The footer's System / Light / Dark switch. Without scripts it is a
 //! form (`POST /theme` sets the cookie and comes back to the page); once
 //! hydrated a press switches the page in place.
+use crate::reactive::handler;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -29,12 +30,12 @@ pub fn ThemeSwitch() -> impl IntoView {
                                 name="theme"
                                 value=choice.as_str()
                                 aria-pressed=move || (chosen.get() == choice).to_string()
-                                on:click=move |ev| {
+                                on:click=handler(move |ev: leptos::ev::MouseEvent| {
                                     ev.prevent_default();
                                     #[cfg(feature = "hydrate")]
                                     theme::apply(choice);
                                     chosen.set(choice);
-                                }
+                                })
                             >
                                 {choice.label()}
                             </button>

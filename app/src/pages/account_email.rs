@@ -1,5 +1,6 @@
 //! Account page: moving the account to another email address, in two
 //! steps: the new address and the password, then the code mailed there.
+use crate::reactive::handler;
 use leptos::{html, prelude::*, server_fn::ServerFn};
 
 use crate::account::{PendingEmailChange, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
@@ -122,9 +123,9 @@ fn CodeStep(
         </form>
         // The code mailed there stops working too, so a reload does not
         // bring this step back.
-        <button type="button" class="btn" on:click=move |_| {
+        <button type="button" class="btn" on:click=handler(move |_| {
             abandon.dispatch(AbandonEmailChange {});
             decided.set(Some(None));
-        }>"Use another address"</button>
+        })>"Use another address"</button>
     }
 }

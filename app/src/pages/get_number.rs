@@ -1,3 +1,4 @@
+use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
@@ -73,7 +74,7 @@ pub fn GetNumberPage() -> impl IntoView {
         // Visitors see the prices: the page search engines show.
         <PageTitle text="Get Number" description=(!signed_in).then(|| "Today's prices of temporary US numbers for WhatsApp, Telegram, Google and more: pay per code from a prepaid wallet, refunded when no code arrives.".to_owned()) />
         // Clicks (and keys that press buttons) bubble here.
-        <div on:click=move |_| focus.acted()>
+        <div on:click=handler(move |_| focus.acted())>
             <h1>"Get a number"</h1>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 // One resource for the whole page (the platforms come with it):
@@ -304,7 +305,7 @@ fn Chooser(
                                 <dd data-testid="confirm-number">
                                     <span class="mono">{UsPhoneNumber::display_stored(number)}</span> ", yours before "
                                     <button class="btn btn-small" data-testid="confirm-any-number"
-                                        on:click=move |_| chosen.update(|c| if let Some(c) = c { c.again = None })>"Any number instead"</button>
+                                        on:click=handler(move |_| chosen.update(|c| if let Some(c) = c { c.again = None }))>"Any number instead"</button>
                                 </dd>
                             })}
                             {p.code_rate.map(|rate| view! { <dt>"Recent leases"</dt><dd data-testid="confirm-code-rate">{rate.to_string()}</dd> })}
@@ -317,15 +318,15 @@ fn Chooser(
                         {(!enough).then(|| view! { <div class="alert alert-warning">"Your balance is too low for this. " <a href="/wallet">"Recharge"</a></div> })}
                         <div class="actions">
                             <button class="btn btn-primary" data-testid="confirm-button"
-                                on:click=move |_| {
+                                on:click=handler(move |_| {
                                     confirm.dispatch(ConfirmLease {
                                         platform: confirm_p.slug.clone(),
                                         price_cents: confirm_p.price.cents(),
                                         idempotency_key: key.clone(),
                                         number: again.clone(),
                                     });
-                                }>"Confirm and pay " {p.price.to_string()}</button>
-                            <button class="btn" on:click=move |_| chosen.set(None)>"Back"</button>
+                                })>"Confirm and pay " {p.price.to_string()}</button>
+                            <button class="btn" on:click=handler(move |_| chosen.set(None))>"Back"</button>
                         </div>
                     </section>
                 }.into_any()
@@ -389,7 +390,7 @@ fn PlatformButton(
     };
     if available {
         return view! {
-            <button class="platform" data-testid=format!("{testid}-{slug}") on:click=move |_| chosen.set(Some(Choice { slug: slug.clone(), again: None }))>{terms}</button>
+            <button class="platform" data-testid=format!("{testid}-{slug}") on:click=handler(move |_| chosen.set(Some(Choice { slug: slug.clone(), again: None })))>{terms}</button>
         }
         .into_any();
     }
@@ -403,7 +404,7 @@ fn PlatformButton(
             <span class="small sold-out">"None available right now"</span>
             {awaited.then(|| view! { <span class="small">"We will email you when there are."</span> })}
             <button class="btn btn-small" data-testid=button_testid
-                on:click=move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone(), wanted }); }>
+                on:click=handler(move |_| { notify.dispatch(NotifyWhenAvailable { platform: slug.clone(), wanted }); })>
                 {label} <span class="sr-only">{sr_label} {name} " numbers"</span>
             </button>
         </div>
@@ -454,7 +455,7 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: Sender<LeaseAction>, labe
     let button = move |event: LeaseEvent, action: &'static str, label: String, class: &'static str| {
         (state.allows(event) || event == LeaseEvent::Complete).then(|| view! {
             <button class=class disabled=!state.allows(event) data-testid=format!("lease-{action}")
-                on:click=move |_| { act.dispatch(LeaseAction { lease_id: id, action: action.to_string() }); }>
+                on:click=handler(move |_| { act.dispatch(LeaseAction { lease_id: id, action: action.to_string() }); })>
                 {label}
             </button>
         })
@@ -524,13 +525,13 @@ fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>
                                 let choice = Choice { slug: l.platform_slug.clone(), again: Some(l.number.clone()) };
                                 let about = format!(" for {} {}", l.platform, l.number_display);
                                 view! {
-                                    <button class="btn btn-small" data-testid="rent-again" on:click=move |_| {
+                                    <button class="btn btn-small" data-testid="rent-again" on:click=handler(move |_| {
                                         // The confirmation appears above, and the button stays.
                                         if let Some(focus) = focus {
                                             focus.jump();
                                         }
                                         chosen.set(Some(choice.clone()));
-                                    }>"Rent again"<span class="sr-only">{about}</span></button>
+                                    })>"Rent again"<span class="sr-only">{about}</span></button>
                                 }
                             });
                             view! {

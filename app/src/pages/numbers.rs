@@ -1,6 +1,7 @@
 //! "Your numbers": every lease of the customer, newest first, a page at a
 //! time, of one platform, number or label or all, with the messages each number
 //! received in full.
+use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
@@ -91,13 +92,13 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Sen
     let empty = leases.is_empty();
     view! {
         <section class="card">
-            <form class="form-inline" role="search" on:submit=find>
+            <form class="form-inline" role="search" on:submit=handler(find)>
                 <div class="field">
                     <label for="platform-filter">"Platform"</label>
-                    <select id="platform-filter" data-testid="platform-filter" on:change=move |ev| {
+                    <select id="platform-filter" data-testid="platform-filter" on:change=handler(move |ev| {
                         platform.set(event_target_value(&ev));
                         cursor.reset();
-                    }>
+                    })>
                         <option value="">"All"</option>
                         {platforms.into_iter().map(|(slug, name)| {
                             let chosen = platform.with_untracked(|p| *p == slug);

@@ -1,3 +1,4 @@
+use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
@@ -86,10 +87,10 @@ pub fn WalletPage() -> impl IntoView {
                                 "Show "
                                 <select
                                     data-testid="kind-filter"
-                                    on:change=move |ev| {
+                                    on:change=handler(move |ev| {
                                         kind.set(event_target_value(&ev));
                                         cursor.reset();
-                                    }
+                                    })
                                 >
                                     <option value="">"All"</option>
                                     {EntryKind::ALL.map(|k| view! { <option value=k.as_str()>{k.label()}</option> })}
@@ -189,7 +190,7 @@ fn Balance(balance: Money, public_id: String, request: Option<TopUpRequest>, amo
                 <p class="error">{amount_error}</p>
             </div>
             <Transition fallback=|| ()>
-                <a class="btn btn-primary" data-testid="whatsapp-recharge" target="_blank" rel="noopener" href=link on:click=put_on_list>"Recharge via WhatsApp"</a>
+                <a class="btn btn-primary" data-testid="whatsapp-recharge" target="_blank" rel="noopener" href=link on:click=handler(put_on_list)>"Recharge via WhatsApp"</a>
             </Transition>
             <p class="muted small">"Top-ups are not refundable through the app; for a billing question, contact " <a href="/support">"support"</a> ". See " <a href="/policies#wallet">"Wallet top-ups"</a> "."</p>
         </section>
@@ -212,7 +213,7 @@ fn RequestLine(request: RwSignal<Option<TopUpRequest>>) -> impl IntoView {
             RequestStatus::Pending => view! {
                 <div class="alert alert-info row-between" data-testid="top-up-request">
                     <span>"Your top-up request: " <strong>{r.amount.to_string()}</strong> ", sent " <LocalTime millis=r.created_at /> ". We credit it once your payment arrives."</span>
-                    <button type="button" class="btn btn-small" on:click=withdraw>"Withdraw"</button>
+                    <button type="button" class="btn btn-small" on:click=handler(withdraw)>"Withdraw"</button>
                 </div>
             }
             .into_any(),

@@ -1,4 +1,5 @@
 //! Admin: the audit log (filterable, read-only) and everyone's security log.
+use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::admin_api::{AdminAuditLog, AdminSecurityLog};
@@ -21,7 +22,7 @@ pub fn AdminAudit() -> impl IntoView {
             <div class="form form-inline">
                 <div class="field">
                     <label for="audit-action">"Action"</label>
-                    <select id="audit-action" on:change=move |ev| { cursor.reset(); action.set(event_target_value(&ev)); }>
+                    <select id="audit-action" on:change=handler(move |ev| { cursor.reset(); action.set(event_target_value(&ev)); })>
                         <option value="">"All"</option>
                         <option value="top_up">"Top-ups"</option>
                         <option value="adjustment">"Corrections"</option>
@@ -35,7 +36,7 @@ pub fn AdminAudit() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="audit-admin">"Admin username"</label>
-                    <input id="audit-admin" on:change=move |ev| { cursor.reset(); admin.set(event_target_value(&ev)); } />
+                    <input id="audit-admin" on:change=handler(move |ev| { cursor.reset(); admin.set(event_target_value(&ev)); }) />
                 </div>
             </div>
             <Transition fallback=|| view! { <p>"Loading…"</p> }>

@@ -1,5 +1,6 @@
 //! Admin: number supply — the operator's pool (one by one or from a CSV
 //! file), upstream suppliers, and the SMS no lease took.
+use crate::reactive::handler;
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_fields, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
@@ -99,13 +100,13 @@ fn ImportNumbers(done: RwSignal<u32>) -> impl IntoView {
             <div class="form">
                 <div class="field">
                     <label for="import-file">"CSV file"</label>
-                    <input id="import-file" type="file" accept=".csv,text/csv,text/plain" on:change=on_file />
+                    <input id="import-file" type="file" accept=".csv,text/csv,text/plain" on:change=handler(on_file) />
                 </div>
                 <div class="field">
                     <label for="import-text">"…or paste the lines"</label>
-                    <textarea id="import-text" rows="5" prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    <textarea id="import-text" rows="5" prop:value=text on:input=handler(move |ev| text.set(event_target_value(&ev)))></textarea>
                 </div>
-                <button class="btn" on:click=start disabled=running>"Import"</button>
+                <button class="btn" on:click=handler(start) disabled=running>"Import"</button>
             </div>
             {move || (progress.get().1 > 0).then(|| {
                 let (doneish, all) = progress.get();

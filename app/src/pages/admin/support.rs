@@ -1,4 +1,5 @@
 //! Admin: the support inbox and a ticket's thread (reply, close).
+use crate::reactive::handler;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_params_map;
 
@@ -29,7 +30,7 @@ pub fn AdminSupport() -> impl IntoView {
             <SearchForm id="inbox-search" label="Subject, message, customer or number" on_search=move |text| { shown.set(INBOX_PAGE); search.set(text) }>
                 <div class="field">
                     <label for="inbox-status">"Show"</label>
-                    <select id="inbox-status" on:change=move |ev| { shown.set(INBOX_PAGE); status.set(event_target_value(&ev)) }>
+                    <select id="inbox-status" on:change=handler(move |ev| { shown.set(INBOX_PAGE); status.set(event_target_value(&ev)) })>
                         <option value="open">"Open"</option>
                         <option value="closed">"Closed"</option>
                         <option value="all">"All"</option>
@@ -71,7 +72,7 @@ pub fn AdminSupport() -> impl IntoView {
                                     {format!("The {count} last updated, unread first.")}
                                     {if count < INBOX_MAX as usize {
                                         view! { " " <button type="button" class="btn btn-small" node_ref=show_more.button
-                                            on:click=move |_| { show_more.keep(); shown.update(|n| *n = (*n + INBOX_PAGE).min(INBOX_MAX)) }>
+                                            on:click=handler(move |_| { show_more.keep(); shown.update(|n| *n = (*n + INBOX_PAGE).min(INBOX_MAX)) })>
                                             {format!("Show {} more", INBOX_PAGE.min(INBOX_MAX - count as u32))}
                                         </button> }.into_any()
                                     } else {
@@ -149,10 +150,10 @@ fn SavedReplies() -> impl IntoView {
                                     <td data-label="Title">{r.title.clone()}</td>
                                     <td data-label="Text" class="pre-wrap">{r.body.clone()}</td>
                                     <td>
-                                        <button type="button" class="btn btn-small" on:click={
+                                        <button type="button" class="btn btn-small" on:click=handler({
                                             let r = r.clone();
                                             move |_| editing.set(Some(r.clone()))
-                                        }>"Edit"<span class="sr-only">{format!(" {}", r.title)}</span></button>
+                                        })>"Edit"<span class="sr-only">{format!(" {}", r.title)}</span></button>
                                         " "
                                         <form class="inline-form" method="post" action=AdminDeleteSavedReply::url() on:submit=send_fields(delete, move |_| AdminDeleteSavedReply { id: r.id })>
                                             <input type="hidden" name="id" value=r.id />
@@ -216,7 +217,7 @@ fn EditSavedReply(reply: SavedReply, edit: Sender<AdminEditSavedReply>, editing:
             </div>
             <div class="actions">
                 <button type="submit" class="btn btn-primary">"Save changes"</button>
-                <button type="button" class="btn" on:click=move |_| editing.set(None)>"Cancel"</button>
+                <button type="button" class="btn" on:click=handler(move |_| editing.set(None))>"Cancel"</button>
             </div>
         </form>
     }
@@ -231,12 +232,12 @@ fn SavedReplyPicker(replies: crate::wire::Fetched<Vec<SavedReply>>, draft: RwSig
         view! {
             <div class="field">
                 <label for="saved-reply">"Start from a saved reply"</label>
-                <select id="saved-reply" on:change=move |ev| {
+                <select id="saved-reply" on:change=handler(move |ev| {
                     let chosen = event_target_value(&ev).parse::<i64>().ok();
                     if let Some(reply) = list.iter().find(|r| Some(r.id) == chosen) {
                         draft.set(reply.body.clone());
                     }
-                }>
+                })>
                     <option value="">"—"</option>
                     {options}
                 </select>

@@ -1,6 +1,7 @@
 //! Admin: find users; one user's profile, wallet, leases, API keys, devices
 //! and security log; staff notes; disable or enable; grant or revoke the
 //! admin role; revoke an API key.
+use crate::reactive::handler;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_params_map;
 
@@ -27,7 +28,7 @@ pub fn AdminUsers() -> impl IntoView {
             <SearchForm id="user-search" label="User ID, email, username or a number they leased" placeholder="UN-7K3Q9M" on_search=move |text| { cursor.reset(); query.set(text) }>
                 <div class="field">
                     <label for="user-role">"Role"</label>
-                    <select id="user-role" on:change=move |ev| { cursor.reset(); role.set(event_target_value(&ev)) }>
+                    <select id="user-role" on:change=handler(move |ev| { cursor.reset(); role.set(event_target_value(&ev)) })>
                         <option value="">"Everyone"</option>
                         {Role::ALL.map(|r| view! { <option value=r.as_str()>{r.label()}</option> })}
                     </select>

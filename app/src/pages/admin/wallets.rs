@@ -1,4 +1,5 @@
 //! Admin: wallet recharges (two steps) and corrections.
+use crate::reactive::handler;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
@@ -140,12 +141,12 @@ fn Requests(prepare: Sender<AdminPrepareTopUp>, confirm: Sender<AdminTopUp>) -> 
                                     <td data-label="Username">{r.username.clone()}</td>
                                     <td data-label="Amount" class="num">{r.amount.to_string()}</td>
                                     <td><div class="row-buttons">
-                                        <button type="button" class="btn btn-small" aria-label=format!("Fill in {} for {}", r.amount, r.public_id) on:click=move |_| {
+                                        <button type="button" class="btn btn-small" aria-label=format!("Fill in {} for {}", r.amount, r.public_id) on:click=handler(move |_| {
                                             prepare.dispatch(AdminPrepareTopUp { query: None, amount: None, note: None, request_id: Some(r.id) });
-                                        }>"Fill in"</button>
-                                        <button type="button" class="btn btn-small" aria-label=format!("Dismiss {} for {}", r.amount, r.public_id) on:click=move |_| {
+                                        })>"Fill in"</button>
+                                        <button type="button" class="btn btn-small" aria-label=format!("Dismiss {} for {}", r.amount, r.public_id) on:click=handler(move |_| {
                                             dismiss.dispatch(AdminDismissTopUpRequest { request_id: r.id });
-                                        }>"Dismiss"</button>
+                                        })>"Dismiss"</button>
                                     </div></td>
                                 </tr>
                             }).collect_view()}
