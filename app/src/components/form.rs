@@ -38,12 +38,13 @@ pub fn SearchForm(
 /// the action's, so an earlier success still held in `value` does not count.
 pub fn after_success(version: RwSignal<usize>, value: impl Into<Outcome>, then: impl Fn() + 'static) {
     let value = value.into();
-    Effect::new(move |before: Option<usize>| {
+    let then: Box<dyn Fn()> = Box::new(then);
+    let mut before = None;
+    crate::reactive::effect(move || {
         let round = version.get();
-        if before.is_some_and(|b| b != round) && value.succeeded_untracked() {
+        if before.replace(round).is_some_and(|b| b != round) && value.succeeded_untracked() {
             untrack(&then);
         }
-        round
     });
 }
 

@@ -52,12 +52,12 @@ impl StaffNews {
     /// any ticket may have changed). A page calls it once.
     pub fn on_ticket(then: impl Fn(Option<i64>) + 'static) {
         let Some(news) = use_context::<StaffNews>() else { return };
-        Effect::new(move |seen: Option<u32>| {
+        let mut seen = None;
+        crate::reactive::effect(move || {
             let heard = news.heard.get();
-            if seen.is_some_and(|round| round != heard.round) {
+            if seen.replace(heard.round).is_some_and(|round| round != heard.round) {
                 untrack(|| then(heard.ticket));
             }
-            heard.round
         });
     }
 

@@ -41,12 +41,13 @@ impl BadgeRecount {
         // A plain effect, not `Effect::watch`: a resource read in the
         // latter's dependencies counts as read outside an effect while
         // hydrating, and Leptos warns.
-        Effect::new(move |before: Option<D>| {
+        let mut before = None;
+        crate::reactive::effect(move || {
             let now = changed();
-            if before.is_some_and(|b| b != now) {
+            if before.as_ref().is_some_and(|b| *b != now) {
                 round.update(|n| *n += 1);
             }
-            now
+            before = Some(now);
         });
     }
 }

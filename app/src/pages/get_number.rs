@@ -139,10 +139,9 @@ fn come_back_to(chosen: Option<Choice>) -> String {
 fn announce_lease_news(overview: crate::wire::Fetched<crate::get_number::LeasesOverview>) -> RwSignal<String> {
     let announcement = RwSignal::new(String::new());
     // The open lease and its code, once the data is there (None before).
-    type Seen = Option<Option<(i64, Option<String>)>>;
-    Effect::new(move |before: Option<Seen>| -> Seen {
-        let before = before.flatten();
-        let Some(Ok(o)) = overview.get() else { return before };
+    let mut before: Option<Option<(i64, Option<String>)>> = None;
+    crate::reactive::effect(move || {
+        let Some(Ok(o)) = overview.get() else { return };
         let now = o.open.as_ref().map(|l| (l.id, l.code.clone()));
         if let Some(before) = &before {
             match (&o.open, before) {
@@ -160,7 +159,7 @@ fn announce_lease_news(overview: crate::wire::Fetched<crate::get_number::LeasesO
                 _ => {}
             }
         }
-        Some(now)
+        before = Some(now);
     });
     announcement
 }

@@ -47,15 +47,15 @@ pub fn WalletPage() -> impl IntoView {
     // Screen readers hear a balance change this page saw happen (a top-up
     // awaited here), not the balance it loaded with.
     let announcement = RwSignal::new(String::new());
-    Effect::new(move |before: Option<Option<Money>>| {
-        let before = before.flatten();
+    let mut before = None::<Money>;
+    crate::reactive::effect(move || {
         let now = wallet.get().and_then(|r| r.ok()).map(|w| w.balance);
         if let (Some(before), Some(now)) = (before, now) {
             if before != now {
                 announcement.set(format!("Your balance is now {now}."));
             }
         }
-        now.or(before)
+        before = now.or(before);
     });
 
     view! {
