@@ -97,6 +97,8 @@ test("client-side navigation reaches every page of the main and admin menus with
     await main.getByRole("link", { name: link, exact: true }).click();
     await expect(page).toHaveURL(url);
     await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
+    // The menu marks the page shown, and only that one.
+    await expect(main.locator('[aria-current="page"]')).toHaveText(link);
   }
   const menu = page.getByRole("navigation", { name: "Admin" });
   for (const [link, url] of [
@@ -113,6 +115,17 @@ test("client-side navigation reaches every page of the main and admin menus with
     await menu.getByRole("link", { name: new RegExp(`^${link}`) }).click();
     await expect(page).toHaveURL(url);
     await expect(page.locator("main h1, main h2").first()).toBeVisible();
+    await expect(menu.locator('[aria-current="page"]')).toHaveCount(1);
+    await expect(menu.locator('[aria-current="page"]')).toHaveText(new RegExp(`^${link}`));
+    await expect(main.locator('[aria-current="page"]')).toHaveText("Admin");
   }
+  // A page under a menu entry keeps the main menu's entry marked; the
+  // admin menu marks only its own pages (the dashboard is not every admin
+  // page's parent, nor the user list a user's page).
+  await menu.getByRole("link", { name: /^Users/ }).click();
+  await page.locator('main a[href^="/admin/users/UN-"]').first().click();
+  await expect(page).toHaveURL(/\/admin\/users\/UN-/);
+  await expect(main.locator('[aria-current="page"]')).toHaveText("Admin");
+  await expect(menu.locator('[aria-current="page"]')).toHaveCount(0);
   expect(problems).toEqual([]);
 });

@@ -10,7 +10,7 @@ pub mod users;
 pub mod wallets;
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use crate::components::layout::NavLink;
 
 use crate::auth::use_viewer;
 use crate::domain::Desk;
@@ -49,12 +49,12 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
                 Some((Ok(()), role)) => view! {
                     <nav class="admin-nav" aria-label="Admin">
                         {SECTIONS.into_iter().filter(|(_, _, desk)| role.may_use(*desk)).map(|(href, label, _)| view! {
-                            <A href=href exact=true>{label}{match href {
+                            <NavLink href=href exact=true>{label}{match href {
                                 "/admin/support" => Some(view! { <UnreadBadge of=Unread::StaffInbox /> }),
                                 "/admin/wallets" => Some(view! { <UnreadBadge of=Unread::TopUpRequests /> }),
                                 "/admin/supply" => Some(view! { <UnreadBadge of=Unread::SupplyProblems /> }),
                                 _ => None,
-                            }}</A>
+                            }}</NavLink>
                         }).collect_view()}
                     </nav>
                     {children()}
@@ -64,7 +64,7 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
                         <h1>"Admin"</h1>
                         <div class="alert alert-warning">
                             "Staff need two-step sign-in: the console opens customers' records and wallets, so a password alone must not open it. "
-                            <A href="/account#two-step">"Turn it on on your Account page"</A>
+                            <a href="/account#two-step">"Turn it on on your Account page"</a>
                             ", then come back."
                         </div>
                     </section>
