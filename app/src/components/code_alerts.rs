@@ -4,8 +4,8 @@
 //! answer for the site. Shown through our service worker (`public/sw.js`)
 //! where there is one: Chrome on Android shows no other kind, and a tap
 //! on it brings the Get Number page back.
-use crate::reactive::handler;
 use leptos::prelude::*;
+use crate::reactive::handler;
 
 // The server only ever draws `Unavailable`.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

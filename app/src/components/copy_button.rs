@@ -1,5 +1,5 @@
-use crate::reactive::handler;
 use leptos::prelude::*;
+use crate::reactive::handler;
 
 // The server renders only `Ready`; the browser sets the others.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

@@ -1,8 +1,8 @@
-use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::wire::{Outcome, Sender};
+use crate::reactive::handler;
 
 /// The error of the last submission of a server action, if any.
 #[component]

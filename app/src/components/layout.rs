@@ -1,5 +1,4 @@
 //! The app shell: header with brand and navigation, main area, footer.
-use crate::reactive::handler;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_location;
@@ -8,6 +7,7 @@ use crate::auth::{use_viewer, SignOut};
 use crate::components::theme_switch::ThemeSwitch;
 use crate::components::unread_badge::{Unread, UnreadBadge};
 use crate::site_info::use_site_info;
+use crate::reactive::handler;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {

@@ -1,8 +1,8 @@
 //! "Newer" and "Older" for a list read a page at a time, newest first,
 //! each page after a cursor (`before`) its predecessor returned; or
 //! "Previous" and "Next" for a list in another order.
-use crate::reactive::handler;
 use leptos::prelude::*;
+use crate::reactive::handler;
 
 /// Where a paged list stands: the cursor of the page shown, and those of
 /// the pages before it, for "Newer".

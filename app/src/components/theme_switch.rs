@@ -1,11 +1,11 @@
 //! The footer's System / Light / Dark switch. Without scripts it is a
 //! form (`POST /theme` sets the cookie and comes back to the page); once
 //! hydrated a press switches the page in place.
-use crate::reactive::handler;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::theme::{self, Theme};
+use crate::reactive::handler;
 
 #[component]
 pub fn ThemeSwitch() -> impl IntoView {

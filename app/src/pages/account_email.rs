@@ -1,12 +1,12 @@
 //! Account page: moving the account to another email address, in two
 //! steps: the new address and the password, then the code mailed there.
-use crate::reactive::handler;
 use leptos::{html, prelude::*, server_fn::ServerFn};
 
 use crate::account::{PendingEmailChange, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
 use crate::auth::use_viewer;
 use crate::components::form::{send_fields, ActionError};
 use crate::wire::Sender;
+use crate::reactive::handler;
 
 /// The change's state. Made at the page's top: the account details are
 /// drawn again when the viewer changes, and this must outlive that.

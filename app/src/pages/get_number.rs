@@ -1,4 +1,3 @@
-use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
@@ -6,6 +5,7 @@ use crate::auth::with_next;
 use crate::domain::{Discount, LeaseEvent, LeaseState, UsPhoneNumber};
 use crate::get_number::{ListPlatforms, MyLeases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 use crate::wire::Sender;
+use crate::reactive::handler;
 
 #[component]
 pub fn GetNumberPage() -> impl IntoView {

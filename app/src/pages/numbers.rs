@@ -1,7 +1,6 @@
 //! "Your numbers": every lease of the customer, newest first, a page at a
 //! time, of one platform, number or label or all, with the messages each number
 //! received in full.
-use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
@@ -12,6 +11,7 @@ use crate::get_number::{MyNumbers, LabelLease, LeaseHistory, LeaseView};
 use crate::pages::get_number::rent_again_href;
 use crate::site_info::use_site_info;
 use crate::wire::Sender;
+use crate::reactive::handler;
 
 #[component]
 pub fn NumbersPage() -> impl IntoView {

@@ -1,4 +1,3 @@
-use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
@@ -9,6 +8,7 @@ use crate::top_up_requests::{RequestStatus, TopUpRequest};
 use crate::components::{balance_alert::{AlertDraft, BalanceAlertCard}, form::after_success};
 use crate::wallet::{MyLedger, MyWallet, SetBalanceAlert};
 use crate::wire::Sender;
+use crate::reactive::handler;
 
 #[component]
 pub fn WalletPage() -> impl IntoView {

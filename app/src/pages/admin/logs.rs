@@ -1,9 +1,9 @@
 //! Admin: the audit log (filterable, read-only) and everyone's security log.
-use crate::reactive::handler;
 use leptos::prelude::*;
 
 use crate::admin_api::{AdminAuditLog, AdminSecurityLog};
 use crate::components::{data_table::DataTable, form::{error_alert, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::reactive::handler;
 
 #[component]
 pub fn AdminAudit() -> impl IntoView {

@@ -1,6 +1,5 @@
 //! Admin: number supply — the operator's pool (one by one or from a CSV
 //! file), upstream suppliers, and the SMS no lease took.
-use crate::reactive::handler;
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_fields, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
@@ -9,6 +8,7 @@ use crate::number_pool::{
     PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 use crate::wire::Sender;
+use crate::reactive::handler;
 
 #[component]
 pub fn AdminSupply() -> impl IntoView {

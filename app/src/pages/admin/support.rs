@@ -1,5 +1,4 @@
 //! Admin: the support inbox and a ticket's thread (reply, close).
-use crate::reactive::handler;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_params_map;
 
@@ -12,6 +11,7 @@ use crate::support::{
     AdminSetSupportMail, SavedReply, TicketCustomer, INBOX_MAX, INBOX_PAGE,
 };
 use crate::wire::Sender;
+use crate::reactive::handler;
 
 #[component]
 pub fn AdminSupport() -> impl IntoView {

@@ -1,7 +1,6 @@
 //! Admin: find users; one user's profile, wallet, leases, API keys, devices
 //! and security log; staff notes; disable or enable; grant or revoke the
 //! admin role; revoke an API key.
-use crate::reactive::handler;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_params_map;
 
@@ -13,6 +12,7 @@ use crate::staff_notes::{AdminStaffNotes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
 use crate::wire::Sender;
+use crate::reactive::handler;
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {

@@ -1,5 +1,4 @@
 //! Admin: wallet recharges (two steps) and corrections.
-use crate::reactive::handler;
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
@@ -7,6 +6,7 @@ use crate::components::{data_table::DataTable, form::{error_alert, send_fields, 
 use crate::top_up_requests::{AdminTopUpRequests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 use crate::wire::Sender;
+use crate::reactive::handler;
 
 #[component]
 pub fn AdminWallets() -> impl IntoView {
