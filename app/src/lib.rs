@@ -30,8 +30,8 @@ pub mod wire;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags};
 use leptos_router::{
-    components::{FlatRoutes, Route, Router},
-    path, SsrMode,
+    components::{FlatRoutes, Route, RouteChildren, Router},
+    path, MatchNestedRoutes, SsrMode,
 };
 
 use components::layout::Layout;
@@ -91,34 +91,42 @@ pub fn App() -> impl IntoView {
                 // Flat routes (the admin pages draw their console frame
                 // themselves): nested routing took 46 KB of the WASM main
                 // module that every page loads.
-                <FlatRoutes fallback=NotFound>
-                    <Route path=path!("") view=Page::Shop(Shop::Home) />
-                    <Route path=path!("/policies") view=Page::Public(Public::Policies) />
-                    // Rendered whole: an unknown platform answers 404.
-                    <Route path=path!("/platforms/:slug") view=Page::Shop(Shop::Platform) ssr=SsrMode::Async />
-                    <Route path=path!("/get-number") view=Page::Shop(Shop::GetNumber) ssr=SsrMode::Async />
-                    <Route path=path!("/wallet") view=Page::Customer(Customer::Wallet) ssr=SsrMode::Async />
-                    <Route path=path!("/numbers") view=Page::Customer(Customer::Numbers) ssr=SsrMode::Async />
-                    <Route path=path!("/support") view=Page::Customer(Customer::Support) ssr=SsrMode::Async />
-                    <Route path=path!("/support/:id") view=Page::Customer(Customer::Ticket) ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=Page::Customer(Customer::Account) ssr=SsrMode::Async />
-                    <Route path=path!("/sign-in") view=Page::Public(Public::SignIn) />
-                    <Route path=path!("/sign-up") view=Page::Public(Public::SignUp) />
-                    <Route path=path!("/verify-email") view=Page::Public(Public::VerifyEmail) />
-                    <Route path=path!("/reset-password") view=Page::Public(Public::ResetPassword) />
-                    <Route path=path!("/admin") view=Page::Admin(Admin::Home) />
-                    <Route path=path!("/admin/users") view=Page::Admin(Admin::Users) />
-                    <Route path=path!("/admin/users/:public_id") view=Page::Admin(Admin::User) />
-                    <Route path=path!("/admin/wallets") view=Page::Admin(Admin::Wallets) />
-                    <Route path=path!("/admin/catalogue") view=Page::Admin(Admin::Catalogue) />
-                    <Route path=path!("/admin/supply") view=Page::Admin(Admin::Supply) />
-                    <Route path=path!("/admin/support") view=Page::Admin(Admin::SupportList) />
-                    <Route path=path!("/admin/support/:id") view=Page::Admin(Admin::Ticket) />
-                    <Route path=path!("/admin/audit") view=Page::Admin(Admin::Audit) />
-                    <Route path=path!("/admin/security") view=Page::Admin(Admin::Security) />
-                    <Route path=path!("/docs/api") view=Page::Public(Public::ApiDocs) />
-                </FlatRoutes>
+                <FlatRoutes fallback=NotFound children=RouteChildren::to_children(routes) />
             </Layout>
         </Router>
     }
+}
+
+/// Every page's address and view. Its own function because the browser
+/// also matches the address against it before hydrating, to load the
+/// page's code first (`pages::lazy::load_page_code`).
+pub fn routes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <Route path=path!("") view=Page::Shop(Shop::Home) />
+        <Route path=path!("/policies") view=Page::Public(Public::Policies) />
+        // Rendered whole: an unknown platform answers 404.
+        <Route path=path!("/platforms/:slug") view=Page::Shop(Shop::Platform) ssr=SsrMode::Async />
+        <Route path=path!("/get-number") view=Page::Shop(Shop::GetNumber) ssr=SsrMode::Async />
+        <Route path=path!("/wallet") view=Page::Customer(Customer::Wallet) ssr=SsrMode::Async />
+        <Route path=path!("/numbers") view=Page::Customer(Customer::Numbers) ssr=SsrMode::Async />
+        <Route path=path!("/support") view=Page::Customer(Customer::Support) ssr=SsrMode::Async />
+        <Route path=path!("/support/:id") view=Page::Customer(Customer::Ticket) ssr=SsrMode::Async />
+        <Route path=path!("/account") view=Page::Customer(Customer::Account) ssr=SsrMode::Async />
+        <Route path=path!("/sign-in") view=Page::Public(Public::SignIn) />
+        <Route path=path!("/sign-up") view=Page::Public(Public::SignUp) />
+        <Route path=path!("/verify-email") view=Page::Public(Public::VerifyEmail) />
+        <Route path=path!("/reset-password") view=Page::Public(Public::ResetPassword) />
+        <Route path=path!("/admin") view=Page::Admin(Admin::Home) />
+        <Route path=path!("/admin/users") view=Page::Admin(Admin::Users) />
+        <Route path=path!("/admin/users/:public_id") view=Page::Admin(Admin::User) />
+        <Route path=path!("/admin/wallets") view=Page::Admin(Admin::Wallets) />
+        <Route path=path!("/admin/catalogue") view=Page::Admin(Admin::Catalogue) />
+        <Route path=path!("/admin/supply") view=Page::Admin(Admin::Supply) />
+        <Route path=path!("/admin/support") view=Page::Admin(Admin::SupportList) />
+        <Route path=path!("/admin/support/:id") view=Page::Admin(Admin::Ticket) />
+        <Route path=path!("/admin/audit") view=Page::Admin(Admin::Audit) />
+        <Route path=path!("/admin/security") view=Page::Admin(Admin::Security) />
+        <Route path=path!("/docs/api") view=Page::Public(Public::ApiDocs) />
+    }
+    .into_inner()
 }

@@ -6,7 +6,7 @@
 //! its pages, not the whole admin console. Other builds (`cargo leptos
 //! watch`) keep one file.
 use leptos::prelude::*;
-use leptos_router::ChooseView;
+use leptos_router::{ChooseView, MatchInterface, RouteDefs};
 
 use super::{
     account::AccountPage,
@@ -80,8 +80,8 @@ impl ChooseView for Page {
         }
     }
 
-    // Hydration needs the page's code before it starts: the router awaits
-    // this first, and `choose` is then ready at once.
+    // Hydration needs the page's code before it starts: the browser awaits
+    // this first (`load_page_code`), and `choose` is then ready at once.
     async fn preload(&self) {
         #[cfg(wasm_split)]
         match self {
@@ -90,6 +90,17 @@ impl ChooseView for Page {
             Page::Customer(_) => __preload_customer_view().await,
             Page::Admin(_) => __preload_admin_view().await,
         }
+    }
+}
+
+/// Loads the code of the page at `path` (its group's chunk), for the
+/// browser to await before hydrating: the router then finds the page ready
+/// and the whole document hydrates synchronously, so no view needs the
+/// async hydration path (vendor/README.md, tachys). An unknown address
+/// shows `NotFound`, which is in the main module.
+pub async fn load_page_code(path: &str) {
+    if let Some(found) = RouteDefs::new(crate::routes()).match_route(path) {
+        found.into_view_and_child().0.preload().await;
     }
 }
 
