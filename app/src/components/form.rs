@@ -144,16 +144,22 @@ where
     S::Output: serde::de::DeserializeOwned,
 {
     crate::reactive::handler(move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            let form = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok());
-            if let Some(data) = form.and_then(|f| leptos::web_sys::FormData::new_with_form(&f).ok()) {
-                action.dispatch(args(&Fields(data)));
-            }
+        if let Some(fields) = submitted(&ev) {
+            action.dispatch(args(&fields));
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&action, &args);
     })
+}
+
+/// Stops the form's own post and reads its fields; out of `send_fields`,
+/// which is compiled for each server function.
+fn submitted(ev: &leptos::ev::SubmitEvent) -> Option<Fields> {
+    ev.prevent_default();
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let form = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())?;
+        leptos::web_sys::FormData::new_with_form(&form).ok().map(Fields)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
 }

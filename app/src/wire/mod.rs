@@ -107,7 +107,12 @@ type Answer = Result<Vec<u8>, AppError>;
 
 fn read<T: DeserializeOwned>(answer: &Answer) -> Result<T, AppError> {
     let bytes = answer.as_ref().map_err(Clone::clone)?;
-    postcard::from_bytes(bytes).map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string())))
+    postcard::from_bytes(bytes).map_err(undecodable)
+}
+
+// Out of `read`, which is compiled for each answer's type.
+fn undecodable(e: postcard::Error) -> AppError {
+    AppError::from_server_fn_error(ServerFnErrorErr::Deserialization(e.to_string()))
 }
 
 #[cfg(test)]

@@ -36,9 +36,14 @@ impl Posted {
     /// Server function `S` called with `args`, encoded as `PostUrl` does,
     /// which the server function reads.
     fn of<S: ServerFn + Serialize>(args: &S) -> Result<Posted, AppError> {
-        let body = serde_qs::to_string(args).map_err(|e| AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string())))?;
+        let body = serde_qs::to_string(args).map_err(unencodable)?;
         Ok(Posted { path: S::PATH, body })
     }
+}
+
+// Out of `Posted::of`, which is compiled for each server function.
+fn unencodable(e: serde_qs::Error) -> AppError {
+    AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string()))
 }
 
 impl<S> Clone for Sender<S> {
