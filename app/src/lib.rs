@@ -85,9 +85,6 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Layout>
-                // A customer's pages are their data: rendered whole once it
-                // is read (a few milliseconds), in one write instead of a
-                // stream of fragments (about a fifth more pages per second).
                 // Flat routes (the admin pages draw their console frame
                 // themselves): nested routing took 46 KB of the WASM main
                 // module that every page loads.
@@ -101,6 +98,9 @@ pub fn App() -> impl IntoView {
 /// also matches the address against it before hydrating, to load the
 /// page's code first (`pages::lazy::load_page_code`).
 pub fn routes() -> impl MatchNestedRoutes + Clone {
+    // A customer's pages are their data (`SsrMode::Async`): rendered whole
+    // once it is read (a few milliseconds), in one write instead of a
+    // stream of fragments (about a fifth more pages per second).
     view! {
         <Route path=path!("") view=Page::Shop(Shop::Home) />
         <Route path=path!("/policies") view=Page::Public(Public::Policies) />

@@ -8,8 +8,10 @@ pub fn hydrate() {
     // Loads the current page's code (its split WASM chunk) first, then
     // hydrates synchronously, and marks the page live (`<html
     // data-hydrated>`), so a test waits for it instead of guessing.
-    // Hydrating after the load lets no view keep leptos's async hydration
-    // path (`hydrate_lazy`), a tenth of every first visit's WASM.
+    // Unlike leptos's `hydrate_lazy`, which awaits the page's code inside
+    // the async hydration of every view, this needs no view's async path,
+    // which vendor/tachys therefore drops: a tenth of every first visit's
+    // WASM (vendor/README.md).
     // (hydrate_from starts leptos's executor itself.)
     wasm_bindgen_futures::spawn_local(async {
         app::pages::lazy::load_page_code(&window().location().pathname().unwrap_or_default()).await;
