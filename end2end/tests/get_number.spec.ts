@@ -50,6 +50,8 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await page.getByTestId("lease-complete").click();
   await expect(page.getByTestId("platforms")).toBeVisible();
   await expect(page.getByTestId("recent-leases")).toContainText("Completed");
+  // The code's title goes with the lease; the page's own comes back.
+  await expect(page).toHaveTitle(/^Get Number · /);
 
   // Every lease, each message in full, on "Your numbers" (a link away).
   await page.getByRole("link", { name: "All your numbers and their messages" }).click();

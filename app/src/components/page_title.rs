@@ -1,5 +1,4 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::site_info::use_site_info;
 
@@ -33,7 +32,51 @@ pub fn PageTitle(#[prop(into)] text: String, #[prop(optional, into)] description
     if description.is_some() {
         on_cleanup(remove_card);
     }
-    view! { <Title text=full /> }
+    show_title(full);
+}
+
+/// Shows `text` as the document's title while the calling view lives; the
+/// latest shown wins, and the one under it comes back when it goes (Get
+/// Number's "Code 123456" over the page's own title). The server hands it
+/// to leptos_meta, which writes the head; the browser keeps its own list
+/// instead of leptos_meta's title views (BENCHMARKS.md, session 63).
+pub fn show_title(text: String) {
+    // Calling the component registers the title with the server's meta
+    // context; its view renders nothing, so it is not needed.
+    #[cfg(feature = "ssr")]
+    let _ = leptos_meta::Title(leptos_meta::TitleProps::builder().text(text).build());
+    #[cfg(feature = "hydrate")]
+    browser_title::show(text);
+}
+
+#[cfg(feature = "hydrate")]
+mod browser_title {
+    use std::cell::{Cell, RefCell};
+
+    thread_local! {
+        static SHOWN: RefCell<Vec<(u64, String)>> = const { RefCell::new(Vec::new()) };
+        static NEXT: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub fn show(text: String) {
+        let id = NEXT.replace(NEXT.get() + 1);
+        SHOWN.with_borrow_mut(|shown| shown.push((id, text)));
+        apply();
+        // Removed by id: on a navigation the new page's title may come
+        // before or after the old page's goes.
+        leptos::prelude::on_cleanup(move || {
+            SHOWN.with_borrow_mut(|shown| shown.retain(|(shown_id, _)| *shown_id != id));
+            apply();
+        });
+    }
+
+    fn apply() {
+        SHOWN.with_borrow(|shown| {
+            if let Some((_, text)) = shown.last() {
+                leptos::prelude::document().set_title(text);
+            }
+        });
+    }
 }
 
 #[cfg(feature = "ssr")]

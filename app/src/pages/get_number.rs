@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle};
+use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::{show_title, PageTitle}};
 use crate::auth::with_next;
 use crate::domain::{Discount, LeaseEvent, LeaseState, UsPhoneNumber};
 use crate::get_number::{ListPlatforms, MyLeases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
@@ -465,7 +465,7 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: Sender<LeaseAction>, labe
     // The tab title tells a user on another tab that the code is here.
     let code = lease.code.clone();
     view! {
-        {code.clone().map(|c| view! { <leptos_meta::Title text=format!("Code {c} · Get Number") /> })}
+        {code.clone().map(|c| show_title(format!("Code {c} · Get Number")))}
         <section class="card lease" data-testid="active-lease">
             <div class="row-between">
                 <h2 node_ref=heading tabindex="-1">{lease.platform.clone()} " number " {lease.demo.then(|| view! { <span class="badge badge-info">"demo"</span> })}</h2>
