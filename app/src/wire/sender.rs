@@ -36,14 +36,17 @@ impl Posted {
     /// Server function `S` called with `args`, encoded as `PostUrl` does,
     /// which the server function reads.
     fn of<S: ServerFn + Serialize>(args: &S) -> Result<Posted, AppError> {
-        let body = serde_qs::to_string(args).map_err(unencodable)?;
-        Ok(Posted { path: S::PATH, body })
+        Posted::encoded(S::PATH, serde_qs::to_string(args))
     }
-}
 
-// Out of `Posted::of`, which is compiled for each server function.
-fn unencodable(e: serde_qs::Error) -> AppError {
-    AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string()))
+    // What `of` needs beyond the encoding, out of it: `of` and its callers
+    // are compiled once for each server function.
+    fn encoded(path: &'static str, body: Result<String, serde_qs::Error>) -> Result<Posted, AppError> {
+        match body {
+            Ok(body) => Ok(Posted { path, body }),
+            Err(e) => Err(AppError::from_server_fn_error(ServerFnErrorErr::Serialization(e.to_string()))),
+        }
+    }
 }
 
 impl<S> Clone for Sender<S> {
@@ -75,12 +78,7 @@ where
 
     /// Sends `args`; the answer lands in `value`.
     pub fn dispatch(&self, args: S) {
-        match Posted::of(&args) {
-            Ok(posted) => {
-                self.action.dispatch(posted);
-            }
-            Err(e) => self.action.value().set(Some(Err(e))),
-        }
+        dispatch(self.action, Posted::of(&args));
     }
 
     /// The last answer; `None` before the first.
@@ -114,7 +112,21 @@ where
 /// Posts server function `S` called with `args`, keeping the answer's
 /// bytes: `call` and a page's data in the browser (`Fetched`).
 pub(super) fn send<S: ServerFn + Serialize>(args: &S) -> Posting {
-    match Posted::of(args) {
+    send_posted(Posted::of(args))
+}
+
+// The rest of `Sender::dispatch` and `send`, out of them (see `Posted::encoded`).
+fn dispatch(action: Action<Posted, Answer>, posted: Result<Posted, AppError>) {
+    match posted {
+        Ok(posted) => {
+            action.dispatch(posted);
+        }
+        Err(e) => action.value().set(Some(Err(e))),
+    }
+}
+
+fn send_posted(posted: Result<Posted, AppError>) -> Posting {
+    match posted {
         Ok(posted) => post(&posted),
         Err(e) => Box::pin(std::future::ready(Err(e))),
     }
