@@ -78,7 +78,7 @@ where
 
     /// Sends `args`; the answer lands in `value`.
     pub fn dispatch(&self, args: S) {
-        dispatch(self.action, Posted::of(&args));
+        dispatch_posted(self.action, Posted::of(&args));
     }
 
     /// The last answer; `None` before the first.
@@ -116,7 +116,7 @@ pub(super) fn send<S: ServerFn + Serialize>(args: &S) -> Posting {
 }
 
 // The rest of `Sender::dispatch` and `send`, out of them (see `Posted::encoded`).
-fn dispatch(action: Action<Posted, Answer>, posted: Result<Posted, AppError>) {
+fn dispatch_posted(action: Action<Posted, Answer>, posted: Result<Posted, AppError>) {
     match posted {
         Ok(posted) => {
             action.dispatch(posted);
