@@ -55,7 +55,10 @@ pub fn empty_when_sent(form: NodeRef<leptos::html::Form>, version: RwSignal<usiz
     after_success(version, value, move || {
         #[cfg(feature = "hydrate")]
         if let Some(form) = form.get_untracked() {
-            form.reset();
+            // A node reference holds any HTML element in our browser build
+            // (vendor/README.md, `DynTag`).
+            use leptos::wasm_bindgen::JsCast;
+            form.unchecked_ref::<leptos::web_sys::HtmlFormElement>().reset();
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = form;

@@ -27,7 +27,7 @@ pub enum Unread {
 /// they count (a dismissed SMS, a filled top-up request), without waiting
 /// for the next navigation. Provided by the app's root.
 #[derive(Debug, Clone, Copy)]
-pub struct BadgeRecount(RwSignal<u32>);
+pub struct BadgeRecount(RwSignal<usize>);
 
 impl BadgeRecount {
     pub fn provide() {

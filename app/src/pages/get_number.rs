@@ -13,7 +13,7 @@ pub fn GetNumberPage() -> impl IntoView {
     let act = Sender::<LeaseAction>::new();
     let notify = Sender::<NotifyWhenAvailable>::new();
     let label = Sender::<LabelLease>::new();
-    let poll = RwSignal::new(0u32);
+    let poll = RwSignal::new(0usize);
     // A visitor not signed in sees the prices instead of leases, and the
     // browser does not ask for leases it would be refused.
     let signed_in = crate::auth::use_viewer().signed_in_untracked();

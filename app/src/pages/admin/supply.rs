@@ -14,7 +14,7 @@ use crate::reactive::handler;
 pub fn AdminSupply() -> impl IntoView {
     let (add, toggle) = (Sender::<AdminAddNumber>::new(), Sender::<AdminSetNumberEnabled>::new());
     let bulk = Sender::<AdminSetFoundEnabled>::new();
-    let imported = RwSignal::new(0u32);
+    let imported = RwSignal::new(0usize);
     // Any change to the pool: one added or switched, some found switched, a file imported.
     let changed = move || (add.version().get(), toggle.version().get(), bulk.version().get(), imported.get());
     let pool_search = RwSignal::new(String::new());
@@ -49,7 +49,7 @@ pub fn AdminSupply() -> impl IntoView {
 /// A CSV file of numbers (`number[,device_id,sim]`), sent in batches with a
 /// progress bar; every line that failed is listed with its reason.
 #[component]
-fn ImportNumbers(done: RwSignal<u32>) -> impl IntoView {
+fn ImportNumbers(done: RwSignal<usize>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let progress = RwSignal::new((0usize, 0usize));
     let report = RwSignal::new(None::<ImportReport>);

@@ -168,7 +168,7 @@ where
 {
     /// Attaches the event listener that updates the signal value to the element.
     pub fn attach(self, el: &Element) -> RemoveEventHandler<Element> {
-        el.attach_change_event::<T, W>(Key::KEY, self.write_signal.clone())
+        el.attach_change_event::<T, W>(self.key.key(), self.write_signal.clone())
     }
 
     /// Creates the signal to update the value of the attribute. This signal is different
@@ -176,7 +176,7 @@ where
     pub fn read_signal(&self, el: &Element) -> Signal<BoolOrT<T>> {
         let read_signal = self.read_signal.clone();
 
-        if Key::KEY == "group" {
+        if self.key.key() == "group" {
             let el = SendWrapper::new(el.clone());
 
             Signal::derive(move || {
@@ -190,10 +190,10 @@ where
     /// Returns the key of the attribute. If the key is `"group"` it returns `"checked"`, otherwise
     /// the one which was provided originally.
     pub fn key(&self) -> &'static str {
-        if Key::KEY == "group" {
+        if self.key.key() == "group" {
             "checked"
         } else {
-            Key::KEY
+            self.key.key()
         }
     }
 }

@@ -27,16 +27,27 @@ macro_rules! svg_elements {
                     HtmlElement {
                         #[cfg(any(debug_assertions, leptos_debuginfo))]
                         defined_at: std::panic::Location::caller(),
+                        #[cfg(not(dyn_tags))]
                         tag: [<$tag:camel>],
+                        // US Num Hub patch: one type for every element in
+                        // the browser build (html/element/elements.rs).
+                        #[cfg(dyn_tags)]
+                        tag: crate::html::element::DynTag::svg(stringify!($tag)),
                         attributes: (),
                         children: (),
                     }
                 }
 
                 /// An SVG element.
+                #[cfg(not(dyn_tags))]
                 #[derive(Debug, Copy, Clone, PartialEq, Eq)]
                 pub struct [<$tag:camel>];
 
+                /// An SVG element.
+                #[cfg(dyn_tags)]
+                pub type [<$tag:camel>] = crate::html::element::DynTag;
+
+                #[cfg(not(dyn_tags))]
 				impl<At, Ch> HtmlElement<[<$tag:camel>], At, Ch>
 				where
 					At: Attribute,
@@ -70,6 +81,7 @@ macro_rules! svg_elements {
 					)*
 				}
 
+                #[cfg(not(dyn_tags))]
                 impl ElementType for [<$tag:camel>] {
                     type Output = web_sys::SvgElement;
 
@@ -84,6 +96,7 @@ macro_rules! svg_elements {
                     }
                 }
 
+                #[cfg(not(dyn_tags))]
                 impl ElementWithChildren for [<$tag:camel>] {}
             )*
 		}

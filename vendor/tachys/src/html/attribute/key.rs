@@ -5,6 +5,31 @@ use std::fmt::Debug;
 pub trait AttributeKey: Clone + Send + 'static {
     /// The name of the attribute.
     const KEY: &'static str;
+
+    // US Num Hub patch: the name read from the value, so that one type
+    // (`DynKey`, in the browser build) can stand for every attribute.
+    /// The name of the attribute.
+    fn key(&self) -> &'static str {
+        Self::KEY
+    }
+}
+
+// US Num Hub patch: in the browser's build of erased views every attribute
+// key has one type, `DynKey`, holding its name; an attribute's erased code is
+// then compiled once per value type instead of once per key and value type.
+// Each key's name stays usable as a value (`Attr(Href, ..)`, `bind(Value, ..)`).
+/// Any attribute key, its name known at run time.
+#[cfg(dyn_tags)]
+#[derive(Debug, Copy, Clone, PartialEq, Eq, Hash)]
+pub struct DynKey(&'static str);
+
+#[cfg(dyn_tags)]
+impl AttributeKey for DynKey {
+    const KEY: &'static str = "";
+
+    fn key(&self) -> &'static str {
+        self.0
+    }
 }
 
 macro_rules! attributes {
@@ -21,12 +46,23 @@ macro_rules! attributes {
                 }
 
                 #[$meta]
+				#[cfg(not(dyn_tags))]
 				#[derive(Debug, Copy, Clone, PartialEq, Eq, Hash)]
 				pub struct [<$key:camel>];
 
+				#[cfg(not(dyn_tags))]
 				impl AttributeKey for [<$key:camel>] {
 					const KEY: &'static str = $html;
 				}
+
+				#[$meta]
+				#[cfg(dyn_tags)]
+				pub type [<$key:camel>] = DynKey;
+
+				#[$meta]
+				#[cfg(dyn_tags)]
+				#[allow(non_upper_case_globals)]
+				pub const [<$key:camel>]: DynKey = DynKey($html);
             )*
 		}
     }

@@ -229,7 +229,7 @@ where
     type CloneableOwned = Attr<K, V::CloneableOwned>;
 
     fn html_len(&self) -> usize {
-        K::KEY.len() + 3 + self.1.html_len()
+        self.0.key().len() + 3 + self.1.html_len()
     }
 
     fn to_html(
@@ -239,22 +239,22 @@ where
         _style: &mut String,
         _inner_html: &mut String,
     ) {
-        self.1.to_html(K::KEY, buf);
+        self.1.to_html(self.0.key(), buf);
     }
 
     fn hydrate<const FROM_SERVER: bool>(
         self,
         el: &crate::renderer::types::Element,
     ) -> Self::State {
-        self.1.hydrate::<FROM_SERVER>(K::KEY, el)
+        self.1.hydrate::<FROM_SERVER>(self.0.key(), el)
     }
 
     fn build(self, el: &crate::renderer::types::Element) -> Self::State {
-        V::build(self.1, el, K::KEY)
+        V::build(self.1, el, self.0.key())
     }
 
     fn rebuild(self, state: &mut Self::State) {
-        V::rebuild(self.1, K::KEY, state);
+        V::rebuild(self.1, self.0.key(), state);
     }
 
     fn into_cloneable(self) -> Self::Cloneable {
@@ -274,7 +274,7 @@ where
     }
 
     fn keys(&self) -> Vec<NamedAttributeKey> {
-        vec![NamedAttributeKey::Attribute(K::KEY.into())]
+        vec![NamedAttributeKey::Attribute(self.0.key().into())]
     }
 }
 

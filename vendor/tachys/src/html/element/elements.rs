@@ -26,17 +26,26 @@ macro_rules! html_element_inner {
                 HtmlElement {
                     #[cfg(any(debug_assertions, leptos_debuginfo))]
                     defined_at: std::panic::Location::caller(),
+                    #[cfg(not(dyn_tags))]
                     tag: $struct_name,
+                    #[cfg(dyn_tags)]
+                    tag: DynTag::new(stringify!($tag), false, $escape),
                     attributes: (),
                     children: (),
                 }
             }
 
             #[$meta]
+            #[cfg(not(dyn_tags))]
             #[derive(Debug, Copy, Clone, PartialEq, Eq)]
             pub struct $struct_name;
 
+            #[$meta]
+            #[cfg(dyn_tags)]
+            pub type $struct_name = DynTag;
+
             // Typed attribute methods
+            #[cfg(not(dyn_tags))]
             impl<At, Ch> HtmlElement<$struct_name, At, Ch>
             where
                 At: Attribute,
@@ -73,6 +82,7 @@ macro_rules! html_element_inner {
                 )*
             }
 
+            #[cfg(not(dyn_tags))]
             impl ElementType for $struct_name {
                 type Output = web_sys::$ty;
 
@@ -87,6 +97,7 @@ macro_rules! html_element_inner {
                 }
             }
 
+            #[cfg(not(dyn_tags))]
             impl ElementWithChildren for $struct_name {}
         }
     };
@@ -135,15 +146,24 @@ macro_rules! html_self_closing_elements {
                         defined_at: std::panic::Location::caller(),
                         attributes: (),
                         children: (),
+                        #[cfg(not(dyn_tags))]
                         tag: [<$tag:camel>],
+                        #[cfg(dyn_tags)]
+                        tag: DynTag::new(stringify!($tag), true, $escape),
                     }
                 }
 
                 #[$meta]
+                #[cfg(not(dyn_tags))]
                 #[derive(Debug, Copy, Clone, PartialEq, Eq)]
                 pub struct [<$tag:camel>];
 
+                #[$meta]
+                #[cfg(dyn_tags)]
+                pub type [<$tag:camel>] = DynTag;
+
                 // Typed attribute methods
+                #[cfg(not(dyn_tags))]
                 impl<At> HtmlElement<[<$tag:camel>], At, ()>
                 where
                     At: Attribute,
@@ -178,6 +198,7 @@ macro_rules! html_self_closing_elements {
                     )*
                 }
 
+                #[cfg(not(dyn_tags))]
                 impl ElementType for [<$tag:camel>] {
                     type Output = web_sys::$ty;
 
@@ -430,3 +451,128 @@ html_element_inner! {
     /// The `<option>` HTML element is used to define an item contained in a `<select>`, an` <optgroup>`, or a `<datalist>` element. As such, `<option>` can represent menu items in popups and other lists of items in an HTML document.
     option Option_ HtmlOptionElement [disabled, label, selected, value] true
 }
+
+// US Num Hub patch: in the browser's build of erased views, every HTML element
+// has one type, `DynTag`, which knows its tag at run time; the tag-specific
+// code of each element (its views' build, hydration and rebuild, and each
+// erased wrapper of them) is then compiled once instead of once per tag. The
+// server's build keeps one type per element and checks each element's
+// attributes; `DynTag` offers all of them.
+#[cfg(dyn_tags)]
+mod dyn_tag {
+    use super::*;
+
+    /// Any HTML or SVG element, its tag known at run time.
+    #[derive(Debug, Copy, Clone, PartialEq, Eq)]
+    pub struct DynTag {
+        tag: &'static str,
+        namespace: Option<&'static str>,
+        self_closing: bool,
+        escape_children: bool,
+    }
+
+    impl DynTag {
+        pub(crate) const fn new(tag: &'static str, self_closing: bool, escape_children: bool) -> Self {
+            DynTag { tag, namespace: None, self_closing, escape_children }
+        }
+
+        pub(crate) const fn svg(tag: &'static str) -> Self {
+            DynTag { tag, namespace: Some("http://www.w3.org/2000/svg"), self_closing: false, escape_children: true }
+        }
+    }
+
+    impl ElementType for DynTag {
+        // What a node reference holds; an SVG element's is not an HTML
+        // element, so node references on SVG elements are not supported.
+        type Output = web_sys::HtmlElement;
+
+        // Not empty: an empty tag marks a custom element.
+        const TAG: &'static str = "dyn-tag";
+        const SELF_CLOSING: bool = false;
+        const ESCAPE_CHILDREN: bool = true;
+        const NAMESPACE: Option<&'static str> = None;
+
+        fn tag(&self) -> &str {
+            self.tag
+        }
+
+        fn static_tag(&self) -> &'static str {
+            self.tag
+        }
+
+        fn self_closing(&self) -> bool {
+            self.self_closing
+        }
+
+        fn escape_children(&self) -> bool {
+            self.escape_children
+        }
+
+        fn namespace(&self) -> Option<&'static str> {
+            self.namespace
+        }
+    }
+
+    impl ElementWithChildren for DynTag {}
+
+    macro_rules! dyn_tag_attributes {
+        ($($attr:ty),*) => {
+            paste::paste! {
+                impl<At, Ch> HtmlElement<DynTag, At, Ch>
+                where
+                    At: Attribute,
+                    Ch: Render,
+                {
+                    $(
+                        #[doc = concat!("The `", stringify!($attr), "` attribute.")]
+                        pub fn $attr<V>(self, value: V) -> HtmlElement<
+                            DynTag,
+                            <At as NextAttribute>::Output<Attr<$crate::html::attribute::[<$attr:camel>], V>>,
+                            Ch,
+                        >
+                        where
+                            V: AttributeValue,
+                            At: NextAttribute,
+                            <At as NextAttribute>::Output<Attr<$crate::html::attribute::[<$attr:camel>], V>>: Attribute,
+                        {
+                            let HtmlElement {
+                                #[cfg(any(debug_assertions, leptos_debuginfo))]
+                                defined_at,
+                                tag,
+                                children,
+                                attributes,
+                            } = self;
+                            HtmlElement {
+                                #[cfg(any(debug_assertions, leptos_debuginfo))]
+                                defined_at,
+                                tag,
+                                children,
+                                attributes: attributes.add_any_attr($crate::html::attribute::$attr(value)),
+                            }
+                        }
+                    )*
+                }
+            }
+        }
+    }
+
+    dyn_tag_attributes! {
+        abbr, accept, accept_charset, action, allow, allowfullscreen,
+        allowpaymentrequest, alt, r#as, r#async, attributionsrc, autocomplete,
+        autoplay, blocking, capture, charset, checked, cite, closedby, cols,
+        colspan, command, commandfor, content, controls, controlslist, coords,
+        crossorigin, data, datetime, decoding, default, defer, dirname, disabled,
+        disablepictureinpicture, disableremoteplayback, download, elementtiming,
+        enctype, fetchpriority, r#for, form, formaction, formenctype, formmethod,
+        formnovalidate, formtarget, headers, height, high, href, hreflang,
+        http_equiv, imagesizes, imagesrcset, integrity, ismap, kind, label, list,
+        loading, r#loop, low, max, maxlength, media, method, min, minlength,
+        multiple, muted, name, nomodule, novalidate, open, optimum, pattern, ping,
+        placeholder, playsinline, popovertarget, popovertargetaction, poster,
+        preload, readonly, referrerpolicy, rel, required, reversed, rows, rowspan,
+        sandbox, scope, selected, shape, size, sizes, span, src, srcdoc, srclang,
+        srcset, start, step, target, r#type, usemap, value, width, wrap
+    }
+}
+#[cfg(dyn_tags)]
+pub use dyn_tag::DynTag;

@@ -291,6 +291,25 @@ pub trait ElementType: Send + 'static {
 
     /// The element's tag.
     fn tag(&self) -> &str;
+
+    // US Num Hub patch: the tag's properties read from the value, so that
+    // one type (`DynTag`, in the browser build) can stand for every element.
+    /// The element's tag, when it is known before run time.
+    fn static_tag(&self) -> &'static str {
+        Self::TAG
+    }
+    /// Whether the element is self-closing.
+    fn self_closing(&self) -> bool {
+        Self::SELF_CLOSING
+    }
+    /// Whether the element's children should be escaped.
+    fn escape_children(&self) -> bool {
+        Self::ESCAPE_CHILDREN
+    }
+    /// The element's namespace, if it is not HTML.
+    fn namespace(&self) -> Option<&'static str> {
+        Self::NAMESPACE
+    }
 }
 
 /// Denotes that the type that implements this has a particular HTML element type.
@@ -317,6 +336,17 @@ where
     type State = ElementState<At::State, Ch::State>;
 
     fn rebuild(self, state: &mut Self::State) {
+        // US Num Hub patch: in the browser build one type stands for every
+        // HTML element, so a view of the same type may bring another tag.
+        #[cfg(dyn_tags)]
+        if self.tag.static_tag() != state.tag {
+            let mut new_state = self.build();
+            state.insert_before_this(&mut new_state);
+            state.unmount();
+            *state = new_state;
+            return;
+        }
+
         // check whether the tag is the same, for custom elements
         // because this is const `false` for all other element types,
         // the compiler should be able to optimize it out
@@ -347,11 +377,11 @@ where
     }
 
     fn build(self) -> Self::State {
-        let el = Rndr::create_element(self.tag.tag(), E::NAMESPACE);
+        let el = Rndr::create_element(self.tag.tag(), self.tag.namespace());
 
         let attrs = self.attributes.build(&el);
 
-        let children = if E::SELF_CLOSING {
+        let children = if self.tag.self_closing() {
             None
         } else {
             let mut children = self.children.build();
@@ -360,6 +390,8 @@ where
         };
 
         ElementState {
+            #[cfg(dyn_tags)]
+            tag: self.tag.static_tag(),
             el,
             attrs,
             children,
@@ -438,7 +470,7 @@ where
 
         buf.push('>');
 
-        if !E::SELF_CLOSING {
+        if !self.tag.self_closing() {
             if !inner_html.is_empty() {
                 buf.push_str(&inner_html);
             } else if Ch::EXISTS {
@@ -447,7 +479,7 @@ where
                 self.children.to_html_with_buf(
                     buf,
                     position,
-                    E::ESCAPE_CHILDREN,
+                    self.tag.escape_children(),
                     mark_branches,
                     vec![],
                 );
@@ -482,7 +514,7 @@ where
         buf.push('>');
         buffer.push_sync(&buf);
 
-        if !E::SELF_CLOSING {
+        if !self.tag.self_closing() {
             // children
             *position = Position::FirstChild;
             if !inner_html.is_empty() {
@@ -491,7 +523,7 @@ where
                 self.children.to_html_async_with_buf::<OUT_OF_ORDER>(
                     buffer,
                     position,
-                    E::ESCAPE_CHILDREN,
+                    self.tag.escape_children(),
                     mark_branches,
                     vec![],
                 );
@@ -542,10 +574,13 @@ where
                     failed_to_cast_element(tag_name, cursor.current())
                 })
         }
+        #[cfg(dyn_tags)]
+        let tag = self.tag.static_tag();
+        let escape_children = self.tag.escape_children();
         let el = inner_1(
             cursor,
             position,
-            E::TAG,
+            self.tag.static_tag(),
             #[cfg(any(debug_assertions, leptos_debuginfo))]
             self.defined_at,
         );
@@ -553,7 +588,7 @@ where
         let attrs = self.attributes.hydrate::<FROM_SERVER>(&el);
 
         // hydrate children
-        let children = if !Ch::EXISTS || !E::ESCAPE_CHILDREN {
+        let children = if !Ch::EXISTS || !escape_children {
             None
         } else {
             position.set(Position::FirstChild);
@@ -578,6 +613,8 @@ where
         inner_2(cursor, position, &el);
 
         ElementState {
+            #[cfg(dyn_tags)]
+            tag,
             el,
             attrs,
             children,
@@ -613,10 +650,13 @@ where
                     failed_to_cast_element(tag_name, cursor.current())
                 })
         }
+        #[cfg(dyn_tags)]
+        let tag = self.tag.static_tag();
+        let escape_children = self.tag.escape_children();
         let el = inner_1(
             cursor,
             position,
-            E::TAG,
+            self.tag.static_tag(),
             #[cfg(any(debug_assertions, leptos_debuginfo))]
             self.defined_at,
         );
@@ -624,7 +664,7 @@ where
         let attrs = self.attributes.hydrate::<true>(&el);
 
         // hydrate children
-        let children = if !Ch::EXISTS || !E::ESCAPE_CHILDREN {
+        let children = if !Ch::EXISTS || !escape_children {
             None
         } else {
             position.set(Position::FirstChild);
@@ -649,6 +689,8 @@ where
         inner_2(cursor, position, &el);
 
         ElementState {
+            #[cfg(dyn_tags)]
+            tag,
             el,
             attrs,
             children,
@@ -705,6 +747,9 @@ where
 
 /// The retained view state for an HTML element.
 pub struct ElementState<At, Ch> {
+    // US Num Hub patch: the tag, to see a rebuild bring another one.
+    #[cfg(dyn_tags)]
+    pub(crate) tag: &'static str,
     pub(crate) el: crate::renderer::types::Element,
     pub(crate) attrs: At,
     pub(crate) children: Option<Ch>,
