@@ -56,7 +56,8 @@ impl BadgeRecount {
 pub fn UnreadBadge(of: Unread) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let recount = use_context::<BadgeRecount>();
-    let count = RwSignal::new(0i64);
+    // usize like the other counters: one signal type in the WASM.
+    let count = RwSignal::new(0usize);
     crate::reactive::effect(move || {
         location.pathname.track();
         if let Some(BadgeRecount(round)) = recount {
@@ -74,7 +75,7 @@ pub fn UnreadBadge(of: Unread) -> impl IntoView {
                 Unread::SupplyProblems => crate::wire::call(crate::number_pool::AdminSupplyAttention {}).await,
             };
             if let Ok(n) = asked {
-                count.set(n);
+                count.set(usize::try_from(n).unwrap_or(0));
             }
         });
     });
