@@ -14,6 +14,13 @@ pub fn ms(d: Duration) -> String {
 
 pub const PASSWORD: &str = "purple tiger eats nine plums";
 
+/// The binary to measure: `BENCH_SERVER_BIN` when set (`make bench` points
+/// it at the production build, whose views are type-erased as cargo-leptos
+/// builds them), else the one cargo built for this benchmark.
+fn server_binary() -> std::path::PathBuf {
+    std::env::var_os("BENCH_SERVER_BIN").map(Into::into).unwrap_or_else(|| env!("CARGO_BIN_EXE_server").into())
+}
+
 /// The server binary in its own process (so its memory is its own), with
 /// an admin "bench" made by `server admin create`; killed when dropped.
 pub struct BenchServer {
@@ -36,7 +43,7 @@ impl BenchServer {
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
         let listen = format!("127.0.0.1:{port}");
         let command = || {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+            let mut cmd = Command::new(server_binary());
             cmd.env("USNH_DATA_DIR", data_dir).env("USNH_LISTEN", &listen).env("RUST_LOG", "error").envs(env.iter().copied());
             cmd
         };
