@@ -166,6 +166,8 @@ where
     W: Set<Value = T> + Clone + 'static,
     Element: ChangeEvent + GetValue<T>,
 {
+    // US Num Hub patch: the key's name is read from the value (`DynKey`,
+    // html/attribute/key.rs), here and below.
     /// Attaches the event listener that updates the signal value to the element.
     pub fn attach(self, el: &Element) -> RemoveEventHandler<Element> {
         el.attach_change_event::<T, W>(self.key.key(), self.write_signal.clone())

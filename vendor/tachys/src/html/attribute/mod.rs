@@ -216,6 +216,7 @@ where
     }
 }
 
+// US Num Hub patch: the key's name is read from the value (`DynKey`, key.rs).
 impl<K, V> Attribute for Attr<K, V>
 where
     K: AttributeKey + Send,

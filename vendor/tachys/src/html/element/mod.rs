@@ -294,7 +294,7 @@ pub trait ElementType: Send + 'static {
 
     // US Num Hub patch: the tag's properties read from the value, so that
     // one type (`DynTag`, in the browser build) can stand for every element.
-    /// The element's tag, when it is known before run time.
+    /// The element's tag as a static string (empty for a custom element).
     fn static_tag(&self) -> &'static str {
         Self::TAG
     }
