@@ -97,15 +97,15 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Every page's address and view. Its own function because the browser
-/// also matches the address against it before hydrating, to load the
-/// page's code first (`pages::lazy::load_page_code`).
 /// A route's path behind one type, so that the browser compiles the route
 /// machinery (matching, erasing) once rather than once per path shape.
 fn at(path: impl PossibleRouteMatch + Send + Sync + 'static) -> std::sync::Arc<dyn PossibleRouteMatch + Send + Sync> {
     std::sync::Arc::new(path)
 }
 
+/// Every page's address and view. Its own function because the browser
+/// also matches the address against it before hydrating, to load the
+/// page's code first (`pages::lazy::load_page_code`).
 pub fn routes() -> impl MatchNestedRoutes + Clone {
     // A customer's pages are their data (`SsrMode::Async`): rendered whole
     // once it is read (a few milliseconds), in one write instead of a
