@@ -337,33 +337,27 @@ where
 
     fn rebuild(self, state: &mut Self::State) {
         // US Num Hub patch: in the browser build one type stands for every
-        // HTML element, so a view of the same type may bring another tag.
+        // HTML element, so a view of the same type may bring another tag;
+        // it replaces the element as a custom element's new tag does.
         #[cfg(dyn_tags)]
-        if self.tag.static_tag() != state.tag {
+        let other_tag = self.tag.static_tag() != state.tag;
+        #[cfg(not(dyn_tags))]
+        let other_tag = false;
+
+        // check whether the tag is the same, for custom elements
+        // because this is const `false` for all other element types,
+        // the compiler should be able to optimize it out
+        // (see https://github.com/leptos-rs/leptos/issues/4412; reading the
+        // tag back is not particularly efficient, but it saves us from
+        // having to keep track of the tag name for every element state)
+        if other_tag
+            || (E::TAG.is_empty() && self.tag.tag() != state.el.tag_name())
+        {
             let mut new_state = self.build();
             state.insert_before_this(&mut new_state);
             state.unmount();
             *state = new_state;
             return;
-        }
-
-        // check whether the tag is the same, for custom elements
-        // because this is const `false` for all other element types,
-        // the compiler should be able to optimize it out
-        if E::TAG.is_empty() {
-            // see https://github.com/leptos-rs/leptos/issues/4412
-            let new_tag = self.tag.tag();
-
-            // this is not particularly efficient, but it saves us from
-            // having to keep track of the tag name for every element state
-            let old_tag = state.el.tag_name();
-            if new_tag != old_tag {
-                let mut new_state = self.build();
-                state.insert_before_this(&mut new_state);
-                state.unmount();
-                *state = new_state;
-                return;
-            }
         }
 
         // rebuild attributes and children for any element
