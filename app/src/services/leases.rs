@@ -106,7 +106,20 @@ struct LeaseRow {
 
 const LEASE_COLUMNS: &str = "l.id, l.user_id, p.name AS platform, p.slug AS platform_slug, l.e164, l.price_cents, l.state, l.created_at, l.expires_at, n.source, l.refused_at, l.label";
 
-async fn view(svc: &Services, row: LeaseRow) -> Result<LeaseView, AppError> {
+/// One lease as `load` reads it, with how many messages it has: most have
+/// none (every cancel's does), and their view then needs no second query.
+#[derive(sqlx::FromRow)]
+struct LoadedLease {
+    #[sqlx(flatten)]
+    row: LeaseRow,
+    message_count: i64,
+}
+
+async fn view(svc: &Services, lease: LoadedLease) -> Result<LeaseView, AppError> {
+    let LoadedLease { row, message_count } = lease;
+    if message_count == 0 {
+        return Ok(to_view(row, Vec::new()));
+    }
     let id = row.id;
     let mut messages = messages_of(&svc.db.pool, &[id]).await?;
     Ok(to_view(row, messages.remove(&id).unwrap_or_default()))
@@ -157,9 +170,10 @@ fn to_view(row: LeaseRow, messages: Vec<SmsView>) -> LeaseView {
     }
 }
 
-async fn load<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, lease_id: i64) -> Result<Option<LeaseRow>, sqlx::Error> {
+async fn load<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, lease_id: i64) -> Result<Option<LoadedLease>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {LEASE_COLUMNS} FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id WHERE l.id = $1"
+        "SELECT {LEASE_COLUMNS}, (SELECT COUNT(*) FROM sms_messages m WHERE m.lease_id = l.id) AS message_count \
+         FROM leases l JOIN platforms p ON p.id = l.platform_id JOIN numbers n ON n.id = l.number_id WHERE l.id = $1"
     ))
     .bind(lease_id)
     .fetch_optional(db)
@@ -218,7 +232,7 @@ pub async fn history(svc: &Services, user_id: i64, filter: LeaseFilter<'_>, befo
 /// theirs (or does not exist).
 pub async fn of_customer(svc: &Services, user_id: i64, lease_id: i64) -> Result<Option<LeaseView>, AppError> {
     match load(&svc.db.pool, lease_id).await? {
-        Some(row) if row.user_id == user_id => Ok(Some(view(svc, row).await?)),
+        Some(lease) if lease.row.user_id == user_id => Ok(Some(view(svc, lease).await?)),
         _ => Ok(None),
     }
 }
@@ -491,8 +505,8 @@ fn too_low(platform: &platforms::Platform) -> LeaseError {
 }
 
 async fn owned_view(svc: &Services, lease_id: i64, user_id: i64) -> Result<LeaseView, AppError> {
-    let row = acted_on(load(&svc.db.pool, lease_id).await?, Some(user_id))?;
-    view(svc, row).await
+    let lease = acted_on(load(&svc.db.pool, lease_id).await?, Some(user_id))?;
+    view(svc, lease).await
 }
 
 /// Applies one event; `user_id` is the customer acting (None for the
@@ -520,8 +534,8 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
     if may_ask_upstream(svc, event) {
         // A number bought upstream is refunded only once the upstream took
         // it back; check first that the lease can be cancelled at all.
-        let row = acted_on(load(&svc.db.pool, lease_id).await?, user_id)?;
-        let from = LeaseState::parse(&row.state).unwrap_or(LeaseState::Completed);
+        let lease = acted_on(load(&svc.db.pool, lease_id).await?, user_id)?;
+        let from = LeaseState::parse(&lease.row.state).unwrap_or(LeaseState::Completed);
         if from.transition(event).is_ok_and(|step| step.refund) {
             upstream::release_for_cancel(svc, lease_id).await?;
         }
@@ -529,7 +543,8 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
     for _ in 0..5 {
         let now = svc.now();
         let mut tx = svc.db.begin_write().await?;
-        let mut row = acted_on(load(&mut *tx, lease_id).await?, user_id)?;
+        let mut lease = acted_on(load(&mut *tx, lease_id).await?, user_id)?;
+        let row = &mut lease.row;
         let (owner, price) = (row.user_id, row.price_cents);
         let state = std::mem::take(&mut row.state);
         let from = LeaseState::parse(&state).unwrap_or(LeaseState::Completed);
@@ -581,16 +596,16 @@ async fn apply_here(svc: &Services, lease_id: i64, user_id: Option<i64>, event: 
         svc.events.committed(change);
         row.state = step.to.as_str().to_string();
         row.refused_at = row.refused_at.or(refused_at);
-        return Ok(view(svc, row).await?);
+        return Ok(view(svc, lease).await?);
     }
     Err(AppError::Unavailable("Busy; please try again.".into()).into())
 }
 
 /// The lease an event is for: missing, or another customer's when a
 /// customer acts, it is not found (the two look the same).
-fn acted_on(row: Option<LeaseRow>, user_id: Option<i64>) -> Result<LeaseRow, LeaseError> {
-    match row {
-        Some(row) if user_id.is_none_or(|u| u == row.user_id) => Ok(row),
+fn acted_on(lease: Option<LoadedLease>, user_id: Option<i64>) -> Result<LoadedLease, LeaseError> {
+    match lease {
+        Some(lease) if user_id.is_none_or(|u| u == lease.row.user_id) => Ok(lease),
         _ => Err(AppError::NotFound.into()),
     }
 }
