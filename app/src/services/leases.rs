@@ -195,8 +195,14 @@ pub async fn for_user(svc: &Services, user_id: i64) -> Result<UserLeases, AppErr
     // return is a round trip to the connection's worker thread.
     let mut conn = svc.db.pool.acquire().await?;
     let leases = latest_of(svc, &mut conn, user_id, LeaseFilter::default(), None, 20).await?;
-    let balance = ledger::balance_on(&mut *conn, user_id).await?;
-    let discount = super::platforms::discount_of(&mut *conn, user_id).await?;
+    // Both in one query: with SQLite every query is a round trip to the
+    // connection's worker thread, and this page is the most visited.
+    let (balance, discount): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT (SELECT balance_cents FROM wallets WHERE user_id = $1), (SELECT discount_percent FROM users WHERE id = $1)")
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (balance, discount) = (Money::from_cents(balance.unwrap_or(0)), discount.map_or(Discount::NONE, Discount::stored));
     let mut open = None;
     let mut recent = Vec::new();
     for lease in leases {
