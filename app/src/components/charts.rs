@@ -2,6 +2,7 @@
 //! script, nothing from a CDN. Inline `style` attributes are avoided (the
 //! CSP forbids them); colours come from classes in main.css.
 use leptos::prelude::*;
+use crate::reactive::CollectAny;
 
 /// One bar group per label: a primary value and an optional second one
 /// drawn over it (e.g. revenue and refunds).
@@ -57,10 +58,10 @@ pub fn BarChart(
                             {(o > 0.0).then(|| view! { <rect class="bar-overlay" x=x y=HEIGHT - o width=width height=o /> })}
                         </g>
                     }
-                }).collect_view()}
+                }).collect_any()}
             </svg>
             <div class="chart-axis-labels" aria-hidden="true">
-                {labels.into_iter().map(|l| view! { <span class="chart-label">{l}</span> }).collect_view()}
+                {labels.into_iter().map(|l| view! { <span class="chart-label">{l}</span> }).collect_any()}
             </div>
         </figure>
     }
@@ -85,7 +86,7 @@ pub fn BarList(rows: Vec<(String, f64, String)>, #[prop(into)] title: String) ->
                         </svg>
                         <span class="chart-label">{shown}</span>
                     }
-                }).collect_view()}
+                }).collect_any()}
             </div>
         </figure>
     }

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use crate::reactive::CollectAny;
 
 /// A table that scrolls sideways on small screens, with a header row;
 /// the children are its rows. `label` names it: the wrapper is a region
@@ -16,7 +17,7 @@ pub fn DataTable(
     view! {
         <div class="table-wrap" role="region" aria-label=label tabindex="0">
             <table class="table" class:stacked=stacked data-testid=testid>
-                <thead><tr>{headers.iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr></thead>
+                <thead><tr>{headers.iter().map(|h| view! { <th>{*h}</th> }).collect_any()}</tr></thead>
                 <tbody>{children()}</tbody>
             </table>
         </div>

@@ -1,6 +1,7 @@
 //! The texts a leased number received, in full: a code is not always
 //! all a customer needs (a link, a second code, a sender's name).
 use leptos::prelude::*;
+use crate::reactive::CollectAny;
 
 use crate::components::local_time::LocalTime;
 use crate::get_number::SmsView;
@@ -22,7 +23,7 @@ pub fn LeaseMessages(messages: Vec<SmsView>, #[prop(optional)] open: bool) -> im
                             <br />
                             {m.body}
                         </li>
-                    }).collect_view()}
+                    }).collect_any()}
                 </ul>
             </details>
         }

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use crate::reactive::CollectAny;
 
 use crate::account::SecurityEvent;
 use crate::components::{data_table::DataTable, local_time::LocalTime};
@@ -15,7 +16,7 @@ pub fn SecurityLogTable(events: Vec<SecurityEvent>) -> impl IntoView {
                     <td class="mono" data-label="IP">{e.ip}</td>
                     <td data-label="Browser">{e.browser}</td>
                 </tr>
-            }).collect_view()}
+            }).collect_any()}
         </DataTable>
     }
 }

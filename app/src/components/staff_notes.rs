@@ -2,6 +2,7 @@
 //! page and beside a ticket: the newest first, a box to add one, and
 //! "Delete" on those the reader may delete.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::reactive::CollectAny;
 
 use crate::{
     components::{form::{after_success, draft_until_sent, error_alert, send_fields, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
@@ -109,7 +110,7 @@ fn note_list(notes: Vec<StaffNote>, delete: Sender<AdminDeleteStaffNote>) -> Any
                     </div>
                     {n.body}
                 </div>
-            }).collect_view()}
+            }).collect_any()}
         </div>
     }
     .into_any()

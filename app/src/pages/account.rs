@@ -1,4 +1,5 @@
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::reactive::CollectAny;
 
 use crate::account::{ListDevices, MySecurityLog, ChangePassword, DeleteAccount, SignOutDevice, SignOutOtherDevices};
 use crate::api_keys::{MyApiKeys, CreateApiKey, RevokeApiKey};
@@ -108,7 +109,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                                         </td>
                                     </tr>
                                 }
-                            }).collect_view())}
+                            }).collect_any())}
             </DataTable>
             <form method="post" action=SignOutOtherDevices::url() on:submit=send_fields(sign_out_others, |_| SignOutOtherDevices {})>
                 <button type="submit" class="btn">"Sign out everywhere else"</button>

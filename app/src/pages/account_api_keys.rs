@@ -1,5 +1,6 @@
 //! Account page: the customer's reseller API keys.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::reactive::CollectAny;
 
 use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
 use crate::components::{data_table::DataTable, copy_button::CopyButton, form::{empty_when_sent, send_fields, ActionError}, local_time::LocalTime};
@@ -61,7 +62,7 @@ pub fn ApiKeys(
                                     <input type="hidden" name="key_id" value=id />
                                     <button type="submit" class="btn btn-small">"Revoke"</button>
                                 </form>
-                            }.into_any())).collect_view().into_any()
+                            }.into_any())).collect_any().into_any()
                         })}
             </DataTable>
         </section>

@@ -2,6 +2,7 @@
 //! code or the secret typed in), put in force by a first code, which also
 //! shows the recovery codes once; turned off with the password and a code.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::reactive::CollectAny;
 
 use crate::auth::{use_viewer, Viewer};
 use crate::components::{copy_button::CopyButton, form::{send_fields, ActionError}};
@@ -124,7 +125,7 @@ fn TwoStepOn(two_step: TwoStep) -> impl IntoView {
             <div class="alert alert-warning" role="status">
                 <p><strong>"Your recovery codes. "</strong>"Each works once, in place of an app code, if you lose your phone. Keep them somewhere safe (a password manager, or on paper); they are not shown again."</p>
                 <ol class="recovery-codes mono" data-testid="recovery-codes">
-                    {codes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
+                    {codes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_any()}
                 </ol>
                 <CopyButton text=codes.join("\n") label="Copy codes" />
             </div>

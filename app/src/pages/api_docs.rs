@@ -1,6 +1,8 @@
 //! `/docs/api`: the reseller API, for people pointing an SMS-Activate
 //! client or their own script at us.
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use crate::reactive::CollectAny;
 
 #[cfg(feature = "ssr")]
 use crate::components::data_table::DataTable;
@@ -50,7 +52,7 @@ pub(crate) fn api_text(site: crate::site_info::SiteInfo) -> impl IntoView {
         <DataTable label="Reseller API actions" headers=&["action", "parameters", "answers"]>
                     {ACTIONS.map(|(action, params, answers)| view! {
                         <tr><td class="mono">{action}</td><td>{params}</td><td class="mono small">{answers}</td></tr>
-                    }).collect_view()}
+                    }).collect_any()}
         </DataTable>
         <p>
             "Services are our platform names (" <code>"telegram"</code> ") or the usual SMS-Activate codes (" <code>"tg"</code> ", "

@@ -5,7 +5,7 @@ use crate::auth::with_next;
 use crate::domain::{Discount, LeaseEvent, LeaseState, UsPhoneNumber};
 use crate::get_number::{ListPlatforms, MyLeases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
 use crate::wire::Sender;
-use crate::reactive::handler;
+use crate::reactive::{handler, CollectAny};
 
 #[component]
 pub fn GetNumberPage() -> impl IntoView {
@@ -187,7 +187,7 @@ fn PriceList(platforms: Vec<PlatformView>) -> impl IntoView {
                             <td class="num" data-label="Got a code">{p.code_rate.map(|r| format!("{} % of {}", r.percent, r.leases)).unwrap_or_else(|| "–".into())}</td>
                         })}
                     </tr>
-                }).collect_view()}
+                }).collect_any()}
             </DataTable>
             <p class="muted small">"Paid from your wallet. Cancel before a code arrives, or let the window pass without one, and the fee comes back."</p>
         </section>
@@ -349,7 +349,7 @@ fn Chooser(
                         {move || (search.with(String::is_empty) && !recent.with_value(Vec::is_empty)).then(|| view! {
                             <h3 class="platform-group">"Recently used"</h3>
                             <ul class="platform-list" data-testid="recent-platforms">
-                                {recent.get_value().into_iter().map(|p| pick(p, "recent-platform")).collect_view()}
+                                {recent.get_value().into_iter().map(|p| pick(p, "recent-platform")).collect_any()}
                             </ul>
                             <h3 class="platform-group">"All platforms"</h3>
                         })}
@@ -359,7 +359,7 @@ fn Chooser(
                                 platforms.get_value().into_iter()
                                     .filter(|p| needle.is_empty() || crate::domain::lowercase(&p.name).contains(&needle))
                                     .map(|p| pick(p, "platform"))
-                                    .collect_view()
+                                    .collect_any()
                             }}
                         </ul>
                     </section>
@@ -542,7 +542,7 @@ fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>
                                 <td class="num" data-label="Price">{l.price.to_string()}</td>
                                 <td>{again}</td>
                             </tr>
-                        }}).collect_view()}
+                        }}).collect_any()}
             </DataTable>
         </section>
     })

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use crate::reactive::CollectAny;
 use crate::components::page_title::PageTitle;
 
 use crate::get_number::ListPlatforms;
@@ -50,7 +51,7 @@ pub fn HomePage() -> impl IntoView {
                 <section class="card">
                     <h2>"Numbers for"</h2>
                     <ul class="link-list" data-testid="home-platforms">
-                        {list.into_iter().map(|p| view! { <li><a href=platform_page_href(&p.slug)>{p.name}</a></li> }).collect_view()}
+                        {list.into_iter().map(|p| view! { <li><a href=platform_page_href(&p.slug)>{p.name}</a></li> }).collect_any()}
                     </ul>
                 </section>
             })}

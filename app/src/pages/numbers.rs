@@ -11,7 +11,7 @@ use crate::get_number::{MyNumbers, LabelLease, LeaseHistory, LeaseView};
 use crate::pages::get_number::rent_again_href;
 use crate::site_info::use_site_info;
 use crate::wire::Sender;
-use crate::reactive::handler;
+use crate::reactive::{handler, CollectAny};
 
 #[component]
 pub fn NumbersPage() -> impl IntoView {
@@ -103,7 +103,7 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Sen
                         {platforms.into_iter().map(|(slug, name)| {
                             let chosen = platform.with_untracked(|p| *p == slug);
                             view! { <option value=slug selected=chosen>{name}</option> }
-                        }).collect_view()}
+                        }).collect_any()}
                     </select>
                 </div>
                 <div class="field">
@@ -116,7 +116,7 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Sen
             <ActionError value=label.value() />
             <DataTable label="Your numbers" headers=&["When", "Platform", "Number", "Outcome", "Price", "Messages", ""] testid="lease-history" stacked=true>
                 {empty.then(|| view! { <tr><td colspan="7" class="muted">"None of your leases matches."</td></tr> })}
-                {leases.into_iter().map(|l| lease_row(l, label)).collect_view()}
+                {leases.into_iter().map(|l| lease_row(l, label)).collect_any()}
             </DataTable>
             <p class="muted small">"A text is erased " {sms_hours} " hours after its lease ended; the code stays in the list."</p>
             <Pager cursor next=Signal::derive(move || next_before) />

@@ -2,6 +2,7 @@
 //! number for that platform or follow a link the operator shared. Its
 //! button leads to Get Number with the platform chosen.
 use leptos::prelude::*;
+use crate::reactive::CollectAny;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::page_title::PageTitle;
@@ -79,7 +80,7 @@ fn Offer(platform: PlatformView, others: Vec<PlatformView>) -> impl IntoView {
                 <ul class="link-list" data-testid="other-platforms">
                     {others.into_iter().map(|p| view! {
                         <li><a href=platform_page_href(&p.slug)>{p.name}</a> " " <span class="muted small">{p.price.to_string()}</span></li>
-                    }).collect_view()}
+                    }).collect_any()}
                 </ul>
             </section>
         })}

@@ -1,6 +1,7 @@
 //! Support: the operator's contacts, the customer's tickets, and a
 //! ticket's thread at `/support/:id`.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::reactive::CollectAny;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
@@ -33,7 +34,7 @@ pub fn thread_view(messages: Vec<TicketMessage>) -> impl IntoView {
                     <div class="meta">{m.author} " · " <LocalTime millis=m.at /></div>
                     {m.body}
                 </div>
-            }).collect_view()}
+            }).collect_any()}
         </div>
     }
 }
@@ -155,7 +156,7 @@ pub fn SupportPage() -> impl IntoView {
                                             let older = older.map(|id| view! { <option value=id.to_string() selected>{format!("#{id}")}</option> });
                                             let listed = listed.into_iter().map(|l| view! {
                                                 <option value=l.id.to_string() selected=asked_about == Some(l.id)>{format!("#{} {}", l.id, l.described())}</option>
-                                            }).collect_view();
+                                            }).collect_any();
                                             (listed, older)
                                         })}
                                     </select>
@@ -181,7 +182,7 @@ pub fn SupportPage() -> impl IntoView {
                                             {t.unread.then(|| view! { " " <span class="badge badge-info">"new reply"</span> })}
                                             " " <span class="muted small"><LocalTime millis=t.updated_at /></span>
                                         </li>
-                                    }).collect_view().into_any()
+                                    }).collect_any().into_any()
                                 })}
                             </ul>
                         </section>

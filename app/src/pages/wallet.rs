@@ -8,7 +8,7 @@ use crate::top_up_requests::{RequestStatus, TopUpRequest};
 use crate::components::{balance_alert::{AlertDraft, BalanceAlertCard}, form::after_success};
 use crate::wallet::{MyLedger, MyWallet, SetBalanceAlert};
 use crate::wire::Sender;
-use crate::reactive::handler;
+use crate::reactive::{handler, CollectAny};
 
 #[component]
 pub fn WalletPage() -> impl IntoView {
@@ -114,7 +114,7 @@ pub fn WalletPage() -> impl IntoView {
                                                 <td class="num" class:credit=e.amount.is_positive()>{e.amount.to_string()}</td>
                                                 <td class="num" data-label="Balance">{e.balance_after.to_string()}</td>
                                             </tr>
-                                        }).collect_view().into_any(),
+                                        }).collect_any().into_any(),
                                         Err(e) => view! { <tr><td colspan="4">{e.to_string()}</td></tr> }.into_any(),
                                     })}
                                 </tbody>

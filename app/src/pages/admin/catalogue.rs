@@ -1,5 +1,6 @@
 //! Admin: platforms and prices.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::reactive::CollectAny;
 
 use crate::domain::is_catch_all;
 use crate::components::{data_table::DataTable, form::{empty_when_sent, send_fields, ActionError}, page_title::PageTitle};
@@ -84,7 +85,7 @@ fn Platforms(
                                         <td class="nowrap" data-label="Order">{order}</td>
                                     </tr>
                                 }
-                            }).collect_view())}
+                            }).collect_any())}
             </DataTable>
             </Transition>
         </section>

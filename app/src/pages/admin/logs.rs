@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::admin_api::{AdminAuditLog, AdminSecurityLog};
 use crate::components::{data_table::DataTable, form::{error_alert, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
-use crate::reactive::handler;
+use crate::reactive::{handler, CollectAny};
 
 #[component]
 pub fn AdminAudit() -> impl IntoView {
@@ -51,7 +51,7 @@ pub fn AdminAudit() -> impl IntoView {
                                     <td class="small" data-label="Before">{e.before}</td>
                                     <td class="small" data-label="After">{e.after}</td>
                                 </tr>
-                            }).collect_view())}
+                            }).collect_any())}
                 </DataTable>
                 <Pager cursor next=Signal::derive(move || page.get().and_then(|r| r.ok()).and_then(|p| p.next_before)) />
             </Transition>
@@ -81,7 +81,7 @@ pub fn AdminSecurity() -> impl IntoView {
                                     <td class="mono" data-label="IP">{e.ip}</td>
                                     <td data-label="Browser">{e.browser}</td>
                                 </tr>
-                            }).collect_view())}
+                            }).collect_any())}
                 </DataTable>
                 <Pager cursor next=Signal::derive(move || log.get().and_then(|r| r.ok()).and_then(|p| p.next_before)) />
             </Transition>

@@ -10,6 +10,7 @@ pub mod users;
 pub mod wallets;
 
 use leptos::prelude::*;
+use crate::reactive::CollectAny;
 use crate::components::layout::NavLink;
 
 use crate::auth::use_viewer;
@@ -55,7 +56,7 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
                                 "/admin/supply" => Some(view! { <UnreadBadge of=Unread::SupplyProblems /> }),
                                 _ => None,
                             }}</NavLink>
-                        }).collect_view()}
+                        }).collect_any()}
                     </nav>
                     {children()}
                 }.into_any(),

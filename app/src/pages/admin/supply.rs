@@ -8,7 +8,7 @@ use crate::number_pool::{
     PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
 };
 use crate::wire::Sender;
-use crate::reactive::handler;
+use crate::reactive::{handler, CollectAny};
 
 #[component]
 pub fn AdminSupply() -> impl IntoView {
@@ -119,7 +119,7 @@ fn ImportNumbers(done: RwSignal<usize>) -> impl IntoView {
                         plural(r.added as usize, "number", "numbers"),
                         plural(r.errors.len(), "line", "lines"),
                     )}
-                    <ul>{r.errors.into_iter().map(|(line, why)| view! { <li>{format!("Line {line}: {why}")}</li> }).collect_view()}</ul>
+                    <ul>{r.errors.into_iter().map(|(line, why)| view! { <li>{format!("Line {line}: {why}")}</li> }).collect_any()}</ul>
                 </div>
             })}
         </section>
@@ -210,7 +210,7 @@ pub fn NumberPool(
                                                 None => "for good".into_any(),
                                             }}
                                         </span> " "
-                                    }).collect_view()}
+                                    }).collect_any()}
                                 </td>
                                 <td data-label="Enabled">
                                     <form class="inline-form" method="post" action=AdminSetNumberEnabled::url() on:submit=send_fields(toggle, move |f| AdminSetNumberEnabled { number: f.text("number"), enabled: !n.enabled })>
@@ -222,7 +222,7 @@ pub fn NumberPool(
                                     </form>
                                 </td>
                             </tr>
-                        }).collect_view().into_any()
+                        }).collect_any().into_any()
                         })}
             </DataTable>
             // Drawn once while the pool spans pages: the pressed button stays.
@@ -300,7 +300,7 @@ pub fn UnmatchedSmsList(
                                         </form>
                                     </td>
                                 </tr>
-                            }).collect_view().into_any()
+                            }).collect_any().into_any()
                         })}
             </DataTable>
         </section>
@@ -327,7 +327,7 @@ fn TurnedAway(list: crate::wire::Fetched<Vec<Shortage>>) -> impl IntoView {
                             <td data-label="Last"><LocalTime millis=s.last_at /></td>
                             <td class="small" data-label="Why">{s.reason}</td>
                         </tr>
-                    }).collect_view()}
+                    }).collect_any()}
                 </DataTable>
             </section>
         })}
@@ -358,7 +358,7 @@ fn StockList(list: crate::wire::Fetched<Vec<PlatformStock>>) -> impl IntoView {
                                 <td class="num" data-label="Suppliers counted">{s.upstream.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
                                 <td class:text-danger=!s.available data-label="On Get Number">{if s.available { "Offered" } else { "None available" }}</td>
                             </tr>
-                        }).collect_view()}
+                        }).collect_any()}
                     </DataTable>
                 </section>
             }
@@ -395,7 +395,7 @@ fn SilentNumbers(toggle: Sender<AdminSetNumberEnabled>, list: crate::wire::Fetch
                                 </form>
                             </td>
                         </tr>
-                    }).collect_view()}
+                    }).collect_any()}
                 </DataTable>
             </section>
         })}
@@ -427,10 +427,10 @@ pub fn UpstreamList(checked: Sender<AdminPurchaseChecked>, list: crate::wire::Fe
                                         <button type="submit" class="btn btn-small">"Checked"</button>
                                     </form>
                                 </li>
-                            }).collect_view()}
+                            }).collect_any()}
                         </ul>
                     </div>
-                }).collect_view()}
+                }).collect_any()}
                 <DataTable label="Upstream suppliers" headers=&["Upstream", "Balance", "Errors", "Breaker", "Open purchases", "Margin", "Last error"] testid="admin-upstreams" stacked=true>
                             {rows.into_iter().map(|u| view! {
                                 <tr>
@@ -445,7 +445,7 @@ pub fn UpstreamList(checked: Sender<AdminPurchaseChecked>, list: crate::wire::Fe
                                         {u.last_error_at.map(|at| view! { " " <LocalTime millis=at /> })}
                                     </td>
                                 </tr>
-                            }).collect_view()}
+                            }).collect_any()}
                 </DataTable>
             </section>
         })}

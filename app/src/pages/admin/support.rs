@@ -11,7 +11,7 @@ use crate::support::{
     AdminSetSupportMail, SavedReply, TicketCustomer, INBOX_MAX, INBOX_PAGE,
 };
 use crate::wire::Sender;
-use crate::reactive::handler;
+use crate::reactive::{handler, CollectAny};
 
 #[component]
 pub fn AdminSupport() -> impl IntoView {
@@ -61,7 +61,7 @@ pub fn AdminSupport() -> impl IntoView {
                                 <td data-label="Status">{t.status_label()}</td>
                                 <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
                             </tr>
-                        }).collect_view();
+                        }).collect_any();
                         view! {
                             <DataTable label="Support inbox" headers=&["Subject", "Customer", "Status", "Updated"] testid="inbox" stacked=true>
                                 {none}
@@ -161,7 +161,7 @@ fn SavedReplies() -> impl IntoView {
                                         </form>
                                     </td>
                                 </tr>
-                            }).collect_view()}
+                            }).collect_any()}
                         </DataTable>
                     }.into_any(),
                     Err(e) => error_alert(&e),
@@ -228,7 +228,7 @@ fn EditSavedReply(reply: SavedReply, edit: Sender<AdminEditSavedReply>, editing:
 #[component]
 fn SavedReplyPicker(replies: crate::wire::Fetched<Vec<SavedReply>>, draft: RwSignal<String>) -> impl IntoView {
     move || replies.get().and_then(|r| r.ok()).filter(|l: &Vec<SavedReply>| !l.is_empty()).map(|list| {
-        let options = list.iter().map(|r| view! { <option value=r.id>{r.title.clone()}</option> }).collect_view();
+        let options = list.iter().map(|r| view! { <option value=r.id>{r.title.clone()}</option> }).collect_any();
         view! {
             <div class="field">
                 <label for="saved-reply">"Start from a saved reply"</label>

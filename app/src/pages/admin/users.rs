@@ -12,7 +12,7 @@ use crate::staff_notes::{AdminStaffNotes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
 use crate::wire::Sender;
-use crate::reactive::handler;
+use crate::reactive::{handler, CollectAny};
 
 #[component]
 pub fn AdminUsers() -> impl IntoView {
@@ -51,7 +51,7 @@ pub fn AdminUsers() -> impl IntoView {
                                         <td data-label="Joined"><LocalTime millis=u.created_at /></td>
                                         <td>{u.disabled.then(|| view! { <span class="badge badge-warning">"disabled"</span> })}</td>
                                     </tr>
-                                }).collect_view().into_any(),
+                                }).collect_any().into_any(),
                             })}
                 </DataTable>
                 <Pager cursor next />
@@ -172,7 +172,7 @@ fn UserView(
                         <td data-label="Outcome">{outcome}</td><td data-label="Price">{l.price.to_string()}</td><td data-label="When"><LocalTime millis=l.created_at /></td>
                         <td data-label="Messages"><LeaseMessages messages=l.messages /></td>
                     </tr>
-                }}).collect_view()}
+                }}).collect_any()}
             </DataTable>
         </section>
         <section class="card">
@@ -191,7 +191,7 @@ fn UserView(
                             <td data-label="Status">{status}</td>
                             <td data-label="Updated"><LocalTime millis=t.updated_at /></td>
                         </tr>
-                    }}).collect_view()}</DataTable>
+                    }}).collect_any()}</DataTable>
                 }.into_any()
             }}
         </section>
@@ -200,7 +200,7 @@ fn UserView(
             {operator.then(|| view! { <p><a href=format!("/admin/ledger.csv?user={}", u.public_id) rel="external">"Download the last year as CSV"</a></p> })}
             <DataTable label="Ledger" headers=&["When", "What", "Amount", "Balance after"] stacked=true>{d.ledger.into_iter().map(|e| view! {
                     <tr><td data-label="When"><LocalTime millis=e.at /></td><td data-label="What">{e.description}</td><td data-label="Amount">{e.amount.to_string()}</td><td data-label="Balance after">{e.balance_after.to_string()}</td></tr>
-                }).collect_view()}
+                }).collect_any()}
             </DataTable>
         </section>
         <section class="card">
@@ -219,14 +219,14 @@ fn UserView(
                         </form>
                     }.into_any())
                 });
-                view! { <DataTable label="API keys" headers=API_KEY_HEADERS testid="user-api-keys" stacked=true>{rows.collect_view()}</DataTable> }.into_any()
+                view! { <DataTable label="API keys" headers=API_KEY_HEADERS testid="user-api-keys" stacked=true>{rows.collect_any()}</DataTable> }.into_any()
             }}
         </section>
         <section class="card">
             <h2>"Devices"</h2>
             <DataTable label="Devices" headers=&["Browser", "IP", "First seen", "Last seen"] stacked=true>{d.devices.into_iter().map(|x| view! {
                     <tr><td data-label="Browser">{x.browser}</td><td class="mono" data-label="IP">{x.ip}</td><td data-label="First seen"><LocalTime millis=x.first_seen /></td><td data-label="Last seen"><LocalTime millis=x.last_seen /></td></tr>
-                }).collect_view()}
+                }).collect_any()}
             </DataTable>
         </section>
         <section class="card">

@@ -6,7 +6,7 @@ use crate::components::{data_table::DataTable, form::{error_alert, send_fields, 
 use crate::top_up_requests::{AdminTopUpRequests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 use crate::wire::Sender;
-use crate::reactive::handler;
+use crate::reactive::{handler, CollectAny};
 
 #[component]
 pub fn AdminWallets() -> impl IntoView {
@@ -149,7 +149,7 @@ fn Requests(prepare: Sender<AdminPrepareTopUp>, confirm: Sender<AdminTopUp>) -> 
                                         })>"Dismiss"</button>
                                     </div></td>
                                 </tr>
-                            }).collect_view()}
+                            }).collect_any()}
                         </DataTable>
                     }.into_any(),
                     Err(e) => error_alert(&e),
