@@ -11,6 +11,7 @@ pub mod lease_label;
 pub mod lease_messages;
 #[cfg(feature = "hydrate")]
 pub mod live_updates;
+pub mod loading;
 pub mod local_time;
 pub mod page_title;
 pub mod password_hint;

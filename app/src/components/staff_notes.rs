@@ -2,6 +2,7 @@
 //! page and beside a ticket: the newest first, a box to add one, and
 //! "Delete" on those the reader may delete.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 
 use crate::{
@@ -65,7 +66,7 @@ pub fn StaffNotes(notes: crate::wire::Fetched<Option<CustomerNotes>>, actions: N
             <h2 id="staff-notes-heading">"Staff notes"</h2>
             <ActionError value=actions.add.value() />
             <ActionError value=actions.delete.value() />
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 {move || notes.get().map(|r| match r {
                     Err(e) => error_alert(&e),
                     Ok(None) => view! { <p class="muted">"The customer deleted their account; its notes went with it."</p> }.into_any(),
@@ -85,7 +86,7 @@ pub fn StaffNotes(notes: crate::wire::Fetched<Option<CustomerNotes>>, actions: N
                         })}
                     }.into_any(),
                 })}
-            </Transition>
+            </Loading>
         </section>
     }
 }

@@ -1,4 +1,5 @@
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 
 use crate::account::{ListDevices, MySecurityLog, ChangePassword, DeleteAccount, SignOutDevice, SignOutOtherDevices};
@@ -29,7 +30,7 @@ pub fn AccountPage() -> impl IntoView {
     let keys = crate::wire::resource(move || (create_key.version().get(), revoke_key.version().get()), |_| MyApiKeys {});
     view! {
         <PageTitle text="Account" />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             {move || match (devices.track(), log.track(), keys.track(), viewer.get()).3 {
                 Some(v) => {
                     let email_verified = v.email_verified;
@@ -46,7 +47,7 @@ pub fn AccountPage() -> impl IntoView {
                     </section>
                 }.into_any(),
             }}
-        </Transition>
+        </Loading>
     }
 }
 

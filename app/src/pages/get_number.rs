@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use crate::components::loading::Loading;
 
 use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::{show_title, PageTitle}};
 use crate::auth::with_next;
@@ -76,7 +77,7 @@ pub fn GetNumberPage() -> impl IntoView {
         // Clicks (and keys that press buttons) bubble here.
         <div on:click=handler(move |_| focus.acted())>
             <h1>"Get a number"</h1>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 // One resource for the whole page (the platforms come with it):
                 // each resource costs the server a task and a serialized copy.
                 {move || overview.get().map(|r| match r {
@@ -122,7 +123,7 @@ pub fn GetNumberPage() -> impl IntoView {
                         <RecentLeases leases=o.recent.clone() chosen=o.open.is_none().then_some(chosen) />
                     }.into_any(),
                 })}
-            </Transition>
+            </Loading>
             // Screen readers hear the code arrive and the lease end.
             <Announcement text=announcement />
         </div>

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 use crate::components::page_title::PageTitle;
 
@@ -46,7 +47,7 @@ pub fn HomePage() -> impl IntoView {
             </ol>
         </section>
         // Each platform's page: its price, window and record.
-        <Suspense fallback=|| ()>
+        <Loading fallback=|| ()>
             {move || platforms.get().and_then(|r| r.ok()).map(|list| view! {
                 <section class="card">
                     <h2>"Numbers for"</h2>
@@ -55,6 +56,6 @@ pub fn HomePage() -> impl IntoView {
                     </ul>
                 </section>
             })}
-        </Suspense>
+        </Loading>
     }
 }

@@ -2,6 +2,7 @@
 //! time, of one platform, number or label or all, with the messages each number
 //! received in full.
 use leptos::prelude::*;
+use crate::components::loading::Loading;
 
 use crate::auth::use_viewer;
 use crate::components::{data_table::DataTable, lease_label::{shown_label, LabelForm}, form::{after_success, error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
@@ -37,7 +38,7 @@ pub fn NumbersPage() -> impl IntoView {
     view! {
         <PageTitle text="Your numbers" />
         <h1>"Your numbers"</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             {move || history.get().map(|r| match r {
                 Err(AppError::Unauthenticated) => view! {
                     <section class="card narrow">
@@ -54,7 +55,7 @@ pub fn NumbersPage() -> impl IntoView {
                 }.into_any(),
                 Ok(page) => view! { <NumberList page filter cursor label /> }.into_any(),
             })}
-        </Transition>
+        </Loading>
     }
 }
 

@@ -2,6 +2,7 @@
 //! number for that platform or follow a link the operator shared. Its
 //! button leads to Get Number with the platform chosen.
 use leptos::prelude::*;
+use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 use leptos_router::hooks::use_params_map;
 
@@ -22,7 +23,7 @@ pub fn PlatformPage() -> impl IntoView {
     // than one platform, and gives the links to the others.
     let platforms = crate::wire::resource(|| (), |_| ListPlatforms {});
     view! {
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             {move || platforms.get().map(|r| {
                 let slug = params.with(|p| p.get("slug").unwrap_or_default());
                 match r.map(|all| (all.iter().find(|p| p.slug == slug).cloned(), all)) {
@@ -31,7 +32,7 @@ pub fn PlatformPage() -> impl IntoView {
                     Err(e) => crate::components::form::error_alert(&e),
                 }
             })}
-        </Suspense>
+        </Loading>
     }
 }
 

@@ -1,6 +1,7 @@
 //! Support: the operator's contacts, the customer's tickets, and a
 //! ticket's thread at `/support/:id`.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
@@ -124,7 +125,7 @@ pub fn SupportPage() -> impl IntoView {
         <h1>"Support"</h1>
         <Contacts />
         <CommonQuestions />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             {move || {
                 let (_, _, v) = (tickets.track(), leases.track(), viewer.get());
                 match v {
@@ -189,7 +190,7 @@ pub fn SupportPage() -> impl IntoView {
                     }.into_any(),
                 }
             }}
-        </Transition>
+        </Loading>
     }
 }
 
@@ -223,7 +224,7 @@ pub fn TicketPage() -> impl IntoView {
     view! {
         <PageTitle text="Support ticket" />
         <p><a href="/support">"← All tickets"</a></p>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             {move || thread.get().map(|r| match r {
                 Err(e) => error_alert(&e),
                 Ok(t) => view! {
@@ -252,6 +253,6 @@ pub fn TicketPage() -> impl IntoView {
                     </section>
                 }.into_any(),
             })}
-        </Transition>
+        </Loading>
     }
 }

@@ -1,4 +1,5 @@
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, ResendVerification, VerifyEmail};
@@ -17,9 +18,9 @@ pub fn VerifyEmailPage() -> impl IntoView {
         <PageTitle text="Verify your email" />
         <section class="card narrow">
             <h1>"Verify your email"</h1>
-            <Transition fallback=|| ()>
+            <Loading fallback=|| ()>
                 <p>"We sent a 6-digit code to " <strong data-testid="verify-email-address">{email}</strong> ". It is valid for 15 minutes."</p>
-            </Transition>
+            </Loading>
             <ActionError value=verify.value() />
             <form class="form" method="post" action=VerifyEmail::url()
                 on:submit=send_fields(verify, |f| VerifyEmail { code: f.text("code"), next: f.given("next") })>

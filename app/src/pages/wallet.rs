@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use crate::components::loading::Loading;
 
 use crate::auth::use_viewer;
 use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, form::error_alert, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
@@ -61,7 +62,7 @@ pub fn WalletPage() -> impl IntoView {
     view! {
         <PageTitle text="Wallet" />
         <h1>"Wallet"</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             // All resources are read in the first pass (no waterfall; see
             // the Get Number page).
             {move || if (wallet.track(), history.track(), !signed_in()).2 {
@@ -125,7 +126,7 @@ pub fn WalletPage() -> impl IntoView {
                     </section>
                 }.into_any()
             }}
-        </Transition>
+        </Loading>
         <Announcement text=announcement />
     }
 }
@@ -189,9 +190,9 @@ fn Balance(balance: Money, public_id: String, request: Option<TopUpRequest>, amo
                 <input id="recharge-amount" inputmode="decimal" placeholder="10.00" bind:value=amount />
                 <p class="error">{amount_error}</p>
             </div>
-            <Transition fallback=|| ()>
+            <Loading fallback=|| ()>
                 <a class="btn btn-primary" data-testid="whatsapp-recharge" target="_blank" rel="noopener" href=link on:click=handler(put_on_list)>"Recharge via WhatsApp"</a>
-            </Transition>
+            </Loading>
             <p class="muted small">"Top-ups are not refundable through the app; for a billing question, contact " <a href="/support">"support"</a> ". See " <a href="/policies#wallet">"Wallet top-ups"</a> "."</p>
         </section>
     }

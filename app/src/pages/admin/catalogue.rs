@@ -1,5 +1,6 @@
 //! Admin: platforms and prices.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 
 use crate::domain::is_catch_all;
@@ -41,7 +42,7 @@ fn Platforms(
                 <div class="alert alert-success" data-testid="platform-saved">"Saved. The next number taken on it follows these terms."</div>
             })}
             <ActionError value=moved.value() />
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
             <DataTable label="Platforms and prices" headers=&["Platform", "Colour", "Price (USD)", "Window (min)", "Enabled", "", "Order"] testid="admin-platforms" stacked=true>
                             {move || list.get().and_then(|r| r.ok()).map(|rows| rows.into_iter().map(|p| {
                                 let form_id = format!("platform-form-{}", p.slug);
@@ -87,7 +88,7 @@ fn Platforms(
                                 }
                             }).collect_any())}
             </DataTable>
-            </Transition>
+            </Loading>
         </section>
     }
 }

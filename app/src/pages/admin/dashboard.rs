@@ -1,5 +1,6 @@
 //! Admin dashboard: today and the last 30 days, with SVG charts.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 
 use crate::admin_dashboard::{PeriodFigures, SupportFigures, WalletFigures};
 use crate::announcement::{AdminAnnouncement, describe, Announce, ClearAnnouncement};
@@ -88,7 +89,7 @@ pub fn AdminDashboard() -> impl IntoView {
     view! {
         <PageTitle text="Admin · Dashboard" />
         <h1>"Dashboard"</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             {move || data.get().map(|r| match r {
                 Err(e) => error_alert(&e),
                 Ok(d) => {
@@ -121,7 +122,7 @@ pub fn AdminDashboard() -> impl IntoView {
                     }.into_any()
                 }
             })}
-        </Transition>
+        </Loading>
         <AnnouncementEditor />
     }
 }
@@ -138,7 +139,7 @@ fn AnnouncementEditor() -> impl IntoView {
         <section class="card" aria-labelledby="announcement-heading">
             <h2 id="announcement-heading">"Announcement"</h2>
             <p class="muted small">"One line above every page, for everyone: a platform's codes are slow, maintenance tonight. Publishing replaces the one shown."</p>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 {move || current.get().map(|r| match r {
                     Ok(Some(a)) => view! {
                         {describe(&a)}
@@ -149,7 +150,7 @@ fn AnnouncementEditor() -> impl IntoView {
                     Ok(None) => view! { <p data-testid="current-announcement">"None is shown."</p> }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
-            </Transition>
+            </Loading>
             <form class="form" node_ref=announcement_form method="post" action=Announce::url() on:submit=send_fields(publish, |f| Announce { text: f.text("text"), level: f.text("level"), hours: f.text("hours") })>
                 <div class="field">
                     <label for="announcement-text">"Text"</label>

@@ -1,5 +1,6 @@
 //! Admin: the audit log (filterable, read-only) and everyone's security log.
 use leptos::prelude::*;
+use crate::components::loading::Loading;
 
 use crate::admin_api::{AdminAuditLog, AdminSecurityLog};
 use crate::components::{data_table::DataTable, form::{error_alert, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
@@ -39,7 +40,7 @@ pub fn AdminAudit() -> impl IntoView {
                     <input id="audit-admin" on:change=handler(move |ev| { cursor.reset(); admin.set(event_target_value(&ev)); }) />
                 </div>
             </div>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 <DataTable label="Audit log" headers=&["When", "Admin", "Action", "Account", "Before", "After"] testid="audit-log" stacked=true>
                             {move || page.get().and_then(|r| r.ok()).filter(|p| p.entries.is_empty()).map(|_| no_entries(6))}
                             {move || page.get().map(|r| r.map(|p| p.entries).unwrap_or_default().into_iter().map(|e| view! {
@@ -54,7 +55,7 @@ pub fn AdminAudit() -> impl IntoView {
                             }).collect_any())}
                 </DataTable>
                 <Pager cursor next=Signal::derive(move || page.get().and_then(|r| r.ok()).and_then(|p| p.next_before)) />
-            </Transition>
+            </Loading>
         </section>
     }
 }
@@ -69,7 +70,7 @@ pub fn AdminSecurity() -> impl IntoView {
         <h1>"Security log (everyone)"</h1>
         <section class="card">
             <SearchForm id="security-search" label="User ID, username or IP address" on_search=move |text| { cursor.reset(); search.set(text) } />
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 {move || log.get().and_then(|r| r.err()).map(|e| error_alert(&e))}
                 <DataTable label="Security log" headers=&["User", "What", "When", "IP", "Browser"] testid="security-log" stacked=true>
                             {move || log.get().and_then(|r| r.ok()).filter(|p| p.events.is_empty()).map(|_| no_entries(5))}
@@ -84,7 +85,7 @@ pub fn AdminSecurity() -> impl IntoView {
                             }).collect_any())}
                 </DataTable>
                 <Pager cursor next=Signal::derive(move || log.get().and_then(|r| r.ok()).and_then(|p| p.next_before)) />
-            </Transition>
+            </Loading>
         </section>
     }
 }

@@ -10,6 +10,7 @@ pub mod users;
 pub mod wallets;
 
 use leptos::prelude::*;
+use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 use crate::components::layout::NavLink;
 
@@ -45,7 +46,7 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
         }
     });
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             {move || match viewer.get().map(|v| (v.console_access(Desk::Support, two_step_required), v.role)) {
                 Some((Ok(()), role)) => view! {
                     <nav class="admin-nav" aria-label="Admin">
@@ -77,6 +78,6 @@ pub fn AdminShell(children: ChildrenFn) -> impl IntoView {
                     </section>
                 }.into_any(),
             }}
-        </Transition>
+        </Loading>
     }
 }

@@ -1,6 +1,7 @@
 //! Admin: number supply — the operator's pool (one by one or from a CSV
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 
 use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_fields, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
 use crate::number_pool::{
@@ -34,7 +35,7 @@ pub fn AdminSupply() -> impl IntoView {
     view! {
         <PageTitle text="Admin · Numbers & SMS" />
         <h1>"Numbers and SMS"</h1>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             <TurnedAway list=shortages />
             <StockList list=stock />
             <SilentNumbers toggle list=silent />
@@ -42,7 +43,7 @@ pub fn AdminSupply() -> impl IntoView {
             <NumberPool add toggle bulk search=pool_search page=pool_page list=pool />
             <ImportNumbers done=imported />
             <UpstreamList checked list=upstreams />
-        </Transition>
+        </Loading>
     }
 }
 

@@ -1,5 +1,6 @@
 //! Admin: the support inbox and a ticket's thread (reply, close).
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_fields, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
@@ -37,7 +38,7 @@ pub fn AdminSupport() -> impl IntoView {
                     </select>
                 </div>
             </SearchForm>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 {move || tickets.get().map(|r| match r {
                     Err(e) => error_alert(&e),
                     Ok(inbox) => {
@@ -83,7 +84,7 @@ pub fn AdminSupport() -> impl IntoView {
                         }.into_any()
                     }
                 })}
-            </Transition>
+            </Loading>
         </section>
         <SavedReplies />
         <SupportMail />
@@ -140,7 +141,7 @@ fn SavedReplies() -> impl IntoView {
         <section class="card" aria-labelledby="saved-replies-heading">
             <h2 id="saved-replies-heading">"Saved replies"</h2>
             <p class="muted small">"Answers you give often. On a ticket, choose one to start your reply from, then edit it before sending."</p>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 {move || replies.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"None yet."</p> }.into_any(),
                     Ok(list) => view! {
@@ -166,7 +167,7 @@ fn SavedReplies() -> impl IntoView {
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
-            </Transition>
+            </Loading>
             <ActionError value=add.value() />
             <ActionError value=edit.value() />
             <ActionError value=delete.value() />
@@ -255,7 +256,7 @@ fn SupportMail() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="support-mail-heading">
             <h2 id="support-mail-heading">"Mail about new messages"</h2>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 {move || current.get().map(|r| match r {
                     Ok(on) => view! {
                         <p data-testid="support-mail-state">{if on {
@@ -272,7 +273,7 @@ fn SupportMail() -> impl IntoView {
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
-            </Transition>
+            </Loading>
             <ActionError value=set.value() />
         </section>
     }
@@ -305,7 +306,7 @@ pub fn AdminTicket() -> impl IntoView {
     view! {
         <PageTitle text="Admin · Ticket" />
         <p><a href="/admin/support">"← Inbox"</a></p>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             <ActionError value=reply.value() />
             <ActionError value=close.value() />
             {move || thread.get().map(|r| match r {
@@ -335,7 +336,7 @@ pub fn AdminTicket() -> impl IntoView {
                     </section>
                 }.into_any(),
             })}
-        </Transition>
+        </Loading>
         <StaffNotes notes actions=note_actions />
     }
 }

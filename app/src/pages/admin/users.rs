@@ -2,6 +2,7 @@
 //! and security log; staff notes; disable or enable; grant or revoke the
 //! admin role; revoke an API key.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
@@ -34,7 +35,7 @@ pub fn AdminUsers() -> impl IntoView {
                     </select>
                 </div>
             </SearchForm>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 {move || found.get().and_then(|r| r.ok()).map(|list| view! {
                     <p class="muted small" data-testid="users-count">{users_count(&list, query.with_untracked(String::is_empty), Role::parse(&role.get_untracked()))}</p>
                 })}
@@ -55,7 +56,7 @@ pub fn AdminUsers() -> impl IntoView {
                             })}
                 </DataTable>
                 <Pager cursor next />
-            </Transition>
+            </Loading>
         </section>
     }
 }
@@ -97,7 +98,7 @@ pub fn AdminUser() -> impl IntoView {
     let notes = crate::wire::resource(move || (public_id(), note_actions.to_read()), |(id, (_, before))| AdminStaffNotes { public_id: id, before });
     view! {
         <PageTitle text="Admin · User" />
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Loading fallback=|| view! { <p>"Loading…"</p> }>
             <ActionError value=set_disabled.value() />
             <ActionError value=set_role.value() />
             <ActionError value=revoke_key.value() />
@@ -106,7 +107,7 @@ pub fn AdminUser() -> impl IntoView {
                 Err(e) => error_alert(&e),
                 Ok(d) => view! { <UserView d set_disabled set_role set_discount revoke_key notes note_actions /> }.into_any(),
             })}
-        </Transition>
+        </Loading>
     }
 }
 

@@ -1,5 +1,6 @@
 //! Admin: wallet recharges (two steps) and corrections.
 use leptos::{prelude::*, server_fn::ServerFn};
+use crate::components::loading::Loading;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
@@ -129,7 +130,7 @@ fn Requests(prepare: Sender<AdminPrepareTopUp>, confirm: Sender<AdminTopUp>) -> 
             <h2>"Top-up requests"</h2>
             <p class="muted small">"What customers said they are sending, from their Wallet page. Credit one only once the money has arrived."</p>
             <ActionError value=dismiss.value() />
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Loading fallback=|| view! { <p>"Loading…"</p> }>
                 {move || requests.get().map(|r| match r {
                     Ok(list) if list.is_empty() => view! { <p class="muted" data-testid="no-top-up-requests">"No open requests."</p> }.into_any(),
                     Ok(list) => view! {
@@ -154,7 +155,7 @@ fn Requests(prepare: Sender<AdminPrepareTopUp>, confirm: Sender<AdminTopUp>) -> 
                     }.into_any(),
                     Err(e) => error_alert(&e),
                 })}
-            </Transition>
+            </Loading>
         </section>
     }
 }
