@@ -1,5 +1,5 @@
 //! A page's data, loaded by a server function (`resource`).
-use leptos::prelude::{untrack, Resource, Track, With, WithUntracked};
+use leptos::prelude::{untrack, Get, GetUntracked, Resource, Track};
 #[cfg(feature = "ssr")]
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use leptos::server_fn::ServerFn;
@@ -38,12 +38,12 @@ impl<T> Copy for Fetched<T> {}
 impl<T: DeserializeOwned> Fetched<T> {
     /// The data, tracked; `None` while it loads.
     pub fn get(&self) -> Option<Result<T, AppError>> {
-        self.bytes.with(|answer| answer.as_ref().map(read))
+        answer(self.bytes, true).as_ref().map(read)
     }
 
     /// The data, not tracked.
     pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
-        self.bytes.with_untracked(|answer| answer.as_ref().map(read))
+        answer(self.bytes, false).as_ref().map(read)
     }
 
     /// Loads the data again.
@@ -55,6 +55,17 @@ impl<T: DeserializeOwned> Fetched<T> {
     /// so that it waits for the data).
     pub fn track(&self) {
         self.bytes.track();
+    }
+}
+
+/// A copy of the answer's bytes (a page's data, a few KB at most): reading
+/// through a decoding closure compiled the resource's reading code once
+/// per answer type.
+fn answer(bytes: Resource<Answer, Compact>, tracked: bool) -> Option<Answer> {
+    if tracked {
+        bytes.get()
+    } else {
+        bytes.get_untracked()
     }
 }
 

@@ -1,5 +1,5 @@
 //! Server functions sent from the browser: forms and buttons (`Sender`).
-use leptos::prelude::{use_context, Action, MappedSignal, Memo, RwSignal, Set, With, WithUntracked};
+use leptos::prelude::{use_context, Action, MappedSignal, Memo, RwSignal, Get, GetUntracked, Set, With, WithUntracked};
 use leptos::server::ServerActionError;
 use leptos::server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
@@ -149,12 +149,12 @@ impl<T> Copy for Answered<T> {}
 impl<T: DeserializeOwned> Answered<T> {
     /// The last answer, tracked.
     pub fn get(&self) -> Option<Result<T, AppError>> {
-        self.outcome.0.with(|a| a.as_ref().map(read))
+        self.outcome.answer(true).as_ref().map(read)
     }
 
     /// The last answer, not tracked.
     pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
-        self.outcome.0.with_untracked(|a| a.as_ref().map(read))
+        self.outcome.answer(false).as_ref().map(read)
     }
 }
 
@@ -178,6 +178,16 @@ impl<T> From<Answered<T>> for Outcome {
 pub struct Outcome(MappedSignal<Option<Answer>>);
 
 impl Outcome {
+    /// A copy of the answer's bytes (small): reading through a decoding
+    /// closure compiled the signal's reading code once per answer type.
+    fn answer(&self, tracked: bool) -> Option<Answer> {
+        if tracked {
+            self.0.get()
+        } else {
+            self.0.get_untracked()
+        }
+    }
+
     /// Forgets the answer, as before the first call.
     pub fn clear(&self) {
         self.0.set(None);
