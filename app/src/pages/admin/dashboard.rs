@@ -9,12 +9,12 @@ use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS
 use crate::domain::Money;
 use crate::wire::Sender;
 
-fn dollars(v: f64) -> String {
-    format!("${v:.2}")
+fn dollars(cents: i64) -> String {
+    Money::from_cents(cents).to_string()
 }
 
-fn count(v: f64) -> String {
-    format!("{v:.0}")
+fn count(n: i64) -> String {
+    n.to_string()
 }
 
 fn duration(secs: Option<i64>) -> String {
@@ -22,7 +22,11 @@ fn duration(secs: Option<i64>) -> String {
         None => "—".into(),
         Some(s) if s < 120 => format!("{s} s"),
         Some(s) if s < 2 * 3600 => format!("{} min", s / 60),
-        Some(s) => format!("{:.1} h", s as f64 / 3600.0),
+        Some(s) => {
+            // Hours to one decimal, rounded, without float formatting (see charts).
+            let tenths = (s * 10 + 1800) / 3600;
+            format!("{}.{} h", tenths / 10, tenths % 10)
+        }
     }
 }
 
@@ -96,13 +100,13 @@ pub fn AdminDashboard() -> impl IntoView {
                     let label = |day: i64| format_utc(day)[5..10].to_string();
                     let money: Vec<Bar> = d.days.iter().map(|x| Bar {
                         label: label(x.day),
-                        value: x.revenue.cents() as f64 / 100.0,
-                        overlay: x.refunds.cents() as f64 / 100.0,
+                        value: x.revenue.cents(),
+                        overlay: x.refunds.cents(),
                     }).collect();
-                    let leases: Vec<Bar> = d.days.iter().map(|x| Bar { label: label(x.day), value: x.leases as f64, overlay: 0.0 }).collect();
-                    let outcomes: Vec<(String, f64, String)> = d.by_outcome.iter().map(|(l, n)| (l.clone(), *n as f64, n.to_string())).collect();
-                    let platforms: Vec<(String, f64, String)> = d.by_platform.iter().map(|(p, n, c)| {
-                        (p.clone(), *n as f64, format!("{n} ({} with a code)", c))
+                    let leases: Vec<Bar> = d.days.iter().map(|x| Bar { label: label(x.day), value: x.leases, overlay: 0 }).collect();
+                    let outcomes: Vec<(String, i64, String)> = d.by_outcome.iter().map(|(l, n)| (l.clone(), *n, n.to_string())).collect();
+                    let platforms: Vec<(String, i64, String)> = d.by_platform.iter().map(|(p, n, c)| {
+                        (p.clone(), *n, format!("{n} ({} with a code)", c))
                     }).collect();
                     view! {
                         <section class="card" data-testid="dashboard">
@@ -172,5 +176,21 @@ fn AnnouncementEditor() -> impl IntoView {
             <ActionError value=publish.value() />
             <ActionError value=clear.value() />
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+
+    #[test]
+    fn a_duration_reads_in_seconds_minutes_or_hours() {
+        assert_eq!(duration(None), "—");
+        assert_eq!(duration(Some(59)), "59 s");
+        assert_eq!(duration(Some(600)), "10 min");
+        assert_eq!(duration(Some(5400)), "90 min");
+        assert_eq!(duration(Some(7200)), "2.0 h");
+        assert_eq!(duration(Some(8999)), "2.5 h");
+        assert_eq!(duration(Some(86_400)), "24.0 h");
     }
 }
