@@ -33,6 +33,11 @@ where
     I: IntoIterator<Item: IntoAny>,
 {
     fn collect_any(self) -> Vec<AnyView> {
-        self.into_iter().map(IntoAny::into_any).collect()
+        // A plain loop: `collect` compiles a sized fast path per iterator.
+        let mut views = Vec::new();
+        for view in self {
+            views.push(view.into_any());
+        }
+        views
     }
 }
