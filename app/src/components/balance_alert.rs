@@ -2,7 +2,7 @@
 //! customer is mailed (`set_balance_alert`), and turning it off.
 use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::components::form::{send_fields, ActionError};
+use crate::components::form::{send_form, ActionError};
 use crate::domain::{BalanceAlert, Money};
 use crate::wallet::SetBalanceAlert;
 use crate::wire::Sender;
@@ -62,7 +62,7 @@ pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: Sender
         <section class="card" data-testid="balance-alert">
             <h2>"Low-balance email"</h2>
             {state}
-            <form class="form-inline" method="post" action=SetBalanceAlert::url() on:submit=send_fields(action, |f| SetBalanceAlert { amount: f.text("amount") })>
+            <form class="form-inline" method="post" action=SetBalanceAlert::url() on:submit=send_form(action)>
                 <div class="field narrow-field">
                     <label for="balance-alert-amount">"Email me when my balance falls below (USD)"</label>
                     <input id="balance-alert-amount" name="amount" inputmode="decimal" placeholder="5.00" bind:value=typed />
@@ -71,7 +71,7 @@ pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: Sender
                 <button class="btn" type="submit">"Save"</button>
             </form>
             {threshold.map(|_| view! {
-                <form method="post" action=SetBalanceAlert::url() on:submit=send_fields(action, |_| SetBalanceAlert { amount: String::new() })>
+                <form method="post" action=SetBalanceAlert::url() on:submit=send_form(action)>
                     <input type="hidden" name="amount" value="" />
                     <button class="btn btn-small" type="submit">"Turn off"</button>
                 </form>

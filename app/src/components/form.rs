@@ -113,55 +113,35 @@ pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), 
     })
 }
 
-/// The fields of a form being sent, by name.
-pub struct Fields(#[cfg(feature = "hydrate")] leptos::web_sys::FormData);
-
-impl Fields {
-    /// A field's text; empty when the form has no such field.
-    pub fn text(&self, name: &str) -> String {
-        self.given(name).unwrap_or_default()
-    }
-
-    /// A field's text, `None` when the form sends no such field (an
-    /// unticked checkbox, a field the form shows only when asked).
-    pub fn given(&self, name: &str) -> Option<String> {
-        #[cfg(feature = "hydrate")]
-        return self.0.get(name).as_string();
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = name;
-            None
-        }
-    }
-}
-
-/// The submit handler of a plain `<form method="post" action=F::url()>`:
-/// `args` reads the server function's arguments from the fields and the
-/// action is dispatched. Used instead of `ActionForm`, whose decoding of
-/// form data (serde_qs, instantiated for each server function) added some
-/// 20 KB of WASM to each page group holding one. Without scripts the form
-/// posts to the server function, which sends the browser back.
-pub fn send_fields<S>(action: Sender<S>, args: impl Fn(&Fields) -> S + 'static) -> crate::reactive::Handler<leptos::ev::SubmitEvent>
+/// The submit handler of a plain `<form method="post" action=S::url()>`:
+/// it sends the form's fields as they are, which is what the browser
+/// posts without scripts (the server function then sends it back) and
+/// what the server function reads either way; the answer lands in
+/// `action`'s value. Used instead of `ActionForm`, whose decoding of form
+/// data (serde_qs, for each server function) added some 20 KB of WASM to
+/// each page group holding one; building the arguments from the fields
+/// (`send_form`, until session 65) still compiled their encoding once
+/// per server function.
+pub fn send_form<S>(action: Sender<S>) -> crate::reactive::Handler<leptos::ev::SubmitEvent>
 where
     S: leptos::server_fn::ServerFn<Error = AppError> + serde::Serialize + 'static,
     S::Output: serde::de::DeserializeOwned,
 {
-    crate::reactive::handler(move |ev: leptos::ev::SubmitEvent| {
-        if let Some(fields) = submitted(&ev) {
-            action.dispatch(args(&fields));
-        }
-    })
+    action.on_submit()
 }
 
-/// Stops the form's own post and reads its fields; out of `send_fields`,
-/// which is compiled for each server function.
-fn submitted(ev: &leptos::ev::SubmitEvent) -> Option<Fields> {
+/// Stops the form's own post and reads its fields, form-encoded (a field
+/// outside the form but naming it with `form=` included, as the browser
+/// would send them).
+pub(crate) fn submitted_fields(ev: &leptos::ev::SubmitEvent) -> Option<String> {
     ev.prevent_default();
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
         let form = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())?;
-        leptos::web_sys::FormData::new_with_form(&form).ok().map(Fields)
+        let fields = leptos::web_sys::FormData::new_with_form(&form).ok()?;
+        let encoded = leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&fields).ok()?;
+        Some(encoded.to_string().into())
     }
     #[cfg(not(feature = "hydrate"))]
     None

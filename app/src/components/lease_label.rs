@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::components::form::send_fields;
+use crate::components::form::send_form;
 use crate::domain::LEASE_LABEL_MAX;
 use crate::get_number::LabelLease;
 use crate::wire::Sender;
@@ -24,7 +24,7 @@ pub fn LabelForm(lease_id: i64, about: String, label: Option<String>, action: Se
         // Which account the number opened, for the day it is rented again.
         <details class="label-edit">
             <summary>{summary}<span class="sr-only">" for" {about.clone()}</span></summary>
-            <form class="form-inline" method="post" action=LabelLease::url() on:submit=send_fields(action, move |f| LabelLease { lease_id, label: f.text("label") })>
+            <form class="form-inline" method="post" action=LabelLease::url() on:submit=send_form(action)>
                 <input type="hidden" name="lease_id" value=lease_id.to_string() />
                 <label class="sr-only" for=field.clone()>"Label for" {about}</label>
                 <input id=field name="label" maxlength=LEASE_LABEL_MAX.to_string() placeholder="Work account" value=label.unwrap_or_default() />

@@ -6,7 +6,7 @@ use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 
 use crate::{
-    components::{form::{after_success, draft_until_sent, error_alert, send_fields, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
+    components::{form::{after_success, draft_until_sent, error_alert, send_form, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
     staff_notes::{AdminAddStaffNote, AdminDeleteStaffNote, CustomerNotes, StaffNote, NOTE_MAX_CHARS},
 };
 use crate::wire::Sender;
@@ -71,7 +71,7 @@ pub fn StaffNotes(notes: crate::wire::Fetched<Option<CustomerNotes>>, actions: N
                     Err(e) => error_alert(&e),
                     Ok(None) => view! { <p class="muted">"The customer deleted their account; its notes went with it."</p> }.into_any(),
                     Ok(Some(customer)) => view! {
-                        <form class="form" method="post" action=AdminAddStaffNote::url() on:submit=send_fields(actions.add, |f| AdminAddStaffNote { public_id: f.text("public_id"), body: f.text("body") })>
+                        <form class="form" method="post" action=AdminAddStaffNote::url() on:submit=send_form(actions.add)>
                             <input type="hidden" name="public_id" value=customer.public_id />
                             <div class="field">
                                 <label for="staff-note">"Add a note for staff"</label>
@@ -103,7 +103,7 @@ fn note_list(notes: Vec<StaffNote>, delete: Sender<AdminDeleteStaffNote>) -> Any
                         {n.author} " · " <LocalTime millis=n.created_at />
                         {n.may_delete.then(|| view! {
                             " · "
-                            <form class="inline-form" method="post" action=AdminDeleteStaffNote::url() on:submit=send_fields(delete, move |_| AdminDeleteStaffNote { id: n.id })>
+                            <form class="inline-form" method="post" action=AdminDeleteStaffNote::url() on:submit=send_form(delete)>
                                 <input type="hidden" name="id" value=n.id />
                                 <button type="submit" class="btn btn-small">"Delete"</button>
                             </form>

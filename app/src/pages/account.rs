@@ -8,7 +8,7 @@ use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
 use crate::pages::account_email::{ChangeEmailForm, EmailChange};
 use crate::pages::account_two_step::{TwoStep, TwoStepSection};
-use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::{empty_when_sent, send_fields, ActionError}, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::{empty_when_sent, send_form, ActionError}, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 use crate::wire::Sender;
 
 #[component]
@@ -95,7 +95,6 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
             // second boundary reading them again risked a streaming hang.
             <DataTable label="Devices" headers=&["Browser", "IP", "First seen", "Last seen", ""] testid="devices" stacked=true>
                             {move || devices.get().map(|r| r.unwrap_or_default().into_iter().map(|d| {
-                                let id = d.id.clone();
                                 view! {
                                     <tr data-testid="device-row">
                                         <td data-label="Browser">{d.browser.clone()} {d.this_device.then(|| view! { " " <span class="badge badge-info">"this device"</span> })}</td>
@@ -103,8 +102,8 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                                         <td data-label="First seen"><LocalTime millis=d.first_seen /></td>
                                         <td data-label="Last seen"><LocalTime millis=d.last_seen /></td>
                                         <td>
-                                            <form method="post" action=SignOutDevice::url() on:submit=send_fields(sign_out_device, move |_| SignOutDevice { id: id.clone() })>
-                                                <input type="hidden" name="id" value=d.id.clone() />
+                                            <form method="post" action=SignOutDevice::url() on:submit=send_form(sign_out_device)>
+                                                <input type="hidden" name="id" value=d.id />
                                                 <button type="submit" class="btn btn-small">"Sign out"</button>
                                             </form>
                                         </td>
@@ -112,7 +111,7 @@ fn AccountDetails(viewer: Viewer, actions: AccountActions) -> impl IntoView {
                                 }
                             }).collect_any())}
             </DataTable>
-            <form method="post" action=SignOutOtherDevices::url() on:submit=send_fields(sign_out_others, |_| SignOutOtherDevices {})>
+            <form method="post" action=SignOutOtherDevices::url() on:submit=send_form(sign_out_others)>
                 <button type="submit" class="btn">"Sign out everywhere else"</button>
             </form>
         </section>
@@ -142,7 +141,7 @@ fn ChangePasswordForm() -> impl IntoView {
                 <div class="alert alert-success">"Password changed. Your other devices were signed out."</div>
             })}
             <form class="form" node_ref=form method="post" action=ChangePassword::url()
-                on:submit=send_fields(action, |f| ChangePassword { current_password: f.text("current_password"), new_password: f.text("new_password") })>
+                on:submit=send_form(action)>
                 <div class="field">
                     <label for="current-password">"Current password"</label>
                     <input id="current-password" name="current_password" type="password" autocomplete="current-password" required />
@@ -171,7 +170,7 @@ fn YourData() -> impl IntoView {
             <p class="muted">"Your email, username, password, devices and security records are erased, and so are your support messages, the text of SMS you received and your API keys. Wallet ledger entries stay, without your name, as billing law requires. An open lease must be cancelled or finished first; money left in your wallet is not paid out by itself, so ask support for it before you leave. This cannot be undone."</p>
             <ActionError value=delete.value() />
             <form class="form" method="post" action=DeleteAccount::url()
-                on:submit=send_fields(delete, |f| DeleteAccount { password: f.text("password"), confirm: f.given("confirm"), give_up_balance: f.given("give_up_balance") })>
+                on:submit=send_form(delete)>
                 <div class="field">
                     <label for="delete-password">"Password"</label>
                     <input id="delete-password" name="password" type="password" autocomplete="current-password" required />

@@ -3,7 +3,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use crate::reactive::CollectAny;
 
 use crate::api_keys::{ApiKeyView, CreateApiKey, RevokeApiKey};
-use crate::components::{data_table::DataTable, copy_button::CopyButton, form::{empty_when_sent, send_fields, ActionError}, local_time::LocalTime};
+use crate::components::{data_table::DataTable, copy_button::CopyButton, form::{empty_when_sent, send_form, ActionError}, local_time::LocalTime};
 use crate::wire::Sender;
 
 pub const API_KEY_HEADERS: &[&str] = &["Name", "Key", "Callback", "Created", "Last used", ""];
@@ -37,7 +37,7 @@ pub fn ApiKeys(
                 </div>
             })}
             <form class="form form-inline" node_ref=create_form method="post" action=CreateApiKey::url()
-                on:submit=send_fields(create, |f| CreateApiKey { name: f.text("name"), callback_url: f.given("callback_url"), password: f.text("password") })>
+                on:submit=send_form(create)>
                 <div class="field">
                     <label for="api-key-name">"Name"</label>
                     <input id="api-key-name" name="name" maxlength="40" placeholder="my bot" required />
@@ -58,7 +58,7 @@ pub fn ApiKeys(
                                 return view! { <tr><td colspan="6" class="muted">"No keys yet."</td></tr> }.into_any();
                             }
                             keys.into_iter().map(|k| api_key_row(k, |id| view! {
-                                <form method="post" action=RevokeApiKey::url() on:submit=send_fields(revoke, move |_| RevokeApiKey { key_id: id })>
+                                <form method="post" action=RevokeApiKey::url() on:submit=send_form(revoke)>
                                     <input type="hidden" name="key_id" value=id />
                                     <button type="submit" class="btn btn-small">"Revoke"</button>
                                 </form>

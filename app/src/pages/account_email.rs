@@ -4,7 +4,7 @@ use leptos::{html, prelude::*, server_fn::ServerFn};
 
 use crate::account::{PendingEmailChange, AbandonEmailChange, ConfirmEmailChange, RequestEmailChange};
 use crate::auth::use_viewer;
-use crate::components::form::{send_fields, ActionError};
+use crate::components::form::{send_form, ActionError};
 use crate::wire::Sender;
 use crate::reactive::handler;
 
@@ -72,7 +72,7 @@ pub fn ChangeEmailForm(change: EmailChange) -> impl IntoView {
                     <ActionError value=request.value() />
                     <ActionError value=abandon.value() />
                     <form class="form" method="post" action=RequestEmailChange::url()
-                        on:submit=send_fields(request, |f| RequestEmailChange { new_email: f.text("new_email"), password: f.text("password") })>
+                        on:submit=send_form(request)>
                         <div class="field">
                             <label for="new-email">"New email"</label>
                             <input id="new-email" name="new_email" type="email" autocomplete="email" maxlength="254" required />
@@ -114,7 +114,7 @@ fn CodeStep(
     view! {
         <p>"We sent a 6-digit code to " <strong data-testid="email-change-address">{address}</strong> ". Enter it to make that address your email."</p>
         <ActionError value=confirm.value() />
-        <form class="form" method="post" action=ConfirmEmailChange::url() on:submit=send_fields(confirm, |f| ConfirmEmailChange { code: f.text("code") })>
+        <form class="form" method="post" action=ConfirmEmailChange::url() on:submit=send_form(confirm)>
             <div class="field">
                 <label for="email-change-code">"Code"</label>
                 <input id="email-change-code" node_ref=code_input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 \\-]{6,8}" maxlength="8" required />

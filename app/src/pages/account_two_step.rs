@@ -5,7 +5,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use crate::reactive::CollectAny;
 
 use crate::auth::{use_viewer, Viewer};
-use crate::components::{copy_button::CopyButton, form::{send_fields, ActionError}};
+use crate::components::{copy_button::CopyButton, form::{send_form, ActionError}};
 use crate::site_info::use_site_info;
 use crate::two_step::{BeginTwoStep, DisableTwoStep, EnableTwoStep, RenewRecoveryCodes};
 use crate::wire::Sender;
@@ -93,7 +93,7 @@ fn TwoStepOff(two_step: TwoStep) -> impl IntoView {
                 <p>"Key: " <code class="mono" data-testid="two-step-secret">{setup.secret.clone()}</code> " " <CopyButton text=setup.secret.replace(' ', "") label="Copy key" /></p>
                 <p>"2. Enter the 6-digit code the app now shows for " {brand.clone()} ". Your other devices are then signed out: they signed in with the password alone."</p>
                 <ActionError value=enable.value() />
-                <form class="form" method="post" action=EnableTwoStep::url() on:submit=send_fields(enable, |f| EnableTwoStep { code: f.text("code") })>
+                <form class="form" method="post" action=EnableTwoStep::url() on:submit=send_form(enable)>
                     <div class="field">
                         <label for="two-step-first-code">"Code from the app"</label>
                         <input id="two-step-first-code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength="7" required />
@@ -104,7 +104,7 @@ fn TwoStepOff(two_step: TwoStep) -> impl IntoView {
             _ => view! {
                 <p>"Off. With two-step sign-in, signing in also asks for a code from an app on your phone, so a stolen password alone cannot reach your wallet."</p>
                 <ActionError value=begin.value() />
-                <form class="form" method="post" action=BeginTwoStep::url() on:submit=send_fields(begin, |f| BeginTwoStep { password: f.text("password") })>
+                <form class="form" method="post" action=BeginTwoStep::url() on:submit=send_form(begin)>
                     <div class="field">
                         <label for="two-step-password">"Password"</label>
                         <input id="two-step-password" name="password" type="password" autocomplete="current-password" required />
@@ -133,7 +133,7 @@ fn TwoStepOn(two_step: TwoStep) -> impl IntoView {
         <h3>"New recovery codes"</h3>
         <p class="muted">"The codes you have stop working."</p>
         <ActionError value=renew.value() />
-        <form class="form" method="post" action=RenewRecoveryCodes::url() on:submit=send_fields(renew, |f| RenewRecoveryCodes { password: f.text("password") })>
+        <form class="form" method="post" action=RenewRecoveryCodes::url() on:submit=send_form(renew)>
             <div class="field">
                 <label for="renew-codes-password">"Password"</label>
                 <input id="renew-codes-password" name="password" type="password" autocomplete="current-password" required />
@@ -143,7 +143,7 @@ fn TwoStepOn(two_step: TwoStep) -> impl IntoView {
         <h3>"Turn off"</h3>
         <ActionError value=disable.value() />
         <form class="form" method="post" action=DisableTwoStep::url()
-            on:submit=send_fields(disable, |f| DisableTwoStep { password: f.text("password"), code: f.text("code") })>
+            on:submit=send_form(disable)>
             <div class="field">
                 <label for="two-step-off-password">"Password"</label>
                 <input id="two-step-off-password" name="password" type="password" autocomplete="current-password" required />

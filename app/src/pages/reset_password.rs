@@ -1,7 +1,7 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::auth::{RequestPasswordReset, ResetPassword};
-use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle, password_hint::password_hint};
+use crate::components::{form::{send_form, ActionError}, page_title::PageTitle, password_hint::password_hint};
 use crate::wire::Sender;
 
 #[component]
@@ -19,7 +19,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <h1>"Reset your password"</h1>
             <ActionError value=request.value() />
             <form class="form" method="post" action=RequestPasswordReset::url()
-                on:submit=send_fields(request, |f| RequestPasswordReset { email: f.text("email") })>
+                on:submit=send_form(request)>
                 <div class="field">
                     <label for="reset-email">"Email"</label>
                     <input id="reset-email" name="email" type="email" autocomplete="email" required maxlength="254" bind:value=email />
@@ -32,7 +32,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <h2>"Enter the code"</h2>
             <ActionError value=reset.value() />
             <form class="form" method="post" action=ResetPassword::url()
-                on:submit=send_fields(reset, |f| ResetPassword { email: f.text("email"), code: f.text("code"), password: f.text("password") })>
+                on:submit=send_form(reset)>
                 <input type="hidden" name="email" value=email />
                 <div class="field">
                     <label for="reset-code">"Code"</label>

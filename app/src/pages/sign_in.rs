@@ -2,7 +2,7 @@ use leptos::{html, prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, with_next, SignIn};
-use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
+use crate::components::{form::{send_form, ActionError}, page_title::PageTitle};
 use crate::error::AppError;
 use crate::wire::Sender;
 
@@ -36,7 +36,7 @@ pub fn SignInPage() -> impl IntoView {
             })}
             <ActionError value=action.value() />
             <form class="form" method="post" action=SignIn::url()
-                on:submit=send_fields(action, |f| SignIn { login: f.text("login"), password: f.text("password"), next: f.given("next"), code: f.given("code") })>
+                on:submit=send_form(action)>
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="login">"Email or username"</label>

@@ -2,7 +2,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, with_next, SignUp};
-use crate::components::{form::{inline_error, send_fields, ActionError}, page_title::PageTitle, password_hint::password_hint};
+use crate::components::{form::{inline_error, send_form, ActionError}, page_title::PageTitle, password_hint::password_hint};
 use crate::domain::{Email, Username};
 use crate::wire::Sender;
 
@@ -26,13 +26,7 @@ pub fn SignUpPage() -> impl IntoView {
             <h1>"Create an account"</h1>
             <ActionError value=action.value() />
             <form class="form" novalidate method="post" action=SignUp::url()
-                on:submit=send_fields(action, |f| SignUp {
-                    email: f.text("email"),
-                    username: f.text("username"),
-                    password: f.text("password"),
-                    adult_and_terms: f.given("adult_and_terms"),
-                    next: f.given("next"),
-                })>
+                on:submit=send_form(action)>
                 {next.clone().map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <div class="field">
                     <label for="email">"Email"</label>

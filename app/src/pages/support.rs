@@ -6,7 +6,7 @@ use crate::reactive::CollectAny;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::{draft_until_sent, error_alert, send_fields, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{form::{draft_until_sent, error_alert, send_form, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::{MyLeases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{MyTickets, TicketThread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
@@ -140,7 +140,7 @@ pub fn SupportPage() -> impl IntoView {
                             <h2>"Open a ticket"</h2>
                             <ActionError value=open.value() />
                             <form class="form" method="post" action=OpenTicket::url()
-                                on:submit=send_fields(open, |f| OpenTicket { subject: f.text("subject"), message: f.text("message"), lease_id: f.given("lease_id") })>
+                                on:submit=send_form(open)>
                                 <div class="field">
                                     <label for="ticket-subject">"Subject"</label>
                                     <input id="ticket-subject" name="subject" maxlength="120" required />
@@ -234,7 +234,7 @@ pub fn TicketPage() -> impl IntoView {
                     <section class="card">
                         <ActionError value=reply.value() />
                         <ActionError value=close.value() />
-                        <form class="form" method="post" action=ReplyTicket::url() on:submit=send_fields(reply, move |f| ReplyTicket { ticket_id: t.ticket.id, message: f.text("message") })>
+                        <form class="form" method="post" action=ReplyTicket::url() on:submit=send_form(reply)>
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
                             <div class="field">
                                 <label for="reply-message">"Reply"</label>
@@ -244,7 +244,7 @@ pub fn TicketPage() -> impl IntoView {
                             <button type="submit" class="btn btn-primary">"Send"</button>
                         </form>
                         {(t.ticket.status == "open").then(|| view! {
-                            <form method="post" action=CloseTicket::url() on:submit=send_fields(close, move |_| CloseTicket { ticket_id: t.ticket.id })>
+                            <form method="post" action=CloseTicket::url() on:submit=send_form(close)>
                                 <input type="hidden" name="ticket_id" value=t.ticket.id />
                                 <button type="submit" class="btn">"Solved: close the ticket"</button>
                             </form>

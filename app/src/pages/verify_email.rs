@@ -3,7 +3,7 @@ use crate::components::loading::Loading;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, ResendVerification, VerifyEmail};
-use crate::components::{form::{send_fields, ActionError}, page_title::PageTitle};
+use crate::components::{form::{send_form, ActionError}, page_title::PageTitle};
 use crate::wire::Sender;
 
 #[component]
@@ -23,7 +23,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
             </Loading>
             <ActionError value=verify.value() />
             <form class="form" method="post" action=VerifyEmail::url()
-                on:submit=send_fields(verify, |f| VerifyEmail { code: f.text("code"), next: f.given("next") })>
+                on:submit=send_form(verify)>
                 {use_query_map().with_untracked(|q| q.get("next")).map(|next| view! { <input type="hidden" name="next" value=next /> })}
                 <div class="field">
                     <label for="code">"Code"</label>
@@ -34,7 +34,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
             <p class="muted small">"Wrong address? " <a href="/account#change-email">"Change it on your account page"</a> "."</p>
             <ActionError value=resend.value() />
             {move || matches!(resend.value().get(), Some(Ok(()))).then(|| view! { <div class="alert alert-success">"A new code is on its way."</div> })}
-            <form method="post" action=ResendVerification::url() on:submit=send_fields(resend, |_| ResendVerification {})>
+            <form method="post" action=ResendVerification::url() on:submit=send_form(resend)>
                 <button type="submit" class="btn">"Send a new code"</button>
             </form>
         </section>

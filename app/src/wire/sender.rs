@@ -81,6 +81,12 @@ where
         dispatch_posted(self.action, Posted::of(&args));
     }
 
+    /// A `<form>`'s submit handler: sends the form's fields as they are
+    /// (`components::form::send_form`).
+    pub fn on_submit(&self) -> crate::reactive::Handler<leptos::ev::SubmitEvent> {
+        submit_handler(self.action, S::PATH)
+    }
+
     /// The last answer; `None` before the first.
     pub fn value(&self) -> Answered<S::Output> {
         Answered { outcome: Outcome(self.action.value()), read_as: PhantomData }
@@ -123,6 +129,15 @@ fn dispatch_posted(action: Action<Posted, Answer>, posted: Result<Posted, AppErr
         }
         Err(e) => action.value().set(Some(Err(e))),
     }
+}
+
+// `Sender::on_submit`, out of it: one handler type for every form.
+fn submit_handler(action: Action<Posted, Answer>, path: &'static str) -> crate::reactive::Handler<leptos::ev::SubmitEvent> {
+    crate::reactive::handler(move |ev: leptos::ev::SubmitEvent| {
+        if let Some(body) = crate::components::form::submitted_fields(&ev) {
+            dispatch_posted(action, Ok(Posted { path, body }));
+        }
+    })
 }
 
 fn send_posted(posted: Result<Posted, AppError>) -> Posting {

@@ -4,7 +4,7 @@ use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 
 use crate::domain::is_catch_all;
-use crate::components::{data_table::DataTable, form::{empty_when_sent, send_fields, ActionError}, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, send_form, ActionError}, page_title::PageTitle};
 use crate::get_number::{AdminPlatforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
 use crate::wire::Sender;
 
@@ -64,14 +64,7 @@ fn Platforms(
                                 view! {
                                     <tr data-testid=row_id>
                                         <td data-label="Platform">
-                                            <form id=form_id.clone() method="post" action=AdminUpdatePlatform::url() on:submit=send_fields(update, |f| AdminUpdatePlatform {
-                                                    slug: f.text("slug"),
-                                                    name: f.text("name"),
-                                                    price: f.text("price"),
-                                                    lease_minutes: f.text("lease_minutes"),
-                                                    color: f.text("color"),
-                                                    enabled: f.given("enabled"),
-                                                })>
+                                            <form id=form_id.clone() method="post" action=AdminUpdatePlatform::url() on:submit=send_form(update)>
                                                 <input type="hidden" name="slug" value=p.slug.clone() />
                                                 <input name="name" value=p.name.clone() aria-label="Name" maxlength="40" required />
                                             </form>
@@ -98,7 +91,7 @@ fn Platforms(
 fn MoveButton(moved: Sender<AdminMovePlatform>, slug: String, name: String, up: bool) -> impl IntoView {
     let (direction, arrow) = if up { ("up", "↑") } else { ("down", "↓") };
     view! {
-        <form class="inline-form" method="post" action=AdminMovePlatform::url() on:submit=send_fields(moved, |f| AdminMovePlatform { slug: f.text("slug"), direction: f.text("direction") })>
+        <form class="inline-form" method="post" action=AdminMovePlatform::url() on:submit=send_form(moved)>
             <input type="hidden" name="slug" value=slug />
             <input type="hidden" name="direction" value=direction />
             <button type="submit" class="btn btn-small" aria-label=format!("Move {name} {direction}")>{arrow}</button>
@@ -121,7 +114,7 @@ fn AddPlatform(add: Sender<AdminAddPlatform>) -> impl IntoView {
                     "Added, enabled, as " <code>{slug}</code> ". Customers see it now; numbers come from the pool unless an upstream in the config maps this slug."
                 </div>
             })}
-            <form class="form-inline" node_ref=form method="post" action=AdminAddPlatform::url() on:submit=send_fields(add, |f| AdminAddPlatform { name: f.text("name"), price: f.text("price"), lease_minutes: f.text("lease_minutes"), color: f.text("color") })>
+            <form class="form-inline" node_ref=form method="post" action=AdminAddPlatform::url() on:submit=send_form(add)>
                 <div class="field">
                     <label for="new-platform-name">"Name"</label>
                     <input id="new-platform-name" name="name" maxlength="40" placeholder="Yahoo" required />

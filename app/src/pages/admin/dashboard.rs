@@ -4,7 +4,7 @@ use crate::components::loading::Loading;
 
 use crate::admin_dashboard::{PeriodFigures, SupportFigures, WalletFigures};
 use crate::announcement::{AdminAnnouncement, describe, Announce, ClearAnnouncement};
-use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, send_fields, ActionError}, local_time::format_utc, page_title::PageTitle};
+use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, send_form, ActionError}, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
 use crate::domain::Money;
 use crate::wire::Sender;
@@ -147,7 +147,7 @@ fn AnnouncementEditor() -> impl IntoView {
                 {move || current.get().map(|r| match r {
                     Ok(Some(a)) => view! {
                         {describe(&a)}
-                        <form method="post" action=ClearAnnouncement::url() on:submit=send_fields(clear, |_| ClearAnnouncement {})>
+                        <form method="post" action=ClearAnnouncement::url() on:submit=send_form(clear)>
                             <button type="submit" class="btn btn-small" data-testid="clear-announcement">"Take it down"</button>
                         </form>
                     }.into_any(),
@@ -155,7 +155,7 @@ fn AnnouncementEditor() -> impl IntoView {
                     Err(e) => error_alert(&e),
                 })}
             </Loading>
-            <form class="form" node_ref=announcement_form method="post" action=Announce::url() on:submit=send_fields(publish, |f| Announce { text: f.text("text"), level: f.text("level"), hours: f.text("hours") })>
+            <form class="form" node_ref=announcement_form method="post" action=Announce::url() on:submit=send_form(publish)>
                 <div class="field">
                     <label for="announcement-text">"Text"</label>
                     <input id="announcement-text" name="text" maxlength=MAX_ANNOUNCEMENT_CHARS.to_string() required />

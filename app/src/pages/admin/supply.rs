@@ -3,7 +3,7 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use crate::components::loading::Loading;
 
-use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_fields, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_form, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
 use crate::number_pool::{
     AdminNumbers, AdminShortages, AdminSilentNumbers, AdminStock, AdminUnmatchedSms, AdminUpstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
     PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
@@ -154,7 +154,7 @@ pub fn NumberPool(
                 };
                 view! { <div class="alert alert-success" role="status" data-testid="pool-found-done">{text}</div> }
             })}
-            <form class="form form-inline" node_ref=add_form method="post" action=AdminAddNumber::url() on:submit=send_fields(add, |f| AdminAddNumber { number: f.text("number"), device_id: f.given("device_id"), sim: f.given("sim") })>
+            <form class="form form-inline" node_ref=add_form method="post" action=AdminAddNumber::url() on:submit=send_form(add)>
                 <div class="field">
                     <label for="pool-number">"US number"</label>
                     <input id="pool-number" name="number" placeholder="+1 (312) 555-0150" required />
@@ -214,7 +214,7 @@ pub fn NumberPool(
                                     }).collect_any()}
                                 </td>
                                 <td data-label="Enabled">
-                                    <form class="inline-form" method="post" action=AdminSetNumberEnabled::url() on:submit=send_fields(toggle, move |f| AdminSetNumberEnabled { number: f.text("number"), enabled: !n.enabled })>
+                                    <form class="inline-form" method="post" action=AdminSetNumberEnabled::url() on:submit=send_form(toggle)>
                                         // The state beside the button, which names the opposite.
                                         {if n.enabled { "Yes " } else { "No " }}
                                         <input type="hidden" name="number" value=n.number.clone() />
@@ -254,7 +254,7 @@ fn found_actions(bulk: Sender<AdminSetFoundEnabled>, search: String, matching: i
         let search = search.clone();
         let verb = if enabled { "Enable" } else { "Disable" };
         view! {
-            <form class="inline-form" method="post" action=AdminSetFoundEnabled::url() on:submit=send_fields(bulk, move |f| AdminSetFoundEnabled { search: f.text("search"), expected: matching, enabled })>
+            <form class="inline-form" method="post" action=AdminSetFoundEnabled::url() on:submit=send_form(bulk)>
                 <input type="hidden" name="search" value=search />
                 <input type="hidden" name="expected" value=matching.to_string() />
                 <input type="hidden" name="enabled" value=enabled.to_string() />
@@ -290,12 +290,12 @@ pub fn UnmatchedSmsList(
                                     <td class="small" data-label="Text">{m.body.clone()} " " <span class="muted">"(" {m.source.clone()} ")"</span></td>
                                     <td class="mono" data-label="Code">{m.code.clone().unwrap_or_default()}</td>
                                     <td>
-                                        <form class="form-inline" method="post" action=AdminAssignSms::url() on:submit=send_fields(assign, move |f| AdminAssignSms { sms_id: m.id, lease_id: f.text("lease_id") })>
+                                        <form class="form-inline" method="post" action=AdminAssignSms::url() on:submit=send_form(assign)>
                                             <input type="hidden" name="sms_id" value=m.id />
                                             <input name="lease_id" inputmode="numeric" size="6" maxlength="20" aria-label="Lease number" placeholder="lease #" required />
                                             <button type="submit" class="btn btn-small">"Assign"</button>
                                         </form>
-                                        <form method="post" action=AdminDismissSms::url() on:submit=send_fields(dismiss, move |_| AdminDismissSms { sms_id: m.id })>
+                                        <form method="post" action=AdminDismissSms::url() on:submit=send_form(dismiss)>
                                             <input type="hidden" name="sms_id" value=m.id />
                                             <button type="submit" class="btn btn-small">"Dismiss"</button>
                                         </form>
@@ -389,7 +389,7 @@ fn SilentNumbers(toggle: Sender<AdminSetNumberEnabled>, list: crate::wire::Fetch
                             <td class="num" data-label="Refused, said customers">{s.refused}</td>
                             <td data-label="Last"><LocalTime millis=s.last_at /></td>
                             <td>
-                                <form class="inline-form" method="post" action=AdminSetNumberEnabled::url() on:submit=send_fields(toggle, |f| AdminSetNumberEnabled { number: f.text("number"), enabled: false })>
+                                <form class="inline-form" method="post" action=AdminSetNumberEnabled::url() on:submit=send_form(toggle)>
                                     <input type="hidden" name="number" value=s.number />
                                     <input type="hidden" name="enabled" value="false" />
                                     <button type="submit" class="btn btn-small">"Disable"</button>
@@ -421,7 +421,7 @@ pub fn UpstreamList(checked: Sender<AdminPurchaseChecked>, list: crate::wire::Fe
                         <ul class="plain-list">
                             {purchases.into_iter().map(|p| view! {
                                 <li>
-                                    <form class="form-inline" method="post" action=AdminPurchaseChecked::url() on:submit=send_fields(checked, move |_| AdminPurchaseChecked { attempt_id: p.id })>
+                                    <form class="form-inline" method="post" action=AdminPurchaseChecked::url() on:submit=send_form(checked)>
                                         <input type="hidden" name="attempt_id" value=p.id />
                                         "Started " <LocalTime millis=p.started_at />
                                         " "

@@ -3,7 +3,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use crate::components::loading::Loading;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_fields, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_form, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::staff_notes::AdminTicketNotes;
 use crate::pages::support::{ticket_lease, thread_view};
@@ -156,7 +156,7 @@ fn SavedReplies() -> impl IntoView {
                                             move |_| editing.set(Some(r.clone()))
                                         })>"Edit"<span class="sr-only">{format!(" {}", r.title)}</span></button>
                                         " "
-                                        <form class="inline-form" method="post" action=AdminDeleteSavedReply::url() on:submit=send_fields(delete, move |_| AdminDeleteSavedReply { id: r.id })>
+                                        <form class="inline-form" method="post" action=AdminDeleteSavedReply::url() on:submit=send_form(delete)>
                                             <input type="hidden" name="id" value=r.id />
                                             <button type="submit" class="btn btn-small btn-danger">"Delete"<span class="sr-only">{format!(" {}", r.title)}</span></button>
                                         </form>
@@ -174,7 +174,7 @@ fn SavedReplies() -> impl IntoView {
             {move || match editing.get() {
                 Some(reply) => view! { <EditSavedReply reply edit editing /> }.into_any(),
                 None => view! {
-                    <form class="form" method="post" action=AdminAddSavedReply::url() on:submit=send_fields(add, |f| AdminAddSavedReply { title: f.text("title"), body: f.text("body") })>
+                    <form class="form" method="post" action=AdminAddSavedReply::url() on:submit=send_form(add)>
                         <div class="field">
                             <label for="saved-reply-title">"Title"</label>
                             <input id="saved-reply-title" name="title" maxlength="60" required bind:value=title />
@@ -205,7 +205,7 @@ fn EditSavedReply(reply: SavedReply, edit: Sender<AdminEditSavedReply>, editing:
     // Closed by this edit's answer, not by an earlier one's.
     after_success(edit.version(), edit.value(), move || editing.set(None));
     view! {
-        <form class="form" data-testid="edit-saved-reply" method="post" action=AdminEditSavedReply::url() on:submit=send_fields(edit, move |f| AdminEditSavedReply { id: reply.id, title: f.text("title"), body: f.text("body") })>
+        <form class="form" data-testid="edit-saved-reply" method="post" action=AdminEditSavedReply::url() on:submit=send_form(edit)>
             <h3>"Edit \u{201c}" {reply.title.clone()} "\u{201d}"</h3>
             <input type="hidden" name="id" value=reply.id />
             <div class="field">
@@ -264,7 +264,7 @@ fn SupportMail() -> impl IntoView {
                         } else {
                             "You are not mailed about customers' messages."
                         }}</p>
-                        <form method="post" action=AdminSetSupportMail::url() on:submit=send_fields(set, |f| AdminSetSupportMail { enabled: f.text("enabled") })>
+                        <form method="post" action=AdminSetSupportMail::url() on:submit=send_form(set)>
                             <input type="hidden" name="enabled" value=if on { "off" } else { "on" } />
                             <button type="submit" class="btn btn-small" data-testid="support-mail-toggle">
                                 {if on { "Stop these mails" } else { "Mail me about new messages" }}
@@ -317,7 +317,7 @@ pub fn AdminTicket() -> impl IntoView {
                     {t.lease.map(ticket_lease)}
                     {thread_view(t.messages)}
                     <section class="card">
-                        <form class="form" method="post" action=AdminReplyTicket::url() on:submit=send_fields(reply, move |f| AdminReplyTicket { ticket_id: t.ticket.id, message: f.text("message") })>
+                        <form class="form" method="post" action=AdminReplyTicket::url() on:submit=send_form(reply)>
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
                             <SavedReplyPicker replies=saved draft />
                             <div class="field">
@@ -328,7 +328,7 @@ pub fn AdminTicket() -> impl IntoView {
                             <button type="submit" class="btn btn-primary">"Send reply"</button>
                         </form>
                         {(t.ticket.status == "open").then(|| view! {
-                            <form method="post" action=AdminCloseTicket::url() on:submit=send_fields(close, move |_| AdminCloseTicket { ticket_id: t.ticket.id })>
+                            <form method="post" action=AdminCloseTicket::url() on:submit=send_form(close)>
                                 <input type="hidden" name="ticket_id" value=t.ticket.id />
                                 <button type="submit" class="btn">"Close ticket"</button>
                             </form>

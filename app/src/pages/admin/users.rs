@@ -11,7 +11,7 @@ use crate::admin_users::{AdminFindUsers, AdminUserDetail, AdminRevokeApiKey, Adm
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::staff_notes::{AdminStaffNotes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
-use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, form::{error_alert, send_form, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
 use crate::wire::Sender;
 use crate::reactive::{handler, CollectAny};
 
@@ -141,12 +141,12 @@ fn UserView(
             </dl>
             {operator.then(|| view! {
                 <div class="form-inline">
-                    <form method="post" action=AdminSetDisabled::url() on:submit=send_fields(set_disabled, move |f| AdminSetDisabled { public_id: f.text("public_id"), disabled: !u.disabled })>
+                    <form method="post" action=AdminSetDisabled::url() on:submit=send_form(set_disabled)>
                         <input type="hidden" name="public_id" value=id_for_disable />
                         <input type="hidden" name="disabled" value=(!u.disabled).to_string() />
                         <button type="submit" class="btn" class:btn-danger=!u.disabled>{if u.disabled { "Enable account" } else { "Disable account" }}</button>
                     </form>
-                    <form class="form-inline" method="post" action=AdminSetRole::url() on:submit=send_fields(set_role, |f| AdminSetRole { public_id: f.text("public_id"), role: f.text("role") })>
+                    <form class="form-inline" method="post" action=AdminSetRole::url() on:submit=send_form(set_role)>
                         <input type="hidden" name="public_id" value=id_for_role />
                         <label for="user-role-choice">"Role"</label>
                         <select id="user-role-choice" name="role">
@@ -154,7 +154,7 @@ fn UserView(
                         </select>
                         <button type="submit" class="btn">"Change role"</button>
                     </form>
-                    <form class="form-inline" method="post" action=AdminSetDiscount::url() on:submit=send_fields(set_discount, |f| AdminSetDiscount { public_id: f.text("public_id"), discount: f.text("discount") })>
+                    <form class="form-inline" method="post" action=AdminSetDiscount::url() on:submit=send_form(set_discount)>
                         <input type="hidden" name="public_id" value=id_for_discount />
                         <label for="user-discount-choice">"Discount (%)"</label>
                         <input id="user-discount-choice" name="discount" inputmode="numeric" size="3" value=u.discount.percent().to_string() />
@@ -213,7 +213,7 @@ fn UserView(
                 let rows = d.api_keys.into_iter().map(move |k| {
                     let owner = owner.clone();
                     api_key_row(k, move |id| view! {
-                        <form method="post" action=AdminRevokeApiKey::url() on:submit=send_fields(revoke_key, move |f| AdminRevokeApiKey { public_id: f.text("public_id"), key_id: id })>
+                        <form method="post" action=AdminRevokeApiKey::url() on:submit=send_form(revoke_key)>
                             <input type="hidden" name="public_id" value=owner />
                             <input type="hidden" name="key_id" value=id />
                             <button type="submit" class="btn btn-small btn-danger">"Revoke"</button>

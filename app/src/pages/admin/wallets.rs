@@ -3,7 +3,7 @@ use leptos::{prelude::*, server_fn::ServerFn};
 use crate::components::loading::Loading;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{data_table::DataTable, form::{error_alert, send_fields, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{error_alert, send_form, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::top_up_requests::{AdminTopUpRequests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 use crate::wire::Sender;
@@ -60,7 +60,7 @@ fn Recharge() -> impl IntoView {
         <section class="card">
             <h2>"Recharge a wallet"</h2>
             <ActionError value=prepare.value() />
-            <form class="form" method="post" action=AdminPrepareTopUp::url() on:submit=send_fields(prepare, |f| AdminPrepareTopUp { query: f.given("query"), amount: f.given("amount"), note: f.given("note"), request_id: None })>
+            <form class="form" method="post" action=AdminPrepareTopUp::url() on:submit=send_form(prepare)>
                 <div class="field">
                     <label for="recharge-query">"User ID, email or username"</label>
                     <input id="recharge-query" name="query" placeholder="UN-7K3Q9M" value=chosen_user() required />
@@ -85,13 +85,7 @@ fn Recharge() -> impl IntoView {
                         <p data-testid="recharge-other-request">"Their open top-up request is for " {asked.to_string()} "; it stays open."</p>
                     })}
                 </div>
-                <form method="post" action=AdminTopUp::url() on:submit=send_fields(confirm, move |f| AdminTopUp {
-                    public_id: f.text("public_id"),
-                    amount: f.text("amount"),
-                    note: f.text("note"),
-                    idempotency_key: f.text("idempotency_key"),
-                    request_id: c.request_id,
-                })>
+                <form method="post" action=AdminTopUp::url() on:submit=send_form(confirm)>
                     <input type="hidden" name="public_id" value=c.user.public_id.clone() />
                     <input type="hidden" name="amount" value=c.amount.decimal() />
                     <input type="hidden" name="idempotency_key" value=c.idempotency_key.clone() />
@@ -178,7 +172,7 @@ fn Adjust() -> impl IntoView {
             {move || adjust.value().get().and_then(|r| r.ok()).map(|balance| view! {
                 <div class="alert alert-success">"Done. New balance: " {balance.to_string()}</div>
             })}
-            <form class="form" method="post" action=AdminAdjust::url() on:submit=send_fields(adjust, |f| AdminAdjust { public_id: f.text("public_id"), amount: f.text("amount"), reason: f.text("reason"), idempotency_key: f.text("idempotency_key") })>
+            <form class="form" method="post" action=AdminAdjust::url() on:submit=send_form(adjust)>
                 <div class="field">
                     <label for="adjust-public-id">"User ID"</label>
                     <input id="adjust-public-id" name="public_id" placeholder="UN-7K3Q9M" value=chosen_user() required />
