@@ -120,7 +120,7 @@ pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), 
 /// `action`'s value. Used instead of `ActionForm`, whose decoding of form
 /// data (serde_qs, for each server function) added some 20 KB of WASM to
 /// each page group holding one; building the arguments from the fields
-/// (`send_form`, until session 65) still compiled their encoding once
+/// (`send_fields`, until session 65) still compiled their encoding once
 /// per server function.
 pub fn send_form<S>(action: Sender<S>) -> crate::reactive::Handler<leptos::ev::SubmitEvent>
 where
