@@ -122,6 +122,7 @@ pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), 
 /// each page group holding one; building the arguments from the fields
 /// (`send_fields`, until session 65) still compiled their encoding once
 /// per server function.
+#[inline]
 pub fn send_form<S>(action: Sender<S>) -> crate::reactive::Handler<leptos::ev::SubmitEvent>
 where
     S: leptos::server_fn::ServerFn<Error = AppError> + serde::Serialize + 'static,
