@@ -382,7 +382,7 @@ fn PlatformButton(
     awaited: bool,
     testid: &'static str,
 ) -> impl IntoView {
-    let PlatformView { slug, name, price, lease_minutes, color, available, .. } = platform.clone();
+    let PlatformView { slug, name, price, lease_minutes, color, available, .. } = platform;
     let terms = view! {
         <BrandMark color class="platform-brand" />
         <span class="platform-name">{name.clone()}</span>
