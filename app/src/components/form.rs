@@ -130,20 +130,3 @@ where
 {
     action.on_submit()
 }
-
-/// Stops the form's own post and reads its fields, form-encoded (a field
-/// outside the form but naming it with `form=` included, as the browser
-/// would send them).
-pub(crate) fn submitted_fields(ev: &leptos::ev::SubmitEvent) -> Option<String> {
-    ev.prevent_default();
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::wasm_bindgen::JsCast;
-        let form = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())?;
-        let fields = leptos::web_sys::FormData::new_with_form(&form).ok()?;
-        let encoded = leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&fields).ok()?;
-        Some(encoded.to_string().into())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    None
-}

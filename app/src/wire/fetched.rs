@@ -1,5 +1,5 @@
 //! A page's data, loaded by a server function (`resource`).
-use leptos::prelude::{untrack, Get, GetUntracked, Resource, Track};
+use leptos::prelude::{untrack, Resource, Track};
 #[cfg(feature = "ssr")]
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use leptos::server_fn::ServerFn;
@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::sender::Posting;
-use super::{read, Answer, Compact};
+use super::{copy_of, read, Answer, Compact};
 use crate::error::AppError;
 
 /// A page's data loaded by a server function: a `Resource` kept as the
@@ -38,12 +38,12 @@ impl<T> Copy for Fetched<T> {}
 impl<T: DeserializeOwned> Fetched<T> {
     /// The data, tracked; `None` while it loads.
     pub fn get(&self) -> Option<Result<T, AppError>> {
-        answer(self.bytes, true).as_ref().map(read)
+        copy_of(self.bytes, true).as_ref().map(read)
     }
 
     /// The data, not tracked.
     pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
-        answer(self.bytes, false).as_ref().map(read)
+        copy_of(self.bytes, false).as_ref().map(read)
     }
 
     /// Loads the data again.
@@ -55,17 +55,6 @@ impl<T: DeserializeOwned> Fetched<T> {
     /// so that it waits for the data).
     pub fn track(&self) {
         self.bytes.track();
-    }
-}
-
-/// A copy of the answer's bytes (a page's data, a few KB at most): reading
-/// through a decoding closure compiled the resource's reading code once
-/// per answer type.
-fn answer(bytes: Resource<Answer, Compact>, tracked: bool) -> Option<Answer> {
-    if tracked {
-        bytes.get()
-    } else {
-        bytes.get_untracked()
     }
 }
 

@@ -10,6 +10,7 @@
 //! serializes it with postcard (base64 in the HTML, `compact`).
 use http::Method;
 use crate::error::AppError;
+use leptos::prelude::{Get, GetUntracked};
 use leptos::server_fn::{
     client::Client,
     codec::{FromReq, IntoReq, JsonEncoding, PostUrl},
@@ -104,6 +105,21 @@ fn survives_postcard<T: Serialize + DeserializeOwned>(output: &T) -> Result<(), 
 /// reactive machinery holding them is compiled once (see `fetched` and
 /// `sender`); each is decoded where it is read.
 type Answer = Result<Vec<u8>, AppError>;
+
+/// A copy of the answer `held` keeps (a page's data's resource, a form's
+/// last answer; a few KB at most), tracked or not. Copied rather than
+/// read through a decoding closure, which compiled the signal's reading
+/// code once per answer type; `read` then decodes it.
+fn copy_of<S>(held: S, tracked: bool) -> Option<Answer>
+where
+    S: Get<Value = Option<Answer>> + GetUntracked<Value = Option<Answer>>,
+{
+    if tracked {
+        held.get()
+    } else {
+        held.get_untracked()
+    }
+}
 
 fn read<T: DeserializeOwned>(answer: &Answer) -> Result<T, AppError> {
     let bytes = answer.as_ref().map_err(Clone::clone)?;

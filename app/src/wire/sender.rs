@@ -1,5 +1,5 @@
 //! Server functions sent from the browser: forms and buttons (`Sender`).
-use leptos::prelude::{use_context, Action, MappedSignal, Memo, RwSignal, Get, GetUntracked, Set, With, WithUntracked};
+use leptos::prelude::{use_context, Action, MappedSignal, Memo, RwSignal, Set, With, WithUntracked};
 use leptos::server::ServerActionError;
 use leptos::server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
@@ -10,7 +10,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use super::{read, Answer};
+use super::{copy_of, read, Answer};
 use crate::error::AppError;
 
 /// Sends server function `S` from the browser and keeps its answer: what
@@ -141,10 +141,27 @@ fn dispatch_posted(action: Action<Posted, Answer>, posted: Result<Posted, AppErr
 // `Sender::on_submit`, out of it: one handler type for every form.
 fn submit_handler(action: Action<Posted, Answer>, path: &'static str) -> crate::reactive::Handler<leptos::ev::SubmitEvent> {
     crate::reactive::handler(move |ev: leptos::ev::SubmitEvent| {
-        if let Some(body) = crate::components::form::submitted_fields(&ev) {
+        if let Some(body) = submitted_fields(&ev) {
             dispatch_posted(action, Ok(Posted { path, body }));
         }
     })
+}
+
+/// Stops the form's own post and reads its fields, form-encoded (a field
+/// outside the form but naming it with `form=` included, as the browser
+/// would send them).
+fn submitted_fields(ev: &leptos::ev::SubmitEvent) -> Option<String> {
+    ev.prevent_default();
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let form = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())?;
+        let fields = leptos::web_sys::FormData::new_with_form(&form).ok()?;
+        let encoded = leptos::web_sys::UrlSearchParams::new_with_str_sequence_sequence(&fields).ok()?;
+        Some(encoded.to_string().into())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
 }
 
 fn send_posted(posted: Result<Posted, AppError>) -> Posting {
@@ -171,12 +188,12 @@ impl<T> Copy for Answered<T> {}
 impl<T: DeserializeOwned> Answered<T> {
     /// The last answer, tracked.
     pub fn get(&self) -> Option<Result<T, AppError>> {
-        self.outcome.answer(true).as_ref().map(read)
+        copy_of(self.outcome.0, true).as_ref().map(read)
     }
 
     /// The last answer, not tracked.
     pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
-        self.outcome.answer(false).as_ref().map(read)
+        copy_of(self.outcome.0, false).as_ref().map(read)
     }
 }
 
@@ -200,16 +217,6 @@ impl<T> From<Answered<T>> for Outcome {
 pub struct Outcome(MappedSignal<Option<Answer>>);
 
 impl Outcome {
-    /// A copy of the answer's bytes (small): reading through a decoding
-    /// closure compiled the signal's reading code once per answer type.
-    fn answer(&self, tracked: bool) -> Option<Answer> {
-        if tracked {
-            self.0.get()
-        } else {
-            self.0.get_untracked()
-        }
-    }
-
     /// Forgets the answer, as before the first call.
     pub fn clear(&self) {
         self.0.set(None);
