@@ -1,5 +1,4 @@
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 
 use crate::account::{ListDevices, MySecurityLog, ChangePassword, DeleteAccount, SignOutDevice, SignOutOtherDevices};
@@ -8,7 +7,7 @@ use crate::auth::{use_viewer, Viewer};
 use crate::pages::account_api_keys::ApiKeys;
 use crate::pages::account_email::{ChangeEmailForm, EmailChange};
 use crate::pages::account_two_step::{TwoStep, TwoStepSection};
-use crate::components::{data_table::DataTable, copy_button::PublicIdBadge, form::{empty_when_sent, send_form, ActionError}, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
+use crate::components::{copy_button::PublicIdBadge, data_table::DataTable, form::{empty_when_sent, send_form, ActionError}, loading::Loading, local_time::LocalTime, page_title::PageTitle, security_log_table::SecurityLogTable};
 use crate::wire::Sender;
 
 #[component]

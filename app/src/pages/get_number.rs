@@ -1,7 +1,6 @@
 use leptos::prelude::*;
-use crate::components::loading::Loading;
 
-use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, data_table::DataTable, copy_button::{CopyButton, PublicIdBadge}, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::{show_title, PageTitle}};
+use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, copy_button::{CopyButton, PublicIdBadge}, data_table::DataTable, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::{show_title, PageTitle}};
 use crate::auth::with_next;
 use crate::domain::{Discount, LeaseEvent, LeaseState, UsPhoneNumber};
 use crate::get_number::{ListPlatforms, MyLeases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};

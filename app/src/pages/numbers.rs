@@ -2,10 +2,9 @@
 //! time, of one platform, number or label or all, with the messages each number
 //! received in full.
 use leptos::prelude::*;
-use crate::components::loading::Loading;
 
 use crate::auth::use_viewer;
-use crate::components::{data_table::DataTable, lease_label::{shown_label, LabelForm}, form::{after_success, error_alert, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::components::{data_table::DataTable, form::{after_success, error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::domain::LeaseSearch;
 use crate::error::AppError;
 use crate::get_number::{MyNumbers, LabelLease, LeaseHistory, LeaseView};

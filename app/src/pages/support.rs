@@ -1,12 +1,11 @@
 //! Support: the operator's contacts, the customer's tickets, and a
 //! ticket's thread at `/support/:id`.
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::{draft_until_sent, error_alert, send_form, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{form::{draft_until_sent, error_alert, send_form, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::{MyLeases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{MyTickets, TicketThread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};

@@ -1,9 +1,8 @@
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 use leptos_router::hooks::use_query_map;
 
 use crate::auth::{use_viewer, ResendVerification, VerifyEmail};
-use crate::components::{form::{send_form, ActionError}, page_title::PageTitle};
+use crate::components::{form::{send_form, ActionError}, loading::Loading, page_title::PageTitle};
 use crate::wire::Sender;
 
 #[component]

@@ -1,8 +1,7 @@
 use leptos::prelude::*;
-use crate::components::loading::Loading;
 
 use crate::auth::use_viewer;
-use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, form::error_alert, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, form::error_alert, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
 use crate::top_up_requests::{RequestStatus, TopUpRequest};

@@ -1,10 +1,9 @@
 //! Admin: platforms and prices.
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 
 use crate::domain::is_catch_all;
-use crate::components::{data_table::DataTable, form::{empty_when_sent, send_form, ActionError}, page_title::PageTitle};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, send_form, ActionError}, loading::Loading, page_title::PageTitle};
 use crate::get_number::{AdminPlatforms, AdminAddPlatform, AdminMovePlatform, AdminPlatform, AdminUpdatePlatform};
 use crate::wire::Sender;
 

@@ -1,10 +1,9 @@
 //! Admin dashboard: today and the last 30 days, with SVG charts.
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 
 use crate::admin_dashboard::{PeriodFigures, SupportFigures, WalletFigures};
 use crate::announcement::{AdminAnnouncement, describe, Announce, ClearAnnouncement};
-use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, send_form, ActionError}, local_time::format_utc, page_title::PageTitle};
+use crate::components::{charts::{Bar, BarChart, BarList}, form::{empty_when_sent, error_alert, send_form, ActionError}, loading::Loading, local_time::format_utc, page_title::PageTitle};
 use crate::domain::announcement::{MAX_ANNOUNCEMENT_CHARS, MAX_ANNOUNCEMENT_HOURS};
 use crate::domain::Money;
 use crate::wire::Sender;

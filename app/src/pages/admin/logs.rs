@@ -1,9 +1,8 @@
 //! Admin: the audit log (filterable, read-only) and everyone's security log.
 use leptos::prelude::*;
-use crate::components::loading::Loading;
 
 use crate::admin_api::{AdminAuditLog, AdminSecurityLog};
-use crate::components::{data_table::DataTable, form::{error_alert, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::components::{data_table::DataTable, form::{error_alert, SearchForm}, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::reactive::{handler, CollectAny};
 
 #[component]

@@ -1,9 +1,8 @@
 //! Admin: number supply — the operator's pool (one by one or from a CSV
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 
-use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_form, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_form, ActionError, SearchForm}, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
 use crate::number_pool::{
     AdminNumbers, AdminShortages, AdminSilentNumbers, AdminStock, AdminUnmatchedSms, AdminUpstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
     PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,

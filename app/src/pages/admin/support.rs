@@ -1,9 +1,8 @@
 //! Admin: the support inbox and a ticket's thread (reply, close).
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_form, send_on_ctrl_enter, ActionError, SearchForm}, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_form, send_on_ctrl_enter, ActionError, SearchForm}, loading::Loading, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::staff_notes::AdminTicketNotes;
 use crate::pages::support::{ticket_lease, thread_view};

@@ -2,7 +2,6 @@
 //! and security log; staff notes; disable or enable; grant or revoke the
 //! admin role; revoke an API key.
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 use leptos_router::hooks::use_params_map;
 
 use crate::admin_api::AdminSetRole;
@@ -11,7 +10,7 @@ use crate::admin_users::{AdminFindUsers, AdminUserDetail, AdminRevokeApiKey, Adm
 use crate::pages::account_api_keys::{api_key_row, API_KEY_HEADERS};
 use crate::staff_notes::{AdminStaffNotes, CustomerNotes};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
-use crate::components::{data_table::DataTable, form::{error_alert, send_form, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
+use crate::components::{data_table::DataTable, form::{error_alert, send_form, ActionError, SearchForm}, lease_label::shown_label, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, security_log_table::SecurityLogTable};
 use crate::wire::Sender;
 use crate::reactive::{handler, CollectAny};
 

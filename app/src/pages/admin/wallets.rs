@@ -1,9 +1,8 @@
 //! Admin: wallet recharges (two steps) and corrections.
 use leptos::{prelude::*, server_fn::ServerFn};
-use crate::components::loading::Loading;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{data_table::DataTable, form::{error_alert, send_form, ActionError}, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{error_alert, send_form, ActionError}, loading::Loading, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::top_up_requests::{AdminTopUpRequests, AdminDismissTopUpRequest};
 use crate::wallet::{AdminAdjust, AdminPrepareTopUp, AdminTopUp};
 use crate::wire::Sender;
