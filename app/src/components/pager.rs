@@ -4,33 +4,31 @@
 use leptos::prelude::*;
 use crate::reactive::handler;
 
-/// Where a paged list stands: the cursor of the page shown, and those of
-/// the pages before it, for "Newer".
+/// Where a paged list stands: the cursors of the pages read so far, the
+/// shown one last (None for the newest), so "Newer" goes back one.
 #[derive(Debug, Clone, Copy)]
 pub struct PageCursor {
-    before: RwSignal<Option<i64>>,
-    earlier: RwSignal<Vec<Option<i64>>>,
+    pages: RwSignal<Vec<Option<i64>>>,
 }
 
 impl PageCursor {
     pub fn new() -> Self {
-        Self { before: RwSignal::new(None), earlier: RwSignal::new(Vec::new()) }
+        Self { pages: RwSignal::new(vec![None]) }
     }
 
     /// The cursor to read the shown page with (tracked).
     pub fn before(&self) -> Option<i64> {
-        self.before.get()
+        self.pages.with(|pages| pages.last().copied().flatten())
     }
 
     /// Whether a newer page than the shown one exists (tracked).
     pub fn has_earlier(&self) -> bool {
-        self.earlier.with(|e| !e.is_empty())
+        self.pages.with(|pages| pages.len() > 1)
     }
 
     /// Back to the newest page (after a filter changed).
     pub fn reset(&self) {
-        self.earlier.set(Vec::new());
-        self.before.set(None);
+        self.pages.set(vec![None]);
     }
 }
 
@@ -50,21 +48,23 @@ pub fn Pager(
     #[prop(into)] next: Signal<Option<i64>>,
     #[prop(optional)] labels: Option<(&'static str, &'static str)>,
 ) -> impl IntoView {
-    let PageCursor { before, earlier } = cursor;
+    let pages = cursor.pages;
     let (back, forth) = labels.unwrap_or(("Newer", "Older"));
-    let single = move || earlier.with(Vec::is_empty) && next.get().is_none();
+    let single = move || !cursor.has_earlier() && next.get().is_none();
     view! {
         <div class="pager" hidden=single>
-            <button class="btn btn-small" disabled=move || earlier.with(Vec::is_empty)
+            <button class="btn btn-small" disabled=move || !cursor.has_earlier()
                 on:click=handler(move |_| {
-                    let previous = earlier.try_update(Vec::pop).flatten().flatten();
-                    before.set(previous);
+                    pages.update(|pages| {
+                        if pages.len() > 1 {
+                            pages.pop();
+                        }
+                    });
                 })>{back}</button>
             <button class="btn btn-small" disabled=move || next.get().is_none()
                 on:click=handler(move |_| {
                     if let Some(next) = next.get_untracked() {
-                        earlier.update(|c| c.push(before.get_untracked()));
-                        before.set(Some(next));
+                        pages.update(|pages| pages.push(Some(next)));
                     }
                 })>{forth}</button>
         </div>
