@@ -102,6 +102,8 @@ async function pressCopy(page: Page, username: string) {
   const copy = page.getByTestId("copy-button").first();
   await copy.click();
   await expect(copy).toHaveText("Copied");
+  // For a moment: then the button says its label again.
+  await expect(copy).toHaveText("Copy");
   return { id: (await page.getByTestId("public-id").textContent())!.trim(), copy };
 }
 

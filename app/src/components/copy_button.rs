@@ -1,40 +1,28 @@
 use leptos::prelude::*;
 use crate::reactive::handler;
 
-// The server renders only `Ready`; the browser sets the others.
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum CopyState {
-    Ready,
-    Done,
-    Failed,
-}
-
 /// Copies `text` to the clipboard; says "Copied" (or that it could not)
 /// for a moment.
 #[component]
 pub fn CopyButton(#[prop(into)] text: String, #[prop(optional, into)] label: Option<String>) -> impl IntoView {
-    let state = RwSignal::new(CopyState::Ready);
     let label = label.unwrap_or_else(|| "Copy".into());
+    // What the button says: the server renders only the label.
+    let shown = RwSignal::new(label.clone());
     #[cfg(not(feature = "hydrate"))]
     let _ = &text;
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let text = text.clone();
+            let (text, label) = (text.clone(), label.clone());
             leptos::task::spawn_local(async move {
-                state.set(if clipboard::copy(&text).await { CopyState::Done } else { CopyState::Failed });
-                set_timeout(move || state.set(CopyState::Ready), std::time::Duration::from_millis(1500));
+                shown.set(if clipboard::copy(&text).await { "Copied" } else { "Copy failed" }.to_string());
+                set_timeout(move || shown.set(label), std::time::Duration::from_millis(1500));
             });
         }
     };
     view! {
         <button type="button" class="btn btn-small" on:click=handler(on_click) data-testid="copy-button">
-            {move || match state.get() {
-                CopyState::Ready => label.clone(),
-                CopyState::Done => "Copied".to_string(),
-                CopyState::Failed => "Copy failed".to_string(),
-            }}
+            {shown}
         </button>
     }
 }
