@@ -31,6 +31,9 @@ test("rent a Telegram number, receive the demo code, Done; then confirm and canc
   await expect(page.getByTestId("lease-number")).toHaveText(/^\+1 \(202\) 555-01\d\d$/);
   const telegramNumber = (await page.getByTestId("lease-number").textContent())!;
   await expect(page.getByTestId("countdown")).toHaveText(/^(19|20):\d\d$/);
+  // It counts down in the page.
+  const shown = (await page.getByTestId("countdown").textContent())!;
+  await expect(page.getByTestId("countdown")).not.toHaveText(shown, { timeout: 3_000 });
   await expect(page.getByTestId("gn-balance")).toHaveText("$3.80");
   await expect(page.getByTestId("lease-complete")).toBeDisabled();
   // Screen readers are told of the code by a live region that was already

@@ -426,9 +426,16 @@ fn new_key() -> String {
     }
 }
 
+/// A countdown's "mm:ss" for `millis` left (none left: "00:00").
+fn minutes_and_seconds(millis: i64) -> String {
+    let seconds = (millis / 1000).max(0);
+    format!("{:02}:{:02}", seconds / 60, seconds % 60)
+}
+
 #[component]
 fn ActiveLease(lease: LeaseView, server_now: i64, act: Sender<LeaseAction>, label: Sender<LabelLease>) -> impl IntoView {
-    let remaining = RwSignal::new(((lease.expires_at - server_now) / 1000).max(0));
+    // The time left as shown, "mm:ss".
+    let countdown = RwSignal::new(minutes_and_seconds(lease.expires_at - server_now));
     #[cfg(feature = "hydrate")]
     {
         let started = leptos::web_sys::js_sys::Date::now();
@@ -436,17 +443,13 @@ fn ActiveLease(lease: LeaseView, server_now: i64, act: Sender<LeaseAction>, labe
         if let Ok(handle) = set_interval_with_handle(
             move || {
                 let elapsed = (leptos::web_sys::js_sys::Date::now() - started) as i64;
-                remaining.set(((expires_in - elapsed) / 1000).max(0));
+                countdown.set(minutes_and_seconds(expires_in - elapsed));
             },
             std::time::Duration::from_secs(1),
         ) {
             on_cleanup(move || handle.clear());
         }
     }
-    let countdown = move || {
-        let s = remaining.get();
-        format!("{:02}:{:02}", s / 60, s % 60)
-    };
     let state = lease.state;
     let id = lease.id;
     // A button the state refuses is left out (a refund after a code), but
@@ -546,4 +549,17 @@ fn RecentLeases(leases: Vec<LeaseView>, chosen: Option<RwSignal<Option<Choice>>>
             </DataTable>
         </section>
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minutes_and_seconds;
+
+    #[test]
+    fn the_countdown_shows_minutes_and_seconds_and_stops_at_zero() {
+        assert_eq!(minutes_and_seconds(20 * 60_000), "20:00");
+        assert_eq!(minutes_and_seconds(61_999), "01:01");
+        assert_eq!(minutes_and_seconds(999), "00:00");
+        assert_eq!(minutes_and_seconds(-5_000), "00:00");
+    }
 }
