@@ -30,6 +30,20 @@ impl PageCursor {
     pub fn reset(&self) {
         self.pages.set(vec![None]);
     }
+
+    /// One page newer; the newest page stays (the stack is never empty).
+    fn newer(&self) {
+        self.pages.update(|pages| {
+            if pages.len() > 1 {
+                pages.pop();
+            }
+        });
+    }
+
+    /// The page after the shown one, read with `next`.
+    fn older(&self, next: i64) {
+        self.pages.update(|pages| pages.push(Some(next)));
+    }
 }
 
 impl Default for PageCursor {
@@ -48,23 +62,16 @@ pub fn Pager(
     #[prop(into)] next: Signal<Option<i64>>,
     #[prop(optional)] labels: Option<(&'static str, &'static str)>,
 ) -> impl IntoView {
-    let pages = cursor.pages;
     let (back, forth) = labels.unwrap_or(("Newer", "Older"));
     let single = move || !cursor.has_earlier() && next.get().is_none();
     view! {
         <div class="pager" hidden=single>
             <button class="btn btn-small" disabled=move || !cursor.has_earlier()
-                on:click=handler(move |_| {
-                    pages.update(|pages| {
-                        if pages.len() > 1 {
-                            pages.pop();
-                        }
-                    });
-                })>{back}</button>
+                on:click=handler(move |_| cursor.newer())>{back}</button>
             <button class="btn btn-small" disabled=move || next.get().is_none()
                 on:click=handler(move |_| {
                     if let Some(next) = next.get_untracked() {
-                        pages.update(|pages| pages.push(Some(next)));
+                        cursor.older(next);
                     }
                 })>{forth}</button>
         </div>
