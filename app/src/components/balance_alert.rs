@@ -2,7 +2,7 @@
 //! customer is mailed (`set_balance_alert`), and turning it off.
 use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::components::form::{send_form, ActionError};
+use crate::components::form::{send_form, typed_into, ActionError};
 use crate::domain::{BalanceAlert, Money};
 use crate::wallet::SetBalanceAlert;
 use crate::wire::Sender;
@@ -65,7 +65,7 @@ pub fn BalanceAlertCard(threshold: Option<Money>, balance: Money, action: Sender
             <form class="form-inline" method="post" action=SetBalanceAlert::url() on:submit=send_form(action)>
                 <div class="field narrow-field">
                     <label for="balance-alert-amount">"Email me when my balance falls below (USD)"</label>
-                    <input id="balance-alert-amount" name="amount" inputmode="decimal" placeholder="5.00" bind:value=typed />
+                    <input id="balance-alert-amount" name="amount" inputmode="decimal" placeholder="5.00" prop:value=typed on:input=typed_into(typed) />
                     <p class="error">{typed_error}</p>
                 </div>
                 <button class="btn" type="submit">"Save"</button>

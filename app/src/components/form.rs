@@ -65,7 +65,16 @@ pub fn empty_when_sent(form: NodeRef<leptos::html::Form>, version: RwSignal<usiz
     });
 }
 
-/// What is being written in a message box (`bind:value`), emptied each
+/// Keeps `value` as what is typed in the field it is on:
+/// `prop:value=value on:input=typed_into(value)`. What `bind:value` does
+/// for text, without its generic machinery (a read signal derived for
+/// text or checkboxes, a memo, change and input listeners), which every
+/// first visit downloaded.
+pub fn typed_into(value: RwSignal<String>) -> crate::reactive::Handler<leptos::ev::Event> {
+    handler(move |ev| value.set(event_target_value(&ev)))
+}
+
+/// What is being written in a message box (`typed_into`), emptied each
 /// time the action sending it succeeds (the thread then shows it).
 pub fn draft_until_sent(value: impl Into<Outcome>) -> RwSignal<String> {
     let value = value.into();

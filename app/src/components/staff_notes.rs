@@ -6,7 +6,7 @@ use crate::components::loading::Loading;
 use crate::reactive::CollectAny;
 
 use crate::{
-    components::{form::{after_success, draft_until_sent, error_alert, send_form, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
+    components::{form::{after_success, draft_until_sent, error_alert, send_form, typed_into, ActionError}, local_time::LocalTime, pager::{PageCursor, Pager}},
     staff_notes::{AdminAddStaffNote, AdminDeleteStaffNote, CustomerNotes, StaffNote, NOTE_MAX_CHARS},
 };
 use crate::wire::Sender;
@@ -75,7 +75,7 @@ pub fn StaffNotes(notes: crate::wire::Fetched<Option<CustomerNotes>>, actions: N
                             <input type="hidden" name="public_id" value=customer.public_id />
                             <div class="field">
                                 <label for="staff-note">"Add a note for staff"</label>
-                                <textarea id="staff-note" name="body" rows="2" maxlength=NOTE_MAX_CHARS required bind:value=draft aria-describedby="staff-note-hint"></textarea>
+                                <textarea id="staff-note" name="body" rows="2" maxlength=NOTE_MAX_CHARS required prop:value=draft on:input=typed_into(draft) aria-describedby="staff-note-hint"></textarea>
                                 <p class="hint" id="staff-note-hint">"The customer does not see notes in the app, but their data download includes them: write what you would say to them."</p>
                             </div>
                             <button type="submit" class="btn">"Save note"</button>

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, copy_button::{CopyButton, PublicIdBadge}, data_table::DataTable, focus::{focus_if_lost, FocusFollows}, form::{error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::{show_title, PageTitle}};
+use crate::components::{announcement::Announcement, code_alerts::CodeAlertsButton, copy_button::{CopyButton, PublicIdBadge}, data_table::DataTable, focus::{focus_if_lost, FocusFollows}, form::{error_alert, typed_into, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::{show_title, PageTitle}};
 use crate::auth::with_next;
 use crate::domain::{Discount, LeaseEvent, LeaseState, UsPhoneNumber};
 use crate::get_number::{ListPlatforms, MyLeases, ConfirmLease, LabelLease, LeaseAction, LeaseView, NotifyWhenAvailable, PlatformView};
@@ -343,7 +343,7 @@ fn Chooser(
                         <h2 node_ref=heading tabindex="-1">"1. Choose the platform"</h2>
                         <div class="field">
                             <label for="platform-search">"Search"</label>
-                            <input id="platform-search" type="search" autocomplete="off" placeholder="Telegram, Google…" bind:value=search />
+                            <input id="platform-search" type="search" autocomplete="off" placeholder="Telegram, Google…" prop:value=search on:input=typed_into(search) />
                         </div>
                         // A customer's usual platforms first, until a search.
                         {move || (search.with(String::is_empty) && !recent.with_value(Vec::is_empty)).then(|| view! {

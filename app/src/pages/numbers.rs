@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
-use crate::components::{data_table::DataTable, form::{after_success, error_alert, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::components::{data_table::DataTable, form::{after_success, error_alert, typed_into, ActionError}, lease_label::{shown_label, LabelForm}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::domain::LeaseSearch;
 use crate::error::AppError;
 use crate::get_number::{MyNumbers, LabelLease, LeaseHistory, LeaseView};
@@ -108,7 +108,7 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Sen
                 </div>
                 <div class="field">
                     <label for="number-search">"Number or label"</label>
-                    <input id="number-search" type="search" autocomplete="off" placeholder="+1 (202) 555-0100" bind:value=typed />
+                    <input id="number-search" type="search" autocomplete="off" placeholder="+1 (202) 555-0100" prop:value=typed on:input=typed_into(typed) />
                 </div>
                 <button class="btn" type="submit">"Find"</button>
             </form>

@@ -1,7 +1,7 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::auth::{RequestPasswordReset, ResetPassword};
-use crate::components::{form::{send_form, ActionError}, page_title::PageTitle, password_hint::password_hint};
+use crate::components::{form::{send_form, typed_into, ActionError}, page_title::PageTitle, password_hint::password_hint};
 use crate::wire::Sender;
 
 #[component]
@@ -22,7 +22,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 on:submit=send_form(request)>
                 <div class="field">
                     <label for="reset-email">"Email"</label>
-                    <input id="reset-email" name="email" type="email" autocomplete="email" required maxlength="254" bind:value=email />
+                    <input id="reset-email" name="email" type="email" autocomplete="email" required maxlength="254" prop:value=email on:input=typed_into(email) />
                 </div>
                 <button type="submit" class="btn">"Email me a code"</button>
             </form>
@@ -40,7 +40,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="reset-password">"New password"</label>
-                    <input id="reset-password" name="password" type="password" autocomplete="new-password" maxlength="128" required bind:value=password />
+                    <input id="reset-password" name="password" type="password" autocomplete="new-password" maxlength="128" required prop:value=password on:input=typed_into(password) />
                     <p class="hint">"At least 15 characters. Every device is signed out afterwards."</p>
                     <p class="error">{password_error}</p>
                 </div>

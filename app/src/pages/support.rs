@@ -5,7 +5,7 @@ use crate::reactive::CollectAny;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::auth::use_viewer;
-use crate::components::{form::{draft_until_sent, error_alert, send_form, send_on_ctrl_enter, ActionError}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
+use crate::components::{form::{draft_until_sent, error_alert, send_form, send_on_ctrl_enter, typed_into, ActionError}, lease_messages::LeaseMessages, loading::Loading, local_time::LocalTime, page_title::PageTitle, unread_badge::BadgeRecount};
 use crate::get_number::{MyLeases, LeaseView};
 use crate::site_info::use_site_info;
 use crate::support::{MyTickets, TicketThread, CloseTicket, OpenTicket, ReplyTicket, TicketMessage};
@@ -237,7 +237,7 @@ pub fn TicketPage() -> impl IntoView {
                             <input type="hidden" name="ticket_id" value=t.ticket.id />
                             <div class="field">
                                 <label for="reply-message">"Reply"</label>
-                                <textarea id="reply-message" name="message" rows="4" maxlength="5000" required bind:value=draft on:keydown=send_on_ctrl_enter aria-describedby="reply-hint"></textarea>
+                                <textarea id="reply-message" name="message" rows="4" maxlength="5000" required prop:value=draft on:input=typed_into(draft) on:keydown=send_on_ctrl_enter aria-describedby="reply-hint"></textarea>
                                 <p class="hint keyboard-hint" id="reply-hint">"Ctrl+Enter sends."</p>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send"</button>

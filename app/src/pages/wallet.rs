@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::auth::use_viewer;
-use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, form::error_alert, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
+use crate::components::{announcement::Announcement, copy_button::PublicIdBadge, form::{error_alert, typed_into}, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}};
 use crate::domain::{EntryKind, Money};
 use crate::site_info::use_site_info;
 use crate::top_up_requests::{RequestStatus, TopUpRequest};
@@ -186,7 +186,7 @@ fn Balance(balance: Money, public_id: String, request: Option<TopUpRequest>, amo
             <RequestLine request />
             <div class="field narrow-field">
                 <label for="recharge-amount">"Amount (USD)"</label>
-                <input id="recharge-amount" inputmode="decimal" placeholder="10.00" bind:value=amount />
+                <input id="recharge-amount" inputmode="decimal" placeholder="10.00" prop:value=amount on:input=typed_into(amount) />
                 <p class="error">{amount_error}</p>
             </div>
             <Loading fallback=|| ()>

@@ -2,7 +2,7 @@
 //! file), upstream suppliers, and the SMS no lease took.
 use leptos::{prelude::*, server_fn::ServerFn};
 
-use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_form, ActionError, SearchForm}, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{empty_when_sent, error_alert, send_form, typed_into, ActionError, SearchForm}, loading::Loading, local_time::LocalTime, page_title::PageTitle, pager::{PageCursor, Pager}, unread_badge::BadgeRecount};
 use crate::number_pool::{
     AdminNumbers, AdminShortages, AdminSilentNumbers, AdminStock, AdminUnmatchedSms, AdminUpstreams, AdminAddNumber, AdminAssignSms, AdminDismissSms, AdminPurchaseChecked, AdminSetFoundEnabled, AdminSetNumberEnabled, ImportReport,
     PlatformStock, PoolList, Shortage, SilentNumber, UnmatchedSms, UpstreamView, IMPORT_BATCH,
@@ -104,7 +104,7 @@ fn ImportNumbers(done: RwSignal<usize>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="import-text">"…or paste the lines"</label>
-                    <textarea id="import-text" rows="5" prop:value=text on:input=handler(move |ev| text.set(event_target_value(&ev)))></textarea>
+                    <textarea id="import-text" rows="5" prop:value=text on:input=typed_into(text)></textarea>
                 </div>
                 <button class="btn" on:click=handler(start) disabled=running>"Import"</button>
             </div>

@@ -2,7 +2,7 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_form, send_on_ctrl_enter, ActionError, SearchForm}, loading::Loading, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
+use crate::components::{data_table::DataTable, form::{after_success, draft_until_sent, error_alert, send_form, send_on_ctrl_enter, typed_into, ActionError, SearchForm}, loading::Loading, local_time::LocalTime, page_title::PageTitle, staff_news::StaffNews, unread_badge::BadgeRecount};
 use crate::components::staff_notes::{NoteActions, StaffNotes};
 use crate::staff_notes::AdminTicketNotes;
 use crate::pages::support::{ticket_lease, thread_view};
@@ -176,11 +176,11 @@ fn SavedReplies() -> impl IntoView {
                     <form class="form" method="post" action=AdminAddSavedReply::url() on:submit=send_form(add)>
                         <div class="field">
                             <label for="saved-reply-title">"Title"</label>
-                            <input id="saved-reply-title" name="title" maxlength="60" required bind:value=title />
+                            <input id="saved-reply-title" name="title" maxlength="60" required prop:value=title on:input=typed_into(title) />
                         </div>
                         <div class="field">
                             <label for="saved-reply-body">"Text"</label>
-                            <textarea id="saved-reply-body" name="body" rows="3" maxlength="5000" required bind:value=body></textarea>
+                            <textarea id="saved-reply-body" name="body" rows="3" maxlength="5000" required prop:value=body on:input=typed_into(body)></textarea>
                         </div>
                         <button type="submit" class="btn">"Save reply"</button>
                     </form>
@@ -321,7 +321,7 @@ pub fn AdminTicket() -> impl IntoView {
                             <SavedReplyPicker replies=saved draft />
                             <div class="field">
                                 <label for="admin-reply">"Reply"</label>
-                                <textarea id="admin-reply" name="message" rows="4" maxlength="5000" required bind:value=draft on:keydown=send_on_ctrl_enter aria-describedby="admin-reply-hint"></textarea>
+                                <textarea id="admin-reply" name="message" rows="4" maxlength="5000" required prop:value=draft on:input=typed_into(draft) on:keydown=send_on_ctrl_enter aria-describedby="admin-reply-hint"></textarea>
                                 <p class="hint keyboard-hint" id="admin-reply-hint">"Ctrl+Enter sends."</p>
                             </div>
                             <button type="submit" class="btn btn-primary">"Send reply"</button>
