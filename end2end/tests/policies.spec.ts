@@ -77,6 +77,22 @@ test("the mobile menu opens without a page load", async ({ page }) => {
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
 });
 
+test("on a wide screen the footer's links keep one line and no link breaks across two", async ({ page }) => {
+  for (const width of [1280, 1024, 800]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto("/policies");
+    const footer = page.locator("footer.site-footer");
+    const tops = await footer.getByRole("navigation", { name: "Policies" }).getByRole("link").evaluateAll((links) =>
+      links.map((a) => Math.round(a.getBoundingClientRect().top)),
+    );
+    expect(new Set(tops).size, `${width} px: the footer's links share one line`).toBe(1);
+    // An inline link split over two lines has two boxes.
+    for (const link of await footer.getByRole("link").all()) {
+      expect(await link.evaluate((a) => a.getClientRects().length), `${width} px: ${await link.textContent()}`).toBe(1);
+    }
+  }
+});
+
 test("unknown addresses get the 404 page", async ({ page }) => {
   const response = await page.goto("/no/such/page");
   expect(response?.status()).toBe(404);
