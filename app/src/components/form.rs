@@ -115,11 +115,11 @@ pub fn error_alert(e: &AppError) -> AnyView {
 
 /// An inline message under a field: the rule's message while the input
 /// breaks it, nothing while it is empty or valid.
-pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static) -> Signal<Option<String>> {
-    Signal::derive(move || {
+pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), String> + Copy + Send + Sync + 'static) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
+    move || {
         let v = value.get();
         if v.is_empty() { None } else { check(&v).err() }
-    })
+    }
 }
 
 /// The submit handler of a plain `<form method="post" action=S::url()>`:

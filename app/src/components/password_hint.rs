@@ -10,16 +10,16 @@ use leptos::prelude::*;
 use crate::domain::NewPassword;
 
 /// `username` is the account's when the form has one; `email` the form's.
-pub fn password_hint(password: RwSignal<String>, username: Option<RwSignal<String>>, email: RwSignal<String>) -> Signal<Option<String>> {
+pub fn password_hint(password: RwSignal<String>, username: Option<RwSignal<String>>, email: RwSignal<String>) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
     let common = common_passwords();
-    Signal::derive(move || {
+    move || {
         let pw = password.get();
         if pw.is_empty() {
             return None;
         }
         let username = username.map(|u| u.get());
         common.with(|list| NewPassword::parse_against(list, &pw, username.as_deref(), Some(&email.get())).err())
-    })
+    }
 }
 
 /// The list as text, empty until the browser has it.

@@ -31,20 +31,20 @@ pub fn SignUpPage() -> impl IntoView {
                 <div class="field">
                     <label for="email">"Email"</label>
                     <input id="email" name="email" type="email" autocomplete="email" required maxlength="254"
-                        prop:value=email on:input=typed_into(email) aria-invalid=move || email_error.get().is_some().to_string() />
+                        prop:value=email on:input=typed_into(email) aria-invalid=move || email_error().is_some().to_string() />
                     <p class="error">{email_error}</p>
                 </div>
                 <div class="field">
                     <label for="username">"Username"</label>
                     <input id="username" name="username" autocomplete="username" required maxlength="32"
-                        prop:value=username on:input=typed_into(username) aria-invalid=move || username_error.get().is_some().to_string() />
+                        prop:value=username on:input=typed_into(username) aria-invalid=move || username_error().is_some().to_string() />
                     <p class="hint">"3 to 32 letters, digits, '_', '.' or '-'."</p>
                     <p class="error">{username_error}</p>
                 </div>
                 <div class="field">
                     <label for="password">"Password"</label>
                     <input id="password" name="password" type="password" autocomplete="new-password" required maxlength="128"
-                        prop:value=password on:input=typed_into(password) aria-invalid=move || password_error.get().is_some().to_string() />
+                        prop:value=password on:input=typed_into(password) aria-invalid=move || password_error().is_some().to_string() />
                     <p class="hint">"At least 15 characters. A short sentence you can remember works well."</p>
                     <p class="error">{password_error}</p>
                 </div>

@@ -160,10 +160,10 @@ fn Balance(balance: Money, public_id: String, request: Option<TopUpRequest>, amo
             });
         }
     };
-    let amount_error = Signal::derive(move || {
+    let amount_error = move || {
         let a = amount.get();
         if a.trim().is_empty() { None } else { Money::parse(&a, false).err() }
-    });
+    };
     let id_for_link = public_id.clone();
     let link = move || {
         let info = &site;
