@@ -18,7 +18,7 @@ pub fn NumbersPage() -> impl IntoView {
     let viewer = use_viewer();
     let signed_in = viewer.signed_in_untracked();
     let cursor = PageCursor::new();
-    let filter = Filter { platform: RwSignal::new(String::new()), search: RwSignal::new(String::new()), typed: RwSignal::new(String::new()), problem: RwSignal::new(None) };
+    let filter = Filter { platform: RwSignal::new(String::new()), search: RwSignal::new(String::new()), typed: RwSignal::new(String::new()), problem: RwSignal::new(String::new()) };
     let history = crate::wire::own_resource(signed_in, move || (filter.platform.get(), filter.search.get(), cursor.before()), |(platform, search, before)| {
         MyNumbers { platform: Some(platform), search: Some(search), before }
     });
@@ -60,14 +60,15 @@ pub fn NumbersPage() -> impl IntoView {
 
 /// What the list is narrowed to: a platform's slug and a number or label
 /// as the customer typed it (empty for all). The search box (what it
-/// holds, applied on Find, and why it was refused) is kept here too, so
-/// that it survives the list reloading under it (a code arriving).
+/// holds, applied on Find, and why it was refused: empty when it was not)
+/// is kept here too, so that it survives the list reloading under it (a
+/// code arriving).
 #[derive(Debug, Clone, Copy)]
 struct Filter {
     platform: RwSignal<String>,
     search: RwSignal<String>,
     typed: RwSignal<String>,
-    problem: RwSignal<Option<String>>,
+    problem: RwSignal<String>,
 }
 
 #[component]
@@ -81,9 +82,9 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Sen
         ev.prevent_default();
         let text = typed.get_untracked();
         match LeaseSearch::parse(&text) {
-            Err(e) => problem.set(Some(e)),
+            Err(e) => problem.set(e),
             Ok(_) => {
-                problem.set(None);
+                problem.set(String::new());
                 search.set(text);
                 cursor.reset();
             }
@@ -112,7 +113,7 @@ fn NumberList(page: LeaseHistory, filter: Filter, cursor: PageCursor, label: Sen
                 </div>
                 <button class="btn" type="submit">"Find"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="field-error" role="alert" data-testid="number-search-error">{p}</p> })}
+            {move || Some(problem.get()).filter(|p| !p.is_empty()).map(|p| view! { <p class="field-error" role="alert" data-testid="number-search-error">{p}</p> })}
             <ActionError value=label.value() />
             <DataTable label="Your numbers" headers=&["When", "Platform", "Number", "Outcome", "Price", "Messages", ""] testid="lease-history" stacked=true>
                 {empty.then(|| view! { <tr><td colspan="7" class="muted">"None of your leases matches."</td></tr> })}
