@@ -114,7 +114,9 @@ pub fn error_alert(e: &AppError) -> AnyView {
 }
 
 /// An inline message under a field: the rule's message while the input
-/// breaks it, nothing while it is empty or valid.
+/// breaks it, nothing while it is empty or valid. A derived closure, not a
+/// `Signal`: each value type held in a signal compiles its own reactive
+/// code into the WASM.
 pub fn inline_error(value: RwSignal<String>, check: impl Fn(&str) -> Result<(), String> + Copy + Send + Sync + 'static) -> impl Fn() -> Option<String> + Copy + Send + Sync + 'static {
     move || {
         let v = value.get();
