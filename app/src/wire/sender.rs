@@ -1,5 +1,5 @@
 //! Server functions sent from the browser: forms and buttons (`Sender`).
-use leptos::prelude::{use_context, Action, MappedSignal, Memo, RwSignal, Set, With, WithUntracked};
+use leptos::prelude::{use_context, Get, GetUntracked, Memo, RwSignal, Set, Update, With, WithUntracked};
 use leptos::server::ServerActionError;
 use leptos::server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
@@ -14,12 +14,12 @@ use super::{copy_of, read, Answer};
 use crate::error::AppError;
 
 /// Sends server function `S` from the browser and keeps its answer: what
-/// leptos's `ServerAction` does, but every `Sender` shares one action type
-/// (a path, a form-encoded body, the answer's bytes). `ServerAction` is
-/// compiled once for each server function, some 3 KB of WASM each
-/// (BENCHMARKS.md, session 59).
+/// leptos's `ServerAction` does, but every `Sender` shares one state type
+/// (`Calls`: a path, a form-encoded body, the answer's bytes).
+/// `ServerAction` is compiled once for each server function, some 3 KB of
+/// WASM each (BENCHMARKS.md, session 59).
 pub struct Sender<S> {
-    action: Action<Posted, Answer>,
+    calls: Calls,
     sends: PhantomData<fn(S)>,
 }
 
@@ -76,37 +76,37 @@ where
     // server function in the WASM (about 1 KB gzip of the admin console).
     #[inline]
     pub fn new() -> Self {
-        Sender { action: erased(S::PATH), sends: PhantomData }
+        Sender { calls: Calls::new(S::PATH), sends: PhantomData }
     }
 
     /// Sends `args`; the answer lands in `value`.
     pub fn dispatch(&self, args: S) {
-        dispatch_posted(self.action, Posted::of(&args));
+        dispatch_posted(self.calls, Posted::of(&args));
     }
 
     /// A `<form>`'s submit handler: sends the form's fields as they are
     /// (`components::form::send_form`).
     #[inline]
     pub fn on_submit(&self) -> crate::reactive::Handler<leptos::ev::SubmitEvent> {
-        submit_handler(self.action, S::PATH)
+        submit_handler(self.calls, S::PATH)
     }
 
     /// The last answer; `None` before the first.
     #[inline]
     pub fn value(&self) -> Answered<S::Output> {
-        Answered { outcome: Outcome(self.action.value()), read_as: PhantomData }
+        Answered { outcome: Outcome(self.calls.value), read_as: PhantomData }
     }
 
     /// How many answers came back so far.
     #[inline]
     pub fn version(&self) -> RwSignal<usize> {
-        self.action.version()
+        self.calls.version
     }
 
     /// Whether a call is on its way.
     #[inline]
     pub fn pending(&self) -> Memo<bool> {
-        self.action.pending()
+        self.calls.pending
     }
 }
 
@@ -129,20 +129,18 @@ pub(super) fn send<S: ServerFn + Serialize>(args: &S) -> Posting {
 }
 
 // The rest of `Sender::dispatch` and `send`, out of them (see `Posted::encoded`).
-fn dispatch_posted(action: Action<Posted, Answer>, posted: Result<Posted, AppError>) {
+fn dispatch_posted(calls: Calls, posted: Result<Posted, AppError>) {
     match posted {
-        Ok(posted) => {
-            action.dispatch(posted);
-        }
-        Err(e) => action.value().set(Some(Err(e))),
+        Ok(posted) => calls.dispatch(posted),
+        Err(e) => calls.value.set(Some(Err(e))),
     }
 }
 
 // `Sender::on_submit`, out of it: one handler type for every form.
-fn submit_handler(action: Action<Posted, Answer>, path: &'static str) -> crate::reactive::Handler<leptos::ev::SubmitEvent> {
+fn submit_handler(calls: Calls, path: &'static str) -> crate::reactive::Handler<leptos::ev::SubmitEvent> {
     crate::reactive::handler(move |ev: leptos::ev::SubmitEvent| {
         if let Some(body) = submitted_fields(&ev) {
-            dispatch_posted(action, Ok(Posted { path, body }));
+            dispatch_posted(calls, Ok(Posted { path, body }));
         }
     })
 }
@@ -214,7 +212,7 @@ impl<T> From<Answered<T>> for Outcome {
 /// How a `Sender`'s last call went, whatever its answer's type: what the
 /// forms' helpers need, without decoding the answer.
 #[derive(Clone, Copy)]
-pub struct Outcome(MappedSignal<Option<Answer>>);
+pub struct Outcome(RwSignal<Option<Answer>>);
 
 impl Outcome {
     /// Forgets the answer, as before the first call.
@@ -238,13 +236,53 @@ impl Outcome {
     }
 }
 
-/// The one action type behind every `Sender`. It starts with the error a
-/// form posted without scripts came back with, if it was this function's.
-fn erased(path: &'static str) -> Action<Posted, Answer> {
-    let posted_error = use_context::<ServerActionError>()
-        .filter(|e| e.path() == path)
-        .map(|e| Err(super::compact::posted_error(e.err())));
-    Action::new_with_value(posted_error, post)
+/// A `Sender`'s calls: the last answer, how many came back, and whether
+/// one is on its way. What leptos's `Action` keeps, without what no form
+/// here uses (the input, abort handles, and the channels and `select!`
+/// behind them): every first visit carried 4 to 5 KB gzip of those
+/// (BENCHMARKS.md, session 68). As with `Action`, only the answer to the
+/// latest call lands; an earlier one still on its way is dropped.
+#[derive(Clone, Copy)]
+struct Calls {
+    value: RwSignal<Option<Answer>>,
+    version: RwSignal<usize>,
+    pending: Memo<bool>,
+    in_flight: RwSignal<usize>,
+    /// Calls made so far, numbering each to tell the latest.
+    made: RwSignal<usize>,
+}
+
+impl Calls {
+    /// Starts with the error a form posted without scripts came back with,
+    /// if it was this function's.
+    fn new(path: &'static str) -> Calls {
+        let posted_error = use_context::<ServerActionError>()
+            .filter(|e| e.path() == path)
+            .map(|e| Err(super::compact::posted_error(e.err())));
+        let in_flight = RwSignal::new(0);
+        Calls {
+            value: RwSignal::new(posted_error),
+            version: RwSignal::new(0),
+            pending: Memo::new(move |_| in_flight.get() > 0),
+            in_flight,
+            made: RwSignal::new(0),
+        }
+    }
+
+    fn dispatch(self, posted: Posted) {
+        self.in_flight.update(|n| *n += 1);
+        let call = self.made.get_untracked() + 1;
+        self.made.set(call);
+        leptos::task::spawn_local(async move {
+            let answer = post(&posted).await;
+            // The page may be gone by now: then its signals are too.
+            let _ = self.in_flight.try_update(|n| *n = n.saturating_sub(1));
+            if self.made.try_get_untracked() == Some(call) {
+                let _ = self.version.try_update(|n| *n += 1);
+                let _ = self.value.try_set(Some(answer));
+            }
+        });
+    }
 }
 
 pub(super) type Posting = Pin<Box<dyn Future<Output = Answer> + Send>>;
@@ -284,5 +322,37 @@ fn post(call: &Posted) -> Posting {
     {
         let _ = call;
         Box::pin(std::future::ready(Err(AppError::from_server_fn_error(ServerFnErrorErr::Request("sent only from the browser".into())))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Calls, Posted};
+    use leptos::prelude::{GetUntracked, Owner};
+
+    #[tokio::test]
+    async fn only_the_latest_call_lands_and_pending_follows_the_calls() {
+        let _ = any_spawner::Executor::init_tokio();
+        tokio::task::LocalSet::new()
+            .run_until(async {
+                let owner = Owner::new();
+                owner.set();
+                let calls = Calls::new("/api/test");
+                assert!(!calls.pending.get_untracked());
+                calls.dispatch(Posted { path: "/api/test", body: "n=1".into() });
+                assert!(calls.pending.get_untracked(), "a call is on its way");
+                calls.dispatch(Posted { path: "/api/test", body: "n=2".into() });
+                for _ in 0..100 {
+                    if calls.in_flight.get_untracked() == 0 {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+                assert!(!calls.pending.get_untracked(), "both answers came back");
+                // (Outside the browser every call fails at once, in order.)
+                assert_eq!(calls.version.get_untracked(), 1, "the first call's answer was dropped");
+                assert!(matches!(calls.value.get_untracked(), Some(Err(_))));
+            })
+            .await;
     }
 }
