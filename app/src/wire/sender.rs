@@ -270,9 +270,10 @@ impl Calls {
     }
 
     fn dispatch(self, posted: Posted) {
-        self.in_flight.update(|n| *n += 1);
-        let call = self.made.get_untracked() + 1;
+        // A page already gone (its signals with it) sends nothing.
+        let Some(call) = self.made.try_get_untracked().map(|n| n + 1) else { return };
         self.made.set(call);
+        self.in_flight.update(|n| *n += 1);
         leptos::task::spawn_local(async move {
             let answer = post(&posted).await;
             // The page may be gone by now: then its signals are too.
