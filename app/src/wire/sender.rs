@@ -14,10 +14,10 @@ use super::{copy_of, read, Answer};
 use crate::error::AppError;
 
 /// Sends server function `S` from the browser and keeps its answer: what
-/// leptos's `ServerAction` does, but every `Sender` shares one state type
-/// (`Calls`: a path, a form-encoded body, the answer's bytes).
-/// `ServerAction` is compiled once for each server function, some 3 KB of
-/// WASM each (BENCHMARKS.md, session 59).
+/// leptos's `ServerAction` does, but every `Sender` shares one call type
+/// (`Posted`: a path, a form-encoded body) and one state type (`Calls`,
+/// keeping the answer's bytes). `ServerAction` is compiled once for each
+/// server function, some 3 KB of WASM each (BENCHMARKS.md, session 59).
 pub struct Sender<S> {
     calls: Calls,
     sends: PhantomData<fn(S)>,
