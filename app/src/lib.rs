@@ -118,9 +118,9 @@ pub fn routes() -> impl MatchNestedRoutes + Clone {
         <Route path=at(path!("/get-number")) view=Page::Shop(Shop::GetNumber) ssr=SsrMode::Async />
         <Route path=at(path!("/wallet")) view=Page::Customer(Customer::Wallet) ssr=SsrMode::Async />
         <Route path=at(path!("/numbers")) view=Page::Customer(Customer::Numbers) ssr=SsrMode::Async />
-        <Route path=at(path!("/support")) view=Page::Customer(Customer::Support) ssr=SsrMode::Async />
-        <Route path=at(path!("/support/:id")) view=Page::Customer(Customer::Ticket) ssr=SsrMode::Async />
-        <Route path=at(path!("/account")) view=Page::Customer(Customer::Account) ssr=SsrMode::Async />
+        <Route path=at(path!("/support")) view=Page::Help(Help::Support) ssr=SsrMode::Async />
+        <Route path=at(path!("/support/:id")) view=Page::Help(Help::Ticket) ssr=SsrMode::Async />
+        <Route path=at(path!("/account")) view=Page::Help(Help::Account) ssr=SsrMode::Async />
         <Route path=at(path!("/sign-in")) view=Page::Public(Public::SignIn) />
         <Route path=at(path!("/sign-up")) view=Page::Public(Public::SignUp) />
         <Route path=at(path!("/verify-email")) view=Page::Public(Public::VerifyEmail) />

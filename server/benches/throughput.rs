@@ -334,7 +334,8 @@ fn wasm_size() {
     for (pages, group) in [
         ("/policies, /sign-in …", "public_"),
         ("/, /platforms/…, /get-number", "shop_"),
-        ("/wallet, /account, /support", "customer_"),
+        ("/wallet, /numbers", "customer_"),
+        ("/support, /account", "help_"),
         ("/admin …", "admin_"),
     ] {
         let mut files = vec!["usnumhub"];
