@@ -186,7 +186,7 @@ test("an admin adds a platform with its colour and moves it up; customers see it
 
 test("a customer opens a ticket about a number, the admin replies, the customer sees the reply", async ({ page, browser }) => {
   // The whole support story in two browsers, a demo code's wait included:
-  // about 25 s on a warm machine, past 30 s on a cold one (a fresh CI run).
+  // 28 s on a warm machine, 32 s on a fresh one: past the 30 s default.
   test.setTimeout(90_000);
   const stamp = Date.now().toString(36);
   const admin = `supportadmin_${stamp}`;

@@ -142,7 +142,7 @@ lazy_pages! { shop: Shop in alone, shop_view / __preload_shop_view:
 }
 
 // A customer's other pages, in two groups: one group for all five made
-// their first visits 268 KB gzip, two bring each under 250 (230 and 240)
+// their first visits 268 KB served gzip, two bring each under 250 (230, 240)
 // for 3 to 5 KB more on the other groups' visits, whose code shared with
 // these splits into more chunks (BENCHMARKS.md, session 69).
 // The wallet and the numbers rented: what the money bought.
