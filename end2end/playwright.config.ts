@@ -14,6 +14,8 @@ export const httpsBaseUrl = `https://127.0.0.1:${httpsPort}`;
 export const smtpMailsUrl = `http://127.0.0.1:${smtpHttpPort}/mails`;
 export const smsWebhookSecret = "e2e-webhook-secret";
 const targetDir = process.env.CARGO_TARGET_DIR ?? resolve(__dirname, "../target");
+// Debian's Firefox ESR (firefox.spec.ts drives it over WebDriver BiDi).
+export const firefoxPath = process.env.FIREFOX_PATH ?? "/usr/bin/firefox-esr";
 export const serverBin = process.env.SERVER_BIN ?? join(targetDir, "debug", "server");
 export const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), "usnh-e2e-"));
 // Test workers load this file again; they must see the server's data dir.

@@ -2,7 +2,7 @@
 # Installs what the build and the tests need, only when it is missing.
 #   scripts/setup.sh build   wasm32 target, cargo-leptos, wasm-bindgen CLI
 #   scripts/setup.sh test    the above, plus end2end npm packages, Chromium,
-#                            openssl and a running local PostgreSQL
+#                            Firefox ESR, openssl and a running local PostgreSQL
 #   scripts/setup.sh bench   the build tools, plus wasm-opt and zopfli for
 #                            release builds, and PostgreSQL
 #   scripts/setup.sh release the build tools, wasm-opt and zopfli
@@ -61,6 +61,15 @@ ensure_chromium() {
   fi
 }
 
+# One journey runs in Firefox too (end2end/tests/firefox.spec.ts).
+ensure_firefox() {
+  local path="${FIREFOX_PATH:-/usr/bin/firefox-esr}"
+  if [ ! -x "$path" ]; then
+    say "installing Debian's Firefox ESR for the browser tests"
+    apt_install firefox-esr
+  fi
+}
+
 # The HTTPS browser test makes its own self-signed certificate.
 ensure_openssl() {
   if ! command -v openssl >/dev/null; then
@@ -101,6 +110,6 @@ case "${1:-build}" in
   build) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen ;;
   release) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt; ensure_zopfli ;;
   bench) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_wasm_opt; ensure_zopfli; ensure_postgres ;;
-  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_npm_packages; ensure_chromium; ensure_openssl; ensure_postgres ;;
+  test) ensure_wasm_target; ensure_cargo_leptos; ensure_wasm_bindgen; ensure_npm_packages; ensure_chromium; ensure_firefox; ensure_openssl; ensure_postgres ;;
   *) echo "usage: $0 build|test|bench|release" >&2; exit 2 ;;
 esac

@@ -1,0 +1,123 @@
+import { expect, test } from "@playwright/test";
+import puppeteer, { type Page as FirefoxPage } from "puppeteer-core";
+import { firefoxPath } from "../playwright.config";
+import { adminTopUp, createAdmin, PASSWORD, signUpVerified } from "./helpers";
+
+// Every other journey runs in Chromium; this one runs in Firefox (Debian's
+// ESR, driven by puppeteer-core over WebDriver BiDi, since Playwright drives
+// only its own Firefox build), the other engine our customers' browsers use:
+// a page that hydrates in one engine and not in the other, or a live code
+// that never arrives there, fails here.
+
+/** Console errors and uncaught errors in the Firefox page, from here on. */
+function problemsOf(page: FirefoxPage): string[] {
+  const problems: string[] = [];
+  page.on("pageerror", (e) => problems.push(`${page.url()} pageerror: ${e instanceof Error ? e.message : e}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" || /hydrat/i.test(m.text())) problems.push(`${page.url()} ${m.type()}: ${m.text()}`);
+  });
+  return problems;
+}
+
+/** Opens `path` and waits for the WASM entry's mark of a finished hydration. */
+async function visit(page: FirefoxPage, path: string) {
+  await page.goto(new URL(path, test.info().project.use.baseURL).href);
+  await page.waitForFunction(() => document.documentElement.hasAttribute("data-hydrated"), { timeout: 10_000 });
+}
+
+/** Waits until the element with `testid` reads `pattern`; its text. */
+async function shows(page: FirefoxPage, testid: string, pattern: RegExp, timeout = 10_000): Promise<string> {
+  await page
+    .waitForFunction(
+      (id, source) => new RegExp(source).test(document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() ?? ""),
+      { timeout },
+      testid,
+      pattern.source,
+    )
+    .catch(async () => {
+      const now = await page.$eval(`[data-testid="${testid}"]`, (e) => e.textContent).catch(() => "(absent)");
+      throw new Error(`${testid} never read ${pattern} in Firefox; it reads ${JSON.stringify(now)}`);
+    });
+  return (await page.$eval(`[data-testid="${testid}"]`, (e) => e.textContent ?? "")).trim();
+}
+
+async function press(page: FirefoxPage, testid: string) {
+  await page.locator(`[data-testid="${testid}"]`).click();
+}
+
+async function firefoxSignIn(page: FirefoxPage, login: string) {
+  // A visitor address of its own, as helpers.asNewVisitor gives Chromium.
+  await page.setExtraHTTPHeaders({ "x-forwarded-for": `10.77.${1 + Math.floor(Math.random() * 254)}.1` });
+  await visit(page, "/sign-in");
+  await page.type("#login", login);
+  await page.type("#password", PASSWORD);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => location.pathname === "/account", { timeout: 10_000 });
+  // Let /account finish loading (as helpers.signUpVerified does): leaving a
+  // page while its code loads makes the loader log the aborted fetch.
+  await page.waitForFunction(() => document.documentElement.hasAttribute("data-hydrated"), { timeout: 10_000 });
+}
+
+test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds, the admin console works", async ({ page, browser }) => {
+  // Firefox starts in a few seconds; the demo code comes 4 s after the rent.
+  test.setTimeout(120_000);
+  const stamp = Date.now().toString(36);
+  const customer = `ff_${stamp}`;
+  const admin = `ffadmin_${stamp}`;
+  createAdmin(admin);
+  await signUpVerified(page, customer);
+  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
+  await adminTopUp(browser, admin, publicId, "5.00");
+
+  const firefox = await puppeteer.launch({ browser: "firefox", executablePath: firefoxPath, headless: true, args: ["--no-remote"] });
+  try {
+    const ff = await firefox.newPage();
+    const problems = problemsOf(ff);
+    for (const path of ["/", "/policies", "/platforms/telegram", "/docs/api", "/sign-up"]) await visit(ff, path);
+    await firefoxSignIn(ff, customer);
+    for (const path of ["/wallet", "/numbers", "/support", "/account", "/get-number"]) await visit(ff, path);
+
+    await shows(ff, "gn-balance", /^\$5\.00$/);
+    await press(ff, "platform-telegram");
+    await shows(ff, "confirm-price", /^\$1\.20$/);
+    await press(ff, "confirm-button");
+    await shows(ff, "lease-number", /^\+1 \(202\) 555-01\d\d$/);
+    await shows(ff, "gn-balance", /^\$3\.80$/);
+    const countdown = await shows(ff, "countdown", /^(19|20):\d\d$/);
+    await ff.waitForFunction((was) => document.querySelector('[data-testid="countdown"]')?.textContent?.trim() !== was, { timeout: 3_000 }, countdown);
+    // The demo code comes over the event stream, without a reload.
+    const code = await shows(ff, "lease-code", /^\d{6}$/, 20_000);
+    expect(await ff.title()).toMatch(new RegExp(`^Code ${code}`));
+    await press(ff, "lease-complete");
+    await shows(ff, "recent-leases", /Completed/);
+
+    await press(ff, "platform-google");
+    await press(ff, "confirm-button");
+    await shows(ff, "gn-balance", /^\$2\.80$/);
+    await press(ff, "lease-cancel");
+    await shows(ff, "gn-balance", /^\$3\.80$/);
+    await ff.reload();
+    await shows(ff, "gn-balance", /^\$3\.80$/);
+
+    // The admin console, in a browser context of its own: every page
+    // hydrates, and a top-up goes through its review and confirmation.
+    const staff = await (await firefox.createBrowserContext()).newPage();
+    const staffProblems = problemsOf(staff);
+    await firefoxSignIn(staff, admin);
+    for (const path of ["/admin", "/admin/users", "/admin/catalogue", "/admin/supply", "/admin/support", "/admin/audit", "/admin/security", "/admin/wallets"]) {
+      await visit(staff, path);
+    }
+    await staff.type("#recharge-query", publicId);
+    await staff.type("#recharge-amount-admin", "1.00");
+    await staff.type("#recharge-note", "Firefox transfer");
+    await staff.locator(`::-p-aria([name="Review"][role="button"])`).click();
+    expect(await shows(staff, "recharge-confirmation", new RegExp(publicId))).toContain("$1.00");
+    await staff.locator(`::-p-aria([name="Confirm top-up"][role="button"])`).click();
+    await shows(staff, "recharge-done", /./);
+    await visit(staff, `/admin/users/${publicId}`);
+    await shows(staff, "user-balance", /^\$4\.80$/);
+    expect([...problems, ...staffProblems]).toEqual([]);
+  } finally {
+    await firefox.close();
+  }
+});
