@@ -129,3 +129,34 @@ test("client-side navigation reaches every page of the main and admin menus with
   await expect(menu.locator('[aria-current="page"]')).toHaveCount(0);
   expect(problems).toEqual([]);
 });
+
+// A page group's code (its WASM chunk) may fail to load: the network drops,
+// or the site was updated since the page was loaded (wasm-split refuses a
+// chunk of another build). A link followed in the app then loads the page
+// in full from the server; a page whose code cannot load stays as the
+// server drew it (its forms post without scripts). Never a panic.
+test("a page whose code cannot load is loaded in full, then stays as the server drew it", async ({ page }) => {
+  const panics: string[] = [];
+  page.on("pageerror", (e) => panics.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (/panicked/.test(m.text())) panics.push(m.text());
+  });
+  await signUpVerified(page, `chunk_${Date.now().toString(36)}`);
+  const wallet = /\/pkg\/split_customer[^/]*\.wasm$/;
+  await page.route(wallet, (route) => route.abort());
+  const fullLoad = page.waitForRequest((r) => r.isNavigationRequest() && new URL(r.url()).pathname === "/wallet");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet", exact: true }).click();
+  await fullLoad;
+  await expect(page).toHaveURL(/\/wallet$/);
+  await expect(page.getByTestId("balance")).toHaveText("$0.00");
+  await expect(page.locator("html")).toHaveAttribute("data-page-code", "missing");
+  await expect(page.locator("html")).not.toHaveAttribute("data-hydrated", "");
+  expect(panics).toEqual([]);
+  // Once the code can load again, the page comes alive as usual.
+  await page.unroute(wallet);
+  await page.reload();
+  await hydrated(page);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account", exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  expect(panics).toEqual([]);
+});

@@ -13,10 +13,20 @@ pub fn hydrate() {
     // which vendor/tachys therefore drops: a tenth of every first visit's
     // WASM (vendor/README.md).
     // (hydrate_from starts leptos's executor itself.)
+    // When the page's code cannot be loaded, the page stays as the server
+    // drew it: its links and forms work without scripts
+    // (`<html data-page-code="missing">`).
     wasm_bindgen_futures::spawn_local(async {
-        app::pages::lazy::load_page_code(&window().location().pathname().unwrap_or_default()).await;
+        let loaded = app::pages::lazy::load_page_code(&window().location().pathname().unwrap_or_default()).await;
+        let root = document().document_element();
+        if !loaded {
+            if let Some(root) = root {
+                let _ = root.set_attribute("data-page-code", "missing");
+            }
+            return;
+        }
         hydrate_from(body(), App).forget();
-        if let Some(root) = document().document_element() {
+        if let Some(root) = root {
             let _ = root.set_attribute("data-hydrated", "");
         }
     });
