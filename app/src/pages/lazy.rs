@@ -126,7 +126,10 @@ impl ChooseView for Page {
             Page::Help(page) => help_view(page).await,
             Page::Admin(page) => admin_view(page).await,
         };
-        drawn.unwrap_or_else(|CodeNotLoaded| load_in_full())
+        match drawn {
+            Ok(page) => page,
+            Err(CodeNotLoaded) => load_in_full().await,
+        }
     }
 
     // Hydration needs the page's code before it starts: the browser awaits
@@ -171,14 +174,18 @@ pub async fn load_page_code(path: &str) -> bool {
 
 /// A page reached by a link whose code could not be loaded: the browser
 /// loads it from the server instead, which also sends the code of the
-/// release now running when this page's is an older one.
-fn load_in_full() -> AnyView {
+/// release now running when this page's is an older one. The router's own
+/// navigation never ends, so it adds no history entry of its own (which
+/// made Back in Chromium and Firefox skip the page the link was on, or
+/// stay on this one).
+async fn load_in_full() -> AnyView {
     #[cfg(feature = "hydrate")]
     {
         let to = leptos_router::hooks::use_location();
         let search = to.search.get_untracked();
         let query = if search.is_empty() { String::new() } else { format!("?{search}") };
         let _ = window().location().assign(&format!("{}{query}{}", to.pathname.get_untracked(), to.hash.get_untracked()));
+        std::future::pending::<()>().await;
     }
     ().into_any()
 }
