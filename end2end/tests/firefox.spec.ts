@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import puppeteer, { type Page as FirefoxPage } from "puppeteer-core";
+import puppeteer, { type HTTPRequest, type Page as FirefoxPage } from "puppeteer-core";
 import { firefoxPath } from "../playwright.config";
 import { adminTopUp, createAdmin, PASSWORD, signUpVerified } from "./helpers";
 
@@ -9,14 +9,19 @@ import { adminTopUp, createAdmin, PASSWORD, signUpVerified } from "./helpers";
 // a page that hydrates in one engine and not in the other, or a live code
 // that never arrives there, fails here.
 
-/** Console errors and uncaught errors in the Firefox page, from here on. */
-function problemsOf(page: FirefoxPage): string[] {
-  const problems: string[] = [];
-  page.on("pageerror", (e) => problems.push(`${page.url()} pageerror: ${e instanceof Error ? e.message : e}`));
+/** Console errors and uncaught errors in the Firefox page, from here on.
+ * While `failing` is set (the test makes a page's code fail to load, which
+ * wasm-split's loader logs as an error), only panics count. */
+function problemsOf(page: FirefoxPage): { list: string[]; failing: boolean } {
+  const seen = { list: [] as string[], failing: false };
+  const note = (text: string) => {
+    if (!seen.failing || /panicked/.test(text)) seen.list.push(`${page.url()} ${text}`);
+  };
+  page.on("pageerror", (e) => note(`pageerror: ${e instanceof Error ? e.message : String(e)}`));
   page.on("console", (m) => {
-    if (m.type() === "error" || /hydrat/i.test(m.text())) problems.push(`${page.url()} ${m.type()}: ${m.text()}`);
+    if (m.type() === "error" || /hydrat|panicked/i.test(m.text())) note(`${m.type()}: ${m.text()}`);
   });
-  return problems;
+  return seen;
 }
 
 /** Opens `path` and waits for the WASM entry's mark of a finished hydration. */
@@ -58,7 +63,7 @@ async function firefoxSignIn(page: FirefoxPage, login: string) {
   await page.waitForFunction(() => document.documentElement.hasAttribute("data-hydrated"), { timeout: 10_000 });
 }
 
-test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds, the admin console works", async ({ page, browser }) => {
+test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds, a page whose code fails loads whole, the admin console works", async ({ page, browser }) => {
   // Firefox starts in a few seconds; the demo code comes 4 s after the rent.
   test.setTimeout(120_000);
   const stamp = Date.now().toString(36);
@@ -72,6 +77,7 @@ test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds,
   const firefox = await puppeteer.launch({ browser: "firefox", executablePath: firefoxPath, headless: true, args: ["--no-remote"] });
   try {
     const ff = await firefox.newPage();
+    await ff.setViewport({ width: 1280, height: 900 }); // the menu's links in view
     const problems = problemsOf(ff);
     for (const path of ["/", "/policies", "/platforms/telegram", "/docs/api", "/sign-up"]) await visit(ff, path);
     await firefoxSignIn(ff, customer);
@@ -99,6 +105,27 @@ test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds,
     await ff.reload();
     await shows(ff, "gn-balance", /^\$3\.80$/);
 
+    // A link whose page code cannot load (hydration.spec.ts tells why):
+    // the page comes in full from the server, one history entry, no panic.
+    problems.failing = true;
+    await ff.setRequestInterception(true);
+    const failWalletCode = (request: HTTPRequest) => {
+      if (request.isInterceptResolutionHandled()) return;
+      const answered = /\/pkg\/split_customer[^/]*\.wasm$/.test(request.url()) ? request.abort() : request.continue();
+      answered.catch(() => undefined);
+    };
+    ff.on("request", failWalletCode);
+    const entries = await ff.evaluate(() => history.length);
+    await ff.locator('nav a[href="/wallet"]').click();
+    await ff.waitForFunction(() => document.documentElement.getAttribute("data-page-code") === "missing", { timeout: 10_000 });
+    expect(await ff.evaluate(() => [location.pathname, history.length])).toEqual(["/wallet", entries + 1]);
+    await shows(ff, "balance", /^\$3\.80$/);
+    await ff.goBack();
+    await ff.waitForFunction(() => location.pathname === "/get-number" && document.documentElement.hasAttribute("data-hydrated"), { timeout: 10_000 });
+    ff.off("request", failWalletCode);
+    await ff.setRequestInterception(false);
+    problems.failing = false;
+
     // The admin console, in a browser context of its own: every page
     // hydrates, and a top-up goes through its review and confirmation.
     const staff = await (await firefox.createBrowserContext()).newPage();
@@ -116,7 +143,7 @@ test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds,
     await shows(staff, "recharge-done", /./);
     await visit(staff, `/admin/users/${publicId}`);
     await shows(staff, "user-balance", /^\$4\.80$/);
-    expect([...problems, ...staffProblems]).toEqual([]);
+    expect([...problems.list, ...staffProblems.list]).toEqual([]);
   } finally {
     await firefox.close();
   }
