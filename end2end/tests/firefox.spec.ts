@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import puppeteer, { type HTTPRequest, type Page as FirefoxPage } from "puppeteer-core";
 import { firefoxPath } from "../playwright.config";
-import { adminTopUp, createAdmin, PASSWORD, signUpVerified } from "./helpers";
+import { fundedCustomerAndAdmin, PASSWORD } from "./helpers";
 
 // Every other journey runs in Chromium; this one runs in Firefox (Debian's
 // ESR, driven by puppeteer-core over WebDriver BiDi, since Playwright drives
@@ -24,10 +24,15 @@ function problemsOf(page: FirefoxPage): { list: string[]; failing: boolean } {
   return seen;
 }
 
-/** Opens `path` and waits for the WASM entry's mark of a finished hydration. */
+/** Waits for the WASM entry's mark of a finished hydration (helpers.hydrated). */
+async function hydratedIn(page: FirefoxPage) {
+  await page.waitForFunction(() => document.documentElement.hasAttribute("data-hydrated"), { timeout: 10_000 });
+}
+
+/** Opens `path`, hydrated. */
 async function visit(page: FirefoxPage, path: string) {
   await page.goto(new URL(path, test.info().project.use.baseURL).href);
-  await page.waitForFunction(() => document.documentElement.hasAttribute("data-hydrated"), { timeout: 10_000 });
+  await hydratedIn(page);
 }
 
 /** Waits until the element with `testid` reads `pattern`; its text. */
@@ -60,19 +65,13 @@ async function firefoxSignIn(page: FirefoxPage, login: string) {
   await page.waitForFunction(() => location.pathname === "/account", { timeout: 10_000 });
   // Let /account finish loading (as helpers.signUpVerified does): leaving a
   // page while its code loads makes the loader log the aborted fetch.
-  await page.waitForFunction(() => document.documentElement.hasAttribute("data-hydrated"), { timeout: 10_000 });
+  await hydratedIn(page);
 }
 
 test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds, a page whose code fails loads whole, the admin console works", async ({ page, browser }) => {
   // Firefox starts in a few seconds; the demo code comes 4 s after the rent.
   test.setTimeout(120_000);
-  const stamp = Date.now().toString(36);
-  const customer = `ff_${stamp}`;
-  const admin = `ffadmin_${stamp}`;
-  createAdmin(admin);
-  await signUpVerified(page, customer);
-  const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
-  await adminTopUp(browser, admin, publicId, "5.00");
+  const { publicId, customer, admin } = await fundedCustomerAndAdmin(page, browser, "ff", "5.00");
 
   const firefox = await puppeteer.launch({ browser: "firefox", executablePath: firefoxPath, headless: true, args: ["--no-remote"] });
   try {

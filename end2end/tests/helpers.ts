@@ -147,13 +147,20 @@ export async function adminTopUp(browser: Browser, admin: string, publicId: stri
 /** A verified customer signed in on `page`, with `amount` in the wallet
  * from a new admin; their public ID. */
 export async function fundedCustomer(page: Page, browser: Browser, prefix: string, amount: string): Promise<string> {
+  return (await fundedCustomerAndAdmin(page, browser, prefix, amount)).publicId;
+}
+
+/** As `fundedCustomer`, with the customer's and the admin's usernames, for
+ * a test that signs them in elsewhere. */
+export async function fundedCustomerAndAdmin(page: Page, browser: Browser, prefix: string, amount: string) {
   const stamp = Date.now().toString(36);
   const admin = `${prefix}admin_${stamp}`;
+  const customer = `${prefix}_${stamp}`;
   createAdmin(admin);
-  await signUpVerified(page, `${prefix}_${stamp}`);
+  await signUpVerified(page, customer);
   const publicId = (await page.getByTestId("public-id").first().textContent())!.trim();
   await adminTopUp(browser, admin, publicId, amount);
-  return publicId;
+  return { publicId, customer, admin };
 }
 
 /** The code an authenticator app shows at `atMs` for `key` (base32, as the
