@@ -105,10 +105,8 @@ test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds,
     await shows(ff, "gn-balance", /^\$3\.80$/);
 
     // A link whose page code cannot load (hydration.spec.ts tells why):
-    // the page comes in full from the server, one history entry, no panic.
-    // (Back is checked in Chromium, hydration.spec.ts. Here Back to Get
-    // Number, in one run of two, drew leptos's debug-build warning of a
-    // resource read outside <Suspense> while hydrating; not explained yet.)
+    // the page comes in full from the server, one history entry, no panic,
+    // and Back leads to Get Number, whole.
     problems.failing = true;
     await ff.setRequestInterception(true);
     const failWalletCode = (request: HTTPRequest) => {
@@ -125,6 +123,10 @@ test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds,
     ff.off("request", failWalletCode);
     await ff.setRequestInterception(false);
     problems.failing = false;
+    await ff.goBack();
+    await hydratedIn(ff);
+    expect(await ff.evaluate(() => location.pathname)).toBe("/get-number");
+    await shows(ff, "gn-balance", /^\$3\.80$/);
 
     // The admin console, in a browser context of its own: every page
     // hydrates, and a top-up goes through its review and confirmation.
