@@ -13,7 +13,7 @@ export PATH := $(PATH):$(HOME)/.cargo/bin
 run: setup
 	cargo leptos serve --split
 
-## Every test: Rust on SQLite and PostgreSQL, Playwright in Chromium (one journey also in Firefox)
+## Every test: Rust on SQLite and PostgreSQL, Playwright in Chromium (two journeys also in Firefox)
 test: setup-test build
 	scripts/test.sh
 

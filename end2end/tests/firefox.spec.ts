@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
-import puppeteer, { type HTTPRequest, type Page as FirefoxPage } from "puppeteer-core";
+import puppeteer, { type Browser, type HTTPRequest, type Page as FirefoxPage } from "puppeteer-core";
 import { firefoxPath } from "../playwright.config";
-import { fundedCustomerAndAdmin, PASSWORD } from "./helpers";
+import { fundedCustomerAndAdmin, mailedCode, PASSWORD } from "./helpers";
 
 // Every other journey runs in Chromium; this one runs in Firefox (Debian's
 // ESR, driven by puppeteer-core over WebDriver BiDi, since Playwright drives
@@ -55,12 +55,58 @@ async function press(page: FirefoxPage, testid: string) {
   await page.locator(`[data-testid="${testid}"]`).click();
 }
 
-async function firefoxSignIn(page: FirefoxPage, login: string) {
-  // A visitor address of its own, as helpers.asNewVisitor gives Chromium.
-  await page.setExtraHTTPHeaders({ "x-forwarded-for": `10.77.${1 + Math.floor(Math.random() * 254)}.1` });
+/** Presses the button named `name`. */
+async function pressButton(page: FirefoxPage, name: string) {
+  await page.locator(`::-p-aria([name="${name}"][role="button"])`).click();
+}
+
+/** Waits until the page's address is `path`. */
+async function reaches(page: FirefoxPage, path: RegExp) {
+  await page
+    .waitForFunction((source) => new RegExp(source).test(location.pathname + location.search), { timeout: 10_000 }, path.source)
+    .catch(() => {
+      throw new Error(`Firefox never reached ${path}; it is at ${page.url()}`);
+    });
+}
+
+/** Waits until the page says `text` somewhere. */
+async function says(page: FirefoxPage, text: string) {
+  await page.waitForFunction((t) => document.body.innerText.includes(t), { timeout: 10_000 }, text).catch(() => {
+    throw new Error(`${page.url()} never said "${text}" in Firefox`);
+  });
+}
+
+/** Types `text` over what the field `selector` holds, key by key. */
+async function retype(page: FirefoxPage, selector: string, text: string) {
+  await page.focus(selector);
+  await page.keyboard.down("Control");
+  await page.keyboard.press("a");
+  await page.keyboard.up("Control");
+  await page.keyboard.press("Backspace");
+  await page.type(selector, text);
+}
+
+/** From here on the page comes from an address of its own, as
+ * helpers.asNewVisitor gives Chromium (sign-up and sign-in limits). */
+async function asNewFirefoxVisitor(page: FirefoxPage) {
+  await page.setExtraHTTPHeaders({ "x-forwarded-for": `10.77.${1 + Math.floor(Math.random() * 254)}.${1 + Math.floor(Math.random() * 254)}` });
+}
+
+/** Runs `journey` in a fresh headless Firefox, closed afterwards. */
+async function inFirefox(journey: (firefox: Browser) => Promise<void>) {
+  const firefox = await puppeteer.launch({ browser: "firefox", executablePath: firefoxPath, headless: true, args: ["--no-remote"] });
+  try {
+    await journey(firefox);
+  } finally {
+    await firefox.close();
+  }
+}
+
+async function firefoxSignIn(page: FirefoxPage, login: string, password = PASSWORD) {
+  await asNewFirefoxVisitor(page);
   await visit(page, "/sign-in");
   await page.type("#login", login);
-  await page.type("#password", PASSWORD);
+  await page.type("#password", password);
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => location.pathname === "/account", { timeout: 10_000 });
   // Let /account finish loading (as helpers.signUpVerified does): leaving a
@@ -73,8 +119,7 @@ test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds,
   test.setTimeout(120_000);
   const { publicId, customer, admin } = await fundedCustomerAndAdmin(page, browser, "ff", "5.00");
 
-  const firefox = await puppeteer.launch({ browser: "firefox", executablePath: firefoxPath, headless: true, args: ["--no-remote"] });
-  try {
+  await inFirefox(async (firefox) => {
     const ff = await firefox.newPage();
     await ff.setViewport({ width: 1280, height: 900 }); // the menu's links in view
     const problems = problemsOf(ff);
@@ -146,7 +191,63 @@ test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds,
     await visit(staff, `/admin/users/${publicId}`);
     await shows(staff, "user-balance", /^\$4\.80$/);
     expect([...problems.list, ...staffProblems.list]).toEqual([]);
-  } finally {
-    await firefox.close();
-  }
+  });
+});
+
+test("in Firefox: a visitor signs up, verifies the mailed code, writes to support, signs out and sets a forgotten password with the mailed code", async () => {
+  test.setTimeout(90_000);
+  const username = `ffacct_${Date.now().toString(36)}`;
+  const email = `${username}@example.com`;
+  const newPassword = "seven green herons fold maps";
+  await inFirefox(async (firefox) => {
+    const ff = await firefox.newPage();
+    await ff.setViewport({ width: 1280, height: 900 });
+    const problems = problemsOf(ff);
+    await asNewFirefoxVisitor(ff);
+    await visit(ff, "/sign-up");
+    // The live hints answer as the keys are typed.
+    await ff.type("#password", "CorrectHorseBatteryStaple");
+    await says(ff, "This password is too common");
+    await retype(ff, "#password", PASSWORD);
+    await ff.type("#email", email);
+    await ff.type("#username", username);
+    await ff.locator('input[name="adult_and_terms"]').click();
+    await pressButton(ff, "Create account");
+    await reaches(ff, /^\/verify-email$/);
+    await hydratedIn(ff);
+    await ff.type("#code", await mailedCode(email));
+    await pressButton(ff, "Verify");
+    await reaches(ff, /^\/account$/);
+    await hydratedIn(ff);
+
+    await visit(ff, "/support");
+    await ff.type("#ticket-subject", "Asked from Firefox");
+    await ff.type("#ticket-message", "Does Firefox reach you?");
+    await pressButton(ff, "Send");
+    await reaches(ff, /^\/support\/\d+$/);
+    await shows(ff, "thread", /Does Firefox reach you\?/);
+
+    // Signing out is a plain form: the whole page comes again, signed out.
+    await press(ff, "sign-out");
+    await ff.waitForFunction(() => !document.querySelector('[data-testid="sign-out"]'), { timeout: 10_000 });
+    await visit(ff, "/account");
+    await says(ff, "Sign in to see your account.");
+
+    await visit(ff, "/sign-in");
+    await ff.locator('a[href="/reset-password"]').click();
+    await reaches(ff, /^\/reset-password$/);
+    await hydratedIn(ff);
+    await ff.type("#reset-email", email);
+    await pressButton(ff, "Email me a code");
+    await ff.waitForSelector('[data-testid="reset-sent"]', { timeout: 10_000 });
+    await ff.type("#reset-code", await mailedCode(email, "password reset code is"));
+    await ff.type("#reset-password", "short");
+    await says(ff, "Use at least 15 characters");
+    await retype(ff, "#reset-password", newPassword);
+    await pressButton(ff, "Set the new password");
+    await reaches(ff, /^\/sign-in\?reset=1$/);
+    await says(ff, "Your password is set.");
+    await firefoxSignIn(ff, username, newPassword);
+    expect(problems.list).toEqual([]);
+  });
 });
