@@ -3,11 +3,11 @@ import puppeteer, { type Browser, type HTTPRequest, type Page as FirefoxPage } f
 import { firefoxPath } from "../playwright.config";
 import { fundedCustomerAndAdmin, mailedCode, PASSWORD } from "./helpers";
 
-// Every other journey runs in Chromium; this one runs in Firefox (Debian's
+// Every other journey runs in Chromium; these two run in Firefox (Debian's
 // ESR, driven by puppeteer-core over WebDriver BiDi, since Playwright drives
 // only its own Firefox build), the other engine our customers' browsers use:
-// a page that hydrates in one engine and not in the other, or a live code
-// that never arrives there, fails here.
+// a page that hydrates in one engine and not in the other, a live code that
+// never arrives there, or a form whose typing is lost there, fails here.
 
 /** Console errors and uncaught errors in the Firefox page, from here on.
  * While `failing` is set (the test makes a page's code fail to load, which
@@ -108,7 +108,7 @@ async function firefoxSignIn(page: FirefoxPage, login: string, password = PASSWO
   await page.type("#login", login);
   await page.type("#password", password);
   await page.keyboard.press("Enter");
-  await page.waitForFunction(() => location.pathname === "/account", { timeout: 10_000 });
+  await reaches(page, /^\/account$/);
   // Let /account finish loading (as helpers.signUpVerified does): leaving a
   // page while its code loads makes the loader log the aborted fetch.
   await hydratedIn(page);
@@ -128,6 +128,22 @@ test("in Firefox: pages hydrate, a number's code arrives live, a cancel refunds,
     for (const path of ["/wallet", "/numbers", "/support", "/account", "/get-number"]) await visit(ff, path);
 
     await shows(ff, "gn-balance", /^\$5\.00$/);
+    // A stream with nothing to tell yet counts as open at once: Firefox
+    // reports it open only once some of its body came (Chromium at its
+    // headers), so the server starts every stream with a comment.
+    const quietStream = await ff.evaluate(
+      () =>
+        new Promise<string>((done) => {
+          const stream = new EventSource("/events");
+          const settle = (state: string) => {
+            stream.close();
+            done(state);
+          };
+          stream.onopen = () => settle("open");
+          setTimeout(() => settle("still connecting after 5 s"), 5_000);
+        }),
+    );
+    expect(quietStream).toBe("open");
     await press(ff, "platform-telegram");
     await shows(ff, "confirm-price", /^\$1\.20$/);
     await press(ff, "confirm-button");

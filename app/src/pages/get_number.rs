@@ -41,9 +41,13 @@ pub fn GetNumberPage() -> impl IntoView {
         // (not when it was reached by a link inside the app).
         let catch_up = overview.get_untracked().and_then(|r| r.ok()).map_or(CatchUp::Always, |o| CatchUp::After(o.events_cursor));
         let stream = AccountStream::open(catch_up, move || poll.update(|n| *n += 1));
+        // Kept by an effect for the timer: read from a timer, the resource
+        // itself is read outside any reactive scope.
+        let lease_open = StoredValue::new(false);
+        crate::reactive::effect(move || lease_open.set_value(overview.get().and_then(|r| r.ok()).is_some_and(|o| o.open.is_some())));
         let handle = set_interval_with_handle(
             move || {
-                if !stream.is_live() && overview.get_untracked().and_then(|r| r.ok()).is_some_and(|o| o.open.is_some()) {
+                if !stream.is_live() && lease_open.get_value() {
                     poll.update(|n| *n += 1);
                 }
             },

@@ -37,11 +37,13 @@ impl<T> Copy for Fetched<T> {}
 
 impl<T: DeserializeOwned> Fetched<T> {
     /// The data, tracked; `None` while it loads.
+    #[cfg_attr(debug_assertions, track_caller)]
     pub fn get(&self) -> Option<Result<T, AppError>> {
         copy_of(self.bytes, true).as_ref().map(read)
     }
 
     /// The data, not tracked.
+    #[cfg_attr(debug_assertions, track_caller)]
     pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
         copy_of(self.bytes, false).as_ref().map(read)
     }

@@ -109,7 +109,9 @@ type Answer = Result<Vec<u8>, AppError>;
 /// A copy of the answer `held` keeps (a page's data's resource, a form's
 /// last answer; a few KB at most), tracked or not. Copied rather than
 /// read through a decoding closure, which compiled the signal's reading
-/// code once per answer type; `read` then decodes it.
+/// code once per answer type; `read` then decodes it. Debug builds pass
+/// the caller's place on, so leptos's warnings name the page's line.
+#[cfg_attr(debug_assertions, track_caller)]
 fn copy_of<S>(held: S, tracked: bool) -> Option<Answer>
 where
     S: Get<Value = Option<Answer>> + GetUntracked<Value = Option<Answer>>,

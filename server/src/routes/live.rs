@@ -71,6 +71,14 @@ pub struct Since {
     after: Option<i64>,
 }
 
+/// A comment, the stream's first bytes: Firefox reports a stream open
+/// (and the page stops polling) only once some of its body has come, and
+/// a buffering proxy passes nothing on before; a quiet stream would wait
+/// for the first keep-alive, 15 s.
+fn opened() -> Vec<Event> {
+    vec![Event::default().comment("open")]
+}
+
 /// Tells the page to reload everything it shows; staff's console too.
 fn resync(staff: bool) -> Vec<Event> {
     let mut events = vec![Event::default().event("lease").data("resync")];
@@ -130,7 +138,7 @@ pub async fn lease_events(State(state): State<AppState>, user: Option<Extension<
     });
     // A stopping server ends the stream; the page's EventSource reconnects
     // to the next one and catches up from its cursor.
-    let stream = futures_util::stream::iter([catch_up])
+    let stream = futures_util::stream::iter([opened(), catch_up])
         .chain(live)
         .flat_map(|events| futures_util::stream::iter(events.into_iter().map(Ok::<_, Infallible>)))
         .take_until(state.stopping.clone().cancelled_owned());
