@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import puppeteer, { type Browser, type HTTPRequest, type Page as FirefoxPage } from "puppeteer-core";
 import { firefoxPath } from "../playwright.config";
-import { fundedCustomerAndAdmin, mailedCode, PASSWORD } from "./helpers";
+import { asNewVisitor, fundedCustomerAndAdmin, mailedCode, PASSWORD } from "./helpers";
 
 // Every other journey runs in Chromium; these two run in Firefox (Debian's
 // ESR, driven by puppeteer-core over WebDriver BiDi, since Playwright drives
@@ -86,12 +86,6 @@ async function retype(page: FirefoxPage, selector: string, text: string) {
   await page.type(selector, text);
 }
 
-/** From here on the page comes from an address of its own, as
- * helpers.asNewVisitor gives Chromium (sign-up and sign-in limits). */
-async function asNewFirefoxVisitor(page: FirefoxPage) {
-  await page.setExtraHTTPHeaders({ "x-forwarded-for": `10.77.${1 + Math.floor(Math.random() * 254)}.${1 + Math.floor(Math.random() * 254)}` });
-}
-
 /** Runs `journey` in a fresh headless Firefox, closed afterwards. */
 async function inFirefox(journey: (firefox: Browser) => Promise<void>) {
   const firefox = await puppeteer.launch({ browser: "firefox", executablePath: firefoxPath, headless: true, args: ["--no-remote"] });
@@ -103,7 +97,7 @@ async function inFirefox(journey: (firefox: Browser) => Promise<void>) {
 }
 
 async function firefoxSignIn(page: FirefoxPage, login: string, password = PASSWORD) {
-  await asNewFirefoxVisitor(page);
+  await asNewVisitor(page);
   await visit(page, "/sign-in");
   await page.type("#login", login);
   await page.type("#password", password);
@@ -219,7 +213,7 @@ test("in Firefox: a visitor signs up, verifies the mailed code, writes to suppor
     const ff = await firefox.newPage();
     await ff.setViewport({ width: 1280, height: 900 });
     const problems = problemsOf(ff);
-    await asNewFirefoxVisitor(ff);
+    await asNewVisitor(ff);
     await visit(ff, "/sign-up");
     // The live hints answer as the keys are typed.
     await ff.type("#password", "CorrectHorseBatteryStaple");

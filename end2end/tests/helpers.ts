@@ -65,8 +65,9 @@ export async function mailsTo(email: string): Promise<string[]> {
 
 /** From here on the page comes from an address of its own, as customers do:
  * the server trusts the loopback proxy's X-Forwarded-For (see the config), so
- * the per-address sign-up and sign-in limits count each test's visitor apart. */
-export async function asNewVisitor(page: Page) {
+ * the per-address sign-up and sign-in limits count each test's visitor apart.
+ * A Playwright page or a puppeteer one (the Firefox journeys). */
+export async function asNewVisitor(page: { setExtraHTTPHeaders(headers: Record<string, string>): Promise<void> }) {
   const octet = () => 1 + Math.floor(Math.random() * 254);
   await page.setExtraHTTPHeaders({ "x-forwarded-for": `10.${octet()}.${octet()}.${octet()}` });
 }
